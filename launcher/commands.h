@@ -1,0 +1,23 @@
+/* The subcommands: one file each, registered in main.c's commands[]. */
+#ifndef CLAN_COMMANDS_H
+#define CLAN_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* What the CLI entry knows before a subcommand runs: global flags. */
+struct clan_ctx {
+	bool debug;
+	const char *argv0;
+};
+
+/* A command returns its exit code (>= 0) or -1 with err filled. */
+typedef int (*command_fn)(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+
+int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+
+#endif

@@ -1,0 +1,86 @@
+/* clan: the CLI entry. Parses global flags, dispatches to a command and is
+ * the one place that prints errors. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "caps.h"
+#include "commands.h"
+#include "error.h"
+
+#define CLAN_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run, "run a command in a new container"},
+	{"ps", cmd_ps, "list containers"},
+	{"rm", cmd_rm, "remove stopped containers"},
+	{"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: clan [--debug] COMMAND [ARGS...]\n\ncommands:\n", out);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("  version  print the version\n\nRun 'clan COMMAND --help' for a command's flags.\n",
+	      out);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct clan_ctx ctx = {.argv0 = argv[0]};
+	struct clan_err err = {.code = CLAN_EXIT_FAIL};
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--debug") == 0) {
+			ctx.debug = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("clan " CLAN_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "clan: unknown flag '%s' (see clan --help)\n", argv[i]);
+			return CLAN_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLAN_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "version") == 0) {
+		puts("clan " CLAN_VERSION);
+		return 0;
+	}
+	const struct command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "clan: unknown command '%s' (see clan --help)\n", argv[i]);
+		return CLAN_EXIT_USAGE;
+	}
+	if (caps_refuse_privileged_binary(&err) < 0) {
+		fprintf(stderr, "clan: %s\n", err.msg);
+		return err.code;
+	}
+	int rc = cmd->fn(&ctx, argc - i, argv + i, &err);
+	if (rc < 0) {
+		fprintf(stderr, "clan: %s\n", err.msg);
+		return err.code;
+	}
+	return rc;
+}

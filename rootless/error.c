@@ -1,0 +1,44 @@
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_msg(struct clan_err *err, int errno_val, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	if (errno_val != 0 && n >= 0 && (size_t)n < sizeof err->msg)
+		snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(errno_val));
+}
+
+int clan_error(struct clan_err *err, int errno_val, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_msg(err, errno_val, fmt, ap);
+	va_end(ap);
+	err->code = CLAN_EXIT_FAIL;
+	return -1;
+}
+
+int clan_error_code(struct clan_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_msg(err, 0, fmt, ap);
+	va_end(ap);
+	err->code = code;
+	return -1;
+}
+
+int clan_error_wrap(struct clan_err *err, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof err->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	return -1;
+}

@@ -1,0 +1,73 @@
+#define _GNU_SOURCE
+#include "paths.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home && *home == '/')
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
+char *paths_storage_dir(void)
+{
+	const char *s = getenv("CLAN_STORAGE");
+	if (s && *s)
+		return xstrdup(s);
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/clan", xdg);
+	return xasprintf("%s/.local/share/clan", home_dir());
+}
+
+/* XDG_RUNTIME_DIR survives `su` and is unset on ssh/cron/Slurm; use it
+ * only when it really is ours. */
+static int is_our_private_dir(const char *dir)
+{
+	struct stat st;
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	       (st.st_mode & 077) == 0;
+}
+
+char *paths_runtime_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg == '/' && is_our_private_dir(xdg))
+		return xasprintf("%s/clan", xdg);
+	return xasprintf("/tmp/clan-%u", (unsigned)getuid());
+}
+
+int paths_ensure_private_dir(const char *dir, struct clan_err *err)
+{
+	_cleanup_free_ char *parent = xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir_p(parent, 0700, err) < 0)
+			return -1;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return clan_error(err, errno, "cannot create %s", dir);
+
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return clan_error(err, errno, "cannot check %s", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return clan_error(err, 0,
+				  "%s is not a directory owned by you (uid %u); remove it or set "
+				  "XDG_RUNTIME_DIR/CLAN_STORAGE to a private directory",
+				  dir, (unsigned)getuid());
+	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0)
+		return clan_error(err, errno, "cannot make %s private (chmod 0700)", dir);
+	return 0;
+}

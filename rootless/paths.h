@@ -1,0 +1,20 @@
+/* Where clan keeps things: the storage dir (images, containers, volumes)
+ * and the runtime dir (locks, sockets). */
+#ifndef CLAN_PATHS_H
+#define CLAN_PATHS_H
+
+#include "error.h"
+
+/* ${CLAN_STORAGE:-${XDG_DATA_HOME:-$HOME/.local/share}/clan}; not created. */
+char *paths_storage_dir(void);
+
+/* $XDG_RUNTIME_DIR/clan when XDG_RUNTIME_DIR is set and is ours (owned by
+ * us, mode 0700), else /tmp/clan-UID; not created. */
+char *paths_runtime_dir(void);
+
+/* Creates dir (and parents) and checks that the last component is a real
+ * directory owned by us with no group/other access, fixing the mode of one
+ * we own. Refuses a dir someone else created (a /tmp squatter). */
+int paths_ensure_private_dir(const char *dir, struct clan_err *err);
+
+#endif

@@ -1,0 +1,243 @@
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void cleanup_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+void cleanup_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void cleanup_closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static void *check_oom(void *p)
+{
+	if (!p) {
+		fputs("clan: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *xmalloc(size_t n)
+{
+	return check_oom(malloc(n ? n : 1));
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	return check_oom(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	return check_oom(realloc(p, n ? n : 1));
+}
+
+char *xstrdup(const char *s)
+{
+	return check_oom(strdup(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	return check_oom(strndup(s, n));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return check_oom(r < 0 ? NULL : s);
+}
+
+bool parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+void strv_push_owned(struct strv *s, char *str)
+{
+	if (s->n + 2 > s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = str;
+	s->v[s->n] = NULL;
+}
+
+void strv_push(struct strv *s, const char *str)
+{
+	strv_push_owned(s, xstrdup(str));
+}
+
+void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+int read_file(const char *path, size_t max, char **out, struct clan_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot open %s", path);
+
+	size_t cap = 4096, len = 0;
+	_cleanup_free_ char *buf = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return clan_error(err, errno, "cannot read %s", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return clan_error(err, 0, "%s is larger than %zu bytes", path, max);
+	}
+	buf[len] = '\0';
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+int write_file(const char *path, const char *data, size_t len, struct clan_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot create %s", path);
+	if (!write_all(fd, data, len))
+		return clan_error(err, errno, "cannot write %s", path);
+	if (close(steal_fd(&fd)) < 0)
+		return clan_error(err, errno, "cannot write %s", path);
+	return 0;
+}
+
+int write_existing(const char *path, const char *data, struct clan_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot open %s", path);
+	size_t len = strlen(data);
+	ssize_t n = write(fd, data, len);
+	if (n < 0 || (size_t)n != len)
+		return clan_error(err, n < 0 ? errno : EIO, "cannot write %s", path);
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct clan_err *err)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return clan_error(err, errno, "cannot create directory %s", copy);
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP || type == FTW_D || type == FTW_DNR)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Directories without rwx for us (overlay's work/work is 0000) cannot be
+ * entered or emptied; open them up first. Pre-order walk, so parents are
+ * fixed before their children are read. */
+static int open_up_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if ((type == FTW_D || type == FTW_DNR) && (st->st_mode & 0700) != 0700)
+		chmod(path, (st->st_mode & 07777) | 0700);
+	return 0;
+}
+
+int remove_tree(const char *path, struct clan_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : clan_error(err, errno, "cannot remove %s", path);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) < 0)
+			return clan_error(err, errno, "cannot remove %s", path);
+		return 0;
+	}
+	if (chmod(path, (st.st_mode & 07777) | 0700) < 0)
+		return clan_error(err, errno, "cannot remove %s", path);
+	nftw(path, open_up_entry, 64, FTW_PHYS | FTW_MOUNT);
+	if (nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return clan_error(err, errno, "cannot remove %s", path);
+	return 0;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages clan needs to build, run and test.
+# As root: installs what is missing. Otherwise: prints the one apt command.
+set -eu
+
+BUILD="gcc make pkg-config libcap-dev libyaml-dev libinih-dev libfuse3-dev libseccomp-dev libjansson-dev"
+RUNTIME="uidmap fuse-overlayfs fuse3 slirp4netns busybox-static mmdebstrap"
+TEST="clang libclang-rt-14-dev bubblewrap hyperfine util-linux procps psmisc python3 curl"
+ALL="$BUILD $RUNTIME $TEST"
+[ -n "${CLAN_DEPS_EXTRA:-}" ] && ALL="$ALL $CLAN_DEPS_EXTRA"
+
+missing=""
+for p in $ALL; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing:$missing"
+    echo "deps: run as root: apt-get update && apt-get install -y$missing"
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
