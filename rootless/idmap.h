@@ -1,0 +1,50 @@
+/* User-namespace id maps: /etc/subuid lookup, the maps for each mode, and
+ * their text for /proc/PID/uid_map and newuidmap. Pure functions. */
+#ifndef CLAN_IDMAP_H
+#define CLAN_IDMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct subid_range {
+	uint32_t start, count;
+};
+
+/* Finds the first range for user (by name or by decimal uid) in the text of
+ * /etc/subuid or /etc/subgid ("name:start:count" lines, '#' comments).
+ * Returns true when found. Malformed lines are skipped. */
+bool subid_find_in_text(const char *text, const char *user, uint32_t uid,
+			struct subid_range *out);
+
+/* Reads path and calls subid_find_in_text; false when missing/unreadable. */
+bool subid_find(const char *path, const char *user, uint32_t uid, struct subid_range *out);
+
+#define IDMAP_MAX 4
+struct idmap_range {
+	uint32_t inside, outside, count;
+};
+struct idmap {
+	struct idmap_range r[IDMAP_MAX];
+	size_t n;
+};
+
+/* Single id: the host id appears as `inside` in the container. */
+void idmap_single(struct idmap *m, uint32_t inside, uint32_t host_id);
+/* subuid: host id -> 0, the subordinate range -> 1..count. */
+void idmap_subid(struct idmap *m, uint32_t host_id, const struct subid_range *sub);
+/* Host root: every id maps to itself. */
+void idmap_identity(struct idmap *m);
+
+/* "inside outside count\n" lines, as /proc/PID/uid_map takes them. */
+void idmap_format(const struct idmap *m, char *buf, size_t len);
+/* Whether a container id is mapped, and to which host id. */
+bool idmap_to_host(const struct idmap *m, uint32_t inside, uint32_t *host);
+
+/* Parses "inside outside count" lines (the text format above, as
+ * /proc/self/uid_map shows it); false on malformed input. */
+bool idmap_parse(const char *text, struct idmap *m);
+
+#endif
