@@ -39,6 +39,17 @@ int clan_error_wrap(struct clan_err *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	size_t n = strnlen(prefix, sizeof prefix);
+	memcpy(err->msg, prefix, n);
+	size_t room = sizeof err->msg - n;
+	if (room > 2) {
+		err->msg[n] = ':';
+		err->msg[n + 1] = ' ';
+		size_t m = strnlen(old, room - 3);
+		memcpy(err->msg + n + 2, old, m);
+		err->msg[n + 2 + m] = '\0';
+	} else {
+		err->msg[sizeof err->msg - 1] = '\0';
+	}
 	return -1;
 }

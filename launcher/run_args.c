@@ -1,0 +1,252 @@
+#define _GNU_SOURCE
+#include "run_args.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+
+const char run_usage[] =
+	"usage: clan run [FLAGS] IMAGE [CMD...]\n"
+	"\n"
+	"IMAGE: dir:/path/to/rootfs | host\n"
+	"  --rm                 remove the container when it exits\n"
+	"  -i, --interactive    keep stdin open\n"
+	"  -t, --tty            allocate a terminal\n"
+	"  -v, --volume SRC:DST[:ro]  bind-mount a host path\n"
+	"  -e, --env K=V        set an environment variable (-e K: take it from the host)\n"
+	"      --env-file F     read K=V lines from F\n"
+	"  -w, --workdir DIR    working directory inside\n"
+	"  -u, --user USER[:GROUP]  user inside (name from the image's /etc/passwd, or uid)\n"
+	"      --hostname H     hostname inside\n"
+	"      --name NAME      name the container\n"
+	"      --network none|host\n"
+	"      --userns auto|single|subuid\n"
+	"      --init           run a reaping init as pid 1 (the command is pid 2)\n"
+	"      --debug          say what the runtime does\n";
+
+enum {
+	OPT_RM = 1,
+	OPT_I,
+	OPT_T,
+	OPT_V,
+	OPT_E,
+	OPT_ENV_FILE,
+	OPT_W,
+	OPT_U,
+	OPT_HOSTNAME,
+	OPT_NAME,
+	OPT_NETWORK,
+	OPT_USERNS,
+	OPT_DEBUG,
+	OPT_INIT,
+	OPT_HELP,
+};
+
+static const struct opt_def run_opts[] = {
+	{"rm", 0, false, OPT_RM},
+	{"interactive", 'i', false, OPT_I},
+	{"tty", 't', false, OPT_T},
+	{"volume", 'v', true, OPT_V},
+	{"env", 'e', true, OPT_E},
+	{"env-file", 0, true, OPT_ENV_FILE},
+	{"workdir", 'w', true, OPT_W},
+	{"user", 'u', true, OPT_U},
+	{"hostname", 0, true, OPT_HOSTNAME},
+	{"name", 0, true, OPT_NAME},
+	{"network", 0, true, OPT_NETWORK},
+	{"net", 0, true, OPT_NETWORK},
+	{"userns", 0, true, OPT_USERNS},
+	{"debug", 0, false, OPT_DEBUG},
+	{"init", 0, false, OPT_INIT},
+	{"help", 'h', false, OPT_HELP},
+	{0},
+};
+
+static const char *host_getenv(const char *k)
+{
+	return getenv(k);
+}
+
+int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *src = copy, *dst = strchr(copy, ':'), *opts = NULL;
+
+	if (!dst)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad volume '%s': expected SRC:DST[:ro]", text);
+	*dst++ = '\0';
+	opts = strchr(dst, ':');
+	if (opts)
+		*opts++ = '\0';
+	if (!*src)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad volume '%s': empty source path", text);
+	if (src[0] != '/' && src[0] != '.')
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad volume '%s': named volumes come with stacks; "
+				       "give a host path (/abs or ./rel)",
+				       text);
+	if (dst[0] != '/')
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad volume '%s': the container path must be absolute",
+				       text);
+	bool ro = false;
+	for (char *save = NULL, *o = opts ? strtok_r(opts, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (strcmp(o, "ro") == 0)
+			ro = true;
+		else if (strcmp(o, "rw") == 0)
+			ro = false;
+		else if (strcmp(o, "z") != 0 && strcmp(o, "Z") != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "run: bad volume '%s': unknown option '%s' (ro or rw)",
+					       text, o);
+	}
+	*b = (struct bind_spec){.src = xstrdup(src), .dst = xstrdup(dst), .ro = ro};
+	return 0;
+}
+
+static bool is_env_name(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || s[i] == ' ' || s[i] == '\t')
+			return false;
+	return true;
+}
+
+int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct strv *env,
+		   struct clan_err *err)
+{
+	const char *eq = strchr(text, '=');
+	size_t len = eq ? (size_t)(eq - text) : strlen(text);
+	if (!is_env_name(text, len))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad environment variable '%s': expected K=V", text);
+	if (eq) {
+		strv_push(env, text);
+		return 0;
+	}
+	const char *v = lookup(text);
+	if (v)
+		strv_push_owned(env, xasprintf("%s=%s", text, v));
+	return 0;
+}
+
+int parse_env_file_text(const char *text, const char *path,
+			const char *(*lookup)(const char *), struct strv *env,
+			struct clan_err *err)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *line = copy;
+	for (int lineno = 1; line; lineno++) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		char *p = line + strspn(line, " \t");
+		if (*p && *p != '#' && parse_env_flag(p, lookup, env, err) < 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "%s:%d: bad line '%s': expected K=V", path, lineno,
+					       p);
+		line = next;
+	}
+	return 0;
+}
+
+static int parse_enum(const char *flag, const char *v, const char *const *names, size_t n,
+		      int *out, struct clan_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	return clan_error_code(err, CLAN_EXIT_USAGE, "run: bad --%s '%s': expected %s", flag, v,
+			       strcmp(flag, "network") == 0 ? "none or host"
+							    : "auto, single or subuid");
+}
+
+static void set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err *err)
+{
+	static const char *const userns_names[] = {"auto", "single", "subuid"};
+	static const char *const net_names[] = {"host", "none"};
+	struct container_spec *s = &a->spec;
+	int tmp = 0;
+
+	switch (id) {
+	case OPT_RM: s->rm = true; break;
+	case OPT_I: s->interactive = true; break;
+	case OPT_T: s->tty = true; break;
+	case OPT_DEBUG: s->debug = true; break;
+	case OPT_INIT: s->init = true; break;
+	case OPT_HELP: a->help = true; break;
+	case OPT_W:
+		if (v[0] != '/')
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "run: bad --workdir '%s': must be absolute", v);
+		set_str(&s->workdir, v);
+		break;
+	case OPT_U: set_str(&s->user, v); break;
+	case OPT_HOSTNAME: set_str(&s->hostname, v); break;
+	case OPT_NAME: set_str(&s->name, v); break;
+	case OPT_ENV_FILE: strv_push(&a->env_files, v); break;
+	case OPT_E: return parse_env_flag(v, host_getenv, &s->env, err);
+	case OPT_V:
+		s->binds = xrealloc(s->binds, (s->nbinds + 1) * sizeof *s->binds);
+		if (parse_bind(v, &s->binds[s->nbinds], err) < 0)
+			return -1;
+		s->nbinds++;
+		break;
+	case OPT_NETWORK:
+		if (parse_enum("network", v, net_names, 2, &tmp, err) < 0)
+			return -1;
+		s->net = (enum net_mode)tmp;
+		break;
+	case OPT_USERNS:
+		if (parse_enum("userns", v, userns_names, 3, &tmp, err) < 0)
+			return -1;
+		s->userns = (enum userns_mode)tmp;
+		break;
+	}
+	return 0;
+}
+
+int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err)
+{
+	struct opt_parser p;
+	const char *v;
+	int id;
+
+	*out = (struct run_args){0};
+	opts_init(&p, argc, argv);
+	while ((id = opts_next(&p, run_opts, &v, err)) > 0)
+		if (apply_opt(out, id, v, err) < 0)
+			return -1;
+	if (id < 0)
+		return -1;
+	if (out->help)
+		return 0;
+	if (p.i >= argc)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");
+	out->spec.image_ref = xstrdup(argv[p.i++]);
+	for (; p.i < argc; p.i++)
+		strv_push(&out->spec.cmd, argv[p.i]);
+	return 0;
+}
+
+void run_args_free(struct run_args *a)
+{
+	spec_free(&a->spec);
+	strv_free(&a->env_files);
+}

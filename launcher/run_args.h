@@ -1,0 +1,36 @@
+/* `clan run` flags into a container_spec. Pure: no filesystem access, so
+ * every malformed flag is caught by unit tests. */
+#ifndef CLAN_RUN_ARGS_H
+#define CLAN_RUN_ARGS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct run_args {
+	struct container_spec spec;
+	struct strv env_files; /* --env-file, in order */
+	bool help;
+};
+
+/* argv[0] == "run". On error nothing needs freeing beyond run_args_free. */
+int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err);
+void run_args_free(struct run_args *a);
+
+/* "SRC:DST[:ro|rw[,...]]" into b; src is kept as written. */
+int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err);
+
+/* "-e K=V" / "-e K": appends K=V, or K=$K from lookup when set. */
+int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct strv *env,
+		   struct clan_err *err);
+
+/* Docker's --env-file: K=V lines, '#' comments, blank lines; "K" alone
+ * takes the host value. Values are literal (no quotes removed). */
+int parse_env_file_text(const char *text, const char *path,
+			const char *(*lookup)(const char *), struct strv *env,
+			struct clan_err *err);
+
+extern const char run_usage[];
+
+#endif

@@ -1,0 +1,40 @@
+/* What the container's first process (pid 1 in the new namespaces) needs:
+ * prepared by the parent, copied into the child by clone. */
+#ifndef CLAN_CHILD_H
+#define CLAN_CHILD_H
+
+#include <stdbool.h>
+#include <stdnoreturn.h>
+
+#include "image.h"
+#include "mount_plan.h"
+#include "passwd.h"
+#include "spec.h"
+#include "userns.h"
+
+struct child_ctx {
+	const struct container_spec *spec;
+	const struct image *img;
+	const struct userns_plan *userns;
+	const struct mount_plan *plan;
+	struct user_ids user; /* the command's uid/gid inside */
+	const char *cdir;     /* the container's dir on the host */
+	const char *hostname;
+	const char *workdir; /* absolute, inside */
+	char **env;          /* final K=V list */
+	char **argv;         /* final command */
+	int sync_fd;         /* the child's end of the sync socket */
+};
+
+/* The child: waits for the maps, builds the root, pivots, then becomes
+ * init. Never returns; failures reach the parent over sync_fd. */
+noreturn void child_main(struct child_ctx *c);
+
+/* --init: pid 1 starts the command, forwards signals to it, reaps zombies
+ * and exits with the command's status (128+N for signal N). */
+noreturn void init_main(struct child_ctx *c);
+
+/* Without --init: the command itself becomes pid 1, as in docker. */
+noreturn void command_main(struct child_ctx *c);
+
+#endif

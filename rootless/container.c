@@ -1,0 +1,387 @@
+#define _GNU_SOURCE
+#include "container.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "console.h"
+#include "hosts.h"
+#include "image.h"
+#include "mount_plan.h"
+#include "paths.h"
+#include "procfs.h"
+#include "store.h"
+#include "sync.h"
+#include "userns_exec.h"
+#include "util.h"
+
+/* Everything container_run prepares before the clone, freed in one place. */
+struct prepared {
+	struct image img;
+	struct user_ids user;
+	struct userns_plan userns;
+	struct container_rec rec;
+	struct mount_plan plan;
+	struct strv env, argv;
+	char *storage, *etc_dir;
+	char hostname[256];
+	bool have_rec;
+};
+
+static void prepared_free(struct prepared *p)
+{
+	image_free(&p->img);
+	container_rec_free(&p->rec);
+	mount_plan_free(&p->plan);
+	strv_free(&p->env);
+	strv_free(&p->argv);
+	free(p->storage);
+	free(p->etc_dir);
+}
+
+void env_merge(struct strv *into, const struct strv *add)
+{
+	for (size_t i = 0; i < add->n; i++) {
+		size_t klen = strcspn(add->v[i], "=");
+		size_t j = 0;
+		for (; j < into->n; j++)
+			if (strncmp(into->v[j], add->v[i], klen) == 0 && into->v[j][klen] == '=')
+				break;
+		if (j < into->n) {
+			free(into->v[j]);
+			into->v[j] = xstrdup(add->v[i]);
+		} else {
+			strv_push(into, add->v[i]);
+		}
+	}
+}
+
+static int resolve_user(const struct container_spec *s, struct prepared *p, struct clan_err *err)
+{
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	image_read_file(&p->img, "etc/passwd", 1 << 20, &passwd);
+	image_read_file(&p->img, "etc/group", 1 << 20, &group);
+	if (user_resolve(s->user ? s->user : "0", passwd, group, &p->user, err) < 0)
+		return clan_error_wrap(err, "run");
+	if (!s->user && strcmp(p->user.home, "/") == 0)
+		snprintf(p->user.home, sizeof p->user.home, "/root");
+	return 0;
+}
+
+static void build_env(const struct container_spec *s, struct prepared *p, const char *hostname)
+{
+	struct strv base = {0};
+	strv_push(&base, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	strv_push_owned(&base, xasprintf("HOSTNAME=%s", hostname));
+	strv_push_owned(&base, xasprintf("HOME=%s", p->user.home));
+	if (s->tty)
+		strv_push(&base, "TERM=xterm");
+	env_merge(&p->env, &base);
+	env_merge(&p->env, &p->img.env);
+	env_merge(&p->env, &s->env);
+	strv_free(&base);
+}
+
+static int write_etc_files(const struct container_spec *s, struct prepared *p,
+			   const char *hostname, struct clan_err *err)
+{
+	_cleanup_free_ char *host_hosts = NULL, *host_resolv = NULL;
+	if (s->net == NET_HOST) {
+		struct clan_err ignored;
+		read_file("/etc/hosts", 1 << 20, &host_hosts, &ignored);
+		read_file("/etc/resolv.conf", 1 << 20, &host_resolv, &ignored);
+	}
+	p->etc_dir = xasprintf("%s/etc", p->rec.dir);
+	_cleanup_free_ char *hosts = hosts_file_text(hostname, host_hosts);
+	_cleanup_free_ char *resolv = resolv_file_text(host_resolv);
+	_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
+	const char *names[] = {"hosts", "resolv.conf", "hostname"};
+	const char *texts[] = {hosts, resolv, hn};
+	if (mkdir(p->etc_dir, 0755) < 0)
+		return clan_error(err, errno, "cannot create %s", p->etc_dir);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", p->etc_dir, names[i]);
+		if (write_file(path, texts[i], strlen(texts[i]), err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void debug_userns(const struct prepared *p)
+{
+	char u[128], g[128];
+	idmap_format(&p->userns.uid, u, sizeof u);
+	idmap_format(&p->userns.gid, g, sizeof g);
+	for (char *c = u; *c; c++)
+		if (*c == '\n')
+			*c = c[1] ? ',' : '\0';
+	for (char *c = g; *c; c++)
+		if (*c == '\n')
+			*c = c[1] ? ',' : '\0';
+	fprintf(stderr, "clan: debug: userns %s%s: uid_map %s; gid_map %s\n",
+		userns_mode_name(p->userns.mode), p->userns.host_root ? " (host root)" : "", u, g);
+}
+
+/* Everything that can be refused is checked here, before anything exists
+ * on disk. */
+static int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
+{
+	if (image_resolve(s->image_ref, &p->img, err) < 0)
+		return clan_error_wrap(err, "run");
+	const struct strv *cmd = s->cmd.n ? &s->cmd : &p->img.cmd;
+	if (cmd->n == 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: no command given and image %s has none; add one, "
+				       "e.g. clan run %s /bin/sh",
+				       s->image_ref, s->image_ref);
+	for (size_t i = 0; i < cmd->n; i++)
+		strv_push(&p->argv, cmd->v[i]);
+	if (resolve_user(s, p, err) < 0 ||
+	    userns_plan_make(s->userns, p->user.uid, p->user.gid, &p->userns, err) < 0)
+		return -1;
+	if (s->debug)
+		debug_userns(p);
+	struct mount_plan_input check = {.binds = s->binds, .nbinds = s->nbinds};
+	if (mount_plan_build(&check, &p->plan, err) < 0)
+		return -1;
+	mount_plan_free(&p->plan);
+
+	p->storage = paths_storage_dir();
+	if (store_create(p->storage, s, &p->rec, err) < 0)
+		return -1;
+	p->have_rec = true;
+	snprintf(p->rec.userns, sizeof p->rec.userns, "%s", userns_mode_name(p->userns.mode));
+	p->rec.uidmap = p->userns.uid;
+	p->rec.gidmap = p->userns.gid;
+	/* docker's default hostname: the short id */
+	snprintf(p->hostname, sizeof p->hostname, "%.*s", s->hostname ? 255 : 12,
+		 s->hostname ? s->hostname : p->rec.id);
+	build_env(s, p, p->hostname);
+	if (write_etc_files(s, p, p->hostname, err) < 0)
+		return -1;
+	struct mount_plan_input in = {
+		.binds = s->binds,
+		.nbinds = s->nbinds,
+		.new_netns = s->net == NET_NONE,
+		.gid5_mapped = userns_gid_mapped(&p->userns, 5),
+		.etc_dir = p->etc_dir,
+	};
+	return mount_plan_build(&in, &p->plan, err);
+}
+
+static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* State of the foreground wait: the child, its sync channel, the console. */
+struct waiter {
+	pid_t child;
+	int sync_fd, sig_fd;
+	struct console con;
+	bool have_con, reaped;
+	int status;
+	struct sync_msg error;
+	bool failed;
+	int emulated_sig; /* we killed pid 1 in place of this signal */
+};
+
+static void on_sync(struct waiter *w, const struct container_spec *s)
+{
+	struct sync_msg m;
+	int r = sync_recv(w->sync_fd, &m);
+	if (r <= 0) {
+		close(w->sync_fd);
+		w->sync_fd = -1;
+		return;
+	}
+	if (m.tag == SYNC_PTY && m.fd >= 0 && !w->have_con) {
+		console_start(&w->con, m.fd, s->interactive);
+		w->have_con = true;
+	} else if (m.tag == SYNC_ERROR) {
+		w->error = m;
+		w->failed = true;
+	} else if (m.fd >= 0) {
+		close(m.fd);
+	}
+}
+
+/* The kernel drops signals to a namespace's pid 1 that it has no handler
+ * for, so `sh` as pid 1 would ignore Ctrl-C and SIGTERM. Do what the
+ * default action would have done: kill it, and report that signal. */
+static void forward_signal(struct waiter *w, int sig)
+{
+	if (!w->emulated_sig && proc_signal_is_default(w->child, sig)) {
+		w->emulated_sig = sig;
+		kill(w->child, SIGKILL);
+		return;
+	}
+	kill(w->child, sig);
+}
+
+static void on_signal(struct waiter *w)
+{
+	struct signalfd_siginfo si;
+	while (read(w->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGWINCH) {
+			if (w->have_con)
+				console_resize(&w->con);
+		} else if (si.ssi_signo != SIGCHLD) {
+			forward_signal(w, (int)si.ssi_signo);
+		}
+	}
+	if (!w->reaped && waitpid(w->child, &w->status, WNOHANG) == w->child)
+		w->reaped = true;
+}
+
+static void wait_loop(struct waiter *w, const struct container_spec *s)
+{
+	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
+		struct pollfd fds[4];
+		int n = 0;
+		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
+		if (w->sync_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = w->sync_fd, .events = POLLIN};
+		int con_at = n;
+		if (w->have_con && w->con.master >= 0) {
+			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
+			if (w->con.stdin_open)
+				fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		}
+		if (poll(fds, (nfds_t)n, w->reaped ? 100 : -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			on_signal(w);
+		if (w->sync_fd >= 0 && fds[1].revents)
+			on_sync(w, s);
+		if (con_at < n && fds[con_at].revents && !console_pump_out(&w->con))
+			console_stop(&w->con);
+		else if (w->reaped && con_at < n && !fds[con_at].revents)
+			console_stop(&w->con); /* drained */
+		if (con_at + 1 < n && fds[con_at + 1].revents && w->have_con &&
+		    w->con.master >= 0)
+			console_pump_in(&w->con);
+	}
+	if (w->have_con)
+		console_stop(&w->con);
+	while (w->sync_fd >= 0)
+		on_sync(w, s);
+}
+
+static unsigned long clone_flags(const struct container_spec *s)
+{
+	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	return s->net == NET_NONE ? f | CLONE_NEWNET : f;
+}
+
+static int spawn(const struct container_spec *s, struct prepared *p, struct waiter *w,
+		 struct clan_err *err)
+{
+	int sv[2];
+	if (sync_pair(sv, err) < 0)
+		return -1;
+	w->child = clone_ns(clone_flags(s));
+	if (w->child < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return clan_error(err, e, "cannot create the container's namespaces (see clan doctor)");
+	}
+	if (w->child == 0) {
+		close(sv[0]);
+		struct child_ctx c = {.spec = s, .img = &p->img, .userns = &p->userns,
+				      .plan = &p->plan, .user = p->user, .cdir = p->rec.dir,
+				      .hostname = p->hostname,
+				      .workdir = s->workdir ? s->workdir : "/",
+				      .env = p->env.v, .argv = p->argv.v, .sync_fd = sv[1]};
+		child_main(&c);
+	}
+	close(sv[1]);
+	w->sync_fd = sv[0];
+	if (userns_write_maps(w->child, &p->userns, err) < 0 ||
+	    sync_send(w->sync_fd, SYNC_GO, 0, NULL, -1) < 0) {
+		if (err->msg[0] == '\0')
+			clan_error(err, errno, "cannot start the container");
+		kill(w->child, SIGKILL);
+		waitpid(w->child, NULL, 0);
+		close(w->sync_fd);
+		return -1;
+	}
+	return 0;
+}
+
+static int block_signals(sigset_t *old, struct clan_err *err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return clan_error(err, errno, "cannot block signals");
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot create a signalfd");
+	return fd;
+}
+
+static int finish(const struct container_spec *s, struct prepared *p, int code,
+		  struct clan_err *err)
+{
+	if (s->rm)
+		return store_remove(p->storage, &p->rec, err);
+	snprintf(p->rec.state, sizeof p->rec.state, "exited");
+	p->rec.exit_code = code;
+	p->rec.finished = (int64_t)time(NULL);
+	return store_save(&p->rec, err);
+}
+
+int container_run(const struct container_spec *s, struct clan_err *err)
+{
+	struct prepared p = {0};
+	struct waiter w = {.sync_fd = -1, .sig_fd = -1};
+	sigset_t old;
+	int code = -1;
+	err->msg[0] = '\0';
+
+	if (prepare(s, &p, err) < 0)
+		goto out;
+	w.sig_fd = block_signals(&old, err);
+	if (w.sig_fd < 0)
+		goto out;
+	snprintf(p.rec.state, sizeof p.rec.state, "running");
+	if (store_save(&p.rec, err) < 0 || spawn(s, &p, &w, err) < 0)
+		goto restore;
+	wait_loop(&w, s);
+	code = WIFEXITED(w.status) ? WEXITSTATUS(w.status) : 128 + WTERMSIG(w.status);
+	if (w.emulated_sig && WIFSIGNALED(w.status) && WTERMSIG(w.status) == SIGKILL)
+		code = 128 + w.emulated_sig;
+	if (w.failed) {
+		code = clan_error_code(err, w.error.code, "%s", w.error.text);
+		err->code = w.error.code;
+	}
+restore:
+	close(w.sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	if (p.have_rec) {
+		struct clan_err ferr;
+		int fcode = code >= 0 ? code : err->code;
+		if (finish(s, &p, fcode, &ferr) < 0 && code >= 0) {
+			*err = ferr;
+			code = -1;
+		}
+	}
+	prepared_free(&p);
+	return code;
+}

@@ -1,0 +1,55 @@
+/* The mounts that make a container's root, as plain data: built from the
+ * spec, validated and printable before any namespace exists, then executed
+ * by mounts.c inside the new mount namespace. */
+#ifndef CLAN_MOUNT_PLAN_H
+#define CLAN_MOUNT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "spec.h"
+
+enum mount_op_kind {
+	MOP_PROC,    /* fresh proc for the new pid namespace */
+	MOP_SYS,     /* /sys, read-only */
+	MOP_TMPFS,   /* tmpfs with data options */
+	MOP_DEVPTS,  /* a new devpts instance */
+	MOP_BIND,    /* bind src (host) onto dst */
+	MOP_SYMLINK, /* dst -> src */
+	MOP_MASK,    /* hide dst: /dev/null over a file, empty ro tmpfs over a dir */
+	MOP_RO,      /* make dst (an existing path) read-only */
+};
+
+struct mount_op {
+	enum mount_op_kind kind;
+	char *src;
+	char *dst;
+	char *data; /* tmpfs/devpts options */
+	bool ro;
+	bool user; /* came from -v: errors name the volume */
+};
+
+struct mount_plan {
+	struct mount_op *ops;
+	size_t n;
+};
+
+struct mount_plan_input {
+	const struct bind_spec *binds;
+	size_t nbinds;
+	bool new_netns;      /* a fresh sysfs is only allowed with our own netns */
+	bool gid5_mapped;    /* devpts gid=5 (tty) only when that gid exists inside */
+	const char *etc_dir; /* host dir with generated hosts, resolv.conf, hostname */
+};
+
+/* Builds the plan; refuses volume targets on /, /proc, /sys, /dev or the
+ * same target twice (exit 2). */
+int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
+		     struct clan_err *err);
+void mount_plan_free(struct mount_plan *p);
+
+/* One line describing op, for --debug. */
+void mount_op_describe(const struct mount_op *op, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,177 @@
+#define _GNU_SOURCE
+#include "overlay.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "userns.h"
+#include "util.h"
+
+char *overlay_options(const struct strv *lowers, const char *upper, const char *work,
+		      bool userxattr)
+{
+	size_t len = 64 + strlen(upper) + strlen(work);
+	for (size_t i = 0; i < lowers->n; i++)
+		len += strlen(lowers->v[i]) + 1;
+	char *s = xmalloc(len);
+	size_t o = (size_t)snprintf(s, len, "lowerdir=");
+	for (size_t i = 0; i < lowers->n; i++)
+		o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ":" : "", lowers->v[i]);
+	snprintf(s + o, len - o, ",upperdir=%s,workdir=%s%s", upper, work,
+		 userxattr ? ",userxattr" : "");
+	return s;
+}
+
+struct layout {
+	char *upper, *work, *merged, *copy;
+};
+
+/* The host's / cannot take an upper dir that lives on the same tree
+ * (overlayfs refuses overlapping layers), so `host` writes go to a tmpfs. */
+static int make_layout(const struct overlay_request *req, struct layout *l,
+		       struct clan_err *err)
+{
+	_cleanup_free_ char *base = xstrdup(req->cdir);
+	if (req->img->is_host) {
+		free(base);
+		base = xasprintf("%s/scratch", req->cdir);
+		if (mkdir(base, 0700) < 0 && errno != EEXIST)
+			return clan_error(err, errno, "cannot create %s", base);
+		if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+			return clan_error(err, errno, "cannot mount a tmpfs on %s", base);
+	}
+	l->upper = xasprintf("%s/upper", base);
+	l->work = xasprintf("%s/work", base);
+	l->merged = xasprintf("%s/merged", req->cdir);
+	l->copy = xasprintf("%s/rootfs", req->cdir);
+	const char *dirs[] = {l->upper, l->work, l->merged};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
+			return clan_error(err, errno, "cannot create %s", dirs[i]);
+	return 0;
+}
+
+static void layout_free(struct layout *l)
+{
+	free(l->upper);
+	free(l->work);
+	free(l->merged);
+	free(l->copy);
+}
+
+static int mount_kernel(const struct overlay_request *req, const struct layout *l,
+			struct clan_err *err)
+{
+	_cleanup_free_ char *opts = overlay_options(&req->img->lowers, l->upper, l->work, true);
+	if (mount("overlay", l->merged, "overlay", 0, opts) < 0)
+		return clan_error(err, errno, "kernel overlayfs");
+	return 0;
+}
+
+/* Runs argv to completion; 0 when it exited 0. */
+static int run_helper(char *const argv[], struct clan_err *err)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return clan_error(err, errno, "cannot start %s", argv[0]);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return clan_error(err, errno, "cannot wait for %s", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return clan_error(err, 0, "%s failed (exit %d)", argv[0],
+				  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 0;
+}
+
+static int mount_fuse(const struct overlay_request *req, const struct layout *l,
+		      struct clan_err *err)
+{
+	char helper[256];
+	if (!userns_find_helper("fuse-overlayfs", helper, sizeof helper))
+		return clan_error(err, 0, "fuse-overlayfs not found (apt-get install fuse-overlayfs)");
+	if (access("/dev/fuse", R_OK | W_OK) < 0)
+		return clan_error(err, errno, "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "
+					      "0666 /dev/fuse as root)");
+	_cleanup_free_ char *opts = overlay_options(&req->img->lowers, l->upper, l->work, false);
+	char *argv[] = {helper, "-o", opts, l->merged, NULL};
+	if (run_helper(argv, err) < 0)
+		return -1;
+	/* fuse-overlayfs stays in this mount namespace; the container pivots
+	 * in a copy of it, so the daemon keeps its own root. */
+	if (unshare(CLONE_NEWNS) < 0)
+		return clan_error(err, errno, "cannot unshare the mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return clan_error(err, errno, "cannot make mounts private");
+	return 0;
+}
+
+/* The last resort: a private copy. Only a single layer can be copied. */
+static int mount_copy(const struct overlay_request *req, const struct layout *l,
+		      struct clan_err *err)
+{
+	if (req->img->lowers.n != 1 || req->img->is_host)
+		return clan_error(err, 0, "copy: only a single-layer directory image can be copied");
+	struct stat st;
+	if (stat(l->copy, &st) < 0) {
+		_cleanup_free_ char *tmp = xasprintf("%s.tmp", l->copy);
+		_cleanup_free_ char *src = xasprintf("%s/.", req->img->lowers.v[0]);
+		char *argv[] = {"/bin/cp", "-a", src, tmp, NULL};
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return clan_error(err, errno, "cannot create %s", tmp);
+		if (run_helper(argv, err) < 0)
+			return clan_error_wrap(err, "copy of %s", req->img->lowers.v[0]);
+		if (rename(tmp, l->copy) < 0)
+			return clan_error(err, errno, "cannot rename %s", tmp);
+	}
+	if (mount(l->copy, l->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return clan_error(err, errno, "cannot bind-mount %s", l->copy);
+	return 0;
+}
+
+typedef int (*mount_fn)(const struct overlay_request *, const struct layout *,
+			struct clan_err *);
+
+int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
+		  struct clan_err *err)
+{
+	static const mount_fn fns[] = {[OVERLAY_KERNEL] = mount_kernel,
+				       [OVERLAY_FUSE] = mount_fuse,
+				       [OVERLAY_COPY] = mount_copy};
+	struct layout l = {0};
+	int rc = make_layout(req, &l, err);
+	char tried[2048] = "";
+
+	for (int k = OVERLAY_KERNEL; rc == 0 && k <= OVERLAY_COPY; k++) {
+		if (req->want != OVERLAY_AUTO && req->want != (enum overlay_kind)k)
+			continue;
+		struct clan_err e;
+		if (fns[k](req, &l, &e) == 0) {
+			*used = (enum overlay_kind)k;
+			if (req->debug)
+				fprintf(stderr, "clan: debug: overlay: %s\n", overlay_kind_name(*used));
+			layout_free(&l);
+			return 0;
+		}
+		if (req->debug)
+			fprintf(stderr, "clan: debug: overlay %s failed: %s\n",
+				overlay_kind_name((enum overlay_kind)k), e.msg);
+		size_t o = strlen(tried);
+		snprintf(tried + o, sizeof tried - o, "%s%.300s", o ? "; " : "", e.msg);
+	}
+	layout_free(&l);
+	if (rc < 0)
+		return -1;
+	return clan_error(err, 0, "cannot set up the root filesystem (%s); see clan doctor",
+			  tried);
+}

@@ -1,0 +1,31 @@
+/* The container's root: the image layers under a private upper dir. Kernel
+ * overlayfs in the user namespace where it works, fuse-overlayfs where it
+ * does not, a plain copy as the last resort. Runs in the child, inside the
+ * new user and mount namespaces. */
+#ifndef CLAN_OVERLAY_H
+#define CLAN_OVERLAY_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "image.h"
+#include "spec.h"
+
+struct overlay_request {
+	enum overlay_kind want; /* AUTO tries kernel, fuse, copy in turn */
+	const struct image *img;
+	const char *cdir; /* the container's dir: upper, work, merged live here */
+	bool debug;
+};
+
+/* Mounts the root on cdir/merged; *used says which way it was done. With
+ * fuse, the mount namespace is unshared once more afterwards so that the
+ * later pivot_root does not move fuse-overlayfs's own root. */
+int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
+		  struct clan_err *err);
+
+/* "lowerdir=A:B,upperdir=U,workdir=W[,userxattr]" */
+char *overlay_options(const struct strv *lowers, const char *upper, const char *work,
+		      bool userxattr);
+
+#endif

@@ -1,0 +1,20 @@
+/* -u USER[:GROUP] against an image's /etc/passwd and /etc/group. Pure. */
+#ifndef CLAN_PASSWD_H
+#define CLAN_PASSWD_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+struct user_ids {
+	uint32_t uid, gid;
+	char home[256];
+};
+
+/* spec: NAME, UID, NAME:GROUP, UID:GID (or mixed). passwd/group are the
+ * files' text (NULL when the image has none). A numeric uid absent from
+ * passwd gets gid 0 and home "/", as in docker. */
+int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *out,
+		 struct clan_err *err);
+
+#endif

@@ -1,0 +1,64 @@
+#define _GNU_SOURCE
+#include "procfs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+uint64_t parse_stat_start_time(const char *text)
+{
+	/* comm (field 2) may contain spaces and parens: count from the last ')' */
+	const char *p = strrchr(text, ')');
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	return strtoull(p + 1, NULL, 10);
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	struct clan_err err;
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (read_file(path, 8192, &text, &err) < 0)
+		return 0;
+	return parse_stat_start_time(text);
+}
+
+bool parse_status_mask(const char *text, const char *field, uint64_t *out)
+{
+	size_t flen = strlen(field);
+	for (const char *line = text; line && *line;) {
+		if (strncmp(line, field, flen) == 0 && line[flen] == ':') {
+			char *end;
+			*out = strtoull(line + flen + 1, &end, 16);
+			return end != line + flen + 1;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return false;
+}
+
+bool proc_signal_is_default(pid_t pid, int sig)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	struct clan_err err;
+	uint64_t caught, ignored;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if (read_file(path, 1 << 16, &text, &err) < 0 ||
+	    !parse_status_mask(text, "SigCgt", &caught) ||
+	    !parse_status_mask(text, "SigIgn", &ignored))
+		return false;
+	uint64_t bit = 1ULL << (sig - 1);
+	return !(caught & bit) && !(ignored & bit);
+}

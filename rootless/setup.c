@@ -1,0 +1,71 @@
+/* The container's first process, from clone to the new root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "loopback.h"
+#include "mounts.h"
+#include "overlay.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "util.h"
+
+static void wait_for_maps(struct child_ctx *c)
+{
+	struct sync_msg m;
+	int r = sync_recv(c->sync_fd, &m);
+	if (r <= 0 || m.tag != SYNC_GO)
+		_exit(125); /* the parent is gone or failed; it reports */
+}
+
+static void build_root(struct child_ctx *c)
+{
+	struct clan_err err;
+	enum overlay_kind used;
+
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
+	struct overlay_request req = {.want = c->spec->overlay, .img = c->img, .cdir = c->cdir,
+				      .debug = c->spec->debug};
+	if (overlay_mount(&req, &used, &err) < 0)
+		child_die_err(c->sync_fd, &err);
+
+	_cleanup_free_ char *merged = xasprintf("%s/merged", c->cdir);
+	_cleanup_close_ int root_fd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		child_die(c->sync_fd, 125, errno, "cannot open %s", merged);
+	if (mounts_execute(root_fd, c->plan, c->spec->debug, &err) < 0)
+		child_die(c->sync_fd, err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : 125, 0, "%s",
+			  err.msg);
+	if (rootfs_pivot(merged, &err) < 0)
+		child_die_err(c->sync_fd, &err);
+}
+
+noreturn void child_main(struct child_ctx *c)
+{
+	struct clan_err err;
+
+	wait_for_maps(c);
+	/* Host supplementary groups are unmapped noise inside; drop them where
+	 * the kernel lets us (single mode has setgroups denied). */
+	if (c->userns->mode != USERNS_SINGLE && setgroups(0, NULL) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot drop supplementary groups");
+	/* Our own session: a Ctrl-C on the terminal reaches clan, which
+	 * forwards it once, rather than every process in the container. */
+	if (setsid() < 0)
+		child_die(c->sync_fd, 125, errno, "cannot start a session");
+	build_root(c);
+	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot set the hostname");
+	if (c->spec->net == NET_NONE && loopback_up(&err) < 0)
+		child_die_err(c->sync_fd, &err);
+	if (c->spec->init)
+		init_main(c);
+	command_main(c);
+}

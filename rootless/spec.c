@@ -1,0 +1,38 @@
+#include "spec.h"
+
+#include <stdlib.h>
+
+void spec_free(struct container_spec *s)
+{
+	free(s->image_ref);
+	strv_free(&s->cmd);
+	strv_free(&s->env);
+	free(s->workdir);
+	free(s->user);
+	free(s->hostname);
+	free(s->name);
+	for (size_t i = 0; i < s->nbinds; i++) {
+		free(s->binds[i].src);
+		free(s->binds[i].dst);
+	}
+	free(s->binds);
+	*s = (struct container_spec){0};
+}
+
+const char *userns_mode_name(enum userns_mode m)
+{
+	static const char *const names[] = {"auto", "single", "subuid"};
+	return names[m];
+}
+
+const char *overlay_kind_name(enum overlay_kind k)
+{
+	static const char *const names[] = {"auto", "kernel", "fuse", "copy"};
+	return names[k];
+}
+
+const char *net_mode_name(enum net_mode m)
+{
+	static const char *const names[] = {"host", "none"};
+	return names[m];
+}

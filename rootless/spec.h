@@ -1,0 +1,43 @@
+/* What one container should be: the plain data `clan run` (and later the
+ * stack supervisor) fills in and the runtime executes. */
+#ifndef CLAN_SPEC_H
+#define CLAN_SPEC_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_SUBUID };
+enum overlay_kind { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE, OVERLAY_COPY };
+enum net_mode { NET_HOST, NET_NONE };
+
+struct bind_spec {
+	char *src; /* absolute host path, resolved */
+	char *dst; /* absolute container path */
+	bool ro;
+};
+
+struct container_spec {
+	char *image_ref;
+	struct strv cmd;
+	struct strv env;   /* K=V, later entries win */
+	char *workdir;     /* NULL: the user's home or / */
+	char *user;        /* NULL: root; else NAME|UID[:GROUP|GID] */
+	char *hostname;    /* NULL: the short id */
+	char *name;        /* NULL: generated */
+	enum net_mode net;
+	enum userns_mode userns;
+	enum overlay_kind overlay;
+	bool tty, interactive, rm, debug;
+	bool init; /* --init: a reaping init is pid 1, the command pid 2 */
+	struct bind_spec *binds;
+	size_t nbinds;
+};
+
+void spec_free(struct container_spec *s);
+
+const char *userns_mode_name(enum userns_mode m);
+const char *overlay_kind_name(enum overlay_kind k);
+const char *net_mode_name(enum net_mode m);
+
+#endif

@@ -1,0 +1,55 @@
+/* Container records in the storage dir: containers/<id>/container.json,
+ * with containers/names/<name> -> <id> claiming names atomically. */
+#ifndef CLAN_STORE_H
+#define CLAN_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "idmap.h"
+#include "spec.h"
+#include "util.h"
+
+struct container_rec {
+	char id[65];
+	char *name;
+	char *image;
+	struct strv cmd;
+	int64_t created;  /* unix seconds */
+	int64_t finished; /* 0 while running */
+	char state[16];   /* "running" or "exited" */
+	int exit_code;
+	pid_t pid; /* the clan process that runs it */
+	uint64_t pid_start;
+	bool rm;
+	char userns[16];     /* "single" or "subuid" */
+	struct idmap uidmap; /* to remove subuid-owned files later */
+	struct idmap gidmap;
+	char *dir;
+};
+
+/* The storage dir's containers/ (created private on demand). */
+char *store_containers_dir(const char *storage);
+
+/* Claims spec->name (or a generated one), makes the dir and writes the
+ * record. A taken name is an exit-2 error naming `clan rm`. */
+int store_create(const char *storage, const struct container_spec *spec, struct container_rec *rec,
+		 struct clan_err *err);
+int store_save(const struct container_rec *rec, struct clan_err *err);
+int store_load(const char *dir, struct container_rec *rec, struct clan_err *err);
+/* By name, full id or unique id prefix. */
+int store_find(const char *storage, const char *key, struct container_rec *rec,
+	       struct clan_err *err);
+/* Calls fn for every container, oldest first. */
+int store_list(const char *storage, int (*fn)(const struct container_rec *, void *), void *arg,
+	       struct clan_err *err);
+/* Whether the clan process that runs rec is still alive. */
+bool store_is_running(const struct container_rec *rec);
+/* Removes the dir (through the user namespace when subuid-owned files are
+ * in it) and the name. */
+int store_remove(const char *storage, const struct container_rec *rec, struct clan_err *err);
+void container_rec_free(struct container_rec *rec);
+
+#endif

@@ -1,0 +1,38 @@
+/* Which user namespace a container gets and how its id maps are written:
+ * the parent's half of the clone handshake. */
+#ifndef CLAN_USERNS_H
+#define CLAN_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "idmap.h"
+#include "spec.h"
+
+struct userns_plan {
+	enum userns_mode mode; /* SINGLE or SUBUID after planning */
+	bool host_root;        /* started by root: identity map */
+	struct idmap uid, gid;
+	bool use_helpers; /* newuidmap/newgidmap write the maps */
+	struct subid_range subuid, subgid;
+	char newuidmap[256], newgidmap[256];
+};
+
+/* Decides the mode (auto: subuid when the user has ranges in /etc/subuid
+ * and /etc/subgid and newuidmap/newgidmap exist) and builds the maps so
+ * that container uid/gid (the -u user, or 0) is the host user in single
+ * mode. Errors are exit 2 with the fix. */
+int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
+		     struct userns_plan *out, struct clan_err *err);
+
+/* Writes the maps of process pid (which has just unshared its user ns). */
+int userns_write_maps(pid_t pid, const struct userns_plan *p, struct clan_err *err);
+
+/* Whether gid is mapped inside (e.g. tty's 5, for devpts). */
+bool userns_gid_mapped(const struct userns_plan *p, uint32_t gid);
+
+/* Finds a helper on the usual paths; false when missing. */
+bool userns_find_helper(const char *name, char *out, size_t len);
+
+#endif

@@ -1,0 +1,72 @@
+#define _GNU_SOURCE
+#include "userns_exec.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "util.h"
+
+pid_t clone_ns(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
+		       struct clan_err *err)
+{
+	struct userns_plan plan = {.mode = USERNS_SUBUID, .use_helpers = true,
+				   .uid = *uidmap, .gid = *gidmap};
+	if (!userns_find_helper("newuidmap", plan.newuidmap, sizeof plan.newuidmap) ||
+	    !userns_find_helper("newgidmap", plan.newgidmap, sizeof plan.newgidmap))
+		return clan_error(err, 0, "cannot remove %s: files belong to subordinate ids and "
+					  "newuidmap is missing (apt-get install uidmap)", path);
+	int sv[2];
+	if (sync_pair(sv, err) < 0)
+		return -1;
+	pid_t pid = clone_ns(CLONE_NEWUSER);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return clan_error(err, errno, "cannot create a user namespace to remove %s", path);
+	}
+	if (pid == 0) {
+		struct sync_msg m;
+		struct clan_err e;
+		close(sv[0]);
+		if (sync_recv(sv[1], &m) <= 0)
+			_exit(1);
+		if (remove_tree(path, &e) < 0)
+			child_die(sv[1], 1, 0, "%s", e.msg);
+		_exit(0);
+	}
+	close(sv[1]);
+	int rc = userns_write_maps(pid, &plan, err);
+	if (rc == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
+		rc = clan_error(err, errno, "cannot signal the cleanup process");
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	struct sync_msg m;
+	bool failed = rc == 0 && sync_recv(sv[0], &m) > 0 && m.tag == SYNC_ERROR;
+	close(sv[0]);
+	int status;
+	wait_child(pid, &status);
+	if (failed)
+		return clan_error(err, 0, "%s", m.text);
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		return clan_error(err, 0, "cannot remove %s", path);
+	return rc;
+}
