@@ -1,0 +1,142 @@
+#!/bin/bash
+# The body of `make check`, after BUILD/clan and BUILD/tests/test_* are built.
+#
+# As root (a fresh machine, CI): sets the machine up (scripts/check-setup.sh),
+# copies what the tests need to a world-readable temp dir (the test users
+# cannot traverse /root), and runs the suite as clan-nosub (no subuid range,
+# XDG_RUNTIME_DIR unset as on ssh, cron and Slurm) and then as clan-sub
+# (a subuid range, a private XDG_RUNTIME_DIR). Container tests never run as
+# root.
+# As a user: runs the suite once as that user; what needs the other mode
+# skips with the reason.
+#
+# Last line: `N passed, N failed, N skipped` over all runs; exit 1 when
+# anything failed.
+# Usage: scripts/check.sh BUILD [NAME...]  (NAMEs filter tests, see tests/run.sh)
+set -euo pipefail
+
+if [ $# -lt 1 ]; then
+	echo "usage: $0 BUILD [NAME...]" >&2
+	exit 2
+fi
+build=$1
+shift
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+if [ ! -x "$build/clan" ]; then
+	echo "check: $build/clan missing: run make BUILD=$build first" >&2
+	exit 2
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	exec bash tests/run.sh "$build" "$@"
+fi
+
+./scripts/check-setup.sh
+
+work=$(mktemp -d /tmp/clan-check.XXXXXX)
+cleanup() { rm -rf -- "$work"; }
+trap cleanup EXIT
+chmod 0755 "$work"
+mkdir -p "$work/build/tests"
+cp -p "$build/clan" "$work/build/clan"
+for bin in "$build"/tests/test_*; do
+	[ -f "$bin" ] && cp -p "$bin" "$work/build/tests/"
+done
+cp -a tests scripts "$work/"
+chmod -R a+rX "$work"
+
+total_p=0
+total_f=0
+total_s=0
+runs_failed=0
+
+# run_as USER MODE XDG: runs the suite as USER and adds its counts.
+run_as() {
+	local user=$1 mode=$2 xdg=$3 home summary line rc
+	shift 3
+	home=$(getent passwd "$user" | cut -d: -f6)
+	local envs=(HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8
+		CLAN_TEST_USERS_MODE="$mode" TERM="${TERM:-dumb}")
+	[ -n "$xdg" ] && envs+=(XDG_RUNTIME_DIR="$xdg")
+	local v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS CLAN_TEST_TIMEOUT CI; do
+		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
+	done
+	echo "== as $user ($mode; XDG_RUNTIME_DIR ${xdg:-unset})"
+	summary=""
+	set +e
+	while IFS= read -r line; do
+		if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+			summary=$line
+			total_p=$((total_p + BASH_REMATCH[1]))
+			total_f=$((total_f + BASH_REMATCH[2]))
+			total_s=$((total_s + BASH_REMATCH[3]))
+		else
+			echo "$line"
+		fi
+	done < <(cd "$work" && runuser -u "$user" -- env -i "${envs[@]}" \
+		bash "$work/tests/run.sh" "$work/build" "$@" 2>&1 </dev/null)
+	wait $!
+	rc=$?
+	set -e
+	if [ -z "$summary" ]; then
+		echo "not ok - check: the run as $user ended without a summary (exit $rc)"
+		total_f=$((total_f + 1))
+	else
+		echo "== as $user: $summary"
+		[ "$rc" = 0 ] || runs_failed=1
+	fi
+}
+
+# A private runtime dir for clan-sub, as pam_systemd would make it.
+sub_uid=$(id -u clan-sub)
+xdg=$work/run-$sub_uid
+mkdir -p "$xdg"
+chown clan-sub: "$xdg"
+chmod 0700 "$xdg"
+
+# doctor_fuse_0600: as root can: make /dev/fuse 0600, as a distro without
+# a desktop leaves it, and check that clan doctor (as a user) still exits 0
+# and names the fix on its /dev/fuse line. Restores 0666.
+doctor_fuse_0600() {
+	local name="check: doctor names the fix when /dev/fuse is 0600" out rc
+	if [ ! -c /dev/fuse ]; then
+		echo "ok - $name # skip /dev/fuse missing"
+		total_s=$((total_s + 1))
+		return
+	fi
+	chmod 0600 /dev/fuse
+	set +e
+	out=$(cd "$work" && runuser -u clan-nosub -- env -i HOME=/ PATH=/usr/bin:/bin:/usr/sbin:/sbin \
+		"$work/build/clan" doctor 2>&1)
+	rc=$?
+	set -e
+	chmod 0666 /dev/fuse
+	local line
+	line=$(grep '/dev/fuse' <<<"$out" | head -n 1)
+	if [ "$rc" = 0 ] && [[ $line == warn* ]] && [[ $line == *"chmod 0666 /dev/fuse"* ]]; then
+		echo "ok - $name"
+		total_p=$((total_p + 1))
+	else
+		echo "not ok - $name"
+		echo "#   expected exit 0 and a warn line naming 'chmod 0666 /dev/fuse'"
+		echo "#   got exit $rc, output:"
+		while IFS= read -r line; do echo "#   $line"; done <<<"$out"
+		total_f=$((total_f + 1))
+	fi
+}
+
+trap 'chmod 0666 /dev/fuse 2>/dev/null; cleanup' EXIT
+if [ $# -eq 0 ] || [[ " $* " == *" doctor "* ]]; then
+	doctor_fuse_0600
+fi
+run_as clan-nosub nosub "" "$@"
+run_as clan-sub sub "$xdg" "$@"
+
+echo "$total_p passed, $total_f failed, $total_s skipped"
+if [ "$total_f" != 0 ] || [ "$runs_failed" != 0 ]; then
+	exit 1
+fi

@@ -1,0 +1,164 @@
+#!/bin/bash
+# clan run: what the container can see and do: a fresh /proc with runc's
+# masked paths, read-only /sys and /proc/sys, a minimal /dev, docker's
+# capability bounding set, no_new_privs, no inherited fds, and a clan
+# binary that refuses to run setuid or setgid.
+# shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+case_proc_fresh() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'ls /proc | grep -c "^[0-9][0-9]*$"; test -d /proc/1 && echo has-1'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	local n
+	n=$(sed -n 1p <<<"$out")
+	assert_eq "$(sed -n 2p <<<"$out")" has-1 "/proc/1 inside"
+	if ! [ "$n" -ge 1 ] 2>/dev/null || [ "$n" -gt 5 ]; then
+		die "expected a fresh /proc with a few pids, got $n pids: a host /proc?"
+	fi
+}
+
+case_ps_shows_only_container() {
+	run clan run --rm "dir:$ROOTFS" ps -o pid,args
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	local n
+	n=$(tail -n +2 <<<"$out" | grep -c '')
+	if [ "$n" -gt 4 ]; then
+		die "ps inside lists $n processes (expected the init and ps):" "$out"
+	fi
+	assert_match "$(tail -n +2 <<<"$out" | head -n 1)" "^ *1 " "first process listed by ps is pid 1"
+	assert_contains "$out" "ps -o pid,args" "ps output"
+}
+
+case_proc_masked() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c \
+		'for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats /proc/timer_stats; do
+			[ -e "$f" ] || continue
+			echo "$f $(cat "$f" 2>/dev/null | wc -c)"
+		done'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_contains "$out" "/proc/kcore 0" "bytes read from masked /proc files"
+	local line
+	while read -r line; do
+		case $line in *" 0") ;; *) die "a masked /proc file gave data: $line" ;; esac
+	done <<<"$out"
+}
+
+case_proc_sysrq_not_writable() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'echo h > /proc/sysrq-trigger && echo WROTE; echo ran'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" ran "write to /proc/sysrq-trigger"
+}
+
+case_proc_sys_readonly() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'awk "\$5 == \"/proc/sys\" { print \$6 }" /proc/self/mountinfo'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	[ -n "$out" ] || die "/proc/sys is not a separate mount inside (mountinfo has no /proc/sys line)"
+	assert_match "$(tail -n 1 <<<"$out")" "(^|,)ro(,|$)" "/proc/sys mount options"
+}
+
+case_sys_readonly() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c \
+		'touch /sys/clan-test 2>/dev/null && echo TOUCHED; awk "\$5 == \"/sys\" { print \$6 }" /proc/self/mountinfo'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_not_contains "$out" TOUCHED "touch /sys/clan-test"
+	[ -n "$out" ] || die "/sys is not mounted inside"
+	assert_match "$(tail -n 1 <<<"$out")" "(^|,)ro(,|$)" "/sys mount options"
+}
+
+case_dev_minimal() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'ls /dev; echo --; find /dev -type b'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	local names blocks
+	names=" $(sed '/^--$/,$d' <<<"$out" | tr '\n' ' ')"
+	blocks=$(sed '1,/^--$/d' <<<"$out")
+	local d
+	for d in null zero full random urandom tty ptmx pts shm; do
+		assert_contains "$names" " $d " "ls /dev"
+	done
+	for d in sda vda nvme0 nvme0n1 mem kmem port kmsg; do
+		assert_not_contains "$names" " $d " "ls /dev"
+	done
+	assert_eq "$blocks" "" "block devices in /dev"
+}
+
+case_dev_nodes_work() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c \
+		'echo x > /dev/null && echo null-ok; head -c 5 /dev/zero | wc -c; head -c 7 /dev/urandom | wc -c; echo x > /dev/full 2>/dev/null || echo full-fails'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$(tr -d ' ' <<<"$out")" "null-ok
+5
+7
+full-fails" "device nodes"
+}
+
+case_dev_shm_writable() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'echo s > /dev/shm/x && cat /dev/shm/x'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" s "/dev/shm"
+}
+
+case_caps_bounding_set() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'grep -E "^(CapBnd|NoNewPrivs):" /proc/self/status'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_contains "$out" "CapBnd:	00000000a80425fb" "/proc/self/status"
+	assert_contains "$out" "NoNewPrivs:	1" "/proc/self/status"
+}
+
+case_caps_bounding_set_as_user() {
+	run clan run --rm -u app "dir:$ROOTFS" /bin/sh -c 'grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_contains "$out" "CapBnd:	00000000a80425fb" "/proc/self/status as app"
+	assert_contains "$out" "CapEff:	0000000000000000" "/proc/self/status as app"
+	assert_contains "$out" "NoNewPrivs:	1" "/proc/self/status as app"
+}
+
+# fds beyond 0-2 that clan inherits are closed before the command runs:
+# inside, ls /proc/self/fd shows 0 1 2 and its own dir fd only.
+case_fds_closed() {
+	local fds
+	fds=$(clan run --rm "dir:$ROOTFS" ls /proc/self/fd 5</dev/null 7>/dev/null 9<"$ROOTFS/etc/passwd" 2>"$LIB_TMP/fd.err" </dev/null)
+	local rc=$?
+	assert_eq "$rc" 0 "exit code (stderr: $(cat "$LIB_TMP/fd.err"))"
+	fds=$(tr '\n' ' ' <<<"$fds")
+	assert_match "$fds" "^0 1 2 [0-9]+ $" "fds open inside (ls's own dir fd is the 4th)"
+}
+
+# refuses_privileged MODE: a copy of clan with MODE (u+s or g+s) refuses.
+refuses_privileged() {
+	local d
+	d=$(mk_tmp)
+	cp "$CLAN" "$d/clan"
+	chmod "$1" "$d/clan" || die "chmod $1 on our own copy failed"
+	run "$d/clan" run --rm "dir:$ROOTFS" /bin/sh -c 'echo RAN'
+	assert_ne "$rc" 0 "exit code of a $1 clan"
+	assert_not_contains "$out" RAN "stdout (the command must not run)"
+	assert_match "$err" "^clan: .*(setuid|setgid|set-user|set-group|privilege)" "stderr"
+	run "$d/clan" doctor
+	assert_ne "$rc" 0 "exit code of a $1 clan doctor"
+}
+
+case_refuses_setuid() {
+	refuses_privileged u+s
+}
+
+case_refuses_setgid() {
+	refuses_privileged g+s
+}
+
+t proc_fresh case_proc_fresh
+t ps_shows_only_container case_ps_shows_only_container
+t proc_masked case_proc_masked
+t proc_sysrq_not_writable case_proc_sysrq_not_writable
+t proc_sys_readonly case_proc_sys_readonly
+t sys_readonly case_sys_readonly
+t dev_minimal case_dev_minimal
+t dev_nodes_work case_dev_nodes_work
+t dev_shm_writable case_dev_shm_writable
+t caps_bounding_set case_caps_bounding_set
+t caps_bounding_set_as_user case_caps_bounding_set_as_user
+t fds_closed case_fds_closed
+t refuses_setuid case_refuses_setuid
+t refuses_setgid case_refuses_setgid
+finish

@@ -1,0 +1,69 @@
+#!/bin/bash
+# clan run -it: a pty inside, the outer terminal's size, resizes forwarded,
+# the exit code kept. The outer terminal is script(1)'s pty.
+# shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+# in_pty CMD: runs the shell command CMD on a fresh pty of 30x100; sets
+# rc and out (carriage returns removed).
+in_pty() {
+	local log=$LIB_TMP/pty.out
+	CLAN_Q=$(printf '%q' "$CLAN") ROOTFS_Q=$(printf '%q' "$ROOTFS") \
+		timeout 60 script -qec "stty rows 30 cols 100; $1" /dev/null </dev/null >"$log" 2>&1
+	rc=$?
+	out=$(tr -d '\r' <"$log")
+}
+
+case_tty_inside() {
+	need_cmd script
+	in_pty '$CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "tty; stty size"'
+	assert_eq "$rc" 0 "exit code (output: $out)"
+	assert_match "$(sed -n 1p <<<"$out")" "^/dev/pts/[0-9]+$" "tty inside"
+	assert_eq "$(sed -n 2p <<<"$out")" "30 100" "stty size inside"
+}
+
+case_tty_exit_code() {
+	need_cmd script
+	in_pty '$CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "exit 3"'
+	assert_eq "$rc" 3 "exit code through -it (output: $out)"
+}
+
+case_tty_resize() {
+	need_cmd script
+	in_pty '(sleep 1; stty rows 40 cols 120) & $CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "stty size; sleep 3; stty size"; r=$?; wait; exit $r'
+	assert_eq "$rc" 0 "exit code (output: $out)"
+	assert_eq "$(sed -n 1p <<<"$out")" "30 100" "stty size at start"
+	assert_eq "$(sed -n 2p <<<"$out")" "40 120" "stty size after the outer terminal was resized"
+}
+
+case_tty_output_and_stderr() {
+	need_cmd script
+	in_pty '$CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "echo to-out; echo to-err >&2"'
+	assert_eq "$rc" 0 "exit code (output: $out)"
+	assert_contains "$out" "to-out" "terminal output"
+	assert_contains "$out" "to-err" "terminal output"
+}
+
+case_no_tty_without_t() {
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'tty; true'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" "not a tty" "tty without -t"
+}
+
+# Without -t on a terminal the container must not get the host's terminal.
+case_no_tty_leak_on_terminal() {
+	need_cmd script
+	in_pty '$CLAN_Q run --rm dir:$ROOTFS_Q /bin/sh -c "tty; true"'
+	assert_eq "$rc" 0 "exit code (output: $out)"
+	assert_not_contains "$out" "/dev/pts" "tty without -t, clan started on a terminal"
+}
+
+t tty_inside case_tty_inside
+t tty_exit_code case_tty_exit_code
+t tty_resize case_tty_resize
+t tty_output_and_stderr case_tty_output_and_stderr
+t no_tty_without_t case_no_tty_without_t
+t no_tty_leak_on_terminal case_no_tty_leak_on_terminal
+finish

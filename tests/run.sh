@@ -1,0 +1,176 @@
+#!/bin/bash
+# clan's test runner: every BUILD/tests/test_* unit binary (TAP) and every
+# tests/integration/*.sh file (real containers, never as root). Prints one
+# line per test and, last, exactly one line `N passed, N failed, N skipped`.
+# Exit status: 0 when nothing failed.
+#
+# Usage: tests/run.sh BUILD [NAME...]
+#   BUILD   the build dir holding clan and tests/test_* (CLAN overrides the
+#           binary under test)
+#   NAME    only the unit binaries / integration files whose name contains
+#           one of these words (e.g. `run_exit test_idmap`)
+# Environment: CLAN, CLAN_TEST_TIMEOUT (seconds per test, default 120),
+# CLAN_TEST_USERS_MODE (sub|nosub, set by scripts/check.sh).
+set -uo pipefail
+
+if [ $# -lt 1 ]; then
+	echo "usage: $0 BUILD [NAME...]" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd) || exit 2
+shift
+filters=("$@")
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export CLAN_TEST_ROOT=${CLAN_TEST_ROOT:-$(dirname "$here")}
+export CLAN=${CLAN:-$build/clan}
+case $CLAN in /*) ;; *) CLAN=$(pwd)/$CLAN ;; esac
+timeout_s=${CLAN_TEST_TIMEOUT:-120}
+user=$(id -un)
+
+passed=0
+failed=0
+skipped=0
+
+# The per-run cache (the busybox rootfs), built once and removed at the end.
+CLAN_TEST_CACHE=$(mktemp -d "${TMPDIR:-/tmp}/clan-test-cache-$user.XXXXXX") || exit 1
+export CLAN_TEST_CACHE
+trap 'rm -rf -- "$CLAN_TEST_CACHE"' EXIT
+
+selected() {
+	[ ${#filters[@]} -eq 0 ] && return 0
+	local f
+	for f in "${filters[@]}"; do
+		case $1 in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}
+
+# count_line LINE: counts one TAP result line.
+count_line() {
+	case $1 in
+	"not ok"*) failed=$((failed + 1)) ;;
+	ok*"# skip"* | ok*"# SKIP"*) skipped=$((skipped + 1)) ;;
+	ok*) passed=$((passed + 1)) ;;
+	esac
+}
+
+report() {
+	echo "$1"
+	count_line "$1"
+}
+
+now_ms() { date +%s%3N; }
+
+# --- unit tests --------------------------------------------------------------
+
+for bin in "$build"/tests/test_*; do
+	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then continue; fi
+	name=$(basename "$bin")
+	selected "$name" || continue
+	nres=0
+	nbad=0
+	plan=""
+	while IFS= read -r line; do
+		case $line in
+		1..*) plan=${line#1..} ;;
+		"not ok"*)
+			report "not ok - $name: ${line#not ok }"
+			nres=$((nres + 1))
+			nbad=$((nbad + 1))
+			;;
+		ok*)
+			report "ok - $name: ${line#ok }"
+			nres=$((nres + 1))
+			;;
+		*) echo "$line" ;;
+		esac
+	done < <(timeout -k 5 "$timeout_s" "$bin" 2>&1 </dev/null)
+	wait $! 2>/dev/null
+	rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		report "not ok - $name: timed out after ${timeout_s}s"
+	elif [ -n "$plan" ] && [ "$plan" != "$nres" ]; then
+		report "not ok - $name: planned $plan tests, ran $nres (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$nbad" = 0 ]; then
+		report "not ok - $name: exited $rc with no failing test"
+	fi
+done
+
+# --- integration tests --------------------------------------------------------
+
+files=()
+for f in "$here"/integration/*.sh; do
+	[ -f "$f" ] || continue
+	selected "$(basename "$f" .sh)" && files+=("$f")
+done
+
+if [ ${#files[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then
+		for f in "${files[@]}"; do
+			report "ok - $(basename "$f" .sh) # skip container tests never run as root (make check as root runs them as the test users)"
+		done
+	elif [ ! -x "$CLAN" ]; then
+		report "not ok - integration: $CLAN is not an executable (build it first)"
+	else
+		# Build the rootfs once, and remember it to prove no test changed it.
+		rootfs=$CLAN_TEST_CACHE/busybox-rootfs
+		if ! "$CLAN_TEST_ROOT/scripts/mkrootfs-busybox.sh" "$rootfs"; then
+			report "not ok - integration: cannot build the busybox rootfs"
+		fi
+		manifest() { (cd "$1" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | LC_ALL=C sort); }
+		before=$(manifest "$rootfs" 2>/dev/null | sha256sum)
+
+		for f in "${files[@]}"; do
+			name=$(basename "$f" .sh)
+			storage=$(mktemp -d "${TMPDIR:-/tmp}/clan-test-storage-$name.XXXXXX")
+			chmod 0700 "$storage"
+			start=$(now_ms)
+			nres=0
+			while IFS= read -r line; do
+				case $line in
+				ok* | "not ok"*)
+					report "$line"
+					nres=$((nres + 1))
+					;;
+				*) echo "$line" ;;
+				esac
+			done < <(CLAN_STORAGE=$storage timeout -k 10 "$timeout_s" bash "$f" 2>&1 </dev/null)
+			wait $! 2>/dev/null
+			rc=$?
+			secs=$((($(now_ms) - start) / 100))
+			if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+				report "not ok - $name: timed out after ${timeout_s}s"
+			elif [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+				report "not ok - $name: exited $rc"
+			elif [ "$nres" = 0 ]; then
+				report "not ok - $name: ran no test (exit $rc)"
+			fi
+			echo "# $name: $((secs / 10)).$((secs % 10))s"
+			mounted=$(grep -F "$storage" /proc/self/mountinfo)
+			if [ -n "$mounted" ]; then
+				report "not ok - $name: left mounted after the file ended: $mounted"
+				while read -r mp; do fusermount3 -u "$mp" 2>/dev/null || fusermount -u "$mp" 2>/dev/null; done < <(grep -F "$storage" /proc/self/mountinfo | awk '{print $5}' | sort -r)
+			fi
+			if ! rm -rf -- "$storage" 2>/dev/null; then
+				chmod -R u+rwX -- "$storage" 2>/dev/null
+				rm -rf -- "$storage" 2>/dev/null ||
+					unshare --map-auto --map-root-user rm -rf -- "$storage" 2>/dev/null
+			fi
+			if [ -e "$storage" ]; then
+				report "not ok - $name: cannot remove its storage $storage (files the user cannot delete)"
+			fi
+		done
+
+		after=$(manifest "$rootfs" 2>/dev/null | sha256sum)
+		if [ "$before" = "$after" ]; then
+			report "ok - integration: the shared busybox rootfs is unchanged after all tests"
+		else
+			report "not ok - integration: the shared busybox rootfs changed during the tests"
+		fi
+		rm -rf -- "$rootfs" 2>/dev/null
+	fi
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
