@@ -24,6 +24,8 @@ struct child_ctx {
 	char **env;          /* final K=V list */
 	char **argv;         /* final command */
 	int sync_fd;         /* the child's end of the sync socket */
+	const char *etc_dir; /* where the generated /etc files go */
+	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 };
 
 /* The child: waits for the maps, builds the root, pivots, then becomes

@@ -36,6 +36,7 @@ struct prepared {
 	struct mount_plan plan;
 	struct strv env, argv;
 	char *storage, *etc_dir;
+	char *etc_texts[ETC_FILES];
 	char hostname[256];
 	bool have_rec;
 };
@@ -49,6 +50,8 @@ static void prepared_free(struct prepared *p)
 	strv_free(&p->argv);
 	free(p->storage);
 	free(p->etc_dir);
+	for (size_t i = 0; i < ETC_FILES; i++)
+		free(p->etc_texts[i]);
 }
 
 void env_merge(struct strv *into, const struct strv *add)
@@ -94,8 +97,9 @@ static void build_env(const struct container_spec *s, struct prepared *p, const 
 	strv_free(&base);
 }
 
-static int write_etc_files(const struct container_spec *s, struct prepared *p,
-			   const char *hostname, struct clan_err *err)
+/* The texts of /etc/hosts, resolv.conf and hostname; the child writes
+ * them (into its private tmpfs for --rm). */
+static void make_etc_texts(const struct container_spec *s, struct prepared *p)
 {
 	_cleanup_free_ char *host_hosts = NULL, *host_resolv = NULL;
 	if (s->net == NET_HOST) {
@@ -103,20 +107,10 @@ static int write_etc_files(const struct container_spec *s, struct prepared *p,
 		read_file("/etc/hosts", 1 << 20, &host_hosts, &ignored);
 		read_file("/etc/resolv.conf", 1 << 20, &host_resolv, &ignored);
 	}
+	p->etc_texts[0] = hosts_file_text(p->hostname, host_hosts);
+	p->etc_texts[1] = resolv_file_text(host_resolv);
+	p->etc_texts[2] = xasprintf("%s\n", p->hostname);
 	p->etc_dir = xasprintf("%s/etc", p->rec.dir);
-	_cleanup_free_ char *hosts = hosts_file_text(hostname, host_hosts);
-	_cleanup_free_ char *resolv = resolv_file_text(host_resolv);
-	_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
-	const char *names[] = {"hosts", "resolv.conf", "hostname"};
-	const char *texts[] = {hosts, resolv, hn};
-	if (mkdir(p->etc_dir, 0755) < 0)
-		return clan_error(err, errno, "cannot create %s", p->etc_dir);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", p->etc_dir, names[i]);
-		if (write_file(path, texts[i], strlen(texts[i]), err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static void debug_userns(const struct prepared *p)
@@ -169,8 +163,7 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 	snprintf(p->hostname, sizeof p->hostname, "%.*s", s->hostname ? 255 : 12,
 		 s->hostname ? s->hostname : p->rec.id);
 	build_env(s, p, p->hostname);
-	if (write_etc_files(s, p, p->hostname, err) < 0)
-		return -1;
+	make_etc_texts(s, p);
 	struct mount_plan_input in = {
 		.binds = s->binds,
 		.nbinds = s->nbinds,
@@ -302,7 +295,9 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 				      .plan = &p->plan, .user = p->user, .cdir = p->rec.dir,
 				      .hostname = p->hostname,
 				      .workdir = s->workdir ? s->workdir : "/",
-				      .env = p->env.v, .argv = p->argv.v, .sync_fd = sv[1]};
+				      .env = p->env.v, .argv = p->argv.v, .sync_fd = sv[1],
+				      .etc_dir = p->etc_dir,
+				      .etc_texts = (const char *const *)p->etc_texts};
 		child_main(&c);
 	}
 	close(sv[1]);

@@ -22,7 +22,7 @@ static const char *const dev_links[][2] = {
 	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
 	{"pts/ptmx", "/dev/ptmx"},	 {"/proc/kcore", "/dev/core"},
 };
-static const char *const etc_files[] = {"hosts", "resolv.conf", "hostname"};
+const char *const mount_plan_etc_files[ETC_FILES] = {"hosts", "resolv.conf", "hostname"};
 
 static void add(struct mount_plan *p, enum mount_op_kind kind, const char *src, const char *dst,
 		const char *data, bool ro)
@@ -93,9 +93,9 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++)
 		add(&p, MOP_RO, NULL, readonly_paths[i], NULL, true);
 	add_dev(&p, in->gid5_mapped);
-	for (size_t i = 0; in->etc_dir && i < ARRAY_SIZE(etc_files); i++) {
-		_cleanup_free_ char *src = xasprintf("%s/%s", in->etc_dir, etc_files[i]);
-		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc_files[i]);
+	for (size_t i = 0; in->etc_dir && i < ETC_FILES; i++) {
+		_cleanup_free_ char *src = xasprintf("%s/%s", in->etc_dir, mount_plan_etc_files[i]);
+		_cleanup_free_ char *dst = xasprintf("/etc/%s", mount_plan_etc_files[i]);
 		add(&p, MOP_BIND, src, dst, NULL, false);
 	}
 	for (size_t i = 0; i < in->nbinds; i++) {

@@ -35,6 +35,10 @@ struct mount_plan {
 	size_t n;
 };
 
+/* The generated files bound over /etc/NAME, in this order. */
+#define ETC_FILES 3
+extern const char *const mount_plan_etc_files[ETC_FILES];
+
 struct mount_plan_input {
 	const struct bind_spec *binds;
 	size_t nbinds;

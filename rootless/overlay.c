@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mounts.h"
 #include "userns.h"
 #include "util.h"
 
@@ -32,22 +33,11 @@ struct layout {
 	char *upper, *work, *merged, *copy;
 };
 
-/* The host's / cannot take an upper dir that lives on the same tree
- * (overlayfs refuses overlapping layers), so `host` writes go to a tmpfs. */
 static int make_layout(const struct overlay_request *req, struct layout *l,
 		       struct clan_err *err)
 {
-	_cleanup_free_ char *base = xstrdup(req->cdir);
-	if (req->img->is_host) {
-		free(base);
-		base = xasprintf("%s/scratch", req->cdir);
-		if (mkdir(base, 0700) < 0 && errno != EEXIST)
-			return clan_error(err, errno, "cannot create %s", base);
-		if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-			return clan_error(err, errno, "cannot mount a tmpfs on %s", base);
-	}
-	l->upper = xasprintf("%s/upper", base);
-	l->work = xasprintf("%s/work", base);
+	l->upper = xasprintf("%s/upper", req->cdir);
+	l->work = xasprintf("%s/work", req->cdir);
 	l->merged = xasprintf("%s/merged", req->cdir);
 	l->copy = xasprintf("%s/rootfs", req->cdir);
 	const char *dirs[] = {l->upper, l->work, l->merged};
@@ -139,6 +129,27 @@ static int mount_copy(const struct overlay_request *req, const struct layout *l,
 	return 0;
 }
 
+/* The host's / cannot be an overlay layer in a user namespace (the kernel
+ * refuses to clone a mount with locked submounts), so `host` is the host
+ * tree itself, read-only, with private scratch space on /tmp and /run. */
+static int mount_host(const struct layout *l, bool debug, struct clan_err *err)
+{
+	static const char *const scratch[] = {"tmp", "var/tmp", "run"};
+	if (mount("/", l->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return clan_error(err, errno, "cannot bind the host's /");
+	if (mount_restrict(l->merged, true, true, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(scratch); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", l->merged, scratch[i]);
+		if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 &&
+		    errno != ENOENT)
+			return clan_error(err, errno, "cannot mount a tmpfs on /%s", scratch[i]);
+	}
+	if (debug)
+		fprintf(stderr, "clan: debug: overlay: none (host / read-only)\n");
+	return 0;
+}
+
 typedef int (*mount_fn)(const struct overlay_request *, const struct layout *,
 			struct clan_err *);
 
@@ -152,6 +163,12 @@ int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
 	int rc = make_layout(req, &l, err);
 	char tried[2048] = "";
 
+	if (rc == 0 && req->img->is_host) {
+		rc = mount_host(&l, req->debug, err);
+		*used = OVERLAY_AUTO;
+		layout_free(&l);
+		return rc;
+	}
 	for (int k = OVERLAY_KERNEL; rc == 0 && k <= OVERLAY_COPY; k++) {
 		if (req->want != OVERLAY_AUTO && req->want != (enum overlay_kind)k)
 			continue;

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -23,6 +24,18 @@ static void wait_for_maps(struct child_ctx *c)
 		_exit(125); /* the parent is gone or failed; it reports */
 }
 
+static void write_etc_files(struct child_ctx *c)
+{
+	struct clan_err err;
+	if (mkdir(c->etc_dir, 0755) < 0 && errno != EEXIST)
+		child_die(c->sync_fd, 125, errno, "cannot create %s", c->etc_dir);
+	for (size_t i = 0; i < ETC_FILES; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", c->etc_dir, mount_plan_etc_files[i]);
+		if (write_file(path, c->etc_texts[i], strlen(c->etc_texts[i]), &err) < 0)
+			child_die_err(c->sync_fd, &err);
+	}
+}
+
 static void build_root(struct child_ctx *c)
 {
 	struct clan_err err;
@@ -31,6 +44,12 @@ static void build_root(struct child_ctx *c)
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
+	/* --rm: the writable layer lives in a tmpfs of this mount namespace,
+	 * gone with it; nothing to sync or delete on disk afterwards. */
+	if (c->spec->rm &&
+	    mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		child_die(c->sync_fd, 125, errno, "cannot mount a tmpfs on %s", c->cdir);
+	write_etc_files(c);
 	struct overlay_request req = {.want = c->spec->overlay, .img = c->img, .cdir = c->cdir,
 				      .debug = c->spec->debug};
 	if (overlay_mount(&req, &used, &err) < 0)

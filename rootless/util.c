@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,40 +203,42 @@ int mkdir_p(const char *path, mode_t mode, struct clan_err *err)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* Removes name below dirfd. Directories we own but cannot enter or
+ * change (overlay's work/work is mode 0000) are opened up first. */
+static int remove_at(int dirfd, const char *name, int depth)
 {
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP || type == FTW_D || type == FTW_DNR)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Directories without rwx for us (overlay's work/work is 0000) cannot be
- * entered or emptied; open them up first. Pre-order walk, so parents are
- * fixed before their children are read. */
-static int open_up_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)ftw;
-	if ((type == FTW_D || type == FTW_DNR) && (st->st_mode & 0700) != 0700)
-		chmod(path, (st->st_mode & 07777) | 0700);
-	return 0;
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+	if (depth > 4096) {
+		errno = ELOOP;
+		return -1;
+	}
+	if ((st.st_mode & 0700) != 0700 && fchmodat(dirfd, name, 0700, 0) < 0)
+		return -1;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	int rc = 0;
+	for (struct dirent *e; rc == 0 && (e = readdir(d));)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			rc = remove_at(fd, e->d_name, depth + 1);
+	closedir(d);
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
 }
 
 int remove_tree(const char *path, struct clan_err *err)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : clan_error(err, errno, "cannot remove %s", path);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) < 0)
-			return clan_error(err, errno, "cannot remove %s", path);
-		return 0;
-	}
-	if (chmod(path, (st.st_mode & 07777) | 0700) < 0)
-		return clan_error(err, errno, "cannot remove %s", path);
-	nftw(path, open_up_entry, 64, FTW_PHYS | FTW_MOUNT);
-	if (nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+	if (remove_at(AT_FDCWD, path, 0) < 0)
 		return clan_error(err, errno, "cannot remove %s", path);
 	return 0;
 }
