@@ -2,6 +2,7 @@
 #include "overlay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,23 +65,40 @@ static int mount_kernel(const struct overlay_request *req, const struct layout *
 	return 0;
 }
 
-/* Runs argv to completion; 0 when it exited 0. */
+/* Runs argv to completion; 0 when it exited 0. Its stderr is kept and
+ * shown only when it fails (fuse-overlayfs warns about harmless things). */
 static int run_helper(char *const argv[], struct clan_err *err)
 {
-	pid_t pid = fork();
-	if (pid < 0)
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return clan_error(err, errno, "cannot start %s", argv[0]);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return clan_error(err, errno, "cannot start %s", argv[0]);
+	}
 	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	close(pipefd[1]);
 	int status;
+	char out[512] = "";
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			close(pipefd[0]);
 			return clan_error(err, errno, "cannot wait for %s", argv[0]);
+		}
+	ssize_t n = read(pipefd[0], out, sizeof out - 1);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	close(pipefd[0]);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return clan_error(err, 0, "%s failed (exit %d)", argv[0],
-				  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return clan_error(err, 0, "%s failed (exit %d%s%s)", argv[0],
+				  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+				  *out ? ": " : "", out);
 	return 0;
 }
 
