@@ -201,22 +201,34 @@ assert_usage_error() {
 	assert_nothing_mounted
 }
 
-# The storage holds no container dirs.
+# What the storage holds for containers: containers/<id> dirs and
+# containers/names/<name> claims (the names dir itself is not a container).
+list_containers() {
+	local c=$CLAN_STORAGE/containers
+	[ -d "$c" ] || return 0
+	find "$c" -mindepth 1 -maxdepth 1 ! -name names -printf '%f\n'
+	[ -d "$c/names" ] && find "$c/names" -mindepth 1 -maxdepth 1 -printf 'names/%f\n'
+	return 0
+}
+
+# The storage holds no container dir and no name.
 assert_no_containers() {
 	local left
-	left=$(ls -A "$CLAN_STORAGE/containers" 2>/dev/null)
+	left=$(list_containers)
 	if [ -n "$left" ]; then
-		die "expected no container in $CLAN_STORAGE/containers, found: $left"
+		die "expected no container in $CLAN_STORAGE/containers, found:" "$left"
 	fi
 }
 
 # How many container dirs the storage holds.
 count_containers() {
-	if [ -d "$CLAN_STORAGE/containers" ]; then
-		find "$CLAN_STORAGE/containers" -mindepth 1 -maxdepth 1 | wc -l
-	else
-		echo 0
-	fi
+	list_containers | grep -vc '^names/'
+}
+
+# fresh_storage: the current case gets its own empty CLAN_STORAGE.
+fresh_storage() {
+	CLAN_STORAGE=$(mktemp -d "$LIB_TMP/storage.XXXXXX") || die "cannot make a storage dir"
+	export CLAN_STORAGE
 }
 
 # Nothing under the storage or our temp dirs is mounted in our namespace.

@@ -147,6 +147,13 @@ if [ ${#files[@]} -gt 0 ]; then
 				report "not ok - $name: ran no test (exit $rc)"
 			fi
 			echo "# $name: $((secs / 10)).$((secs % 10))s"
+			# Every clan (and fuse-overlayfs) this file started must be gone.
+			left=$( (pgrep -u "$(id -u)" -f "^$CLAN( |\$)"; pgrep -u "$(id -u)" -f "$storage") | sort -u | paste -sd ' ')
+			if [ -n "$left" ]; then
+				report "not ok - $name: left processes running: $(ps -o pid=,args= -p "${left// /,}" 2>/dev/null | tr '\n' ';')"
+				# shellcheck disable=SC2086 # pids, one word each
+				kill -KILL $left 2>/dev/null
+			fi
 			mounted=$(grep -F "$storage" /proc/self/mountinfo)
 			if [ -n "$mounted" ]; then
 				report "not ok - $name: left mounted after the file ended: $mounted"

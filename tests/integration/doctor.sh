@@ -48,7 +48,7 @@ case_says_overlay() {
 case_subuid_line() {
 	run clan doctor
 	local line
-	line=$(grep -i 'subuid' <<<"$out" | head -n 1)
+	line=$(grep -iE 'subuid|subordinate' <<<"$out" | head -n 1)
 	[ -n "$line" ] || die "no /etc/subuid line in:" "$out"
 	if has_subuid; then
 		assert_match "$line" "^ok" "subuid line for a user with a range"

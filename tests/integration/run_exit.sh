@@ -13,8 +13,19 @@ case_exit_codes() {
 	assert_exit 255 clan run --rm "dir:$ROOTFS" /bin/sh -c 'exit 255'
 }
 
+# With --init (docker's flag) the command is pid 2 and can die of a signal
+# sent from inside: clan exits 128+N. (Without it the command is pid 1,
+# which the kernel shields from signals sent inside its namespace, so
+# `kill -TERM $$` does nothing there, as under docker run.)
 case_killed_by_signal() {
-	assert_exit 143 clan run --rm "dir:$ROOTFS" /bin/sh -c 'kill -TERM $$'
+	assert_exit 143 clan run --rm --init "dir:$ROOTFS" /bin/sh -c 'kill -TERM $$'
+	assert_exit 137 clan run --rm --init "dir:$ROOTFS" /bin/sh -c 'kill -KILL $$'
+}
+
+case_init_pid() {
+	run clan run --rm --init "dir:$ROOTFS" /bin/sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$(sed -n 1p <<<"$out")" 2 "the command's pid under --init"
 }
 
 case_not_found() {
@@ -34,7 +45,7 @@ case_not_executable() {
 case_sigterm_forwarded_to_trap() {
 	local d pid rc
 	d=$(mk_tmp)
-	clan run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c \
+	"$CLAN" run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c \
 		'trap "echo got-term > /data/term; exit 7" TERM; touch /data/ready; while :; do sleep 0.1; done' \
 		</dev/null >"$d.out" 2>&1 &
 	pid=$!
@@ -60,7 +71,7 @@ case_sigterm_forwarded_to_trap() {
 case_sigterm_forwarded_to_sleep() {
 	local d pid rc
 	d=$(mk_tmp)
-	clan run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c 'touch /data/ready; exec sleep 31337' \
+	"$CLAN" run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c 'touch /data/ready; exec sleep 31337' \
 		</dev/null >"$d.out" 2>&1 &
 	pid=$!
 	wait_for "$d/ready" 20 || { kill -KILL "$pid"; die "container never became ready: $(cat "$d.out")"; }
@@ -91,7 +102,9 @@ case_sigterm_forwarded_to_sleep() {
 case_sigint_forwarded() {
 	local d pid rc
 	d=$(mk_tmp)
-	clan run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c \
+	# bash starts background commands with SIGINT ignored; a terminal's
+	# Ctrl-C reaches a foreground clan with the default disposition.
+	env --default-signal=INT "$CLAN" run --rm -v "$d:/data" "dir:$ROOTFS" /bin/sh -c \
 		'trap "echo got-int > /data/int; exit 9" INT; touch /data/ready; while :; do sleep 0.1; done' \
 		</dev/null >"$d.out" 2>&1 &
 	pid=$!
@@ -133,6 +146,7 @@ case_exit_with_background_child() {
 
 t exit_codes case_exit_codes
 t killed_by_signal case_killed_by_signal
+t init_pid case_init_pid
 t not_found case_not_found
 t not_executable case_not_executable
 t sigterm_forwarded_to_trap case_sigterm_forwarded_to_trap

@@ -13,6 +13,7 @@ ps_line() {
 }
 
 case_rm_leaves_nothing() {
+	fresh_storage
 	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'echo x > /etc/f; mkdir -p /a/b/c; touch /a/b/c/d'
 	assert_eq "$rc" 0 "exit code (stderr: $err)"
 	assert_no_containers
@@ -23,6 +24,7 @@ case_rm_leaves_nothing() {
 }
 
 case_rm_leaves_nothing_subuid() {
+	fresh_storage
 	need_subuid
 	run clan run --rm --userns subuid "dir:$ROOTFS" /bin/sh -c \
 		'mkdir -p /srv/a/b && echo x > /srv/a/b/f && chmod 700 /srv/a && chown -R 33:33 /srv/a'
@@ -31,6 +33,7 @@ case_rm_leaves_nothing_subuid() {
 }
 
 case_kept_and_listed() {
+	fresh_storage
 	run clan run --name keepme "dir:$ROOTFS" /bin/sh -c 'echo x > /etc/kept; exit 3'
 	assert_eq "$rc" 3 "exit code (stderr: $err)"
 	local n
@@ -50,16 +53,22 @@ case_kept_and_listed() {
 }
 
 case_unnamed_kept() {
+	fresh_storage
 	run clan run "dir:$ROOTFS" true
 	assert_eq "$rc" 0 "exit code (stderr: $err)"
 	local id
-	id=$(ls -A "$CLAN_STORAGE/containers" 2>/dev/null)
+	id=$(list_containers | grep -v '^names/')
 	[ -n "$id" ] || die "no container kept in $CLAN_STORAGE/containers"
 	run clan ps -a
 	assert_contains "$out" "Exited (0)" "clan ps -a"
+	# docker shows and takes the id's first 12 characters.
+	assert_contains "$out" "${id:0:12}" "clan ps -a (the id)"
+	assert_exit 0 clan rm "${id:0:12}"
+	assert_no_containers
 }
 
 case_rm_subuid_files() {
+	fresh_storage
 	need_subuid
 	run clan run --name subfiles --userns subuid "dir:$ROOTFS" /bin/sh -c \
 		'mkdir -p /srv/a/b && echo x > /srv/a/b/f && chmod 700 /srv/a /srv/a/b && chown -R 33:33 /srv/a'
@@ -69,12 +78,14 @@ case_rm_subuid_files() {
 }
 
 case_rm_unknown() {
+	fresh_storage
 	run clan rm no-such-container
 	assert_ne "$rc" 0 "exit code of clan rm no-such-container"
 	assert_match "$err" "^clan: .*no-such-container" "stderr"
 }
 
 case_name_conflict() {
+	fresh_storage
 	assert_exit 0 clan run --name twice "dir:$ROOTFS" true
 	run clan run --name twice "dir:$ROOTFS" /bin/sh -c 'echo RAN'
 	if [ "$rc" != 2 ] && [ "$rc" != 125 ]; then

@@ -7,12 +7,18 @@
 use_rootfs
 
 # in_pty CMD: runs the shell command CMD on a fresh pty of 30x100; sets
-# rc and out (carriage returns removed).
+# rc and out (carriage returns removed). script's stdin stays open (a pipe
+# nobody writes): at EOF script(1) types the terminal's EOF character into
+# the pty, which `-it` would pass on to the container.
 in_pty() {
-	local log=$LIB_TMP/pty.out
+	local log=$LIB_TMP/pty.out holder
+	exec 3< <(exec sleep 120)
+	holder=$!
 	CLAN_Q=$(printf '%q' "$CLAN") ROOTFS_Q=$(printf '%q' "$ROOTFS") \
-		timeout 60 script -qec "stty rows 30 cols 100; $1" /dev/null </dev/null >"$log" 2>&1
+		timeout 60 script -qec "stty rows 30 cols 100; $1" /dev/null <&3 >"$log" 2>&1
 	rc=$?
+	exec 3<&-
+	kill "$holder" 2>/dev/null
 	out=$(tr -d '\r' <"$log")
 }
 
@@ -32,7 +38,7 @@ case_tty_exit_code() {
 
 case_tty_resize() {
 	need_cmd script
-	in_pty '(sleep 1; stty rows 40 cols 120) & $CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "stty size; sleep 3; stty size"; r=$?; wait; exit $r'
+	in_pty '(sleep 1; stty rows 40 cols 120 </dev/tty) & $CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "stty size; sleep 3; stty size"; r=$?; wait; exit $r'
 	assert_eq "$rc" 0 "exit code (output: $out)"
 	assert_eq "$(sed -n 1p <<<"$out")" "30 100" "stty size at start"
 	assert_eq "$(sed -n 2p <<<"$out")" "40 120" "stty size after the outer terminal was resized"
