@@ -164,37 +164,11 @@ static void check_subids(struct doctor *d)
 		say_range(d, "/etc/subgid", &g);
 }
 
-static bool is_executable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/* The first executable called name in /usr/bin, /bin, then $PATH: the
- * system directories come first because the setuid helpers clan trusts
- * are the distribution's. NULL when there is none; caller frees. */
+/* find_program's answer as an allocated string; NULL when missing. */
 static char *find_binary(const char *name)
 {
-	static const char *const system_dirs[] = {"/usr/bin", "/bin"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++) {
-		char *p = xasprintf("%s/%s", system_dirs[i], name);
-		if (is_executable_file(p))
-			return p;
-		free(p);
-	}
-	const char *env = getenv("PATH");
-	_cleanup_free_ char *path = xstrdup(env ? env : "");
-	char *save = NULL;
-	for (char *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		if (dir[0] != '/')
-			continue; /* a relative PATH entry depends on where doctor ran */
-		char *p = xasprintf("%s/%s", dir, name);
-		if (is_executable_file(p))
-			return p;
-		free(p);
-	}
-	return NULL;
+	char path[4096];
+	return find_program(name, path, sizeof path) ? xstrdup(path) : NULL;
 }
 
 /* 3. newuidmap or newgidmap: present, and privileged enough to write a

@@ -106,7 +106,7 @@ static int mount_fuse(const struct overlay_request *req, const struct layout *l,
 		      struct clan_err *err)
 {
 	char helper[256];
-	if (!userns_find_helper("fuse-overlayfs", helper, sizeof helper))
+	if (!find_program("fuse-overlayfs", helper, sizeof helper))
 		return clan_error(err, 0, "fuse-overlayfs not found (apt-get install fuse-overlayfs)");
 	if (access("/dev/fuse", R_OK | W_OK) < 0)
 		return clan_error(err, errno, "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "

@@ -11,18 +11,6 @@
 
 #include "util.h"
 
-bool userns_find_helper(const char *name, char *out, size_t len)
-{
-	static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin",
-					   "/usr/local/bin"};
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(out, len, "%s/%s", dirs[i], name);
-		if (access(out, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 static bool have_subids(struct userns_plan *p)
 {
 	struct passwd *pw = getpwuid(getuid());
@@ -33,8 +21,8 @@ static bool have_subids(struct userns_plan *p)
 
 static bool have_helpers(struct userns_plan *p)
 {
-	return userns_find_helper("newuidmap", p->newuidmap, sizeof p->newuidmap) &&
-	       userns_find_helper("newgidmap", p->newgidmap, sizeof p->newgidmap);
+	return find_program("newuidmap", p->newuidmap, sizeof p->newuidmap) &&
+	       find_program("newgidmap", p->newgidmap, sizeof p->newgidmap);
 }
 
 static int plan_subuid(uint32_t cuid, uint32_t cgid, struct userns_plan *p,

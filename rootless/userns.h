@@ -32,7 +32,4 @@ int userns_write_maps(pid_t pid, const struct userns_plan *p, struct clan_err *e
 /* Whether gid is mapped inside (e.g. tty's 5, for devpts). */
 bool userns_gid_mapped(const struct userns_plan *p, uint32_t gid);
 
-/* Finds a helper on the usual paths; false when missing. */
-bool userns_find_helper(const char *name, char *out, size_t len);
-
 #endif

@@ -30,8 +30,8 @@ int userns_remove_tree(const char *path, const struct idmap *uidmap, const struc
 {
 	struct userns_plan plan = {.mode = USERNS_SUBUID, .use_helpers = true,
 				   .uid = *uidmap, .gid = *gidmap};
-	if (!userns_find_helper("newuidmap", plan.newuidmap, sizeof plan.newuidmap) ||
-	    !userns_find_helper("newgidmap", plan.newgidmap, sizeof plan.newgidmap))
+	if (!find_program("newuidmap", plan.newuidmap, sizeof plan.newuidmap) ||
+	    !find_program("newgidmap", plan.newgidmap, sizeof plan.newgidmap))
 		return clan_error(err, 0, "cannot remove %s: files belong to subordinate ids and "
 					  "newuidmap is missing (apt-get install uidmap)", path);
 	int sv[2];

@@ -147,6 +147,33 @@ int read_file(const char *path, size_t max, char **out, struct clan_err *err)
 	return 0;
 }
 
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+bool find_program(const char *name, char *out, size_t len)
+{
+	static const char *const system_dirs[] = {"/usr/bin", "/bin"};
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++) {
+		snprintf(out, len, "%s/%s", system_dirs[i], name);
+		if (is_executable_file(out))
+			return true;
+	}
+	const char *env = getenv("PATH");
+	_cleanup_free_ char *path = xstrdup(env ? env : "");
+	char *save = NULL;
+	for (char *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] != '/')
+			continue; /* a relative entry depends on where clan runs */
+		snprintf(out, len, "%s/%s", dir, name);
+		if (is_executable_file(out))
+			return true;
+	}
+	return false;
+}
+
 bool write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

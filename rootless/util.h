@@ -73,6 +73,11 @@ int mkdir_p(const char *path, mode_t mode, struct clan_err *err);
  * directories we own but without write bits is fixed by chmod first. */
 int remove_tree(const char *path, struct clan_err *err);
 
+/* Finds an executable called name in /usr/bin, /bin, then the absolute
+ * entries of $PATH. The system directories come first because the setuid
+ * helpers clan trusts are the distribution's. */
+bool find_program(const char *name, char *out, size_t len);
+
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 bool write_all(int fd, const void *buf, size_t len);
 
