@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +108,9 @@ static void become_user(struct child_ctx *c)
 		child_die(c->sync_fd, 125, errno, "cannot switch to gid %u", c->user.gid);
 	if (setresuid(c->user.uid, c->user.uid, c->user.uid) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot switch to uid %u", c->user.uid);
+	/* a change of uid clears the parent-death signal; pid 1 needs it back */
+	if (getpid() == 1 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
 	if (caps_set_no_new_privs(&err) < 0 || caps_cloexec_fds_from(3, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }

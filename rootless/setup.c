@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,11 @@ noreturn void child_main(struct child_ctx *c)
 {
 	struct clan_err err;
 
+	/* If clan is killed (even with SIGKILL) the container must not
+	 * outlive it: pid 1 dies, and the kernel kills the rest of the pid
+	 * namespace. An exit before this point is seen on the sync socket. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
 	wait_for_maps(c);
 	/* Host supplementary groups are unmapped noise inside; drop them where
 	 * the kernel lets us (single mode has setgroups denied). */
