@@ -12,6 +12,7 @@
 
 struct ps_opts {
 	bool all, json;
+	const char *storage;
 	json_t *out;
 };
 
@@ -46,6 +47,10 @@ static int print_one(const struct container_rec *r, void *arg)
 {
 	struct ps_opts *o = arg;
 	bool running = store_is_running(r);
+	struct clan_err ignored;
+	/* an --rm container whose clan was killed: finish the removal it asked for */
+	if (!running && r->rm && store_remove(o->storage, r, &ignored) == 0)
+		return 0;
 	if (!running && !o->all)
 		return 0;
 	char status[96], created[64], cmd[64] = "";
@@ -101,6 +106,7 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unexpected argument '%s'",
 				       argv[p.i]);
 	_cleanup_free_ char *storage = paths_storage_dir();
+	o.storage = storage;
 	if (o.json)
 		o.out = json_array();
 	else
