@@ -37,5 +37,10 @@ echo "pid:      $$ (a fresh pid namespace)"
 echo "kernel:   $(uname -r)"
 '
 echo
-echo "demo: that was one rootless container, no daemon and no setuid helper of clan's."
+if [ "$(id -u)" = 0 ]; then
+	echo "demo: started as root, clan mapped root to root; as any other user the same"
+	echo "demo: command runs rootless: no daemon and no setuid helper of clan's."
+else
+	echo "demo: that was one rootless container: no daemon and no setuid helper of clan's."
+fi
 echo "demo: the Django + PostgreSQL demo (clan dev) comes with the stack issue."
