@@ -14,6 +14,7 @@ in_pty() {
 	local log=$LIB_TMP/pty.out holder
 	exec 3< <(exec sleep 120)
 	holder=$!
+	export D=${D:-}
 	CLAN_Q=$(printf '%q' "$CLAN") ROOTFS_Q=$(printf '%q' "$ROOTFS") \
 		timeout 60 script -qec "stty rows 30 cols 100; $1" /dev/null <&3 >"$log" 2>&1
 	rc=$?
@@ -36,9 +37,16 @@ case_tty_exit_code() {
 	assert_eq "$rc" 3 "exit code through -it (output: $out)"
 }
 
+# The outer terminal is resized while the container runs (once it says it
+# is ready): the container's terminal follows (SIGWINCH handled by clan).
 case_tty_resize() {
 	need_cmd script
-	in_pty '(sleep 1; stty rows 40 cols 120 </dev/tty) & $CLAN_Q run --rm -it dir:$ROOTFS_Q /bin/sh -c "stty size; sleep 3; stty size"; r=$?; wait; exit $r'
+	local d
+	d=$(mk_tmp)
+	D=$d in_pty '(while [ ! -e "$D/ready" ]; do sleep 0.1; done; stty rows 40 cols 120 </dev/tty) &
+		$CLAN_Q run --rm -it -v "$D:/data" dir:$ROOTFS_Q /bin/sh -c "stty size; touch /data/ready;
+			i=0; while [ \$i -lt 100 ]; do s=\$(stty size); [ \"\$s\" != \"30 100\" ] && break; sleep 0.1; i=\$((i+1)); done; echo \$s"
+		r=$?; wait; exit $r'
 	assert_eq "$rc" 0 "exit code (output: $out)"
 	assert_eq "$(sed -n 1p <<<"$out")" "30 100" "stty size at start"
 	assert_eq "$(sed -n 2p <<<"$out")" "40 120" "stty size after the outer terminal was resized"
