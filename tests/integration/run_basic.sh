@@ -97,6 +97,12 @@ case_hostname() {
 }
 
 # The hostname is the container's own: the host's does not change.
+case_etc_hosts_localhost() {
+	run clan run --rm "dir:$ROOTFS" cat /etc/hosts
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_match "$out" "127\.0\.0\.1[[:space:]]+([^#]*[[:space:]])?localhost([[:space:]]|$)" "/etc/hosts"
+}
+
 case_hostname_isolated() {
 	local before after
 	before=$(hostname)
@@ -147,6 +153,7 @@ t workdir_created case_workdir_created
 t user_by_name case_user_by_name
 t user_by_uid_gid case_user_by_uid_gid
 t hostname case_hostname
+t etc_hosts_localhost case_etc_hosts_localhost
 t hostname_isolated case_hostname_isolated
 t network_none case_network_none
 t network_host case_network_host

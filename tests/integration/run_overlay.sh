@@ -82,6 +82,24 @@ case_readonly_image_dir() {
 	return 0
 }
 
+# Several containers of one image at once: each gets its own layer and id,
+# all succeed, and --rm leaves nothing.
+case_parallel_runs() {
+	local i pids=() rcs=""
+	for i in 1 2 3 4 5 6; do
+		"$CLAN" run --rm "dir:$ROOTFS" /bin/sh -c "echo $i > /etc/who; sleep 0.3; cat /etc/who" \
+			>"$LIB_TMP/par.$i" 2>&1 </dev/null &
+		pids+=($!)
+	done
+	for i in 1 2 3 4 5 6; do
+		wait "${pids[$((i - 1))]}"
+		rcs="$rcs $?"
+		assert_eq "$(cat "$LIB_TMP/par.$i")" "$i" "output of parallel container $i"
+	done
+	assert_eq "$rcs" " 0 0 0 0 0 0" "exit codes of parallel containers"
+	assert_no_containers
+}
+
 t overlay_kernel case_overlay_kernel
 t overlay_fuse case_overlay_fuse
 t overlay_copy case_overlay_copy
@@ -89,4 +107,5 @@ t overlay_default_debug case_overlay_default_debug
 t overlay_bad_value case_overlay_bad_value
 t etc_writes_stay_inside case_etc_writes_stay_inside
 t readonly_image_dir case_readonly_image_dir
+t parallel_runs case_parallel_runs
 finish

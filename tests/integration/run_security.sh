@@ -104,6 +104,17 @@ case_dev_shm_writable() {
 	assert_eq "$out" s "/dev/shm"
 }
 
+# A new ipc namespace and a private /dev/shm: the host's shared memory
+# objects are not visible inside.
+case_ipc_private() {
+	local f=/dev/shm/clan-test-$$-$RANDOM
+	echo host >"$f" || skip_case "cannot write the host's /dev/shm"
+	run clan run --rm "dir:$ROOTFS" /bin/sh -c "ls /dev/shm; test -e $f && echo VISIBLE; true"
+	rm -f "$f"
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_not_contains "$out" VISIBLE "the host's $f inside"
+}
+
 case_caps_bounding_set() {
 	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'grep -E "^(CapBnd|NoNewPrivs):" /proc/self/status'
 	assert_eq "$rc" 0 "exit code (stderr: $err)"
@@ -161,6 +172,7 @@ t sys_readonly case_sys_readonly
 t dev_minimal case_dev_minimal
 t dev_nodes_work case_dev_nodes_work
 t dev_shm_writable case_dev_shm_writable
+t ipc_private case_ipc_private
 t caps_bounding_set case_caps_bounding_set
 t caps_bounding_set_as_user case_caps_bounding_set_as_user
 t fds_closed case_fds_closed
