@@ -35,6 +35,8 @@ repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
 clan=${CLAN:-$repo/build/clan}
 case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
 mkrootfs=${BENCH_MKROOTFS:-$repo/scripts/mkrootfs-busybox.sh}
+# Which source the clan binary came from, as far as the repo can tell.
+rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
 
 # ---------------------------------------------------------------- as root
 if [ "$(id -u)" = 0 ]; then
@@ -61,7 +63,7 @@ if [ "$(id -u)" = 0 ]; then
 	(cd "$tmp" && runuser -u "$user" -- env -i \
 		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
 		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_MKROOTFS="$tmp/mkrootfs-busybox.sh" BENCH_REPO="$repo" \
+		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_MKROOTFS="$tmp/mkrootfs-busybox.sh" BENCH_REPO="$repo" \
 		BENCH_OUT="$out" RUNS="$RUNS" WARMUP="$WARMUP" ${ROOTFS:+ROOTFS="$ROOTFS"} \
 		bash "$tmp/startup.sh") || rc=$?
 	if [ -n "${BENCH_OUT:-}" ]; then
@@ -245,6 +247,7 @@ machine() {
 		"$(runc --version 2>/dev/null | awk 'NR==1{print $3}')" \
 		"$(bwrap --version 2>/dev/null | awk '{print $2}')" \
 		"$(hyperfine --version)"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
 	printf -- '- user %s (uid %s, subuid range: %s); %s runs after %s warm-up, hyperfine -N\n' \
 		"$(id -un)" "$uid" "$(grep -q "^$(id -un):" /etc/subuid 2>/dev/null && echo yes || echo no)" "$RUNS" "$WARMUP"
 }
