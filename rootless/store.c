@@ -245,7 +245,8 @@ int store_list(const char *storage, int (*fn)(const struct container_rec *, void
 		recs = xrealloc(recs, (n + 1) * sizeof *recs);
 		recs[n++] = r;
 	}
-	qsort(recs, n, sizeof *recs, by_created);
+	if (n > 1)
+		qsort(recs, n, sizeof *recs, by_created);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)
