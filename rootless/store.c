@@ -54,15 +54,10 @@ static json_t *idmap_json(const struct idmap *m)
 
 static void idmap_from_json(json_t *a, struct idmap *m)
 {
-	size_t i;
-	json_t *v;
 	m->n = 0;
-	json_array_foreach(a, i, v)
-	{
-		if (m->n == IDMAP_MAX)
-			break;
+	for (size_t i = 0; i < json_array_size(a) && m->n < IDMAP_MAX; i++) {
 		json_int_t in = 0, out = 0, cnt = 0;
-		if (json_unpack(v, "[I,I,I]", &in, &out, &cnt) == 0)
+		if (json_unpack(json_array_get(a, i), "[I,I,I]", &in, &out, &cnt) == 0)
 			m->r[m->n++] = (struct idmap_range){(uint32_t)in, (uint32_t)out,
 							    (uint32_t)cnt};
 	}
@@ -105,12 +100,14 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	if (!o)
 		return clan_error(err, 0, "cannot read %s: %s", path, je.text);
 	*r = (struct container_rec){0};
-	json_t *cmd = json_object_get(o, "cmd"), *v;
-	size_t i;
+	json_t *cmd = json_object_get(o, "cmd");
 	copy_str(r->id, sizeof r->id, json_string_value(json_object_get(o, "id")));
 	r->name = xstrdup(json_string_value(json_object_get(o, "name")) ?: "");
 	r->image = xstrdup(json_string_value(json_object_get(o, "image")) ?: "");
-	json_array_foreach(cmd, i, v) strv_push(&r->cmd, json_string_value(v) ?: "");
+	for (size_t i = 0; i < json_array_size(cmd); i++) {
+		const char *v = json_string_value(json_array_get(cmd, i));
+		strv_push(&r->cmd, v ? v : "");
+	}
 	r->created = json_integer_value(json_object_get(o, "created"));
 	r->finished = json_integer_value(json_object_get(o, "finished"));
 	copy_str(r->state, sizeof r->state, json_string_value(json_object_get(o, "state")));
