@@ -256,13 +256,14 @@ static void wait_loop(struct waiter *w, const struct container_spec *s)
 			on_signal(w);
 		if (w->sync_fd >= 0 && fds[1].revents)
 			on_sync(w, s);
-		if (con_at < n && fds[con_at].revents && !console_pump_out(&w->con))
-			console_stop(&w->con);
-		else if (w->reaped && con_at < n && !fds[con_at].revents)
-			console_stop(&w->con); /* drained */
-		if (con_at + 1 < n && fds[con_at + 1].revents && w->have_con &&
-		    w->con.master >= 0)
-			console_pump_in(&w->con);
+		if (con_at < n) {
+			bool out_ready = fds[con_at].revents != 0;
+			/* once the container is gone, a quiet master is drained */
+			if ((out_ready && !console_pump_out(&w->con)) || (!out_ready && w->reaped))
+				console_stop(&w->con);
+			else if (con_at + 1 < n && fds[con_at + 1].revents)
+				console_pump_in(&w->con);
+		}
 	}
 	if (w->have_con)
 		console_stop(&w->con);
