@@ -75,7 +75,7 @@ fmt:
 	clang-format -i $(wildcard launcher/*.[ch] rootless/*.[ch] netns/*.[ch] tests/unit/*.[ch])
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 # Fuzzing: `make fuzz [FUZZ_SECONDS=20] [FUZZ_TARGETS="idmap path"]` builds
 # tests/fuzz/fuzz_NAME.c with clang's libFuzzer, ASan and UBSan against the

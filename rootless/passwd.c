@@ -2,45 +2,59 @@
 #include "passwd.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
-/* Finds the line whose field `key_field` equals key (or whose field 2, the
- * numeric id, equals key when by_id) and copies its fields. */
-static bool find_entry(const char *text, const char *key, bool by_id, char fields[7][256])
+#define FIELDS 7
+
+/* Splits a colon-separated line in place into at most FIELDS fields;
+ * returns how many there are. */
+static int split_fields(char *line, char *f[FIELDS])
+{
+	int n = 0;
+	for (char *p = line; n < FIELDS; n++) {
+		f[n] = p;
+		char *colon = strchr(p, ':');
+		if (!colon)
+			return n + 1;
+		*colon = '\0';
+		p = colon + 1;
+	}
+	return n;
+}
+
+/* Finds the entry whose name is key, or, when by_id, whose numeric id
+ * (field 3) equals id. On success *copy owns the text the fields point
+ * into. */
+static bool find_entry(const char *text, const char *key, bool by_id, uint32_t id,
+		       char **copy, char *f[FIELDS])
 {
 	if (!text)
 		return false;
-	_cleanup_free_ char *copy = xstrdup(text);
+	*copy = xstrdup(text);
 	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		int n = 0;
-		char *p = line;
-		for (; n < 7; n++) {
-			char *colon = strchr(p, ':');
-			size_t len = colon ? (size_t)(colon - p) : strlen(p);
-			snprintf(fields[n], 256, "%.*s", (int)len, p);
-			if (!colon) {
-				n++;
-				break;
-			}
-			p = colon + 1;
-		}
-		for (int k = n; k < 7; k++)
-			fields[k][0] = '\0';
-		if (n >= 3 && strcmp(fields[by_id ? 2 : 0], key) == 0)
+	for (char *line = strtok_r(*copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int n = split_fields(line, f);
+		for (int k = n; k < FIELDS; k++)
+			f[k] = "";
+		uint32_t v;
+		if (n >= 3 && (by_id ? parse_u32(f[2], &v) && v == id : strcmp(f[0], key) == 0))
 			return true;
 	}
+	free(*copy);
+	*copy = NULL;
 	return false;
 }
 
 static int resolve_group(const char *g, const char *group, uint32_t *gid, struct clan_err *err)
 {
-	char f[7][256];
+	_cleanup_free_ char *copy = NULL;
+	char *f[FIELDS];
 	if (parse_u32(g, gid))
 		return 0;
-	if (find_entry(group, g, false, f) && parse_u32(f[2], gid))
+	if (find_entry(group, g, false, 0, &copy, f) && parse_u32(f[2], gid))
 		return 0;
 	return clan_error_code(err, CLAN_EXIT_USAGE,
 			       "group '%s' not found in the image's /etc/group (use a numeric gid)",
@@ -50,9 +64,9 @@ static int resolve_group(const char *g, const char *group, uint32_t *gid, struct
 int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *out,
 		 struct clan_err *err)
 {
-	_cleanup_free_ char *copy = xstrdup(spec);
+	_cleanup_free_ char *copy = xstrdup(spec), *entry = NULL;
 	char *grp = strchr(copy, ':');
-	char f[7][256];
+	char *f[FIELDS];
 
 	if (grp)
 		*grp++ = '\0';
@@ -62,7 +76,7 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
 	*out = (struct user_ids){0};
 	snprintf(out->home, sizeof out->home, "/");
 	bool numeric = parse_u32(copy, &out->uid);
-	if (find_entry(passwd, copy, numeric, f)) {
+	if (find_entry(passwd, copy, numeric, out->uid, &entry, f)) {
 		if (!parse_u32(f[2], &out->uid) || !parse_u32(f[3], &out->gid))
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "the image's /etc/passwd entry for '%s' is malformed",

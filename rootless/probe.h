@@ -48,7 +48,7 @@ int probe_overlay_userns(const char *base, struct clan_err *err);
 int probe_device(const char *path, int *errno_out, struct clan_err *err);
 
 /* The start of a free 65536-id range for a new /etc/subuid entry, given
- * the file's text: 100000, or the first 65536-aligned id after every
+ * the file's text: 100000, or the first id after every
  * existing range. Pure. */
 uint32_t probe_free_subid_start(const char *text);
 

@@ -15,7 +15,7 @@ uint64_t parse_stat_start_time(const char *text)
 		return 0;
 	p++;
 	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
+		p = *p ? strchr(p + 1, ' ') : NULL;
 	if (!p)
 		return 0;
 	return strtoull(p + 1, NULL, 10);

@@ -215,6 +215,8 @@ int write_existing(const char *path, const char *data, struct clan_err *err)
 
 int mkdir_p(const char *path, mode_t mode, struct clan_err *err)
 {
+	if (!*path)
+		return clan_error(err, ENOENT, "cannot create a directory with an empty name");
 	_cleanup_free_ char *copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')

@@ -216,34 +216,18 @@ TEST(first_entry_wins)
 	CHECK_STR(u.home, "/first");
 }
 
-/* A check for a known bug in the code under test: reported with "TODO" in
- * the TAP output but not counted as a failure until the bug is fixed. */
-#define CHECK_TODO(cond, why)                                                                     \
-	do {                                                                                      \
-		if (!(cond))                                                                      \
-			printf("#   %s:%d: TODO %s: CHECK(%s) failed\n", __FILE__, __LINE__, why, \
-			       #cond);                                                            \
-		else                                                                              \
-			printf("#   %s:%d: TODO %s: passes now, make it a CHECK\n", __FILE__,     \
-			       __LINE__, why);                                                    \
-	} while (0)
-
-/* # TODO: a numeric uid is looked up as text, so "01000" (parse_u32 reads it
- * as 1000) misses alice's entry and gets gid 0 and home "/"; runc compares
- * the numbers and uses the entry. */
+/* A numeric uid is compared as a number ("01000" is uid 1000, as in runc). */
 TEST(uid_with_leading_zero)
 {
 	struct user_ids u;
 	struct clan_err err;
 	CHECK(resolve("01000", passwd, group, &u, &err) == 0);
 	CHECK(u.uid == 1000);
-	CHECK_TODO(u.gid == 1000, "uid 01000 is not matched against the entry of uid 1000");
-	CHECK_TODO(strcmp(u.home, "/home/alice") == 0,
-		   "uid 01000 is not matched against the entry of uid 1000");
+	CHECK(u.gid == 1000);
+	CHECK_STR(u.home, "/home/alice");
 }
 
-/* # TODO: fields are compared after truncation to 255 bytes, so a spec that
- * is the first 255 bytes of a longer name matches that user. */
+/* Names are compared whole: a prefix of a long name is another name. */
 TEST(long_name_is_not_truncated)
 {
 	struct user_ids u;
@@ -254,7 +238,7 @@ TEST(long_name_is_not_truncated)
 	memcpy(spec, name, 255);
 	spec[255] = '\0';
 	snprintf(pw, sizeof pw, "%s:x:5:5::/h:/bin/sh\n", name);
-	CHECK(resolve(name, pw, NULL, &u, &err) < 0 || (u.uid == 5 && u.gid == 5));
+	CHECK(resolve(name, pw, NULL, &u, &err) == 0 && u.uid == 5 && u.gid == 5);
 	int rc = resolve(spec, pw, NULL, &u, &err);
-	CHECK_TODO(rc < 0 && err.code == 2, "a 255-byte prefix of a longer name matches that user");
+	CHECK(rc < 0 && err.code == 2);
 }
