@@ -33,7 +33,7 @@ int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_FORCE = 1, OPT_HELP };
 	static const struct opt_def defs[] = {
-		{"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
+	    {"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
 	struct opt_parser p;
 	bool force = false;
 	const char *v;

@@ -17,10 +17,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run, "run a command in a new container"},
-	{"ps", cmd_ps, "list containers"},
-	{"rm", cmd_rm, "remove stopped containers"},
-	{"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
+    {"run", cmd_run, "run a command in a new container"},
+    {"ps", cmd_ps, "list containers"},
+    {"rm", cmd_rm, "remove stopped containers"},
+    {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
 };
 
 static void usage(FILE *out)

@@ -74,8 +74,8 @@ static int parse_short(struct opt_parser *p, const struct opt_def *defs, const c
 	} else if (p->i < p->argc) {
 		*arg = p->argv[p->i++];
 	} else {
-		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: flag '-%c' needs a value",
-				       p->cmd, c);
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: flag '-%c' needs a value", p->cmd,
+				       c);
 	}
 	p->cluster = NULL;
 	return d->id;

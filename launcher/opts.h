@@ -17,7 +17,7 @@ struct opt_def {
 struct opt_parser {
 	int argc;
 	char **argv;
-	int i;               /* next argv index; after the end: the first operand */
+	int i;		     /* next argv index; after the end: the first operand */
 	const char *cluster; /* rest of a short-option cluster */
 	const char *cmd;     /* for messages: "run" */
 };

@@ -7,23 +7,23 @@
 #include "opts.h"
 
 const char run_usage[] =
-	"usage: clan run [FLAGS] IMAGE [CMD...]\n"
-	"\n"
-	"IMAGE: dir:/path/to/rootfs | host\n"
-	"  --rm                 remove the container when it exits\n"
-	"  -i, --interactive    keep stdin open\n"
-	"  -t, --tty            allocate a terminal\n"
-	"  -v, --volume SRC:DST[:ro]  bind-mount a host path\n"
-	"  -e, --env K=V        set an environment variable (-e K: take it from the host)\n"
-	"      --env-file F     read K=V lines from F\n"
-	"  -w, --workdir DIR    working directory inside\n"
-	"  -u, --user USER[:GROUP]  user inside (name from the image's /etc/passwd, or uid)\n"
-	"      --hostname H     hostname inside\n"
-	"      --name NAME      name the container\n"
-	"      --network none|host\n"
-	"      --userns auto|single|subuid\n"
-	"      --init           run a reaping init as pid 1 (the command is pid 2)\n"
-	"      --debug          say what the runtime does\n";
+    "usage: clan run [FLAGS] IMAGE [CMD...]\n"
+    "\n"
+    "IMAGE: dir:/path/to/rootfs | host\n"
+    "  --rm                 remove the container when it exits\n"
+    "  -i, --interactive    keep stdin open\n"
+    "  -t, --tty            allocate a terminal\n"
+    "  -v, --volume SRC:DST[:ro]  bind-mount a host path\n"
+    "  -e, --env K=V        set an environment variable (-e K: take it from the host)\n"
+    "      --env-file F     read K=V lines from F\n"
+    "  -w, --workdir DIR    working directory inside\n"
+    "  -u, --user USER[:GROUP]  user inside (name from the image's /etc/passwd, or uid)\n"
+    "      --hostname H     hostname inside\n"
+    "      --name NAME      name the container\n"
+    "      --network none|host\n"
+    "      --userns auto|single|subuid\n"
+    "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
+    "      --debug          say what the runtime does\n";
 
 enum {
 	OPT_RM = 1,
@@ -44,23 +44,23 @@ enum {
 };
 
 static const struct opt_def run_opts[] = {
-	{"rm", 0, false, OPT_RM},
-	{"interactive", 'i', false, OPT_I},
-	{"tty", 't', false, OPT_T},
-	{"volume", 'v', true, OPT_V},
-	{"env", 'e', true, OPT_E},
-	{"env-file", 0, true, OPT_ENV_FILE},
-	{"workdir", 'w', true, OPT_W},
-	{"user", 'u', true, OPT_U},
-	{"hostname", 0, true, OPT_HOSTNAME},
-	{"name", 0, true, OPT_NAME},
-	{"network", 0, true, OPT_NETWORK},
-	{"net", 0, true, OPT_NETWORK},
-	{"userns", 0, true, OPT_USERNS},
-	{"debug", 0, false, OPT_DEBUG},
-	{"init", 0, false, OPT_INIT},
-	{"help", 'h', false, OPT_HELP},
-	{0},
+    {"rm", 0, false, OPT_RM},
+    {"interactive", 'i', false, OPT_I},
+    {"tty", 't', false, OPT_T},
+    {"volume", 'v', true, OPT_V},
+    {"env", 'e', true, OPT_E},
+    {"env-file", 0, true, OPT_ENV_FILE},
+    {"workdir", 'w', true, OPT_W},
+    {"user", 'u', true, OPT_U},
+    {"hostname", 0, true, OPT_HOSTNAME},
+    {"name", 0, true, OPT_NAME},
+    {"network", 0, true, OPT_NETWORK},
+    {"net", 0, true, OPT_NETWORK},
+    {"userns", 0, true, OPT_USERNS},
+    {"debug", 0, false, OPT_DEBUG},
+    {"init", 0, false, OPT_INIT},
+    {"help", 'h', false, OPT_HELP},
+    {0},
 };
 
 static const char *host_getenv(const char *k)
@@ -100,9 +100,9 @@ int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err)
 		else if (strcmp(o, "rw") == 0)
 			ro = false;
 		else if (strcmp(o, "z") != 0 && strcmp(o, "Z") != 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "run: bad volume '%s': unknown option '%s' (ro or rw)",
-					       text, o);
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "run: bad volume '%s': unknown option '%s' (ro or rw)", text, o);
 	}
 	*b = (struct bind_spec){.src = xstrdup(src), .dst = xstrdup(dst), .ro = ro};
 	return 0;
@@ -136,9 +136,8 @@ int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct
 	return 0;
 }
 
-int parse_env_file_text(const char *text, const char *path,
-			const char *(*lookup)(const char *), struct strv *env,
-			struct clan_err *err)
+int parse_env_file_text(const char *text, const char *path, const char *(*lookup)(const char *),
+			struct strv *env, struct clan_err *err)
 {
 	_cleanup_free_ char *copy = xstrdup(text);
 	char *line = copy;
@@ -157,8 +156,8 @@ int parse_env_file_text(const char *text, const char *path,
 	return 0;
 }
 
-static int parse_enum(const char *flag, const char *v, const char *const *names, size_t n,
-		      int *out, struct clan_err *err)
+static int parse_enum(const char *flag, const char *v, const char *const *names, size_t n, int *out,
+		      struct clan_err *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v, names[i]) == 0) {
@@ -184,23 +183,44 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 	int tmp = 0;
 
 	switch (id) {
-	case OPT_RM: s->rm = true; break;
-	case OPT_I: s->interactive = true; break;
-	case OPT_T: s->tty = true; break;
-	case OPT_DEBUG: s->debug = true; break;
-	case OPT_INIT: s->init = true; break;
-	case OPT_HELP: a->help = true; break;
+	case OPT_RM:
+		s->rm = true;
+		break;
+	case OPT_I:
+		s->interactive = true;
+		break;
+	case OPT_T:
+		s->tty = true;
+		break;
+	case OPT_DEBUG:
+		s->debug = true;
+		break;
+	case OPT_INIT:
+		s->init = true;
+		break;
+	case OPT_HELP:
+		a->help = true;
+		break;
 	case OPT_W:
 		if (v[0] != '/')
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "run: bad --workdir '%s': must be absolute", v);
 		set_str(&s->workdir, v);
 		break;
-	case OPT_U: set_str(&s->user, v); break;
-	case OPT_HOSTNAME: set_str(&s->hostname, v); break;
-	case OPT_NAME: set_str(&s->name, v); break;
-	case OPT_ENV_FILE: strv_push(&a->env_files, v); break;
-	case OPT_E: return parse_env_flag(v, host_getenv, &s->env, err);
+	case OPT_U:
+		set_str(&s->user, v);
+		break;
+	case OPT_HOSTNAME:
+		set_str(&s->hostname, v);
+		break;
+	case OPT_NAME:
+		set_str(&s->name, v);
+		break;
+	case OPT_ENV_FILE:
+		strv_push(&a->env_files, v);
+		break;
+	case OPT_E:
+		return parse_env_flag(v, host_getenv, &s->env, err);
 	case OPT_V:
 		s->binds = xrealloc(s->binds, (s->nbinds + 1) * sizeof *s->binds);
 		if (parse_bind(v, &s->binds[s->nbinds], err) < 0)
@@ -237,8 +257,9 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 	if (out->help)
 		return 0;
 	if (p.i >= argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");
 	out->spec.image_ref = xstrdup(argv[p.i++]);
 	for (; p.i < argc; p.i++)
 		strv_push(&out->spec.cmd, argv[p.i]);

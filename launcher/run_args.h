@@ -27,9 +27,8 @@ int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct
 
 /* Docker's --env-file: K=V lines, '#' comments, blank lines; "K" alone
  * takes the host value. Values are literal (no quotes removed). */
-int parse_env_file_text(const char *text, const char *path,
-			const char *(*lookup)(const char *), struct strv *env,
-			struct clan_err *err);
+int parse_env_file_text(const char *text, const char *path, const char *(*lookup)(const char *),
+			struct strv *env, struct clan_err *err);
 
 extern const char run_usage[];
 

@@ -16,10 +16,10 @@
 #include "util.h"
 
 static const cap_value_t default_caps[] = {
-	CAP_CHOWN,	     CAP_DAC_OVERRIDE, CAP_FSETID,	 CAP_FOWNER,
-	CAP_MKNOD,	     CAP_NET_RAW,      CAP_SETGID,	 CAP_SETUID,
-	CAP_SETFCAP,	     CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-	CAP_KILL,	     CAP_AUDIT_WRITE,
+    CAP_CHOWN,	 CAP_DAC_OVERRIDE, CAP_FSETID,		 CAP_FOWNER,
+    CAP_MKNOD,	 CAP_NET_RAW,	   CAP_SETGID,		 CAP_SETUID,
+    CAP_SETFCAP, CAP_SETPCAP,	   CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+    CAP_KILL,	 CAP_AUDIT_WRITE,
 };
 
 int caps_refuse_privileged_binary(struct clan_err *err)
@@ -61,8 +61,8 @@ static int drop_bounding(uint64_t keep, struct clan_err *err)
 		if (keep & (1ULL << c))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return clan_error(err, errno, "cannot drop capability %d from the bounding set",
-					  c);
+			return clan_error(err, errno,
+					  "cannot drop capability %d from the bounding set", c);
 	}
 	return 0;
 }

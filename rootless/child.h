@@ -20,11 +20,11 @@ struct child_ctx {
 	struct user_ids user; /* the command's uid/gid inside */
 	const char *cdir;     /* the container's dir on the host */
 	const char *hostname;
-	const char *workdir; /* absolute, inside */
-	char **env;          /* final K=V list */
-	char **argv;         /* final command */
-	int sync_fd;         /* the child's end of the sync socket */
-	const char *etc_dir; /* where the generated /etc files go */
+	const char *workdir;	      /* absolute, inside */
+	char **env;		      /* final K=V list */
+	char **argv;		      /* final command */
+	int sync_fd;		      /* the child's end of the sync socket */
+	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 };
 

@@ -165,11 +165,11 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 	build_env(s, p, p->hostname);
 	make_etc_texts(s, p);
 	struct mount_plan_input in = {
-		.binds = s->binds,
-		.nbinds = s->nbinds,
-		.new_netns = s->net == NET_NONE,
-		.gid5_mapped = userns_gid_mapped(&p->userns, 5),
-		.etc_dir = p->etc_dir,
+	    .binds = s->binds,
+	    .nbinds = s->nbinds,
+	    .new_netns = s->net == NET_NONE,
+	    .gid5_mapped = userns_gid_mapped(&p->userns, 5),
+	    .etc_dir = p->etc_dir,
 	};
 	return mount_plan_build(&in, &p->plan, err);
 }
@@ -288,15 +288,22 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
-		return clan_error(err, e, "cannot create the container's namespaces (see clan doctor)");
+		return clan_error(err, e,
+				  "cannot create the container's namespaces (see clan doctor)");
 	}
 	if (w->child == 0) {
 		close(sv[0]);
-		struct child_ctx c = {.spec = s, .img = &p->img, .userns = &p->userns,
-				      .plan = &p->plan, .user = p->user, .cdir = p->rec.dir,
+		struct child_ctx c = {.spec = s,
+				      .img = &p->img,
+				      .userns = &p->userns,
+				      .plan = &p->plan,
+				      .user = p->user,
+				      .cdir = p->rec.dir,
 				      .hostname = p->hostname,
 				      .workdir = s->workdir ? s->workdir : "/",
-				      .env = p->env.v, .argv = p->argv.v, .sync_fd = sv[1],
+				      .env = p->env.v,
+				      .argv = p->argv.v,
+				      .sync_fd = sv[1],
 				      .etc_dir = p->etc_dir,
 				      .etc_texts = (const char *const *)p->etc_texts};
 		child_main(&c);

@@ -7,8 +7,8 @@
 
 /* Exit codes, as docker uses them. */
 enum {
-	CLAN_EXIT_FAIL = 1,    /* a command or service failed */
-	CLAN_EXIT_USAGE = 2,   /* bad usage or configuration */
+	CLAN_EXIT_FAIL = 1,  /* a command or service failed */
+	CLAN_EXIT_USAGE = 2, /* bad usage or configuration */
 	CLAN_EXIT_NOEXEC = 126,
 	CLAN_EXIT_NOTFOUND = 127,
 };
@@ -22,14 +22,14 @@ struct clan_err {
  * exit code CLAN_EXIT_FAIL. Always returns -1 so callers can
  * `return clan_error(err, ...)`. */
 int clan_error(struct clan_err *err, int errno_val, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Same, with an explicit exit code (e.g. CLAN_EXIT_USAGE). */
 int clan_error_code(struct clan_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with context: "context: old message". */
 int clan_error_wrap(struct clan_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -22,8 +22,7 @@ static bool parse_subid_line(char *line, char **name, struct subid_range *r)
 	       r->count > 0;
 }
 
-bool subid_find_in_text(const char *text, const char *user, uint32_t uid,
-			struct subid_range *out)
+bool subid_find_in_text(const char *text, const char *user, uint32_t uid, struct subid_range *out)
 {
 	char uid_str[16];
 	snprintf(uid_str, sizeof uid_str, "%u", uid);

@@ -16,8 +16,7 @@ struct subid_range {
 /* Finds the first range for user (by name or by decimal uid) in the text of
  * /etc/subuid or /etc/subgid ("name:start:count" lines, '#' comments).
  * Returns true when found. Malformed lines are skipped. */
-bool subid_find_in_text(const char *text, const char *user, uint32_t uid,
-			struct subid_range *out);
+bool subid_find_in_text(const char *text, const char *user, uint32_t uid, struct subid_range *out);
 
 /* Reads path and calls subid_find_in_text; false when missing/unreadable. */
 bool subid_find(const char *path, const char *user, uint32_t uid, struct subid_range *out);

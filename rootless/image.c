@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int resolve_dir(const char *ref, const char *path, struct image *img,
-		       struct clan_err *err)
+static int resolve_dir(const char *ref, const char *path, struct image *img, struct clan_err *err)
 {
 	char real[PATH_MAX];
 	struct stat st;
@@ -20,8 +19,8 @@ static int resolve_dir(const char *ref, const char *path, struct image *img,
 				       "filesystem, e.g. dir:$HOME/rootfs",
 				       ref);
 	if (!S_ISDIR(st.st_mode))
-		return clan_error_code(err, CLAN_EXIT_USAGE, "image %s: %s is not a directory",
-				       ref, real);
+		return clan_error_code(err, CLAN_EXIT_USAGE, "image %s: %s is not a directory", ref,
+				       real);
 	if (strchr(real, ',') || strchr(real, ':'))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "image %s: the path may not contain ',' or ':' (overlay "

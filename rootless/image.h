@@ -10,9 +10,9 @@
 #include "util.h"
 
 struct image {
-	char *ref;          /* as the user wrote it */
+	char *ref;	    /* as the user wrote it */
 	struct strv lowers; /* read-only layers, top first */
-	bool is_host;       /* the host's / */
+	bool is_host;	    /* the host's / */
 	struct strv cmd;    /* default command (empty: none) */
 	struct strv env;    /* default environment */
 };

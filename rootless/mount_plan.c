@@ -9,18 +9,26 @@
 
 /* What runc masks and makes read-only in /proc and /sys. */
 static const char *const masked_paths[] = {
-	"/proc/acpi",	       "/proc/asound",	      "/proc/kcore",	   "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list",    "/proc/timer_stats", "/proc/sched_debug",
-	"/proc/scsi",	       "/sys/firmware",	      "/sys/devices/virtual/powercap",
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 static const char *const dev_links[][2] = {
-	{"/proc/self/fd", "/dev/fd"},	 {"/proc/self/fd/0", "/dev/stdin"},
-	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-	{"pts/ptmx", "/dev/ptmx"},	 {"/proc/kcore", "/dev/core"},
+    {"/proc/self/fd", "/dev/fd"},	{"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},		{"/proc/kcore", "/dev/core"},
 };
 const char *const mount_plan_etc_files[ETC_FILES] = {"hosts", "resolv.conf", "hostname"};
 
@@ -29,11 +37,11 @@ static void add(struct mount_plan *p, enum mount_op_kind kind, const char *src, 
 {
 	p->ops = xrealloc(p->ops, (p->n + 1) * sizeof *p->ops);
 	p->ops[p->n++] = (struct mount_op){
-		.kind = kind,
-		.src = src ? xstrdup(src) : NULL,
-		.dst = xstrdup(dst),
-		.data = data ? xstrdup(data) : NULL,
-		.ro = ro,
+	    .kind = kind,
+	    .src = src ? xstrdup(src) : NULL,
+	    .dst = xstrdup(dst),
+	    .data = data ? xstrdup(data) : NULL,
+	    .ro = ro,
 	};
 }
 
@@ -58,8 +66,8 @@ static int check_volume_target(const struct mount_plan *p, const char *dst, cons
 					       dst, reserved[i]);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->ops[i].user && strcmp(p->ops[i].dst, dst) == 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "run: two volumes mount on %s", dst);
+			return clan_error_code(err, CLAN_EXIT_USAGE, "run: two volumes mount on %s",
+					       dst);
 	return 0;
 }
 
@@ -124,8 +132,8 @@ void mount_plan_free(struct mount_plan *p)
 
 void mount_op_describe(const struct mount_op *op, char *buf, size_t len)
 {
-	static const char *const names[] = {"proc", "sys", "tmpfs", "devpts",
-					    "bind", "symlink", "mask", "ro"};
+	static const char *const names[] = {"proc", "sys",     "tmpfs", "devpts",
+					    "bind", "symlink", "mask",	"ro"};
 	snprintf(buf, len, "%-7s %s%s%s%s%s", names[op->kind], op->dst, op->src ? " <- " : "",
 		 op->src ? op->src : "", op->data ? " " : "", op->data ? op->data : "");
 	if (op->ro && op->kind == MOP_BIND)

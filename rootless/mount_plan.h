@@ -18,7 +18,7 @@ enum mount_op_kind {
 	MOP_BIND,    /* bind src (host) onto dst */
 	MOP_SYMLINK, /* dst -> src */
 	MOP_MASK,    /* hide dst: /dev/null over a file, empty ro tmpfs over a dir */
-	MOP_RO,      /* make dst (an existing path) read-only */
+	MOP_RO,	     /* make dst (an existing path) read-only */
 };
 
 struct mount_op {
@@ -42,7 +42,7 @@ extern const char *const mount_plan_etc_files[ETC_FILES];
 struct mount_plan_input {
 	const struct bind_spec *binds;
 	size_t nbinds;
-	bool new_netns;      /* a fresh sysfs is only allowed with our own netns */
+	bool new_netns;	     /* a fresh sysfs is only allowed with our own netns */
 	bool gid5_mapped;    /* devpts gid=5 (tty) only when that gid exists inside */
 	const char *etc_dir; /* host dir with generated hosts, resolv.conf, hostname */
 };

@@ -70,8 +70,7 @@ static int target_for(int root_fd, const struct mount_op *op, enum sp_create cre
 
 /* After a mount, the fd we resolved still names the covered directory:
  * resolve again to reach the new mount. */
-static int remount_restricted(int root_fd, const struct mount_op *op, bool ro,
-			      struct clan_err *err)
+static int remount_restricted(int root_fd, const struct mount_op *op, bool ro, struct clan_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	char p[64];
@@ -183,13 +182,20 @@ static int execute_op(int root_fd, const struct mount_op *op, struct clan_err *e
 	switch (op->kind) {
 	case MOP_PROC:
 		return do_fs(root_fd, op, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
-	case MOP_SYS: return do_sys(root_fd, op, err);
-	case MOP_TMPFS: return do_fs(root_fd, op, "tmpfs", MS_NOSUID, err);
-	case MOP_DEVPTS: return do_fs(root_fd, op, "devpts", MS_NOSUID | MS_NOEXEC, err);
-	case MOP_BIND: return do_bind(root_fd, op, err);
-	case MOP_SYMLINK: return do_symlink(root_fd, op, err);
-	case MOP_MASK: return do_mask(root_fd, op, err);
-	case MOP_RO: return do_ro(root_fd, op, err);
+	case MOP_SYS:
+		return do_sys(root_fd, op, err);
+	case MOP_TMPFS:
+		return do_fs(root_fd, op, "tmpfs", MS_NOSUID, err);
+	case MOP_DEVPTS:
+		return do_fs(root_fd, op, "devpts", MS_NOSUID | MS_NOEXEC, err);
+	case MOP_BIND:
+		return do_bind(root_fd, op, err);
+	case MOP_SYMLINK:
+		return do_symlink(root_fd, op, err);
+	case MOP_MASK:
+		return do_mask(root_fd, op, err);
+	case MOP_RO:
+		return do_ro(root_fd, op, err);
 	}
 	return clan_error(err, EINVAL, "unknown mount operation");
 }

@@ -34,8 +34,7 @@ struct layout {
 	char *upper, *work, *merged, *copy;
 };
 
-static int make_layout(const struct overlay_request *req, struct layout *l,
-		       struct clan_err *err)
+static int make_layout(const struct overlay_request *req, struct layout *l, struct clan_err *err)
 {
 	l->upper = xasprintf("%s/upper", req->cdir);
 	l->work = xasprintf("%s/work", req->cdir);
@@ -107,10 +106,12 @@ static int mount_fuse(const struct overlay_request *req, const struct layout *l,
 {
 	char helper[256];
 	if (!find_program("fuse-overlayfs", helper, sizeof helper))
-		return clan_error(err, 0, "fuse-overlayfs not found (apt-get install fuse-overlayfs)");
+		return clan_error(err, 0,
+				  "fuse-overlayfs not found (apt-get install fuse-overlayfs)");
 	if (access("/dev/fuse", R_OK | W_OK) < 0)
-		return clan_error(err, errno, "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "
-					      "0666 /dev/fuse as root)");
+		return clan_error(err, errno,
+				  "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "
+				  "0666 /dev/fuse as root)");
 	_cleanup_free_ char *opts = overlay_options(&req->img->lowers, l->upper, l->work, false);
 	char *argv[] = {helper, "-o", opts, l->merged, NULL};
 	if (run_helper(argv, err) < 0)
@@ -129,7 +130,8 @@ static int mount_copy(const struct overlay_request *req, const struct layout *l,
 		      struct clan_err *err)
 {
 	if (req->img->lowers.n != 1 || req->img->is_host)
-		return clan_error(err, 0, "copy: only a single-layer directory image can be copied");
+		return clan_error(err, 0,
+				  "copy: only a single-layer directory image can be copied");
 	struct stat st;
 	if (stat(l->copy, &st) < 0) {
 		_cleanup_free_ char *tmp = xasprintf("%s.tmp", l->copy);
@@ -168,11 +170,9 @@ static int mount_host(const struct layout *l, bool debug, struct clan_err *err)
 	return 0;
 }
 
-typedef int (*mount_fn)(const struct overlay_request *, const struct layout *,
-			struct clan_err *);
+typedef int (*mount_fn)(const struct overlay_request *, const struct layout *, struct clan_err *);
 
-int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
-		  struct clan_err *err)
+int overlay_mount(const struct overlay_request *req, enum overlay_kind *used, struct clan_err *err)
 {
 	static const mount_fn fns[] = {[OVERLAY_KERNEL] = mount_kernel,
 				       [OVERLAY_FUSE] = mount_fuse,
@@ -194,7 +194,8 @@ int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
 		if (fns[k](req, &l, &e) == 0) {
 			*used = (enum overlay_kind)k;
 			if (req->debug)
-				fprintf(stderr, "clan: debug: overlay: %s\n", overlay_kind_name(*used));
+				fprintf(stderr, "clan: debug: overlay: %s\n",
+					overlay_kind_name(*used));
 			layout_free(&l);
 			return 0;
 		}
@@ -207,6 +208,5 @@ int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
 	layout_free(&l);
 	if (rc < 0)
 		return -1;
-	return clan_error(err, 0, "cannot set up the root filesystem (%s); see clan doctor",
-			  tried);
+	return clan_error(err, 0, "cannot set up the root filesystem (%s); see clan doctor", tried);
 }

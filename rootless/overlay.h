@@ -21,8 +21,7 @@ struct overlay_request {
 /* Mounts the root on cdir/merged; *used says which way it was done. With
  * fuse, the mount namespace is unshared once more afterwards so that the
  * later pivot_root does not move fuse-overlayfs's own root. */
-int overlay_mount(const struct overlay_request *req, enum overlay_kind *used,
-		  struct clan_err *err);
+int overlay_mount(const struct overlay_request *req, enum overlay_kind *used, struct clan_err *err);
 
 /* "lowerdir=A:B,upperdir=U,workdir=W[,userxattr]" */
 char *overlay_options(const struct strv *lowers, const char *upper, const char *work,

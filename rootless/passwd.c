@@ -28,8 +28,8 @@ static int split_fields(char *line, char *f[FIELDS])
 /* Finds the entry whose name is key, or, when by_id, whose numeric id
  * (field 3) equals id. On success *copy owns the text the fields point
  * into. */
-static bool find_entry(const char *text, const char *key, bool by_id, uint32_t id,
-		       char **copy, char *f[FIELDS])
+static bool find_entry(const char *text, const char *key, bool by_id, uint32_t id, char **copy,
+		       char *f[FIELDS])
 {
 	if (!text)
 		return false;
@@ -78,9 +78,9 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
 	bool numeric = parse_u32(copy, &out->uid);
 	if (find_entry(passwd, copy, numeric, out->uid, &entry, f)) {
 		if (!parse_u32(f[2], &out->uid) || !parse_u32(f[3], &out->gid))
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "the image's /etc/passwd entry for '%s' is malformed",
-					       copy);
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "the image's /etc/passwd entry for '%s' is malformed", copy);
 		if (f[5][0] == '/')
 			snprintf(out->home, sizeof out->home, "%s", f[5]);
 	} else if (!numeric) {

@@ -74,8 +74,8 @@ static int open_component(int dirfd, const char *name, bool last, enum sp_create
 		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
 			return -1;
 	} else {
-		int f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			       0644);
+		int f =
+		    openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (f < 0 && errno != EEXIST)
 			return -1;
 		if (f >= 0)

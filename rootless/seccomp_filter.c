@@ -7,7 +7,7 @@
 
 int seccomp_fake_chown(struct clan_err *err)
 {
-	static const char *const calls[] = {"chown", "fchown", "lchown", "fchownat",
+	static const char *const calls[] = {"chown",   "fchown",   "lchown",  "fchownat",
 					    "chown32", "fchown32", "lchown32"};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)

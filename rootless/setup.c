@@ -48,12 +48,11 @@ static void build_root(struct child_ctx *c)
 		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
 	/* --rm: the writable layer lives in a tmpfs of this mount namespace,
 	 * gone with it; nothing to sync or delete on disk afterwards. */
-	if (c->spec->rm &&
-	    mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+	if (c->spec->rm && mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
 		child_die(c->sync_fd, 125, errno, "cannot mount a tmpfs on %s", c->cdir);
 	write_etc_files(c);
-	struct overlay_request req = {.want = c->spec->overlay, .img = c->img, .cdir = c->cdir,
-				      .debug = c->spec->debug};
+	struct overlay_request req = {
+	    .want = c->spec->overlay, .img = c->img, .cdir = c->cdir, .debug = c->spec->debug};
 	if (overlay_mount(&req, &used, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 

@@ -20,11 +20,11 @@ struct bind_spec {
 struct container_spec {
 	char *image_ref;
 	struct strv cmd;
-	struct strv env;   /* K=V, later entries win */
-	char *workdir;     /* NULL: the user's home or / */
-	char *user;        /* NULL: root; else NAME|UID[:GROUP|GID] */
-	char *hostname;    /* NULL: the short id */
-	char *name;        /* NULL: generated */
+	struct strv env; /* K=V, later entries win */
+	char *workdir;	 /* NULL: the user's home or / */
+	char *user;	 /* NULL: root; else NAME|UID[:GROUP|GID] */
+	char *hostname;	 /* NULL: the short id */
+	char *name;	 /* NULL: generated */
 	enum net_mode net;
 	enum userns_mode userns;
 	enum overlay_kind overlay;

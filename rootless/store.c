@@ -58,8 +58,8 @@ static void idmap_from_json(json_t *a, struct idmap *m)
 	for (size_t i = 0; i < json_array_size(a) && m->n < IDMAP_MAX; i++) {
 		json_int_t in = 0, out = 0, cnt = 0;
 		if (json_unpack(json_array_get(a, i), "[I,I,I]", &in, &out, &cnt) == 0)
-			m->r[m->n++] = (struct idmap_range){(uint32_t)in, (uint32_t)out,
-							    (uint32_t)cnt};
+			m->r[m->n++] =
+			    (struct idmap_range){(uint32_t)in, (uint32_t)out, (uint32_t)cnt};
 	}
 }
 
@@ -192,8 +192,7 @@ static int match_prefix(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-int store_find(const char *storage, const char *key, struct container_rec *r,
-	       struct clan_err *err)
+int store_find(const char *storage, const char *key, struct container_rec *r, struct clan_err *err)
 {
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
 	_cleanup_free_ char *link = xasprintf("%s/names/%s", cdir, key);
@@ -269,7 +268,8 @@ int store_remove(const char *storage, const struct container_rec *r, struct clan
 	if (remove_tree(r->dir, &first) < 0) {
 		/* files made by subordinate ids: remove them as root of a
 		 * namespace with the same maps */
-		if (r->uidmap.n < 2 || userns_remove_tree(r->dir, &r->uidmap, &r->gidmap, err) < 0) {
+		if (r->uidmap.n < 2 ||
+		    userns_remove_tree(r->dir, &r->uidmap, &r->gidmap, err) < 0) {
 			if (r->uidmap.n < 2)
 				*err = first;
 			return -1;

@@ -19,7 +19,7 @@ struct container_rec {
 	struct strv cmd;
 	int64_t created;  /* unix seconds */
 	int64_t finished; /* 0 while running */
-	char state[16];   /* "running" or "exited" */
+	char state[16];	  /* "running" or "exited" */
 	int exit_code;
 	pid_t pid; /* the clan process that runs it */
 	uint64_t pid_start;

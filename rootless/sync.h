@@ -9,9 +9,9 @@
 #include "error.h"
 
 enum sync_tag {
-	SYNC_GO = 'G',    /* parent -> child: maps written, carry on */
+	SYNC_GO = 'G',	  /* parent -> child: maps written, carry on */
 	SYNC_ERROR = 'E', /* child -> parent: exit code + message */
-	SYNC_PTY = 'T',   /* child -> parent: the pty master fd */
+	SYNC_PTY = 'T',	  /* child -> parent: the pty master fd */
 };
 
 struct sync_msg {
@@ -29,7 +29,7 @@ int sync_recv(int fd, struct sync_msg *m);
 /* For the child only: reports "fmt: strerror(errno_val)" with exit code to
  * the parent, then _exit(code). */
 noreturn void child_die(int sync_fd, int code, int errno_val, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Reports err (a failed runtime call) and exits 125, docker's code for a
  * runtime failure. */
 noreturn void child_die_err(int sync_fd, const struct clan_err *err);

@@ -25,8 +25,7 @@ static bool have_helpers(struct userns_plan *p)
 	       find_program("newgidmap", p->newgidmap, sizeof p->newgidmap);
 }
 
-static int plan_subuid(uint32_t cuid, uint32_t cgid, struct userns_plan *p,
-		       struct clan_err *err)
+static int plan_subuid(uint32_t cuid, uint32_t cgid, struct userns_plan *p, struct clan_err *err)
 {
 	uint32_t host;
 	p->mode = USERNS_SUBUID;
@@ -57,10 +56,10 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 	if (requested == USERNS_SUBUID) {
 		if (!subids)
 			return clan_error_code(
-				err, CLAN_EXIT_USAGE,
-				"--userns subuid: no range for you in /etc/subuid and /etc/subgid; "
-				"ask an admin: usermod --add-subuids 100000-165535 --add-subgids "
-				"100000-165535 $USER (or use --userns single)");
+			    err, CLAN_EXIT_USAGE,
+			    "--userns subuid: no range for you in /etc/subuid and /etc/subgid; "
+			    "ask an admin: usermod --add-subuids 100000-165535 --add-subgids "
+			    "100000-165535 $USER (or use --userns single)");
 		if (!helpers)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "--userns subuid: newuidmap/newgidmap not found; "

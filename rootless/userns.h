@@ -12,7 +12,7 @@
 
 struct userns_plan {
 	enum userns_mode mode; /* SINGLE or SUBUID after planning */
-	bool host_root;        /* started by root: identity map */
+	bool host_root;	       /* started by root: identity map */
 	struct idmap uid, gid;
 	bool use_helpers; /* newuidmap/newgidmap write the maps */
 	struct subid_range subuid, subgid;

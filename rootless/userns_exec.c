@@ -28,12 +28,14 @@ static int wait_child(pid_t pid, int *status)
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
 		       struct clan_err *err)
 {
-	struct userns_plan plan = {.mode = USERNS_SUBUID, .use_helpers = true,
-				   .uid = *uidmap, .gid = *gidmap};
+	struct userns_plan plan = {
+	    .mode = USERNS_SUBUID, .use_helpers = true, .uid = *uidmap, .gid = *gidmap};
 	if (!find_program("newuidmap", plan.newuidmap, sizeof plan.newuidmap) ||
 	    !find_program("newgidmap", plan.newgidmap, sizeof plan.newgidmap))
-		return clan_error(err, 0, "cannot remove %s: files belong to subordinate ids and "
-					  "newuidmap is missing (apt-get install uidmap)", path);
+		return clan_error(err, 0,
+				  "cannot remove %s: files belong to subordinate ids and "
+				  "newuidmap is missing (apt-get install uidmap)",
+				  path);
 	int sv[2];
 	if (sync_pair(sv, err) < 0)
 		return -1;

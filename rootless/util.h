@@ -26,11 +26,11 @@ void cleanup_closedirp(DIR **d);
 #define _cleanup_closedir_ __attribute__((cleanup(cleanup_closedirp)))
 
 /* Hands ownership out of a cleanup variable. */
-#define steal_pointer(pp)                                                                          \
-	({                                                                                         \
-		__typeof__(*(pp)) _p = *(pp);                                                      \
-		*(pp) = NULL;                                                                      \
-		_p;                                                                                \
+#define steal_pointer(pp)                     \
+	({                                    \
+		__typeof__(*(pp)) _p = *(pp); \
+		*(pp) = NULL;                 \
+		_p;                           \
 	})
 static inline int steal_fd(int *fd)
 {

@@ -15,31 +15,31 @@ struct tap_test {
 static struct tap_test tap_tests[TAP_MAX];
 static int tap_count;
 
-#define TEST(name)                                                                                 \
-	static void test_##name(int *tap_failed);                                                  \
-	__attribute__((constructor)) static void register_##name(void)                             \
-	{                                                                                          \
-		if (tap_count < TAP_MAX)                                                           \
-			tap_tests[tap_count++] = (struct tap_test){#name, test_##name};            \
-	}                                                                                          \
+#define TEST(name)                                                                      \
+	static void test_##name(int *tap_failed);                                       \
+	__attribute__((constructor)) static void register_##name(void)                  \
+	{                                                                               \
+		if (tap_count < TAP_MAX)                                                \
+			tap_tests[tap_count++] = (struct tap_test){#name, test_##name}; \
+	}                                                                               \
 	static void test_##name(int *tap_failed)
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("#   %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);         \
-			*tap_failed = 1;                                                           \
-		}                                                                                  \
+#define CHECK(cond)                                                                         \
+	do {                                                                                \
+		if (!(cond)) {                                                              \
+			printf("#   %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+			*tap_failed = 1;                                                    \
+		}                                                                           \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *tap_a = (a), *tap_b = (b);                                             \
-		if (!tap_a || !tap_b || strcmp(tap_a, tap_b) != 0) {                               \
-			printf("#   %s:%d: '%s' != '%s'\n", __FILE__, __LINE__,                     \
-			       tap_a ? tap_a : "(null)", tap_b ? tap_b : "(null)");                \
-			*tap_failed = 1;                                                           \
-		}                                                                                  \
+#define CHECK_STR(a, b)                                                             \
+	do {                                                                        \
+		const char *tap_a = (a), *tap_b = (b);                              \
+		if (!tap_a || !tap_b || strcmp(tap_a, tap_b) != 0) {                \
+			printf("#   %s:%d: '%s' != '%s'\n", __FILE__, __LINE__,     \
+			       tap_a ? tap_a : "(null)", tap_b ? tap_b : "(null)"); \
+			*tap_failed = 1;                                            \
+		}                                                                   \
 	} while (0)
 
 int main(void)
