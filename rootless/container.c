@@ -288,8 +288,14 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
-		return clan_error(err, e,
-				  "cannot create the container's namespaces (see clan doctor)");
+		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS)
+			return clan_error_code(err, 125,
+					       "cannot create a user namespace (%s): they look "
+					       "disabled or exhausted on this machine; run clan "
+					       "doctor for the fix",
+					       strerror(e));
+		return clan_error_code(err, 125, "cannot create the container's namespaces: %s",
+				       strerror(e));
 	}
 	if (w->child == 0) {
 		close(sv[0]);

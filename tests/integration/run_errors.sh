@@ -105,6 +105,18 @@ case_bad_input_without_rm() {
 	assert_usage_error clan run --name bad2 dir:/nonexistent/clan-rootfs true
 }
 
+# User namespaces disabled: simulated in a user namespace of our own whose
+# user.max_user_namespaces is 0, so clan's clone(CLONE_NEWUSER) fails there.
+case_userns_disabled() {
+	unshare -Ur true 2>/dev/null || skip_case "unshare -Ur does not work here"
+	run unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"' sh \
+		"$CLAN" run --rm "dir:$ROOTFS" true
+	assert_eq "$rc" 125 "exit code (stderr: $err)"
+	assert_contains "$err" "clan doctor" "stderr names the fix"
+	assert_eq "$(printf '%s' "$err" | grep -c '')" 1 "one stderr line"
+	assert_no_containers
+}
+
 t missing_image_dir case_missing_image_dir
 t image_dir_is_file case_image_dir_is_file
 t missing_image case_missing_image
@@ -124,4 +136,5 @@ t bad_network case_bad_network
 t unknown_user case_unknown_user
 t unknown_command case_unknown_command
 t bad_input_without_rm case_bad_input_without_rm
+t userns_disabled case_userns_disabled
 finish
