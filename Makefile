@@ -4,7 +4,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS := libcap yaml-0.1 inih fuse3 libseccomp jansson
+PKGS := libcap yaml-0.1 inih fuse3 libseccomp jansson libcurl libarchive libcrypto
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
