@@ -64,7 +64,6 @@ int imgstore_layer_commit(const struct imgstore *st, const char *tmp, const char
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {
 	char id[72];          /* "sha256:<hex>": the config digest, or the deb: key */
-	struct strv refs;     /* tags pointing at it, canonical form */
 	char *manifest;       /* manifest digest, NULL for deb: images */
 	struct strv layers;   /* layer ids, bottom first */
 	struct strv env;      /* config: Env */
@@ -85,12 +84,17 @@ int imgstore_load_image(const struct imgstore *st, const char *id, struct image_
 			struct clan_err *err);
 void image_record_free(struct image_record *rec);
 
-/* Tags: canonical ref -> image id. Replaces an existing tag atomically. */
+/* Tags: canonical ref -> image id (the only record of an image's names).
+ * Replaces an existing tag atomically. */
 int imgstore_tag(const struct imgstore *st, const char *ref, const char *id,
 		 struct clan_err *err);
 int imgstore_untag(const struct imgstore *st, const char *ref, struct clan_err *err);
 /* The image id a ref points at; false when untagged. */
 bool imgstore_lookup_tag(const struct imgstore *st, const char *ref, char id[72]);
+
+/* Calls fn for every tag with the image id it points at. */
+int imgstore_list_tags(const struct imgstore *st, int (*fn)(const char *ref, const char *id, void *),
+		       void *arg, struct clan_err *err);
 
 /* Calls fn for every image record. */
 int imgstore_list_images(const struct imgstore *st,
