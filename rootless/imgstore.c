@@ -14,8 +14,8 @@
 
 #include "paths.h"
 
-static const char *const store_dirs[] = {"blobs", "blobs/sha256", "layers", "images", "tags",
-					 "locks"};
+static const char *const store_dirs[] = {"blobs",  "blobs/sha256", "layers",
+					 "images", "tags",	   "locks"};
 
 int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err)
 {
@@ -124,8 +124,8 @@ int imgstore_blob_commit(const struct imgstore *st, const char *partial, const c
 	return 0;
 }
 
-int imgstore_blob_put(const struct imgstore *st, const char *digest, const void *data,
-		      size_t len, struct clan_err *err)
+int imgstore_blob_put(const struct imgstore *st, const char *digest, const void *data, size_t len,
+		      struct clan_err *err)
 {
 	char got[72];
 	if (!digest_is_valid(digest))
@@ -136,8 +136,8 @@ int imgstore_blob_put(const struct imgstore *st, const char *digest, const void 
 				  got);
 	if (imgstore_has_blob(st, digest))
 		return 0;
-	_cleanup_free_ char *tmp = xasprintf("%s/blobs/sha256/.put-%s-%d", st->root,
-					     hex_of(digest), (int)getpid());
+	_cleanup_free_ char *tmp =
+	    xasprintf("%s/blobs/sha256/.put-%s-%d", st->root, hex_of(digest), (int)getpid());
 	_cleanup_free_ char *final = imgstore_blob_path(st, digest);
 	if (write_file(tmp, data, len, err) < 0)
 		return -1;

@@ -44,8 +44,8 @@ int imgstore_blob_commit(const struct imgstore *st, const char *partial, const c
 			 struct clan_err *err);
 /* Stores data (a manifest or config already in memory) under its digest,
  * verifying it. */
-int imgstore_blob_put(const struct imgstore *st, const char *digest, const void *data,
-		      size_t len, struct clan_err *err);
+int imgstore_blob_put(const struct imgstore *st, const char *digest, const void *data, size_t len,
+		      struct clan_err *err);
 /* sha256 of data as "sha256:<hex>" into out (72 bytes). */
 void sha256_digest(const void *data, size_t len, char out[72]);
 /* sha256 of a file. */
@@ -63,17 +63,17 @@ int imgstore_layer_commit(const struct imgstore *st, const char *tmp, const char
 
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {
-	char id[72];          /* "sha256:<hex>": the config digest, or the deb: key */
-	char *manifest;       /* manifest digest, NULL for deb: images */
-	struct strv layers;   /* layer ids, bottom first */
-	struct strv env;      /* config: Env */
+	char id[72];	    /* "sha256:<hex>": the config digest, or the deb: key */
+	char *manifest;	    /* manifest digest, NULL for deb: images */
+	struct strv layers; /* layer ids, bottom first */
+	struct strv env;    /* config: Env */
 	struct strv entrypoint;
 	struct strv cmd;
-	char *workdir;        /* NULL: "/" */
-	char *user;           /* NULL: root */
+	char *workdir;	      /* NULL: "/" */
+	char *user;	      /* NULL: root */
 	int64_t created;      /* unix seconds the image was made/pulled */
-	uint64_t size;        /* bytes of its layers on disk */
-	char *source;         /* "registry" or "deb" */
+	uint64_t size;	      /* bytes of its layers on disk */
+	char *source;	      /* "registry" or "deb" */
 	struct strv packages; /* deb: the package list */
 };
 
@@ -86,20 +86,19 @@ void image_record_free(struct image_record *rec);
 
 /* Tags: canonical ref -> image id (the only record of an image's names).
  * Replaces an existing tag atomically. */
-int imgstore_tag(const struct imgstore *st, const char *ref, const char *id,
-		 struct clan_err *err);
+int imgstore_tag(const struct imgstore *st, const char *ref, const char *id, struct clan_err *err);
 int imgstore_untag(const struct imgstore *st, const char *ref, struct clan_err *err);
 /* The image id a ref points at; false when untagged. */
 bool imgstore_lookup_tag(const struct imgstore *st, const char *ref, char id[72]);
 
 /* Calls fn for every tag with the image id it points at. */
-int imgstore_list_tags(const struct imgstore *st, int (*fn)(const char *ref, const char *id, void *),
-		       void *arg, struct clan_err *err);
+int imgstore_list_tags(const struct imgstore *st,
+		       int (*fn)(const char *ref, const char *id, void *), void *arg,
+		       struct clan_err *err);
 
 /* Calls fn for every image record. */
-int imgstore_list_images(const struct imgstore *st,
-			 int (*fn)(const struct image_record *, void *), void *arg,
-			 struct clan_err *err);
+int imgstore_list_images(const struct imgstore *st, int (*fn)(const struct image_record *, void *),
+			 void *arg, struct clan_err *err);
 
 /* An exclusive flock on locks/<name>; *fd to close to release. Blocks. */
 int imgstore_lock(const struct imgstore *st, const char *name, int *fd, struct clan_err *err);

@@ -51,20 +51,20 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 {
 	if (!digest_is_valid(r->id))
 		return clan_error(err, 0, "bad image id '%s'", r->id);
-	json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:s,s:o}", "id",
-			      r->id, "manifest", nullable(r->manifest),
-			      "layers", strv_json(&r->layers), "env", strv_json(&r->env),
-			      "entrypoint", strv_json(&r->entrypoint), "cmd", strv_json(&r->cmd),
-			      "workdir", nullable(r->workdir), "user", nullable(r->user), "created",
-			      (json_int_t)r->created, "size", (json_int_t)r->size, "source",
-			      r->source ? r->source : "registry", "packages",
-			      strv_json(&r->packages));
+	json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:s,s:o}", "id", r->id,
+			      "manifest", nullable(r->manifest), "layers", strv_json(&r->layers),
+			      "env", strv_json(&r->env), "entrypoint", strv_json(&r->entrypoint),
+			      "cmd", strv_json(&r->cmd), "workdir", nullable(r->workdir), "user",
+			      nullable(r->user), "created", (json_int_t)r->created, "size",
+			      (json_int_t)r->size, "source", r->source ? r->source : "registry",
+			      "packages", strv_json(&r->packages));
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of image %s", r->id);
 	_cleanup_free_ char *dir = record_dir(st, r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/image.json.tmp-%d", dir, (int)getpid());
 	_cleanup_free_ char *path = xasprintf("%s/image.json", dir);
-	int rc = mkdir(dir, 0700) < 0 && errno != EEXIST ? -1 : json_dump_file(o, tmp, JSON_INDENT(2));
+	int rc =
+	    mkdir(dir, 0700) < 0 && errno != EEXIST ? -1 : json_dump_file(o, tmp, JSON_INDENT(2));
 	json_decref(o);
 	if (rc < 0)
 		return clan_error(err, errno, "cannot write %s", tmp);
@@ -136,7 +136,7 @@ int imgstore_load_image(const struct imgstore *st, const char *id, struct image_
 	if (n < 64 && expand_prefix(st, hex, full, err) < 0)
 		return -1;
 	_cleanup_free_ char *path =
-		xasprintf("%s/images/%s/image.json", st->root, n < 64 ? full : hex);
+	    xasprintf("%s/images/%s/image.json", st->root, n < 64 ? full : hex);
 	if (access(path, F_OK) < 0)
 		return clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s", id);
 	return load_record_file(path, r, err);
@@ -174,8 +174,7 @@ static char *tag_path(const struct imgstore *st, const char *ref)
 	return path;
 }
 
-int imgstore_tag(const struct imgstore *st, const char *ref, const char *id,
-		 struct clan_err *err)
+int imgstore_tag(const struct imgstore *st, const char *ref, const char *id, struct clan_err *err)
 {
 	_cleanup_free_ char *path = tag_path(st, ref);
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
@@ -223,8 +222,9 @@ static char *tag_unescape(const char *name)
 	return out;
 }
 
-int imgstore_list_tags(const struct imgstore *st, int (*fn)(const char *ref, const char *id, void *),
-		       void *arg, struct clan_err *err)
+int imgstore_list_tags(const struct imgstore *st,
+		       int (*fn)(const char *ref, const char *id, void *), void *arg,
+		       struct clan_err *err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/tags", st->root);
 	_cleanup_closedir_ DIR *d = opendir(dir);
@@ -242,9 +242,8 @@ int imgstore_list_tags(const struct imgstore *st, int (*fn)(const char *ref, con
 	return rc;
 }
 
-int imgstore_list_images(const struct imgstore *st,
-			 int (*fn)(const struct image_record *, void *), void *arg,
-			 struct clan_err *err)
+int imgstore_list_images(const struct imgstore *st, int (*fn)(const struct image_record *, void *),
+			 void *arg, struct clan_err *err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/images", st->root);
 	_cleanup_closedir_ DIR *d = opendir(dir);
