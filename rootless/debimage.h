@@ -11,13 +11,11 @@
 
 /* "deb:SUITE" or "deb:SUITE+pkg1,pkg2": the suite and the packages
  * (sorted, unique). Exit-2 errors for an empty suite or package name. */
-int debimage_parse(const char *text, char **suite, struct strv *packages,
-		   struct clan_err *err);
+int debimage_parse(const char *text, char **suite, struct strv *packages, struct clan_err *err);
 
 /* The cache key and image id: "sha256:" + sha256 of
  * "SUITE\nARCH\npkg1\npkg2\n..." with the packages sorted. */
-void debimage_key(const char *suite, const struct strv *packages, const char *arch,
-		  char id[72]);
+void debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72]);
 
 /* The name `clan images` shows: "deb:SUITE+<first 12 hex of the key>". */
 char *debimage_name(const char *suite, const char id[72]);

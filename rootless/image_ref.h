@@ -7,10 +7,10 @@
 #include "error.h"
 
 struct image_ref {
-	char *registry;   /* "docker.io", "127.0.0.1:5000", "ghcr.io" */
+	char *registry;	  /* "docker.io", "127.0.0.1:5000", "ghcr.io" */
 	char *repository; /* "library/postgres", "lib/app" */
-	char *tag;        /* "15"; "latest" when neither tag nor digest is given */
-	char *digest;     /* "sha256:<64 hex>" or NULL */
+	char *tag;	  /* "15"; "latest" when neither tag nor digest is given */
+	char *digest;	  /* "sha256:<64 hex>" or NULL */
 };
 
 /* "postgres:15" -> docker.io/library/postgres:15; "host:port/name:tag";

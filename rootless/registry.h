@@ -13,10 +13,10 @@
 #include "userns.h"
 
 struct registry_opts {
-	const char *os;   /* NULL: "linux" */
+	const char *os;	  /* NULL: "linux" */
 	const char *arch; /* NULL: this machine's, in OCI terms (amd64, arm64, ...) */
-	bool progress;    /* one progress bar per layer (a terminal); else plain lines */
-	bool quiet;       /* nothing on stdout */
+	bool progress;	  /* one progress bar per layer (a terminal); else plain lines */
+	bool quiet;	  /* nothing on stdout */
 	bool debug;
 	const struct userns_plan *userns; /* how layers are extracted (layer.h) */
 };
@@ -26,8 +26,8 @@ struct registry_opts {
  * parallel, resumed or retried when a connection drops), every layer
  * extracted (layer_extract), then the image record saved and ref tagged.
  * Nothing is used before it is verified. */
-int registry_pull(struct imgstore *st, const struct image_ref *ref,
-		  const struct registry_opts *o, struct image_record *rec, struct clan_err *err);
+int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct registry_opts *o,
+		  struct image_record *rec, struct clan_err *err);
 
 /* Stores user:password for registry in $REGISTRY_AUTH_FILE, else
  * ~/.docker/config.json (mode 0600, docker's format). */
