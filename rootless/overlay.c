@@ -55,10 +55,43 @@ static void layout_free(struct layout *l)
 	free(l->copy);
 }
 
+/* Mount options must fit in a page: with many layers of one store, name
+ * them relative to their common directory and make that the cwd (the
+ * pivot changes the cwd later anyway). */
+static char *layer_options(const struct strv *lowers, const struct layout *l, bool userxattr,
+			   struct clan_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	struct strv names = {0};
+	for (size_t i = 0; i < lowers->n && lowers->n > 1; i++) {
+		const char *slash = strrchr(lowers->v[i], '/');
+		size_t n = slash ? (size_t)(slash - lowers->v[i]) : 0;
+		if (!slash || n == 0 || (parent && (strlen(parent) != n ||
+						    strncmp(parent, lowers->v[i], n) != 0))) {
+			strv_free(&names);
+			break;
+		}
+		if (!parent)
+			parent = xstrndup(lowers->v[i], n);
+		strv_push(&names, slash + 1);
+	}
+	if (names.n == 0)
+		return overlay_options(lowers, l->upper, l->work, userxattr);
+	char *opts = NULL;
+	if (chdir(parent) < 0)
+		clan_error(err, errno, "cannot enter %s", parent);
+	else
+		opts = overlay_options(&names, l->upper, l->work, userxattr);
+	strv_free(&names);
+	return opts;
+}
+
 static int mount_kernel(const struct overlay_request *req, const struct layout *l,
 			struct clan_err *err)
 {
-	_cleanup_free_ char *opts = overlay_options(&req->img->lowers, l->upper, l->work, true);
+	_cleanup_free_ char *opts = layer_options(&req->img->lowers, l, true, err);
+	if (!opts)
+		return -1;
 	if (mount("overlay", l->merged, "overlay", 0, opts) < 0)
 		return clan_error(err, errno, "kernel overlayfs");
 	return 0;
@@ -112,7 +145,9 @@ static int mount_fuse(const struct overlay_request *req, const struct layout *l,
 		return clan_error(err, errno,
 				  "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "
 				  "0666 /dev/fuse as root)");
-	_cleanup_free_ char *opts = overlay_options(&req->img->lowers, l->upper, l->work, false);
+	_cleanup_free_ char *opts = layer_options(&req->img->lowers, l, false, err);
+	if (!opts)
+		return -1;
 	char *argv[] = {helper, "-o", opts, l->merged, NULL};
 	if (run_helper(argv, err) < 0)
 		return -1;
