@@ -19,5 +19,7 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_pull(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
 #endif

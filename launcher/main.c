@@ -20,6 +20,8 @@ static const struct command commands[] = {
     {"run", cmd_run, "run a command in a new container"},
     {"ps", cmd_ps, "list containers"},
     {"rm", cmd_rm, "remove stopped containers"},
+    {"pull", cmd_pull, "pull images from a registry"},
+    {"login", cmd_login, "log in to a registry"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
 };
 
