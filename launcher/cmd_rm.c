@@ -21,8 +21,11 @@ static int remove_one(const char *storage, const char *key, bool force, struct c
 				     "container %s is running; stop it first or use clan rm -f",
 				     key);
 	} else {
-		if (store_is_running(&r))
-			kill(r.pid, SIGKILL);
+		/* its clan must be gone (and with it the container) before the
+		 * files go: bounded wait, 2 s */
+		if (store_is_running(&r) && kill(r.pid, SIGKILL) == 0)
+			for (int i = 0; i < 200 && store_is_running(&r); i++)
+				usleep(10000);
 		rc = store_remove(storage, &r, err);
 	}
 	container_rec_free(&r);

@@ -147,11 +147,25 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 		return -1;
 	if (s->debug)
 		debug_userns(p);
+	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad --hostname '%s': 1 to 64 characters", s->hostname);
+	if (s->tty && s->interactive && !isatty(STDIN_FILENO))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: -it: the input device is not a terminal; drop -t to "
+				       "pipe input (clan run -i ...)");
 	struct mount_plan_input check = {.binds = s->binds, .nbinds = s->nbinds};
 	if (mount_plan_build(&check, &p->plan, err) < 0)
 		return -1;
 	mount_plan_free(&p->plan);
+	return 0;
+}
 
+/* The container's record, dir and mount plan: from here on there is
+ * something on disk to finish or remove, so signals are blocked. */
+static int create_record(const struct container_spec *s, struct prepared *p,
+			 struct clan_err *err)
+{
 	p->storage = paths_storage_dir();
 	if (store_create(p->storage, s, &p->rec, err) < 0)
 		return -1;
@@ -339,8 +353,11 @@ static int block_signals(sigset_t *old, struct clan_err *err)
 	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
 		return clan_error(err, errno, "cannot block signals");
 	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return clan_error(err, errno, "cannot create a signalfd");
+	if (fd < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return clan_error(err, e, "cannot create a signalfd");
+	}
 	return fd;
 }
 
@@ -355,6 +372,17 @@ static int finish(const struct container_spec *s, struct prepared *p, int code,
 	return store_save(&p->rec, err);
 }
 
+static int exit_code_of(const struct waiter *w, struct clan_err *err)
+{
+	if (w->failed) {
+		clan_error_code(err, w->error.code, "%s", w->error.text);
+		return -1;
+	}
+	if (w->emulated_sig && WIFSIGNALED(w->status) && WTERMSIG(w->status) == SIGKILL)
+		return 128 + w->emulated_sig;
+	return WIFEXITED(w->status) ? WEXITSTATUS(w->status) : 128 + WTERMSIG(w->status);
+}
+
 int container_run(const struct container_spec *s, struct clan_err *err)
 {
 	struct prepared p = {0};
@@ -363,34 +391,31 @@ int container_run(const struct container_spec *s, struct clan_err *err)
 	int code = -1;
 	err->msg[0] = '\0';
 
-	if (prepare(s, &p, err) < 0)
-		goto out;
-	w.sig_fd = block_signals(&old, err);
-	if (w.sig_fd < 0)
-		goto out;
-	snprintf(p.rec.state, sizeof p.rec.state, "running");
-	if (store_save(&p.rec, err) < 0 || spawn(s, &p, &w, err) < 0)
-		goto restore;
-	wait_loop(&w, s);
-	code = WIFEXITED(w.status) ? WEXITSTATUS(w.status) : 128 + WTERMSIG(w.status);
-	if (w.emulated_sig && WIFSIGNALED(w.status) && WTERMSIG(w.status) == SIGKILL)
-		code = 128 + w.emulated_sig;
-	if (w.failed) {
-		code = clan_error_code(err, w.error.code, "%s", w.error.text);
-		err->code = w.error.code;
+	if (prepare(s, &p, err) < 0) {
+		prepared_free(&p);
+		return -1;
 	}
-restore:
-	close(w.sig_fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-out:
+	w.sig_fd = block_signals(&old, err);
+	if (w.sig_fd < 0) {
+		prepared_free(&p);
+		return -1;
+	}
+	if (create_record(s, &p, err) == 0) {
+		snprintf(p.rec.state, sizeof p.rec.state, "running");
+		if (store_save(&p.rec, err) == 0 && spawn(s, &p, &w, err) == 0) {
+			wait_loop(&w, s);
+			code = exit_code_of(&w, err);
+		}
+	}
 	if (p.have_rec) {
 		struct clan_err ferr;
-		int fcode = code >= 0 ? code : err->code;
-		if (finish(s, &p, fcode, &ferr) < 0 && code >= 0) {
+		if (finish(s, &p, code >= 0 ? code : err->code, &ferr) < 0 && code >= 0) {
 			*err = ferr;
 			code = -1;
 		}
 	}
+	close(w.sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	prepared_free(&p);
 	return code;
 }

@@ -17,6 +17,7 @@ int clan_error(struct clan_err *err, int errno_val, const char *fmt, ...)
 	set_msg(err, errno_val, fmt, ap);
 	va_end(ap);
 	err->code = CLAN_EXIT_FAIL;
+	err->sys_errno = errno_val;
 	return -1;
 }
 
@@ -27,6 +28,7 @@ int clan_error_code(struct clan_err *err, int code, const char *fmt, ...)
 	set_msg(err, 0, fmt, ap);
 	va_end(ap);
 	err->code = code;
+	err->sys_errno = 0;
 	return -1;
 }
 

@@ -15,7 +15,8 @@ enum {
 
 struct clan_err {
 	char msg[1024];
-	int code; /* exit code the CLI should use */
+	int code;	/* exit code the CLI should use */
+	int sys_errno; /* the errno behind it, 0 when none */
 };
 
 /* Sets err to "fmt" (and ": strerror(errno_val)" when errno_val != 0) with

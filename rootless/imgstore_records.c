@@ -113,7 +113,8 @@ static int expand_prefix(const struct imgstore *st, const char *prefix, char hex
 		return clan_error(err, errno, "cannot list %s", dir);
 	for (struct dirent *e; (e = readdir(d));) {
 		if (strlen(e->d_name) == 64 && strncmp(e->d_name, prefix, n) == 0) {
-			snprintf(hex, 65, "%s", e->d_name);
+			memcpy(hex, e->d_name, 64);
+			hex[64] = '\0';
 			matches++;
 		}
 	}

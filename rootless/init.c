@@ -147,15 +147,34 @@ noreturn void init_main(struct child_ctx *c)
 	sigset_t all;
 	int master = c->spec->tty ? open_pty(c, slave, sizeof slave) : -1;
 
+	/* pid 1 keeps running in the container: no more privilege than its
+	 * command (it only waits and kills) */
+	struct clan_err err;
+	if (caps_apply_default(&err) < 0 || caps_set_no_new_privs(&err) < 0)
+		child_die_err(c->sync_fd, &err);
+	/* the command starts only once pid 1 holds nothing but 0-2 */
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot start the command");
 	catch_all_signals(&all);
 	pid_t cmd = fork();
 	if (cmd < 0)
 		child_die(c->sync_fd, 125, errno, "cannot start the command");
-	if (cmd == 0)
+	if (cmd == 0) {
+		char b;
+		close(gate[1]);
+		if (read(gate[0], &b, 1) != 1)
+			_exit(125);
+		close(gate[0]);
 		exec_command(c, master >= 0 ? slave : NULL);
+	}
+	close(gate[0]);
 	close(c->sync_fd);
 	if (master >= 0)
 		close(master);
+	if (write(gate[1], "g", 1) != 1)
+		kill(cmd, SIGKILL);
+	close(gate[1]);
 
 	for (;;) {
 		siginfo_t si;

@@ -89,6 +89,27 @@ static void add_dev(struct mount_plan *p, bool gid5_mapped)
 		add(p, MOP_SYMLINK, dev_links[i][0], dev_links[i][1], NULL, false);
 }
 
+static size_t depth_of(const char *path)
+{
+	size_t d = 0;
+	for (const char *c = path; *c; c++)
+		d += *c == '/';
+	return d;
+}
+
+/* Volumes mount parents first, as Docker does: -v A:/vol/sub -v B:/vol
+ * must not hide A under B. Insertion sort keeps equal depths in order. */
+static void sort_by_depth(struct mount_op *ops, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct mount_op cur = ops[i];
+		size_t j = i;
+		for (; j > 0 && depth_of(ops[j - 1].dst) > depth_of(cur.dst); j--)
+			ops[j] = ops[j - 1];
+		ops[j] = cur;
+	}
+}
+
 int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		     struct clan_err *err)
 {
@@ -105,7 +126,9 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		_cleanup_free_ char *src = xasprintf("%s/%s", in->etc_dir, mount_plan_etc_files[i]);
 		_cleanup_free_ char *dst = xasprintf("/etc/%s", mount_plan_etc_files[i]);
 		add(&p, MOP_BIND, src, dst, NULL, false);
+		p.ops[p.n - 1].follow = true;
 	}
+	size_t first_user = p.n;
 	for (size_t i = 0; i < in->nbinds; i++) {
 		_cleanup_free_ char *dst = path_clean(in->binds[i].dst);
 		if (check_volume_target(&p, dst, in->binds[i].dst, err) < 0) {
@@ -114,7 +137,9 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		}
 		add(&p, MOP_BIND, in->binds[i].src, dst, NULL, in->binds[i].ro);
 		p.ops[p.n - 1].user = true;
+		p.ops[p.n - 1].follow = true;
 	}
+	sort_by_depth(p.ops + first_user, p.n - first_user);
 	*out = p;
 	return 0;
 }

@@ -27,7 +27,10 @@ struct mount_op {
 	char *dst;
 	char *data; /* tmpfs/devpts options */
 	bool ro;
-	bool user; /* came from -v: errors name the volume */
+	bool user;   /* came from -v: errors name the volume */
+	bool follow; /* symlinks in dst are followed inside the root (volumes and
+		      * /etc files, as Docker does); the runtime's own mount
+		      * points refuse them, so an image cannot redirect them */
 };
 
 struct mount_plan {

@@ -63,7 +63,9 @@ int mount_restrict(const char *path, bool recursive, bool ro, struct clan_err *e
 static int target_for(int root_fd, const struct mount_op *op, enum sp_create create, int *fd,
 		      struct clan_err *err)
 {
-	if (safe_path_open(root_fd, op->dst, create, fd, err) < 0)
+	int rc = op->follow ? safe_path_open(root_fd, op->dst, create, fd, err)
+			    : safe_path_open_strict(root_fd, op->dst, create, fd, err);
+	if (rc < 0)
 		return op->user ? clan_error_wrap(err, "volume %s:%s", op->src, op->dst) : -1;
 	return 0;
 }
@@ -128,11 +130,24 @@ static int do_sys(int root_fd, const struct mount_op *op, struct clan_err *err)
 	return remount_restricted(root_fd, op, true, err);
 }
 
+/* Masks and read-only paths live in the fresh /proc and /sys: a path the
+ * kernel does not have is fine to skip, anything else is an error. */
+static int target_if_present(int root_fd, const struct mount_op *op, int *fd, bool *present,
+			     struct clan_err *err)
+{
+	*present = safe_path_open_strict(root_fd, op->dst, SP_NOCREATE, fd, err) == 0;
+	if (!*present && err->sys_errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 static int do_mask(int root_fd, const struct mount_op *op, struct clan_err *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct clan_err ignored;
-	if (safe_path_open(root_fd, op->dst, SP_NOCREATE, &fd, &ignored) < 0)
+	bool present;
+	if (target_if_present(root_fd, op, &fd, &present, err) < 0)
+		return -1;
+	if (!present)
 		return 0; /* nothing there to hide */
 	struct stat st;
 	char p[64];
@@ -152,9 +167,11 @@ static int do_mask(int root_fd, const struct mount_op *op, struct clan_err *err)
 static int do_ro(int root_fd, const struct mount_op *op, struct clan_err *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct clan_err ignored;
+	bool present;
 	char p[64];
-	if (safe_path_open(root_fd, op->dst, SP_NOCREATE, &fd, &ignored) < 0)
+	if (target_if_present(root_fd, op, &fd, &present, err) < 0)
+		return -1;
+	if (!present)
 		return 0;
 	fd_path(fd, p, sizeof p);
 	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -169,7 +186,7 @@ static int do_symlink(int root_fd, const struct mount_op *op, struct clan_err *e
 	const char *name = op->dst + (slash - dir) + 1;
 	*slash = '\0';
 	_cleanup_close_ int fd = -1;
-	if (safe_path_open(root_fd, *dir ? dir : "/", SP_MKDIR, &fd, err) < 0)
+	if (safe_path_open_strict(root_fd, *dir ? dir : "/", SP_MKDIR, &fd, err) < 0)
 		return -1;
 	_cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || (symlinkat(op->src, dfd, name) < 0 && errno != EEXIST))
@@ -185,7 +202,7 @@ static int execute_op(int root_fd, const struct mount_op *op, struct clan_err *e
 	case MOP_SYS:
 		return do_sys(root_fd, op, err);
 	case MOP_TMPFS:
-		return do_fs(root_fd, op, "tmpfs", MS_NOSUID, err);
+		return do_fs(root_fd, op, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
 	case MOP_DEVPTS:
 		return do_fs(root_fd, op, "devpts", MS_NOSUID | MS_NOEXEC, err);
 	case MOP_BIND:

@@ -92,6 +92,13 @@ static int mount_kernel(const struct overlay_request *req, const struct layout *
 	_cleanup_free_ char *opts = layer_options(&req->img->lowers, l, true, err);
 	if (!opts)
 		return -1;
+	/* An --rm upper is deleted afterwards: `volatile` spares the sync of
+	 * the whole upper filesystem that unmounting would otherwise do. */
+	if (req->ephemeral) {
+		_cleanup_free_ char *vopts = xasprintf("%s,volatile", opts);
+		if (mount("overlay", l->merged, "overlay", 0, vopts) == 0)
+			return 0;
+	}
 	if (mount("overlay", l->merged, "overlay", 0, opts) < 0)
 		return clan_error(err, errno, "kernel overlayfs");
 	return 0;

@@ -16,6 +16,7 @@ struct overlay_request {
 	const struct image *img;
 	const char *cdir; /* the container's dir: upper, work, merged live here */
 	bool debug;
+	bool ephemeral; /* --rm: the writable layer is deleted afterwards */
 };
 
 /* Mounts the root on cdir/merged; *used says which way it was done. With

@@ -22,8 +22,13 @@ static const char *home_dir(void)
 char *paths_storage_dir(void)
 {
 	const char *s = getenv("CLAN_STORAGE");
-	if (s && *s)
+	if (s && *s == '/')
 		return xstrdup(s);
+	if (s && *s) {
+		/* relative: against the cwd now, as the runtime changes its cwd */
+		_cleanup_free_ char *cwd = getcwd(NULL, 0);
+		return cwd ? xasprintf("%s/%s", cwd, s) : xstrdup(s);
+	}
 	const char *xdg = getenv("XDG_DATA_HOME");
 	if (xdg && *xdg == '/')
 		return xasprintf("%s/clan", xdg);

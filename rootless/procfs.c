@@ -53,12 +53,19 @@ bool proc_signal_is_default(pid_t pid, int sig)
 	char path[64];
 	_cleanup_free_ char *text = NULL;
 	struct clan_err err;
-	uint64_t caught, ignored;
+	uint64_t caught, ignored, blocked;
 	snprintf(path, sizeof path, "/proc/%d/status", pid);
 	if (read_file(path, 1 << 16, &text, &err) < 0 ||
 	    !parse_status_mask(text, "SigCgt", &caught) ||
-	    !parse_status_mask(text, "SigIgn", &ignored))
+	    !parse_status_mask(text, "SigIgn", &ignored) ||
+	    !parse_status_mask(text, "SigBlk", &blocked))
 		return false;
 	uint64_t bit = 1ULL << (sig - 1);
-	return !(caught & bit) && !(ignored & bit);
+	if ((caught | ignored | blocked) & bit)
+		return false;
+	/* sigwait() and friends unblock the signals they wait for while they
+	 * sleep (SigBlk reads 0 then), yet they do take them */
+	_cleanup_free_ char *wchan = NULL;
+	snprintf(path, sizeof path, "/proc/%d/wchan", pid);
+	return read_file(path, 256, &wchan, &err) < 0 || strstr(wchan, "sigtimedwait") == NULL;
 }

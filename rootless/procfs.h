@@ -14,8 +14,9 @@ uint64_t parse_stat_start_time(const char *stat_text);
  * /proc/PID/status. */
 bool parse_status_mask(const char *status_text, const char *field, uint64_t *out);
 
-/* Whether sig would kill pid by its default action: neither caught nor
- * ignored. False when that cannot be read. */
+/* Whether sig would kill pid by its default action: neither caught,
+ * ignored, blocked nor waited for with sigwait(). False when that cannot
+ * be read. */
 bool proc_signal_is_default(pid_t pid, int sig);
 
 #endif

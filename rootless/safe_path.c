@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ struct walk {
 	int stack[MAX_DEPTH];
 	int depth;
 	int links;
+	bool strict; /* refuse every symlink */
 	const char *path; /* for messages */
 };
 
@@ -122,6 +124,11 @@ static int walk_step(struct walk *w, const char *name, char **rest, enum sp_crea
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return clan_error(err, errno, "cannot stat %s in the container", w->path);
+	if (S_ISLNK(st.st_mode) && w->strict)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s is a symlink in the image; the runtime mounts only on "
+				       "real directories there",
+				       w->path);
 	if (S_ISLNK(st.st_mode))
 		return follow_link(w, fd, rest, err);
 	if (!last && !S_ISDIR(st.st_mode))
@@ -132,10 +139,10 @@ static int walk_step(struct walk *w, const char *name, char **rest, enum sp_crea
 	return 0;
 }
 
-int safe_path_open(int root_fd, const char *path, enum sp_create create, int *out,
-		   struct clan_err *err)
+static int walk_path(int root_fd, const char *path, enum sp_create create, bool strict, int *out,
+		     struct clan_err *err)
 {
-	struct walk w = {.depth = 0, .path = path};
+	struct walk w = {.depth = 0, .path = path, .strict = strict};
 	w.stack[0] = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (w.stack[0] < 0)
 		return clan_error(err, errno, "cannot open the container root");
@@ -160,4 +167,16 @@ int safe_path_open(int root_fd, const char *path, enum sp_create create, int *ou
 	}
 	walk_close(&w);
 	return rc;
+}
+
+int safe_path_open(int root_fd, const char *path, enum sp_create create, int *out,
+		   struct clan_err *err)
+{
+	return walk_path(root_fd, path, create, false, out, err);
+}
+
+int safe_path_open_strict(int root_fd, const char *path, enum sp_create create, int *out,
+			  struct clan_err *err)
+{
+	return walk_path(root_fd, path, create, true, out, err);
 }

@@ -21,6 +21,12 @@ char *path_clean(const char *path);
 int safe_path_open(int root_fd, const char *path, enum sp_create create, int *out,
 		   struct clan_err *err);
 
+/* Like safe_path_open, but any symlink on the way is refused (exit 2):
+ * for the runtime's own mount points (/proc, /sys, /dev...), which an
+ * image must not be able to redirect. */
+int safe_path_open_strict(int root_fd, const char *path, enum sp_create create, int *out,
+			  struct clan_err *err);
+
 /* "/proc/self/fd/N": a path the old mount API can mount onto. */
 void fd_path(int fd, char *buf, unsigned long len);
 

@@ -7,9 +7,11 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "child.h"
 #include "loopback.h"
 #include "mounts.h"
@@ -17,6 +19,20 @@
 #include "rootfs.h"
 #include "sync.h"
 #include "util.h"
+
+/* Whatever clan's caller left open (and clan's own signalfd) has no
+ * business in the container, not even in an --init pid 1 that never
+ * execs: keep 0-2 and the sync socket only. */
+static void close_inherited_fds(struct child_ctx *c)
+{
+	unsigned fd = (unsigned)c->sync_fd;
+	if ((fd > 3 && syscall(SYS_close_range, 3U, fd - 1, 0U) < 0) ||
+	    syscall(SYS_close_range, fd + 1, ~0U, 0U) < 0) {
+		struct clan_err err;
+		if (caps_cloexec_fds_from(3, &err) < 0)
+			child_die_err(c->sync_fd, &err);
+	}
+}
 
 static void wait_for_maps(struct child_ctx *c)
 {
@@ -46,13 +62,12 @@ static void build_root(struct child_ctx *c)
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
-	/* --rm: the writable layer lives in a tmpfs of this mount namespace,
-	 * gone with it; nothing to sync or delete on disk afterwards. */
-	if (c->spec->rm && mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-		child_die(c->sync_fd, 125, errno, "cannot mount a tmpfs on %s", c->cdir);
 	write_etc_files(c);
-	struct overlay_request req = {
-	    .want = c->spec->overlay, .img = c->img, .cdir = c->cdir, .debug = c->spec->debug};
+	struct overlay_request req = {.want = c->spec->overlay,
+				      .img = c->img,
+				      .cdir = c->cdir,
+				      .debug = c->spec->debug,
+				      .ephemeral = c->spec->rm};
 	if (overlay_mount(&req, &used, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 
@@ -76,6 +91,7 @@ noreturn void child_main(struct child_ctx *c)
 	 * namespace. An exit before this point is seen on the sync socket. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
+	close_inherited_fds(c);
 	wait_for_maps(c);
 	/* Host supplementary groups are unmapped noise inside; drop them where
 	 * the kernel lets us (single mode has setgroups denied). */

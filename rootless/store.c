@@ -152,10 +152,6 @@ int store_create(const char *storage, const struct container_spec *spec, struct 
 	    random_id(r->id, err) < 0)
 		return -1;
 	r->name = spec->name ? xstrdup(spec->name) : xstrndup(r->id, 12);
-	if (claim_name(cdir, r->name, r->id, err) < 0) {
-		container_rec_free(r);
-		return -1;
-	}
 	r->image = xstrdup(spec->image_ref);
 	for (size_t i = 0; i < spec->cmd.n; i++)
 		strv_push(&r->cmd, spec->cmd.v[i]);
@@ -165,8 +161,19 @@ int store_create(const char *storage, const struct container_spec *spec, struct 
 	r->pid_start = proc_start_time(r->pid);
 	r->rm = spec->rm;
 	r->dir = xasprintf("%s/%s", cdir, r->id);
-	if (mkdir(r->dir, 0700) < 0)
-		return clan_error(err, errno, "cannot create %s", r->dir);
+	/* record first, name last: a name never points at nothing, and an
+	 * interrupted create leaves a record that ps and rm can see */
+	if (mkdir(r->dir, 0700) < 0) {
+		clan_error(err, errno, "cannot create %s", r->dir);
+		container_rec_free(r);
+		return -1;
+	}
+	struct clan_err ignored;
+	if (store_save(r, err) < 0 || claim_name(cdir, r->name, r->id, err) < 0) {
+		remove_tree(r->dir, &ignored);
+		container_rec_free(r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -277,6 +284,10 @@ int store_remove(const char *storage, const struct container_rec *r, struct clan
 	}
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
 	_cleanup_free_ char *link = xasprintf("%s/names/%s", cdir, r->name);
+	char target[65];
+	ssize_t n = readlink(link, target, sizeof target - 1);
+	if (n <= 0 || (size_t)n != strlen(r->id) || strncmp(target, r->id, (size_t)n) != 0)
+		return 0; /* not ours (any more): another container has the name */
 	if (unlink(link) < 0 && errno != ENOENT)
 		return clan_error(err, errno, "cannot release the name %s", r->name);
 	return 0;

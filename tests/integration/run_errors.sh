@@ -117,6 +117,18 @@ case_userns_disabled() {
 	assert_no_containers
 }
 
+case_hostname_too_long() {
+	assert_usage_error clan run --rm --hostname "$(printf 'h%.0s' $(seq 65))" "dir:$ROOTFS" true
+}
+
+# -it needs a terminal on stdin, as in Docker.
+case_it_without_terminal() {
+	assert_usage_error clan run --rm -it "dir:$ROOTFS" cat
+	assert_contains "$err" "terminal" "stderr"
+}
+
+t hostname_too_long case_hostname_too_long
+t it_without_terminal case_it_without_terminal
 t missing_image_dir case_missing_image_dir
 t image_dir_is_file case_image_dir_is_file
 t missing_image case_missing_image

@@ -151,6 +151,21 @@ case_symlink_write_stays_inside() {
 	return 0
 }
 
+# Volumes mount parents first whatever their order on the line, as in
+# Docker: /vol/sub stays visible under /vol.
+case_volumes_parents_first() {
+	local a b
+	a=$(mk_tmp)
+	b=$(mk_tmp)
+	echo in-a >"$a/fa"
+	echo in-b >"$b/fb"
+	run clan run --rm -v "$a:/vol/sub" -v "$b:/vol" "dir:$ROOTFS" /bin/sh -c 'cat /vol/sub/fa /vol/fb'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" "in-a
+in-b" "both volumes visible"
+}
+
+t volumes_parents_first case_volumes_parents_first
 t bind_rw case_bind_rw
 t bind_owner_single case_bind_owner_single
 t bind_owner_subuid case_bind_owner_subuid

@@ -163,6 +163,46 @@ case_refuses_setgid() {
 	refuses_privileged g+s
 }
 
+# An image whose /proc is a symlink must not move the runtime's /proc (and
+# so slip out of its masks): refused (runc's CVE-2019-19921 class).
+case_proc_symlink_refused() {
+	local r
+	r=$(fresh_rootfs) || die "cannot copy the rootfs"
+	if ! { rmdir "$r/proc" && mkdir -p "$r/sys/hidden-proc" && ln -s /sys/hidden-proc "$r/proc"; }; then
+		die "cannot prepare the image"
+	fi
+	assert_usage_error clan run --rm "dir:$r" true
+	assert_contains "$err" "/proc" "stderr names the path"
+}
+
+# The image's /etc/passwd is read inside the image: a symlink to a host
+# path (here the caller's stdin) is not followed out of it, nor blocks.
+case_passwd_symlink_stays_inside() {
+	local r
+	r=$(fresh_rootfs) || die "cannot copy the rootfs"
+	if ! { rm -f "$r/etc/passwd" && ln -s /dev/stdin "$r/etc/passwd"; }; then
+		die "cannot prepare the image"
+	fi
+	out=$(printf 'root:x:0:0::/HOST-STDIN-DATA:/bin/sh\n' |
+		timeout 20 "$CLAN" run --rm "dir:$r" /bin/sh -c 'echo "$HOME"' 2>"$LIB_TMP/err")
+	rc=$?
+	assert_eq "$rc" 0 "exit code (stderr: $(cat "$LIB_TMP/err"))"
+	assert_eq "$out" /root "HOME (host stdin must not be read as the image's passwd)"
+}
+
+# Under --init, pid 1 holds no fd of the caller and no more privilege than
+# the command.
+case_init_pid1_confined() {
+	run clan run --rm --init "dir:$ROOTFS" /bin/sh -c \
+		'ls /proc/1/fd | tr "\n" " "; grep -E "^(CapBnd|NoNewPrivs):" /proc/1/status | tr -s "\t\n" "  "' \
+		7</dev/null
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" "0 1 2 CapBnd: 00000000a80425fb NoNewPrivs: 1 " "pid 1's fds and privileges"
+}
+
+t proc_symlink_refused case_proc_symlink_refused
+t passwd_symlink_stays_inside case_passwd_symlink_stays_inside
+t init_pid1_confined case_init_pid1_confined
 t proc_fresh case_proc_fresh
 t ps_shows_only_container case_ps_shows_only_container
 t proc_masked case_proc_masked

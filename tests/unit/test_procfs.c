@@ -3,6 +3,7 @@
  * /proc/PID/status. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -145,4 +146,40 @@ TEST(signal_default_of_children)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	CHECK(!proc_signal_is_default(pid, SIGTERM)); /* gone: cannot be read */
+}
+
+/* A child that sleeps in sigwait() for SIGTERM takes SIGTERM: it is not
+ * "default" (clan must forward it, not SIGKILL in its place); a plain
+ * sleeping child is. */
+static pid_t spawn_sleeper(bool sigwait_term)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (sigwait_term) {
+			sigset_t set;
+			int sig;
+			sigemptyset(&set);
+			sigaddset(&set, SIGTERM);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+			sigwait(&set, &sig);
+			_exit(0);
+		}
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+TEST(signal_default_sees_sigwait)
+{
+	pid_t waiter = spawn_sleeper(true), plain = spawn_sleeper(false);
+	CHECK(waiter > 0 && plain > 0);
+	usleep(200000);
+	CHECK(!proc_signal_is_default(waiter, SIGTERM));
+	CHECK(proc_signal_is_default(plain, SIGTERM));
+	kill(waiter, SIGTERM);
+	kill(plain, SIGKILL);
+	int status;
+	CHECK(waitpid(waiter, &status, 0) == waiter && WIFEXITED(status));
+	CHECK(waitpid(plain, &status, 0) == plain);
 }
