@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdnoreturn.h>
+#include <sys/ioctl.h>
 
 #include "image.h"
 #include "mount_plan.h"
@@ -26,6 +27,7 @@ struct child_ctx {
 	int sync_fd;		      /* the child's end of the sync socket */
 	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
+	struct winsize winsize;	      /* -t: the outer terminal's size at start */
 };
 
 /* The child: waits for the maps, builds the root, pivots, then becomes

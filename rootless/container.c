@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -326,6 +327,8 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 				      .sync_fd = sv[1],
 				      .etc_dir = p->etc_dir,
 				      .etc_texts = (const char *const *)p->etc_texts};
+		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &c.winsize) < 0)
+			ioctl(STDOUT_FILENO, TIOCGWINSZ, &c.winsize);
 		child_main(&c);
 	}
 	close(sv[1]);

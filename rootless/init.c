@@ -56,6 +56,9 @@ static int open_pty(struct child_ctx *c, char *slave, size_t len)
 		child_die(c->sync_fd, 125, errno, "cannot open /dev/ptmx");
 	if (unlockpt(master) < 0 || ptsname_r(master, slave, len) != 0)
 		child_die(c->sync_fd, 125, errno, "cannot set up the terminal");
+	/* sized before the command starts: clan gets the master only later */
+	if (c->winsize.ws_row && ioctl(master, TIOCSWINSZ, &c->winsize) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot size the terminal");
 	if (sync_send(c->sync_fd, SYNC_PTY, 0, NULL, master) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot pass the terminal to clan");
 	return master;
