@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "layer_merge.h"
 #include "mounts.h"
 #include "userns.h"
 #include "util.h"
@@ -66,8 +67,8 @@ static char *layer_options(const struct strv *lowers, const struct layout *l, bo
 	for (size_t i = 0; i < lowers->n && lowers->n > 1; i++) {
 		const char *slash = strrchr(lowers->v[i], '/');
 		size_t n = slash ? (size_t)(slash - lowers->v[i]) : 0;
-		if (!slash || n == 0 || (parent && (strlen(parent) != n ||
-						    strncmp(parent, lowers->v[i], n) != 0))) {
+		if (!slash || n == 0 ||
+		    (parent && (strlen(parent) != n || strncmp(parent, lowers->v[i], n) != 0))) {
 			strv_free(&names);
 			break;
 		}
@@ -167,22 +168,31 @@ static int mount_fuse(const struct overlay_request *req, const struct layout *l,
 	return 0;
 }
 
-/* The last resort: a private copy. Only a single layer can be copied. */
+/* The last resort: a private copy, the bottom layer with cp -a, every
+ * later one merged over it as overlayfs would show them. */
+static int copy_layers(const struct strv *lowers, const char *tmp, struct clan_err *err)
+{
+	const char *bottom = lowers->v[lowers->n - 1];
+	_cleanup_free_ char *src = xasprintf("%s/.", bottom);
+	char *argv[] = {"/bin/cp", "-a", src, (char *)tmp, NULL};
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return clan_error(err, errno, "cannot create %s", tmp);
+	if (run_helper(argv, err) < 0)
+		return clan_error_wrap(err, "copy of %s", bottom);
+	for (size_t i = lowers->n - 1; i-- > 0;)
+		if (layer_merge_onto(lowers->v[i], tmp, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int mount_copy(const struct overlay_request *req, const struct layout *l,
 		      struct clan_err *err)
 {
-	if (req->img->lowers.n != 1 || req->img->is_host)
-		return clan_error(err, 0,
-				  "copy: only a single-layer directory image can be copied");
 	struct stat st;
 	if (stat(l->copy, &st) < 0) {
 		_cleanup_free_ char *tmp = xasprintf("%s.tmp", l->copy);
-		_cleanup_free_ char *src = xasprintf("%s/.", req->img->lowers.v[0]);
-		char *argv[] = {"/bin/cp", "-a", src, tmp, NULL};
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return clan_error(err, errno, "cannot create %s", tmp);
-		if (run_helper(argv, err) < 0)
-			return clan_error_wrap(err, "copy of %s", req->img->lowers.v[0]);
+		if (copy_layers(&req->img->lowers, tmp, err) < 0)
+			return -1;
 		if (rename(tmp, l->copy) < 0)
 			return clan_error(err, errno, "cannot rename %s", tmp);
 	}

@@ -234,6 +234,13 @@ int mkdir_p(const char *path, mode_t mode, struct clan_err *err)
 
 /* Removes name below dirfd. Directories we own but cannot enter or
  * change (overlay's work/work is mode 0000) are opened up first. */
+static int remove_at(int dirfd, const char *name, int depth);
+
+int remove_tree_at(int dirfd, const char *name)
+{
+	return remove_at(dirfd, name, 0);
+}
+
 static int remove_at(int dirfd, const char *name, int depth)
 {
 	struct stat st;

@@ -78,6 +78,10 @@ int remove_tree(const char *path, struct clan_err *err);
  * helpers clan trusts are the distribution's. */
 bool find_program(const char *name, char *out, size_t len);
 
+/* remove_tree for name below dirfd, without following symlinks; -1 with
+ * errno set. */
+int remove_tree_at(int dirfd, const char *name);
+
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 bool write_all(int fd, const void *buf, size_t len);
 
