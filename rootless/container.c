@@ -164,8 +164,7 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 
 /* The container's record, dir and mount plan: from here on there is
  * something on disk to finish or remove, so signals are blocked. */
-static int create_record(const struct container_spec *s, struct prepared *p,
-			 struct clan_err *err)
+static int create_record(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	p->storage = paths_storage_dir();
 	if (store_create(p->storage, s, &p->rec, err) < 0)

@@ -15,7 +15,7 @@ enum {
 
 struct clan_err {
 	char msg[1024];
-	int code;	/* exit code the CLI should use */
+	int code;      /* exit code the CLI should use */
 	int sys_errno; /* the errno behind it, 0 when none */
 };
 

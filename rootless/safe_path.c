@@ -55,7 +55,7 @@ struct walk {
 	int stack[MAX_DEPTH];
 	int depth;
 	int links;
-	bool strict; /* refuse every symlink */
+	bool strict;	  /* refuse every symlink */
 	const char *path; /* for messages */
 };
 
