@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "layer.h"
 #include "registry_int.h"
 
 #define MANIFEST_MAX (4u << 20)
@@ -200,6 +199,17 @@ static bool image_complete(struct pull *p, struct image_record *rec)
 	return ok;
 }
 
+static bool all_blobs_stored(const struct pull *p)
+{
+	for (size_t i = 0; i < p->m.nlayers; i++)
+		if (!imgstore_has_blob(p->st, p->m.layers[i].digest) &&
+		    !imgstore_has_layer(p->st, p->cfg.diff_ids.v[i]))
+			return false;
+	return true;
+}
+
+/* Every layer downloaded and extracted. A failure once every blob is in
+ * the store is the content's (a hostile tar), not the endpoint's. */
 static int fetch_layers(struct pull *p, struct clan_err *err)
 {
 	struct reg_blob *blobs = xcalloc(p->m.nlayers, sizeof *blobs);
@@ -213,29 +223,15 @@ static int fetch_layers(struct pull *p, struct clan_err *err)
 		blobs[n++] = (struct reg_blob){
 		    .digest = p->m.layers[i].digest,
 		    .size = p->m.layers[i].size,
+		    .diff_id = p->cfg.diff_ids.v[i],
 		    .have_layer = imgstore_has_layer(p->st, p->cfg.diff_ids.v[i]),
 		};
 	}
-	int rc = reg_fetch_blobs(&p->c, p->st, blobs, n, p->o, err);
+	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, err);
 	free(blobs);
+	if (rc < 0)
+		p->final = all_blobs_stored(p);
 	return rc < 0 ? clan_error_wrap(err, "%s", p->name) : 0;
-}
-
-static int extract_layers(struct pull *p, struct clan_err *err)
-{
-	for (size_t i = 0; i < p->m.nlayers; i++) {
-		const char *diff = p->cfg.diff_ids.v[i];
-		if (imgstore_has_layer(p->st, diff))
-			continue;
-		_cleanup_free_ char *blob = imgstore_blob_path(p->st, p->m.layers[i].digest);
-		say(p, "extracting %.19s...", p->m.layers[i].digest);
-		if (layer_extract(p->st, blob, diff, p->o->userns, err) < 0) {
-			say(p, " failed\n");
-			return clan_error_wrap(err, "%s: layer %s", p->name, p->m.layers[i].digest);
-		}
-		say(p, " done\n");
-	}
-	return 0;
 }
 
 static int save_record(struct pull *p, struct image_record *rec, struct clan_err *err)
@@ -265,10 +261,8 @@ static int pull_locked(struct pull *p, struct image_record *rec, bool *fresh, st
 		return 0; /* another clan pulled it while we waited */
 	if (fetch_layers(p, err) < 0)
 		return -1;
-	/* from here on a failure is the content's, not the endpoint's */
+	/* from here on a failure is the store's, not the endpoint's */
 	p->final = true;
-	if (extract_layers(p, err) < 0)
-		return -1;
 	*fresh = true;
 	return save_record(p, rec, err);
 }
@@ -292,8 +286,10 @@ static int pull_from(struct pull *p, const struct reg_endpoint *ep, struct image
 		}
 	}
 	if (rc == 0) {
+		char tagged[72];
 		p->final = true;
-		rc = imgstore_tag(p->st, p->name, rec->id, err);
+		if (!imgstore_lookup_tag(p->st, p->name, tagged) || strcmp(tagged, rec->id) != 0)
+			rc = imgstore_tag(p->st, p->name, rec->id, err);
 	}
 	if (rc == 0) {
 		say(p, "digest: %s\n", p->top);

@@ -1,9 +1,10 @@
 /* Layer blobs downloaded in parallel (a curl multi handle, at most
  * MAX_PARALLEL at once) into the store's .partial-<hex> files, hashed as
- * they arrive. A dropped connection is retried with backoff and resumed
- * with a Range request from what is already on disk (hashed first, so the
- * digest covers the whole blob); a second clan downloading the same blob
- * holds the partial's flock and this one waits for its result. */
+ * they arrive, and each extracted (registry_extract.c) as soon as it is
+ * verified while the others still download. A dropped connection is retried with backoff and
+ * resumed with a Range request from what is already on disk (hashed first, so the digest covers the
+ * whole blob); a second clan downloading the same blob holds the partial's flock and this one waits
+ * for its result. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +21,14 @@
 #include "registry_int.h"
 
 #define MAX_PARALLEL 4
+#define MAX_WORKERS 4
 #define MAX_ATTEMPTS 5
 #define BUSY_WAIT_MS 200
 #define DRAW_EVERY_MS 100
 
-enum xfer_state { X_PENDING, X_ACTIVE, X_DONE, X_SKIP };
+/* PENDING -> ACTIVE (downloading) -> FETCHED (verified, in the store) ->
+ * EXTRACTING -> DONE; SKIP: the layer was there already. */
+enum xfer_state { X_PENDING, X_ACTIVE, X_FETCHED, X_EXTRACTING, X_DONE, X_SKIP };
 
 struct xfer {
 	const struct reg_blob *blob;
@@ -54,6 +59,9 @@ struct fetch {
 	size_t n;
 	CURLM *multi;
 	int active;
+	struct reg_worker workers[MAX_WORKERS];
+	size_t worker_job[MAX_WORKERS];
+	int nworkers, max_workers;
 	int drawn; /* progress lines on screen */
 	int64_t last_draw;
 	int cols;
@@ -84,6 +92,10 @@ static const char *state_word(const struct xfer *x)
 		return "exists";
 	if (x->state == X_DONE)
 		return "done";
+	if (x->state == X_FETCHED)
+		return "pulled";
+	if (x->state == X_EXTRACTING)
+		return "extract";
 	if (x->busy)
 		return "waiting";
 	if (x->state == X_PENDING)
@@ -95,7 +107,7 @@ static void draw_line(const struct fetch *f, const struct xfer *x)
 {
 	char have[16], size[16], bar[24];
 	int64_t total = x->blob->size > 0 ? x->blob->size : 1;
-	int64_t got = x->state == X_DONE || x->state == X_SKIP ? total : x->have;
+	int64_t got = x->state >= X_FETCHED ? total : x->have;
 	int fill = (int)(got * 20 / total);
 	memset(bar, '=', (size_t)fill);
 	memset(bar + fill, ' ', (size_t)(20 - fill));
@@ -129,15 +141,25 @@ static void draw(struct fetch *f, bool force)
 	fflush(stdout);
 }
 
-static void say_done(struct fetch *f, const struct xfer *x)
+/* A plain line when there are no bars: "pulling sha256:abc... done (1.2 MB)". */
+static void say(const struct fetch *f, const struct xfer *x, const char *what)
 {
 	if (f->o->progress || f->o->quiet)
 		return;
 	char size[16];
 	reg_format_size(x->blob->size, size, sizeof size);
-	printf("pulling %.19s... %s (%s)\n", x->blob->digest,
-	       x->state == X_SKIP ? "already present" : "done", size);
+	printf("%s %.19s... %s (%s)\n",
+	       x->state == X_DONE && x->blob->diff_id ? "extracting" : "pulling", x->blob->digest,
+	       what, size);
 	fflush(stdout);
+}
+
+/* The blob is in the store: on to extraction, or done. */
+static void blob_stored(struct fetch *f, struct xfer *x)
+{
+	x->state = x->blob->diff_id ? X_FETCHED : X_DONE;
+	x->busy = false;
+	say(f, x, "done");
 }
 
 static void xfer_close(struct xfer *x)
@@ -175,24 +197,60 @@ static int restart_from_zero(struct xfer *x, struct clan_err *err)
 	return 0;
 }
 
-/* Opens and locks the partial and hashes what it holds: 0 ready, 1 another
- * process holds it (try later), -1 error. */
-static int xfer_open(struct xfer *x, struct clan_err *err)
+/* Whether fd is still the file at path (not renamed into the store or
+ * unlinked by the clan that held it before us). */
+static bool is_current(int fd, const char *path)
 {
-	int fd = open(x->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return clan_error(err, errno, "cannot open %s", x->partial);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		close(fd);
-		return e == EWOULDBLOCK ? 1 : clan_error(err, e, "cannot lock %s", x->partial);
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/* Opens and flocks the partial: 0 locked (x->fd), 1 another clan holds it,
+ * 2 the blob is in the store after all, -1 error. */
+static int lock_partial(struct xfer *x, struct imgstore *st, struct clan_err *err)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		if (imgstore_has_blob(st, x->blob->digest))
+			return 2;
+		int fd = open(x->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return clan_error(err, errno, "cannot open %s", x->partial);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			close(fd);
+			return e == EWOULDBLOCK ? 1
+						: clan_error(err, e, "cannot lock %s", x->partial);
+		}
+		if (is_current(fd, x->partial)) {
+			x->fd = fd;
+			break;
+		}
+		close(fd); /* committed or dropped while we waited: look again */
 	}
-	x->fd = fd;
+	if (x->fd < 0)
+		return clan_error(err, 0, "cannot get hold of %s", x->partial);
+	if (imgstore_has_blob(st, x->blob->digest)) {
+		/* committed between our look and our open: ours is a fresh empty file */
+		unlink(x->partial);
+		xfer_close(x);
+		return 2;
+	}
+	return 0;
+}
+
+/* Locks the partial and hashes what it holds: 0 ready, 1 another process
+ * holds it (try later), 2 the store has the blob, -1 error. */
+static int xfer_open(struct xfer *x, struct imgstore *st, struct clan_err *err)
+{
+	int r = lock_partial(x, st, err);
+	if (r != 0)
+		return r;
 	x->md = EVP_MD_CTX_new();
 	if (!x->md || EVP_DigestInit_ex(x->md, EVP_sha256(), NULL) != 1)
 		return clan_error(err, ENOMEM, "cannot start a sha256");
 	struct stat sb;
-	if (fstat(fd, &sb) < 0)
+	if (fstat(x->fd, &sb) < 0)
 		return clan_error(err, errno, "cannot stat %s", x->partial);
 	if (sb.st_size > x->blob->size)
 		return restart_from_zero(x, err);
@@ -275,6 +333,8 @@ static int xfer_start(struct fetch *f, struct xfer *x, struct clan_err *err)
 	snprintf(range, sizeof range, "%" PRId64 "-", x->have);
 	if (x->have > 0)
 		curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+	/* big reads: fewer wakeups and writes per layer than curl's 16 KiB */
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_xfer_body);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_xfer_header);
@@ -312,8 +372,7 @@ static int xfer_finish(struct fetch *f, struct xfer *x, struct clan_err *err)
 	xfer_close(x);
 	if (rc < 0)
 		return -1;
-	x->state = X_DONE;
-	say_done(f, x);
+	blob_stored(f, x);
 	return 0;
 }
 
@@ -403,18 +462,16 @@ static int xfer_done(struct fetch *f, struct xfer *x, CURLcode cc, struct clan_e
 static int xfer_begin(struct fetch *f, struct xfer *x, struct clan_err *err)
 {
 	if (x->fd < 0) {
-		if (imgstore_has_blob(f->st, x->blob->digest)) {
-			x->state = X_DONE; /* another clan finished it */
-			x->busy = false;
-			say_done(f, x);
-			return 0;
-		}
-		int r = xfer_open(x, err);
+		int r = xfer_open(x, f->st, err);
 		if (r < 0) {
 			xfer_close(x);
 			return -1;
 		}
 		x->busy = r == 1;
+		if (r == 2) {
+			blob_stored(f, x); /* another clan finished it */
+			return 0;
+		}
 		if (x->busy) {
 			x->not_before = now_ms() + BUSY_WAIT_MS;
 			return 0;
@@ -438,16 +495,17 @@ static int start_ready(struct fetch *f, struct clan_err *err)
 	return 0;
 }
 
-static bool any_pending(const struct fetch *f, int64_t *next)
+/* Whether anything is left to do; *next: when the first blob in backoff
+ * is due. */
+static bool any_left(const struct fetch *f, int64_t *next)
 {
 	bool any = false;
 	*next = INT64_MAX;
 	for (size_t i = 0; i < f->n; i++) {
-		if (f->x[i].state != X_PENDING)
-			continue;
-		any = true;
-		if (f->x[i].not_before < *next)
-			*next = f->x[i].not_before;
+		const struct xfer *x = &f->x[i];
+		any = any || (x->state != X_DONE && x->state != X_SKIP);
+		if (x->state == X_PENDING && x->not_before < *next)
+			*next = x->not_before;
 	}
 	return any;
 }
@@ -467,36 +525,83 @@ static int drain_messages(struct fetch *f, struct clan_err *err)
 	return 0;
 }
 
+static int start_extractions(struct fetch *f, struct clan_err *err)
+{
+	for (size_t i = 0; i < f->n && f->nworkers < f->max_workers; i++) {
+		struct xfer *x = &f->x[i];
+		if (x->state != X_FETCHED)
+			continue;
+		int k = f->nworkers;
+		if (reg_worker_start(f->st, x->blob->digest, x->blob->diff_id, f->o->userns,
+				     &f->workers[k], err) < 0)
+			return -1;
+		f->worker_job[k] = i;
+		f->nworkers++;
+		x->state = X_EXTRACTING;
+	}
+	return 0;
+}
+
+/* Collects the extractions that ended (their pipe is readable). */
+static int reap_extractions(struct fetch *f, struct clan_err *err)
+{
+	for (int k = 0; k < f->nworkers;) {
+		struct pollfd p = {.fd = f->workers[k].fd, .events = POLLIN};
+		if (poll(&p, 1, 0) <= 0) {
+			k++;
+			continue;
+		}
+		struct xfer *x = &f->x[f->worker_job[k]];
+		int rc = reg_worker_reap(&f->workers[k], err);
+		f->nworkers--;
+		f->workers[k] = f->workers[f->nworkers];
+		f->worker_job[k] = f->worker_job[f->nworkers];
+		if (rc < 0)
+			return clan_error_wrap(err, "layer %s", x->blob->digest);
+		x->state = X_DONE;
+		say(f, x, "done");
+	}
+	return 0;
+}
+
+/* Sleeps until a download has data, an extraction ends, or 100 ms (less
+ * when a blob's backoff ends sooner). */
+static void wait_for_work(struct fetch *f, int64_t next)
+{
+	struct curl_waitfd fds[MAX_WORKERS];
+	for (int k = 0; k < f->nworkers; k++)
+		fds[k] = (struct curl_waitfd){.fd = f->workers[k].fd, .events = CURL_WAIT_POLLIN};
+	int64_t wait = 100;
+	if (f->active == 0 && next != INT64_MAX)
+		wait = next - now_ms();
+	if (wait > 100)
+		wait = 100;
+	if (wait > 0)
+		curl_multi_poll(f->multi, fds, (unsigned)f->nworkers, (int)wait, NULL);
+}
+
 static int run_loop(struct fetch *f, struct clan_err *err)
 {
 	for (;;) {
-		if (start_ready(f, err) < 0)
+		if (start_ready(f, err) < 0 || start_extractions(f, err) < 0)
 			return -1;
 		int64_t next;
-		bool pending = any_pending(f, &next);
-		if (f->active == 0 && !pending)
+		if (!any_left(f, &next))
 			return 0;
 		int running = 0;
 		if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 			return clan_error(err, 0, "libcurl failed while downloading");
-		if (drain_messages(f, err) < 0)
+		if (drain_messages(f, err) < 0 || reap_extractions(f, err) < 0)
 			return -1;
 		draw(f, false);
-		if (f->active > 0) {
-			curl_multi_poll(f->multi, NULL, 0, 100, NULL);
-			continue;
-		}
-		/* only blobs in backoff or held by another clan: sleep until one is due */
-		int64_t wait = next - now_ms();
-		if (wait > 100)
-			wait = 100;
-		if (wait > 0)
-			nanosleep(&(struct timespec){.tv_nsec = wait * 1000000L}, NULL);
+		wait_for_work(f, next);
 	}
 }
 
 static void fetch_free(struct fetch *f)
 {
+	for (int k = 0; k < f->nworkers; k++)
+		reg_worker_stop(&f->workers[k]);
 	for (size_t i = 0; i < f->n; i++) {
 		xfer_detach(f, &f->x[i]);
 		xfer_close(&f->x[i]);
@@ -519,18 +624,23 @@ static void fetch_prepare(struct fetch *f, const struct reg_blob *blobs)
 		x->fd = -1;
 		x->partial = imgstore_blob_partial(f->st, blobs[i].digest);
 		x->url = xasprintf("%s/v2/%s/blobs/%s", f->c->base, f->c->repo, blobs[i].digest);
-		x->state = blobs[i].have_layer || imgstore_has_blob(f->st, blobs[i].digest)
-			       ? X_SKIP
-			       : X_PENDING;
-		if (x->state == X_SKIP)
-			say_done(f, x);
+		if (blobs[i].have_layer) {
+			x->state = X_SKIP;
+			say(f, x, "already present");
+		} else if (imgstore_has_blob(f->st, blobs[i].digest)) {
+			x->state = blobs[i].diff_id ? X_FETCHED : X_DONE;
+		} else {
+			x->state = X_PENDING;
+		}
 	}
 }
 
-int reg_fetch_blobs(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
-		    size_t n, const struct registry_opts *o, struct clan_err *err)
+int reg_fetch_layers(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
+		     size_t n, const struct registry_opts *o, struct clan_err *err)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct fetch f = {.c = c, .st = st, .o = o, .n = n};
+	f.max_workers = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
 	f.x = xcalloc(n, sizeof *f.x);
 	f.multi = curl_multi_init();
 	if (!f.multi) {

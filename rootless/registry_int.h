@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "imgstore.h"
@@ -203,20 +204,36 @@ long reg_backoff_ms(int attempt);
 /* A registry error body ({"errors":[{"code","message"}]}) as text, or "". */
 char *reg_error_text(const struct reg_response *r);
 
-/* ---- blobs (registry_fetch.c) ---- */
+/* ---- blobs and layers (registry_fetch.c, registry_extract.c) ---- */
 
 struct reg_blob {
 	const char *digest;
 	int64_t size;
-	bool have_layer; /* already extracted: shown, not fetched */
+	const char *diff_id; /* the layer to extract it into; NULL: download only */
+	bool have_layer;     /* already extracted: shown, not fetched */
 };
 
 /* Downloads every blob not in st, at most 4 at once, each verified against
  * its digest and committed to the store; resumes .partial files (hashing
- * the part already there), retries with backoff. o->progress draws one bar
- * per blob, else one line per finished blob unless o->quiet. */
-int reg_fetch_blobs(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
-		    size_t n, const struct registry_opts *o, struct clan_err *err);
+ * the part already there), retries with backoff. Each verified blob with a
+ * diff id is extracted (layer_extract with o->userns) in a child process
+ * while the rest download. o->progress draws one bar per blob, else one
+ * line per finished step unless o->quiet. */
+int reg_fetch_layers(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
+		     size_t n, const struct registry_opts *o, struct clan_err *err);
+
+struct reg_worker {
+	pid_t pid; /* 0: none */
+	int fd;	   /* read end: the child's error, or EOF when it exits */
+};
+
+/* Forks a child that runs layer_extract of blob into layer diff_id. */
+int reg_worker_start(struct imgstore *st, const char *blob_digest, const char *diff_id,
+		     const struct userns_plan *u, struct reg_worker *w, struct clan_err *err);
+/* Waits for the child (its fd is readable): 0, or -1 with its error. */
+int reg_worker_reap(struct reg_worker *w, struct clan_err *err);
+/* Waits for a child that is still running (on an error path). */
+void reg_worker_stop(struct reg_worker *w);
 
 /* "12.3 MB" */
 void reg_format_size(int64_t bytes, char *out, size_t len);

@@ -135,8 +135,8 @@ static int variant_score(const struct reg_platform *want, const char *arch, cons
 		return 20;
 	if (strcmp(v, want->variant) == 0)
 		return 30;
-	if (strcmp(arch, "arm") == 0 && v[0] == 'v' && want->variant[0] == 'v' &&
-	    v[1] >= '5' && v[1] < want->variant[1] && v[2] == '\0')
+	if (strcmp(arch, "arm") == 0 && v[0] == 'v' && want->variant[0] == 'v' && v[1] >= '5' &&
+	    v[1] < want->variant[1] && v[2] == '\0')
 		return 10 + (v[1] - '0');
 	return 0;
 }
