@@ -286,6 +286,23 @@ static void look_at_status(struct xfer *x)
 	}
 }
 
+/* Writes at off (where the file ends): the fd's own offset is not kept in
+ * step with resumes and restarts. */
+static bool pwrite_all(int fd, const char *buf, size_t len, int64_t off)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return true;
+}
+
 static size_t on_xfer_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
@@ -306,7 +323,7 @@ static size_t on_xfer_body(char *buf, size_t size, size_t nmemb, void *arg)
 		x->oversize = true;
 		return 0;
 	}
-	if (!write_all(x->fd, buf, len)) {
+	if (!pwrite_all(x->fd, buf, len, x->have)) {
 		x->write_errno = errno ? errno : EIO;
 		return 0;
 	}
