@@ -90,6 +90,8 @@ static int manifest_get(struct pull *p, const char *reference, const char *want,
 	} else {
 		_cleanup_free_ char *path = xasprintf("%s/manifests/%s", p->c.repo, reference);
 		rc = reg_get(&p->c, path, reg_manifest_accept, MANIFEST_MAX, &r, err);
+		if (rc < 0)
+			clan_error_wrap(err, "%s", p->name);
 		if (rc == 0 && r.status != 200)
 			rc = manifest_status_error(p, reference, &r, err);
 		if (rc == 0)
@@ -158,6 +160,8 @@ static int config_get(struct pull *p, char **text, struct clan_err *err)
 	_cleanup_free_ char *rel = xasprintf("%s/blobs/%s", p->c.repo, d);
 	struct reg_response r = {0};
 	int rc = reg_get(&p->c, rel, NULL, CONFIG_MAX, &r, err);
+	if (rc < 0)
+		clan_error_wrap(err, "%s", p->name);
 	if (rc == 0 && r.status != 200) {
 		_cleanup_free_ char *why = reg_error_text(&r);
 		rc = clan_error(err, 0, "%s: %s answered HTTP %ld for config %s%s%s", p->name,
@@ -273,6 +277,8 @@ static int pull_from(struct pull *p, const struct reg_endpoint *ep, struct image
 	bool fresh = false;
 	if (reg_client_init(&p->c, ep, p->ref->registry, p->ref->repository, p->o->debug, err) < 0)
 		return -1;
+	/* a mirror that is down should not hold up the fallback for long */
+	p->c.max_attempts = ep->mirror ? 2 : 0;
 	int rc = resolve_manifest(p, err);
 	if (rc == 0)
 		rc = config_load(p, err);
@@ -316,6 +322,9 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	int rc = reg_endpoints(&conf, p->ref->registry, image_ref_api_host(p->ref),
 			       getenv("CLAN_REGISTRY_MIRROR"), &eps, &n, err);
 	reg_conf_free(&conf);
+	if (rc == 0)
+		say(p, "%s: pulling from %s/%s\n", p->ref->tag ? p->ref->tag : p->ref->digest,
+		    p->ref->registry, p->ref->repository);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = pull_from(p, &eps[i], rec, err);
 		bool next = rc < 0 && !p->final && i + 1 < n;
@@ -344,8 +353,6 @@ int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct
 	}
 	struct pull p = {.st = st, .ref = ref, .o = &opts, .name = image_ref_format(ref)};
 	*rec = (struct image_record){0};
-	say(&p, "%s: pulling from %s/%s\n", ref->tag ? ref->tag : ref->digest, ref->registry,
-	    ref->repository);
 	int rc = pull_endpoints(&p, rec, err);
 	free(p.name);
 	return rc;

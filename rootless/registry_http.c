@@ -218,7 +218,7 @@ static int request(struct reg_client *c, const char *url, const char *h1, const 
 					  c->registry, r->max, url);
 		bool again =
 		    cc != CURLE_OK ? reg_curl_retryable(cc) : reg_status_retryable(r->status);
-		if (again && attempt < MAX_ATTEMPTS) {
+		if (again && attempt < (c->max_attempts ? c->max_attempts : MAX_ATTEMPTS)) {
 			sleep_ms(reg_backoff_ms(attempt));
 			continue;
 		}

@@ -160,7 +160,8 @@ struct reg_client {
 	char *basic;	/* credentials (base64 user:password), NULL: anonymous */
 	char *authz;	/* "Authorization: ..." header once authorised, NULL before */
 	bool debug;
-	bool logging_in; /* a refusal is the login's failure, not a hint to log in */
+	int max_attempts; /* per request; 0: the default */
+	bool logging_in;  /* a refusal is the login's failure, not a hint to log in */
 };
 
 struct reg_response {
