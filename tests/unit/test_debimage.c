@@ -1,0 +1,240 @@
+/* Unit tests for deb: images: references, cache keys, names, the
+ * architecture mapping and the mirror taken from the host's apt sources. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "debimage.h"
+#include "tap.h"
+#include "util.h"
+
+/* Parses text and returns the packages joined with ',' (NULL on error). */
+static char *parse_joined(const char *text, char **suite, struct clan_err *err)
+{
+	struct strv pk;
+	if (debimage_parse(text, suite, &pk, err) < 0)
+		return NULL;
+	size_t len = 1;
+	for (size_t i = 0; i < pk.n; i++)
+		len += strlen(pk.v[i]) + 1;
+	char *out = xcalloc(1, len);
+	for (size_t i = 0; i < pk.n; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, pk.v[i]);
+	}
+	strv_free(&pk);
+	return out;
+}
+
+TEST(parse_suite_only)
+{
+	struct clan_err err;
+	_cleanup_free_ char *suite = NULL;
+	_cleanup_free_ char *pk = parse_joined("deb:bookworm", &suite, &err);
+	CHECK_STR(suite, "bookworm");
+	CHECK_STR(pk, "");
+}
+
+TEST(parse_packages_sorted_unique)
+{
+	struct clan_err err;
+	_cleanup_free_ char *suite = NULL;
+	_cleanup_free_ char *pk =
+	    parse_joined("deb:bookworm+postgresql-15,curl,g++,curl,libstdc++6", &suite, &err);
+	CHECK_STR(suite, "bookworm");
+	CHECK_STR(pk, "curl,g++,libstdc++6,postgresql-15");
+	_cleanup_free_ char *s2 = NULL;
+	_cleanup_free_ char *pk2 = parse_joined("deb:bookworm-backports+hello", &s2, &err);
+	CHECK_STR(s2, "bookworm-backports");
+	CHECK_STR(pk2, "hello");
+}
+
+TEST(parse_errors_are_usage)
+{
+	static const char *const bad[] = {
+	    "deb:",		  /* empty suite */
+	    "deb:+curl",	  /* empty suite */
+	    "deb:bookworm+",	  /* empty package list */
+	    "deb:bookworm+a,,b",  /* empty package name */
+	    "deb:bookworm+curl,", /* trailing comma */
+	    "deb:bookworm+Curl",  /* uppercase */
+	    "deb:bookworm+c",	  /* one character */
+	    "deb:bookworm+cu rl", /* space */
+	    "deb:-bookworm",	  /* would read as an option */
+	    "deb:book/worm",	  /* not a suite */
+	    "bookworm",		  /* no scheme */
+	    "debian:bookworm",
+	    "deb:bookworm+-x", /* would read as an option */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct clan_err err = {0};
+		char *suite = (char *)"unset";
+		struct strv pk = {0};
+		int rc = debimage_parse(bad[i], &suite, &pk, &err);
+		if (rc != -1 || err.code != CLAN_EXIT_USAGE || suite != NULL || pk.n != 0)
+			printf("#   accepted or wrong code: %s (rc %d, code %d)\n", bad[i], rc,
+			       err.code);
+		CHECK(rc == -1);
+		CHECK(err.code == CLAN_EXIT_USAGE);
+		CHECK(suite == NULL);
+		CHECK(strstr(err.msg, bad[i]) != NULL); /* the message names the input */
+	}
+}
+
+TEST(key_is_sha256_of_the_text)
+{
+	/* printf 'bookworm\namd64\n' | sha256sum */
+	struct strv none = {0};
+	char id[72];
+	debimage_key("bookworm", &none, "amd64", id);
+	CHECK_STR(id, "sha256:39308946a3e9c484c98d5230554daec3a3312a5d250d06d1ed2d384f19eb348c");
+}
+
+TEST(key_ignores_package_order_and_depends_on_everything_else)
+{
+	struct strv a = {0}, b = {0}, c = {0}, none = {0};
+	strv_push(&a, "curl");
+	strv_push(&a, "postgresql-15");
+	strv_push(&b, "postgresql-15");
+	strv_push(&b, "curl");
+	strv_push(&c, "curl");
+	char ka[72], kb[72], kc[72], k1[72], k2[72], k3[72];
+	debimage_key("bookworm", &a, "amd64", ka);
+	debimage_key("bookworm", &b, "amd64", kb);
+	debimage_key("bookworm", &c, "amd64", kc);
+	debimage_key("bookworm", &none, "amd64", k1);
+	debimage_key("bookworm", &a, "arm64", k2);
+	debimage_key("trixie", &a, "amd64", k3);
+	CHECK_STR(ka, kb);
+	CHECK(strcmp(ka, kc) != 0);
+	CHECK(strcmp(ka, k1) != 0);
+	CHECK(strcmp(ka, k2) != 0);
+	CHECK(strcmp(ka, k3) != 0);
+	CHECK(strncmp(ka, "sha256:", 7) == 0 && strlen(ka) == 71);
+	strv_free(&a);
+	strv_free(&b);
+	strv_free(&c);
+}
+
+TEST(name_has_twelve_hex)
+{
+	const char id[72] =
+	    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	_cleanup_free_ char *n = debimage_name("bookworm", id);
+	CHECK_STR(n, "deb:bookworm+0123456789ab");
+}
+
+TEST(arch_names)
+{
+	CHECK_STR(debimage_arch_of("x86_64"), "amd64");
+	CHECK_STR(debimage_arch_of("aarch64"), "arm64");
+	CHECK_STR(debimage_arch_of("armv7l"), "armhf");
+	CHECK_STR(debimage_arch_of("i686"), "i386");
+	CHECK_STR(debimage_arch_of("ppc64le"), "ppc64el");
+	CHECK_STR(debimage_arch_of("s390x"), "s390x");
+	CHECK_STR(debimage_arch_of("weird9"), "weird9");
+	CHECK(debimage_this_arch()[0] != '\0');
+}
+
+static char *lines_of(const struct deb_sources *src, const char *suite)
+{
+	struct strv l = {0};
+	debimage_mirror_lines(src, suite, &l);
+	size_t len = 1;
+	for (size_t i = 0; i < l.n; i++)
+		len += strlen(l.v[i]) + 1;
+	char *out = xcalloc(1, len);
+	for (size_t i = 0; i < l.n; i++) {
+		strcat(out, l.v[i]);
+		strcat(out, "\n");
+	}
+	strv_free(&l);
+	return out;
+}
+
+TEST(sources_deb822)
+{
+	const char *text = "# a comment\n"
+			   "Types: deb deb-src\n"
+			   "URIs: http://mirror.example/debian\n"
+			   "Suites: bookworm bookworm-updates\n"
+			   "Components: main\n"
+			   "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+			   "\n"
+			   "Types: deb\n"
+			   "URIs: http://mirror.example/debian-security\n"
+			   "Suites: bookworm-security\n"
+			   "Components: main\n"
+			   "\n"
+			   "Types: deb\n"
+			   "URIs: http://other.example/apt\n"
+			   "Suites: cloud-sdk-bookworm\n";
+	struct deb_sources s = {0};
+	debimage_sources_scan(text, true, "bookworm", &s);
+	CHECK_STR(s.archive, "http://mirror.example/debian");
+	CHECK_STR(s.updates, "http://mirror.example/debian");
+	CHECK_STR(s.security, "http://mirror.example/debian-security");
+	_cleanup_free_ char *l = lines_of(&s, "bookworm");
+	CHECK_STR(l, "deb http://mirror.example/debian bookworm main\n"
+		     "deb http://mirror.example/debian bookworm-updates main\n"
+		     "deb http://mirror.example/debian-security bookworm-security main\n");
+	_cleanup_free_ char *sid = lines_of(&s, "sid");
+	CHECK_STR(sid, "deb http://mirror.example/debian sid main\n");
+	_cleanup_free_ char *bp = lines_of(&s, "bookworm-backports");
+	CHECK_STR(bp, "deb http://mirror.example/debian bookworm-backports main\n");
+	_cleanup_free_ char *tx = lines_of(&s, "trixie");
+	CHECK_STR(tx, "deb http://mirror.example/debian trixie main\n"
+		      "deb http://mirror.example/debian trixie-updates main\n"
+		      "deb http://mirror.example/debian-security trixie-security main\n");
+	debimage_sources_free(&s);
+}
+
+TEST(sources_deb822_disabled_and_continued)
+{
+	const char *text = "Types: deb\n"
+			   "URIs: http://off.example/debian\n"
+			   "Suites: bookworm\n"
+			   "Enabled: no\n"
+			   "\n"
+			   "\n"
+			   "Types: deb\r\n"
+			   "URIs:\n"
+			   " http://on.example/debian\n"
+			   "Suites: bookworm\n";
+	struct deb_sources s = {0};
+	debimage_sources_scan(text, true, "bookworm", &s);
+	CHECK_STR(s.archive, "http://on.example/debian");
+	CHECK(s.updates == NULL && s.security == NULL);
+	debimage_sources_free(&s);
+}
+
+TEST(sources_one_line)
+{
+	const char *text =
+	    "deb-src http://src.example/debian bookworm main\n"
+	    "# deb http://commented.example/debian bookworm main\n"
+	    "deb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main\n"
+	    "deb http://m.example/debian bookworm-updates main # trailing\n"
+	    "deb http://security.example/ bookworm/updates main\n"
+	    "deb https://packages.example/apt cloud-sdk-bookworm main\n"
+	    "deb http://second.example/debian bookworm main\n"
+	    "deb [broken\n"
+	    "deb\n";
+	struct deb_sources s = {0};
+	debimage_sources_scan(text, false, "bookworm", &s);
+	CHECK_STR(s.archive, "http://m.example/debian");
+	CHECK_STR(s.updates, "http://m.example/debian");
+	CHECK_STR(s.security, "http://security.example/");
+	debimage_sources_free(&s);
+}
+
+TEST(sources_none_means_no_lines)
+{
+	struct deb_sources s = {0};
+	debimage_sources_scan("deb http://m.example/ubuntu jammy main\n", false, "bookworm", &s);
+	CHECK(s.archive == NULL);
+	_cleanup_free_ char *l = lines_of(&s, "bookworm");
+	CHECK_STR(l, "");
+	debimage_sources_free(&s);
+}
