@@ -231,13 +231,14 @@ int image_ref_parse(const char *text, struct image_ref *out, struct clan_err *er
 		rc = bad_ref(err, text, "64 hex digits are an image id, not a name");
 	if (rc == 0)
 		rc = split_name(text, name, out, err);
-	if (rc == 0)
+	if (rc == 0) {
+		normalise_hub(out);
 		rc = check_name(text, out, err);
+	}
 	if (rc < 0) {
 		image_ref_free(out);
 		return -1;
 	}
-	normalise_hub(out);
 	if (!out->tag && !out->digest)
 		out->tag = xstrdup("latest");
 	return 0;

@@ -160,12 +160,17 @@ int reg_basic_decode(const char *b64, char **user, char **password)
 	if (n == 0 || n % 4 != 0 || n > 65536)
 		return -1;
 	_cleanup_free_ unsigned char *plain = xmalloc(n / 4 * 3 + 1);
-	int len = EVP_DecodeBlock(plain, (const unsigned char *)b64, (int)n);
-	if (len < 0)
+	size_t pad = 0;
+	while (pad < n && b64[n - 1 - pad] == '=')
+		pad++;
+	/* padding only at the end, at most two */
+	if (pad > 2 || strcspn(b64, "=") != n - pad)
 		return -1;
+	int len = EVP_DecodeBlock(plain, (const unsigned char *)b64, (int)n);
 	/* EVP_DecodeBlock counts the padding as zero bytes */
-	for (size_t i = n; i > 0 && b64[i - 1] == '='; i--)
-		len--;
+	if (len < (int)pad)
+		return -1;
+	len -= (int)pad;
 	plain[len] = '\0';
 	if (strlen((char *)plain) != (size_t)len)
 		return -1;

@@ -245,8 +245,8 @@ int reg_manifest_parse(json_t *doc, struct reg_manifest *m, struct clan_err *err
 		return -1;
 	}
 	m->layers = xcalloc(json_array_size(layers), sizeof *m->layers);
-	for (size_t i = 0; i < json_array_size(layers); i++, m->nlayers++) {
-		struct reg_descriptor *d = &m->layers[i];
+	for (size_t i = 0; i < json_array_size(layers); i++) {
+		struct reg_descriptor *d = &m->layers[m->nlayers++];
 		if (parse_descriptor(json_array_get(layers, i), "layer", d, err) < 0 ||
 		    (!reg_is_layer_type(d->media_type) &&
 		     clan_error(err, 0, "layer %s has media type '%s', not a filesystem layer",

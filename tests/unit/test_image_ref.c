@@ -142,6 +142,22 @@ TEST(tag_length_limit)
 	CHECK(image_ref_parse(text, &r, &err) == -1);
 }
 
+/* The 255-character limit counts the name as normalised (found by fuzzing:
+ * "library/" pushed a name that parsed over the limit). */
+TEST(name_length_after_normalising)
+{
+	char text[300];
+	memset(text, 'a', 240);
+	text[240] = '\0';
+	struct image_ref r;
+	struct clan_err err;
+	CHECK(image_ref_parse(text, &r, &err) == -1);
+	CHECK(strstr(err.msg, "longer than 255") != NULL);
+	text[230] = '\0'; /* docker.io/library/ + 230 = 248 */
+	CHECK(image_ref_parse(text, &r, &err) == 0);
+	image_ref_free(&r);
+}
+
 TEST(api_host)
 {
 	struct image_ref r;

@@ -106,6 +106,10 @@ TEST(basic_encode_decode)
 	CHECK(reg_basic_decode("abc", &u, &p) == -1);
 	CHECK(reg_basic_decode("", &u, &p) == -1);
 	CHECK(reg_basic_decode("!!!!", &u, &p) == -1);
+	/* padding the decoder would count as bytes (found by fuzzing) */
+	CHECK(reg_basic_decode("====", &u, &p) == -1);
+	CHECK(reg_basic_decode("a===", &u, &p) == -1);
+	CHECK(reg_basic_decode("dX=z", &u, &p) == -1);
 }
 
 TEST(auth_key_normalise)
