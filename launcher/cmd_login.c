@@ -41,7 +41,7 @@ static int read_stdin_secret(char **out, struct clan_err *err)
 			continue;
 		if (n < 0) {
 			free(buf);
-			return clan_error(err, errno, "login: cannot read the password from stdin");
+			return clan_error(err, errno, "cannot read the password from stdin");
 		}
 		if (n == 0 || (len += (size_t)n) == SECRET_MAX)
 			break;
@@ -49,7 +49,7 @@ static int read_stdin_secret(char **out, struct clan_err *err)
 	buf[len] = '\0';
 	if (!chomp(buf)) {
 		free(buf);
-		return clan_error_code(err, CLAN_EXIT_USAGE, "login: stdin gave an empty password");
+		return clan_error_code(err, CLAN_EXIT_USAGE, "stdin gave an empty password");
 	}
 	*out = buf;
 	return 0;
@@ -58,11 +58,11 @@ static int read_stdin_secret(char **out, struct clan_err *err)
 static int echo_off(int fd, struct termios *old, struct clan_err *err)
 {
 	if (tcgetattr(fd, old) < 0)
-		return clan_error(err, errno, "login: cannot read the terminal's settings");
+		return clan_error(err, errno, "cannot read the terminal's settings");
 	struct termios quiet = *old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
-		return clan_error(err, errno, "login: cannot turn the terminal's echo off");
+		return clan_error(err, errno, "cannot turn the terminal's echo off");
 	return 0;
 }
 
@@ -72,7 +72,7 @@ static int ask_tty(const char *prompt, bool secret, char **out, struct clan_err 
 	_cleanup_close_ int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return clan_error_code(
-		    err, CLAN_EXIT_USAGE, "login: no terminal to ask for the %s on; use %s",
+		    err, CLAN_EXIT_USAGE, "no terminal to ask for the %s on; use %s",
 		    secret ? "password" : "user", secret ? "--password-stdin" : "-u USER");
 	struct termios old;
 	if (secret && echo_off(fd, &old, err) < 0)
@@ -88,14 +88,14 @@ static int ask_tty(const char *prompt, bool secret, char **out, struct clan_err 
 		(void)!write(fd, "\n", 1);
 	}
 	if (n < 0)
-		return clan_error(err, saved, "login: cannot read from the terminal");
+		return clan_error(err, saved, "cannot read from the terminal");
 	buf[n] = '\0';
 	bool ok = chomp(buf);
 	if (ok)
 		*out = xstrdup(buf);
 	explicit_bzero(buf, sizeof buf);
 	if (!ok)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "login: an empty %s",
+		return clan_error_code(err, CLAN_EXIT_USAGE, "an empty %s",
 				       secret ? "password" : "user");
 	return 0;
 }

@@ -123,7 +123,7 @@ static int resolve_manifest(struct pull *p, struct clan_err *err)
 {
 	const struct image_ref *ref = p->ref;
 	json_t *doc = NULL;
-	enum reg_kind kind;
+	enum reg_kind kind = REG_KIND_UNKNOWN;
 	if (manifest_get(p, ref->digest ? ref->digest : ref->tag, ref->digest, p->top, &doc, &kind,
 			 err) < 0)
 		return -1;

@@ -79,7 +79,7 @@ static void set_header(char **slot, const char *v, size_t n)
 static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct reg_response *r = arg;
-	size_t len = size * nmemb, n = len;
+	size_t len = size * nmemb;
 	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
 		/* a new response (after a redirect or a 100): forget the last one's */
 		response_clear(r);
@@ -92,7 +92,7 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 	const char *v = colon + 1;
 	while (v < buf + len && (*v == ' ' || *v == '\t'))
 		v++;
-	n = (size_t)(buf + len - v);
+	size_t n = (size_t)(buf + len - v);
 	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
 		n--;
 	if (name == 12 && strncasecmp(buf, "Content-Type", 12) == 0)
