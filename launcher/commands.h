@@ -19,6 +19,9 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_pull(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 

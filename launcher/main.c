@@ -22,6 +22,9 @@ static const struct command commands[] = {
     {"rm", cmd_rm, "remove stopped containers"},
     {"pull", cmd_pull, "pull images from a registry"},
     {"login", cmd_login, "log in to a registry"},
+    {"images", cmd_images, "list images"},
+    {"rmi", cmd_rmi, "remove images"},
+    {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
 };
 

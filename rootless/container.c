@@ -75,11 +75,12 @@ void env_merge(struct strv *into, const struct strv *add)
 static int resolve_user(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	const char *user = s->user ? s->user : p->img.user;
 	image_read_file(&p->img, "etc/passwd", 1 << 20, &passwd);
 	image_read_file(&p->img, "etc/group", 1 << 20, &group);
-	if (user_resolve(s->user ? s->user : "0", passwd, group, &p->user, err) < 0)
+	if (user_resolve(user ? user : "0", passwd, group, &p->user, err) < 0)
 		return clan_error_wrap(err, "run");
-	if (!s->user && strcmp(p->user.home, "/") == 0)
+	if (!user && strcmp(p->user.home, "/") == 0)
 		snprintf(p->user.home, sizeof p->user.home, "/root");
 	return 0;
 }
@@ -133,16 +134,21 @@ static void debug_userns(const struct prepared *p)
  * on disk. */
 static int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
-	if (image_resolve(s->image_ref, &p->img, err) < 0)
+	struct image_resolve_opts ro = {
+	    .userns = s->userns, .progress = isatty(STDERR_FILENO), .debug = s->debug};
+	if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
 		return clan_error_wrap(err, "run");
+	/* docker's rule: the entrypoint, then the given command or the image's */
 	const struct strv *cmd = s->cmd.n ? &s->cmd : &p->img.cmd;
-	if (cmd->n == 0)
+	for (size_t i = 0; i < p->img.entrypoint.n; i++)
+		strv_push(&p->argv, p->img.entrypoint.v[i]);
+	for (size_t i = 0; i < cmd->n; i++)
+		strv_push(&p->argv, cmd->v[i]);
+	if (p->argv.n == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: no command given and image %s has none; add one, "
 				       "e.g. clan run %s /bin/sh",
 				       s->image_ref, s->image_ref);
-	for (size_t i = 0; i < cmd->n; i++)
-		strv_push(&p->argv, cmd->v[i]);
 	if (resolve_user(s, p, err) < 0 ||
 	    userns_plan_make(s->userns, p->user.uid, p->user.gid, &p->userns, err) < 0)
 		return -1;
@@ -320,7 +326,9 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 				      .user = p->user,
 				      .cdir = p->rec.dir,
 				      .hostname = p->hostname,
-				      .workdir = s->workdir ? s->workdir : "/",
+				      .workdir = s->workdir	  ? s->workdir
+						 : p->img.workdir ? p->img.workdir
+								  : "/",
 				      .env = p->env.v,
 				      .argv = p->argv.v,
 				      .sync_fd = sv[1],
