@@ -16,7 +16,8 @@
 #
 # Environment (set by tests/run.sh): CLAN (the binary under test),
 # CLAN_STORAGE (a fresh storage dir for this file), CLAN_TEST_CACHE (the
-# per-run cache holding the busybox rootfs), CLAN_TEST_ROOT (the tree that
+# per-run cache holding the busybox rootfs and, in CLAN_TEST_DEB_STORAGE,
+# the deb: images built during the run), CLAN_TEST_ROOT (the tree that
 # holds tests/ and scripts/), CLAN_TEST_USERS_MODE (sub|nosub when
 # `make check` started as root set this user up: missing set-up is then a
 # failure, not a skip).
@@ -241,6 +242,23 @@ assert_nothing_mounted() {
 }
 
 # --- environment -------------------------------------------------------------
+
+# deb: images cost 20-90 s of mmdebstrap each, so a run of the suite builds
+# each at most once: the files that use them share this storage (in the
+# per-run cache) instead of their fresh CLAN_STORAGE.
+: "${CLAN_TEST_DEB_STORAGE:=$CLAN_TEST_CACHE/deb-storage}"
+export CLAN_TEST_DEB_STORAGE
+
+# use_deb_storage: at the top of a file, makes the shared deb: image storage
+# this file's CLAN_STORAGE (never `rm` anything in it: other files reuse it).
+use_deb_storage() {
+	if ! mkdir -p "$CLAN_TEST_DEB_STORAGE" || ! chmod 0700 "$CLAN_TEST_DEB_STORAGE"; then
+		fail "all" "cannot create the shared deb: image storage $CLAN_TEST_DEB_STORAGE"
+		finish
+	fi
+	CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE
+	export CLAN_STORAGE
+}
 
 # clan ARGS...: the binary under test.
 clan() {

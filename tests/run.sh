@@ -9,7 +9,8 @@
 #           binary under test)
 #   NAME    only the unit binaries / integration files whose name contains
 #           one of these words (e.g. `run_exit test_idmap`)
-# Environment: CLAN, CLAN_TEST_TIMEOUT (seconds per test, default 120),
+# Environment: CLAN, CLAN_TEST_TIMEOUT (seconds per test, default 120; an
+# integration file may ask for more with a line `# clan-test-timeout: N`),
 # CLAN_TEST_USERS_MODE (sub|nosub, set by scripts/check.sh).
 set -uo pipefail
 
@@ -32,10 +33,15 @@ passed=0
 failed=0
 skipped=0
 
-# The per-run cache (the busybox rootfs), built once and removed at the end.
+# The per-run cache (the busybox rootfs, the deb: images), built once and
+# removed at the end; files of subordinate ids from inside a user namespace.
 CLAN_TEST_CACHE=$(mktemp -d "${TMPDIR:-/tmp}/clan-test-cache-$user.XXXXXX") || exit 1
 export CLAN_TEST_CACHE
-trap 'rm -rf -- "$CLAN_TEST_CACHE"' EXIT
+remove_cache() {
+	rm -rf -- "$CLAN_TEST_CACHE" 2>/dev/null && return
+	unshare --map-auto --map-root-user rm -rf -- "$CLAN_TEST_CACHE" 2>/dev/null
+}
+trap remove_cache EXIT
 
 selected() {
 	[ ${#filters[@]} -eq 0 ] && return 0
@@ -123,6 +129,11 @@ if [ ${#files[@]} -gt 0 ]; then
 
 		for f in "${files[@]}"; do
 			name=$(basename "$f" .sh)
+			# a file may ask for more time: a "# clan-test-timeout: SECONDS" line
+			file_timeout=$(sed -n 's/^# clan-test-timeout: \([0-9][0-9]*\)$/\1/p' "$f" | head -n 1)
+			if [ -z "$file_timeout" ] || [ "$file_timeout" -lt "$timeout_s" ]; then
+				file_timeout=$timeout_s
+			fi
 			storage=$(mktemp -d "${TMPDIR:-/tmp}/clan-test-storage-$name.XXXXXX")
 			chmod 0700 "$storage"
 			start=$(now_ms)
@@ -135,12 +146,12 @@ if [ ${#files[@]} -gt 0 ]; then
 					;;
 				*) echo "$line" ;;
 				esac
-			done < <(CLAN_STORAGE=$storage timeout -k 10 "$timeout_s" bash "$f" 2>&1 </dev/null)
+			done < <(CLAN_STORAGE=$storage timeout -k 10 "$file_timeout" bash "$f" 2>&1 </dev/null)
 			wait $! 2>/dev/null
 			rc=$?
 			secs=$((($(now_ms) - start) / 100))
 			if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-				report "not ok - $name: timed out after ${timeout_s}s"
+				report "not ok - $name: timed out after ${file_timeout}s"
 			elif [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
 				report "not ok - $name: exited $rc"
 			elif [ "$nres" = 0 ]; then
