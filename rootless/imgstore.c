@@ -20,7 +20,7 @@ static const char *const store_dirs[] = {"blobs",  "blobs/sha256", "layers",
 int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err)
 {
 	st->root = xstrdup(storage);
-	if (paths_ensure_private_dir(storage, err) < 0)
+	if (paths_ensure_private_dir(storage, err) < 0 || paths_check_storage_fs(storage, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++) {
 		_cleanup_free_ char *d = xasprintf("%s/%s", storage, store_dirs[i]);

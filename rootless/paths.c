@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fsinfo.h"
 #include "util.h"
 
 static const char *home_dir(void)
@@ -50,6 +52,31 @@ char *paths_runtime_dir(void)
 	if (xdg && *xdg == '/' && is_our_private_dir(xdg))
 		return xasprintf("%s/clan", xdg);
 	return xasprintf("/tmp/clan-%u", (unsigned)getuid());
+}
+
+int paths_check_storage_fs(const char *storage, struct clan_err *err)
+{
+	static const char fix[] = "set CLAN_STORAGE to a directory on a local disk, e.g. "
+				  "export CLAN_STORAGE=/tmp/$USER/clan (or node-local scratch)";
+	uint32_t type;
+	char name[48];
+	if (fsinfo_statfs_nearest(storage, &type, NULL, err) < 0)
+		return -1;
+	if (fsinfo_is_shared(type))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "the storage dir %s is on %s, a shared filesystem where "
+				       "overlay layers and locks do not work; %s",
+				       storage, fsinfo_name(type, name, sizeof name), fix);
+	if (setxattr(storage, "user.clan.probe", "1", 1, 0) < 0) {
+		if (errno == ENOTSUP)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "the storage dir %s is on %s, which has no user "
+					       "xattrs (overlayfs needs them); %s",
+					       storage, fsinfo_name(type, name, sizeof name), fix);
+		return 0; /* not ours to judge (e.g. not created yet) */
+	}
+	(void)removexattr(storage, "user.clan.probe"); /* a leftover probe is harmless */
+	return 0;
 }
 
 int paths_ensure_private_dir(const char *dir, struct clan_err *err)

@@ -12,6 +12,11 @@ char *paths_storage_dir(void);
  * us, mode 0700), else /tmp/clan-UID; not created. */
 char *paths_runtime_dir(void);
 
+/* Refuses (exit 2, naming CLAN_STORAGE) a storage dir on a network or
+ * shared filesystem (NFS, Lustre, GPFS, ...) or on one without the user
+ * xattrs overlayfs needs: layers, locks and ownership break there. */
+int paths_check_storage_fs(const char *storage, struct clan_err *err);
+
 /* Creates dir (and parents) and checks that the last component is a real
  * directory owned by us with no group/other access, fixing the mode of one
  * we own. Refuses a dir someone else created (a /tmp squatter). */
