@@ -21,8 +21,13 @@ static noreturn void worker_main(int fd, struct imgstore *st, const char *blob_d
 {
 	struct clan_err err = {.code = CLAN_EXIT_FAIL};
 	_cleanup_free_ char *blob = imgstore_blob_path(st, blob_digest);
-	if (layer_extract(st, blob, diff_id, u, &err) == 0)
+	if (layer_extract(st, blob, diff_id, u, &err) == 0) {
+		/* the extracted layer is what runs; keeping the compressed blob
+		 * too would double the disk used (Docker and Podman drop it
+		 * too); one that cannot be unlinked only costs space */
+		(void)unlink(blob);
 		_exit(0);
+	}
 	(void)!write_all(fd, &err, sizeof err);
 	_exit(1);
 }
