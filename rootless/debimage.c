@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "debimage_int.h"
 #include "util.h"
@@ -234,29 +235,11 @@ static int ensure_tag(struct imgstore *st, const char *name, const char *id,
 	return 0;
 }
 
-int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,
-		 const struct userns_plan *userns, bool debug, struct image_record *rec,
-		 struct clan_err *err)
+/* With the lock held: the cached image, else a build and its record. */
+static int get_locked(struct imgstore *st, const char *suite, const struct strv *packages,
+		      const struct userns_plan *userns, bool debug, const char *id,
+		      const char *name, struct image_record *rec, struct clan_err *err)
 {
-	/* packages may come from a config file rather than debimage_parse:
-	 * nothing may reach mmdebstrap's command line as an option */
-	if (!is_valid_suite(suite, strlen(suite)))
-		return clan_error_code(err, CLAN_EXIT_USAGE, "'%s' is not a Debian suite", suite);
-	for (size_t i = 0; i < packages->n; i++)
-		if (!is_valid_package(packages->v[i], strlen(packages->v[i])))
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "'%s' is not a Debian package name (lowercase "
-					       "letters, digits, + - .)",
-					       packages->v[i]);
-	char id[72];
-	debimage_key(suite, packages, debimage_this_arch(), id);
-	_cleanup_free_ char *name = debimage_name(suite, id);
-	_cleanup_free_ char *lock_name = xasprintf("deb-%s", id + 7);
-	int fd;
-	/* a second shell building the same image waits here, then finds it */
-	if (imgstore_lock(st, lock_name, &fd, err) < 0)
-		return -1;
-	_cleanup_close_ int lock_fd = fd;
 	struct clan_err ignored;
 	bool have_layer = imgstore_has_layer(st, id);
 	if (have_layer && imgstore_load_image(st, id, rec, &ignored) == 0)
@@ -281,4 +264,31 @@ int debimage_get(struct imgstore *st, const char *suite, const struct strv *pack
 		size = debimage_disk_usage(path);
 	}
 	return rc < 0 ? -1 : save_record(&req, size, rec, err);
+}
+
+int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,
+		 const struct userns_plan *userns, bool debug, struct image_record *rec,
+		 struct clan_err *err)
+{
+	/* packages may come from a config file rather than debimage_parse:
+	 * nothing may reach mmdebstrap's command line as an option */
+	if (!is_valid_suite(suite, strlen(suite)))
+		return clan_error_code(err, CLAN_EXIT_USAGE, "'%s' is not a Debian suite", suite);
+	for (size_t i = 0; i < packages->n; i++)
+		if (!is_valid_package(packages->v[i], strlen(packages->v[i])))
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "'%s' is not a Debian package name (lowercase "
+					       "letters, digits, + - .)",
+					       packages->v[i]);
+	char id[72];
+	debimage_key(suite, packages, debimage_this_arch(), id);
+	_cleanup_free_ char *name = debimage_name(suite, id);
+	_cleanup_free_ char *lock_name = xasprintf("deb-%s", id + 7);
+	int lock_fd;
+	/* a second shell building the same image waits here, then finds it */
+	if (imgstore_lock(st, lock_name, &lock_fd, err) < 0)
+		return -1;
+	int rc = get_locked(st, suite, packages, userns, debug, id, name, rec, err);
+	close(lock_fd);
+	return rc;
 }
