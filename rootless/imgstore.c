@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imgstore_gc.h"
 #include "paths.h"
 
 static const char *const store_dirs[] = {"blobs",  "blobs/sha256", "layers",
@@ -188,6 +189,6 @@ int imgstore_layer_commit(const struct imgstore *st, const char *tmp, const char
 		return clan_error(err, errno, "cannot store layer %s", id);
 	/* another pull made the same layer first: theirs is as good */
 	struct clan_err ignored;
-	remove_tree(tmp, &ignored);
+	imgstore_remove_tree(tmp, &ignored);
 	return 0;
 }

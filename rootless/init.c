@@ -107,6 +107,10 @@ static void become_user(struct child_ctx *c)
 	if (c->userns->mode == USERNS_SINGLE && !c->userns->host_root &&
 	    seccomp_fake_chown(&err) < 0)
 		child_die_err(c->sync_fd, &err);
+	/* single mode denies setgroups: there is one gid inside anyway */
+	bool may_setgroups = c->userns->mode != USERNS_SINGLE || c->userns->host_root;
+	if (may_setgroups && setgroups(c->user.ngroups, c->user.groups) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot set the supplementary groups");
 	if (setresgid(c->user.gid, c->user.gid, c->user.gid) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot switch to gid %u", c->user.gid);
 	if (setresuid(c->user.uid, c->user.uid, c->user.uid) < 0)

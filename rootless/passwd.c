@@ -61,6 +61,30 @@ static int resolve_group(const char *g, const char *group, uint32_t *gid, struct
 			       g);
 }
 
+static bool lists_member(char *members, const char *name)
+{
+	char *save = NULL;
+	for (char *m = strtok_r(members, ",", &save); m; m = strtok_r(NULL, ",", &save))
+		if (strcmp(m, name) == 0)
+			return true;
+	return false;
+}
+
+/* The gids of the groups whose member list names the user. */
+static void find_groups(const char *name, const char *group, struct user_ids *out)
+{
+	if (!group || !*name)
+		return;
+	_cleanup_free_ char *copy = xstrdup(group);
+	char *save = NULL, *f[FIELDS];
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		uint32_t gid;
+		if (split_fields(line, f) >= 4 && parse_u32(f[2], &gid) && lists_member(f[3], name) &&
+		    out->ngroups < USER_MAX_GROUPS)
+			out->groups[out->ngroups++] = gid;
+	}
+}
+
 int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *out,
 		 struct clan_err *err)
 {
@@ -83,6 +107,7 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
 			    "the image's /etc/passwd entry for '%s' is malformed", copy);
 		if (f[5][0] == '/')
 			snprintf(out->home, sizeof out->home, "%s", f[5]);
+		find_groups(f[0], group, out);
 	} else if (!numeric) {
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "user '%s' not found in the image's /etc/passwd (use a "
