@@ -100,10 +100,11 @@ static int merge_entry(int srcfd, int dstfd, const char *name, int depth)
 	return rc == 0 ? copy_meta(dstfd, name, &st) : rc;
 }
 
-/* Empties a directory that an opaque one replaces. */
-static int clear_dir(int dstfd)
+/* Calls fn(name) for every entry of dirfd but . and .., stopping at the
+ * first failure. */
+static int each_entry(int dirfd, int (*fn)(const char *name, void *arg), void *arg)
 {
-	int fd = dup(dstfd);
+	int fd = dup(dirfd);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		if (fd >= 0)
@@ -113,32 +114,37 @@ static int clear_dir(int dstfd)
 	int rc = 0;
 	for (struct dirent *e; rc == 0 && (e = readdir(d));)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			rc = remove_tree_at(dstfd, e->d_name);
+			rc = fn(e->d_name, arg);
 	closedir(d);
 	return rc;
 }
 
+struct merge_step {
+	int srcfd, dstfd, depth;
+};
+
+static int remove_in_dst(const char *name, void *arg)
+{
+	return remove_tree_at(((struct merge_step *)arg)->dstfd, name);
+}
+
+static int merge_one(const char *name, void *arg)
+{
+	struct merge_step *m = arg;
+	return merge_entry(m->srcfd, m->dstfd, name, m->depth);
+}
+
 static int merge_dir(int srcfd, int dstfd, int depth)
 {
+	struct merge_step m = {srcfd, dstfd, depth};
 	if (depth > MAX_DEPTH) {
 		errno = ELOOP;
 		return -1;
 	}
-	if (is_opaque(srcfd) && clear_dir(dstfd) < 0)
+	/* an opaque directory replaces, rather than merges with, what is below */
+	if (is_opaque(srcfd) && each_entry(dstfd, remove_in_dst, &m) < 0)
 		return -1;
-	int fd = dup(srcfd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	int rc = 0;
-	for (struct dirent *e; rc == 0 && (e = readdir(d));)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			rc = merge_entry(srcfd, dstfd, e->d_name, depth);
-	closedir(d);
-	return rc;
+	return each_entry(srcfd, merge_one, &m);
 }
 
 int layer_merge_onto(const char *layer, const char *dest, struct clan_err *err)
