@@ -59,7 +59,7 @@ static int manifest_status_error(struct pull *p, const char *reference,
 }
 
 /* Checks a fetched manifest against the digest asked for and the one the
- * registry claims, and files it in the store under its own digest. */
+ * registry claims. */
 static int manifest_verify(struct pull *p, const struct reg_response *r, const char *want,
 			   char digest[72], struct clan_err *err)
 {
@@ -72,7 +72,7 @@ static int manifest_verify(struct pull *p, const struct reg_response *r, const c
 		return clan_error(err, 0,
 				  "%s: %s says the manifest is %s but its content hashes to %s",
 				  p->name, p->c.registry, claimed, digest);
-	return imgstore_blob_put(p->st, digest, r->body ? r->body : "", r->len, err);
+	return 0;
 }
 
 /* A manifest by tag or digest: from the store when the digest is known and
@@ -82,6 +82,7 @@ static int manifest_get(struct pull *p, const char *reference, const char *want,
 {
 	struct reg_response r = {0};
 	int rc = 0;
+	bool fetched = false;
 	if (want && imgstore_has_blob(p->st, want)) {
 		_cleanup_free_ char *path = imgstore_blob_path(p->st, want);
 		rc = read_file(path, MANIFEST_MAX, &r.body, err);
@@ -96,6 +97,7 @@ static int manifest_get(struct pull *p, const char *reference, const char *want,
 			rc = manifest_status_error(p, reference, &r, err);
 		if (rc == 0)
 			rc = manifest_verify(p, &r, want, digest, err);
+		fetched = rc == 0;
 	}
 	json_error_t je;
 	*doc = rc == 0 ? json_loadb(r.body ? r.body : "", r.len, 0, &je) : NULL;
@@ -104,6 +106,13 @@ static int manifest_get(struct pull *p, const char *reference, const char *want,
 				digest, je.line, je.text);
 	if (rc == 0)
 		*kind = reg_manifest_kind(r.content_type, *doc);
+	/* filed under its digest only once it is a kind clan pulls */
+	if (rc == 0 && fetched && (*kind == REG_KIND_MANIFEST || *kind == REG_KIND_INDEX) &&
+	    imgstore_blob_put(p->st, digest, r.body ? r.body : "", r.len, err) < 0) {
+		json_decref(*doc);
+		*doc = NULL;
+		rc = -1;
+	}
 	reg_response_free(&r);
 	return rc;
 }
