@@ -3,9 +3,8 @@
 #ifndef CLAN_LAYER_STREAM_H
 #define CLAN_LAYER_STREAM_H
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <openssl/evp.h>
+#include "dl_archive.h"
+#include "dl_crypto.h"
 
 #include "error.h"
 

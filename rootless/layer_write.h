@@ -5,8 +5,7 @@
 #ifndef CLAN_LAYER_WRITE_H
 #define CLAN_LAYER_WRITE_H
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "dl_archive.h"
 #include <stdbool.h>
 #include <stddef.h>
 

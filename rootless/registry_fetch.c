@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>

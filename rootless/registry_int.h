@@ -6,7 +6,8 @@
 #ifndef CLAN_REGISTRY_INT_H
 #define CLAN_REGISTRY_INT_H
 
-#include <curl/curl.h>
+#include "dl_crypto.h"
+#include "dl_curl.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>

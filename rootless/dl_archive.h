@@ -1,0 +1,128 @@
+/* libarchive.so.13, loaded on first use: linking it would cost every clan
+ * command its start-up (dozens of libraries mapped and relocated), and only
+ * image pulls and extraction need it. Include this instead of the
+ * library's own header; the names below then call through the table. */
+#ifndef CLAN_DL_ARCHIVE_H
+#define CLAN_DL_ARCHIVE_H
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#define DL_ARCHIVE_FUNCS(X) \
+	X(archive_entry_atime) \
+	X(archive_entry_atime_is_set) \
+	X(archive_entry_atime_nsec) \
+	X(archive_entry_filetype) \
+	X(archive_entry_gid) \
+	X(archive_entry_hardlink) \
+	X(archive_entry_hardlink_utf8) \
+	X(archive_entry_mtime) \
+	X(archive_entry_mtime_is_set) \
+	X(archive_entry_mtime_nsec) \
+	X(archive_entry_pathname) \
+	X(archive_entry_pathname_utf8) \
+	X(archive_entry_perm) \
+	X(archive_entry_rdev) \
+	X(archive_entry_size) \
+	X(archive_entry_symlink) \
+	X(archive_entry_symlink_utf8) \
+	X(archive_entry_uid) \
+	X(archive_entry_xattr_next) \
+	X(archive_entry_xattr_reset) \
+	X(archive_errno) \
+	X(archive_error_string) \
+	X(archive_read_data) \
+	X(archive_read_data_block) \
+	X(archive_read_free) \
+	X(archive_read_new) \
+	X(archive_read_next_header) \
+	X(archive_read_open) \
+	X(archive_read_open_filename) \
+	X(archive_read_support_filter_gzip) \
+	X(archive_read_support_filter_zstd) \
+	X(archive_read_support_format_raw) \
+	X(archive_read_support_format_tar) \
+	X(archive_set_error)
+
+#define DL_MEMBER(f) __typeof__(&f) f;
+struct dl_archive {
+	DL_ARCHIVE_FUNCS(DL_MEMBER)
+};
+#undef DL_MEMBER
+
+/* The table; the first call loads libarchive.so.13 and, if it cannot, ends
+ * the process with a message naming the package (libarchive13 (apt-get install libarchive13)). */
+const struct dl_archive *dl_archive(void);
+
+#ifndef DL_NO_MACROS
+#undef archive_entry_atime
+#define archive_entry_atime (dl_archive()->archive_entry_atime)
+#undef archive_entry_atime_is_set
+#define archive_entry_atime_is_set (dl_archive()->archive_entry_atime_is_set)
+#undef archive_entry_atime_nsec
+#define archive_entry_atime_nsec (dl_archive()->archive_entry_atime_nsec)
+#undef archive_entry_filetype
+#define archive_entry_filetype (dl_archive()->archive_entry_filetype)
+#undef archive_entry_gid
+#define archive_entry_gid (dl_archive()->archive_entry_gid)
+#undef archive_entry_hardlink
+#define archive_entry_hardlink (dl_archive()->archive_entry_hardlink)
+#undef archive_entry_hardlink_utf8
+#define archive_entry_hardlink_utf8 (dl_archive()->archive_entry_hardlink_utf8)
+#undef archive_entry_mtime
+#define archive_entry_mtime (dl_archive()->archive_entry_mtime)
+#undef archive_entry_mtime_is_set
+#define archive_entry_mtime_is_set (dl_archive()->archive_entry_mtime_is_set)
+#undef archive_entry_mtime_nsec
+#define archive_entry_mtime_nsec (dl_archive()->archive_entry_mtime_nsec)
+#undef archive_entry_pathname
+#define archive_entry_pathname (dl_archive()->archive_entry_pathname)
+#undef archive_entry_pathname_utf8
+#define archive_entry_pathname_utf8 (dl_archive()->archive_entry_pathname_utf8)
+#undef archive_entry_perm
+#define archive_entry_perm (dl_archive()->archive_entry_perm)
+#undef archive_entry_rdev
+#define archive_entry_rdev (dl_archive()->archive_entry_rdev)
+#undef archive_entry_size
+#define archive_entry_size (dl_archive()->archive_entry_size)
+#undef archive_entry_symlink
+#define archive_entry_symlink (dl_archive()->archive_entry_symlink)
+#undef archive_entry_symlink_utf8
+#define archive_entry_symlink_utf8 (dl_archive()->archive_entry_symlink_utf8)
+#undef archive_entry_uid
+#define archive_entry_uid (dl_archive()->archive_entry_uid)
+#undef archive_entry_xattr_next
+#define archive_entry_xattr_next (dl_archive()->archive_entry_xattr_next)
+#undef archive_entry_xattr_reset
+#define archive_entry_xattr_reset (dl_archive()->archive_entry_xattr_reset)
+#undef archive_errno
+#define archive_errno (dl_archive()->archive_errno)
+#undef archive_error_string
+#define archive_error_string (dl_archive()->archive_error_string)
+#undef archive_read_data
+#define archive_read_data (dl_archive()->archive_read_data)
+#undef archive_read_data_block
+#define archive_read_data_block (dl_archive()->archive_read_data_block)
+#undef archive_read_free
+#define archive_read_free (dl_archive()->archive_read_free)
+#undef archive_read_new
+#define archive_read_new (dl_archive()->archive_read_new)
+#undef archive_read_next_header
+#define archive_read_next_header (dl_archive()->archive_read_next_header)
+#undef archive_read_open
+#define archive_read_open (dl_archive()->archive_read_open)
+#undef archive_read_open_filename
+#define archive_read_open_filename (dl_archive()->archive_read_open_filename)
+#undef archive_read_support_filter_gzip
+#define archive_read_support_filter_gzip (dl_archive()->archive_read_support_filter_gzip)
+#undef archive_read_support_filter_zstd
+#define archive_read_support_filter_zstd (dl_archive()->archive_read_support_filter_zstd)
+#undef archive_read_support_format_raw
+#define archive_read_support_format_raw (dl_archive()->archive_read_support_format_raw)
+#undef archive_read_support_format_tar
+#define archive_read_support_format_tar (dl_archive()->archive_read_support_format_tar)
+#undef archive_set_error
+#define archive_set_error (dl_archive()->archive_set_error)
+#endif
+
+#endif
