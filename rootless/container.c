@@ -173,12 +173,10 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 static int create_record(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	p->storage = paths_storage_dir();
-	if (store_create(p->storage, s, &p->rec, err) < 0)
+	if (store_create(p->storage, s, userns_mode_name(p->userns.mode), &p->userns.uid,
+			 &p->userns.gid, &p->rec, err) < 0)
 		return -1;
 	p->have_rec = true;
-	snprintf(p->rec.userns, sizeof p->rec.userns, "%s", userns_mode_name(p->userns.mode));
-	p->rec.uidmap = p->userns.uid;
-	p->rec.gidmap = p->userns.gid;
 	/* docker's default hostname: the short id */
 	snprintf(p->hostname, sizeof p->hostname, "%.*s", s->hostname ? 255 : 12,
 		 s->hostname ? s->hostname : p->rec.id);
@@ -411,8 +409,7 @@ int container_run(const struct container_spec *s, struct clan_err *err)
 		return -1;
 	}
 	if (create_record(s, &p, err) == 0) {
-		snprintf(p.rec.state, sizeof p.rec.state, "running");
-		if (store_save(&p.rec, err) == 0 && spawn(s, &p, &w, err) == 0) {
+		if (spawn(s, &p, &w, err) == 0) {
 			wait_loop(&w, s);
 			code = exit_code_of(&w, err);
 		}

@@ -139,7 +139,8 @@ static int claim_name(const char *cdir, const char *name, const char *id, struct
 	return clan_error(err, errno, "cannot claim the name %s", name);
 }
 
-int store_create(const char *storage, const struct container_spec *spec, struct container_rec *r,
+int store_create(const char *storage, const struct container_spec *spec, const char *userns,
+		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *r,
 		 struct clan_err *err)
 {
 	*r = (struct container_rec){0};
@@ -157,10 +158,15 @@ int store_create(const char *storage, const struct container_spec *spec, struct 
 	for (size_t i = 0; i < spec->cmd.n; i++)
 		strv_push(&r->cmd, spec->cmd.v[i]);
 	r->created = (int64_t)time(NULL);
-	snprintf(r->state, sizeof r->state, "created");
+	/* the clan process that creates a record runs it: no "created" step
+	 * that would cost a second write of the record */
+	snprintf(r->state, sizeof r->state, "running");
 	r->pid = getpid();
 	r->pid_start = proc_start_time(r->pid);
 	r->rm = spec->rm;
+	snprintf(r->userns, sizeof r->userns, "%s", userns);
+	r->uidmap = *uidmap;
+	r->gidmap = *gidmap;
 	r->dir = xasprintf("%s/%s", cdir, r->id);
 	/* record first, name last: a name never points at nothing, and an
 	 * interrupted create leaves a record that ps and rm can see */

@@ -33,9 +33,11 @@ struct container_rec {
 /* The storage dir's containers/ (created private on demand). */
 char *store_containers_dir(const char *storage);
 
-/* Claims spec->name (or a generated one), makes the dir and writes the
- * record. A taken name is an exit-2 error naming `clan rm`. */
-int store_create(const char *storage, const struct container_spec *spec, struct container_rec *rec,
+/* Makes the dir, writes the record (with the id maps its files will need
+ * to be removed) and claims spec->name (or a generated one). A taken name
+ * is an exit-2 error naming `clan rm`. */
+int store_create(const char *storage, const struct container_spec *spec, const char *userns,
+		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *rec,
 		 struct clan_err *err);
 int store_save(const struct container_rec *rec, struct clan_err *err);
 int store_load(const char *dir, struct container_rec *rec, struct clan_err *err);
