@@ -173,7 +173,7 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 static int create_record(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	p->storage = paths_storage_dir();
-	if (store_create(p->storage, s, userns_mode_name(p->userns.mode), &p->userns.uid,
+	if (store_create(p->storage, s, p->img.id, userns_mode_name(p->userns.mode), &p->userns.uid,
 			 &p->userns.gid, &p->rec, err) < 0)
 		return -1;
 	p->have_rec = true;

@@ -58,6 +58,7 @@ static int from_record(const struct imgstore *st, const struct image_record *r, 
 		strv_push(&img->cmd, r->cmd.v[i]);
 	for (size_t i = 0; i < r->env.n; i++)
 		strv_push(&img->env, r->env.v[i]);
+	memcpy(img->id, r->id, sizeof img->id);
 	img->workdir = r->workdir && *r->workdir ? xstrdup(r->workdir) : NULL;
 	img->user = r->user && *r->user ? xstrdup(r->user) : NULL;
 	return 0;

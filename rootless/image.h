@@ -20,6 +20,7 @@ struct image {
 	struct strv env; /* default environment */
 	char *workdir;	 /* NULL: / */
 	char *user;	 /* NULL: root */
+	char id[72];	 /* the store's image id; "" for dir: and host */
 };
 
 struct image_resolve_opts {

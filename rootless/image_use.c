@@ -57,8 +57,8 @@ struct use_count {
 static int count_one(const struct container_rec *r, void *arg)
 {
 	struct use_count *u = arg;
-	char id[72];
-	if (!image_use_lookup(u->st, r->image, id) || strcmp(id, u->id) != 0)
+	/* by the id it was made from: its tag may point elsewhere by now */
+	if (strcmp(r->image_id, u->id) != 0)
 		return 0;
 	u->count++;
 	u->running = u->running || store_is_running(r);

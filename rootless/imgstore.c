@@ -21,6 +21,7 @@ static const char *const store_dirs[] = {"blobs",  "blobs/sha256", "layers",
 int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err)
 {
 	st->root = xstrdup(storage);
+	st->gc_fd = -1;
 	if (paths_ensure_private_dir(storage, err) < 0 || paths_check_storage_fs(storage, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++) {
@@ -28,6 +29,14 @@ int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err
 		if (mkdir(d, 0700) < 0 && errno != EEXIST)
 			return clan_error(err, errno, "cannot create %s", d);
 	}
+	/* a pull commits layers before its record: gc must not run meanwhile */
+	_cleanup_free_ char *lock = xasprintf("%s/locks/gc", storage);
+	st->gc_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->gc_fd < 0)
+		return clan_error(err, errno, "cannot open %s", lock);
+	while (flock(st->gc_fd, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return clan_error(err, errno, "cannot lock %s", lock);
 	return 0;
 }
 
@@ -35,6 +44,9 @@ void imgstore_close(struct imgstore *st)
 {
 	free(st->root);
 	st->root = NULL;
+	if (st->gc_fd > 0)
+		close(st->gc_fd);
+	st->gc_fd = -1;
 }
 
 bool digest_is_valid(const char *d)

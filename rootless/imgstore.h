@@ -23,6 +23,7 @@
 
 struct imgstore {
 	char *root; /* the storage dir */
+	int gc_fd;  /* locks/gc, held shared while open: gc waits for pulls and builds */
 };
 
 /* Creates the dirs (private, 0700) under storage. */

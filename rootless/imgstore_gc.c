@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,6 +148,11 @@ int imgstore_gc(const struct imgstore *st, struct gc_result *res, struct clan_er
 {
 	struct refs r = {.st = st};
 	*res = (struct gc_result){0};
+	/* exclusive while sweeping: no pull or build is between its layers and
+	 * its record (converted from our own shared lock, then back) */
+	while (flock(st->gc_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return clan_error(err, errno, "cannot lock the store for cleanup");
 	int rc = imgstore_list_images(st, collect_refs, &r, err);
 	_cleanup_free_ char *layers = xasprintf("%s/layers", st->root);
 	_cleanup_free_ char *blobs = xasprintf("%s/blobs/sha256", st->root);
@@ -155,5 +161,7 @@ int imgstore_gc(const struct imgstore *st, struct gc_result *res, struct clan_er
 	if (rc == 0)
 		rc = sweep(blobs, &r, &res->blobs, &res->bytes, err);
 	strv_free(&r.hex);
+	if (flock(st->gc_fd, LOCK_SH) < 0 && rc == 0)
+		rc = clan_error(err, errno, "cannot unlock the store");
 	return rc;
 }

@@ -68,8 +68,9 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	json_t *cmd = json_array();
 	for (size_t i = 0; i < r->cmd.n; i++)
 		json_array_append_new(cmd, json_string(r->cmd.v[i]));
-	json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o}", "id",
-			      r->id, "name", r->name, "image", r->image, "cmd", cmd, "created",
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o}",
+			      "id", r->id, "name", r->name, "image", r->image, "image_id",
+			      r->image_id, "cmd", cmd, "created",
 			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
 			      r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
 			      (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
@@ -104,6 +105,8 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	copy_str(r->id, sizeof r->id, json_string_value(json_object_get(o, "id")));
 	r->name = xstrdup(json_string_value(json_object_get(o, "name")) ?: "");
 	r->image = xstrdup(json_string_value(json_object_get(o, "image")) ?: "");
+	copy_str(r->image_id, sizeof r->image_id,
+		 json_string_value(json_object_get(o, "image_id")));
 	for (size_t i = 0; i < json_array_size(cmd); i++) {
 		const char *v = json_string_value(json_array_get(cmd, i));
 		strv_push(&r->cmd, v ? v : "");
@@ -139,7 +142,8 @@ static int claim_name(const char *cdir, const char *name, const char *id, struct
 	return clan_error(err, errno, "cannot claim the name %s", name);
 }
 
-int store_create(const char *storage, const struct container_spec *spec, const char *userns,
+int store_create(const char *storage, const struct container_spec *spec, const char *image_id,
+		 const char *userns,
 		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *r,
 		 struct clan_err *err)
 {
@@ -164,6 +168,7 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 	r->pid = getpid();
 	r->pid_start = proc_start_time(r->pid);
 	r->rm = spec->rm;
+	snprintf(r->image_id, sizeof r->image_id, "%s", image_id ? image_id : "");
 	snprintf(r->userns, sizeof r->userns, "%s", userns);
 	r->uidmap = *uidmap;
 	r->gidmap = *gidmap;

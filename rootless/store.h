@@ -16,6 +16,7 @@ struct container_rec {
 	char id[65];
 	char *name;
 	char *image;
+	char image_id[72]; /* the stored image it was made from ("" for dir:, host) */
 	struct strv cmd;
 	int64_t created;  /* unix seconds */
 	int64_t finished; /* 0 while running */
@@ -36,7 +37,8 @@ char *store_containers_dir(const char *storage);
 /* Makes the dir, writes the record (with the id maps its files will need
  * to be removed) and claims spec->name (or a generated one). A taken name
  * is an exit-2 error naming `clan rm`. */
-int store_create(const char *storage, const struct container_spec *spec, const char *userns,
+int store_create(const char *storage, const struct container_spec *spec, const char *image_id,
+		 const char *userns,
 		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *rec,
 		 struct clan_err *err);
 int store_save(const struct container_rec *rec, struct clan_err *err);

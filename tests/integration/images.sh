@@ -110,6 +110,34 @@ case_rmi_in_use() {
 	assert_eq "$rc" 0 "exit of clan rmi once the container is gone (stderr: $err)"
 }
 
+# A tag that moves to a new image (a re-pull) does not orphan the image a
+# running container was made from: prune keeps it (and its layers), rmi of
+# its id names the user.
+case_moved_tag_keeps_image_in_use() {
+	need_clan pull
+	need_clan rmi
+	local moving=$REGISTRY/lib/moving:1 old new
+	registry_push app lib/moving:1 || die "cannot push the first image"
+	fresh_storage
+	pull_ok "$moving"
+	need_run_images
+	old=$(clan images -q 2>/dev/null | head -1)
+	start_busy old-user "$moving"
+	rm -f "$REGISTRY_DIR/pushed/lib%moving:1" # push again, not "already pushed"
+	registry_push tamper lib/moving:1 good || die "cannot push the second image"
+	pull_ok "$moving"
+	new=$(images_line "$REGISTRY/lib/moving" 1 | awk '{print $3}')
+	if [ -z "$old" ] || [ -z "$new" ] || [ "$old" = "$new" ]; then
+		die "the tag did not move: $old -> $new"
+	fi
+	clan_t system prune -f
+	assert_eq "$rc" 0 "exit of clan system prune (stderr: $err)"
+	clan images -q 2>/dev/null | grep -qx "$old" || die "prune deleted the image old-user was made from"
+	clan_t rmi "$old"
+	assert_refused "old-user"
+	stop_busy
+}
+
 case_system_df() {
 	need_clan pull
 	need_clan system df
@@ -186,6 +214,7 @@ case_system_prune_all() {
 t images_lists_repository_tag_id_created_size case_images_lists
 t rmi_removes_image_keeps_shared_layers case_rmi
 t rmi_refuses_image_a_container_uses case_rmi_in_use
+t moved_tag_keeps_image_in_use case_moved_tag_keeps_image_in_use
 t system_df case_system_df
 t system_prune_stopped_containers_unused_layers case_system_prune
 t system_prune_all_keeps_images_in_use case_system_prune_all
