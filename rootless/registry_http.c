@@ -235,16 +235,21 @@ int reg_get(struct reg_client *c, const char *path, const char *accept, size_t m
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s", c->base, path);
 	bool challenged = false;
 	*r = (struct reg_response){.max = max};
+	/* on failure nothing is left in r for the caller to free */
 	for (;;) {
-		if (request(c, url, accept, c->authz, r, err) < 0)
+		if (request(c, url, accept, c->authz, r, err) < 0) {
+			reg_response_free(r);
 			return -1;
+		}
 		if (r->status != 401 || challenged)
 			return 0;
 		/* the first 401 is the registry asking for a token */
 		challenged = true;
 		_cleanup_free_ char *challenge = r->www_auth ? xstrdup(r->www_auth) : NULL;
-		if (reg_authorize(c, challenge, err) < 0)
+		if (reg_authorize(c, challenge, err) < 0) {
+			reg_response_free(r);
 			return -1;
+		}
 	}
 }
 
@@ -303,8 +308,10 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, str
 	bool creds = c->basic && may_send_credentials(c, ch->realm);
 	_cleanup_free_ char *basic = creds ? xasprintf("Authorization: Basic %s", c->basic) : NULL;
 	struct reg_response r = {.max = TOKEN_MAX};
-	if (request(c, url, basic, NULL, &r, err) < 0)
+	if (request(c, url, basic, NULL, &r, err) < 0) {
+		reg_response_free(&r);
 		return -1;
+	}
 	int rc = 0;
 	if ((r.status == 401 || r.status == 403) && c->logging_in)
 		rc = clan_error(err, 0, "%s refused the user and password", c->registry);
