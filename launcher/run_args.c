@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include "run_args.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "opts.h"
+#include "slirp.h"
 
 const char run_usage[] =
     "usage: clan run [FLAGS] IMAGE [CMD...]\n"
@@ -20,7 +22,11 @@ const char run_usage[] =
     "  -u, --user USER[:GROUP]  user inside (name from the image's /etc/passwd, or uid)\n"
     "      --hostname H     hostname inside\n"
     "      --name NAME      name the container\n"
-    "      --network none|host\n"
+    "  -p, --publish [IP:]HOST:CONTAINER[/udp]  publish a port (127.0.0.1 unless an IP\n"
+    "                       is given; 0.0.0.0 for every address)\n"
+    "      --network slirp4netns[:OPTS]|none|host|container:NAME\n"
+    "                       OPTS: port_handler=clan|slirp4netns, allow_host_loopback=true\n"
+    "      --add-host NAME:IP   add a line to /etc/hosts (IP host-gateway: the host)\n"
     "      --userns auto|single|subuid\n"
     "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
     "      --debug          say what the runtime does\n";
@@ -37,6 +43,8 @@ enum {
 	OPT_HOSTNAME,
 	OPT_NAME,
 	OPT_NETWORK,
+	OPT_PUBLISH,
+	OPT_ADD_HOST,
 	OPT_USERNS,
 	OPT_DEBUG,
 	OPT_INIT,
@@ -56,6 +64,8 @@ static const struct opt_def run_opts[] = {
     {"name", 0, true, OPT_NAME},
     {"network", 0, true, OPT_NETWORK},
     {"net", 0, true, OPT_NETWORK},
+    {"publish", 'p', true, OPT_PUBLISH},
+    {"add-host", 0, true, OPT_ADD_HOST},
     {"userns", 0, true, OPT_USERNS},
     {"debug", 0, false, OPT_DEBUG},
     {"init", 0, false, OPT_INIT},
@@ -164,9 +174,114 @@ static int parse_enum(const char *flag, const char *v, const char *const *names,
 			*out = (int)i;
 			return 0;
 		}
-	return clan_error_code(err, CLAN_EXIT_USAGE, "run: bad --%s '%s': expected %s", flag, v,
-			       strcmp(flag, "network") == 0 ? "none or host"
-							    : "auto, single or subuid");
+	return clan_error_code(err, CLAN_EXIT_USAGE, "run: bad --%s '%s': expected auto, single or subuid",
+			       flag, v);
+}
+
+static int bad_network(const char *v, const char *why, struct clan_err *err)
+{
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "run: bad --network '%s': %s (slirp4netns, none, host or "
+			       "container:NAME)",
+			       v, why);
+}
+
+static int parse_slirp_opts(const char *v, char *opts, struct container_spec *s,
+			    struct clan_err *err)
+{
+	for (char *save = NULL, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		if (strcmp(o, "port_handler=slirp4netns") == 0)
+			s->port_handler_slirp = true;
+		else if (strcmp(o, "port_handler=clan") == 0)
+			s->port_handler_slirp = false;
+		else if (strcmp(o, "allow_host_loopback=true") == 0)
+			s->allow_host_loopback = true;
+		else if (strcmp(o, "allow_host_loopback=false") == 0)
+			s->allow_host_loopback = false;
+		else
+			return bad_network(v, "unknown option (port_handler=clan|slirp4netns, "
+					      "allow_host_loopback=true|false)",
+					   err);
+	}
+	return 0;
+}
+
+int parse_network(const char *v, struct container_spec *s, struct clan_err *err)
+{
+	_cleanup_free_ char *copy = xstrdup(v);
+	char *opts = strchr(copy, ':');
+	if (opts)
+		*opts++ = '\0';
+	if (strcmp(copy, "slirp4netns") == 0 || strcmp(copy, "slirp") == 0) {
+		s->net = NET_SLIRP;
+		return opts ? parse_slirp_opts(v, opts, s, err) : 0;
+	}
+	if (strcmp(copy, "container") == 0) {
+		if (!opts || !*opts)
+			return bad_network(v, "container: needs a name or id", err);
+		s->net = NET_CONTAINER;
+		free(s->net_container);
+		s->net_container = xstrdup(opts);
+		return 0;
+	}
+	if (opts)
+		return bad_network(v, "only slirp4netns takes options", err);
+	if (strcmp(copy, "none") == 0)
+		s->net = NET_NONE;
+	else if (strcmp(copy, "host") == 0)
+		s->net = NET_HOST;
+	else
+		return bad_network(v, "unknown network", err);
+	return 0;
+}
+
+static bool is_host_name(const char *s, size_t len)
+{
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err)
+{
+	const char *sep = strchr(v, ':');
+	const char *eq = strchr(v, '=');
+	if (eq && (!sep || eq < sep))
+		sep = eq; /* docker also takes NAME=IP */
+	unsigned char addr[16];
+	if (!sep || !is_host_name(v, (size_t)(sep - v)))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad --add-host '%s': expected NAME:IP", v);
+	const char *ip = sep + 1;
+	if (strcmp(ip, "host-gateway") == 0) {
+		/* the user asked for the host: open host loopback for it */
+		ip = SLIRP_HOST_IP;
+		s->allow_host_loopback = true;
+	} else if (inet_pton(AF_INET, ip, addr) != 1 && inet_pton(AF_INET6, ip, addr) != 1) {
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad --add-host '%s': '%s' is not an IP address", v, ip);
+	}
+	strv_push_owned(&s->add_hosts, xasprintf("%s\t%.*s", ip, (int)(sep - v), v));
+	return 0;
+}
+
+static int add_port(struct container_spec *s, const char *v, struct clan_err *err)
+{
+	struct port_map m;
+	if (port_spec_parse(v, &m, err) < 0)
+		return clan_error_wrap(err, "run");
+	for (size_t i = 0; i < s->nports; i++)
+		if (port_maps_clash(&s->ports[i], &m))
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "run: -p %s: host port %u is published twice", v,
+					       (unsigned)m.host_port);
+	s->ports = xrealloc(s->ports, (s->nports + 1) * sizeof *s->ports);
+	s->ports[s->nports++] = m;
+	return 0;
 }
 
 static void set_str(char **field, const char *v)
@@ -178,7 +293,6 @@ static void set_str(char **field, const char *v)
 static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err *err)
 {
 	static const char *const userns_names[] = {"auto", "single", "subuid"};
-	static const char *const net_names[] = {"host", "none"};
 	struct container_spec *s = &a->spec;
 	int tmp = 0;
 
@@ -228,10 +342,11 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 		s->nbinds++;
 		break;
 	case OPT_NETWORK:
-		if (parse_enum("network", v, net_names, 2, &tmp, err) < 0)
-			return -1;
-		s->net = (enum net_mode)tmp;
-		break;
+		return parse_network(v, s, err);
+	case OPT_PUBLISH:
+		return add_port(s, v, err);
+	case OPT_ADD_HOST:
+		return parse_add_host(v, s, err);
 	case OPT_USERNS:
 		if (parse_enum("userns", v, userns_names, 3, &tmp, err) < 0)
 			return -1;
@@ -256,6 +371,14 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 		return -1;
 	if (out->help)
 		return 0;
+	if (out->spec.nports && out->spec.net != NET_SLIRP)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: -p needs a network of the container's own: --network "
+				       "%s has %s; drop -p or use --network slirp4netns",
+				       net_mode_name(out->spec.net),
+				       out->spec.net == NET_HOST ? "the host's ports already"
+				       : out->spec.net == NET_NONE ? "no network to publish"
+								   : "the other container's ports");
 	if (p.i >= argc)
 		return clan_error_code(
 		    err, CLAN_EXIT_USAGE,

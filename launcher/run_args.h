@@ -30,6 +30,14 @@ int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct
 int parse_env_file_text(const char *text, const char *path, const char *(*lookup)(const char *),
 			struct strv *env, struct clan_err *err);
 
+/* --network: slirp4netns[:port_handler=...,allow_host_loopback=...],
+ * none, host, container:NAME. */
+int parse_network(const char *v, struct container_spec *s, struct clan_err *err);
+
+/* --add-host NAME:IP (or NAME=IP); host-gateway is the host, reached
+ * through slirp4netns, which opens host loopback. */
+int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err);
+
 extern const char run_usage[];
 
 #endif

@@ -2,6 +2,7 @@
 #include "container.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -18,6 +19,7 @@
 
 #include "child.h"
 #include "console.h"
+#include "container_net.h"
 #include "hosts.h"
 #include "image.h"
 #include "mount_plan.h"
@@ -35,6 +37,7 @@ struct prepared {
 	struct userns_plan userns;
 	struct container_rec rec;
 	struct mount_plan plan;
+	struct container_net net;
 	struct strv env, argv;
 	char *storage, *etc_dir;
 	char *etc_texts[ETC_FILES];
@@ -47,6 +50,7 @@ static void prepared_free(struct prepared *p)
 	image_free(&p->img);
 	container_rec_free(&p->rec);
 	mount_plan_free(&p->plan);
+	container_net_stop(&p->net);
 	strv_free(&p->env);
 	strv_free(&p->argv);
 	free(p->storage);
@@ -104,13 +108,27 @@ static void build_env(const struct container_spec *s, struct prepared *p, const 
 static void make_etc_texts(const struct container_spec *s, struct prepared *p)
 {
 	_cleanup_free_ char *host_hosts = NULL, *host_resolv = NULL;
-	if (s->net == NET_HOST) {
-		struct clan_err ignored;
+	struct clan_err ignored;
+	/* container:NAME has NAME's network, which answers to its name on
+	 * loopback */
+	const char *net = s->net == NET_CONTAINER ? p->net.target.network : net_mode_name(s->net);
+	bool slirp = strcmp(net, "slirp4netns") == 0, host = strcmp(net, "host") == 0;
+	if (host)
 		read_file("/etc/hosts", 1 << 20, &host_hosts, &ignored);
+	if (host || slirp)
 		read_file("/etc/resolv.conf", 1 << 20, &host_resolv, &ignored);
-	}
-	p->etc_texts[0] = hosts_file_text(p->hostname, host_hosts);
-	p->etc_texts[1] = resolv_file_text(host_resolv);
+	struct strv local = {0};
+	if (s->net == NET_CONTAINER)
+		strv_push(&local, p->net.target.name);
+	struct hosts_input hi = {.hostname = p->hostname,
+				 .host_hosts = host_hosts,
+				 .own_ip = slirp ? SLIRP_GUEST_IP : NULL,
+				 .local_names = &local,
+				 .extra = &s->add_hosts,
+				 .host_gateway = slirp && s->allow_host_loopback};
+	p->etc_texts[0] = hosts_file_text(&hi);
+	strv_free(&local);
+	p->etc_texts[1] = resolv_file_text(host_resolv, slirp ? SLIRP_DNS_IP : NULL);
 	p->etc_texts[2] = xasprintf("%s\n", p->hostname);
 	p->etc_dir = xasprintf("%s/etc", p->rec.dir);
 }
@@ -128,6 +146,26 @@ static void debug_userns(const struct prepared *p)
 			*c = c[1] ? ',' : '\0';
 	fprintf(stderr, "clan: debug: userns %s%s: uid_map %s; gid_map %s\n",
 		userns_mode_name(p->userns.mode), p->userns.host_root ? " (host root)" : "", u, g);
+}
+
+/* container:NAME shares NAME's user namespace (a network namespace can
+ * only be joined from the user namespace that owns it): its maps, and the
+ * user must be one of them. */
+static int join_target_userns(struct prepared *p, struct clan_err *err)
+{
+	const struct container_rec *t = &p->net.target;
+	p->userns.mode = strcmp(t->userns, "subuid") == 0 ? USERNS_SUBUID : USERNS_SINGLE;
+	p->userns.uid = t->uidmap;
+	p->userns.gid = t->gidmap;
+	uint32_t host;
+	if (!idmap_to_host(&t->uidmap, p->user.uid, &host) ||
+	    !idmap_to_host(&t->gidmap, p->user.gid, &host))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: user %u:%u is not mapped in the user namespace of "
+				       "container %s; pick a -u it has (it was started with "
+				       "--userns %s)",
+				       p->user.uid, p->user.gid, t->name, t->userns);
+	return 0;
 }
 
 /* Everything that can be refused is checked here, before anything exists
@@ -149,8 +187,11 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
 				       "run: no command given and image %s has none; add one, "
 				       "e.g. clan run %s /bin/sh",
 				       s->image_ref, s->image_ref);
+	p->storage = paths_storage_dir();
 	if (resolve_user(s, p, err) < 0 ||
-	    userns_plan_make(s->userns, p->user.uid, p->user.gid, &p->userns, err) < 0)
+	    userns_plan_make(s->userns, p->user.uid, p->user.gid, &p->userns, err) < 0 ||
+	    container_net_prepare(s, p->storage, &p->net, err) < 0 ||
+	    (p->net.have_target && join_target_userns(p, err) < 0))
 		return -1;
 	if (s->debug)
 		debug_userns(p);
@@ -172,7 +213,6 @@ static int prepare(const struct container_spec *s, struct prepared *p, struct cl
  * something on disk to finish or remove, so signals are blocked. */
 static int create_record(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
-	p->storage = paths_storage_dir();
 	if (store_create(p->storage, s, p->img.id, userns_mode_name(p->userns.mode), &p->userns.uid,
 			 &p->userns.gid, &p->rec, err) < 0)
 		return -1;
@@ -185,7 +225,7 @@ static int create_record(const struct container_spec *s, struct prepared *p, str
 	struct mount_plan_input in = {
 	    .binds = s->binds,
 	    .nbinds = s->nbinds,
-	    .new_netns = s->net == NET_NONE,
+	    .new_netns = s->net != NET_HOST,
 	    .gid5_mapped = userns_gid_mapped(&p->userns, 5),
 	    .etc_dir = p->etc_dir,
 	};
@@ -254,14 +294,17 @@ static void on_signal(struct waiter *w)
 		w->reaped = true;
 }
 
-static void wait_loop(struct waiter *w, const struct container_spec *s)
+static void wait_loop(struct waiter *w, const struct container_spec *s, struct prepared *p)
 {
 	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
-		struct pollfd fds[4];
+		struct pollfd fds[5];
 		int n = 0;
 		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
 		if (w->sync_fd >= 0)
 			fds[n++] = (struct pollfd){.fd = w->sync_fd, .events = POLLIN};
+		int net_at = n, net_fd = w->reaped ? -1 : container_net_watch_fd(&p->net);
+		if (net_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = net_fd, .events = POLLIN};
 		int con_at = n;
 		if (w->have_con && w->con.master >= 0) {
 			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
@@ -274,6 +317,8 @@ static void wait_loop(struct waiter *w, const struct container_spec *s)
 			on_signal(w);
 		if (w->sync_fd >= 0 && fds[1].revents)
 			on_sync(w, s);
+		if (net_fd >= 0 && fds[net_at].revents)
+			container_net_on_slirp_exit(s, &p->net, w->child, p->rec.name);
 		if (con_at < n) {
 			bool out_ready = fds[con_at].revents != 0;
 			/* once the container is gone, a quiet master is drained */
@@ -291,8 +336,90 @@ static void wait_loop(struct waiter *w, const struct container_spec *s)
 
 static unsigned long clone_flags(const struct container_spec *s)
 {
-	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-	return s->net == NET_NONE ? f | CLONE_NEWNET : f;
+	unsigned long f = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (s->net == NET_CONTAINER)
+		return f; /* the user and network namespaces are joined */
+	f |= CLONE_NEWUSER;
+	return s->net == NET_HOST ? f : f | CLONE_NEWNET;
+}
+
+/* clone(2) into another container's user and network namespaces: a
+ * helper joins them and clones with CLONE_PARENT, so the container is
+ * clan's own child (waitpid, PR_SET_PDEATHSIG) as in the normal path.
+ * Returns like fork: 0 in the container, its pid in clan. */
+static pid_t clone_joined(unsigned long flags, pid_t target)
+{
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return -1;
+	pid_t middle = fork();
+	if (middle < 0) {
+		int e = errno;
+		close(pp[0]);
+		close(pp[1]);
+		errno = e;
+		return -1;
+	}
+	if (middle == 0) {
+		close(pp[0]);
+		int r = -EINVAL;
+		static const char *const ns[] = {"user", "net"};
+		for (size_t i = 0; i < 2; i++) {
+			char path[64];
+			snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)target, ns[i]);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, 0) < 0) {
+				r = -errno;
+				write_all(pp[1], &r, sizeof r);
+				_exit(1);
+			}
+			close(fd);
+		}
+		pid_t c = clone_ns(flags | CLONE_PARENT);
+		if (c == 0) {
+			close(pp[1]);
+			return 0;
+		}
+		r = c > 0 ? c : -errno;
+		write_all(pp[1], &r, sizeof r);
+		_exit(0);
+	}
+	close(pp[1]);
+	int r = 0;
+	ssize_t n;
+	do
+		n = read(pp[0], &r, sizeof r);
+	while (n < 0 && errno == EINTR);
+	close(pp[0]);
+	while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof r || r < 0) {
+		errno = n == (ssize_t)sizeof r ? -r : ECHILD;
+		return -1;
+	}
+	return r;
+}
+
+/* The network comes up while the child builds its root; the child waits
+ * for SYNC_NET before it runs the command. */
+static int start_network(const struct container_spec *s, struct prepared *p, struct waiter *w,
+			 struct clan_err *err)
+{
+	if (container_net_start(s, &p->net, w->child, &p->rec, err) < 0)
+		return -1;
+	/* a failed send means the child died: its error is on the socket */
+	if (s->net == NET_SLIRP)
+		(void)sync_send(w->sync_fd, SYNC_NET, 0, NULL, -1);
+	return 0;
+}
+
+/* ps, exec and container:NAME find the container through its pid 1. */
+static int record_started(struct prepared *p, pid_t child, struct clan_err *err)
+{
+	p->rec.init_pid = child;
+	p->rec.init_start = proc_start_time(child);
+	container_net_port_texts(&p->net, &p->rec.ports);
+	return store_save(&p->rec, err);
 }
 
 static int spawn(const struct container_spec *s, struct prepared *p, struct waiter *w,
@@ -301,11 +428,16 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 	int sv[2];
 	if (sync_pair(sv, err) < 0)
 		return -1;
-	w->child = clone_ns(clone_flags(s));
+	w->child = s->net == NET_CONTAINER ? clone_joined(clone_flags(s), p->net.target.init_pid)
+					    : clone_ns(clone_flags(s));
 	if (w->child < 0) {
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		if (s->net == NET_CONTAINER)
+			return clan_error_code(err, 125,
+					       "cannot join the namespaces of container %s: %s",
+					       p->net.target.name, strerror(e));
 		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS)
 			return clan_error_code(err, 125,
 					       "cannot create a user namespace (%s): they look "
@@ -338,8 +470,9 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 	}
 	close(sv[1]);
 	w->sync_fd = sv[0];
-	if (userns_write_maps(w->child, &p->userns, err) < 0 ||
-	    sync_send(w->sync_fd, SYNC_GO, 0, NULL, -1) < 0) {
+	if ((s->net != NET_CONTAINER && userns_write_maps(w->child, &p->userns, err) < 0) ||
+	    sync_send(w->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(s, p, w, err) < 0 ||
+	    record_started(p, w->child, err) < 0) {
 		if (err->msg[0] == '\0')
 			clan_error(err, errno, "cannot start the container");
 		kill(w->child, SIGKILL);
@@ -410,8 +543,9 @@ int container_run(const struct container_spec *s, struct clan_err *err)
 	}
 	if (create_record(s, &p, err) == 0) {
 		if (spawn(s, &p, &w, err) == 0) {
-			wait_loop(&w, s);
+			wait_loop(&w, s, &p);
 			code = exit_code_of(&w, err);
+			container_net_stop(&p.net);
 		}
 	}
 	if (p.have_rec) {

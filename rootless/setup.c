@@ -42,6 +42,16 @@ static void wait_for_maps(struct child_ctx *c)
 		_exit(125); /* the parent is gone or failed; it reports */
 }
 
+/* The command must find its network up: slirp4netns is started by the
+ * parent while this process builds the root. */
+static void wait_for_network(struct child_ctx *c)
+{
+	struct sync_msg m;
+	int r = sync_recv(c->sync_fd, &m);
+	if (r <= 0 || m.tag != SYNC_NET)
+		_exit(125); /* the parent failed; it reports */
+}
+
 static void write_etc_files(struct child_ctx *c)
 {
 	struct clan_err err;
@@ -104,8 +114,10 @@ noreturn void child_main(struct child_ctx *c)
 	build_root(c);
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot set the hostname");
-	if (c->spec->net == NET_NONE && loopback_up(&err) < 0)
+	if ((c->spec->net == NET_NONE || c->spec->net == NET_SLIRP) && loopback_up(&err) < 0)
 		child_die_err(c->sync_fd, &err);
+	if (c->spec->net == NET_SLIRP)
+		wait_for_network(c);
 	if (c->spec->init)
 		init_main(c);
 	command_main(c);

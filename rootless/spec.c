@@ -16,6 +16,9 @@ void spec_free(struct container_spec *s)
 		free(s->binds[i].dst);
 	}
 	free(s->binds);
+	free(s->net_container);
+	free(s->ports);
+	strv_free(&s->add_hosts);
 	*s = (struct container_spec){0};
 }
 
@@ -33,6 +36,6 @@ const char *overlay_kind_name(enum overlay_kind k)
 
 const char *net_mode_name(enum net_mode m)
 {
-	static const char *const names[] = {"host", "none"};
+	static const char *const names[] = {"slirp4netns", "none", "host", "container"};
 	return names[m];
 }

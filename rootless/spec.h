@@ -5,11 +5,15 @@
 
 #include <stdbool.h>
 
+#include "portspec.h"
 #include "util.h"
 
 enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_SUBUID };
 enum overlay_kind { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE, OVERLAY_COPY };
-enum net_mode { NET_HOST, NET_NONE };
+/* slirp (the default, as podman's rootless default): a network namespace
+ * of its own with slirp4netns; none: loopback only; host: the host's;
+ * container: join another container's user and network namespaces. */
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST, NET_CONTAINER };
 
 struct bind_spec {
 	char *src; /* absolute host path, resolved */
@@ -26,6 +30,12 @@ struct container_spec {
 	char *hostname;	 /* NULL: the short id */
 	char *name;	 /* NULL: generated */
 	enum net_mode net;
+	char *net_container;	  /* NET_CONTAINER: its name or id */
+	bool port_handler_slirp;  /* slirp4netns forwards ports, not clan */
+	bool allow_host_loopback; /* host.clan.internal reaches host 127.0.0.1 */
+	struct port_map *ports;
+	size_t nports;
+	struct strv add_hosts; /* "NAME IP" lines for /etc/hosts */
 	enum userns_mode userns;
 	enum overlay_kind overlay;
 	bool tty, interactive, rm, debug;

@@ -68,13 +68,19 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	json_t *cmd = json_array();
 	for (size_t i = 0; i < r->cmd.n; i++)
 		json_array_append_new(cmd, json_string(r->cmd.v[i]));
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o}",
+	json_t *ports = json_array();
+	for (size_t i = 0; i < r->ports.n; i++)
+		json_array_append_new(ports, json_string(r->ports.v[i]));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
+			      "s:s,s:o,s:i,s:I}",
 			      "id", r->id, "name", r->name, "image", r->image, "image_id",
 			      r->image_id, "cmd", cmd, "created",
 			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
 			      r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
 			      (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
-			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap));
+			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network",
+			      r->network, "ports", ports, "init_pid", (int)r->init_pid, "init_start",
+			      (json_int_t)r->init_start);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/container.json.tmp", r->dir);
@@ -121,6 +127,14 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	copy_str(r->userns, sizeof r->userns, json_string_value(json_object_get(o, "userns")));
 	idmap_from_json(json_object_get(o, "uidmap"), &r->uidmap);
 	idmap_from_json(json_object_get(o, "gidmap"), &r->gidmap);
+	copy_str(r->network, sizeof r->network, json_string_value(json_object_get(o, "network")));
+	json_t *ports = json_object_get(o, "ports");
+	for (size_t i = 0; i < json_array_size(ports); i++) {
+		const char *v = json_string_value(json_array_get(ports, i));
+		strv_push(&r->ports, v ? v : "");
+	}
+	r->init_pid = (pid_t)json_integer_value(json_object_get(o, "init_pid"));
+	r->init_start = (uint64_t)json_integer_value(json_object_get(o, "init_start"));
 	r->dir = xstrdup(dir);
 	json_decref(o);
 	return 0;
@@ -170,6 +184,7 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 	r->rm = spec->rm;
 	snprintf(r->image_id, sizeof r->image_id, "%s", image_id ? image_id : "");
 	snprintf(r->userns, sizeof r->userns, "%s", userns);
+	snprintf(r->network, sizeof r->network, "%s", net_mode_name(spec->net));
 	r->uidmap = *uidmap;
 	r->gidmap = *gidmap;
 	r->dir = xasprintf("%s/%s", cdir, r->id);
@@ -281,6 +296,12 @@ bool store_is_running(const struct container_rec *r)
 	return proc_start_time(r->pid) == r->pid_start;
 }
 
+bool store_init_alive(const struct container_rec *r)
+{
+	return store_is_running(r) && r->init_pid > 0 &&
+	       proc_start_time(r->init_pid) == r->init_start;
+}
+
 int store_remove(const char *storage, const struct container_rec *r, struct clan_err *err)
 {
 	struct clan_err first;
@@ -310,6 +331,7 @@ void container_rec_free(struct container_rec *r)
 	free(r->name);
 	free(r->image);
 	strv_free(&r->cmd);
+	strv_free(&r->ports);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }

@@ -28,6 +28,10 @@ struct container_rec {
 	char userns[16];     /* "single" or "subuid" */
 	struct idmap uidmap; /* to remove subuid-owned files later */
 	struct idmap gidmap;
+	char network[16];   /* net_mode_name() */
+	struct strv ports;  /* published, "127.0.0.1:8080->80/tcp" */
+	pid_t init_pid;	    /* the container's pid 1, as the host sees it */
+	uint64_t init_start;
 	char *dir;
 };
 
@@ -51,6 +55,8 @@ int store_list(const char *storage, int (*fn)(const struct container_rec *, void
 	       struct clan_err *err);
 /* Whether the clan process that runs rec is still alive. */
 bool store_is_running(const struct container_rec *rec);
+/* Whether its pid 1 is still the process recorded (not a reused pid). */
+bool store_init_alive(const struct container_rec *rec);
 /* Removes the dir (through the user namespace when subuid-owned files are
  * in it) and the name. */
 int store_remove(const char *storage, const struct container_rec *rec, struct clan_err *err);

@@ -12,6 +12,7 @@ enum sync_tag {
 	SYNC_GO = 'G',	  /* parent -> child: maps written, carry on */
 	SYNC_ERROR = 'E', /* child -> parent: exit code + message */
 	SYNC_PTY = 'T',	  /* child -> parent: the pty master fd */
+	SYNC_NET = 'N',	  /* parent -> child: the network is up, exec */
 };
 
 struct sync_msg {

@@ -19,7 +19,8 @@
 
 TEST(hosts_text_own_network)
 {
-	_cleanup_free_ char *t = hosts_file_text("web", NULL);
+	struct hosts_input in = {.hostname = "web"};
+	_cleanup_free_ char *t = hosts_file_text(&in);
 	CHECK_STR(t, "127.0.0.1\tlocalhost\n"
 		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
 		     "127.0.1.1\tweb\n");
@@ -27,25 +28,69 @@ TEST(hosts_text_own_network)
 
 TEST(hosts_text_host_network)
 {
-	_cleanup_free_ char *a = hosts_file_text("web", "127.0.0.1 localhost\n10.0.0.1 db\n");
+	struct hosts_input in = {.hostname = "web",
+				 .host_hosts = "127.0.0.1 localhost\n10.0.0.1 db\n"};
+	_cleanup_free_ char *a = hosts_file_text(&in);
 	CHECK_STR(a, "127.0.0.1 localhost\n10.0.0.1 db\n127.0.1.1\tweb\n");
 	/* no final newline: one is added before our line */
-	_cleanup_free_ char *b = hosts_file_text("web", "127.0.0.1 localhost");
+	in.host_hosts = "127.0.0.1 localhost";
+	_cleanup_free_ char *b = hosts_file_text(&in);
 	CHECK_STR(b, "127.0.0.1 localhost\n127.0.1.1\tweb\n");
-	_cleanup_free_ char *c = hosts_file_text("web", "");
+	in.host_hosts = "";
+	_cleanup_free_ char *c = hosts_file_text(&in);
 	CHECK_STR(c, "127.0.1.1\tweb\n");
+}
+
+TEST(hosts_text_slirp_names_and_extras)
+{
+	struct strv local = {0}, extra = {0};
+	strv_push(&local, "db");
+	strv_push(&local, "cache");
+	strv_push(&extra, "192.0.2.7\tregistry.corp");
+	struct hosts_input in = {.hostname = "web",
+				 .own_ip = "10.0.2.100",
+				 .local_names = &local,
+				 .extra = &extra,
+				 .host_gateway = true};
+	_cleanup_free_ char *t = hosts_file_text(&in);
+	CHECK_STR(t, "127.0.0.1\tlocalhost db cache\n"
+		     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		     "10.0.2.100\tweb\n"
+		     "10.0.2.2\thost.clan.internal\n"
+		     "192.0.2.7\tregistry.corp\n");
+	/* host.clan.internal only when asked for: it opens host loopback */
+	in.host_gateway = false;
+	in.extra = NULL;
+	_cleanup_free_ char *u = hosts_file_text(&in);
+	CHECK(strstr(u, "host.clan.internal") == NULL);
+	strv_free(&local);
+	strv_free(&extra);
 }
 
 TEST(resolv_text)
 {
-	_cleanup_free_ char *a = resolv_file_text(NULL);
+	_cleanup_free_ char *a = resolv_file_text(NULL, NULL);
 	CHECK_STR(a, "# no network: this container has only loopback\n");
 	const char *host = "nameserver 10.0.0.2\nsearch example.org\n";
-	_cleanup_free_ char *b = resolv_file_text(host);
+	_cleanup_free_ char *b = resolv_file_text(host, NULL);
 	CHECK_STR(b, host);
 	CHECK(b != host); /* a copy the caller frees */
-	_cleanup_free_ char *c = resolv_file_text("");
+	_cleanup_free_ char *c = resolv_file_text("", NULL);
 	CHECK_STR(c, "");
+}
+
+TEST(resolv_text_slirp_keeps_search_and_options)
+{
+	/* a 127.0.0.53 stub is unreachable from the namespace: slirp4netns's
+	 * resolver stands in, the host's search domains stay */
+	const char *host = "# managed\nnameserver 127.0.0.53\noptions edns0 trust-ad\n"
+			   "search corp.example\nsearchx no\n";
+	_cleanup_free_ char *a = resolv_file_text(host, "10.0.2.3");
+	CHECK_STR(a, "nameserver 10.0.2.3\noptions edns0 trust-ad\nsearch corp.example\n");
+	_cleanup_free_ char *b = resolv_file_text(NULL, "10.0.2.3");
+	CHECK_STR(b, "nameserver 10.0.2.3\n");
+	_cleanup_free_ char *c = resolv_file_text("search a.b", "10.0.2.3");
+	CHECK_STR(c, "nameserver 10.0.2.3\nsearch a.b\n");
 }
 
 TEST(overlay_options_text)

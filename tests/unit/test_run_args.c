@@ -32,7 +32,8 @@ TEST(defaults)
 	CHECK(a.spec.env.n == 0 && a.env_files.n == 0 && a.spec.nbinds == 0);
 	CHECK(!a.spec.tty && !a.spec.interactive && !a.spec.rm && !a.spec.init && !a.spec.debug);
 	CHECK(!a.help);
-	CHECK(a.spec.net == NET_HOST && a.spec.userns == USERNS_AUTO);
+	CHECK(a.spec.net == NET_SLIRP && a.spec.userns == USERNS_AUTO);
+	CHECK(a.spec.nports == 0 && !a.spec.port_handler_slirp && !a.spec.allow_host_loopback);
 	CHECK(!a.spec.workdir && !a.spec.user && !a.spec.hostname && !a.spec.name);
 	run_args_free(&a);
 }
@@ -146,13 +147,90 @@ TEST(network)
 	CHECK(PARSE(&a, &err, "--net", "none", "img") == 0);
 	CHECK(a.spec.net == NET_NONE);
 	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network", "host", "--network", "slirp4netns", "img") == 0);
+	CHECK(a.spec.net == NET_SLIRP);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network",
+		    "slirp4netns:port_handler=slirp4netns,allow_host_loopback=true", "img") == 0);
+	CHECK(a.spec.net == NET_SLIRP && a.spec.port_handler_slirp && a.spec.allow_host_loopback);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network", "container:db", "img") == 0);
+	CHECK(a.spec.net == NET_CONTAINER);
+	CHECK_STR(a.spec.net_container, "db");
+	run_args_free(&a);
 	CHECK(PARSE(&a, &err, "--network", "bogus", "img") < 0);
 	CHECK(err.code == 2);
-	CHECK_STR(err.msg, "run: bad --network 'bogus': expected none or host");
+	CHECK_STR(err.msg, "run: bad --network 'bogus': unknown network (slirp4netns, none, "
+			   "host or container:NAME)");
 	run_args_free(&a);
 	CHECK(PARSE(&a, &err, "--network=", "img") < 0);
 	CHECK(err.code == 2);
-	CHECK_STR(err.msg, "run: bad --network '': expected none or host");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network", "container:", "img") < 0);
+	CHECK(strstr(err.msg, "container: needs a name") != NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network", "host:x=y", "img") < 0);
+	CHECK(strstr(err.msg, "only slirp4netns takes options") != NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--network", "slirp4netns:mtu=1500", "img") < 0);
+	CHECK(strstr(err.msg, "unknown option") != NULL);
+	run_args_free(&a);
+}
+
+TEST(publish)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "-p", "8080:80", "--publish=0.0.0.0:5353:53/udp", "img") == 0);
+	CHECK(a.spec.nports == 2);
+	CHECK_STR(a.spec.ports[0].host_ip, "127.0.0.1");
+	CHECK(a.spec.ports[0].host_port == 8080 && a.spec.ports[0].container_port == 80);
+	CHECK_STR(a.spec.ports[1].host_ip, "0.0.0.0");
+	CHECK(a.spec.ports[1].proto == PORT_UDP);
+	run_args_free(&a);
+	/* the same host port twice */
+	CHECK(PARSE(&a, &err, "-p", "8080:80", "-p", "0.0.0.0:8080:81", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK_STR(err.msg, "run: -p 0.0.0.0:8080:81: host port 8080 is published twice");
+	run_args_free(&a);
+	/* tcp and udp may share a number */
+	CHECK(PARSE(&a, &err, "-p", "5353:53", "-p", "5353:53/udp", "img") == 0);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "-p", "80x", "img") < 0);
+	CHECK(strncmp(err.msg, "run: bad port '80x'", 19) == 0);
+	run_args_free(&a);
+	/* -p without a network of its own */
+	CHECK(PARSE(&a, &err, "--network", "host", "-p", "8080:80", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK(strstr(err.msg, "-p needs a network of the container's own") != NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "-p", "8080:80", "--network", "none", "img") < 0);
+	run_args_free(&a);
+}
+
+TEST(add_host)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--add-host", "db.local:192.0.2.5", "--add-host", "v6=::1", "img") ==
+	      0);
+	CHECK(a.spec.add_hosts.n == 2);
+	CHECK_STR(a.spec.add_hosts.v[0], "192.0.2.5\tdb.local");
+	CHECK_STR(a.spec.add_hosts.v[1], "::1\tv6");
+	CHECK(!a.spec.allow_host_loopback);
+	run_args_free(&a);
+	/* host-gateway opens host loopback: the user asked for the host */
+	CHECK(PARSE(&a, &err, "--add-host", "dev:host-gateway", "img") == 0);
+	CHECK_STR(a.spec.add_hosts.v[0], "10.0.2.2\tdev");
+	CHECK(a.spec.allow_host_loopback);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--add-host", "nocolon", "img") < 0);
+	CHECK_STR(err.msg, "run: bad --add-host 'nocolon': expected NAME:IP");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--add-host", "x:999.1.1.1", "img") < 0);
+	CHECK_STR(err.msg, "run: bad --add-host 'x:999.1.1.1': '999.1.1.1' is not an IP address");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--add-host", "bad name:1.2.3.4", "img") < 0);
 	run_args_free(&a);
 }
 

@@ -1,0 +1,236 @@
+#define _GNU_SOURCE
+#include "portfwd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int unprivileged_port_start(void)
+{
+	_cleanup_free_ char *text = NULL;
+	struct clan_err ignored;
+	uint32_t v = 1024;
+	if (read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64, &text, &ignored) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (!parse_u32(text, &v))
+			v = 1024;
+	}
+	return (int)v;
+}
+
+static int bind_error(const struct port_map *m, uint16_t port, int e, struct clan_err *err)
+{
+	char shown[80];
+	bool v6 = strchr(m->host_ip, ':') != NULL;
+	snprintf(shown, sizeof shown, "%s%s%s:%u/%s", v6 ? "[" : "", m->host_ip, v6 ? "]" : "",
+		 (unsigned)port, port_proto_name(m->proto));
+	if (e == EADDRINUSE)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "port %s is already in use on this machine: stop what "
+				       "listens there (ss -ltnup | grep :%u) or publish another "
+				       "host port, e.g. -p %u:%u",
+				       shown, (unsigned)port, (unsigned)port + 1,
+				       (unsigned)m->container_port);
+	if (e == EACCES)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "port %s is below net.ipv4.ip_unprivileged_port_start "
+				       "(%d) and only root may bind it: publish a high port "
+				       "instead, e.g. -p 8080:%u (the service still listens on "
+				       "%u inside), or ask an admin to lower that sysctl",
+				       shown, unprivileged_port_start(), (unsigned)m->container_port,
+				       (unsigned)m->container_port);
+	if (e == EADDRNOTAVAIL)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "cannot publish %s: %s is not an address of this machine",
+				       shown, m->host_ip);
+	return clan_error(err, e, "cannot bind %s", shown);
+}
+
+static int bind_one(const struct port_map *m, uint16_t port, uint16_t *bound,
+		    struct clan_err *err)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a = {0};
+	socklen_t alen;
+	int family;
+	if (inet_pton(AF_INET, m->host_ip, &a.in.sin_addr) == 1) {
+		family = a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+		alen = sizeof a.in;
+	} else if (inet_pton(AF_INET6, m->host_ip, &a.in6.sin6_addr) == 1) {
+		family = a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(port);
+		alen = sizeof a.in6;
+	} else {
+		return clan_error_code(err, CLAN_EXIT_USAGE, "bad host address '%s'", m->host_ip);
+	}
+	int type = m->proto == PORT_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	_cleanup_close_ int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot open a socket for port %u", (unsigned)port);
+	int one = 1;
+	/* a restarted stack must not wait out TIME_WAIT on its own port */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		return clan_error(err, errno, "cannot set SO_REUSEADDR");
+	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+		return clan_error(err, errno, "cannot set IPV6_V6ONLY");
+	if (bind(fd, &a.sa, alen) < 0)
+		return bind_error(m, port, errno, err);
+	if (type == SOCK_STREAM && listen(fd, 512) < 0)
+		return clan_error(err, errno, "cannot listen on port %u", (unsigned)port);
+	if (getsockname(fd, &a.sa, &alen) < 0)
+		return clan_error(err, errno, "cannot read the bound port");
+	*bound = ntohs(family == AF_INET ? a.in.sin_port : a.in6.sin6_port);
+	return steal_fd(&fd);
+}
+
+int portfwd_bind(struct port_map *maps, size_t n, struct port_set *out, struct clan_err *err)
+{
+	*out = (struct port_set){0};
+	for (size_t i = 0; i < n; i++) {
+		struct port_map *m = &maps[i];
+		for (uint16_t k = 0; k < m->count; k++) {
+			uint16_t bound = 0;
+			int fd = bind_one(m, m->host_port ? (uint16_t)(m->host_port + k) : 0, &bound,
+					  err);
+			if (fd < 0) {
+				port_set_close(out);
+				return -1;
+			}
+			if (m->host_port == 0)
+				m->host_port = bound;
+			out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+			out->v[out->n++] = (struct port_listener){
+			    .fd = fd,
+			    .host_port = bound,
+			    .container_port = (uint16_t)(m->container_port + k),
+			    .proto = m->proto};
+		}
+	}
+	return 0;
+}
+
+void port_set_close(struct port_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].fd >= 0)
+			close(s->v[i].fd);
+	free(s->v);
+	*s = (struct port_set){0};
+}
+
+static int join_namespaces(pid_t ns_pid, struct clan_err *err)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
+	int fds[2];
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/%d/ns/%s", (int)ns_pid, ns[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			if (i)
+				close(fds[0]);
+			return clan_error(err, e, "cannot open %s", path);
+		}
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (setns(fds[i], ns[i].type) < 0) {
+			int e = errno;
+			close(fds[0]);
+			close(fds[1]);
+			return clan_error(err, e, "cannot join the container's %s namespace",
+					  ns[i].name);
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+/* The forwarder keeps the listeners and the status pipe, nothing else of
+ * clan's: not the sync socket, not slirp4netns's exit pipe. */
+static void keep_only(const struct port_set *s, int status_fd)
+{
+	int max = status_fd;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].fd > max)
+			max = s->v[i].fd;
+	for (int fd = 3; fd <= max; fd++) {
+		bool keep = fd == status_fd;
+		for (size_t i = 0; i < s->n && !keep; i++)
+			keep = s->v[i].fd == fd;
+		if (!keep)
+			close(fd);
+	}
+	close_range((unsigned)max + 1, ~0U, 0);
+}
+
+static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_t ns_pid,
+				    int status_fd)
+{
+	struct clan_err err = {0};
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	keep_only(s, status_fd);
+	if (join_namespaces(ns_pid, &err) == 0) {
+		write_all(status_fd, "", 1);
+		close(status_fd);
+		portfwd_loop(s, &err);
+	} else {
+		write_all(status_fd, err.msg, strlen(err.msg) + 1);
+	}
+	_exit(1);
+}
+
+pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err)
+{
+	int status[2];
+	if (pipe2(status, O_CLOEXEC) < 0)
+		return clan_error(err, errno, "cannot create a pipe for the port forwarder");
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(status[0]);
+		close(status[1]);
+		return clan_error(err, e, "cannot start the port forwarder");
+	}
+	if (pid == 0) {
+		close(status[0]);
+		forwarder_main(s, parent, ns_pid, status[1]);
+	}
+	close(status[1]);
+	char msg[sizeof err->msg];
+	ssize_t n;
+	do
+		n = read(status[0], msg, sizeof msg - 1);
+	while (n < 0 && errno == EINTR);
+	close(status[0]);
+	if (n == 1 && msg[0] == '\0')
+		return pid;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (n > 1) {
+		msg[n] = '\0';
+		return clan_error_code(err, 125, "port forwarder: %s", msg);
+	}
+	return clan_error_code(err, 125, "the port forwarder exited before it started");
+}

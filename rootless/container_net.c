@@ -1,0 +1,158 @@
+#define _GNU_SOURCE
+#include "container_net.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "util.h"
+
+#define SLIRP_MAX_RESTARTS 3
+
+static int find_target(const struct container_spec *s, const char *storage,
+		       struct container_net *n, struct clan_err *err)
+{
+	if (store_find(storage, s->net_container, &n->target, err) < 0)
+		return clan_error_wrap(err, "run: --network container:%s", s->net_container);
+	n->have_target = true;
+	if (!store_init_alive(&n->target))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: --network container:%s: that container is not "
+				       "running (clan ps -a)",
+				       s->net_container);
+	return 0;
+}
+
+int container_net_prepare(const struct container_spec *s, const char *storage,
+			  struct container_net *n, struct clan_err *err)
+{
+	*n = (struct container_net){.fwd_pid = 0};
+	n->slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
+	if (s->net == NET_CONTAINER)
+		return find_target(s, storage, n, err);
+	if (s->net != NET_SLIRP || s->nports == 0)
+		return 0;
+	n->nmaps = s->nports;
+	n->maps = xmalloc(s->nports * sizeof *n->maps);
+	memcpy(n->maps, s->ports, s->nports * sizeof *n->maps);
+	if (portfwd_bind(n->maps, n->nmaps, &n->listeners, err) < 0)
+		return clan_error_wrap(err, "run");
+	return 0;
+}
+
+static int slirp_paths(struct container_net *n, const struct container_rec *rec,
+		       struct clan_err *err)
+{
+	_cleanup_free_ char *runtime = paths_runtime_dir();
+	_cleanup_free_ char *dir = xasprintf("%s/net", runtime);
+	if (paths_ensure_private_dir(runtime, err) < 0 || paths_ensure_private_dir(dir, err) < 0)
+		return -1;
+	/* the short id: a socket path must fit in 108 bytes */
+	n->api_socket = xasprintf("%s/%.12s.sock", dir, rec->id);
+	n->log_path = xasprintf("%s/slirp4netns.log", rec->dir);
+	return 0;
+}
+
+static int publish(struct container_net *n, pid_t child, struct clan_err *err)
+{
+	if (n->listeners.n == 0)
+		return 0;
+	n->fwd_pid = portfwd_start(&n->listeners, child, err);
+	if (n->fwd_pid < 0) {
+		n->fwd_pid = 0;
+		return -1;
+	}
+	/* the forwarder holds them now */
+	port_set_close(&n->listeners);
+	return 0;
+}
+
+static int publish_with_slirp(struct container_net *n, struct clan_err *err)
+{
+	/* the ports were bound to check them; slirp4netns binds them itself */
+	port_set_close(&n->listeners);
+	for (size_t i = 0; i < n->nmaps; i++)
+		if (slirp_add_hostfwd(&n->slirp, &n->maps[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int container_net_start(const struct container_spec *s, struct container_net *n, pid_t child,
+			const struct container_rec *rec, struct clan_err *err)
+{
+	if (s->net != NET_SLIRP)
+		return 0;
+	if (slirp_paths(n, rec, err) < 0)
+		return -1;
+	n->opts = (struct slirp_opts){.allow_host_loopback = s->allow_host_loopback,
+				      .api_socket = n->api_socket,
+				      .log_path = n->log_path};
+	if (slirp_start(child, &n->opts, &n->slirp, err) < 0)
+		return -1;
+	return s->port_handler_slirp ? publish_with_slirp(n, err) : publish(n, child, err);
+}
+
+int container_net_watch_fd(const struct container_net *n)
+{
+	return n->slirp.pid > 0 ? n->slirp.pidfd : -1;
+}
+
+void container_net_on_slirp_exit(const struct container_spec *s, struct container_net *n,
+				 pid_t child, const char *name)
+{
+	char why[768];
+	slirp_reap(&n->slirp, why, sizeof why);
+	slirp_stop(&n->slirp);
+	if (n->slirp_restarts >= SLIRP_MAX_RESTARTS) {
+		fprintf(stderr,
+			"clan: warning: slirp4netns, the network of container %s, %s; it "
+			"failed %d times, so %s has no outbound network now (restart the "
+			"container)\n",
+			name, why, n->slirp_restarts + 1, name);
+		return;
+	}
+	n->slirp_restarts++;
+	struct clan_err err;
+	if (slirp_start(child, &n->opts, &n->slirp, &err) < 0 ||
+	    (s->port_handler_slirp && publish_with_slirp(n, &err) < 0)) {
+		fprintf(stderr,
+			"clan: warning: slirp4netns, the network of container %s, %s, and "
+			"could not be restarted (%s): %s has no outbound network now\n",
+			name, why, err.msg, name);
+		return;
+	}
+	fprintf(stderr,
+		"clan: warning: slirp4netns, the network of container %s, %s; restarted it "
+		"(connections open through it were lost)\n",
+		name, why);
+}
+
+void container_net_port_texts(const struct container_net *n, struct strv *out)
+{
+	for (size_t i = 0; i < n->nmaps; i++) {
+		char buf[128];
+		port_map_format(&n->maps[i], buf, sizeof buf);
+		strv_push(out, buf);
+	}
+}
+
+void container_net_stop(struct container_net *n)
+{
+	if (n->fwd_pid > 0) {
+		kill(n->fwd_pid, SIGKILL);
+		waitpid(n->fwd_pid, NULL, 0);
+		n->fwd_pid = 0;
+	}
+	slirp_stop(&n->slirp);
+	port_set_close(&n->listeners);
+	free(n->maps);
+	free(n->api_socket);
+	free(n->log_path);
+	if (n->have_target)
+		container_rec_free(&n->target);
+	*n = (struct container_net){.fwd_pid = 0};
+	n->slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
+}
