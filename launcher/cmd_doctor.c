@@ -481,11 +481,15 @@ int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	check_map_helper(&d, "newgidmap");
 	d.fuse_device =
 	    check_device(&d, "/dev/fuse", "fuse", "the fuse-overlayfs fallback cannot work");
-	check_device(&d, "/dev/net/tun", "tun", "slirp4netns (--network slirp) cannot work");
+	check_device(&d, "/dev/net/tun", "tun",
+		     "containers get no network (the default, slirp4netns, needs it); "
+		     "--network none|host still work");
 	check_kernel_overlay(&d);
 	d.fuse_overlayfs = check_helper(&d, "fuse-overlayfs", "fuse-overlayfs",
 					"no fallback when kernel overlayfs does not work");
-	check_helper(&d, "slirp4netns", "slirp4netns", "--network slirp cannot work");
+	check_helper(&d, "slirp4netns", "slirp4netns",
+		     "containers get no network (it is the default); --network none|host "
+		     "still work");
 	check_overlay_choice(&d);
 	check_dirs(&d);
 	free(d.user);

@@ -60,16 +60,26 @@ static int print_one(const struct container_rec *r, void *arg)
 		snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", r->cmd.v[i]);
 	}
 	if (o->json) {
-		json_array_append_new(o->out,
-				      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:i}", "id", r->id,
-						"name", r->name, "image", r->image, "command", cmd,
-						"created", (json_int_t)r->created, "status", status,
-						"running", running, "exit_code", r->exit_code));
+		json_t *ports = json_array();
+		for (size_t i = 0; running && i < r->ports.n; i++)
+			json_array_append_new(ports, json_string(r->ports.v[i]));
+		json_array_append_new(
+		    o->out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:i,s:s,s:o}", "id", r->id,
+				      "name", r->name, "image", r->image, "command", cmd, "created",
+				      (json_int_t)r->created, "status", status, "running", running,
+				      "exit_code", r->exit_code, "network", r->network, "ports",
+				      ports));
 		return 0;
 	}
+	/* docker shows the ports of running containers only */
+	char ports[256] = "";
+	for (size_t i = 0; running && i < r->ports.n; i++) {
+		size_t n = strlen(ports);
+		snprintf(ports + n, sizeof ports - n, "%s%s", i ? ", " : "", r->ports.v[i]);
+	}
 	ago(r->created, created, sizeof created);
-	printf("%-12.12s  %-24.24s  %-22.22s  %-16s  %-26s  %s\n", r->id, r->image, cmd, created,
-	       status, r->name);
+	printf("%-12.12s  %-24.24s  %-22.22s  %-16s  %-26s  %-24s  %s\n", r->id, r->image, cmd,
+	       created, status, ports, r->name);
 	return 0;
 }
 
@@ -110,8 +120,8 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (o.json)
 		o.out = json_array();
 	else
-		printf("%-12s  %-24s  %-22s  %-16s  %-26s  %s\n", "CONTAINER ID", "IMAGE",
-		       "COMMAND", "CREATED", "STATUS", "NAMES");
+		printf("%-12s  %-24s  %-22s  %-16s  %-26s  %-24s  %s\n", "CONTAINER ID", "IMAGE",
+		       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
 	int rc = store_list(storage, print_one, &o, err);
 	if (o.json) {
 		if (rc == 0) {

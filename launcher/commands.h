@@ -23,6 +23,7 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_pull(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
 #endif

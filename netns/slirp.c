@@ -47,7 +47,8 @@ static noreturn void exec_slirp(const char *prog, pid_t ns_pid, const struct sli
 	argv[n++] = "--mtu=65520";
 	if (!o->allow_host_loopback)
 		argv[n++] = "--disable-host-loopback";
-	argv[n++] = "--enable-sandbox";
+	if (o->sandbox)
+		argv[n++] = "--enable-sandbox";
 	argv[n++] = "--enable-seccomp";
 	argv[n++] = ready;
 	argv[n++] = exitfd;

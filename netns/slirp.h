@@ -18,6 +18,9 @@
 
 struct slirp_opts {
 	bool allow_host_loopback; /* 10.0.2.2 reaches the host's 127.0.0.1 */
+	/* --enable-sandbox: it needs root (uid and gid 0) mapped in the
+	 * namespace it joins, which single mode with -u USER does not have */
+	bool sandbox;
 	const char *api_socket;	  /* path for --api-socket */
 	const char *log_path;	  /* its stderr; shown when it fails */
 };

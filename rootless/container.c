@@ -413,12 +413,28 @@ static int start_network(const struct container_spec *s, struct prepared *p, str
 	return 0;
 }
 
+/* When the child failed first (a refused mount), slirp4netns fails after
+ * it for want of a process to join: the child's error is the one to tell. */
+static void prefer_child_error(int sync_fd, struct clan_err *err)
+{
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+	struct sync_msg m;
+	while (poll(&p, 1, 0) == 1 && sync_recv(sync_fd, &m) == 1) {
+		if (m.fd >= 0)
+			close(m.fd);
+		if (m.tag == SYNC_ERROR) {
+			clan_error_code(err, m.code, "%s", m.text);
+			return;
+		}
+	}
+}
+
 /* ps, exec and container:NAME find the container through its pid 1. */
 static int record_started(struct prepared *p, pid_t child, struct clan_err *err)
 {
 	p->rec.init_pid = child;
 	p->rec.init_start = proc_start_time(child);
-	container_net_port_texts(&p->net, &p->rec.ports);
+	container_net_describe(&p->net, &p->rec);
 	return store_save(&p->rec, err);
 }
 
@@ -477,6 +493,7 @@ static int spawn(const struct container_spec *s, struct prepared *p, struct wait
 			clan_error(err, errno, "cannot start the container");
 		kill(w->child, SIGKILL);
 		waitpid(w->child, NULL, 0);
+		prefer_child_error(w->sync_fd, err);
 		close(w->sync_fd);
 		return -1;
 	}

@@ -87,11 +87,18 @@ int container_net_start(const struct container_spec *s, struct container_net *n,
 		return 0;
 	if (slirp_paths(n, rec, err) < 0)
 		return -1;
+	uint32_t host;
 	n->opts = (struct slirp_opts){.allow_host_loopback = s->allow_host_loopback,
+				      .sandbox = idmap_to_host(&rec->uidmap, 0, &host) &&
+						 idmap_to_host(&rec->gidmap, 0, &host),
 				      .api_socket = n->api_socket,
 				      .log_path = n->log_path};
+	if (!n->opts.sandbox && s->debug)
+		fprintf(stderr, "clan: debug: slirp4netns without --enable-sandbox: uid 0 is "
+				"not mapped (single mode with -u); --enable-seccomp still applies\n");
 	if (slirp_start(child, &n->opts, &n->slirp, err) < 0)
 		return -1;
+	n->slirp_ports = s->port_handler_slirp;
 	return s->port_handler_slirp ? publish_with_slirp(n, err) : publish(n, child, err);
 }
 
@@ -130,12 +137,22 @@ void container_net_on_slirp_exit(const struct container_spec *s, struct containe
 		name, why);
 }
 
-void container_net_port_texts(const struct container_net *n, struct strv *out)
+void container_net_describe(const struct container_net *n, struct container_rec *rec)
 {
 	for (size_t i = 0; i < n->nmaps; i++) {
 		char buf[128];
 		port_map_format(&n->maps[i], buf, sizeof buf);
-		strv_push(out, buf);
+		strv_push(&rec->ports, buf);
+	}
+	if (n->nmaps)
+		snprintf(rec->port_handler, sizeof rec->port_handler, "%s",
+			 n->slirp_ports ? "slirp4netns" : "clan");
+	if (n->have_target) {
+		/* joined: its network is the target's, owned by whoever owns that */
+		const struct container_rec *t = &n->target;
+		snprintf(rec->network, sizeof rec->network, "%s", t->network);
+		free(rec->net_owner);
+		rec->net_owner = xstrdup(t->net_owner ? t->net_owner : t->name);
 	}
 }
 

@@ -21,6 +21,7 @@ struct container_net {
 	char *api_socket, *log_path;
 	pid_t fwd_pid;
 	int slirp_restarts;
+	bool slirp_ports; /* slirp4netns forwards the ports, not clan */
 	struct container_rec target; /* --network container:NAME */
 	bool have_target;
 };
@@ -43,8 +44,9 @@ int container_net_watch_fd(const struct container_net *n);
 void container_net_on_slirp_exit(const struct container_spec *s, struct container_net *n,
 				 pid_t child, const char *name);
 
-/* The published ports as ps shows them. */
-void container_net_port_texts(const struct container_net *n, struct strv *out);
+/* Into rec, for ps and network ls: the published ports, who forwards
+ * them, and for container:NAME whose network it is. */
+void container_net_describe(const struct container_net *n, struct container_rec *rec);
 
 void container_net_stop(struct container_net *n);
 

@@ -72,14 +72,15 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	for (size_t i = 0; i < r->ports.n; i++)
 		json_array_append_new(ports, json_string(r->ports.v[i]));
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
-			      "s:s,s:o,s:i,s:I}",
+			      "s:s,s:s?,s:s,s:o,s:i,s:I}",
 			      "id", r->id, "name", r->name, "image", r->image, "image_id",
 			      r->image_id, "cmd", cmd, "created",
 			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
 			      r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
 			      (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
 			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network",
-			      r->network, "ports", ports, "init_pid", (int)r->init_pid, "init_start",
+			      r->network, "net_owner", r->net_owner, "port_handler", r->port_handler,
+			      "ports", ports, "init_pid", (int)r->init_pid, "init_start",
 			      (json_int_t)r->init_start);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
@@ -128,6 +129,10 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	idmap_from_json(json_object_get(o, "uidmap"), &r->uidmap);
 	idmap_from_json(json_object_get(o, "gidmap"), &r->gidmap);
 	copy_str(r->network, sizeof r->network, json_string_value(json_object_get(o, "network")));
+	const char *owner = json_string_value(json_object_get(o, "net_owner"));
+	r->net_owner = owner ? xstrdup(owner) : NULL;
+	copy_str(r->port_handler, sizeof r->port_handler,
+		 json_string_value(json_object_get(o, "port_handler")));
 	json_t *ports = json_object_get(o, "ports");
 	for (size_t i = 0; i < json_array_size(ports); i++) {
 		const char *v = json_string_value(json_array_get(ports, i));
@@ -332,6 +337,7 @@ void container_rec_free(struct container_rec *r)
 	free(r->image);
 	strv_free(&r->cmd);
 	strv_free(&r->ports);
+	free(r->net_owner);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }

@@ -28,7 +28,9 @@ struct container_rec {
 	char userns[16];     /* "single" or "subuid" */
 	struct idmap uidmap; /* to remove subuid-owned files later */
 	struct idmap gidmap;
-	char network[16];   /* net_mode_name() */
+	char network[16];   /* slirp4netns, none or host: what its network is */
+	char *net_owner;    /* the container whose network it joined, or NULL */
+	char port_handler[16]; /* "clan" or "slirp4netns" when ports are published */
 	struct strv ports;  /* published, "127.0.0.1:8080->80/tcp" */
 	pid_t init_pid;	    /* the container's pid 1, as the host sees it */
 	uint64_t init_start;
