@@ -92,7 +92,8 @@ void slirp_reap(struct slirp *s, char *why, size_t len)
 		snprintf(why, len, "was killed by signal %d", si.si_status);
 	else
 		snprintf(why, len, "exited with status %d", si.si_status);
-	if (last[0]) {
+	/* a killed slirp4netns's log ends mid-conversation: no help */
+	if (last[0] && si.si_code == CLD_EXITED) {
 		size_t n = strlen(why);
 		snprintf(why + n, len - n, " (its last words: %s)", last);
 	}

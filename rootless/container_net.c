@@ -15,8 +15,11 @@
 static int find_target(const struct container_spec *s, const char *storage,
 		       struct container_net *n, struct clan_err *err)
 {
-	if (store_find(storage, s->net_container, &n->target, err) < 0)
-		return clan_error_wrap(err, "run: --network container:%s", s->net_container);
+	if (store_find(storage, s->net_container, &n->target, err) < 0) {
+		struct clan_err why = *err;
+		return clan_error_code(err, CLAN_EXIT_USAGE, "run: --network container:%s: %s",
+				       s->net_container, why.msg);
+	}
 	n->have_target = true;
 	if (!store_init_alive(&n->target))
 		return clan_error_code(err, CLAN_EXIT_USAGE,

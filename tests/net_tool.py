@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Small network helpers for tests/integration/net.sh. Loopback only.
+
+  free-port [tcp|udp]          print a port nothing listens on now
+  can-bind PORT                exit 0 when 127.0.0.1:PORT (tcp) can be bound
+  hold-port PORT READY_FILE    listen on 127.0.0.1:PORT (tcp) until killed
+  udp-echo PORT                answer every datagram with b"echo:" + it
+  udp-ask HOST PORT MSG SECS   send MSG until an answer comes (print it)
+  dns-serve ADDR NAME IP READY_FILE
+                               answer A queries for NAME with IP on
+                               ADDR:53 (udp), NXDOMAIN for anything else
+"""
+import socket
+import struct
+import sys
+import time
+
+
+def free_port(kind="tcp"):
+    t = socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, t) as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+def can_bind(port):
+    with socket.socket() as s:
+        # TIME_WAIT of closed connections is not a listener
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", int(port)))
+        s.listen(1)
+    return 0
+
+
+def hold_port(port, ready):
+    s = socket.socket()
+    s.bind(("127.0.0.1", int(port)))
+    s.listen(1)
+    open(ready, "w").close()
+    while True:
+        time.sleep(60)
+
+
+def udp_echo(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(port)))
+    print("listening", flush=True)
+    while True:
+        data, peer = s.recvfrom(65536)
+        s.sendto(b"echo:" + data, peer)
+
+
+def udp_ask(host, port, msg, secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    deadline = time.time() + float(secs)
+    while time.time() < deadline:
+        s.sendto(msg.encode(), (host, int(port)))
+        try:
+            data, _ = s.recvfrom(65536)
+            print(data.decode())
+            return 0
+        except socket.timeout:
+            continue
+    print("no answer", file=sys.stderr)
+    return 1
+
+
+def dns_answer(query, name, ip):
+    qid, _flags, qdcount = struct.unpack("!HHH", query[:6])
+    pos, labels = 12, []
+    while query[pos] != 0:
+        n = query[pos]
+        labels.append(query[pos + 1:pos + 1 + n].decode("ascii", "replace"))
+        pos += 1 + n
+    qtype, _qclass = struct.unpack("!HH", query[pos + 1:pos + 5])
+    question = query[12:pos + 5]
+    asked = ".".join(labels).lower()
+    if asked == name.lower() and qtype == 1 and qdcount == 1:
+        header = struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0)
+        answer = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(ip)
+        return header + question + answer
+    rcode = 0 if asked == name.lower() else 3  # NOERROR/no AAAA, or NXDOMAIN
+    return struct.pack("!HHHHHH", qid, 0x8180 | rcode, 1, 0, 0, 0) + question
+
+
+def dns_serve(addr, name, ip, ready):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 53))
+    open(ready, "w").close()
+    while True:
+        query, peer = s.recvfrom(4096)
+        try:
+            s.sendto(dns_answer(query, name, ip), peer)
+        except (IndexError, struct.error):
+            continue
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    if cmd == "free-port":
+        free_port(*args)
+    elif cmd == "can-bind":
+        return can_bind(*args)
+    elif cmd == "hold-port":
+        hold_port(*args)
+    elif cmd == "udp-echo":
+        udp_echo(*args)
+    elif cmd == "udp-ask":
+        return udp_ask(*args)
+    elif cmd == "dns-serve":
+        dns_serve(*args)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
