@@ -145,10 +145,14 @@ q() { printf '%q' "$1"; }
 rows=()
 add() { rows+=("$1|$2|$3"); }
 C=$(q "$clan") R=$(q "$rootfs") B=$(q "$bind")
-add clan "clan run --rm" "$C run --rm dir:$R true"
-add clan_v "clan run --rm -v" "$C run --rm -v $B:$target dir:$R true"
-add clan_single "clan run --rm --userns single" "$C run --rm --userns single dir:$R true"
-add clan_subuid "clan run --rm --userns subuid" "$C run --rm --userns subuid dir:$R true"
+# bwrap --unshare-all and podman --network none give a namespace with only
+# loopback: so does clan --network none. clan's default network (slirp4netns)
+# is compared with podman's default.
+add clan "clan run --rm --network none" "$C run --rm --network none dir:$R true"
+add clan_v "clan run --rm --network none -v" "$C run --rm --network none -v $B:$target dir:$R true"
+add clan_single "clan run --rm --network none --userns single" "$C run --rm --network none --userns single dir:$R true"
+add clan_subuid "clan run --rm --network none --userns subuid" "$C run --rm --network none --userns subuid dir:$R true"
+add clan_slirp "clan run --rm (default network: slirp4netns)" "$C run --rm dir:$R true"
 add podman_none "podman run --rm --network none" "podman run --rm --network none $IMAGE true"
 add podman "podman run --rm (default network)" "podman run --rm $IMAGE true"
 add bwrap "bwrap --unshare-all" "bwrap --unshare-all --bind $R / --proc /proc --dev /dev true"
@@ -289,7 +293,8 @@ def ratio(a, b, label, target=None, le=True):
 ratio("clan", "bwrap", "clan / bwrap (medians)", 2, True)
 ratio("clan_v", "bwrap_v", "clan -v / bwrap + bind", 2, True)
 ratio("podman_none", "clan", "podman --network none / clan", 10, False)
-ratio("podman", "clan", "podman (default network) / clan", 10, False)
+ratio("podman", "clan_slirp", "podman (default network) / clan (default network)", 10, False)
+ratio("clan_slirp", "clan", "clan default network / clan --network none")
 ratio("clan", "unshare", "clan / unshare -Urm")
 EOF
 } | tee "$out/startup.md"
