@@ -363,6 +363,7 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 	int id;
 
 	*out = (struct run_args){0};
+	spec_init(&out->spec);
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, run_opts, &v, err)) > 0)
 		if (apply_opt(out, id, v, err) < 0)

@@ -98,6 +98,28 @@ bool idmap_to_host(const struct idmap *m, uint32_t inside, uint32_t *host)
 	return false;
 }
 
+bool idmap_rebase(const struct idmap *want, const struct idmap *parent, struct idmap *out)
+{
+	out->n = 0;
+	for (size_t i = 0; i < want->n; i++) {
+		const struct idmap_range *w = &want->r[i];
+		size_t j = 0;
+		for (; j < parent->n; j++) {
+			const struct idmap_range *p = &parent->r[j];
+			/* w's host ids [outside, outside+count) inside p's */
+			if (w->outside >= p->outside && w->count <= p->count &&
+			    w->outside - p->outside <= p->count - w->count)
+				break;
+		}
+		if (j == parent->n)
+			return false;
+		const struct idmap_range *p = &parent->r[j];
+		out->r[out->n++] = (struct idmap_range){
+		    w->inside, p->inside + (w->outside - p->outside), w->count};
+	}
+	return true;
+}
+
 bool idmap_parse(const char *text, struct idmap *m)
 {
 	m->n = 0;

@@ -42,6 +42,13 @@ void idmap_format(const struct idmap *m, char *buf, size_t len);
 /* Whether a container id is mapped, and to which host id. */
 bool idmap_to_host(const struct idmap *m, uint32_t inside, uint32_t *host);
 
+/* A nested user namespace inside `parent` (whose outside ids are the
+ * host's) that should map like `want` (outside ids also the host's):
+ * `out` gets want's ranges with outside ids translated into the parent's
+ * inside ids. False when a range of want is not mapped in the parent in
+ * one piece. */
+bool idmap_rebase(const struct idmap *want, const struct idmap *parent, struct idmap *out);
+
 /* Parses "inside outside count" lines (the text format above, as
  * /proc/self/uid_map shows it); false on malformed input. */
 bool idmap_parse(const char *text, struct idmap *m);

@@ -101,6 +101,10 @@ noreturn void child_main(struct child_ctx *c)
 	 * namespace. An exit before this point is seen on the sync socket. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
+	/* a stack's service writes into the supervisor's log pipes */
+	if ((c->spec->out_fd >= 0 && dup2(c->spec->out_fd, STDOUT_FILENO) < 0) ||
+	    (c->spec->err_fd >= 0 && dup2(c->spec->err_fd, STDERR_FILENO) < 0))
+		child_die(c->sync_fd, 125, errno, "cannot attach the service's output");
 	close_inherited_fds(c);
 	wait_for_maps(c);
 	/* Host supplementary groups are unmapped noise inside; drop them where

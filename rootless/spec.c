@@ -19,7 +19,15 @@ void spec_free(struct container_spec *s)
 	free(s->net_container);
 	free(s->ports);
 	strv_free(&s->add_hosts);
-	*s = (struct container_spec){0};
+	strv_free(&s->local_names);
+	free(s->project);
+	free(s->service);
+	spec_init(s);
+}
+
+void spec_init(struct container_spec *s)
+{
+	*s = (struct container_spec){.out_fd = -1, .err_fd = -1};
 }
 
 const char *userns_mode_name(enum userns_mode m)
@@ -36,6 +44,6 @@ const char *overlay_kind_name(enum overlay_kind k)
 
 const char *net_mode_name(enum net_mode m)
 {
-	static const char *const names[] = {"slirp4netns", "none", "host", "container"};
+	static const char *const names[] = {"slirp4netns", "none", "host", "container", "pod"};
 	return names[m];
 }

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
+#include "idmap.h"
 #include "portspec.h"
 #include "util.h"
 
@@ -13,12 +16,25 @@ enum overlay_kind { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE, OVERLAY_COPY };
 /* slirp (the default, as podman's rootless default): a network namespace
  * of its own with slirp4netns; none: loopback only; host: the host's;
  * container: join another container's user and network namespaces. */
-enum net_mode { NET_SLIRP, NET_NONE, NET_HOST, NET_CONTAINER };
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST, NET_CONTAINER, NET_POD };
+
+/* NET_POD: a stack's services share one network namespace (like a
+ * Kubernetes pod), owned by a user namespace that a holder process keeps;
+ * each service gets a user namespace nested in it. */
+struct pod_ref {
+	pid_t pid;		/* the holder */
+	enum userns_mode mode;	/* single or subuid */
+	struct idmap uid, gid;	/* the holder's maps (outside: host ids) */
+};
 
 struct bind_spec {
 	char *src; /* absolute host path, resolved */
 	char *dst; /* absolute container path */
 	bool ro;
+	/* a named volume: on its first use it takes what the image has at dst
+	 * (owner and mode included), as Docker fills a new volume; where the
+	 * image has nothing, it is made the container user's */
+	bool populate;
 };
 
 struct container_spec {
@@ -36,6 +52,14 @@ struct container_spec {
 	struct port_map *ports;
 	size_t nports;
 	struct strv add_hosts; /* "NAME IP" lines for /etc/hosts */
+	struct pod_ref pod;    /* NET_POD */
+	/* more names for 127.0.0.1 in /etc/hosts: a stack's services and
+	 * their aliases */
+	struct strv local_names;
+	/* a stack's service: its output goes to these (the supervisor's log
+	 * pipes) instead of clan's; -1: clan's own */
+	int out_fd, err_fd;
+	char *project, *service; /* for the record: which stack and service */
 	enum userns_mode userns;
 	enum overlay_kind overlay;
 	bool tty, interactive, rm, debug;
@@ -49,5 +73,7 @@ void spec_free(struct container_spec *s);
 const char *userns_mode_name(enum userns_mode m);
 const char *overlay_kind_name(enum overlay_kind k);
 const char *net_mode_name(enum net_mode m);
+/* A spec with no fds to use: out_fd and err_fd -1. */
+void spec_init(struct container_spec *s);
 
 #endif
