@@ -140,13 +140,29 @@ void container_net_on_slirp_exit(const struct container_spec *s, struct containe
 		name, why);
 }
 
-void container_net_describe(const struct container_net *n, struct container_rec *rec)
+static void describe_ports(const struct port_map *maps, size_t n, struct container_rec *rec)
 {
-	for (size_t i = 0; i < n->nmaps; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char buf[128];
-		port_map_format(&n->maps[i], buf, sizeof buf);
+		port_map_format(&maps[i], buf, sizeof buf);
 		strv_push(&rec->ports, buf);
 	}
+}
+
+void container_net_describe(const struct container_net *n, const struct container_spec *s,
+			    struct container_rec *rec)
+{
+	if (s->net == NET_POD) {
+		/* the stack's network: its pod forwards the service's ports */
+		snprintf(rec->network, sizeof rec->network, "slirp4netns");
+		free(rec->net_owner);
+		rec->net_owner = xstrdup(s->project ? s->project : "?");
+		describe_ports(s->ports, s->nports, rec);
+		if (s->nports)
+			snprintf(rec->port_handler, sizeof rec->port_handler, "clan");
+		return;
+	}
+	describe_ports(n->maps, n->nmaps, rec);
 	if (n->nmaps)
 		snprintf(rec->port_handler, sizeof rec->port_handler, "%s",
 			 n->slirp_ports ? "slirp4netns" : "clan");

@@ -46,7 +46,8 @@ void container_net_on_slirp_exit(const struct container_spec *s, struct containe
 
 /* Into rec, for ps and network ls: the published ports, who forwards
  * them, and for container:NAME whose network it is. */
-void container_net_describe(const struct container_net *n, struct container_rec *rec);
+void container_net_describe(const struct container_net *n, const struct container_spec *s,
+			    struct container_rec *rec);
 
 void container_net_stop(struct container_net *n);
 

@@ -215,6 +215,8 @@ int create_record(const struct container_spec *s, struct prepared *p, struct cla
 	    .new_netns = s->net == NET_SLIRP || s->net == NET_NONE,
 	    .gid5_mapped = userns_gid_mapped(&p->userns, 5),
 	    .etc_dir = p->etc_dir,
+	    .uid = p->user.uid,
+	    .gid = p->user.gid,
 	};
 	return mount_plan_build(&in, &p->plan, err);
 }

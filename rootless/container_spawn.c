@@ -120,11 +120,12 @@ static void prefer_child_error(int sync_fd, struct clan_err *err)
 }
 
 /* ps, exec and container:NAME find the container through its pid 1. */
-static int record_started(struct prepared *p, pid_t child, struct clan_err *err)
+static int record_started(const struct container_spec *s, struct prepared *p, pid_t child,
+			  struct clan_err *err)
 {
 	p->rec.init_pid = child;
 	p->rec.init_start = proc_start_time(child);
-	container_net_describe(&p->net, &p->rec);
+	container_net_describe(&p->net, s, &p->rec);
 	return store_save(&p->rec, err);
 }
 
@@ -194,7 +195,7 @@ int spawn(struct container *c, struct clan_err *err)
 	bool own_userns = s->net != NET_CONTAINER && s->net != NET_POD;
 	if ((own_userns && userns_write_maps(c->child, &p->userns, err) < 0) ||
 	    sync_send(c->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(c, err) < 0 ||
-	    record_started(p, c->child, err) < 0) {
+	    record_started(s, p, c->child, err) < 0) {
 		if (err->msg[0] == '\0')
 			clan_error(err, errno, "cannot start the container");
 		kill(c->child, SIGKILL);

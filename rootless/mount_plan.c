@@ -138,6 +138,9 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		add(&p, MOP_BIND, in->binds[i].src, dst, NULL, in->binds[i].ro);
 		p.ops[p.n - 1].user = true;
 		p.ops[p.n - 1].follow = true;
+		p.ops[p.n - 1].populate = in->binds[i].populate;
+		p.ops[p.n - 1].uid = in->uid;
+		p.ops[p.n - 1].gid = in->gid;
 	}
 	sort_by_depth(p.ops + first_user, p.n - first_user);
 	*out = p;

@@ -5,6 +5,7 @@
 #define CLAN_MOUNT_PLAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -31,7 +32,16 @@ struct mount_op {
 	bool follow; /* symlinks in dst are followed inside the root (volumes and
 		      * /etc files, as Docker does); the runtime's own mount
 		      * points refuse them, so an image cannot redirect them */
+	/* a new named volume (MOUNT_POPULATE_MARKER beside src): filled from
+	 * the image before it is mounted, else given to uid:gid */
+	bool populate;
+	uint32_t uid, gid;
 };
+
+/* A new named volume is a dir DIR/_data with DIR/MOUNT_POPULATE_MARKER
+ * beside it; the first container to mount it fills it and removes the
+ * marker. */
+#define MOUNT_POPULATE_MARKER ".clan-new"
 
 struct mount_plan {
 	struct mount_op *ops;
@@ -48,6 +58,7 @@ struct mount_plan_input {
 	bool new_netns;	     /* a fresh sysfs is only allowed with our own netns */
 	bool gid5_mapped;    /* devpts gid=5 (tty) only when that gid exists inside */
 	const char *etc_dir; /* host dir with generated hosts, resolv.conf, hostname */
+	uint32_t uid, gid;   /* the container's user: owns new volumes */
 };
 
 /* Builds the plan; refuses volume targets on /, /proc, /sys, /dev or the

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "layer_merge.h"
 #include "safe_path.h"
 #include "util.h"
 
@@ -82,6 +83,43 @@ static int remount_restricted(int root_fd, const struct mount_op *op, bool ro, s
 	return mount_restrict(p, true, ro, err);
 }
 
+/* Docker fills a new named volume from the image (owner and mode of the
+ * mount point included); where the image has nothing there, clan gives
+ * the volume to the container's user, so a database that runs as its own
+ * user can initialise it in both id-mapping modes. */
+static int populate_volume(const struct mount_op *op, int target_fd, const char *target,
+			   struct clan_err *err)
+{
+	_cleanup_free_ char *dir = xstrdup(op->src);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	_cleanup_free_ char *marker = xasprintf("%s/%s", dir, MOUNT_POPULATE_MARKER);
+	if (access(marker, F_OK) < 0)
+		return 0; /* not new */
+	struct stat st;
+	if (fstat(target_fd, &st) < 0)
+		return clan_error(err, errno, "cannot read %s", op->dst);
+	_cleanup_closedir_ DIR *d = opendir(target);
+	bool has_content = false;
+	for (struct dirent *e; d && !has_content && (e = readdir(d));)
+		has_content = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (has_content && layer_merge_onto(target, op->src, err) < 0)
+		return clan_error_wrap(err, "volume %s:%s: cannot fill it from the image", op->src,
+				       op->dst);
+	uid_t uid = has_content ? st.st_uid : op->uid;
+	gid_t gid = has_content ? st.st_gid : op->gid;
+	/* EINVAL: the id is not mapped (single mode), where it is ours anyway */
+	if (chown(op->src, uid, gid) < 0 && errno != EINVAL && errno != EPERM)
+		return clan_error(err, errno, "cannot give volume %s to %u:%u", op->src, uid, gid);
+	if (has_content && chmod(op->src, st.st_mode & 07777) < 0)
+		return clan_error(err, errno, "cannot set the mode of volume %s", op->src);
+	if (unlink(marker) < 0 && errno != ENOENT)
+		return clan_error(err, errno, "cannot remove %s", marker);
+	return 0;
+}
+
 static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 {
 	struct stat st;
@@ -92,6 +130,8 @@ static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 		return -1;
 	char p[64];
 	fd_path(fd, p, sizeof p);
+	if (op->populate && S_ISDIR(st.st_mode) && populate_volume(op, fd, p, err) < 0)
+		return -1;
 	if (mount(op->src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return clan_error(err, errno, "cannot bind-mount %s on %s", op->src, op->dst);
 	if (S_ISCHR(st.st_mode))

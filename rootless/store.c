@@ -72,7 +72,7 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	for (size_t i = 0; i < r->ports.n; i++)
 		json_array_append_new(ports, json_string(r->ports.v[i]));
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
-			      "s:s,s:s?,s:s,s:o,s:i,s:I}",
+			      "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?}",
 			      "id", r->id, "name", r->name, "image", r->image, "image_id",
 			      r->image_id, "cmd", cmd, "created",
 			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
@@ -81,7 +81,7 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network",
 			      r->network, "net_owner", r->net_owner, "port_handler", r->port_handler,
 			      "ports", ports, "init_pid", (int)r->init_pid, "init_start",
-			      (json_int_t)r->init_start);
+			      (json_int_t)r->init_start, "project", r->project, "service", r->service);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/container.json.tmp", r->dir);
@@ -138,6 +138,10 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 		const char *v = json_string_value(json_array_get(ports, i));
 		strv_push(&r->ports, v ? v : "");
 	}
+	const char *project = json_string_value(json_object_get(o, "project"));
+	const char *service = json_string_value(json_object_get(o, "service"));
+	r->project = project ? xstrdup(project) : NULL;
+	r->service = service ? xstrdup(service) : NULL;
 	r->init_pid = (pid_t)json_integer_value(json_object_get(o, "init_pid"));
 	r->init_start = (uint64_t)json_integer_value(json_object_get(o, "init_start"));
 	r->dir = xstrdup(dir);
@@ -190,6 +194,8 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 	snprintf(r->image_id, sizeof r->image_id, "%s", image_id ? image_id : "");
 	snprintf(r->userns, sizeof r->userns, "%s", userns);
 	snprintf(r->network, sizeof r->network, "%s", net_mode_name(spec->net));
+	r->project = spec->project ? xstrdup(spec->project) : NULL;
+	r->service = spec->service ? xstrdup(spec->service) : NULL;
 	r->uidmap = *uidmap;
 	r->gidmap = *gidmap;
 	r->dir = xasprintf("%s/%s", cdir, r->id);
@@ -338,6 +344,8 @@ void container_rec_free(struct container_rec *r)
 	strv_free(&r->cmd);
 	strv_free(&r->ports);
 	free(r->net_owner);
+	free(r->project);
+	free(r->service);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }
