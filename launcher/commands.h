@@ -25,5 +25,7 @@ int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 int cmd_pull(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
 #endif

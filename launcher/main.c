@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"network", cmd_network, "ls: the networks of running containers and their ports"},
     {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
+    {"config", cmd_config, "print the stack as resolved from .clanrc, .env and profiles"},
+    {"init", cmd_init, "write a .clanrc for the project in the current dir"},
 };
 
 static void usage(FILE *out)

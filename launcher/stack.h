@@ -51,7 +51,7 @@ struct service {
 				 * has shell syntax) */
 	char *working_dir;	/* NULL: the image's */
 	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
-	struct strv environment; /* K=V, final: env_file < profile < environment */
+	struct strv environment; /* K=V, final: profile < env_file < environment */
 	struct port_map *ports;
 	size_t nports;
 	struct svc_mount *mounts;
@@ -75,6 +75,9 @@ struct stack {
 	size_t nsvcs;
 	struct strv volumes; /* named volumes used, each once */
 	struct strv files;   /* owned copies of the file names src_loc points at */
+	/* things to tell the user that do not stop the load, e.g. an unset
+	 * ${VAR} defaulting to "" (compose warns too): "FILE:LINE: ..." */
+	struct strv warnings;
 };
 
 struct stack_load_opts {

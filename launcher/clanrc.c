@@ -1,0 +1,360 @@
+#define _GNU_SOURCE
+#include "clanrc.h"
+
+#include <ctype.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "suggest.h"
+#include "util.h"
+
+struct rc_key {
+	const char *name;
+	bool list;
+};
+
+/* docker compose's field names, in the singular for lists */
+static const struct rc_key service_keys[] = {
+    {"profile", false},
+    {"image", false},
+    {"packages", true},
+    {"build", false},
+    {"command", false},
+    {"entrypoint", false},
+    {"working_dir", false},
+    {"user", false},
+    {"environment", true},
+    {"env_file", true},
+    {"port", true},
+    {"expose", true},
+    {"volume", true},
+    {"bind", true},
+    {"depends_on", true},
+    {"alias", true},
+    {"healthcheck", false},
+    {"healthcheck_interval", false},
+    {"healthcheck_timeout", false},
+    {"healthcheck_retries", false},
+    {"healthcheck_start_period", false},
+    {"restart", false},
+    {"stop_grace_period", false},
+    {"stop_signal", false},
+};
+
+static const struct rc_key project_keys[] = {{"name", false}};
+
+/* names people bring from elsewhere that edit distance does not catch */
+static const struct {
+	const char *from, *to;
+} key_synonyms[] = {
+    {"env", "environment"},  {"workdir", "working_dir"}, {"cmd", "command"},
+    {"links", "depends_on"}, {"volumes_from", "volume"}, {"ports", "port"},
+};
+
+/* inih keeps a line in a buffer of this many bytes (Debian builds it with
+ * the default INI_MAX_LINE); a longer line would be cut and read as two */
+struct reader {
+	const char *p; /* next unread character of the text */
+	int line;      /* the physical line last handed to inih */
+	/* the value of a line too long for inih's buffer: inih gets "KEY =",
+	 * the handler takes the value from here */
+	char *long_value;
+	const char *path;
+	struct clanrc *rc;
+	struct clan_err *err;
+	bool failed;
+	int failed_line;
+};
+
+static const struct rc_key *find_key(const struct rc_key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+bool clanrc_is_list_key(const char *key)
+{
+	const struct rc_key *k = find_key(service_keys, ARRAY_SIZE(service_keys), key);
+	return k && k->list;
+}
+
+static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct reader *r, const char *fmt, ...)
+{
+	char msg[sizeof r->err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!r->failed) {
+		clan_error_code(r->err, CLAN_EXIT_USAGE, "%s:%d: %s", r->path, r->line, msg);
+		r->failed = true;
+		r->failed_line = r->line;
+	}
+	return -1;
+}
+
+static bool is_service_name(const char *s)
+{
+	if (!isalnum((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+static struct rc_section *find_section(const struct clanrc *rc, const char *name)
+{
+	for (size_t i = 0; i < rc->n; i++)
+		if (strcmp(rc->s[i].name, name) == 0)
+			return &rc->s[i];
+	return NULL;
+}
+
+static int unknown_section(struct reader *r, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	if (dot) {
+		/* [services.web], [servce.web] */
+		_cleanup_free_ char *kind = xstrndup(name, (size_t)(dot - name));
+		const char *service = "service";
+		if (suggest_nearest(kind, &service, 1))
+			return fail(r, "unknown section [%s] (did you mean [service.%s]?)", name,
+				    dot + 1);
+	}
+	static const char *const kinds[] = {"project", "service"};
+	const char *near = suggest_nearest(name, kinds, ARRAY_SIZE(kinds));
+	if (near && strcmp(near, "project") == 0)
+		return fail(r, "unknown section [%s] (did you mean [project]?)", name);
+	if (near)
+		return fail(r, "unknown section [%s] (did you mean [service.%s]?)", name, name);
+	return fail(r, "unknown section [%s] (sections: [project], [service.NAME])", name);
+}
+
+/* A "[...]" line: checked and recorded here, where its line is known
+ * (inih reports a section only with its first key). */
+static int section_line(struct reader *r, const char *text, size_t len)
+{
+	const char *close = memchr(text, ']', len);
+	if (!close)
+		return fail(r, "a section line needs a closing ']'");
+	const char *after = close + 1 + strspn(close + 1, " \t\r");
+	if (after < text + len && *after != ';' && *after != '#')
+		return fail(r, "unexpected text after ']'");
+	const char *start = text + 1 + strspn(text + 1, " \t");
+	const char *end = close;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	_cleanup_free_ char *name = xstrndup(start, (size_t)(end - start));
+	char *service = NULL;
+	if (strncmp(name, "service.", 8) == 0) {
+		if (!is_service_name(name + 8))
+			return fail(r,
+				    "bad service name '%s': letters, digits, _ . - starting "
+				    "with a letter or digit",
+				    name + 8);
+		service = name + 8;
+	} else if (strcmp(name, "service") == 0) {
+		return fail(r, "[service] needs a name: [service.NAME]");
+	} else if (strcmp(name, "project") != 0) {
+		return unknown_section(r, name);
+	}
+	const struct rc_section *dup = find_section(r->rc, name);
+	if (dup)
+		return fail(r, "[%s] is written twice (first at line %d)", name, dup->line);
+	struct clanrc *rc = r->rc;
+	if (rc->n == rc->cap) {
+		rc->cap = rc->cap ? rc->cap * 2 : 8;
+		rc->s = xrealloc(rc->s, rc->cap * sizeof *rc->s);
+	}
+	struct rc_section *s = &rc->s[rc->n++];
+	*s = (struct rc_section){.name = steal_pointer(&name), .line = r->line};
+	if (service)
+		s->service = xstrdup(s->name + 8);
+	return 0;
+}
+
+/* inih's rule for inline comments: a ';' after a blank ends the value */
+static void strip_value(char *v)
+{
+	for (char *q = v; *q; q++)
+		if (*q == ';' && q > v && isspace((unsigned char)q[-1])) {
+			*q = '\0';
+			break;
+		}
+	size_t n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		v[--n] = '\0';
+	memmove(v, v + strspn(v, " \t"), strlen(v + strspn(v, " \t")) + 1);
+}
+
+/* inih's ini_reader: hands inih one physical line at a time, so the
+ * handler knows the line (Debian's inih 55 passes no line number) */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct reader *r = stream;
+	if (!*r->p || size < 8)
+		return NULL;
+	size_t len = strcspn(r->p, "\n");
+	const char *text = r->p;
+	r->p += len + (text[len] == '\n');
+	r->line++;
+	free(r->long_value);
+	r->long_value = NULL;
+
+	/* no leading blanks: inih would take an indented line for the
+	 * continuation of the value above (configparser style) */
+	if (r->line == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	size_t skip = strspn(text, " \t\r\f\v");
+	if (skip > len)
+		skip = len;
+	text += skip;
+	len -= skip;
+	while (len && text[len - 1] == '\r')
+		len--;
+
+	if (!r->failed && len && text[0] == '[')
+		section_line(r, text, len);
+
+	/* room for the line, its '\n' and the NUL */
+	if (len + 2 <= (size_t)size) {
+		memcpy(buf, text, len);
+		buf[len] = '\n';
+		buf[len + 1] = '\0';
+		return buf;
+	}
+	buf[0] = '\n';
+	buf[1] = '\0';
+	if (text[0] == '#' || text[0] == ';' || text[0] == '[')
+		return buf; /* a comment; a long section name was refused above */
+	size_t key_len = strcspn(text, "=:");
+	if (key_len >= len || key_len + 4 > (size_t)size) {
+		fail(r, "expected KEY = VALUE");
+		return buf;
+	}
+	memcpy(buf, text, key_len);
+	memcpy(buf + key_len, "=\n", 3);
+	r->long_value = xstrndup(text + key_len + 1, len - key_len - 1);
+	strip_value(r->long_value);
+	return buf;
+}
+
+static int unknown_key(struct reader *r, const struct rc_section *s, const char *name,
+		       const struct rc_key *keys, size_t n)
+{
+	const char *names[ARRAY_SIZE(service_keys)];
+	for (size_t i = 0; i < n; i++)
+		names[i] = keys[i].name;
+	const char *near = suggest_nearest(name, names, n);
+	for (size_t i = 0; !near && i < ARRAY_SIZE(key_synonyms); i++)
+		if (strcasecmp(name, key_synonyms[i].from) == 0 &&
+		    find_key(keys, n, key_synonyms[i].to))
+			near = key_synonyms[i].to;
+	if (!near)
+		return fail(r, "unknown key '%s' in [%s]", name, s->name);
+	const struct rc_key *k = find_key(keys, n, near);
+	bool plural =
+	    k->list && strncasecmp(name, near, strlen(near)) == 0 && strlen(name) > strlen(near);
+	return fail(r, "unknown key '%s' in [%s] (did you mean %s?%s)", name, s->name, near,
+		    plural ? " a list is the key repeated, one item per line" : "");
+}
+
+static void add_entry(struct rc_section *s, const char *key, const char *value, int line)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->e = xrealloc(s->e, s->cap * sizeof *s->e);
+	}
+	s->e[s->n++] =
+	    (struct rc_entry){.key = xstrdup(key), .value = xstrdup(value), .line = line};
+}
+
+static int entry(struct reader *r, const char *name, const char *value)
+{
+	if (r->rc->n == 0)
+		return fail(
+		    r, "'%s' is outside a section: put it under [service.NAME] or [project]", name);
+	struct rc_section *s = &r->rc->s[r->rc->n - 1];
+	bool project = !s->service;
+	const struct rc_key *keys = project ? project_keys : service_keys;
+	size_t nkeys = project ? ARRAY_SIZE(project_keys) : ARRAY_SIZE(service_keys);
+	const struct rc_key *k = find_key(keys, nkeys, name);
+	if (!k)
+		return unknown_key(r, s, name, keys, nkeys);
+	if (r->long_value)
+		value = r->long_value;
+	if (!*value)
+		return fail(r, "%s has no value", name);
+	const struct rc_entry *prev = rc_get(s, name);
+	if (!k->list && prev)
+		return fail(r,
+			    "%s is set twice in [%s] (first at line %d); only lists such as "
+			    "port or environment repeat",
+			    name, s->name, prev->line);
+	add_entry(s, name, value, r->line);
+	return 0;
+}
+
+/* inih's callback; the section is the reader's own record (inih cuts
+ * names at 50 bytes). Always "go on": the first error is kept in r. */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct reader *r = user;
+	(void)section;
+	if (!r->failed)
+		entry(r, name, value);
+	return 1;
+}
+
+int clanrc_parse(const char *text, const char *path, struct clanrc *out, struct clan_err *err)
+{
+	struct reader r = {.p = text, .path = path, .rc = out, .err = err};
+	*out = (struct clanrc){0};
+	int bad_line = ini_parse_stream(read_line, &r, handler, &r);
+	free(r.long_value);
+	/* inih's own complaint (a line without '=') wins when it comes first */
+	if (r.failed && (bad_line <= 0 || bad_line >= r.failed_line)) {
+		clanrc_free(out);
+		return -1;
+	}
+	if (bad_line != 0) {
+		clanrc_free(out);
+		if (bad_line < 0)
+			return clan_error(err, 0, "%s: inih could not parse it (%d)", path,
+					  bad_line);
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s:%d: expected KEY = VALUE or [SECTION]", path, bad_line);
+	}
+	return 0;
+}
+
+const struct rc_entry *rc_get(const struct rc_section *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->e[i].key, key) == 0)
+			return &s->e[i];
+	return NULL;
+}
+
+void clanrc_free(struct clanrc *rc)
+{
+	for (size_t i = 0; i < rc->n; i++) {
+		struct rc_section *s = &rc->s[i];
+		for (size_t j = 0; j < s->n; j++) {
+			free(s->e[j].key);
+			free(s->e[j].value);
+		}
+		free(s->e);
+		free(s->name);
+		free(s->service);
+	}
+	free(rc->s);
+	*rc = (struct clanrc){0};
+}

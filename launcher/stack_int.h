@@ -1,0 +1,73 @@
+/* Inside stack_load: the state of one load and the services being built,
+ * with the line of every list item for the cross-service checks. Shared
+ * by stack*.c only. */
+#ifndef CLAN_STACK_INT_H
+#define CLAN_STACK_INT_H
+
+#include "clanrc.h"
+#include "dotenv.h"
+#include "interp.h"
+#include "profile.h"
+#include "stack.h"
+
+/* A container port a service listens on (its port =, expose =, or its
+ * profile's ports): services share one network namespace. */
+struct listen_port {
+	uint16_t port, count;
+	enum port_proto proto;
+	int line;
+};
+
+struct svc_build {
+	struct service svc;
+	const struct rc_section *sec;
+	int *dep_lines;	 /* per svc.depends_on item */
+	int *port_lines; /* per svc.ports item */
+	struct listen_port *listen;
+	size_t nlisten;
+};
+
+struct load_ctx {
+	const struct stack_load_opts *o;
+	struct stack *st;
+	const char *rc_file;   /* as shown in messages, in st->files */
+	struct interp_env env; /* the shell, then .env */
+	struct interp_warnings warn;
+	struct dotenv dotenv;
+	struct strv profile_dirs;
+	struct profile *profiles; /* loaded once each */
+	size_t nprofiles;
+	struct svc_build *b;
+	size_t nb;
+	struct clan_err *err;
+};
+
+/* The shell's value of name (opts.lookup or getenv). */
+const char *stack_shell_lookup(void *ctx, const char *name);
+
+/* A file name as messages show it, owned by st->files. */
+const char *stack_file_name(struct load_ctx *c, const char *path);
+
+/* "FILE:LINE: " + message, exit 2. */
+int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The service of one [service.NAME] section, merged with its profile. */
+int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b);
+
+/* environment: profile < env_file < environment. */
+int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
+		    const struct strv *profile_env, struct strv *out);
+
+/* volume = and bind =, then the profile's data dirs not mounted over. */
+int stack_build_mounts(struct load_ctx *c, const struct rc_section *sec, const struct profile *p,
+		       struct service *svc);
+
+/* Across services: depends_on names and cycles, ports; then sorts c->b
+ * in dependency order (stable). */
+int stack_check_all(struct load_ctx *c);
+
+void svc_build_free(struct svc_build *b);
+void service_free(struct service *s);
+
+#endif
