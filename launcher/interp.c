@@ -64,7 +64,8 @@ static int braced(const struct expansion *x, const char **pp, bool eval, int dep
 	const char *start = *pp, *p = start + 2;
 	if (!is_name_start(*p))
 		return bad(x, start,
-			   *p == '}' ? "no variable name" : "a name starts with a letter or _");
+			   *p == '}' || !*p ? "no variable name"
+					    : "a name starts with a letter or _");
 	const char *name_end = p;
 	while (is_name_char(*name_end))
 		name_end++;

@@ -445,9 +445,12 @@ static bool is_profile_name(const char *s)
 int profile_load(const char *const *dirs, const char *name, struct profile *out,
 		 struct clan_err *err)
 {
-	if (!is_profile_name(name))
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "bad profile name '%s': letters, digits, _ . -", name);
+	if (!is_profile_name(name)) {
+		clan_error_code(err, CLAN_EXIT_USAGE,
+				"bad profile name '%s': letters, digits, _ . -", name);
+		err->sys_errno = EINVAL;
+		return -1;
+	}
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		_cleanup_free_ char *path = xasprintf("%s/%s.yaml", dirs[i], name);
 		_cleanup_free_ char *text = NULL;

@@ -27,6 +27,9 @@ static int get_profile(struct load_ctx *c, const struct rc_entry *e, const struc
 		}
 	struct profile p;
 	if (profile_load((const char *const *)c->profile_dirs.v, e->value, &p, c->err) < 0) {
+		/* a bad name is this line's fault; a bad profile names its file */
+		if (c->err->sys_errno == EINVAL)
+			return stack_fail(c, e->line, "%s", c->err->msg);
 		if (c->err->sys_errno != ENOENT)
 			return -1;
 		struct strv names = {0};
@@ -117,7 +120,7 @@ static int deb_image(struct load_ctx *c, const char *image, int image_line,
 	char *parsed_suite = NULL;
 	struct strv parsed = {0};
 	if (debimage_parse(ref, &parsed_suite, &parsed, c->err) < 0) {
-		stack_fail(c, image_line, "image %s: %s", ref, c->err->msg);
+		stack_fail(c, image_line, "%s", c->err->msg);
 		free(ref);
 		goto out;
 	}

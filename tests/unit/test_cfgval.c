@@ -1,0 +1,191 @@
+/* Unit tests for the small config value parsers: compose durations, stop
+ * signals, restart policies (launcher/cfgval), command strings
+ * (launcher/words) and the "did you mean" distance (launcher/suggest). */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgval.h"
+#include "suggest.h"
+#include "tap.h"
+#include "util.h"
+#include "words.h"
+
+static int ms_of(const char *text)
+{
+	struct clan_err err;
+	int ms = -42;
+	return duration_parse(text, &ms, &err) < 0 ? -1 : ms;
+}
+
+TEST(durations)
+{
+	CHECK(ms_of("1s") == 1000);
+	CHECK(ms_of("500ms") == 500);
+	CHECK(ms_of("1m30s") == 90000);
+	CHECK(ms_of("1h") == 3600000);
+	CHECK(ms_of("1.5s") == 1500);
+	CHECK(ms_of(".5s") == 500);
+	CHECK(ms_of("0") == 0);
+	CHECK(ms_of("0s") == 0);
+	CHECK(ms_of("2500us") == 2);
+	CHECK(ms_of("2500\xc2\xb5s") == 2);
+	CHECK(ms_of("1000000ns") == 1);
+	CHECK(ms_of("1h2m3s4ms") == 3723004);
+	CHECK(ms_of("24h") == 86400000);
+}
+
+TEST(bad_durations)
+{
+	struct clan_err err;
+	int ms;
+	CHECK(duration_parse("10", &ms, &err) < 0);
+	CHECK_STR(err.msg, "bad duration '10' (e.g. 1s, 500ms, 1m30s)");
+	CHECK(err.code == CLAN_EXIT_USAGE);
+	CHECK(ms_of("") == -1);
+	CHECK(ms_of("s") == -1);
+	CHECK(ms_of("1x") == -1);
+	CHECK(ms_of("-1s") == -1);
+	CHECK(ms_of("1s ") == -1);
+	CHECK(ms_of("1 s") == -1);
+	CHECK(ms_of(".s") == -1);
+	CHECK(duration_parse("999999h", &ms, &err) < 0);
+	CHECK_STR(err.msg, "duration '999999h' is too long");
+	CHECK(ms_of("99999999999999999999999s") == -1);
+}
+
+TEST(duration_format_round_trips)
+{
+	static const char *const texts[] = {"0s", "1s", "500ms", "1m30s", "1h", "1h2m3s4ms", "10s"};
+	char buf[32];
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		duration_format(ms_of(texts[i]), buf, sizeof buf);
+		CHECK_STR(buf, texts[i]);
+	}
+}
+
+TEST(signals)
+{
+	struct clan_err err;
+	int sig = 0;
+	CHECK(signal_parse("SIGINT", &sig, &err) == 0 && sig == SIGINT);
+	CHECK(signal_parse("TERM", &sig, &err) == 0 && sig == SIGTERM);
+	CHECK(signal_parse("sigquit", &sig, &err) == 0 && sig == SIGQUIT);
+	CHECK(signal_parse("9", &sig, &err) == 0 && sig == 9);
+	CHECK(signal_parse("0", &sig, &err) < 0);
+	CHECK_STR(err.msg, "bad signal '0': numbers go from 1 to 64");
+	CHECK(signal_parse("SIGTREM", &sig, &err) < 0);
+	CHECK_STR(err.msg, "unknown signal 'SIGTREM' (did you mean SIGTERM?)");
+	CHECK(signal_parse("bogus", &sig, &err) < 0);
+	CHECK_STR(err.msg, "unknown signal 'bogus' (did you mean SIGBUS?)");
+	CHECK(signal_parse("nosuchsignal", &sig, &err) < 0);
+	CHECK_STR(err.msg, "unknown signal 'nosuchsignal' (e.g. SIGTERM, SIGINT, SIGQUIT)");
+	char buf[16];
+	signal_format(SIGINT, buf, sizeof buf);
+	CHECK_STR(buf, "SIGINT");
+}
+
+TEST(restart_policies)
+{
+	struct clan_err err;
+	enum restart_policy p;
+	CHECK(restart_parse("no", &p, &err) == 0 && p == RESTART_NO);
+	CHECK(restart_parse("on-failure", &p, &err) == 0 && p == RESTART_ON_FAILURE);
+	CHECK(restart_parse("always", &p, &err) == 0 && p == RESTART_ALWAYS);
+	CHECK(restart_parse("unless-stopped", &p, &err) == 0 && p == RESTART_UNLESS_STOPPED);
+	CHECK(restart_parse("on_failure", &p, &err) < 0);
+	CHECK_STR(err.msg, "bad restart policy 'on_failure' (did you mean on-failure?)");
+	CHECK(restart_parse("sometimes", &p, &err) < 0);
+	CHECK_STR(err.msg,
+		  "bad restart policy 'sometimes' (no, on-failure, always or unless-stopped)");
+	CHECK_STR(restart_name(RESTART_UNLESS_STOPPED), "unless-stopped");
+}
+
+TEST(suggestions)
+{
+	CHECK(suggest_distance("image", "image") == 0);
+	CHECK(suggest_distance("imgae", "image") == 1);
+	CHECK(suggest_distance("Image", "image") == 0);
+	CHECK(suggest_distance("", "abc") == 3);
+	CHECK(suggest_distance("kitten", "sitting") == 3);
+	static const char *const names[] = {"postgres", "redis", "mariadb", "django"};
+	CHECK_STR(suggest_nearest("postgress", names, 4), "postgres");
+	CHECK_STR(suggest_nearest("reddis", names, 4), "redis");
+	CHECK_STR(suggest_nearest("djnago", names, 4), "django");
+	CHECK(suggest_nearest("mysql", names, 4) == NULL);
+	CHECK(suggest_nearest("x", names, 4) == NULL);
+	CHECK(suggest_nearest("x", names, 0) == NULL);
+}
+
+/* The argv of a command string, joined with | for comparison. */
+static char *argv_of(const char *text)
+{
+	struct strv v = {0};
+	struct clan_err err;
+	if (words_parse_command(text, &v, &err) < 0)
+		return xasprintf("<error: %s>", err.msg);
+	size_t len = 1;
+	for (size_t i = 0; i < v.n; i++)
+		len += strlen(v.v[i]) + 1;
+	char *s = xcalloc(1, len);
+	for (size_t i = 0; i < v.n; i++) {
+		if (i)
+			strcat(s, "|");
+		strcat(s, v.v[i]);
+	}
+	strv_free(&v);
+	return s;
+}
+
+#define ARGV(text, want)                        \
+	do {                                    \
+		char *got_ = argv_of(text);     \
+		CHECK_STR(got_, want);          \
+		free(got_);                     \
+	} while (0)
+
+TEST(command_words)
+{
+	ARGV("python3 manage.py runserver 0.0.0.0:8000", "python3|manage.py|runserver|0.0.0.0:8000");
+	ARGV("  a   b  ", "a|b");
+	ARGV("echo 'a b' \"c d\" e\\ f", "echo|a b|c d|e f");
+	ARGV("echo '' \"\"", "echo||");
+	ARGV("sh -c 'echo $HOME; ls | wc -l'", "sh|-c|echo $HOME; ls | wc -l");
+	ARGV("echo \"say \\\"hi\\\"\"", "echo|say \"hi\"");
+	ARGV("a=b --x=[y", "/bin/sh|-c|a=b --x=[y");
+}
+
+TEST(command_shell_syntax_runs_sh)
+{
+	ARGV("npm install && npm start", "/bin/sh|-c|npm install && npm start");
+	ARGV("echo $HOME", "/bin/sh|-c|echo $HOME");
+	ARGV("echo \"$HOME\"", "/bin/sh|-c|echo \"$HOME\"");
+	ARGV("ls *.py", "/bin/sh|-c|ls *.py");
+	ARGV("a > log", "/bin/sh|-c|a > log");
+	ARGV("cd ~/x", "/bin/sh|-c|cd ~/x");
+	ARGV("echo `date`", "/bin/sh|-c|echo `date`");
+	/* quoted or escaped, it is no shell syntax */
+	ARGV("echo '$HOME' \\$x", "echo|$HOME|$x");
+	ARGV("[ -f x ] && echo y", "/bin/sh|-c|[ -f x ] && echo y");
+}
+
+TEST(command_exec_form)
+{
+	ARGV("[\"python3\", \"app.py\", \"a b\"]", "python3|app.py|a b");
+	ARGV("  [\"x\"]", "x");
+	ARGV("[\"sh\", \"-c\", \"echo $HOME\"]", "sh|-c|echo $HOME");
+	ARGV("[\"a\", 1]",
+	     "<error: bad JSON array [\"a\", 1]: item 2 is not a string (or holds a NUL)>");
+	ARGV("[\"a\"", "<error: bad JSON array [\"a\": ']' expected near end of file (e.g. "
+		       "[\"python3\", \"app.py\"])>");
+	ARGV("[]", "<error: no command in '[]'>");
+}
+
+TEST(command_errors)
+{
+	ARGV("echo 'open", "<error: unterminated quote in 'echo 'open'>");
+	ARGV("echo \"open", "<error: unterminated quote in 'echo \"open'>");
+	ARGV("echo \\", "<error: 'echo \\' ends with a lone backslash>");
+	ARGV("   ", "<error: no command in '   '>");
+}
