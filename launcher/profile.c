@@ -332,8 +332,10 @@ static int deb_block(const struct yp *y, const yaml_node_t *n, struct profile *o
 static int ports_value(const struct yp *y, const yaml_node_t *n, struct profile *out)
 {
 	struct strv items = {0};
-	if (string_list(y, n, "ports", false, &items) < 0)
+	if (string_list(y, n, "ports", false, &items) < 0) {
+		strv_free(&items);
 		return -1;
+	}
 	out->ports = xcalloc(items.n + 1, sizeof *out->ports);
 	for (size_t i = 0; i < items.n; i++) {
 		if (strchr(items.v[i], ':') ||

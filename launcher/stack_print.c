@@ -9,6 +9,7 @@
 
 #include "cfgval.h"
 #include "stack.h"
+#include "strbuf.h"
 #include "util.h"
 
 struct out {
@@ -16,10 +17,56 @@ struct out {
 	bool failed;
 };
 
-static void emit(struct out *o, yaml_event_t *ev)
+/* ok: whether the event was made (libyaml refuses bad UTF-8 without
+ * touching the event). The emitter owns a made event, also on failure. */
+static void emit(struct out *o, yaml_event_t *ev, int ok)
 {
-	if (!o->failed && !yaml_emitter_emit(&o->em, ev))
+	if (!ok)
 		o->failed = true;
+	else if (o->failed)
+		yaml_event_delete(ev);
+	else if (!yaml_emitter_emit(&o->em, ev))
+		o->failed = true;
+}
+
+/* The length of the UTF-8 sequence at p as libyaml accepts it, 0 if bad. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80		   ? 1
+		   : (p[0] & 0xe0) == 0xc0 ? 2
+		   : (p[0] & 0xf0) == 0xe0 ? 3
+		   : (p[0] & 0xf8) == 0xf0 ? 4
+					   : 0;
+	unsigned long c = n == 1 ? p[0] : n == 2 ? p[0] & 0x1f : n == 3 ? p[0] & 0x0f : p[0] & 0x07;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if (n == 0 || (n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* YAML is UTF-8: a value that is not (an env_file in Latin-1) shows its
+ * bad bytes as U+FFFD. */
+static char *valid_utf8(const char *s)
+{
+	struct strbuf b = {0};
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n) {
+			strbuf_addn(&b, (const char *)p, n);
+			p += n;
+		} else {
+			strbuf_adds(&b, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	return strbuf_steal(&b);
 }
 
 /* Plain scalars that a YAML 1.1 reader takes for something other than a
@@ -43,42 +90,41 @@ static bool looks_typed(const char *s)
 static void str(struct out *o, const char *s)
 {
 	yaml_event_t ev;
+	_cleanup_free_ char *text = valid_utf8(s);
 	/* a script reads best as a literal block */
-	yaml_scalar_style_t style = strchr(s, '\n')  ? YAML_LITERAL_SCALAR_STYLE
-				    : looks_typed(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-						     : YAML_ANY_SCALAR_STYLE;
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-				     style);
-	emit(o, &ev);
+	yaml_scalar_style_t style = strchr(text, '\n')	? YAML_LITERAL_SCALAR_STYLE
+				    : looks_typed(text) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+							: YAML_ANY_SCALAR_STYLE;
+	emit(o, &ev,
+	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
+					  1, 1, style));
 }
 
 static void map_start(struct out *o, bool flow)
 {
 	yaml_event_t ev;
-	yaml_mapping_start_event_initialize(
-	    &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
-	emit(o, &ev);
+	emit(o, &ev,
+	     yaml_mapping_start_event_initialize(
+		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
 static void map_end(struct out *o)
 {
 	yaml_event_t ev;
-	yaml_mapping_end_event_initialize(&ev);
-	emit(o, &ev);
+	emit(o, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
 static void list_start(struct out *o)
 {
 	yaml_event_t ev;
-	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-	emit(o, &ev);
+	emit(o, &ev,
+	     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
 }
 
 static void list_end(struct out *o)
 {
 	yaml_event_t ev;
-	yaml_sequence_end_event_initialize(&ev);
-	emit(o, &ev);
+	emit(o, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
 static void kv(struct out *o, const char *k, const char *v)
@@ -215,10 +261,8 @@ void stack_print(const struct stack *s, FILE *f)
 	yaml_emitter_set_output_file(&o.em, f);
 	yaml_emitter_set_unicode(&o.em, 1);
 	yaml_emitter_set_width(&o.em, 100);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(&o, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(&o, &ev);
+	emit(&o, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	emit(&o, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	map_start(&o, false);
 	kv(&o, "name", s->name);
 	str(&o, "services");
@@ -237,10 +281,8 @@ void stack_print(const struct stack *s, FILE *f)
 		map_end(&o);
 	}
 	map_end(&o);
-	yaml_document_end_event_initialize(&ev, 1);
-	emit(&o, &ev);
-	yaml_stream_end_event_initialize(&ev);
-	emit(&o, &ev);
+	emit(&o, &ev, yaml_document_end_event_initialize(&ev, 1));
+	emit(&o, &ev, yaml_stream_end_event_initialize(&ev));
 	yaml_emitter_flush(&o.em);
 	yaml_emitter_delete(&o.em);
 }

@@ -827,3 +827,20 @@ TEST(print_quotes_what_must_be_quoted)
 	stack_free(&st);
 	fx_free(&f);
 }
+
+TEST(print_replaces_bytes_that_are_not_utf8)
+{
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, "[service.a]\nimage = x\nenv_file = latin1.env\n");
+	fx_write(&f, "latin1.env", "CITY=K\xf6ln\nOK=gr\xc3\xbc\xc3\x9f\n");
+	CHECK(fx_load(&f, &st, &err) == 0);
+	CHECK_STR(env_of(&st.svcs[0], "CITY"), "K\xf6ln"); /* the container gets the bytes */
+	char *text = printed(&st);
+	CHECK(strstr(text, "CITY: K\xef\xbf\xbdln\n") != NULL);
+	CHECK(strstr(text, "OK: gr\xc3\xbc\xc3\x9f\n") != NULL);
+	free(text);
+	stack_free(&st);
+	fx_free(&f);
+}
