@@ -1,4 +1,5 @@
-/* clan ps [-a] [--format json]: the containers of `clan run`. */
+/* clan ps [-a] [--format json]: the containers of `clan run`; in a
+ * project dir, the services of its stack. */
 #define _GNU_SOURCE
 #include <jansson.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include "commands.h"
 #include "opts.h"
 #include "paths.h"
+#include "ps_stack.h"
+#include "stack_cli.h"
 #include "store.h"
 
 struct ps_opts {
@@ -115,6 +118,9 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (p.i < argc)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unexpected argument '%s'",
 				       argv[p.i]);
+	/* in a project dir, as docker compose ps */
+	if (stack_here())
+		return ps_stack(o.all, o.json, err);
 	_cleanup_free_ char *storage = paths_storage_dir();
 	o.storage = storage;
 	if (o.json)

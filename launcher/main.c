@@ -17,6 +17,15 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"dev", cmd_dev, "start the stack here in the foreground, with its logs and URLs"},
+    {"up", cmd_up, "start the stack here (-d: in the background)"},
+    {"down", cmd_down, "stop the stack here and remove its containers (-v: and volumes)"},
+    {"logs", cmd_logs, "the stack's logs (-f to follow)"},
+    {"exec", cmd_exec, "run a command in a running service or container"},
+    {"restart", cmd_restart, "restart services of the stack"},
+    {"stop", cmd_stop, "stop services of the stack"},
+    {"start", cmd_start, "start stopped services of the stack"},
+    {"volume", cmd_volume, "ls, inspect, rm: named volumes"},
     {"run", cmd_run, "run a command in a new container"},
     {"ps", cmd_ps, "list containers"},
     {"rm", cmd_rm, "remove stopped containers"},

@@ -142,6 +142,15 @@ int slirp_start(pid_t ns_pid, const struct slirp_opts *o, struct slirp *s, struc
 		close(ready[1]);
 		return clan_error(err, e, "cannot create a pipe for slirp4netns");
 	}
+	/* a socket left by a killed run would make slirp4netns fail */
+	if (unlink(o->api_socket) < 0 && errno != ENOENT) {
+		int e = errno;
+		close(ready[0]);
+		close(ready[1]);
+		close(exitp[0]);
+		close(exitp[1]);
+		return clan_error(err, e, "cannot remove %s", o->api_socket);
+	}
 	s->pid = fork();
 	if (s->pid == 0)
 		exec_slirp(prog, ns_pid, o, ready[1], exitp[0]);

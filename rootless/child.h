@@ -38,6 +38,11 @@ noreturn void child_main(struct child_ctx *c);
  * and exits with the command's status (128+N for signal N). */
 noreturn void init_main(struct child_ctx *c);
 
+/* The last steps before a container process execs: Docker's capability
+ * set, the fake chown filter in single mode, the user's ids and groups,
+ * no_new_privs, fds >= 3 close-on-exec. */
+int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err);
+
 /* Without --init: the command itself becomes pid 1, as in docker. */
 noreturn void command_main(struct child_ctx *c);
 

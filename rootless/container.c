@@ -53,6 +53,11 @@ int container_net_fd(const struct container *c)
 	return c->reaped ? -1 : container_net_watch_fd(&c->p.net);
 }
 
+bool container_failed(const struct container *c)
+{
+	return c->failed;
+}
+
 const struct container_rec *container_record(const struct container *c)
 {
 	return &c->p.rec;

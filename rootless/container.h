@@ -29,6 +29,8 @@ pid_t container_pid(const struct container *c);
  * container_on_sync. -1 after that. */
 int container_sync_fd(const struct container *c);
 void container_on_sync(struct container *c);
+/* pid 1 reported a failure before its exec. */
+bool container_failed(const struct container *c);
 /* Readable when slirp4netns died: call container_on_net_exit. -1: none. */
 int container_net_fd(const struct container *c);
 void container_on_net_exit(struct container *c);

@@ -49,9 +49,11 @@ int container_net_prepare(const struct container_spec *s, const char *storage,
 static int slirp_paths(struct container_net *n, const struct container_rec *rec,
 		       struct clan_err *err)
 {
-	_cleanup_free_ char *runtime = paths_runtime_dir();
+	_cleanup_free_ char *runtime = NULL;
+	if (paths_runtime_dir_ensure(&runtime, err) < 0)
+		return -1;
 	_cleanup_free_ char *dir = xasprintf("%s/net", runtime);
-	if (paths_ensure_private_dir(runtime, err) < 0 || paths_ensure_private_dir(dir, err) < 0)
+	if (paths_ensure_private_dir(dir, err) < 0)
 		return -1;
 	/* the short id: a socket path must fit in 108 bytes */
 	n->api_socket = xasprintf("%s/%.12s.sock", dir, rec->id);

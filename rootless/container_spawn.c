@@ -125,6 +125,11 @@ static int record_started(const struct container_spec *s, struct prepared *p, pi
 {
 	p->rec.init_pid = child;
 	p->rec.init_start = proc_start_time(child);
+	for (size_t i = 0; i < p->env.n; i++)
+		strv_push(&p->rec.env, p->env.v[i]);
+	p->rec.workdir = xstrdup(s->workdir ? s->workdir : p->img.workdir ? p->img.workdir : "/");
+	p->rec.uid = p->user.uid;
+	p->rec.gid = p->user.gid;
 	container_net_describe(&p->net, s, &p->rec);
 	return store_save(&p->rec, err);
 }

@@ -99,26 +99,32 @@ static void enter_workdir(struct child_ctx *c)
 		child_die(c->sync_fd, 125, errno, "cannot enter working directory %s", c->workdir);
 }
 
+int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err)
+{
+	if (caps_apply_default(err) < 0)
+		return -1;
+	if (single_mode && seccomp_fake_chown(err) < 0)
+		return -1;
+	/* single mode denies setgroups: there is one gid inside anyway */
+	if (!single_mode && setgroups(u->ngroups, u->groups) < 0)
+		return clan_error(err, errno, "cannot set the supplementary groups");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return clan_error(err, errno, "cannot switch to gid %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return clan_error(err, errno, "cannot switch to uid %u", u->uid);
+	/* a change of uid clears the parent-death signal; pid 1 needs it back */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return clan_error(err, errno, "cannot tie the process to clan");
+	if (caps_set_no_new_privs(err) < 0 || caps_cloexec_fds_from(3, err) < 0)
+		return -1;
+	return 0;
+}
+
 static void become_user(struct child_ctx *c)
 {
 	struct clan_err err;
-	if (caps_apply_default(&err) < 0)
-		child_die_err(c->sync_fd, &err);
-	if (c->userns->mode == USERNS_SINGLE && !c->userns->host_root &&
-	    seccomp_fake_chown(&err) < 0)
-		child_die_err(c->sync_fd, &err);
-	/* single mode denies setgroups: there is one gid inside anyway */
-	bool may_setgroups = c->userns->mode != USERNS_SINGLE || c->userns->host_root;
-	if (may_setgroups && setgroups(c->user.ngroups, c->user.groups) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot set the supplementary groups");
-	if (setresgid(c->user.gid, c->user.gid, c->user.gid) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot switch to gid %u", c->user.gid);
-	if (setresuid(c->user.uid, c->user.uid, c->user.uid) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot switch to uid %u", c->user.uid);
-	/* a change of uid clears the parent-death signal; pid 1 needs it back */
-	if (getpid() == 1 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
-	if (caps_set_no_new_privs(&err) < 0 || caps_cloexec_fds_from(3, &err) < 0)
+	bool single = c->userns->mode == USERNS_SINGLE && !c->userns->host_root;
+	if (process_become(&c->user, single, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }
 

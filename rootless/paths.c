@@ -46,12 +46,80 @@ static int is_our_private_dir(const char *dir)
 	       (st.st_mode & 077) == 0;
 }
 
-char *paths_runtime_dir(void)
+/* Without a usable XDG_RUNTIME_DIR the runtime dir is made by mkdtemp
+ * (an attacker cannot pre-create an unpredictable name) and found again
+ * through this file in the storage dir. */
+static char *runtime_pointer(void)
+{
+	_cleanup_free_ char *storage = paths_storage_dir();
+	return xasprintf("%s/runtime-dir", storage);
+}
+
+static char *pointed_runtime_dir(void)
+{
+	_cleanup_free_ char *ptr = runtime_pointer();
+	char *dir = NULL;
+	struct clan_err ignored;
+	if (read_file(ptr, 4096, &dir, &ignored) < 0)
+		return NULL;
+	dir[strcspn(dir, "\n")] = '\0';
+	if (dir[0] != '/' || !is_our_private_dir(dir)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static const char *usable_xdg(void)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg && *xdg == '/' && is_our_private_dir(xdg))
+	return xdg && *xdg == '/' && is_our_private_dir(xdg) ? xdg : NULL;
+}
+
+char *paths_runtime_dir(void)
+{
+	const char *xdg = usable_xdg();
+	if (xdg)
 		return xasprintf("%s/clan", xdg);
-	return xasprintf("/tmp/clan-%u", (unsigned)getuid());
+	char *dir = pointed_runtime_dir();
+	return dir ? dir : xasprintf("/tmp/clan-%u", (unsigned)getuid());
+}
+
+int paths_runtime_dir_ensure(char **out, struct clan_err *err)
+{
+	*out = NULL;
+	const char *xdg = usable_xdg();
+	if (xdg) {
+		char *dir = xasprintf("%s/clan", xdg);
+		if (paths_ensure_private_dir(dir, err) < 0) {
+			free(dir);
+			return -1;
+		}
+		*out = dir;
+		return 0;
+	}
+	*out = pointed_runtime_dir();
+	if (*out)
+		return 0;
+	char tmpl[64];
+	snprintf(tmpl, sizeof tmpl, "/tmp/clan-%u.XXXXXX", (unsigned)getuid());
+	if (!mkdtemp(tmpl))
+		return clan_error(err, errno, "cannot create a runtime dir in /tmp");
+	_cleanup_free_ char *storage = paths_storage_dir();
+	_cleanup_free_ char *ptr = runtime_pointer();
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", ptr);
+	if (paths_ensure_private_dir(storage, err) < 0 ||
+	    write_file(tmp, tmpl, strlen(tmpl), err) < 0) {
+		rmdir(tmpl);
+		return -1;
+	}
+	if (rename(tmp, ptr) < 0) {
+		int e = errno;
+		rmdir(tmpl);
+		return clan_error(err, e, "cannot write %s", ptr);
+	}
+	*out = xstrdup(tmpl);
+	return 0;
 }
 
 int paths_check_storage_fs(const char *storage, struct clan_err *err)

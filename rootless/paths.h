@@ -9,8 +9,15 @@
 char *paths_storage_dir(void);
 
 /* $XDG_RUNTIME_DIR/clan when XDG_RUNTIME_DIR is set and is ours (owned by
- * us, mode 0700), else /tmp/clan-UID; not created. */
+ * us, mode 0700), else the private dir paths_runtime_dir_ensure made
+ * (named in the storage dir's runtime-dir file), else /tmp/clan-UID as a
+ * description; not created. */
 char *paths_runtime_dir(void);
+
+/* The runtime dir, created private if needed. Without a usable
+ * XDG_RUNTIME_DIR (ssh, su, cron, Slurm) it is a new mkdtemp dir in /tmp,
+ * never a predictable path someone else could have made first. */
+int paths_runtime_dir_ensure(char **out, struct clan_err *err);
 
 /* Refuses (exit 2, naming CLAN_STORAGE) a storage dir on a network or
  * shared filesystem (NFS, Lustre, GPFS, ...) or on one without the user

@@ -6,6 +6,7 @@ void spec_free(struct container_spec *s)
 {
 	free(s->image_ref);
 	strv_free(&s->cmd);
+	strv_free(&s->entrypoint);
 	strv_free(&s->env);
 	free(s->workdir);
 	free(s->user);

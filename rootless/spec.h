@@ -40,6 +40,10 @@ struct bind_spec {
 struct container_spec {
 	char *image_ref;
 	struct strv cmd;
+	/* --entrypoint: replaces the image's (and then the image's command is
+	 * not used either, as in docker) */
+	bool entrypoint_set;
+	struct strv entrypoint;
 	struct strv env; /* K=V, later entries win */
 	char *workdir;	 /* NULL: the user's home or / */
 	char *user;	 /* NULL: root; else NAME|UID[:GROUP|GID] */

@@ -68,11 +68,14 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	json_t *cmd = json_array();
 	for (size_t i = 0; i < r->cmd.n; i++)
 		json_array_append_new(cmd, json_string(r->cmd.v[i]));
+	json_t *env = json_array();
+	for (size_t i = 0; i < r->env.n; i++)
+		json_array_append_new(env, json_string(r->env.v[i]));
 	json_t *ports = json_array();
 	for (size_t i = 0; i < r->ports.n; i++)
 		json_array_append_new(ports, json_string(r->ports.v[i]));
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
-			      "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?}",
+			      "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?,s:o,s:s?,s:I,s:I}",
 			      "id", r->id, "name", r->name, "image", r->image, "image_id",
 			      r->image_id, "cmd", cmd, "created",
 			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
@@ -81,7 +84,9 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network",
 			      r->network, "net_owner", r->net_owner, "port_handler", r->port_handler,
 			      "ports", ports, "init_pid", (int)r->init_pid, "init_start",
-			      (json_int_t)r->init_start, "project", r->project, "service", r->service);
+			      (json_int_t)r->init_start, "project", r->project, "service", r->service,
+			      "env", env, "workdir", r->workdir, "uid", (json_int_t)r->uid, "gid",
+			      (json_int_t)r->gid);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/container.json.tmp", r->dir);
@@ -142,6 +147,16 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	const char *service = json_string_value(json_object_get(o, "service"));
 	r->project = project ? xstrdup(project) : NULL;
 	r->service = service ? xstrdup(service) : NULL;
+	json_t *env = json_object_get(o, "env");
+	for (size_t i = 0; i < json_array_size(env); i++) {
+		const char *v = json_string_value(json_array_get(env, i));
+		if (v)
+			strv_push(&r->env, v);
+	}
+	const char *workdir = json_string_value(json_object_get(o, "workdir"));
+	r->workdir = workdir ? xstrdup(workdir) : NULL;
+	r->uid = (uint32_t)json_integer_value(json_object_get(o, "uid"));
+	r->gid = (uint32_t)json_integer_value(json_object_get(o, "gid"));
 	r->init_pid = (pid_t)json_integer_value(json_object_get(o, "init_pid"));
 	r->init_start = (uint64_t)json_integer_value(json_object_get(o, "init_start"));
 	r->dir = xstrdup(dir);
@@ -346,6 +361,8 @@ void container_rec_free(struct container_rec *r)
 	free(r->net_owner);
 	free(r->project);
 	free(r->service);
+	strv_free(&r->env);
+	free(r->workdir);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }

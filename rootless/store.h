@@ -33,6 +33,10 @@ struct container_rec {
 	char port_handler[16]; /* "clan" or "slirp4netns" when ports are published */
 	struct strv ports;  /* published, "127.0.0.1:8080->80/tcp" */
 	char *project, *service; /* a stack's service: which (else NULL) */
+	/* what `clan exec` starts from, as the container's command got it */
+	struct strv env;
+	char *workdir;
+	uint32_t uid, gid;
 	pid_t init_pid;	    /* the container's pid 1, as the host sees it */
 	uint64_t init_start;
 	char *dir;

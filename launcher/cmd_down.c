@@ -1,0 +1,128 @@
+/* clan down [-v] [--remove-orphans]: stop the stack of the current
+ * directory (reverse dependency order, grace period, SIGKILL) and remove
+ * its containers; -v also its named volumes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "opts.h"
+#include "stack_cli.h"
+#include "sup_ctl.h"
+#include "volume.h"
+
+struct leftovers {
+	const char *project;
+	const char *storage;
+	int removed;
+};
+
+/* Containers of this project whose supervisor is gone (kill -9). */
+static int remove_leftover(const struct container_rec *r, void *arg)
+{
+	struct leftovers *l = arg;
+	struct clan_err ignored;
+	if (r->project && strcmp(r->project, l->project) == 0 && !store_is_running(r) &&
+	    store_remove(l->storage, r, &ignored) == 0)
+		l->removed++;
+	return 0;
+}
+
+static int wait_gone(pid_t pid)
+{
+	/* the answer to "down" comes just before it exits */
+	for (int i = 0; i < 100; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 0;
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+static int remove_volumes(struct stack_ctx *c, struct clan_err *err)
+{
+	for (size_t i = 0; i < c->st.volumes.n; i++) {
+		_cleanup_free_ char *name = stack_volume_name(&c->ss, c->st.volumes.v[i]);
+		struct clan_err e;
+		if (volume_remove(c->storage, name, &e) < 0) {
+			if (e.code == CLAN_EXIT_USAGE)
+				continue; /* never created */
+			*err = e;
+			return -1;
+		}
+		printf("removed volume %s\n", name);
+	}
+	return 0;
+}
+
+static void remove_logs(const struct stack_ctx *c)
+{
+	for (size_t i = 0; i < c->st.nsvcs; i++) {
+		_cleanup_free_ char *log = xasprintf("%s/%s.log", c->ss.logdir, c->st.svcs[i].name);
+		_cleanup_free_ char *old = xasprintf("%s.1", log);
+		unlink(log);
+		unlink(old);
+	}
+}
+
+int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	enum { OPT_V = 1, OPT_ORPHANS, OPT_HELP };
+	static const struct opt_def defs[] = {{"volumes", 'v', false, OPT_V},
+					      {"remove-orphans", 0, false, OPT_ORPHANS},
+					      {"help", 'h', false, OPT_HELP},
+					      {0}};
+	struct opt_parser p;
+	const char *v;
+	bool volumes = false;
+	int id;
+	(void)ctx;
+	opts_init(&p, argc, argv);
+	while ((id = opts_next(&p, defs, &v, err)) > 0) {
+		if (id == OPT_HELP) {
+			puts("usage: clan down [-v] [--remove-orphans]");
+			return 0;
+		}
+		if (id == OPT_V)
+			volumes = true;
+	}
+	if (id < 0)
+		return -1;
+	if (p.i < argc)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "down: unexpected argument '%s'",
+				       argv[p.i]);
+	struct stack_ctx c;
+	if (stack_ctx_open(&c, NULL, err) < 0)
+		return -1;
+	int lock = stack_lock(&c.ss, err);
+	int rc = lock < 0 ? -1 : 0;
+	pid_t pid;
+	if (rc == 0 && stack_supervisor_alive(&c.ss, &pid)) {
+		json_t *req = json_pack("{s:s}", "op", "down"), *answer = NULL;
+		rc = sup_request(&c.ss, req, &answer, err);
+		json_decref(req);
+		json_decref(answer);
+		if (rc == 0 && wait_gone(pid) < 0)
+			rc = clan_error(err, 0, "down: the supervisor (pid %d) did not exit",
+					(int)pid);
+		if (rc == 0)
+			printf("stopped %s\n", c.st.name);
+	}
+	if (rc == 0) {
+		struct leftovers l = {.project = c.ss.id, .storage = c.storage};
+		rc = store_list(c.storage, remove_leftover, &l, err);
+		remove_logs(&c);
+	}
+	if (rc == 0 && volumes)
+		rc = remove_volumes(&c, err);
+	if (lock >= 0)
+		close(lock);
+	stack_ctx_free(&c);
+	return rc;
+}

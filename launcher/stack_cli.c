@@ -1,0 +1,67 @@
+#define _GNU_SOURCE
+#include "stack_cli.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "util.h"
+
+bool stack_here(void)
+{
+	return access(".clanrc", F_OK) == 0;
+}
+
+int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)
+{
+	*c = (struct stack_ctx){0};
+	struct stack_load_opts o = {.project_name = project_name};
+	if (stack_load(&o, &c->st, err) < 0)
+		return -1;
+	c->storage = paths_storage_dir();
+	if (stack_state_open(&c->st, &c->ss, err) < 0) {
+		stack_ctx_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void stack_ctx_free(struct stack_ctx *c)
+{
+	stack_free(&c->st);
+	stack_state_free(&c->ss);
+	free(c->storage);
+	*c = (struct stack_ctx){0};
+}
+
+int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err)
+{
+	_cleanup_free_ char *storage = paths_storage_dir();
+	if (stack_here()) {
+		struct stack_ctx c;
+		if (stack_ctx_open(&c, NULL, err) < 0)
+			return -1;
+		int rc = 1;
+		if (stack_find(&c.st, key)) {
+			_cleanup_free_ char *name = stack_container_name(&c.ss, c.st.name, key);
+			rc = store_find(storage, name, rec, err);
+			if (rc < 0)
+				clan_error_code(err, CLAN_EXIT_FAIL,
+						"service %s is not running (clan ps; clan up -d)", key);
+		}
+		stack_ctx_free(&c);
+		if (rc <= 0)
+			return rc;
+	}
+	return store_find(storage, key, rec, err);
+}
+
+int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err)
+{
+	pid_t pid;
+	if (stack_supervisor_alive(&c->ss, &pid))
+		return (int)pid;
+	return clan_error_code(err, CLAN_EXIT_FAIL,
+			       "%s: the stack %s is not running (start it with clan up -d)", cmd,
+			       c->st.name);
+}

@@ -1,0 +1,124 @@
+#define _GNU_SOURCE
+#include "stack_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "procfs.h"
+#include "util.h"
+
+/* FNV-1a: a short, stable tag for the project dir, not a secret */
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int stack_state_open(const struct stack *st, struct stack_state *out, struct clan_err *err)
+{
+	*out = (struct stack_state){0};
+	snprintf(out->id, sizeof out->id, "%.80s-%08" PRIx32, st->name, fnv1a(st->dir));
+	_cleanup_free_ char *runtime = NULL;
+	if (paths_runtime_dir_ensure(&runtime, err) < 0)
+		return -1;
+	_cleanup_free_ char *stacks = xasprintf("%s/stacks", runtime);
+	out->dir = xasprintf("%s/%s", stacks, out->id);
+	out->sock = xasprintf("%s/supervisor.sock", out->dir);
+	out->pidfile = xasprintf("%s/supervisor.pid", out->dir);
+	out->lockfile = xasprintf("%s/lock", out->dir);
+	out->logdir = xasprintf("%s/logs", out->dir);
+	if (paths_ensure_private_dir(stacks, err) < 0 ||
+	    paths_ensure_private_dir(out->dir, err) < 0 ||
+	    paths_ensure_private_dir(out->logdir, err) < 0) {
+		stack_state_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void stack_state_free(struct stack_state *s)
+{
+	free(s->dir);
+	free(s->sock);
+	free(s->pidfile);
+	free(s->lockfile);
+	free(s->logdir);
+	*s = (struct stack_state){0};
+}
+
+int stack_lock(const struct stack_state *s, struct clan_err *err)
+{
+	int fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot open %s", s->lockfile);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno != EWOULDBLOCK) {
+		int e = errno;
+		close(fd);
+		return clan_error(err, e, "cannot lock %s", s->lockfile);
+	}
+	fprintf(stderr, "clan: another clan command is changing this project; waiting for it\n");
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			return clan_error(err, e, "cannot lock %s", s->lockfile);
+		}
+	}
+	return fd;
+}
+
+bool stack_supervisor_alive(const struct stack_state *s, pid_t *pid)
+{
+	_cleanup_free_ char *text = NULL;
+	struct clan_err ignored;
+	long long p = 0;
+	unsigned long long start = 0;
+	if (read_file(s->pidfile, 128, &text, &ignored) < 0 ||
+	    sscanf(text, "%lld %llu", &p, &start) != 2 || p <= 0)
+		return false;
+	if (kill((pid_t)p, 0) < 0 && errno == ESRCH)
+		return false;
+	if (proc_start_time((pid_t)p) != start)
+		return false;
+	if (pid)
+		*pid = (pid_t)p;
+	return true;
+}
+
+int stack_write_pidfile(const struct stack_state *s, struct clan_err *err)
+{
+	char text[64];
+	snprintf(text, sizeof text, "%d %llu\n", (int)getpid(),
+		 (unsigned long long)proc_start_time(getpid()));
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", s->pidfile);
+	if (write_file(tmp, text, strlen(text), err) < 0)
+		return -1;
+	if (rename(tmp, s->pidfile) < 0)
+		return clan_error(err, errno, "cannot write %s", s->pidfile);
+	return 0;
+}
+
+char *stack_container_name(const struct stack_state *s, const char *project, const char *svc)
+{
+	const char *hash = strrchr(s->id, '-');
+	return xasprintf("%s-%s-%.6s", project, svc, hash ? hash + 1 : "0");
+}
+
+char *stack_volume_name(const struct stack_state *s, const char *volume)
+{
+	return xasprintf("%s_%s", s->id, volume);
+}

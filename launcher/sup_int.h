@@ -1,0 +1,104 @@
+/* Inside the supervisor: the state of each service and of the whole
+ * stack, shared by supervisor.c (the loop), sup_service.c (one service's
+ * life) and sup_ctl.c (the control socket). */
+#ifndef CLAN_SUP_INT_H
+#define CLAN_SUP_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "logfile.h"
+#include "pod.h"
+#include "spec.h"
+#include "supervisor.h"
+
+enum svc_state {
+	SVC_WAITING,	  /* for its dependencies */
+	SVC_STARTING,	  /* running, not yet healthy */
+	SVC_RUNNING,	  /* healthy (or started, without a health check) */
+	SVC_STOPPING,	  /* signalled, waiting for it to exit */
+	SVC_EXITED,	  /* ended by itself */
+	SVC_STOPPED,	  /* stopped on request */
+	SVC_RESTART_WAIT, /* exited; restarts at restart_at */
+};
+
+struct svc_rt {
+	const struct service *svc;
+	enum svc_state state;
+	struct container_spec spec;
+	struct container *ctr;
+	pid_t pid;
+	int out_fd, err_fd; /* read ends of its output pipes, -1 when closed */
+	char *part[2];	    /* a line not yet ended, per stream */
+	size_t partlen[2];
+	struct log_writer log;
+	bool healthy, unhealthy;
+	int exit_code;
+	int restarts;
+	int64_t started;	/* wall clock, seconds */
+	int64_t started_ms;	/* monotonic */
+	int64_t restart_at;	/* monotonic ms */
+	int64_t kill_at;	/* monotonic ms: SIGKILL if still there */
+	int emulated_sig;
+	bool want_stop;		/* stopped on request: no restart */
+	bool restart_after_stop;
+	pid_t hc_pid;
+	int64_t hc_next, hc_deadline;
+	int hc_fails;
+	char *error; /* why it failed to start or became unhealthy */
+};
+
+struct pending {
+	int fd;
+	char op[16];
+	bool *targets;
+	int64_t deadline;
+	struct pending *next;
+};
+
+struct sup {
+	const struct sup_opts *o;
+	struct svc_rt *svcs;
+	size_t n;
+	struct pod pod;
+	char *storage;
+	int sig_fd, listen_fd;
+	int ready_fd; /* -1 once `up` has its answer */
+	bool down;
+	int64_t startup_deadline;
+	struct pending *pending;
+};
+
+int64_t sup_now_ms(void);
+
+/* sup_service.c */
+int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err);
+void svc_free(struct svc_rt *r);
+bool svc_active(const struct svc_rt *r);
+bool svc_deps_ready(const struct sup *s, const struct svc_rt *r);
+int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err);
+void svc_stop(struct svc_rt *r);
+void svc_on_output(struct svc_rt *r, int stream);
+void svc_on_sync(struct sup *s, struct svc_rt *r);
+/* A child of ours exited: one of r's (its pid 1 or its health check)? */
+bool svc_reap(struct sup *s, struct svc_rt *r);
+void svc_timers(struct sup *s, struct svc_rt *r, int64_t now);
+int64_t svc_next_deadline(const struct svc_rt *r);
+const char *svc_state_name(const struct svc_rt *r);
+/* The last lines of its log, for error messages. */
+char *svc_last_lines(const struct sup *s, const struct svc_rt *r, int lines);
+
+/* sup_ctl.c */
+int sup_listen(struct sup *s, struct clan_err *err);
+void sup_accept(struct sup *s);
+/* Answers the pending requests that are done. */
+void sup_settle(struct sup *s);
+json_t *sup_ps_json(const struct sup *s);
+
+/* supervisor.c: what the loop does after a service changed state */
+void sup_service_changed(struct sup *s, struct svc_rt *r);
+
+#endif

@@ -1,0 +1,455 @@
+/* The supervisor's process and loop: started detached by `clan up`,
+ * it starts the services in dependency order, reports to `up` when they
+ * are ready (or what failed), then runs until `down`. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "sup_int.h"
+#include "util.h"
+
+#define RESTART_MAX_MS 30000
+
+int64_t sup_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void report(struct sup *s, const char *text)
+{
+	if (s->ready_fd < 0)
+		return;
+	write_all(s->ready_fd, text, strlen(text));
+	close(s->ready_fd);
+	s->ready_fd = -1;
+}
+
+static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
+{
+	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
+	_cleanup_free_ char *text =
+	    xasprintf("error service %s %s; its last log lines:%s\n", r->svc->name, why,
+		      lines[0] ? lines : " (none)");
+	report(s, text);
+	s->down = true;
+}
+
+static void try_start_waiting(struct sup *s)
+{
+	for (size_t i = 0; i < s->n && !s->down; i++) {
+		struct svc_rt *r = &s->svcs[i];
+		if (r->state != SVC_WAITING || !svc_deps_ready(s, r))
+			continue;
+		struct clan_err err;
+		if (svc_start(s, r, &err) < 0) {
+			r->state = SVC_EXITED;
+			r->exit_code = err.code;
+			free(r->error);
+			r->error = xstrdup(err.msg);
+			log_line(&r->log, 'e', err.msg, strlen(err.msg));
+			if (s->ready_fd >= 0) {
+				_cleanup_free_ char *why = xasprintf("could not start: %s", err.msg);
+				fail_startup(s, r, why);
+			}
+		}
+	}
+}
+
+static bool all_ready(const struct sup *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->svcs[i].state != SVC_RUNNING)
+			return false;
+	return true;
+}
+
+/* compose's policies, while the supervisor lives; the delay doubles up to
+ * 30 s and starts again at 1 s after 10 s of good running */
+static bool wants_restart(const struct svc_rt *r)
+{
+	switch (r->svc->restart) {
+	case RESTART_ALWAYS:
+	case RESTART_UNLESS_STOPPED:
+		return true;
+	case RESTART_ON_FAILURE:
+		return r->exit_code != 0;
+	case RESTART_NO:
+		break;
+	}
+	return false;
+}
+
+static void schedule_restart(struct svc_rt *r)
+{
+	int64_t now = sup_now_ms();
+	if (now - r->started_ms > 10000)
+		r->restarts = 0;
+	int64_t delay = 1000;
+	for (int i = 0; i < r->restarts && delay < RESTART_MAX_MS; i++)
+		delay *= 2;
+	r->restarts++;
+	r->restart_at = now + (delay < RESTART_MAX_MS ? delay : RESTART_MAX_MS);
+	r->state = SVC_RESTART_WAIT;
+}
+
+void sup_service_changed(struct sup *s, struct svc_rt *r)
+{
+	if (r->state == SVC_EXITED && s->ready_fd >= 0 && !s->down) {
+		_cleanup_free_ char *why =
+		    r->error ? xasprintf("failed: %s", r->error)
+			     : xasprintf("exited with code %d before it was ready", r->exit_code);
+		fail_startup(s, r, why);
+		return;
+	}
+	if (r->unhealthy && r->state == SVC_STARTING && s->ready_fd >= 0) {
+		fail_startup(s, r, "did not become healthy (its health check kept failing)");
+		return;
+	}
+	if (r->state == SVC_STOPPED && r->restart_after_stop && !s->down) {
+		r->restart_after_stop = false;
+		r->want_stop = false;
+		r->state = SVC_WAITING;
+	}
+	if (r->state == SVC_EXITED && !s->down && !r->want_stop && wants_restart(r))
+		schedule_restart(r);
+	try_start_waiting(s);
+	if (s->ready_fd >= 0 && all_ready(s))
+		report(s, "ok\n");
+}
+
+/* Stops, in reverse dependency order: a service once nothing active
+ * depends on it. */
+static void stop_in_order(struct sup *s)
+{
+	for (size_t k = s->n; k-- > 0;) {
+		struct svc_rt *r = &s->svcs[k];
+		if (r->state == SVC_STOPPING || r->state == SVC_STOPPED || r->state == SVC_EXITED)
+			continue;
+		bool needed = false;
+		for (size_t j = 0; j < s->n && !needed; j++) {
+			const struct svc_rt *d = &s->svcs[j];
+			if (!svc_active(d))
+				continue;
+			for (size_t i = 0; i < d->svc->depends_on.n; i++)
+				if (strcmp(d->svc->depends_on.v[i], r->svc->name) == 0)
+					needed = true;
+		}
+		if (!needed) {
+			r->want_stop = true;
+			svc_stop(r);
+		}
+	}
+}
+
+static bool all_stopped(const struct sup *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (svc_active(&s->svcs[i]) || s->svcs[i].hc_pid > 0)
+			return false;
+	return true;
+}
+
+static void on_signals(struct sup *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		s->down = true; /* SIGTERM, SIGINT, SIGHUP: stop the stack */
+	}
+	for (size_t i = 0; i < s->n; i++)
+		while (svc_reap(s, &s->svcs[i]))
+			;
+}
+
+static void on_timers(struct sup *s)
+{
+	int64_t now = sup_now_ms();
+	for (size_t i = 0; i < s->n; i++) {
+		struct svc_rt *r = &s->svcs[i];
+		svc_timers(s, r, now);
+		if (r->state == SVC_RESTART_WAIT && now >= r->restart_at && !s->down) {
+			r->state = SVC_WAITING;
+			try_start_waiting(s);
+		}
+	}
+	if (s->ready_fd >= 0 && s->startup_deadline && now >= s->startup_deadline)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->svcs[i].state != SVC_RUNNING) {
+				fail_startup(s, &s->svcs[i], "was not ready in time");
+				break;
+			}
+}
+
+static int poll_timeout(const struct sup *s)
+{
+	int64_t now = sup_now_ms(), next = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t d = svc_next_deadline(&s->svcs[i]);
+		if (d && (!next || d < next))
+			next = d;
+	}
+	if (s->ready_fd >= 0 && s->startup_deadline && (!next || s->startup_deadline < next))
+		next = s->startup_deadline;
+	if (s->pending && (!next || s->pending->deadline < next))
+		next = s->pending->deadline;
+	if (!next)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+enum { FD_SIG, FD_LISTEN, FD_NET, FD_OUT, FD_ERR, FD_SYNC, FD_SLIRP };
+
+static void loop(struct sup *s)
+{
+	size_t cap = 3 + s->n * 4;
+	struct pollfd *fds = xcalloc(cap, sizeof *fds);
+	int *kind = xcalloc(cap, sizeof *kind);
+	size_t *who = xcalloc(cap, sizeof *who);
+	while (!(s->down && all_stopped(s))) {
+		if (s->down)
+			stop_in_order(s);
+		size_t n = 0;
+#define ADD(fd_, k_, w_)                                                 \
+	do {                                                              \
+		fds[n] = (struct pollfd){.fd = (fd_), .events = POLLIN}; \
+		kind[n] = (k_);                                           \
+		who[n++] = (w_);                                          \
+	} while (0)
+		ADD(s->sig_fd, FD_SIG, 0);
+		ADD(s->listen_fd, FD_LISTEN, 0);
+		if (pod_net_fd(&s->pod) >= 0)
+			ADD(pod_net_fd(&s->pod), FD_NET, 0);
+		for (size_t i = 0; i < s->n; i++) {
+			struct svc_rt *r = &s->svcs[i];
+			if (r->out_fd >= 0)
+				ADD(r->out_fd, FD_OUT, i);
+			if (r->err_fd >= 0)
+				ADD(r->err_fd, FD_ERR, i);
+			if (r->ctr && container_sync_fd(r->ctr) >= 0)
+				ADD(container_sync_fd(r->ctr), FD_SYNC, i);
+		}
+#undef ADD
+		int rc = poll(fds, (nfds_t)n, s->down ? 100 : poll_timeout(s));
+		if (rc < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; rc > 0 && i < n; i++) {
+			if (!fds[i].revents)
+				continue;
+			struct svc_rt *r = &s->svcs[who[i]];
+			switch (kind[i]) {
+			case FD_SIG:
+				on_signals(s);
+				break;
+			case FD_LISTEN:
+				sup_accept(s);
+				break;
+			case FD_NET:
+				pod_on_net_exit(&s->pod);
+				break;
+			case FD_OUT:
+				svc_on_output(r, 0);
+				break;
+			case FD_ERR:
+				svc_on_output(r, 1);
+				break;
+			case FD_SYNC:
+				svc_on_sync(s, r);
+				break;
+			}
+		}
+		on_timers(s);
+		sup_settle(s);
+	}
+	free(fds);
+	free(kind);
+	free(who);
+}
+
+static int block_signals(struct sup *s, struct clan_err *err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return clan_error(err, errno, "cannot set up signals");
+	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sig_fd < 0)
+		return clan_error(err, errno, "cannot create a signalfd");
+	return 0;
+}
+
+static int make_pod(struct sup *s, struct clan_err *err)
+{
+	const struct stack *st = s->o->st;
+	struct port_map *ports = NULL;
+	size_t nports = 0;
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		const struct service *svc = &st->svcs[i];
+		ports = xrealloc(ports, (nports + svc->nports + 1) * sizeof *ports);
+		memcpy(ports + nports, svc->ports, svc->nports * sizeof *ports);
+		nports += svc->nports;
+	}
+	struct pod_opts po = {.userns = s->o->userns,
+			      .ports = ports,
+			      .nports = nports,
+			      .id = s->o->ss->id,
+			      .dir = s->o->ss->dir,
+			      .debug = s->o->debug};
+	int rc = pod_create(&po, &s->pod, err);
+	free(ports);
+	return rc;
+}
+
+static int sup_init(struct sup *s, struct clan_err *err)
+{
+	if (block_signals(s, err) < 0 || stack_write_pidfile(s->o->ss, err) < 0 ||
+	    sup_listen(s, err) < 0 || make_pod(s, err) < 0)
+		return -1;
+	s->svcs = xcalloc(s->o->st->nsvcs, sizeof *s->svcs);
+	for (size_t i = 0; i < s->o->st->nsvcs; i++) {
+		struct svc_rt *r = &s->svcs[s->n++];
+		r->svc = &s->o->st->svcs[i];
+		r->state = SVC_WAITING;
+		if (svc_prepare(s, r, err) < 0)
+			return -1;
+	}
+	s->startup_deadline = sup_now_ms() + (int64_t)s->o->startup_timeout_s * 1000;
+	return 0;
+}
+
+static void sup_free(struct sup *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		svc_free(&s->svcs[i]);
+	free(s->svcs);
+	pod_destroy(&s->pod);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->o->ss->sock);
+	}
+	unlink(s->o->ss->pidfile);
+	free(s->storage);
+}
+
+static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
+{
+	struct sup s = {.o = o, .sig_fd = -1, .listen_fd = -1, .ready_fd = ready_fd};
+	struct clan_err err = {0};
+	s.storage = paths_storage_dir();
+	s.pod.pid = 0;
+	if (sup_init(&s, &err) < 0) {
+		_cleanup_free_ char *text = xasprintf("error %s\n", err.msg);
+		report(&s, text);
+		sup_free(&s);
+		_exit(1);
+	}
+	try_start_waiting(&s);
+	if (s.ready_fd >= 0 && all_ready(&s))
+		report(&s, "ok\n");
+	loop(&s);
+	sup_settle(&s);
+	sup_free(&s);
+	_exit(0);
+}
+
+/* stdio of the supervisor: nothing in, its own log out */
+static void detach_stdio(const struct stack_state *ss)
+{
+	_cleanup_free_ char *log = xasprintf("%s/supervisor.log", ss->dir);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(1);
+	close(in);
+	close(out);
+}
+
+int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
+{
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return clan_error(err, errno, "cannot create a pipe");
+	fflush(NULL);
+	pid_t mid = fork();
+	if (mid < 0) {
+		int e = errno;
+		close(ready[0]);
+		close(ready[1]);
+		return clan_error(err, e, "cannot start the supervisor");
+	}
+	if (mid == 0) {
+		/* its own session, and not our child: it outlives this command */
+		close(ready[0]);
+		/* nothing of this command's: not the project lock, not a
+		 * terminal's fds */
+		unsigned keep = (unsigned)ready[1];
+		if ((keep > 3 && close_range(3, keep - 1, 0) < 0) ||
+		    close_range(keep + 1, ~0U, 0) < 0 || setsid() < 0)
+			_exit(1);
+		pid_t sup = fork();
+		if (sup != 0)
+			_exit(sup < 0);
+		detach_stdio(o->ss);
+		prctl(PR_SET_NAME, "clan-supervisor");
+		supervisor_main(o, ready[1]);
+	}
+	close(ready[1]);
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			text = xrealloc(text, cap);
+		}
+		ssize_t n = read(ready[0], text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(ready[0]);
+	text = xrealloc(text, len + 1);
+	text[len] = '\0';
+	int rc = 0;
+	if (strncmp(text, "ok", 2) == 0) {
+		if (!stack_supervisor_alive(o->ss, pid))
+			*pid = 0;
+	} else if (strncmp(text, "error ", 6) == 0) {
+		text[strcspn(text, "\0")] = '\0';
+		size_t tl = strlen(text);
+		if (tl && text[tl - 1] == '\n')
+			text[tl - 1] = '\0';
+		rc = clan_error_code(err, CLAN_EXIT_FAIL, "%s", text + 6);
+	} else {
+		rc = clan_error_code(err, CLAN_EXIT_FAIL,
+				     "the supervisor died while starting the stack; see %s/"
+				     "supervisor.log",
+				     o->ss->dir);
+	}
+	free(text);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* The per-stack supervisor: the one process `clan up` leaves behind. It
+ * holds the stack's pod (namespaces, slirp4netns, published ports), starts
+ * the services in dependency order (a dependent waits until its
+ * dependency is healthy), writes their logs, runs health checks, applies
+ * restart policies and answers the CLI on a unix socket. Everything it
+ * starts dies with it, even on SIGKILL. */
+#ifndef CLAN_SUPERVISOR_H
+#define CLAN_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+#include "stack.h"
+#include "stack_state.h"
+
+struct sup_opts {
+	const struct stack *st;
+	const struct stack_state *ss;
+	enum userns_mode userns;
+	bool debug;
+	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
+};
+
+/* Starts the supervisor in the background (its own session, stdio to its
+ * log) and waits until every service is ready, or one failed: then the
+ * error names the service and shows its last log lines, and nothing of
+ * the stack is left running. */
+int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err);
+
+#endif
