@@ -29,6 +29,11 @@ uint64_t proc_start_time(pid_t pid)
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	if (read_file(path, 8192, &text, &err) < 0)
 		return 0;
+	/* a zombie has exited: nobody reaped it yet (a container's init, or
+	 * a minimal pid 1, may be slow to) */
+	const char *state = strrchr(text, ')');
+	if (state && (state[1] == ' ') && (state[2] == 'Z' || state[2] == 'X'))
+		return 0;
 	return parse_stat_start_time(text);
 }
 

@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks); 0 when absent. */
+/* Field 22 of /proc/PID/stat (start time in clock ticks); 0 when absent
+ * or a zombie (it has exited). */
 uint64_t proc_start_time(pid_t pid);
 uint64_t parse_stat_start_time(const char *stat_text);
 

@@ -215,9 +215,14 @@ case_dns_through_slirp() {
 		mount --bind "$1/resolv.conf" /etc/resolv.conf
 		ip link set lo up 2>/dev/null || busybox ip link set lo up
 		python3 "$2" dns-serve 127.0.0.1 db.clan.test 192.0.2.44 "$1/dns-ready" &
+		dns=$!
 		for _ in $(seq 50); do [ -e "$1/dns-ready" ] && break; sleep 0.1; done
-		exec unshare --user --map-user="$3" --map-group="$4" -- "$5" run --rm --userns single \
-			"dir:$6" /bin/sh -c 'nslookup db.clan.test; nslookup nope.clan.test 2>&1; true'
+		rc=0
+		unshare --user --map-user="$3" --map-group="$4" -- "$5" run --rm --userns single \
+			"dir:$6" /bin/sh -c 'nslookup db.clan.test; nslookup nope.clan.test 2>&1; true' || rc=$?
+		kill "$dns"
+		wait "$dns"
+		exit "$rc"
 	INNER
 	run unshare --user --map-root-user --net --mount -- /bin/bash "$d/inner.sh" "$d" \
 		"$CLAN_TEST_ROOT/tests/net_tool.py" "$uid" "$gid" "$CLAN" "$ROOTFS"
