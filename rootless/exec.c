@@ -20,6 +20,7 @@
 #include "child.h"
 #include "console.h"
 #include "container.h"
+#include "idmap.h"
 #include "passwd.h"
 #include "sync.h"
 #include "userns_exec.h"
@@ -97,6 +98,19 @@ static void resolve_exec_user(const struct container_rec *rec, const struct exec
 	snprintf(spec, sizeof spec, "%u:%u", rec->uid, rec->gid);
 	if (user_resolve(e->user ? e->user : spec, passwd, group, u, &err) < 0)
 		child_die(sync_fd, CLAN_EXIT_USAGE, 0, "exec: %s", err.msg);
+	/* single-uid mode maps one user: say so rather than EINVAL */
+	_cleanup_free_ char *uid_text = NULL, *gid_text = NULL;
+	struct idmap umap, gmap;
+	uint32_t host;
+	if (read_file("/proc/self/uid_map", 4096, &uid_text, &err) == 0 &&
+	    read_file("/proc/self/gid_map", 4096, &gid_text, &err) == 0 &&
+	    idmap_parse(uid_text, &umap) && idmap_parse(gid_text, &gmap) &&
+	    (!idmap_to_host(&umap, u->uid, &host) || !idmap_to_host(&gmap, u->gid, &host)))
+		child_die(sync_fd, CLAN_EXIT_USAGE, 0,
+			  "exec: user %u:%u is not mapped in container %s (it runs with "
+			  "--userns %s, which maps its own user only); give /etc/subuid and "
+			  "/etc/subgid ranges to map every user",
+			  u->uid, u->gid, rec->name, rec->userns);
 }
 
 static void attach_tty(int sync_fd, const struct user_ids *u)

@@ -1,8 +1,9 @@
 #!/bin/bash
-# `make demo`: shows clan starting a container. Until the stack issue lands
-# (Django + PostgreSQL with `clan dev`), it runs a busybox shell command in a
-# tiny rootfs built from Debian's busybox-static.
-# Usage: scripts/demo.sh CLAN_BINARY
+# `make demo`: the example stack, examples/django-postgres (Django +
+# PostgreSQL from Debian packages), brought up with `clan up -d`; ends with
+# its URL once the page answers. The first run builds the two Debian images
+# with mmdebstrap (a minute or two); later runs take seconds.
+# Usage: scripts/demo.sh CLAN_BINARY   (WEB_PORT=N picks the host port)
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -11,36 +12,53 @@ if [ $# -ne 1 ]; then
 fi
 clan=$1
 case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+project=$repo/examples/django-postgres
 
 if [ ! -x "$clan" ]; then
 	echo "demo: $clan missing: run make first" >&2
 	exit 2
 fi
 
-cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/clan
-rootfs=$cache/demo-rootfs
-if [ ! -x "$rootfs/bin/busybox" ]; then
-	echo "demo: building a busybox rootfs in $rootfs"
-	mkdir -p "$cache"
-	"$here/mkrootfs-busybox.sh" "$rootfs"
-fi
+port_busy() {
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
 
-echo "demo: clan run --rm dir:$rootfs /bin/sh -c '...'"
-echo
-# shellcheck disable=SC2016 # expanded inside the container
-"$clan" run --rm --hostname clan-demo "dir:$rootfs" /bin/sh -c '
-echo "hello from a clan container"
-echo "id:       $(id)"
-echo "hostname: $(hostname)"
-echo "pid:      $$ (a fresh pid namespace)"
-echo "kernel:   $(uname -r)"
-'
-echo
-if [ "$(id -u)" = 0 ]; then
-	echo "demo: started as root, clan mapped root to root; as any other user the same"
-	echo "demo: command runs rootless: no daemon and no setuid helper of clan's."
-else
-	echo "demo: that was one rootless container: no daemon and no setuid helper of clan's."
+# 8000 unless something else listens there
+port=${WEB_PORT:-8000}
+if [ -z "${WEB_PORT:-}" ] && port_busy "$port"; then
+	for p in $(seq 8001 8099); do
+		if ! port_busy "$p"; then
+			port=$p
+			break
+		fi
+	done
 fi
-echo "demo: the Django + PostgreSQL demo (clan dev) comes with the stack issue."
+export WEB_PORT=$port
+
+cd "$project"
+echo "demo: cd examples/django-postgres && clan up -d"
+"$clan" up -d
+url=http://127.0.0.1:$port/
+for _ in $(seq 100); do
+	if page=$(curl -sf -m 2 "$url"); then
+		break
+	fi
+	sleep 0.1
+done
+rows=$(sed -n 's/.*rows: \([0-9]*\).*/\1/p' <<<"${page:-}")
+if [ -z "$rows" ]; then
+	echo "demo: $url does not answer; see: $clan logs" >&2
+	exit 1
+fi
+cat <<MSG
+
+demo: the stack runs: Django on $url ($rows rows in PostgreSQL)
+demo: edit examples/django-postgres/notes/views.py and reload the page: no restart
+demo: in examples/django-postgres:
+        $clan ps
+        $clan logs -f web
+        $clan exec db psql -U app -d app
+        $clan down        # stop (the database stays in its volume)
+        $clan down -v     # stop and delete the database
+MSG
