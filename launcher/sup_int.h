@@ -67,6 +67,7 @@ struct sup {
 	char *storage;
 	int sig_fd, listen_fd;
 	int ready_fd; /* -1 once `up` has its answer */
+	char *failure; /* why the start failed, told to `up` once all is stopped */
 	bool down;
 	int64_t startup_deadline;
 	struct pending *pending;

@@ -41,13 +41,15 @@ static void report(struct sup *s, const char *text)
 	s->ready_fd = -1;
 }
 
+/* `up` learns of the failure once the stack is down again: when it
+ * returns, nothing of the stack runs. */
 static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
 {
+	if (s->failure)
+		return;
 	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
-	_cleanup_free_ char *text =
-	    xasprintf("error service %s %s; its last log lines:%s\n", r->svc->name, why,
-		      lines[0] ? lines : " (none)");
-	report(s, text);
+	s->failure = xasprintf("error service %s %s; its last log lines:%s\n", r->svc->name, why,
+			       lines[0] ? lines : " (none)");
 	s->down = true;
 }
 
@@ -130,7 +132,7 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 	if (r->state == SVC_EXITED && !s->down && !r->want_stop && wants_restart(r))
 		schedule_restart(r);
 	try_start_waiting(s);
-	if (s->ready_fd >= 0 && all_ready(s))
+	if (s->ready_fd >= 0 && !s->failure && all_ready(s))
 		report(s, "ok\n");
 }
 
@@ -365,12 +367,14 @@ static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
 		_exit(1);
 	}
 	try_start_waiting(&s);
-	if (s.ready_fd >= 0 && all_ready(&s))
+	if (s.ready_fd >= 0 && !s.failure && all_ready(&s))
 		report(&s, "ok\n");
 	loop(&s);
 	sup_settle(&s);
 	sup_free(&s);
-	_exit(0);
+	report(&s, s.failure ? s.failure : "error the stack was stopped while it started\n");
+	free(s.failure);
+	_exit(s.failure ? 1 : 0);
 }
 
 /* stdio of the supervisor: nothing in, its own log out */

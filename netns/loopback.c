@@ -24,3 +24,8 @@ int loopback_up(struct clan_err *err)
 		return clan_error(err, errno, "cannot bring lo up");
 	return 0;
 }
+
+int netns_allow_low_ports(struct clan_err *err)
+{
+	return write_existing("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0", err);
+}

@@ -28,7 +28,7 @@ static noreturn void holder_main(int sync_fd)
 		_exit(1);
 	if (sync_recv(sync_fd, &m) <= 0 || m.tag != SYNC_GO)
 		_exit(1);
-	if (loopback_up(&err) < 0)
+	if (loopback_up(&err) < 0 || netns_allow_low_ports(&err) < 0)
 		child_die_err(sync_fd, &err);
 	sync_send(sync_fd, SYNC_NET, 0, NULL, -1);
 	close(sync_fd);

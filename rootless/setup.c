@@ -115,6 +115,9 @@ noreturn void child_main(struct child_ctx *c)
 	 * forwards it once, rather than every process in the container. */
 	if (setsid() < 0)
 		child_die(c->sync_fd, 125, errno, "cannot start a session");
+	if ((c->spec->net == NET_NONE || c->spec->net == NET_SLIRP) &&
+	    netns_allow_low_ports(&err) < 0)
+		child_die_err(c->sync_fd, &err);
 	build_root(c);
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot set the hostname");

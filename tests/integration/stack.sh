@@ -383,5 +383,8 @@ t foreground_ctrl_c case_foreground_ctrl_c
 t dependency_never_healthy case_dependency_never_healthy
 t restart_policy case_restart_policy
 t bad_configs case_bad_configs
-(cd "$PROJ" && "$CLAN" down -v >/dev/null 2>&1)
+# whatever a failed case left running
+for d in "$PROJ" "$LIB_TMP/other/proj"; do
+	[ -d "$d" ] && (cd "$d" && "$CLAN" down -v >/dev/null 2>&1)
+done
 finish
