@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "commands.h"
+#include "images_stack.h"
+#include "stack_cli.h"
 #include "image_use.h"
 #include "imgstore.h"
 #include "image_ref.h"
@@ -118,11 +120,13 @@ static int show_untagged(const struct image_record *r, void *arg)
 
 int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_QUIET = 1, OPT_FORMAT, OPT_HELP };
+	enum { OPT_QUIET = 1, OPT_FORMAT, OPT_ALL, OPT_HELP };
 	static const struct opt_def defs[] = {{"quiet", 'q', false, OPT_QUIET},
 					      {"format", 0, true, OPT_FORMAT},
+					      {"all", 'a', false, OPT_ALL},
 					      {"help", 'h', false, OPT_HELP},
 					      {0}};
+	bool all = false;
 	struct opt_parser p;
 	struct listing l = {0};
 	const char *v;
@@ -131,17 +135,21 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan images [-q] [--format json]");
+			puts("usage: clan images [-a] [-q] [--format json]\n"
+			     "(in a project dir: the images of its running services; -a: all)");
 			return 0;
 		}
 		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "images: unknown --format '%s' (json)", v);
+		all = all || id == OPT_ALL;
 		l.quiet = l.quiet || id == OPT_QUIET;
 		l.json = l.json || id == OPT_FORMAT;
 	}
 	if (id < 0)
 		return -1;
+	if (!all && !l.quiet && !l.json && stack_here())
+		return images_stack(err);
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
