@@ -33,18 +33,6 @@ static int remove_leftover(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-static int wait_gone(pid_t pid)
-{
-	/* the answer to "down" comes just before it exits */
-	for (int i = 0; i < 100; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return 0;
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 static int remove_volumes(struct stack_ctx *c, struct clan_err *err)
 {
 	for (size_t i = 0; i < c->st.volumes.n; i++) {
@@ -108,7 +96,7 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		rc = sup_request(&c.ss, req, &answer, err);
 		json_decref(req);
 		json_decref(answer);
-		if (rc == 0 && wait_gone(pid) < 0)
+		if (rc == 0 && stack_wait_exit(pid) < 0)
 			rc = clan_error(err, 0, "down: the supervisor (pid %d) did not exit",
 					(int)pid);
 		if (rc == 0)

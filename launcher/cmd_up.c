@@ -151,10 +151,15 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
 	fprintf(stderr, "clan: stopping %s (Ctrl-C again does not hurry it: services get "
 			"their grace period)\n",
 		c->st.name);
+	pid_t pid;
+	if (!stack_supervisor_alive(&c->ss, &pid))
+		return 0; /* stopped meanwhile */
 	json_t *req = json_pack("{s:s}", "op", "down"), *answer = NULL;
 	int rc = sup_request(&c->ss, req, &answer, err);
 	json_decref(req);
 	json_decref(answer);
+	if (rc == 0 && stack_wait_exit(pid) < 0)
+		rc = clan_error(err, 0, "the supervisor (pid %d) did not exit", (int)pid);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -65,20 +65,28 @@ int ps_stack(bool all, bool json, struct clan_err *err)
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;
 	int rc = 0;
-	if (stack_supervisor_alive(&c.ss, NULL)) {
-		json_t *req = json_pack("{s:s}", "op", "ps"), *answer = NULL;
+	json_t *answer = NULL;
+	pid_t pid = 0;
+	if (stack_supervisor_alive(&c.ss, &pid)) {
+		json_t *req = json_pack("{s:s}", "op", "ps");
 		rc = sup_request(&c.ss, req, &answer, err);
 		json_decref(req);
+		/* it was on its way out (down, Ctrl-C): then it is not running */
+		if (rc < 0 && stack_wait_exit(pid) == 0)
+			rc = 1;
+	}
+	if (rc == 0 && answer) {
 		json_t *svcs = json_object_get(answer, "services");
-		if (rc == 0 && json) {
+		if (json) {
 			char *text = json_dumps(svcs, JSON_INDENT(2));
 			puts(text ? text : "[]");
 			free(text);
-		} else if (rc == 0) {
+		} else {
 			print_table(svcs, all);
 		}
 		json_decref(answer);
-	} else {
+	} else if (rc >= 0) {
+		rc = 0;
 		bool was = access(c.ss.pidfile, F_OK) == 0;
 		if (json)
 			puts("[]");

@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include "stack_cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "paths.h"
+#include "procfs.h"
 #include "util.h"
 
 bool stack_here(void)
@@ -64,4 +67,16 @@ int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct cla
 	return clan_error_code(err, CLAN_EXIT_FAIL,
 			       "%s: the stack %s is not running (start it with clan up -d)", cmd,
 			       c->st.name);
+}
+
+int stack_wait_exit(pid_t pid)
+{
+	/* the answer to "down" comes just before it exits */
+	for (int i = 0; i < 200; i++) {
+		if (kill(pid, 0) < 0 || proc_start_time(pid) == 0)
+			return 0;
+		struct timespec ts = {0, 25 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
 }

@@ -4,6 +4,7 @@
 #define CLAN_STACK_CLI_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "stack.h"
@@ -31,5 +32,8 @@ int stack_find_container(const char *key, struct container_rec *rec, struct clan
 /* A command that needs the supervisor: its pid, or exit 1 saying the
  * stack is not running. */
 int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err);
+
+/* Waits (5 s at most) until the supervisor pid has exited: -1 if not. */
+int stack_wait_exit(pid_t pid);
 
 #endif
