@@ -246,6 +246,11 @@ assert_nothing_mounted() {
 # deb: images cost 20-90 s of mmdebstrap each, so a run of the suite builds
 # each at most once: the files that use them share this storage (in the
 # per-run cache) instead of their fresh CLAN_STORAGE.
+# CLAN_TEST_DEB_CACHE_ROOT (set by .ci/run): one deb: image store per user
+# for the whole CI run, shared by make check and make check-asan
+if [ -n "${CLAN_TEST_DEB_CACHE_ROOT:-}" ] && [ -z "${CLAN_TEST_DEB_STORAGE:-}" ]; then
+	CLAN_TEST_DEB_STORAGE=$CLAN_TEST_DEB_CACHE_ROOT/$(id -un)
+fi
 : "${CLAN_TEST_DEB_STORAGE:=$CLAN_TEST_CACHE/deb-storage}"
 export CLAN_TEST_DEB_STORAGE
 

@@ -184,6 +184,40 @@ case_restart_web() {
 	assert_eq "$(rows)" 1 "rows after restart web"
 }
 
+case_stop_start() {
+	cd "$PROJ" || die "no project"
+	run clan stop web
+	assert_eq "$rc" 0 "clan stop web (stderr: $err)"
+	run clan ps
+	assert_not_contains "$out" " web " "ps (running only) after stop web"
+	run clan ps -a
+	assert_match "$out" "web +stopped" "ps -a after stop web"
+	run curl -s -m 2 "$URL/"
+	assert_ne "$rc" 0 "curl after stop web"
+	run clan start web
+	assert_eq "$rc" 0 "clan start web (stderr: $err)"
+	assert_eq "$(rows)" 1 "rows after start web"
+}
+
+# exec -it: a terminal inside (script(1) gives us the outer one).
+case_exec_tty() {
+	need_cmd script
+	cd "$PROJ" || die "no project"
+	local log=$LIB_TMP/pty.out holder
+	exec 3< <(exec sleep 60)
+	holder=$!
+	CLAN_Q=$(printf '%q' "$CLAN") timeout 30 script -qec \
+		"stty rows 30 cols 100; \$CLAN_Q exec -it db sh -c 'tty; stty size; exit 5'" \
+		/dev/null <&3 >"$log" 2>&1
+	rc=$?
+	exec 3<&-
+	kill "$holder" 2>/dev/null
+	out=$(tr -d '\r' <"$log")
+	assert_eq "$rc" 5 "exec -it exit code (output: $out)"
+	assert_match "$(sed -n 1p <<<"$out")" "^/dev/pts/[0-9]+$" "tty inside exec -it"
+	assert_eq "$(sed -n 2p <<<"$out")" "30 100" "stty size inside exec -it"
+}
+
 case_down_up_keeps_rows() {
 	cd "$PROJ" || die "no project"
 	local pid kids
@@ -375,6 +409,8 @@ t ps_and_logs case_ps_and_logs
 t exec case_exec
 t live_edit case_live_edit
 t restart_web case_restart_web
+t stop_start case_stop_start
+t exec_tty case_exec_tty
 t down_up_keeps_rows case_down_up_keeps_rows
 t kill9_supervisor case_kill9_supervisor
 t two_projects case_two_projects
