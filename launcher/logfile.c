@@ -151,8 +151,8 @@ static int by_time(const void *a, const void *b)
 
 void log_sort(struct log_entry *entries, size_t n)
 {
-	/* equal times keep file order: qsort is not stable, so break ties on
-	 * the service and rely on each file's own order through mergesort */
+	/* one service's lines never share a nanosecond (written in order by one
+	 * writer), so ties are between services: broken by the service */
 	if (n > 1)
 		qsort(entries, n, sizeof *entries, by_time);
 }
