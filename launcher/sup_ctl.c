@@ -242,23 +242,7 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	if (!text || !write_all(fd, text, strlen(text)) || !write_all(fd, "\n", 1))
 		return clan_error(err, errno, "cannot talk to the stack's supervisor");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			buf = xrealloc(buf, cap);
-		}
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!buf)
-		buf = xstrdup("");
-	buf[len] = '\0';
+	char *buf = read_to_eof(fd);
 	json_error_t je;
 	json_t *o = json_loads(buf, 0, &je);
 	free(buf);

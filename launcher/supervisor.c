@@ -421,29 +421,13 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	close(ready[1]);
 	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
 		;
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			text = xrealloc(text, cap);
-		}
-		ssize_t n = read(ready[0], text + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	char *text = read_to_eof(ready[0]);
 	close(ready[0]);
-	text = xrealloc(text, len + 1);
-	text[len] = '\0';
 	int rc = 0;
 	if (strncmp(text, "ok", 2) == 0) {
 		if (!stack_supervisor_alive(o->ss, pid))
 			*pid = 0;
 	} else if (strncmp(text, "error ", 6) == 0) {
-		text[strcspn(text, "\0")] = '\0';
 		size_t tl = strlen(text);
 		if (tl && text[tl - 1] == '\n')
 			text[tl - 1] = '\0';

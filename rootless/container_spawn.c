@@ -76,19 +76,7 @@ static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns
 		_exit(0);
 	}
 	close(pp[1]);
-	int r = 0;
-	ssize_t n;
-	do
-		n = read(pp[0], &r, sizeof r);
-	while (n < 0 && errno == EINTR);
-	close(pp[0]);
-	while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof r || r < 0) {
-		errno = n == (ssize_t)sizeof r ? -r : ECHILD;
-		return -1;
-	}
-	return r;
+	return clone_report_collect(pp[0], middle);
 }
 
 /* The network comes up while the child builds its root; the child waits

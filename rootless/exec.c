@@ -215,22 +215,15 @@ static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_
 		_exit(0);
 	}
 	close(pp[1]);
-	int r = 0;
-	ssize_t n;
-	do
-		n = read(pp[0], &r, sizeof r);
-	while (n < 0 && errno == EINTR);
-	close(pp[0]);
-	while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof r && r > 0)
-		return r;
+	pid_t pid = clone_report_collect(pp[0], middle);
+	if (pid > 0)
+		return pid;
+	int e = errno;
 	struct sync_msg m;
 	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
 	if (poll(&p, 1, 0) == 1 && sync_recv(sync_fd, &m) == 1 && m.tag == SYNC_ERROR)
 		return clan_error_code(err, m.code, "%s", m.text);
-	return clan_error(err, n == (ssize_t)sizeof r ? -r : 0,
-			  "cannot start a process in the container");
+	return clan_error(err, e == ECHILD ? 0 : e, "cannot start a process in the container");
 }
 
 struct exec_wait {

@@ -17,6 +17,23 @@ pid_t clone_ns(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+pid_t clone_report_collect(int rfd, pid_t helper)
+{
+	int r = 0;
+	ssize_t n;
+	do
+		n = read(rfd, &r, sizeof r);
+	while (n < 0 && errno == EINTR);
+	close(rfd);
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof r || r <= 0) {
+		errno = n == (ssize_t)sizeof r && r < 0 ? -r : ECHILD;
+		return -1;
+	}
+	return r;
+}
+
 static int wait_child(pid_t pid, int *status)
 {
 	while (waitpid(pid, status, 0) < 0)

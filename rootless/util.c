@@ -278,3 +278,24 @@ int remove_tree(const char *path, struct clan_err *err)
 		return clan_error(err, errno, "cannot remove %s", path);
 	return 0;
 }
+
+char *read_to_eof(int fd)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap);
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf = xrealloc(buf, len + 1);
+	buf[len] = '\0';
+	return buf;
+}

@@ -82,6 +82,10 @@ bool find_program(const char *name, char *out, size_t len);
  * errno set. */
 int remove_tree_at(int dirfd, const char *name);
 
+/* Reads fd until EOF (or an error) into a NUL-terminated buffer; never
+ * NULL. */
+char *read_to_eof(int fd);
+
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 bool write_all(int fd, const void *buf, size_t len);
 

@@ -389,6 +389,20 @@ rm_tree() {
 	[ ! -e "$dir" ]
 }
 
+# get URL [SECS]: the body once URL answers (bounded); non-zero if never.
+get() {
+	local url=$1 tenths=$((${2:-10} * 10)) body
+	while [ "$tenths" -gt 0 ]; do
+		if body=$(curl -sf -m 2 "$url" 2>/dev/null); then
+			printf '%s\n' "$body"
+			return 0
+		fi
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	return 1
+}
+
 # wait_for FILE [SECONDS]: waits until FILE exists (tenths of a second).
 wait_for() {
 	local file=$1 tenths=$((${2:-10} * 10))

@@ -43,20 +43,6 @@ stop() {
 	rc=$?
 }
 
-# get URL [SECS]: the body once URL answers (bounded); non-zero if never.
-get() {
-	local url=$1 tenths=$((${2:-10} * 10)) body
-	while [ "$tenths" -gt 0 ]; do
-		if body=$(curl -sf -m 2 "$url" 2>/dev/null); then
-			printf '%s\n' "$body"
-			return 0
-		fi
-		sleep 0.1
-		tenths=$((tenths - 1))
-	done
-	return 1
-}
-
 # A web root for busybox httpd, bound read-only (the shared rootfs stays
 # untouched).
 www() {

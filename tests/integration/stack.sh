@@ -27,20 +27,6 @@ WEB_PORT=$(free_port)
 export WEB_PORT
 URL=http://127.0.0.1:$WEB_PORT
 
-# get URL [SECS]: the body once URL answers 2xx (bounded).
-get() {
-	local url=$1 tenths=$((${2:-10} * 10)) body
-	while [ "$tenths" -gt 0 ]; do
-		if body=$(curl -sf -m 2 "$url" 2>/dev/null); then
-			printf '%s\n' "$body"
-			return 0
-		fi
-		sleep 0.1
-		tenths=$((tenths - 1))
-	done
-	return 1
-}
-
 rows() { get "$URL/" 5 | sed -n 's/.*rows: \([0-9]*\).*/\1/p'; }
 
 # The pid of the live supervisor of the stack named $1 (its pid file).
