@@ -48,8 +48,9 @@ static const struct rc_key project_keys[] = {{"name", false}};
 static const struct {
 	const char *from, *to;
 } key_synonyms[] = {
-    {"env", "environment"},  {"workdir", "working_dir"}, {"cmd", "command"},
-    {"links", "depends_on"}, {"volumes_from", "volume"}, {"ports", "port"},
+    {"env", "environment"},  {"workdir", "working_dir"},  {"cmd", "command"},
+    {"links", "depends_on"}, {"volumes_from", "volume"},  {"ports", "port"},
+    {"hostname", "alias"},   {"container_name", "alias"},
 };
 
 /* inih keeps a line in a buffer of this many bytes (Debian builds it with

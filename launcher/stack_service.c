@@ -177,7 +177,7 @@ static bool is_user_spec(const char *s)
 	for (const char *p = s; *p; p++) {
 		if (*p == ':')
 			colons++;
-		else if (!isalnum((unsigned char)*p) && !strchr("_.-$", *p))
+		else if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
 			return false;
 	}
 	return colons <= 1 && s[0] != ':' && s[strlen(s) - 1] != ':';
