@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -358,6 +359,9 @@ static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
 {
 	struct sup s = {.o = o, .sig_fd = -1, .listen_fd = -1, .ready_fd = ready_fd};
 	struct clan_err err = {0};
+	/* what `up` allocated and freed (image records, layers) stays in the
+	 * heap this process inherited: give it back, it lives for days */
+	malloc_trim(0);
 	s.storage = paths_storage_dir();
 	s.pod.pid = 0;
 	if (sup_init(&s, &err) < 0) {
