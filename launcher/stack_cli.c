@@ -2,6 +2,7 @@
 #include "stack_cli.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_er
 	struct stack_load_opts o = {.project_name = project_name};
 	if (stack_load(&o, &c->st, err) < 0)
 		return -1;
+	for (size_t i = 0; i < c->st.warnings.n; i++)
+		fprintf(stderr, "clan: warning: %s\n", c->st.warnings.v[i]);
 	c->storage = paths_storage_dir();
 	if (stack_state_open(&c->st, &c->ss, err) < 0) {
 		stack_ctx_free(c);

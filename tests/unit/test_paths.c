@@ -474,6 +474,10 @@ TEST(runtime_dir)
 	char base[] = "/tmp/clan-test-rundir-XXXXXX";
 	struct clan_err err;
 	CHECK(mkdtemp(base) != NULL);
+	/* no runtime-dir pointer from an earlier run in this storage */
+	char *saved_storage = getenv("CLAN_STORAGE") ? xstrdup(getenv("CLAN_STORAGE")) : NULL;
+	_cleanup_free_ char *storage = xasprintf("%s/storage", base);
+	set_env("CLAN_STORAGE", storage);
 	_cleanup_free_ char *own = xasprintf("%s/own", base);
 	_cleanup_free_ char *link = xasprintf("%s/link", base);
 	_cleanup_free_ char *want = xasprintf("%s/clan", own);
@@ -523,8 +527,32 @@ TEST(runtime_dir)
 		printf("# skip runtime_dir not-owned case: no 0700 directory of another user\n");
 	}
 
+	/* without a usable XDG_RUNTIME_DIR: a private mkdtemp dir, found again
+	 * through the pointer in the storage dir */
+	set_env("XDG_RUNTIME_DIR", NULL);
+	char *made = NULL;
+	CHECK(paths_runtime_dir_ensure(&made, &err) == 0);
+	CHECK(made && strncmp(made, fallback, strlen(fallback)) == 0 && made[strlen(fallback)] == '.');
+	CHECK(lstat(made, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+	char *again = NULL;
+	CHECK(paths_runtime_dir_ensure(&again, &err) == 0);
+	CHECK_STR(again, made);
+	s = paths_runtime_dir();
+	CHECK_STR(s, made);
+	free(s);
+	/* gone (a reboot cleared /tmp): a new one */
+	CHECK(rmdir(made) == 0);
+	free(again);
+	CHECK(paths_runtime_dir_ensure(&again, &err) == 0);
+	CHECK(strcmp(again, made) != 0);
+	rmdir(again);
+	free(again);
+	free(made);
+
 	set_env("XDG_RUNTIME_DIR", saved);
 	free(saved);
+	set_env("CLAN_STORAGE", saved_storage);
+	free(saved_storage);
 	CHECK(remove_tree(base, &err) == 0);
 }
 
