@@ -133,7 +133,8 @@ int log_read(const char *dir, const char *service, size_t index, long tail, int6
 	for (size_t i = 0; i < skip; i++)
 		free(v[i].text);
 	*entries = xrealloc(*entries, (*n + cnt - skip + 1) * sizeof **entries);
-	memcpy(*entries + *n, v + skip, (cnt - skip) * sizeof *v);
+	if (cnt > skip)
+		memcpy(*entries + *n, v + skip, (cnt - skip) * sizeof *v);
 	*n += cnt - skip;
 	free(v);
 	return 0;
