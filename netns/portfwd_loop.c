@@ -1,6 +1,9 @@
-/* The forwarder's event loop: one epoll, TCP spliced through a pipe per
- * direction, UDP relayed per client address. Runs inside the container's
- * network namespace with the host listeners it inherited. */
+/* The forwarder's event loop: one epoll (edge-triggered: each socket is
+ * registered once), TCP spliced through a pipe per direction, UDP relayed
+ * per client address. Runs inside the container's network namespace with
+ * the host listeners it inherited. A short connection costs a few system
+ * calls more than loopback: pipes come from a pool and grow only for a
+ * connection that fills one. */
 #define _GNU_SOURCE
 #include "portfwd.h"
 
@@ -17,7 +20,9 @@
 
 #include "util.h"
 
-#define PIPE_BYTES (1 << 20)
+#define PIPE_START_BYTES (64 * 1024) /* the kernel's default */
+#define PIPE_BIG_BYTES (1 << 20)
+#define PIPE_POOL 32
 #define UDP_IDLE_SECONDS 60
 #define UDP_MAX_FLOWS 256
 
@@ -34,16 +39,16 @@ struct endpoint {
 /* One direction of a TCP connection: bytes from fd[from] wait in the pipe
  * until fd[!from] takes them. */
 struct half {
-	int pipe[2];
+	int pipe[2]; /* -1 until the first byte */
 	size_t queued;
-	bool eof, shut;
+	bool eof, shut, grown;
 };
 
 struct conn {
 	int fd[2];
 	struct endpoint ep[2];
 	struct half h[2]; /* h[i]: from fd[i] to fd[!i] */
-	uint32_t events[2];
+	bool out_watched[2];
 	bool connecting, dead;
 	struct conn *next, *prev;
 };
@@ -66,33 +71,78 @@ struct loop {
 	struct conn *conns, *dead_conns;
 	struct udp_flow *flows, *dead_flows;
 	size_t nflows;
+	int pool[PIPE_POOL][2]; /* empty pipes of closed connections */
+	size_t npool;
 	char buf[65536];
 };
 
+/* A connection to 127.0.0.1 completes inside connect(2) unless the
+ * service's backlog is full: wait for it that long (not a round through
+ * epoll per connection), but never stall the loop more than 20 ms. */
 static int inside_socket(int type, uint16_t port, bool *in_progress)
 {
-	int fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct timeval limit = {.tv_sec = 0, .tv_usec = 20000};
 	*in_progress = false;
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-		if (errno != EINPROGRESS) {
-			close(fd);
-			return -1;
-		}
-		*in_progress = true;
+	int rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) < 0
+		     ? -1
+		     : connect(fd, (struct sockaddr *)&a, sizeof a);
+	if (rc < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	*in_progress = rc < 0;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		close(fd);
+		return -1;
 	}
 	return fd;
+}
+
+/* Edge-triggered: EPOLLOUT only once a write had to wait (or while
+ * connecting), so small exchanges do not wake the loop for nothing. */
+static int watch(struct loop *lp, struct conn *c, int side, bool out, int op)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (out ? EPOLLOUT : 0),
+				 .data.ptr = &c->ep[side]};
+	c->out_watched[side] = out;
+	return epoll_ctl(lp->ep, op, c->fd[side], &ev);
+}
+
+static void pipe_release(struct loop *lp, struct half *h)
+{
+	if (h->pipe[0] < 0)
+		return;
+	if (h->queued == 0 && lp->npool < PIPE_POOL) {
+		lp->pool[lp->npool][0] = h->pipe[0];
+		lp->pool[lp->npool++][1] = h->pipe[1];
+	} else {
+		close(h->pipe[0]);
+		close(h->pipe[1]);
+	}
+	h->pipe[0] = h->pipe[1] = -1;
+}
+
+static int pipe_acquire(struct loop *lp, struct half *h)
+{
+	if (lp->npool) {
+		lp->npool--;
+		h->pipe[0] = lp->pool[lp->npool][0];
+		h->pipe[1] = lp->pool[lp->npool][1];
+		return 0;
+	}
+	return pipe2(h->pipe, O_CLOEXEC | O_NONBLOCK);
 }
 
 static void conn_close(struct loop *lp, struct conn *c)
 {
 	for (int i = 0; i < 2; i++) {
 		close(c->fd[i]);
-		close(c->h[i].pipe[0]);
-		close(c->h[i].pipe[1]);
+		pipe_release(lp, &c->h[i]);
 	}
 	if (c->prev)
 		c->prev->next = c->next;
@@ -119,43 +169,26 @@ static void free_dead(struct loop *lp)
 	}
 }
 
-/* Level-triggered interest: read a side while its pipe is empty, write a
- * side while the other direction has bytes queued for it. */
-static int conn_update(struct loop *lp, struct conn *c)
-{
-	for (int i = 0; i < 2; i++) {
-		uint32_t want = 0;
-		if (c->connecting && i == 1)
-			want = EPOLLOUT;
-		else if (!c->connecting) {
-			if (!c->h[i].eof && c->h[i].queued == 0)
-				want |= EPOLLIN;
-			if (c->h[!i].queued > 0)
-				want |= EPOLLOUT;
-		}
-		if (want == c->events[i])
-			continue;
-		struct epoll_event ev = {.events = want, .data.ptr = &c->ep[i]};
-		if (epoll_ctl(lp->ep, EPOLL_CTL_MOD, c->fd[i], &ev) < 0)
-			return -1;
-		c->events[i] = want;
-	}
-	return 0;
-}
-
 /* Moves what it can one way; -1 when the connection is broken. */
-static int pump(struct conn *c, int from)
+static int pump(struct loop *lp, struct conn *c, int from)
 {
 	struct half *h = &c->h[from];
 	int to = !from;
+	if (h->pipe[0] < 0 && !h->eof && pipe_acquire(lp, h) < 0)
+		return -1;
 	for (;;) {
 		bool progress = false;
 		if (h->queued == 0 && !h->eof) {
-			ssize_t n = splice(c->fd[from], NULL, h->pipe[1], NULL, PIPE_BYTES,
+			ssize_t n = splice(c->fd[from], NULL, h->pipe[1], NULL, PIPE_BIG_BYTES,
 					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				h->queued += (size_t)n;
 				progress = true;
+				/* a bulk transfer: fewer, larger splices */
+				if (!h->grown && (size_t)n >= PIPE_START_BYTES) {
+					(void)fcntl(h->pipe[1], F_SETPIPE_SZ, PIPE_BIG_BYTES);
+					h->grown = true;
+				}
 			} else if (n == 0) {
 				h->eof = true;
 			} else if (errno != EAGAIN && errno != EINTR) {
@@ -168,6 +201,9 @@ static int pump(struct conn *c, int from)
 			if (n > 0) {
 				h->queued -= (size_t)n;
 				progress = true;
+			} else if (n < 0 && errno == EAGAIN && !c->out_watched[to] &&
+				   watch(lp, c, to, true, EPOLL_CTL_MOD) < 0) {
+				return -1;
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				return -1;
 			}
@@ -181,6 +217,8 @@ static int pump(struct conn *c, int from)
 	}
 	return 0;
 }
+
+static void tcp_event(struct loop *lp, struct conn *c, int side, uint32_t events);
 
 static void tcp_accept(struct loop *lp, const struct port_listener *l)
 {
@@ -201,13 +239,7 @@ static void tcp_accept(struct loop *lp, const struct port_listener *l)
 		bool ok = true;
 		for (int i = 0; i < 2; i++) {
 			c->ep[i] = (struct endpoint){.kind = EP_TCP, .conn = c, .side = i};
-			if (pipe2(c->h[i].pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-				c->h[i].pipe[0] = c->h[i].pipe[1] = -1;
-				ok = false;
-			} else {
-				/* fewer, larger splices; the default 64 KiB is fine too */
-				(void)fcntl(c->h[i].pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
-			}
+			c->h[i].pipe[0] = c->h[i].pipe[1] = -1;
 		}
 		int one = 1;
 		setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -216,12 +248,16 @@ static void tcp_accept(struct loop *lp, const struct port_listener *l)
 		if (lp->conns)
 			lp->conns->prev = c;
 		lp->conns = c;
-		for (int i = 0; i < 2 && ok; i++) {
-			struct epoll_event ev = {.events = 0, .data.ptr = &c->ep[i]};
-			ok = epoll_ctl(lp->ep, EPOLL_CTL_ADD, c->fd[i], &ev) == 0;
-		}
-		if (!ok || conn_update(lp, c) < 0)
+		for (int i = 0; i < 2 && ok; i++)
+			ok = watch(lp, c, i, i == 1 && c->connecting, EPOLL_CTL_ADD) == 0;
+		if (!ok) {
 			conn_close(lp, c);
+			continue;
+		}
+		/* a client that spoke first: its bytes wait in the socket, and
+		 * edge-triggered epoll will not say so again */
+		if (!c->connecting)
+			tcp_event(lp, c, 0, 0);
 	}
 }
 
@@ -230,18 +266,18 @@ static void tcp_event(struct loop *lp, struct conn *c, int side, uint32_t events
 	if (c->dead)
 		return;
 	if (c->connecting) {
+		if (side != 1)
+			return; /* the inside socket's turn comes when it connects */
 		int e = 0;
 		socklen_t len = sizeof e;
-		if (side != 1 || getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
+		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
 			/* nothing listens inside (yet): the client sees the refusal */
 			conn_close(lp, c);
 			return;
 		}
 		c->connecting = false;
 	}
-	(void)events;
-	if (pump(c, 0) < 0 || pump(c, 1) < 0 || (c->h[0].shut && c->h[1].shut) ||
-	    conn_update(lp, c) < 0) {
+	if (pump(lp, c, 0) < 0 || pump(lp, c, 1) < 0 || (c->h[0].shut && c->h[1].shut)) {
 		conn_close(lp, c);
 		return;
 	}

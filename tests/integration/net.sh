@@ -77,6 +77,20 @@ case_publish_localhost_only() {
 	assert_eq "$rc" 0 "binding port $port after the container ended ($err)"
 }
 
+# A bulk transfer through the forwarder (its pipes grow) arrives intact.
+case_publish_large_body() {
+	local port w sum got
+	port=$(nt free-port)
+	w=$(www)
+	head -c 30000000 /dev/urandom >"$w/big"
+	chmod a+r "$w/big"
+	sum=$(sha256sum <"$w/big" | cut -d' ' -f1)
+	bg web clan run --rm -p "$port:80" -v "$w:/www:ro" "dir:$ROOTFS" httpd -f -p 80 -h /www
+	get "http://127.0.0.1:$port/index.html" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/web.err")"
+	got=$(curl -sf -m 30 "http://127.0.0.1:$port/big" | sha256sum | cut -d' ' -f1)
+	assert_eq "$got" "$sum" "sha256 of 30 MB through the published port"
+}
+
 case_publish_all_addresses() {
 	local port w body
 	port=$(nt free-port)
@@ -282,6 +296,7 @@ case_bad_flags() {
 }
 
 t publish_localhost_only case_publish_localhost_only
+t publish_large_body case_publish_large_body
 t publish_all_addresses case_publish_all_addresses
 t publish_kernel_picks case_publish_kernel_picks
 t publish_slirp_handler case_publish_slirp_handler
