@@ -1,0 +1,784 @@
+#!/bin/bash
+# Stack benchmark: the examples/django-postgres stack (PostgreSQL 15 + Django's
+# runserver, a named volume for the database, the source bind-mounted) run by
+# `clan up -d` and by podman-compose, in ONE run, as an unprivileged user:
+#   first up: clan builds its two deb: images and initialises the volume;
+#             podman's two images are built from the same Debian packages
+#             (mmdebstrap, podman import, podman build) and podman-compose
+#             starts on an empty volume
+#   warm up:  `up -d` until the web service answers HTTP 200 on `/` (images
+#             present, volume initialised), then `down` (not -v), RUNS times,
+#             clan and podman-compose in interleaved rounds
+#   memory:   VmRSS (and Pss) of the processes each tool keeps beside the
+#             containers while the stack runs: clan's per-stack supervisor,
+#             its pod holder, port forwarder and slirp4netns; podman's
+#             conmon, rootlessport, slirp4netns, aardvark-dns and pause process
+#   for scale: the web service's own command (migrate, runserver) run again
+#             inside the running clan stack with `clan exec web`, timed until
+#             its page answers 200: the work both stacks wait for
+# Prints a markdown table with medians and the targets: clan's warm up at
+# least 3x faster than podman-compose's, the supervisor under 4 MB RSS.
+#
+# Usage: scripts/bench/stack.sh
+# Environment:
+#   CLAN=PATH          clan binary (default: REPO/build/clan)
+#   CLAN_PROFILES_DIR=DIR  clan's service profiles (default: REPO/profiles)
+#   RUNS=5 WARMUP=1    measured and unmeasured warm rounds
+#   SETTLE=1           seconds between the page being served and the memory sample
+#   READY_TIMEOUT=120  seconds a warm `up -d` may take to serve the page
+#   BUILD_TIMEOUT=1200 seconds for clan's first up and for each podman image build
+#   BENCH_USER=clanbench  who runs the benchmark when started by root
+#   BENCH_OUT=DIR      where the markdown, raw results and logs go (default: temp)
+#   BENCH_NO_INSTALL=1 started by root: do not apt-get install what is missing
+# Started by root, it installs podman-compose, netavark and aardvark-dns when
+# they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
+# resolve), copies itself, the clan binary, profiles/ and the example to a
+# world-readable temp dir and re-runs itself there as BENCH_USER (make one with
+# ../shared/scripts/podman-rootless-setup.sh USER). podman runs with its own
+# storage, runtime dir and containers.conf (netavark) in the temp dir, so the
+# user's own podman state is not touched. A tool that fails is reported with
+# its error and marked failed in the table; the other is still measured.
+set -euo pipefail
+
+RUNS=${RUNS:-5}
+WARMUP=${WARMUP:-1}
+SETTLE=${SETTLE:-1}
+READY_TIMEOUT=${READY_TIMEOUT:-120}
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+self=$(readlink -f -- "${BASH_SOURCE[0]}")
+here=$(dirname -- "$self")
+repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
+clan=${CLAN:-$repo/build/clan}
+case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
+profiles=${CLAN_PROFILES_DIR:-$repo/profiles}
+example=${BENCH_EXAMPLE:-$repo/examples/django-postgres}
+# Which source the clan binary came from, as far as the repo can tell.
+rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
+
+# ---------------------------------------------------------------- as root
+if [ "$(id -u)" = 0 ]; then
+	user=${BENCH_USER:-clanbench}
+	command -v runuser >/dev/null || die "runuser not found (util-linux)"
+	id "$user" >/dev/null 2>&1 ||
+		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
+	[ -d "$example" ] || die "no example at $example"
+	[ -d "$profiles" ] || die "no profiles dir at $profiles (set CLAN_PROFILES_DIR)"
+	missing=()
+	command -v podman-compose >/dev/null || missing+=(podman-compose)
+	[ -x /usr/lib/podman/netavark ] || missing+=(netavark)
+	[ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
+	command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+	if [ ${#missing[@]} -gt 0 ]; then
+		if [ -n "${BENCH_NO_INSTALL:-}" ]; then
+			say "missing: ${missing[*]} (BENCH_NO_INSTALL is set: the podman rows will fail)"
+		else
+			say "installing ${missing[*]}"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+				say "apt-get install ${missing[*]} failed: the podman rows will fail"
+		fi
+	fi
+	uhome=$(getent passwd "$user" | cut -d: -f6)
+	tmp=$(mktemp -d /tmp/clan-bench-stack.XXXXXX)
+	chmod 0755 "$tmp"
+	cp -- "$self" "$tmp/stack.sh"
+	cp -a -- "$profiles" "$tmp/profiles"
+	cp -a -- "$example" "$tmp/example"
+	if [ -f "$clan" ]; then
+		cp -- "$clan" "$tmp/clan"
+	else
+		say "no clan binary at $clan (set CLAN=PATH or run make); the clan rows will fail"
+	fi
+	chmod -R a+rX "$tmp"
+	out=$tmp/out
+	mkdir -p "$out"
+	chown "$user:" "$out"
+	say "running as $user from $tmp"
+	rc=0
+	(cd "$tmp" && runuser -u "$user" -- env -i \
+		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_REPO="$repo" \
+		CLAN_PROFILES_DIR="$tmp/profiles" BENCH_EXAMPLE="$tmp/example" \
+		BENCH_OUT="$out" RUNS="$RUNS" WARMUP="$WARMUP" SETTLE="$SETTLE" \
+		READY_TIMEOUT="$READY_TIMEOUT" BUILD_TIMEOUT="$BUILD_TIMEOUT" \
+		bash "$tmp/stack.sh") || rc=$?
+	if [ -n "${BENCH_OUT:-}" ]; then
+		mkdir -p "$BENCH_OUT"
+		cp -a -- "$out"/. "$BENCH_OUT"/ 2>/dev/null || true
+		say "results copied to $BENCH_OUT"
+	fi
+	rm -rf -- "$tmp/stack.sh" "$tmp/clan" "$tmp/profiles" "$tmp/example"
+	say "results in $out"
+	exit "$rc"
+fi
+
+# ------------------------------------------------------- as a plain user
+for t in python3 curl mmdebstrap unshare timeout; do
+	command -v "$t" >/dev/null || die "$t not found: run ../shared/scripts/podman-rootless-setup.sh as root"
+done
+python3 -c 'import yaml' 2>/dev/null || die "python3-yaml not found (apt-get install python3-yaml)"
+[ -d "$example" ] || die "no example at $example"
+[ -f "$profiles/postgres.yaml" ] || die "no postgres profile in $profiles (set CLAN_PROFILES_DIR)"
+export CLAN_PROFILES_DIR=$profiles
+
+uid=$(id -u)
+out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
+mkdir -p "$out/logs"
+logs=$out/logs
+# Short paths: unix sockets live under the runtime dirs.
+work=$(mktemp -d /tmp/clan-stack.XXXXXX)
+chmod 0755 "$work"
+
+now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
+secs() { # START_US END_US: seconds, 3 decimals
+	local d=$(($2 - $1))
+	printf '%d.%03d' $((d / 1000000)) $((d % 1000000 / 1000))
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+tail_log() { grep -v 'level=warning' "$1" 2>/dev/null | tail -n "${2:-3}" | tr -s '\t\n' '  ' | cut -c1-300; }
+
+# The store of a subuid-mode clan and podman's storage hold files of
+# subordinate ids: removed inside a user namespace that maps them.
+rm_store() {
+	[ -e "$1" ] || return 0
+	rm -rf -- "$1" 2>/dev/null && return 0
+	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
+	[ ! -e "$1" ]
+}
+
+# ------------------------------------------------------------ the project
+# One copy of the example, served by both stacks (the source tree is
+# bind-mounted at /app by both; Django writes nothing into it).
+proj=$work/proj
+cp -a -- "$example" "$proj"
+chmod -R u+w "$proj"
+cport=$(free_port)
+pport=$(free_port)
+while [ "$pport" = "$cport" ]; do pport=$(free_port); done
+# clan: WEB_PORT picks the host port; an older .clanrc without ${WEB_PORT}
+# gets its web port line pointed at the free port in this copy only.
+if ! grep -q 'WEB_PORT' "$proj/.clanrc"; then
+	sed -i "s/^port = 8000\b.*/port = $cport:8000/" "$proj/.clanrc"
+fi
+
+# clan: its own runtime dir and a fresh store.
+crun=$work/crun
+mkdir -m 0700 "$crun"
+export CLAN_STORAGE=$work/clan-storage
+cl() { (cd "$proj" && XDG_RUNTIME_DIR=$crun WEB_PORT=$cport "$@"); }
+
+# podman: its own storage, runtime dir and containers.conf (netavark, so that
+# the compose network resolves service names with aardvark-dns).
+pdir=$work/podman
+prun=$work/prun
+mkdir -p "$pdir/ctx-db" "$pdir/ctx-web" "$pdir/img"
+mkdir -m 0700 "$prun"
+ucc=$HOME/.config/containers/containers.conf
+runtime=$(sed -n 's/^runtime *= *"\(.*\)"/\1/p' "$ucc" 2>/dev/null | head -n 1)
+cat >"$pdir/containers.conf" <<EOF
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "${runtime:-runc}"
+
+[network]
+network_backend = "netavark"
+EOF
+cat >"$pdir/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$pdir/storage"
+runroot = "$prun/containers"
+rootless_storage_path = "$pdir/storage"
+EOF
+pm() {
+	env XDG_RUNTIME_DIR="$prun" CONTAINERS_CONF="$pdir/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$pdir/storage.conf" "$@"
+}
+project=clanbench$$
+pc() { (cd "$pdir" && pm timeout 300 podman-compose -p "$project" -f "$pdir/compose.yml" "$@"); }
+pweb=${project}_web_1
+pdb=${project}_db_1
+img_db=localhost/clanbench-stack-db:$$
+img_web=localhost/clanbench-stack-web:$$
+
+clan_ok=1 clan_err=""
+podman_ok=1 podman_err=""
+[ -x "$clan" ] || {
+	clan_ok=0
+	clan_err="no clan binary at ${BENCH_CLAN_NAME:-$clan} (set CLAN=PATH or run make)"
+}
+for t in podman podman-compose; do
+	command -v "$t" >/dev/null || {
+		podman_ok=0
+		podman_err="$t not found (run this script as root, or apt-get install $t)"
+	}
+done
+if [ "$podman_ok" = 1 ] && [ ! -x /usr/lib/podman/netavark ]; then
+	podman_ok=0
+	podman_err="netavark not found: podman-compose's network needs it for DNS (apt-get install netavark aardvark-dns)"
+fi
+
+# sup_pid: the pid of this run's stack supervisor, from its pid file ("PID
+# STARTTIME"), when that process is alive and is a clan-supervisor of ours.
+sup_pid() {
+	local f p st
+	for f in "$crun"/clan/stacks/*/supervisor.pid; do
+		[ -f "$f" ] || continue
+		read -r p st <"$f" || continue
+		[ -O "/proc/$p" ] || continue
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = clan-supervisor ] || continue
+		# the same process, not a reused pid; a zombie has exited
+		[ "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)" = "$st" ] || continue
+		grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && continue
+		printf '%s\n' "$p"
+		return 0
+	done
+	return 1
+}
+
+cleanup() {
+	set +e
+	say "cleaning up"
+	if [ -x "$clan" ] && [ -d "$CLAN_STORAGE" ]; then
+		cl timeout 120 "$clan" down -v >>"$logs/clan-cleanup.log" 2>&1
+		# a supervisor that outlived `down`: ours, by its pid file
+		p=$(sup_pid) && kill "$p"
+	fi
+	if [ -f "$pdir/compose.yml" ] && command -v podman-compose >/dev/null; then
+		pc down -v >>"$logs/podman-cleanup.log" 2>&1
+	fi
+	if command -v podman >/dev/null && [ -f "$pdir/storage.conf" ]; then
+		pm timeout 120 podman system reset -f >>"$logs/podman-cleanup.log" 2>&1
+		# podman's pause process for this runtime dir: ours
+		p=$(cat "$prun/libpod/tmp/pause.pid" 2>/dev/null)
+		if [ -n "$p" ] && [ -O "/proc/$p" ] &&
+			grep -qz "^CONTAINERS_CONF=$pdir/" "/proc/$p/environ" 2>/dev/null; then
+			kill "$p"
+		fi
+	fi
+	rm_store "$work" || say "could not remove $work"
+}
+trap cleanup EXIT
+
+runs=$out/stack-runs.tsv
+mem=$out/stack-mem.tsv
+printf 'tool\tkind\tround\tstatus\tup_s\tpage_s\tdown_s\tnote\n' >"$runs"
+printf 'tool\tround\trole\tpid\tcomm\trss_kib\tpss_kib\n' >"$mem"
+first=$out/stack-first.tsv
+: >"$first"
+
+# wait_page PORT LIMIT_S ALIVE_FN: 0 once / answers 200; 1 after LIMIT_S or
+# when ALIVE_FN (checked about once a second) says the stack is gone.
+wait_page() {
+	local port=$1 limit=$2 alive=$3 start code n=0
+	start=$(now_us)
+	while :; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/" || true)
+		[ "$code" = 200 ] && return 0
+		if [ $(($(now_us) - start)) -gt $((limit * 1000000)) ]; then
+			wait_err="no HTTP 200 on / after ${limit} s (last: $code)"
+			return 1
+		fi
+		n=$((n + 1))
+		if [ $((n % 40)) = 0 ] && ! "$alive"; then
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+clan_alive() {
+	sup_pid >/dev/null && return 0
+	wait_err="the stack's supervisor is gone (see clan-*.log)"
+	return 1
+}
+# conmon lives as long as its container: no conmon for web means web exited.
+podman_alive() {
+	local p
+	for p in $(pgrep -u "$uid" -x conmon); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "-n $pweb " && return 0
+	done
+	wait_err="the web container exited: $(pm podman logs --tail 3 "$pweb" 2>&1 | grep -v level=warning | tr -s '\t\n' '  ' | cut -c1-250)"
+	return 1
+}
+# db_ready TOOL: PostgreSQL answers over TCP (so a first start has finished
+# initialising the volume before anything stops it).
+db_ready() {
+	local i
+	for i in $(seq 240); do
+		if [ "$1" = clan ]; then
+			cl timeout 10 "$clan" exec db pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
+		else
+			pm timeout 10 podman exec "$pdb" pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
+		fi
+		sleep 0.5
+	done
+	return 1
+}
+
+# ------------------------------------------------------ memory samples
+# proc_line PID: "pid comm rss pss" of a live process, nothing otherwise.
+proc_line() {
+	local p=$1 rss pss comm
+	grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && return 0
+	rss=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status" 2>/dev/null) || return 0
+	[ -n "$rss" ] || return 0
+	pss=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null) || pss=""
+	comm=$(cat "/proc/$p/comm" 2>/dev/null) || return 0
+	printf '%s\t%s\t%s\t%s\n' "$p" "$comm" "$rss" "${pss:--}"
+}
+# clan_helpers: role, pid of the supervisor and of its children that are not
+# containers: the pod holder and the port forwarder (both clan-supervisor,
+# the forwarder holds the listening socket) and slirp4netns. A health check
+# is a short-lived clan-supervisor child: only children seen in two
+# snapshots 1.5 s apart count.
+clan_snapshot() {
+	local sup=$1 c
+	for c in $(pgrep -P "$sup" 2>/dev/null); do
+		case $(cat "/proc/$c/comm" 2>/dev/null) in
+		clan-supervisor | slirp4netns) printf '%s:%s\n' "$c" "$(awk '{print $22}' "/proc/$c/stat" 2>/dev/null)" ;;
+		esac
+	done
+}
+clan_helpers() {
+	local sup a b c role
+	sup=$(sup_pid) || return 0
+	printf 'supervisor\t%s\n' "$sup"
+	a=$(clan_snapshot "$sup")
+	sleep 1.5
+	b=$(clan_snapshot "$sup")
+	for c in $(comm -12 <(sort <<<"$a") <(sort <<<"$b") | cut -d: -f1 | sort -n); do
+		case $(cat "/proc/$c/comm" 2>/dev/null) in
+		slirp4netns) role=slirp4netns ;;
+		clan-supervisor)
+			if find "/proc/$c/fd" -lname 'socket:*' 2>/dev/null | grep -q .; then
+				role="port-forwarder"
+			else
+				role="pod-holder"
+			fi
+			;;
+		*) continue ;;
+		esac
+		printf '%s\t%s\n' "$role" "$c"
+	done
+}
+# podman_helpers: every process of ours started with this run's
+# CONTAINERS_CONF in its environment (podman passes it on to its helpers;
+# the containers' own processes have their image's environment), by role.
+podman_helpers() {
+	local p argv0 role
+	for p in $(pgrep -u "$uid"); do
+		grep -qz "^CONTAINERS_CONF=$pdir/" "/proc/$p/environ" 2>/dev/null || continue
+		argv0=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1)
+		case $(cat "/proc/$p/comm" 2>/dev/null) in
+		conmon) role=conmon ;;
+		rootlessport) role=rootlessport ;;
+		slirp4netns) role=slirp4netns ;;
+		pasta | passt*) role=pasta ;;
+		aardvark-dns) role=aardvark-dns ;;
+		catatonit | "podman pause") role=pause ;;
+		podman | podman-compose | python3 | timeout) continue ;; # a command, not a helper
+		*)
+			case ${argv0##*/} in
+			rootlessport-child) role=rootlessport ;;
+			*) role="other:$(cat "/proc/$p/comm" 2>/dev/null)" ;;
+			esac
+			;;
+		esac
+		printf '%s\t%s\n' "$role" "$p"
+	done
+}
+sample_mem() { # TOOL ROUND
+	local role p line
+	while IFS=$'\t' read -r role p; do
+		line=$(proc_line "$p")
+		[ -n "$line" ] || continue
+		IFS=$'\t' read -r p comm rss pss <<<"$line"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$role" "$p" "$comm" "$rss" "$pss" >>"$mem"
+	done < <(if [ "$1" = clan ]; then clan_helpers; else podman_helpers; fi)
+}
+
+# The app's own start, for scale: the web service's command run again inside
+# the running clan stack (`clan exec web`), on another port, until / answers
+# 200 from inside the container; then its process group is stopped.
+web_cmd='python3 manage.py migrate --noinput && exec python3 manage.py runserver 0.0.0.0:8001'
+floor_py=$(
+	cat <<'EOF'
+import os, signal, subprocess, sys, time, urllib.request
+t0 = time.monotonic()
+p = subprocess.Popen(["sh", "-c", sys.argv[1]], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+ok = False
+while time.monotonic() - t0 < 60 and p.poll() is None:
+    try:
+        ok = urllib.request.urlopen("http://127.0.0.1:8001/", timeout=2).status == 200
+    except Exception:
+        pass
+    if ok:
+        break
+    time.sleep(0.02)
+t1 = time.monotonic()
+try:
+    os.killpg(p.pid, signal.SIGTERM)
+except ProcessLookupError:
+    pass
+p.wait()
+print(f"{t1 - t0:.3f}" if ok else "failed")
+EOF
+)
+floor() { # ROUND: one line in $runs
+	local t
+	t=$(cl timeout 120 "$clan" exec web python3 -c "$floor_py" "$web_cmd" 2>>"$logs/floor.log" | tail -n 1) || t=""
+	case $t in
+	[0-9]*.[0-9]*) printf 'floor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
+	*) printf 'floor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec web: ${t:-no output} $(tail_log "$logs/floor.log" 1)" >>"$runs" ;;
+	esac
+}
+
+# ------------------------------------------------------------ one round
+# round TOOL KIND N: up -d, page served, memory sample, down; one line in
+# $runs. Returns 1 when the stack did not come up.
+round() {
+	local tool=$1 kind=$2 n=$3 log t0 t1 t2 t3 t4 rc=0 up="" page="" down="" status=ok note=""
+	log=$logs/$tool-$kind-$n.log
+	wait_err=""
+	t0=$(now_us)
+	if [ "$tool" = clan ]; then
+		cl timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
+	else
+		pc up -d >"$log" 2>&1 || rc=$?
+	fi
+	t1=$(now_us)
+	if [ "$rc" != 0 ]; then
+		status=failed note="up -d: exit $rc: $(tail_log "$log")"
+	elif [ "$tool" = clan ] && ! wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
+		status=failed note=$wait_err
+	elif [ "$tool" = podman ] && ! wait_page "$pport" "$READY_TIMEOUT" podman_alive; then
+		status=failed note=$wait_err
+	else
+		t2=$(now_us)
+	fi
+	if [ "$status" = ok ] && [ "$kind" = run ]; then
+		sleep "$SETTLE"
+		sample_mem "$tool" "$n"
+		if [ "$tool" = clan ]; then floor "$n"; fi
+	fi
+	t3=$(now_us)
+	rc=0
+	if [ "$tool" = clan ]; then
+		cl timeout 120 "$clan" down >>"$log" 2>&1 || rc=$?
+	else
+		pc down >>"$log" 2>&1 || rc=$?
+	fi
+	t4=$(now_us)
+	up=$(secs "$t0" "$t1")
+	[ "$status" = ok ] && page=$(secs "$t0" "$t2")
+	if [ "$rc" = 0 ]; then
+		down=$(secs "$t3" "$t4")
+	elif [ "$status" = ok ]; then
+		status=failed note="down: exit $rc: $(tail_log "$log")"
+	fi
+	[ "$status" = ok ] || say "FAILED $tool $kind $n: $note"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$kind" "$n" "$status" "$up" "$page" "$down" "$note" >>"$runs"
+	[ "$status" = ok ]
+}
+
+# ---------------------------------------------------------- first ups
+# clan: builds both deb: images (mmdebstrap), initialises the volume.
+if [ "$clan_ok" = 1 ]; then
+	say "clan: first up (builds two deb: images, initialises the volume)"
+	log=$logs/clan-first.log
+	t0=$(now_us)
+	rc=0
+	cl timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
+	wait_err=""
+	if [ "$rc" = 0 ] && wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
+		t1=$(now_us)
+		builds=$(sed -n 's/^clan: built \(deb:[^ ]*\) in \([0-9.]*\) s$/\1 \2 s/p' "$log" | paste -sd, | sed 's/,/, /g')
+		printf 'clan\tfirst up, page served\tok\t%s\t%s\n' "$(secs "$t0" "$t1")" "image builds: ${builds:-none}" >>"$first"
+		db_ready clan || say "clan: db not ready after the first up"
+	else
+		clan_ok=0
+		clan_err=${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}
+		printf 'clan\tfirst up\tfailed\t\t%s\n' "$clan_err" >>"$first"
+		say "FAILED clan first up: $clan_err"
+	fi
+	cl timeout 120 "$clan" down >>"$log" 2>&1 || true
+fi
+
+# podman: the same Debian packages as clan's deb: images (mmdebstrap
+# --variant=apt, the host's apt sources), imported, plus a layer each with
+# what the official image and the example's Dockerfile set. The postgres
+# entrypoint is the `deb` script of clan's postgres profile, so both stacks
+# initialise and start PostgreSQL the same way.
+build_podman_images() {
+	local log=$logs/podman-images.log t
+	python3 - "$profiles/postgres.yaml" >"$pdir/ctx-db/docker-entrypoint.sh" <<'EOF' || return 1
+import sys, yaml
+print(yaml.safe_load(open(sys.argv[1]))["deb"]["script"], end="")
+EOF
+	cat >"$pdir/ctx-db/Containerfile" <<EOF
+FROM $img_db-base
+COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENV LANG=C.UTF-8 PGDATA=/var/lib/postgresql/data \\
+    PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+USER postgres
+STOPSIGNAL SIGINT
+ENTRYPOINT ["/bin/sh", "/usr/local/bin/docker-entrypoint.sh"]
+EOF
+	cat >"$pdir/ctx-web/Containerfile" <<EOF
+FROM $img_web-base
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+EXPOSE 8000
+CMD ["sh", "-c", "python3 manage.py migrate --noinput && exec python3 manage.py runserver 0.0.0.0:8000"]
+EOF
+	for t in db:postgresql-15 web:python3-django,python3-psycopg2; do
+		say "podman: mmdebstrap ${t#*:}"
+		timeout "$BUILD_TIMEOUT" mmdebstrap --mode=unshare --variant=apt --include="${t#*:}" \
+			bookworm "$pdir/img/${t%%:*}.tar" >>"$log" 2>&1 || return 1
+	done
+	pm podman import -q "$pdir/img/db.tar" "$img_db-base" >>"$log" 2>&1 || return 1
+	pm podman import -q "$pdir/img/web.tar" "$img_web-base" >>"$log" 2>&1 || return 1
+	rm -f -- "$pdir/img/db.tar" "$pdir/img/web.tar"
+	pm podman build -q -t "$img_db" "$pdir/ctx-db" >>"$log" 2>&1 || return 1
+	pm podman build -q -t "$img_web" "$pdir/ctx-web" >>"$log" 2>&1 || return 1
+}
+# The example's docker-compose.yml with the local images and this run's port.
+# Its pg_isready goes over TCP (-h 127.0.0.1) as in clan's profile: Debian's
+# package has no /var/run/postgresql in a fresh container, so the server's
+# socket is in /tmp. podman-compose 1.0.3 ignores `condition:` (web starts
+# one second after db) and podman runs no health check without systemd.
+write_compose() {
+	cat >"$pdir/compose.yml" <<EOF
+services:
+  db:
+    image: $img_db
+    env_file: $proj/.env
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U \"\$\${POSTGRES_USER}\" -d \"\$\${POSTGRES_DB}\""]
+      interval: 2s
+      timeout: 5s
+      retries: 30
+
+  web:
+    image: $img_web
+    command: sh -c "python3 manage.py migrate --noinput && exec python3 manage.py runserver 0.0.0.0:8000"
+    working_dir: /app
+    volumes:
+      - $proj:/app
+    ports:
+      - "127.0.0.1:$pport:8000"
+    env_file: $proj/.env
+    environment:
+      DB_HOST: db
+      PYTHONUNBUFFERED: "1"
+      PYTHONDONTWRITEBYTECODE: "1"
+    depends_on:
+      db:
+        condition: service_healthy
+
+volumes:
+  pgdata:
+EOF
+}
+if [ "$podman_ok" = 1 ]; then
+	say "podman: building the two images (mmdebstrap, podman import, podman build)"
+	t0=$(now_us)
+	if build_podman_images; then
+		t1=$(now_us)
+		printf 'podman\timages: mmdebstrap x2, import, build\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
+	else
+		podman_ok=0
+		podman_err="image build failed: $(tail_log "$logs/podman-images.log")"
+		printf 'podman\timages\tfailed\t\t%s\n' "$podman_err" >>"$first"
+		say "FAILED podman images: $podman_err"
+	fi
+fi
+if [ "$podman_ok" = 1 ]; then
+	write_compose
+	say "podman-compose: first up (empty volume)"
+	log=$logs/podman-first.log
+	wait_err=""
+	t0=$(now_us)
+	rc=0
+	pc up -d >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ] && wait_page "$pport" 60 podman_alive; then
+		t1=$(now_us)
+		printf 'podman\tfirst up (empty volume), page served\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
+	else
+		printf 'podman\tfirst up (empty volume)\tfailed\t\t%s\n' "${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}" >>"$first"
+		say "podman-compose first up failed: ${wait_err:-exit $rc}"
+	fi
+	# the volume is initialised once PostgreSQL answers over TCP
+	if ! db_ready podman; then
+		podman_ok=0
+		podman_err="PostgreSQL never answered after the first up: $(tail_log "$log")"
+	fi
+	pc down >>"$log" 2>&1 || true
+fi
+
+# ------------------------------------------------------- warm rounds
+# Interleaved, clan first in odd rounds, podman-compose first in even ones.
+total=$((WARMUP + RUNS))
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for i in $(seq 1 "$total"); do
+	if [ "$i" -le "$WARMUP" ]; then kind=warmup n=$i; else kind=run n=$((i - WARMUP)); fi
+	if [ $((i % 2)) = 1 ]; then order="clan podman"; else order="podman clan"; fi
+	say "round $i of $total ($kind)"
+	for tool in $order; do
+		if [ "$tool" = clan ] && [ "$clan_ok" = 1 ]; then
+			round clan "$kind" "$n" || true
+		elif [ "$tool" = podman ] && [ "$podman_ok" = 1 ]; then
+			round podman "$kind" "$n" || true
+		fi
+		sleep 1
+	done
+done
+
+# ----------------------------------------------------------- the table
+machine() {
+	printf -- '- %s, %s CPUs, kernel %s; load average %s at the first round, %s at the end\n' \
+		"$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" \
+		"$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf -- '- %s (runc, cgroupfs, overlay, netavark %s); podman-compose %s; slirp4netns %s\n' \
+		"$(podman --version 2>/dev/null || echo 'podman: none')" \
+		"$(dpkg-query -W -f '${Version}' netavark 2>/dev/null || echo none)" \
+		"$(dpkg-query -W -f '${Version}' podman-compose 2>/dev/null || echo none)" \
+		"$(slirp4netns --version 2>/dev/null | awk 'NR==1{print $3}')"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
+	printf -- '- user %s (uid %s, subuid range: %s); %s measured rounds after %s warm-up, interleaved\n' \
+		"$(id -un)" "$uid" "$(grep -q "^$(id -un):" /etc/subuid 2>/dev/null && echo yes || echo no)" \
+		"$RUNS" "$WARMUP"
+}
+{
+	echo "Django + PostgreSQL stack (examples/django-postgres), $(date -u '+%Y-%m-%d %H:%M UTC'):"
+	echo
+	machine
+	echo
+	python3 - "$runs" "$mem" "$first" "$clan_err" "$podman_err" <<'EOF'
+import csv, statistics, sys
+runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+mem = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
+first = [l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip()]
+errs = {"clan": sys.argv[4], "podman": sys.argv[5]}
+names = {"clan": "`clan up -d` / `clan down`", "podman": "`podman-compose up -d` / `down`"}
+med = {}
+def col(rows, k):
+    return [float(r[k]) for r in rows if r[k]]
+print("| stack | `up -d` returns, median s | page served (HTTP 200), median s | min - max s | `down`, median s | runs |")
+print("|---|---:|---:|---:|---:|---|")
+for tool in ("clan", "podman"):
+    rs = [r for r in runs if r["tool"] == tool and r["kind"] == "run"]
+    ok = [r for r in rs if r["status"] == "ok"]
+    bad = [r for r in rs if r["status"] != "ok"]
+    if not ok:
+        err = errs[tool] or (bad[0]["note"] if bad else "not measured")
+        err = err.replace("|", "\\|")[:250]
+        print(f"| {names[tool]} | failed | {err} | | | |")
+        continue
+    up, page, down = col(ok, "up_s"), col(ok, "page_s"), col(ok, "down_s")
+    med[tool] = (statistics.median(page), statistics.median(down) if down else None)
+    note = f"{len(ok)} of {len(rs)}"
+    if bad:
+        note += " (failed: " + "; ".join(r["note"] for r in bad).replace("|", "\\|")[:200] + ")"
+    dm = f"{statistics.median(down):.2f}" if down else "failed"
+    print(f"| {names[tool]} | {statistics.median(up):.2f} | {statistics.median(page):.2f} | {min(page):.2f} - {max(page):.2f} | {dm} | {note} |")
+floor = [r for r in runs if r["tool"] == "floor" and r["status"] == "ok"]
+if floor:
+    fp = col(floor, "page_s")
+    med["floor"] = statistics.median(fp)
+    print(f"| the web command alone (`clan exec web`, see below) | | {statistics.median(fp):.2f} | {min(fp):.2f} - {max(fp):.2f} | | {len(floor)} |")
+print()
+if first:
+    print("First up and image builds (once, not in the medians):")
+    print()
+    for f in first:
+        tool, what, status, t, note = (f + [""] * 5)[:5]
+        label = "clan" if tool == "clan" else "podman"
+        val = f"{float(t):.1f} s" if status == "ok" and t else "failed"
+        print(f"- {label}, {what}: {val}" + (f" ({note})" if note else ""))
+    print()
+# memory: per role, the sum over its processes in one round; median (max)
+# over the rounds
+roles = {
+    "clan": [("supervisor", "supervisor (`clan-supervisor`)"), ("pod-holder", "pod holder (`clan-supervisor`)"),
+             ("port-forwarder", "port forwarder (`clan-supervisor`)"), ("slirp4netns", "slirp4netns")],
+    "podman": [("conmon", "conmon"), ("rootlessport", "rootlessport + rootlessport-child"),
+               ("slirp4netns", "slirp4netns"), ("pasta", "pasta"), ("aardvark-dns", "aardvark-dns"),
+               ("pause", "pause process (catatonit / `podman pause`)")],
+}
+def kib(v):
+    return f"{v:.0f}"
+sup_rss = None
+if mem:
+    print("Memory of the processes each tool keeps beside the containers while the stack runs "
+          "(VmRSS and Pss, KiB; median over the measured rounds, max in brackets):")
+    print()
+    print("| tool | process | count | RSS KiB | Pss KiB |")
+    print("|---|---|---:|---:|---:|")
+    totals = {}
+    for tool in ("clan", "podman"):
+        ms = [m for m in mem if m["tool"] == tool]
+        if not ms:
+            continue
+        rounds = sorted({m["round"] for m in ms})
+        known = [r for r, _ in roles[tool]]
+        extra = sorted({m["role"] for m in ms} - set(known))
+        tot_rss, tot_pss, tot_n = [], [], []
+        for rd in rounds:
+            rm = [m for m in ms if m["round"] == rd]
+            tot_rss.append(sum(int(m["rss_kib"]) for m in rm))
+            tot_pss.append(sum(int(m["pss_kib"]) for m in rm if m["pss_kib"] != "-"))
+            tot_n.append(len(rm))
+        for role, label in roles[tool] + [(e, e) for e in extra]:
+            per = []
+            pss = []
+            cnt = []
+            for rd in rounds:
+                rm = [m for m in ms if m["round"] == rd and m["role"] == role]
+                if rm:
+                    per.append(sum(int(m["rss_kib"]) for m in rm))
+                    pss.append(sum(int(m["pss_kib"]) for m in rm if m["pss_kib"] != "-"))
+                    cnt.append(len(rm))
+            if not per:
+                continue
+            if tool == "clan" and role == "supervisor":
+                sup_rss = (statistics.median(per), max(per))
+            c = f"{min(cnt)}" if min(cnt) == max(cnt) else f"{min(cnt)}-{max(cnt)}"
+            print(f"| {tool} | {label} | {c} | {kib(statistics.median(per))} ({kib(max(per))}) | {kib(statistics.median(pss))} |")
+        totals[tool] = statistics.median(tot_rss)
+        print(f"| **{tool}** | **total** | {statistics.median(tot_n):.0f} | **{kib(statistics.median(tot_rss))}** ({kib(max(tot_rss))}) | {kib(statistics.median(tot_pss))} |")
+    print()
+else:
+    totals = {}
+if "clan" in med and "podman" in med:
+    r = med["podman"][0] / med["clan"][0]
+    print(f"- warm up until the page is served, podman-compose / clan (medians): {r:.2f} (target ≥ 3: {'met' if r >= 3 else 'NOT met'})")
+    if "floor" in med:
+        print(f"- above the web command alone (medians): clan +{med['clan'][0] - med['floor']:.2f} s, podman-compose +{med['podman'][0] - med['floor']:.2f} s")
+    if med["clan"][1] and med["podman"][1]:
+        print(f"- down, podman-compose / clan: {med['podman'][1] / med['clan'][1]:.2f}")
+else:
+    print("- warm up, podman-compose / clan: not measured")
+if sup_rss:
+    m, x = sup_rss
+    verdict = "met" if x < 4096 else "NOT met"
+    print(f"- clan's supervisor: {m:.0f} KiB RSS median, {x:.0f} KiB max = {x / 1024:.2f} MiB = {x * 1.024 / 1000:.2f} MB "
+          f"(target < 4 MB, read as 4 MiB = 4096 KiB: {verdict}; read as 4,000,000 bytes: {'met' if x * 1024 < 4e6 else 'NOT met'})")
+else:
+    print("- clan's supervisor RSS: not measured")
+if "clan" in totals and "podman" in totals:
+    print(f"- all helper processes, podman / clan (RSS medians): {totals['podman'] / totals['clan']:.2f}")
+EOF
+} | tee "$out/stack.md"
+say "results: $out/stack.md, $out/stack-runs.tsv, $out/stack-mem.tsv, logs in $logs"
