@@ -293,7 +293,7 @@ def ratio(a, b, label, target=None, le=True):
 ratio("clan", "bwrap", "clan / bwrap (medians)", 2, True)
 ratio("clan_v", "bwrap_v", "clan -v / bwrap + bind", 2, True)
 ratio("podman_none", "clan", "podman --network none / clan", 10, False)
-ratio("podman", "clan_slirp", "podman (default network) / clan (default network)", 10, False)
+ratio("podman", "clan_slirp", "podman (default network) / clan (default network)")
 ratio("clan_slirp", "clan", "clan default network / clan --network none")
 ratio("clan", "unshare", "clan / unshare -Urm")
 EOF
