@@ -172,3 +172,13 @@ const char *restart_name(enum restart_policy p)
 {
 	return (size_t)p < ARRAY_SIZE(restart_names) ? restart_names[p] : "no";
 }
+
+bool cfg_is_name(const char *s)
+{
+	if (!isalnum((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}

@@ -26,4 +26,8 @@ void signal_format(int sig, char *buf, size_t len);
 int restart_parse(const char *text, enum restart_policy *out, struct clan_err *err);
 const char *restart_name(enum restart_policy p);
 
+/* A name of a service, profile or volume: a letter or digit, then
+ * letters, digits, '_', '.' and '-'. */
+bool cfg_is_name(const char *s);
+
 #endif

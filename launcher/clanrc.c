@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "cfgval.h"
 #include "clanrc.h"
 
 #include <ctype.h>
@@ -98,16 +99,6 @@ static int fail(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-static bool is_service_name(const char *s)
-{
-	if (!isalnum((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
 static struct rc_section *find_section(const struct clanrc *rc, const char *name)
 {
 	for (size_t i = 0; i < rc->n; i++)
@@ -153,7 +144,7 @@ static int section_line(struct reader *r, const char *text, size_t len)
 	_cleanup_free_ char *name = xstrndup(start, (size_t)(end - start));
 	char *service = NULL;
 	if (strncmp(name, "service.", 8) == 0) {
-		if (!is_service_name(name + 8))
+		if (!cfg_is_name(name + 8))
 			return fail(r,
 				    "bad service name '%s': letters, digits, _ . - starting "
 				    "with a letter or digit",

@@ -434,20 +434,10 @@ int profile_parse(const char *text, const char *path, const char *name, struct p
 	return r;
 }
 
-static bool is_profile_name(const char *s)
-{
-	if (!isalnum((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
 int profile_load(const char *const *dirs, const char *name, struct profile *out,
 		 struct clan_err *err)
 {
-	if (!is_profile_name(name)) {
+	if (!cfg_is_name(name)) {
 		clan_error_code(err, CLAN_EXIT_USAGE,
 				"bad profile name '%s': letters, digits, _ . -", name);
 		err->sys_errno = EINVAL;
@@ -485,7 +475,7 @@ void profile_list(const char *const *dirs, struct strv *names)
 			bool seen = false;
 			for (size_t j = 0; j < names->n && !seen; j++)
 				seen = strcmp(names->v[j], name) == 0;
-			if (!seen && is_profile_name(name))
+			if (!seen && cfg_is_name(name))
 				strv_push(names, name);
 		}
 	}

@@ -8,18 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cfgval.h"
 #include "safe_path.h"
 #include "stack_int.h"
-
-static bool is_volume_name(const char *s)
-{
-	if (!isalnum((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
 
 static struct svc_mount *add_mount(struct service *svc)
 {
@@ -101,7 +92,7 @@ static int one_mount(struct load_ctx *c, const struct rc_entry *e, struct servic
 					  "volume = takes a volume name; for the host path %s use "
 					  "bind = %s",
 					  src, e->value);
-		if (!is_volume_name(src))
+		if (!cfg_is_name(src))
 			return stack_fail(c, e->line,
 					  "bad volume name '%s': letters, digits, _ . - starting "
 					  "with a letter or digit",
