@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
@@ -15,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "userns_exec.h"
 #include "util.h"
 
 static int unprivileged_port_start(void)
@@ -134,37 +134,6 @@ void port_set_close(struct port_set *s)
 	*s = (struct port_set){0};
 }
 
-static int join_namespaces(pid_t ns_pid, struct clan_err *err)
-{
-	static const struct {
-		const char *name;
-		int type;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
-	int fds[2];
-	for (size_t i = 0; i < 2; i++) {
-		_cleanup_free_ char *path = xasprintf("/proc/%d/ns/%s", (int)ns_pid, ns[i].name);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			int e = errno;
-			if (i)
-				close(fds[0]);
-			return clan_error(err, e, "cannot open %s", path);
-		}
-	}
-	for (size_t i = 0; i < 2; i++) {
-		if (setns(fds[i], ns[i].type) < 0) {
-			int e = errno;
-			close(fds[0]);
-			close(fds[1]);
-			return clan_error(err, e, "cannot join the container's %s namespace",
-					  ns[i].name);
-		}
-	}
-	close(fds[0]);
-	close(fds[1]);
-	return 0;
-}
-
 /* The forwarder keeps the listeners and the status pipe, nothing else of
  * clan's: not the sync socket, not slirp4netns's exit pipe. */
 static void keep_only(const struct port_set *s, int status_fd)
@@ -190,7 +159,7 @@ static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
 	keep_only(s, status_fd);
-	if (join_namespaces(ns_pid, &err) == 0) {
+	if (ns_join_user_net(ns_pid, &err) == 0) {
 		write_all(status_fd, "", 1);
 		close(status_fd);
 		portfwd_loop(s, &err);

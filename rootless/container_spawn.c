@@ -48,18 +48,12 @@ static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns
 	}
 	if (middle == 0) {
 		close(pp[0]);
-		int r = -EINVAL;
-		static const char *const ns[] = {"user", "net"};
-		for (size_t i = 0; i < 2; i++) {
-			char path[64];
-			snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)target, ns[i]);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, 0) < 0) {
-				r = -errno;
-				write_all(pp[1], &r, sizeof r);
-				_exit(1);
-			}
-			close(fd);
+		struct clan_err jerr;
+		int r;
+		if (ns_join_user_net(target, &jerr) < 0) {
+			r = jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+			write_all(pp[1], &r, sizeof r);
+			_exit(1);
 		}
 		pid_t c = clone_ns(flags | CLONE_PARENT);
 		if (c == 0) {

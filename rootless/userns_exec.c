@@ -2,6 +2,7 @@
 #include "userns_exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -15,6 +16,37 @@
 pid_t clone_ns(unsigned long flags)
 {
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
+	int fds[2];
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/%d/ns/%s", (int)ns_pid, ns[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			if (i)
+				close(fds[0]);
+			return clan_error(err, e, "cannot open %s", path);
+		}
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (setns(fds[i], ns[i].type) < 0) {
+			int e = errno;
+			close(fds[0]);
+			close(fds[1]);
+			return clan_error(err, e, "cannot join the %s namespace of pid %d",
+					  ns[i].name, (int)ns_pid);
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
 }
 
 pid_t clone_report_collect(int rfd, pid_t helper)

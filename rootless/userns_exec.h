@@ -12,6 +12,11 @@
 /* clone(2) with namespace flags and fork semantics: 0 in the child. */
 pid_t clone_ns(unsigned long flags);
 
+/* Joins the user namespace of pid, then its network namespace (both
+ * opened first): the way into a container's or pod's network for a
+ * process of its owner. */
+int ns_join_user_net(pid_t pid, struct clan_err *err);
+
 /* The parent's side of a helper process that joins namespaces, clones
  * with CLONE_PARENT and writes what clone returned (its pid, or -errno)
  * as an int on a pipe: reads it from rfd (closing it) and reaps the
