@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,12 +84,11 @@ int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	for (size_t i = 0; p.i >= argc && i < c.st.nsvcs; i++)
 		strv_push(&names, c.st.svcs[i].name);
 	if (rc == 0) {
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
-		if (lo.follow && sigprocmask(SIG_BLOCK, &set, NULL) == 0)
-			lo.stop_fd = signalfd(-1, &set, SFD_CLOEXEC);
+		/* without it Ctrl-C simply ends clan logs -f */
+		static const int stop[] = {SIGINT, SIGTERM};
+		struct clan_err ignored;
+		if (lo.follow)
+			lo.stop_fd = signals_to_fd(stop, ARRAY_SIZE(stop), NULL, &ignored);
 		lo.ss = &c.ss;
 		lo.services = &names;
 		lo.until_supervisor_exits = true;

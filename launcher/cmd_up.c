@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,16 +120,10 @@ static enum userns_mode effective_mode(struct clan_err *err)
 static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
 		  struct clan_err *err)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return clan_error(err, errno, "cannot block signals");
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
+	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), NULL, err);
 	if (sfd < 0)
-		return clan_error(err, errno, "cannot create a signalfd");
+		return -1;
 	struct strv names = {0};
 	for (size_t i = 0; i < c->st.nsvcs; i++)
 		strv_push(&names, c->st.svcs[i].name);

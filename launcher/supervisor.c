@@ -288,18 +288,11 @@ static void loop(struct sup *s)
 
 static int block_signals(struct sup *s, struct clan_err *err)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		return clan_error(err, errno, "cannot set up signals");
-	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (s->sig_fd < 0)
-		return clan_error(err, errno, "cannot create a signalfd");
-	return 0;
+	static const int waited[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return clan_error(err, errno, "cannot ignore SIGPIPE");
+	s->sig_fd = signals_to_fd(waited, ARRAY_SIZE(waited), NULL, err);
+	return s->sig_fd < 0 ? -1 : 0;
 }
 
 static int make_pod(struct sup *s, struct clan_err *err)

@@ -138,7 +138,9 @@ void container_free(struct container *c)
 
 /* ------------------------------------------------ clan run's foreground */
 
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+/* forwarded to pid 1; SIGCHLD and SIGWINCH are clan's own */
+static const int waited_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+				     SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH};
 
 struct waiter {
 	struct container *c;
@@ -230,25 +232,6 @@ static void wait_loop(struct waiter *w)
 		console_stop(&w->con);
 }
 
-static int block_signals(sigset_t *old, struct clan_err *err)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return clan_error(err, errno, "cannot block signals");
-	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		sigprocmask(SIG_SETMASK, old, NULL);
-		return clan_error(err, e, "cannot create a signalfd");
-	}
-	return fd;
-}
-
 int container_run(const struct container_spec *s, struct clan_err *err)
 {
 	struct waiter w = {.sig_fd = -1};
@@ -258,7 +241,7 @@ int container_run(const struct container_spec *s, struct clan_err *err)
 
 	/* signals are blocked before anything is on disk: a Ctrl-C during
 	 * the start is forwarded, not a half-created container left behind */
-	w.sig_fd = block_signals(&old, err);
+	w.sig_fd = signals_to_fd(waited_signals, ARRAY_SIZE(waited_signals), &old, err);
 	if (w.sig_fd < 0)
 		return -1;
 	if (container_start(s, &w.c, err) == 0) {

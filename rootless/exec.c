@@ -315,22 +315,14 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e,
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "exec: -it: the input device is not a terminal; drop -t");
 	struct exec_wait w = {.sync_fd = -1, .sig_fd = -1};
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return clan_error(err, errno, "cannot block signals");
-	w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	static const int waited[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
+	sigset_t old;
+	w.sig_fd = signals_to_fd(waited, ARRAY_SIZE(waited), &old, err);
+	if (w.sig_fd < 0)
+		return -1;
 	int sv[2] = {-1, -1};
 	int code = -1;
-	if (w.sig_fd < 0) {
-		clan_error(err, errno, "cannot create a signalfd");
-	} else if (sync_pair(sv, err) == 0) {
+	if (sync_pair(sv, err) == 0) {
 		w.pid = spawn_in(rec, sv[1], err);
 		if (w.pid == 0)
 			exec_in(rec, e, sv[1]);
@@ -347,8 +339,7 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e,
 	}
 	if (w.sync_fd >= 0)
 		close(w.sync_fd);
-	if (w.sig_fd >= 0)
-		close(w.sig_fd);
+	close(w.sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sys/signalfd.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -298,4 +299,23 @@ char *read_to_eof(int fd)
 	buf = xrealloc(buf, len + 1);
 	buf[len] = '\0';
 	return buf;
+}
+
+int signals_to_fd(const int *sigs, size_t n, sigset_t *old, struct clan_err *err)
+{
+	sigset_t set, saved;
+	sigemptyset(&set);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&set, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &saved) < 0)
+		return clan_error(err, errno, "cannot block signals");
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return clan_error(err, e, "cannot create a signalfd");
+	}
+	if (old)
+		*old = saved;
+	return fd;
 }

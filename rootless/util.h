@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <dirent.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -81,6 +82,12 @@ bool find_program(const char *name, char *out, size_t len);
 /* remove_tree for name below dirfd, without following symlinks; -1 with
  * errno set. */
 int remove_tree_at(int dirfd, const char *name);
+
+/* Blocks the n signals of sigs (the old mask into *old unless NULL) and
+ * returns a close-on-exec, non-blocking signalfd for them: the way every
+ * clan process that waits takes its signals. -1 with err, the mask as it
+ * was. */
+int signals_to_fd(const int *sigs, size_t n, sigset_t *old, struct clan_err *err);
 
 /* Reads fd until EOF (or an error) into a NUL-terminated buffer; never
  * NULL. */
