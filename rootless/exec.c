@@ -134,8 +134,14 @@ static void attach_tty(int sync_fd, const struct user_ids *u)
 		close(fd);
 }
 
+/* Without -t the command gets its own session, with no controlling
+ * terminal: otherwise it could push keystrokes into the user's shell with
+ * TIOCSTI on an inherited terminal fd or /dev/tty (CVE-2017-5226), which the
+ * shell runs when clan exec returns. */
 static void plain_stdio(const struct exec_spec *e, int sync_fd)
 {
+	if (setsid() < 0)
+		child_die(sync_fd, 125, errno, "cannot start a session for the command");
 	if (!e->interactive) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
@@ -152,7 +158,10 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 {
 	struct clan_err err;
 	struct user_ids u;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	/* Until execve this is clan's code, holding clan's fds, in the
+	 * container's pid namespace: keep the container's processes from
+	 * ptracing it or opening its /proc/PID/fd. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_die(sync_fd, 125, errno, "cannot tie the process to clan");
 	resolve_exec_user(rec, e, sync_fd, &u);
 	if (e->tty)

@@ -1,0 +1,83 @@
+#!/bin/bash
+# A hostile container trying to reach past its walls into the user's
+# session: keystrokes pushed into the user's terminal (TIOCSTI), bind
+# sources swapped for symlinks to the home between two starts.
+# shellcheck disable=SC2317 # cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+# static_helper NAME: builds tests/helpers/NAME.c as a static binary into
+# a fresh dir (echoed) that a container can bind; skips the case without a
+# compiler or a static libc.
+static_helper() {
+	local name=$1 dir
+	need_cmd cc
+	dir=$(mk_tmp) || die "cannot make a temp dir"
+	chmod 0755 "$dir"
+	if ! cc -static -O2 -o "$dir/$name" "$CLAN_TEST_ROOT/tests/helpers/$name.c" 2>"$dir/cc.err"; then
+		skip_case "cannot build a static $name helper: $(head -n 3 "$dir/cc.err")"
+	fi
+	echo "$dir"
+}
+
+# start_sleeper NAME [RUN-ARGS...]: a container NAME that sleeps, running
+# in the background; waits until clan exec can reach it.
+start_sleeper() {
+	local name=$1 tenths=200
+	shift
+	"$CLAN" run --rm --network none --name "$name" "$@" "dir:$ROOTFS" sleep 300 \
+		</dev/null >"$LIB_TMP/$name.out" 2>&1 &
+	echo $! >"$LIB_TMP/$name.pid"
+	while [ "$tenths" -gt 0 ]; do
+		"$CLAN" exec "$name" true </dev/null >/dev/null 2>&1 && return 0
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	die "container $name never answered clan exec: $(cat "$LIB_TMP/$name.out")"
+}
+
+stop_sleeper() {
+	local pid
+	pid=$(cat "$LIB_TMP/$1.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# `clan exec NAME CMD` from an interactive shell on a terminal (script(1)
+# gives bash a pty): the command pushes `echo pwned > FILE` into the
+# terminal with TIOCSTI. The shell must never run it.
+case_exec_cannot_push_keystrokes() {
+	need_cmd script
+	local legacy
+	legacy=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)
+	[ "$legacy" = 0 ] && skip_case "this kernel refuses TIOCSTI to everyone (dev.tty.legacy_tiocsti=0)"
+	local bin d
+	bin=$(static_helper tiocsti)
+	d=$(mk_tmp)
+	chmod 0755 "$d"
+	start_sleeper victim -v "$bin:/h:ro"
+	mkfifo "$d/in"
+	script -qec "bash --norc --noprofile -i" /dev/null <"$d/in" >"$d/session" 2>&1 &
+	local spid=$!
+	exec 3>"$d/in"
+	echo "\"$CLAN\" exec victim /h/tiocsti $d/PWNED" >&3
+	local tenths=200
+	while ! grep -qE 'injected|refused' "$d/session" && [ "$tenths" -gt 0 ]; do
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	# whatever was pushed sits in the terminal's input before this line
+	echo "touch $d/done" >&3
+	wait_for "$d/done" 10
+	echo exit >&3
+	exec 3>&-
+	wait "$spid"
+	stop_sleeper victim
+	[ -e "$d/PWNED" ] && die "the shell ran the pushed command" "$(cat "$d/session")"
+	grep -q refused "$d/session" || die "the helper did not report a refusal:" "$(cat "$d/session")"
+}
+
+t exec_cannot_push_keystrokes case_exec_cannot_push_keystrokes
+finish
