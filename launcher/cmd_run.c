@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind_source.h"
 #include "commands.h"
 #include "container.h"
 #include "run_args.h"
@@ -39,17 +40,15 @@ static int load_env_files(struct run_args *a, struct clan_err *err)
 }
 
 /* Volume sources must exist on the host (a typo should not become an
- * empty directory); relative ones are taken from the current directory. */
+ * empty directory); relative ones are taken from the current directory.
+ * Each is pinned before the clone: the container mounts what they named
+ * then. */
 static int resolve_bind_sources(struct container_spec *s, struct clan_err *err)
 {
 	for (size_t i = 0; i < s->nbinds; i++) {
-		char real[PATH_MAX];
-		if (!realpath(s->binds[i].src, real))
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "run: volume source %s: %s; create it first",
-					       s->binds[i].src, strerror(errno));
-		free(s->binds[i].src);
-		s->binds[i].src = xstrdup(real);
+		_cleanup_free_ char *what = xasprintf("run: volume source %s", s->binds[i].src);
+		if (bind_source_pin(&s->binds[i], what, err) < 0)
+			return -1;
 	}
 	return 0;
 }

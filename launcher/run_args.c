@@ -114,7 +114,7 @@ int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err)
 			    err, CLAN_EXIT_USAGE,
 			    "run: bad volume '%s': unknown option '%s' (ro or rw)", text, o);
 	}
-	*b = (struct bind_spec){.src = xstrdup(src), .dst = xstrdup(dst), .ro = ro};
+	*b = (struct bind_spec){.src = xstrdup(src), .dst = xstrdup(dst), .ro = ro, .pin_fd = -1};
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bind_source.h"
 #include "exec.h"
 #include "stack_state.h"
 #include "store.h"
@@ -29,16 +30,25 @@ static int add_mounts(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	for (size_t i = 0; i < svc->nmounts; i++) {
 		const struct svc_mount *m = &svc->mounts[i];
 		struct bind_spec *b = &c->binds[c->nbinds++];
+		b->pin_fd = -1;
 		b->dst = xstrdup(m->dst);
 		b->ro = m->ro;
+		_cleanup_free_ char *what = NULL;
 		if (!m->volume) {
 			b->src = xstrdup(m->src);
-			continue;
+			what = xasprintf("service %s: bind source %s", svc->name, m->src);
+		} else {
+			_cleanup_free_ char *name = stack_volume_name(s->o->ss, m->volume);
+			if (volume_ensure(s->storage, name, s->o->st->name, &b->src, err) < 0)
+				return clan_error_wrap(err, "service %s: volume %s", svc->name,
+						       m->volume);
+			b->populate = true;
+			what = xasprintf("service %s: volume %s", svc->name, m->volume);
 		}
-		_cleanup_free_ char *name = stack_volume_name(s->o->ss, m->volume);
-		if (volume_ensure(s->storage, name, s->o->st->name, &b->src, err) < 0)
-			return clan_error_wrap(err, "service %s: volume %s", svc->name, m->volume);
-		b->populate = true;
+		/* once, when the stack comes up: a restart after the service
+		 * swapped a source for a symlink must not follow it */
+		if (bind_source_pin(b, what, err) < 0)
+			return -1;
 	}
 	return 0;
 }

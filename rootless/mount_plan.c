@@ -141,6 +141,9 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		p.ops[p.n - 1].populate = in->binds[i].populate;
 		p.ops[p.n - 1].uid = in->uid;
 		p.ops[p.n - 1].gid = in->gid;
+		p.ops[p.n - 1].pinned = in->binds[i].pin_fd >= 0;
+		p.ops[p.n - 1].dev = in->binds[i].dev;
+		p.ops[p.n - 1].ino = in->binds[i].ino;
 	}
 	sort_by_depth(p.ops + first_user, p.n - first_user);
 	*out = p;

@@ -36,6 +36,10 @@ struct mount_op {
 	 * the image before it is mounted, else given to uid:gid */
 	bool populate;
 	uint32_t uid, gid;
+	/* a pinned bind source (struct bind_spec): mount only that object */
+	bool pinned;
+	dev_t dev;
+	ino_t ino;
 };
 
 /* A new named volume is a dir DIR/_data with DIR/MOUNT_POPULATE_MARKER

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bind_source.h"
 #include "layer_merge.h"
 #include "safe_path.h"
 #include "util.h"
@@ -120,10 +122,30 @@ static int populate_volume(const struct mount_op *op, int target_fd, const char 
 	return 0;
 }
 
+/* A pinned source is opened again here, in the container's mount
+ * namespace: the kernel binds only from the caller's own namespace, so the
+ * owner's pin fd cannot be mounted itself (EINVAL). */
+static int open_source(const struct mount_op *op, int *src_fd, char *src, size_t len,
+		       struct clan_err *err)
+{
+	if (!op->pinned) {
+		snprintf(src, len, "%s", op->src);
+		return 0;
+	}
+	if (bind_source_reopen(op->src, op->dev, op->ino, src_fd, err) < 0)
+		return -1;
+	fd_path(*src_fd, src, len);
+	return 0;
+}
+
 static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 {
+	_cleanup_close_ int src_fd = -1;
+	char src[PATH_MAX];
+	if (open_source(op, &src_fd, src, sizeof src, err) < 0)
+		return -1;
 	struct stat st;
-	if (stat(op->src, &st) < 0)
+	if (stat(src, &st) < 0)
 		return clan_error(err, errno, "cannot mount %s", op->src);
 	_cleanup_close_ int fd = -1;
 	if (target_for(root_fd, op, S_ISDIR(st.st_mode) ? SP_MKDIR : SP_MKFILE, &fd, err) < 0)
@@ -132,7 +154,7 @@ static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 	fd_path(fd, p, sizeof p);
 	if (op->populate && S_ISDIR(st.st_mode) && populate_volume(op, fd, p, err) < 0)
 		return -1;
-	if (mount(op->src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return clan_error(err, errno, "cannot bind-mount %s on %s", op->src, op->dst);
 	if (S_ISCHR(st.st_mode))
 		return 0; /* /dev/null & co.: nodev would make them useless */

@@ -1,6 +1,7 @@
 #include "spec.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 void spec_free(struct container_spec *s)
 {
@@ -15,6 +16,8 @@ void spec_free(struct container_spec *s)
 	for (size_t i = 0; i < s->nbinds; i++) {
 		free(s->binds[i].src);
 		free(s->binds[i].dst);
+		if (s->binds[i].pin_fd >= 0)
+			close(s->binds[i].pin_fd);
 	}
 	free(s->binds);
 	free(s->net_container);

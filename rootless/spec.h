@@ -31,6 +31,14 @@ struct bind_spec {
 	char *src; /* absolute host path, resolved */
 	char *dst; /* absolute container path */
 	bool ro;
+	/* Pinned by bind_source_pin when the container or stack comes up: src
+	 * is then free of symlinks, dev/ino name what it was, and pin_fd (an
+	 * O_PATH fd the owner keeps) stops that inode number from being
+	 * reused. Every (re)start mounts that object or nothing, whatever a
+	 * container has put at the path since. pin_fd -1: not pinned. */
+	int pin_fd;
+	dev_t dev;
+	ino_t ino;
 	/* a named volume: on its first use it takes what the image has at dst
 	 * (owner and mode included), as Docker fills a new volume; where the
 	 * image has nothing, it is made the container user's */

@@ -79,5 +79,47 @@ case_exec_cannot_push_keystrokes() {
 	grep -q refused "$d/session" || die "the helper did not report a refusal:" "$(cat "$d/session")"
 }
 
+# A service binds the project dir and ./data; on its first run it swaps
+# ./data for a symlink to the user's home (here a stand-in dir) and exits;
+# restart = on-failure starts it again. The restart must not mount the
+# home: it mounts the ./data it had, or nothing.
+case_bind_swapped_for_symlink() {
+	local proj home tenths=150
+	proj=$(mk_tmp)
+	home=$(mk_tmp)
+	chmod 0755 "$proj" "$home"
+	mkdir "$proj/data"
+	cat >"$proj/.clanrc" <<-EOF
+		[service.evil]
+		image = dir:$ROOTFS
+		command = sh -c 'if [ -L /app/data ]; then touch /data/PWNED; exec sleep 300; fi; mv /app/data /app/data.orig && ln -s $home /app/data; exit 1'
+		bind = .:/app
+		bind = ./data:/data
+		restart = on-failure
+	EOF
+	cd "$proj" || die "no project dir"
+	clan up -d >"$LIB_TMP/up.out" 2>&1 </dev/null
+	# the second start happens (and mounts, or fails) within a few seconds
+	while [ ! -L "$proj/data" ] && [ "$tenths" -gt 0 ]; do
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	[ -L "$proj/data" ] || die "the service never swapped ./data: $(cat "$LIB_TMP/up.out")" \
+		"$(clan logs evil 2>&1 | tail -n 5)"
+	tenths=30
+	while [ ! -e "$home/PWNED" ] && [ "$tenths" -gt 0 ]; do
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	local ps logs
+	ps=$(clan ps -a 2>&1)
+	logs=$(clan logs evil 2>&1 | tail -n 5)
+	clan down >/dev/null 2>&1
+	[ -e "$home/PWNED" ] && die "a restart mounted the symlink's target (the home)" "$ps" "$logs"
+	[ -e "$proj/data.orig/PWNED" ] && die "the service ran again with a symlink at ./data" "$ps"
+	return 0
+}
+
 t exec_cannot_push_keystrokes case_exec_cannot_push_keystrokes
+t bind_swapped_for_symlink case_bind_swapped_for_symlink
 finish
