@@ -182,3 +182,13 @@ bool cfg_is_name(const char *s)
 			return false;
 	return true;
 }
+
+bool cfg_is_identifier(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}

@@ -30,4 +30,7 @@ const char *restart_name(enum restart_policy p);
  * letters, digits, '_', '.' and '-'. */
 bool cfg_is_name(const char *s);
 
+/* A shell variable name: a letter or '_', then letters, digits and '_'. */
+bool cfg_is_identifier(const char *s);
+
 #endif

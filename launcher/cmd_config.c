@@ -6,7 +6,10 @@
 
 #include "commands.h"
 #include "opts.h"
+#include "paths.h"
+#include "secrets.h"
 #include "stack.h"
+#include "util.h"
 
 static const char config_usage[] =
     "usage: clan config [-q] [--services] [--volumes]\n"
@@ -43,7 +46,9 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	if (p.i < argc)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "config: unexpected argument '%s'",
 				       argv[p.i]);
-	struct stack_load_opts o = {0};
+	/* the generated secrets too: clan config is where the user reads them */
+	_cleanup_free_ char *storage = paths_storage_dir();
+	struct stack_load_opts o = {.secret = secret_for_stack, .secret_arg = storage};
 	struct stack st;
 	if (stack_load(&o, &st, err) < 0)
 		return -1;

@@ -351,6 +351,19 @@ static int ports_value(const struct yp *y, const yaml_node_t *n, struct profile 
 	return 0;
 }
 
+/* secrets: [NAME...]: environment variables that get a generated
+ * per-stack value unless the shell or .env sets them. */
+static int secrets_value(const struct yp *y, const yaml_node_t *v, struct profile *out)
+{
+	if (string_list(y, v, "secrets", false, &out->secrets) < 0)
+		return -1;
+	for (size_t i = 0; i < out->secrets.n; i++)
+		if (!cfg_is_identifier(out->secrets.v[i]))
+			return yerr(y, v, "secrets: '%s' is not an environment variable name",
+				    out->secrets.v[i]);
+	return 0;
+}
+
 static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, struct profile *out)
 {
 	int r = part_key(y, k, v, &out->base);
@@ -375,6 +388,8 @@ static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, stru
 	}
 	if (strcmp(k, "healthcheck") == 0)
 		return healthcheck(y, v, out);
+	if (strcmp(k, "secrets") == 0)
+		return secrets_value(y, v, out);
 	if (strcmp(k, "stop_grace_period") == 0)
 		return duration_value(y, v, "stop_grace_period", &out->stop_grace_ms);
 	const char *s;
@@ -388,9 +403,9 @@ static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, stru
 static int parse_root(const struct yp *y, struct profile *out)
 {
 	static const char *const keys[] = {
-	    "description", "image", "user",    "working_dir", "entrypoint",  "command",
-	    "environment", "ports", "volumes", "healthcheck", "stop_signal", "stop_grace_period",
-	    "deb"};
+	    "description", "image",	"user",		     "working_dir", "entrypoint",
+	    "command",	   "environment", "ports",	     "volumes",	    "healthcheck",
+	    "stop_signal", "secrets",	"stop_grace_period", "deb"};
 	yaml_node_t *root = yaml_document_get_root_node(y->doc);
 	if (!root)
 		return clan_error_code(y->err, CLAN_EXIT_USAGE, "%s: the profile is empty",
@@ -538,6 +553,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->deb_packages);
 	free(p->ports);
 	strv_free(&p->volumes);
+	strv_free(&p->secrets);
 	strv_free(&p->health.test);
 	*p = (struct profile){0};
 }

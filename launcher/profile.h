@@ -47,6 +47,8 @@ struct profile {
 	struct port_map *ports; /* container ports; host_port 0 */
 	size_t nports;
 	struct strv volumes;
+	/* env names given a generated per-stack secret (stack_load_opts) */
+	struct strv secrets;
 	bool has_health; /* false also for test: [NONE] */
 	struct healthcheck health;
 	int stop_grace_ms; /* -1: not set */

@@ -22,12 +22,59 @@ const char *stack_shell_lookup(void *ctx, const char *name)
 	return c->o->lookup ? c->o->lookup(name) : getenv(name);
 }
 
-/* Interpolation: the shell environment beats .env (compose). */
+static const char *generated(const struct load_ctx *c, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < c->secrets.n; i++)
+		if (strncmp(c->secrets.v[i], name, n) == 0 && c->secrets.v[i][n] == '=')
+			return c->secrets.v[i] + n + 1;
+	return NULL;
+}
+
+/* Interpolation: the shell environment beats .env (compose), and both
+ * beat a profile's generated secret. */
 static const char *project_lookup(void *ctx, const char *name)
 {
 	struct load_ctx *c = ctx;
 	const char *v = stack_shell_lookup(c, name);
-	return v ? v : dotenv_get(&c->dotenv, name);
+	if (!v)
+		v = dotenv_get(&c->dotenv, name);
+	return v ? v : generated(c, name);
+}
+
+int stack_secret(struct load_ctx *c, const char *name, const char **value)
+{
+	*value = project_lookup(c, name);
+	if (*value || !c->o->secret)
+		return 0;
+	char *v;
+	if (c->o->secret(c->o->secret_arg, c->st->dir, name, &v, c->err) < 0)
+		return -1;
+	strv_push_owned(&c->secrets, xasprintf("%s=%s", name, v));
+	free(v);
+	*value = generated(c, name);
+	return 0;
+}
+
+/* Before interpolation: the secrets of the profiles the services name, so
+ * that ${REDIS_PASSWORD} works in any service (a web app's REDIS_URL). A
+ * profile named through ${...} is only known later: its own service still
+ * gets its secrets. */
+static int profile_secrets(struct load_ctx *c, const struct clanrc *rc)
+{
+	for (size_t i = 0; i < rc->n; i++) {
+		const struct rc_entry *e = rc->s[i].service ? rc_get(&rc->s[i], "profile") : NULL;
+		const struct profile *p;
+		if (!e || strchr(e->value, '$'))
+			continue;
+		if (stack_get_profile(c, e, &p) < 0)
+			return -1;
+		const char *v;
+		for (size_t j = 0; j < p->secrets.n; j++)
+			if (stack_secret(c, p->secrets.v[j], &v) < 0)
+				return -1;
+	}
+	return 0;
 }
 
 const char *stack_file_name(struct load_ctx *c, const char *path)
@@ -233,7 +280,8 @@ static int load(struct load_ctx *c)
 	else
 		profile_default_dirs(st->dir, stack_shell_lookup, c, &c->profile_dirs);
 
-	if (read_dotenv(c) == 0 && read_clanrc(c, &rc) == 0 && interpolate_all(c, &rc) == 0 &&
+	if (read_dotenv(c) == 0 && read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
+	    interpolate_all(c, &rc) == 0 &&
 	    project_name(c, &rc) == 0 && build_services(c, &rc) == 0 && stack_check_all(c) == 0) {
 		take_services(c);
 		r = 0;
@@ -254,6 +302,7 @@ int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_e
 	}
 	interp_warnings_free(&c.warn);
 	dotenv_free(&c.dotenv);
+	strv_free(&c.secrets);
 	strv_free(&c.profile_dirs);
 	for (size_t i = 0; i < c.nprofiles; i++)
 		profile_free(&c.profiles[i]);

@@ -88,6 +88,12 @@ struct stack_load_opts {
 	/* profile dirs, searched first to last (./profiles,
 	 * ~/.config/clan/profiles, the installed ones); NULL: the defaults */
 	const char *const *profile_dirs;
+	/* The generated value of a profile's secret NAME that the shell and
+	 * .env leave unset (secrets.h: secret_for_stack); NULL: it stays
+	 * unset. */
+	int (*secret)(void *arg, const char *project_dir, const char *name, char **value,
+		      struct clan_err *err);
+	void *secret_arg;
 };
 
 /* Reads, interpolates, applies profiles and validates. A bad file is exit

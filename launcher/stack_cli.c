@@ -9,6 +9,7 @@
 
 #include "paths.h"
 #include "procfs.h"
+#include "secrets.h"
 #include "util.h"
 
 bool stack_here(void)
@@ -19,12 +20,15 @@ bool stack_here(void)
 int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)
 {
 	*c = (struct stack_ctx){0};
-	struct stack_load_opts o = {.project_name = project_name};
-	if (stack_load(&o, &c->st, err) < 0)
+	c->storage = paths_storage_dir();
+	struct stack_load_opts o = {
+	    .project_name = project_name, .secret = secret_for_stack, .secret_arg = c->storage};
+	if (stack_load(&o, &c->st, err) < 0) {
+		stack_ctx_free(c);
 		return -1;
+	}
 	for (size_t i = 0; i < c->st.warnings.n; i++)
 		fprintf(stderr, "clan: warning: %s\n", c->st.warnings.v[i]);
-	c->storage = paths_storage_dir();
 	if (stack_state_open(&c->st, &c->ss, err) < 0) {
 		stack_ctx_free(c);
 		return -1;

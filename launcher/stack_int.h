@@ -34,6 +34,7 @@ struct load_ctx {
 	struct interp_env env; /* the shell, then .env */
 	struct interp_warnings warn;
 	struct dotenv dotenv;
+	struct strv secrets; /* NAME=VALUE: profiles' secrets, generated */
 	struct strv profile_dirs;
 	struct profile *profiles; /* loaded once each */
 	size_t nprofiles;
@@ -44,6 +45,13 @@ struct load_ctx {
 
 /* The shell's value of name (opts.lookup or getenv). */
 const char *stack_shell_lookup(void *ctx, const char *name);
+
+/* The value of a profile's secret NAME: the shell's, .env's, else the
+ * generated one (NULL when opts.secret is NULL). -1 with c->err. */
+int stack_secret(struct load_ctx *c, const char *name, const char **value);
+
+/* The profile named at e, loaded once per stack. */
+int stack_get_profile(struct load_ctx *c, const struct rc_entry *e, const struct profile **out);
 
 /* A file name as messages show it, owned by st->files. */
 const char *stack_file_name(struct load_ctx *c, const char *path);

@@ -17,8 +17,7 @@
 
 #define DEFAULT_STOP_GRACE_MS 10000
 
-/* The profile named at e, loaded once per stack. */
-static int get_profile(struct load_ctx *c, const struct rc_entry *e, const struct profile **out)
+int stack_get_profile(struct load_ctx *c, const struct rc_entry *e, const struct profile **out)
 {
 	for (size_t i = 0; i < c->nprofiles; i++)
 		if (strcmp(c->profiles[i].name, e->value) == 0) {
@@ -437,6 +436,20 @@ static int stop_and_restart(struct load_ctx *c, const struct rc_section *sec,
 	return 0;
 }
 
+/* A profile's secrets go into its service's environment, under what the
+ * profile sets and the .clanrc adds. */
+static int profile_secret_env(struct load_ctx *c, const struct profile *p, struct strv *env)
+{
+	for (size_t i = 0; i < p->secrets.n; i++) {
+		const char *v;
+		if (stack_secret(c, p->secrets.v[i], &v) < 0)
+			return -1;
+		if (v)
+			strv_push_owned(env, xasprintf("%s=%s", p->secrets.v[i], v));
+	}
+	return 0;
+}
+
 int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b)
 {
 	struct service *svc = &b->svc;
@@ -452,7 +465,7 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 				  "build is not supported yet: use image = deb:bookworm with "
 				  "packages = ..., or a registry image");
 	if ((e = rc_get(sec, "profile"))) {
-		if (get_profile(c, e, &p) < 0)
+		if (stack_get_profile(c, e, &p) < 0)
 			return -1;
 		svc->profile = xstrdup(p->name);
 	}
@@ -463,6 +476,10 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 		copy_strv(&penv, &p->base.environment);
 	if (p && is_deb)
 		copy_strv(&penv, &p->deb.environment);
+	if (p && profile_secret_env(c, p, &penv) < 0) {
+		strv_free(&penv);
+		return -1;
+	}
 	int r = stack_build_env(c, sec, &penv, &svc->environment);
 	strv_free(&penv);
 	if (r < 0 || ports(c, sec, p, b) < 0 || stack_build_mounts(c, sec, p, svc) < 0 ||

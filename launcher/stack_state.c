@@ -15,8 +15,7 @@
 #include "procfs.h"
 #include "util.h"
 
-/* FNV-1a: a short, stable tag for the project dir, not a secret */
-static uint32_t fnv1a(const char *s)
+uint32_t stack_dir_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 	for (; *s; s++) {
@@ -29,7 +28,7 @@ static uint32_t fnv1a(const char *s)
 int stack_state_open(const struct stack *st, struct stack_state *out, struct clan_err *err)
 {
 	*out = (struct stack_state){0};
-	snprintf(out->id, sizeof out->id, "%.80s-%08" PRIx32, st->name, fnv1a(st->dir));
+	snprintf(out->id, sizeof out->id, "%.80s-%08" PRIx32, st->name, stack_dir_hash(st->dir));
 	_cleanup_free_ char *runtime = NULL;
 	if (paths_runtime_dir_ensure(&runtime, err) < 0)
 		return -1;

@@ -6,6 +6,7 @@
 #define CLAN_STACK_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -19,6 +20,9 @@ struct stack_state {
 	char *lockfile;
 	char *logdir;
 };
+
+/* FNV-1a of the project dir: a short, stable tag for it, not a secret. */
+uint32_t stack_dir_hash(const char *dir);
 
 /* Computes the names and creates the dirs (private). */
 int stack_state_open(const struct stack *st, struct stack_state *out, struct clan_err *err);

@@ -130,7 +130,38 @@ case_init_writes_once() {
 	assert_eq "$(find . -name '.clanrc.*' | wc -l)" 0 "temp files left"
 }
 
+# The installed redis profile asks for REDIS_PASSWORD: clan config shows
+# a generated value, the same on every run, private to the user, usable
+# as ${REDIS_PASSWORD} by the other services; .env overrides it.
+case_redis_gets_a_generated_password() {
+	local dir first second file
+	dir=$(project '[service.web]
+image = deb:bookworm
+environment = REDIS_URL=redis://:${REDIS_PASSWORD}@redis:6379/0
+[service.redis]
+profile = redis
+image = deb:bookworm
+')
+	cd "$dir" || die "cd"
+	run clan config
+	assert_eq "$rc" 0 "clan config (stderr: $err)"
+	first=$(grep -o 'REDIS_PASSWORD: [A-Za-z0-9_-]*' <<<"$out" | head -n 1)
+	assert_match "$first" '^REDIS_PASSWORD: [A-Za-z0-9_-]{32}$' "the redis service's password"
+	assert_contains "$out" "redis://:${first#REDIS_PASSWORD: }@redis:6379/0" "web's REDIS_URL"
+	run clan config
+	second=$(grep -o 'REDIS_PASSWORD: [A-Za-z0-9_-]*' <<<"$out" | head -n 1)
+	assert_eq "$second" "$first" "the password of a second clan config"
+	file=$(find "$CLAN_STORAGE/secrets" -type f -name '*-REDIS_PASSWORD')
+	[ -n "$file" ] || die "no secret file in $CLAN_STORAGE/secrets"
+	assert_eq "$(stat -c %a "$file")" 600 "the secret file's mode"
+	assert_eq "$(stat -c %a "$CLAN_STORAGE/secrets")" 700 "the secrets dir's mode"
+	echo 'REDIS_PASSWORD=chosen' >.env
+	run clan config
+	assert_contains "$out" "REDIS_PASSWORD: chosen" "a password set in .env"
+}
+
 t prints_the_resolved_stack case_prints_the_resolved_stack
+t redis_gets_a_generated_password case_redis_gets_a_generated_password
 t warns_about_unset_variables case_warns_about_unset_variables
 t bad_config_exits_2_with_file_and_line case_bad_config_exits_2_with_file_and_line
 t required_variable case_required_variable

@@ -99,6 +99,33 @@ static int fx_load(struct fx *f, struct stack *st, struct clan_err *err)
 	return r;
 }
 
+/* A stand-in for the secrets store: "gen-NAME", counting its calls. */
+static int secret_calls;
+
+static int fake_secret(void *arg, const char *dir, const char *name, char **value,
+		       struct clan_err *err)
+{
+	(void)arg;
+	(void)dir;
+	(void)err;
+	secret_calls++;
+	*value = xasprintf("gen-%s", name);
+	return 0;
+}
+
+static int fx_load_secrets(struct fx *f, struct stack *st, struct clan_err *err)
+{
+	char *dirs[2] = {xasprintf("%s/installed", f->root), NULL};
+	struct stack_load_opts o = {.dir = f->proj,
+				    .lookup = shell_lookup,
+				    .profile_dirs = (const char *const *)dirs,
+				    .secret = fake_secret};
+	secret_calls = 0;
+	int r = stack_load(&o, st, err);
+	free(dirs[0]);
+	return r;
+}
+
 static void fx_free(struct fx *f)
 {
 	struct clan_err err;
@@ -291,6 +318,62 @@ TEST(environment_precedence)
 	CHECK_STR(s->environment.v[0], "PGDATA=/var/lib/postgresql/data");
 	CHECK(s->environment.n == 8);
 	stack_free(&st);
+	fx_free(&f);
+}
+
+/* A profile's secret: generated once per load, in its service's
+ * environment and in ${...} of any service; the shell and .env win. */
+TEST(profile_secrets)
+{
+	static const char rc[] = "[service.web]\n"
+				 "image = web:1\n"
+				 "environment = URL=redis://:${KV_PASSWORD}@kv:6379/0\n"
+				 "[service.kv]\n"
+				 "profile = kv\n";
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, rc);
+	fx_write(&f, "../installed/kv.yaml", "image: redis:7\nsecrets: [KV_PASSWORD]\n");
+	CHECK(fx_load_secrets(&f, &st, &err) == 0);
+	CHECK(secret_calls == 1);
+	const struct service *web = stack_find(&st, "web"), *kv = stack_find(&st, "kv");
+	CHECK(web && kv);
+	if (web && kv) {
+		CHECK_STR(env_of(kv, "KV_PASSWORD"), "gen-KV_PASSWORD");
+		CHECK_STR(env_of(web, "URL"), "redis://:gen-KV_PASSWORD@kv:6379/0");
+		CHECK(env_of(web, "KV_PASSWORD") == NULL);
+	}
+	stack_free(&st);
+
+	fx_write(&f, ".env", "KV_PASSWORD=mine\n");
+	CHECK(fx_load_secrets(&f, &st, &err) == 0);
+	CHECK(secret_calls == 0);
+	kv = stack_find(&st, "kv");
+	CHECK(kv && env_of(kv, "KV_PASSWORD") && strcmp(env_of(kv, "KV_PASSWORD"), "mine") == 0);
+	stack_free(&st);
+
+	/* no secrets store (a test, a tool): the name stays unset */
+	char *dotenv = xasprintf("%s/.env", f.proj);
+	unlink(dotenv);
+	free(dotenv);
+	CHECK(fx_load(&f, &st, &err) == 0);
+	kv = stack_find(&st, "kv");
+	CHECK(kv && env_of(kv, "KV_PASSWORD") == NULL);
+	stack_free(&st);
+	fx_free(&f);
+}
+
+TEST(profile_secret_names_are_identifiers)
+{
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, "[service.kv]\nprofile = kv\n");
+	fx_write(&f, "../installed/kv.yaml", "image: redis:7\nsecrets: [../../x]\n");
+	CHECK(fx_load_secrets(&f, &st, &err) < 0);
+	CHECK(strstr(err.msg, "secrets: '../../x' is not an environment variable name") != NULL);
+	CHECK(secret_calls == 0);
 	fx_free(&f);
 }
 
