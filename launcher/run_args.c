@@ -27,7 +27,7 @@ const char run_usage[] =
     "      --network slirp4netns[:OPTS]|none|host|container:NAME\n"
     "                       OPTS: port_handler=clan|slirp4netns, allow_host_loopback=true\n"
     "      --add-host NAME:IP   add a line to /etc/hosts (IP host-gateway: the host)\n"
-    "      --userns auto|single|subuid\n"
+    "      --userns auto|single|subuid|host   (host: root only)\n"
     "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
     "      --debug          say what the runtime does\n";
 
@@ -174,8 +174,8 @@ static int parse_enum(const char *flag, const char *v, const char *const *names,
 			*out = (int)i;
 			return 0;
 		}
-	return clan_error_code(err, CLAN_EXIT_USAGE, "run: bad --%s '%s': expected auto, single or subuid",
-			       flag, v);
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "run: bad --%s '%s': expected auto, single, subuid or host", flag, v);
 }
 
 static int bad_network(const char *v, const char *why, struct clan_err *err)
@@ -292,7 +292,7 @@ static void set_str(char **field, const char *v)
 
 static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err *err)
 {
-	static const char *const userns_names[] = {"auto", "single", "subuid"};
+	static const char *const userns_names[] = {"auto", "single", "subuid", "host"};
 	struct container_spec *s = &a->spec;
 	int tmp = 0;
 
@@ -348,7 +348,7 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 	case OPT_ADD_HOST:
 		return parse_add_host(v, s, err);
 	case OPT_USERNS:
-		if (parse_enum("userns", v, userns_names, 3, &tmp, err) < 0)
+		if (parse_enum("userns", v, userns_names, 4, &tmp, err) < 0)
 			return -1;
 		s->userns = (enum userns_mode)tmp;
 		break;

@@ -36,7 +36,7 @@ void spec_init(struct container_spec *s)
 
 const char *userns_mode_name(enum userns_mode m)
 {
-	static const char *const names[] = {"auto", "single", "subuid"};
+	static const char *const names[] = {"auto", "single", "subuid", "host"};
 	return names[m];
 }
 

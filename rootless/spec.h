@@ -11,7 +11,9 @@
 #include "portspec.h"
 #include "util.h"
 
-enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_SUBUID };
+/* USERNS_HOST (root only, only when asked for): the container's root is
+ * host root, every id mapped to itself. */
+enum userns_mode { USERNS_AUTO, USERNS_SINGLE, USERNS_SUBUID, USERNS_HOST };
 enum overlay_kind { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE, OVERLAY_COPY };
 /* slirp (the default, as podman's rootless default): a network namespace
  * of its own with slirp4netns; none: loopback only; host: the host's;

@@ -44,6 +44,10 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 		     struct userns_plan *out, struct clan_err *err)
 {
 	*out = (struct userns_plan){0};
+	if (requested == USERNS_HOST && getuid() != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "--userns host maps the container's root to host root and is "
+				       "for root only; use --userns auto (your own ids)");
 	if (getuid() == 0) {
 		/* root maps to root: nothing is gained or lost by the namespace. */
 		out->host_root = true;

@@ -247,9 +247,12 @@ TEST(userns)
 	CHECK(PARSE(&a, &err, "--userns", "auto", "img") == 0);
 	CHECK(a.spec.userns == USERNS_AUTO);
 	run_args_free(&a);
-	CHECK(PARSE(&a, &err, "--userns", "host", "img") < 0);
+	CHECK(PARSE(&a, &err, "--userns", "host", "img") == 0);
+	CHECK(a.spec.userns == USERNS_HOST);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--userns", "root", "img") < 0);
 	CHECK(err.code == 2);
-	CHECK_STR(err.msg, "run: bad --userns 'host': expected auto, single or subuid");
+	CHECK_STR(err.msg, "run: bad --userns 'root': expected auto, single, subuid or host");
 	run_args_free(&a);
 }
 
