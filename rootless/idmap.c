@@ -54,6 +54,31 @@ bool subid_find(const char *path, const char *user, uint32_t uid, struct subid_r
 	return subid_find_in_text(text, user, uid, out);
 }
 
+bool subid_overlap_in_text(const char *text, uint32_t start, uint32_t count, const char *skip_user,
+			   uint32_t skip_uid, char *who, size_t who_len)
+{
+	char uid_str[16];
+	snprintf(uid_str, sizeof uid_str, "%u", skip_uid);
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *save = NULL;
+	uint64_t end = (uint64_t)start + count;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, "\r")] = '\0';
+		char *name;
+		struct subid_range r;
+		if (line[0] == '#' || !parse_subid_line(line, &name, &r))
+			continue;
+		if ((skip_user && strcmp(name, skip_user) == 0) || strcmp(name, uid_str) == 0)
+			continue;
+		if (r.start < end && start < (uint64_t)r.start + r.count) {
+			snprintf(who, who_len, "%s", name);
+			return true;
+		}
+	}
+	return false;
+}
+
 void idmap_single(struct idmap *m, uint32_t inside, uint32_t host_id)
 {
 	m->n = 1;

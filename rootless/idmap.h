@@ -21,6 +21,12 @@ bool subid_find_in_text(const char *text, const char *user, uint32_t uid, struct
 /* Reads path and calls subid_find_in_text; false when missing/unreadable. */
 bool subid_find(const char *path, const char *user, uint32_t uid, struct subid_range *out);
 
+/* Whether [start, start+count) meets a range of any entry in the text of
+ * /etc/subuid or /etc/subgid other than skip_user's (by name or uid); the
+ * first such entry's name goes to who. */
+bool subid_overlap_in_text(const char *text, uint32_t start, uint32_t count, const char *skip_user,
+			   uint32_t skip_uid, char *who, size_t who_len);
+
 #define IDMAP_MAX 4
 struct idmap_range {
 	uint32_t inside, outside, count;
