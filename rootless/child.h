@@ -28,6 +28,12 @@ struct child_ctx {
 	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 	struct winsize winsize;	      /* -t: the outer terminal's size at start */
+	/* started by root with an id range (userns_needs_idmapped_mounts, as
+	 * the parent saw it): the mounts below arrive before SYNC_GO */
+	bool idmapped;
+	int rootfs_fd;	  /* the root filesystem, or -1 */
+	int *mount_fds;	  /* per op of plan: an idmapped bind, or -1 */
+	bool *new_volume; /* per op of plan: a new named volume to fill */
 };
 
 /* The child: waits for the maps, builds the root, pivots, then becomes

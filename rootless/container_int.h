@@ -49,6 +49,9 @@ void prepared_free(struct prepared *p);
 int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err);
 /* The container's record, dir and mount plan. */
 int create_record(const struct container_spec *s, struct prepared *p, struct clan_err *err);
+/* Started by root with an id range: makes the container's idmapped root
+ * filesystem and binds and sends them to the child (before SYNC_GO). */
+int container_send_idmapped(struct container *c, struct clan_err *err);
 /* Clones the container's first process and starts its network. */
 int spawn(struct container *c, struct clan_err *err);
 

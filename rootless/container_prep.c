@@ -176,7 +176,8 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 				       s->image_ref, s->image_ref);
 	p->storage = paths_storage_dir();
 	if (resolve_user(s, p, err) < 0 ||
-	    userns_plan_make(s->userns, p->user.uid, p->user.gid, &p->userns, err) < 0 ||
+	    userns_plan_container(s->userns, p->storage, p->user.uid, p->user.gid, &p->userns,
+				  err) < 0 ||
 	    container_net_prepare(s, p->storage, &p->net, err) < 0 ||
 	    (p->net.have_target && join_target_userns(p, err) < 0) ||
 	    (s->net == NET_POD && plan_nested(s, p, err) < 0))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,17 @@ static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns
 		int r;
 		if (ns_join_user_net(target, &jerr) < 0) {
 			r = jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+			write_all(pp[1], &r, sizeof r);
+			_exit(1);
+		}
+		/* a new user namespace needs a creator with ids in the joined
+		 * one: root's kuid 0 has none in a stack of root's id range */
+		/* and the id change made it undumpable, which would give the
+		 * clone's /proc/PID/uid_map to host root: the helper, now the
+		 * joined namespace's root, could not write the maps */
+		if (nested && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+			       prctl(PR_SET_DUMPABLE, 1) < 0)) {
+			r = -errno;
 			write_all(pp[1], &r, sizeof r);
 			_exit(1);
 		}
@@ -130,6 +142,8 @@ int spawn(struct container *c, struct clan_err *err)
 	const struct container_spec *s = c->spec;
 	struct prepared *p = &c->p;
 	int sv[2];
+	/* asked here: in the child, getuid() is no longer 0 */
+	bool idmapped = userns_needs_idmapped_mounts(&p->userns);
 	if (sync_pair(sv, err) < 0)
 		return -1;
 	c->child = clone_container(s, p);
@@ -170,7 +184,8 @@ int spawn(struct container *c, struct clan_err *err)
 				      .argv = p->argv.v,
 				      .sync_fd = sv[1],
 				      .etc_dir = p->etc_dir,
-				      .etc_texts = (const char *const *)p->etc_texts};
+				      .etc_texts = (const char *const *)p->etc_texts,
+				      .idmapped = idmapped};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &cc.winsize);
 		child_main(&cc);
@@ -181,7 +196,7 @@ int spawn(struct container *c, struct clan_err *err)
 	 * from the helper that cloned it) */
 	bool own_userns = s->net != NET_CONTAINER && s->net != NET_POD;
 	if ((own_userns && userns_write_maps(c->child, &p->userns, err) < 0) ||
-	    sync_send(c->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(c, err) < 0 ||
+	    container_send_idmapped(c, err) < 0 || sync_send(c->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(c, err) < 0 ||
 	    record_started(s, p, c->child, err) < 0) {
 		if (err->msg[0] == '\0')
 			clan_error(err, errno, "cannot start the container");

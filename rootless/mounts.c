@@ -89,6 +89,29 @@ static int remount_restricted(int root_fd, const struct mount_op *op, bool ro, s
  * mount point included); where the image has nothing there, clan gives
  * the volume to the container's user, so a database that runs as its own
  * user can initialise it in both id-mapping modes. */
+static int fill_volume(const struct mount_op *op, const char *src, int target_fd,
+		       const char *target, struct clan_err *err)
+{
+	struct stat st;
+	if (fstat(target_fd, &st) < 0)
+		return clan_error(err, errno, "cannot read %s", op->dst);
+	_cleanup_closedir_ DIR *d = opendir(target);
+	bool has_content = false;
+	for (struct dirent *e; d && !has_content && (e = readdir(d));)
+		has_content = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (has_content && layer_merge_onto(target, src, err) < 0)
+		return clan_error_wrap(err, "volume %s:%s: cannot fill it from the image", op->src,
+				       op->dst);
+	uid_t uid = has_content ? st.st_uid : op->uid;
+	gid_t gid = has_content ? st.st_gid : op->gid;
+	/* EINVAL: the id is not mapped (single mode), where it is ours anyway */
+	if (chown(src, uid, gid) < 0 && errno != EINVAL && errno != EPERM)
+		return clan_error(err, errno, "cannot give volume %s to %u:%u", op->src, uid, gid);
+	if (has_content && chmod(src, st.st_mode & 07777) < 0)
+		return clan_error(err, errno, "cannot set the mode of volume %s", op->src);
+	return 0;
+}
+
 static int populate_volume(const struct mount_op *op, int target_fd, const char *target,
 			   struct clan_err *err)
 {
@@ -100,23 +123,8 @@ static int populate_volume(const struct mount_op *op, int target_fd, const char 
 	_cleanup_free_ char *marker = xasprintf("%s/%s", dir, MOUNT_POPULATE_MARKER);
 	if (access(marker, F_OK) < 0)
 		return 0; /* not new */
-	struct stat st;
-	if (fstat(target_fd, &st) < 0)
-		return clan_error(err, errno, "cannot read %s", op->dst);
-	_cleanup_closedir_ DIR *d = opendir(target);
-	bool has_content = false;
-	for (struct dirent *e; d && !has_content && (e = readdir(d));)
-		has_content = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	if (has_content && layer_merge_onto(target, op->src, err) < 0)
-		return clan_error_wrap(err, "volume %s:%s: cannot fill it from the image", op->src,
-				       op->dst);
-	uid_t uid = has_content ? st.st_uid : op->uid;
-	gid_t gid = has_content ? st.st_gid : op->gid;
-	/* EINVAL: the id is not mapped (single mode), where it is ours anyway */
-	if (chown(op->src, uid, gid) < 0 && errno != EINVAL && errno != EPERM)
-		return clan_error(err, errno, "cannot give volume %s to %u:%u", op->src, uid, gid);
-	if (has_content && chmod(op->src, st.st_mode & 07777) < 0)
-		return clan_error(err, errno, "cannot set the mode of volume %s", op->src);
+	if (fill_volume(op, op->src, target_fd, target, err) < 0)
+		return -1;
 	if (unlink(marker) < 0 && errno != ENOENT)
 		return clan_error(err, errno, "cannot remove %s", marker);
 	return 0;
@@ -159,6 +167,29 @@ static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 	if (S_ISCHR(st.st_mode))
 		return 0; /* /dev/null & co.: nodev would make them useless */
 	return remount_restricted(root_fd, op, op->ro, err);
+}
+
+/* An idmapped copy made by host root (container_idmap.c), moved into
+ * place: it came nosuid, nodev and read-only as asked. A new named volume
+ * is filled through it, so its files get the container's owners. */
+static int do_bind_idmapped(int root_fd, const struct mount_op *op, int mfd, bool fresh,
+			    struct clan_err *err)
+{
+	struct stat st;
+	if (fstat(mfd, &st) < 0)
+		return clan_error(err, errno, "cannot mount %s", op->src);
+	_cleanup_close_ int fd = -1;
+	if (target_for(root_fd, op, S_ISDIR(st.st_mode) ? SP_MKDIR : SP_MKFILE, &fd, err) < 0)
+		return -1;
+	char src[64], p[64];
+	fd_path(mfd, src, sizeof src);
+	fd_path(fd, p, sizeof p);
+	if (fresh && S_ISDIR(st.st_mode) && fill_volume(op, src, fd, p, err) < 0)
+		return -1;
+	if (syscall(SYS_move_mount, mfd, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return clan_error(err, errno, "cannot bind-mount %s on %s", op->src, op->dst);
+	return 0;
 }
 
 static int do_fs(int root_fd, const struct mount_op *op, const char *type, unsigned long flags,
@@ -279,7 +310,8 @@ static int execute_op(int root_fd, const struct mount_op *op, struct clan_err *e
 	return clan_error(err, EINVAL, "unknown mount operation");
 }
 
-int mounts_execute(int root_fd, const struct mount_plan *plan, bool debug, struct clan_err *err)
+int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,
+		   bool debug, struct clan_err *err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		if (debug) {
@@ -287,7 +319,13 @@ int mounts_execute(int root_fd, const struct mount_plan *plan, bool debug, struc
 			mount_op_describe(&plan->ops[i], line, sizeof line);
 			fprintf(stderr, "clan: debug: mount %s\n", line);
 		}
-		if (execute_op(root_fd, &plan->ops[i], err) < 0)
+		int mfd = fds && fds->fd ? fds->fd[i] : -1;
+		int rc = mfd >= 0 ? do_bind_idmapped(root_fd, &plan->ops[i], mfd,
+						     fds->fresh && fds->fresh[i], err)
+				  : execute_op(root_fd, &plan->ops[i], err);
+		if (mfd >= 0)
+			close(mfd);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

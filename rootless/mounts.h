@@ -8,7 +8,16 @@
 #include "error.h"
 #include "mount_plan.h"
 
-int mounts_execute(int root_fd, const struct mount_plan *plan, bool debug, struct clan_err *err);
+/* Binds that were made elsewhere (container_idmap.c), per op of the plan:
+ * fd an idmapped copy to move into place or -1, fresh a new named volume
+ * to fill first. NULL: none. */
+struct mount_fds {
+	const int *fd;
+	const bool *fresh;
+};
+
+int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,
+		   bool debug, struct clan_err *err);
 
 /* Adds nosuid/nodev (and read-only when ro) to the mount at path,
  * recursively when asked, keeping flags the kernel has locked on mounts

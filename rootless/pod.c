@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "loopback.h"
+#include "paths.h"
 #include "sync.h"
 #include "userns_exec.h"
 #include "util.h"
@@ -74,7 +75,8 @@ int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 	p->net.slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 	/* root of the pod is the user (single) or the user and the subuid
 	 * range (subuid), as for a container run as root */
-	if (userns_plan_make(o->userns, 0, 0, &p->userns, err) < 0)
+	_cleanup_free_ char *storage = paths_storage_dir();
+	if (userns_plan_container(o->userns, storage, 0, 0, &p->userns, err) < 0)
 		return -1;
 	struct container_spec *s = &p->net_spec;
 	s->net = NET_SLIRP;

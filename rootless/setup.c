@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <grp.h>
 #include <string.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "mounts.h"
 #include "overlay.h"
 #include "rootfs.h"
+#include "safe_path.h"
 #include "sync.h"
 #include "util.h"
 
@@ -34,12 +36,65 @@ static void close_inherited_fds(struct child_ctx *c)
 	}
 }
 
+/* Until SYNC_GO, the parent may send idmapped mounts (container_idmap.c). */
 static void wait_for_maps(struct child_ctx *c)
 {
-	struct sync_msg m;
-	int r = sync_recv(c->sync_fd, &m);
-	if (r <= 0 || m.tag != SYNC_GO)
-		_exit(125); /* the parent is gone or failed; it reports */
+	size_t n = c->plan->n;
+	c->rootfs_fd = -1;
+	c->mount_fds = xcalloc(n + 1, sizeof *c->mount_fds);
+	c->new_volume = xcalloc(n + 1, sizeof *c->new_volume);
+	for (size_t i = 0; i < n; i++)
+		c->mount_fds[i] = -1;
+	for (;;) {
+		struct sync_msg m;
+		int r = sync_recv(c->sync_fd, &m);
+		if (r <= 0 || (m.tag != SYNC_GO && (m.tag != SYNC_MOUNT || m.fd < 0)))
+			_exit(125); /* the parent is gone or failed; it reports */
+		if (m.tag == SYNC_GO)
+			return;
+		size_t i = (size_t)(m.code & ~SYNC_MOUNT_NEW);
+		if (m.code == SYNC_MOUNT_ROOTFS)
+			c->rootfs_fd = m.fd;
+		else if (m.code >= 0 && i < n)
+			c->mount_fds[i] = m.fd, c->new_volume[i] = (m.code & SYNC_MOUNT_NEW) != 0;
+		else
+			_exit(125);
+	}
+}
+
+/* With an id range, this process is still host root's kuid (unmapped in
+ * its namespace) until here, which let it reach root's storage; from now
+ * on it is the container's root, so that what it creates through the
+ * idmapped mounts gets an owner (host root's files read as its own). */
+static void become_container_root(struct child_ctx *c)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot become the container's root");
+}
+
+/* The idmapped root goes on /tmp of this (private) mount namespace, not on
+ * cdir/merged: in a stack this process is already the container's root,
+ * which cannot traverse root's storage. The pivot takes it from there. */
+#define IDMAPPED_ROOT "/tmp"
+
+static void mount_root(struct child_ctx *c)
+{
+	struct clan_err err;
+	enum overlay_kind used;
+	if (c->rootfs_fd >= 0) {
+		if (syscall(SYS_move_mount, c->rootfs_fd, "", AT_FDCWD, IDMAPPED_ROOT,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			child_die(c->sync_fd, 125, errno, "cannot mount the root filesystem");
+		close(c->rootfs_fd);
+		return;
+	}
+	struct overlay_request req = {.want = c->spec->overlay,
+				      .img = c->img,
+				      .cdir = c->cdir,
+				      .debug = c->spec->debug,
+				      .ephemeral = c->spec->rm};
+	if (overlay_mount(&req, &used, &err) < 0)
+		child_die_err(c->sync_fd, &err);
 }
 
 /* The command must find its network up: slirp4netns is started by the
@@ -67,28 +122,28 @@ static void write_etc_files(struct child_ctx *c)
 static void build_root(struct child_ctx *c)
 {
 	struct clan_err err;
-	enum overlay_kind used;
 
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
-	write_etc_files(c);
-	struct overlay_request req = {.want = c->spec->overlay,
-				      .img = c->img,
-				      .cdir = c->cdir,
-				      .debug = c->spec->debug,
-				      .ephemeral = c->spec->rm};
-	if (overlay_mount(&req, &used, &err) < 0)
-		child_die_err(c->sync_fd, &err);
-
-	_cleanup_free_ char *merged = xasprintf("%s/merged", c->cdir);
+	if (!c->idmapped)
+		write_etc_files(c); /* else the parent did */
+	_cleanup_free_ char *merged =
+	    c->rootfs_fd >= 0 ? xstrdup(IDMAPPED_ROOT) : xasprintf("%s/merged", c->cdir);
+	mount_root(c);
 	_cleanup_close_ int root_fd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		child_die(c->sync_fd, 125, errno, "cannot open %s", merged);
-	if (mounts_execute(root_fd, c->plan, c->spec->debug, &err) < 0)
+	char root[64];
+	fd_path(root_fd, root, sizeof root);
+	if (c->idmapped)
+		become_container_root(c);
+	struct mount_fds fds = {.fd = c->mount_fds, .fresh = c->new_volume};
+	if (mounts_execute(root_fd, c->plan, &fds, c->spec->debug, &err) < 0)
 		child_die(c->sync_fd, err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : 125, 0, "%s",
 			  err.msg);
-	if (rootfs_pivot(merged, &err) < 0)
+	/* by the fd: the container's root may not traverse the way to it */
+	if (rootfs_pivot(c->idmapped ? root : merged, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }
 

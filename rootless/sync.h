@@ -13,7 +13,14 @@ enum sync_tag {
 	SYNC_ERROR = 'E', /* child -> parent: exit code + message */
 	SYNC_PTY = 'T',	  /* child -> parent: the pty master fd */
 	SYNC_NET = 'N',	  /* parent -> child: the network is up, exec */
+	/* parent -> child, before SYNC_GO: an idmapped mount (idmount.h) to
+	 * move into place; code SYNC_MOUNT_ROOTFS or the mount plan's op
+	 * index, | SYNC_MOUNT_NEW for a new named volume to fill */
+	SYNC_MOUNT = 'M',
 };
+
+#define SYNC_MOUNT_ROOTFS (-1)
+#define SYNC_MOUNT_NEW (1 << 30)
 
 struct sync_msg {
 	char tag;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "root_range.h"
 #include "util.h"
 
 static bool have_subids(struct userns_plan *p)
@@ -45,9 +46,10 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 {
 	*out = (struct userns_plan){0};
 	if (requested == USERNS_HOST && getuid() != 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "--userns host maps the container's root to host root and is "
-				       "for root only; use --userns auto (your own ids)");
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "--userns host maps the container's root to host root and is "
+		    "for root only; use --userns auto (your own ids)");
 	if (getuid() == 0) {
 		/* root maps to root: nothing is gained or lost by the namespace. */
 		out->host_root = true;
@@ -76,6 +78,32 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 	idmap_single(&out->uid, cuid, getuid());
 	idmap_single(&out->gid, cgid, getgid());
 	return 0;
+}
+
+int userns_plan_container(enum userns_mode requested, const char *storage, uint32_t cuid,
+			  uint32_t cgid, struct userns_plan *out, struct clan_err *err)
+{
+	if (getuid() != 0 || requested == USERNS_HOST || requested == USERNS_SINGLE)
+		return userns_plan_make(requested, cuid, cgid, out, err);
+	*out = (struct userns_plan){.mode = USERNS_SUBUID};
+	if (root_range_get(storage, "/etc/subuid", "/etc/subgid", &out->subuid, &out->subgid, err) <
+	    0)
+		return -1;
+	out->uid = (struct idmap){.n = 1, .r = {{0, out->subuid.start, out->subuid.count}}};
+	out->gid = (struct idmap){.n = 1, .r = {{0, out->subgid.start, out->subgid.count}}};
+	uint32_t host;
+	if (!idmap_to_host(&out->uid, cuid, &host) || !idmap_to_host(&out->gid, cgid, &host))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "user %u:%u is outside root's container id range (%u ids); "
+				       "use a smaller id",
+				       cuid, cgid, out->subuid.count);
+	return 0;
+}
+
+bool userns_needs_idmapped_mounts(const struct userns_plan *p)
+{
+	uint32_t host;
+	return getuid() == 0 && !p->host_root && idmap_to_host(&p->uid, 0, &host) && host != 0;
 }
 
 static pid_t spawn_helper(const char *helper, pid_t pid, const struct idmap *m)
@@ -138,7 +166,7 @@ int userns_write_maps(pid_t pid, const struct userns_plan *p, struct clan_err *e
 		return write_with_helpers(pid, p, err);
 
 	char path[64], text[256];
-	if (!p->host_root) {
+	if (!p->host_root && getuid() != 0) {
 		/* An unprivileged writer must deny setgroups before gid_map. */
 		snprintf(path, sizeof path, "/proc/%d/setgroups", pid);
 		if (write_existing(path, "deny", err) < 0)

@@ -26,6 +26,19 @@ struct userns_plan {
 int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 		     struct userns_plan *out, struct clan_err *err);
 
+/* userns_plan_make for a container's (or a stack's) own user namespace.
+ * Started by root, unless --userns host or single: the range of
+ * root_range.h (recorded in storage), container id N = host id START+N,
+ * so the container's root is not host root. Root's storage stays owned by
+ * host ids; such a container sees it through idmapped mounts (idmount.h). */
+int userns_plan_container(enum userns_mode requested, const char *storage, uint32_t cuid,
+			  uint32_t cgid, struct userns_plan *out, struct clan_err *err);
+
+/* Started by root with a range (not the identity map): host files (root's
+ * storage, bind sources) must reach the container through idmapped mounts
+ * made by host root. */
+bool userns_needs_idmapped_mounts(const struct userns_plan *p);
+
 /* Writes the maps of process pid (which has just unshared its user ns). */
 int userns_write_maps(pid_t pid, const struct userns_plan *p, struct clan_err *err);
 
