@@ -51,6 +51,7 @@ static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns
 		close(pp[0]);
 		struct clan_err jerr;
 		int r;
+		bool as_root = getuid() == 0; /* asked before the join hides it */
 		if (ns_join_user_net(target, &jerr) < 0) {
 			r = jerr.sys_errno ? -jerr.sys_errno : -EPERM;
 			write_all(pp[1], &r, sizeof r);
@@ -61,8 +62,9 @@ static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns
 		/* and the id change made it undumpable, which would give the
 		 * clone's /proc/PID/uid_map to host root: the helper, now the
 		 * joined namespace's root, could not write the maps */
-		if (nested && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-			       prctl(PR_SET_DUMPABLE, 1) < 0)) {
+		if (nested && as_root &&
+		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+		     prctl(PR_SET_DUMPABLE, 1) < 0)) {
 			r = -errno;
 			write_all(pp[1], &r, sizeof r);
 			_exit(1);
