@@ -124,6 +124,14 @@ static int create_as_container_root(int fs, const struct idmount_overlay_req *re
 	return 0;
 }
 
+bool idmount_overlay_supported(void)
+{
+	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	_cleanup_close_ int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fs >= 0 && dir >= 0 &&
+	       syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "lowerdir+", NULL, dir) == 0;
+}
+
 int idmount_overlay(const struct idmount_overlay_req *req, int *out, struct clan_err *err)
 {
 	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);

@@ -32,6 +32,10 @@ struct idmount_overlay_req {
 	bool ephemeral;		     /* --rm: volatile, no sync */
 };
 
+/* Whether this kernel takes overlay layers as fds (Linux 6.13), which
+ * idmount_overlay needs: asks without mounting anything. */
+bool idmount_overlay_supported(void);
+
 /* A detached overlay (userxattr, as clan's layers are made) of idmapped
  * copies of every layer and of cdir: *out is its fd. */
 int idmount_overlay(const struct idmount_overlay_req *req, int *out, struct clan_err *err);

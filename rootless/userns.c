@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "idmount.h"
 #include "root_range.h"
 #include "util.h"
 
@@ -85,6 +86,14 @@ int userns_plan_container(enum userns_mode requested, const char *storage, uint3
 {
 	if (getuid() != 0 || requested == USERNS_HOST || requested == USERNS_SINGLE)
 		return userns_plan_make(requested, cuid, cgid, out, err);
+	if (!idmount_overlay_supported()) {
+		/* root's storage reaches the container only through overlay
+		 * layers given as idmapped fds */
+		fprintf(stderr, "clan: note: this kernel (before Linux 6.13) cannot give root's "
+				"containers an id range of their own: their root is host root, as "
+				"with --userns host\n");
+		return userns_plan_make(requested, cuid, cgid, out, err);
+	}
 	*out = (struct userns_plan){.mode = USERNS_SUBUID};
 	if (root_range_get(storage, "/etc/subuid", "/etc/subgid", &out->subuid, &out->subgid, err) <
 	    0)
