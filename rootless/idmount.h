@@ -32,7 +32,8 @@ struct idmount_overlay_req {
 	bool ephemeral;		     /* --rm: volatile, no sync */
 };
 
-/* Whether this kernel takes overlay layers as fds (Linux 6.13), which
+/* Whether this kernel takes overlay layers as O_PATH fds (6.13 took
+ * fds, 6.15 O_PATH ones: what open_tree returns), which
  * idmount_overlay needs: asks without mounting anything. */
 bool idmount_overlay_supported(void);
 

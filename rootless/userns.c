@@ -89,7 +89,7 @@ int userns_plan_container(enum userns_mode requested, const char *storage, uint3
 	if (!idmount_overlay_supported()) {
 		/* root's storage reaches the container only through overlay
 		 * layers given as idmapped fds */
-		fprintf(stderr, "clan: note: this kernel (before Linux 6.13) cannot give root's "
+		fprintf(stderr, "clan: note: this kernel (before Linux 6.15) cannot give root's "
 				"containers an id range of their own: their root is host root, as "
 				"with --userns host\n");
 		return userns_plan_make(requested, cuid, cgid, out, err);
