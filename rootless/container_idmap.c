@@ -34,8 +34,9 @@ static int send_rootfs(struct container *c, int ns, struct clan_err *err)
 					  .cdir = p->rec.dir,
 					  .userns_fd = ns,
 					  .ephemeral = c->spec->rm};
-	idmap_to_host(&p->userns.uid, 0, &req.root_uid);
-	idmap_to_host(&p->userns.gid, 0, &req.root_gid);
+	/* the mounter's fsuid only needs an id there: the first one */
+	req.root_uid = p->userns.uid.r[0].outside;
+	req.root_gid = p->userns.gid.r[0].outside;
 	_cleanup_close_ int fd = -1;
 	if (idmount_overlay(&req, &fd, err) < 0)
 		return clan_error_wrap(err, "the root filesystem");

@@ -68,7 +68,10 @@ static void wait_for_maps(struct child_ctx *c)
  * idmapped mounts gets an owner (host root's files read as its own). */
 static void become_container_root(struct child_ctx *c)
 {
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	/* 0 with a range; the one id of --userns single */
+	uid_t u = c->userns->uid.r[0].inside;
+	gid_t g = c->userns->gid.r[0].inside;
+	if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot become the container's root");
 }
 

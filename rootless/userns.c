@@ -84,7 +84,7 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 int userns_plan_container(enum userns_mode requested, const char *storage, uint32_t cuid,
 			  uint32_t cgid, struct userns_plan *out, struct clan_err *err)
 {
-	if (getuid() != 0 || requested == USERNS_HOST || requested == USERNS_SINGLE)
+	if (getuid() != 0 || requested == USERNS_HOST)
 		return userns_plan_make(requested, cuid, cgid, out, err);
 	if (!idmount_overlay_supported()) {
 		/* root's storage reaches the container only through overlay
@@ -98,6 +98,21 @@ int userns_plan_container(enum userns_mode requested, const char *storage, uint3
 	if (root_range_get(storage, "/etc/subuid", "/etc/subgid", &out->subuid, &out->subgid, err) <
 	    0)
 		return -1;
+	if (requested == USERNS_SINGLE) {
+		/* one id as for a user: the range's first, not host root; root's
+		 * storage reaches only that id through the idmapped mounts, so it
+		 * has to be the container's root */
+		if (cuid != 0 || cgid != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "--userns single as root maps one id, the "
+					       "container's root: drop -u %u:%u, or use --userns "
+					       "auto",
+					       cuid, cgid);
+		out->mode = USERNS_SINGLE;
+		idmap_single(&out->uid, cuid, out->subuid.start);
+		idmap_single(&out->gid, cgid, out->subgid.start);
+		return 0;
+	}
 	out->uid = (struct idmap){.n = 1, .r = {{0, out->subuid.start, out->subuid.count}}};
 	out->gid = (struct idmap){.n = 1, .r = {{0, out->subgid.start, out->subgid.count}}};
 	uint32_t host;
@@ -111,8 +126,7 @@ int userns_plan_container(enum userns_mode requested, const char *storage, uint3
 
 bool userns_needs_idmapped_mounts(const struct userns_plan *p)
 {
-	uint32_t host;
-	return getuid() == 0 && !p->host_root && idmap_to_host(&p->uid, 0, &host) && host != 0;
+	return getuid() == 0 && !p->host_root && p->uid.n > 0 && p->uid.r[0].outside != 0;
 }
 
 static pid_t spawn_helper(const char *helper, pid_t pid, const struct idmap *m)

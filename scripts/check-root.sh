@@ -89,6 +89,10 @@ check "--userns host maps every id to itself" \
 	"$([ "$(tr -s ' \n' ' ' <<<"$out")" = " 0 0 4294967295 " ] && echo 1 || echo 0)" \
 	"0 0 4294967295" "$out"
 
+out=$(run --userns single "dir:$rootfs" cat /proc/self/uid_map) || true
+check "--userns single as root maps the container's root to one id of the range" \
+	"$([ "$(tr -s ' \n' ' ' <<<"$out")" = " 0 $start 1 " ] && echo 1 || echo 0)" "0 $start 1" "$out"
+
 # a user asking for host root
 if id clan-nosub >/dev/null 2>&1; then
 	set +e
