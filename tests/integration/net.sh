@@ -141,6 +141,81 @@ case_publish_udp() {
 	assert_eq "$out" "echo:second" "a second datagram of the same flow"
 }
 
+# http_ctr NAME PORT [ENV...]: a container answering HTTP on published
+# port PORT (net_tool.py http-serve: one thread, keeps idle connections, so
+# the forwarder is what is tested); ENV goes to clan (and its forwarder).
+http_ctr() {
+	local name=$1 port=$2
+	shift 2
+	bg "$name" env "$@" "$CLAN" run --rm -p "$port:8080" -v "$CLAN_TEST_ROOT/tests:/mnt:ro" \
+		host python3 /mnt/net_tool.py http-serve 8080
+	get "http://127.0.0.1:$port/" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/$name.err")"
+}
+
+# hold NAME PORT N: N idle connections to 127.0.0.1:PORT from four
+# 127.0.1.x sources, kept open; $LIB_TMP/NAME.status says how many
+# connected and how many the forwarder closed since.
+hold() {
+	rm -f "$LIB_TMP/$1.status"
+	bg "$1" nt hold-conns "$2" "$3" 4 "$LIB_TMP/$1.status"
+	wait_for "$LIB_TMP/$1.status" 20 || die "hold-conns did not start" "$(cat "$LIB_TMP/$1.err")"
+}
+
+# status_field NAME WORD: the number after WORD in the holder's status
+status_field() {
+	local -a f
+	read -r -a f <"$LIB_TMP/$1.status"
+	case $2 in
+	connected) echo "${f[1]}" ;;
+	closed) echo "${f[3]}" ;;
+	esac
+}
+
+# The issue's abuse case: another local user sits on 1,200 idle
+# connections (more than the default soft limit of 1024 fds); a fresh
+# client is still answered at once.
+case_publish_idle_hold() {
+	local port code
+	port=$(nt free-port)
+	http_ctr web "$port"
+	hold holder "$port" 1200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s while 1,200 idle connections are held"
+	assert_eq "$(status_field holder connected)" 1200 "idle connections the forwarder took"
+}
+
+# Above the cap (lowered for the test) the forwarder evicts the flows idle
+# longest, so the newcomer gets through, and the caps hold.
+case_publish_evicts_idle() {
+	local port code closed
+	port=$(nt free-port)
+	http_ctr web "$port" CLAN_PORTFWD_MAX_CONNS=64
+	hold holder "$port" 300
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s over the connection cap"
+	sleep 0.5
+	closed=$(status_field holder closed)
+	[ "$closed" -ge $((300 - 64)) ] || die "the forwarder closed $closed of 300 idle connections, want at least 236 (cap 64)"
+}
+
+# A client that connects and never sends a byte is cut after the silent
+# timeout (lowered for the test from 30 s to 2 s).
+case_publish_silent_timeout() {
+	local port code closed=0
+	port=$(nt free-port)
+	http_ctr web "$port" CLAN_PORTFWD_SILENT_SECONDS=2
+	hold holder "$port" 20
+	assert_eq "$(status_field holder connected)" 20 "connections made"
+	for _ in $(seq 100); do
+		closed=$(status_field holder closed)
+		[ "$closed" = 20 ] && break
+		sleep 0.2
+	done
+	assert_eq "$closed" 20 "silent connections closed by the forwarder within 20 s"
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status after the timeouts"
+}
+
 case_port_in_use() {
 	fresh_storage
 	local port
@@ -301,6 +376,9 @@ t publish_all_addresses case_publish_all_addresses
 t publish_kernel_picks case_publish_kernel_picks
 t publish_slirp_handler case_publish_slirp_handler
 t publish_udp case_publish_udp
+t publish_idle_hold case_publish_idle_hold
+t publish_evicts_idle case_publish_evicts_idle
+t publish_silent_timeout case_publish_silent_timeout
 t port_in_use case_port_in_use
 t privileged_port case_privileged_port
 t publish_needs_own_network case_publish_needs_own_network
