@@ -318,11 +318,22 @@ static void evict_one(struct loop *lp, const struct fwd_source *src)
 		conn_close(lp, best);
 }
 
-/* EMFILE or ENFILE on accept: the pending connection would wake the
- * level-triggered listener forever. Give up the spare fd, take the
+static bool is_out_of_fds(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/* EMFILE or ENFILE on accept (the caps keep the forwarder below its fd
+ * limit, unless that limit was lowered under it or is tiny): the pending
+ * connection would wake the level-triggered listener forever. An idle flow
+ * makes room for it when there is one; else give up the spare fd, take the
  * connection and close it, take the spare back (libev's and nginx's way). */
 static void shed_one(struct loop *lp, const struct port_listener *l)
 {
+	if (lp->nconns > 0) {
+		evict_one(lp, NULL);
+		return;
+	}
 	if (lp->spare >= 0)
 		close(lp->spare);
 	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -345,6 +356,10 @@ static void conn_open(struct loop *lp, const struct port_listener *l, int client
 		evict_one(lp, NULL);
 	bool pending;
 	int inside = inside_socket(SOCK_STREAM, l->container_port, &pending);
+	if (inside < 0 && is_out_of_fds(errno) && lp->nconns > 0) {
+		evict_one(lp, NULL);
+		inside = inside_socket(SOCK_STREAM, l->container_port, &pending);
+	}
 	if (inside < 0) {
 		close(client);
 		fwd_source_put(&lp->sources, src);
@@ -387,7 +402,7 @@ static void tcp_accept(struct loop *lp, const struct port_listener *l)
 		    accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (client >= 0)
 			conn_open(lp, l, client, &peer);
-		else if (errno == EMFILE || errno == ENFILE)
+		else if (is_out_of_fds(errno))
 			shed_one(lp, l);
 		else if (errno != EINTR && errno != ECONNABORTED)
 			return;

@@ -216,6 +216,23 @@ case_publish_silent_timeout() {
 	assert_eq "$code" 200 "HTTP status after the timeouts"
 }
 
+# Out of fds all the same (the limit lowered under the running forwarder,
+# below what its caps assume): accept's EMFILE neither spins the loop nor
+# turns the newcomer away; an idle flow makes room.
+case_publish_out_of_fds() {
+	need_cmd prlimit
+	local port fwd code
+	port=$(nt free-port)
+	http_ctr web "$port"
+	# the forwarder: clan's child that is clan too (the others are
+	# slirp4netns and the container's process)
+	fwd=$(pgrep -P "$BG_PID" -x clan) || die "no forwarder under clan ($BG_PID)"
+	prlimit --pid "$fwd" --nofile=48:48 || die "prlimit on the forwarder ($fwd) failed"
+	hold holder "$port" 200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s with the forwarder out of fds"
+}
+
 case_port_in_use() {
 	fresh_storage
 	local port
@@ -379,6 +396,7 @@ t publish_udp case_publish_udp
 t publish_idle_hold case_publish_idle_hold
 t publish_evicts_idle case_publish_evicts_idle
 t publish_silent_timeout case_publish_silent_timeout
+t publish_out_of_fds case_publish_out_of_fds
 t port_in_use case_port_in_use
 t privileged_port case_privileged_port
 t publish_needs_own_network case_publish_needs_own_network
