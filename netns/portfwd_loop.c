@@ -328,7 +328,7 @@ static bool is_out_of_fds(int e)
  * connection would wake the level-triggered listener forever. An idle flow
  * makes room for it when there is one; else give up the spare fd, take the
  * connection and close it, take the spare back (libev's and nginx's way). */
-static void shed_one(struct loop *lp, const struct port_listener *l)
+static void make_room_or_shed(struct loop *lp, const struct port_listener *l)
 {
 	if (lp->nconns > 0) {
 		evict_one(lp, NULL);
@@ -403,7 +403,7 @@ static void tcp_accept(struct loop *lp, const struct port_listener *l)
 		if (client >= 0)
 			conn_open(lp, l, client, &peer);
 		else if (is_out_of_fds(errno))
-			shed_one(lp, l);
+			make_room_or_shed(lp, l);
 		else if (errno != EINTR && errno != ECONNABORTED)
 			return;
 	}
