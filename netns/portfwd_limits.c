@@ -77,6 +77,8 @@ void fwd_limits_init(struct fwd_limits *lim, size_t nfixed)
 	}
 	if (env_u32("CLAN_PORTFWD_SILENT_SECONDS", &v) && (int64_t)v * 1000 < lim->silent_ms)
 		lim->silent_ms = (int64_t)v * 1000;
+	if (env_u32("CLAN_PORTFWD_HALF_SECONDS", &v) && (int64_t)v * 1000 < lim->half_ms)
+		lim->half_ms = (int64_t)v * 1000;
 }
 
 static void source_key(const struct sockaddr_storage *peer, unsigned char key[16])

@@ -10,7 +10,9 @@
  *   CLAN_PORTFWD_MAX_CONNS=N       at most N TCP connections (never above
  *                                  what the fd limit allows)
  *   CLAN_PORTFWD_SILENT_SECONDS=S  close a connection whose client has not
- *                                  sent a byte after S seconds of quiet */
+ *                                  sent a byte after S seconds of quiet
+ *   CLAN_PORTFWD_HALF_SECONDS=S    close a half-closed connection after S
+ *                                  seconds of quiet */
 #ifndef CLAN_PORTFWD_LIMITS_H
 #define CLAN_PORTFWD_LIMITS_H
 

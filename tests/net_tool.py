@@ -9,15 +9,19 @@
   dns-serve ADDR NAME IP READY_FILE
                                answer A queries for NAME with IP on
                                ADDR:53 (udp), NXDOMAIN for anything else
-  http-serve PORT              answer every HTTP request on PORT (tcp, all
+  http-serve PORT [keep-half]  answer every HTTP request on PORT (tcp, all
                                addresses) with 200 "ok", one thread, idle
-                               connections kept as long as their clients
-  hold-conns PORT N NSRC STATUS_FILE
-                               open N idle connections to 127.0.0.1:PORT
-                               from the sources 127.0.1.1..NSRC, wait up to
-                               5 s for them, then keep them and rewrite
-                               STATUS_FILE ("connected C closed D") every
-                               0.2 s: D is how many the other side closed
+                               connections kept as long as their clients;
+                               keep-half: a client that ends before a whole
+                               request is kept too (a server still at work)
+  hold-conns PORT N NSRC STATUS_FILE [idle|spoke|half]
+                               open N connections to 127.0.0.1:PORT from the
+                               sources 127.0.1.1..NSRC, wait up to 5 s for
+                               them; then send nothing (idle), one byte
+                               (spoke) or end the sending side (half); keep
+                               them and rewrite STATUS_FILE ("connected C
+                               closed D") every 0.2 s: D is how many the
+                               other side closed
 """
 import os
 import resource
@@ -117,8 +121,9 @@ def raise_nofile():
 HTTP_OK = b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
 
 
-def http_serve(port):
+def http_serve(port, mode=""):
     raise_nofile()
+    kept = []
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("0.0.0.0", int(port)))
@@ -150,6 +155,11 @@ def http_serve(port):
             got[s] += data
             if data and b"\r\n\r\n" not in got[s]:
                 continue
+            if not data and mode == "keep-half":
+                sel.unregister(s)
+                del got[s]
+                kept.append(s)
+                continue
             if data:
                 try:
                     s.send(HTTP_OK)
@@ -166,7 +176,7 @@ def write_status(path, text):
     os.replace(path + ".tmp", path)
 
 
-def hold_conns(port, n, nsrc, status):
+def hold_conns(port, n, nsrc, status, mode="idle"):
     raise_nofile()
     socks = []
     for i in range(int(n)):
@@ -189,7 +199,11 @@ def hold_conns(port, n, nsrc, status):
                 connected += 1
     # a connection the other side closed reads as end of file
     live = {s.fileno(): s for s in socks if s.fileno() not in pending}
-    for fd in live:
+    for fd, s in live.items():
+        if mode == "spoke":
+            s.send(b"G")
+        elif mode == "half":
+            s.shutdown(socket.SHUT_WR)
         poll.register(fd, select.POLLIN)
     closed = 0
     while True:

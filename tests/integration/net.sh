@@ -144,20 +144,22 @@ case_publish_udp() {
 # http_ctr NAME PORT [ENV...]: a container answering HTTP on published
 # port PORT (net_tool.py http-serve: one thread, keeps idle connections, so
 # the forwarder is what is tested); ENV goes to clan (and its forwarder).
+# With serve_mode=keep-half set, the server keeps half-closed connections.
 http_ctr() {
 	local name=$1 port=$2
 	shift 2
 	bg "$name" env "$@" "$CLAN" run --rm -p "$port:8080" -v "$CLAN_TEST_ROOT/tests:/mnt:ro" \
-		host python3 /mnt/net_tool.py http-serve 8080
+		host python3 /mnt/net_tool.py http-serve 8080 ${serve_mode:+"$serve_mode"}
 	get "http://127.0.0.1:$port/" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/$name.err")"
 }
 
-# hold NAME PORT N: N idle connections to 127.0.0.1:PORT from four
-# 127.0.1.x sources, kept open; $LIB_TMP/NAME.status says how many
-# connected and how many the forwarder closed since.
+# hold NAME PORT N [idle|spoke|half]: N connections to 127.0.0.1:PORT from
+# four 127.0.1.x sources, silent (or after one byte, or half-closed), kept
+# open; $LIB_TMP/NAME.status says how many connected and how many the
+# forwarder closed since.
 hold() {
 	rm -f "$LIB_TMP/$1.status"
-	bg "$1" nt hold-conns "$2" "$3" 4 "$LIB_TMP/$1.status"
+	bg "$1" nt hold-conns "$2" "$3" 4 "$LIB_TMP/$1.status" "${4:-idle}"
 	wait_for "$LIB_TMP/$1.status" 20 || die "hold-conns did not start" "$(cat "$LIB_TMP/$1.err")"
 }
 
@@ -201,20 +203,33 @@ case_publish_evicts_idle() {
 	[ "$closed" -ge $((300 - 64)) ] || die "the forwarder closed $closed of 300 idle connections, want at least 236 (cap 64)"
 }
 
-# A client that connects and never sends a byte is cut after the silent
-# timeout (lowered for the test from 30 s to 2 s).
-case_publish_silent_timeout() {
+# Idle timeouts (lowered for the test from 30 s and 60 s to 2 s): a client
+# that connected and never sent a byte is cut, and so is a half-closed
+# connection whose server went quiet; an established connection that went
+# idle (a psql session between queries) is kept.
+case_publish_idle_timeouts() {
 	local port code closed=0
 	port=$(nt free-port)
-	http_ctr web "$port" CLAN_PORTFWD_SILENT_SECONDS=2
-	hold holder "$port" 20
-	assert_eq "$(status_field holder connected)" 20 "connections made"
+	serve_mode=keep-half http_ctr web "$port" CLAN_PORTFWD_SILENT_SECONDS=2 CLAN_PORTFWD_HALF_SECONDS=2
+	hold spoke "$port" 10 spoke
+	hold silent "$port" 20
+	hold half "$port" 10 half
+	assert_eq "$(status_field silent connected)" 20 "silent connections made"
 	for _ in $(seq 100); do
-		closed=$(status_field holder closed)
+		closed=$(status_field silent closed)
 		[ "$closed" = 20 ] && break
 		sleep 0.2
 	done
 	assert_eq "$closed" 20 "silent connections closed by the forwarder within 20 s"
+	# idle at least as long as the silent ones were when they were cut
+	assert_eq "$(status_field spoke connected) $(status_field spoke closed)" "10 0" \
+		"established idle connections: made, closed"
+	for _ in $(seq 100); do
+		closed=$(status_field half closed)
+		[ "$closed" = 10 ] && break
+		sleep 0.2
+	done
+	assert_eq "$closed" 10 "half-closed connections closed by the forwarder within 20 s"
 	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
 	assert_eq "$code" 200 "HTTP status after the timeouts"
 }
@@ -398,7 +413,7 @@ t publish_slirp_handler case_publish_slirp_handler
 t publish_udp case_publish_udp
 t publish_idle_hold case_publish_idle_hold
 t publish_evicts_idle case_publish_evicts_idle
-t publish_silent_timeout case_publish_silent_timeout
+t publish_idle_timeouts case_publish_idle_timeouts
 t publish_out_of_fds case_publish_out_of_fds
 t port_in_use case_port_in_use
 t privileged_port case_privileged_port
