@@ -14,6 +14,9 @@
                                connections kept as long as their clients;
                                keep-half: a client that ends before a whole
                                request is kept too (a server still at work)
+  blackhole PORT               listen on PORT (tcp, all addresses) with the
+                               smallest backlog and never accept: further
+                               connections wait in SYN_SENT
   hold-conns PORT N NSRC STATUS_FILE [idle|spoke|half]
                                open N connections to 127.0.0.1:PORT from the
                                sources 127.0.1.1..NSRC, wait up to 5 s for
@@ -170,6 +173,15 @@ def http_serve(port, mode=""):
             s.close()
 
 
+def blackhole(port):
+    s = socket.socket()
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(0)
+    print("listening", flush=True)
+    while True:
+        time.sleep(60)
+
+
 def write_status(path, text):
     with open(path + ".tmp", "w") as f:
         f.write(text + "\n")
@@ -229,6 +241,8 @@ def main(argv):
         dns_serve(*args)
     elif cmd == "http-serve":
         http_serve(*args)
+    elif cmd == "blackhole":
+        blackhole(*args)
     elif cmd == "hold-conns":
         hold_conns(*args)
     else:

@@ -234,6 +234,22 @@ case_publish_idle_timeouts() {
 	assert_eq "$code" 200 "HTTP status after the timeouts"
 }
 
+# Connecting inside never stalls the loop: 200 connections to a service
+# whose backlog is full (their connections inside wait for a SYN-ACK that
+# does not come) leave another published port of the same container
+# answering at once.
+case_publish_full_backlog() {
+	local port busy code
+	port=$(nt free-port)
+	busy=$(nt free-port)
+	bg web "$CLAN" run --rm -p "$port:8080" -p "$busy:9090" -v "$CLAN_TEST_ROOT/tests:/mnt:ro" \
+		host /bin/sh -c 'python3 /mnt/net_tool.py blackhole 9090 & exec python3 /mnt/net_tool.py http-serve 8080'
+	get "http://127.0.0.1:$port/" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/web.err")"
+	hold holder "$busy" 200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s while another port's service accepts nothing"
+}
+
 # Out of fds all the same (the limit lowered under the running forwarder,
 # below what its caps assume): accept's EMFILE neither spins the loop nor
 # turns the newcomer away; an idle flow makes room.
@@ -414,6 +430,7 @@ t publish_udp case_publish_udp
 t publish_idle_hold case_publish_idle_hold
 t publish_evicts_idle case_publish_evicts_idle
 t publish_idle_timeouts case_publish_idle_timeouts
+t publish_full_backlog case_publish_full_backlog
 t publish_out_of_fds case_publish_out_of_fds
 t port_in_use case_port_in_use
 t privileged_port case_privileged_port
