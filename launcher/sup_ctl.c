@@ -106,9 +106,9 @@ json_t *sup_ps_json(const struct sup *s)
 			json_array_append_new(ports, json_string(buf));
 		}
 		const char *health = !r->svc->has_health ? ""
-				     : r->healthy	 ? "healthy"
-				     : r->unhealthy	 ? "unhealthy"
-							 : "starting";
+				     : r->healthy	  ? "healthy"
+				     : r->unhealthy	  ? "unhealthy"
+							  : "starting";
 		json_array_append_new(
 		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s}", "service",
 				    r->svc->name, "name", r->spec.name, "state", svc_state_name(r),
@@ -377,8 +377,7 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 		return -1;
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-		return clan_error(err, errno, "cannot reach the stack's supervisor at %s",
-				  ss->sock);
+		return clan_error(err, errno, "cannot reach the stack's supervisor at %s", ss->sock);
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	if (!text || !write_all(fd, text, strlen(text)) || !write_all(fd, "\n", 1))
 		return clan_error(err, errno, "cannot talk to the stack's supervisor");

@@ -38,12 +38,12 @@ struct svc_rt {
 	bool healthy, unhealthy;
 	int exit_code;
 	int restarts;
-	int64_t started;    /* wall clock, seconds */
-	int64_t started_ms; /* monotonic */
-	int64_t restart_at; /* monotonic ms */
-	int64_t kill_at;    /* monotonic ms: SIGKILL if still there */
+	int64_t started;	/* wall clock, seconds */
+	int64_t started_ms;	/* monotonic */
+	int64_t restart_at;	/* monotonic ms */
+	int64_t kill_at;	/* monotonic ms: SIGKILL if still there */
 	int emulated_sig;
-	bool want_stop; /* stopped on request: no restart */
+	bool want_stop;		/* stopped on request: no restart */
 	bool restart_after_stop;
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;
@@ -81,7 +81,7 @@ struct sup {
 	struct pod pod;
 	char *storage;
 	int sig_fd, listen_fd;
-	int ready_fd;  /* -1 once `up` has its answer */
+	int ready_fd; /* -1 once `up` has its answer */
 	char *failure; /* why the start failed, told to `up` once all is stopped */
 	bool down;
 	int64_t startup_deadline;

@@ -22,7 +22,7 @@ static unsigned long clone_flags(const struct container_spec *s)
 {
 	unsigned long f = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 	if (s->net == NET_CONTAINER)
-		return f;   /* the user and network namespaces are joined */
+		return f; /* the user and network namespaces are joined */
 	f |= CLONE_NEWUSER; /* in a pod: nested in the pod's */
 	return s->net == NET_HOST || s->net == NET_POD ? f : f | CLONE_NEWNET;
 }
@@ -157,20 +157,20 @@ int spawn(struct container *c, struct clan_err *err)
 	if (c->child == 0) {
 		close(sv[0]);
 		struct child_ctx cc = {.spec = s,
-				       .img = &p->img,
-				       .userns = &p->userns,
-				       .plan = &p->plan,
-				       .user = p->user,
-				       .cdir = p->rec.dir,
-				       .hostname = p->hostname,
-				       .workdir = s->workdir	   ? s->workdir
-						  : p->img.workdir ? p->img.workdir
-								   : "/",
-				       .env = p->env.v,
-				       .argv = p->argv.v,
-				       .sync_fd = sv[1],
-				       .etc_dir = p->etc_dir,
-				       .etc_texts = (const char *const *)p->etc_texts};
+				      .img = &p->img,
+				      .userns = &p->userns,
+				      .plan = &p->plan,
+				      .user = p->user,
+				      .cdir = p->rec.dir,
+				      .hostname = p->hostname,
+				      .workdir = s->workdir	  ? s->workdir
+						 : p->img.workdir ? p->img.workdir
+								  : "/",
+				      .env = p->env.v,
+				      .argv = p->argv.v,
+				      .sync_fd = sv[1],
+				      .etc_dir = p->etc_dir,
+				      .etc_texts = (const char *const *)p->etc_texts};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &cc.winsize);
 		child_main(&cc);
@@ -195,3 +195,4 @@ int spawn(struct container *c, struct clan_err *err)
 	}
 	return 0;
 }
+
