@@ -259,6 +259,7 @@ static void loop(struct sup *s)
 		int rc = poll(fds, (nfds_t)n, s->down ? 100 : poll_timeout(s));
 		if (rc < 0 && errno != EINTR)
 			break;
+		bool accept_now = false;
 		for (size_t i = 0; rc > 0 && i < n; i++) {
 			if (!fds[i].revents)
 				continue;
@@ -268,7 +269,7 @@ static void loop(struct sup *s)
 				on_signals(s);
 				break;
 			case FD_LISTEN:
-				sup_accept(s);
+				accept_now = true; /* after: it may reuse a slot polled here */
 				break;
 			case FD_NET:
 				pod_on_net_exit(&s->pod);
@@ -287,6 +288,8 @@ static void loop(struct sup *s)
 				break;
 			}
 		}
+		if (accept_now)
+			sup_accept(s);
 		on_timers(s);
 		sup_settle(s);
 	}
