@@ -38,6 +38,7 @@ struct build {
 	char *root;	     /* the mount point of the build's private root */
 	int log_fd;	     /* mmdebstrap's output, unless debug */
 	struct strv argv, env;
+	struct strv mirrors; /* sources.list lines, also in argv */
 	uint64_t size;
 	int signal; /* the signal that interrupted the build, or 0 */
 };
@@ -51,6 +52,7 @@ static void build_free(struct build *b)
 		close(b->log_fd);
 	strv_free(&b->argv);
 	strv_free(&b->env);
+	strv_free(&b->mirrors);
 }
 
 static bool plan_is_single(const struct userns_plan *p)
@@ -97,7 +99,9 @@ static void build_argv(struct build *b, const char *mmdebstrap)
 	}
 	strv_push(a, b->r->suite);
 	strv_push(a, b->target);
-	debimage_host_mirror_lines(b->r->suite, a);
+	debimage_host_mirror_lines(b->r->suite, &b->mirrors);
+	for (size_t i = 0; i < b->mirrors.n; i++)
+		strv_push(a, b->mirrors.v[i]);
 }
 
 /* A clean environment: the user's proxies reach apt, nothing else leaks in. */
@@ -310,7 +314,7 @@ static noreturn void build_child(struct build *b, int sync_fd, const sigset_t *o
 		child_die(sync_fd, 1, errno, "cannot make the build's mounts private");
 	/* maintainer scripts run as the user on the host: not in its tree */
 	struct deb_root_plan rp;
-	debimage_root_plan(b->target, b->work, b->argv.v[0], &rp);
+	debimage_root_plan(b->target, b->work, b->argv.v[0], &b->mirrors, &rp);
 	if (debimage_root_enter(b->root, &rp, &e) < 0)
 		child_die(sync_fd, 1, 0, "%s", e.msg);
 	debimage_root_plan_free(&rp);

@@ -59,10 +59,11 @@ struct deb_root_plan {
 /* What the build sees: the host's /usr, /etc, /bin, /sbin, /lib* (read
  * only), /sys (read only), a fresh /proc and /tmp, six /dev nodes,
  * resolv.conf's target when it lies outside /etc, mmdebstrap itself when
- * it lies outside /usr, and target and work read-write at their own paths.
- * Not $HOME, not the rest of clan's storage, not /run or /var. */
+ * it lies outside /usr, the dirs of file: and copy: mirrors among the
+ * sources.list lines (read only), and target and work read-write at their
+ * own paths. Not $HOME, not the rest of clan's storage, not /run or /var. */
 void debimage_root_plan(const char *target, const char *work, const char *mmdebstrap,
-			struct deb_root_plan *p);
+			const struct strv *mirrors, struct deb_root_plan *p);
 void debimage_root_plan_free(struct deb_root_plan *p);
 
 /* Mounts a tmpfs on root (an empty dir), builds p in it and pivots into

@@ -56,8 +56,33 @@ static void plan_system_dirs(struct deb_root_plan *p)
 	}
 }
 
+/* A local mirror ("deb file:/srv/debian bookworm main", or copy:) is read
+ * from the host's tree: its dir comes along, read-only. */
+static void plan_local_mirrors(struct deb_root_plan *p, const struct strv *lines)
+{
+	static const char *const schemes[] = {"file:", "copy:"};
+	for (size_t i = 0; lines && i < lines->n; i++) {
+		const char *uri = strchr(lines->v[i], ' ');
+		if (!uri)
+			continue;
+		uri++;
+		for (size_t k = 0; k < ARRAY_SIZE(schemes); k++) {
+			size_t n = strlen(schemes[k]);
+			if (strncmp(uri, schemes[k], n) != 0)
+				continue;
+			const char *path = uri + n;
+			while (path[0] == '/' && path[1] == '/')
+				path++; /* file:///srv/debian */
+			_cleanup_free_ char *dir = xstrndup(path, strcspn(path, " "));
+			struct stat st;
+			if (dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+				plan_add(p, DEB_ROOT_BIND_RO, dir, dir);
+		}
+	}
+}
+
 void debimage_root_plan(const char *target, const char *work, const char *mmdebstrap,
-			struct deb_root_plan *p)
+			const struct strv *mirrors, struct deb_root_plan *p)
 {
 	static const char *const devs[] = {"null", "zero", "full", "random", "urandom", "tty"};
 	*p = (struct deb_root_plan){0};
@@ -81,6 +106,7 @@ void debimage_root_plan(const char *target, const char *work, const char *mmdebs
 	if (!is_under(mmdebstrap, "/usr") && !is_under(mmdebstrap, "/bin") &&
 	    !is_under(mmdebstrap, "/sbin"))
 		plan_add(p, DEB_ROOT_BIND_RO, mmdebstrap, mmdebstrap);
+	plan_local_mirrors(p, mirrors);
 	plan_add(p, DEB_ROOT_BIND_RW, target, target);
 	plan_add(p, DEB_ROOT_BIND_RW, work, work);
 }

@@ -262,7 +262,7 @@ TEST(build_root_plan_leaves_out_home_and_storage)
 	const char *target = "/home/u/.local/share/clan/layers/.tmp-aaa";
 	const char *work = "/home/u/.local/share/clan/layers/.tmp-bbb";
 	struct deb_root_plan p;
-	debimage_root_plan(target, work, "/usr/bin/mmdebstrap", &p);
+	debimage_root_plan(target, work, "/usr/bin/mmdebstrap", NULL, &p);
 	const struct deb_root_op *t = op_at(&p, target), *w = op_at(&p, work);
 	CHECK(t && t->kind == DEB_ROOT_BIND_RW && strcmp(t->src, target) == 0);
 	CHECK(w && w->kind == DEB_ROOT_BIND_RW && strcmp(w->src, work) == 0);
@@ -288,9 +288,27 @@ TEST(build_root_plan_leaves_out_home_and_storage)
 TEST(build_root_plan_binds_a_private_mmdebstrap)
 {
 	struct deb_root_plan p;
-	debimage_root_plan("/s/t", "/s/w", "/opt/mm/mmdebstrap", &p);
+	debimage_root_plan("/s/t", "/s/w", "/opt/mm/mmdebstrap", NULL, &p);
 	const struct deb_root_op *m = op_at(&p, "/opt/mm/mmdebstrap");
 	CHECK(m && m->kind == DEB_ROOT_BIND_RO);
 	CHECK(op_at(&p, "/opt/mm") == NULL && op_at(&p, "/opt") == NULL);
 	debimage_root_plan_free(&p);
+}
+
+/* A file: mirror's dir comes along read-only; an http one adds nothing. */
+TEST(build_root_plan_binds_a_local_mirror)
+{
+	struct strv lines = {0};
+	strv_push(&lines, "deb file:///usr/share bookworm main");
+	strv_push(&lines, "deb http://mirror.invalid/debian bookworm-updates main");
+	struct deb_root_plan p;
+	debimage_root_plan("/s/t", "/s/w", "/usr/bin/mmdebstrap", &lines, &p);
+	size_t binds = 0;
+	for (size_t i = 0; i < p.n; i++)
+		if (strcmp(p.ops[i].dst, "/usr/share") == 0 && p.ops[i].kind == DEB_ROOT_BIND_RO)
+			binds++;
+	CHECK(binds == 1);
+	CHECK(p.n > 0 && strcmp(p.ops[p.n - 1].dst, "/s/w") == 0); /* nothing after */
+	debimage_root_plan_free(&p);
+	strv_free(&lines);
 }
