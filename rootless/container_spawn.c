@@ -119,7 +119,7 @@ static int record_started(const struct container_spec *s, struct prepared *p, pi
 static pid_t clone_container(const struct container_spec *s, struct prepared *p)
 {
 	if (s->net == NET_CONTAINER)
-		return clone_joined(clone_flags(s), p->net.target.init_pid, NULL);
+		return clone_joined(clone_flags(s), proc_ns_pid(p->net.target.init_pid), NULL);
 	if (s->net == NET_POD)
 		return clone_joined(clone_flags(s), s->pod.pid, &p->nested);
 	return clone_ns(clone_flags(s));
