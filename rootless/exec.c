@@ -22,6 +22,7 @@
 #include "container.h"
 #include "idmap.h"
 #include "passwd.h"
+#include "procfs.h"
 #include "sync.h"
 #include "userns_exec.h"
 
@@ -209,7 +210,9 @@ static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_
 	if (middle == 0) {
 		close(pp[0]);
 		struct clan_err jerr;
-		if (join_container(rec->init_pid, &jerr) < 0) {
+		/* a non-dumpable --init opens its ns files to host root only: join
+		 * through its child, which did execve */
+		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
 			sync_send(sync_fd, SYNC_ERROR, 125, jerr.msg, -1);
 			_exit(1);
 		}
