@@ -203,6 +203,21 @@ bool reg_status_retryable(long status);
 /* Backoff before attempt n (1-based): 250 ms doubling, at most 4 s. */
 long reg_backoff_ms(int attempt);
 
+struct reg_origin {
+	char *scheme, *host, *port; /* port: the scheme's default when absent */
+	bool userinfo;		    /* a user, password or options before the host */
+};
+
+/* Parses url with curl's parser (the one that connects): -1 when it is not
+ * a URL curl would fetch. */
+int reg_origin_parse(const char *url, struct reg_origin *o);
+void reg_origin_free(struct reg_origin *o);
+
+/* Whether the user's credentials may go to a token server at realm for a
+ * registry at base: never to a URL with userinfo; over https; over plain
+ * HTTP only to loopback or to the registry's own scheme, host and port. */
+bool reg_may_send_credentials(const char *base, const char *realm);
+
 /* A registry error body ({"errors":[{"code","message"}]}) as text, or "". */
 char *reg_error_text(const struct reg_response *r);
 

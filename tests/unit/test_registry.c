@@ -489,3 +489,30 @@ TEST(error_text_and_sizes)
 	reg_format_size(153400000, s, sizeof s);
 	CHECK_STR(s, "153.4 MB");
 }
+
+TEST(credentials_only_to_the_right_origin)
+{
+	/* the host is evil.example: "127.0.0.1:1" is a user and password */
+	CHECK(!reg_may_send_credentials("https://reg.example", "http://127.0.0.1:1@evil.example/t"));
+	CHECK(!reg_may_send_credentials("http://127.0.0.1:5000", "http://127.0.0.1:1@evil.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "https://u:p@auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "https://@auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "http://auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "http://localhost.evil.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "ftp://127.0.0.1/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "not a url"));
+	/* plain HTTP: loopback, or the registry's own scheme, host and port */
+	CHECK(reg_may_send_credentials("https://reg.example", "https://auth.example/token?x=1"));
+	CHECK(reg_may_send_credentials("https://reg.example", "http://127.0.0.1:5001/t"));
+	CHECK(reg_may_send_credentials("https://reg.example", "http://[::1]:5001/t"));
+	CHECK(reg_may_send_credentials("http://reg.lan:5000", "http://reg.lan:5000/token"));
+	CHECK(reg_may_send_credentials("http://reg.lan", "http://REG.lan:80/token"));
+	CHECK(!reg_may_send_credentials("http://reg.lan:5000", "http://reg.lan:5001/token"));
+	CHECK(!reg_may_send_credentials("http://reg.lan:5000", "http://auth.lan:5000/token"));
+	struct reg_origin o;
+	CHECK(reg_origin_parse("https://u@h.example/x", &o) == 0);
+	CHECK(o.userinfo);
+	CHECK_STR(o.host, "h.example");
+	CHECK_STR(o.port, "443");
+	reg_origin_free(&o);
+}
