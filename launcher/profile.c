@@ -424,10 +424,11 @@ int profile_parse(const char *text, const char *path, const char *name, struct p
 	if (yaml_alias_check(text, strlen(text), PROFILE_ALIAS_BUDGET, &rep)) {
 		profile_free(out);
 		if (rep.self)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "%s:%zu:%zu: an alias inside its own anchor; refusing "
-					       "it",
-					       path, rep.line, rep.column);
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "%s:%zu:%zu: an alias inside its own anchor; refusing "
+			    "it",
+			    path, rep.line, rep.column);
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "%s:%zu:%zu: this alias takes what aliases stand for past "
 				       "%u KiB (nested aliases?); write the values out instead",

@@ -128,8 +128,7 @@ static int on_event(struct walk *w, const yaml_event_t *ev, uint64_t budget,
 	}
 }
 
-int yaml_alias_check(const char *text, size_t len, uint64_t budget,
-		     struct yaml_alias_report *rep)
+int yaml_alias_check(const char *text, size_t len, uint64_t budget, struct yaml_alias_report *rep)
 {
 	*rep = (struct yaml_alias_report){0};
 	yaml_parser_t parser;

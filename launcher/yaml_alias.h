@@ -22,7 +22,6 @@ struct yaml_alias_report {
  * names its own enclosing anchor (rep says where); 0 otherwise, also for
  * text that is not YAML (the loader reports that). Runs in time linear in
  * text's length whatever the aliases expand to. */
-int yaml_alias_check(const char *text, size_t len, uint64_t budget,
-		     struct yaml_alias_report *rep);
+int yaml_alias_check(const char *text, size_t len, uint64_t budget, struct yaml_alias_report *rep);
 
 #endif

@@ -158,9 +158,9 @@ TEST(alias_bombs_refused)
 	for (int i = 1; i < 10; i++) {
 		char *prev = t;
 		t = xasprintf("%sl%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
-				"*l%d]\n",
-				prev, i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
-				i - 1, i - 1);
+			      "*l%d]\n",
+			      prev, i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+			      i - 1, i - 1);
 		free(prev);
 	}
 	struct profile p;
