@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "registry_int.h"
+#include "termsafe.h"
 
 #define MANIFEST_MAX (4u << 20)
 #define CONFIG_MAX (32u << 20)
@@ -350,6 +351,16 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	return rc;
 }
 
+/* Whatever a registry sent can reach a message (an error body, a
+ * challenge, a media type, a tar entry's name): shown escaped, so the
+ * terminal it is printed on never acts on it. */
+static int escape_message(struct clan_err *err)
+{
+	_cleanup_free_ char *safe = term_safe(err->msg, strlen(err->msg), false);
+	snprintf(err->msg, sizeof err->msg, "%s", safe);
+	return -1;
+}
+
 int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct registry_opts *o,
 		  struct image_record *rec, struct clan_err *err)
 {
@@ -364,7 +375,7 @@ int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct
 	*rec = (struct image_record){0};
 	int rc = pull_endpoints(&p, rec, err);
 	free(p.name);
-	return rc;
+	return rc < 0 ? escape_message(err) : rc;
 }
 
 /* The registry's own endpoint (no mirror), as pulls would reach it. */
@@ -428,5 +439,5 @@ int registry_login(const char *registry, const char *user, const char *password,
 	}
 	reg_client_free(&c);
 	reg_endpoints_free(eps, n);
-	return rc;
+	return rc < 0 ? escape_message(err) : rc;
 }

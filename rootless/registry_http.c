@@ -8,6 +8,7 @@
 
 #include "image_ref.h"
 #include "registry_int.h"
+#include "termsafe.h"
 
 #define MAX_ATTEMPTS 4
 #define TOKEN_MAX (1 << 20)
@@ -439,5 +440,10 @@ char *reg_error_text(const struct reg_response *r)
 	else if (!doc && r->body && r->len > 0 && r->len < 200 && !memchr(r->body, '<', r->len))
 		out = xstrndup(r->body, strcspn(r->body, "\r\n"));
 	json_decref(doc);
-	return out ? out : xstrdup("");
+	if (!out)
+		return xstrdup("");
+	/* the registry's words, bound for a terminal */
+	char *safe = term_safe(out, strlen(out), false);
+	free(out);
+	return safe;
 }

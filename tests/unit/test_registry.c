@@ -493,8 +493,10 @@ TEST(error_text_and_sizes)
 TEST(credentials_only_to_the_right_origin)
 {
 	/* the host is evil.example: "127.0.0.1:1" is a user and password */
-	CHECK(!reg_may_send_credentials("https://reg.example", "http://127.0.0.1:1@evil.example/t"));
-	CHECK(!reg_may_send_credentials("http://127.0.0.1:5000", "http://127.0.0.1:1@evil.example/t"));
+	CHECK(
+	    !reg_may_send_credentials("https://reg.example", "http://127.0.0.1:1@evil.example/t"));
+	CHECK(!reg_may_send_credentials("http://127.0.0.1:5000",
+					"http://127.0.0.1:1@evil.example/t"));
 	CHECK(!reg_may_send_credentials("https://reg.example", "https://u:p@auth.example/t"));
 	CHECK(!reg_may_send_credentials("https://reg.example", "https://@auth.example/t"));
 	CHECK(!reg_may_send_credentials("https://reg.example", "http://auth.example/t"));
@@ -515,4 +517,19 @@ TEST(credentials_only_to_the_right_origin)
 	CHECK_STR(o.host, "h.example");
 	CHECK_STR(o.port, "443");
 	reg_origin_free(&o);
+}
+
+TEST(error_text_escaped)
+{
+	/* a registry's error message that would clear the screen and write
+	 * the clipboard (OSC 52) if printed as it is */
+	char body[] = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"\\u001b[2J\\u001b]52;c;"
+		      "ZXZpbA==\\u0007caf\\u00e9\"}]}";
+	struct reg_response r = {.status = 403, .body = body, .len = strlen(body)};
+	_cleanup_free_ char *t = reg_error_text(&r);
+	CHECK_STR(t, "\\x1b[2J\\x1b]52;c;ZXZpbA==\\x07caf\xc3\xa9 (DENIED)");
+	char plain[] = "no\rway\n";
+	r = (struct reg_response){.status = 500, .body = plain, .len = strlen(plain)};
+	_cleanup_free_ char *t2 = reg_error_text(&r);
+	CHECK_STR(t2, "no");
 }
