@@ -26,7 +26,8 @@ struct pull {
 	char manifest[72]; /* digest of the image manifest */
 	struct reg_manifest m;
 	struct reg_config cfg;
-	bool final; /* the failure is not the endpoint's: stop trying others */
+	bool final;	    /* the failure is not the endpoint's: stop trying others */
+	uint64_t floor_mib; /* CLAN_PULL_EXPAND_MIB (layer_bounds.h) */
 };
 
 static void say(const struct pull *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -227,6 +228,7 @@ static bool all_blobs_stored(const struct pull *p)
 static int fetch_layers(struct pull *p, struct clan_err *err)
 {
 	struct reg_blob *blobs = xcalloc(p->m.nlayers, sizeof *blobs);
+	struct reg_pull_bounds pb = {.image = p->name, .floor_mib = p->floor_mib};
 	size_t n = 0;
 	for (size_t i = 0; i < p->m.nlayers; i++) {
 		bool dup = false;
@@ -240,12 +242,17 @@ static int fetch_layers(struct pull *p, struct clan_err *err)
 		    .diff_id = p->cfg.diff_ids.v[i],
 		    .have_layer = imgstore_has_layer(p->st, p->cfg.diff_ids.v[i]),
 		};
+		if (!blobs[n - 1].have_layer)
+			pb.compressed += p->m.layers[i].size;
 	}
-	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, err);
+	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, &pb, err);
 	free(blobs);
+	/* a bomb is the content's fault, not the endpoint's */
 	if (rc < 0)
-		p->final = all_blobs_stored(p);
-	return rc < 0 ? clan_error_wrap(err, "%s", p->name) : 0;
+		p->final = all_blobs_stored(p) || layer_bounds_is_error(err);
+	if (rc < 0 && !layer_bounds_is_error(err))
+		clan_error_wrap(err, "%s", p->name);
+	return rc;
 }
 
 static int save_record(struct pull *p, struct image_record *rec, struct clan_err *err)
@@ -373,7 +380,9 @@ int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct
 	}
 	struct pull p = {.st = st, .ref = ref, .o = &opts, .name = image_ref_format(ref)};
 	*rec = (struct image_record){0};
-	int rc = pull_endpoints(&p, rec, err);
+	int rc = layer_bounds_floor(getenv("CLAN_PULL_EXPAND_MIB"), &p.floor_mib, err);
+	if (rc == 0)
+		rc = pull_endpoints(&p, rec, err);
 	free(p.name);
 	return rc < 0 ? escape_message(err) : rc;
 }
