@@ -26,9 +26,18 @@ int layer_bounds_floor(const char *env, uint64_t *mib, struct clan_err *err)
 	return 0;
 }
 
+/* Declared sizes are a registry's word: past a pebibyte they are capped,
+ * which keeps ratio x size from overflowing (and bounds nothing real). */
+#define SIZE_MAX_BYTES (UINT64_C(1) << 50)
+
+static uint64_t clamp_size(uint64_t v)
+{
+	return v < SIZE_MAX_BYTES ? v : SIZE_MAX_BYTES;
+}
+
 static uint64_t u64_size(int64_t v)
 {
-	return v > 0 ? (uint64_t)v : 0;
+	return v > 0 ? clamp_size((uint64_t)v) : 0;
 }
 
 void layer_bounds_for(int64_t compressed, uint64_t floor_mib, struct layer_bounds *b)
@@ -43,10 +52,10 @@ void layer_bounds_for(int64_t compressed, uint64_t floor_mib, struct layer_bound
 	b->floor_mib = floor;
 }
 
-void layer_bounds_pull(int64_t compressed, uint64_t floor_mib, uint64_t *max_bytes,
+void layer_bounds_pull(uint64_t compressed, uint64_t floor_mib, uint64_t *max_bytes,
 		       uint64_t *max_entries)
 {
-	uint64_t c = u64_size(compressed),
+	uint64_t c = clamp_size(compressed),
 		 floor = floor_mib < FLOOR_MAX_MIB ? floor_mib : FLOOR_MAX_MIB;
 	*max_bytes = c * LAYER_EXPAND_RATIO + floor * MIB;
 	*max_entries = c / LAYER_BLOB_BYTES_PER_ENTRY + floor * LAYER_ENTRIES_PER_FLOOR_MIB;

@@ -46,8 +46,9 @@ int layer_bounds_floor(const char *env, uint64_t *mib, struct clan_err *err);
 void layer_bounds_for(int64_t compressed, uint64_t floor_mib, struct layer_bounds *b);
 
 /* A whole pull whose blobs have `compressed` bytes together: ratio x
- * compressed + floor bytes, compressed / 64 + 256 x floor MiB entries. */
-void layer_bounds_pull(int64_t compressed, uint64_t floor_mib, uint64_t *max_bytes,
+ * compressed + floor bytes, compressed / 64 + 256 x floor MiB entries.
+ * Sizes past a PiB count as a PiB. */
+void layer_bounds_pull(uint64_t compressed, uint64_t floor_mib, uint64_t *max_bytes,
 		       uint64_t *max_entries);
 
 /* "layer BLOB of IMAGE expands past N MiB (a decompression bomb?); ..."

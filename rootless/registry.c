@@ -242,8 +242,11 @@ static int fetch_layers(struct pull *p, struct clan_err *err)
 		    .diff_id = p->cfg.diff_ids.v[i],
 		    .have_layer = imgstore_has_layer(p->st, p->cfg.diff_ids.v[i]),
 		};
+		/* declared sizes are the registry's word: saturate, never wrap */
+		uint64_t size = (uint64_t)p->m.layers[i].size;
 		if (!blobs[n - 1].have_layer)
-			pb.compressed += p->m.layers[i].size;
+			pb.compressed =
+			    size > UINT64_MAX - pb.compressed ? UINT64_MAX : pb.compressed + size;
 	}
 	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, &pb, err);
 	free(blobs);

@@ -235,7 +235,7 @@ struct reg_blob {
 struct reg_pull_bounds {
 	const char *image;  /* for messages */
 	uint64_t floor_mib; /* CLAN_PULL_EXPAND_MIB or the default */
-	int64_t compressed; /* the blobs to extract, together */
+	uint64_t compressed; /* the blobs to extract, together (saturating) */
 };
 
 /* Downloads every blob not in st, at most 4 at once, each verified against
