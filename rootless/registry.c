@@ -348,9 +348,11 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = pull_from(p, &eps[i], rec, err);
 		bool next = rc < 0 && !p->final && i + 1 < n;
-		if (next && p->o->debug)
+		if (next && p->o->debug) {
+			_cleanup_free_ char *why = term_safe(err->msg, strlen(err->msg), false);
 			fprintf(stderr, "clan: mirror %s failed, trying the next: %s\n",
-				eps[i].base, err->msg);
+				eps[i].base, why);
+		}
 		pull_reset(p);
 		if (next)
 			rc = 0;
