@@ -602,11 +602,11 @@ static int reap_extractions(struct fetch *f, struct clan_err *err)
 				   : clan_error_wrap(err, "layer %s", x->blob->digest);
 		f->used_bytes += used.bytes;
 		f->used_entries += used.entries;
-		if (f->used_bytes > f->max_bytes || f->used_entries > f->max_entries)
-			return layer_bounds_pull_error(
-			    f->pb->image,
-			    f->used_bytes > f->max_bytes ? f->max_bytes : f->max_entries,
-			    f->used_bytes <= f->max_bytes, f->pb->floor_mib, err);
+		bool by_entries = f->used_entries > f->max_entries;
+		if (f->used_bytes > f->max_bytes || by_entries)
+			return layer_bounds_pull_error(f->pb->image,
+						       by_entries ? f->max_entries : f->max_bytes,
+						       by_entries, f->pb->floor_mib, err);
 		x->state = X_DONE;
 		say(f, x, "done");
 	}
