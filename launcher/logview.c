@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "termsafe.h"
 
 #define FOLLOW_POLL_MS 100
 
@@ -42,7 +43,12 @@ static void print_entry(const struct logview_opts *o, const struct log_entry *e,
 		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 		printf("%s.%09lldZ ", ts, (long long)e->nsec);
 	}
-	fputs(e->text, stdout);
+	if (o->escape) {
+		_cleanup_free_ char *safe = term_safe(e->text, strlen(e->text), false);
+		fputs(safe, stdout);
+	} else {
+		fputs(e->text, stdout);
+	}
 	fputc('\n', stdout);
 }
 
