@@ -53,7 +53,15 @@ TEST(log_lines)
 	CHECK(log_parse_line(empty, strlen(empty), &e));
 	CHECK_STR(e.text, "");
 	free(e.text);
-	const char *bad[] = {"", "x", "1764100000.1 z text", "1764100000 o text", "abc.12 o t"};
+	/* the text keeps its leading blanks: an indented line stays indented */
+	const char *indented = "1764100000.000000001 o    indented\tline";
+	CHECK(log_parse_line(indented, strlen(indented), &e));
+	CHECK_STR(e.text, "   indented\tline");
+	free(e.text);
+	const char *bad[] = {"", "x", "1764100000.1 z text", "1764100000 o text", "abc.12 o t",
+			     /* found by fuzz_logline: a negative nanosecond count */
+			     "17.-3655o7e", "17.-3655 o x", "-17.5 o x", "17.5 o", "17.5o x",
+			     "17.1234567890 o x", "17. o x", "1234567890123456789.1 o x"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		CHECK(!log_parse_line(bad[i], strlen(bad[i]), &e));
 }
@@ -78,6 +86,10 @@ TEST(since)
 	CHECK(!logview_parse_since("", 0, &t));
 	CHECK(!logview_parse_since("10x", 0, &t));
 	CHECK(!logview_parse_since("-5m", 0, &t));
+	/* further back than the epoch, without overflowing (fuzz_logline) */
+	CHECK(logview_parse_since("7070100000001700005m", 1700000000, &t) && t == 0);
+	CHECK(logview_parse_since("9223372036854775807d", 1700000000, &t) && t == 0);
+	CHECK(logview_parse_since("2d", 100000, &t) && t == 0);
 	CHECK(!logview_parse_since("m", 0, &t));
 }
 
