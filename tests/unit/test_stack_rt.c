@@ -1,11 +1,14 @@
 /* Unit tests for the pure parts of the stack runtime: id maps rebased into
  * a pod, log lines, --since, container and volume names. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "idmap.h"
 #include "logfile.h"
 #include "logview.h"
+#include "procfs.h"
 #include "stack_state.h"
 #include "tap.h"
 #include "util.h"
@@ -101,4 +104,27 @@ TEST(names)
 	CHECK_STR(c, "shop-db-0123ab");
 	_cleanup_free_ char *v = stack_volume_name(&ss, "pgdata");
 	CHECK_STR(v, "shop-0123abcd_pgdata");
+}
+
+/* The supervisor's pid file is "PID START"; a pid past pid_t's range must
+ * not wrap to another process (4294967296 + N is N as a pid_t). */
+TEST(pidfile_pid_out_of_range)
+{
+	char dir[] = "/tmp/clan-test-pidfile-XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(dir) != NULL);
+	struct stack_state ss = {.pidfile = xasprintf("%s/pid", dir)};
+	unsigned long long start = (unsigned long long)proc_start_time(getpid());
+	_cleanup_free_ char *ok = xasprintf("%d %llu\n", (int)getpid(), start);
+	pid_t pid = 0;
+	CHECK(write_file(ss.pidfile, ok, strlen(ok), &err) == 0);
+	CHECK(stack_supervisor_alive(&ss, &pid) && pid == getpid());
+	const char *bad[] = {"%lld %llu\n", "-%lld %llu\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text = xasprintf(bad[i], 4294967296LL + getpid(), start);
+		CHECK(write_file(ss.pidfile, text, strlen(text), &err) == 0);
+		CHECK(!stack_supervisor_alive(&ss, &pid));
+	}
+	free(ss.pidfile);
+	CHECK(remove_tree(dir, &err) == 0);
 }
