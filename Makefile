@@ -89,8 +89,9 @@ clean:
 # Every target runs; crashing inputs land in $(FUZZ_BUILD)/crashes/.
 # `make fuzz-long [FUZZ_LONG_SECONDS=600]` runs every target that long and
 # keeps what it found: the inputs that reach new code are merged into
-# tests/fuzz/corpus/NAME with libFuzzer's -merge=1 (only what adds coverage,
-# so the corpus in the tree grows but stays small); commit them.
+# tests/fuzz/corpus/NAME with libFuzzer's -merge=1 -use_counters=0 (only
+# what reaches new edges, not new hit counts, so the corpus in the tree
+# grows but stays small); commit them.
 FUZZ_CC ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
@@ -124,7 +125,7 @@ fuzz: $(FUZZ_BINS)
 			echo "fuzz $$name: ok, $$(grep -o 'Done [0-9]* runs in [0-9]* second' $$log | tail -n 1)s"; \
 			if [ "$(FUZZ_MERGE)" = 1 ]; then \
 				before=$$(ls tests/fuzz/corpus/$$name | wc -l); \
-				if $(FUZZ_BUILD)/fuzz_$$name -merge=1 tests/fuzz/corpus/$$name \
+				if $(FUZZ_BUILD)/fuzz_$$name -merge=1 -use_counters=0 tests/fuzz/corpus/$$name \
 					$(FUZZ_BUILD)/corpus/$$name >>$$log 2>&1; then \
 					echo "fuzz $$name: corpus $$before -> $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; \
 				else \

@@ -91,7 +91,9 @@ bool log_parse_line(const char *line, size_t len, struct log_entry *out)
 	    !take_digits(&p, end, 9, &nsec) || end - p < 3 || p[0] != ' ' ||
 	    (p[1] != 'o' && p[1] != 'e') || p[2] != ' ')
 		return false;
-	*out = (struct log_entry){.sec = sec, .nsec = nsec, .stream = p[1],
+	*out = (struct log_entry){.sec = sec,
+				  .nsec = nsec,
+				  .stream = p[1],
 				  .text = xstrndup(p + 3, (size_t)(end - p - 3))};
 	return true;
 }

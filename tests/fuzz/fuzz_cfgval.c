@@ -52,7 +52,8 @@ static void check_words(const char *text, bool json)
 {
 	struct clan_err err;
 	struct strv v = {0};
-	int rc = json ? words_parse_json_array(text, &v, &err) : words_parse_command(text, &v, &err);
+	int rc =
+	    json ? words_parse_json_array(text, &v, &err) : words_parse_command(text, &v, &err);
 	if (rc < 0) {
 		if (err.code != CLAN_EXIT_USAGE || v.n != 0)
 			abort();

@@ -18,8 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strv names = {0}, extra = {0};
 	strv_push(&names, "web");
 	strv_push(&extra, "10.0.0.1\tdb");
-	struct hosts_input in = {.hostname = "box", .host_hosts = text, .local_names = &names,
-				 .extra = &extra, .host_gateway = true};
+	struct hosts_input in = {.hostname = "box",
+				 .host_hosts = text,
+				 .local_names = &names,
+				 .extra = &extra,
+				 .host_gateway = true};
 	_cleanup_free_ char *hosts = hosts_file_text(&in);
 	if (!hosts || strncmp(hosts, text, strlen(text)) != 0)
 		abort();
@@ -38,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* every nameserver line is ours */
 	for (const char *l = ours; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		const char *p = l + strspn(l, " \t");
-		if (strncmp(p, "nameserver", 10) == 0 && strncmp(p, "nameserver 10.0.2.3\n", 20) != 0)
+		if (strncmp(p, "nameserver", 10) == 0 &&
+		    strncmp(p, "nameserver 10.0.2.3\n", 20) != 0)
 			abort();
 	}
 	free(resolv_file_text(NULL, "10.0.2.3"));

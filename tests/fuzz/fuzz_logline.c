@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	_cleanup_free_ char *text = xstrndup((const char *)data, size);
 	int64_t since;
-	if (logview_parse_since(text, 1700000000, &since) && since > 1700000000 &&
-	    text[0] && text[strlen(text) - 1] >= 'a')
+	if (logview_parse_since(text, 1700000000, &since) && since > 1700000000 && text[0] &&
+	    text[strlen(text) - 1] >= 'a')
 		abort(); /* "N<unit>" is before now */
 	return 0;
 }

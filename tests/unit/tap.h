@@ -57,11 +57,11 @@ static char tap_skip_reason[256];
 
 /* Ends the running test as skipped, with a printf-style reason. A CHECK
  * that failed before it still makes the test fail. */
-#define SKIP(...)                                                                    \
-	do {                                                                         \
-		snprintf(tap_skip_reason, sizeof tap_skip_reason, __VA_ARGS__);      \
-		*tap_failed |= TAP_SKIPPED;                                          \
-		return;                                                              \
+#define SKIP(...)                                                               \
+	do {                                                                    \
+		snprintf(tap_skip_reason, sizeof tap_skip_reason, __VA_ARGS__); \
+		*tap_failed |= TAP_SKIPPED;                                     \
+		return;                                                         \
 	} while (0)
 
 /* Runs n tests and prints their TAP to out; `dropped` more were registered
@@ -87,7 +87,9 @@ static int tap_run(const struct tap_test *tests, int n, int dropped, FILE *out)
 		bad += failed;
 	}
 	if (dropped > 0) {
-		fprintf(out, "not ok %d - %d more tests than TAP_MAX (%d) were not run: raise TAP_MAX in tests/unit/tap.h\n",
+		fprintf(out,
+			"not ok %d - %d more tests than TAP_MAX (%d) were not run: raise TAP_MAX "
+			"in tests/unit/tap.h\n",
 			n + 1, dropped, TAP_MAX);
 		bad++;
 	}
