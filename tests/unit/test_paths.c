@@ -598,14 +598,23 @@ TEST(ensure_private_dir)
 	CHECK(symlink(deep, link) == 0);
 	CHECK(paths_ensure_private_dir(link, &err) < 0);
 	CHECK_STR(err.msg, want);
+	CHECK(remove_tree(base, &err) == 0);
+}
 
-	if (geteuid() == 0) {
-		_cleanup_free_ char *squat = xasprintf("%s/squat", base);
-		CHECK(mkdir(squat, 0700) == 0 && chmod(squat, 0777) == 0);
-		CHECK(chown(squat, 65534, 65534) == 0);
-		CHECK(paths_ensure_private_dir(squat, &err) < 0);
-		CHECK(strstr(err.msg, "is not a directory owned by you") != NULL);
-		CHECK(stat(squat, &st) == 0 && (st.st_mode & 0777) == 0777);
-	}
+/* A dir someone else made there (and left 0777) is refused, not taken. */
+TEST(ensure_private_dir_foreign_owner)
+{
+	if (geteuid() != 0)
+		SKIP("only root can make a directory owned by another user here");
+	char base[] = "/tmp/clan-test-private-XXXXXX";
+	struct clan_err err;
+	struct stat st;
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *squat = xasprintf("%s/squat", base);
+	CHECK(mkdir(squat, 0700) == 0 && chmod(squat, 0777) == 0);
+	CHECK(chown(squat, 65534, 65534) == 0);
+	CHECK(paths_ensure_private_dir(squat, &err) < 0);
+	CHECK(strstr(err.msg, "is not a directory owned by you") != NULL);
+	CHECK(stat(squat, &st) == 0 && (st.st_mode & 0777) == 0777);
 	CHECK(remove_tree(base, &err) == 0);
 }
