@@ -55,8 +55,10 @@ static char tap_skip_reason[256];
 		}                                                                   \
 	} while (0)
 
-/* Ends the running test as skipped, with a printf-style reason. A CHECK
- * that failed before it still makes the test fail. */
+/* Ends the running test as skipped, with a printf-style reason. It
+ * returns, so it belongs in the TEST body (in a helper taking tap_failed
+ * it marks the test but returns only from the helper). A CHECK that
+ * failed before it still makes the test fail. */
 #define SKIP(...)                                                               \
 	do {                                                                    \
 		snprintf(tap_skip_reason, sizeof tap_skip_reason, __VA_ARGS__); \
