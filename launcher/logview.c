@@ -160,7 +160,9 @@ bool logview_parse_since(const char *text, int64_t now, int64_t *out)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcmp(end, units[i].unit) == 0) {
-			*out = now - v * units[i].secs;
+			/* further back than the epoch (v * secs could overflow):
+			 * all of the log */
+			*out = v > now / units[i].secs ? 0 : now - v * units[i].secs;
 			return true;
 		}
 	return false;
