@@ -33,8 +33,8 @@ static uint64_t profile_key(const struct seccomp_profile *p, bool fake_chown)
 	struct utsname u;
 	if (uname(&u) == 0)
 		h = fnv(h, u.release, strlen(u.release));
-	uint32_t head[] = {v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
-			   seccomp_arch_native(), fake_chown, p->default_action};
+	uint32_t head[] = {v ? v->major : 0,	  v ? v->minor : 0, v ? v->micro : 0,
+			   seccomp_arch_native(), fake_chown,	    p->default_action};
 	h = fnv(h, head, sizeof head);
 	h = fnv(h, p->arches, p->narches * sizeof p->arches[0]);
 	for (size_t i = 0; i < p->nrules; i++) {

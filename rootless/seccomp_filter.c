@@ -13,7 +13,7 @@
 
 #include "util.h"
 
-static const char *const chown_calls[] = {"chown",   "fchown",   "lchown",  "fchownat",
+static const char *const chown_calls[] = {"chown",   "fchown",	 "lchown",  "fchownat",
 					  "chown32", "fchown32", "lchown32"};
 
 static bool is_chown_call(const char *name)
@@ -44,19 +44,19 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool 
 					       r->name, strerror(-rc));
 	}
 	/* calls the profile lets through by default */
-	for (size_t i = 0; fake_chown && p->default_action == SCMP_ACT_ALLOW &&
-			   i < ARRAY_SIZE(chown_calls);
+	for (size_t i = 0;
+	     fake_chown && p->default_action == SCMP_ACT_ALLOW && i < ARRAY_SIZE(chown_calls);
 	     i++) {
 		int nr = seccomp_syscall_resolve_name(chown_calls[i]);
-		int rc = nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+		int rc =
+		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
 		if (rc < 0 && rc != -EEXIST)
 			return clan_error(err, -rc, "cannot add the chown rules");
 	}
 	return 0;
 }
 
-static scmp_filter_ctx build(const struct seccomp_profile *p, bool fake_chown,
-			     struct clan_err *err)
+static scmp_filter_ctx build(const struct seccomp_profile *p, bool fake_chown, struct clan_err *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(p->default_action);
 	if (!ctx) {
@@ -91,10 +91,11 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, struct clan_
 		return clan_error(err, EINVAL, "cannot export the seccomp filter");
 	size_t len = (size_t)size / sizeof(struct sock_filter);
 	if (len > BPF_MAXINSNS)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "seccomp profile: its filter has %zu instructions, more than "
-				       "the kernel's %d; use fewer argument rules",
-				       len, BPF_MAXINSNS);
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "seccomp profile: its filter has %zu instructions, more than "
+		    "the kernel's %d; use fewer argument rules",
+		    len, BPF_MAXINSNS);
 	struct sock_filter *insns = xcalloc(len, sizeof *insns);
 	if (pread(fd, insns, (size_t)size, 0) != size) {
 		free(insns);

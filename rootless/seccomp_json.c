@@ -50,9 +50,12 @@ static const struct {
 	const char *name;
 	enum scmp_compare op;
 } ops[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
     {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -61,8 +64,10 @@ static const struct {
 	const char *scmp, *go;
 	uint32_t arch;
 } arches[] = {
-    {"SCMP_ARCH_X86_64", "amd64", SCMP_ARCH_X86_64}, {"SCMP_ARCH_X86", "x86", SCMP_ARCH_X86},
-    {"SCMP_ARCH_X32", "x32", SCMP_ARCH_X32},	     {"SCMP_ARCH_AARCH64", "arm64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_X86_64", "amd64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X86", "x86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X32", "x32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_AARCH64", "arm64", SCMP_ARCH_AARCH64},
     {"SCMP_ARCH_ARM", "arm", SCMP_ARCH_ARM},
 };
 
@@ -127,13 +132,15 @@ static int string_array(json_t *a, const char *what, struct clan_err *err)
 
 static int parse_arches(json_t *root, struct seccomp_profile *p, struct clan_err *err)
 {
-	json_t *list = json_object_get(root, "architectures"), *map = json_object_get(root, "archMap");
+	json_t *list = json_object_get(root, "architectures"),
+	       *map = json_object_get(root, "archMap");
 	size_t i;
 	json_t *v;
 	if (list && !json_is_null(list)) {
 		if (string_array(list, "architectures", err) < 0)
 			return -1;
-		json_array_foreach(list, i, v) if (add_arch(p, json_string_value(v), err) < 0) return -1;
+		json_array_foreach(list, i,
+				   v) if (add_arch(p, json_string_value(v), err) < 0) return -1;
 	}
 	if (!map || json_is_null(map))
 		return 0;
@@ -141,7 +148,8 @@ static int parse_arches(json_t *root, struct seccomp_profile *p, struct clan_err
 		return bad(err, "archMap: expected an array");
 	json_array_foreach(map, i, v)
 	{
-		json_t *a = json_object_get(v, "architecture"), *subs = json_object_get(v, "subArchitectures");
+		json_t *a = json_object_get(v, "architecture"),
+		       *subs = json_object_get(v, "subArchitectures");
 		if (!json_is_string(a))
 			return bad(err, "archMap[%zu].architecture: expected a string", i);
 		if (arch_of(json_string_value(a)) != seccomp_arch_native())
@@ -154,7 +162,8 @@ static int parse_arches(json_t *root, struct seccomp_profile *p, struct clan_err
 			return -1;
 		size_t j;
 		json_t *s;
-		json_array_foreach(subs, j, s) if (add_arch(p, json_string_value(s), err) < 0) return -1;
+		json_array_foreach(subs, j,
+				   s) if (add_arch(p, json_string_value(s), err) < 0) return -1;
 	}
 	return 0;
 }
@@ -166,8 +175,9 @@ static int parse_action(json_t *name, json_t *ret, const char *what, uint32_t *o
 		return bad(err, "%s: expected an action such as \"SCMP_ACT_ERRNO\"", what);
 	const char *s = json_string_value(name);
 	if (strcmp(s, "SCMP_ACT_NOTIFY") == 0)
-		return bad(err, "%s: SCMP_ACT_NOTIFY needs a seccomp agent, which clan does not "
-				"run; use SCMP_ACT_ERRNO",
+		return bad(err,
+			   "%s: SCMP_ACT_NOTIFY needs a seccomp agent, which clan does not "
+			   "run; use SCMP_ACT_ERRNO",
 			   what);
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
 		if (strcmp(s, actions[i].name) != 0)
@@ -183,8 +193,9 @@ static int parse_action(json_t *name, json_t *ret, const char *what, uint32_t *o
 		*out = actions[i].takes_ret ? (actions[i].action | (uint32_t)r) : actions[i].action;
 		return 0;
 	}
-	return bad(err, "%s: unknown action \"%s\" (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, "
-			"SCMP_ACT_KILL_PROCESS ...)",
+	return bad(err,
+		   "%s: unknown action \"%s\" (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, "
+		   "SCMP_ACT_KILL_PROCESS ...)",
 		   what, s);
 }
 
@@ -214,13 +225,13 @@ static bool in_strings(json_t *a, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
+	json_array_foreach(a, i, v) if (json_is_string(v) &&
+					strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
 /* Docker's includes (all must hold) and excludes (none may). */
-static int condition(json_t *c, bool include, const char *what, bool *applies,
-		     struct clan_err *err)
+static int condition(json_t *c, bool include, const char *what, bool *applies, struct clan_err *err)
 {
 	if (!c || json_is_null(c))
 		return 0;
@@ -265,15 +276,15 @@ static int parse_arg(json_t *a, const char *what, struct scmp_arg_cmp *out, stru
 		return bad(err, "%s.op: expected an operator such as \"SCMP_CMP_EQ\"", what);
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (strcmp(json_string_value(op), ops[i].name) == 0) {
-			*out = (struct scmp_arg_cmp){
-			    .arg = (unsigned)json_integer_value(idx),
-			    .op = ops[i].op,
-			    .datum_a = (uint64_t)json_integer_value(val),
-			    .datum_b = (uint64_t)json_integer_value(two)};
+			*out = (struct scmp_arg_cmp){.arg = (unsigned)json_integer_value(idx),
+						     .op = ops[i].op,
+						     .datum_a = (uint64_t)json_integer_value(val),
+						     .datum_b = (uint64_t)json_integer_value(two)};
 			return 0;
 		}
-	return bad(err, "%s.op: unknown operator \"%s\" (SCMP_CMP_EQ, SCMP_CMP_NE, "
-			"SCMP_CMP_MASKED_EQ ...)",
+	return bad(err,
+		   "%s.op: unknown operator \"%s\" (SCMP_CMP_EQ, SCMP_CMP_NE, "
+		   "SCMP_CMP_MASKED_EQ ...)",
 		   what, json_string_value(op));
 }
 
@@ -299,7 +310,8 @@ static int add_names(struct seccomp_profile *p, json_t *names, uint32_t action,
 		for (size_t k = 0; k < (split ? nargs : 1); k++) {
 			if (p->nrules >= MAX_RULES)
 				return bad(err, "more than %d rules", MAX_RULES);
-			struct seccomp_rule *r = seccomp_profile_add(p, json_string_value(v), action);
+			struct seccomp_rule *r =
+			    seccomp_profile_add(p, json_string_value(v), action);
 			if (split)
 				r->args[r->nargs++] = args[k];
 			else
@@ -320,7 +332,8 @@ static int parse_syscall(json_t *sc, size_t i, struct seccomp_profile *p, struct
 	json_t *single = NULL;
 	if (one && !json_is_null(one)) {
 		if (!json_is_string(one) || (names && json_array_size(names)))
-			return bad(err, "%s: give \"names\" (a list), or one \"name\", not both", what);
+			return bad(err, "%s: give \"names\" (a list), or one \"name\", not both",
+				   what);
 		single = json_pack("[O]", one);
 		names = single;
 	}
@@ -331,8 +344,8 @@ static int parse_syscall(json_t *sc, size_t i, struct seccomp_profile *p, struct
 	json_t *jargs = json_object_get(sc, "args");
 	int rc = names && !json_is_null(names) ? string_array(names, what, err) : 0;
 	if (rc == 0)
-		rc = parse_action(json_object_get(sc, "action"), json_object_get(sc, "errnoRet"), what,
-				  &action, err);
+		rc = parse_action(json_object_get(sc, "action"), json_object_get(sc, "errnoRet"),
+				  what, &action, err);
 	if (rc == 0 && jargs && !json_is_null(jargs) &&
 	    (!json_is_array(jargs) || json_array_size(jargs) > SECCOMP_MAX_ARGS))
 		rc = bad(err, "%s.args: expected at most %d comparisons", what, SECCOMP_MAX_ARGS);

@@ -81,9 +81,10 @@ TEST(default_table)
 	seccomp_profile_default(&p);
 	CHECK(p.default_action == SCMP_ACT_ERRNO(ENOSYS));
 	CHECK(p.nrules > 400);
-	const char *denied[] = {"keyctl", "add_key", "bpf", "kexec_load", "userfaultfd",
-				"io_uring_setup", "perf_event_open", "mount", "setns",
-				"open_by_handle_at", "init_module", "reboot"};
+	const char *denied[] = {
+	    "keyctl",	      "add_key",	 "bpf",	  "kexec_load", "userfaultfd",
+	    "io_uring_setup", "perf_event_open", "mount", "setns",	"open_by_handle_at",
+	    "init_module",    "reboot"};
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
 		const struct seccomp_rule *r = find_rule(&p, denied[i]);
 		CHECK(r && r->action == SCMP_ACT_ERRNO(EPERM) && r->nargs == 0);
@@ -174,10 +175,10 @@ TEST(docker_json)
 	if (seccomp_arch_native() == SCMP_ARCH_X86_64)
 		CHECK(p.narches == 2);
 	CHECK(find_rule(&p, "read") && find_rule(&p, "no_such_call"));
-	CHECK(find_rule(&p, "mount") == NULL);	   /* CAP_SYS_ADMIN: not given */
-	CHECK(find_rule(&p, "chown") != NULL);	   /* CAP_CHOWN: given */
-	CHECK(find_rule(&p, "ptrace") != NULL);	   /* excluded only with the cap */
-	CHECK(find_rule(&p, "reboot") == NULL);	   /* another machine's */
+	CHECK(find_rule(&p, "mount") == NULL);	/* CAP_SYS_ADMIN: not given */
+	CHECK(find_rule(&p, "chown") != NULL);	/* CAP_CHOWN: given */
+	CHECK(find_rule(&p, "ptrace") != NULL); /* excluded only with the cap */
+	CHECK(find_rule(&p, "reboot") == NULL); /* another machine's */
 	CHECK(find_rule(&p, "keyctl")->action == SCMP_ACT_ERRNO(ENOSYS));
 	const struct seccomp_rule *r = find_rule(&p, "personality");
 	CHECK(r && r->nargs == 1 && r->args[0].datum_a == 8 && r->args[0].op == SCMP_CMP_EQ);
@@ -206,11 +207,13 @@ TEST(docker_json_refused)
 	    {"{\"defaultAction\": ", "not a JSON profile: line 1"},
 	    {"[]", "expected a JSON object"},
 	    {"{}", "defaultAction: expected an action"},
-	    {"{\"defaultAction\": \"SCMP_ACT_FOO\"}", "defaultAction: unknown action \"SCMP_ACT_FOO\""},
+	    {"{\"defaultAction\": \"SCMP_ACT_FOO\"}",
+	     "defaultAction: unknown action \"SCMP_ACT_FOO\""},
 	    {"{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "SCMP_ACT_NOTIFY needs a seccomp agent"},
 	    {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 5000}",
 	     "errnoRet: expected a number from 0 to 4095"},
-	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}", "syscalls: expected an array"},
+	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}",
+	     "syscalls: expected an array"},
 	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [1]}",
 	     "syscalls[0]: expected an object"},
 	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": \"read\", "
@@ -225,10 +228,12 @@ TEST(docker_json_refused)
 	     "\"names\": [\"write\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
 	     "not both"},
 	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"op\": "
+	     "\"SCMP_CMP_EQ\"}]}]}",
 	     "syscalls[0].args[0].index: expected 0 to 5"},
 	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_XX\"}]}]}",
+	     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"op\": "
+	     "\"SCMP_CMP_XX\"}]}]}",
 	     "syscalls[0].args[0].op: unknown operator \"SCMP_CMP_XX\""},
 	    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
 	     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": \"1\", "
