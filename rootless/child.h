@@ -29,7 +29,8 @@ struct child_ctx {
 	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 	struct winsize winsize;	      /* -t: the outer terminal's size at start */
-	const struct seccomp_bpf *seccomp; /* loaded right before execve */
+	/* the compiled profile, loaded right before execve */
+	const struct seccomp_bpf *seccomp;
 };
 
 /* The child: waits for the maps, builds the root, pivots, then becomes
