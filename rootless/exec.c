@@ -318,7 +318,8 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e,
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "exec: -it: the input device is not a terminal; drop -t");
 	__attribute__((cleanup(seccomp_bpf_free))) struct seccomp_bpf filter = {0};
-	if (seccomp_filter_of_record(rec->dir, strcmp(rec->userns, "single") == 0, &filter, err) < 0)
+	bool single = strcmp(rec->userns, "single") == 0;
+	if (seccomp_filter_of_record(rec->dir, single, &filter, err) < 0)
 		return -1;
 	struct exec_wait w = {.sync_fd = -1, .sig_fd = -1};
 	static const int waited[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
