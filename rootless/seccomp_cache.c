@@ -1,6 +1,6 @@
 /* Which filter a container gets, and a cache for the built-in profiles:
- * libseccomp takes 10-60 ms to compile the default profile's ~450 rules
- * for three architectures, far more than the rest of a container's start,
+ * libseccomp takes 10-80 ms to compile the default profile's ~450 rules
+ * for two architectures, far more than the rest of a container's start,
  * and the result only changes with the table, libseccomp or the kernel. */
 #define _GNU_SOURCE
 #include "seccomp_filter.h"
@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "util.h"
+
+#define CACHE_FORMAT 2
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
@@ -33,8 +35,10 @@ static uint64_t profile_key(const struct seccomp_profile *p, bool fake_chown)
 	struct utsname u;
 	if (uname(&u) == 0)
 		h = fnv(h, u.release, strlen(u.release));
-	uint32_t head[] = {v ? v->major : 0,	  v ? v->minor : 0, v ? v->micro : 0,
-			   seccomp_arch_native(), fake_chown,	    p->default_action};
+	/* CACHE_FORMAT: how seccomp_compile builds (its options) */
+	uint32_t head[] = {CACHE_FORMAT,     v ? v->major : 0,	    v ? v->minor : 0,
+			   v ? v->micro : 0, seccomp_arch_native(), fake_chown,
+			   p->default_action};
 	h = fnv(h, head, sizeof head);
 	h = fnv(h, p->arches, p->narches * sizeof p->arches[0]);
 	for (size_t i = 0; i < p->nrules; i++) {
