@@ -24,6 +24,14 @@ static bool is_chown_call(const char *name)
 	return false;
 }
 
+static bool has_rule(const struct seccomp_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool fake_chown,
 		     struct clan_err *err)
 {
@@ -43,10 +51,12 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool 
 					       "seccomp profile: cannot add the rule for %s: %s",
 					       r->name, strerror(-rc));
 	}
-	/* calls the profile lets through by default */
+	/* calls the profile lets through by default (and names in no rule) */
 	for (size_t i = 0;
 	     fake_chown && p->default_action == SCMP_ACT_ALLOW && i < ARRAY_SIZE(chown_calls);
 	     i++) {
+		if (has_rule(p, chown_calls[i]))
+			continue;
 		int nr = seccomp_syscall_resolve_name(chown_calls[i]);
 		int rc =
 		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);

@@ -141,6 +141,23 @@ TEST(unconfined)
 	seccomp_profile_free(&p);
 }
 
+/* In single-id mode a profile's own chown rule stays: only what it lets
+ * through becomes the fake chown. */
+TEST(fake_chown_keeps_the_profiles_rule)
+{
+	struct clan_err err;
+	struct seccomp_profile p;
+	struct seccomp_bpf f;
+	CHECK(
+	    parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+		  "[\"chown\", \"fchownat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}]}",
+		  &p, &err) == 0);
+	CHECK(seccomp_compile(&p, true, &f, &err) == 0);
+	CHECK(in_child(&f, call_chown_missing) == EACCES);
+	seccomp_bpf_free(&f);
+	seccomp_profile_free(&p);
+}
+
 static const char docker_like[] =
     "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
     " \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\","
