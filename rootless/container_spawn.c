@@ -170,7 +170,8 @@ int spawn(struct container *c, struct clan_err *err)
 				      .argv = p->argv.v,
 				      .sync_fd = sv[1],
 				      .etc_dir = p->etc_dir,
-				      .etc_texts = (const char *const *)p->etc_texts};
+				      .etc_texts = (const char *const *)p->etc_texts,
+				      .seccomp = &p->seccomp};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &cc.winsize);
 		child_main(&cc);
