@@ -87,9 +87,16 @@ clean:
 # library compiled with clang in $(FUZZ_BUILD)/, and runs each target for
 # FUZZ_SECONDS on a working copy of its seeds (tests/fuzz/corpus/NAME/).
 # Every target runs; crashing inputs land in $(FUZZ_BUILD)/crashes/.
+# `make fuzz-long [FUZZ_LONG_SECONDS=600]` runs every target that long and
+# keeps what it found: the inputs that reach new code are merged into
+# tests/fuzz/corpus/NAME with libFuzzer's -merge=1 -use_counters=0 (only
+# what reaches new edges, not new hit counts, so the corpus in the tree
+# grows but stays small); commit them.
 FUZZ_CC ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_MERGE ?= 0
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := $(filter-out -O% -D_FORTIFY_SOURCE=% -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
 	       -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -106,16 +113,26 @@ $(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libclan.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libclan.a $(LDLIBS)
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-long
 fuzz: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_BUILD)/crashes; failed=; \
 	for name in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name; \
 		log=$(FUZZ_BUILD)/fuzz_$$name.log; \
 		if $(FUZZ_BUILD)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$name- \
 			$(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name >$$log 2>&1; then \
-			echo "fuzz $$name: ok, $$(grep -o 'Done [0-9]* runs' $$log | tail -n 1)"; \
+			echo "fuzz $$name: ok, $$(grep -o 'Done [0-9]* runs in [0-9]* second' $$log | tail -n 1)s"; \
+			if [ "$(FUZZ_MERGE)" = 1 ]; then \
+				before=$$(ls tests/fuzz/corpus/$$name | wc -l); \
+				if $(FUZZ_BUILD)/fuzz_$$name -merge=1 -use_counters=0 tests/fuzz/corpus/$$name \
+					$(FUZZ_BUILD)/corpus/$$name >>$$log 2>&1; then \
+					echo "fuzz $$name: corpus $$before -> $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; \
+				else \
+					echo "fuzz $$name: FAILED to merge into tests/fuzz/corpus/$$name (log: $$log)"; \
+					failed="$$failed $$name"; \
+				fi; \
+			fi; \
 		else \
 			echo "fuzz $$name: FAILED (log: $$log)"; \
 			grep -E 'ERROR:|SUMMARY:|Test unit written|/(rootless|launcher|netns)/' $$log | head -n 12; \
@@ -123,3 +140,6 @@ fuzz: $(FUZZ_BINS)
 		fi; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_MERGE=1

@@ -111,14 +111,15 @@ void duration_format(int ms, char *buf, size_t len)
 int signal_parse(const char *text, int *sig, struct clan_err *err)
 {
 	uint32_t num;
-	if (parse_u32(text, &num)) {
+	const char *name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
+	/* "SIG42" too: signal_format's form of a signal without a name */
+	if (parse_u32(name, &num)) {
 		if (num < 1 || num > 64)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "bad signal '%s': numbers go from 1 to 64", text);
 		*sig = (int)num;
 		return 0;
 	}
-	const char *name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
 	const char *names[64];
 	size_t n = 0;
 	for (int i = 1; i < NSIG && i <= 64; i++) {

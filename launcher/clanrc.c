@@ -41,6 +41,7 @@ static const struct rc_key service_keys[] = {
     {"restart", false},
     {"stop_grace_period", false},
     {"stop_signal", false},
+    {"security_opt", true},
 };
 
 static const struct rc_key project_keys[] = {{"name", false}};

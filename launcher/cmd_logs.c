@@ -28,8 +28,11 @@ int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	const char *v;
 	int id;
 	(void)ctx;
-	struct logview_opts lo = {.color = isatty(STDOUT_FILENO), .prefix = true, .tail = -1,
-				  .stop_fd = -1};
+	/* on a terminal, a service's escape sequences are shown, not obeyed
+	 * (as journalctl does); piped, its bytes pass as they are */
+	bool tty = isatty(STDOUT_FILENO);
+	struct logview_opts lo = {
+	    .color = tty, .escape = tty, .prefix = true, .tail = -1, .stop_fd = -1};
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		uint32_t n;

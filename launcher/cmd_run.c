@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "container.h"
 #include "run_args.h"
+#include "seccomp_profile.h"
 
 static const char *host_getenv(const char *k)
 {
@@ -53,6 +54,18 @@ static int resolve_bind_sources(struct container_spec *s, struct clan_err *err)
 	return 0;
 }
 
+/* A bad profile is refused before an image is pulled or built. */
+static int check_seccomp_file(const struct container_spec *s, struct clan_err *err)
+{
+	if (!s->seccomp || strcmp(s->seccomp, "unconfined") == 0)
+		return 0;
+	struct seccomp_profile p;
+	if (seccomp_profile_load(s->seccomp, &p, err) < 0)
+		return -1;
+	seccomp_profile_free(&p);
+	return 0;
+}
+
 static int overlay_from_env(struct container_spec *s, struct clan_err *err)
 {
 	const char *v = getenv("CLAN_OVERLAY");
@@ -82,6 +95,8 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		rc = load_env_files(&a, err);
 	if (rc == 0)
 		rc = resolve_bind_sources(&a.spec, err);
+	if (rc == 0)
+		rc = check_seccomp_file(&a.spec, err);
 	if (rc == 0)
 		rc = overlay_from_env(&a.spec, err);
 	if (rc == 0)

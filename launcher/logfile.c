@@ -67,21 +67,34 @@ void log_close(struct log_writer *w)
 	*w = (struct log_writer){.fd = -1};
 }
 
+/* Digits at *p (at most max of them, at least one) as a number. */
+static bool take_digits(const char **p, const char *end, size_t max, int64_t *out)
+{
+	size_t n = 0;
+	*out = 0;
+	while (*p < end && n < max && **p >= '0' && **p <= '9') {
+		*out = *out * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n > 0;
+}
+
+/* Exactly what log_line writes, "SECONDS.NANOSECONDS S TEXT": no sign,
+ * nine digits or fewer after the dot, one space on each side of the
+ * stream, so the text keeps its own leading blanks. */
 bool log_parse_line(const char *line, size_t len, struct log_entry *out)
 {
-	char head[48];
-	size_t hl = len < sizeof head - 1 ? len : sizeof head - 1;
-	memcpy(head, line, hl);
-	head[hl] = '\0';
-	long long sec;
-	long nsec;
-	char stream;
-	int used = 0;
-	if (sscanf(head, "%lld.%9ld %c %n", &sec, &nsec, &stream, &used) != 3 || used == 0 ||
-	    (stream != 'o' && stream != 'e') || (size_t)used > len)
+	const char *p = line, *end = line + len;
+	int64_t sec, nsec;
+	if (!take_digits(&p, end, 18, &sec) || p == end || *p++ != '.' ||
+	    !take_digits(&p, end, 9, &nsec) || end - p < 3 || p[0] != ' ' ||
+	    (p[1] != 'o' && p[1] != 'e') || p[2] != ' ')
 		return false;
-	*out = (struct log_entry){.sec = sec, .nsec = nsec, .stream = stream,
-				  .text = xstrndup(line + used, len - (size_t)used)};
+	*out = (struct log_entry){.sec = sec,
+				  .nsec = nsec,
+				  .stream = p[1],
+				  .text = xstrndup(p + 3, (size_t)(end - p - 3))};
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "termsafe.h"
 
 #define FOLLOW_POLL_MS 100
 
@@ -42,7 +43,12 @@ static void print_entry(const struct logview_opts *o, const struct log_entry *e,
 		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 		printf("%s.%09lldZ ", ts, (long long)e->nsec);
 	}
-	fputs(e->text, stdout);
+	if (o->escape) {
+		_cleanup_free_ char *safe = term_safe(e->text, strlen(e->text), false);
+		fputs(safe, stdout);
+	} else {
+		fputs(e->text, stdout);
+	}
 	fputc('\n', stdout);
 }
 
@@ -154,7 +160,9 @@ bool logview_parse_since(const char *text, int64_t now, int64_t *out)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcmp(end, units[i].unit) == 0) {
-			*out = now - v * units[i].secs;
+			/* further back than the epoch (v * secs could overflow):
+			 * all of the log */
+			*out = v > now / units[i].secs ? 0 : now - v * units[i].secs;
 			return true;
 		}
 	return false;

@@ -14,6 +14,10 @@ struct logview_opts {
 	const struct strv *services; /* whose logs, in stack order */
 	bool follow;
 	bool color, prefix, timestamps;
+	/* show the lines' terminal controls as escapes (term_safe): for a
+	 * terminal, where a service could otherwise clear the screen, retitle
+	 * the window or write the clipboard */
+	bool escape;
 	long tail;	   /* lines per service; -1: all */
 	int64_t since;	   /* unix seconds; 0: all */
 	int stop_fd;	   /* readable (e.g. a signalfd): stop following */

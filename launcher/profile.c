@@ -16,8 +16,14 @@
 #include "safe_path.h"
 #include "suggest.h"
 #include "words.h"
+#include "yaml_alias.h"
 
 #define PROFILE_MAX_BYTES (1 << 20)
+/* What aliases may add to a profile, in yaml_alias units (about bytes):
+ * sharing an environment block among a few services takes kilobytes, and
+ * walking a few MiB of nodes is instant; nested aliases past it are a
+ * "billion laughs" that would have the walk allocate gigabytes. */
+#define PROFILE_ALIAS_BUDGET (1u << 20)
 
 struct yp {
 	yaml_document_t *doc;
@@ -429,6 +435,20 @@ int profile_parse(const char *text, const char *path, const char *name, struct p
 			     .path = xstrdup(path),
 			     .stop_grace_ms = -1,
 			     .health = {.interval_ms = 30000, .timeout_ms = 30000, .retries = 3}};
+	struct yaml_alias_report rep;
+	if (yaml_alias_check(text, strlen(text), PROFILE_ALIAS_BUDGET, &rep)) {
+		profile_free(out);
+		if (rep.self)
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "%s:%zu:%zu: an alias inside its own anchor; refusing "
+			    "it",
+			    path, rep.line, rep.column);
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s:%zu:%zu: this alias takes what aliases stand for past "
+				       "%u KiB (nested aliases?); write the values out instead",
+				       path, rep.line, rep.column, PROFILE_ALIAS_BUDGET >> 10);
+	}
 	if (!yaml_parser_initialize(&parser))
 		return clan_error(err, ENOMEM, "cannot parse %s", path);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));

@@ -29,6 +29,8 @@ const char run_usage[] =
     "      --add-host NAME:IP   add a line to /etc/hosts (IP host-gateway: the host)\n"
     "      --userns auto|single|subuid|host   (host: root only)\n"
     "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
+    "      --security-opt seccomp=unconfined|FILE   no syscall filter, or a profile in\n"
+    "                       Docker's JSON format instead of clan's default\n"
     "      --debug          say what the runtime does\n";
 
 enum {
@@ -48,6 +50,7 @@ enum {
 	OPT_USERNS,
 	OPT_DEBUG,
 	OPT_INIT,
+	OPT_SECURITY_OPT,
 	OPT_HELP,
 };
 
@@ -69,6 +72,7 @@ static const struct opt_def run_opts[] = {
     {"userns", 0, true, OPT_USERNS},
     {"debug", 0, false, OPT_DEBUG},
     {"init", 0, false, OPT_INIT},
+    {"security-opt", 0, true, OPT_SECURITY_OPT},
     {"help", 'h', false, OPT_HELP},
     {0},
 };
@@ -269,6 +273,25 @@ int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err
 	return 0;
 }
 
+const char *security_opt_parse(const char *v, char **seccomp)
+{
+	/* docker takes seccomp:FILE too */
+	if (strncmp(v, "seccomp", 7) == 0 && (v[7] == '=' || v[7] == ':')) {
+		if (!v[8])
+			return "seccomp= needs unconfined, default or a profile file";
+		free(*seccomp);
+		*seccomp = strcmp(v + 8, "default") == 0 ? NULL : xstrdup(v + 8);
+		return NULL;
+	}
+	/* clan always sets it (caps.c) */
+	if (strcmp(v, "no-new-privileges") == 0 || strcmp(v, "no-new-privileges=true") == 0 ||
+	    strcmp(v, "no-new-privileges:true") == 0)
+		return NULL;
+	if (strncmp(v, "no-new-privileges", 17) == 0)
+		return "clan always sets no-new-privileges";
+	return "unknown option (seccomp=unconfined|FILE or no-new-privileges)";
+}
+
 static int add_port(struct container_spec *s, const char *v, struct clan_err *err)
 {
 	struct port_map m;
@@ -347,6 +370,13 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 		return add_port(s, v, err);
 	case OPT_ADD_HOST:
 		return parse_add_host(v, s, err);
+	case OPT_SECURITY_OPT: {
+		const char *why = security_opt_parse(v, &s->seccomp);
+		if (why)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "run: bad --security-opt '%s': %s", v, why);
+		break;
+	}
 	case OPT_USERNS:
 		if (parse_enum("userns", v, userns_names, 4, &tmp, err) < 0)
 			return -1;

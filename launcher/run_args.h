@@ -38,6 +38,11 @@ int parse_network(const char *v, struct container_spec *s, struct clan_err *err)
  * through slirp4netns, which opens host loopback. */
 int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err);
 
+/* --security-opt (and a stack's security_opt): seccomp=unconfined|default|
+ * FILE into *seccomp (NULL: the default), no-new-privileges (always on).
+ * NULL when accepted, else why not. */
+const char *security_opt_parse(const char *v, char **seccomp);
+
 extern const char run_usage[];
 
 #endif

@@ -63,6 +63,10 @@ struct service {
 	enum restart_policy restart;
 	int stop_grace_ms;	/* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */
 	int stop_signal;	/* default SIGTERM */
+	/* security_opt = seccomp=...: NULL for clan's default profile,
+	 * "unconfined", or a Docker JSON profile's absolute path (checked at
+	 * load) */
+	char *seccomp;
 	struct src_loc loc;
 };
 

@@ -249,6 +249,12 @@ static void service(struct out *o, const struct service *s)
 	kv_duration(o, "stop_grace_period", s->stop_grace_ms);
 	signal_format(s->stop_signal, sig, sizeof sig);
 	kv(o, "stop_signal", sig);
+	if (s->seccomp) {
+		struct strv opts = {0};
+		strv_push_owned(&opts, xasprintf("seccomp=%s", s->seccomp));
+		kv_list(o, "security_opt", &opts);
+		strv_free(&opts);
+	}
 	map_end(o);
 }
 

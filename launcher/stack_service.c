@@ -10,6 +10,8 @@
 #include "cfgval.h"
 #include "debimage.h"
 #include "image_ref.h"
+#include "run_args.h"
+#include "seccomp_profile.h"
 #include "stack_int.h"
 #include "strbuf.h"
 #include "suggest.h"
@@ -450,6 +452,32 @@ static int profile_secret_env(struct load_ctx *c, const struct profile *p, struc
 	return 0;
 }
 
+/* security_opt: docker's --security-opt values; a profile file is
+ * relative to the project dir and read now, so a bad one stops the load. */
+static int security(struct load_ctx *c, const struct rc_section *sec, struct service *svc)
+{
+	for (size_t i = 0; i < sec->n; i++) {
+		const struct rc_entry *e = &sec->e[i];
+		if (strcmp(e->key, "security_opt") != 0)
+			continue;
+		const char *why = security_opt_parse(e->value, &svc->seccomp);
+		if (why)
+			return stack_fail(c, e->line, "bad security_opt '%s': %s", e->value, why);
+		if (!svc->seccomp || strcmp(svc->seccomp, "unconfined") == 0)
+			continue;
+		if (svc->seccomp[0] != '/') {
+			char *abs = xasprintf("%s/%s", c->st->dir, svc->seccomp);
+			free(svc->seccomp);
+			svc->seccomp = abs;
+		}
+		struct seccomp_profile p;
+		if (seccomp_profile_load(svc->seccomp, &p, c->err) < 0)
+			return stack_fail(c, e->line, "security_opt: %s", c->err->msg);
+		seccomp_profile_free(&p);
+	}
+	return 0;
+}
+
 int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b)
 {
 	struct service *svc = &b->svc;
@@ -484,7 +512,7 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 	strv_free(&penv);
 	if (r < 0 || ports(c, sec, p, b) < 0 || stack_build_mounts(c, sec, p, svc) < 0 ||
 	    names(c, sec, b) < 0 || health(c, sec, p, svc) < 0 ||
-	    stop_and_restart(c, sec, p, svc) < 0)
+	    stop_and_restart(c, sec, p, svc) < 0 || security(c, sec, svc) < 0)
 		return -1;
 	return 0;
 }
@@ -509,6 +537,7 @@ void service_free(struct service *s)
 	strv_free(&s->depends_on);
 	strv_free(&s->aliases);
 	strv_free(&s->health.test);
+	free(s->seccomp);
 	*s = (struct service){0};
 }
 

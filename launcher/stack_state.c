@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,7 @@ bool stack_supervisor_alive(const struct stack_state *s, pid_t *pid)
 	long long p = 0;
 	unsigned long long start = 0;
 	if (read_file(s->pidfile, 128, &text, &ignored) < 0 ||
-	    sscanf(text, "%lld %llu", &p, &start) != 2 || p <= 0)
+	    sscanf(text, "%lld %llu", &p, &start) != 2 || p <= 0 || p > INT_MAX)
 		return false;
 	if (kill((pid_t)p, 0) < 0 && errno == ESRCH)
 		return false;

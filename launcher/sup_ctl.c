@@ -17,6 +17,9 @@
 
 #define REQUEST_MAX 65536
 #define OP_TIMEOUT_MS 300000
+/* to send a whole request, and to take a whole answer: ours are one
+ * short line each way */
+#define CTL_IO_MS 2000
 
 static int socket_addr(const char *path, struct sockaddr_un *a, struct clan_err *err)
 {
@@ -40,16 +43,55 @@ int sup_listen(struct sup *s, struct clan_err *err)
 	return 0;
 }
 
-static void answer(int fd, json_t *o)
+static void ctl_drop(struct ctl_conn *c)
+{
+	if (c->phase == CTL_FREE)
+		return;
+	close(c->fd);
+	free(c->buf);
+	free(c->targets);
+	*c = (struct ctl_conn){.phase = CTL_FREE, .fd = -1};
+}
+
+/* Writes what the socket takes now; the rest when poll says POLLOUT. */
+static void ctl_write(struct ctl_conn *c)
+{
+	while (c->off < c->len) {
+		ssize_t n = send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0)
+			break; /* the client is gone */
+		c->off += (size_t)n;
+	}
+	ctl_drop(c);
+}
+
+/* Queues o (consumed) as c's answer and starts writing it. */
+static void answer(struct ctl_conn *c, json_t *o)
 {
 	char *text = json_dumps(o, JSON_COMPACT);
-	if (text) {
-		write_all(fd, text, strlen(text));
-		write_all(fd, "\n", 1);
-	}
-	free(text);
 	json_decref(o);
-	close(fd);
+	free(c->buf);
+	c->buf = text ? xasprintf("%s\n", text) : NULL;
+	free(text);
+	if (!c->buf) {
+		ctl_drop(c);
+		return;
+	}
+	c->len = strlen(c->buf);
+	c->cap = c->len;
+	c->off = 0;
+	c->phase = CTL_WRITE;
+	c->deadline = sup_now_ms() + CTL_IO_MS;
+	ctl_write(c);
+}
+
+static void answer_error(struct ctl_conn *c, const char *why)
+{
+	answer(c, json_pack("{s:b,s:s}", "ok", 0, "error", why));
 }
 
 json_t *sup_ps_json(const struct sup *s)
@@ -124,69 +166,133 @@ static void start_op(struct sup *s, const char *op, bool *t)
 	sup_service_changed(s, &s->svcs[0]);
 }
 
-static void handle(struct sup *s, int fd, const char *text)
+/* The operation now runs; c is answered by sup_settle when it is done. */
+static void wait_op(struct ctl_conn *c, const char *op, bool *targets)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
+	snprintf(c->op, sizeof c->op, "%s", op);
+	c->targets = targets;
+	c->phase = CTL_OP;
+	c->deadline = sup_now_ms() + OP_TIMEOUT_MS;
+}
+
+static void handle(struct sup *s, struct ctl_conn *c)
 {
 	json_error_t je;
-	json_t *req = json_loads(text, 0, &je);
+	json_t *req = json_loads(c->buf, 0, &je);
 	const char *op = json_string_value(json_object_get(req, "op"));
 	if (!op) {
-		answer(fd, json_pack("{s:b,s:s}", "ok", 0, "error", "bad request"));
+		answer_error(c, "bad request");
 	} else if (strcmp(op, "ps") == 0) {
-		answer(fd, sup_ps_json(s));
+		answer(c, sup_ps_json(s));
 	} else if (strcmp(op, "down") == 0) {
 		s->down = true;
-		struct pending *p = xcalloc(1, sizeof *p);
-		*p = (struct pending){.fd = fd, .deadline = sup_now_ms() + OP_TIMEOUT_MS,
-				      .next = s->pending};
-		snprintf(p->op, sizeof p->op, "down");
-		s->pending = p;
+		wait_op(c, "down", NULL);
 	} else if (strcmp(op, "stop") == 0 || strcmp(op, "start") == 0 ||
 		   strcmp(op, "restart") == 0) {
 		char bad[128];
 		bool *t = targets_of(s, json_object_get(req, "services"), bad, sizeof bad);
 		if (!t) {
 			_cleanup_free_ char *msg = xasprintf("no such service: %s", bad);
-			answer(fd, json_pack("{s:b,s:s}", "ok", 0, "error", msg));
+			answer_error(c, msg);
 		} else {
-			struct pending *p = xcalloc(1, sizeof *p);
-			*p = (struct pending){.fd = fd, .targets = t,
-					      .deadline = sup_now_ms() + OP_TIMEOUT_MS,
-					      .next = s->pending};
-			snprintf(p->op, sizeof p->op, "%s", op);
-			s->pending = p;
+			wait_op(c, op, t);
 			start_op(s, op, t);
 		}
 	} else {
-		answer(fd, json_pack("{s:b,s:s}", "ok", 0, "error", "unknown operation"));
+		answer_error(c, "unknown operation");
 	}
 	json_decref(req);
 }
 
-void sup_accept(struct sup *s)
+/* Reads what the client sent so far; a whole line is the request. */
+static void ctl_read(struct sup *s, struct ctl_conn *c)
 {
-	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* one short request per connection; a client that sends nothing in
-	 * 2 s is dropped rather than stalling the loop */
-	char buf[REQUEST_MAX];
-	size_t len = 0;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	while (len < sizeof buf - 1 && !memchr(buf, '\n', len) && poll(&p, 1, 2000) == 1) {
-		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
+	for (;;) {
+		if (c->len + 1 >= c->cap) {
+			if (c->cap >= REQUEST_MAX) {
+				answer_error(c, "request too long");
+				return;
+			}
+			c->cap = c->cap ? c->cap * 2 : 1024;
+			c->buf = xrealloc(c->buf, c->cap);
+		}
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - 1 - c->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			ctl_drop(c); /* gone, or closed before a whole request */
+			return;
+		}
+		char *nl = memchr(c->buf + c->len, '\n', (size_t)n);
+		c->len += (size_t)n;
+		if (nl) {
+			*nl = '\0';
+			handle(s, c);
+			return;
+		}
 	}
-	buf[len] = '\0';
-	if (!memchr(buf, '\n', len)) {
-		close(fd);
-		return;
-	}
-	handle(s, fd, buf);
 }
 
-static bool op_done(const struct sup *s, const struct pending *p)
+/* A free slot, or the oldest connection's, dropped. */
+static struct ctl_conn *ctl_slot(struct sup *s)
+{
+	struct ctl_conn *oldest = &s->ctl[0];
+	for (size_t i = 0; i < SUP_CTL_MAX; i++) {
+		if (s->ctl[i].phase == CTL_FREE)
+			return &s->ctl[i];
+		if (s->ctl[i].seq < oldest->seq)
+			oldest = &s->ctl[i];
+	}
+	ctl_drop(oldest);
+	return oldest;
+}
+
+void sup_accept(struct sup *s)
+{
+	for (int k = 0; k < SUP_CTL_MAX; k++) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return; /* EAGAIN: no more waiting; else retried on the next poll */
+		struct ctl_conn *c = ctl_slot(s);
+		*c = (struct ctl_conn){.phase = CTL_READ,
+				       .fd = fd,
+				       .seq = ++s->ctl_seq,
+				       .deadline = sup_now_ms() + CTL_IO_MS};
+		ctl_read(s, c);
+	}
+}
+
+short sup_ctl_events(const struct sup *s, size_t i)
+{
+	switch (s->ctl[i].phase) {
+	case CTL_READ:
+		return POLLIN;
+	case CTL_WRITE:
+		return POLLOUT;
+	case CTL_OP:   /* only a hangup: the client gave up waiting */
+	case CTL_FREE: /* not polled */
+		break;
+	}
+	return 0;
+}
+
+void sup_ctl_on_event(struct sup *s, size_t i, short revents)
+{
+	struct ctl_conn *c = &s->ctl[i];
+	if (c->phase == CTL_READ)
+		ctl_read(s, c);
+	else if (c->phase == CTL_WRITE)
+		ctl_write(c);
+	else if (c->phase == CTL_OP && (revents & (POLLHUP | POLLERR)))
+		ctl_drop(c); /* the operation goes on; nobody waits for its answer */
+}
+
+static bool op_done(const struct sup *s, const struct ctl_conn *p)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svc_rt *r = &s->svcs[i];
@@ -213,20 +319,53 @@ static bool op_done(const struct sup *s, const struct pending *p)
 void sup_settle(struct sup *s)
 {
 	int64_t now = sup_now_ms();
-	for (struct pending **link = &s->pending; *link;) {
-		struct pending *p = *link;
-		/* the stack going down ends every other operation */
-		bool finished = op_done(s, p) || (s->down && strcmp(p->op, "down") != 0);
-		if (!finished && now < p->deadline) {
-			link = &p->next;
+	for (size_t i = 0; i < SUP_CTL_MAX; i++) {
+		struct ctl_conn *c = &s->ctl[i];
+		if (c->phase == CTL_READ || c->phase == CTL_WRITE) {
+			if (now >= c->deadline)
+				ctl_drop(c); /* too slow to send its request or take its answer */
 			continue;
 		}
-		answer(p->fd, finished ? sup_ps_json(s)
-				       : json_pack("{s:b,s:s}", "ok", 0, "error", "timed out"));
-		*link = p->next;
-		free(p->targets);
-		free(p);
+		if (c->phase != CTL_OP)
+			continue;
+		/* the stack going down ends every other operation */
+		bool finished = op_done(s, c) || (s->down && strcmp(c->op, "down") != 0);
+		if (finished)
+			answer(c, sup_ps_json(s));
+		else if (now >= c->deadline)
+			answer_error(c, "timed out");
 	}
+}
+
+int64_t sup_ctl_next_deadline(const struct sup *s)
+{
+	int64_t next = 0;
+	for (size_t i = 0; i < SUP_CTL_MAX; i++)
+		if (s->ctl[i].phase != CTL_FREE && (!next || s->ctl[i].deadline < next))
+			next = s->ctl[i].deadline;
+	return next;
+}
+
+void sup_ctl_close_all(struct sup *s, int timeout_ms)
+{
+	int64_t end = sup_now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd p[SUP_CTL_MAX];
+		size_t who[SUP_CTL_MAX], n = 0;
+		for (size_t i = 0; i < SUP_CTL_MAX; i++)
+			if (s->ctl[i].phase == CTL_WRITE) {
+				p[n] = (struct pollfd){.fd = s->ctl[i].fd, .events = POLLOUT};
+				who[n++] = i;
+			}
+		int64_t left = end - sup_now_ms();
+		if (n == 0 || left <= 0 || poll(p, (nfds_t)n, (int)left) <= 0)
+			break;
+		for (size_t k = 0; k < n; k++)
+			if (p[k].revents)
+				ctl_write(&s->ctl[who[k]]);
+	}
+	for (size_t i = 0; i < SUP_CTL_MAX; i++)
+		ctl_drop(&s->ctl[i]);
 }
 
 int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,

@@ -51,12 +51,27 @@ struct svc_rt {
 	char *error; /* why it failed to start or became unhealthy */
 };
 
-struct pending {
+/* A control connection, one request and one answer, all non-blocking:
+ * a client that trickles its request or never reads its answer holds a
+ * slot until its deadline, never the loop (restarts, health checks). */
+enum ctl_phase {
+	CTL_FREE,  /* an unused slot */
+	CTL_READ,  /* reading the request, until a newline */
+	CTL_OP,	   /* the operation runs; answered when done */
+	CTL_WRITE, /* writing the answer */
+};
+
+#define SUP_CTL_MAX 16 /* past it, a new connection drops the oldest */
+
+struct ctl_conn {
+	enum ctl_phase phase;
 	int fd;
+	char *buf; /* the request while reading, the answer while writing */
+	size_t len, cap, off;
+	int64_t deadline; /* monotonic ms: dropped (or "timed out") past it */
+	uint64_t seq;	  /* accept order */
 	char op[16];
 	bool *targets;
-	int64_t deadline;
-	struct pending *next;
 };
 
 struct sup {
@@ -70,7 +85,8 @@ struct sup {
 	char *failure; /* why the start failed, told to `up` once all is stopped */
 	bool down;
 	int64_t startup_deadline;
-	struct pending *pending;
+	struct ctl_conn ctl[SUP_CTL_MAX];
+	uint64_t ctl_seq;
 };
 
 int64_t sup_now_ms(void);
@@ -94,9 +110,19 @@ char *svc_last_lines(const struct sup *s, const struct svc_rt *r, int lines);
 
 /* sup_ctl.c */
 int sup_listen(struct sup *s, struct clan_err *err);
+/* Takes the waiting connections (the listening socket is readable). */
 void sup_accept(struct sup *s);
-/* Answers the pending requests that are done. */
+/* What connection i waits for (poll events), 0 for nothing. */
+short sup_ctl_events(const struct sup *s, size_t i);
+void sup_ctl_on_event(struct sup *s, size_t i, short revents);
+/* Answers the operations that are done; drops or answers the connections
+ * past their deadline. */
 void sup_settle(struct sup *s);
+/* The earliest connection deadline, 0 if none. */
+int64_t sup_ctl_next_deadline(const struct sup *s);
+/* At exit: gives the last answers (down's) up to timeout_ms to go out,
+ * then closes every connection. */
+void sup_ctl_close_all(struct sup *s, int timeout_ms);
 json_t *sup_ps_json(const struct sup *s);
 
 /* supervisor.c: what the loop does after a service changed state */

@@ -85,6 +85,7 @@ int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	c->rm = true; /* a service's container goes with the run that made it */
 	c->debug = s->o->debug;
 	c->init = false;
+	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
 	if (svc->nports) {
 		c->ports = xmalloc(svc->nports * sizeof *c->ports);
 		memcpy(c->ports, svc->ports, svc->nports * sizeof *c->ports);

@@ -211,18 +211,19 @@ static int poll_timeout(const struct sup *s)
 	}
 	if (s->ready_fd >= 0 && s->startup_deadline && (!next || s->startup_deadline < next))
 		next = s->startup_deadline;
-	if (s->pending && (!next || s->pending->deadline < next))
-		next = s->pending->deadline;
+	int64_t ctl = sup_ctl_next_deadline(s);
+	if (ctl && (!next || ctl < next))
+		next = ctl;
 	if (!next)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
 }
 
-enum { FD_SIG, FD_LISTEN, FD_NET, FD_OUT, FD_ERR, FD_SYNC, FD_SLIRP };
+enum { FD_SIG, FD_LISTEN, FD_NET, FD_OUT, FD_ERR, FD_SYNC, FD_CTL };
 
 static void loop(struct sup *s)
 {
-	size_t cap = 3 + s->n * 4;
+	size_t cap = 3 + s->n * 4 + SUP_CTL_MAX;
 	struct pollfd *fds = xcalloc(cap, sizeof *fds);
 	int *kind = xcalloc(cap, sizeof *kind);
 	size_t *who = xcalloc(cap, sizeof *who);
@@ -249,20 +250,26 @@ static void loop(struct sup *s)
 			if (r->ctr && container_sync_fd(r->ctr) >= 0)
 				ADD(container_sync_fd(r->ctr), FD_SYNC, i);
 		}
+		for (size_t i = 0; i < SUP_CTL_MAX; i++)
+			if (s->ctl[i].phase != CTL_FREE) {
+				ADD(s->ctl[i].fd, FD_CTL, i);
+				fds[n - 1].events = sup_ctl_events(s, i);
+			}
 #undef ADD
 		int rc = poll(fds, (nfds_t)n, s->down ? 100 : poll_timeout(s));
 		if (rc < 0 && errno != EINTR)
 			break;
+		bool accept_now = false;
 		for (size_t i = 0; rc > 0 && i < n; i++) {
 			if (!fds[i].revents)
 				continue;
-			struct svc_rt *r = &s->svcs[who[i]];
+			struct svc_rt *r = kind[i] == FD_CTL ? NULL : &s->svcs[who[i]];
 			switch (kind[i]) {
 			case FD_SIG:
 				on_signals(s);
 				break;
 			case FD_LISTEN:
-				sup_accept(s);
+				accept_now = true; /* after: it may reuse a slot polled here */
 				break;
 			case FD_NET:
 				pod_on_net_exit(&s->pod);
@@ -276,8 +283,13 @@ static void loop(struct sup *s)
 			case FD_SYNC:
 				svc_on_sync(s, r);
 				break;
+			case FD_CTL:
+				sup_ctl_on_event(s, who[i], fds[i].revents);
+				break;
 			}
 		}
+		if (accept_now)
+			sup_accept(s);
 		on_timers(s);
 		sup_settle(s);
 	}
@@ -336,6 +348,7 @@ static int sup_init(struct sup *s, struct clan_err *err)
 
 static void sup_free(struct sup *s)
 {
+	sup_ctl_close_all(s, 1000);
 	for (size_t i = 0; i < s->n; i++)
 		svc_free(&s->svcs[i]);
 	free(s->svcs);

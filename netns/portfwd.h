@@ -39,7 +39,10 @@ void port_set_close(struct port_set *s);
 pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err);
 
 /* The forwarder's loop, inside the namespaces; returns only on a fatal
- * error. Exposed for the supervisor, which runs it the same way. */
+ * error. Exposed for the supervisor, which runs it the same way. It raises
+ * its process's soft fd limit to the hard one and keeps its connections
+ * under the caps of portfwd_limits.h (where its environment variables are
+ * described). */
 int portfwd_loop(const struct port_set *s, struct clan_err *err);
 
 #endif

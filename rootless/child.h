@@ -10,6 +10,7 @@
 #include "image.h"
 #include "mount_plan.h"
 #include "passwd.h"
+#include "seccomp_filter.h"
 #include "spec.h"
 #include "userns.h"
 
@@ -28,6 +29,8 @@ struct child_ctx {
 	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 	struct winsize winsize;	      /* -t: the outer terminal's size at start */
+	/* the compiled profile, loaded right before execve */
+	const struct seccomp_bpf *seccomp;
 	/* started by root with an id range (userns_needs_idmapped_mounts, as
 	 * the parent saw it): the mounts below arrive before SYNC_GO */
 	bool idmapped;
@@ -45,8 +48,9 @@ noreturn void child_main(struct child_ctx *c);
 noreturn void init_main(struct child_ctx *c);
 
 /* The last steps before a container process execs: Docker's capability
- * set, the fake chown filter in single mode, the user's ids and groups,
- * no_new_privs, fds >= 3 close-on-exec. */
+ * set, the user's ids and groups, no_new_privs, fds >= 3 close-on-exec.
+ * The seccomp filter comes after it (seccomp_bpf_apply), right before
+ * execve. */
 int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err);
 
 /* Without --init: the command itself becomes pid 1, as in docker. */

@@ -12,6 +12,7 @@
 #include "image.h"
 #include "mount_plan.h"
 #include "passwd.h"
+#include "seccomp_filter.h"
 #include "store.h"
 #include "sync.h"
 #include "userns.h"
@@ -24,6 +25,7 @@ struct prepared {
 	struct userns_plan nested; /* NET_POD: the same maps, inside the pod's */
 	struct container_rec rec;
 	struct mount_plan plan;
+	struct seccomp_bpf seccomp; /* compiled here, loaded by the child */
 	struct container_net net;
 	struct strv env, argv;
 	char *storage, *etc_dir;

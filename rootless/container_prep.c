@@ -18,6 +18,7 @@ void prepared_free(struct prepared *p)
 	container_rec_free(&p->rec);
 	mount_plan_free(&p->plan);
 	container_net_stop(&p->net);
+	seccomp_bpf_free(&p->seccomp);
 	strv_free(&p->env);
 	strv_free(&p->argv);
 	free(p->storage);
@@ -184,6 +185,10 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 		return -1;
 	if (s->debug)
 		debug_userns(p);
+	/* one filter: the profile, and in single-id mode the fake chown */
+	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
+	if (seccomp_filter_for(s->seccomp, single, p->storage, &p->seccomp, err) < 0)
+		return -1;
 	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: bad --hostname '%s': 1 to 64 characters", s->hostname);
@@ -211,6 +216,10 @@ int create_record(const struct container_spec *s, struct prepared *p, struct cla
 		 s->hostname ? s->hostname : p->rec.id);
 	build_env(s, p, p->hostname);
 	make_etc_texts(s, p);
+	/* what `clan exec` applies to its processes */
+	_cleanup_free_ char *bpf = xasprintf("%s/seccomp.bpf", p->rec.dir);
+	if (seccomp_bpf_save(&p->seccomp, bpf, err) < 0)
+		return -1;
 	struct mount_plan_input in = {
 	    .binds = s->binds,
 	    .nbinds = s->nbinds,

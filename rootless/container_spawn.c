@@ -133,7 +133,7 @@ static int record_started(const struct container_spec *s, struct prepared *p, pi
 static pid_t clone_container(const struct container_spec *s, struct prepared *p)
 {
 	if (s->net == NET_CONTAINER)
-		return clone_joined(clone_flags(s), p->net.target.init_pid, NULL);
+		return clone_joined(clone_flags(s), proc_ns_pid(p->net.target.init_pid), NULL);
 	if (s->net == NET_POD)
 		return clone_joined(clone_flags(s), s->pod.pid, &p->nested);
 	return clone_ns(clone_flags(s));
@@ -187,6 +187,7 @@ int spawn(struct container *c, struct clan_err *err)
 				      .sync_fd = sv[1],
 				      .etc_dir = p->etc_dir,
 				      .etc_texts = (const char *const *)p->etc_texts,
+				      .seccomp = &p->seccomp,
 				      .idmapped = idmapped};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &cc.winsize);

@@ -37,6 +37,12 @@
  * In both, mmdebstrap mounts /proc and /sys into the chroot itself; the
  * /dev nodes come from an extract hook (its own devpts wants uid 5, which
  * single mode cannot map; mknod is refused in any user namespace).
+ * Root of that namespace is the user on the host, and maintainer scripts
+ * (and apt's hooks) run as it: mmdebstrap runs in a private root
+ * (debimage_root.c) with the host's programs read-only and only its own
+ * target and work dirs writable; $HOME and the rest of the host's tree are
+ * not there. Beside the runs above, bookworm+hello: 186 s single, 164 s
+ * with subordinate ids.
  *
  * The mirror is the host's own Debian archive from its apt sources, read
  * at run time; without one, mmdebstrap's default applies. */

@@ -35,8 +35,10 @@
 struct build {
 	const struct debimage_req *r;
 	char *target, *work; /* the layer being built; mmdebstrap's TMPDIR */
+	char *root;	     /* the mount point of the build's private root */
 	int log_fd;	     /* mmdebstrap's output, unless debug */
 	struct strv argv, env;
+	struct strv mirrors; /* sources.list lines, also in argv */
 	uint64_t size;
 	int signal; /* the signal that interrupted the build, or 0 */
 };
@@ -45,10 +47,12 @@ static void build_free(struct build *b)
 {
 	free(b->target);
 	free(b->work);
+	free(b->root);
 	if (b->log_fd >= 0)
 		close(b->log_fd);
 	strv_free(&b->argv);
 	strv_free(&b->env);
+	strv_free(&b->mirrors);
 }
 
 static bool plan_is_single(const struct userns_plan *p)
@@ -95,7 +99,9 @@ static void build_argv(struct build *b, const char *mmdebstrap)
 	}
 	strv_push(a, b->r->suite);
 	strv_push(a, b->target);
-	debimage_host_mirror_lines(b->r->suite, a);
+	debimage_host_mirror_lines(b->r->suite, &b->mirrors);
+	for (size_t i = 0; i < b->mirrors.n; i++)
+		strv_push(a, b->mirrors.v[i]);
 }
 
 /* A clean environment: the user's proxies reach apt, nothing else leaks in. */
@@ -306,6 +312,12 @@ static noreturn void build_child(struct build *b, int sync_fd, const sigset_t *o
 	/* mmdebstrap's mounts into the chroot stay in this namespace */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(sync_fd, 1, errno, "cannot make the build's mounts private");
+	/* maintainer scripts run as the user on the host: not in its tree */
+	struct deb_root_plan rp;
+	debimage_root_plan(b->target, b->work, b->argv.v[0], &b->mirrors, &rp);
+	if (debimage_root_enter(b->root, &rp, &e) < 0)
+		child_die(sync_fd, 1, 0, "%s", e.msg);
+	debimage_root_plan_free(&rp);
 	if (plan_is_single(b->r->plan) && seccomp_fake_chown(&e) < 0)
 		child_die(sync_fd, 1, 0, "%s", e.msg);
 	pid_t pid = fork();
@@ -547,6 +559,8 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc == 0)
 		rc = imgstore_layer_tmpdir(b->r->st, &b->work, err);
 	if (rc == 0)
+		rc = imgstore_layer_tmpdir(b->r->st, &b->root, err);
+	if (rc == 0)
 		rc = open_log(b, err);
 	if (rc == 0) {
 		build_argv(b, mmdebstrap);
@@ -566,6 +580,7 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc < 0)
 		discard(b, b->target);
 	discard(b, b->work);
+	discard(b, b->root);
 	return rc;
 }
 

@@ -35,4 +35,40 @@ uint64_t debimage_disk_usage(const char *root);
  * mirror then applies). */
 void debimage_host_mirror_lines(const char *suite, struct strv *lines);
 
+/* The build's private root (debimage_root.c): what is in it, as data. */
+enum deb_root_kind {
+	DEB_ROOT_DIR,	  /* an empty dir */
+	DEB_ROOT_SYMLINK, /* dst -> src */
+	DEB_ROOT_BIND_RO, /* the host's src, read-only, nosuid, nodev */
+	DEB_ROOT_BIND_RW, /* the host's src as it is (the target and work dirs) */
+	DEB_ROOT_DEV,	  /* a host device node, bound */
+	DEB_ROOT_TMPFS,	  /* a fresh tmpfs */
+	DEB_ROOT_PROC,	  /* a fresh proc of the build's pid namespace */
+};
+
+struct deb_root_op {
+	enum deb_root_kind kind;
+	char *src, *dst; /* dst: the path inside the root (the same as on the host) */
+};
+
+struct deb_root_plan {
+	struct deb_root_op *ops;
+	size_t n;
+};
+
+/* What the build sees: the host's /usr, /etc, /bin, /sbin, /lib* (read
+ * only), /sys (read only), a fresh /proc and /tmp, six /dev nodes,
+ * resolv.conf's target when it lies outside /etc, mmdebstrap itself when
+ * it lies outside /usr, the dirs of file: and copy: mirrors among the
+ * sources.list lines (read only), and target and work read-write at their
+ * own paths. Not $HOME, not the rest of clan's storage, not /run or /var. */
+void debimage_root_plan(const char *target, const char *work, const char *mmdebstrap,
+			const struct strv *mirrors, struct deb_root_plan *p);
+void debimage_root_plan_free(struct deb_root_plan *p);
+
+/* Mounts a tmpfs on root (an empty dir), builds p in it and pivots into
+ * it. For the build's child: root of a new user, mount and pid namespace,
+ * its mounts already private. */
+int debimage_root_enter(const char *root, const struct deb_root_plan *p, struct clan_err *err);
+
 #endif

@@ -30,7 +30,11 @@
 	X(curl_share_init) \
 	X(curl_share_setopt) \
 	X(curl_slist_append) \
-	X(curl_slist_free_all)
+	X(curl_slist_free_all) \
+	X(curl_url) \
+	X(curl_url_cleanup) \
+	X(curl_url_get) \
+	X(curl_url_set)
 
 #define DL_MEMBER(f) __typeof__(&f) f;
 struct dl_curl {
@@ -87,6 +91,14 @@ const struct dl_curl *dl_curl(void);
 #define curl_slist_append (dl_curl()->curl_slist_append)
 #undef curl_slist_free_all
 #define curl_slist_free_all (dl_curl()->curl_slist_free_all)
+#undef curl_url
+#define curl_url (dl_curl()->curl_url)
+#undef curl_url_cleanup
+#define curl_url_cleanup (dl_curl()->curl_url_cleanup)
+#undef curl_url_get
+#define curl_url_get (dl_curl()->curl_url_get)
+#undef curl_url_set
+#define curl_url_set (dl_curl()->curl_url_set)
 #endif
 
 #endif

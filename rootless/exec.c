@@ -22,6 +22,8 @@
 #include "container.h"
 #include "idmap.h"
 #include "passwd.h"
+#include "procfs.h"
+#include "seccomp_filter.h"
 #include "sync.h"
 #include "userns_exec.h"
 
@@ -154,7 +156,7 @@ static void plain_stdio(const struct exec_spec *e, int sync_fd)
 /* In the container's namespaces (and a child of clan): the user, the
  * directory, the environment, then exec. */
 static noreturn void exec_in(const struct container_rec *rec, const struct exec_spec *e,
-			     int sync_fd)
+			     const struct seccomp_bpf *filter, int sync_fd)
 {
 	struct clan_err err;
 	struct user_ids u;
@@ -186,6 +188,8 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	environ = env.v;
+	if (seccomp_bpf_apply(filter, &err) < 0) /* the container's, last */
+		child_die_err(sync_fd, &err);
 	execvp(e->argv.v[0], e->argv.v);
 	int code = errno == ENOENT ? CLAN_EXIT_NOTFOUND : CLAN_EXIT_NOEXEC;
 	child_die(sync_fd, code, errno, "exec: cannot run '%s' in the container", e->argv.v[0]);
@@ -209,7 +213,9 @@ static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_
 	if (middle == 0) {
 		close(pp[0]);
 		struct clan_err jerr;
-		if (join_container(rec->init_pid, &jerr) < 0) {
+		/* a non-dumpable --init opens its ns files to host root only: join
+		 * through its child, which did execve */
+		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
 			sync_send(sync_fd, SYNC_ERROR, 125, jerr.msg, -1);
 			_exit(1);
 		}
@@ -323,6 +329,10 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e,
 	if (e->tty && e->interactive && !isatty(STDIN_FILENO))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "exec: -it: the input device is not a terminal; drop -t");
+	__attribute__((cleanup(seccomp_bpf_free))) struct seccomp_bpf filter = {0};
+	bool single = strcmp(rec->userns, "single") == 0;
+	if (seccomp_filter_of_record(rec->dir, single, &filter, err) < 0)
+		return -1;
 	struct exec_wait w = {.sync_fd = -1, .sig_fd = -1};
 	static const int waited[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
 	sigset_t old;
@@ -334,7 +344,7 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e,
 	if (sync_pair(sv, err) == 0) {
 		w.pid = spawn_in(rec, sv[1], err);
 		if (w.pid == 0)
-			exec_in(rec, e, sv[1]);
+			exec_in(rec, e, &filter, sv[1]);
 		close(sv[1]);
 		w.sync_fd = sv[0];
 		if (w.pid > 0) {

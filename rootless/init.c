@@ -103,8 +103,6 @@ int process_become(const struct user_ids *u, bool single_mode, struct clan_err *
 {
 	if (caps_apply_default(err) < 0)
 		return -1;
-	if (single_mode && seccomp_fake_chown(err) < 0)
-		return -1;
 	/* single mode denies setgroups: there is one gid inside anyway */
 	if (!single_mode && setgroups(u->ngroups, u->groups) < 0)
 		return clan_error(err, errno, "cannot set the supplementary groups");
@@ -134,6 +132,10 @@ static noreturn void exec_command(struct child_ctx *c, const char *slave)
 	setup_stdio(c, slave);
 	enter_workdir(c);
 	become_user(c);
+	/* last: only the user's command runs under the filter */
+	struct clan_err err;
+	if (seccomp_bpf_apply(c->seccomp, &err) < 0)
+		child_die_err(c->sync_fd, &err);
 	environ = c->env;
 	execvp(c->argv[0], c->argv);
 	int code = errno == ENOENT ? CLAN_EXIT_NOTFOUND : CLAN_EXIT_NOEXEC;
@@ -182,6 +184,13 @@ noreturn void init_main(struct child_ctx *c)
 		exec_command(c, master >= 0 ? slave : NULL);
 	}
 	close(gate[0]);
+	/* pid 1 too, before the command starts: the command could ptrace it
+	 * (same user, and Docker's profile allows ptrace) and make it call
+	 * what the filter refuses */
+	if (seccomp_bpf_apply(c->seccomp, &err) < 0) {
+		kill(cmd, SIGKILL);
+		child_die_err(c->sync_fd, &err);
+	}
 	close(c->sync_fd);
 	if (master >= 0)
 		close(master);

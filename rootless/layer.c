@@ -25,8 +25,10 @@ static int extract_into(const char *tmp, const char *blob_path, struct layer_str
 	_cleanup_close_ int root = open(tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0)
 		return clan_error(err, errno, "cannot open %s", tmp);
-	if (layer_stream_open(s, blob_path, err) < 0)
+	if (layer_stream_open(s, blob_path, err) < 0) {
+		layer_stream_past(s, err);
 		return -1;
+	}
 	struct layer_writer w;
 	layer_writer_init(&w, root, s->id, keep_owners);
 	struct archive_entry *e;
@@ -41,6 +43,8 @@ static int extract_into(const char *tmp, const char *blob_path, struct layer_str
 	if (r == 0)
 		r = layer_writer_finish(&w, err);
 	layer_writer_free(&w);
+	if (r < 0)
+		layer_stream_past(s, err);
 	return r;
 }
 
@@ -74,6 +78,14 @@ static noreturn void child_extract(int fd, const char *tmp, const char *blob_pat
 	struct clan_err err;
 	if (extract_into(tmp, blob_path, s, true, &err) < 0)
 		child_die(fd, 1, 0, "%s", err.msg);
+	/* what the layer came to, for the parent's bounds */
+	if (s->bounds) {
+		char used[64];
+		snprintf(used, sizeof used, "%llu %llu", (unsigned long long)s->bounds->bytes,
+			 (unsigned long long)s->bounds->entries);
+		if (sync_send(fd, SYNC_GO, 0, used, -1) < 0)
+			_exit(1);
+	}
 	_exit(0);
 }
 
@@ -88,7 +100,7 @@ static int wait_child(pid_t pid, int *status)
 /* The parent's half: writes the child's maps once it has unshared, then
  * waits for its verdict. */
 static int run_child(pid_t pid, int fd, const char *id, const struct userns_plan *p,
-		     struct clan_err *err)
+		     struct layer_bounds *b, struct clan_err *err)
 {
 	struct sync_msg m;
 	int r = sync_recv(fd, &m);
@@ -105,6 +117,11 @@ static int run_child(pid_t pid, int fd, const char *id, const struct userns_plan
 	r = sync_recv(fd, &m);
 	if (r > 0 && m.tag == SYNC_ERROR)
 		return clan_error(err, 0, "%s", m.text);
+	unsigned long long bytes, entries;
+	if (b && r > 0 && m.tag == SYNC_GO && sscanf(m.text, "%llu %llu", &bytes, &entries) == 2) {
+		b->bytes = bytes;
+		b->entries = entries;
+	}
 	return 0;
 }
 
@@ -127,7 +144,7 @@ static int extract_in_userns(const char *tmp, const char *blob_path, struct laye
 		child_extract(sv[1], tmp, blob_path, s);
 	}
 	close(sv[1]);
-	int rc = run_child(pid, sv[0], s->id, p, err);
+	int rc = run_child(pid, sv[0], s->id, p, s->bounds, err);
 	if (rc < 0)
 		kill(pid, SIGKILL);
 	close(sv[0]);
@@ -178,14 +195,15 @@ static int commit(struct imgstore *st, const char *tmp, const char *id, const st
 }
 
 int layer_extract(struct imgstore *st, const char *blob_path, const char *id,
-		  const struct userns_plan *userns, struct clan_err *err)
+		  const struct userns_plan *userns, struct layer_bounds *bounds,
+		  struct clan_err *err)
 {
 	if (!digest_is_valid(id))
 		return clan_error(err, 0, "bad layer id '%s'", id);
 	if (imgstore_has_layer(st, id))
 		return 0;
 	struct layer_stream s;
-	if (layer_stream_init(&s, id, err) < 0)
+	if (layer_stream_init(&s, id, bounds, err) < 0)
 		return -1;
 	_cleanup_free_ char *tmp = NULL;
 	int rc = imgstore_layer_tmpdir(st, &tmp, err);

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "imgstore.h"
+#include "layer_bounds.h"
 #include "userns.h"
 
 /* Extracts blob_path (a tar, gzip- or zstd-compressed or not, told apart by
@@ -17,8 +18,12 @@
  * device NAME, `.wh..wh..opq` the xattr user.overlay.opaque=y on its dir.
  * Refused, with the entry named and nothing left behind: absolute paths or
  * `..` that leave the layer, writing through a symlink, hardlinks to
- * outside the layer, device nodes (other than whiteouts). */
+ * outside the layer, device nodes (other than whiteouts); with bounds
+ * (NULL: none), a stream that expands past bounds->max_bytes or holds more
+ * than max_entries entries (layer_bounds_error), stopped as it crosses;
+ * bounds->bytes and entries say what the layer came to. */
 int layer_extract(struct imgstore *st, const char *blob_path, const char *id,
-		  const struct userns_plan *userns, struct clan_err *err);
+		  const struct userns_plan *userns, struct layer_bounds *bounds,
+		  struct clan_err *err);
 
 #endif

@@ -9,9 +9,10 @@
 
 #define STREAM_BUF (1 << 16)
 
-int layer_stream_init(struct layer_stream *s, const char *id, struct clan_err *err)
+int layer_stream_init(struct layer_stream *s, const char *id, struct layer_bounds *b,
+		      struct clan_err *err)
 {
-	*s = (struct layer_stream){.id = id};
+	*s = (struct layer_stream){.id = id, .bounds = b};
 	s->md = EVP_MD_CTX_new();
 	if (!s->md || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(s->md);
@@ -19,6 +20,20 @@ int layer_stream_init(struct layer_stream *s, const char *id, struct clan_err *e
 		return clan_error(err, ENOMEM, "cannot start a sha256");
 	}
 	return 0;
+}
+
+/* Counts n more uncompressed bytes: false past the bound. The count
+ * stops the decompression there, before the writer gets the bytes. */
+static bool count_bytes(struct layer_stream *s, la_ssize_t n)
+{
+	if (!s->bounds || n <= 0)
+		return true;
+	s->bounds->bytes += (uint64_t)n;
+	if (s->bounds->max_bytes && s->bounds->bytes > s->bounds->max_bytes) {
+		s->past = LAYER_PAST_BYTES;
+		return false;
+	}
+	return true;
 }
 
 /* The tar reader's read callback: the next piece of the decompressed
@@ -29,6 +44,10 @@ static la_ssize_t stream_feed(struct archive *a, void *data, const void **out)
 	la_ssize_t n = archive_read_data(s->raw, s->buf, STREAM_BUF);
 	if (n < 0) {
 		archive_set_error(a, archive_errno(s->raw), "%s", archive_error_string(s->raw));
+		return -1;
+	}
+	if (!count_bytes(s, n)) {
+		archive_set_error(a, EFBIG, "the layer expands past its bound");
 		return -1;
 	}
 	if (n > 0 && EVP_DigestUpdate(s->md, s->buf, (size_t)n) != 1) {
@@ -93,10 +112,14 @@ int layer_stream_next(struct layer_stream *s, struct archive_entry **e, struct c
 	int r = archive_read_next_header(s->tar, e);
 	if (r == ARCHIVE_EOF)
 		return 0;
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return tar_error(s, err);
 	/* WARN: e.g. a name not convertible to the locale; the writer copes */
-	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-		return 1;
-	return tar_error(s, err);
+	if (s->bounds && ++s->bounds->entries > s->bounds->max_entries && s->bounds->max_entries) {
+		s->past = LAYER_PAST_ENTRIES;
+		return layer_bounds_error(s->bounds, true, err);
+	}
+	return 1;
 }
 
 static void hex_digest(const unsigned char md[32], char out[72])
@@ -109,8 +132,12 @@ static void hex_digest(const unsigned char md[32], char out[72])
 int layer_stream_verify(struct layer_stream *s, struct clan_err *err)
 {
 	la_ssize_t n;
+	/* what follows the tar is hashed, not written, but a bomb could
+	 * still have us decompress it for hours */
 	while ((n = archive_read_data(s->raw, s->buf, STREAM_BUF)) > 0)
-		if (EVP_DigestUpdate(s->md, s->buf, (size_t)n) != 1)
+		if (!count_bytes(s, n))
+			return layer_bounds_error(s->bounds, false, err);
+		else if (EVP_DigestUpdate(s->md, s->buf, (size_t)n) != 1)
 			return clan_error(err, ENOMEM, "cannot hash layer %.19s", s->id);
 	if (n < 0)
 		return clan_error(err, 0, "layer %.19s: cannot read the blob: %s", s->id,
@@ -126,6 +153,12 @@ int layer_stream_verify(struct layer_stream *s, struct clan_err *err)
 				  "layer %s failed verification: its uncompressed tar hashes to %s",
 				  s->id, got);
 	return 0;
+}
+
+void layer_stream_past(const struct layer_stream *s, struct clan_err *err)
+{
+	if (s->past != LAYER_WITHIN)
+		layer_bounds_error(s->bounds, s->past == LAYER_PAST_ENTRIES, err);
 }
 
 void layer_stream_close(struct layer_stream *s)

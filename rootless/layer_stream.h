@@ -7,6 +7,7 @@
 #include "dl_crypto.h"
 
 #include "error.h"
+#include "layer_bounds.h"
 
 struct layer_stream {
 	const char *id;	     /* the expected diff id, "sha256:<hex>" */
@@ -14,12 +15,17 @@ struct layer_stream {
 	struct archive *raw; /* the blob, decompressed: one "raw" entry */
 	struct archive *tar; /* the tar entries, read from raw's output */
 	unsigned char *buf;
+	struct layer_bounds *bounds; /* NULL: none; its bytes and entries count */
+	enum { LAYER_WITHIN, LAYER_PAST_BYTES, LAYER_PAST_ENTRIES } past;
 };
 
-/* Starts the sha256. Call it before forking: OpenSSL looks the algorithm
- * up under its global locks, which another thread of a multi-threaded
- * parent may hold at the fork; updating and finishing take none. */
-int layer_stream_init(struct layer_stream *s, const char *id, struct clan_err *err);
+/* Starts the sha256; b (NULL: no bounds) is counted into while reading,
+ * and a read past one of its bounds fails (see layer_stream_past). */
+int layer_stream_init(struct layer_stream *s, const char *id, struct layer_bounds *b,
+		      struct clan_err *err);
+/* Call it before forking: OpenSSL looks the algorithm up under its global
+ * locks, which another thread of a multi-threaded parent may hold at the
+ * fork; updating and finishing take none. */
 
 /* Opens blob_path. Messages name the layer by id. */
 int layer_stream_open(struct layer_stream *s, const char *blob_path, struct clan_err *err);
@@ -31,6 +37,10 @@ int layer_stream_next(struct layer_stream *s, struct archive_entry **e, struct c
 /* Hashes whatever follows the tar's end and checks that the whole
  * uncompressed stream hashes to id; the message names both digests. */
 int layer_stream_verify(struct layer_stream *s, struct clan_err *err);
+
+/* After a failure: when the stream went past a bound, err becomes the
+ * bound's message (whatever reader or writer error it caused). */
+void layer_stream_past(const struct layer_stream *s, struct clan_err *err);
 
 void layer_stream_close(struct layer_stream *s);
 

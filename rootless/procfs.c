@@ -1,9 +1,12 @@
 #define _GNU_SOURCE
 #include "procfs.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -35,6 +38,48 @@ uint64_t proc_start_time(pid_t pid)
 	if (state && (state[1] == ' ') && (state[2] == 'Z' || state[2] == 'X'))
 		return 0;
 	return parse_stat_start_time(text);
+}
+
+pid_t parse_stat_ppid(const char *text)
+{
+	const char *p = strrchr(text, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return 0;
+	long v = strtol(p + 4, NULL, 10);
+	return v > 0 && v <= INT32_MAX ? (pid_t)v : 0;
+}
+
+static bool ns_openable(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+pid_t proc_ns_pid(pid_t pid)
+{
+	if (ns_openable(pid))
+		return pid;
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		uint32_t n;
+		if (!parse_u32(e->d_name, &n) || n == 0 || n > INT32_MAX)
+			continue;
+		pid_t child = (pid_t)n;
+		char path[64];
+		_cleanup_free_ char *text = NULL;
+		struct clan_err err;
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)child);
+		if (read_file(path, 8192, &text, &err) == 0 && parse_stat_ppid(text) == pid &&
+		    ns_openable(child))
+			return child;
+	}
+	return pid;
 }
 
 bool parse_status_mask(const char *text, const char *field, uint64_t *out)

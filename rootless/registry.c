@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "registry_int.h"
+#include "termsafe.h"
 
 #define MANIFEST_MAX (4u << 20)
 #define CONFIG_MAX (32u << 20)
@@ -25,7 +26,8 @@ struct pull {
 	char manifest[72]; /* digest of the image manifest */
 	struct reg_manifest m;
 	struct reg_config cfg;
-	bool final; /* the failure is not the endpoint's: stop trying others */
+	bool final;	    /* the failure is not the endpoint's: stop trying others */
+	uint64_t floor_mib; /* CLAN_PULL_EXPAND_MIB (layer_bounds.h) */
 };
 
 static void say(const struct pull *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -226,6 +228,7 @@ static bool all_blobs_stored(const struct pull *p)
 static int fetch_layers(struct pull *p, struct clan_err *err)
 {
 	struct reg_blob *blobs = xcalloc(p->m.nlayers, sizeof *blobs);
+	struct reg_pull_bounds pb = {.image = p->name, .floor_mib = p->floor_mib};
 	size_t n = 0;
 	for (size_t i = 0; i < p->m.nlayers; i++) {
 		bool dup = false;
@@ -239,12 +242,20 @@ static int fetch_layers(struct pull *p, struct clan_err *err)
 		    .diff_id = p->cfg.diff_ids.v[i],
 		    .have_layer = imgstore_has_layer(p->st, p->cfg.diff_ids.v[i]),
 		};
+		/* declared sizes are the registry's word: saturate, never wrap */
+		uint64_t size = (uint64_t)p->m.layers[i].size;
+		if (!blobs[n - 1].have_layer)
+			pb.compressed =
+			    size > UINT64_MAX - pb.compressed ? UINT64_MAX : pb.compressed + size;
 	}
-	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, err);
+	int rc = reg_fetch_layers(&p->c, p->st, blobs, n, p->o, &pb, err);
 	free(blobs);
+	/* a bomb is the content's fault, not the endpoint's */
 	if (rc < 0)
-		p->final = all_blobs_stored(p);
-	return rc < 0 ? clan_error_wrap(err, "%s", p->name) : 0;
+		p->final = all_blobs_stored(p) || layer_bounds_is_error(err);
+	if (rc < 0 && !layer_bounds_is_error(err))
+		clan_error_wrap(err, "%s", p->name);
+	return rc;
 }
 
 static int save_record(struct pull *p, struct image_record *rec, struct clan_err *err)
@@ -337,9 +348,11 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = pull_from(p, &eps[i], rec, err);
 		bool next = rc < 0 && !p->final && i + 1 < n;
-		if (next && p->o->debug)
+		if (next && p->o->debug) {
+			_cleanup_free_ char *why = term_safe(err->msg, strlen(err->msg), false);
 			fprintf(stderr, "clan: mirror %s failed, trying the next: %s\n",
-				eps[i].base, err->msg);
+				eps[i].base, why);
+		}
 		pull_reset(p);
 		if (next)
 			rc = 0;
@@ -348,6 +361,16 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	}
 	reg_endpoints_free(eps, n);
 	return rc;
+}
+
+/* Whatever a registry sent can reach a message (an error body, a
+ * challenge, a media type, a tar entry's name): shown escaped, so the
+ * terminal it is printed on never acts on it. */
+static int escape_message(struct clan_err *err)
+{
+	_cleanup_free_ char *safe = term_safe(err->msg, strlen(err->msg), false);
+	snprintf(err->msg, sizeof err->msg, "%s", safe);
+	return -1;
 }
 
 int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct registry_opts *o,
@@ -362,9 +385,11 @@ int registry_pull(struct imgstore *st, const struct image_ref *ref, const struct
 	}
 	struct pull p = {.st = st, .ref = ref, .o = &opts, .name = image_ref_format(ref)};
 	*rec = (struct image_record){0};
-	int rc = pull_endpoints(&p, rec, err);
+	int rc = layer_bounds_floor(getenv("CLAN_PULL_EXPAND_MIB"), &p.floor_mib, err);
+	if (rc == 0)
+		rc = pull_endpoints(&p, rec, err);
 	free(p.name);
-	return rc;
+	return rc < 0 ? escape_message(err) : rc;
 }
 
 /* The registry's own endpoint (no mirror), as pulls would reach it. */
@@ -428,5 +453,5 @@ int registry_login(const char *registry, const char *user, const char *password,
 	}
 	reg_client_free(&c);
 	reg_endpoints_free(eps, n);
-	return rc;
+	return rc < 0 ? escape_message(err) : rc;
 }

@@ -61,7 +61,10 @@ struct fetch {
 	struct reg_worker workers[MAX_WORKERS];
 	size_t worker_job[MAX_WORKERS];
 	int nworkers, max_workers;
-	int drawn; /* progress lines on screen */
+	const struct reg_pull_bounds *pb;
+	uint64_t max_bytes, max_entries;   /* the pull's bounds (layer_bounds_pull) */
+	uint64_t used_bytes, used_entries; /* what its finished layers came to */
+	int drawn;			   /* progress lines on screen */
 	int64_t last_draw;
 	int cols;
 };
@@ -541,6 +544,24 @@ static int drain_messages(struct fetch *f, struct clan_err *err)
 	return 0;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* A layer's bounds: its own, and no more than what the pull has left.
+ * Layers extracted side by side may each take that rest, so a pull can
+ * pass its bound by a few layers' worth before reap_extractions sees it;
+ * an image within the bound never fails, whatever the order. */
+static void bounds_of(const struct fetch *f, const struct xfer *x, struct layer_bounds *b)
+{
+	*b = (struct layer_bounds){.image = f->pb->image, .blob = x->blob->digest};
+	layer_bounds_for(x->blob->size, f->pb->floor_mib, b);
+	b->max_bytes = min_u64(b->max_bytes, f->max_bytes - min_u64(f->used_bytes, f->max_bytes));
+	b->max_entries =
+	    min_u64(b->max_entries, f->max_entries - min_u64(f->used_entries, f->max_entries));
+}
+
 static int start_extractions(struct fetch *f, struct clan_err *err)
 {
 	for (size_t i = 0; i < f->n && f->nworkers < f->max_workers; i++) {
@@ -548,7 +569,9 @@ static int start_extractions(struct fetch *f, struct clan_err *err)
 		if (x->state != X_FETCHED)
 			continue;
 		int k = f->nworkers;
-		if (reg_worker_start(f->st, x->blob->digest, x->blob->diff_id, f->o->userns,
+		struct layer_bounds b;
+		bounds_of(f, x, &b);
+		if (reg_worker_start(f->st, x->blob->digest, x->blob->diff_id, f->o->userns, &b,
 				     &f->workers[k], err) < 0)
 			return -1;
 		f->worker_job[k] = i;
@@ -568,12 +591,22 @@ static int reap_extractions(struct fetch *f, struct clan_err *err)
 			continue;
 		}
 		struct xfer *x = &f->x[f->worker_job[k]];
-		int rc = reg_worker_reap(&f->workers[k], err);
+		struct reg_layer_usage used = {0};
+		int rc = reg_worker_reap(&f->workers[k], &used, err);
 		f->nworkers--;
 		f->workers[k] = f->workers[f->nworkers];
 		f->worker_job[k] = f->worker_job[f->nworkers];
 		if (rc < 0)
-			return clan_error_wrap(err, "layer %s", x->blob->digest);
+			return layer_bounds_is_error(err)
+				   ? -1
+				   : clan_error_wrap(err, "layer %s", x->blob->digest);
+		f->used_bytes += used.bytes;
+		f->used_entries += used.entries;
+		bool by_entries = f->used_entries > f->max_entries;
+		if (f->used_bytes > f->max_bytes || by_entries)
+			return layer_bounds_pull_error(f->pb->image,
+						       by_entries ? f->max_entries : f->max_bytes,
+						       by_entries, f->pb->floor_mib, err);
 		x->state = X_DONE;
 		say(f, x, "done");
 	}
@@ -652,10 +685,12 @@ static void fetch_prepare(struct fetch *f, const struct reg_blob *blobs)
 }
 
 int reg_fetch_layers(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
-		     size_t n, const struct registry_opts *o, struct clan_err *err)
+		     size_t n, const struct registry_opts *o, const struct reg_pull_bounds *pb,
+		     struct clan_err *err)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	struct fetch f = {.c = c, .st = st, .o = o, .n = n};
+	struct fetch f = {.c = c, .st = st, .o = o, .n = n, .pb = pb};
+	layer_bounds_pull(pb->compressed, pb->floor_mib, &f.max_bytes, &f.max_entries);
 	f.max_workers = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
 	f.x = xcalloc(n, sizeof *f.x);
 	f.multi = curl_multi_init();

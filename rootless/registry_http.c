@@ -8,6 +8,7 @@
 
 #include "image_ref.h"
 #include "registry_int.h"
+#include "termsafe.h"
 
 #define MAX_ATTEMPTS 4
 #define TOKEN_MAX (1 << 20)
@@ -271,15 +272,72 @@ static char *token_url(CURL *easy, const struct reg_challenge *ch, const char *r
 	return xasprintf("%s%c%s", ch->realm, strchr(ch->realm, '?') ? '&' : '?', query);
 }
 
-/* Credentials go to a token server only over TLS, or where the registry
- * itself is plain HTTP by configuration or loopback. */
-static bool may_send_credentials(const struct reg_client *c, const char *realm)
+void reg_origin_free(struct reg_origin *o)
 {
-	if (strncmp(realm, "https://", 8) == 0 || strncmp(c->base, "http://", 7) == 0)
-		return true;
-	const char *host = realm + 7;
-	_cleanup_free_ char *h = xstrndup(host, strcspn(host, "/?"));
-	return image_ref_is_loopback(h);
+	free(o->scheme);
+	free(o->host);
+	free(o->port);
+	*o = (struct reg_origin){0};
+}
+
+/* One part of u, or NULL when it has none. */
+static char *url_part(CURLU *u, CURLUPart what, unsigned flags)
+{
+	char *v = NULL;
+	if (curl_url_get(u, what, &v, flags) != CURLUE_OK)
+		return NULL;
+	char *copy = xstrdup(v);
+	curl_free(v);
+	return copy;
+}
+
+int reg_origin_parse(const char *url, struct reg_origin *o)
+{
+	*o = (struct reg_origin){0};
+	CURLU *u = curl_url();
+	if (!u)
+		return -1;
+	int rc = -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+		static const CURLUPart userinfo[] = {CURLUPART_USER, CURLUPART_PASSWORD,
+						     CURLUPART_OPTIONS};
+		for (size_t i = 0; i < ARRAY_SIZE(userinfo); i++) {
+			_cleanup_free_ char *part = url_part(u, userinfo[i], 0);
+			o->userinfo = o->userinfo || part;
+		}
+		o->scheme = url_part(u, CURLUPART_SCHEME, 0);
+		o->host = url_part(u, CURLUPART_HOST, 0);
+		o->port = url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+		rc = o->scheme && o->host && o->port ? 0 : -1;
+	}
+	curl_url_cleanup(u);
+	if (rc < 0)
+		reg_origin_free(o);
+	return rc;
+}
+
+/* Parsed by curl, the parser that will connect: cutting the text by hand
+ * took "http://127.0.0.1:1@evil.example/" for loopback. */
+bool reg_may_send_credentials(const char *base, const char *realm)
+{
+	struct reg_origin r, b;
+	if (reg_origin_parse(realm, &r) < 0)
+		return false;
+	bool ok = false;
+	if (r.userinfo)
+		ok = false; /* never ours to add to, and a classic disguise */
+	else if (strcasecmp(r.scheme, "https") == 0)
+		ok = true;
+	else if (strcasecmp(r.scheme, "http") == 0 && image_ref_is_loopback(r.host))
+		ok = true;
+	else if (reg_origin_parse(base, &b) == 0) {
+		/* a plain-HTTP registry may keep its token server on itself */
+		ok = strcasecmp(r.scheme, b.scheme) == 0 && strcasecmp(r.host, b.host) == 0 &&
+		     strcmp(r.port, b.port) == 0;
+		reg_origin_free(&b);
+	}
+	reg_origin_free(&r);
+	return ok;
 }
 
 static int token_from(struct reg_client *c, struct reg_response *r, struct clan_err *err)
@@ -304,8 +362,19 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, str
 	    (strncmp(ch->realm, "https://", 8) != 0 && strncmp(ch->realm, "http://", 7) != 0))
 		return clan_error(err, 0, "%s asks for a token from realm '%s', not a URL",
 				  c->registry, ch->realm ? ch->realm : "");
+	struct reg_origin o;
+	if (reg_origin_parse(ch->realm, &o) < 0)
+		return clan_error(err, 0, "%s asks for a token from realm '%s', not a URL",
+				  c->registry, ch->realm);
+	bool userinfo = o.userinfo;
+	reg_origin_free(&o);
+	if (userinfo)
+		return clan_error(err, 0,
+				  "%s asks for a token from '%s', a URL with a user name in it; "
+				  "refusing it (a registry has no reason to)",
+				  c->registry, ch->realm);
 	_cleanup_free_ char *url = token_url(c->easy, ch, c->repo);
-	bool creds = c->basic && may_send_credentials(c, ch->realm);
+	bool creds = c->basic && reg_may_send_credentials(c->base, ch->realm);
 	_cleanup_free_ char *basic = creds ? xasprintf("Authorization: Basic %s", c->basic) : NULL;
 	struct reg_response r = {.max = TOKEN_MAX};
 	if (request(c, url, basic, NULL, &r, err) < 0) {
@@ -371,5 +440,10 @@ char *reg_error_text(const struct reg_response *r)
 	else if (!doc && r->body && r->len > 0 && r->len < 200 && !memchr(r->body, '<', r->len))
 		out = xstrndup(r->body, strcspn(r->body, "\r\n"));
 	json_decref(doc);
-	return out ? out : xstrdup("");
+	if (!out)
+		return xstrdup("");
+	/* the registry's words, bound for a terminal */
+	char *safe = term_safe(out, strlen(out), false);
+	free(out);
+	return safe;
 }

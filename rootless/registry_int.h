@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "imgstore.h"
+#include "layer_bounds.h"
 #include "registry.h"
 #include "util.h"
 
@@ -203,6 +204,21 @@ bool reg_status_retryable(long status);
 /* Backoff before attempt n (1-based): 250 ms doubling, at most 4 s. */
 long reg_backoff_ms(int attempt);
 
+struct reg_origin {
+	char *scheme, *host, *port; /* port: the scheme's default when absent */
+	bool userinfo;		    /* a user, password or options before the host */
+};
+
+/* Parses url with curl's parser (the one that connects): -1 when it is not
+ * a URL curl would fetch. */
+int reg_origin_parse(const char *url, struct reg_origin *o);
+void reg_origin_free(struct reg_origin *o);
+
+/* Whether the user's credentials may go to a token server at realm for a
+ * registry at base: never to a URL with userinfo; over https; over plain
+ * HTTP only to loopback or to the registry's own scheme, host and port. */
+bool reg_may_send_credentials(const char *base, const char *realm);
+
 /* A registry error body ({"errors":[{"code","message"}]}) as text, or "". */
 char *reg_error_text(const struct reg_response *r);
 
@@ -215,25 +231,43 @@ struct reg_blob {
 	bool have_layer;     /* already extracted: shown, not fetched */
 };
 
+/* The bounds of a pull's extractions (layer_bounds.h). */
+struct reg_pull_bounds {
+	const char *image;  /* for messages */
+	uint64_t floor_mib; /* CLAN_PULL_EXPAND_MIB or the default */
+	uint64_t compressed; /* the blobs to extract, together (saturating) */
+};
+
 /* Downloads every blob not in st, at most 4 at once, each verified against
  * its digest and committed to the store; resumes .partial files (hashing
  * the part already there), retries with backoff. Each verified blob with a
  * diff id is extracted (layer_extract with o->userns) in a child process
- * while the rest download. o->progress draws one bar per blob, else one
+ * while the rest download, each within its layer's bounds and all within
+ * the pull's (pb). o->progress draws one bar per blob, else one
  * line per finished step unless o->quiet. */
 int reg_fetch_layers(struct reg_client *c, struct imgstore *st, const struct reg_blob *blobs,
-		     size_t n, const struct registry_opts *o, struct clan_err *err);
+		     size_t n, const struct registry_opts *o, const struct reg_pull_bounds *pb,
+		     struct clan_err *err);
 
 struct reg_worker {
 	pid_t pid; /* 0: none */
-	int fd;	   /* read end: the child's error, or EOF when it exits */
+	int fd;	   /* read end: the child's error, or what the layer came to */
 };
 
-/* Forks a child that runs layer_extract of blob into layer diff_id. */
+/* What an extracted layer came to, for the pull's bounds. */
+struct reg_layer_usage {
+	uint64_t bytes, entries;
+};
+
+/* Forks a child that runs layer_extract of blob into layer diff_id within
+ * bounds b (its max_ fields and names). A blob refused for its bounds is
+ * removed from the store. */
 int reg_worker_start(struct imgstore *st, const char *blob_digest, const char *diff_id,
-		     const struct userns_plan *u, struct reg_worker *w, struct clan_err *err);
-/* Waits for the child (its fd is readable): 0, or -1 with its error. */
-int reg_worker_reap(struct reg_worker *w, struct clan_err *err);
+		     const struct userns_plan *u, const struct layer_bounds *b,
+		     struct reg_worker *w, struct clan_err *err);
+/* Waits for the child (its fd is readable): 0 with *used (when not NULL)
+ * filled, or -1 with its error. */
+int reg_worker_reap(struct reg_worker *w, struct reg_layer_usage *used, struct clan_err *err);
 /* Waits for a child that is still running (on an error path). */
 void reg_worker_stop(struct reg_worker *w);
 

@@ -183,6 +183,15 @@ noreturn void child_main(struct child_ctx *c)
 		child_die_err(c->sync_fd, &err);
 	if (c->spec->net == NET_SLIRP)
 		wait_for_network(c);
+	/* From here a process of the container can exist beside this one (the
+	 * command under --init, anything `clan exec` starts) with our uid; a
+	 * dumpable process could be ptraced by it, or its /proc/PID/{environ,
+	 * mem,fd,exe} read: clan's memory and the host's clan binary. Not
+	 * sooner: the maps and slirp4netns need our /proc files until now.
+	 * execve makes the command dumpable again; --init never execs, so its
+	 * namespaces are then joined through its child (proc_ns_pid). */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		child_die(c->sync_fd, 125, errno, "cannot hide the container's init from it");
 	if (c->spec->init)
 		init_main(c);
 	command_main(c);

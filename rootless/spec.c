@@ -26,6 +26,7 @@ void spec_free(struct container_spec *s)
 	strv_free(&s->local_names);
 	free(s->project);
 	free(s->service);
+	free(s->seccomp);
 	spec_init(s);
 }
 

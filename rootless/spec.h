@@ -78,6 +78,9 @@ struct container_spec {
 	enum overlay_kind overlay;
 	bool tty, interactive, rm, debug;
 	bool init; /* --init: a reaping init is pid 1, the command pid 2 */
+	/* --security-opt seccomp=: NULL for clan's default profile,
+	 * "unconfined", or the path of a profile in Docker's JSON format */
+	char *seccomp;
 	struct bind_spec *binds;
 	size_t nbinds;
 };

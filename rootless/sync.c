@@ -50,10 +50,15 @@ int sync_recv(int fd, struct sync_msg *m)
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
 	struct msghdr mh = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+	/* ECONNRESET: the peer closed with messages of ours unread in its
+	 * queue (a child that died building its root while SYNC_NET waited
+	 * for it). The kernel reports that once, ahead of what the peer sent
+	 * before closing, which is still queued here: its error message.
+	 * Read on; after the queue comes EOF. */
 	ssize_t n;
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
 	if ((size_t)n < 1 + sizeof(int)) {

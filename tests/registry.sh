@@ -29,6 +29,9 @@
 #   hostile  tags dotdot, absolute, symlink, symlink-dir, symlink-rel,
 #            hardlink, hardlink-canary, device: busybox plus one hostile layer
 #            each (pushed by hand: skopeo has no business with such layers)
+#   bomb     decompression bombs, gzip layers of zeros (a few KiB each):
+#            tag bomb: busybox plus 32 MiB of zeros in one file; tag
+#            bomb-pull: three layers of 6 MiB of zeros each
 #   tamper   tags good/evil and mgood/mevil: busybox plus an uncompressed
 #            /marker layer, the same size in each pair, for the wrong-digest
 #            tests (registry_tamper_blob)
@@ -535,6 +538,22 @@ registry_build_hostile() {
 		python3 "$REGISTRY_TOOL" image "$out" "$name" --arch "$(registry_host_arch)" \
 			--layer "gzip:$base" --layer "gzip:$w/$name.tar" || return 1
 	done
+	echo hand >"$out/push-method"
+}
+
+# bomb: see the top of this file (hand-pushed, as hostile is).
+registry_build_bomb() {
+	local out=$1 w=$2 base i
+	base=$(registry_base_tar) || return 1
+	echo '{"entries": [{"name": "zeros", "zeros": 33554432}]}' | registry_tar "$w/zeros.tar" || return 1
+	python3 "$REGISTRY_TOOL" image "$out" bomb --arch "$(registry_host_arch)" \
+		--layer "gzip:$base" --layer "gzip:$w/zeros.tar" || return 1
+	local layers=()
+	for i in 1 2 3; do
+		printf '{"entries": [{"name": "zeros-%s", "zeros": 6291456}]}' "$i" | registry_tar "$w/zeros-$i.tar" || return 1
+		layers+=(--layer "gzip:$w/zeros-$i.tar")
+	done
+	python3 "$REGISTRY_TOOL" image "$out" bomb-pull --arch "$(registry_host_arch)" "${layers[@]}" || return 1
 	echo hand >"$out/push-method"
 }
 

@@ -11,7 +11,9 @@ Standard library only; HTTP/1.1 on 127.0.0.1.
 The API (port N, 0: any free one):
   /v2/ and /v2/REPO/...  without a valid token: 401 with
                  WWW-Authenticate: Bearer realm="http://127.0.0.1:N/token",
-                 service="127.0.0.1:N"[,scope="repository:REPO:pull"]
+                 service="127.0.0.1:N"[,scope="repository:REPO:pull"];
+                 for disguised/* repos the realm is
+                 http://127.0.0.1:1@127.0.0.1:N/token (userinfo before the host)
   /token?service=S&scope=repository:REPO:pull
                  an opaque random token, remembered with the repos it grants;
                  anonymous except for priv/* repos, which need basic USER:PASS
@@ -266,7 +268,11 @@ class ApiHandler(Handler):
 
     def challenge(self, repo, why="authentication required"):
         fake = self.fake
-        value = (f'Bearer realm="http://127.0.0.1:{fake.port}/token",'
+        host = f"127.0.0.1:{fake.port}"
+        if repo is not None and repo.startswith("disguised/"):
+            # "127.0.0.1:1" is a user and password here: the host is after "@"
+            host = f"127.0.0.1:1@{host}"
+        value = (f'Bearer realm="http://{host}/token",'
                  f'service="127.0.0.1:{fake.port}"')
         if repo is not None:
             value += f',scope="repository:{repo}:pull"'

@@ -16,6 +16,7 @@ TCP proxy. Standard library only; everything on 127.0.0.1.
 SPEC (tar): {"from_dir": DIR, "owners": {"path": [uid, gid]},
              "entries": [{"name": ..., "type": "file|dir|symlink|hardlink|
              char|block|many", "data": TEXT, "random": BYTES, "text": BYTES,
+             "zeros": BYTES,
              "link": TARGET, "mode": 420, "uid": 0, "gid": 0, "major": 1,
              "minor": 3, "count": N}]}
 Names are written as given: "../x" and "/abs" stay what they are.
@@ -85,6 +86,8 @@ def add_entry(tar, e):
             data = os.urandom(e["random"])
         elif "text" in e:
             data = text_bytes(e["text"])
+        elif "zeros" in e:
+            data = bytes(e["zeros"])
         else:
             data = e.get("data", "").encode()
         ti.size = len(data)

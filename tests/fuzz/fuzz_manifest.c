@@ -1,6 +1,7 @@
 /* libFuzzer target: what a registry answers, read as JSON: the manifest
  * kind, an image manifest, a platform chosen from an index, an image
- * config, and docker's config.json credentials. */
+ * config, docker's config.json credentials, and an error answer's body
+ * (reg_error_text). */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,5 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reg_auth_lookup(text, "config.json", "docker.io", &b64, &err) == 1 && !b64)
 		abort();
 	free(b64);
+	/* an error answer's body, NUL-terminated as on_body keeps it */
+	_cleanup_free_ char *body = xmalloc(size + 1);
+	memcpy(body, data, size);
+	body[size] = '\0';
+	struct reg_response r = {.status = 404, .body = body, .len = size};
+	char *why = reg_error_text(&r);
+	if (!why)
+		abort();
+	free(why);
 	return 0;
 }

@@ -201,6 +201,27 @@ case_killed_build() {
 	assert_no_build_left
 }
 
+# Maintainer scripts run as the user on the host (root of the build's user
+# namespace maps to it), so the build runs in a private root: seen through
+# /proc/PID/root of the running mmdebstrap, the host's programs are there,
+# the user's $HOME and the rest of clan's storage are not.
+case_build_root_is_private() {
+	build_in_background deb:bookworm
+	local pid root marker=$CLAN_STORAGE/marker-$$ seen=""
+	: >"$marker"
+	pid=$(pgrep -o -u "$(id -u)" -f "mmdebstrap.*$CLAN_STORAGE")
+	root=/proc/$pid/root
+	[ -x "$root/usr/bin/apt-get" ] || seen="$seen no-usr"
+	[ -e "$root$marker" ] && seen="$seen storage"
+	[ -d "$HOME" ] && [ "$HOME" != / ] && [ -e "$root$HOME" ] && seen="$seen home"
+	[ -e "$root/run/user" ] && seen="$seen run"
+	kill -TERM "$BUILD_PID"
+	wait "$BUILD_PID"
+	assert_eq "$seen" "" "what the build's root shows ($root)"
+	sleep 0.5
+	assert_no_build_left
+}
+
 t bad_reference case_bad_reference
 t first_use_builds case_first_use
 t second_use_builds_nothing case_second_use_builds_nothing
@@ -211,4 +232,5 @@ t owners_in_single_mode case_owners_single
 t packages_two_shells_one_build case_packages_two_shells
 t interrupted_build_leaves_nothing case_interrupted_build
 t killed_build_leaves_no_layer case_killed_build
+t build_root_is_private case_build_root_is_private
 finish

@@ -120,6 +120,20 @@ case_bind_swapped_for_symlink() {
 	return 0
 }
 
+# Under --init, pid 1 is clan's own code, not dumpable: clan exec still
+# joins the container (through the command's process), and what it runs
+# cannot read pid 1's environment or fds.
+case_exec_into_init_container() {
+	start_sleeper initd --init
+	run clan exec initd sh -c 'echo joined; cat /proc/1/environ >/dev/null 2>&1 || echo environ-refused; ls /proc/1/fd >/dev/null 2>&1 || echo fd-refused'
+	stop_sleeper initd
+	assert_eq "$rc" 0 "clan exec into an --init container (stderr: $err)"
+	assert_eq "$out" "joined
+environ-refused
+fd-refused" "what the exec'd command saw of pid 1"
+}
+
 t exec_cannot_push_keystrokes case_exec_cannot_push_keystrokes
+t exec_into_init_container case_exec_into_init_container
 t bind_swapped_for_symlink case_bind_swapped_for_symlink
 finish

@@ -141,6 +141,132 @@ case_publish_udp() {
 	assert_eq "$out" "echo:second" "a second datagram of the same flow"
 }
 
+# http_ctr NAME PORT [ENV...]: a container answering HTTP on published
+# port PORT (net_tool.py http-serve: one thread, keeps idle connections, so
+# the forwarder is what is tested); ENV goes to clan (and its forwarder).
+# With serve_mode=keep-half set, the server keeps half-closed connections.
+http_ctr() {
+	local name=$1 port=$2
+	shift 2
+	bg "$name" env "$@" "$CLAN" run --rm -p "$port:8080" -v "$CLAN_TEST_ROOT/tests:/mnt:ro" \
+		host python3 /mnt/net_tool.py http-serve 8080 ${serve_mode:+"$serve_mode"}
+	get "http://127.0.0.1:$port/" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/$name.err")"
+}
+
+# hold NAME PORT N [idle|spoke|half]: N connections to 127.0.0.1:PORT from
+# four 127.0.1.x sources, silent (or after one byte, or half-closed), kept
+# open; $LIB_TMP/NAME.status says how many connected and how many the
+# forwarder closed since.
+hold() {
+	rm -f "$LIB_TMP/$1.status"
+	bg "$1" nt hold-conns "$2" "$3" 4 "$LIB_TMP/$1.status" "${4:-idle}"
+	wait_for "$LIB_TMP/$1.status" 20 || die "hold-conns did not start" "$(cat "$LIB_TMP/$1.err")"
+}
+
+# status_field NAME WORD: the number after WORD in the holder's status
+status_field() {
+	local -a f
+	read -r -a f <"$LIB_TMP/$1.status"
+	case $2 in
+	connected) echo "${f[1]}" ;;
+	closed) echo "${f[3]}" ;;
+	esac
+}
+
+# The issue's abuse case: another local user sits on 1,200 idle
+# connections (more than the default soft limit of 1024 fds); a fresh
+# client is still answered at once.
+case_publish_idle_hold() {
+	local port code
+	port=$(nt free-port)
+	http_ctr web "$port"
+	hold holder "$port" 1200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s while 1,200 idle connections are held"
+	assert_eq "$(status_field holder connected)" 1200 "idle connections the forwarder took"
+}
+
+# Above the cap (lowered for the test) the forwarder evicts the flows idle
+# longest, so the newcomer gets through, and the caps hold.
+case_publish_evicts_idle() {
+	local port code closed
+	port=$(nt free-port)
+	http_ctr web "$port" CLAN_PORTFWD_MAX_CONNS=64
+	hold holder "$port" 300
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s over the connection cap"
+	for _ in $(seq 50); do
+		closed=$(status_field holder closed)
+		[ "$closed" -ge $((300 - 64)) ] && break
+		sleep 0.1
+	done
+	[ "$closed" -ge $((300 - 64)) ] || die "the forwarder closed $closed of 300 idle connections, want at least 236 (cap 64)"
+}
+
+# Idle timeouts (lowered for the test from 30 s and 60 s to 2 s): a client
+# that connected and never sent a byte is cut, and so is a half-closed
+# connection whose server went quiet; an established connection that went
+# idle (a psql session between queries) is kept.
+case_publish_idle_timeouts() {
+	local port code closed=0
+	port=$(nt free-port)
+	serve_mode=keep-half http_ctr web "$port" CLAN_PORTFWD_SILENT_SECONDS=2 CLAN_PORTFWD_HALF_SECONDS=2
+	hold spoke "$port" 10 spoke
+	hold silent "$port" 20
+	hold half "$port" 10 half
+	assert_eq "$(status_field silent connected)" 20 "silent connections made"
+	for _ in $(seq 100); do
+		closed=$(status_field silent closed)
+		[ "$closed" = 20 ] && break
+		sleep 0.2
+	done
+	assert_eq "$closed" 20 "silent connections closed by the forwarder within 20 s"
+	# idle at least as long as the silent ones were when they were cut
+	assert_eq "$(status_field spoke connected) $(status_field spoke closed)" "10 0" \
+		"established idle connections: made, closed"
+	for _ in $(seq 100); do
+		closed=$(status_field half closed)
+		[ "$closed" = 10 ] && break
+		sleep 0.2
+	done
+	assert_eq "$closed" 10 "half-closed connections closed by the forwarder within 20 s"
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status after the timeouts"
+}
+
+# Connecting inside never stalls the loop: 200 connections to a service
+# whose backlog is full (their connections inside wait for a SYN-ACK that
+# does not come) leave another published port of the same container
+# answering at once.
+case_publish_full_backlog() {
+	local port busy code
+	port=$(nt free-port)
+	busy=$(nt free-port)
+	bg web "$CLAN" run --rm -p "$port:8080" -p "$busy:9090" -v "$CLAN_TEST_ROOT/tests:/mnt:ro" \
+		host /bin/sh -c 'python3 /mnt/net_tool.py blackhole 9090 & exec python3 /mnt/net_tool.py http-serve 8080'
+	get "http://127.0.0.1:$port/" >/dev/null || die "no answer on $port" "$(cat "$LIB_TMP/web.err")"
+	hold holder "$busy" 200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s while another port's service accepts nothing"
+}
+
+# Out of fds all the same (the limit lowered under the running forwarder,
+# below what its caps assume): accept's EMFILE neither spins the loop nor
+# turns the newcomer away; an idle flow makes room.
+case_publish_out_of_fds() {
+	need_cmd prlimit
+	local port fwd code
+	port=$(nt free-port)
+	http_ctr web "$port"
+	# the forwarder: clan's child that is clan too (the others are
+	# slirp4netns and the container's process)
+	fwd=$(pgrep -P "$BG_PID" -x clan) || die "no forwarder under clan ($BG_PID)"
+	prlimit --pid "$fwd" --nofile=48:48 || die "prlimit on the forwarder ($fwd) failed"
+	hold holder "$port" 200
+	code=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+	assert_eq "$code" 200 "HTTP status within 1 s with the forwarder out of fds"
+}
+
 case_port_in_use() {
 	fresh_storage
 	local port
@@ -301,6 +427,11 @@ t publish_all_addresses case_publish_all_addresses
 t publish_kernel_picks case_publish_kernel_picks
 t publish_slirp_handler case_publish_slirp_handler
 t publish_udp case_publish_udp
+t publish_idle_hold case_publish_idle_hold
+t publish_evicts_idle case_publish_evicts_idle
+t publish_idle_timeouts case_publish_idle_timeouts
+t publish_full_backlog case_publish_full_backlog
+t publish_out_of_fds case_publish_out_of_fds
 t port_in_use case_port_in_use
 t privileged_port case_privileged_port
 t publish_needs_own_network case_publish_needs_own_network

@@ -97,6 +97,41 @@ case_wrong_manifest_digest() {
 	[ -z "$(store_layers)" ] || die "layers extracted from a manifest that failed its digest:" "$(store_layers)"
 }
 
+# A gzip layer of 32 MiB of zeros (32 KiB of blob) under CLAN_PULL_EXPAND_MIB=8:
+# stopped at 8 MiB with the message naming the blob, the image and the
+# setting; neither the layer nor its blob stays. The setting raised, it pulls.
+case_bomb() {
+	need_clan pull
+	registry_push bomb lib/bomb:1 bomb || die "cannot push the bomb image"
+	local ref=$REGISTRY/lib/bomb:1 blob diff used
+	blob=$(registry_info bomb bomb layers | tail -n 1)
+	diff=$(registry_info bomb bomb diff_ids | tail -n 1)
+	fresh_storage
+	CLAN_PULL_EXPAND_MIB=8 clan_t pull "$ref"
+	assert_refused "layer $blob of $ref expands past 8 MiB (a decompression bomb?); " \
+		"CLAN_PULL_EXPAND_MIB=32 clan pull $ref"
+	[ -e "$CLAN_STORAGE/layers/$(hex "$diff")" ] && die "the bomb's layer is in the store"
+	[ -e "$CLAN_STORAGE/blobs/sha256/$(hex "$blob")" ] && die "the bomb's blob is in the store"
+	assert_no_temp_in_store
+	used=$(du -sm "$CLAN_STORAGE" | cut -f1)
+	[ "$used" -lt 16 ] || die "the store holds $used MiB after the refusal"
+	CLAN_PULL_EXPAND_MIB=0 clan_t pull "$ref"
+	assert_refused "CLAN_PULL_EXPAND_MIB='0' is not a number of MiB"
+	CLAN_PULL_EXPAND_MIB=64 pull_ok "$ref"
+	[ -e "$CLAN_STORAGE/layers/$(hex "$diff")" ] || die "the layer is not in the store once allowed"
+}
+
+# Three layers of 6 MiB of zeros: each within its bound of 8 MiB, together
+# past the pull's (8 MiB and 20 times the blobs).
+case_bomb_pull() {
+	need_clan pull
+	registry_push bomb lib/bomb-pull:1 bomb-pull || die "cannot push the bomb image"
+	fresh_storage
+	CLAN_PULL_EXPAND_MIB=8 clan_t pull "$REGISTRY/lib/bomb-pull:1"
+	assert_refused " of $REGISTRY/lib/bomb-pull:1 " "(a decompression bomb?)"
+	assert_no_temp_in_store
+}
+
 t dotdot_escape_refused case_dotdot
 t absolute_path_refused case_absolute
 t write_through_symlink_refused case_symlink
@@ -107,4 +142,6 @@ t hardlink_out_of_layer_refused case_hardlink_canary
 t device_node_refused case_device
 t wrong_layer_digest_refused case_wrong_layer_digest
 t wrong_manifest_digest_refused case_wrong_manifest_digest
+t gzip_bomb_refused case_bomb
+t bomb_over_a_pull_refused case_bomb_pull
 finish

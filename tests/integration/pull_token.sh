@@ -262,6 +262,23 @@ case_login_then_private_pull() {
 	run_ok kept "$FAKE/priv/app:1" cat /etc/kept
 }
 
+# A realm with userinfo (http://127.0.0.1:1@HOST/token, whose host is HOST)
+# is refused before any request: the login on file never goes there.
+case_realm_with_userinfo_refused() {
+	need_clan login
+	need_clan pull
+	fresh_home
+	local mark log
+	login "$FAKE_PASS"
+	assert_eq "$rc" 0 "exit of clan login (stderr: $err)"
+	mark=$(log_mark "$FAKE_LOG")
+	clan_t pull "$FAKE/disguised/app:1"
+	assert_refused "http://127.0.0.1:1@$FAKE/token" "a URL with a user name in it"
+	log=$(log_since "$FAKE_LOG" "$mark")
+	assert_not_contains "$log" "/token" "the fake's log (no token request to a disguised realm)"
+	assert_nothing_stored
+}
+
 # A wrong password is refused by the token server at login; nothing saved.
 case_login_wrong_password() {
 	need_clan login
@@ -405,6 +422,7 @@ t blob_redirect_drops_authorization case_blob_redirect_without_authorization
 t private_repo_without_login_names_clan_login case_private_without_login_refused
 t login_then_private_pull case_login_then_private_pull
 t login_wrong_password_refused case_login_wrong_password
+t realm_with_userinfo_refused case_realm_with_userinfo_refused
 t schema1_manifest_refused case_schema1_refused
 t conf_mirror_serves_when_registry_down case_conf_mirror_registry_down
 t conf_mirror_preferred_over_registry case_conf_mirror_preferred

@@ -165,6 +165,26 @@ case_volumes_parents_first() {
 in-b" "both volumes visible"
 }
 
+# The refused mount's message arrives every time. With the default network
+# clan tells the child "network up" while it builds its root; a child that
+# then fails dies with that message unread, and its error used to be lost in
+# a few runs in a hundred (exit 2, empty stderr). 30 runs, each must say why.
+case_refused_mount_message_every_time() {
+	local r d i
+	r=$(fresh_rootfs) || die "cannot copy the rootfs"
+	ln -s /../../../tmp "$r/data"
+	d=$(mk_tmp)
+	for i in $(seq 1 30); do
+		run clan run --rm -v "$d:/data" "dir:$r" /bin/sh -c 'echo RAN'
+		if [ "$rc" != 2 ] && [ "$rc" != 125 ]; then
+			die "run $i: exit: expected 2 or 125, got $rc" "stdout: $out" "stderr: $err"
+		fi
+		assert_not_contains "$out" RAN "run $i: stdout (the command must not run)"
+		assert_contains "$err" "clan: volume $d:/data" "run $i: stderr (the refusal's message)"
+	done
+	assert_no_containers
+}
+
 t volumes_parents_first case_volumes_parents_first
 t bind_rw case_bind_rw
 t bind_owner_single case_bind_owner_single
@@ -176,6 +196,7 @@ t bind_file case_bind_file
 t bind_missing_target_created case_bind_missing_target_created
 t symlink_escape_absolute case_symlink_escape_absolute
 t symlink_escape_relative case_symlink_escape_relative
+t refused_mount_message_every_time case_refused_mount_message_every_time
 t symlink_inside_root case_symlink_inside_root
 t symlink_write_stays_inside case_symlink_write_stays_inside
 finish

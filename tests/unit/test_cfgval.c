@@ -73,6 +73,14 @@ TEST(signals)
 	CHECK(signal_parse("TERM", &sig, &err) == 0 && sig == SIGTERM);
 	CHECK(signal_parse("sigquit", &sig, &err) == 0 && sig == SIGQUIT);
 	CHECK(signal_parse("9", &sig, &err) == 0 && sig == 9);
+	/* a signal without a name formats as SIG59 and parses back (fuzz_cfgval) */
+	char shown[32];
+	signal_format(59, shown, sizeof shown);
+	CHECK(signal_parse(shown, &sig, &err) == 0 && sig == 59);
+	CHECK(signal_parse("SIG59", &sig, &err) == 0 && sig == 59);
+	CHECK(signal_parse("sig9", &sig, &err) == 0 && sig == 9);
+	CHECK(signal_parse("SIG65", &sig, &err) < 0);
+	CHECK_STR(err.msg, "bad signal 'SIG65': numbers go from 1 to 64");
 	CHECK(signal_parse("0", &sig, &err) < 0);
 	CHECK_STR(err.msg, "bad signal '0': numbers go from 1 to 64");
 	CHECK(signal_parse("SIGTREM", &sig, &err) < 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "debimage.h"
+#include "debimage_int.h"
 #include "tap.h"
 #include "util.h"
 
@@ -237,4 +238,77 @@ TEST(sources_none_means_no_lines)
 	_cleanup_free_ char *l = lines_of(&s, "bookworm");
 	CHECK_STR(l, "");
 	debimage_sources_free(&s);
+}
+
+static const struct deb_root_op *op_at(const struct deb_root_plan *p, const char *dst)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->ops[i].dst, dst) == 0)
+			return &p->ops[i];
+	return NULL;
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return path && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The build's root: the user's home and the storage around the build's
+ * own dirs are not in it; those two are, read-write; the host's programs
+ * read-only. */
+TEST(build_root_plan_leaves_out_home_and_storage)
+{
+	const char *target = "/home/u/.local/share/clan/layers/.tmp-aaa";
+	const char *work = "/home/u/.local/share/clan/layers/.tmp-bbb";
+	struct deb_root_plan p;
+	debimage_root_plan(target, work, "/usr/bin/mmdebstrap", NULL, &p);
+	const struct deb_root_op *t = op_at(&p, target), *w = op_at(&p, work);
+	CHECK(t && t->kind == DEB_ROOT_BIND_RW && strcmp(t->src, target) == 0);
+	CHECK(w && w->kind == DEB_ROOT_BIND_RW && strcmp(w->src, work) == 0);
+	const struct deb_root_op *usr = op_at(&p, "/usr"), *proc = op_at(&p, "/proc");
+	CHECK(usr && usr->kind == DEB_ROOT_BIND_RO);
+	CHECK(proc && proc->kind == DEB_ROOT_PROC);
+	const char *home = getenv("HOME");
+	for (size_t i = 0; i < p.n; i++) {
+		const struct deb_root_op *o = &p.ops[i];
+		if (o == t || o == w)
+			continue;
+		CHECK(!under(o->dst, "/home/u"));
+		CHECK(!under(o->src, "/home/u"));
+		CHECK(!under(o->dst, "/run") && !under(o->dst, "/var") && !under(o->dst, "/root"));
+		if (home && strcmp(home, "/") != 0)
+			CHECK(o->kind == DEB_ROOT_SYMLINK || !under(o->src, home));
+		CHECK(o->kind != DEB_ROOT_BIND_RW);
+	}
+	debimage_root_plan_free(&p);
+}
+
+/* A mmdebstrap outside the system dirs comes along, that file alone. */
+TEST(build_root_plan_binds_a_private_mmdebstrap)
+{
+	struct deb_root_plan p;
+	debimage_root_plan("/s/t", "/s/w", "/opt/mm/mmdebstrap", NULL, &p);
+	const struct deb_root_op *m = op_at(&p, "/opt/mm/mmdebstrap");
+	CHECK(m && m->kind == DEB_ROOT_BIND_RO);
+	CHECK(op_at(&p, "/opt/mm") == NULL && op_at(&p, "/opt") == NULL);
+	debimage_root_plan_free(&p);
+}
+
+/* A file: mirror's dir comes along read-only; an http one adds nothing. */
+TEST(build_root_plan_binds_a_local_mirror)
+{
+	struct strv lines = {0};
+	strv_push(&lines, "deb file:///usr/share bookworm main");
+	strv_push(&lines, "deb http://mirror.invalid/debian bookworm-updates main");
+	struct deb_root_plan p;
+	debimage_root_plan("/s/t", "/s/w", "/usr/bin/mmdebstrap", &lines, &p);
+	size_t binds = 0;
+	for (size_t i = 0; i < p.n; i++)
+		if (strcmp(p.ops[i].dst, "/usr/share") == 0 && p.ops[i].kind == DEB_ROOT_BIND_RO)
+			binds++;
+	CHECK(binds == 1);
+	CHECK(p.n > 0 && strcmp(p.ops[p.n - 1].dst, "/s/w") == 0); /* nothing after */
+	debimage_root_plan_free(&p);
+	strv_free(&lines);
 }

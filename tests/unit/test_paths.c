@@ -511,22 +511,7 @@ TEST(runtime_dir)
 	CHECK_STR(s, fallback);
 	free(s);
 
-	/* 0700 but owned by someone else: root can make one, a user has /root */
 	struct stat st;
-	const char *foreign = NULL;
-	if (geteuid() == 0 && chown(own, 65534, 65534) == 0)
-		foreign = own;
-	else if (stat("/root", &st) == 0 && st.st_uid != getuid() && (st.st_mode & 0777) == 0700)
-		foreign = "/root";
-	if (foreign) {
-		set_env("XDG_RUNTIME_DIR", foreign);
-		s = paths_runtime_dir();
-		CHECK_STR(s, fallback);
-		free(s);
-	} else {
-		printf("# skip runtime_dir not-owned case: no 0700 directory of another user\n");
-	}
-
 	/* without a usable XDG_RUNTIME_DIR: a private mkdtemp dir, found again
 	 * through the pointer in the storage dir */
 	set_env("XDG_RUNTIME_DIR", NULL);
@@ -556,6 +541,41 @@ TEST(runtime_dir)
 	CHECK(remove_tree(base, &err) == 0);
 }
 
+/* XDG_RUNTIME_DIR 0700 but owned by someone else: not used. Root can make
+ * such a dir, a user has /root. */
+TEST(runtime_dir_foreign_owner)
+{
+	char *saved = getenv("XDG_RUNTIME_DIR") ? xstrdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+	char *saved_storage = getenv("CLAN_STORAGE") ? xstrdup(getenv("CLAN_STORAGE")) : NULL;
+	_cleanup_free_ char *fallback = xasprintf("/tmp/clan-%u", (unsigned)getuid());
+	char base[] = "/tmp/clan-test-rundir-XXXXXX";
+	struct clan_err err;
+	struct stat st;
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *storage = xasprintf("%s/storage", base);
+	_cleanup_free_ char *own = xasprintf("%s/own", base);
+	CHECK(mkdir(own, 0700) == 0);
+	const char *foreign = NULL;
+	if (geteuid() == 0 && chown(own, 65534, 65534) == 0)
+		foreign = own;
+	else if (stat("/root", &st) == 0 && st.st_uid != getuid() && (st.st_mode & 0777) == 0700)
+		foreign = "/root";
+	if (foreign) {
+		set_env("CLAN_STORAGE", storage);
+		set_env("XDG_RUNTIME_DIR", foreign);
+		char *s = paths_runtime_dir();
+		CHECK_STR(s, fallback);
+		free(s);
+		set_env("XDG_RUNTIME_DIR", saved);
+		set_env("CLAN_STORAGE", saved_storage);
+	}
+	free(saved);
+	free(saved_storage);
+	CHECK(remove_tree(base, &err) == 0);
+	if (!foreign)
+		SKIP("no 0700 directory of another user to point XDG_RUNTIME_DIR at");
+}
+
 TEST(ensure_private_dir)
 {
 	char base[] = "/tmp/clan-test-private-XXXXXX";
@@ -578,14 +598,23 @@ TEST(ensure_private_dir)
 	CHECK(symlink(deep, link) == 0);
 	CHECK(paths_ensure_private_dir(link, &err) < 0);
 	CHECK_STR(err.msg, want);
+	CHECK(remove_tree(base, &err) == 0);
+}
 
-	if (geteuid() == 0) {
-		_cleanup_free_ char *squat = xasprintf("%s/squat", base);
-		CHECK(mkdir(squat, 0700) == 0 && chmod(squat, 0777) == 0);
-		CHECK(chown(squat, 65534, 65534) == 0);
-		CHECK(paths_ensure_private_dir(squat, &err) < 0);
-		CHECK(strstr(err.msg, "is not a directory owned by you") != NULL);
-		CHECK(stat(squat, &st) == 0 && (st.st_mode & 0777) == 0777);
-	}
+/* A dir someone else made there (and left 0777) is refused, not taken. */
+TEST(ensure_private_dir_foreign_owner)
+{
+	if (geteuid() != 0)
+		SKIP("only root can make a directory owned by another user here");
+	char base[] = "/tmp/clan-test-private-XXXXXX";
+	struct clan_err err;
+	struct stat st;
+	CHECK(mkdtemp(base) != NULL);
+	_cleanup_free_ char *squat = xasprintf("%s/squat", base);
+	CHECK(mkdir(squat, 0700) == 0 && chmod(squat, 0777) == 0);
+	CHECK(chown(squat, 65534, 65534) == 0);
+	CHECK(paths_ensure_private_dir(squat, &err) < 0);
+	CHECK(strstr(err.msg, "is not a directory owned by you") != NULL);
+	CHECK(stat(squat, &st) == 0 && (st.st_mode & 0777) == 0777);
 	CHECK(remove_tree(base, &err) == 0);
 }

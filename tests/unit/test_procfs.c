@@ -170,6 +170,21 @@ static pid_t spawn_sleeper(bool sigwait_term)
 	return pid;
 }
 
+TEST(stat_ppid)
+{
+	CHECK(parse_stat_ppid("1234 (sh) S 77 1234 1 0") == 77);
+	CHECK(parse_stat_ppid("1234 (a) b) c) R 5 1 1") == 5); /* comm with ") " */
+	CHECK(parse_stat_ppid("1 (init) S 0 0 0") == 0);
+	CHECK(parse_stat_ppid("1234 (sh)") == 0);
+	CHECK(parse_stat_ppid("garbage") == 0);
+	CHECK(parse_stat_ppid("") == 0);
+}
+
+TEST(ns_pid_of_self)
+{
+	CHECK(proc_ns_pid(getpid()) == getpid());
+}
+
 TEST(signal_default_sees_sigwait)
 {
 	pid_t waiter = spawn_sleeper(true), plain = spawn_sleeper(false);

@@ -149,6 +149,50 @@ TEST(schema_errors)
 	      "p.yaml:2: bad YAML: mapping values are not allowed in this context");
 }
 
+/* "Billion laughs": ten levels of ten aliases stand for 10^10 nodes in a
+ * few hundred bytes; refused at the alias that goes past the budget,
+ * before anything walks the document (this returns at once). */
+TEST(alias_bombs_refused)
+{
+	char *t = xstrdup("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (int i = 1; i < 10; i++) {
+		char *prev = t;
+		t = xasprintf("%sl%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
+			      "*l%d]\n",
+			      prev, i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+			      i - 1, i - 1);
+		free(prev);
+	}
+	struct profile p;
+	struct clan_err e;
+	CHECK(parse(t, &p, &e) < 0);
+	CHECK(e.code == CLAN_EXIT_USAGE);
+	CHECK(strstr(e.msg, "this alias takes what aliases stand for past 1024 KiB") != NULL);
+	CHECK(strncmp(e.msg, "p.yaml:", 7) == 0);
+	free(t);
+
+	/* one 16 KiB value named 4096 times: 64 MiB from a 30 KiB file */
+	char *big = xmalloc(16385);
+	memset(big, 'a', 16384);
+	big[16384] = '\0';
+	char *refs = xmalloc(4096 * 4 + 1);
+	for (int i = 0; i < 4096; i++)
+		memcpy(refs + 4 * i, "*s, ", 4);
+	refs[4096 * 4 - 2] = '\0';
+	char *wide = xasprintf("image: &s %s\ndeb:\n  packages: [%s]\n", big, refs);
+	CHECK(parse(wide, &p, &e) < 0);
+	CHECK(strncmp(e.msg, "p.yaml:3:", 9) == 0 && strstr(e.msg, "past 1024 KiB") != NULL);
+	free(wide);
+	free(refs);
+	free(big);
+
+	FAILS("command: &a [x, *a]\n", "p.yaml:1:17: an alias inside its own anchor; refusing it");
+	/* aliases within reason are YAML as usual */
+	CHECK(parse("image: img\ncommand: &c [sh, -c, x]\nentrypoint: *c\n", &p, &e) == 0);
+	CHECK(p.base.entrypoint.n == 3 && p.base.command.n == 3);
+	profile_free(&p);
+}
+
 TEST(search_order_and_list)
 {
 	char root[] = "/tmp/clan-test-profile.XXXXXX";

@@ -489,3 +489,47 @@ TEST(error_text_and_sizes)
 	reg_format_size(153400000, s, sizeof s);
 	CHECK_STR(s, "153.4 MB");
 }
+
+TEST(credentials_only_to_the_right_origin)
+{
+	/* the host is evil.example: "127.0.0.1:1" is a user and password */
+	CHECK(
+	    !reg_may_send_credentials("https://reg.example", "http://127.0.0.1:1@evil.example/t"));
+	CHECK(!reg_may_send_credentials("http://127.0.0.1:5000",
+					"http://127.0.0.1:1@evil.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "https://u:p@auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "https://@auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "http://auth.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "http://localhost.evil.example/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "ftp://127.0.0.1/t"));
+	CHECK(!reg_may_send_credentials("https://reg.example", "not a url"));
+	/* plain HTTP: loopback, or the registry's own scheme, host and port */
+	CHECK(reg_may_send_credentials("https://reg.example", "https://auth.example/token?x=1"));
+	CHECK(reg_may_send_credentials("https://reg.example", "http://127.0.0.1:5001/t"));
+	CHECK(reg_may_send_credentials("https://reg.example", "http://[::1]:5001/t"));
+	CHECK(reg_may_send_credentials("http://reg.lan:5000", "http://reg.lan:5000/token"));
+	CHECK(reg_may_send_credentials("http://reg.lan", "http://REG.lan:80/token"));
+	CHECK(!reg_may_send_credentials("http://reg.lan:5000", "http://reg.lan:5001/token"));
+	CHECK(!reg_may_send_credentials("http://reg.lan:5000", "http://auth.lan:5000/token"));
+	struct reg_origin o;
+	CHECK(reg_origin_parse("https://u@h.example/x", &o) == 0);
+	CHECK(o.userinfo);
+	CHECK_STR(o.host, "h.example");
+	CHECK_STR(o.port, "443");
+	reg_origin_free(&o);
+}
+
+TEST(error_text_escaped)
+{
+	/* a registry's error message that would clear the screen and write
+	 * the clipboard (OSC 52) if printed as it is */
+	char body[] = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"\\u001b[2J\\u001b]52;c;"
+		      "ZXZpbA==\\u0007caf\\u00e9\"}]}";
+	struct reg_response r = {.status = 403, .body = body, .len = strlen(body)};
+	_cleanup_free_ char *t = reg_error_text(&r);
+	CHECK_STR(t, "\\x1b[2J\\x1b]52;c;ZXZpbA==\\x07caf\xc3\xa9 (DENIED)");
+	char plain[] = "no\rway\n";
+	r = (struct reg_response){.status = 500, .body = plain, .len = strlen(plain)};
+	_cleanup_free_ char *t2 = reg_error_text(&r);
+	CHECK_STR(t2, "no");
+}

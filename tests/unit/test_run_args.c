@@ -594,3 +594,50 @@ TEST(env_file_bad_line)
 	CHECK_STR(err.msg, "e:1: bad line '=': expected K=V");
 	strv_free(&env);
 }
+
+TEST(security_opt)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "img") == 0);
+	CHECK(a.spec.seccomp == NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "seccomp=unconfined", "img") == 0);
+	CHECK_STR(a.spec.seccomp, "unconfined");
+	run_args_free(&a);
+	/* docker's older colon form, and the last one wins */
+	CHECK(PARSE(&a, &err, "--security-opt", "seccomp:/p.json", "--security-opt=seccomp=./q.json",
+		    "img") == 0);
+	CHECK_STR(a.spec.seccomp, "./q.json");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "seccomp=unconfined", "--security-opt",
+		    "seccomp=default", "img") == 0);
+	CHECK(a.spec.seccomp == NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "no-new-privileges", "--security-opt",
+		    "no-new-privileges:true", "img") == 0);
+	CHECK(a.spec.seccomp == NULL);
+	run_args_free(&a);
+}
+
+TEST(security_opt_refused)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--security-opt", "apparmor=unconfined", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK_STR(err.msg, "run: bad --security-opt 'apparmor=unconfined': unknown option "
+			   "(seccomp=unconfined|FILE or no-new-privileges)");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "seccomp=", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "seccomp= needs") != NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "no-new-privileges=false", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "always sets no-new-privileges") != NULL);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--security-opt", "seccompx", "img") < 0);
+	CHECK(err.code == 2);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "img", "--security-opt") == 0); /* the command's own flag */
+	run_args_free(&a);
+}

@@ -768,6 +768,41 @@ TEST(restart_and_stop)
 			 ":3: stop_signal: unknown signal 'SIGTREM' (did you mean SIGTERM?)"));
 }
 
+TEST(security_opt)
+{
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, "[service.a]\nimage = x\nsecurity_opt = seccomp=unconfined\n"
+		    "[service.b]\nimage = x\nsecurity_opt = no-new-privileges\n"
+		    "security_opt = seccomp=sec/p.json\n[service.c]\nimage = x\n");
+	fx_write(&f, "sec/p.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	CHECK(fx_load(&f, &st, &err) == 0);
+	CHECK_STR(stack_find(&st, "a")->seccomp, "unconfined");
+	char *abs = xasprintf("%s/sec/p.json", f.proj);
+	CHECK_STR(stack_find(&st, "b")->seccomp, abs);
+	CHECK(stack_find(&st, "c")->seccomp == NULL);
+	free(abs);
+	stack_free(&st);
+	fx_free(&f);
+	CHECK(fails_with("[service.a]\nimage = x\nsecurity_opt = label=disable\n",
+			 ":3: bad security_opt 'label=disable': unknown option "
+			 "(seccomp=unconfined|FILE or no-new-privileges)"));
+	/* the profile is read at load: a bad one stops it, naming the file */
+	fx_init(&f, "[service.a]\nimage = x\nsecurity_opt = seccomp=p.json\n");
+	fx_write(&f, "p.json", "{\"defaultAction\": \"SCMP_ACT_BOGUS\"}");
+	CHECK(fx_load(&f, &st, &err) < 0 && err.code == CLAN_EXIT_USAGE);
+	char *want = xasprintf("%s/.clanrc:3: security_opt: %s/p.json: defaultAction: unknown "
+			       "action \"SCMP_ACT_BOGUS\"",
+			       f.proj, f.proj);
+	if (strncmp(err.msg, want, strlen(want)) != 0) {
+		printf("#   got:  %s\n#   want: %s...\n", err.msg, want);
+		*tap_failed = 1;
+	}
+	free(want);
+	fx_free(&f);
+}
+
 TEST(command_entrypoint_user_workdir)
 {
 	struct fx f;

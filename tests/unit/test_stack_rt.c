@@ -1,11 +1,14 @@
 /* Unit tests for the pure parts of the stack runtime: id maps rebased into
  * a pod, log lines, --since, container and volume names. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "idmap.h"
 #include "logfile.h"
 #include "logview.h"
+#include "procfs.h"
 #include "stack_state.h"
 #include "tap.h"
 #include "util.h"
@@ -53,7 +56,15 @@ TEST(log_lines)
 	CHECK(log_parse_line(empty, strlen(empty), &e));
 	CHECK_STR(e.text, "");
 	free(e.text);
-	const char *bad[] = {"", "x", "1764100000.1 z text", "1764100000 o text", "abc.12 o t"};
+	/* the text keeps its leading blanks: an indented line stays indented */
+	const char *indented = "1764100000.000000001 o    indented\tline";
+	CHECK(log_parse_line(indented, strlen(indented), &e));
+	CHECK_STR(e.text, "   indented\tline");
+	free(e.text);
+	const char *bad[] = {"", "x", "1764100000.1 z text", "1764100000 o text", "abc.12 o t",
+			     /* found by fuzz_logline: a negative nanosecond count */
+			     "17.-3655o7e", "17.-3655 o x", "-17.5 o x", "17.5 o", "17.5o x",
+			     "17.1234567890 o x", "17. o x", "1234567890123456789.1 o x"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		CHECK(!log_parse_line(bad[i], strlen(bad[i]), &e));
 }
@@ -78,6 +89,10 @@ TEST(since)
 	CHECK(!logview_parse_since("", 0, &t));
 	CHECK(!logview_parse_since("10x", 0, &t));
 	CHECK(!logview_parse_since("-5m", 0, &t));
+	/* further back than the epoch, without overflowing (fuzz_logline) */
+	CHECK(logview_parse_since("7070100000001700005m", 1700000000, &t) && t == 0);
+	CHECK(logview_parse_since("9223372036854775807d", 1700000000, &t) && t == 0);
+	CHECK(logview_parse_since("2d", 100000, &t) && t == 0);
 	CHECK(!logview_parse_since("m", 0, &t));
 }
 
@@ -89,4 +104,27 @@ TEST(names)
 	CHECK_STR(c, "shop-db-0123ab");
 	_cleanup_free_ char *v = stack_volume_name(&ss, "pgdata");
 	CHECK_STR(v, "shop-0123abcd_pgdata");
+}
+
+/* The supervisor's pid file is "PID START"; a pid past pid_t's range must
+ * not wrap to another process (4294967296 + N is N as a pid_t). */
+TEST(pidfile_pid_out_of_range)
+{
+	char dir[] = "/tmp/clan-test-pidfile-XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(dir) != NULL);
+	struct stack_state ss = {.pidfile = xasprintf("%s/pid", dir)};
+	unsigned long long start = (unsigned long long)proc_start_time(getpid());
+	_cleanup_free_ char *ok = xasprintf("%d %llu\n", (int)getpid(), start);
+	pid_t pid = 0;
+	CHECK(write_file(ss.pidfile, ok, strlen(ok), &err) == 0);
+	CHECK(stack_supervisor_alive(&ss, &pid) && pid == getpid());
+	const char *bad[] = {"%lld %llu\n", "-%lld %llu\n"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text = xasprintf(bad[i], 4294967296LL + getpid(), start);
+		CHECK(write_file(ss.pidfile, text, strlen(text), &err) == 0);
+		CHECK(!stack_supervisor_alive(&ss, &pid));
+	}
+	free(ss.pidfile);
+	CHECK(remove_tree(dir, &err) == 0);
 }

@@ -1,0 +1,62 @@
+#!/bin/bash
+# The redis profile on a shared machine: its published port on 127.0.0.1
+# is reachable by every local user, so the server asks for the per-project
+# password clan generates (REDIS_PASSWORD), and the stack's other services
+# reach it with ${REDIS_PASSWORD}. Builds a deb: image with redis-server
+# once per run (shared storage).
+# clan-test-timeout: 600
+# shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+need_cmd python3
+need_cmd mmdebstrap
+use_deb_storage
+
+# redis_says PORT COMMAND: the first reply line of a redis server on
+# 127.0.0.1:PORT to an inline command, as another local user would send it.
+redis_says() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(sys.argv[2].encode() + b"\r\n")
+s.settimeout(5)
+print(s.recv(256).decode(errors="replace").splitlines()[0])
+PY
+}
+
+case_password_required_on_the_published_port() {
+	local dir port pw
+	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
+	dir=$(mk_tmp)
+	cat >"$dir/.clanrc" <<-EOF
+		[service.redis]
+		profile = redis
+		image = deb:bookworm
+		port = $port:6379
+		[service.client]
+		image = deb:bookworm
+		packages = redis-server
+		command = sleep 1000
+		environment = REDISCLI_AUTH=\${REDIS_PASSWORD}
+		depends_on = redis
+	EOF
+	cd "$dir" || die "cd"
+	run clan up -d --timeout 300
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d: exit $rc" "$err"
+	fi
+	pw=$(clan config | sed -n 's/^ *REDIS_PASSWORD: //p' | head -n 1)
+	local anon authed inside
+	anon=$(redis_says "$port" PING)
+	authed=$(redis_says "$port" "AUTH $pw")
+	inside=$(clan exec client redis-cli -h redis ping 2>&1)
+	clan down -v >/dev/null 2>&1
+	assert_match "$pw" '^[A-Za-z0-9_-]{32}$' "the generated password"
+	assert_contains "$anon" "NOAUTH" "PING without the password"
+	assert_eq "$authed" "+OK" "AUTH with the password"
+	assert_eq "$inside" "PONG" "the client service through \${REDIS_PASSWORD}"
+}
+
+t password_required_on_the_published_port case_password_required_on_the_published_port
+finish
