@@ -81,10 +81,23 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 	return 0;
 }
 
+/* Root of the machine, not uid 0 of a user namespace (`unshare -Ur clan`),
+ * which has no ids to give a range from: the initial namespace maps every
+ * id to itself. */
+static bool is_host_root(void)
+{
+	struct clan_err err;
+	_cleanup_free_ char *text = NULL;
+	struct idmap m;
+	return getuid() == 0 && read_file("/proc/self/uid_map", 4096, &text, &err) == 0 &&
+	       idmap_parse(text, &m) && m.n == 1 && m.r[0].inside == 0 && m.r[0].outside == 0 &&
+	       m.r[0].count == UINT32_MAX;
+}
+
 int userns_plan_container(enum userns_mode requested, const char *storage, uint32_t cuid,
 			  uint32_t cgid, struct userns_plan *out, struct clan_err *err)
 {
-	if (getuid() != 0 || requested == USERNS_HOST)
+	if (requested == USERNS_HOST || !is_host_root())
 		return userns_plan_make(requested, cuid, cgid, out, err);
 	if (!idmount_overlay_supported()) {
 		/* root's storage reaches the container only through overlay
