@@ -173,7 +173,8 @@ for u in "$N" "$S"; do
 	c 0 "running: kill -9 forwarder ($u)" case_helper_dies "$u" forwarder
 	# --- down ------------------------------------------------------------------
 	c 0 "down: kill -9 clan at exec ($u)" case_down_kill "$u" clan exec
-	c "$q" "down: kill -9 supervisor at stopping ($u)" case_down_kill "$u" supervisor stopping
+	c 0 "down: kill -9 clan at term ($u)" case_down_kill "$u" clan term
+	c "$q" "down: kill -9 supervisor at term ($u)" case_down_kill "$u" supervisor term
 	# --- clan run on fuse-overlayfs (stacks here get the kernel's overlay) -----
 	c 0 "run: kill -9 fuse-overlayfs at start ($u)" case_run_fuse_dies "$u" fuse
 	c 0 "run: kill -9 fuse-overlayfs while it runs ($u)" case_run_fuse_dies "$u" ran

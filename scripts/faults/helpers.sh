@@ -187,15 +187,17 @@ m_service() { [ -n "$(ours_named httpd)" ]; }
 m_slirp() { [ -n "$(ours_named slirp4netns)" ]; }
 m_forwarder() { [ -n "$(forwarder_pid)" ]; }
 m_fuse() { [ -n "$(ours_named fuse-overlayfs)" ]; }
-m_stopping() { [ -z "$(ours_named sleep)" ]; }
 m_partial() { find "$CLAN_STORAGE/blobs" -name '.partial-*' -size +1M 2>/dev/null | grep -q .; }
 m_blob() { find "$CLAN_STORAGE/blobs/sha256" -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null | grep -q .; }
 m_layer_tmp() { find "$CLAN_STORAGE/layers" -mindepth 1 -maxdepth 1 -name '.tmp-*' 2>/dev/null | grep -q .; }
 
-# The pid listening on the stack's published port: the port forwarder.
+# The port forwarder: the process that holds the stack's published port
+# and is not the supervisor (which may keep the listening socket too).
 forwarder_pid() {
-	local p
+	local p sup
+	sup=$(supervisor_pid) || sup=""
 	for p in $(ss -Htlnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+		[ "$p" = "$sup" ] && continue
 		grep -qszxF "FAULTS_RUN=$RUN" "/proc/$p/environ" && echo "$p"
 	done
 	return 0

@@ -5,16 +5,22 @@
 # `clan up -d` and `clan down`, then the next commands must work and leave
 # nothing behind.
 
-# new_stack: a two-service stack on the busybox rootfs in a new project
-# dir owned by the case's user, which becomes the cwd: web (httpd on a
-# published port: slirp4netns and the forwarder, health-checked) and
-# worker (starts once web is healthy). Sets PORT and STACK_NAME.
+# new_stack [slow]: a two-service stack on the busybox rootfs in a new
+# project dir owned by the case's user, which becomes the cwd: web (httpd
+# on a published port: slirp4netns and the forwarder, health-checked) and
+# worker (starts once web is healthy; slow: it ignores SIGTERM, so down
+# waits 3 s for it, after it wrote state/term). Sets PORT and STACK_NAME.
 new_stack() {
-	local dir
+	local dir worker='sleep 100000' grace=''
+	if [ "${1:-}" = slow ]; then
+		worker="sh -c 'trap \"touch /state/term\" TERM; while :; do sleep 0.2; done'"
+		grace='stop_grace_period = 3s'
+	fi
 	dir=$(mktemp -d "$WORK/proj.XXXXXX") || die "cannot make a project dir"
 	PORT=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port) || die "no free port"
 	STACK_NAME=faults
-	mkdir -p "$dir/www"
+	mkdir -p "$dir/www" "$dir/state"
+	PROJ=$dir
 	echo "tiny $RUN" >"$dir/www/index.html"
 	cat >"$dir/.clanrc" <<-EOF
 		[project]
@@ -31,7 +37,9 @@ new_stack() {
 
 		[service.worker]
 		image = dir:$ROOTFS
-		command = sleep 100000
+		command = $worker
+		bind = ./state:/state
+		$grace
 		depends_on = web
 		environment = FAULTS_RUN=$RUN
 	EOF
@@ -96,11 +104,12 @@ case_up_kill() {
 }
 
 # case_down_kill USER WHAT MARKER: the stack up; kill -9 WHAT once
-# `clan down` reaches MARKER (exec; stopping: a service is gone).
+# `clan down` reaches MARKER (exec; term: a service got its SIGTERM and
+# down waits for it).
 case_down_kill() {
 	local user=$1 what=$2 marker=$3 pid
 	fault_user "$user"
-	new_stack
+	new_stack slow
 	uclan_ok up -d
 	pid=$(supervisor_pid) || die "no supervisor after up -d"
 	uclan_bg "$WORK/down" down
@@ -170,6 +179,7 @@ case_run_fuse_dies() {
 	assert_no_containers
 	note_leftovers
 }
+m_term() { [ -e "$PROJ/state/term" ]; }
 m_ran() { find "$CLAN_STORAGE/containers" -path '*/upper/ran' 2>/dev/null | grep -q .; }
 
 need_fuse_here() {
