@@ -107,10 +107,6 @@ case_pg_kill() {
 	uclan ps
 	[ "$rc" = 0 ] || die "clan ps after the kill: exit $rc" "stderr: $err"
 	note "ps after the kill:" "$out" "$err"
-	if [ "$what" = postgres ]; then
-		# the service died; the stack is up: down, then up again
-		uclan_ok down
-	fi
 	uclan_ok up -d --timeout 600
 	assert_eq "$(rows)" 1000 "rows after kill -9 of $what and up -d"
 	uclan_ok down -v
