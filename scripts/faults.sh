@@ -21,7 +21,9 @@
 # Environment: CLAN_TEST_DEB_CACHE_ROOT or FAULTS_DEB_CACHE (a storage dir
 # holding the deb:bookworm PostgreSQL image, copied for the PostgreSQL cases;
 # without one they build it), FAULT_TIMEOUT (seconds per clan command),
-# FAULTS_VERBOSE=1 (print every case's log, not only a failing one's).
+# FAULTS_VERBOSE=1 (print every case's log, not only a failing one's),
+# FAULTS_DEB_BUILD=1 (run the case that builds a deb: image from the Debian
+# mirror the host uses).
 # Output: one TAP-like line per case, then `N passed, N failed, N skipped`;
 # exit 1 when a case failed.
 set -uo pipefail
@@ -170,7 +172,7 @@ for u in "$N" "$S"; do
 	q=0
 	[ "$u" = "$N" ] && q=1
 	c "$q" "running: kill -9 slirp4netns ($u)" case_helper_dies "$u" slirp4netns
-	c 0 "running: kill -9 forwarder ($u)" case_helper_dies "$u" forwarder
+	c "$q" "running: kill -9 forwarder ($u)" case_helper_dies "$u" forwarder
 	# --- down ------------------------------------------------------------------
 	c 0 "down: kill -9 clan at exec ($u)" case_down_kill "$u" clan exec
 	c 0 "down: kill -9 clan at term ($u)" case_down_kill "$u" clan term
@@ -194,6 +196,8 @@ done
 # --- /etc/subuid removed between two ups (only the subuid user has one) ------
 c 0 "subuid: removed after down ($S)" case_subuid_removed "$S" 0
 c 0 "subuid: removed while the stack runs ($S)" case_subuid_removed "$S" 1
+# --- a deb: image build (what clan has for docker's build) -------------------
+c 0 "build: kill -9 clan while mmdebstrap runs ($N)" case_build_kill "$N"
 # --- PostgreSQL: committed rows survive ----------------------------------------
 c 0 "postgres: kill -9 supervisor after 1000 commits ($N)" case_pg_kill supervisor
 c 0 "postgres: kill -9 postgres after 1000 commits ($N)" case_pg_kill postgres

@@ -86,14 +86,21 @@ alive() {
 	[ -n "$s" ] && [ "${s%% *}" != Z ] && [ "${s%% *}" != X ]
 }
 
-# ours: the live pids of this run's processes, one a line.
+# ours: the live pids of this run's processes, one a line: the test
+# users' processes that carry this run's tag or name its work dir on their
+# command line (helpers started with a clean environment: mmdebstrap).
 ours() {
-	local f p
-	grep -lszxF "FAULTS_RUN=$RUN" /proc/[0-9]*/environ | while read -r f; do
+	local f p uids
+	uids=" $(id -u "$SUB_USER") $(id -u "$NOSUB_USER") "
+	{
+		grep -lszxF "FAULTS_RUN=$RUN" /proc/[0-9]*/environ
+		grep -lsF "$WORK/" /proc/[0-9]*/cmdline
+	} | while read -r f; do
 		p=${f#/proc/}
-		p=${p%/environ}
+		p=${p%/*}
+		case $uids in *" $(stat -c %u "/proc/$p" 2>/dev/null) "*) ;; *) continue ;; esac
 		alive "$p" && echo "$p"
-	done
+	done | sort -un
 	return 0
 }
 

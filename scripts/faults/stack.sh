@@ -186,3 +186,33 @@ need_fuse_here() {
 	command -v fuse-overlayfs >/dev/null || skip_case "fuse-overlayfs missing (apt-get install fuse-overlayfs)"
 	[ -c /dev/fuse ] || skip_case "/dev/fuse missing"
 }
+
+# case_build_kill USER: kill -9 clan up -d while it builds a deb: image
+# (mmdebstrap from the host's Debian mirror, in an empty storage) once apt
+# has made the image's dpkg dir: nothing of the build keeps running, and no half image is listed.
+case_build_kill() {
+	local user=$1 dir
+	need_cmd mmdebstrap
+	[ "${FAULTS_DEB_BUILD:-0}" = 1 ] ||
+		skip_case "builds a deb: image from the Debian mirror (FAULTS_DEB_BUILD=1 runs it)"
+	fault_user "$user"
+	dir=$(mktemp -d "$WORK/proj.XXXXXX") || die "cannot make a project dir"
+	STACK_NAME=faultsbuild
+	printf '[project]\nname = %s\n\n[service.app]\nimage = deb:bookworm\ncommand = sleep 100000\nenvironment = FAULTS_RUN=%s\n' \
+		"$STACK_NAME" "$RUN" >"$dir/.clanrc"
+	chown -R "$FU_UID:$FU_GID" "$dir"
+	cd "$dir" || die "cannot enter $dir"
+	uclan_bg "$WORK/up" up -d
+	at dpkg || bg_ended "up -d" dpkg "$WORK/up.err"
+	# shellcheck disable=SC2046 # pids, one word each
+	note "running before the kill:" "$(describe $(ours))"
+	kill9 "$BG" clan
+	wait "$BG"
+	assert_no_leftovers
+	assert_store_sane
+	assert_not_contains "$out" "deb:bookworm" "clan images -a after a killed build"
+	uclan ps
+	[ "$rc" = 0 ] || die "clan ps after a killed build: exit $rc" "stderr: $err"
+	note_leftovers
+}
+m_dpkg() { find "$CLAN_STORAGE/layers" -maxdepth 4 -path '*/.tmp-*/var/lib/dpkg' 2>/dev/null | grep -q .; }
