@@ -177,6 +177,9 @@ for u in "$N" "$S"; do
 	c 0 "down: kill -9 clan at exec ($u)" case_down_kill "$u" clan exec
 	c 0 "down: kill -9 clan at term ($u)" case_down_kill "$u" clan term
 	c "$q" "down: kill -9 supervisor at term ($u)" case_down_kill "$u" supervisor term
+	# --- clan run --rm killed ---------------------------------------------------
+	c 0 "run: kill -9 clan at container ($u)" case_run_kill "$u" container
+	c 0 "run: kill -9 clan at ran ($u)" case_run_kill "$u" ran
 	# --- clan run on fuse-overlayfs (stacks here get the kernel's overlay) -----
 	c 0 "run: kill -9 fuse-overlayfs at start ($u)" case_run_fuse_dies "$u" fuse
 	c 0 "run: kill -9 fuse-overlayfs while it runs ($u)" case_run_fuse_dies "$u" ran

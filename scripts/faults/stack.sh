@@ -216,3 +216,28 @@ case_build_kill() {
 	note_leftovers
 }
 m_dpkg() { find "$CLAN_STORAGE/layers" -maxdepth 4 -path '*/.tmp-*/var/lib/dpkg' 2>/dev/null | grep -q .; }
+
+# case_run_kill USER MARKER: kill -9 `clan run --rm` once its container
+# record exists (container) or its command runs (ran): the container's
+# processes go with it, ps -a answers, what is left of the container
+# (clan could not remove it) is removed by clan rm, and the next run works.
+case_run_kill() {
+	local user=$1 marker=$2 name
+	fault_user "$user"
+	uclan_bg "$WORK/run" run --rm -e "FAULTS_RUN=$RUN" "dir:$ROOTFS" sh -c 'touch /ran; sleep 100000'
+	at "$marker" || bg_ended "clan run" "$marker" "$WORK/run.err"
+	kill9 "$BG" clan
+	wait "$BG"
+	assert_no_leftovers
+	uclan ps -a --format json
+	[ "$rc" = 0 ] || die "clan ps -a after the kill: exit $rc" "stderr: $err"
+	note "ps -a after the kill: $out"
+	for name in $(python3 -c 'import json,sys; print(" ".join(c["name"] for c in json.load(sys.stdin)))' <<<"$out"); do
+		uclan_ok rm "$name"
+	done
+	assert_no_containers
+	uclan_ok run --rm "dir:$ROOTFS" true
+	assert_no_leftovers
+	assert_no_containers
+	note_leftovers
+}
