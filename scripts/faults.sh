@@ -1,22 +1,36 @@
 #!/bin/bash
-# The fault matrix (issue 10, "nothing lost, nothing left behind"): kill -9
-# of clan, the supervisor, slirp4netns, the port forwarder and
-# fuse-overlayfs at the steps of `up` and `down`, of clan during a pull;
-# the disk full during a pull and during PostgreSQL writes; the storage dir
-# read-only; /etc/subuid removed between two ups. After each fault: the next
-# clan command works, no process of the run is left, nothing is left
-# mounted, no half-written image or record is visible, and committed
-# PostgreSQL rows are all there after `up`.
+# The fault matrix (issue 10, "nothing lost, nothing left behind"):
+#   up      kill -9 of clan (exec, supervisor, container) and of the
+#           supervisor (supervisor, container, service, ready), slirp4netns
+#           and the port forwarder while it starts
+#   running kill -9 of slirp4netns and of the forwarder (both come back)
+#   down    kill -9 of clan and of the supervisor while down waits for a
+#           service
+#   run     kill -9 of clan run --rm; of fuse-overlayfs under clan run
+#           (CLAN_OVERLAY=fuse: stacks get the kernel's overlay here)
+#   pull    kill -9 of clan (a download under way, the first blob stored,
+#           a layer being extracted); the disk full (a 64 MiB tmpfs storage)
+#   storage read-only (a read-only bind mount) before up and under a stack
+#   subuid  the user's /etc/subuid range removed after down and while it runs
+#   build   kill -9 of clan while mmdebstrap builds a deb: image
+#   postgres 1,000 rows committed one transaction each, kill -9 of the
+#           supervisor or of postgres, up -d, all 1,000 there; the disk full
+#           under PostgreSQL (a tmpfs volumes dir): every answered commit
+#           is there after the disk grows and the stack comes back
+# After each fault: the next clan command works, no process of the run is
+# left, nothing is left mounted, no half-written image or record is listed.
 #
 # Runs as root (it mounts small tmpfs storage dirs, makes a storage dir
 # read-only and edits /etc/subuid, each undone after its case and on exit);
 # every clan command runs as the test users of scripts/check-setup.sh
 # (CLAN_TEST_SUB_USER, default clan-sub; CLAN_TEST_NOSUB_USER, default
-# clan-nosub). Processes of other runs as those users are left alone: only
-# the ones carrying this run's FAULTS_RUN tag are looked at and killed.
+# clan-nosub; CLAN_TEST_SUB_START: another subuid range for another pair).
+# Only this run's processes (its FAULTS_RUN tag in their environment, or its
+# work dir on their command line) are looked at and killed, by pid, so a
+# make check as the same users may run meanwhile.
 #
 # Usage: scripts/faults.sh BUILD [--quick] [CASE...]
-#   --quick  the slice for CI (a few minutes): the cases most likely to break
+#   --quick  the CI slice (about 75 s here): the cases most likely to break
 #   CASE     only the cases whose name contains one of these words
 # Environment: CLAN_TEST_DEB_CACHE_ROOT or FAULTS_DEB_CACHE (a storage dir
 # holding the deb:bookworm PostgreSQL image, copied for the PostgreSQL cases;
