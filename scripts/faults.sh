@@ -3,7 +3,8 @@
 #   up      kill -9 of clan (exec, supervisor, container) and of the
 #           supervisor (supervisor, container, service, ready), slirp4netns
 #           and the port forwarder while it starts
-#   running kill -9 of slirp4netns and of the forwarder (both come back)
+#   running kill -9 of slirp4netns and of the forwarder (both come back;
+#           the forwarder of clan run -p too)
 #   down    kill -9 of clan and of the supervisor while down waits for a
 #           service
 #   run     kill -9 of clan run --rm; of fuse-overlayfs under clan run
@@ -191,6 +192,7 @@ for u in "$N" "$S"; do
 	c 0 "down: kill -9 clan at exec ($u)" case_down_kill "$u" clan exec
 	c 0 "down: kill -9 clan at term ($u)" case_down_kill "$u" clan term
 	c "$q" "down: kill -9 supervisor at term ($u)" case_down_kill "$u" supervisor term
+	c 0 "run: kill -9 forwarder of clan run -p ($u)" case_run_forwarder_dies "$u"
 	# --- clan run --rm killed ---------------------------------------------------
 	c 0 "run: kill -9 clan at container ($u)" case_run_kill "$u" container
 	c 0 "run: kill -9 clan at ran ($u)" case_run_kill "$u" ran

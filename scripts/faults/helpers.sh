@@ -198,13 +198,13 @@ m_partial() { find "$CLAN_STORAGE/blobs" -name '.partial-*' -size +1M 2>/dev/nul
 m_blob() { find "$CLAN_STORAGE/blobs/sha256" -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null | grep -q .; }
 m_layer_tmp() { find "$CLAN_STORAGE/layers" -mindepth 1 -maxdepth 1 -name '.tmp-*' 2>/dev/null | grep -q .; }
 
-# The port forwarder: the process that holds the stack's published port
-# and is not the supervisor (which may keep the listening socket too).
+# The port forwarder: the process that holds the published port and is
+# neither the supervisor nor clan run (which keep the listening socket too).
 forwarder_pid() {
 	local p sup
 	sup=$(supervisor_pid) || sup=""
 	for p in $(ss -Htlnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
-		[ "$p" = "$sup" ] && continue
+		[ "$p" = "$sup" ] || [ "$p" = "${BG:-}" ] && continue
 		grep -qszxF "FAULTS_RUN=$RUN" "/proc/$p/environ" && echo "$p"
 	done
 	return 0

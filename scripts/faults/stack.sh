@@ -241,3 +241,27 @@ case_run_kill() {
 	assert_no_containers
 	note_leftovers
 }
+
+# case_run_forwarder_dies USER: clan run -p of httpd; kill -9 its port
+# forwarder: a new one takes the port and the page answers again; SIGTERM
+# to clan run ends it and leaves nothing.
+case_run_forwarder_dies() {
+	local user=$1 pid
+	fault_user "$user"
+	new_stack
+	uclan_bg "$WORK/run" run --rm -e "FAULTS_RUN=$RUN" -p "$PORT:80" -v "$PROJ/www:/www:ro" \
+		"dir:$ROOTFS" httpd -f -p 80 -h /www
+	web_answers || die "clan run -p does not answer on 127.0.0.1:$PORT" "$(cat "$WORK/run.err")"
+	pid=$(forwarder_pid | head -n 1)
+	kill9 "$pid" forwarder
+	REPLACED=$pid
+	poll m_forwarder_again 10 || die "no new forwarder 10 s after the old one was killed" \
+		"$(cat "$WORK/run.err")"
+	web_answers || die "clan run -p does not answer after its forwarder was killed"
+	kill -TERM "$BG"
+	wait_gone "$BG" 20 || die "clan run still running 20 s after SIGTERM"
+	wait "$BG"
+	note "clan run ended with exit $?: $(cat "$WORK/run.err")"
+	assert_no_leftovers
+	assert_no_containers
+}
