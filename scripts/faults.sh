@@ -130,6 +130,12 @@ restore_subids() {
 FAULTS_PREV_EXIT_TRAP=$(trap -p EXIT)
 on_exit() {
 	undo_case
+	# the runtime dirs clan made in /tmp for this run's storage dirs
+	local f d
+	for f in "$WORK"/storage.*/runtime-dir "$WORK"/pg-storage/runtime-dir; do
+		d=$(cat "$f" 2>/dev/null) || continue
+		case $d in /tmp/clan-[0-9]*.*) rm -rf -- "$d" ;; esac
+	done
 	if [ -n "$FAULTS_PREV_EXIT_TRAP" ]; then
 		eval "set -- $FAULTS_PREV_EXIT_TRAP"
 		eval "$3"
