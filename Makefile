@@ -1,4 +1,4 @@
-# clan: GNU make. `make`, `make check`, `make check-asan`, `make demo`,
+# clan: GNU make. `make`, `make check`, `make check-asan`, `make faults`, `make demo`,
 # `make install PREFIX=...`, `make fmt`.
 
 PREFIX ?= /usr/local
@@ -32,7 +32,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all unit-tests check check-asan demo install fmt clean deps
+.PHONY: all unit-tests check check-asan demo install fmt clean deps faults
 all: $(BUILD)/clan
 
 $(BUILD)/%.o: %.c $(wildcard rootless/*.h launcher/*.h netns/*.h)
@@ -61,6 +61,13 @@ check:
 	@if [ "$$(id -u)" = 0 ]; then ./scripts/deps.sh; fi
 	$(MAKE) BUILD=$(BUILD) all unit-tests
 	./scripts/check.sh $(BUILD)
+
+# The fault matrix (kill -9, full disk, read-only storage, /etc/subuid
+# gone): as root, like check. FAULTS_ARGS=--quick: the CI slice.
+faults:
+	@if [ "$$(id -u)" = 0 ]; then ./scripts/deps.sh; fi
+	$(MAKE) BUILD=$(BUILD) all
+	./scripts/faults.sh $(BUILD) $(FAULTS_ARGS)
 
 check-asan:
 	@if [ "$$(id -u)" = 0 ]; then ./scripts/deps.sh; fi

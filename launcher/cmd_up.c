@@ -177,8 +177,15 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	int64_t since = (int64_t)time(NULL);
 	bool running = rc == 0 && stack_supervisor_alive(&c.ss, &pid);
 	if (rc == 0 && running) {
-		fprintf(stderr, "clan: the stack %s is already running (clan ps; clan down)\n",
+		/* as compose's up: what exited (postgres killed) or was stopped
+		 * starts again; clan exec tells the user to run up -d for that.
+		 * start takes the lock itself. */
+		fprintf(stderr, "clan: the stack %s is already running; starting what is not\n",
 			c.st.name);
+		close(lock);
+		lock = -1;
+		char *start_argv[] = {"start", NULL};
+		rc = cmd_start(ctx, 1, start_argv, err) < 0 ? -1 : 0;
 	} else if (rc == 0) {
 		enum userns_mode mode = effective_mode(err);
 		struct sup_opts so = {.st = &c.st,

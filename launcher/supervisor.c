@@ -219,11 +219,11 @@ static int poll_timeout(const struct sup *s)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-enum { FD_SIG, FD_LISTEN, FD_NET, FD_OUT, FD_ERR, FD_SYNC, FD_CTL };
+enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_CTL };
 
 static void loop(struct sup *s)
 {
-	size_t cap = 3 + s->n * 4 + SUP_CTL_MAX;
+	size_t cap = 4 + s->n * 4 + SUP_CTL_MAX;
 	struct pollfd *fds = xcalloc(cap, sizeof *fds);
 	int *kind = xcalloc(cap, sizeof *kind);
 	size_t *who = xcalloc(cap, sizeof *who);
@@ -241,6 +241,8 @@ static void loop(struct sup *s)
 		ADD(s->listen_fd, FD_LISTEN, 0);
 		if (pod_net_fd(&s->pod) >= 0)
 			ADD(pod_net_fd(&s->pod), FD_NET, 0);
+		if (pod_fwd_fd(&s->pod) >= 0)
+			ADD(pod_fwd_fd(&s->pod), FD_FWD, 0);
 		for (size_t i = 0; i < s->n; i++) {
 			struct svc_rt *r = &s->svcs[i];
 			if (r->out_fd >= 0)
@@ -273,6 +275,9 @@ static void loop(struct sup *s)
 				break;
 			case FD_NET:
 				pod_on_net_exit(&s->pod);
+				break;
+			case FD_FWD:
+				pod_on_fwd_exit(&s->pod);
 				break;
 			case FD_OUT:
 				svc_on_output(r, 0);

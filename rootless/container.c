@@ -196,7 +196,7 @@ static void wait_loop(struct waiter *w)
 {
 	struct container *c = w->c;
 	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
-		struct pollfd fds[5];
+		struct pollfd fds[6];
 		int n = 0;
 		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
 		int sync_at = n, sync_fd = c->sync_fd;
@@ -205,6 +205,9 @@ static void wait_loop(struct waiter *w)
 		int net_at = n, net_fd = w->reaped ? -1 : container_net_fd(c);
 		if (net_fd >= 0)
 			fds[n++] = (struct pollfd){.fd = net_fd, .events = POLLIN};
+		int fwd_at = n, fwd_fd = w->reaped ? -1 : container_net_fwd_fd(&c->p.net);
+		if (fwd_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = fwd_fd, .events = POLLIN};
 		int con_at = n;
 		if (w->have_con && w->con.master >= 0) {
 			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
@@ -219,6 +222,8 @@ static void wait_loop(struct waiter *w)
 			on_sync(w);
 		if (net_fd >= 0 && fds[net_at].revents)
 			container_on_net_exit(c);
+		if (fwd_fd >= 0 && fds[fwd_at].revents)
+			container_net_on_fwd_exit(&c->p.net, c->child, c->p.rec.name);
 		if (con_at < n) {
 			bool out_ready = fds[con_at].revents != 0;
 			/* once the container is gone, a quiet master is drained */

@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "container_net.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "util.h"
 
 #define SLIRP_MAX_RESTARTS 3
+#define FWD_MAX_RESTARTS 3
 
 static int find_target(const struct container_spec *s, const char *storage,
 		       struct container_net *n, struct clan_err *err)
@@ -32,7 +35,7 @@ static int find_target(const struct container_spec *s, const char *storage,
 int container_net_prepare(const struct container_spec *s, const char *storage,
 			  struct container_net *n, struct clan_err *err)
 {
-	*n = (struct container_net){.fwd_pid = 0};
+	*n = (struct container_net){.fwd_pid = 0, .fwd_pidfd = -1};
 	n->slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 	if (s->net == NET_CONTAINER)
 		return find_target(s, storage, n, err);
@@ -70,8 +73,11 @@ static int publish(struct container_net *n, pid_t child, struct clan_err *err)
 		n->fwd_pid = 0;
 		return -1;
 	}
-	/* the forwarder holds them now */
-	port_set_close(&n->listeners);
+	/* The listeners stay open here too: a forwarder that dies (kill -9,
+	 * the OOM killer) is started again on them, and the published ports
+	 * never close under a running container. Without a pidfd (Linux <
+	 * 5.3) its death goes unnoticed, as before. */
+	n->fwd_pidfd = (int)syscall(SYS_pidfd_open, n->fwd_pid, 0);
 	return 0;
 }
 
@@ -142,6 +148,40 @@ void container_net_on_slirp_exit(const struct container_spec *s, struct containe
 		name, why);
 }
 
+int container_net_fwd_fd(const struct container_net *n)
+{
+	return n->fwd_pid > 0 ? n->fwd_pidfd : -1;
+}
+
+void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char *name)
+{
+	while (waitpid(n->fwd_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(n->fwd_pidfd);
+	n->fwd_pid = 0;
+	n->fwd_pidfd = -1;
+	if (n->fwd_restarts >= FWD_MAX_RESTARTS) {
+		fprintf(stderr,
+			"clan: warning: the port forwarder of %s exited %d times, so its "
+			"published ports answer no more (restart it)\n",
+			name, n->fwd_restarts + 1);
+		return;
+	}
+	n->fwd_restarts++;
+	struct clan_err err;
+	if (publish(n, child, &err) < 0) {
+		fprintf(stderr,
+			"clan: warning: the port forwarder of %s exited and could not be "
+			"restarted (%s): its published ports answer no more (restart it)\n",
+			name, err.msg);
+		return;
+	}
+	fprintf(stderr,
+		"clan: warning: the port forwarder of %s exited; restarted it (connections "
+		"open through it were lost)\n",
+		name);
+}
+
 static void describe_ports(const struct port_map *maps, size_t n, struct container_rec *rec)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -182,6 +222,8 @@ void container_net_stop(struct container_net *n)
 	if (n->fwd_pid > 0) {
 		kill(n->fwd_pid, SIGKILL);
 		waitpid(n->fwd_pid, NULL, 0);
+		if (n->fwd_pidfd >= 0)
+			close(n->fwd_pidfd);
 		n->fwd_pid = 0;
 	}
 	slirp_stop(&n->slirp);
@@ -191,6 +233,6 @@ void container_net_stop(struct container_net *n)
 	free(n->log_path);
 	if (n->have_target)
 		container_rec_free(&n->target);
-	*n = (struct container_net){.fwd_pid = 0};
+	*n = (struct container_net){.fwd_pid = 0, .fwd_pidfd = -1};
 	n->slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 }

@@ -20,7 +20,8 @@ struct container_net {
 	struct slirp_opts opts;
 	char *api_socket, *log_path;
 	pid_t fwd_pid;
-	int slirp_restarts;
+	int fwd_pidfd; /* readable when the forwarder exits; valid when fwd_pid > 0 */
+	int slirp_restarts, fwd_restarts;
 	bool slirp_ports; /* slirp4netns forwards the ports, not clan */
 	struct container_rec target; /* --network container:NAME */
 	bool have_target;
@@ -43,6 +44,13 @@ int container_net_watch_fd(const struct container_net *n);
  * starts it again (a few times at most). */
 void container_net_on_slirp_exit(const struct container_spec *s, struct container_net *n,
 				 pid_t child, const char *name);
+
+/* The fd that becomes readable when the port forwarder exits, or -1. */
+int container_net_fwd_fd(const struct container_net *n);
+
+/* The port forwarder exited under a running container: says so on stderr
+ * and starts it again on the same listening sockets (a few times at most). */
+void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char *name);
 
 /* Into rec, for ps and network ls: the published ports, who forwards
  * them, and for container:NAME whose network it is. */

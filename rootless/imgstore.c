@@ -24,14 +24,28 @@ int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err
 	st->gc_fd = -1;
 	if (paths_ensure_private_dir(storage, err) < 0 || paths_check_storage_fs(storage, err) < 0)
 		return -1;
+	/* A read-only store can still be listed and used: a dir it lacks is
+	 * read as empty, and nothing can pull or collect garbage meanwhile, so
+	 * a read-only fd of the lock (or none, when it was never made) does. */
+	bool read_only = false;
 	for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++) {
 		_cleanup_free_ char *d = xasprintf("%s/%s", storage, store_dirs[i]);
-		if (mkdir(d, 0700) < 0 && errno != EEXIST)
-			return clan_error(err, errno, "cannot create %s", d);
+		if (mkdir(d, 0700) == 0 || errno == EEXIST)
+			continue;
+		if (errno == EROFS || (read_only && errno == ENOENT)) {
+			read_only = true;
+			continue;
+		}
+		return clan_error(err, errno, "cannot create %s", d);
 	}
 	/* a pull commits layers before its record: gc must not run meanwhile */
 	_cleanup_free_ char *lock = xasprintf("%s/locks/gc", storage);
 	st->gc_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->gc_fd < 0 && (errno == EROFS || (read_only && errno == ENOENT))) {
+		st->gc_fd = open(lock, O_RDONLY | O_CLOEXEC);
+		if (st->gc_fd < 0 && errno == ENOENT)
+			return 0;
+	}
 	if (st->gc_fd < 0)
 		return clan_error(err, errno, "cannot open %s", lock);
 	while (flock(st->gc_fd, LOCK_SH) < 0)

@@ -113,6 +113,16 @@ void pod_on_net_exit(struct pod *p)
 	container_net_on_slirp_exit(&p->net_spec, &p->net, p->pid, p->net_rec.id);
 }
 
+int pod_fwd_fd(const struct pod *p)
+{
+	return p->pid > 0 ? container_net_fwd_fd(&p->net) : -1;
+}
+
+void pod_on_fwd_exit(struct pod *p)
+{
+	container_net_on_fwd_exit(&p->net, p->pid, p->net_rec.id);
+}
+
 void pod_destroy(struct pod *p)
 {
 	container_net_stop(&p->net);

@@ -44,6 +44,10 @@ void pod_ref(const struct pod *p, struct pod_ref *out);
 int pod_net_fd(const struct pod *p);
 void pod_on_net_exit(struct pod *p);
 
+/* Readable when the port forwarder died; then call pod_on_fwd_exit. */
+int pod_fwd_fd(const struct pod *p);
+void pod_on_fwd_exit(struct pod *p);
+
 /* Kills the holder, slirp4netns and the forwarder. */
 void pod_destroy(struct pod *p);
 

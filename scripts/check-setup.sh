@@ -13,7 +13,9 @@ fi
 
 SUB_USER=${CLAN_TEST_SUB_USER:-clan-sub}
 NOSUB_USER=${CLAN_TEST_NOSUB_USER:-clan-nosub}
-SUB_START=200000
+# Another pair of users (scripts/faults.sh beside a running make check)
+# needs a range of its own.
+SUB_START=${CLAN_TEST_SUB_START:-200000}
 SUB_COUNT=65536
 
 # Debian leaves these 0600 on a VM without a desktop; Fedora, Ubuntu desktop
