@@ -1,14 +1,17 @@
 #!/bin/bash
-# The redis profile on a shared machine: its published port on 127.0.0.1
-# is reachable by every local user, so the server asks for the per-project
-# password clan generates (REDIS_PASSWORD), and the stack's other services
-# reach it with ${REDIS_PASSWORD}. Builds a deb: image with redis-server
-# once per run (shared storage).
-# clan-test-timeout: 600
+# Profiles on a shared machine, where a port published on 127.0.0.1 is
+# reachable by every local user: the redis server asks for the per-project
+# password clan generates (REDIS_PASSWORD), which the stack's other
+# services reach as ${REDIS_PASSWORD}; the flask development server shows
+# no in-browser debugger (a Python console for whoever reaches the port).
+# Builds deb: images with redis-server and python3-flask once per run
+# (shared storage).
+# clan-test-timeout: 900
 # shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 need_cmd python3
+need_cmd curl
 need_cmd mmdebstrap
 use_deb_storage
 
@@ -58,5 +61,40 @@ case_password_required_on_the_published_port() {
 	assert_eq "$inside" "PONG" "the client service through \${REDIS_PASSWORD}"
 }
 
+# A route that raises: with the debugger, Werkzeug answers with its
+# interactive traceback page (and a console behind a guessable PIN);
+# without it, a plain 500.
+case_flask_no_debugger_on_the_published_port() {
+	local dir port body
+	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
+	dir=$(mk_tmp)
+	chmod 0755 "$dir"
+	cat >"$dir/app.py" <<-'EOF'
+		from flask import Flask
+		app = Flask(__name__)
+		@app.route("/")
+		def boom():
+		    raise RuntimeError("boom")
+	EOF
+	cat >"$dir/.clanrc" <<-EOF
+		[service.web]
+		profile = flask
+		bind = .:/app
+		port = $port:5000
+	EOF
+	cd "$dir" || die "cd"
+	run clan up -d --timeout 300
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d: exit $rc" "$err"
+	fi
+	body=$(curl -s -m 5 "http://127.0.0.1:$port/")
+	clan down >/dev/null 2>&1
+	assert_contains "$body" "Internal Server Error" "the answer to a failing route"
+	assert_not_contains "$body" "Werkzeug Debugger" "the answer to a failing route"
+	assert_not_contains "$body" "console" "the answer to a failing route"
+}
+
 t password_required_on_the_published_port case_password_required_on_the_published_port
+t flask_no_debugger_on_the_published_port case_flask_no_debugger_on_the_published_port
 finish
