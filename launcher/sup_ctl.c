@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sup_int.h"
+#include "sup_request.h"
 #include "util.h"
 
 #define REQUEST_MAX 65536
@@ -120,30 +121,6 @@ json_t *sup_ps_json(const struct sup *s)
 	return json_pack("{s:b,s:o,s:i}", "ok", 1, "services", svcs, "pid", (int)getpid());
 }
 
-/* Which services a request names; unknown names make it fail. */
-static bool *targets_of(const struct sup *s, json_t *names, char *bad, size_t badlen)
-{
-	bool *t = xcalloc(s->n ? s->n : 1, sizeof *t);
-	if (json_array_size(names) == 0) {
-		for (size_t i = 0; i < s->n; i++)
-			t[i] = true;
-		return t;
-	}
-	for (size_t k = 0; k < json_array_size(names); k++) {
-		const char *name = json_string_value(json_array_get(names, k));
-		size_t i = 0;
-		while (i < s->n && (!name || strcmp(s->svcs[i].svc->name, name) != 0))
-			i++;
-		if (i == s->n) {
-			snprintf(bad, badlen, "%s", name ? name : "?");
-			free(t);
-			return NULL;
-		}
-		t[i] = true;
-	}
-	return t;
-}
-
 static void start_op(struct sup *s, const char *op, bool *t)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -180,31 +157,21 @@ static void wait_op(struct ctl_conn *c, const char *op, bool *targets)
 
 static void handle(struct sup *s, struct ctl_conn *c)
 {
-	json_error_t je;
-	json_t *req = json_loads(c->buf, 0, &je);
-	const char *op = json_string_value(json_object_get(req, "op"));
-	if (!op) {
-		answer_error(c, "bad request");
-	} else if (strcmp(op, "ps") == 0) {
+	_cleanup_free_ const char **names = xcalloc(s->n ? s->n : 1, sizeof *names);
+	for (size_t i = 0; i < s->n; i++)
+		names[i] = s->svcs[i].svc->name;
+	struct ctl_request req;
+	if (ctl_request_parse(c->buf, names, s->n, &req) < 0) {
+		answer_error(c, req.error);
+	} else if (strcmp(req.op, "ps") == 0) {
 		answer(c, sup_ps_json(s));
-	} else if (strcmp(op, "down") == 0) {
+	} else if (strcmp(req.op, "down") == 0) {
 		s->down = true;
 		wait_op(c, "down", NULL);
-	} else if (strcmp(op, "stop") == 0 || strcmp(op, "start") == 0 ||
-		   strcmp(op, "restart") == 0) {
-		char bad[128];
-		bool *t = targets_of(s, json_object_get(req, "services"), bad, sizeof bad);
-		if (!t) {
-			_cleanup_free_ char *msg = xasprintf("no such service: %s", bad);
-			answer_error(c, msg);
-		} else {
-			wait_op(c, op, t);
-			start_op(s, op, t);
-		}
 	} else {
-		answer_error(c, "unknown operation");
+		wait_op(c, req.op, req.targets);
+		start_op(s, req.op, req.targets);
 	}
-	json_decref(req);
 }
 
 /* Reads what the client sent so far; a whole line is the request. */
