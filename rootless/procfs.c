@@ -2,10 +2,13 @@
 #include "procfs.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -60,10 +63,8 @@ static bool ns_openable(pid_t pid)
 	return true;
 }
 
-pid_t proc_ns_pid(pid_t pid)
+static pid_t openable_child(pid_t pid)
 {
-	if (ns_openable(pid))
-		return pid;
 	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -78,6 +79,24 @@ pid_t proc_ns_pid(pid_t pid)
 		if (read_file(path, 8192, &text, &err) == 0 && parse_stat_ppid(text) == pid &&
 		    ns_openable(child))
 			return child;
+	}
+	return 0;
+}
+
+pid_t proc_ns_pid(pid_t pid)
+{
+	if (ns_openable(pid))
+		return pid;
+	/* a container just started: its command is clan's (not dumpable)
+	 * until its execve, so wait for that, 2 s at most */
+	for (int tries = 0; tries < 200; tries++) {
+		pid_t child = openable_child(pid);
+		if (child > 0)
+			return child;
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			break;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
 	}
 	return pid;
 }

@@ -19,8 +19,9 @@ pid_t parse_stat_ppid(const char *stat_text);
 /* A process whose /proc/PID/ns files this user may open to join pid's
  * namespaces: pid itself, or, when pid is a container's --init (clan's
  * code, non-dumpable and never exec'd, so only CAP_SYS_PTRACE on the host
- * opens them), a child of it, which ran execve in the container. pid
- * when none is found (the open then fails with its own error). */
+ * opens them), a child of it, which ran execve in the container; in a
+ * container just started, waits for that execve (2 s at most). pid when
+ * none is found (the open then fails with its own error). */
 pid_t proc_ns_pid(pid_t pid);
 
 bool parse_status_mask(const char *status_text, const char *field, uint64_t *out);
