@@ -131,6 +131,8 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
 				  .services = &names,
 				  .follow = true,
 				  .color = u->color,
+				  /* a service's escape sequences are shown, not obeyed */
+				  .escape = isatty(STDOUT_FILENO),
 				  .prefix = u->prefix,
 				  .tail = -1,
 				  .since = since,

@@ -39,6 +39,9 @@ static int make_secret(const char *path, struct clan_err *err)
 	base64url(raw, sizeof raw, text);
 	strcat(text, "\n");
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	/* a clan of the same pid killed here before left it */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return clan_error(err, errno, "cannot remove %s", tmp);
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return clan_error(err, errno, "cannot create %s", tmp);

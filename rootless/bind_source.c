@@ -50,8 +50,13 @@ int bind_source_reopen(const char *src, dev_t dev, ino_t ino, int *fd, struct cl
 {
 	_cleanup_close_ int f = -1;
 	struct stat st;
-	if (open_nofollow(src, &f, err) < 0 || fstat(f, &st) < 0 || st.st_dev != dev ||
-	    st.st_ino != ino)
+	if (open_nofollow(src, &f, err) < 0)
+		return clan_error_wrap(err, "bind source %s (not mounted; a symlink there now is "
+					    "refused)",
+				       src);
+	if (fstat(f, &st) < 0)
+		return clan_error(err, errno, "bind source %s: cannot read it", src);
+	if (st.st_dev != dev || st.st_ino != ino)
 		return clan_error_code(err, CLAN_EXIT_FAIL,
 				       "bind source %s is not what it was when the stack or "
 				       "container came up (replaced, or a symlink now): not "

@@ -85,11 +85,12 @@ static pid_t openable_child(pid_t pid)
 
 pid_t proc_ns_pid(pid_t pid)
 {
-	if (ns_openable(pid))
-		return pid;
-	/* a container just started: its command is clan's (not dumpable)
-	 * until its execve, so wait for that, 2 s at most */
+	/* a container just started: its pid 1, or its command under --init,
+	 * is clan's (not dumpable) until its execve, so wait for that, 2 s at
+	 * most */
 	for (int tries = 0; tries < 200; tries++) {
+		if (ns_openable(pid))
+			return pid;
 		pid_t child = openable_child(pid);
 		if (child > 0)
 			return child;

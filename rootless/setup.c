@@ -166,8 +166,9 @@ noreturn void child_main(struct child_ctx *c)
 	close_inherited_fds(c);
 	wait_for_maps(c);
 	/* Host supplementary groups are unmapped noise inside; drop them where
-	 * the kernel lets us (single mode has setgroups denied). */
-	if (c->userns->mode != USERNS_SINGLE && setgroups(0, NULL) < 0)
+	 * the kernel lets us (a user's single mode has setgroups denied; root's
+	 * single mode, one id of its range, does not, and must drop them). */
+	if (setgroups(0, NULL) < 0 && (c->userns->mode != USERNS_SINGLE || errno != EPERM))
 		child_die(c->sync_fd, 125, errno, "cannot drop supplementary groups");
 	/* Our own session: a Ctrl-C on the terminal reaches clan, which
 	 * forwards it once, rather than every process in the container. */

@@ -50,12 +50,17 @@ case_password_required_on_the_published_port() {
 		die "clan up -d: exit $rc" "$err"
 	fi
 	pw=$(clan config | sed -n 's/^ *REDIS_PASSWORD: //p' | head -n 1)
-	local anon authed inside
+	local anon authed inside shown
+	# every user of the host reads /proc/PID/cmdline: the password must not
+	# be there (a pattern file: grep's own arguments would match)
+	printf '%s\n' "$pw" >"$LIB_TMP/pw"
+	shown=$(grep -lFf "$LIB_TMP/pw" /proc/[0-9]*/cmdline 2>/dev/null)
 	anon=$(redis_says "$port" PING)
 	authed=$(redis_says "$port" "AUTH $pw")
 	inside=$(clan exec client redis-cli -h redis ping 2>&1)
 	clan down -v >/dev/null 2>&1
 	assert_match "$pw" '^[A-Za-z0-9_-]{32}$' "the generated password"
+	assert_eq "$shown" "" "command lines that show the password"
 	assert_contains "$anon" "NOAUTH" "PING without the password"
 	assert_eq "$authed" "+OK" "AUTH with the password"
 	assert_eq "$inside" "PONG" "the client service through \${REDIS_PASSWORD}"
