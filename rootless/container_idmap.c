@@ -12,6 +12,7 @@
 #include "bind_source.h"
 #include "container_int.h"
 #include "idmount.h"
+#include "mounts.h"
 #include "util.h"
 
 static int send_fd(struct container *c, int code, int fd, struct clan_err *err)
@@ -43,20 +44,6 @@ static int send_rootfs(struct container *c, int ns, struct clan_err *err)
 	return send_fd(c, SYNC_MOUNT_ROOTFS, fd, err);
 }
 
-/* The generated /etc files are bound by inode: they must exist now (the
- * child writes the same text into them again). */
-static int write_etc(const struct prepared *p, struct clan_err *err)
-{
-	if (mkdir(p->etc_dir, 0755) < 0 && errno != EEXIST)
-		return clan_error(err, errno, "cannot create %s", p->etc_dir);
-	for (size_t i = 0; i < ETC_FILES; i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", p->etc_dir, mount_plan_etc_files[i]);
-		if (write_file(path, p->etc_texts[i], strlen(p->etc_texts[i]), err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int open_bind_source(const struct mount_op *op, int *fd, struct clan_err *err)
 {
 	if (op->pinned)
@@ -74,12 +61,9 @@ static int new_volume_flag(const struct mount_op *op, struct clan_err *err)
 {
 	if (!op->populate)
 		return 0;
-	_cleanup_free_ char *dir = xstrdup(op->src);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
+	_cleanup_free_ char *marker = mount_populate_marker(op->src);
+	if (!marker)
 		return 0;
-	*slash = '\0';
-	_cleanup_free_ char *marker = xasprintf("%s/%s", dir, MOUNT_POPULATE_MARKER);
 	if (unlink(marker) == 0)
 		return SYNC_MOUNT_NEW;
 	if (errno != ENOENT)
@@ -117,7 +101,10 @@ int container_send_idmapped(struct container *c, struct clan_err *err)
 	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
 		return clan_error(err, errno, "cannot open %s", path);
-	if ((!p->img.is_host && send_rootfs(c, ns, err) < 0) || write_etc(p, err) < 0)
+	/* the generated /etc files are bound by inode: they must exist now,
+	 * and the child does not write them again */
+	if ((!p->img.is_host && send_rootfs(c, ns, err) < 0) ||
+	    mounts_write_etc(p->etc_dir, (const char *const *)p->etc_texts, err) < 0)
 		return -1;
 	for (size_t i = 0; i < p->plan.n; i++)
 		if (send_bind(c, i, ns, err) < 0)

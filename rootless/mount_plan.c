@@ -150,6 +150,14 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 	return 0;
 }
 
+char *mount_populate_marker(const char *src)
+{
+	const char *slash = strrchr(src, '/');
+	if (!slash)
+		return NULL;
+	return xasprintf("%.*s/%s", (int)(slash - src), src, MOUNT_POPULATE_MARKER);
+}
+
 void mount_plan_free(struct mount_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {

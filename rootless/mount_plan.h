@@ -47,6 +47,10 @@ struct mount_op {
  * marker. */
 #define MOUNT_POPULATE_MARKER ".clan-new"
 
+/* DIR/MOUNT_POPULATE_MARKER for a volume's src DIR/_data; NULL when src
+ * has no parent. Caller frees. */
+char *mount_populate_marker(const char *src);
+
 struct mount_plan {
 	struct mount_op *ops;
 	size_t n;

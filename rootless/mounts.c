@@ -115,13 +115,8 @@ static int fill_volume(const struct mount_op *op, const char *src, int target_fd
 static int populate_volume(const struct mount_op *op, int target_fd, const char *target,
 			   struct clan_err *err)
 {
-	_cleanup_free_ char *dir = xstrdup(op->src);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	*slash = '\0';
-	_cleanup_free_ char *marker = xasprintf("%s/%s", dir, MOUNT_POPULATE_MARKER);
-	if (access(marker, F_OK) < 0)
+	_cleanup_free_ char *marker = mount_populate_marker(op->src);
+	if (!marker || access(marker, F_OK) < 0)
 		return 0; /* not new */
 	if (fill_volume(op, op->src, target_fd, target, err) < 0)
 		return -1;
@@ -308,6 +303,18 @@ static int execute_op(int root_fd, const struct mount_op *op, struct clan_err *e
 		return do_ro(root_fd, op, err);
 	}
 	return clan_error(err, EINVAL, "unknown mount operation");
+}
+
+int mounts_write_etc(const char *dir, const char *const *texts, struct clan_err *err)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return clan_error(err, errno, "cannot create %s", dir);
+	for (size_t i = 0; i < ETC_FILES; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, mount_plan_etc_files[i]);
+		if (write_file(path, texts[i], strlen(texts[i]), err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,

@@ -16,6 +16,10 @@ struct mount_fds {
 	const bool *fresh;
 };
 
+/* Writes the generated /etc files (mount_plan_etc_files) into dir, which
+ * it creates: the plan binds them from there. */
+int mounts_write_etc(const char *dir, const char *const *texts, struct clan_err *err);
+
 int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,
 		   bool debug, struct clan_err *err);
 

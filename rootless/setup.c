@@ -110,18 +110,6 @@ static void wait_for_network(struct child_ctx *c)
 		_exit(125); /* the parent failed; it reports */
 }
 
-static void write_etc_files(struct child_ctx *c)
-{
-	struct clan_err err;
-	if (mkdir(c->etc_dir, 0755) < 0 && errno != EEXIST)
-		child_die(c->sync_fd, 125, errno, "cannot create %s", c->etc_dir);
-	for (size_t i = 0; i < ETC_FILES; i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", c->etc_dir, mount_plan_etc_files[i]);
-		if (write_file(path, c->etc_texts[i], strlen(c->etc_texts[i]), &err) < 0)
-			child_die_err(c->sync_fd, &err);
-	}
-}
-
 static void build_root(struct child_ctx *c)
 {
 	struct clan_err err;
@@ -129,8 +117,9 @@ static void build_root(struct child_ctx *c)
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
-	if (!c->idmapped)
-		write_etc_files(c); /* else the parent did */
+	/* else the parent did, before the idmapped copies */
+	if (!c->idmapped && mounts_write_etc(c->etc_dir, c->etc_texts, &err) < 0)
+		child_die_err(c->sync_fd, &err);
 	_cleanup_free_ char *merged =
 	    c->rootfs_fd >= 0 ? xstrdup(IDMAPPED_ROOT) : xasprintf("%s/merged", c->cdir);
 	mount_root(c);
