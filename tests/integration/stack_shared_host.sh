@@ -27,6 +27,17 @@ print(s.recv(256).decode(errors="replace").splitlines()[0])
 PY
 }
 
+# up_in DIR: the stack of DIR up (the deb: images built on first use), or
+# the case fails with up's error and nothing left running.
+up_in() {
+	cd "$1" || die "cd $1"
+	run clan up -d --timeout 300
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d: exit $rc" "$err"
+	fi
+}
+
 case_password_required_on_the_published_port() {
 	local dir port pw
 	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
@@ -43,12 +54,7 @@ case_password_required_on_the_published_port() {
 		environment = REDISCLI_AUTH=\${REDIS_PASSWORD}
 		depends_on = redis
 	EOF
-	cd "$dir" || die "cd"
-	run clan up -d --timeout 300
-	if [ "$rc" != 0 ]; then
-		clan down >/dev/null 2>&1
-		die "clan up -d: exit $rc" "$err"
-	fi
+	up_in "$dir"
 	pw=$(clan config | sed -n 's/^ *REDIS_PASSWORD: //p' | head -n 1)
 	local anon authed inside shown
 	# every user of the host reads /proc/PID/cmdline: the password must not
@@ -87,12 +93,7 @@ case_flask_no_debugger_on_the_published_port() {
 		bind = .:/app
 		port = $port:5000
 	EOF
-	cd "$dir" || die "cd"
-	run clan up -d --timeout 300
-	if [ "$rc" != 0 ]; then
-		clan down >/dev/null 2>&1
-		die "clan up -d: exit $rc" "$err"
-	fi
+	up_in "$dir"
 	body=$(curl -s -m 5 "http://127.0.0.1:$port/")
 	clan down >/dev/null 2>&1
 	assert_contains "$body" "Internal Server Error" "the answer to a failing route"
