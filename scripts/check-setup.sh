@@ -71,7 +71,7 @@ for file in /etc/subuid /etc/subgid; do
 	if ! grep -qx "$want" "$file"; then
 		drop_sub_entries "$file" "$SUB_USER"
 		# Another user already owns our range on this machine: pick a fresh one.
-		if awk -F: -v s=$SUB_START -v c=$SUB_COUNT \
+		if awk -F: -v s="$SUB_START" -v c="$SUB_COUNT" \
 			'$2 < s + c && $2 + $3 > s { bad = 1 } END { exit !bad }' "$file"; then
 			echo "check-setup: $file range $SUB_START+$SUB_COUNT already used by another user" >&2
 			exit 1
