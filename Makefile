@@ -32,7 +32,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all unit-tests check check-asan demo install fmt clean deps faults
+.PHONY: all unit-tests check check-asan demo install fmt clean deps faults lint
 all: $(BUILD)/clan
 
 $(BUILD)/%.o: %.c $(wildcard rootless/*.h launcher/*.h netns/*.h)
@@ -82,6 +82,11 @@ install: $(BUILD)/clan
 	install -D -m 0755 $(BUILD)/clan $(DESTDIR)$(PREFIX)/bin/clan
 	install -d $(DESTDIR)$(PREFIX)/share/clan/profiles
 	cp -r profiles/. $(DESTDIR)$(PREFIX)/share/clan/profiles/
+
+# Every shell script of the project, as CI checks them.
+LINT_SH := .ci/run $(wildcard scripts/*.sh scripts/bench/*.sh tests/*.sh tests/integration/*.sh)
+lint:
+	shellcheck -x $(LINT_SH)
 
 fmt:
 	clang-format -i $(wildcard launcher/*.[ch] rootless/*.[ch] netns/*.[ch] tests/unit/*.[ch])
