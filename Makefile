@@ -84,7 +84,7 @@ install: $(BUILD)/clan
 	cp -r profiles/. $(DESTDIR)$(PREFIX)/share/clan/profiles/
 
 # Every shell script of the project, as CI checks them.
-LINT_SH := .ci/run $(wildcard scripts/*.sh scripts/bench/*.sh tests/*.sh tests/integration/*.sh)
+LINT_SH := .ci/run $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/integration/*.sh)
 lint:
 	shellcheck -x $(LINT_SH)
 
