@@ -46,7 +46,7 @@ if [ -z "${CLAN_STORAGE:-}" ]; then
 	mkdir -p "$CLAN_STORAGE"
 fi
 export CLAN_STORAGE
-trap 'rm_tree "$LIB_TMP"' EXIT
+trap 'rm_runtime_dirs "$LIB_TMP"; rm_tree "$LIB_TMP"' EXIT
 
 # --- reporting --------------------------------------------------------------
 
@@ -376,6 +376,20 @@ need_cmd() {
 
 # rm_tree DIR: removes DIR, including files that a container made with
 # subordinate ids (removed inside a user namespace that maps them).
+# rm_runtime_dirs DIR: without XDG_RUNTIME_DIR, each storage dir under DIR
+# names its own /tmp/clan-UID.XXXXXX runtime dir (storage/runtime-dir); a
+# suite makes hundreds of storage dirs, so remove those runtime dirs too.
+rm_runtime_dirs() {
+	local ptr run
+	for ptr in "$1"/storage*/runtime-dir; do
+		[ -f "$ptr" ] || continue
+		run=$(head -c 4096 "$ptr")
+		case $run in
+		/tmp/clan-"$(id -u)".*) rm_tree "$run" ;;
+		esac
+	done
+}
+
 rm_tree() {
 	local dir=$1
 	[ -e "$dir" ] || return 0
