@@ -10,7 +10,7 @@
 #include "error.h"
 
 struct rc_entry {
-	char *key;   /* a known key of its section */
+	char *key;     /* a known key of its section */
 	char *value;   /* as written, inline comment and blanks removed */
 	char *comment; /* the inline comment cut from the line ("# web"), or NULL */
 	int line;

@@ -7,8 +7,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-size_t comment_find(const char *s, size_t len, const char *marks, bool blank_before,
-		    bool quotes)
+size_t comment_find(const char *s, size_t len, const char *marks, bool blank_before, bool quotes)
 {
 	char quote = 0;	    /* the quote we are inside of, or 0 */
 	size_t opened = 0;  /* where it opened */

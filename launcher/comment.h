@@ -13,8 +13,7 @@
  * whether '...' and "..." (with \" escapes) protect marks, as a shell
  * reads them; a quote that is never closed is then an ordinary character,
  * so `it's # note` still ends at the comment. NUL ends s early. */
-size_t comment_find(const char *s, size_t len, const char *marks, bool blank_before,
-		    bool quotes);
+size_t comment_find(const char *s, size_t len, const char *marks, bool blank_before, bool quotes);
 
 /* The hint for a value that may have been cut by a comment. */
 #define COMMENT_HINT "an inline comment starts with ' #' or ' ;'"

@@ -109,7 +109,8 @@ int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
 	const char *comment = line_comment(c->rc, line);
 	if (comment)
 		return clan_error_code(c->err, CLAN_EXIT_USAGE,
-				       "%s:%d: %s (" COMMENT_HINT ": the value ends before '%.20s')",
+				       "%s:%d: %s (" COMMENT_HINT
+				       ": the value ends before '%.20s')",
 				       c->rc_file, line, msg, comment);
 	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d: %s", c->rc_file, line, msg);
 }

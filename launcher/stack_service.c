@@ -206,7 +206,8 @@ static int process(struct load_ctx *c, const struct rc_section *sec, const struc
 	char *const *s;
 
 	if (entry) {
-		if (words_parse_command(entry->value, "entrypoint = ", &svc->entrypoint, c->err) < 0)
+		if (words_parse_command(entry->value, "entrypoint = ", &svc->entrypoint, c->err) <
+		    0)
 			return stack_fail(c, entry->line, "entrypoint: %s", c->err->msg);
 	} else if ((v = PROFILE_FIELD(deb, base, entrypoint, STRV_SET))) {
 		copy_strv(&svc->entrypoint, v);

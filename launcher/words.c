@@ -41,15 +41,17 @@ int words_parse_json_array(const char *text, struct strv *out, struct clan_err *
  * would take literally: its length (0 for none). */
 static size_t shell_syntax_at(const char *p)
 {
-	if (strchr("|&;<>`", *p) && *p)
+	if (*p && strchr("|&;<>`", *p))
 		return strspn(p, "|&;<>`");
 	/* $(cmd), ${VAR}, $VAR: after interpolation, a $ the user wrote as $$
 	 * for the container's shell */
 	if (p[0] == '$' && (p[1] == '(' || p[1] == '{'))
 		return 2;
+	size_t n = 0;
 	if (p[0] == '$' && (p[1] == '_' || isalpha((unsigned char)p[1])))
-		return 2 + strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
-	return 0;
+		for (n = 2; p[n] == '_' || isalnum((unsigned char)p[n]); n++)
+			;
+	return n;
 }
 
 static int needs_shell(const char *op, size_t len, const char *fix_key, struct clan_err *err)
@@ -63,8 +65,7 @@ static int needs_shell(const char *op, size_t len, const char *fix_key, struct c
 /* Splits text into words as a shell would (single and double quotes,
  * backslashes, blanks and newlines between words), refusing what only a
  * shell would do something with. */
-static int split(const char *text, const char *fix_key, struct strv *out,
-		 struct clan_err *err)
+static int split(const char *text, const char *fix_key, struct strv *out, struct clan_err *err)
 {
 	struct strbuf word = {0};
 	bool in_word = false;

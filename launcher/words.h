@@ -12,10 +12,9 @@
  *    quotes, backslashes), and no shell runs it: `sh -c '...'` in the text
  *    is the shell when one is wanted.
  * Shell syntax outside quotes (| & ; < > `, $( ${ $NAME) is refused rather
- * than passed on as words: it meant a shell (clan ran one before). fix_key starts the fix the message
- * suggests ("command = " gives "write command = sh -c '...'").
- * Exit-2 errors: shell syntax, an unterminated quote, a bad JSON array, no
- * words. */
+ * than passed on as words: it meant a shell (clan ran one before). fix_key starts the fix the
+ * message suggests ("command = " gives "write command = sh -c '...'"). Exit-2 errors: shell syntax,
+ * an unterminated quote, a bad JSON array, no words. */
 int words_parse_command(const char *text, const char *fix_key, struct strv *out,
 			struct clan_err *err);
 
