@@ -9,9 +9,8 @@ static bool is_blank(char c)
 
 size_t comment_find(const char *s, size_t len, const char *marks, bool blank_before, bool quotes)
 {
-	char quote = 0;	    /* the quote we are inside of, or 0 */
-	size_t opened = 0;  /* where it opened */
-	size_t plain = len; /* a quote here never closes: a plain character */
+	char quote = 0;	   /* the quote we are inside of, or 0 */
+	size_t opened = 0; /* where it opened */
 	bool after_blank = blank_before;
 	for (size_t i = 0;; i++) {
 		if (i >= len || !s[i]) {
@@ -19,7 +18,6 @@ size_t comment_find(const char *s, size_t len, const char *marks, bool blank_bef
 				return i;
 			/* never closed: read on after it as if it were a letter
 			 * (at most twice: no quote of its kind follows it) */
-			plain = opened;
 			i = opened;
 			quote = 0;
 			after_blank = false;
@@ -37,7 +35,7 @@ size_t comment_find(const char *s, size_t len, const char *marks, bool blank_bef
 		if (after_blank && strchr(marks, c))
 			return i;
 		after_blank = is_blank(c);
-		if (!quotes || i == plain)
+		if (!quotes)
 			continue;
 		if (c == '\'' || c == '"') {
 			quote = c;

@@ -1,6 +1,6 @@
 /* Inline comments: one rule for `.clanrc` and `.env`. A comment starts at
- * a comment mark that follows a blank (space, tab, \r, \f, \v) and is outside quotes;
- * `url#frag`, `a;b` and `"a ; b"` hold none. */
+ * a comment mark that follows a blank (space, tab, \r, \f, \v) and is
+ * outside quotes; `url#frag`, `a;b` and `"a ; b"` hold none. */
 #ifndef CLAN_COMMENT_H
 #define CLAN_COMMENT_H
 
