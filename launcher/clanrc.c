@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "comment.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -55,14 +56,16 @@ static const struct {
     {"hostname", "alias"},   {"container_name", "alias"},
 };
 
-/* inih keeps a line in a buffer of this many bytes (Debian builds it with
- * the default INI_MAX_LINE); a longer line would be cut and read as two */
+/* inih never sees a value: it gets "KEY=" and the handler takes the value
+ * from here. So a line longer than inih's buffer (Debian builds it with the
+ * default INI_MAX_LINE) is not cut in two, and inline comments follow our
+ * rule (comment.h), not inih's INI_INLINE_COMMENT_PREFIXES (";" after a
+ * blank, even inside quotes: `sh -c "a ; b"` was cut). */
 struct reader {
 	const char *p; /* next unread character of the text */
 	int line;      /* the physical line last handed to inih */
-	/* the value of a line too long for inih's buffer: inih gets "KEY =",
-	 * the handler takes the value from here */
-	char *long_value;
+	char *value;   /* of that line, comment and blanks removed */
+	char *comment; /* the comment cut from it, or NULL */
 	const char *path;
 	struct clanrc *rc;
 	struct clan_err *err;
@@ -171,18 +174,28 @@ static int section_line(struct reader *r, const char *text, size_t len)
 	return 0;
 }
 
-/* inih's rule for inline comments: a ';' after a blank ends the value */
-static void strip_value(char *v)
+/* The value after "KEY =": up to an inline comment (' #' or ' ;' outside
+ * quotes, as in .env), without the blanks around it. */
+static char *line_value(const char *text, size_t len, char **comment)
 {
-	for (char *q = v; *q; q++)
-		if (*q == ';' && q > v && isspace((unsigned char)q[-1])) {
-			*q = '\0';
-			break;
-		}
-	size_t n = strlen(v);
-	while (n && isspace((unsigned char)v[n - 1]))
-		v[--n] = '\0';
-	memmove(v, v + strspn(v, " \t"), strlen(v + strspn(v, " \t")) + 1);
+	size_t at = comment_find(text, len, "#;", false, true);
+	*comment = at < len ? xstrndup(text + at, len - at) : NULL;
+	size_t start = 0;
+	while (start < at && isspace((unsigned char)text[start]))
+		start++;
+	while (at > start && isspace((unsigned char)text[at - 1]))
+		at--;
+	return xstrndup(text + start, at - start);
+}
+
+/* The length of the key of a KEY = VALUE line (up to '=' or ':', as inih
+ * splits it), len when the line has neither. */
+static size_t key_length(const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len && text[i] != '=' && text[i] != ':')
+		i++;
+	return i;
 }
 
 /* inih's ini_reader: hands inih one physical line at a time, so the
@@ -196,8 +209,9 @@ static char *read_line(char *buf, int size, void *stream)
 	const char *text = r->p;
 	r->p += len + (text[len] == '\n');
 	r->line++;
-	free(r->long_value);
-	r->long_value = NULL;
+	free(r->value);
+	free(r->comment);
+	r->value = r->comment = NULL;
 
 	/* no leading blanks: inih would take an indented line for the
 	 * continuation of the value above (configparser style) */
@@ -216,26 +230,29 @@ static char *read_line(char *buf, int size, void *stream)
 	if (!r->failed && len && text[0] == '[')
 		section_line(r, text, len);
 
-	/* room for the line, its '\n' and the NUL */
-	if (len + 2 <= (size_t)size) {
+	size_t key_len = key_length(text, len);
+	bool is_entry = len && text[0] != '#' && text[0] != ';' && text[0] != '[' && key_len < len;
+	/* a comment, a section or a bad line goes to inih whole when it fits
+	 * with its '\n' and the NUL */
+	if (!is_entry && len + 2 <= (size_t)size) {
 		memcpy(buf, text, len);
-		buf[len] = '\n';
-		buf[len + 1] = '\0';
+		memcpy(buf + len, "\n", 2);
 		return buf;
 	}
-	buf[0] = '\n';
-	buf[1] = '\0';
-	if (text[0] == '#' || text[0] == ';' || text[0] == '[')
-		return buf; /* a comment; a long section name was refused above */
-	size_t key_len = strcspn(text, "=:");
-	if (key_len >= len || key_len + 4 > (size_t)size) {
+	memcpy(buf, "\n", 2);
+	if (!is_entry) {
+		/* a long comment; a long section name was refused above */
+		if (len && text[0] != '#' && text[0] != ';' && text[0] != '[')
+			fail(r, "expected KEY = VALUE");
+		return buf;
+	}
+	if (key_len + 3 > (size_t)size) {
 		fail(r, "expected KEY = VALUE");
 		return buf;
 	}
 	memcpy(buf, text, key_len);
 	memcpy(buf + key_len, "=\n", 3);
-	r->long_value = xstrndup(text + key_len + 1, len - key_len - 1);
-	strip_value(r->long_value);
+	r->value = line_value(text + key_len + 1, len - key_len - 1, &r->comment);
 	return buf;
 }
 
@@ -259,14 +276,16 @@ static int unknown_key(struct reader *r, const struct rc_section *s, const char 
 		    plural ? " a list is the key repeated, one item per line" : "");
 }
 
-static void add_entry(struct rc_section *s, const char *key, const char *value, int line)
+static void add_entry(struct rc_section *s, const char *key, struct reader *r)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 8;
 		s->e = xrealloc(s->e, s->cap * sizeof *s->e);
 	}
-	s->e[s->n++] =
-	    (struct rc_entry){.key = xstrdup(key), .value = xstrdup(value), .line = line};
+	s->e[s->n++] = (struct rc_entry){.key = xstrdup(key),
+					 .value = steal_pointer(&r->value),
+					 .comment = steal_pointer(&r->comment),
+					 .line = r->line};
 }
 
 static int entry(struct reader *r, const char *name, const char *value)
@@ -281,9 +300,9 @@ static int entry(struct reader *r, const char *name, const char *value)
 	const struct rc_key *k = find_key(keys, nkeys, name);
 	if (!k)
 		return unknown_key(r, s, name, keys, nkeys);
-	if (r->long_value)
-		value = r->long_value;
-	if (!*value)
+	if (!r->value)
+		r->value = xstrdup(value);
+	if (!*r->value)
 		return fail(r, "%s has no value", name);
 	const struct rc_entry *prev = rc_get(s, name);
 	if (!k->list && prev)
@@ -291,7 +310,7 @@ static int entry(struct reader *r, const char *name, const char *value)
 			    "%s is set twice in [%s] (first at line %d); only lists such as "
 			    "port or environment repeat",
 			    name, s->name, prev->line);
-	add_entry(s, name, value, r->line);
+	add_entry(s, name, r);
 	return 0;
 }
 
@@ -311,7 +330,8 @@ int clanrc_parse(const char *text, const char *path, struct clanrc *out, struct 
 	struct reader r = {.p = text, .path = path, .rc = out, .err = err};
 	*out = (struct clanrc){0};
 	int bad_line = ini_parse_stream(read_line, &r, handler, &r);
-	free(r.long_value);
+	free(r.value);
+	free(r.comment);
 	/* inih's own complaint (a line without '=') wins when it comes first */
 	if (r.failed && (bad_line <= 0 || bad_line >= r.failed_line)) {
 		clanrc_free(out);
@@ -343,6 +363,7 @@ void clanrc_free(struct clanrc *rc)
 		for (size_t j = 0; j < s->n; j++) {
 			free(s->e[j].key);
 			free(s->e[j].value);
+			free(s->e[j].comment);
 		}
 		free(s->e);
 		free(s->name);

@@ -10,8 +10,9 @@
 #include "error.h"
 
 struct rc_entry {
-	char *key;   /* a known key of its section */
-	char *value; /* as written, inline `;` comment and blanks removed */
+	char *key;     /* a known key of its section */
+	char *value;   /* as written, inline comment and blanks removed */
+	char *comment; /* the inline comment cut from the line ("# web"), or NULL */
 	int line;
 };
 
@@ -28,7 +29,9 @@ struct clanrc {
 	size_t n, cap;
 };
 
-/* Parses the text of path. Exit-2 errors "PATH:LINE: ...": a line that is
+/* Parses the text of path. A comment is a line starting with '#' or ';',
+ * or, inline, a '#' or ';' after a blank and outside quotes (comment.h).
+ * Exit-2 errors "PATH:LINE: ...": a line that is
  * neither [SECTION] nor KEY = VALUE, an unknown section or key (with the
  * nearest valid name), a key outside a section, a section written twice,
  * a single-valued key written twice, an empty value. Lines may be indented

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "comment.h"
 #include "strbuf.h"
 
 struct parser {
@@ -139,13 +140,13 @@ static char *double_quoted(struct parser *ps, int line)
 	return strbuf_steal(&b);
 }
 
-/* Up to the end of the line or a comment (a # after a blank), trimmed. */
+/* Up to the end of the line or a comment (a # after a blank: the rule
+ * .clanrc shares; quotes inside an unquoted value are plain text, as in
+ * compose), trimmed. */
 static char *unquoted(struct parser *ps, bool after_blank)
 {
-	const char *start = ps->p, *q = start;
-	for (; *q && *q != '\n'; q++)
-		if (*q == '#' && (q == start ? after_blank : is_blank(q[-1])))
-			break;
+	const char *start = ps->p;
+	const char *q = start + comment_find(start, strcspn(start, "\n"), "#", after_blank, false);
 	const char *end = q;
 	while (end > start && is_blank(end[-1]))
 		end--;

@@ -108,7 +108,8 @@ static int argv_value(const struct yp *y, const yaml_node_t *n, const char *what
 	if (scalar(y, n, what, &v) < 0)
 		return -1;
 	strv_free(out);
-	if (words_parse_command(v, out, y->err) < 0)
+	_cleanup_free_ char *fix_key = xasprintf("%s: ", what);
+	if (words_parse_command(v, fix_key, out, y->err) < 0)
 		return yerr(y, n, "%s: %s", what, y->err->msg);
 	return 0;
 }

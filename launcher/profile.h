@@ -6,7 +6,8 @@
  *   description: text
  *   image: postgres:15            the default image
  *   user, working_dir: text
- *   entrypoint, command: "a b" (compose's string form) or [a, b]
+ *   entrypoint, command: "a b" (compose's string form: words, no shell
+ *                                 added, words.h) or [a, b]
  *   environment: {K: V} or [K=V]
  *   ports: [5432, 53/udp]         container ports it listens on (not
  *                                 published: the .clanrc says port =)

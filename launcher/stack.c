@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "comment.h"
 #include "stack_int.h"
 
 #define CONFIG_MAX_BYTES (4 << 20)
@@ -87,6 +88,17 @@ const char *stack_file_name(struct load_ctx *c, const char *path)
 	return f->v[f->n - 1];
 }
 
+/* The inline comment cut from line of the .clanrc, NULL when none: a
+ * value refused there may be one cut short by it. */
+static const char *line_comment(const struct clanrc *rc, int line)
+{
+	for (size_t i = 0; rc && i < rc->n; i++)
+		for (size_t j = 0; j < rc->s[i].n; j++)
+			if (rc->s[i].e[j].line == line)
+				return rc->s[i].e[j].comment;
+	return NULL;
+}
+
 int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
 {
 	char msg[sizeof c->err->msg];
@@ -94,6 +106,12 @@ int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	const char *comment = line_comment(c->rc, line);
+	if (comment)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "%s:%d: %s (" COMMENT_HINT
+				       ": the value ends before '%.20s')",
+				       c->rc_file, line, msg, comment);
 	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d: %s", c->rc_file, line, msg);
 }
 
@@ -274,6 +292,7 @@ static int load(struct load_ctx *c)
 	_cleanup_free_ char *shown = shown_path(c, ".clanrc");
 	c->rc_file = stack_file_name(c, shown);
 	c->env = (struct interp_env){.lookup = project_lookup, .arg = c, .warn = &c->warn};
+	c->rc = &rc;
 	if (c->o->profile_dirs)
 		for (size_t i = 0; c->o->profile_dirs[i]; i++)
 			strv_push(&c->profile_dirs, c->o->profile_dirs[i]);
@@ -287,6 +306,7 @@ static int load(struct load_ctx *c)
 		r = 0;
 	}
 	clanrc_free(&rc);
+	c->rc = NULL;
 	return r;
 }
 

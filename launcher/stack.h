@@ -47,8 +47,8 @@ struct service {
 	char *image;
 	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
 	struct strv command;	/* empty: the image's; `command = a b` is split
-				 * like compose's string form (sh -c when it
-				 * has shell syntax) */
+				 * into words like compose's string form, with
+				 * no shell added (words.h) */
 	char *working_dir;	/* NULL: the image's */
 	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
 	struct strv environment; /* K=V, final: profile < env_file < environment */

@@ -30,8 +30,9 @@ struct svc_build {
 struct load_ctx {
 	const struct stack_load_opts *o;
 	struct stack *st;
-	const char *rc_file;   /* as shown in messages, in st->files */
-	struct interp_env env; /* the shell, then .env */
+	const char *rc_file;	 /* as shown in messages, in st->files */
+	const struct clanrc *rc; /* while it is read: messages look at its lines */
+	struct interp_env env;	 /* the shell, then .env */
 	struct interp_warnings warn;
 	struct dotenv dotenv;
 	struct strv secrets; /* NAME=VALUE: profiles' secrets, generated */

@@ -206,13 +206,14 @@ static int process(struct load_ctx *c, const struct rc_section *sec, const struc
 	char *const *s;
 
 	if (entry) {
-		if (words_parse_command(entry->value, &svc->entrypoint, c->err) < 0)
+		if (words_parse_command(entry->value, "entrypoint = ", &svc->entrypoint, c->err) <
+		    0)
 			return stack_fail(c, entry->line, "entrypoint: %s", c->err->msg);
 	} else if ((v = PROFILE_FIELD(deb, base, entrypoint, STRV_SET))) {
 		copy_strv(&svc->entrypoint, v);
 	}
 	if ((e = rc_get(sec, "command"))) {
-		if (words_parse_command(e->value, &svc->command, c->err) < 0)
+		if (words_parse_command(e->value, "command = ", &svc->command, c->err) < 0)
 			return stack_fail(c, e->line, "command: %s", c->err->msg);
 	} else if (!entry && (v = PROFILE_FIELD(deb, base, command, STRV_SET))) {
 		copy_strv(&svc->command, v);

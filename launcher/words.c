@@ -1,5 +1,6 @@
 #include "words.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -36,31 +37,55 @@ int words_parse_json_array(const char *text, struct strv *out, struct clan_err *
 	return 0;
 }
 
-static bool is_shell_char(char c)
+/* The shell syntax at p, outside quotes, that a command split into words
+ * would take literally: its length (0 for none). */
+static size_t shell_syntax_at(const char *p)
 {
-	return strchr("$`|&;<>()*?[\n", c) != NULL;
+	if (*p && strchr("|&;<>`", *p))
+		return strspn(p, "|&;<>`");
+	/* $(cmd), ${VAR}, $VAR: after interpolation, a $ the user wrote as $$
+	 * for the container's shell */
+	if (p[0] == '$' && (p[1] == '(' || p[1] == '{'))
+		return 2;
+	size_t n = 0;
+	if (p[0] == '$' && (p[1] == '_' || isalpha((unsigned char)p[1])))
+		for (n = 2; p[n] == '_' || isalnum((unsigned char)p[n]); n++)
+			;
+	return n;
 }
 
-/* Splits text into words; *shell set when it holds shell syntax. */
-static int split(const char *text, struct strv *out, bool *shell, struct clan_err *err)
+static int needs_shell(const char *op, size_t len, const char *fix_key, struct clan_err *err)
+{
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "'%.*s' needs a shell, and clan adds none (a command is split "
+			       "into words, as compose does): write %ssh -c '...'",
+			       (int)(len > 20 ? 20 : len), op, fix_key);
+}
+
+/* Splits text into words as a shell would (single and double quotes,
+ * backslashes, blanks and newlines between words), refusing what only a
+ * shell would do something with. */
+static int split(const char *text, const char *fix_key, struct strv *out, struct clan_err *err)
 {
 	struct strbuf word = {0};
 	bool in_word = false;
 	const char *p = text;
 
-	*shell = false;
 	while (*p) {
 		char c = *p;
-		if (c == ' ' || c == '\t' || c == '\r') {
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			if (in_word)
 				strv_push_owned(out, strbuf_steal(&word));
 			in_word = false;
 			p++;
 			continue;
 		}
-		if (!in_word && (c == '#' || c == '~'))
-			*shell = true;
 		in_word = true;
+		size_t op = shell_syntax_at(p);
+		if (op) {
+			strbuf_free(&word);
+			return needs_shell(p, op, fix_key, err);
+		}
 		if (c == '\'') {
 			const char *end = strchr(p + 1, '\'');
 			if (!end)
@@ -69,8 +94,6 @@ static int split(const char *text, struct strv *out, bool *shell, struct clan_er
 			p = end + 1;
 		} else if (c == '"') {
 			for (p++; *p && *p != '"'; p++) {
-				if (*p == '$' || *p == '`')
-					*shell = true;
 				/* inside double quotes a backslash escapes only these */
 				if (*p == '\\' && p[1] && strchr("$`\"\\\n", p[1]))
 					p++;
@@ -88,8 +111,6 @@ static int split(const char *text, struct strv *out, bool *shell, struct clan_er
 			strbuf_addc(&word, p[1]);
 			p += 2;
 		} else {
-			if (is_shell_char(c))
-				*shell = true;
 			strbuf_addc(&word, c);
 			p++;
 		}
@@ -102,28 +123,20 @@ unterminated:
 	return clan_error_code(err, CLAN_EXIT_USAGE, "unterminated quote in '%s'", text);
 }
 
-int words_parse_command(const char *text, struct strv *out, struct clan_err *err)
+int words_parse_command(const char *text, const char *fix_key, struct strv *out,
+			struct clan_err *err)
 {
 	const char *t = text + strspn(text, " \t");
 	struct strv v = {0};
-	bool shell;
 
 	/* `[ -f x ] && ...` is the shell's test, `["a"` a broken exec form */
 	if (t[0] == '[' &&
 	    (t[1 + strspn(t + 1, " \t")] == '"' || t[1 + strspn(t + 1, " \t")] == ']')) {
 		if (words_parse_json_array(t, &v, err) < 0)
 			return -1;
-	} else {
-		if (split(t, &v, &shell, err) < 0) {
-			strv_free(&v);
-			return -1;
-		}
-		if (shell) {
-			strv_free(&v);
-			strv_push(&v, "/bin/sh");
-			strv_push(&v, "-c");
-			strv_push(&v, t);
-		}
+	} else if (split(t, fix_key, &v, err) < 0) {
+		strv_free(&v);
+		return -1;
 	}
 	if (v.n == 0) {
 		strv_free(&v);

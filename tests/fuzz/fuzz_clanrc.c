@@ -3,8 +3,10 @@
  * dir and two profiles beside it); it loads, or fails with exit 2 and
  * "FILE:LINE: ..." from one of the project's files. A loaded stack holds
  * services with unique names and an image, in dependency order, and
- * prints. clanrc_parse alone sees the input too. */
+ * prints. clanrc_parse alone sees the input too: its values are trimmed
+ * and non-empty, a cut inline comment starts with '#' or ';'. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +110,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct clan_err err;
 
 	struct clanrc rc;
-	if (clanrc_parse(text, "fuzz.rc", &rc, &err) == 0)
+	if (clanrc_parse(text, "fuzz.rc", &rc, &err) == 0) {
+		/* values are trimmed; a cut comment starts with its mark */
+		for (size_t i = 0; i < rc.n; i++)
+			for (size_t j = 0; j < rc.s[i].n; j++) {
+				const struct rc_entry *e = &rc.s[i].e[j];
+				size_t n = strlen(e->value);
+				if (!n || isspace((unsigned char)e->value[0]) ||
+				    isspace((unsigned char)e->value[n - 1]) ||
+				    (e->comment && !strchr("#;", e->comment[0])))
+					abort();
+			}
 		clanrc_free(&rc);
-	else if (err.code != CLAN_EXIT_USAGE || strncmp(err.msg, "fuzz.rc:", 8) != 0)
+	} else if (err.code != CLAN_EXIT_USAGE || strncmp(err.msg, "fuzz.rc:", 8) != 0)
 		abort();
 
 	/* env_file reads what it names: keep it to files of the project dir

@@ -160,6 +160,68 @@ image = deb:bookworm
 	assert_contains "$out" "REDIS_PASSWORD: chosen" "a password set in .env"
 }
 
+# issue 11: an inline comment is ' #' or ' ;' outside quotes, as in .env;
+# a value refused on a line that had one says so.
+case_inline_comments() {
+	local dir
+	dir=$(project '[service.web]
+image = deb:bookworm
+environment = BAR=baz   # note
+port = 18741:80  # web
+command = sh -c "a ; b"   ; runs a, then b
+')
+	cd "$dir" || die "cd"
+	run clan config
+	assert_eq "$rc" 0 "exit (stderr: $err)"
+	assert_contains "$out" "BAR: baz" "environment without its comment"
+	assert_not_contains "$out" "note" "the comment"
+	assert_contains "$out" "127.0.0.1:18741:80/tcp" "port without its comment"
+	assert_contains "$out" "- a ; b" "the ' ;' inside quotes"
+	printf '[service.web]\nimage = deb:bookworm\nport = 8000: # web\n' >.clanrc
+	assert_usage_error clan config
+	assert_contains "$err" "clan: .clanrc:3: bad port '8000:'" "stderr"
+	assert_contains "$err" "(an inline comment starts with ' #' or ' ;': the value ends before '# web')" "the hint"
+}
+
+# issue 11: a command is split into words as compose does; shell syntax
+# outside quotes is refused with the fix, not run by an added /bin/sh -c.
+case_command_needs_its_own_shell() {
+	local dir
+	dir=$(project '[service.web]
+image = deb:bookworm
+command = npm install && npm start
+')
+	cd "$dir" || die "cd"
+	assert_usage_error clan config
+	assert_eq "$err" "clan: .clanrc:3: command: '&&' needs a shell, and clan adds none (a command is split into words, as compose does): write command = sh -c '...'" "stderr"
+}
+
+# issue 11: the text's own sh -c is the only shell, so its $i (written $$i
+# for interpolation) is the loop's, not an outer shell's empty one.
+case_sh_c_loop_runs_as_written() {
+	local root dir
+	root=$(rootfs) || skip_case "no busybox rootfs (scripts/mkrootfs-busybox.sh failed)"
+	dir=$(project "[service.loop]
+image = dir:$root
+command = sh -c \"i=0; while [ \$\$i -lt 3 ]; do echo \$\$i; i=\$\$((i+1)); done; exec sleep 1000\"
+")
+	cd "$dir" || die "cd"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	for _ in $(seq 50); do
+		out=$(clan logs --no-log-prefix loop 2>&1)
+		case "$out" in *2*) break ;; esac
+		sleep 0.1
+	done
+	clan down >/dev/null 2>&1
+	assert_eq "$out" "0
+1
+2" "the loop's output"
+	# clan run takes its argv as given: no words, no shell
+	run clan run --rm "dir:$root" echo 'a && b' '$HOME'
+	assert_eq "$rc:$out" '0:a && b $HOME' "clan run's argv"
+}
+
 t prints_the_resolved_stack case_prints_the_resolved_stack
 t redis_gets_a_generated_password case_redis_gets_a_generated_password
 t warns_about_unset_variables case_warns_about_unset_variables
@@ -168,4 +230,7 @@ t required_variable case_required_variable
 t dependency_cycle case_dependency_cycle
 t no_clanrc case_no_clanrc
 t init_writes_once case_init_writes_once
+t inline_comments case_inline_comments
+t command_needs_its_own_shell case_command_needs_its_own_shell
+t sh_c_loop_runs_as_written case_sh_c_loop_runs_as_written
 finish

@@ -131,7 +131,7 @@ static char *argv_of(const char *text)
 {
 	struct strv v = {0};
 	struct clan_err err;
-	if (words_parse_command(text, &v, &err) < 0)
+	if (words_parse_command(text, "command = ", &v, &err) < 0)
 		return xasprintf("<error: %s>", err.msg);
 	size_t len = 1;
 	for (size_t i = 0; i < v.n; i++)
@@ -161,21 +161,46 @@ TEST(command_words)
 	ARGV("echo '' \"\"", "echo||");
 	ARGV("sh -c 'echo $HOME; ls | wc -l'", "sh|-c|echo $HOME; ls | wc -l");
 	ARGV("echo \"say \\\"hi\\\"\"", "echo|say \"hi\"");
-	ARGV("a=b --x=[y", "/bin/sh|-c|a=b --x=[y");
+	/* as compose: no shell, so globs, ~ and # are plain characters */
+	ARGV("a=b --x=[y", "a=b|--x=[y");
+	ARGV("ls *.py ~/x #1 a(b)", "ls|*.py|~/x|#1|a(b)");
+	ARGV("a\nb\tc", "a|b|c");
 }
 
-TEST(command_shell_syntax_runs_sh)
+/* compose's rule: the text's own sh -c is the shell, none is added (the
+ * text of issue 11's loop, after interpolation turned $$ into $) */
+TEST(command_sh_c_is_the_only_shell)
 {
-	ARGV("npm install && npm start", "/bin/sh|-c|npm install && npm start");
-	ARGV("echo $HOME", "/bin/sh|-c|echo $HOME");
-	ARGV("echo \"$HOME\"", "/bin/sh|-c|echo \"$HOME\"");
-	ARGV("ls *.py", "/bin/sh|-c|ls *.py");
-	ARGV("a > log", "/bin/sh|-c|a > log");
-	ARGV("cd ~/x", "/bin/sh|-c|cd ~/x");
-	ARGV("echo `date`", "/bin/sh|-c|echo `date`");
+	ARGV("sh -c \"i=0; while [ $i -lt 3 ]; do echo $i; i=$((i+1)); done\"",
+	     "sh|-c|i=0; while [ $i -lt 3 ]; do echo $i; i=$((i+1)); done");
+	ARGV("sh -c 'a && b | c > d; `e`'", "sh|-c|a && b | c > d; `e`");
+	ARGV("echo \"$HOME\" '$(x)'", "echo|$HOME|$(x)");
 	/* quoted or escaped, it is no shell syntax */
-	ARGV("echo '$HOME' \\$x", "echo|$HOME|$x");
-	ARGV("[ -f x ] && echo y", "/bin/sh|-c|[ -f x ] && echo y");
+	ARGV("echo '$HOME' \\$x a\\;b \\&\\&", "echo|$HOME|$x|a;b|&&");
+	ARGV("echo $ 1$ $1 a$", "echo|$|1$|$1|a$");
+}
+
+#define NEEDS_SHELL(op)                                                                      \
+	"<error: '" op "' needs a shell, and clan adds none (a command is split into words, as " \
+	"compose does): write command = sh -c '...'>"
+
+TEST(command_shell_syntax_is_refused)
+{
+	ARGV("npm install && npm start", NEEDS_SHELL("&&"));
+	ARGV("a || b", NEEDS_SHELL("||"));
+	ARGV("ls | wc -l", NEEDS_SHELL("|"));
+	ARGV("a; b", NEEDS_SHELL(";"));
+	ARGV("a ; b", NEEDS_SHELL(";"));
+	ARGV("a > log", NEEDS_SHELL(">"));
+	ARGV("a 2>&1", NEEDS_SHELL(">&"));
+	ARGV("a < in", NEEDS_SHELL("<"));
+	ARGV("a &", NEEDS_SHELL("&"));
+	ARGV("echo `date`", NEEDS_SHELL("`"));
+	ARGV("echo $(date)", NEEDS_SHELL("$("));
+	ARGV("echo $HOME", NEEDS_SHELL("$HOME"));
+	ARGV("echo x${HOME}", NEEDS_SHELL("${"));
+	ARGV("[ -f x ] && echo y", NEEDS_SHELL("&&"));
+	ARGV("exec python3 app.py --port=$PORT", NEEDS_SHELL("$PORT"));
 }
 
 TEST(command_exec_form)
@@ -196,4 +221,31 @@ TEST(command_errors)
 	ARGV("echo \"open", "<error: unterminated quote in 'echo \"open'>");
 	ARGV("echo \\", "<error: 'echo \\' ends with a lone backslash>");
 	ARGV("   ", "<error: no command in '   '>");
+	ARGV("sh -c \"a ; b", "<error: unterminated quote in 'sh -c \"a ; b'>");
+	ARGV("sh -c 'a\"", "<error: unterminated quote in 'sh -c 'a\"'>");
+}
+
+/* A megabyte of words, and one word of a megabyte in quotes */
+TEST(command_huge)
+{
+	size_t n = 1 << 20;
+	char *text = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		text[i] = i % 2 ? ' ' : 'w';
+	text[n] = '\0';
+	struct strv v = {0};
+	struct clan_err err;
+	CHECK(words_parse_command(text, "command = ", &v, &err) == 0);
+	CHECK(v.n == n / 2);
+	strv_free(&v);
+	memset(text, 'x', n);
+	text[0] = '\'';
+	text[n - 1] = '\'';
+	CHECK(words_parse_command(text, "command = ", &v, &err) == 0);
+	CHECK(v.n == 1 && strlen(v.v[0]) == n - 2);
+	strv_free(&v);
+	text[n - 1] = ';';
+	CHECK(words_parse_command(text, "command = ", &v, &err) < 0);
+	CHECK(strncmp(err.msg, "unterminated quote in ''xxx", 27) == 0);
+	free(text);
 }

@@ -76,13 +76,95 @@ TEST(comments)
 			   "[service.a]   ; after a section\n"
 			   "image = x:1      ; inline comment\n"
 			   "command = sh -c 'a;b'\n"
-			   "healthcheck = curl http://x/#frag # not a comment\n";
+			   "healthcheck = curl http://x/#frag # a comment\n";
 	CHECK(parse(text, &rc, &err) == 0);
 	CHECK_STR(rc_get(&rc.s[0], "image")->value, "x:1");
+	CHECK_STR(rc_get(&rc.s[0], "image")->comment, "; inline comment");
 	/* ; without a blank before it stays */
 	CHECK_STR(rc_get(&rc.s[0], "command")->value, "sh -c 'a;b'");
-	/* only ; starts an inline comment (inih's rule), # does not */
-	CHECK_STR(rc_get(&rc.s[0], "healthcheck")->value, "curl http://x/#frag # not a comment");
+	CHECK(rc_get(&rc.s[0], "command")->comment == NULL);
+	/* # after a blank starts a comment too, as in .env; not in a word */
+	CHECK_STR(rc_get(&rc.s[0], "healthcheck")->value, "curl http://x/#frag");
+	CHECK_STR(rc_get(&rc.s[0], "healthcheck")->comment, "# a comment");
+	clanrc_free(&rc);
+}
+
+/* The value of the one entry of "[service.a]\nLINE" ("<error: ...>"). */
+static char *value_of(const char *line)
+{
+	char *text = xasprintf("[service.a]\n%s\n", line);
+	struct clanrc rc;
+	struct clan_err err;
+	char *v;
+	if (parse(text, &rc, &err) < 0) {
+		v = xasprintf("<error: %s>", err.msg);
+	} else {
+		v = xstrdup(rc.s[0].n ? rc.s[0].e[0].value : "<none>");
+		clanrc_free(&rc);
+	}
+	free(text);
+	return v;
+}
+
+#define VALUE(line, want)                    \
+	do {                                 \
+		char *got_ = value_of(line); \
+		CHECK_STR(got_, want);       \
+		free(got_);                  \
+	} while (0)
+
+/* issue 11: one rule with .env: ' #' or ' ;' outside quotes ends a value */
+TEST(inline_comments_as_in_dotenv)
+{
+	VALUE("environment = BAR=baz   # note", "BAR=baz");
+	VALUE("port = 8000:80  # web", "8000:80");
+	VALUE("port = 8000:80\t# web", "8000:80");
+	VALUE("command = sh -c \"a ; b\"", "sh -c \"a ; b\"");
+	VALUE("command = sh -c \"a ; b\"  ; runs a, then b", "sh -c \"a ; b\"");
+	VALUE("command = sh -c 'echo # x; echo ; y' # z", "sh -c 'echo # x; echo ; y'");
+	VALUE("command = echo \"a \\\" # b\" # c", "echo \"a \\\" # b\"");
+	VALUE("command = echo a\\ #b", "echo a\\ #b");
+	VALUE("environment = URL=http://x/#frag;x=1", "URL=http://x/#frag;x=1");
+	VALUE("environment = C=#fff", "C=#fff");
+	VALUE("image =# x", "# x");
+	/* a quote never closed protects nothing: it is a plain apostrophe */
+	VALUE("environment = MSG=it's # note", "MSG=it's");
+	VALUE("command = sh -c \"a ; b", "sh -c \"a");
+	VALUE("environment = A='x # y' # z", "A='x # y'");
+	VALUE("image = \"\"\"''' ; '\" # x", "\"\"\"''' ; '\"");
+	VALUE("image = ' ; ' ' ; x", "' ; ' '");
+	VALUE("image = 'a\"b\" ; c", "'a\"b\"");
+	VALUE("image = \"a'b' ; c ' ; d", "\"a'b'");
+}
+
+TEST(inline_comment_abuse)
+{
+	/* a megabyte of value, with comment marks inside quotes */
+	size_t n = 1 << 20;
+	char *big = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "a\" ;#b\"c"[i % 8];
+	big[n] = '\0';
+	char *line = xasprintf("command = %s # end", big);
+	char *got = value_of(line);
+	CHECK(strlen(got) == n && memcmp(got, big, n) == 0);
+	free(got);
+	free(line);
+	/* the last quote never closes: the ' ;' after it starts a comment */
+	big[n - 2] = 'x';
+	line = xasprintf("command = x%s", big);
+	got = value_of(line);
+	CHECK(strlen(got) == n - 5 && strcmp(got + n - 7, "a\"") == 0);
+	free(got);
+	free(line);
+	free(big);
+	/* a NUL ends the text: what follows it is never read */
+	struct clanrc rc;
+	struct clan_err err;
+	const char with_nul[] = "[service.a]\nimage = x # c\0\nport = 1\n";
+	CHECK(parse(with_nul, &rc, &err) == 0);
+	CHECK(rc.n == 1 && rc.s[0].n == 1);
+	CHECK_STR(rc.s[0].e[0].value, "x");
 	clanrc_free(&rc);
 }
 

@@ -97,6 +97,33 @@ TEST(inline_comment_after_unquoted)
 	VALUE("URL=http://x/#frag", "URL", "http://x/#frag");
 }
 
+/* The rule .clanrc shares (launcher/comment.c): a # after a blank, not
+ * after other characters; in an unquoted value quotes are plain text, as
+ * in compose, so they protect nothing there. */
+TEST(inline_comment_shared_rule_and_abuse)
+{
+	VALUE("K=a\v# c", "K", "a");
+	VALUE("K=a;b ; c", "K", "a;b ; c");
+	VALUE("K=x \"a # b\"", "K", "x \"a");
+	VALUE("K=it's # note", "K", "it's");
+	VALUE("K=\"a # b\" # c", "K", "a # b");
+	VALUE("K='a # b' # c", "K", "a # b");
+	VALUE("K=\"a # b", "K", "<error: x.env:1: the double-quoted value has no closing \">");
+	/* a NUL ends the text */
+	VALUE("K=a # c\0\nJ=1\n", "J", "<unset>");
+	/* a megabyte of value, marks without a blank before them */
+	size_t n = 1 << 20;
+	char *text = xmalloc(n + 16);
+	memcpy(text, "K=", 2);
+	for (size_t i = 0; i < n; i++)
+		text[2 + i] = "a#;\"'"[i % 5];
+	strcpy(text + 2 + n, " # end\n");
+	char *got = value_of(text, "K");
+	CHECK(strlen(got) == n && memcmp(got, text + 2, n) == 0);
+	free(got);
+	free(text);
+}
+
 TEST(empty_values)
 {
 	VALUE("K=", "K", "");

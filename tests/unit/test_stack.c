@@ -829,6 +829,58 @@ TEST(command_entrypoint_user_workdir)
 			 ":3: command: unterminated quote in 'echo 'open'"));
 }
 
+/* issue 11: inline comments as in .env, commands split as compose does */
+TEST(comments_and_commands)
+{
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, "[service.a]\nimage = x\nport = 8000:80  # web\nenvironment = BAR=baz   # note\n"
+		    "command = sh -c \"a ; b\" ; runs both\n"
+		    "[service.b]\nimage = x\n"
+		    "command = sh -c \"i=0; while [ $$i -lt 3 ]; do echo $$i; i=$$((i+1)); done\"\n"
+		    "entrypoint = /init.sh --flag=\"x y\" # the init\n");
+	int loaded = fx_load(&f, &st, &err) == 0;
+	CHECK(loaded);
+	if (!loaded) {
+		printf("#   %s\n", err.msg);
+		fx_free(&f);
+		return;
+	}
+	const struct service *a = stack_find(&st, "a"), *b = stack_find(&st, "b");
+	CHECK(a->nports == 1 && a->ports[0].host_port == 8000 && a->ports[0].container_port == 80);
+	CHECK_STR(env_of(a, "BAR"), "baz");
+	CHECK(a->command.n == 3);
+	CHECK_STR(a->command.v[0], "sh");
+	CHECK_STR(a->command.v[2], "a ; b");
+	/* no outer shell: the loop's $i reaches the text's own sh -c */
+	CHECK(b->command.n == 3);
+	CHECK_STR(b->command.v[2], "i=0; while [ $i -lt 3 ]; do echo $i; i=$((i+1)); done");
+	CHECK(b->entrypoint.n == 2);
+	CHECK_STR(b->entrypoint.v[1], "--flag=x y");
+	stack_free(&st);
+	fx_free(&f);
+
+	CHECK(fails_with("[service.a]\nimage = x\ncommand = npm install && npm start\n",
+			 ":3: command: '&&' needs a shell, and clan adds none (a command is split "
+			 "into words, as compose does): write command = sh -c '...'"));
+	CHECK(fails_with("[service.a]\nimage = x\nentrypoint = run >log\n",
+			 ":3: entrypoint: '>' needs a shell, and clan adds none (a command is "
+			 "split into words, as compose does): write entrypoint = sh -c '...'"));
+	CHECK(fails_with("[service.a]\nimage = x\ncommand = echo $$HOME\n",
+			 ":3: command: '$HOME' needs a shell, and clan adds none (a command is "
+			 "split into words, as compose does): write command = sh -c '...'"));
+	/* a value refused where a comment was cut says so */
+	CHECK(fails_with("[service.a]\nimage = x\ncommand = sh -c \"a ; b\n",
+			 ":3: command: unterminated quote in 'sh -c \"a' (an inline comment starts "
+			 "with ' #' or ' ;': the value ends before '; b')"));
+	CHECK(fails_with("[service.a]\nimage = x\nport = 8000: #80\n",
+			 ":3: bad port '8000:': the container port is a number from 1 to 65535 "
+			 "(e.g. port = 8000, port = 8080:80, port = 127.0.0.1:5432:5432, port = "
+			 "5353:53/udp) (an inline comment starts with ' #' or ' ;': the value ends "
+			 "before '#80')"));
+}
+
 TEST(whole_file_errors)
 {
 	CHECK(fails_with("[project]\nname = x\n", ": no services: add a [service.NAME] section "
