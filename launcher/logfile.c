@@ -28,10 +28,11 @@ int log_open(const char *dir, const char *service, struct log_writer *w, struct 
 		int code = e;
 		log_close(w);
 		if (code == ELOOP || code == EINVAL || code == ENXIO)
-			return clan_error(err, 0,
-					  "the log of %s is not a regular file (a symlink or fifo?): "
-					  "remove %s/%s.log and start it again",
-					  service, dir, service);
+			return clan_error(
+			    err, 0,
+			    "the log of %s is not a regular file (a symlink or fifo?): "
+			    "remove %s/%s.log and start it again",
+			    service, dir, service);
 		return clan_error(err, code, "cannot open the log of %s", service);
 	}
 	w->size = st.st_size;
@@ -95,8 +96,8 @@ void log_line(struct log_writer *w, char stream, const char *text, size_t len)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char head[48];
-	int hn = snprintf(head, sizeof head, "%lld.%09ld %c ", (long long)ts.tv_sec, ts.tv_nsec,
-			  stream);
+	int hn =
+	    snprintf(head, sizeof head, "%lld.%09ld %c ", (long long)ts.tv_sec, ts.tv_nsec, stream);
 	struct iovec iov[3] = {{head, (size_t)hn}, {(void *)text, len}, {"\n", 1}};
 	/* one writev per line: readers never see half a line from us */
 	ssize_t n = writev(w->fd, iov, 3);

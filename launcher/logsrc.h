@@ -26,13 +26,13 @@ struct log_src {
 	/* open files to read in order: finished (rotated) ones first, the
 	 * live one (still written to) last */
 	int fd[LOG_SRC_FILES];
-	int nfd, at;	/* how many, which one is being read */
-	off_t pos;	/* next byte of fd[at] to read */
-	off_t limit;	/* in the live file, read no further; -1: no limit */
-	char *buf;	/* read, not yet returned: buf[start, len) */
+	int nfd, at; /* how many, which one is being read */
+	off_t pos;   /* next byte of fd[at] to read */
+	off_t limit; /* in the live file, read no further; -1: no limit */
+	char *buf;   /* read, not yet returned: buf[start, len) */
 	size_t start, len;
-	bool skipping;	/* inside a line too long for buf: dropped up to its end */
-	int64_t since;	/* lines older are skipped */
+	bool skipping;	       /* inside a line too long for buf: dropped up to its end */
+	int64_t since;	       /* lines older are skipped */
 	struct log_entry head; /* the line log_src_next returned; text in buf */
 };
 
@@ -60,9 +60,9 @@ void log_src_close(struct log_src *s);
 int log_file_open(const char *path, int *fd, struct clan_err *err);
 
 struct log_tail {
-	off_t start;	/* where the lines found start */
-	long found;	/* how many */
-	bool stopped;	/* reached a line older than since (none earlier counts) */
+	off_t start;  /* where the lines found start */
+	long found;   /* how many */
+	bool stopped; /* reached a line older than since (none earlier counts) */
 };
 
 /* Where the last n lines (n >= 0) of fd's first `end` bytes that are not

@@ -82,7 +82,8 @@ static void print_merged(const struct logview_opts *o, struct log_src *src, int 
 	for (;;) {
 		size_t best = n;
 		for (size_t i = 0; i < n; i++)
-			if (has[i] && (best == n || log_entry_cmp(&src[i].head, &src[best].head) < 0))
+			if (has[i] &&
+			    (best == n || log_entry_cmp(&src[i].head, &src[best].head) < 0))
 				best = i;
 		if (best == n)
 			break;

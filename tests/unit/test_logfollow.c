@@ -321,8 +321,8 @@ TEST(symlink_swapped_in_while_following)
 	if (pid == 0)
 		swap_when_shown(dir);
 	/* followed until the swapping child is gone */
-	_cleanup_free_ char *text = xasprintf("%d %llu\n", (int)pid,
-					      (unsigned long long)proc_start_time(pid));
+	_cleanup_free_ char *text =
+	    xasprintf("%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
 	CHECK(write_file(pidfile, text, strlen(text), &err) == 0);
 	_cleanup_free_ char *out = logs_of_web(dir, true, pidfile);
 	sigaction(SIGCHLD, &old, NULL);

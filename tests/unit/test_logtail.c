@@ -174,10 +174,19 @@ TEST(tail_across_the_rotated_file)
 	put(old, o, 4, 100, true);
 	put(path, l, 2, 200, true);
 	struct clan_err err;
-	struct { long tail; int64_t since; const char *want; } cases[] = {
-	    {5, 0, "o2,o3,o4,l1,l2"}, {2, 0, "l1,l2"},	   {1, 0, "l2"},
-	    {0, 0, ""},		       {100, 0, "o1,o2,o3,o4,l1,l2"}, {-1, 0, "o1,o2,o3,o4,l1,l2"},
-	    {-1, 102, "o3,o4,l1,l2"},  {-1, 200, "l1,l2"},	   {3, 103, "o4,l1,l2"}};
+	struct {
+		long tail;
+		int64_t since;
+		const char *want;
+	} cases[] = {{5, 0, "o2,o3,o4,l1,l2"},
+		     {2, 0, "l1,l2"},
+		     {1, 0, "l2"},
+		     {0, 0, ""},
+		     {100, 0, "o1,o2,o3,o4,l1,l2"},
+		     {-1, 0, "o1,o2,o3,o4,l1,l2"},
+		     {-1, 102, "o3,o4,l1,l2"},
+		     {-1, 200, "l1,l2"},
+		     {3, 103, "o4,l1,l2"}};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct log_src s;
 		CHECK(log_src_open(&s, dir, "web", 0, cases[i].tail, cases[i].since, &err) == 0);
