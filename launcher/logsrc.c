@@ -23,14 +23,20 @@ int log_file_open(const char *path, int *fd, struct clan_err *err)
 		if (errno == ENOENT)
 			return 0;
 		if (errno == ELOOP)
-			return clan_error(err, 0, "%s is a symlink, not a log: not read", path);
+			return clan_error(err, 0,
+					  "%s is a symlink, not a log: not read (remove it; the "
+					  "service's next start writes a new log)",
+					  path);
 		return clan_error(err, errno, "cannot read %s", path);
 	}
 	struct stat st;
 	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(*fd);
 		*fd = -1;
-		return clan_error(err, 0, "%s is not a regular file, not a log: not read", path);
+		return clan_error(err, 0,
+				  "%s is not a regular file, not a log: not read (remove it; the "
+				  "service's next start writes a new log)",
+				  path);
 	}
 	return 0;
 }
