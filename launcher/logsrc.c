@@ -228,7 +228,13 @@ bool log_src_rotated(struct log_src *s)
 	ino_t live = s->nfd > 0 ? fd_ino(s->fd[s->at]) : 0, now = fd_ino(fresh);
 	if (s->nfd > 0 && now == live) {
 		close(fresh);
-		return false;
+		if (fd_size(s->fd[s->at]) >= s->pos)
+			return false;
+		/* truncated in place (by hand: clan never does): from its start */
+		s->pos = 0;
+		s->start = s->len = 0;
+		s->skipping = false;
+		return true;
 	}
 	/* the writer is done with the held file (rotate() renames the new one
 	 * in last). NAME.log.1 is the held file, or the one written between

@@ -128,6 +128,12 @@ TEST(tail_without_trailing_newline)
 	fputs("-end\n", f);
 	fclose(f);
 	CHECK(log_src_next(&s) == 1 && strcmp(s.head.text, "c-end") == 0);
+	CHECK(log_src_next(&s) == 0 && !log_src_rotated(&s));
+	/* truncated in place and written again: followed from its start */
+	const char *again[] = {"z"};
+	put(path, again, 1, 100, true);
+	CHECK(log_src_next(&s) == 0 && log_src_rotated(&s));
+	CHECK(log_src_next(&s) == 1 && strcmp(s.head.text, "z") == 0);
 	log_src_close(&s);
 	remove_dir(dir);
 }
