@@ -2,7 +2,8 @@
 # `clan logs -f` of a real service printing 2,000,000 lines as fast as it
 # can: its log rotates several times (10 MB each) while followed, and every
 # line comes out once, in order. Then `clan logs --tail 3` and a plain
-# `clan logs` of the rotated log. Busybox service (fast).
+# `clan logs` of the rotated log, and the abuse: its log files replaced by
+# a fifo and a symlink. Busybox service (fast).
 # shellcheck disable=SC2317 # cases run via t
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -87,6 +88,43 @@ $LINES" "the last 3 lines"
 	assert_eq "$verdict" "0 out of place, last $LINES" "plain logs of the rotated log"
 }
 
+# logdir: the log dir of the logsfollow stack.
+logdir() {
+	local run d
+	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
+		run=$XDG_RUNTIME_DIR/clan
+	else
+		run=$(cat "$CLAN_STORAGE/runtime-dir")
+	fi
+	for d in "$run"/stacks/logsfollow-*/logs; do
+		[ -e "$d/spew.log" ] && echo "$d" && return 0
+	done
+	return 1
+}
+
+# As a hostile local user could: the rotated log made a fifo and the log a
+# symlink to another file with log lines. clan logs (and -f) neither hangs
+# on the fifo nor shows the other file, and says why.
+case_fifo_and_symlink() {
+	cd "$STACK" || die "no stack dir"
+	local d
+	d=$(logdir) || die "no log dir for logsfollow"
+	echo "1764100000.000000001 o SECRET of another file" >"$LIB_TMP/secret"
+	rm -f "$d/spew.log.1" "$d/spew.log"
+	mkfifo "$d/spew.log.1" || die "mkfifo"
+	ln -s "$LIB_TMP/secret" "$d/spew.log" || die "ln -s"
+	out=$(timeout 20 "$CLAN" logs spew 2>"$LIB_TMP/abuse.err")
+	rc=$?
+	err=$(cat "$LIB_TMP/abuse.err")
+	assert_eq "$rc" 0 "logs next to a fifo and a symlink (124: it hung; stderr: $err)"
+	assert_not_contains "$out" "SECRET" "the symlinked file is not shown"
+	assert_contains "$err" "is a symlink" "the symlink is named"
+	# -f runs until stopped: 5 s of it
+	out=$(timeout 5 "$CLAN" logs -f spew 2>/dev/null)
+	assert_not_contains "$out" "SECRET" "logs -f does not follow the symlink"
+	rm -f "$d/spew.log.1" "$d/spew.log"
+}
+
 case_down() {
 	cd "$STACK" || die "no stack dir"
 	run clan down
@@ -96,5 +134,6 @@ case_down() {
 t up case_up
 t follow_every_line case_follow_every_line
 t tail_and_plain case_tail_and_plain
+t fifo_and_symlink case_fifo_and_symlink
 t down case_down
 finish

@@ -206,6 +206,25 @@ TEST(tail_across_the_rotated_file)
 	remove_dir(dir);
 }
 
+/* log_read (the supervisor's last lines of a service): the wanted ones,
+ * across the rotated file. */
+TEST(log_read_last_lines)
+{
+	_cleanup_free_ char *dir = make_dir();
+	_cleanup_free_ char *path = xasprintf("%s/web.log", dir);
+	_cleanup_free_ char *old = xasprintf("%s.1", path);
+	const char *o[] = {"o1", "o2"}, *l[] = {"l1"};
+	put(old, o, 2, 100, true);
+	put(path, l, 1, 200, true);
+	struct log_entry *v = NULL;
+	size_t n = 0;
+	CHECK(log_read(dir, "web", 3, 2, 0, &v, &n, NULL) == 0);
+	CHECK(n == 2 && strcmp(v[0].text, "o2") == 0 && strcmp(v[1].text, "l1") == 0 &&
+	      v[1].service == 3 && v[1].sec == 200);
+	log_entries_free(v, n);
+	remove_dir(dir);
+}
+
 /* logs of several services, no prefix: their texts, one a line */
 static char *view(const char *dir, struct strv *names, long tail)
 {
