@@ -16,29 +16,75 @@
 int log_open(const char *dir, const char *service, struct log_writer *w, struct clan_err *err)
 {
 	*w = (struct log_writer){.fd = -1, .path = xasprintf("%s/%s.log", dir, service)};
-	w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		int e = errno;
-		free(w->path);
-		w->path = NULL;
-		return clan_error(err, e, "cannot open the log of %s", service);
-	}
+	/* no symlink followed, and no fifo put in its place waited on
+	 * (O_NONBLOCK): only a regular file is written */
+	w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		     0600);
 	struct stat st;
-	w->size = fstat(w->fd, &st) == 0 ? st.st_size : 0;
+	int e = w->fd < 0 ? errno : fstat(w->fd, &st) < 0 ? errno : 0;
+	if (e == 0 && !S_ISREG(st.st_mode))
+		e = EINVAL;
+	if (e) {
+		int code = e;
+		log_close(w);
+		if (code == ELOOP || code == EINVAL || code == ENXIO)
+			return clan_error(
+			    err, 0,
+			    "the log of %s is not a regular file (a symlink or fifo?): "
+			    "remove %s/%s.log and start it again",
+			    service, dir, service);
+		return clan_error(err, code, "cannot open the log of %s", service);
+	}
+	w->size = st.st_size;
 	return 0;
 }
 
+/* A new empty file at PATH.new, created here (no symlink or fifo left
+ * there by someone else is opened). */
+static int create_next(const char *path)
+{
+	_cleanup_free_ char *next = xasprintf("%s.new", path);
+	if (unlink(next) < 0 && errno != ENOENT)
+		return -1;
+	int fd = open(next, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd;
+}
+
+/* PATH becomes PATH.1 and a new empty file becomes PATH, so that PATH
+ * always names a complete file: the old file is linked as PATH.1 (through
+ * PATH.1.new, so PATH.1 too is always complete), then the new one renamed
+ * over PATH. A follower holding the old file sees PATH change only once
+ * the old file is final (no line is written to it after), reads it to
+ * its end and goes on with the new one (logsrc.c). Where links are not
+ * supported, a plain rename leaves PATH missing for a moment, which a
+ * follower waits out. */
 static void rotate(struct log_writer *w)
 {
 	_cleanup_free_ char *old = xasprintf("%s.1", w->path);
-	if (rename(w->path, old) < 0)
-		return; /* keep writing where we are */
-	int fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	_cleanup_free_ char *old_next = xasprintf("%s.1.new", w->path);
+	_cleanup_free_ char *next = xasprintf("%s.new", w->path);
+	int fd = create_next(w->path);
 	if (fd < 0)
-		return;
+		return; /* keep writing where we are */
+	if (unlink(old_next) < 0 && errno != ENOENT)
+		goto fail;
+	if (link(w->path, old_next) == 0) {
+		if (rename(old_next, old) < 0) {
+			unlink(old_next);
+			goto fail;
+		}
+	} else if (rename(w->path, old) < 0) {
+		goto fail;
+	}
+	if (rename(next, w->path) < 0)
+		goto fail;
 	close(w->fd);
 	w->fd = fd;
 	w->size = 0;
+	return;
+fail:
+	unlink(next);
+	close(fd);
 }
 
 void log_line(struct log_writer *w, char stream, const char *text, size_t len)
@@ -50,8 +96,8 @@ void log_line(struct log_writer *w, char stream, const char *text, size_t len)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char head[48];
-	int hn = snprintf(head, sizeof head, "%lld.%09ld %c ", (long long)ts.tv_sec, ts.tv_nsec,
-			  stream);
+	int hn =
+	    snprintf(head, sizeof head, "%lld.%09ld %c ", (long long)ts.tv_sec, ts.tv_nsec, stream);
 	struct iovec iov[3] = {{head, (size_t)hn}, {(void *)text, len}, {"\n", 1}};
 	/* one writev per line: readers never see half a line from us */
 	ssize_t n = writev(w->fd, iov, 3);
@@ -83,7 +129,7 @@ static bool take_digits(const char **p, const char *end, size_t max, int64_t *ou
 /* Exactly what log_line writes, "SECONDS.NANOSECONDS S TEXT": no sign,
  * nine digits or fewer after the dot, one space on each side of the
  * stream, so the text keeps its own leading blanks. */
-bool log_parse_line(const char *line, size_t len, struct log_entry *out)
+bool log_parse_head(const char *line, size_t len, struct log_entry *out, size_t *text_at)
 {
 	const char *p = line, *end = line + len;
 	int64_t sec, nsec;
@@ -91,76 +137,32 @@ bool log_parse_line(const char *line, size_t len, struct log_entry *out)
 	    !take_digits(&p, end, 9, &nsec) || end - p < 3 || p[0] != ' ' ||
 	    (p[1] != 'o' && p[1] != 'e') || p[2] != ' ')
 		return false;
-	*out = (struct log_entry){.sec = sec,
-				  .nsec = nsec,
-				  .stream = p[1],
-				  .text = xstrndup(p + 3, (size_t)(end - p - 3))};
+	*out = (struct log_entry){.sec = sec, .nsec = nsec, .stream = p[1]};
+	*text_at = (size_t)(p + 3 - line);
 	return true;
 }
 
-static void read_file_lines(const char *path, size_t index, int64_t since, struct log_entry **v,
-			    size_t *n, size_t *cap, off_t *end)
+bool log_parse_line(const char *line, size_t len, struct log_entry *out)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) > 0) {
-		if (line[len - 1] != '\n')
-			break; /* a line still being written */
-		struct log_entry e;
-		if (!log_parse_line(line, (size_t)len - 1, &e))
-			continue;
-		if (e.sec < since) {
-			free(e.text);
-			continue;
-		}
-		e.service = index;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*v = xrealloc(*v, *cap * sizeof **v);
-		}
-		(*v)[(*n)++] = e;
-		if (end)
-			*end = ftello(f);
-	}
-	free(line);
-	fclose(f);
+	size_t at;
+	if (!log_parse_head(line, len, out, &at))
+		return false;
+	out->text = xstrndup(line + at, len - at);
+	return true;
 }
 
-int log_read(const char *dir, const char *service, size_t index, long tail, int64_t since_sec,
-	     struct log_entry **entries, size_t *n, off_t *end_offset)
+int log_entry_cmp(const struct log_entry *x, const struct log_entry *y)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s.log", dir, service);
-	_cleanup_free_ char *old = xasprintf("%s.1", path);
-	struct log_entry *v = NULL;
-	size_t cnt = 0, cap = 0;
-	off_t end = 0;
-	read_file_lines(old, index, since_sec, &v, &cnt, &cap, NULL);
-	read_file_lines(path, index, since_sec, &v, &cnt, &cap, &end);
-	if (end_offset)
-		*end_offset = end;
-	size_t skip = tail >= 0 && (size_t)tail < cnt ? cnt - (size_t)tail : 0;
-	for (size_t i = 0; i < skip; i++)
-		free(v[i].text);
-	*entries = xrealloc(*entries, (*n + cnt - skip + 1) * sizeof **entries);
-	if (cnt > skip)
-		memcpy(*entries + *n, v + skip, (cnt - skip) * sizeof *v);
-	*n += cnt - skip;
-	free(v);
-	return 0;
-}
-
-static int by_time(const void *a, const void *b)
-{
-	const struct log_entry *x = a, *y = b;
 	if (x->sec != y->sec)
 		return x->sec < y->sec ? -1 : 1;
 	if (x->nsec != y->nsec)
 		return x->nsec < y->nsec ? -1 : 1;
 	return x->service < y->service ? -1 : x->service > y->service;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	return log_entry_cmp(a, b);
 }
 
 void log_sort(struct log_entry *entries, size_t n)

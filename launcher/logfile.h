@@ -1,6 +1,8 @@
 /* A service's log: one file per service in the stack's log dir, a line
- * per line of output: "SECONDS.NANOSECONDS o|e TEXT". Capped in size: at
- * LOG_MAX_BYTES the file becomes NAME.log.1 (one old file kept). */
+ * per line of output: "SECONDS.NANOSECONDS o|e TEXT". Capped in size: past
+ * LOG_MAX_BYTES the file becomes NAME.log.1 (one old file kept) and a new
+ * NAME.log is renamed in its place, so NAME.log always names a complete
+ * file. Reading (tail, merge, follow) is in logsrc.h. */
 #ifndef CLAN_LOGFILE_H
 #define CLAN_LOGFILE_H
 
@@ -34,15 +36,20 @@ struct log_entry {
 };
 
 /* Reads a service's log (the rotated file first), keeping the last
- * `tail` lines (-1: all) newer than since_sec; appends to *entries. */
+ * `tail` lines (-1: all) newer than since_sec; appends to *entries.
+ * Reads only those lines (from the end backwards): logsrc.c. */
 int log_read(const char *dir, const char *service, size_t index, long tail, int64_t since_sec,
 	     struct log_entry **entries, size_t *n, off_t *end_offset);
 
 /* Sorts entries by time (stable: a service's own order stays). */
+int log_entry_cmp(const struct log_entry *a, const struct log_entry *b);
 void log_sort(struct log_entry *entries, size_t n);
 void log_entries_free(struct log_entry *entries, size_t n);
 
 /* Parses one stored line; false when it is not one. */
 bool log_parse_line(const char *line, size_t len, struct log_entry *out);
+/* The same without copying the text: it starts at line + *text_at
+ * (out->text is left NULL). */
+bool log_parse_head(const char *line, size_t len, struct log_entry *out, size_t *text_at);
 
 #endif

@@ -12,18 +12,12 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "logsrc.h"
 #include "termsafe.h"
 
 #define FOLLOW_POLL_MS 100
 
 static const int colors[] = {36, 33, 32, 35, 34, 31, 96, 93, 92, 95};
-
-struct follow_state {
-	off_t off;
-	ino_t ino;
-	char *part; /* an unfinished last line */
-	size_t partlen;
-};
 
 static void print_entry(const struct logview_opts *o, const struct log_entry *e, int width)
 {
@@ -62,84 +56,85 @@ static int name_width(const struct logview_opts *o)
 	return w;
 }
 
-/* New complete lines of one log since st->off. */
-static void follow_one(const struct logview_opts *o, size_t i, struct follow_state *st, int width)
+/* Opens each service's log at its wanted lines; a log path that is not
+ * a regular file is said and skipped. */
+static struct log_src *open_sources(const struct logview_opts *o)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s.log", o->ss->logdir, o->services->v[i]);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct stat s;
-	if (fstat(fd, &s) == 0 && (s.st_ino != st->ino || s.st_size < st->off)) {
-		st->ino = s.st_ino; /* rotated or new: from its start */
-		st->off = 0;
+	struct log_src *src = xcalloc(o->services->n ? o->services->n : 1, sizeof *src);
+	for (size_t i = 0; i < o->services->n; i++) {
+		struct clan_err err;
+		if (log_src_open(&src[i], o->ss->logdir, o->services->v[i], i, o->tail, o->since,
+				 &err) < 0)
+			fprintf(stderr, "clan: logs of %s: %s\n", o->services->v[i], err.msg);
 	}
-	char buf[65536];
-	ssize_t n;
-	while ((n = pread(fd, buf, sizeof buf, st->off)) > 0) {
-		st->off += n;
-		size_t start = 0;
-		for (size_t k = 0; k < (size_t)n; k++) {
-			if (buf[k] != '\n')
-				continue;
-			st->part = xrealloc(st->part, st->partlen + (k - start) + 1);
-			memcpy(st->part + st->partlen, buf + start, k - start);
-			size_t len = st->partlen + (k - start);
-			struct log_entry e;
-			if (log_parse_line(st->part, len, &e)) {
-				e.service = i;
-				if (e.sec >= o->since)
-					print_entry(o, &e, width);
-				free(e.text);
-			}
-			st->partlen = 0;
-			start = k + 1;
+	return src;
+}
+
+/* The services' stored lines merged by time, as a stream: each source
+ * holds its next line and the earliest is printed. A linear pick among
+ * the heads: a stack has tens of services, not thousands. */
+static void print_merged(const struct logview_opts *o, struct log_src *src, int width)
+{
+	size_t n = o->services->n;
+	_cleanup_free_ bool *has = xcalloc(n ? n : 1, sizeof *has);
+	for (size_t i = 0; i < n; i++)
+		has[i] = log_src_next(&src[i]) > 0;
+	for (;;) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++)
+			if (has[i] &&
+			    (best == n || log_entry_cmp(&src[i].head, &src[best].head) < 0))
+				best = i;
+		if (best == n)
+			break;
+		print_entry(o, &src[best].head, width);
+		has[best] = log_src_next(&src[best]) > 0;
+	}
+}
+
+/* New lines of one log, across its rotations, at most `budget` so that
+ * one busy service does not hold the others back. True when any. */
+static bool follow_one(const struct logview_opts *o, struct log_src *src, int width)
+{
+	bool any = false;
+	for (int budget = 65536; budget > 0; budget--) {
+		if (log_src_next(src) > 0) {
+			print_entry(o, &src->head, width);
+			any = true;
+		} else if (!log_src_rotated(src)) {
+			break;
 		}
-		st->part = xrealloc(st->part, st->partlen + ((size_t)n - start) + 1);
-		memcpy(st->part + st->partlen, buf + start, (size_t)n - start);
-		st->partlen += (size_t)n - start;
 	}
-	close(fd);
-	fflush(stdout);
+	return any;
 }
 
 int logview_run(const struct logview_opts *o)
 {
-	struct log_entry *v = NULL;
-	size_t n = 0;
-	struct follow_state *fs = xcalloc(o->services->n ? o->services->n : 1, sizeof *fs);
-	for (size_t i = 0; i < o->services->n; i++) {
-		log_read(o->ss->logdir, o->services->v[i], i, o->tail, o->since, &v, &n, &fs[i].off);
-		_cleanup_free_ char *path =
-		    xasprintf("%s/%s.log", o->ss->logdir, o->services->v[i]);
-		struct stat s;
-		if (stat(path, &s) == 0)
-			fs[i].ino = s.st_ino;
-	}
-	log_sort(v, n);
+	struct log_src *src = open_sources(o);
 	int width = name_width(o);
-	for (size_t i = 0; i < n; i++)
-		print_entry(o, &v[i], width);
-	log_entries_free(v, n);
+	print_merged(o, src, width);
 	fflush(stdout);
 	int rc = 0;
+	for (size_t i = 0; o->follow && i < o->services->n; i++)
+		log_src_follow(&src[i]);
 	while (o->follow) {
 		bool alive = !o->until_supervisor_exits || stack_supervisor_alive(o->ss, NULL);
+		bool any = false;
+		for (size_t i = 0; i < o->services->n; i++)
+			any |= follow_one(o, &src[i], width);
+		fflush(stdout);
+		if (!alive && !any)
+			break; /* read to the end once more after it exited */
 		struct pollfd p = {.fd = o->stop_fd, .events = POLLIN};
-		if (o->stop_fd >= 0 && poll(&p, 1, FOLLOW_POLL_MS) > 0) {
+		/* while lines come, no sleep: a log written fast rotates often */
+		if (poll(&p, o->stop_fd >= 0 ? 1 : 0, any ? 0 : FOLLOW_POLL_MS) > 0) {
 			rc = 1;
 			break;
 		}
-		if (o->stop_fd < 0)
-			poll(NULL, 0, FOLLOW_POLL_MS);
-		for (size_t i = 0; i < o->services->n; i++)
-			follow_one(o, i, &fs[i], width);
-		if (!alive)
-			break; /* read to the end once more after it exited */
 	}
 	for (size_t i = 0; i < o->services->n; i++)
-		free(fs[i].part);
-	free(fs);
+		log_src_close(&src[i]);
+	free(src);
 	return rc;
 }
 
