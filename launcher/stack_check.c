@@ -20,16 +20,20 @@ static ssize_t find(const struct load_ctx *c, const char *name)
 static int check_names(struct load_ctx *c)
 {
 	const char **names = xcalloc(c->nb + 1, sizeof *names);
-	for (size_t i = 0; i < c->nb; i++)
-		names[i] = c->b[i].svc.name;
 	int r = 0;
 	for (size_t i = 0; i < c->nb && r == 0; i++) {
 		const struct svc_build *b = &c->b[i];
+		/* the others: a service never depends on itself, so "did you
+		 * mean" never names it */
+		size_t nn = 0;
+		for (size_t k = 0; k < c->nb; k++)
+			if (k != i)
+				names[nn++] = c->b[k].svc.name;
 		for (size_t j = 0; j < b->svc.depends_on.n && r == 0; j++) {
 			const char *dep = b->svc.depends_on.v[j];
 			if (find(c, dep) >= 0)
 				continue;
-			const char *near = suggest_nearest(dep, names, c->nb);
+			const char *near = suggest_nearest(dep, names, nn);
 			r = near ? stack_fail(c, b->dep_lines[j],
 					      "depends_on: no service %s (did you mean %s?)", dep,
 					      near)

@@ -581,6 +581,11 @@ TEST(dependency_errors)
 			 ":3: depends_on: no service dbb (did you mean db?)"));
 	CHECK(fails_with("[service.web]\nimage = x\ndepends_on = queue\n",
 			 ":3: depends_on: no service queue"));
+	/* the service itself is no suggestion: db is the one that is wrong */
+	CHECK(fails_with("[service.db]\nimage = x\ndepends_on = dbb\n[service.cache]\nimage = x\n",
+			 ":3: depends_on: no service dbb"));
+	CHECK(fails_with("[service.db]\nimage = x\ndepends_on = dbb\n[service.dba]\nimage = x\n",
+			 ":3: depends_on: no service dbb (did you mean dba?)"));
 	CHECK(fails_with("[service.web]\nimage = x\ndepends_on = db\n"
 			 "[service.db]\nimage = x\ndepends_on = web\n",
 			 ":6: dependency cycle: web -> db -> web"));
