@@ -248,8 +248,10 @@ static void take_services(struct load_ctx *c)
 	struct stack *st = c->st;
 	st->svcs = xcalloc(c->nb, sizeof *st->svcs);
 	for (size_t i = 0; i < c->nb; i++) {
-		st->svcs[st->nsvcs++] = c->b[i].svc;
+		st->svcs[st->nsvcs] = c->b[i].svc;
+		st->svcs[st->nsvcs++].port_lines = c->b[i].port_lines;
 		c->b[i].svc = (struct service){0};
+		c->b[i].port_lines = NULL;
 	}
 	for (size_t i = 0; i < st->nsvcs; i++)
 		for (size_t j = 0; j < st->svcs[i].nmounts; j++) {

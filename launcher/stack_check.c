@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "portfwd.h"
 #include "stack_int.h"
 #include "strbuf.h"
 #include "suggest.h"
@@ -179,4 +180,40 @@ int stack_check_all(struct load_ctx *c)
 		return -1;
 	sort(c);
 	return 0;
+}
+
+/* msg with each "-p " after "e.g. " said as .clanrc says it: "port = ". */
+static void as_clanrc(const char *msg, struct strbuf *out)
+{
+	const char *p = msg, *eg;
+	while ((eg = strstr(p, "e.g. -p "))) {
+		strbuf_addn(out, p, (size_t)(eg - p));
+		strbuf_adds(out, "e.g. port = ");
+		p = eg + strlen("e.g. -p ");
+	}
+	strbuf_adds(out, p);
+}
+
+void stack_explain_port_error(const struct stack *st, struct clan_err *err)
+{
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		const struct service *svc = &st->svcs[i];
+		for (size_t k = 0; k < svc->nports; k++) {
+			struct port_set set;
+			struct clan_err why;
+			struct port_map m = svc->ports[k];
+			if (portfwd_bind(&m, 1, &set, &why) == 0) {
+				port_set_close(&set);
+				continue;
+			}
+			struct strbuf msg = {0};
+			as_clanrc(why.msg, &msg);
+			clan_error_code(err, why.code, "%s:%d: service %s, port =: %s",
+					svc->loc.file ? svc->loc.file : ".clanrc",
+					svc->port_lines ? svc->port_lines[k] : svc->loc.line,
+					svc->name, msg.s);
+			strbuf_free(&msg);
+			return;
+		}
+	}
 }
