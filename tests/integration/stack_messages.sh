@@ -1,0 +1,129 @@
+#!/bin/bash
+# What a stack says and leaves behind (issue 11, items 7 and 9): down
+# removes its state dir and says when nothing runs; exec of an unknown
+# name lists the services; a busy host port names the service and its
+# port = line; .clanrc is found from a subdirectory, never one another
+# user planted. Busybox services only (fast).
+# shellcheck disable=SC2317 # cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+# The runtime dir of this storage.
+runtime_dir() {
+	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
+		echo "$XDG_RUNTIME_DIR/clan"
+	else
+		cat "$CLAN_STORAGE/runtime-dir"
+	fi
+}
+
+# new_stack NAME [EXTRA LINES]: a project dir with one sleeping service.
+new_stack() {
+	local dir
+	dir=$(mk_tmp) || die "cannot make a project dir"
+	{
+		printf '[project]\nname = %s\n[service.web]\nimage = dir:%s\n' "$1" "$ROOTFS"
+		printf 'command = sleep 1000\n'
+		[ $# -gt 1 ] && printf '%s\n' "$2"
+	} >"$dir/.clanrc"
+	echo "$dir"
+}
+
+case_down_removes_state_dir() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgdown)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	local state
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgdown-*' | head -n 1)
+	if [ -z "$state" ] || [ ! -d "$state" ]; then
+		die "no state dir for msgdown in $(runtime_dir)/stacks"
+	fi
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+	[ ! -e "$state" ] || die "down left $state:" "$(find "$state" 2>&1)"
+	# and up works again after it
+	run clan up -d
+	assert_eq "$rc" 0 "up -d after down (stderr: $err)"
+	assert_exit 0 clan down
+}
+
+case_down_nothing_running() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgidle)
+	cd "$dir" || die "no project dir"
+	run clan down
+	assert_eq "$rc" 0 "down where nothing runs (stderr: $err)"
+	assert_contains "$err" "msgidle is not running" "down's stderr"
+}
+
+# A state dir that is a symlink (planted, or a mistake) is refused, and
+# nothing it points at is removed.
+case_down_symlinked_state_dir() {
+	fresh_storage
+	local dir victim
+	dir=$(new_stack msglink)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	assert_exit 0 clan down
+	local stacks state
+	stacks=$(runtime_dir)/stacks
+	victim=$(mk_tmp)
+	mkdir -p "$victim/logs" && echo keep >"$victim/logs/web.log" && echo keep >"$victim/lock"
+	run clan ps
+	state=$(find "$stacks" -mindepth 1 -maxdepth 1 -name 'msglink-*' | head -n 1)
+	[ -n "$state" ] || die "clan ps made no state dir in $stacks"
+	rm -rf "$state" && ln -s "$victim" "$state"
+	run clan down
+	assert_ne "$rc" 0 "down with a symlinked state dir"
+	if [ ! -f "$victim/logs/web.log" ] || [ ! -f "$victim/lock" ]; then
+		die "down removed files through the symlink $state -> $victim"
+	fi
+	rm -f "$state"
+}
+
+case_exec_unknown_lists_services() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgexec)
+	cd "$dir" || die "no project dir"
+	run clan exec nosuch ls
+	assert_ne "$rc" 0 "exec nosuch"
+	assert_contains "$err" "web" "exec nosuch names the services"
+	run clan exec wbe ls
+	assert_contains "$err" "did you mean web?" "exec wbe"
+}
+
+case_busy_port_names_service() {
+	fresh_storage
+	need_cmd python3
+	local port=$((20000 + RANDOM % 20000)) dir holder
+	python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(60)' "$port" >"$LIB_TMP/holder.out" &
+	holder=$!
+	for _ in $(seq 50); do grep -q ready "$LIB_TMP/holder.out" && break; sleep 0.1; done
+	dir=$(new_stack msgport "port = $port:80")
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	assert_ne "$rc" 0 "up -d with a busy port"
+	assert_contains "$err" ".clanrc:6: service web, port =" "up's message names the line and service"
+	assert_contains "$err" "e.g. port = $((port + 1)):80" "up's example is a port = line"
+	assert_not_contains "$err" "-p " "up's message speaks of port =, not -p"
+	clan down >/dev/null 2>&1
+	return 0
+}
+
+t down_removes_state_dir case_down_removes_state_dir
+t down_nothing_running case_down_nothing_running
+t down_symlinked_state_dir case_down_symlinked_state_dir
+t exec_unknown_lists_services case_exec_unknown_lists_services
+t busy_port_names_service case_busy_port_names_service
+finish
