@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "project_find.h"
 #include "stack_int.h"
 
 #define CONFIG_MAX_BYTES (4 << 20)
@@ -101,16 +102,30 @@ int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
  * clan runs in it (".clanrc:3:"), else by their full path. */
 static char *shown_path(const struct load_ctx *c, const char *name)
 {
-	return c->o->dir ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
+	return c->o->dir || c->above ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
 }
 
-static int project_dir(const struct stack_load_opts *o, char **out, struct clan_err *err)
+/* o->dir, else the current dir or the nearest parent with a .clanrc (as
+ * compose; project_find says which parents count). */
+static int project_dir(struct load_ctx *c, char **out)
 {
+	const struct stack_load_opts *o = c->o;
 	char *dir = realpath(o->dir ? o->dir : ".", NULL);
 	if (!dir)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "cannot use %s as the project dir: %s",
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "cannot use %s as the project dir: %s",
 				       o->dir ? o->dir : "the current dir", strerror(errno));
 	*out = dir;
+	if (o->dir)
+		return 0;
+	char *found = project_find(dir, stack_shell_lookup(c, "HOME"), getuid(), &c->warn.msgs);
+	if (found && strcmp(found, dir) != 0) {
+		c->above = true;
+		free(dir);
+		*out = found;
+	} else {
+		free(found);
+	}
 	return 0;
 }
 
@@ -217,8 +232,10 @@ static int read_clanrc(struct load_ctx *c, struct clanrc *rc)
 	if (read_file(c->st->config_file, CONFIG_MAX_BYTES, &text, c->err) < 0) {
 		if (c->err->sys_errno == ENOENT)
 			return clan_error_code(c->err, CLAN_EXIT_USAGE,
-					       "no .clanrc in %s (clan init writes one)",
-					       c->st->dir);
+					       "no .clanrc in %s%s (clan init writes one)%s%s",
+					       c->st->dir, c->o->dir ? "" : " or a parent dir",
+					       c->warn.msgs.n ? "; " : "",
+					       c->warn.msgs.n ? c->warn.msgs.v[0] : "");
 		return -1;
 	}
 	return clanrc_parse(text, c->rc_file, rc, c->err);
@@ -270,7 +287,7 @@ static int load(struct load_ctx *c)
 	struct clanrc rc = {0};
 	int r = -1;
 
-	if (project_dir(c->o, &st->dir, c->err) < 0)
+	if (project_dir(c, &st->dir) < 0)
 		return -1;
 	st->config_file = xasprintf("%s/.clanrc", st->dir);
 	_cleanup_free_ char *shown = shown_path(c, ".clanrc");

@@ -9,6 +9,7 @@
 
 #include "paths.h"
 #include "procfs.h"
+#include "project_find.h"
 #include "secrets.h"
 #include "strbuf.h"
 #include "suggest.h"
@@ -16,7 +17,9 @@
 
 bool stack_here(void)
 {
-	return access(".clanrc", F_OK) == 0;
+	_cleanup_free_ char *cwd = realpath(".", NULL);
+	_cleanup_free_ char *dir = cwd ? project_find(cwd, getenv("HOME"), getuid(), NULL) : NULL;
+	return dir != NULL;
 }
 
 int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)

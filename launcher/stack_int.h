@@ -31,6 +31,7 @@ struct load_ctx {
 	const struct stack_load_opts *o;
 	struct stack *st;
 	const char *rc_file;   /* as shown in messages, in st->files */
+	bool above;	       /* the .clanrc is in a parent of the current dir */
 	struct interp_env env; /* the shell, then .env */
 	struct interp_warnings warn;
 	struct dotenv dotenv;

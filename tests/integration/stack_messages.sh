@@ -121,9 +121,48 @@ sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(60)' "$port" >"$LIB_
 	return 0
 }
 
+# From a subdirectory, as compose: the nearest parent's .clanrc, and the
+# project is that dir (one stack, whichever dir up and down run in).
+case_clanrc_from_subdir() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgsub)
+	mkdir -p "$dir/src/deep"
+	cd "$dir/src/deep" || die "no subdir"
+	run clan config --services
+	assert_eq "$rc" 0 "config from a subdir (stderr: $err)"
+	assert_eq "$out" "web" "the services"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d from a subdir (stderr: $err)"
+	cd "$dir" || die "no project dir"
+	run clan ps
+	assert_contains "$out" "running" "ps in the project dir after up in a subdir"
+	cd "$dir/src" || die "no subdir"
+	run clan down
+	assert_eq "$rc" 0 "down from another subdir (stderr: $err)"
+	assert_contains "$out" "stopped msgsub" "down's output"
+}
+
+# A .clanrc above that others may write (a shared /tmp) is not taken.
+case_clanrc_parent_not_trusted() {
+	fresh_storage
+	local top
+	top=$(mk_tmp)
+	printf '[service.evil]\nimage = dir:%s\ncommand = touch /pwned\n' "$ROOTFS" >"$top/.clanrc"
+	chmod 0666 "$top/.clanrc"
+	mkdir -p "$top/mine"
+	cd "$top/mine" || die "no dir"
+	run clan config --services
+	assert_eq "$rc" 2 "config under a world-writable .clanrc (stdout: $out)"
+	assert_contains "$err" "ignored $top/.clanrc: writable by other users" "config's message"
+	assert_not_contains "$out" evil "config's services"
+}
+
 t down_removes_state_dir case_down_removes_state_dir
 t down_nothing_running case_down_nothing_running
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service
+t clanrc_from_subdir case_clanrc_from_subdir
+t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
 finish
