@@ -22,7 +22,7 @@ static int check_names(struct load_ctx *c)
 {
 	const char **names = xcalloc(c->nb + 1, sizeof *names);
 	int r = 0;
-	for (size_t i = 0; i < c->nb && r == 0; i++) {
+	for (size_t i = 0; i < c->nb; i++) {
 		const struct svc_build *b = &c->b[i];
 		/* the others: a service never depends on itself, so "did you
 		 * mean" never names it */
@@ -30,7 +30,7 @@ static int check_names(struct load_ctx *c)
 		for (size_t k = 0; k < c->nb; k++)
 			if (k != i)
 				names[nn++] = c->b[k].svc.name;
-		for (size_t j = 0; j < b->svc.depends_on.n && r == 0; j++) {
+		for (size_t j = 0; j < b->svc.depends_on.n; j++) {
 			const char *dep = b->svc.depends_on.v[j];
 			if (find(c, dep) >= 0)
 				continue;
@@ -39,14 +39,17 @@ static int check_names(struct load_ctx *c)
 					      "depends_on: no service %s (did you mean %s?)", dep,
 					      near)
 				 : stack_fail(c, b->dep_lines[j], "depends_on: no service %s", dep);
+			stack_collect(c);
 		}
 		/* a service's aliases must not take another's name */
-		for (size_t j = 0; j < b->svc.aliases.n && r == 0; j++) {
+		for (size_t j = 0; j < b->svc.aliases.n; j++) {
 			ssize_t other = find(c, b->svc.aliases.v[j]);
-			if (other >= 0 && (size_t)other != i)
+			if (other >= 0 && (size_t)other != i) {
 				r = stack_fail(c, b->sec->line,
 					       "alias %s of %s is the name of a service",
 					       b->svc.aliases.v[j], b->svc.name);
+				stack_collect(c);
+			}
 		}
 	}
 	free(names);
@@ -176,7 +179,12 @@ static void sort(struct load_ctx *c)
 
 int stack_check_all(struct load_ctx *c)
 {
-	if (check_names(c) < 0 || check_cycles(c) < 0 || check_ports(c) < 0)
+	/* every unknown name and every clash at once; a cycle needs the
+	 * names right */
+	check_names(c);
+	if (check_ports(c) < 0)
+		stack_collect(c); /* the first clash: the next ones often follow from it */
+	if (stack_report(c) < 0 || check_cycles(c) < 0)
 		return -1;
 	sort(c);
 	return 0;

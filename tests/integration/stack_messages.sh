@@ -158,11 +158,35 @@ case_clanrc_parent_not_trusted() {
 	assert_not_contains "$out" evil "config's services"
 }
 
+# config -q reports every service's error, one "clan: " line each, and
+# a deb: suite that is not Debian's with a suggestion (not in mmdebstrap).
+case_config_reports_all_errors() {
+	local dir
+	dir=$(mk_tmp)
+	cat >"$dir/.clanrc" <<-'EOF2'
+		[service.web]
+		image = deb:bookwrom
+		[service.db]
+		image = busybox
+		restart = allways
+		[service.cache]
+		image = busybox
+		depends_on = dbb
+	EOF2
+	cd "$dir" || die "no project dir"
+	run clan config -q
+	assert_eq "$rc" 2 "config -q (stderr: $err)"
+	assert_contains "$err" "clan: .clanrc:2: image deb:bookwrom: 'bookwrom' is not a Debian suite (did you mean deb:bookworm?)" "config's first error"
+	assert_contains "$err" "clan: .clanrc:5: bad restart policy 'allways' (did you mean always?)" "config's second error"
+	assert_eq "$(grep -c '^clan: ' <<<"$err")" 2 "error lines (the depends_on waits for the services to load)"
+}
+
 t down_removes_state_dir case_down_removes_state_dir
 t down_nothing_running case_down_nothing_running
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service
 t clanrc_from_subdir case_clanrc_from_subdir
+t config_reports_all_errors case_config_reports_all_errors
 t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
 finish
