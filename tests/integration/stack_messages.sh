@@ -85,6 +85,16 @@ case_down_symlinked_state_dir() {
 		die "down removed files through the symlink $state -> $victim"
 	fi
 	rm -f "$state"
+	# the stacks dir itself a symlink to a dir holding a state dir
+	local moved
+	moved=$(mk_tmp)
+	mkdir -p "$moved/${state##*/}/logs" && echo keep >"$moved/${state##*/}/logs/web.log"
+	mv "$stacks" "$stacks.away" && ln -s "$moved" "$stacks"
+	run clan down
+	rm -f "$stacks" && mv "$stacks.away" "$stacks"
+	assert_ne "$rc" 0 "down with a symlinked stacks dir"
+	[ -f "$moved/${state##*/}/logs/web.log" ] ||
+		die "down removed files through the symlinked stacks dir"
 }
 
 case_exec_unknown_lists_services() {
