@@ -80,11 +80,10 @@ static bool is_valid_suite(const char *s, size_t n)
  * typo (bookwrom) fails here, with a suggestion, instead of in mmdebstrap
  * after a minute of download. Add a codename here when Debian names one. */
 static const char *const debian_suites[] = {
-    "stable",	"testing", "unstable", "oldstable", "oldoldstable", "experimental",
-    "sid",	"forky",   "duke",     "trixie",    "bookworm",	    "bullseye",
-    "buster",	"stretch", "jessie",   "wheezy",    "squeeze",	    "lenny",
-    "etch",	"sarge",   "woody",    "potato",    "slink",	    "hamm",
-    "bo",	"rex",	   "buzz",     "rc-buggy",
+    "stable", "testing", "unstable", "oldstable", "oldoldstable", "experimental", "sid",
+    "forky",  "duke",	 "trixie",   "bookworm",  "bullseye",	  "buster",	  "stretch",
+    "jessie", "wheezy",	 "squeeze",  "lenny",	  "etch",	  "sarge",	  "woody",
+    "potato", "slink",	 "hamm",     "bo",	  "rex",	  "buzz",	  "rc-buggy",
 };
 static const char *const suite_pockets[] = {"-backports", "-backports-sloppy", "-updates",
 					    "-security", "-proposed-updates"};

@@ -565,8 +565,8 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc == 0) {
 		build_argv(b, mmdebstrap);
 		build_env(b);
-		fprintf(stderr, "clan: building %s with mmdebstrap (image %s)...\n",
-			b->r->shown, b->r->name);
+		fprintf(stderr, "clan: building %s with mmdebstrap (image %s)...\n", b->r->shown,
+			b->r->name);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = run_build(b, err);

@@ -598,8 +598,8 @@ TEST(reports_every_error)
 	char joined[2048] = "";
 	for (int i = 0; i < 15; i++) {
 		size_t n = strlen(joined);
-		snprintf(joined + n, sizeof joined - n, "[service.s%d]\nimage = x\ndepends_on = no%d\n",
-			 i, i);
+		snprintf(joined + n, sizeof joined - n,
+			 "[service.s%d]\nimage = x\ndepends_on = no%d\n", i, i);
 	}
 	struct fx f;
 	struct stack st;
