@@ -51,6 +51,28 @@ case_down_removes_state_dir() {
 	assert_exit 0 clan down
 }
 
+# down removes the lock while another command may wait on it: the waiter
+# sees its lock is gone, makes the dir again and starts the stack.
+case_up_waiting_while_down_removes() {
+	fresh_storage
+	need_cmd flock
+	local dir state
+	dir=$(new_stack msgrace)
+	cd "$dir" || die "no project dir"
+	clan ps >/dev/null 2>&1
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgrace-*' | head -n 1)
+	[ -n "$state" ] || die "no state dir after clan ps"
+	flock "$state/lock" sh -c "sleep 1.5; rm -rf '$state'" &
+	local holder=$!
+	sleep 0.5
+	run clan up -d
+	wait "$holder"
+	assert_eq "$rc" 0 "up -d that waited while the dir was removed (stderr: $err)"
+	[ -f "$state/supervisor.pid" ] || die "up did not make the state dir again"
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+}
+
 case_down_nothing_running() {
 	fresh_storage
 	local dir
@@ -193,6 +215,7 @@ case_config_reports_all_errors() {
 
 t down_removes_state_dir case_down_removes_state_dir
 t down_nothing_running case_down_nothing_running
+t up_waiting_while_down_removes case_up_waiting_while_down_removes
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service
