@@ -49,7 +49,7 @@ void stack_ctx_free(struct stack_ctx *c)
 	*c = (struct stack_ctx){0};
 }
 
-/* "web, db (did you mean web?)": the services of st, for a key that
+/* "web, db; did you mean web?": the services of st, for a key that
  * names neither a service nor a container. */
 static char *services_hint(const struct stack *st, const char *key)
 {

@@ -148,9 +148,8 @@ char *stack_volume_name(const struct stack_state *s, const char *volume)
 	return xasprintf("%s_%s", s->id, volume);
 }
 
-/* Every entry of the dir at dfd/name but a dir and `keep`, then the dir
- * itself when it is empty. Never follows a symlink: a link in the state
- * dir is removed as a link. */
+/* Every entry of the dir at dfd but a subdir and `keep`. Never follows a
+ * symlink: a link in the state dir is removed as a link. */
 static void remove_entries(int dfd, const char *keep)
 {
 	int fd = dup(dfd);
