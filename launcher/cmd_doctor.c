@@ -128,7 +128,8 @@ static char *subid_fix(const struct doctor *d, bool uid_missing, bool gid_missin
 	    uid_missing ? xasprintf(" --add-subuids %u-%u", (unsigned)start, end) : xstrdup("");
 	_cleanup_free_ char *g =
 	    gid_missing ? xasprintf(" --add-subgids %u-%u", (unsigned)start, end) : xstrdup("");
-	return xasprintf("sudo usermod%s%s %s", u, g, d->user);
+	return xasprintf("for several ids, ask an admin to run: sudo usermod%s%s %s", u, g,
+			 d->user);
 }
 
 static void say_range(struct doctor *d, const char *file, const struct subid_range *r)
@@ -158,7 +159,9 @@ static void check_subids(struct doctor *d)
 		say_range(d, "/etc/subuid", &u);
 	if (!has_u || !has_g)
 		say(d, LEVEL_WARN, fix,
-		    "%s: no subordinate ids for %s: clan uses single-id mode (one uid inside)",
+		    "%s: no subordinate ids for %s: clan works in single-id mode (you are root "
+		    "inside, every file is yours) but cannot give a file to another user (chown, "
+		    "a service that runs as its own user, apt's _apt)",
 		    missing, d->user);
 	if (has_g)
 		say_range(d, "/etc/subgid", &g);

@@ -91,7 +91,8 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int lock = stack_lock(&c.ss, err);
 	int rc = lock < 0 ? -1 : 0;
 	pid_t pid;
-	if (rc == 0 && stack_supervisor_alive(&c.ss, &pid)) {
+	bool running = rc == 0 && stack_supervisor_alive(&c.ss, &pid);
+	if (running) {
 		json_t *req = json_pack("{s:s}", "op", "down"), *answer = NULL;
 		rc = sup_request(&c.ss, req, &answer, err);
 		json_decref(req);
@@ -106,6 +107,12 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		struct leftovers l = {.project = c.ss.id, .storage = c.storage};
 		rc = store_list(c.storage, remove_leftover, &l, err);
 		remove_logs(&c);
+		/* as compose: nothing of the stack is kept but its volumes */
+		if (rc == 0)
+			stack_state_remove(&c.ss);
+		if (rc == 0 && !running && l.removed == 0)
+			fprintf(stderr, "clan: down: %s is not running: nothing to stop\n",
+				c.st.name);
 	}
 	if (rc == 0 && volumes)
 		rc = remove_volumes(&c, err);

@@ -81,7 +81,9 @@ static int print_one(const struct container_rec *r, void *arg)
 		snprintf(ports + n, sizeof ports - n, "%s%s", i ? ", " : "", r->ports.v[i]);
 	}
 	ago(r->created, created, sizeof created);
-	printf("%-12.12s  %-24.24s  %-22.22s  %-16s  %-26s  %-24s  %s\n", r->id, r->image, cmd,
+	/* the image in full, as docker: a cut dir: path or tag names
+	 * nothing (the command is cut: --format json has it whole) */
+	printf("%-12.12s  %-24s  %-22.22s  %-16s  %-26s  %-24s  %s\n", r->id, r->image, cmd,
 	       created, status, ports, r->name);
 	return 0;
 }

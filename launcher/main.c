@@ -96,7 +96,14 @@ int main(int argc, char **argv)
 	}
 	int rc = cmd->fn(&ctx, argc - i, argv + i, &err);
 	if (rc < 0) {
-		fprintf(stderr, "clan: %s\n", err.msg);
+		/* one "clan: " a line: a config's errors come one a line */
+		for (const char *l = err.msg;;) {
+			size_t n = strcspn(l, "\n");
+			fprintf(stderr, "clan: %.*s\n", (int)n, l);
+			if (!l[n] || !l[n + 1])
+				break;
+			l += n + 1;
+		}
 		return err.code;
 	}
 	return rc;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "comment.h"
+#include "project_find.h"
 #include "stack_int.h"
 
 #define CONFIG_MAX_BYTES (4 << 20)
@@ -115,20 +116,71 @@ int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
 	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d: %s", c->rc_file, line, msg);
 }
 
+enum { STACK_MAX_ERRORS = 10 };
+
+int stack_collect(struct load_ctx *c)
+{
+	if (c->nerrors++ == 0)
+		c->errors_code = c->err->code;
+	if (c->errors.n < STACK_MAX_ERRORS)
+		strv_push(&c->errors, c->err->msg);
+	return -1;
+}
+
+int stack_report(struct load_ctx *c)
+{
+	if (c->nerrors == 0)
+		return 0;
+	char msg[sizeof c->err->msg];
+	size_t len = 0, shown = 0;
+	msg[0] = '\0';
+	/* room for the last line, "and N more errors" */
+	for (; shown < c->errors.n; shown++) {
+		size_t n = strlen(c->errors.v[shown]);
+		if (len + n + 1 + 32 >= sizeof msg && shown > 0)
+			break;
+		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", shown ? "\n" : "",
+					c->errors.v[shown]);
+		if (len >= sizeof msg)
+			len = sizeof msg - 1;
+	}
+	if (c->nerrors > shown)
+		snprintf(msg + len, sizeof msg - len, "\nand %zu more error%s", c->nerrors - shown,
+			 c->nerrors - shown == 1 ? "" : "s");
+	clan_error_code(c->err, c->errors_code, "%s", msg);
+	strv_free(&c->errors);
+	c->nerrors = 0;
+	return -1;
+}
+
 /* Messages name files as the user would: relative to the project dir when
  * clan runs in it (".clanrc:3:"), else by their full path. */
 static char *shown_path(const struct load_ctx *c, const char *name)
 {
-	return c->o->dir ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
+	return c->o->dir || c->above ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
 }
 
-static int project_dir(const struct stack_load_opts *o, char **out, struct clan_err *err)
+/* o->dir, else the current dir or the nearest parent with a .clanrc (as
+ * compose; project_find says which parents count). */
+static int project_dir(struct load_ctx *c, char **out)
 {
+	const struct stack_load_opts *o = c->o;
 	char *dir = realpath(o->dir ? o->dir : ".", NULL);
 	if (!dir)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "cannot use %s as the project dir: %s",
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "cannot use %s as the project dir: %s",
 				       o->dir ? o->dir : "the current dir", strerror(errno));
 	*out = dir;
+	if (o->dir)
+		return 0;
+	char *found = project_find(dir, stack_shell_lookup(c, "HOME"), getuid(), &c->warn.msgs);
+	if (found && strcmp(found, dir) != 0) {
+		c->above = true;
+		free(dir);
+		*out = found;
+	} else {
+		free(found);
+	}
 	return 0;
 }
 
@@ -200,20 +252,23 @@ static int interpolate_all(struct load_ctx *c, struct clanrc *rc)
 		for (size_t j = 0; j < rc->s[i].n; j++) {
 			struct rc_entry *e = &rc->s[i].e[j];
 			char *v;
-			if (interp_expand(&c->env, e->value, c->rc_file, e->line, &v, c->err) < 0)
-				return -1;
+			if (interp_expand(&c->env, e->value, c->rc_file, e->line, &v, c->err) < 0) {
+				stack_collect(c);
+				continue;
+			}
 			bool may_be_empty =
 			    strcmp(e->key, "environment") == 0 || strcmp(e->key, "packages") == 0;
 			if (!*v && !may_be_empty) {
 				free(v);
-				return stack_fail(c, e->line,
-						  "%s is empty after interpolation of '%s'", e->key,
-						  e->value);
+				stack_fail(c, e->line, "%s is empty after interpolation of '%s'",
+					   e->key, e->value);
+				stack_collect(c);
+				continue;
 			}
 			free(e->value);
 			e->value = v;
 		}
-	return 0;
+	return stack_report(c);
 }
 
 static int read_dotenv(struct load_ctx *c)
@@ -235,8 +290,10 @@ static int read_clanrc(struct load_ctx *c, struct clanrc *rc)
 	if (read_file(c->st->config_file, CONFIG_MAX_BYTES, &text, c->err) < 0) {
 		if (c->err->sys_errno == ENOENT)
 			return clan_error_code(c->err, CLAN_EXIT_USAGE,
-					       "no .clanrc in %s (clan init writes one)",
-					       c->st->dir);
+					       "no .clanrc in %s%s (clan init writes one)%s%s",
+					       c->st->dir, c->o->dir ? "" : " or a parent dir",
+					       c->warn.msgs.n ? "; " : "",
+					       c->warn.msgs.n ? c->warn.msgs.v[0] : "");
 		return -1;
 	}
 	return clanrc_parse(text, c->rc_file, rc, c->err);
@@ -248,10 +305,16 @@ static int build_services(struct load_ctx *c, const struct clanrc *rc)
 	for (size_t i = 0; i < rc->n; i++) {
 		if (!rc->s[i].service)
 			continue;
-		if (stack_build_service(c, &rc->s[i], &c->b[c->nb]) < 0)
-			return -1;
+		/* on to the next service: its errors are reported too */
+		if (stack_build_service(c, &rc->s[i], &c->b[c->nb]) < 0) {
+			stack_collect(c);
+			svc_build_free(&c->b[c->nb]);
+			continue;
+		}
 		c->nb++;
 	}
+	if (stack_report(c) < 0)
+		return -1;
 	if (c->nb == 0)
 		return clan_error_code(c->err, CLAN_EXIT_USAGE,
 				       "%s: no services: add a [service.NAME] section (clan init "
@@ -266,8 +329,10 @@ static void take_services(struct load_ctx *c)
 	struct stack *st = c->st;
 	st->svcs = xcalloc(c->nb, sizeof *st->svcs);
 	for (size_t i = 0; i < c->nb; i++) {
-		st->svcs[st->nsvcs++] = c->b[i].svc;
+		st->svcs[st->nsvcs] = c->b[i].svc;
+		st->svcs[st->nsvcs++].port_lines = c->b[i].port_lines;
 		c->b[i].svc = (struct service){0};
+		c->b[i].port_lines = NULL;
 	}
 	for (size_t i = 0; i < st->nsvcs; i++)
 		for (size_t j = 0; j < st->svcs[i].nmounts; j++) {
@@ -286,7 +351,7 @@ static int load(struct load_ctx *c)
 	struct clanrc rc = {0};
 	int r = -1;
 
-	if (project_dir(c->o, &st->dir, c->err) < 0)
+	if (project_dir(c, &st->dir) < 0)
 		return -1;
 	st->config_file = xasprintf("%s/.clanrc", st->dir);
 	_cleanup_free_ char *shown = shown_path(c, ".clanrc");
@@ -324,6 +389,7 @@ int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_e
 	dotenv_free(&c.dotenv);
 	strv_free(&c.secrets);
 	strv_free(&c.profile_dirs);
+	strv_free(&c.errors);
 	for (size_t i = 0; i < c.nprofiles; i++)
 		profile_free(&c.profiles[i]);
 	free(c.profiles);

@@ -53,6 +53,7 @@ struct service {
 	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
 	struct strv environment; /* K=V, final: profile < env_file < environment */
 	struct port_map *ports;
+	int *port_lines; /* the line of each port = in loc.file */
 	size_t nports;
 	struct svc_mount *mounts;
 	size_t nmounts;
@@ -110,5 +111,11 @@ void stack_free(struct stack *s);
 void stack_print(const struct stack *s, FILE *out);
 
 const struct service *stack_find(const struct stack *s, const char *name);
+
+/* After a failed bind of the stack's host ports (err): binds each
+ * service's ports alone to find the one in use and rewrites err to name
+ * the service, its port = line and a free example, as .clanrc says it.
+ * err is left as it is when every port binds now. */
+void stack_explain_port_error(const struct stack *s, struct clan_err *err);
 
 #endif

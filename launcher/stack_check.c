@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "portfwd.h"
 #include "stack_int.h"
 #include "strbuf.h"
 #include "suggest.h"
@@ -20,28 +21,35 @@ static ssize_t find(const struct load_ctx *c, const char *name)
 static int check_names(struct load_ctx *c)
 {
 	const char **names = xcalloc(c->nb + 1, sizeof *names);
-	for (size_t i = 0; i < c->nb; i++)
-		names[i] = c->b[i].svc.name;
 	int r = 0;
-	for (size_t i = 0; i < c->nb && r == 0; i++) {
+	for (size_t i = 0; i < c->nb; i++) {
 		const struct svc_build *b = &c->b[i];
-		for (size_t j = 0; j < b->svc.depends_on.n && r == 0; j++) {
+		/* the others: a service never depends on itself, so "did you
+		 * mean" never names it */
+		size_t nn = 0;
+		for (size_t k = 0; k < c->nb; k++)
+			if (k != i)
+				names[nn++] = c->b[k].svc.name;
+		for (size_t j = 0; j < b->svc.depends_on.n; j++) {
 			const char *dep = b->svc.depends_on.v[j];
 			if (find(c, dep) >= 0)
 				continue;
-			const char *near = suggest_nearest(dep, names, c->nb);
+			const char *near = suggest_nearest(dep, names, nn);
 			r = near ? stack_fail(c, b->dep_lines[j],
 					      "depends_on: no service %s (did you mean %s?)", dep,
 					      near)
 				 : stack_fail(c, b->dep_lines[j], "depends_on: no service %s", dep);
+			stack_collect(c);
 		}
 		/* a service's aliases must not take another's name */
-		for (size_t j = 0; j < b->svc.aliases.n && r == 0; j++) {
+		for (size_t j = 0; j < b->svc.aliases.n; j++) {
 			ssize_t other = find(c, b->svc.aliases.v[j]);
-			if (other >= 0 && (size_t)other != i)
+			if (other >= 0 && (size_t)other != i) {
 				r = stack_fail(c, b->sec->line,
 					       "alias %s of %s is the name of a service",
 					       b->svc.aliases.v[j], b->svc.name);
+				stack_collect(c);
+			}
 		}
 	}
 	free(names);
@@ -171,8 +179,49 @@ static void sort(struct load_ctx *c)
 
 int stack_check_all(struct load_ctx *c)
 {
-	if (check_names(c) < 0 || check_cycles(c) < 0 || check_ports(c) < 0)
+	/* every unknown name and every clash at once; a cycle needs the
+	 * names right */
+	check_names(c);
+	if (check_ports(c) < 0)
+		stack_collect(c); /* the first clash: the next ones often follow from it */
+	if (stack_report(c) < 0 || check_cycles(c) < 0)
 		return -1;
 	sort(c);
 	return 0;
+}
+
+/* msg with each "-p " after "e.g. " said as .clanrc says it: "port = ". */
+static void as_clanrc(const char *msg, struct strbuf *out)
+{
+	const char *p = msg, *eg;
+	while ((eg = strstr(p, "e.g. -p "))) {
+		strbuf_addn(out, p, (size_t)(eg - p));
+		strbuf_adds(out, "e.g. port = ");
+		p = eg + strlen("e.g. -p ");
+	}
+	strbuf_adds(out, p);
+}
+
+void stack_explain_port_error(const struct stack *st, struct clan_err *err)
+{
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		const struct service *svc = &st->svcs[i];
+		for (size_t k = 0; k < svc->nports; k++) {
+			struct port_set set;
+			struct clan_err why;
+			struct port_map m = svc->ports[k];
+			if (portfwd_bind(&m, 1, &set, &why) == 0) {
+				port_set_close(&set);
+				continue;
+			}
+			struct strbuf msg = {0};
+			as_clanrc(why.msg, &msg);
+			clan_error_code(err, why.code, "%s:%d: service %s, port =: %s",
+					svc->loc.file ? svc->loc.file : ".clanrc",
+					svc->port_lines ? svc->port_lines[k] : svc->loc.line,
+					svc->name, msg.s);
+			strbuf_free(&msg);
+			return;
+		}
+	}
 }

@@ -9,12 +9,17 @@
 
 #include "paths.h"
 #include "procfs.h"
+#include "project_find.h"
 #include "secrets.h"
+#include "strbuf.h"
+#include "suggest.h"
 #include "util.h"
 
 bool stack_here(void)
 {
-	return access(".clanrc", F_OK) == 0;
+	_cleanup_free_ char *cwd = realpath(".", NULL);
+	_cleanup_free_ char *dir = cwd ? project_find(cwd, getenv("HOME"), getuid(), NULL) : NULL;
+	return dir != NULL;
 }
 
 int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)
@@ -44,9 +49,32 @@ void stack_ctx_free(struct stack_ctx *c)
 	*c = (struct stack_ctx){0};
 }
 
+/* "web, db; did you mean web?": the services of st, for a key that
+ * names neither a service nor a container. */
+static char *services_hint(const struct stack *st, const char *key)
+{
+	const char **names = xcalloc(st->nsvcs + 1, sizeof *names);
+	struct strbuf b = {0};
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		names[i] = st->svcs[i].name;
+		if (i)
+			strbuf_adds(&b, ", ");
+		strbuf_adds(&b, names[i]);
+	}
+	const char *near = suggest_nearest(key, names, st->nsvcs);
+	if (near) {
+		strbuf_adds(&b, "; did you mean ");
+		strbuf_adds(&b, near);
+		strbuf_adds(&b, "?");
+	}
+	free(names);
+	return strbuf_steal(&b);
+}
+
 int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err)
 {
 	_cleanup_free_ char *storage = paths_storage_dir();
+	_cleanup_free_ char *hint = NULL, *project = NULL;
 	if (stack_here()) {
 		struct stack_ctx c;
 		if (stack_ctx_open(&c, NULL, err) < 0)
@@ -58,12 +86,20 @@ int stack_find_container(const char *key, struct container_rec *rec, struct clan
 			if (rc < 0)
 				clan_error_code(err, CLAN_EXIT_FAIL,
 						"service %s is not running (clan ps; clan up -d)", key);
+		} else {
+			hint = services_hint(&c.st, key);
+			project = xstrdup(c.st.name);
 		}
 		stack_ctx_free(&c);
 		if (rc <= 0)
 			return rc;
 	}
-	return store_find(storage, key, rec, err);
+	int rc = store_find(storage, key, rec, err);
+	if (rc < 0 && hint && err->code == CLAN_EXIT_FAIL)
+		clan_error_code(err, CLAN_EXIT_FAIL,
+				"no service or container %s (the services of %s: %s)", key, project,
+				hint);
+	return rc;
 }
 
 int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err)

@@ -32,6 +32,7 @@ struct load_ctx {
 	struct stack *st;
 	const char *rc_file;	 /* as shown in messages, in st->files */
 	const struct clanrc *rc; /* while it is read: messages look at its lines */
+	bool above;		 /* the .clanrc is in a parent of the current dir */
 	struct interp_env env;	 /* the shell, then .env */
 	struct interp_warnings warn;
 	struct dotenv dotenv;
@@ -42,6 +43,10 @@ struct load_ctx {
 	struct svc_build *b;
 	size_t nb;
 	struct clan_err *err;
+	/* errors kept to report together (stack_collect), the first few */
+	struct strv errors;
+	size_t nerrors;
+	int errors_code;
 };
 
 /* The shell's value of name (opts.lookup or getenv). */
@@ -60,6 +65,13 @@ const char *stack_file_name(struct load_ctx *c, const char *path);
 /* "FILE:LINE: " + message, exit 2. */
 int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Keeps c->err's message to report with the others (a user fixes ten
+ * typos in one round, not ten); -1. */
+int stack_collect(struct load_ctx *c);
+/* 0 when nothing was collected, else -1 with c->err holding them all
+ * (one a line, the first STACK_MAX_ERRORS, then "and N more errors"). */
+int stack_report(struct load_ctx *c);
 
 /* The service of one [service.NAME] section, merged with its profile. */
 int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b);

@@ -529,6 +529,7 @@ void service_free(struct service *s)
 	free(s->user);
 	strv_free(&s->environment);
 	free(s->ports);
+	free(s->port_lines);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		free(s->mounts[i].volume);
 		free(s->mounts[i].src);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "stack_state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -58,7 +60,7 @@ void stack_state_free(struct stack_state *s)
 	*s = (struct stack_state){0};
 }
 
-int stack_lock(const struct stack_state *s, struct clan_err *err)
+static int lock_once(const struct stack_state *s, struct clan_err *err)
 {
 	int fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -79,6 +81,29 @@ int stack_lock(const struct stack_state *s, struct clan_err *err)
 		}
 	}
 	return fd;
+}
+
+/* Whether fd is still the file at path: down removes the state dir, lock
+ * included, while another command may wait on the old lock. */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int stack_lock(const struct stack_state *s, struct clan_err *err)
+{
+	for (;;) {
+		int fd = lock_once(s, err);
+		if (fd < 0 || lock_is_current(fd, s->lockfile))
+			return fd;
+		/* a down removed the dir while we waited: make it again, lock anew */
+		close(fd);
+		if (paths_ensure_private_dir(s->dir, err) < 0 ||
+		    paths_ensure_private_dir(s->logdir, err) < 0)
+			return -1;
+	}
 }
 
 bool stack_supervisor_alive(const struct stack_state *s, pid_t *pid)
@@ -121,4 +146,41 @@ char *stack_container_name(const struct stack_state *s, const char *project, con
 char *stack_volume_name(const struct stack_state *s, const char *volume)
 {
 	return xasprintf("%s_%s", s->id, volume);
+}
+
+/* Every entry of the dir at dfd but a subdir and `keep`. Never follows a
+ * symlink: a link in the state dir is removed as a link. */
+static void remove_entries(int dfd, const char *keep)
+{
+	int fd = dup(dfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_type != DT_DIR && (!keep || strcmp(e->d_name, keep) != 0))
+			unlinkat(dfd, e->d_name, 0);
+	closedir(d);
+}
+
+void stack_state_remove(const struct stack_state *s)
+{
+	int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	int lfd = openat(dfd, "logs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lfd >= 0) {
+		remove_entries(lfd, NULL);
+		close(lfd);
+		unlinkat(dfd, "logs", AT_REMOVEDIR);
+	}
+	/* the lock last: a command waiting on it finds it gone (stack_lock) */
+	remove_entries(dfd, "lock");
+	unlinkat(dfd, "lock", 0);
+	close(dfd);
+	/* fails, leaving it, when something unknown is still in it */
+	rmdir(s->dir);
 }

@@ -42,4 +42,8 @@ char *stack_container_name(const struct stack_state *s, const char *project, con
 /* "ID_VOLUME": a named volume's dir name in the storage dir. */
 char *stack_volume_name(const struct stack_state *s, const char *volume);
 
+/* down: removes the state dir (supervisor files, logs, lock); what it
+ * does not know stays, and the dir with it. Call with the lock held. */
+void stack_state_remove(const struct stack_state *s);
+
 #endif

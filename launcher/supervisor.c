@@ -331,6 +331,9 @@ static int make_pod(struct sup *s, struct clan_err *err)
 			      .debug = s->o->debug};
 	int rc = pod_create(&po, &s->pod, err);
 	free(ports);
+	/* "run: port ... e.g. -p" names neither the service nor its line */
+	if (rc < 0 && err->code == CLAN_EXIT_USAGE)
+		stack_explain_port_error(st, err);
 	return rc;
 }
 

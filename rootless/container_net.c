@@ -58,8 +58,7 @@ static int slirp_paths(struct container_net *n, const struct container_rec *rec,
 	_cleanup_free_ char *dir = xasprintf("%s/net", runtime);
 	if (paths_ensure_private_dir(dir, err) < 0)
 		return -1;
-	/* the short id: a socket path must fit in 108 bytes */
-	n->api_socket = xasprintf("%s/%.12s.sock", dir, rec->id);
+	n->api_socket = paths_slirp_socket(runtime, rec->id);
 	n->log_path = xasprintf("%s/slirp4netns.log", rec->dir);
 	return 0;
 }

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "debimage_int.h"
+#include "suggest.h"
 #include "util.h"
 
 /* --- references -------------------------------------------------------- */
@@ -72,6 +73,66 @@ static bool is_valid_suite(const char *s, size_t n)
 		if (!isalnum((unsigned char)s[i]) && !strchr("-._", s[i]))
 			return false;
 	return true;
+}
+
+/* The suites and codenames of Debian's archive (sid, every release from
+ * buzz to the next two), each with its pockets (bookworm-backports): a
+ * typo (bookwrom) fails here, with a suggestion, instead of in mmdebstrap
+ * after a minute of download. Add a codename here when Debian names one. */
+static const char *const debian_suites[] = {
+    "stable", "testing", "unstable", "oldstable", "oldoldstable", "experimental", "sid",
+    "forky",  "duke",	 "trixie",   "bookworm",  "bullseye",	  "buster",	  "stretch",
+    "jessie", "wheezy",	 "squeeze",  "lenny",	  "etch",	  "sarge",	  "woody",
+    "potato", "slink",	 "hamm",     "bo",	  "rex",	  "buzz",	  "rc-buggy",
+};
+static const char *const suite_pockets[] = {"-backports", "-backports-sloppy", "-updates",
+					    "-security", "-proposed-updates"};
+
+static bool is_known_suite(const char *s, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(debian_suites); i++) {
+		size_t l = strlen(debian_suites[i]);
+		if (n < l || strncmp(s, debian_suites[i], l) != 0)
+			continue;
+		if (n == l)
+			return true;
+		for (size_t j = 0; j < ARRAY_SIZE(suite_pockets); j++)
+			if (n - l == strlen(suite_pockets[j]) &&
+			    strncmp(s + l, suite_pockets[j], n - l) == 0)
+				return true;
+	}
+	return false;
+}
+
+int debimage_check_suite(const char *text, const char *suite, size_t n, struct clan_err *err)
+{
+	if (!is_valid_suite(suite, n))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "image %s: '%.*s' is not a Debian suite; write e.g. "
+				       "deb:bookworm",
+				       text, (int)n, suite);
+	if (is_known_suite(suite, n))
+		return 0;
+	/* suggest the codename and the pocket apart: bookwrom-backport ->
+	 * bookworm-backports */
+	_cleanup_free_ char *word = xstrndup(suite, n);
+	char *dash = strchr(word, '-');
+	const char *pocket = "";
+	if (dash) {
+		pocket = suggest_nearest(dash, suite_pockets, ARRAY_SIZE(suite_pockets));
+		*dash = '\0';
+	}
+	const char *near = suggest_nearest(word, debian_suites, ARRAY_SIZE(debian_suites));
+	if (near && pocket)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "image %s: '%.*s' is not a Debian suite (did you mean "
+				       "deb:%s%s?)",
+				       text, (int)n, suite, near, pocket);
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "image %s: '%.*s' is not a Debian suite: write a codename "
+			       "(bookworm, trixie, bullseye, sid) or a suite (stable, testing, "
+			       "unstable, oldstable), optionally with -backports",
+			       text, (int)n, suite);
 }
 
 /* Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.', at least
@@ -141,11 +202,8 @@ int debimage_parse(const char *text, char **suite, struct strv *packages, struct
 				       text);
 	const char *s = text + 4;
 	size_t n = strcspn(s, "+");
-	if (!is_valid_suite(s, n))
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "image %s: '%.*s' is not a Debian suite; write e.g. "
-				       "deb:bookworm",
-				       text, (int)n, s);
+	if (debimage_check_suite(text, s, n, err) < 0)
+		return -1;
 	struct strv pk = {0};
 	if (s[n] == '+' && parse_packages(text, s + n + 1, &pk, err) < 0) {
 		strv_free(&pk);
@@ -179,6 +237,24 @@ void debimage_key(const char *suite, const struct strv *packages, const char *ar
 char *debimage_name(const char *suite, const char id[72])
 {
 	return xasprintf("deb:%s+%.12s", suite, id + 7);
+}
+
+char *debimage_shown(const char *suite, const struct strv *packages)
+{
+	enum { MAX_LIST = 160 };
+	char *out = xasprintf("deb:%s", suite);
+	for (size_t i = 0; i < packages->n; i++) {
+		size_t len = strlen(out);
+		if (len + strlen(packages->v[i]) > MAX_LIST) {
+			char *more = xasprintf("%s (and %zu more)", out, packages->n - i);
+			free(out);
+			return more;
+		}
+		char *next = xasprintf("%s%c%s", out, i ? ',' : '+', packages->v[i]);
+		free(out);
+		out = next;
+	}
+	return out;
 }
 
 const char *debimage_arch_of(const char *machine)
@@ -256,9 +332,11 @@ static int get_locked(struct imgstore *st, const char *suite, const struct strv 
 		return ensure_tag(st, name, id, rec, err);
 
 	struct userns_plan plan;
+	_cleanup_free_ char *shown = debimage_shown(suite, packages);
 	struct debimage_req req = {.st = st,
 				   .suite = suite,
 				   .name = name,
+				   .shown = shown,
 				   .id = id,
 				   .packages = packages,
 				   .plan = &plan,

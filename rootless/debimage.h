@@ -4,6 +4,7 @@
 #define CLAN_DEBIMAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "imgstore.h"
@@ -13,12 +14,21 @@
  * (sorted, unique). Exit-2 errors for an empty suite or package name. */
 int debimage_parse(const char *text, char **suite, struct strv *packages, struct clan_err *err);
 
+/* Exit 2 unless suite (n bytes) is a suite or codename of Debian's
+ * archive, optionally with a pocket (-backports, -updates, -security):
+ * "did you mean deb:bookworm?" for a typo. text is the image as written. */
+int debimage_check_suite(const char *text, const char *suite, size_t n, struct clan_err *err);
+
 /* The cache key and image id: "sha256:" + sha256 of
  * "SUITE\nARCH\npkg1\npkg2\n..." with the packages sorted. */
 void debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72]);
 
 /* The name `clan images` shows: "deb:SUITE+<first 12 hex of the key>". */
 char *debimage_name(const char *suite, const char id[72]);
+
+/* "deb:SUITE+pkg1,pkg2" as build messages name an image: its packages,
+ * the first ones when the list is long ("... (and 12 more)"). */
+char *debimage_shown(const char *suite, const struct strv *packages);
 
 /* This machine's architecture as Debian names it (uname -m x86_64 ->
  * amd64), and the mapping itself (unknown names pass through). */

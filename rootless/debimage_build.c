@@ -362,7 +362,7 @@ static int spawn_build(struct build *b, const sigset_t *oldmask, struct build_wa
 		return clan_error(err, e,
 				  "cannot create a user namespace to build %s (clan doctor "
 				  "says why)",
-				  b->r->name);
+				  b->r->shown);
 	}
 	if (pid == 0) {
 		close(sv[0]);
@@ -374,7 +374,7 @@ static int spawn_build(struct build *b, const sigset_t *oldmask, struct build_wa
 	if (userns_write_maps(pid, b->r->plan, err) < 0)
 		return -1;
 	if (sync_send(w->sync_fd, SYNC_GO, 0, NULL, -1) < 0)
-		return clan_error(err, errno, "cannot start the build of %s", b->r->name);
+		return clan_error(err, errno, "cannot start the build of %s", b->r->shown);
 	/* a pidfd says when the child is gone without taking SIGCHLD from
 	 * whoever else may be waiting for children of this process */
 	w->pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -474,14 +474,14 @@ static int build_result(struct build *b, struct build_wait *w, struct clan_err *
 {
 	if (b->signal)
 		return clan_error_code(err, 128 + b->signal, "building %s: interrupted",
-				       b->r->name);
+				       b->r->shown);
 	if (!w->reaped)
 		return clan_error(err, errno, "building %s: cannot wait for mmdebstrap",
-				  b->r->name);
+				  b->r->shown);
 	if (w->failed || !w->have_size) {
 		char tail[640];
 		log_tail(b->log_fd, tail, sizeof tail);
-		return clan_error(err, 0, "cannot build %s: %s%s%s%s", b->r->name,
+		return clan_error(err, 0, "cannot build %s: %s%s%s%s", b->r->shown,
 				  w->failed ? w->msg : "the build ended early", tail[0] ? ": " : "",
 				  tail, b->r->debug ? "" : " (--debug shows mmdebstrap's output)");
 	}
@@ -554,7 +554,7 @@ static int build_layer(struct build *b, struct clan_err *err)
 		return clan_error(err, 0,
 				  "cannot build %s: mmdebstrap not found; install it "
 				  "(apt-get install mmdebstrap) or use a registry image",
-				  b->r->name);
+				  b->r->shown);
 	int rc = imgstore_layer_tmpdir(b->r->st, &b->target, err);
 	if (rc == 0)
 		rc = imgstore_layer_tmpdir(b->r->st, &b->work, err);
@@ -565,17 +565,17 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc == 0) {
 		build_argv(b, mmdebstrap);
 		build_env(b);
-		fprintf(stderr, "clan: building %s with mmdebstrap (%s%s%zu package%s)...\n",
-			b->r->name, b->r->suite, ", ", b->r->packages->n,
-			b->r->packages->n == 1 ? "" : "s");
+		fprintf(stderr, "clan: building %s with mmdebstrap (image %s)...\n", b->r->shown,
+			b->r->name);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = run_build(b, err);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == 0 &&
 		    (rc = imgstore_layer_commit(b->r->st, b->target, b->r->id, err)) == 0)
-			fprintf(stderr, "clan: built %s in %.1f s\n", b->r->name,
-				(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+			fprintf(stderr, "clan: built %s in %.1f s (image %s)\n", b->r->shown,
+				(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+				b->r->name);
 	}
 	if (rc < 0)
 		discard(b, b->target);

@@ -14,6 +14,7 @@ struct debimage_req {
 	struct imgstore *st;
 	const char *suite;
 	const char *name;		/* debimage_name: what the user sees */
+	const char *shown;		/* debimage_shown: what messages name */
 	const char *id;			/* the key: image id and layer id */
 	const struct strv *packages;	/* sorted, unique */
 	const struct userns_plan *plan; /* maps with the user as root (uid 0) */

@@ -32,8 +32,10 @@ static bool lookup_id(const struct imgstore *st, const char *text, char id[72])
 
 bool image_use_lookup(const struct imgstore *st, const char *text, char id[72])
 {
+	/* by its tag too: an image an earlier clan built for a suite this
+	 * one no longer accepts (deb:jammy+1a2b3c4d5e6f) can still be removed */
 	if (strncmp(text, "deb:", 4) == 0)
-		return lookup_deb(text, id);
+		return lookup_deb(text, id) || imgstore_lookup_tag(st, text, id);
 	/* a tag first: "abc" could be a repository or an id prefix */
 	struct image_ref ref;
 	struct clan_err ignored;

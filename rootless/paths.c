@@ -85,6 +85,11 @@ char *paths_runtime_dir(void)
 	return dir ? dir : xasprintf("/tmp/clan-%u", (unsigned)getuid());
 }
 
+char *paths_slirp_socket(const char *runtime, const char *id)
+{
+	return xasprintf("%s/net/%.12s.sock", runtime, id);
+}
+
 int paths_runtime_dir_ensure(char **out, struct clan_err *err)
 {
 	*out = NULL;

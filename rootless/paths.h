@@ -14,6 +14,10 @@ char *paths_storage_dir(void);
  * description; not created. */
 char *paths_runtime_dir(void);
 
+/* RUNTIME/net/ID12.sock: the slirp4netns API socket of container id (the
+ * short id: a socket path must fit in 108 bytes). */
+char *paths_slirp_socket(const char *runtime, const char *id);
+
 /* The runtime dir, created private if needed. Without a usable
  * XDG_RUNTIME_DIR (ssh, su, cron, Slurm) it is a new mkdtemp dir in /tmp,
  * never a predictable path someone else could have made first. */

@@ -328,6 +328,18 @@ bool store_init_alive(const struct container_rec *r)
 	       proc_start_time(r->init_pid) == r->init_start;
 }
 
+/* The slirp4netns API socket of a container whose run was killed (rm -f
+ * sends SIGKILL: its slirp_stop never ran). Only a socket: the path is
+ * ours, but nothing else is removed under that name. */
+static void forget_slirp_socket(const struct container_rec *r)
+{
+	_cleanup_free_ char *runtime = paths_runtime_dir();
+	_cleanup_free_ char *sock = paths_slirp_socket(runtime, r->id);
+	struct stat st;
+	if (lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(sock);
+}
+
 int store_remove(const char *storage, const struct container_rec *r, struct clan_err *err)
 {
 	struct clan_err first;
@@ -341,6 +353,7 @@ int store_remove(const char *storage, const struct container_rec *r, struct clan
 			return -1;
 		}
 	}
+	forget_slirp_socket(r);
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
 	_cleanup_free_ char *link = xasprintf("%s/names/%s", cdir, r->name);
 	char target[65];

@@ -58,6 +58,20 @@ case_subuid_line() {
 	fi
 }
 
+# Without a range: first that single-id mode works and what it cannot do,
+# then what to ask an admin for (a user rarely runs sudo usermod).
+case_subuid_says_single_works() {
+	need_nosubuid
+	run clan doctor
+	local line
+	line=$(grep -iE 'subuid|subordinate' <<<"$out" | head -n 1)
+	[ -n "$line" ] || die "no /etc/subuid line in:" "$out"
+	assert_contains "$line" "works in single-id mode" "subuid line"
+	assert_contains "$line" "cannot give a file to another user" "subuid line (the limit)"
+	assert_match "$line" "single-id mode.*ask an admin to run: sudo usermod" \
+		"subuid line (what works first, then the admin's fix)"
+}
+
 case_no_runtime_dir() {
 	run env -u XDG_RUNTIME_DIR "$CLAN" doctor
 	assert_eq "$rc" 0 "clan doctor without XDG_RUNTIME_DIR (output: $out $err)"
@@ -68,5 +82,6 @@ t warn_lines_name_fix case_warn_lines_name_fix
 t fuse_line case_fuse_line
 t says_overlay case_says_overlay
 t subuid_line case_subuid_line
+t subuid_says_single_works case_subuid_says_single_works
 t no_runtime_dir case_no_runtime_dir
 finish

@@ -97,6 +97,53 @@ case_name_conflict() {
 	assert_exit 0 clan rm twice
 }
 
+# The runtime dir of this storage (XDG_RUNTIME_DIR/clan or the mkdtemp dir
+# named in the storage).
+runtime_dir() {
+	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
+		echo "$XDG_RUNTIME_DIR/clan"
+	else
+		cat "$CLAN_STORAGE/runtime-dir"
+	fi
+}
+
+# rm -f kills the run that owns slirp4netns: its API socket is removed by
+# rm, not left in the runtime dir (one per container ever removed).
+case_rm_f_leaves_no_socket() {
+	fresh_storage
+	need_cmd slirp4netns
+	local port=$((20000 + RANDOM % 20000)) id sock
+	clan run --name sockleft -p "$port:80" "dir:$ROOTFS" sleep 60 </dev/null >/dev/null 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do
+		id=$(list_containers | grep -v '^names/' | head -n 1)
+		[ -n "$id" ] && break
+		sleep 0.1
+	done
+	[ -n "$id" ] || die "clan run did not make a container"
+	sock=$(runtime_dir)/net/${id:0:12}.sock
+	wait_for "$sock" 10 || die "no slirp4netns socket $sock while the container runs"
+	assert_exit 0 clan rm -f sockleft
+	wait "$pid" 2>/dev/null
+	[ ! -e "$sock" ] || die "clan rm -f left the slirp4netns socket $sock"
+	assert_no_containers
+}
+
+# The image is shown whole (docker cuts only the command): a long dir:
+# path cut at 24 characters named nothing.
+case_ps_shows_whole_image() {
+	fresh_storage
+	local long
+	long=$(fresh_rootfs) || die "cannot copy the rootfs"
+	[ "${#long}" -gt 24 ] || skip_case "the temp dir path $long is too short to be cut"
+	run clan run --name wholeimage "dir:$long" true
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	local line
+	line=$(ps_line wholeimage) || die "clan ps -a does not list wholeimage:" "$(clan ps -a 2>&1)"
+	assert_contains "$line" "dir:$long" "clan ps -a line for wholeimage"
+	assert_exit 0 clan rm wholeimage
+}
+
 t rm_leaves_nothing case_rm_leaves_nothing
 t rm_leaves_nothing_subuid case_rm_leaves_nothing_subuid
 t kept_and_listed case_kept_and_listed
@@ -104,4 +151,6 @@ t unnamed_kept case_unnamed_kept
 t rm_subuid_files case_rm_subuid_files
 t rm_unknown case_rm_unknown
 t name_conflict case_name_conflict
+t rm_f_leaves_no_socket case_rm_f_leaves_no_socket
+t ps_shows_whole_image case_ps_shows_whole_image
 finish

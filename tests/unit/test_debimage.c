@@ -83,6 +83,74 @@ TEST(parse_errors_are_usage)
 	}
 }
 
+/* Only Debian's suites and codenames, with their pockets: a typo fails
+ * at parse time (clan config -q) with a suggestion, not in mmdebstrap. */
+TEST(suite_must_be_debian_s)
+{
+	static const char *const good[] = {"deb:bookworm",	     "deb:trixie",
+					   "deb:bullseye",	     "deb:buster",
+					   "deb:sid",		     "deb:stable",
+					   "deb:testing",	     "deb:unstable",
+					   "deb:oldstable",	     "deb:bookworm-backports",
+					   "deb:stable-updates",     "deb:trixie-security",
+					   "deb:experimental+curl"};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct clan_err err = {0};
+		char *suite = NULL;
+		struct strv pk = {0};
+		int rc = debimage_parse(good[i], &suite, &pk, &err);
+		if (rc != 0)
+			printf("#   refused %s: %s\n", good[i], err.msg);
+		CHECK(rc == 0);
+		free(suite);
+		strv_free(&pk);
+	}
+	static const char *const typo[][2] = {
+	    {"deb:bookwrom", "did you mean deb:bookworm?"},
+	    {"deb:bookwrom+curl", "did you mean deb:bookworm?"},
+	    {"deb:trixy", "did you mean deb:trixie?"},
+	    {"deb:bookwom-backports", "did you mean deb:bookworm-backports?"},
+	    {"deb:stabel", "did you mean deb:stable?"},
+	    {"deb:ubuntu", "not a Debian suite: write a codename"},
+	    {"deb:bookworm-backport", "did you mean deb:bookworm-backports?"},
+	    {"deb:bookworm-nonsense", "not a Debian suite: write a codename"},
+	    {"deb:bookworm.1", "not a Debian suite"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(typo); i++) {
+		struct clan_err err = {0};
+		char *suite = NULL;
+		struct strv pk = {0};
+		int rc = debimage_parse(typo[i][0], &suite, &pk, &err);
+		if (rc == 0 || !strstr(err.msg, typo[i][1]))
+			printf("#   %s: got '%s', want '%s'\n", typo[i][0], rc ? err.msg : "(ok)",
+			       typo[i][1]);
+		CHECK(rc == -1);
+		CHECK(err.code == CLAN_EXIT_USAGE);
+		CHECK(strstr(err.msg, typo[i][1]) != NULL);
+		free(suite);
+		strv_free(&pk);
+	}
+}
+
+/* Build messages name the packages, not only the hash of the image name. */
+TEST(shown_names_the_packages)
+{
+	struct strv pk = {0};
+	_cleanup_free_ char *bare = debimage_shown("bookworm", &pk);
+	CHECK_STR(bare, "deb:bookworm");
+	strv_push(&pk, "curl");
+	strv_push(&pk, "python3");
+	_cleanup_free_ char *two = debimage_shown("bookworm", &pk);
+	CHECK_STR(two, "deb:bookworm+curl,python3");
+	for (int i = 0; i < 40; i++)
+		strv_push_owned(&pk, xasprintf("package-number-%02d", i));
+	_cleanup_free_ char *many = debimage_shown("bookworm", &pk);
+	CHECK(strlen(many) < 200);
+	CHECK(strstr(many, "deb:bookworm+curl,python3,package-number-00") == many);
+	CHECK(strstr(many, " more)") != NULL);
+	strv_free(&pk);
+}
+
 TEST(key_is_sha256_of_the_text)
 {
 	/* printf 'bookworm\namd64\n' | sha256sum */

@@ -143,6 +143,12 @@ static int fails_with(const char *clanrc, const char *tail)
 	fx_init(&f, clanrc);
 	int ok = fx_load(&f, &st, &err) < 0 && err.code == CLAN_EXIT_USAGE;
 	char *want = xasprintf("%s/.clanrc%s", f.proj, tail);
+	/* @PROJ@ in tail: the project dir, for messages of several lines */
+	for (char *p; (p = strstr(want, "@PROJ@"));) {
+		char *next = xasprintf("%.*s%s%s", (int)(p - want), want, f.proj, p + 6);
+		free(want);
+		want = next;
+	}
 	if (!ok || strcmp(err.msg, want) != 0) {
 		printf("#   got:  %s\n#   want: %s\n", ok ? err.msg : "(loaded)", want);
 		ok = 0;
@@ -575,12 +581,57 @@ TEST(dependency_order_is_stable)
 	fx_free(&f);
 }
 
+/* Every service's error at once, one a line, then the count of the rest:
+ * a user fixes them in one round. */
+TEST(reports_every_error)
+{
+	CHECK(fails_with("[service.a]\nimage = x\nrestart = allways\n[service.b]\nimage = x\n"
+			 "stop_signal = SIGTREM\n[service.c]\nimage = x\n",
+			 ":3: bad restart policy 'allways' (did you mean always?)\n"
+			 "@PROJ@/.clanrc:6: stop_signal: unknown signal 'SIGTREM' (did you mean "
+			 "SIGTERM?)"));
+	CHECK(fails_with("[service.a]\nimage = x\ndepends_on = nosuch\n[service.b]\nimage = x\n"
+			 "depends_on = nothere\n",
+			 ":3: depends_on: no service nosuch\n"
+			 "@PROJ@/.clanrc:6: depends_on: no service nothere"));
+	/* fifteen: the first ten, then how many more */
+	char joined[2048] = "";
+	for (int i = 0; i < 15; i++) {
+		size_t n = strlen(joined);
+		snprintf(joined + n, sizeof joined - n,
+			 "[service.s%d]\nimage = x\ndepends_on = no%d\n", i, i);
+	}
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, joined);
+	CHECK(fx_load(&f, &st, &err) < 0 && err.code == CLAN_EXIT_USAGE);
+	size_t lines = 1;
+	for (const char *p = err.msg; *p; p++)
+		lines += *p == '\n';
+	if (lines != 11)
+		printf("#   got: %s\n", err.msg);
+	CHECK(lines == 11);
+	CHECK(strstr(err.msg, "no service no0") != NULL);
+	CHECK(strstr(err.msg, "no service no9") != NULL);
+	CHECK(strstr(err.msg, "no service no10") == NULL);
+	CHECK(strstr(err.msg, "\nand 5 more errors") != NULL);
+	if (!strstr(err.msg, "\nand 5 more errors"))
+		printf("#   got: %s\n", err.msg);
+	fx_free(&f);
+}
+
 TEST(dependency_errors)
 {
 	CHECK(fails_with("[service.web]\nimage = x\ndepends_on = dbb\n[service.db]\nimage = x\n",
 			 ":3: depends_on: no service dbb (did you mean db?)"));
 	CHECK(fails_with("[service.web]\nimage = x\ndepends_on = queue\n",
 			 ":3: depends_on: no service queue"));
+	/* the service itself is no suggestion: db is the one that is wrong */
+	CHECK(fails_with("[service.db]\nimage = x\ndepends_on = dbb\n[service.cache]\nimage = x\n",
+			 ":3: depends_on: no service dbb"));
+	CHECK(fails_with("[service.db]\nimage = x\ndepends_on = dbb\n[service.dba]\nimage = x\n",
+			 ":3: depends_on: no service dbb (did you mean dba?)"));
 	CHECK(fails_with("[service.web]\nimage = x\ndepends_on = db\n"
 			 "[service.db]\nimage = x\ndepends_on = web\n",
 			 ":6: dependency cycle: web -> db -> web"));

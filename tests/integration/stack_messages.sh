@@ -1,0 +1,225 @@
+#!/bin/bash
+# What a stack says and leaves behind (issue 11, items 7 and 9): down
+# removes its state dir and says when nothing runs; exec of an unknown
+# name lists the services; a busy host port names the service and its
+# port = line; .clanrc is found from a subdirectory, never one another
+# user planted. Busybox services only (fast).
+# shellcheck disable=SC2317 # cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+# The runtime dir of this storage.
+runtime_dir() {
+	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
+		echo "$XDG_RUNTIME_DIR/clan"
+	else
+		cat "$CLAN_STORAGE/runtime-dir"
+	fi
+}
+
+# new_stack NAME [EXTRA LINES]: a project dir with one sleeping service.
+new_stack() {
+	local dir
+	dir=$(mk_tmp) || die "cannot make a project dir"
+	{
+		printf '[project]\nname = %s\n[service.web]\nimage = dir:%s\n' "$1" "$ROOTFS"
+		printf 'command = sleep 1000\n'
+		[ $# -gt 1 ] && printf '%s\n' "$2"
+	} >"$dir/.clanrc"
+	echo "$dir"
+}
+
+case_down_removes_state_dir() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgdown)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	local state
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgdown-*' | head -n 1)
+	if [ -z "$state" ] || [ ! -d "$state" ]; then
+		die "no state dir for msgdown in $(runtime_dir)/stacks"
+	fi
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+	[ ! -e "$state" ] || die "down left $state:" "$(find "$state" 2>&1)"
+	# and up works again after it
+	run clan up -d
+	assert_eq "$rc" 0 "up -d after down (stderr: $err)"
+	assert_exit 0 clan down
+}
+
+# down removes the lock while another command may wait on it: the waiter
+# sees its lock is gone, makes the dir again and starts the stack.
+case_up_waiting_while_down_removes() {
+	fresh_storage
+	need_cmd flock
+	local dir state
+	dir=$(new_stack msgrace)
+	cd "$dir" || die "no project dir"
+	clan ps >/dev/null 2>&1
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgrace-*' | head -n 1)
+	[ -n "$state" ] || die "no state dir after clan ps"
+	flock "$state/lock" sh -c "sleep 1.5; rm -rf '$state'" &
+	local holder=$!
+	sleep 0.5
+	run clan up -d
+	wait "$holder"
+	assert_eq "$rc" 0 "up -d that waited while the dir was removed (stderr: $err)"
+	[ -f "$state/supervisor.pid" ] || die "up did not make the state dir again"
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+}
+
+case_down_nothing_running() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgidle)
+	cd "$dir" || die "no project dir"
+	run clan down
+	assert_eq "$rc" 0 "down where nothing runs (stderr: $err)"
+	assert_contains "$err" "msgidle is not running" "down's stderr"
+}
+
+# A state dir that is a symlink (planted, or a mistake) is refused, and
+# nothing it points at is removed.
+case_down_symlinked_state_dir() {
+	fresh_storage
+	local dir victim
+	dir=$(new_stack msglink)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	assert_exit 0 clan down
+	local stacks state
+	stacks=$(runtime_dir)/stacks
+	victim=$(mk_tmp)
+	mkdir -p "$victim/logs" && echo keep >"$victim/logs/web.log" && echo keep >"$victim/lock"
+	run clan ps
+	state=$(find "$stacks" -mindepth 1 -maxdepth 1 -name 'msglink-*' | head -n 1)
+	[ -n "$state" ] || die "clan ps made no state dir in $stacks"
+	rm -rf "$state" && ln -s "$victim" "$state"
+	run clan down
+	assert_ne "$rc" 0 "down with a symlinked state dir"
+	if [ ! -f "$victim/logs/web.log" ] || [ ! -f "$victim/lock" ]; then
+		die "down removed files through the symlink $state -> $victim"
+	fi
+	rm -f "$state"
+	# the stacks dir itself a symlink to a dir holding a state dir
+	local moved
+	moved=$(mk_tmp)
+	mkdir -p "$moved/${state##*/}/logs" && echo keep >"$moved/${state##*/}/logs/web.log"
+	mv "$stacks" "$stacks.away" && ln -s "$moved" "$stacks"
+	run clan down
+	rm -f "$stacks" && mv "$stacks.away" "$stacks"
+	assert_ne "$rc" 0 "down with a symlinked stacks dir"
+	[ -f "$moved/${state##*/}/logs/web.log" ] ||
+		die "down removed files through the symlinked stacks dir"
+}
+
+case_exec_unknown_lists_services() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgexec)
+	cd "$dir" || die "no project dir"
+	run clan exec nosuch ls
+	assert_ne "$rc" 0 "exec nosuch"
+	assert_contains "$err" "web" "exec nosuch names the services"
+	run clan exec wbe ls
+	assert_contains "$err" "did you mean web?" "exec wbe"
+}
+
+case_busy_port_names_service() {
+	fresh_storage
+	need_cmd python3
+	local port=$((20000 + RANDOM % 20000)) dir holder
+	python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(60)' "$port" >"$LIB_TMP/holder.out" &
+	holder=$!
+	for _ in $(seq 50); do grep -q ready "$LIB_TMP/holder.out" && break; sleep 0.1; done
+	dir=$(new_stack msgport "port = $port:80")
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	assert_ne "$rc" 0 "up -d with a busy port"
+	assert_contains "$err" ".clanrc:6: service web, port =" "up's message names the line and service"
+	assert_contains "$err" "e.g. port = $((port + 1)):80" "up's example is a port = line"
+	assert_not_contains "$err" "-p " "up's message speaks of port =, not -p"
+	clan down >/dev/null 2>&1
+	return 0
+}
+
+# From a subdirectory, as compose: the nearest parent's .clanrc, and the
+# project is that dir (one stack, whichever dir up and down run in).
+case_clanrc_from_subdir() {
+	fresh_storage
+	local dir
+	dir=$(new_stack msgsub)
+	mkdir -p "$dir/src/deep"
+	cd "$dir/src/deep" || die "no subdir"
+	run clan config --services
+	assert_eq "$rc" 0 "config from a subdir (stderr: $err)"
+	assert_eq "$out" "web" "the services"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d from a subdir (stderr: $err)"
+	cd "$dir" || die "no project dir"
+	run clan ps
+	assert_contains "$out" "running" "ps in the project dir after up in a subdir"
+	cd "$dir/src" || die "no subdir"
+	run clan down
+	assert_eq "$rc" 0 "down from another subdir (stderr: $err)"
+	assert_contains "$out" "stopped msgsub" "down's output"
+}
+
+# A .clanrc above that others may write (a shared /tmp) is not taken.
+case_clanrc_parent_not_trusted() {
+	fresh_storage
+	local top
+	top=$(mk_tmp)
+	printf '[service.evil]\nimage = dir:%s\ncommand = touch /pwned\n' "$ROOTFS" >"$top/.clanrc"
+	chmod 0666 "$top/.clanrc"
+	mkdir -p "$top/mine"
+	cd "$top/mine" || die "no dir"
+	run clan config --services
+	assert_eq "$rc" 2 "config under a world-writable .clanrc (stdout: $out)"
+	assert_contains "$err" "ignored $top/.clanrc: writable by other users" "config's message"
+	assert_not_contains "$out" evil "config's services"
+}
+
+# config -q reports every service's error, one "clan: " line each, and
+# a deb: suite that is not Debian's with a suggestion (not in mmdebstrap).
+case_config_reports_all_errors() {
+	local dir
+	dir=$(mk_tmp)
+	cat >"$dir/.clanrc" <<-'EOF2'
+		[service.web]
+		image = deb:bookwrom
+		[service.db]
+		image = busybox
+		restart = allways
+		[service.cache]
+		image = busybox
+		depends_on = dbb
+	EOF2
+	cd "$dir" || die "no project dir"
+	run clan config -q
+	assert_eq "$rc" 2 "config -q (stderr: $err)"
+	assert_contains "$err" "clan: .clanrc:2: image deb:bookwrom: 'bookwrom' is not a Debian suite (did you mean deb:bookworm?)" "config's first error"
+	assert_contains "$err" "clan: .clanrc:5: bad restart policy 'allways' (did you mean always?)" "config's second error"
+	assert_eq "$(grep -c '^clan: ' <<<"$err")" 2 "error lines (the depends_on waits for the services to load)"
+}
+
+t down_removes_state_dir case_down_removes_state_dir
+t down_nothing_running case_down_nothing_running
+t up_waiting_while_down_removes case_up_waiting_while_down_removes
+t down_symlinked_state_dir case_down_symlinked_state_dir
+t exec_unknown_lists_services case_exec_unknown_lists_services
+t busy_port_names_service case_busy_port_names_service
+t clanrc_from_subdir case_clanrc_from_subdir
+t config_reports_all_errors case_config_reports_all_errors
+t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
+finish
