@@ -111,4 +111,7 @@ void stack_print(const struct stack *s, FILE *out);
 
 const struct service *stack_find(const struct stack *s, const char *name);
 
+/* Frees what a service owns (a stack's, or one parsed on its own). */
+void service_free(struct service *s);
+
 #endif

@@ -58,6 +58,19 @@ void stack_state_free(struct stack_state *s)
 	*s = (struct stack_state){0};
 }
 
+int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err)
+{
+	*fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return clan_error(err, errno, "cannot open %s", s->lockfile);
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	*fd = -1;
+	return e == EWOULDBLOCK ? 0 : clan_error(err, e, "cannot lock %s", s->lockfile);
+}
+
 int stack_lock(const struct stack_state *s, struct clan_err *err)
 {
 	int fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -14,9 +14,11 @@
 
 #include "sup_int.h"
 #include "sup_request.h"
+#include "svc_config.h"
 #include "util.h"
 
-#define REQUEST_MAX 65536
+/* up's request carries the changed services' whole configs */
+#define REQUEST_MAX (1024 * 1024)
 #define OP_TIMEOUT_MS 300000
 /* to send a whole request, and to take a whole answer: ours are one
  * short line each way */
@@ -155,23 +157,52 @@ static void wait_op(struct ctl_conn *c, const char *op, bool *targets)
 	c->deadline = sup_now_ms() + OP_TIMEOUT_MS;
 }
 
+/* ps, with the config each service runs: what `up -d` and `restart`
+ * compare the project's files with. */
+static json_t *config_json(const struct sup *s)
+{
+	json_t *o = sup_ps_json(s);
+	json_t *svcs = json_object_get(o, "services");
+	for (size_t i = 0; i < s->n && i < json_array_size(svcs); i++)
+		json_object_set_new(json_array_get(svcs, i), "config",
+				    svc_config_json(s->svcs[i].svc));
+	return o;
+}
+
 static void handle(struct sup *s, struct ctl_conn *c)
 {
 	_cleanup_free_ const char **names = xcalloc(s->n ? s->n : 1, sizeof *names);
 	for (size_t i = 0; i < s->n; i++)
 		names[i] = s->svcs[i].svc->name;
 	struct ctl_request req;
+	char why[160];
 	if (ctl_request_parse(c->buf, names, s->n, &req) < 0) {
 		answer_error(c, req.error);
-	} else if (strcmp(req.op, "ps") == 0) {
+		return;
+	}
+	if (strcmp(req.op, "ps") == 0) {
 		answer(c, sup_ps_json(s));
+	} else if (strcmp(req.op, "config") == 0) {
+		answer(c, config_json(s));
 	} else if (strcmp(req.op, "down") == 0) {
+		/* an `up` waiting for the start learns why it ends */
+		if (s->ready_fd >= 0 && !s->failure)
+			s->failure = xstrdup("error the stack was stopped by clan down while it "
+					     "started\n");
 		s->down = true;
 		wait_op(c, "down", NULL);
+	} else if (strcmp(req.op, "up") == 0 && sup_up_check(s, &req, why, sizeof why) < 0) {
+		answer_error(c, why);
+	} else if (strcmp(req.op, "up") == 0) {
+		sup_up_op(s, &req);
+		wait_op(c, req.op, req.targets);
+		req.targets = NULL;
 	} else {
 		wait_op(c, req.op, req.targets);
 		start_op(s, req.op, req.targets);
+		req.targets = NULL;
 	}
+	ctl_request_free(&req);
 }
 
 /* Reads what the client sent so far; a whole line is the request. */

@@ -13,6 +13,7 @@
 #include "logfile.h"
 #include "pod.h"
 #include "spec.h"
+#include "sup_request.h"
 #include "supervisor.h"
 
 enum svc_state {
@@ -49,6 +50,10 @@ struct svc_rt {
 	int64_t hc_next, hc_deadline;
 	int hc_fails;
 	char *error; /* why it failed to start or became unhealthy */
+	/* `up -d` with a changed config: the config it runs when it has
+	 * stopped (owned), and the one it runs now if it was swapped (owned;
+	 * NULL: the stack's, from the start) */
+	struct service *pending, *own_svc;
 };
 
 /* A control connection, one request and one answer, all non-blocking:
@@ -92,6 +97,9 @@ struct sup {
 int64_t sup_now_ms(void);
 
 /* sup_service.c */
+/* The container spec of service svc (its mounts' sources pinned). */
+int svc_build_spec(struct sup *s, const struct service *svc, struct container_spec *c,
+		   struct clan_err *err);
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_free(struct svc_rt *r);
 bool svc_active(const struct svc_rt *r);
@@ -124,6 +132,16 @@ int64_t sup_ctl_next_deadline(const struct sup *s);
  * then closes every connection. */
 void sup_ctl_close_all(struct sup *s, int timeout_ms);
 json_t *sup_ps_json(const struct sup *s);
+
+/* sup_recreate.c: `up -d` on a running stack */
+/* Refuses (-1, why) new configs that change what the pod holds for all
+ * (published ports, names): only a new stack can do that. */
+int sup_up_check(const struct sup *s, const struct ctl_request *req, char *why, size_t len);
+/* Takes req's new configs (moved out of it) and starts what it names. */
+void sup_up_op(struct sup *s, struct ctl_request *req);
+/* Swaps in r's pending config if it has one and is not active; false
+ * when its new spec failed (r is then exited, with the error). */
+bool svc_apply_pending(struct sup *s, struct svc_rt *r);
 
 /* supervisor.c: what the loop does after a service changed state */
 void sup_service_changed(struct sup *s, struct svc_rt *r);
