@@ -191,7 +191,7 @@ static void handle(struct sup *s, struct ctl_conn *c)
 					     "started\n");
 		s->down = true;
 		wait_op(c, "down", NULL);
-	} else if (strcmp(req.op, "up") == 0 && sup_up_check(s, &req, why, sizeof why) < 0) {
+	} else if (strcmp(req.op, "up") == 0 && sup_up_prepare(s, &req, why, sizeof why) < 0) {
 		answer_error(c, why);
 	} else if (strcmp(req.op, "up") == 0) {
 		sup_up_op(s, &req);

@@ -50,10 +50,12 @@ struct svc_rt {
 	int64_t hc_next, hc_deadline;
 	int hc_fails;
 	char *error; /* why it failed to start or became unhealthy */
-	/* `up -d` with a changed config: the config it runs when it has
-	 * stopped (owned), and the one it runs now if it was swapped (owned;
-	 * NULL: the stack's, from the start) */
+	/* `up -d` with a changed config: the config and container spec it
+	 * runs once it has stopped (pending NULL: none), and the config it
+	 * runs now if one was swapped in (own_svc, owned; NULL: the stack's
+	 * from the start) */
 	struct service *pending, *own_svc;
+	struct container_spec pending_spec;
 };
 
 /* A control connection, one request and one answer, all non-blocking:
@@ -134,14 +136,17 @@ void sup_ctl_close_all(struct sup *s, int timeout_ms);
 json_t *sup_ps_json(const struct sup *s);
 
 /* sup_recreate.c: `up -d` on a running stack */
-/* Refuses (-1, why) new configs that change what the pod holds for all
- * (published ports, names): only a new stack can do that. */
-int sup_up_check(const struct sup *s, const struct ctl_request *req, char *why, size_t len);
-/* Takes req's new configs (moved out of it) and starts what it names. */
+/* Builds the container specs of req's new configs and hands them (moved
+ * out of req) to their services; -1 and why, nothing changed, if one
+ * cannot be built or changes what the pod holds for all (published
+ * ports, names): only a new stack can do that. */
+int sup_up_prepare(struct sup *s, struct ctl_request *req, char *why, size_t len);
+/* Recreates what was prepared, starts the services req names. */
 void sup_up_op(struct sup *s, struct ctl_request *req);
-/* Swaps in r's pending config if it has one and is not active; false
- * when its new spec failed (r is then exited, with the error). */
-bool svc_apply_pending(struct sup *s, struct svc_rt *r);
+/* Swaps in r's pending config and spec if it has them and is not
+ * active. */
+void svc_apply_pending(struct svc_rt *r);
+void svc_drop_pending(struct svc_rt *r);
 
 /* supervisor.c: what the loop does after a service changed state */
 void sup_service_changed(struct sup *s, struct svc_rt *r);

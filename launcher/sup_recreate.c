@@ -1,7 +1,9 @@
 /* `clan up -d` on a running stack, in the supervisor: a service whose
- * config changed is stopped (with its old stop signal and grace period),
- * gets its new container spec and starts again; a service that was
- * stopped, or failed, starts. Every other service keeps running. */
+ * config changed gets its new container spec first (a spec that cannot
+ * be built refuses the request and touches nothing), then is stopped
+ * (with its old stop signal and grace period) and starts again with it;
+ * a service that was stopped, or failed, starts. Every other service
+ * keeps running. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,74 +13,106 @@
 #include "svc_config.h"
 #include "util.h"
 
-bool svc_apply_pending(struct sup *s, struct svc_rt *r)
+static void free_service(struct service *svc)
+{
+	if (svc)
+		service_free(svc);
+	free(svc);
+}
+
+void svc_drop_pending(struct svc_rt *r)
+{
+	if (!r->pending)
+		return;
+	free_service(r->pending);
+	r->pending = NULL;
+	spec_free(&r->pending_spec);
+}
+
+void svc_apply_pending(struct svc_rt *r)
 {
 	if (!r->pending || svc_active(r))
-		return true;
-	struct service *next = r->pending;
-	r->pending = NULL;
-	struct container_spec spec;
-	struct clan_err err = {0};
-	if (svc_build_spec(s, next, &spec, &err) < 0) {
-		/* it keeps its old config and stays down: `up` reports this */
-		spec_free(&spec);
-		service_free(next);
-		free(next);
-		r->state = SVC_EXITED;
-		r->want_stop = true;
-		r->restart_after_stop = false;
-		r->exit_code = err.code;
-		free(r->error);
-		r->error = xstrdup(err.msg);
-		log_line(&r->log, 'e', err.msg, strlen(err.msg));
-		return false;
-	}
+		return;
 	spec_free(&r->spec);
-	r->spec = spec;
-	if (r->own_svc) {
-		service_free(r->own_svc);
-		free(r->own_svc);
-	}
-	r->own_svc = next;
-	r->svc = next;
+	r->spec = r->pending_spec;
+	spec_init(&r->pending_spec);
+	free_service(r->own_svc);
+	r->own_svc = r->pending;
+	r->svc = r->own_svc;
+	r->pending = NULL;
 	r->restarts = 0;
 	static const char note[] = "clan: recreated with the changed config";
 	log_line(&r->log, 'e', note, sizeof note - 1);
-	return true;
 }
 
-/* A new config: an active service stops first and comes back with it
- * (as a restart does); any other swaps it now and starts. */
-static void recreate(struct sup *s, struct svc_rt *r, struct service *next)
+/* Whether what changed is held by the pod for every service (published
+ * ports, names): only a new stack can change it. */
+static bool needs_pod(const struct service *now, const struct service *next)
 {
-	if (r->pending) {
-		service_free(r->pending);
-		free(r->pending);
+	json_t *a = svc_config_json(now), *b = svc_config_json(next);
+	bool pod = svc_config_needs_pod(a, b);
+	json_decref(a);
+	json_decref(b);
+	return pod;
+}
+
+int sup_up_prepare(struct sup *s, struct ctl_request *req, char *why, size_t len)
+{
+	struct container_spec *specs = xcalloc(s->n ? s->n : 1, sizeof *specs);
+	bool *built = xcalloc(s->n ? s->n : 1, sizeof *built);
+	int rc = 0;
+	for (size_t i = 0; i < s->n && i < req->n && rc == 0; i++) {
+		if (!req->recreate[i].name)
+			continue;
+		struct clan_err err = {0};
+		built[i] = true;
+		if (needs_pod(s->svcs[i].svc, &req->recreate[i])) {
+			spec_init(&specs[i]);
+			snprintf(why, len,
+				 "service %s: its ports or names changed, which the stack's pod "
+				 "holds: the whole stack must be recreated",
+				 req->recreate[i].name);
+			rc = -1;
+		} else if (svc_build_spec(s, &req->recreate[i], &specs[i], &err) < 0) {
+			snprintf(why, len, "%s", err.msg);
+			rc = -1;
+		}
 	}
-	r->pending = next;
-	r->want_stop = true;
-	r->restart_after_stop = true;
-	if (svc_active(r)) {
-		svc_stop(r);
-		return;
+	for (size_t i = 0; i < s->n && i < req->n; i++) {
+		if (!built[i])
+			continue;
+		if (rc < 0) {
+			spec_free(&specs[i]);
+			continue;
+		}
+		struct svc_rt *r = &s->svcs[i];
+		svc_drop_pending(r);
+		r->pending = xmalloc(sizeof *r->pending);
+		*r->pending = req->recreate[i];
+		req->recreate[i] = (struct service){0};
+		r->pending_spec = specs[i];
 	}
-	if (svc_apply_pending(s, r)) {
-		r->want_stop = false;
-		r->restart_after_stop = false;
-		r->state = SVC_WAITING;
-	}
+	free(specs);
+	free(built);
+	return rc;
 }
 
 void sup_up_op(struct sup *s, struct ctl_request *req)
 {
 	for (size_t i = 0; i < s->n && i < req->n; i++) {
 		struct svc_rt *r = &s->svcs[i];
-		if (req->recreate[i].name) {
-			struct service *next = xmalloc(sizeof *next);
-			*next = req->recreate[i];
-			req->recreate[i] = (struct service){0};
-			recreate(s, r, next);
+		if (r->pending) {
+			/* as a restart: the new config goes in once it is down */
 			req->targets[i] = true;
+			r->want_stop = true;
+			r->restart_after_stop = true;
+			if (svc_active(r)) {
+				svc_stop(r);
+				continue;
+			}
+			svc_apply_pending(r);
+			r->want_stop = r->restart_after_stop = false;
+			r->state = SVC_WAITING;
 		} else if (req->targets[i] && (r->state == SVC_STOPPED || r->state == SVC_EXITED)) {
 			r->want_stop = false;
 			r->state = SVC_WAITING;
@@ -86,25 +120,4 @@ void sup_up_op(struct sup *s, struct ctl_request *req)
 	}
 	if (s->n)
 		sup_service_changed(s, &s->svcs[0]);
-}
-
-int sup_up_check(const struct sup *s, const struct ctl_request *req, char *why, size_t len)
-{
-	for (size_t i = 0; i < s->n && i < req->n; i++) {
-		if (!req->recreate[i].name)
-			continue;
-		json_t *now = svc_config_json(s->svcs[i].svc);
-		json_t *next = svc_config_json(&req->recreate[i]);
-		bool pod = svc_config_needs_pod(now, next);
-		json_decref(now);
-		json_decref(next);
-		if (pod) {
-			snprintf(why, len,
-				 "service %s: its ports or names changed, which the stack's pod "
-				 "holds: the whole stack must be recreated",
-				 s->svcs[i].svc->name);
-			return -1;
-		}
-	}
-	return 0;
 }

@@ -116,12 +116,10 @@ void svc_free(struct svc_rt *r)
 	log_close(&r->log);
 	spec_free(&r->spec);
 	free(r->error);
-	for (int i = 0; i < 2; i++) {
-		struct service *own = i ? r->own_svc : r->pending;
-		if (own)
-			service_free(own);
-		free(own);
-	}
+	svc_drop_pending(r);
+	if (r->own_svc)
+		service_free(r->own_svc);
+	free(r->own_svc);
 }
 
 bool svc_active(const struct svc_rt *r)

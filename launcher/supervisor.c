@@ -127,8 +127,8 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 		return;
 	}
 	/* a restart, or a recreate once its new config is in */
-	if (r->state == SVC_STOPPED && r->restart_after_stop && !s->down &&
-	    svc_apply_pending(s, r)) {
+	if (r->state == SVC_STOPPED && r->restart_after_stop && !s->down) {
+		svc_apply_pending(r);
 		r->restart_after_stop = false;
 		r->want_stop = false;
 		r->state = SVC_WAITING;
@@ -495,7 +495,7 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	close(ready[0]);
 	int rc = 0;
 	if (interrupted) {
-		rc = clan_error_code(err, 130, "up: interrupted; what it started is stopped");
+		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED, "up: interrupted; what it started is stopped");
 	} else if (strncmp(text, "ok", 2) == 0) {
 		if (!stack_supervisor_alive(o->ss, pid))
 			*pid = 0;

@@ -183,7 +183,27 @@ case_bad_requests() {
 	assert_contains "$out" '"environment"' "the config answer"
 	run python3 "$CTL" big "$sock" 2000000
 	assert_match "$out" "request too long|closed" "a 2 MB request"
+	# whole configs that parse but cannot run: refused before web stops
+	run python3 "$CTL" send "$sock" "$(web_config_with mounts \
+		'[{"volume":null,"src":"/nonexistent-drift","dst":"/x","ro":false}]')"
+	assert_contains "$out" '"ok":false' "a bind source that is not there"
+	assert_contains "$out" "nonexistent-drift" "a bind source that is not there"
+	run python3 "$CTL" send "$sock" "$(web_config_with ports \
+		'[{"ip":"127.0.0.1","host":1,"container":80,"count":1,"proto":"tcp"}]')"
+	assert_contains "$out" "the whole stack must be recreated" "a port change"
 	assert_eq "$(field web pid)" "$web" "web's pid"
+	assert_eq "$(env_of FOO)" three "FOO in web"
+}
+
+# web_config_with KEY JSON: an up request with web's running config,
+# KEY set to JSON.
+web_config_with() {
+	python3 "$CTL" send "$(ctl_sock drifttest)" '{"op":"config"}' | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+c = [s["config"] for s in a["services"] if s["service"] == "web"][0]
+c[sys.argv[1]] = json.loads(sys.argv[2])
+print(json.dumps({"op": "up", "recreate": [c]}))' "$1" "$2"
 }
 
 # A service added: the whole stack is recreated, saying why.
@@ -262,6 +282,8 @@ case_down_cancels_up() {
 }
 
 case_ctrl_c_up() {
+	cd "$HANG" || die "no project"
+	timeout 60 "$CLAN" down >/dev/null 2>&1 # what a failed case before left
 	start_hanging_up
 	kill -INT "$UP"
 	wait_gone "$UP" 30
@@ -270,8 +292,12 @@ case_ctrl_c_up() {
 	assert_contains "$(cat "$LIB_TMP/up.err")" "interrupted" "what up said"
 	run clan ps
 	assert_contains "$err" "not running" "ps after Ctrl-C"
-	timeout 30 "$CLAN" down >/dev/null 2>&1
-	return 0
+}
+
+case_hang_down() {
+	cd "$HANG" || die "no project"
+	run timeout 60 "$CLAN" down
+	assert_eq "$rc" 0 "down (stderr: $err)"
 }
 
 t up case_up
@@ -286,4 +312,5 @@ t added case_added
 t down case_down
 t down_cancels_up case_down_cancels_up
 t ctrl_c_up case_ctrl_c_up
+t hang_down case_hang_down
 finish
