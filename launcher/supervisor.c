@@ -495,7 +495,8 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	close(ready[0]);
 	int rc = 0;
 	if (interrupted) {
-		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED, "up: interrupted; what it started is stopped");
+		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED,
+				     "up: interrupted; what it started is stopped");
 	} else if (strncmp(text, "ok", 2) == 0) {
 		if (!stack_supervisor_alive(o->ss, pid))
 			*pid = 0;

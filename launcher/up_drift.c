@@ -105,10 +105,11 @@ int up_drift_plan(const struct stack_ctx *c, struct drift_plan *p, struct clan_e
 	json_t *answer = NULL;
 	*p = (struct drift_plan){0};
 	if (ask(c, json_pack("{s:s}", "op", "config"), &answer, err) < 0)
-		return clan_error_wrap(err,
-				       "up: cannot compare the running stack %s with %s (clan down, "
-				       "then clan up -d, starts it anew)",
-				       c->st.name, c->st.config_file);
+		return clan_error_wrap(
+		    err,
+		    "up: cannot compare the running stack %s with %s (clan down, "
+		    "then clan up -d, starts it anew)",
+		    c->st.name, c->st.config_file);
 	drift_plan_make(&c->st, json_object_get(answer, "services"), p);
 	json_decref(answer);
 	return 0;

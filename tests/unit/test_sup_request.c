@@ -49,9 +49,9 @@ TEST(refusals)
 
 /* A whole service config, as up -d sends it for web. */
 #define WEB_CONFIG                                                                              \
-	"{\"name\":\"web\",\"profile\":null,\"image\":\"dir:/r\",\"entrypoint\":[],"             \
+	"{\"name\":\"web\",\"profile\":null,\"image\":\"dir:/r\",\"entrypoint\":[],"            \
 	"\"command\":[\"sleep\",\"1\"],\"working_dir\":null,\"user\":null,"                     \
-	"\"environment\":[\"A=1\"],\"ports\":[{\"ip\":\"127.0.0.1\",\"host\":8080,"            \
+	"\"environment\":[\"A=1\"],\"ports\":[{\"ip\":\"127.0.0.1\",\"host\":8080,"             \
 	"\"container\":80,\"count\":1,\"proto\":\"tcp\"}],\"mounts\":[{\"volume\":\"data\","    \
 	"\"src\":null,\"dst\":\"/data\",\"ro\":false}],\"depends_on\":[\"db\"],\"aliases\":[]," \
 	"\"healthcheck\":null,\"restart\":\"no\",\"stop_grace_ms\":10000,\"stop_signal\":15,"   \
@@ -89,8 +89,8 @@ TEST(up_refusals)
 	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":\"web\"}", names, 3, &r) < 0);
 	CHECK_STR(r.error, "bad request: recreate is not a list");
 	CHECK(r.op == NULL && r.targets == NULL && r.recreate == NULL);
-	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[{\"name\":\"web\"}]}", names, 3,
-				&r) < 0);
+	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[{\"name\":\"web\"}]}", names, 3, &r) <
+	      0);
 	CHECK(strncmp(r.error, "bad service config", 18) == 0);
 	CHECK(r.recreate == NULL);
 	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[" WEB_CONFIG "," WEB_CONFIG "]}",
@@ -100,7 +100,6 @@ TEST(up_refusals)
 	CHECK_STR(r.error, "no such service: cache");
 	/* web's config sent for a stack without web */
 	static const char *const other[] = {"db", "worker"};
-	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[" WEB_CONFIG "]}", other, 2, &r) <
-	      0);
+	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[" WEB_CONFIG "]}", other, 2, &r) < 0);
 	CHECK_STR(r.error, "bad service config: name is not a service of the stack");
 }

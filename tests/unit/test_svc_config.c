@@ -94,10 +94,9 @@ static json_t *running_of(const struct stack *st, const char *const *states, con
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < st->nsvcs; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:i,s:o}", "service",
-						   st->svcs[i].name, "state", states[i],
-						   "exit_code", codes[i], "config",
-						   svc_config_json(&st->svcs[i])));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:i,s:o}", "service", st->svcs[i].name,
+						   "state", states[i], "exit_code", codes[i],
+						   "config", svc_config_json(&st->svcs[i])));
 	return a;
 }
 
