@@ -130,7 +130,9 @@ static void start_op(struct sup *s, const char *op, bool *t)
 		if (!t[i])
 			continue;
 		if (strcmp(op, "stop") == 0) {
+			/* a stop wins over a restart (or recreate) under way */
 			r->want_stop = true;
+			r->restart_after_stop = false;
 			svc_stop(r);
 		} else if (strcmp(op, "restart") == 0 && svc_active(r)) {
 			r->want_stop = true;
@@ -366,8 +368,40 @@ void sup_ctl_close_all(struct sup *s, int timeout_ms)
 		ctl_drop(&s->ctl[i]);
 }
 
-int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
-		struct clan_err *err)
+/* The answer on fd, until EOF; NULL when stop_fd (>= 0) became readable
+ * first. */
+static char *read_answer(int fd, int stop_fd)
+{
+	if (stop_fd < 0)
+		return read_to_eof(fd);
+	size_t len = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			free(buf);
+			return NULL;
+		}
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int sup_request_until(const struct stack_state *ss, json_t *req, int stop_fd, json_t **answer_out,
+		      struct clan_err *err)
 {
 	*answer_out = NULL;
 	struct sockaddr_un a;
@@ -379,7 +413,9 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	if (!text || !write_all(fd, text, strlen(text)) || !write_all(fd, "\n", 1))
 		return clan_error(err, errno, "cannot talk to the stack's supervisor");
-	char *buf = read_to_eof(fd);
+	char *buf = read_answer(fd, stop_fd);
+	if (!buf)
+		return 1;
 	json_error_t je;
 	json_t *o = json_loads(buf, 0, &je);
 	free(buf);
@@ -393,4 +429,10 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 	}
 	*answer_out = o;
 	return 0;
+}
+
+int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
+		struct clan_err *err)
+{
+	return sup_request_until(ss, req, -1, answer_out, err);
 }

@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "up_drift.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sup_ctl.h"
 #include "svc_config.h"
@@ -136,8 +138,22 @@ static int check_started(json_t *answer, json_t *asked, struct clan_err *err)
 	return 0;
 }
 
+/* Ctrl-C while up waits: what it started stops again, as at a first
+ * start (the changed configs stay pending: the next up -d recreates). */
+static int interrupted(const struct stack_ctx *c, json_t *asked, struct clan_err *err)
+{
+	fprintf(stderr, "clan: interrupted; stopping what this up started\n");
+	json_t *answer = NULL;
+	struct clan_err ignored;
+	ask(c, json_pack("{s:s,s:O}", "op", "stop", "services", asked), &answer, &ignored);
+	json_decref(answer);
+	return clan_error_code(err, CLAN_EXIT_INTERRUPTED,
+			       "up: interrupted; what it started is stopped (clan up -d starts it)");
+}
+
 int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct clan_err *err)
 {
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < p->lines.n; i++)
 		fprintf(stderr, "%s\n", p->lines.v[i]);
 	if (json_array_size(p->recreate) == 0 && json_array_size(p->start) == 0) {
@@ -145,15 +161,23 @@ int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct
 			c->st.name, c->st.config_file);
 		return 0;
 	}
+	sigset_t old;
+	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), &old, err);
+	if (sfd < 0)
+		return -1;
 	json_t *asked = json_copy(p->start), *answer = NULL;
 	for (size_t i = 0; i < json_array_size(p->recreate); i++)
 		json_array_append(asked, json_object_get(json_array_get(p->recreate, i), "name"));
-	int rc = ask(
-	    c,
-	    json_pack("{s:s,s:O,s:O}", "op", "up", "services", p->start, "recreate", p->recreate),
-	    &answer, err);
-	if (rc == 0)
+	json_t *req = json_pack("{s:s,s:O,s:O}", "op", "up", "services", p->start, "recreate",
+				p->recreate);
+	int rc = sup_request_until(&c->ss, req, sfd, &answer, err);
+	json_decref(req);
+	if (rc == 1)
+		rc = interrupted(c, asked, err);
+	else if (rc == 0)
 		rc = check_started(answer, asked, err);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	json_decref(answer);
 	json_decref(asked);
 	return rc;

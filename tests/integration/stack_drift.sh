@@ -221,6 +221,33 @@ case_added() {
 	assert_eq "$(field cache state)" running "cache's state"
 }
 
+# Ctrl-C of up -d while a recreated service starts: it is stopped again,
+# exit 130; the others run on. The next up -d brings it back.
+case_ctrl_c_recreate() {
+	cd "$PROJ" || die "no project"
+	local db
+	db=$(field db pid)
+	cp .clanrc "$LIB_TMP/good.clanrc"
+	sed -i '/^depends_on = db$/a healthcheck = false\nhealthcheck_interval = 1s\nhealthcheck_start_period = 600s' .clanrc
+	grep -q '^healthcheck = false' .clanrc || die "the edit did not apply"
+	"$CLAN" up -d >"$LIB_TMP/up.out" 2>"$LIB_TMP/up.err" </dev/null &
+	local up=$!
+	for _ in $(seq 100); do
+		[ "$(field web state 2>/dev/null)" = starting ] && break
+		sleep 0.1
+	done
+	kill -INT "$up"
+	wait_gone "$up" 30
+	local up_rc=$?
+	cp "$LIB_TMP/good.clanrc" .clanrc
+	assert_eq "$up_rc" 130 "up's exit code after SIGINT ($(cat "$LIB_TMP/up.err"))"
+	assert_eq "$(field web state)" stopped "web's state after Ctrl-C"
+	assert_eq "$(field db pid)" "$db" "db's pid"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d again (stderr: $err)"
+	assert_eq "$(field web state)" running "web's state"
+}
+
 case_down() {
 	cd "$PROJ" || die "no project"
 	run timeout 60 "$CLAN" down
@@ -309,6 +336,7 @@ t stopped_starts case_stopped_starts
 t invalid_edit case_invalid_edit
 t bad_requests case_bad_requests
 t added case_added
+t ctrl_c_recreate case_ctrl_c_recreate
 t down case_down
 t down_cancels_up case_down_cancels_up
 t ctrl_c_up case_ctrl_c_up
