@@ -377,7 +377,8 @@ static char *read_answer(int fd, int stop_fd)
 	size_t len = 0, cap = 4096;
 	char *buf = xmalloc(cap);
 	for (;;) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = stop_fd, .events = POLLIN}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;

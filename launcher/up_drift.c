@@ -147,8 +147,9 @@ static int interrupted(const struct stack_ctx *c, json_t *asked, struct clan_err
 	struct clan_err ignored;
 	ask(c, json_pack("{s:s,s:O}", "op", "stop", "services", asked), &answer, &ignored);
 	json_decref(answer);
-	return clan_error_code(err, CLAN_EXIT_INTERRUPTED,
-			       "up: interrupted; what it started is stopped (clan up -d starts it)");
+	return clan_error_code(
+	    err, CLAN_EXIT_INTERRUPTED,
+	    "up: interrupted; what it started is stopped (clan up -d starts it)");
 }
 
 int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct clan_err *err)
@@ -168,8 +169,8 @@ int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct
 	json_t *asked = json_copy(p->start), *answer = NULL;
 	for (size_t i = 0; i < json_array_size(p->recreate); i++)
 		json_array_append(asked, json_object_get(json_array_get(p->recreate, i), "name"));
-	json_t *req = json_pack("{s:s,s:O,s:O}", "op", "up", "services", p->start, "recreate",
-				p->recreate);
+	json_t *req =
+	    json_pack("{s:s,s:O,s:O}", "op", "up", "services", p->start, "recreate", p->recreate);
 	int rc = sup_request_until(&c->ss, req, sfd, &answer, err);
 	json_decref(req);
 	if (rc == 1)
