@@ -165,9 +165,13 @@ static json_t *config_json(const struct sup *s)
 {
 	json_t *o = sup_ps_json(s);
 	json_t *svcs = json_object_get(o, "services");
-	for (size_t i = 0; i < s->n && i < json_array_size(svcs); i++)
-		json_object_set_new(json_array_get(svcs, i), "config",
-				    svc_config_json(s->svcs[i].svc));
+	for (size_t k = 0; k < json_array_size(svcs); k++) {
+		json_t *e = json_array_get(svcs, k);
+		const char *name = json_string_value(json_object_get(e, "service"));
+		for (size_t i = 0; name && i < s->n; i++)
+			if (strcmp(s->svcs[i].svc->name, name) == 0)
+				json_object_set_new(e, "config", svc_config_json(s->svcs[i].svc));
+	}
 	return o;
 }
 
