@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "stack_cli.h"
 #include "sup_ctl.h"
+#include "up_drift.h"
 #include "volume.h"
 
 struct leftovers {
@@ -59,6 +60,19 @@ static void remove_logs(const struct stack_ctx *c)
 	}
 }
 
+/* Without the lock: the supervisor may not listen yet (it writes its
+ * pid file first), so this tries for a few seconds. */
+static void ask_down(const struct stack_ctx *c, pid_t pid)
+{
+	struct clan_err ignored;
+	for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) {
+		if (up_drift_stop(c, pid, &ignored) == 0)
+			return;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_V = 1, OPT_ORPHANS, OPT_HELP };
@@ -88,21 +102,31 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;
-	int lock = stack_lock(&c.ss, err);
-	int rc = lock < 0 ? -1 : 0;
+	int lock = -1;
+	int rc = stack_lock_try(&c.ss, &lock, err);
 	pid_t pid;
-	bool running = rc == 0 && stack_supervisor_alive(&c.ss, &pid);
-	if (running) {
-		json_t *req = json_pack("{s:s}", "op", "down"), *answer = NULL;
-		rc = sup_request(&c.ss, req, &answer, err);
-		json_decref(req);
-		json_decref(answer);
-		if (rc == 0 && stack_wait_exit(pid) < 0)
-			rc = clan_error(err, 0, "down: the supervisor (pid %d) did not exit",
-					(int)pid);
-		if (rc == 0)
-			printf("stopped %s\n", c.st.name);
+	bool running = false;
+	/* another command holds the project (an up waiting on a health
+	 * check, a restart): the stack going down makes it give up, and
+	 * down does not wait for its timeout */
+	if (rc == 0 && lock < 0 && stack_supervisor_alive(&c.ss, &pid)) {
+		fprintf(stderr,
+			"clan: down: another clan command is changing %s; stopping the "
+			"stack under it\n",
+			c.st.name);
+		ask_down(&c, pid);
+		running = true;
 	}
+	if (rc == 0 && lock < 0 && (lock = stack_lock(&c.ss, err)) < 0)
+		rc = -1;
+	if (rc == 0 && stack_supervisor_alive(&c.ss, &pid)) {
+		running = true;
+		rc = up_drift_stop(&c, pid, err);
+		if (rc < 0)
+			clan_error_wrap(err, "down");
+	}
+	if (rc == 0 && running)
+		printf("stopped %s\n", c.st.name);
 	if (rc == 0) {
 		struct leftovers l = {.project = c.ss.id, .storage = c.storage};
 		rc = store_list(c.storage, remove_leftover, &l, err);

@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "stack_cli.h"
 #include "sup_ctl.h"
+#include "up_drift.h"
 
 static int control(const char *op, int argc, char **argv, struct clan_err *err)
 {
@@ -40,6 +41,9 @@ static int control(const char *op, int argc, char **argv, struct clan_err *err)
 	if (rc == 0 && (lock = stack_lock(&c.ss, err)) < 0)
 		rc = -1;
 	json_t *answer = NULL;
+	/* restart keeps the config the stack runs, as compose's does */
+	if (rc == 0 && strcmp(op, "restart") == 0)
+		up_drift_warn(&c, names, op);
 	if (rc == 0) {
 		json_t *req = json_pack("{s:s,s:O}", "op", op, "services", names);
 		rc = sup_request(&c.ss, req, &answer, err);

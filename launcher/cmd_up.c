@@ -17,6 +17,7 @@
 #include "stack_cli.h"
 #include "sup_ctl.h"
 #include "supervisor.h"
+#include "up_drift.h"
 #include "userns.h"
 
 struct up_opts {
@@ -115,6 +116,30 @@ static enum userns_mode effective_mode(struct clan_err *err)
 	return plan.mode;
 }
 
+/* Starts the supervisor and waits until the stack is ready. Ctrl-C (or
+ * SIGTERM, SIGHUP) meanwhile stops what it started and fails with 130. */
+static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts *u,
+		 enum userns_mode mode, pid_t *pid, struct clan_err *err)
+{
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
+	if (prepare_images(&c->st, mode, err) < 0)
+		return -1;
+	sigset_t old;
+	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), &old, err);
+	if (sfd < 0)
+		return -1;
+	struct sup_opts so = {.st = &c->st,
+			      .ss = &c->ss,
+			      .userns = mode,
+			      .debug = ctx->debug,
+			      .startup_timeout_s = u->timeout_s,
+			      .stop_fd = sfd};
+	int rc = supervisor_spawn(&so, pid, err);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 /* Foreground: logs until the supervisor exits or Ctrl-C, which brings the
  * stack down (SIGTERM in reverse order, grace period, SIGKILL). */
 static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
@@ -178,27 +203,27 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	pid_t pid = 0;
 	int64_t since = (int64_t)time(NULL);
 	bool running = rc == 0 && stack_supervisor_alive(&c.ss, &pid);
-	if (rc == 0 && running) {
-		/* as compose's up: what exited (postgres killed) or was stopped
-		 * starts again; clan exec tells the user to run up -d for that.
-		 * start takes the lock itself. */
-		fprintf(stderr, "clan: the stack %s is already running; starting what is not\n",
-			c.st.name);
-		close(lock);
-		lock = -1;
-		char *start_argv[] = {"start", NULL};
-		rc = cmd_start(ctx, 1, start_argv, err) < 0 ? -1 : 0;
+	struct drift_plan plan = {0};
+	enum userns_mode mode = rc == 0 ? effective_mode(err) : USERNS_AUTO;
+	if (rc == 0 && mode == USERNS_AUTO)
+		rc = -1;
+	/* a running stack: compare its configs with the files (a file that
+	 * does not load failed above, and nothing was touched). Images come
+	 * first: one that cannot be had leaves the stack as it runs. */
+	if (rc == 0 && running &&
+	    (up_drift_plan(&c, &plan, err) < 0 || prepare_images(&c.st, mode, err) < 0))
+		rc = -1;
+	if (rc == 0 && running && !plan.whole) {
+		rc = up_drift_apply(&c, &plan, err);
 	} else if (rc == 0) {
-		enum userns_mode mode = effective_mode(err);
-		struct sup_opts so = {.st = &c.st,
-				      .ss = &c.ss,
-				      .userns = mode,
-				      .debug = ctx->debug,
-				      .startup_timeout_s = u.timeout_s};
-		if (mode == USERNS_AUTO || prepare_images(&c.st, mode, err) < 0 ||
-		    supervisor_spawn(&so, &pid, err) < 0)
-			rc = -1;
+		if (running) {
+			fprintf(stderr, "Recreating the stack %s (%s)\n", c.st.name, plan.why);
+			rc = up_drift_stop(&c, pid, err);
+		}
+		if (rc == 0)
+			rc = spawn(ctx, &c, &u, mode, &pid, err);
 	}
+	drift_plan_free(&plan);
 	if (rc == 0) {
 		print_urls(&c.st);
 		if (!u.detach) {

@@ -118,4 +118,7 @@ const struct service *stack_find(const struct stack *s, const char *name);
  * err is left as it is when every port binds now. */
 void stack_explain_port_error(const struct stack *s, struct clan_err *err);
 
+/* Frees what a service owns (a stack's, or one parsed on its own). */
+void service_free(struct service *s);
+
 #endif

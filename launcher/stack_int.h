@@ -89,6 +89,5 @@ int stack_build_mounts(struct load_ctx *c, const struct rc_section *sec, const s
 int stack_check_all(struct load_ctx *c);
 
 void svc_build_free(struct svc_build *b);
-void service_free(struct service *s);
 
 #endif

@@ -106,6 +106,29 @@ int stack_lock(const struct stack_state *s, struct clan_err *err)
 	}
 }
 
+int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err)
+{
+	for (;;) {
+		*fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (*fd < 0)
+			return clan_error(err, errno, "cannot open %s", s->lockfile);
+		if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+			close(*fd);
+			*fd = -1;
+			return e == EWOULDBLOCK ? 0 : clan_error(err, e, "cannot lock %s", s->lockfile);
+		}
+		if (lock_is_current(*fd, s->lockfile))
+			return 0;
+		/* a down removed the dir between our open and flock: lock anew */
+		close(*fd);
+		*fd = -1;
+		if (paths_ensure_private_dir(s->dir, err) < 0 ||
+		    paths_ensure_private_dir(s->logdir, err) < 0)
+			return -1;
+	}
+}
+
 bool stack_supervisor_alive(const struct stack_state *s, pid_t *pid)
 {
 	_cleanup_free_ char *text = NULL;

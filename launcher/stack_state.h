@@ -32,6 +32,8 @@ void stack_state_free(struct stack_state *s);
  * the lock file, waited for (saying so) if another command holds it.
  * Returns the fd to close when done. */
 int stack_lock(const struct stack_state *s, struct clan_err *err);
+/* The same without waiting: *fd is -1 when another command holds it. */
+int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err);
 
 /* The supervisor's pid when it runs (checked against its start time). */
 bool stack_supervisor_alive(const struct stack_state *s, pid_t *pid);

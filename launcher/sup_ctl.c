@@ -14,9 +14,11 @@
 
 #include "sup_int.h"
 #include "sup_request.h"
+#include "svc_config.h"
 #include "util.h"
 
-#define REQUEST_MAX 65536
+/* up's request carries the changed services' whole configs */
+#define REQUEST_MAX (1024 * 1024)
 #define OP_TIMEOUT_MS 300000
 /* to send a whole request, and to take a whole answer: ours are one
  * short line each way */
@@ -128,7 +130,9 @@ static void start_op(struct sup *s, const char *op, bool *t)
 		if (!t[i])
 			continue;
 		if (strcmp(op, "stop") == 0) {
+			/* a stop wins over a restart (or recreate) under way */
 			r->want_stop = true;
+			r->restart_after_stop = false;
 			svc_stop(r);
 		} else if (strcmp(op, "restart") == 0 && svc_active(r)) {
 			r->want_stop = true;
@@ -155,23 +159,56 @@ static void wait_op(struct ctl_conn *c, const char *op, bool *targets)
 	c->deadline = sup_now_ms() + OP_TIMEOUT_MS;
 }
 
+/* ps, with the config each service runs: what `up -d` and `restart`
+ * compare the project's files with. */
+static json_t *config_json(const struct sup *s)
+{
+	json_t *o = sup_ps_json(s);
+	json_t *svcs = json_object_get(o, "services");
+	for (size_t k = 0; k < json_array_size(svcs); k++) {
+		json_t *e = json_array_get(svcs, k);
+		const char *name = json_string_value(json_object_get(e, "service"));
+		for (size_t i = 0; name && i < s->n; i++)
+			if (strcmp(s->svcs[i].svc->name, name) == 0)
+				json_object_set_new(e, "config", svc_config_json(s->svcs[i].svc));
+	}
+	return o;
+}
+
 static void handle(struct sup *s, struct ctl_conn *c)
 {
 	_cleanup_free_ const char **names = xcalloc(s->n ? s->n : 1, sizeof *names);
 	for (size_t i = 0; i < s->n; i++)
 		names[i] = s->svcs[i].svc->name;
 	struct ctl_request req;
+	char why[160];
 	if (ctl_request_parse(c->buf, names, s->n, &req) < 0) {
 		answer_error(c, req.error);
-	} else if (strcmp(req.op, "ps") == 0) {
+		return;
+	}
+	if (strcmp(req.op, "ps") == 0) {
 		answer(c, sup_ps_json(s));
+	} else if (strcmp(req.op, "config") == 0) {
+		answer(c, config_json(s));
 	} else if (strcmp(req.op, "down") == 0) {
+		/* an `up` waiting for the start learns why it ends */
+		if (s->ready_fd >= 0 && !s->failure)
+			s->failure = xstrdup("error the stack was stopped by clan down while it "
+					     "started\n");
 		s->down = true;
 		wait_op(c, "down", NULL);
+	} else if (strcmp(req.op, "up") == 0 && sup_up_prepare(s, &req, why, sizeof why) < 0) {
+		answer_error(c, why);
+	} else if (strcmp(req.op, "up") == 0) {
+		sup_up_op(s, &req);
+		wait_op(c, req.op, req.targets);
+		req.targets = NULL;
 	} else {
 		wait_op(c, req.op, req.targets);
 		start_op(s, req.op, req.targets);
+		req.targets = NULL;
 	}
+	ctl_request_free(&req);
 }
 
 /* Reads what the client sent so far; a whole line is the request. */
@@ -335,8 +372,41 @@ void sup_ctl_close_all(struct sup *s, int timeout_ms)
 		ctl_drop(&s->ctl[i]);
 }
 
-int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
-		struct clan_err *err)
+/* The answer on fd, until EOF; NULL when stop_fd (>= 0) became readable
+ * first. */
+static char *read_answer(int fd, int stop_fd)
+{
+	if (stop_fd < 0)
+		return read_to_eof(fd);
+	size_t len = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = stop_fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			free(buf);
+			return NULL;
+		}
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int sup_request_until(const struct stack_state *ss, json_t *req, int stop_fd, json_t **answer_out,
+		      struct clan_err *err)
 {
 	*answer_out = NULL;
 	struct sockaddr_un a;
@@ -348,7 +418,9 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	if (!text || !write_all(fd, text, strlen(text)) || !write_all(fd, "\n", 1))
 		return clan_error(err, errno, "cannot talk to the stack's supervisor");
-	char *buf = read_to_eof(fd);
+	char *buf = read_answer(fd, stop_fd);
+	if (!buf)
+		return 1;
 	json_error_t je;
 	json_t *o = json_loads(buf, 0, &je);
 	free(buf);
@@ -362,4 +434,10 @@ int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
 	}
 	*answer_out = o;
 	return 0;
+}
+
+int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,
+		struct clan_err *err)
+{
+	return sup_request_until(ss, req, -1, answer_out, err);
 }

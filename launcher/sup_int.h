@@ -13,6 +13,7 @@
 #include "logfile.h"
 #include "pod.h"
 #include "spec.h"
+#include "sup_request.h"
 #include "supervisor.h"
 
 enum svc_state {
@@ -49,6 +50,12 @@ struct svc_rt {
 	int64_t hc_next, hc_deadline;
 	int hc_fails;
 	char *error; /* why it failed to start or became unhealthy */
+	/* `up -d` with a changed config: the config and container spec it
+	 * runs once it has stopped (pending NULL: none), and the config it
+	 * runs now if one was swapped in (own_svc, owned; NULL: the stack's
+	 * from the start) */
+	struct service *pending, *own_svc;
+	struct container_spec pending_spec;
 };
 
 /* A control connection, one request and one answer, all non-blocking:
@@ -92,6 +99,9 @@ struct sup {
 int64_t sup_now_ms(void);
 
 /* sup_service.c */
+/* The container spec of service svc (its mounts' sources pinned). */
+int svc_build_spec(struct sup *s, const struct service *svc, struct container_spec *c,
+		   struct clan_err *err);
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_free(struct svc_rt *r);
 bool svc_active(const struct svc_rt *r);
@@ -124,6 +134,19 @@ int64_t sup_ctl_next_deadline(const struct sup *s);
  * then closes every connection. */
 void sup_ctl_close_all(struct sup *s, int timeout_ms);
 json_t *sup_ps_json(const struct sup *s);
+
+/* sup_recreate.c: `up -d` on a running stack */
+/* Builds the container specs of req's new configs and hands them (moved
+ * out of req) to their services; -1 and why, nothing changed, if one
+ * cannot be built or changes what the pod holds for all (published
+ * ports, names): only a new stack can do that. */
+int sup_up_prepare(struct sup *s, struct ctl_request *req, char *why, size_t len);
+/* Recreates what was prepared, starts the services req names. */
+void sup_up_op(struct sup *s, struct ctl_request *req);
+/* Swaps in r's pending config and spec if it has them and is not
+ * active. */
+void svc_apply_pending(struct svc_rt *r);
+void svc_drop_pending(struct svc_rt *r);
 
 /* supervisor.c: what the loop does after a service changed state */
 void sup_service_changed(struct sup *s, struct svc_rt *r);

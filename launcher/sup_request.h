@@ -7,16 +7,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "stack.h"
+
 struct ctl_request {
-	const char *op;	 /* "ps", "down", "stop", "start" or "restart"; NULL: refused */
-	bool *targets;	 /* stop/start/restart: per service, in the given order */
+	/* "ps", "config", "down", "stop", "start", "restart" or "up"; NULL:
+	 * refused */
+	const char *op;
+	/* stop/start/restart: per service, in the given order (none listed:
+	 * all); up: the services to start if they are not running (none
+	 * listed: none) */
+	bool *targets;
+	/* up: per service, its new config (a name of NULL: unchanged); the
+	 * supervisor recreates those services with it */
+	struct service *recreate;
+	size_t n;
 	char error[160]; /* why it was refused */
 };
 
-/* Parses text against the stack's service names (n of them). No services
- * listed means all. Returns 0, or -1 with out->error set. The caller
- * frees out->targets. */
+/* Parses text against the stack's service names (n of them). Returns 0,
+ * or -1 with out->error set (and nothing to free). Free a parsed request
+ * with ctl_request_free. */
 int ctl_request_parse(const char *text, const char *const *names, size_t n,
 		      struct ctl_request *out);
+void ctl_request_free(struct ctl_request *r);
 
 #endif

@@ -22,10 +22,9 @@
 
 #define HC_FIRST_MS 100 /* the first check comes soon: `up` waits on it */
 
-static int add_mounts(struct sup *s, struct svc_rt *r, struct clan_err *err)
+static int add_mounts(struct sup *s, const struct service *svc, struct container_spec *c,
+		      struct clan_err *err)
 {
-	const struct service *svc = r->svc;
-	struct container_spec *c = &r->spec;
 	c->binds = xcalloc(svc->nmounts ? svc->nmounts : 1, sizeof *c->binds);
 	for (size_t i = 0; i < svc->nmounts; i++) {
 		const struct svc_mount *m = &svc->mounts[i];
@@ -59,13 +58,11 @@ static void copy_strv(struct strv *to, const struct strv *from)
 		strv_push(to, from->v[i]);
 }
 
-int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
+int svc_build_spec(struct sup *s, const struct service *svc, struct container_spec *c,
+		   struct clan_err *err)
 {
-	const struct service *svc = r->svc;
 	const struct stack *st = s->o->st;
-	struct container_spec *c = &r->spec;
 	spec_init(c);
-	r->out_fd = r->err_fd = -1;
 	c->image_ref = xstrdup(svc->image);
 	copy_strv(&c->cmd, &svc->command);
 	if (svc->entrypoint.n) {
@@ -95,9 +92,15 @@ int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
 		strv_push(&c->local_names, st->svcs[i].name);
 		copy_strv(&c->local_names, &st->svcs[i].aliases);
 	}
-	if (add_mounts(s, r, err) < 0)
+	return add_mounts(s, svc, c, err);
+}
+
+int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
+{
+	r->out_fd = r->err_fd = -1;
+	if (svc_build_spec(s, r->svc, &r->spec, err) < 0)
 		return -1;
-	return log_open(s->o->ss->logdir, svc->name, &r->log, err);
+	return log_open(s->o->ss->logdir, r->svc->name, &r->log, err);
 }
 
 void svc_free(struct svc_rt *r)
@@ -113,6 +116,10 @@ void svc_free(struct svc_rt *r)
 	log_close(&r->log);
 	spec_free(&r->spec);
 	free(r->error);
+	svc_drop_pending(r);
+	if (r->own_svc)
+		service_free(r->own_svc);
+	free(r->own_svc);
 }
 
 bool svc_active(const struct svc_rt *r)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "stack_cli.h"
 #include "sup_int.h"
 #include "util.h"
 
@@ -125,7 +126,9 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 		fail_startup(s, r, "did not become healthy (its health check kept failing)");
 		return;
 	}
+	/* a restart, or a recreate once its new config is in */
 	if (r->state == SVC_STOPPED && r->restart_after_stop && !s->down) {
+		svc_apply_pending(r);
 		r->restart_after_stop = false;
 		r->want_stop = false;
 		r->state = SVC_WAITING;
@@ -407,6 +410,57 @@ static void detach_stdio(const struct stack_state *ss)
 	close(out);
 }
 
+/* Asks the supervisor to stop the stack (as SIGTERM does), once its pid
+ * file names it: it may not have written it yet. */
+static void stop_supervisor(const struct sup_opts *o)
+{
+	pid_t pid;
+	if (stack_supervisor_alive(o->ss, &pid))
+		kill(pid, SIGTERM);
+}
+
+/* What the supervisor reports on the ready pipe. A signal on o->stop_fd
+ * meanwhile stops the stack; the report then comes once it is down. */
+static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
+{
+	if (o->stop_fd <= 0)
+		return read_to_eof(fd);
+	size_t len = 0, cap = 256;
+	char *text = xmalloc(cap);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = o->stop_fd, .events = POLLIN}};
+		/* after a signal, the pid file is read again every 100 ms until
+		 * the supervisor has it */
+		if (poll(p, 2, *interrupted ? 100 : -1) < 0 && errno != EINTR)
+			break;
+		struct signalfd_siginfo si;
+		if (p[1].revents & POLLIN) {
+			while (read(o->stop_fd, &si, sizeof si) == (ssize_t)sizeof si)
+				*interrupted = true;
+			fprintf(stderr, "clan: interrupted; stopping what this up started\n");
+		}
+		if (*interrupted)
+			stop_supervisor(o);
+		if (!(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		if (len + 1 >= cap)
+			text = xrealloc(text, cap *= 2);
+		ssize_t n = read(fd, text + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	pid_t pid;
+	/* the report may have been "ok" just before the signal */
+	if (*interrupted && stack_supervisor_alive(o->ss, &pid))
+		stack_wait_exit(pid);
+	return text;
+}
+
 int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 {
 	int ready[2];
@@ -439,10 +493,14 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	close(ready[1]);
 	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
 		;
-	char *text = read_to_eof(ready[0]);
+	bool interrupted = false;
+	char *text = wait_ready(o, ready[0], &interrupted);
 	close(ready[0]);
 	int rc = 0;
-	if (strncmp(text, "ok", 2) == 0) {
+	if (interrupted) {
+		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED,
+				     "up: interrupted; what it started is stopped");
+	} else if (strncmp(text, "ok", 2) == 0) {
 		if (!stack_supervisor_alive(o->ss, pid))
 			*pid = 0;
 	} else if (strncmp(text, "error ", 6) == 0) {

@@ -21,12 +21,17 @@ struct sup_opts {
 	enum userns_mode userns;
 	bool debug;
 	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
+	/* readable (a signalfd) when `up` is interrupted while it waits: the
+	 * supervisor then stops what it started; 0 or -1: none. Set it
+	 * explicitly: fd 0 is never a signalfd here */
+	int stop_fd;
 };
 
 /* Starts the supervisor in the background (its own session, stdio to its
  * log) and waits until every service is ready, or one failed: then the
  * error names the service and shows its last log lines, and nothing of
- * the stack is left running. */
+ * the stack is left running. Interrupted through stop_fd: the same, with
+ * exit code 130. */
 int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err);
 
 #endif

@@ -11,6 +11,7 @@ enum {
 	CLAN_EXIT_USAGE = 2, /* bad usage or configuration */
 	CLAN_EXIT_NOEXEC = 126,
 	CLAN_EXIT_NOTFOUND = 127,
+	CLAN_EXIT_INTERRUPTED = 130, /* 128 + SIGINT, as a shell reports Ctrl-C */
 };
 
 struct clan_err {

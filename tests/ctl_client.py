@@ -7,8 +7,9 @@ tests/integration/stack_ctl.sh.
                          (exit 0) or "open after N s" (exit 1)
   silent SOCK N SECONDS  opens N connections, sends nothing, holds them
   noread SOCK SECONDS    sends a request, never reads the answer
-  big SOCK               sends 70000 bytes without a newline; prints what
-                         came back (or "closed")
+  big SOCK [BYTES]       sends BYTES (70000) bytes without a newline;
+                         prints what came back (or "closed")
+  send SOCK TEXT         sends TEXT and a newline; prints the answer
 """
 import select
 import socket
@@ -65,10 +66,24 @@ def noread(path, seconds):
     return 0
 
 
-def big(path):
+def send(path, text):
+    s = connect(path)
+    s.sendall(text.encode() + b"\n")
+    s.settimeout(30)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    print(data.decode(errors="replace").strip() or "closed")
+    return 0
+
+
+def big(path, size=70000):
     s = connect(path)
     try:
-        s.sendall(b"x" * 70000)
+        s.sendall(b"x" * size)
     except OSError:
         pass
     s.settimeout(10)
@@ -89,7 +104,9 @@ def main():
     if op == "noread":
         return noread(path, float(sys.argv[3]))
     if op == "big":
-        return big(path)
+        return big(path, int(sys.argv[3]) if len(sys.argv) > 3 else 70000)
+    if op == "send":
+        return send(path, sys.argv[3])
     print("unknown operation " + op, file=sys.stderr)
     return 2
 
