@@ -136,7 +136,12 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
 			puts("usage: clan images [-a] [-q] [--format json]\n"
-			     "(in a project dir: the images of its running services; -a: all)");
+			     "\n"
+			     "In a project dir: the images of its running services; elsewhere all.\n"
+			     "  -a, --all        every image, also in a project dir\n"
+			     "  -q, --quiet      only the image ids\n"
+			     "      --format json  one JSON array instead of the table\n"
+			     "  -h, --help       this text");
 			return 0;
 		}
 		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
@@ -261,7 +266,11 @@ int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan rmi [-f] IMAGE...");
+			puts("usage: clan rmi [-f] IMAGE...\n"
+			     "\n"
+			     "Removes images (by name or id) and the layers nothing else uses.\n"
+			     "  -f, --force   also when stopped containers use them (never running ones)\n"
+			     "  -h, --help    this text");
 			return 0;
 		}
 		force = true;

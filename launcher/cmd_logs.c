@@ -67,7 +67,16 @@ int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 			break;
 		case OPT_HELP:
 			puts("usage: clan logs [-f] [--tail N] [--since 10m] [-t] [--no-color] "
-			     "[--no-log-prefix] [SERVICE...]");
+			     "[--no-log-prefix] [SERVICE...]\n"
+			     "\n"
+			     "The logs of the stack here (of SERVICEs only, if named), merged by time.\n"
+			     "  -f, --follow         keep printing new lines until Ctrl-C\n"
+			     "  -n, --tail N         the last N lines of each service (all: every line)\n"
+			     "      --since T        lines since T: 10m, 2h, 30s ago, or unix seconds\n"
+			     "  -t, --timestamps     the time of each line in front\n"
+			     "      --no-color       no colours\n"
+			     "      --no-log-prefix  without the service name in front\n"
+			     "  -h, --help           this text");
 			return 0;
 		}
 	}
