@@ -231,6 +231,55 @@ TEST(search_order_and_list)
 	free(pd);
 }
 
+/* clan profiles: one line each, the first found of a name wins, a broken
+ * one says why; clan profile show: the path, then the file. */
+TEST(list_text_and_show)
+{
+	char root[] = "/tmp/clan-test-plist.XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(root) != NULL);
+	char *a = xasprintf("%s/a", root), *b = xasprintf("%s/b", root);
+	mkdir_p(a, 0755, &err);
+	mkdir_p(b, 0755, &err);
+	char *p1 = xasprintf("%s/cache.yaml", a), *p2 = xasprintf("%s/cache.yaml", b),
+	     *p3 = xasprintf("%s/longer-name.yaml", b), *p4 = xasprintf("%s/bad.yaml", b),
+	     *p5 = xasprintf("%s/bare.yaml", b);
+	write_file(p1, "description: mine\n", 18, &err);
+	write_file(p2, "description: theirs\n", 20, &err);
+	write_file(p3, "description: a long one\nimage: x", 32, &err);
+	write_file(p4, "imgae: x\n", 9, &err);
+	write_file(p5, "image: x\n", 9, &err);
+	const char *dirs[] = {a, b, NULL};
+	_cleanup_free_ char *text = profile_list_text(dirs);
+	_cleanup_free_ char *want = xasprintf(
+	    "bad          (does not load: %s:1: unknown key 'imgae' in the profile (did you mean image?))\n"
+	    "bare         (no description)\n"
+	    "cache        mine\n"
+	    "longer-name  a long one\n",
+	    p4);
+	CHECK_STR(text, want);
+	_cleanup_free_ char *shown = NULL;
+	CHECK(profile_show_text(dirs, "longer-name", &shown, &err) == 0);
+	_cleanup_free_ char *want_shown = xasprintf("# %s\ndescription: a long one\nimage: x\n", p3);
+	CHECK_STR(shown, want_shown);
+	CHECK(profile_show_text(dirs, "cahce", &shown, &err) < 0 && err.code == CLAN_EXIT_USAGE);
+	CHECK_STR(err.msg, "unknown profile 'cahce' (did you mean cache? available: bad, bare, "
+			   "cache, longer-name)");
+	CHECK(profile_show_text(dirs, "bad", &shown, &err) < 0 && strstr(err.msg, "imgae"));
+	CHECK(profile_show_text(dirs, "../a/cache", &shown, &err) < 0 && err.sys_errno == EINVAL);
+	const char *none[] = {"/nonexistent", NULL};
+	_cleanup_free_ char *empty = profile_list_text(none);
+	CHECK_STR(empty, "");
+	remove_tree(root, &err);
+	free(a);
+	free(b);
+	free(p1);
+	free(p2);
+	free(p3);
+	free(p4);
+	free(p5);
+}
+
 static const char *fake_env(void *arg, const char *name)
 {
 	const char *const *kv = arg;
