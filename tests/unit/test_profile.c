@@ -470,3 +470,78 @@ TEST(init_detects_the_project)
 	init_in((const char *const[]){"requirements.txt", NULL}, dir, "profile = flask", tap_failed);
 	init_in((const char *const[]){"README", NULL}, dir, "command = sleep infinity", tap_failed);
 }
+
+/* The service a shipped profile gives on deb:bookworm (NULL: no profiles). */
+static bool deb_service(const char *name, struct stack *st, int *tap_failed)
+{
+	_cleanup_free_ char *dir = shipped_dir();
+	if (!dir)
+		return false;
+	char root[] = "/tmp/clan-test-debprof.XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(root) != NULL);
+	_cleanup_free_ char *path = xasprintf("%s/.clanrc", root);
+	_cleanup_free_ char *rc = xasprintf("[service.s]\nprofile = %s\nimage = deb:bookworm\n", name);
+	write_file(path, rc, strlen(rc), &err);
+	int r = load_project(root, dir, st, &err);
+	if (r < 0)
+		printf("#   %s: %s\n", name, err.msg);
+	CHECK(r == 0);
+	remove_tree(root, &err);
+	return r == 0;
+}
+
+static bool has_env(const struct service *s, const char *kv)
+{
+	for (size_t i = 0; i < s->environment.n; i++)
+		if (strcmp(s->environment.v[i], kv) == 0)
+			return true;
+	return false;
+}
+
+/* issue 11: mariadb's check authenticated as nobody the server knows, so
+ * it logged "Access denied" every second; it now pings over the running
+ * server's socket as the unix_socket user the first start makes, and the
+ * first start's server has a socket of its own. (Checked against a real
+ * server by hand: 0 "Access denied" lines, 8 in 8 s before.) */
+TEST(mariadb_health_check_authenticates)
+{
+	struct stack st;
+	if (!deb_service("mariadb", &st, tap_failed))
+		return;
+	const struct service *s = &st.svcs[0];
+	CHECK(s->has_health && s->health.test.n == 3);
+	const char *test = s->health.test.v[2];
+	CHECK(strstr(test, "-h 127.0.0.1") == NULL);
+	CHECK(strstr(test, "mariadb-admin --socket=/run/mysqld/mysqld.sock ping") != NULL);
+	CHECK(strstr(test, "healthcheck.sh --connect") != NULL);
+	CHECK(s->entrypoint.n == 4);
+	const char *script = s->entrypoint.v[2];
+	CHECK(strstr(script, "CREATE USER IF NOT EXISTS 'mysql'@'localhost' IDENTIFIED VIA "
+			     "unix_socket;") != NULL);
+	CHECK(strstr(script, "socket=$socket.init") != NULL);
+	stack_free(&st);
+}
+
+/* issue 11: nginx in single-id mode logged "[emerg] initgroups(root, 0)
+ * failed" at every start and sent no access log to clan logs. */
+TEST(nginx_logs_to_the_service_and_needs_no_initgroups)
+{
+	struct stack st;
+	if (!deb_service("nginx", &st, tap_failed))
+		return;
+	const char *script = st.svcs[0].entrypoint.v[2];
+	CHECK(strstr(script, "ln -sf /dev/stdout /var/log/nginx/access.log") != NULL);
+	CHECK(strstr(script, "master_process off;") != NULL);
+	CHECK(strstr(script, "user root;") == NULL);
+	stack_free(&st);
+}
+
+TEST(flask_writes_no_bytecode_into_the_tree)
+{
+	struct stack st;
+	if (!deb_service("flask", &st, tap_failed))
+		return;
+	CHECK(has_env(&st.svcs[0], "PYTHONDONTWRITEBYTECODE=1"));
+	stack_free(&st);
+}
