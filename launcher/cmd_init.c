@@ -104,8 +104,8 @@ static char *read_inside(int dirfd, const char *name, struct strv *notes)
 	}
 	text[len] = '\0';
 	if (len == INIT_READ_MAX && (size_t)st.st_size > len)
-		strv_push_owned(notes, xasprintf("%s: read its first %d KiB only", name,
-						 INIT_READ_MAX / 1024));
+		strv_push_owned(
+		    notes, xasprintf("%s: read its first %d KiB only", name, INIT_READ_MAX / 1024));
 	return text;
 }
 

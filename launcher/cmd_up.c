@@ -52,7 +52,16 @@ static const char dev_what[] =
 
 static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 {
-	enum { OPT_D = 1, OPT_NOCOLOR, OPT_NOPREFIX, OPT_T, OPT_TIMEOUT, OPT_WAIT, OPT_BUILD, OPT_HELP };
+	enum {
+		OPT_D = 1,
+		OPT_NOCOLOR,
+		OPT_NOPREFIX,
+		OPT_T,
+		OPT_TIMEOUT,
+		OPT_WAIT,
+		OPT_BUILD,
+		OPT_HELP
+	};
 	static const struct opt_def defs[] = {{"detach", 'd', false, OPT_D},
 					      {"no-color", 0, false, OPT_NOCOLOR},
 					      {"no-log-prefix", 0, false, OPT_NOPREFIX},
@@ -65,10 +74,8 @@ static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 	struct opt_parser p;
 	const char *v;
 	int id;
-	*u = (struct up_opts){.color = isatty(STDOUT_FILENO),
-			      .prefix = true,
-			      .timeout_s = 300,
-			      .stop_timeout_s = -1};
+	*u = (struct up_opts){
+	    .color = isatty(STDOUT_FILENO), .prefix = true, .timeout_s = 300, .stop_timeout_s = -1};
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		uint32_t t;
@@ -84,17 +91,19 @@ static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 			break;
 		case OPT_TIMEOUT:
 			/* scripts written for clan before it followed compose */
-			fprintf(stderr, "clan: note: %s --timeout is the stop timeout, as compose's; "
-					"the start's is --wait-timeout\n",
+			fprintf(stderr,
+				"clan: note: %s --timeout is the stop timeout, as compose's; "
+				"the start's is --wait-timeout\n",
 				argv[0]);
 			/* fall through */
 		case OPT_T:
 			if (!parse_u32(v, &t) || t > 86400)
-				return clan_error_code(err, CLAN_EXIT_USAGE,
-						       "%s: bad --timeout '%s': the seconds services get "
-						       "to stop, 0 to 86400 (the start's is "
-						       "--wait-timeout)",
-						       argv[0], v);
+				return clan_error_code(
+				    err, CLAN_EXIT_USAGE,
+				    "%s: bad --timeout '%s': the seconds services get "
+				    "to stop, 0 to 86400 (the start's is "
+				    "--wait-timeout)",
+				    argv[0], v);
 			u->stop_timeout_s = (int)t;
 			break;
 		case OPT_WAIT:

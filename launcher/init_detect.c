@@ -113,16 +113,15 @@ static void django_db(const struct init_seen *s, struct init_plan *p)
 
 static void python_drivers(const struct init_seen *s, struct init_plan *p)
 {
-	p->pymysql = requires(s, "pymysql") || says(s->app_py, "pymysql") ||
-		     says(s->dotenv, "pymysql");
+	p->pymysql =
+	    requires(s, "pymysql") || says(s->app_py, "pymysql") || says(s->dotenv, "pymysql");
 	p->sqlalchemy = requires(s, "flask-sqlalchemy");
 	if (p->db != INIT_DB_NONE)
 		return;
 	if (requires(s, "psycopg2") || requires(s, "psycopg2-binary") || requires(s, "psycopg")) {
 		p->db = INIT_DB_POSTGRES;
 		p->why_db = "requirements.txt";
-	} else if (requires(s, "mysqlclient") || requires(s, "pymysql") ||
-		   requires(s, "mariadb")) {
+	} else if (requires(s, "mysqlclient") || requires(s, "pymysql") || requires(s, "mariadb")) {
 		p->db = INIT_DB_MARIADB;
 		p->why_db = "requirements.txt";
 	}
@@ -139,7 +138,8 @@ void init_detect(const struct init_seen *s, struct init_plan *p)
 	} else if (s->has_requirements || s->has_app_py) {
 		p->web = INIT_FLASK;
 		enum init_db db = INIT_DB_NONE;
-		if (each_line(s->app_py, line_db_url, &db) || each_line(s->dotenv, line_db_url, &db)) {
+		if (each_line(s->app_py, line_db_url, &db) ||
+		    each_line(s->dotenv, line_db_url, &db)) {
 			p->db = db;
 			p->why_db = "SQLALCHEMY_DATABASE_URI";
 		}

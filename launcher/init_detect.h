@@ -30,8 +30,8 @@ struct init_plan {
 	enum init_web web;
 	enum init_db db;
 	bool redis;
-	bool pymysql;	  /* the code names PyMySQL rather than mysqlclient */
-	bool sqlalchemy;  /* Flask-SQLAlchemy in requirements.txt */
+	bool pymysql;	    /* the code names PyMySQL rather than mysqlclient */
+	bool sqlalchemy;    /* Flask-SQLAlchemy in requirements.txt */
 	const char *why_db; /* what named the database, for the message */
 };
 

@@ -89,7 +89,8 @@ static void python_packages(struct strbuf *b, const struct init_plan *p)
 	if (*list)
 		addf(b, "packages =%s   ; more Debian packages your code imports\n", list);
 	else
-		strbuf_adds(b, ";packages = python3-requests   ; Debian packages your code imports\n");
+		strbuf_adds(b,
+			    ";packages = python3-requests   ; Debian packages your code imports\n");
 }
 
 /* depends_on and the URLs the web service reaches the others by. */
@@ -100,9 +101,10 @@ static void links(struct strbuf *b, const struct init_plan *p)
 	if (p->redis)
 		strbuf_adds(b, "depends_on = redis\n");
 	if (p->db == INIT_DB_POSTGRES)
-		strbuf_adds(b, "environment = DB_HOST=db\n"
-			       "environment = DATABASE_URL=postgres://app:${POSTGRES_PASSWORD:-clan}"
-			       "@db:5432/app\n");
+		strbuf_adds(b,
+			    "environment = DB_HOST=db\n"
+			    "environment = DATABASE_URL=postgres://app:${POSTGRES_PASSWORD:-clan}"
+			    "@db:5432/app\n");
 	if (p->db == INIT_DB_MARIADB)
 		addf(b,
 		     "environment = DB_HOST=db\n"
@@ -117,31 +119,35 @@ static void web_service(struct strbuf *b, const struct init_plan *p)
 {
 	switch (p->web) {
 	case INIT_DJANGO:
-		strbuf_adds(b, "[service.web]\n"
-			       "profile = django          ; python3 manage.py runserver 0.0.0.0:8000\n"
-			       "image = deb:bookworm      ; Debian's python3-django\n");
+		strbuf_adds(b,
+			    "[service.web]\n"
+			    "profile = django          ; python3 manage.py runserver 0.0.0.0:8000\n"
+			    "image = deb:bookworm      ; Debian's python3-django\n");
 		python_packages(b, p);
-		strbuf_adds(b, "bind = .:/app             ; the source tree itself: edits reload live\n"
-			       "working_dir = /app\n"
-			       "port = 8000               ; http://127.0.0.1:8000\n");
+		strbuf_adds(
+		    b, "bind = .:/app             ; the source tree itself: edits reload live\n"
+		       "working_dir = /app\n"
+		       "port = 8000               ; http://127.0.0.1:8000\n");
 		break;
 	case INIT_FLASK:
 		strbuf_adds(b, "[service.web]\n"
 			       "profile = flask           ; flask run --host 0.0.0.0 --reload\n"
 			       "image = deb:bookworm      ; Debian's python3-flask\n");
 		python_packages(b, p);
-		strbuf_adds(b, "bind = .:/app             ; the source tree itself: edits reload live\n"
-			       "working_dir = /app\n"
-			       "port = 5000               ; http://127.0.0.1:5000\n"
-			       ";environment = FLASK_APP=app.py\n");
+		strbuf_adds(
+		    b, "bind = .:/app             ; the source tree itself: edits reload live\n"
+		       "working_dir = /app\n"
+		       "port = 5000               ; http://127.0.0.1:5000\n"
+		       ";environment = FLASK_APP=app.py\n");
 		break;
 	case INIT_NODE:
-		strbuf_adds(b, "[service.web]\n"
-			       "profile = node            ; npm install, then npm run dev (or npm start)\n"
-			       "image = deb:bookworm      ; Debian's nodejs and npm (or node:20)\n"
-			       "bind = .:/app             ; the source tree itself: edits reload live\n"
-			       "working_dir = /app\n"
-			       "port = 3000               ; http://127.0.0.1:3000\n");
+		strbuf_adds(
+		    b, "[service.web]\n"
+		       "profile = node            ; npm install, then npm run dev (or npm start)\n"
+		       "image = deb:bookworm      ; Debian's nodejs and npm (or node:20)\n"
+		       "bind = .:/app             ; the source tree itself: edits reload live\n"
+		       "working_dir = /app\n"
+		       "port = 3000               ; http://127.0.0.1:3000\n");
 		break;
 	case INIT_NGINX:
 		strbuf_adds(b, nginx_service);
@@ -192,8 +198,8 @@ char *init_describe(const struct init_plan *p)
 	    [INIT_NODE] = "Node (package.json)",
 	    [INIT_NGINX] = "nginx serving this dir (index.html)",
 	};
-	static const char *const dbs[] = {[INIT_DB_POSTGRES] = "PostgreSQL",
-					  [INIT_DB_MARIADB] = "MariaDB"};
+	static const char *const dbs[] = {
+	    [INIT_DB_POSTGRES] = "PostgreSQL", [INIT_DB_MARIADB] = "MariaDB"};
 	struct strbuf b = {0};
 	strbuf_adds(&b, webs[p->web]);
 	if (p->db != INIT_DB_NONE)

@@ -87,7 +87,6 @@ char *profile_list_text(const char *const *dirs);
  * dir holding NAME.yaml), checked by profile_parse first so what is shown
  * is what a service gets. Errors as profile_load's, with the known names
  * and a "did you mean" for an unknown one. */
-int profile_show_text(const char *const *dirs, const char *name, char **out,
-		      struct clan_err *err);
+int profile_show_text(const char *const *dirs, const char *name, char **out, struct clan_err *err);
 
 #endif

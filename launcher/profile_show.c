@@ -58,8 +58,7 @@ static int unknown(const char *const *dirs, const char *name, struct clan_err *e
 	return -1;
 }
 
-int profile_show_text(const char *const *dirs, const char *name, char **out,
-		      struct clan_err *err)
+int profile_show_text(const char *const *dirs, const char *name, char **out, struct clan_err *err)
 {
 	struct profile p;
 	if (profile_load(dirs, name, &p, err) < 0)

@@ -26,8 +26,9 @@ static bool renders(const struct init_plan *p, const char *want)
 
 TEST(requirements_with_redis_adds_redis_and_its_package)
 {
-	struct init_plan p = detect((struct init_seen){
-	    .has_requirements = true, .requirements = "flask==3.0\nRedis>=5 ; python_version>'3'\n"});
+	struct init_plan p = detect(
+	    (struct init_seen){.has_requirements = true,
+			       .requirements = "flask==3.0\nRedis>=5 ; python_version>'3'\n"});
 	CHECK(p.web == INIT_FLASK && p.redis && p.db == INIT_DB_NONE);
 	CHECK(renders(&p, "[service.redis]\nprofile = redis"));
 	CHECK(renders(&p, "packages = python3-redis"));
@@ -96,8 +97,8 @@ TEST(django_takes_the_engine_its_settings_name)
 	CHECK(renders(&p, "depends_on = db"));
 	_cleanup_free_ char *what = init_describe(&p);
 	CHECK_STR(what, "Django (manage.py) with MariaDB (settings.py's ENGINE)");
-	p = detect((struct init_seen){
-	    .has_manage_py = true, .settings = "'ENGINE': 'django.db.backends.postgresql'\n"});
+	p = detect((struct init_seen){.has_manage_py = true,
+				      .settings = "'ENGINE': 'django.db.backends.postgresql'\n"});
 	CHECK(p.db == INIT_DB_POSTGRES);
 	CHECK(renders(&p, "packages = python3-psycopg2"));
 	/* sqlite3: no database service */
@@ -113,20 +114,19 @@ TEST(django_takes_the_engine_its_settings_name)
 
 TEST(flask_takes_the_database_its_uri_names)
 {
-	struct init_plan p = detect((struct init_seen){
-	    .has_app_py = true,
-	    .app_py = "app.config['SQLALCHEMY_DATABASE_URI'] = "
-		      "'mysql+pymysql://u:p@localhost/app'\n"});
+	struct init_plan p =
+	    detect((struct init_seen){.has_app_py = true,
+				      .app_py = "app.config['SQLALCHEMY_DATABASE_URI'] = "
+						"'mysql+pymysql://u:p@localhost/app'\n"});
 	CHECK(p.web == INIT_FLASK && p.db == INIT_DB_MARIADB && p.pymysql);
 	CHECK(renders(&p, "packages = python3-pymysql"));
 	CHECK(renders(&p, "DATABASE_URL=mysql+pymysql://app:"));
-	p = detect((struct init_seen){
-	    .has_requirements = true,
-	    .dotenv = "DATABASE_URL=postgresql://u:p@localhost/app\n"});
+	p = detect((struct init_seen){.has_requirements = true,
+				      .dotenv = "DATABASE_URL=postgresql://u:p@localhost/app\n"});
 	CHECK(p.db == INIT_DB_POSTGRES);
 	/* a commented-out URI names nothing */
-	p = detect((struct init_seen){
-	    .has_app_py = true, .app_py = "# SQLALCHEMY_DATABASE_URI = 'postgresql://x'\n"});
+	p = detect((struct init_seen){.has_app_py = true,
+				      .app_py = "# SQLALCHEMY_DATABASE_URI = 'postgresql://x'\n"});
 	CHECK(p.db == INIT_DB_NONE);
 }
 
@@ -148,10 +148,8 @@ TEST(huge_texts_are_plain_data)
 	char *big = xmalloc(INIT_READ_MAX + 1);
 	memset(big, 'a', INIT_READ_MAX);
 	big[INIT_READ_MAX] = '\0';
-	struct init_plan p = detect((struct init_seen){.has_requirements = true,
-						      .requirements = big,
-						      .app_py = big,
-						      .dotenv = big});
+	struct init_plan p = detect((struct init_seen){
+	    .has_requirements = true, .requirements = big, .app_py = big, .dotenv = big});
 	CHECK(p.web == INIT_FLASK && !p.redis && p.db == INIT_DB_NONE);
 	memcpy(big + INIT_READ_MAX - 7, "\nredis\n", 7);
 	p = detect((struct init_seen){.has_requirements = true, .requirements = big});

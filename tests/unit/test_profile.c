@@ -251,16 +251,17 @@ TEST(list_text_and_show)
 	write_file(p5, "image: x\n", 9, &err);
 	const char *dirs[] = {a, b, NULL};
 	_cleanup_free_ char *text = profile_list_text(dirs);
-	_cleanup_free_ char *want = xasprintf(
-	    "bad          (does not load: %s:1: unknown key 'imgae' in the profile (did you mean image?))\n"
-	    "bare         (no description)\n"
-	    "cache        mine\n"
-	    "longer-name  a long one\n",
-	    p4);
+	_cleanup_free_ char *want = xasprintf("bad          (does not load: %s:1: unknown key "
+					      "'imgae' in the profile (did you mean image?))\n"
+					      "bare         (no description)\n"
+					      "cache        mine\n"
+					      "longer-name  a long one\n",
+					      p4);
 	CHECK_STR(text, want);
 	_cleanup_free_ char *shown = NULL;
 	CHECK(profile_show_text(dirs, "longer-name", &shown, &err) == 0);
-	_cleanup_free_ char *want_shown = xasprintf("# %s\ndescription: a long one\nimage: x\n", p3);
+	_cleanup_free_ char *want_shown =
+	    xasprintf("# %s\ndescription: a long one\nimage: x\n", p3);
 	CHECK_STR(shown, want_shown);
 	CHECK(profile_show_text(dirs, "cahce", &shown, &err) < 0 && err.code == CLAN_EXIT_USAGE);
 	CHECK_STR(err.msg, "unknown profile 'cahce' (did you mean cache? available: bad, bare, "
@@ -481,7 +482,8 @@ static bool deb_service(const char *name, struct stack *st, int *tap_failed)
 	struct clan_err err;
 	CHECK(mkdtemp(root) != NULL);
 	_cleanup_free_ char *path = xasprintf("%s/.clanrc", root);
-	_cleanup_free_ char *rc = xasprintf("[service.s]\nprofile = %s\nimage = deb:bookworm\n", name);
+	_cleanup_free_ char *rc =
+	    xasprintf("[service.s]\nprofile = %s\nimage = deb:bookworm\n", name);
 	write_file(path, rc, strlen(rc), &err);
 	int r = load_project(root, dir, st, &err);
 	if (r < 0)
