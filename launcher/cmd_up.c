@@ -227,8 +227,10 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 		       dev ? "" : "  -d, --detach            start in the background and return\n");
 		return 0;
 	}
-	if (dev)
-		u.detach = false;
+	if (dev && u.detach)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "dev: dev runs in the foreground; for the background use "
+				       "clan up -d");
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;

@@ -108,6 +108,8 @@ case_top_level_help_lists_every_command() {
 	assert_contains "$out" "--debug" "the global flags"
 	run clan dev --help
 	assert_contains "$out" "clan up -d" "dev's help says what it is not"
+	assert_usage_error clan dev -d
+	assert_eq "$err" "clan: dev: dev runs in the foreground; for the background use clan up -d" "dev -d"
 }
 
 case_up_timeouts_follow_compose() {
