@@ -18,7 +18,8 @@ static const char config_usage[] =
     "profiles and ${VAR} interpolation applied, services in start order.\n"
     "  -q, --quiet     only check the configuration (exit 2 when it is bad)\n"
     "      --services  print the service names, one a line\n"
-    "      --volumes   print the named volumes, one a line\n";
+    "      --volumes   print the named volumes, one a line\n"
+    "  -h, --help      this text\n";
 
 int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {

@@ -73,6 +73,17 @@ static void ask_down(const struct stack_ctx *c, pid_t pid)
 	}
 }
 
+static const char down_usage[] =
+    "usage: clan down [-v] [--remove-orphans]\n"
+    "\n"
+    "Stops the stack of the .clanrc here (reverse dependency order, each\n"
+    "service's stop_signal, then SIGKILL after its stop_grace_period) and\n"
+    "removes its containers. Named volumes stay unless -v.\n"
+    "  -v, --volumes         also remove the stack's named volumes (its data)\n"
+    "      --remove-orphans  accepted for compose: a stack's containers are\n"
+    "                        exactly its services, so there are none\n"
+    "  -h, --help            this text\n";
+
 int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_V = 1, OPT_ORPHANS, OPT_HELP };
@@ -88,7 +99,7 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan down [-v] [--remove-orphans]");
+			fputs(down_usage, stdout);
 			return 0;
 		}
 		if (id == OPT_V)

@@ -15,7 +15,15 @@
 #include "store.h"
 
 static const char exec_usage[] =
-    "usage: clan exec [-i] [-t] [-u USER] [-w DIR] [-e K=V] SERVICE|CONTAINER CMD...\n";
+    "usage: clan exec [-i] [-t] [-u USER] [-w DIR] [-e K=V] SERVICE|CONTAINER CMD...\n"
+    "\n"
+    "Runs CMD in a running service of the stack here (or a container of clan run).\n"
+    "  -i, --interactive   keep stdin open\n"
+    "  -t, --tty           allocate a terminal\n"
+    "  -u, --user USER     run as USER (name or uid[:gid]); default: the service's\n"
+    "  -w, --workdir DIR   working directory inside\n"
+    "  -e, --env K=V       set an environment variable (repeat for more)\n"
+    "  -h, --help          this text\n";
 
 static const char *host_getenv(const char *k)
 {

@@ -118,6 +118,15 @@ static int show_untagged(const struct image_record *r, void *arg)
 	return 0;
 }
 
+static const char images_usage[] =
+    "usage: clan images [-a] [-q] [--format json]\n"
+    "\n"
+    "In a project dir: the images of its running services; elsewhere all.\n"
+    "  -a, --all        every image, also in a project dir\n"
+    "  -q, --quiet      only the image ids\n"
+    "      --format json  one JSON array instead of the table\n"
+    "  -h, --help       this text\n";
+
 int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_QUIET = 1, OPT_FORMAT, OPT_ALL, OPT_HELP };
@@ -135,8 +144,7 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan images [-a] [-q] [--format json]\n"
-			     "(in a project dir: the images of its running services; -a: all)");
+			fputs(images_usage, stdout);
 			return 0;
 		}
 		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
@@ -248,6 +256,13 @@ static int remove_image(const struct imgstore *st, const char *text, bool force,
 	return imgstore_gc(st, &gc, err);
 }
 
+static const char rmi_usage[] =
+    "usage: clan rmi [-f] IMAGE...\n"
+    "\n"
+    "Removes images (by name or id) and the layers nothing else uses.\n"
+    "  -f, --force   also when stopped containers use them (never running ones)\n"
+    "  -h, --help    this text\n";
+
 int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_FORCE = 1, OPT_HELP };
@@ -261,7 +276,7 @@ int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan rmi [-f] IMAGE...");
+			fputs(rmi_usage, stdout);
 			return 0;
 		}
 		force = true;

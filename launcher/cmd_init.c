@@ -1,124 +1,172 @@
 /* clan init [--force]: writes a commented .clanrc for the project in the
- * current dir, guessing the stack from its files: manage.py (Django with
- * PostgreSQL), package.json (Node), requirements.txt or app.py (Flask). */
+ * current dir, from what init_detect makes of its files (read here, inside
+ * the project only, bounded). */
 #define _GNU_SOURCE
-#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "init_detect.h"
 #include "opts.h"
+#include "safe_path.h"
 #include "strbuf.h"
 #include "util.h"
 
 static const char init_usage[] =
-    "usage: clan init [--force]\n"
+    "usage: clan init [-f]\n"
     "\n"
-    "Writes .clanrc for the project in the current dir: Django (manage.py) with\n"
-    "PostgreSQL, Node (package.json), Flask (requirements.txt, app.py), or a\n"
-    "plain Debian service to start from. Then: clan config, clan dev.\n"
-    "  -f, --force   replace an existing .clanrc\n";
+    "Writes .clanrc for the project in the current dir from what it holds:\n"
+    "  manage.py              Django, with the database its settings.py's ENGINE names\n"
+    "                         (PostgreSQL when no settings.py is found)\n"
+    "  package.json           Node (pg, mysql2, redis dependencies add those services)\n"
+    "  requirements.txt, app.py  Flask, with the database SQLALCHEMY_DATABASE_URI or\n"
+    "                         DATABASE_URL names (app.py, config.py, .env)\n"
+    "  index.html             nginx serving the dir\n"
+    "  otherwise              one Debian service to start from\n"
+    "redis in requirements.txt adds a redis service and python3-redis. Files are read\n"
+    "up to 64 KiB, only inside the project (a symlink out of it is not followed).\n"
+    "Then: clan config (check it), clan dev (start it).\n"
+    "\n"
+    "  -f, --force   replace an existing .clanrc (without it, init never does)\n"
+    "      --from F  not supported yet: a compose file to start from\n"
+    "  -h, --help    this text\n";
 
-static const char header[] =
-    "; clan's stack for this project: `clan dev` starts it, `clan config` shows it\n"
-    "; resolved. Keys read like docker compose's fields; a list is the key repeated\n"
-    "; (port = 8000, port = 8001). ${VAR} comes from the shell, then .env.\n"
-    "; A `;` after a blank starts a comment.\n\n";
+/* What init read, kept for init_seen's pointers. */
+struct init_files {
+	char *requirements, *package_json, *settings, *app_py, *dotenv;
+	struct strv notes; /* files skipped, for the user */
+};
 
-static const char db_service[] =
-    "[service.db]\n"
-    "profile = postgres        ; initdb on first start, health check, data dir\n"
-    "image = deb:bookworm      ; Debian's postgresql-15, built rootless (or postgres:15)\n"
-    "volume = pgdata:/var/lib/postgresql/data   ; kept by clan down (not down -v)\n"
-    "environment = POSTGRES_USER=app\n"
-    "environment = POSTGRES_DB=app\n"
-    "environment = POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-clan}\n"
-    "port = 5432               ; 127.0.0.1:5432 on this machine\n\n";
-
-static const char django_service[] =
-    "[service.web]\n"
-    "profile = django          ; python3 manage.py runserver 0.0.0.0:8000\n"
-    "image = deb:bookworm      ; Debian's python3-django\n"
-    "packages = python3-psycopg2   ; more Debian packages your code imports\n"
-    "bind = .:/app             ; the source tree itself: edits reload live\n"
-    "working_dir = /app\n"
-    "port = 8000               ; http://127.0.0.1:8000\n"
-    "depends_on = db           ; starts once db is healthy\n"
-    "environment = DB_HOST=db\n"
-    "environment = DATABASE_URL=postgres://app:${POSTGRES_PASSWORD:-clan}@db:5432/app\n";
-
-static const char node_service[] =
-    "[service.web]\n"
-    "profile = node            ; npm install, then npm run dev (or npm start)\n"
-    "image = deb:bookworm      ; Debian's nodejs and npm (or node:20)\n"
-    "bind = .:/app             ; the source tree itself: edits reload live\n"
-    "working_dir = /app\n"
-    "port = 3000               ; http://127.0.0.1:3000\n";
-
-static const char flask_service[] =
-    "[service.web]\n"
-    "profile = flask           ; flask run --host 0.0.0.0 --reload\n"
-    "image = deb:bookworm      ; Debian's python3-flask\n"
-    ";packages = python3-requests   ; more Debian packages your code imports\n"
-    "bind = .:/app             ; the source tree itself: edits reload live\n"
-    "working_dir = /app\n"
-    "port = 5000               ; http://127.0.0.1:5000\n"
-    ";environment = FLASK_APP=app.py\n";
-
-static const char plain_service[] =
-    "[service.app]\n"
-    "image = deb:bookworm      ; a Debian rootfs built rootless; or a registry image\n"
-    ";packages = python3 curl   ; Debian packages to put in it\n"
-    "bind = .:/app\n"
-    "working_dir = /app\n"
-    "command = sleep infinity  ; what the service runs\n"
-    ";port = 8000\n";
-
-static bool exists(const char *name)
+static void files_free(struct init_files *f)
 {
-	return access(name, F_OK) == 0;
+	free(f->requirements);
+	free(f->package_json);
+	free(f->settings);
+	free(f->app_py);
+	free(f->dotenv);
+	strv_free(&f->notes);
 }
 
-/* The text of .clanrc and what it holds, for the message. */
-static char *template(const char **what)
+static bool present(int dirfd, const char *name)
 {
-	struct strbuf b = {0};
-	char cwd[PATH_MAX];
-	strbuf_adds(&b, header);
-	if (getcwd(cwd, sizeof cwd)) {
-		/* compose's default name, written out so it is easy to change */
-		const char *base = strrchr(cwd, '/') + 1;
-		while (*base && !isalnum((unsigned char)*base))
-			base++;
-		if (*base) {
-			strbuf_adds(&b, "[project]\nname = ");
-			for (const char *p = base; *p; p++)
-				strbuf_addc(&b, isalnum((unsigned char)*p) || *p == '_' || *p == '-'
-						    ? (char)tolower((unsigned char)*p)
-						    : '-');
-			strbuf_adds(&b, "              ; default: the directory's name\n\n");
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* NAME's text when it is a regular file inside the project (dirfd): a
+ * symlink that climbs out is refused, a FIFO or device is never opened
+ * for reading, a NUL byte makes it binary. At most INIT_READ_MAX bytes.
+ * NULL, with a note when the file is there, otherwise. */
+static char *read_inside(int dirfd, const char *name, struct strv *notes)
+{
+	struct clan_err err = {0};
+	_cleanup_free_ char *abs = xasprintf("/%s", name);
+	_cleanup_close_ int pfd = -1;
+	struct stat st;
+	if (!present(dirfd, name))
+		return NULL;
+	if (safe_path_open(dirfd, abs, SP_NOCREATE, &pfd, &err) < 0) {
+		if (err.sys_errno != ENOENT)
+			strv_push_owned(notes, xasprintf("%s not read: it leads out of the project "
+							 "dir (a symlink init does not follow)",
+							 name));
+		return NULL;
+	}
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		strv_push_owned(notes, xasprintf("%s not read: not a regular file", name));
+		return NULL;
+	}
+	char path[64];
+	fd_path(pfd, path, sizeof path);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	char *text = xmalloc(INIT_READ_MAX + 1);
+	size_t len = 0;
+	ssize_t n = 1;
+	while (fd >= 0 && len < INIT_READ_MAX && n > 0) {
+		n = read(fd, text + len, INIT_READ_MAX - len);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n > 0)
+			len += (size_t)n;
+	}
+	if (fd < 0 || n < 0 || memchr(text, '\0', len)) {
+		strv_push_owned(notes, xasprintf("%s not read: %s", name,
+						 fd < 0 || n < 0 ? strerror(errno) : "binary"));
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	if (len == INIT_READ_MAX && (size_t)st.st_size > len)
+		strv_push_owned(
+		    notes, xasprintf("%s: read its first %d KiB only", name, INIT_READ_MAX / 1024));
+	return text;
+}
+
+/* Django's settings.py: at the top, else in a project dir one level down
+ * (manage.py's sibling `mysite/settings.py`); the first naming an ENGINE. */
+static char *find_settings(int dirfd, struct init_files *f)
+{
+	char *text = read_inside(dirfd, "settings.py", &f->notes);
+	if (text)
+		return text;
+	_cleanup_close_ int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (d)
+		dfd = -1; /* the DIR owns it */
+	struct dirent *e;
+	for (int seen = 0; d && (e = readdir(d)) && seen < 1000; seen++) {
+		struct stat st;
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		_cleanup_free_ char *name = xasprintf("%s/settings.py", e->d_name);
+		char *t = read_inside(dirfd, name, &f->notes);
+		if (t && strstr(t, "ENGINE")) {
+			free(text);
+			return t;
+		}
+		if (!text)
+			text = t;
+		else
+			free(t);
+	}
+	return text;
+}
+
+/* Reads what detection looks at from the current dir. */
+static void scan(struct init_seen *s, struct init_files *f)
+{
+	_cleanup_close_ int dirfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*s = (struct init_seen){0};
+	if (dirfd < 0)
+		return;
+	s->has_manage_py = present(dirfd, "manage.py");
+	s->has_package_json = present(dirfd, "package.json");
+	s->has_requirements = present(dirfd, "requirements.txt");
+	s->has_app_py = present(dirfd, "app.py");
+	s->has_index_html = present(dirfd, "index.html");
+	s->requirements = f->requirements = read_inside(dirfd, "requirements.txt", &f->notes);
+	s->package_json = f->package_json = read_inside(dirfd, "package.json", &f->notes);
+	if (s->has_manage_py)
+		s->settings = f->settings = find_settings(dirfd, f);
+	struct strbuf app = {0};
+	static const char *const app_files[] = {"app.py", "wsgi.py", "config.py"};
+	for (size_t i = 0; i < ARRAY_SIZE(app_files); i++) {
+		_cleanup_free_ char *t = read_inside(dirfd, app_files[i], &f->notes);
+		if (t) {
+			strbuf_adds(&app, t);
+			strbuf_addc(&app, '\n');
 		}
 	}
-	if (exists("manage.py")) {
-		*what = "Django (manage.py) with PostgreSQL";
-		strbuf_adds(&b, db_service);
-		strbuf_adds(&b, django_service);
-	} else if (exists("package.json")) {
-		*what = "Node (package.json)";
-		strbuf_adds(&b, node_service);
-	} else if (exists("requirements.txt") || exists("app.py")) {
-		*what = "Flask (requirements.txt)";
-		strbuf_adds(&b, flask_service);
-	} else {
-		*what = "one Debian service to start from";
-		strbuf_adds(&b, plain_service);
-	}
-	return strbuf_steal(&b);
+	s->app_py = f->app_py = app.s ? strbuf_steal(&app) : NULL;
+	s->dotenv = f->dotenv = read_inside(dirfd, ".env", &f->notes);
 }
 
 /* Written whole to a temp file, then put in place: link() refuses to
@@ -158,7 +206,7 @@ int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 					      {"help", 'h', false, OPT_HELP},
 					      {0}};
 	struct opt_parser p;
-	const char *v, *what = NULL;
+	const char *v;
 	bool force = false;
 	int id;
 	(void)ctx;
@@ -182,10 +230,21 @@ int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (p.i < argc)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "init: unexpected argument '%s'",
 				       argv[p.i]);
-	if (!force && exists(".clanrc"))
+	if (!force && faccessat(AT_FDCWD, ".clanrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "init: .clanrc exists already (--force replaces it)");
-	_cleanup_free_ char *text = template(&what);
+	struct init_seen seen;
+	struct init_files files = {0};
+	struct init_plan plan;
+	char cwd[PATH_MAX];
+	scan(&seen, &files);
+	init_detect(&seen, &plan);
+	const char *base = getcwd(cwd, sizeof cwd) ? strrchr(cwd, '/') + 1 : NULL;
+	_cleanup_free_ char *text = init_render(&plan, base);
+	_cleanup_free_ char *what = init_describe(&plan);
+	for (size_t i = 0; i < files.notes.n; i++)
+		fprintf(stderr, "clan: init: %s\n", files.notes.v[i]);
+	files_free(&files);
 	if (write_clanrc(text, force, err) < 0)
 		return -1;
 	printf("wrote .clanrc: %s\nnext: clan config (check it), clan dev (start it)\n", what);

@@ -20,6 +20,7 @@ static const char usage_text[] =
     "usage: clan login [-u USER] [--password-stdin] [REGISTRY]\n"
     "  -u, --username USER   the user (asked for on a terminal when not given)\n"
     "      --password-stdin  read the password from stdin (else asked without echo)\n"
+    "  -h, --help            this text\n"
     "REGISTRY is host[:port]; docker.io when not given.\n";
 
 /* Strips the line end; false when nothing is left. */

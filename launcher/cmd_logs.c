@@ -13,6 +13,19 @@
 #include "opts.h"
 #include "stack_cli.h"
 
+static const char logs_usage[] =
+    "usage: clan logs [-f] [--tail N] [--since 10m] [-t] [--no-color] [--no-log-prefix]\n"
+    "                 [SERVICE...]\n"
+    "\n"
+    "The logs of the stack here (of SERVICEs only, if named), merged by time.\n"
+    "  -f, --follow         keep printing new lines until Ctrl-C\n"
+    "  -n, --tail N         the last N lines of each service (all: every line)\n"
+    "      --since T        lines since T: 10m, 2h, 30s ago, or unix seconds\n"
+    "  -t, --timestamps     the time of each line in front\n"
+    "      --no-color       no colours\n"
+    "      --no-log-prefix  without the service name in front\n"
+    "  -h, --help           this text\n";
+
 int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_F = 1, OPT_TAIL, OPT_SINCE, OPT_T, OPT_NOCOLOR, OPT_NOPREFIX, OPT_HELP };
@@ -66,8 +79,7 @@ int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 			lo.prefix = false;
 			break;
 		case OPT_HELP:
-			puts("usage: clan logs [-f] [--tail N] [--since 10m] [-t] [--no-color] "
-			     "[--no-log-prefix] [SERVICE...]");
+			fputs(logs_usage, stdout);
 			return 0;
 		}
 	}

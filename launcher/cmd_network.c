@@ -97,6 +97,14 @@ static void print_rows(const struct net_list *l, bool json)
 	}
 }
 
+static const char network_usage[] =
+    "usage: clan network ls [--format json]\n"
+    "\n"
+    "The networks of running containers (a stack's services share one) and their\n"
+    "published ports; clan run and stacks make them, not the user.\n"
+    "      --format json   one JSON array instead of the table\n"
+    "  -h, --help          this text\n";
+
 static int network_ls(int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_FORMAT = 1, OPT_HELP };
@@ -109,7 +117,7 @@ static int network_ls(int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan network ls [--format json]");
+			fputs(network_usage, stdout);
 			return 0;
 		}
 		if (strcmp(v, "json") != 0)
@@ -140,7 +148,7 @@ int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *er
 {
 	(void)ctx;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		puts("usage: clan network ls [--format json]");
+		fputs(network_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLAN_EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)

@@ -88,6 +88,15 @@ static int print_one(const struct container_rec *r, void *arg)
 	return 0;
 }
 
+static const char ps_usage[] =
+    "usage: clan ps [-a] [--format json]\n"
+    "\n"
+    "In a project dir: its services (state, health, ports); elsewhere the\n"
+    "containers of clan run.\n"
+    "  -a, --all          also stopped ones\n"
+    "      --format json  one JSON array instead of the table\n"
+    "  -h, --help         this text\n";
+
 int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_ALL = 1, OPT_FORMAT, OPT_HELP };
@@ -104,7 +113,7 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan ps [-a] [--format json]");
+			fputs(ps_usage, stdout);
 			return 0;
 		}
 		if (id == OPT_ALL)

@@ -14,7 +14,8 @@
 static const char usage_text[] =
     "usage: clan pull [-q] [--platform OS/ARCH] REF...\n"
     "  -q, --quiet          print only the pulled references\n"
-    "      --platform P     pull for another platform, e.g. linux/arm64\n";
+    "      --platform P     pull for another platform, e.g. linux/arm64\n"
+    "  -h, --help           this text\n";
 
 struct pull_args {
 	bool quiet;

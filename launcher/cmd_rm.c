@@ -46,7 +46,11 @@ int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP) {
-			puts("usage: clan rm [-f] CONTAINER...");
+			puts("usage: clan rm [-f] CONTAINER...\n"
+			     "\n"
+			     "Removes containers of clan run (by name or id) and their files.\n"
+			     "  -f, --force   a running one too: it is killed first\n"
+			     "  -h, --help    this text");
 			return 0;
 		}
 		force = true;

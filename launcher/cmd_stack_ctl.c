@@ -19,7 +19,15 @@ static int control(const char *op, int argc, char **argv, struct clan_err *err)
 	int id;
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		printf("usage: clan %s [SERVICE...]\n", op);
+		printf("usage: clan %s [SERVICE...]\n\n%s\n  -h, --help   this text\n", op,
+		       strcmp(op, "stop") == 0
+			   ? "Stops services of the running stack here (all when none is\n"
+			     "named): their stop_signal, then SIGKILL after stop_grace_period."
+		       : strcmp(op, "start") == 0
+			   ? "Starts stopped or exited services of the running stack here\n"
+			     "(all when none is named)."
+			   : "Restarts services of the running stack here (all when none is\n"
+			     "named), with the configuration they were started with.");
 		return 0;
 	}
 	if (id < 0)

@@ -202,11 +202,18 @@ int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 					      {"help", 'h', false, OPT_HELP},
 					      {0}};
 	const char *usage = "usage: clan system df | clan system prune [-a] [-f]";
+	const char *help =
+	    "\n"
+	    "df: the space images, containers and volumes use.\n"
+	    "prune: removes stopped containers and images nothing uses (asks first).\n"
+	    "  -a, --all     prune: also tagged images no container uses (else untagged only)\n"
+	    "  -f, --force   prune: do not ask\n"
+	    "  -h, --help    this text";
 	(void)ctx;
 	if (argc < 2 || (strcmp(argv[1], "df") != 0 && strcmp(argv[1], "prune") != 0))
 		return argc >= 2 && strcmp(argv[1], "--help") == 0
-			       ? (puts(usage), 0)
-			       : clan_error_code(err, CLAN_EXIT_USAGE, "system: %s", usage);
+			   ? (puts(usage), puts(help), 0)
+			   : clan_error_code(err, CLAN_EXIT_USAGE, "system: %s", usage);
 	struct opt_parser p;
 	bool all = false, force = false;
 	const char *v;
@@ -214,7 +221,7 @@ int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	opts_init(&p, argc - 1, argv + 1);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		if (id == OPT_HELP)
-			return puts(usage), 0;
+			return puts(usage), puts(help), 0;
 		all = all || id == OPT_ALL;
 		force = force || id == OPT_FORCE;
 	}

@@ -1,4 +1,4 @@
-/* clan up [-d] [--no-color] [--no-log-prefix] [--timeout S] and clan dev:
+/* clan up [-d] [--no-color] [--no-log-prefix] [-t S] [--wait-timeout S] and clan dev:
  * start the stack of the current directory. Foreground (dev, up without
  * -d): the merged logs until Ctrl-C, which stops the stack. */
 #define _GNU_SOURCE
@@ -22,23 +22,61 @@
 
 struct up_opts {
 	bool detach, color, prefix, help;
-	int timeout_s;
+	int timeout_s;	    /* --wait-timeout: the start's */
+	int stop_timeout_s; /* -t: compose's stop timeout; -1: each service's own */
 };
+
+static const char up_help[] =
+    "\n"
+    "Starts the stack of the .clanrc here: images first (pulled or built), then\n"
+    "each service once what it depends on is healthy.\n"
+    "%s"
+    "\n"
+    "%s"
+    "      --no-color          logs without colours\n"
+    "      --no-log-prefix     logs without the service name in front\n"
+    "  -t, --timeout SECONDS   seconds the services get to stop (SIGTERM to SIGKILL)\n"
+    "                          when this stack is stopped, instead of each one's\n"
+    "                          stop_grace_period (compose's up -t); 0: at once\n"
+    "      --wait-timeout SECONDS  seconds the start may take before up fails\n"
+    "                          (default 300; --timeout meant this before)\n"
+    "      --build             accepted for compose: images are built when missing\n"
+    "  -h, --help              this text\n";
+
+static const char up_what[] =
+    "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
+    "With -d it returns once the stack is up (then clan logs -f, clan ps, clan down).\n";
+static const char dev_what[] =
+    "dev is up in the foreground, for working on the code: the services' logs and\n"
+    "URLs in the terminal, Ctrl-C stops the stack. To keep it running without a\n"
+    "terminal use clan up -d.\n";
 
 static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 {
-	enum { OPT_D = 1, OPT_NOCOLOR, OPT_NOPREFIX, OPT_TIMEOUT, OPT_BUILD, OPT_HELP };
+	enum {
+		OPT_D = 1,
+		OPT_NOCOLOR,
+		OPT_NOPREFIX,
+		OPT_T,
+		OPT_TIMEOUT,
+		OPT_WAIT,
+		OPT_BUILD,
+		OPT_HELP
+	};
 	static const struct opt_def defs[] = {{"detach", 'd', false, OPT_D},
 					      {"no-color", 0, false, OPT_NOCOLOR},
 					      {"no-log-prefix", 0, false, OPT_NOPREFIX},
+					      {NULL, 't', true, OPT_T},
 					      {"timeout", 0, true, OPT_TIMEOUT},
+					      {"wait-timeout", 0, true, OPT_WAIT},
 					      {"build", 0, false, OPT_BUILD},
 					      {"help", 'h', false, OPT_HELP},
 					      {0}};
 	struct opt_parser p;
 	const char *v;
 	int id;
-	*u = (struct up_opts){.color = isatty(STDOUT_FILENO), .prefix = true, .timeout_s = 300};
+	*u = (struct up_opts){
+	    .color = isatty(STDOUT_FILENO), .prefix = true, .timeout_s = 300, .stop_timeout_s = -1};
 	opts_init(&p, argc, argv);
 	while ((id = opts_next(&p, defs, &v, err)) > 0) {
 		uint32_t t;
@@ -53,9 +91,27 @@ static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 			u->prefix = false;
 			break;
 		case OPT_TIMEOUT:
+			/* scripts written for clan before it followed compose */
+			fprintf(stderr,
+				"clan: note: %s --timeout is the stop timeout, as compose's; "
+				"the start's is --wait-timeout\n",
+				argv[0]);
+			/* fall through */
+		case OPT_T:
+			if (!parse_u32(v, &t) || t > 86400)
+				return clan_error_code(
+				    err, CLAN_EXIT_USAGE,
+				    "%s: bad --timeout '%s': the seconds services get "
+				    "to stop, 0 to 86400 (the start's is "
+				    "--wait-timeout)",
+				    argv[0], v);
+			u->stop_timeout_s = (int)t;
+			break;
+		case OPT_WAIT:
 			if (!parse_u32(v, &t) || t == 0 || t > 86400)
 				return clan_error_code(err, CLAN_EXIT_USAGE,
-						       "%s: bad --timeout '%s': seconds, 1 to 86400",
+						       "%s: bad --wait-timeout '%s': seconds, 1 to "
+						       "86400",
 						       argv[0], v);
 			u->timeout_s = (int)t;
 			break;
@@ -189,15 +245,23 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	if (parse(argc, argv, &u, err) < 0)
 		return -1;
 	if (u.help) {
-		printf("usage: clan %s%s [--no-color] [--no-log-prefix] [--timeout SECONDS]\n",
+		printf("usage: clan %s%s [--no-color] [--no-log-prefix] [-t SECONDS] "
+		       "[--wait-timeout SECONDS]\n",
 		       argv[0], dev ? "" : " [-d]");
+		printf(up_help, dev ? dev_what : up_what,
+		       dev ? "" : "  -d, --detach            start in the background and return\n");
 		return 0;
 	}
-	if (dev)
-		u.detach = false;
+	if (dev && u.detach)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "dev: dev runs in the foreground; for the background use "
+				       "clan up -d");
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;
+	/* the supervisor is forked with this stack: its stops use it */
+	for (size_t i = 0; i < c.st.nsvcs && u.stop_timeout_s >= 0; i++)
+		c.st.svcs[i].stop_grace_ms = u.stop_timeout_s ? u.stop_timeout_s * 1000 : 1;
 	int lock = stack_lock(&c.ss, err);
 	int rc = lock < 0 ? -1 : 0;
 	pid_t pid = 0;

@@ -52,6 +52,13 @@ int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	static const char usage[] = "usage: clan volume ls | inspect NAME... | rm NAME...";
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		puts(usage);
+		puts("\n"
+		     "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"
+		     "removed by clan down -v or volume rm.\n"
+		     "  ls             list them, with their project\n"
+		     "  inspect NAME   each one's details as JSON\n"
+		     "  rm NAME        remove them and their data\n"
+		     "  -h, --help     this text");
 		return argc < 2 ? CLAN_EXIT_USAGE : 0;
 	}
 	_cleanup_free_ char *storage = paths_storage_dir();

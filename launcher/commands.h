@@ -35,6 +35,8 @@ int cmd_restart(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *er
 int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_profiles(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_profile(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
 #endif

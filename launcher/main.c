@@ -17,14 +17,18 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"dev", cmd_dev, "start the stack here in the foreground, with its logs and URLs"},
-    {"up", cmd_up, "start the stack here (-d: in the background)"},
+    {"dev", cmd_dev, "start the stack here in the foreground, with its logs; Ctrl-C stops it"},
+    {"up", cmd_up, "start the stack here, as compose's up (-d: in the background)"},
     {"down", cmd_down, "stop the stack here and remove its containers (-v: and volumes)"},
     {"logs", cmd_logs, "the stack's logs (-f to follow)"},
     {"exec", cmd_exec, "run a command in a running service or container"},
     {"restart", cmd_restart, "restart services of the stack"},
     {"stop", cmd_stop, "stop services of the stack"},
     {"start", cmd_start, "start stopped services of the stack"},
+    {"config", cmd_config, "print the stack as resolved from .clanrc, .env and profiles"},
+    {"init", cmd_init, "write a .clanrc for the project in the current dir"},
+    {"profiles", cmd_profiles, "list the profiles a service can name (profile = NAME)"},
+    {"profile", cmd_profile, "ls: the same list; show NAME: print a profile's YAML"},
     {"volume", cmd_volume, "ls, inspect, rm: named volumes"},
     {"run", cmd_run, "run a command in a new container"},
     {"ps", cmd_ps, "list containers"},
@@ -36,16 +40,33 @@ static const struct command commands[] = {
     {"network", cmd_network, "ls: the networks of running containers and their ports"},
     {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
-    {"config", cmd_config, "print the stack as resolved from .clanrc, .env and profiles"},
-    {"init", cmd_init, "write a .clanrc for the project in the current dir"},
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: clan [--debug] COMMAND [ARGS...]\n\ncommands:\n", out);
+	fputs("usage: clan [--debug] COMMAND [ARGS...]\n"
+	      "\n"
+	      "A stack is the .clanrc of the current dir (clan init writes one): services\n"
+	      "in rootless containers, started in dependency order, as docker compose's.\n"
+	      "\n"
+	      "commands:\n",
+	      out);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fputs("  version  print the version\n\nRun 'clan COMMAND --help' for a command's flags.\n",
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("  version   print the version\n"
+	      "\n"
+	      "dev or up? Both start the stack. dev is for working on the code: always in\n"
+	      "the foreground, the services' logs and URLs in the terminal, Ctrl-C stops\n"
+	      "it all. up is compose's: in the foreground the same, with -d in the\n"
+	      "background (then clan logs -f, clan ps, clan down); up -d again starts\n"
+	      "what is not running.\n"
+	      "\n"
+	      "flags:\n"
+	      "  --debug     say what the runtime does\n"
+	      "  -h, --help  this text\n"
+	      "  --version   print the version\n"
+	      "\n"
+	      "Run 'clan COMMAND --help' for a command's flags.\n",
 	      out);
 }
 

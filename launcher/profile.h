@@ -79,4 +79,15 @@ void profile_default_dirs(const char *project_dir, const char *(*lookup)(void *,
 
 void profile_free(struct profile *p);
 
+/* `clan profiles`: one line per profile in dirs, "NAME  DESCRIPTION",
+ * names aligned; a profile that does not load says why in place of its
+ * description. The caller frees it; "" when there is none. */
+char *profile_list_text(const char *const *dirs);
+
+/* `clan profile show NAME`: "# PATH" then the file as written (the first
+ * dir holding NAME.yaml), checked by profile_parse first so what is shown
+ * is what a service gets. Errors as profile_load's, with the known names
+ * and a "did you mean" for an unknown one. */
+int profile_show_text(const char *const *dirs, const char *name, char **out, struct clan_err *err);
+
 #endif

@@ -12,7 +12,7 @@ const char run_usage[] =
     "usage: clan run [FLAGS] IMAGE [CMD...]\n"
     "\n"
     "IMAGE: dir:/path/to/rootfs | host\n"
-    "  --rm                 remove the container when it exits\n"
+    "      --rm             remove the container when it exits\n"
     "  -i, --interactive    keep stdin open\n"
     "  -t, --tty            allocate a terminal\n"
     "  -v, --volume SRC:DST[:ro]  bind-mount a host path\n"
@@ -25,13 +25,15 @@ const char run_usage[] =
     "  -p, --publish [IP:]HOST:CONTAINER[/udp]  publish a port (127.0.0.1 unless an IP\n"
     "                       is given; 0.0.0.0 for every address)\n"
     "      --network slirp4netns[:OPTS]|none|host|container:NAME\n"
-    "                       OPTS: port_handler=clan|slirp4netns, allow_host_loopback=true\n"
+    "                       OPTS: port_handler=clan|slirp4netns, allow_host_loopback=true;\n"
+    "                       --net is the same flag\n"
     "      --add-host NAME:IP   add a line to /etc/hosts (IP host-gateway: the host)\n"
     "      --userns auto|single|subuid|host   (host: root only)\n"
     "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
     "      --security-opt seccomp=unconfined|FILE   no syscall filter, or a profile in\n"
     "                       Docker's JSON format instead of clan's default\n"
-    "      --debug          say what the runtime does\n";
+    "      --debug          say what the runtime does\n"
+    "  -h, --help           this text\n";
 
 enum {
 	OPT_RM = 1,

@@ -44,7 +44,7 @@ cp -p "$build/clan" "$work/build/clan"
 for bin in "$build"/tests/test_*; do
 	[ -f "$bin" ] && cp -p "$bin" "$work/build/tests/"
 done
-cp -a tests scripts profiles examples "$work/"
+cp -a tests scripts profiles examples launcher "$work/"
 chmod -R a+rX "$work"
 
 total_p=0

@@ -96,7 +96,7 @@ postmaster_pid() {
 case_pg_kill() {
 	local what=$1 pid
 	new_pg_stack
-	uclan_ok up -d --timeout 600
+	uclan_ok up -d --wait-timeout 600
 	write_rows 1000
 	assert_eq "$(rows)" 1000 "rows before the kill"
 	case $what in
@@ -107,7 +107,7 @@ case_pg_kill() {
 	uclan ps
 	[ "$rc" = 0 ] || die "clan ps after the kill: exit $rc" "stderr: $err"
 	note "ps after the kill:" "$out" "$err"
-	uclan_ok up -d --timeout 600
+	uclan_ok up -d --wait-timeout 600
 	assert_eq "$(rows)" 1000 "rows after kill -9 of $what and up -d"
 	uclan_ok down -v
 	assert_no_leftovers
@@ -122,7 +122,7 @@ case_pg_disk_full() {
 	mkdir -p "$CLAN_STORAGE/volumes"
 	chown "$FU_UID:$FU_GID" "$CLAN_STORAGE/volumes"
 	mount_tmpfs "$CLAN_STORAGE/volumes" 80m
-	uclan_ok up -d --timeout 600
+	uclan_ok up -d --wait-timeout 600
 	psql 'create table t (id serial primary key, pad text); alter table t alter column pad set storage external'
 	[ "$rc" = 0 ] || die "cannot create the table: $err"
 	local sql=$WORK/pg-fill.sql acked
@@ -139,7 +139,7 @@ case_pg_disk_full() {
 	[ "$acked" -gt 0 ] || die "no row was written before the disk was full" "$(cat "$WORK/pg-fill.err")"
 	mount -o remount,size=1g "$CLAN_STORAGE/volumes" || die "cannot grow the tmpfs"
 	uclan_ok down
-	uclan_ok up -d --timeout 600
+	uclan_ok up -d --wait-timeout 600
 	local n
 	n=$(rows)
 	if [ "$n" -lt "$acked" ] || [ "$n" -gt $((acked + 1)) ]; then

@@ -332,7 +332,7 @@ case_dependency_never_healthy() {
 	EOF
 	)
 	cd "$dir" || die "no dir"
-	run clan up -d --timeout 20
+	run clan up -d --wait-timeout 20
 	assert_eq "$rc" 1 "up -d with a dependency that never gets healthy"
 	assert_contains "$err" "service db did not become healthy" "the error names the service"
 	assert_contains "$err" "db | db booting" "the error shows its last log lines"

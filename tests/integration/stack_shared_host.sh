@@ -31,7 +31,7 @@ PY
 # the case fails with up's error and nothing left running.
 up_in() {
 	cd "$1" || die "cd $1"
-	run clan up -d --timeout 300
+	run clan up -d --wait-timeout 300
 	if [ "$rc" != 0 ]; then
 		clan down >/dev/null 2>&1
 		die "clan up -d: exit $rc" "$err"

@@ -231,6 +231,56 @@ TEST(search_order_and_list)
 	free(pd);
 }
 
+/* clan profiles: one line each, the first found of a name wins, a broken
+ * one says why; clan profile show: the path, then the file. */
+TEST(list_text_and_show)
+{
+	char root[] = "/tmp/clan-test-plist.XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(root) != NULL);
+	char *a = xasprintf("%s/a", root), *b = xasprintf("%s/b", root);
+	mkdir_p(a, 0755, &err);
+	mkdir_p(b, 0755, &err);
+	char *p1 = xasprintf("%s/cache.yaml", a), *p2 = xasprintf("%s/cache.yaml", b),
+	     *p3 = xasprintf("%s/longer-name.yaml", b), *p4 = xasprintf("%s/bad.yaml", b),
+	     *p5 = xasprintf("%s/bare.yaml", b);
+	write_file(p1, "description: mine\n", 18, &err);
+	write_file(p2, "description: theirs\n", 20, &err);
+	write_file(p3, "description: a long one\nimage: x", 32, &err);
+	write_file(p4, "imgae: x\n", 9, &err);
+	write_file(p5, "image: x\n", 9, &err);
+	const char *dirs[] = {a, b, NULL};
+	_cleanup_free_ char *text = profile_list_text(dirs);
+	_cleanup_free_ char *want = xasprintf("bad          (does not load: %s:1: unknown key "
+					      "'imgae' in the profile (did you mean image?))\n"
+					      "bare         (no description)\n"
+					      "cache        mine\n"
+					      "longer-name  a long one\n",
+					      p4);
+	CHECK_STR(text, want);
+	_cleanup_free_ char *shown = NULL;
+	CHECK(profile_show_text(dirs, "longer-name", &shown, &err) == 0);
+	_cleanup_free_ char *want_shown =
+	    xasprintf("# %s\ndescription: a long one\nimage: x\n", p3);
+	CHECK_STR(shown, want_shown);
+	CHECK(profile_show_text(dirs, "cahce", &shown, &err) < 0 && err.code == CLAN_EXIT_USAGE);
+	CHECK_STR(err.msg, "unknown profile 'cahce' (did you mean cache? available: bad, bare, "
+			   "cache, longer-name)");
+	CHECK(profile_show_text(dirs, "bad", &shown, &err) < 0 && strstr(err.msg, "imgae"));
+	CHECK(profile_show_text(dirs, "../a/cache", &shown, &err) < 0 && err.sys_errno == EINVAL);
+	const char *none[] = {"/nonexistent", NULL};
+	_cleanup_free_ char *empty = profile_list_text(none);
+	CHECK_STR(empty, "");
+	remove_tree(root, &err);
+	free(a);
+	free(b);
+	free(p1);
+	free(p2);
+	free(p3);
+	free(p4);
+	free(p5);
+}
+
 static const char *fake_env(void *arg, const char *name)
 {
 	const char *const *kv = arg;
@@ -420,4 +470,80 @@ TEST(init_detects_the_project)
 	init_in((const char *const[]){"package.json", NULL}, dir, "profile = node", tap_failed);
 	init_in((const char *const[]){"requirements.txt", NULL}, dir, "profile = flask", tap_failed);
 	init_in((const char *const[]){"README", NULL}, dir, "command = sleep infinity", tap_failed);
+}
+
+/* The service a shipped profile gives on deb:bookworm (NULL: no profiles). */
+static bool deb_service(const char *name, struct stack *st, int *tap_failed)
+{
+	_cleanup_free_ char *dir = shipped_dir();
+	if (!dir)
+		return false;
+	char root[] = "/tmp/clan-test-debprof.XXXXXX";
+	struct clan_err err;
+	CHECK(mkdtemp(root) != NULL);
+	_cleanup_free_ char *path = xasprintf("%s/.clanrc", root);
+	_cleanup_free_ char *rc =
+	    xasprintf("[service.s]\nprofile = %s\nimage = deb:bookworm\n", name);
+	write_file(path, rc, strlen(rc), &err);
+	int r = load_project(root, dir, st, &err);
+	if (r < 0)
+		printf("#   %s: %s\n", name, err.msg);
+	CHECK(r == 0);
+	remove_tree(root, &err);
+	return r == 0;
+}
+
+static bool has_env(const struct service *s, const char *kv)
+{
+	for (size_t i = 0; i < s->environment.n; i++)
+		if (strcmp(s->environment.v[i], kv) == 0)
+			return true;
+	return false;
+}
+
+/* issue 11: mariadb's check authenticated as nobody the server knows, so
+ * it logged "Access denied" every second; it now pings over the running
+ * server's socket as the unix_socket user the first start makes, and the
+ * first start's server has a socket of its own. (Checked against a real
+ * server by hand: 0 "Access denied" lines, 8 in 8 s before.) */
+TEST(mariadb_health_check_authenticates)
+{
+	struct stack st;
+	if (!deb_service("mariadb", &st, tap_failed))
+		return;
+	const struct service *s = &st.svcs[0];
+	CHECK(s->has_health && s->health.test.n == 3);
+	const char *test = s->health.test.v[2];
+	CHECK(strstr(test, "-h 127.0.0.1") == NULL);
+	CHECK(strstr(test, "mariadb-admin --socket=/run/mysqld/mysqld.sock ping") != NULL);
+	CHECK(strstr(test, "healthcheck.sh --connect") != NULL);
+	CHECK(s->entrypoint.n == 4);
+	const char *script = s->entrypoint.v[2];
+	CHECK(strstr(script, "CREATE USER IF NOT EXISTS 'mysql'@'localhost' IDENTIFIED VIA "
+			     "unix_socket;") != NULL);
+	CHECK(strstr(script, "socket=$socket.init") != NULL);
+	stack_free(&st);
+}
+
+/* issue 11: nginx in single-id mode logged "[emerg] initgroups(root, 0)
+ * failed" at every start and sent no access log to clan logs. */
+TEST(nginx_logs_to_the_service_and_needs_no_initgroups)
+{
+	struct stack st;
+	if (!deb_service("nginx", &st, tap_failed))
+		return;
+	const char *script = st.svcs[0].entrypoint.v[2];
+	CHECK(strstr(script, "ln -sf /dev/stdout /var/log/nginx/access.log") != NULL);
+	CHECK(strstr(script, "master_process off;") != NULL);
+	CHECK(strstr(script, "user root;") == NULL);
+	stack_free(&st);
+}
+
+TEST(flask_writes_no_bytecode_into_the_tree)
+{
+	struct stack st;
+	if (!deb_service("flask", &st, tap_failed))
+		return;
+	CHECK(has_env(&st.svcs[0], "PYTHONDONTWRITEBYTECODE=1"));
+	stack_free(&st);
 }

@@ -1,0 +1,67 @@
+#!/bin/bash
+# up's timeouts as compose's: -t/--timeout SECONDS is the grace the services
+# get when the stack is stopped (a service that ignores SIGTERM is killed
+# after it, not after its 10 s stop_grace_period); --wait-timeout is the
+# start's.
+# shellcheck disable=SC2317 # cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+use_rootfs
+
+# stubborn: a project whose one service ignores SIGTERM.
+stubborn() {
+	local dir
+	dir=$(mk_tmp) || die "mk_tmp"
+	cat >"$dir/.clanrc" <<-EOF
+		[service.stubborn]
+		image = dir:$ROOTFS
+		command = ["sh", "-c", "trap '' TERM; echo up; while :; do sleep 1; done"]
+	EOF
+	echo "$dir"
+}
+
+# down_ms: how long clan down takes, in ms.
+down_ms() {
+	local t0
+	t0=$(date +%s%3N)
+	run clan down
+	assert_eq "$rc" 0 "clan down (stderr: $err)"
+	echo $(($(date +%s%3N) - t0))
+}
+
+case_t_is_the_stop_grace() {
+	local dir ms
+	dir=$(stubborn)
+	cd "$dir" || die "cd"
+	run clan up -d -t 1 --wait-timeout 60
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d -t 1: exit $rc" "$err"
+	fi
+	ms=$(down_ms)
+	note "down with -t 1: $ms ms"
+	# the default grace is 10 s: well under it, with room for a slow machine
+	[ "$ms" -lt 7000 ] || die "clan down took $ms ms after up -t 1 (the service's 10 s grace, not 1 s)"
+}
+
+case_without_t_the_service_grace_holds() {
+	local dir ms
+	dir=$(stubborn)
+	cat >>"$dir/.clanrc" <<-'EOF'
+		stop_grace_period = 2s
+	EOF
+	cd "$dir" || die "cd"
+	run clan up -d
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d: exit $rc" "$err"
+	fi
+	ms=$(down_ms)
+	note "down with stop_grace_period 2s: $ms ms"
+	[ "$ms" -ge 1500 ] || die "clan down took $ms ms: the service's 2 s grace was not given"
+}
+
+t t_is_the_stop_grace case_t_is_the_stop_grace
+t without_t_the_service_grace_holds case_without_t_the_service_grace_holds
+finish
