@@ -17,6 +17,7 @@
 #include "stack_cli.h"
 #include "sup_ctl.h"
 #include "supervisor.h"
+#include "termsafe.h"
 #include "userns.h"
 
 struct up_opts {
@@ -107,6 +108,17 @@ static void print_urls(const struct stack *st)
 	fflush(stdout);
 }
 
+/* The supervisor's warnings (a service crashed and restarts, a published
+ * port nothing listens on): they quote the service's log, shown safely. */
+static void print_warnings(struct strv *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		_cleanup_free_ char *text = term_safe(w->v[i], strlen(w->v[i]), true);
+		fprintf(stderr, "clan: warning: %s\n", text);
+	}
+	strv_free(w);
+}
+
 static enum userns_mode effective_mode(struct clan_err *err)
 {
 	struct userns_plan plan;
@@ -190,14 +202,17 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 		rc = cmd_start(ctx, 1, start_argv, err) < 0 ? -1 : 0;
 	} else if (rc == 0) {
 		enum userns_mode mode = effective_mode(err);
+		struct strv warnings = {0};
 		struct sup_opts so = {.st = &c.st,
 				      .ss = &c.ss,
 				      .userns = mode,
 				      .debug = ctx->debug,
-				      .startup_timeout_s = u.timeout_s};
+				      .startup_timeout_s = u.timeout_s,
+				      .warnings = &warnings};
 		if (mode == USERNS_AUTO || prepare_images(&c.st, mode, err) < 0 ||
 		    supervisor_spawn(&so, &pid, err) < 0)
 			rc = -1;
+		print_warnings(&warnings);
 	}
 	if (rc == 0) {
 		print_urls(&c.st);

@@ -13,14 +13,11 @@
 #include <unistd.h>
 
 #include "bind_source.h"
-#include "exec.h"
 #include "stack_state.h"
 #include "store.h"
 #include "sup_int.h"
 #include "util.h"
 #include "volume.h"
-
-#define HC_FIRST_MS 100 /* the first check comes soon: `up` waits on it */
 
 static int add_mounts(struct sup *s, struct svc_rt *r, struct clan_err *err)
 {
@@ -65,7 +62,7 @@ int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	const struct stack *st = s->o->st;
 	struct container_spec *c = &r->spec;
 	spec_init(c);
-	r->out_fd = r->err_fd = -1;
+	r->out_fd = r->err_fd = r->hc_fd = -1;
 	c->image_ref = xstrdup(svc->image);
 	copy_strv(&c->cmd, &svc->command);
 	if (svc->entrypoint.n) {
@@ -110,9 +107,12 @@ void svc_free(struct svc_rt *r)
 		close(r->out_fd);
 	if (r->err_fd >= 0)
 		close(r->err_fd);
+	if (r->hc_fd >= 0)
+		close(r->hc_fd);
 	log_close(&r->log);
 	spec_free(&r->spec);
 	free(r->error);
+	free(r->hc_output);
 }
 
 bool svc_active(const struct svc_rt *r)
@@ -187,9 +187,10 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	r->healthy = r->unhealthy = false;
 	r->emulated_sig = 0;
 	r->kill_at = 0;
-	r->hc_fails = 0;
 	r->started = (int64_t)time(NULL);
 	r->started_ms = sup_now_ms();
+	r->ready_ms = 0;
+	hc_track_start(&r->hc, &r->svc->health, r->started_ms);
 	r->hc_next = r->svc->has_health ? r->started_ms + HC_FIRST_MS : 0;
 	free(r->error);
 	r->error = NULL;
@@ -272,72 +273,16 @@ void svc_on_sync(struct sup *s, struct svc_rt *r)
 	if (container_sync_fd(r->ctr) < 0 && !container_failed(r->ctr) &&
 	    r->state == SVC_STARTING && !r->svc->has_health) {
 		r->state = SVC_RUNNING;
+		r->ready_ms = sup_now_ms();
 		sup_service_changed(s, r);
 	}
-}
-
-static void run_health_check(struct svc_rt *r)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		struct exec_spec e = {.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)};
-		struct clan_err err;
-		for (size_t i = 0; i < r->svc->health.test.n; i++)
-			strv_push(&e.argv, r->svc->health.test.v[i]);
-		int code = container_exec(container_record(r->ctr), &e, &err);
-		_exit(code < 0 ? 1 : code);
-	}
-	r->hc_pid = pid;
-	int64_t timeout = r->svc->health.timeout_ms > 0 ? r->svc->health.timeout_ms : 30000;
-	r->hc_deadline = sup_now_ms() + timeout;
-	r->hc_next = 0;
-}
-
-static void on_health_result(struct sup *s, struct svc_rt *r, int status)
-{
-	int64_t now = sup_now_ms();
-	const struct healthcheck *h = &r->svc->health;
-	int interval = h->interval_ms > 0 ? h->interval_ms : 30000;
-	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	r->hc_pid = 0;
-	if (r->state != SVC_STARTING && r->state != SVC_RUNNING)
-		return;
-	if (ok) {
-		r->hc_fails = 0;
-		r->healthy = true;
-		r->unhealthy = false;
-		if (r->state == SVC_STARTING) {
-			r->state = SVC_RUNNING;
-			sup_service_changed(s, r);
-		}
-		r->hc_next = now + interval;
-		return;
-	}
-	/* failures in the start period do not count, as in docker; while
-	 * starting, checks come every 250 ms so `up` is not slower than it
-	 * must be */
-	bool in_start = now - r->started_ms < h->start_period_ms;
-	if (!in_start)
-		r->hc_fails++;
-	int retries = h->retries > 0 ? h->retries : 3;
-	if (r->hc_fails >= retries && !r->unhealthy) {
-		r->unhealthy = true;
-		r->healthy = false;
-		free(r->error);
-		r->error = xasprintf("its health check failed %d times", r->hc_fails);
-		sup_service_changed(s, r);
-	}
-	int next = r->state == SVC_STARTING ? (interval < 250 ? interval : 250) : interval;
-	r->hc_next = now + next;
 }
 
 bool svc_reap(struct sup *s, struct svc_rt *r)
 {
 	int status;
 	if (r->hc_pid > 0 && waitpid(r->hc_pid, &status, WNOHANG) == r->hc_pid) {
-		on_health_result(s, r, status);
+		svc_on_health_result(s, r, status);
 		return true;
 	}
 	if (!r->ctr || r->pid <= 0 || waitpid(r->pid, &status, WNOHANG) != r->pid)
@@ -351,6 +296,8 @@ bool svc_reap(struct sup *s, struct svc_rt *r)
 	r->pid = 0;
 	if (r->hc_pid > 0)
 		kill(r->hc_pid, SIGKILL);
+	/* health is a running service's: not kept past its end */
+	r->healthy = r->unhealthy = false;
 	r->exit_code = code >= 0 ? code : err.code;
 	if (code < 0) {
 		free(r->error);
@@ -371,18 +318,20 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 		kill(r->pid, SIGKILL);
 		r->kill_at = 0;
 	}
-	if (r->hc_pid > 0 && now >= r->hc_deadline)
+	if (r->hc_pid > 0 && now >= r->hc_deadline && !r->hc_timed_out) {
 		kill(r->hc_pid, SIGKILL); /* counts as a failure when reaped */
+		r->hc_timed_out = true;
+	}
 	if (r->hc_pid <= 0 && r->hc_next && now >= r->hc_next && r->ctr &&
 	    (r->state == SVC_STARTING || r->state == SVC_RUNNING))
-		run_health_check(r);
+		svc_run_health_check(r);
 }
 
 int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
 	int64_t cand[] = {r->state == SVC_STOPPING ? r->kill_at : 0,
-			  r->hc_pid > 0 ? r->hc_deadline : 0, r->hc_pid <= 0 ? r->hc_next : 0,
+			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0, r->hc_pid <= 0 ? r->hc_next : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] && (!d || cand[i] < d))

@@ -21,6 +21,10 @@ struct sup_opts {
 	enum userns_mode userns;
 	bool debug;
 	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
+	/* out: what `up` should warn about once the stack is up (a service
+	 * that crashed and restarts, a published port nothing listens on);
+	 * NULL: not wanted */
+	struct strv *warnings;
 };
 
 /* Starts the supervisor in the background (its own session, stdio to its
