@@ -140,7 +140,7 @@ char *svc_port_warning(const struct svc_rt *r)
 		enum port_owner o = port_owner(r->pid, m->container_port);
 		if (o == PORT_NONE)
 			return xasprintf("service %s publishes port %u but nothing in it listens "
-					 "there yet; check the port it listens on (port = HOST:%u)",
+					 "there; is %u the port it listens on?",
 					 r->svc->name, (unsigned)m->container_port,
 					 (unsigned)m->container_port);
 		if (o == PORT_OTHER)
@@ -182,7 +182,9 @@ void svc_on_health_result(struct sup *s, struct svc_rt *r, int status)
 		r->unhealthy = true;
 		r->healthy = false;
 		free(r->error);
-		r->error = xasprintf("its health check failed %d times in a row, %d ms apart",
+		r->error = xasprintf("its health check failed %d times in a row, %d ms apart; "
+				     "healthcheck_interval, _retries and _start_period give it "
+				     "more time",
 				     r->hc.fails, hc_interval_ms(h));
 		sup_service_changed(s, r);
 		break;

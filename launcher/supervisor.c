@@ -77,8 +77,8 @@ static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
 		return;
 	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
 	_cleanup_free_ char *check = hc_output_lines(r);
-	s->failure = xasprintf("error service %s %s;%s its last log lines:%s\n", r->svc->name,
-			       why, check, lines[0] ? lines : " (none)");
+	s->failure = xasprintf("error service %s %s;%s%sits last log lines:%s\n", r->svc->name,
+			       why, check, check[0] ? "" : " ", lines[0] ? lines : " (none)");
 	s->down = true;
 }
 
@@ -129,7 +129,6 @@ static void schedule_restart(struct svc_rt *r)
 	for (int i = 0; i < r->restarts && delay < RESTART_MAX_MS; i++)
 		delay *= 2;
 	r->restarts++;
-	r->restart_count++;
 	r->restart_at = now + (delay < RESTART_MAX_MS ? delay : RESTART_MAX_MS);
 	r->state = SVC_RESTART_WAIT;
 }
@@ -223,7 +222,10 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 		}
 	}
 	if (r->unhealthy && r->state == SVC_STARTING && s->ready_fd >= 0) {
-		fail_startup(s, r, "did not become healthy (its health check kept failing)");
+		_cleanup_free_ char *why =
+		    xasprintf("did not become healthy (%s)",
+			      r->error ? r->error : "its health check kept failing");
+		fail_startup(s, r, why);
 		return;
 	}
 	if (r->state == SVC_STOPPED && r->restart_after_stop && !s->down) {
@@ -289,6 +291,7 @@ static void on_timers(struct sup *s)
 		struct svc_rt *r = &s->svcs[i];
 		svc_timers(s, r, now);
 		if (r->state == SVC_RESTART_WAIT && now >= r->restart_at && !s->down) {
+			r->restart_count++;
 			r->state = SVC_WAITING;
 			try_start_waiting(s);
 		}
