@@ -331,7 +331,8 @@ int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
 	int64_t cand[] = {r->state == SVC_STOPPING ? r->kill_at : 0,
-			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0, r->hc_pid <= 0 ? r->hc_next : 0,
+			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
+			  r->hc_pid <= 0 ? r->hc_next : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] && (!d || cand[i] < d))

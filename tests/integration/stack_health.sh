@@ -307,6 +307,40 @@ case_crash_loop() {
 	down_here
 }
 
+# A one-shot service (restart = no) that ends well within the settle time
+# does not fail up; one that fails does.
+case_one_shot() {
+	local dir
+	dir=$(stack <<-EOF
+		[service.migrate]
+		image = dir:$ROOTFS
+		command = sh -c "echo migrated"
+		[service.app]
+		image = dir:$ROOTFS
+		command = sleep 1000
+	EOF
+	)
+	cd "$dir" || die "no dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d with a one-shot that ends well (stderr: $err)"
+	down_here
+	dir=$(stack <<-EOF
+		[service.migrate]
+		image = dir:$ROOTFS
+		command = sh -c "echo no database; exit 2"
+		[service.app]
+		image = dir:$ROOTFS
+		command = sleep 1000
+	EOF
+	)
+	cd "$dir" || die "no dir"
+	run clan up -d
+	assert_eq "$rc" 1 "up -d with a one-shot that fails"
+	assert_contains "$err" "service migrate exited with code 2 before it was ready" "exit code"
+	assert_contains "$err" "migrate | no database" "its last lines"
+	down_here
+}
+
 t slow_listener_defaults case_slow_listener_defaults
 t check_output_on_failure case_check_output_on_failure
 t unhealthy_in_ps_json case_unhealthy_in_ps_json
@@ -316,6 +350,7 @@ t exit_before_healthy case_exit_before_healthy
 t sibling_port_not_healthy case_sibling_port_not_healthy
 t unbound_port_warns case_unbound_port_warns
 t crash_loop case_crash_loop
+t one_shot case_one_shot
 # whatever a failed case left running
 for d in "$LIB_TMP"/tmp.*; do
 	[ -f "$d/.clanrc" ] && (cd "$d" && "$CLAN" down >/dev/null 2>&1)
