@@ -208,6 +208,7 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 				      .userns = mode,
 				      .debug = ctx->debug,
 				      .startup_timeout_s = u.timeout_s,
+				      .settle = u.detach,
 				      .warnings = &warnings};
 		if (mode == USERNS_AUTO || prepare_images(&c.st, mode, err) < 0 ||
 		    supervisor_spawn(&so, &pid, err) < 0)

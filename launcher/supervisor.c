@@ -141,7 +141,7 @@ static bool finished_well(const struct svc_rt *r)
 }
 
 /* Why `up` warns about r, NULL when it does not. */
-static char *warning(const struct sup *s, const struct svc_rt *r)
+static char *warning(const struct sup *s, const struct svc_rt *r, bool ports)
 {
 	if (r->early_exits) {
 		_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
@@ -152,21 +152,24 @@ static char *warning(const struct sup *s, const struct svc_rt *r)
 				 r->restart_count, r->restart_count == 1 ? "" : "s",
 				 lines[0] ? lines : " (none)");
 	}
-	return r->state == SVC_RUNNING ? svc_port_warning(r) : NULL;
+	return ports && r->state == SVC_RUNNING ? svc_port_warning(r) : NULL;
 }
 
-/* Tells `up` the stack is up once every service is: ready and settled
- * (svc_settled), or restarting after a crash (a warning). A published
- * port nothing of its service listens on gets PORT_WAIT_MS to be bound,
- * then a warning. Otherwise sets when to look again. */
+/* Tells `up` the stack is up once every service is: ready (for `up -d`,
+ * settled: svc_settled), or restarting after a crash (a warning). For
+ * `up -d`, a published port nothing of its service listens on gets
+ * PORT_WAIT_MS to be bound, then a warning; a foreground `up` shows the
+ * logs at once instead. Otherwise sets when to look again. */
 static void maybe_report(struct sup *s)
 {
 	if (s->ready_fd < 0 || s->failure || s->down)
 		return;
 	int64_t now = sup_now_ms();
+	bool settle = s->o->settle;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svc_rt *r = &s->svcs[i];
-		if (r->early_exits || svc_settled(r, now) || finished_well(r))
+		if (r->early_exits || finished_well(r) ||
+		    (settle ? svc_settled(r, now) : r->state == SVC_RUNNING))
 			continue;
 		if (r->state == SVC_RUNNING)
 			s->recheck_at = r->ready_ms + SETTLE_MS;
@@ -178,7 +181,7 @@ static void maybe_report(struct sup *s)
 	strbuf_adds(&b, "ok\n");
 	bool ports_wanting = false;
 	for (size_t i = 0; i < s->n; i++) {
-		_cleanup_free_ char *w = warning(s, &s->svcs[i]);
+		_cleanup_free_ char *w = warning(s, &s->svcs[i], settle);
 		if (!w)
 			continue;
 		ports_wanting |= !s->svcs[i].early_exits;

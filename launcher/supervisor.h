@@ -21,6 +21,10 @@ struct sup_opts {
 	enum userns_mode userns;
 	bool debug;
 	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
+	/* up -d: `up` returns once each service without a health check ran
+	 * SETTLE_MS (a crash on start is reported) and its published ports
+	 * are bound (or a warning says they are not) */
+	bool settle;
 	/* out: what `up` should warn about once the stack is up (a service
 	 * that crashed and restarts, a published port nothing listens on);
 	 * NULL: not wanted */
