@@ -107,6 +107,9 @@ int64_t sup_now_ms(void);
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_free(struct svc_rt *r);
 bool svc_active(const struct svc_rt *r);
+/* A one-shot (a migration, `true`) that ran and ended well, and that its
+ * restart policy does not restart: compose's `up -d` is content with it. */
+bool svc_finished_well(const struct svc_rt *r);
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r);
 int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_stop(struct svc_rt *r);

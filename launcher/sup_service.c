@@ -120,12 +120,21 @@ bool svc_active(const struct svc_rt *r)
 	return r->state == SVC_STARTING || r->state == SVC_RUNNING || r->state == SVC_STOPPING;
 }
 
+bool svc_finished_well(const struct svc_rt *r)
+{
+	return r->state == SVC_EXITED && r->exit_code == 0 && !r->error && r->ready_ms &&
+	       !r->svc->has_health &&
+	       (r->svc->restart == RESTART_NO || r->svc->restart == RESTART_ON_FAILURE);
+}
+
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
 {
+	/* compose's default condition, service_started: a one-shot that
+	 * already ended well counts */
 	for (size_t i = 0; i < r->svc->depends_on.n; i++)
 		for (size_t j = 0; j < s->n; j++)
 			if (strcmp(s->svcs[j].svc->name, r->svc->depends_on.v[i]) == 0 &&
-			    s->svcs[j].state != SVC_RUNNING)
+			    s->svcs[j].state != SVC_RUNNING && !svc_finished_well(&s->svcs[j]))
 				return false;
 	return true;
 }
@@ -291,6 +300,9 @@ bool svc_reap(struct sup *s, struct svc_rt *r)
 	svc_on_output(r, 1);
 	struct clan_err err = {0};
 	int code = container_finish(r->ctr, status, r->emulated_sig, &err);
+	/* its exit was seen before its exec was: it did start */
+	if (code >= 0 && r->state == SVC_STARTING && !r->svc->has_health)
+		r->ready_ms = sup_now_ms();
 	container_free(r->ctr);
 	r->ctr = NULL;
 	r->pid = 0;

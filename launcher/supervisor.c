@@ -132,14 +132,6 @@ static void schedule_restart(struct svc_rt *r)
 	r->state = SVC_RESTART_WAIT;
 }
 
-/* A one-shot (a migration, `true`) that ran and ended well: compose's
- * `up -d` is content with it, so is ours. */
-static bool finished_well(const struct svc_rt *r)
-{
-	return r->state == SVC_EXITED && r->exit_code == 0 && !r->error && r->ready_ms &&
-	       !r->svc->has_health && !wants_restart(r);
-}
-
 /* Why `up` warns about r, NULL when it does not. */
 static char *warning(const struct sup *s, const struct svc_rt *r, bool ports)
 {
@@ -168,7 +160,7 @@ static void maybe_report(struct sup *s)
 	bool settle = s->o->settle;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svc_rt *r = &s->svcs[i];
-		if (r->early_exits || finished_well(r) ||
+		if (r->early_exits || svc_finished_well(r) ||
 		    (settle ? svc_settled(r, now) : r->state == SVC_RUNNING))
 			continue;
 		if (r->state == SVC_RUNNING)
@@ -222,7 +214,7 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 	if (r->state == SVC_EXITED && s->ready_fd >= 0 && !s->down) {
 		if (tolerate_early_exit(s, r)) {
 			r->early_exits++;
-		} else if (!finished_well(r)) {
+		} else if (!svc_finished_well(r)) {
 			_cleanup_free_ char *why =
 			    r->error ? xasprintf("failed: %s", r->error)
 				     : xasprintf("exited with code %d before it was ready",
@@ -313,7 +305,7 @@ static void on_timers(struct sup *s)
 	if (s->ready_fd >= 0 && s->startup_deadline && now >= s->startup_deadline)
 		for (size_t i = 0; i < s->n; i++)
 			if (s->svcs[i].state != SVC_RUNNING && !s->svcs[i].early_exits &&
-			    !finished_well(&s->svcs[i])) {
+			    !svc_finished_well(&s->svcs[i])) {
 				fail_startup(s, &s->svcs[i], "was not ready in time");
 				break;
 			}

@@ -308,7 +308,8 @@ case_crash_loop() {
 }
 
 # A one-shot service (restart = no) that ends well within the settle time
-# does not fail up; one that fails does.
+# does not fail up, and what depends on it starts (compose's
+# service_started); one that fails does fail up.
 case_one_shot() {
 	local dir
 	dir=$(stack <<-EOF
@@ -318,11 +319,15 @@ case_one_shot() {
 		[service.app]
 		image = dir:$ROOTFS
 		command = sleep 1000
+		depends_on = migrate
 	EOF
 	)
 	cd "$dir" || die "no dir"
 	run clan up -d
 	assert_eq "$rc" 0 "up -d with a one-shot that ends well (stderr: $err)"
+	run clan ps --format json
+	assert_eq "$(field "$out" app state)" running "its dependent started"
+	assert_eq "$(field "$out" migrate exit_code)" 0 "the one-shot's exit code"
 	down_here
 	dir=$(stack <<-EOF
 		[service.migrate]
