@@ -17,6 +17,7 @@
 #include "stack_cli.h"
 #include "sup_ctl.h"
 #include "supervisor.h"
+#include "termsafe.h"
 #include "up_drift.h"
 #include "userns.h"
 
@@ -164,6 +165,17 @@ static void print_urls(const struct stack *st)
 	fflush(stdout);
 }
 
+/* The supervisor's warnings (a service crashed and restarts, a published
+ * port nothing listens on): they quote the service's log, shown safely. */
+static void print_warnings(struct strv *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		_cleanup_free_ char *text = term_safe(w->v[i], strlen(w->v[i]), true);
+		fprintf(stderr, "clan: warning: %s\n", text);
+	}
+	strv_free(w);
+}
+
 static enum userns_mode effective_mode(struct clan_err *err)
 {
 	struct userns_plan plan;
@@ -184,15 +196,19 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), &old, err);
 	if (sfd < 0)
 		return -1;
+	struct strv warnings = {0};
 	struct sup_opts so = {.st = &c->st,
 			      .ss = &c->ss,
 			      .userns = mode,
 			      .debug = ctx->debug,
 			      .startup_timeout_s = u->timeout_s,
-			      .stop_fd = sfd};
+			      .stop_fd = sfd,
+			      .settle = u->detach,
+			      .warnings = &warnings};
 	int rc = supervisor_spawn(&so, pid, err);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	print_warnings(&warnings);
 	return rc;
 }
 

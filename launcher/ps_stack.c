@@ -30,16 +30,17 @@ static bool shown(const char *state, bool all)
 
 static void print_table(json_t *svcs, bool all)
 {
-	printf("%-28s  %-12s  %-11s  %-10s  %-8s  %s\n", "NAME", "SERVICE", "STATE", "HEALTH",
-	       "UP", "PORTS");
+	printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n", "NAME", "SERVICE", "STATE",
+	       "HEALTH", "UP", "RESTARTS", "PORTS");
 	for (size_t i = 0; i < json_array_size(svcs); i++) {
 		json_t *s = json_array_get(svcs, i);
 		const char *state = json_string_value(json_object_get(s, "state"));
 		if (!state || !shown(state, all))
 			continue;
 		char state_text[32], up[32] = "-", ports[256] = "";
-		if (strcmp(state, "exited") == 0)
-			snprintf(state_text, sizeof state_text, "exited (%d)",
+		/* the exit code of what ended, or of the run a restart follows */
+		if (strcmp(state, "exited") == 0 || strcmp(state, "restarting") == 0)
+			snprintf(state_text, sizeof state_text, "%s (%d)", state,
 				 (int)json_integer_value(json_object_get(s, "exit_code")));
 		else
 			snprintf(state_text, sizeof state_text, "%s", state);
@@ -52,10 +53,13 @@ static void print_table(json_t *svcs, bool all)
 				 json_string_value(json_array_get(p, k)));
 		}
 		const char *health = json_string_value(json_object_get(s, "health"));
-		printf("%-28s  %-12s  %-11s  %-10s  %-8s  %s\n",
+		char restarts[16];
+		snprintf(restarts, sizeof restarts, "%d",
+			 (int)json_integer_value(json_object_get(s, "restarts")));
+		printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n",
 		       json_string_value(json_object_get(s, "name")),
 		       json_string_value(json_object_get(s, "service")), state_text,
-		       health && *health ? health : "-", up, ports);
+		       health && *health ? health : "-", up, restarts, ports);
 	}
 }
 

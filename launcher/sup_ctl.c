@@ -102,23 +102,25 @@ json_t *sup_ps_json(const struct sup *s)
 	json_t *svcs = json_array();
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svc_rt *r = &s->svcs[i];
+		/* health and published ports are a running service's only */
+		bool live = r->state == SVC_STARTING || r->state == SVC_RUNNING;
 		json_t *ports = json_array();
-		for (size_t k = 0; k < r->svc->nports; k++) {
+		for (size_t k = 0; live && k < r->svc->nports; k++) {
 			char buf[128];
 			port_map_format(&r->svc->ports[k], buf, sizeof buf);
 			json_array_append_new(ports, json_string(buf));
 		}
-		const char *health = !r->svc->has_health ? ""
+		const char *health = !r->svc->has_health || !live ? ""
 				     : r->healthy	  ? "healthy"
 				     : r->unhealthy	  ? "unhealthy"
 							  : "starting";
 		json_array_append_new(
-		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s}", "service",
+		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s,s:s?}", "service",
 				    r->svc->name, "name", r->spec.name, "state", svc_state_name(r),
 				    "health", health, "pid", (int)r->pid, "started",
 				    (json_int_t)r->started, "exit_code", r->exit_code, "restarts",
-				    r->restarts, "ports", ports, "error", r->error, "image",
-				    r->svc->image));
+				    r->restart_count, "ports", ports, "error", r->error, "image",
+				    r->svc->image, "health_output", r->hc_output));
 	}
 	return json_pack("{s:b,s:o,s:i}", "ok", 1, "services", svcs, "pid", (int)getpid());
 }

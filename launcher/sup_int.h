@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "container.h"
+#include "hc_timing.h"
 #include "logfile.h"
 #include "pod.h"
 #include "spec.h"
@@ -38,7 +39,10 @@ struct svc_rt {
 	struct log_writer log;
 	bool healthy, unhealthy;
 	int exit_code;
-	int restarts;
+	int restarts;	   /* restarts in a row: the next restart's delay */
+	int restart_count; /* restarts since up, for ps */
+	int early_exits;   /* exits before it was ever ready, while `up` waited */
+	int64_t ready_ms;  /* monotonic: when it last became ready */
 	int64_t started;	/* wall clock, seconds */
 	int64_t started_ms;	/* monotonic */
 	int64_t restart_at;	/* monotonic ms */
@@ -48,7 +52,13 @@ struct svc_rt {
 	bool restart_after_stop;
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;
-	int hc_fails;
+	struct hc_track hc;
+	bool hc_timed_out;	 /* the running check was killed at its timeout */
+	int hc_fd;		 /* the running check's output (read end), -1 */
+	char hc_buf[HC_OUT_MAX]; /* its last HC_OUT_MAX bytes so far */
+	size_t hc_len;
+	char *hc_output; /* the last finished check's last lines, NULL: none yet */
+	int hc_exit;	 /* and its exit code, -1 when killed */
 	char *error; /* why it failed to start or became unhealthy */
 	/* `up -d` with a changed config: the config and container spec it
 	 * runs once it has stopped (pending NULL: none), and the config it
@@ -92,6 +102,8 @@ struct sup {
 	char *failure; /* why the start failed, told to `up` once all is stopped */
 	bool down;
 	int64_t startup_deadline;
+	int64_t settled_at; /* monotonic ms: when every service was first settled */
+	int64_t recheck_at; /* when `up`'s answer is looked at again, 0: never */
 	struct ctl_conn ctl[SUP_CTL_MAX];
 	uint64_t ctl_seq;
 };
@@ -105,11 +117,26 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_free(struct svc_rt *r);
 bool svc_active(const struct svc_rt *r);
+/* A one-shot (a migration, `true`) that ran and ended well, and that its
+ * restart policy does not restart: compose's `up -d` is content with it. */
+bool svc_finished_well(const struct svc_rt *r);
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r);
 int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_stop(struct svc_rt *r);
 void svc_on_output(struct svc_rt *r, int stream);
 void svc_on_sync(struct sup *s, struct svc_rt *r);
+/* sup_health.c */
+#define SETTLE_MS 1000
+void svc_run_health_check(struct svc_rt *r);
+void svc_on_health_result(struct sup *s, struct svc_rt *r, int status);
+/* The running health check wrote something. */
+void svc_on_hc_output(struct svc_rt *r);
+/* Whether r counts as up for `up`: ready, and without a health check,
+ * running for SETTLE_MS (a crash on start is seen by `up`). */
+bool svc_settled(const struct svc_rt *r, int64_t now);
+/* A warning for `up` about a published port of r that nothing of r
+ * listens on, NULL when all are r's. */
+char *svc_port_warning(const struct svc_rt *r);
 /* A child of ours exited: one of r's (its pid 1 or its health check)? */
 bool svc_reap(struct sup *s, struct svc_rt *r);
 void svc_timers(struct sup *s, struct svc_rt *r, int64_t now);

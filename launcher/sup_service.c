@@ -13,14 +13,11 @@
 #include <unistd.h>
 
 #include "bind_source.h"
-#include "exec.h"
 #include "stack_state.h"
 #include "store.h"
 #include "sup_int.h"
 #include "util.h"
 #include "volume.h"
-
-#define HC_FIRST_MS 100 /* the first check comes soon: `up` waits on it */
 
 static int add_mounts(struct sup *s, const struct service *svc, struct container_spec *c,
 		      struct clan_err *err)
@@ -97,7 +94,7 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
 {
-	r->out_fd = r->err_fd = -1;
+	r->out_fd = r->err_fd = r->hc_fd = -1;
 	if (svc_build_spec(s, r->svc, &r->spec, err) < 0)
 		return -1;
 	return log_open(s->o->ss->logdir, r->svc->name, &r->log, err);
@@ -113,6 +110,8 @@ void svc_free(struct svc_rt *r)
 		close(r->out_fd);
 	if (r->err_fd >= 0)
 		close(r->err_fd);
+	if (r->hc_fd >= 0)
+		close(r->hc_fd);
 	log_close(&r->log);
 	spec_free(&r->spec);
 	free(r->error);
@@ -120,6 +119,7 @@ void svc_free(struct svc_rt *r)
 	if (r->own_svc)
 		service_free(r->own_svc);
 	free(r->own_svc);
+	free(r->hc_output);
 }
 
 bool svc_active(const struct svc_rt *r)
@@ -127,12 +127,21 @@ bool svc_active(const struct svc_rt *r)
 	return r->state == SVC_STARTING || r->state == SVC_RUNNING || r->state == SVC_STOPPING;
 }
 
+bool svc_finished_well(const struct svc_rt *r)
+{
+	return r->state == SVC_EXITED && r->exit_code == 0 && !r->error && r->ready_ms &&
+	       !r->svc->has_health &&
+	       (r->svc->restart == RESTART_NO || r->svc->restart == RESTART_ON_FAILURE);
+}
+
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
 {
+	/* compose's default condition, service_started: a one-shot that
+	 * already ended well counts */
 	for (size_t i = 0; i < r->svc->depends_on.n; i++)
 		for (size_t j = 0; j < s->n; j++)
 			if (strcmp(s->svcs[j].svc->name, r->svc->depends_on.v[i]) == 0 &&
-			    s->svcs[j].state != SVC_RUNNING)
+			    s->svcs[j].state != SVC_RUNNING && !svc_finished_well(&s->svcs[j]))
 				return false;
 	return true;
 }
@@ -194,9 +203,10 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	r->healthy = r->unhealthy = false;
 	r->emulated_sig = 0;
 	r->kill_at = 0;
-	r->hc_fails = 0;
 	r->started = (int64_t)time(NULL);
 	r->started_ms = sup_now_ms();
+	r->ready_ms = 0;
+	hc_track_start(&r->hc, &r->svc->health, r->started_ms);
 	r->hc_next = r->svc->has_health ? r->started_ms + HC_FIRST_MS : 0;
 	free(r->error);
 	r->error = NULL;
@@ -279,72 +289,16 @@ void svc_on_sync(struct sup *s, struct svc_rt *r)
 	if (container_sync_fd(r->ctr) < 0 && !container_failed(r->ctr) &&
 	    r->state == SVC_STARTING && !r->svc->has_health) {
 		r->state = SVC_RUNNING;
+		r->ready_ms = sup_now_ms();
 		sup_service_changed(s, r);
 	}
-}
-
-static void run_health_check(struct svc_rt *r)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		struct exec_spec e = {.out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)};
-		struct clan_err err;
-		for (size_t i = 0; i < r->svc->health.test.n; i++)
-			strv_push(&e.argv, r->svc->health.test.v[i]);
-		int code = container_exec(container_record(r->ctr), &e, &err);
-		_exit(code < 0 ? 1 : code);
-	}
-	r->hc_pid = pid;
-	int64_t timeout = r->svc->health.timeout_ms > 0 ? r->svc->health.timeout_ms : 30000;
-	r->hc_deadline = sup_now_ms() + timeout;
-	r->hc_next = 0;
-}
-
-static void on_health_result(struct sup *s, struct svc_rt *r, int status)
-{
-	int64_t now = sup_now_ms();
-	const struct healthcheck *h = &r->svc->health;
-	int interval = h->interval_ms > 0 ? h->interval_ms : 30000;
-	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	r->hc_pid = 0;
-	if (r->state != SVC_STARTING && r->state != SVC_RUNNING)
-		return;
-	if (ok) {
-		r->hc_fails = 0;
-		r->healthy = true;
-		r->unhealthy = false;
-		if (r->state == SVC_STARTING) {
-			r->state = SVC_RUNNING;
-			sup_service_changed(s, r);
-		}
-		r->hc_next = now + interval;
-		return;
-	}
-	/* failures in the start period do not count, as in docker; while
-	 * starting, checks come every 250 ms so `up` is not slower than it
-	 * must be */
-	bool in_start = now - r->started_ms < h->start_period_ms;
-	if (!in_start)
-		r->hc_fails++;
-	int retries = h->retries > 0 ? h->retries : 3;
-	if (r->hc_fails >= retries && !r->unhealthy) {
-		r->unhealthy = true;
-		r->healthy = false;
-		free(r->error);
-		r->error = xasprintf("its health check failed %d times", r->hc_fails);
-		sup_service_changed(s, r);
-	}
-	int next = r->state == SVC_STARTING ? (interval < 250 ? interval : 250) : interval;
-	r->hc_next = now + next;
 }
 
 bool svc_reap(struct sup *s, struct svc_rt *r)
 {
 	int status;
 	if (r->hc_pid > 0 && waitpid(r->hc_pid, &status, WNOHANG) == r->hc_pid) {
-		on_health_result(s, r, status);
+		svc_on_health_result(s, r, status);
 		return true;
 	}
 	if (!r->ctr || r->pid <= 0 || waitpid(r->pid, &status, WNOHANG) != r->pid)
@@ -353,11 +307,16 @@ bool svc_reap(struct sup *s, struct svc_rt *r)
 	svc_on_output(r, 1);
 	struct clan_err err = {0};
 	int code = container_finish(r->ctr, status, r->emulated_sig, &err);
+	/* its exit was seen before its exec was: it did start */
+	if (code >= 0 && r->state == SVC_STARTING && !r->svc->has_health)
+		r->ready_ms = sup_now_ms();
 	container_free(r->ctr);
 	r->ctr = NULL;
 	r->pid = 0;
 	if (r->hc_pid > 0)
 		kill(r->hc_pid, SIGKILL);
+	/* health is a running service's: not kept past its end */
+	r->healthy = r->unhealthy = false;
 	r->exit_code = code >= 0 ? code : err.code;
 	if (code < 0) {
 		free(r->error);
@@ -378,18 +337,21 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 		kill(r->pid, SIGKILL);
 		r->kill_at = 0;
 	}
-	if (r->hc_pid > 0 && now >= r->hc_deadline)
+	if (r->hc_pid > 0 && now >= r->hc_deadline && !r->hc_timed_out) {
 		kill(r->hc_pid, SIGKILL); /* counts as a failure when reaped */
+		r->hc_timed_out = true;
+	}
 	if (r->hc_pid <= 0 && r->hc_next && now >= r->hc_next && r->ctr &&
 	    (r->state == SVC_STARTING || r->state == SVC_RUNNING))
-		run_health_check(r);
+		svc_run_health_check(r);
 }
 
 int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
 	int64_t cand[] = {r->state == SVC_STOPPING ? r->kill_at : 0,
-			  r->hc_pid > 0 ? r->hc_deadline : 0, r->hc_pid <= 0 ? r->hc_next : 0,
+			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
+			  r->hc_pid <= 0 ? r->hc_next : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] && (!d || cand[i] < d))

@@ -22,10 +22,13 @@
 
 #include "paths.h"
 #include "stack_cli.h"
+#include "strbuf.h"
 #include "sup_int.h"
 #include "util.h"
 
 #define RESTART_MAX_MS 30000
+#define PORT_WAIT_MS 3000 /* for a published port to be bound, before `up` warns */
+#define PORT_RECHECK_MS 100
 
 int64_t sup_now_ms(void)
 {
@@ -43,6 +46,30 @@ static void report(struct sup *s, const char *text)
 	s->ready_fd = -1;
 }
 
+/* What its health check last said, for `up`'s error: "" without one. */
+static char *hc_output_lines(const struct svc_rt *r)
+{
+	if (!r->svc->has_health || !r->hc_output)
+		return xstrdup("");
+	struct strbuf b = {0};
+	char head[96];
+	snprintf(head, sizeof head, " its health check's last output (exit %d):", r->hc_exit);
+	strbuf_adds(&b, head);
+	const char *p = r->hc_output;
+	if (!*p)
+		strbuf_adds(&b, " (none)");
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		strbuf_adds(&b, "\n  ");
+		strbuf_adds(&b, r->svc->name);
+		strbuf_adds(&b, " health | ");
+		strbuf_addn(&b, p, n);
+		p += n + (p[n] == '\n');
+	}
+	strbuf_adds(&b, "\n");
+	return strbuf_steal(&b);
+}
+
 /* `up` learns of the failure once the stack is down again: when it
  * returns, nothing of the stack runs. */
 static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
@@ -50,8 +77,9 @@ static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
 	if (s->failure)
 		return;
 	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
-	s->failure = xasprintf("error service %s %s; its last log lines:%s\n", r->svc->name, why,
-			       lines[0] ? lines : " (none)");
+	_cleanup_free_ char *check = hc_output_lines(r);
+	s->failure = xasprintf("error service %s %s;%s%sits last log lines:%s\n", r->svc->name,
+			       why, check, check[0] ? "" : " ", lines[0] ? lines : " (none)");
 	s->down = true;
 }
 
@@ -74,14 +102,6 @@ static void try_start_waiting(struct sup *s)
 			}
 		}
 	}
-}
-
-static bool all_ready(const struct sup *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->svcs[i].state != SVC_RUNNING)
-			return false;
-	return true;
 }
 
 /* compose's policies, while the supervisor lives; the delay doubles up to
@@ -113,17 +133,102 @@ static void schedule_restart(struct svc_rt *r)
 	r->state = SVC_RESTART_WAIT;
 }
 
+/* Why `up` warns about r, NULL when it does not. */
+static char *warning(const struct sup *s, const struct svc_rt *r, bool ports)
+{
+	if (r->early_exits) {
+		_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
+		return xasprintf("service %s exited with code %d before it was ready and is %s "
+				 "(restarted %d time%s so far); its last log lines:%s",
+				 r->svc->name, r->exit_code,
+				 r->state == SVC_RUNNING ? "running again" : "restarting",
+				 r->restart_count, r->restart_count == 1 ? "" : "s",
+				 lines[0] ? lines : " (none)");
+	}
+	return ports && r->state == SVC_RUNNING ? svc_port_warning(r) : NULL;
+}
+
+/* Tells `up` the stack is up once every service is: ready (for `up -d`,
+ * settled: svc_settled), or restarting after a crash (a warning). For
+ * `up -d`, a published port nothing of its service listens on gets
+ * PORT_WAIT_MS to be bound, then a warning; a foreground `up` shows the
+ * logs at once instead. Otherwise sets when to look again. */
+static void maybe_report(struct sup *s)
+{
+	if (s->ready_fd < 0 || s->failure || s->down)
+		return;
+	int64_t now = sup_now_ms();
+	bool settle = s->o->settle;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct svc_rt *r = &s->svcs[i];
+		if (r->early_exits || svc_finished_well(r) ||
+		    (settle ? svc_settled(r, now) : r->state == SVC_RUNNING))
+			continue;
+		if (r->state == SVC_RUNNING)
+			s->recheck_at = r->ready_ms + SETTLE_MS;
+		return;
+	}
+	if (!s->settled_at)
+		s->settled_at = now;
+	struct strbuf b = {0};
+	strbuf_adds(&b, "ok\n");
+	bool ports_wanting = false;
+	for (size_t i = 0; i < s->n; i++) {
+		_cleanup_free_ char *w = warning(s, &s->svcs[i], settle);
+		if (!w)
+			continue;
+		ports_wanting |= !s->svcs[i].early_exits;
+		strbuf_adds(&b, "warn ");
+		strbuf_adds(&b, w);
+		strbuf_adds(&b, "\n");
+	}
+	if (ports_wanting && now - s->settled_at < PORT_WAIT_MS) {
+		s->recheck_at = now + PORT_RECHECK_MS;
+		strbuf_free(&b);
+		return;
+	}
+	s->recheck_at = 0;
+	_cleanup_free_ char *text = strbuf_steal(&b);
+	report(s, text);
+}
+
+static bool is_needed(const struct sup *s, const struct svc_rt *r)
+{
+	for (size_t j = 0; j < s->n; j++)
+		for (size_t i = 0; i < s->svcs[j].svc->depends_on.n; i++)
+			if (strcmp(s->svcs[j].svc->depends_on.v[i], r->svc->name) == 0)
+				return true;
+	return false;
+}
+
+/* While `up` waits, a service that exits fails it, unless its restart
+ * policy restarts it, it has no health check to wait on and nothing
+ * waits on it: then `up` warns that it crashed before it was ready. */
+static bool tolerate_early_exit(const struct sup *s, const struct svc_rt *r)
+{
+	return !r->error && !r->svc->has_health && !r->want_stop && wants_restart(r) &&
+	       !is_needed(s, r);
+}
+
 void sup_service_changed(struct sup *s, struct svc_rt *r)
 {
 	if (r->state == SVC_EXITED && s->ready_fd >= 0 && !s->down) {
-		_cleanup_free_ char *why =
-		    r->error ? xasprintf("failed: %s", r->error)
-			     : xasprintf("exited with code %d before it was ready", r->exit_code);
-		fail_startup(s, r, why);
-		return;
+		if (tolerate_early_exit(s, r)) {
+			r->early_exits++;
+		} else if (!svc_finished_well(r)) {
+			_cleanup_free_ char *why =
+			    r->error ? xasprintf("failed: %s", r->error)
+				     : xasprintf("exited with code %d before it was ready",
+						 r->exit_code);
+			fail_startup(s, r, why);
+			return;
+		}
 	}
 	if (r->unhealthy && r->state == SVC_STARTING && s->ready_fd >= 0) {
-		fail_startup(s, r, "did not become healthy (its health check kept failing)");
+		_cleanup_free_ char *why =
+		    xasprintf("did not become healthy (%s)",
+			      r->error ? r->error : "its health check kept failing");
+		fail_startup(s, r, why);
 		return;
 	}
 	/* a restart, or a recreate once its new config is in */
@@ -136,8 +241,7 @@ void sup_service_changed(struct sup *s, struct svc_rt *r)
 	if (r->state == SVC_EXITED && !s->down && !r->want_stop && wants_restart(r))
 		schedule_restart(r);
 	try_start_waiting(s);
-	if (s->ready_fd >= 0 && !s->failure && all_ready(s))
-		report(s, "ok\n");
+	maybe_report(s);
 }
 
 /* Stops, in reverse dependency order: a service once nothing active
@@ -192,13 +296,19 @@ static void on_timers(struct sup *s)
 		struct svc_rt *r = &s->svcs[i];
 		svc_timers(s, r, now);
 		if (r->state == SVC_RESTART_WAIT && now >= r->restart_at && !s->down) {
+			r->restart_count++;
 			r->state = SVC_WAITING;
 			try_start_waiting(s);
 		}
 	}
+	if (s->recheck_at && now >= s->recheck_at) {
+		s->recheck_at = 0;
+		maybe_report(s);
+	}
 	if (s->ready_fd >= 0 && s->startup_deadline && now >= s->startup_deadline)
 		for (size_t i = 0; i < s->n; i++)
-			if (s->svcs[i].state != SVC_RUNNING) {
+			if (s->svcs[i].state != SVC_RUNNING && !s->svcs[i].early_exits &&
+			    !svc_finished_well(&s->svcs[i])) {
 				fail_startup(s, &s->svcs[i], "was not ready in time");
 				break;
 			}
@@ -214,6 +324,8 @@ static int poll_timeout(const struct sup *s)
 	}
 	if (s->ready_fd >= 0 && s->startup_deadline && (!next || s->startup_deadline < next))
 		next = s->startup_deadline;
+	if (s->ready_fd >= 0 && s->recheck_at && (!next || s->recheck_at < next))
+		next = s->recheck_at;
 	int64_t ctl = sup_ctl_next_deadline(s);
 	if (ctl && (!next || ctl < next))
 		next = ctl;
@@ -222,11 +334,11 @@ static int poll_timeout(const struct sup *s)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_CTL };
+enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_HC, FD_CTL };
 
 static void loop(struct sup *s)
 {
-	size_t cap = 4 + s->n * 4 + SUP_CTL_MAX;
+	size_t cap = 4 + s->n * 5 + SUP_CTL_MAX;
 	struct pollfd *fds = xcalloc(cap, sizeof *fds);
 	int *kind = xcalloc(cap, sizeof *kind);
 	size_t *who = xcalloc(cap, sizeof *who);
@@ -254,6 +366,8 @@ static void loop(struct sup *s)
 				ADD(r->err_fd, FD_ERR, i);
 			if (r->ctr && container_sync_fd(r->ctr) >= 0)
 				ADD(container_sync_fd(r->ctr), FD_SYNC, i);
+			if (r->hc_fd >= 0)
+				ADD(r->hc_fd, FD_HC, i);
 		}
 		for (size_t i = 0; i < SUP_CTL_MAX; i++)
 			if (s->ctl[i].phase != CTL_FREE) {
@@ -290,6 +404,9 @@ static void loop(struct sup *s)
 				break;
 			case FD_SYNC:
 				svc_on_sync(s, r);
+				break;
+			case FD_HC:
+				svc_on_hc_output(r);
 				break;
 			case FD_CTL:
 				sup_ctl_on_event(s, who[i], fds[i].revents);
@@ -388,8 +505,7 @@ static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
 		_exit(1);
 	}
 	try_start_waiting(&s);
-	if (s.ready_fd >= 0 && !s.failure && all_ready(&s))
-		report(&s, "ok\n");
+	maybe_report(&s);
 	loop(&s);
 	sup_settle(&s);
 	sup_free(&s);
@@ -461,6 +577,22 @@ static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 	return text;
 }
 
+/* The "warn TEXT" lines after "ok", one per line, for the CLI to print. */
+static void take_warnings(const char *text, struct strv *warnings)
+{
+	for (const char *p = strstr(text, "\nwarn "); p; p = strstr(p, "\nwarn ")) {
+		p += 6;
+		/* a warning's own lines (log lines) are indented */
+		const char *end = p;
+		while ((end = strchr(end, '\n')) && strncmp(end, "\n  ", 3) == 0)
+			end++;
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (warnings)
+			strv_push_owned(warnings, xstrndup(p, n));
+		p += n;
+	}
+}
+
 int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 {
 	int ready[2];
@@ -503,6 +635,7 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	} else if (strncmp(text, "ok", 2) == 0) {
 		if (!stack_supervisor_alive(o->ss, pid))
 			*pid = 0;
+		take_warnings(text, o->warnings);
 	} else if (strncmp(text, "error ", 6) == 0) {
 		size_t tl = strlen(text);
 		if (tl && text[tl - 1] == '\n')

@@ -25,6 +25,14 @@ struct sup_opts {
 	 * supervisor then stops what it started; 0 or -1: none. Set it
 	 * explicitly: fd 0 is never a signalfd here */
 	int stop_fd;
+	/* up -d: `up` returns once each service without a health check ran
+	 * SETTLE_MS (a crash on start is reported) and its published ports
+	 * are bound (or a warning says they are not) */
+	bool settle;
+	/* out: what `up` should warn about once the stack is up (a service
+	 * that crashed and restarts, a published port nothing listens on);
+	 * NULL: not wanted */
+	struct strv *warnings;
 };
 
 /* Starts the supervisor in the background (its own session, stdio to its
