@@ -202,6 +202,7 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 			      .userns = mode,
 			      .debug = ctx->debug,
 			      .startup_timeout_s = u->timeout_s,
+			      .stop_timeout_ms = u->stop_timeout_s >= 0 ? u->stop_timeout_s * 1000 : -1,
 			      .stop_fd = sfd,
 			      .settle = u->detach,
 			      .warnings = &warnings};
@@ -275,9 +276,6 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;
-	/* the supervisor is forked with this stack: its stops use it */
-	for (size_t i = 0; i < c.st.nsvcs && u.stop_timeout_s >= 0; i++)
-		c.st.svcs[i].stop_grace_ms = u.stop_timeout_s ? u.stop_timeout_s * 1000 : 1;
 	int lock = stack_lock(&c.ss, err);
 	int rc = lock < 0 ? -1 : 0;
 	pid_t pid = 0;

@@ -135,11 +135,11 @@ static void start_op(struct sup *s, const char *op, bool *t)
 			/* a stop wins over a restart (or recreate) under way */
 			r->want_stop = true;
 			r->restart_after_stop = false;
-			svc_stop(r);
+			svc_stop(s, r);
 		} else if (strcmp(op, "restart") == 0 && svc_active(r)) {
 			r->want_stop = true;
 			r->restart_after_stop = true;
-			svc_stop(r);
+			svc_stop(s, r);
 		} else if (r->state == SVC_STOPPED || r->state == SVC_EXITED) {
 			/* start, or restart of a service that is not running */
 			r->want_stop = false;

@@ -122,7 +122,7 @@ bool svc_active(const struct svc_rt *r);
 bool svc_finished_well(const struct svc_rt *r);
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r);
 int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err);
-void svc_stop(struct svc_rt *r);
+void svc_stop(const struct sup *s, struct svc_rt *r);
 void svc_on_output(struct svc_rt *r, int stream);
 void svc_on_sync(struct sup *s, struct svc_rt *r);
 /* sup_health.c */

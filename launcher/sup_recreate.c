@@ -107,7 +107,7 @@ void sup_up_op(struct sup *s, struct ctl_request *req)
 			r->want_stop = true;
 			r->restart_after_stop = true;
 			if (svc_active(r)) {
-				svc_stop(r);
+				svc_stop(s, r);
 				continue;
 			}
 			svc_apply_pending(r);

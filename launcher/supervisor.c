@@ -263,7 +263,7 @@ static void stop_in_order(struct sup *s)
 		}
 		if (!needed) {
 			r->want_stop = true;
-			svc_stop(r);
+			svc_stop(s, r);
 		}
 	}
 }

@@ -21,6 +21,10 @@ struct sup_opts {
 	enum userns_mode userns;
 	bool debug;
 	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
+	/* up -t: the grace of every stop this supervisor makes, over each
+	 * service's stop_grace_period (kept out of the services' configs, so
+	 * a later up -d sees no change); -1: each service's own */
+	int stop_timeout_ms;
 	/* readable (a signalfd) when `up` is interrupted while it waits: the
 	 * supervisor then stops what it started; 0 or -1: none. Set it
 	 * explicitly: fd 0 is never a signalfd here */

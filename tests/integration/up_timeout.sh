@@ -62,6 +62,28 @@ case_without_t_the_service_grace_holds() {
 	[ "$ms" -ge 1500 ] || die "clan down took $ms ms: the service's 2 s grace was not given"
 }
 
+# -t is not part of the services' config: a later up -d finds nothing
+# changed and recreates nothing (same pid).
+case_t_is_no_config_change() {
+	local dir before after
+	dir=$(stubborn)
+	cd "$dir" || die "cd"
+	run clan up -d -t 1 --wait-timeout 60
+	if [ "$rc" != 0 ]; then
+		clan down >/dev/null 2>&1
+		die "clan up -d -t 1: exit $rc" "$err"
+	fi
+	before=$(clan ps --format json | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+	run clan up -d --wait-timeout 60
+	after=$(clan ps --format json | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+	clan down >/dev/null 2>&1
+	assert_eq "$rc" 0 "the second clan up -d (stderr: $err)"
+	assert_not_contains "$err" "Recreating" "the second up -d's stderr"
+	[ -n "$before" ] || die "no pid in clan ps --format json"
+	assert_eq "$after" "$before" "the service's pid after the second up -d"
+}
+
 t t_is_the_stop_grace case_t_is_the_stop_grace
+t t_is_no_config_change case_t_is_no_config_change
 t without_t_the_service_grace_holds case_without_t_the_service_grace_holds
 finish
