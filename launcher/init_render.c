@@ -15,7 +15,7 @@ static const char header[] =
     "; clan's stack for this project: `clan dev` starts it, `clan config` shows it\n"
     "; resolved. Keys read like docker compose's fields; a list is the key repeated\n"
     "; (port = 8000, port = 8001). ${VAR} comes from the shell, then .env.\n"
-    "; A `;` after a blank starts a comment.\n\n";
+    "; A `;` or `#` after a blank (outside quotes) starts a comment.\n\n";
 
 static const char postgres_service[] =
     "[service.db]\n"
