@@ -142,15 +142,17 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		struct leftovers l = {.project = c.ss.id, .storage = c.storage};
 		rc = store_list(c.storage, remove_leftover, &l, err);
 		remove_logs(&c);
-		/* as compose: nothing of the stack is kept but its volumes */
-		if (rc == 0)
-			stack_state_remove(&c.ss);
 		if (rc == 0 && !running && l.removed == 0)
 			fprintf(stderr, "clan: down: %s is not running: nothing to stop\n",
 				c.st.name);
 	}
 	if (rc == 0 && volumes)
 		rc = remove_volumes(&c, err);
+	/* as compose: nothing of the stack is kept but its volumes. Last, as
+	 * it removes the lock: an up waiting on it must not start while the
+	 * volumes go */
+	if (rc == 0)
+		stack_state_remove(&c.ss);
 	if (lock >= 0)
 		close(lock);
 	stack_ctx_free(&c);

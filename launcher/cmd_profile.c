@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "profile.h"
+#include "termsafe.h"
 
 static const char profile_usage[] =
     "usage: clan profiles                list the profiles, one line each\n"
@@ -49,6 +50,18 @@ static int with_dirs(int (*fn)(const char *const *, const char *, struct clan_er
 	return r;
 }
 
+/* A profile may come from a cloned project's profiles/ dir: what a
+ * terminal would act on is shown, not obeyed. */
+static void print_text(const char *text)
+{
+	if (!isatty(STDOUT_FILENO)) {
+		fputs(text, stdout);
+		return;
+	}
+	_cleanup_free_ char *safe = term_safe(text, strlen(text), true);
+	fputs(safe, stdout);
+}
+
 static int list(const char *const *dirs, const char *name, struct clan_err *err)
 {
 	(void)name;
@@ -58,7 +71,7 @@ static int list(const char *const *dirs, const char *name, struct clan_err *err)
 		fputs("clan: no profiles found (see clan profiles --help for where they are "
 		      "searched)\n",
 		      stderr);
-	fputs(text, stdout);
+	print_text(text);
 	return 0;
 }
 
@@ -67,7 +80,7 @@ static int show(const char *const *dirs, const char *name, struct clan_err *err)
 	_cleanup_free_ char *text = NULL;
 	if (profile_show_text(dirs, name, &text, err) < 0)
 		return -1;
-	fputs(text, stdout);
+	print_text(text);
 	return 0;
 }
 

@@ -25,7 +25,9 @@ static const char postgres_service[] =
     "environment = POSTGRES_USER=app\n"
     "environment = POSTGRES_DB=app\n"
     "environment = POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-clan}\n"
-    "port = 5432               ; 127.0.0.1:5432 on this machine\n\n";
+    "; not published: every user of this machine reaches 127.0.0.1. To use it from\n"
+    "; outside the stack, set a password of your own in .env first, then:\n"
+    ";port = 5432\n\n";
 
 static const char mariadb_service[] =
     "[service.db]\n"
@@ -36,7 +38,9 @@ static const char mariadb_service[] =
     "environment = MARIADB_DATABASE=app\n"
     "environment = MARIADB_USER=app\n"
     "environment = MARIADB_PASSWORD=${MARIADB_PASSWORD:-clan}\n"
-    "port = 3306               ; 127.0.0.1:3306 on this machine\n\n";
+    "; not published: every user of this machine reaches 127.0.0.1. To use it from\n"
+    "; outside the stack, set passwords of your own in .env first, then:\n"
+    ";port = 3306\n\n";
 
 static const char redis_service[] =
     "[service.redis]\n"

@@ -7,6 +7,8 @@
 #include "caps.h"
 #include "commands.h"
 #include "error.h"
+#include "termsafe.h"
+#include "util.h"
 
 #define CLAN_VERSION "0.1.0"
 
@@ -117,8 +119,11 @@ int main(int argc, char **argv)
 	}
 	int rc = cmd->fn(&ctx, argc - i, argv + i, &err);
 	if (rc < 0) {
-		/* one "clan: " a line: a config's errors come one a line */
-		for (const char *l = err.msg;;) {
+		/* one "clan: " a line: a config's errors come one a line. A
+		 * message may quote a service's log or a server's reply: what a
+		 * terminal would act on is shown, not obeyed */
+		_cleanup_free_ char *msg = term_safe(err.msg, strlen(err.msg), true);
+		for (const char *l = msg;;) {
 			size_t n = strcspn(l, "\n");
 			fprintf(stderr, "clan: %.*s\n", (int)n, l);
 			if (!l[n] || !l[n + 1])

@@ -18,8 +18,10 @@ static bool is_under(const char *path, const char *dir)
 }
 
 /* Whether the .clanrc at path is one the user can have written: theirs
- * or root's, a regular file, writable by no one else. */
-static bool is_trusted(const char *path, const struct stat *st, uid_t uid, struct strv *skipped)
+ * or root's, a regular file, writable by no one else, in a dir (dst)
+ * where no one else can replace it between this check and its read. */
+static bool is_trusted(const char *path, const struct stat *st, const struct stat *dst,
+		       uid_t uid, struct strv *skipped)
 {
 	const char *why = NULL;
 	if (!S_ISREG(st->st_mode))
@@ -28,6 +30,9 @@ static bool is_trusted(const char *path, const struct stat *st, uid_t uid, struc
 		why = "owned by another user";
 	else if (st->st_mode & (S_IWGRP | S_IWOTH))
 		why = "writable by other users";
+	else if ((dst->st_uid != uid && dst->st_uid != 0) ||
+		 ((dst->st_mode & (S_IWGRP | S_IWOTH)) && !(dst->st_mode & S_ISVTX)))
+		why = "in a directory other users can change";
 	if (why && skipped)
 		strv_push_owned(skipped, xasprintf("ignored %s: %s (uid %u, mode %04o); a "
 						   "project file must be yours",
@@ -42,8 +47,9 @@ char *project_find(const char *start, const char *home, uid_t uid, struct strv *
 	bool stop_at_home = home && *home == '/' && is_under(start, home);
 	for (bool first = true;; first = false) {
 		_cleanup_free_ char *rc = xasprintf("%s/.clanrc", strcmp(dir, "/") ? dir : "");
-		struct stat st;
-		if (lstat(rc, &st) == 0 && (first || is_trusted(rc, &st, uid, skipped)))
+		struct stat st, dst;
+		if (lstat(rc, &st) == 0 &&
+		    (first || (stat(dir, &dst) == 0 && is_trusted(rc, &st, &dst, uid, skipped))))
 			return xstrdup(dir);
 		/* home is the last one looked at, as compose */
 		if (strcmp(dir, "/") == 0 || (stop_at_home && is_under(home, dir)))

@@ -11,7 +11,8 @@
  * to home when start is under it (home included), else up to /. start
  * is an absolute, resolved path; home may be NULL. A parent's .clanrc
  * counts only when it is a regular file owned by uid or root and not
- * writable by group or others: on a shared machine another user can put
+ * writable by group or others, in a dir owned by uid or root that
+ * others cannot write (or sticky, as /tmp): on a shared machine another user can put
  * a /tmp/.clanrc above the user's dir. Each one skipped is pushed to
  * skipped (when not NULL) as a sentence saying why. start's own file is
  * the user's choice and is taken as it is. NULL: none. */

@@ -63,6 +63,13 @@ void stack_state_free(struct stack_state *s)
 static int lock_once(const struct stack_state *s, struct clan_err *err)
 {
 	int fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		/* a down removed the state dir since it was made: make it again */
+		if (paths_ensure_private_dir(s->dir, err) < 0 ||
+		    paths_ensure_private_dir(s->logdir, err) < 0)
+			return -1;
+		fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return clan_error(err, errno, "cannot open %s", s->lockfile);
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)

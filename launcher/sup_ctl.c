@@ -132,9 +132,12 @@ static void start_op(struct sup *s, const char *op, bool *t)
 		if (!t[i])
 			continue;
 		if (strcmp(op, "stop") == 0) {
-			/* a stop wins over a restart (or recreate) under way */
+			/* a stop wins over a restart (or recreate) under way: the
+			 * new config is dropped too, so a later start or restart
+			 * runs the one it ran (the next up -d sees the change) */
 			r->want_stop = true;
 			r->restart_after_stop = false;
+			svc_drop_pending(r);
 			svc_stop(s, r);
 		} else if (strcmp(op, "restart") == 0 && svc_active(r)) {
 			r->want_stop = true;
@@ -312,6 +315,8 @@ static bool op_done(const struct sup *s, const struct ctl_conn *p)
 		if (strcmp(p->op, "stop") == 0) {
 			if (svc_active(r))
 				return false;
+		} else if (r->state == SVC_STARTING && r->unhealthy) {
+			continue; /* failed: its health check kept failing */
 		} else if (r->state != SVC_RUNNING && r->state != SVC_EXITED &&
 			   r->state != SVC_STOPPED) {
 			return false; /* start/restart: until it runs, or failed */
@@ -380,8 +385,8 @@ static char *read_answer(int fd, int stop_fd)
 {
 	if (stop_fd < 0)
 		return read_to_eof(fd);
-	size_t len = 0, cap = 4096;
-	char *buf = xmalloc(cap);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
 				      {.fd = stop_fd, .events = POLLIN}};
@@ -394,17 +399,10 @@ static char *read_answer(int fd, int stop_fd)
 			free(buf);
 			return NULL;
 		}
-		if (len + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (read_append(fd, &buf, &len, &cap) <= 0)
 			break;
-		len += (size_t)n;
 	}
-	buf[len] = '\0';
-	return buf;
+	return buf ? buf : xstrdup("");
 }
 
 int sup_request_until(const struct stack_state *ss, json_t *req, int stop_fd, json_t **answer_out,

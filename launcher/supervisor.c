@@ -535,14 +535,30 @@ static void stop_supervisor(const struct sup_opts *o)
 		kill(pid, SIGTERM);
 }
 
+/* Until the supervisor (pid) exits, bounded by its services' stop grace
+ * periods, one after the other at worst: `up` says what it started is
+ * stopped only once it is. */
+static void wait_stopped(const struct sup_opts *o, pid_t pid)
+{
+	int64_t grace_ms = 0;
+	for (size_t i = 0; i < o->st->nsvcs; i++) {
+		int g = o->st->svcs[i].stop_grace_ms;
+		grace_ms += o->stop_timeout_ms >= 0 ? o->stop_timeout_ms : g > 0 ? g : 10000;
+	}
+	/* stack_wait_exit waits 5 s a call */
+	for (int64_t waited = 0; waited <= grace_ms + 5000; waited += 5000)
+		if (stack_wait_exit(pid) == 0)
+			return;
+}
+
 /* What the supervisor reports on the ready pipe. A signal on o->stop_fd
  * meanwhile stops the stack; the report then comes once it is down. */
 static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 {
 	if (o->stop_fd <= 0)
 		return read_to_eof(fd);
-	size_t len = 0, cap = 256;
-	char *text = xmalloc(cap);
+	char *text = NULL;
+	size_t len = 0, cap = 0;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
 				      {.fd = o->stop_fd, .events = POLLIN}};
@@ -560,20 +576,15 @@ static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 			stop_supervisor(o);
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		if (len + 1 >= cap)
-			text = xrealloc(text, cap *= 2);
-		ssize_t n = read(fd, text + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (read_append(fd, &text, &len, &cap) <= 0)
 			break;
-		len += (size_t)n;
 	}
-	text[len] = '\0';
+	if (!text)
+		text = xstrdup("");
 	pid_t pid;
 	/* the report may have been "ok" just before the signal */
 	if (*interrupted && stack_supervisor_alive(o->ss, &pid))
-		stack_wait_exit(pid);
+		wait_stopped(o, pid);
 	return text;
 }
 

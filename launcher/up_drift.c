@@ -128,12 +128,20 @@ static int check_started(json_t *answer, json_t *asked, struct clan_err *err)
 		bool was_asked = false;
 		for (size_t k = 0; k < json_array_size(asked) && !was_asked && name; k++)
 			was_asked = strcmp(json_string_value(json_array_get(asked, k)), name) == 0;
-		if (!was_asked || !state || strcmp(state, "running") == 0)
-			continue;
 		const char *why = json_string_value(json_object_get(s, "error"));
+		const char *health = json_string_value(json_object_get(s, "health"));
+		bool unhealthy = health && strcmp(health, "unhealthy") == 0;
+		/* a one-shot job that ran and ended well is done, as at a first up */
+		bool done = state && strcmp(state, "exited") == 0 && !why &&
+			    json_integer_value(json_object_get(s, "exit_code")) == 0;
+		if (!was_asked || !state || (strcmp(state, "running") == 0 && !unhealthy) || done)
+			continue;
+		const char *out = json_string_value(json_object_get(s, "health_output"));
 		return clan_error_code(err, CLAN_EXIT_FAIL,
-				       "up: service %s is %s%s%s (clan logs %s)", name, state,
-				       why ? ": " : "", why ? why : "", name);
+				       "up: service %s is %s%s%s%s (clan logs %s)%s%s", name,
+				       unhealthy ? "unhealthy" : state, why ? ": " : "",
+				       why ? why : "", unhealthy ? ", its health check kept failing" : "",
+				       name, out ? "; its health check said:\n" : "", out ? out : "");
 	}
 	return 0;
 }

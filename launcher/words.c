@@ -38,11 +38,19 @@ int words_parse_json_array(const char *text, struct strv *out, struct clan_err *
 }
 
 /* The shell syntax at p, outside quotes, that a command split into words
- * would take literally: its length (0 for none). */
-static size_t shell_syntax_at(const char *p)
+ * would take literally: its length (0 for none). `| & ;` count where a
+ * shell would act on them, starting or ending a word (`a && b`, `a;`);
+ * inside one (`?a=1&b=2`, `--filter=a|b`) compose passes them on, so
+ * does clan. */
+static size_t shell_syntax_at(const char *p, bool word_start)
 {
-	if (*p && strchr("|&;<>`", *p))
+	if (*p && strchr("<>`", *p))
 		return strspn(p, "|&;<>`");
+	if (*p && strchr("|&;", *p)) {
+		size_t n = strspn(p, "|&;");
+		bool word_end = !p[n] || strchr(" \t\r\n", p[n]);
+		return word_start || word_end ? n : 0;
+	}
 	/* $(cmd), ${VAR}, $VAR: after interpolation, a $ the user wrote as $$
 	 * for the container's shell */
 	if (p[0] == '$' && (p[1] == '(' || p[1] == '{'))
@@ -80,8 +88,8 @@ static int split(const char *text, const char *fix_key, struct strv *out, struct
 			p++;
 			continue;
 		}
+		size_t op = shell_syntax_at(p, !in_word);
 		in_word = true;
-		size_t op = shell_syntax_at(p);
 		if (op) {
 			strbuf_free(&word);
 			return needs_shell(p, op, fix_key, err);
@@ -110,6 +118,11 @@ static int split(const char *text, const char *fix_key, struct strv *out, struct
 			}
 			strbuf_addc(&word, p[1]);
 			p += 2;
+		} else if (strchr("|&;", c)) {
+			/* inside a word, literal (shell_syntax_at) */
+			size_t n = strspn(p, "|&;");
+			strbuf_addn(&word, p, n);
+			p += n;
 		} else {
 			strbuf_addc(&word, c);
 			p++;

@@ -280,25 +280,29 @@ int remove_tree(const char *path, struct clan_err *err)
 	return 0;
 }
 
+ssize_t read_append(int fd, char **buf, size_t *len, size_t *cap)
+{
+	if (*len + 4096 > *cap) {
+		*cap = *cap ? *cap * 2 : 8192;
+		*buf = xrealloc(*buf, *cap);
+	}
+	ssize_t n;
+	do
+		n = read(fd, *buf + *len, *cap - *len - 1);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return n;
+}
+
 char *read_to_eof(int fd)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xrealloc(buf, cap);
-		}
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf = xrealloc(buf, len + 1);
-	buf[len] = '\0';
-	return buf;
+	while (read_append(fd, &buf, &len, &cap) > 0)
+		;
+	return xrealloc(buf, len + 1);
 }
 
 int signals_to_fd(const int *sigs, size_t n, sigset_t *old, struct clan_err *err)

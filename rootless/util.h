@@ -93,6 +93,11 @@ int signals_to_fd(const int *sigs, size_t n, sigset_t *old, struct clan_err *err
  * NULL. */
 char *read_to_eof(int fd);
 
+/* One read(2) of fd (EINTR retried) appended to *buf, which grows as
+ * needed and stays NUL-terminated: bytes read, 0 at EOF, -1 on an error
+ * (errno). For loops that also wait on something else. */
+ssize_t read_append(int fd, char **buf, size_t *len, size_t *cap);
+
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 bool write_all(int fd, const void *buf, size_t len);
 

@@ -203,6 +203,17 @@ TEST(command_shell_syntax_is_refused)
 	ARGV("exec python3 app.py --port=$PORT", NEEDS_SHELL("$PORT"));
 }
 
+/* Inside a word `| & ;` are no shell's business: compose passes them on */
+TEST(command_operators_inside_a_word_are_literal)
+{
+	ARGV("curl -s http://web/?a=1&b=2", "curl|-s|http://web/?a=1&b=2");
+	ARGV("tool --sep=a;b", "tool|--sep=a;b");
+	ARGV("a&&b", "a&&b");
+	ARGV("echo a;", NEEDS_SHELL(";"));
+	ARGV("a&& b", NEEDS_SHELL("&&"));
+	ARGV("x=1>y", NEEDS_SHELL(">"));
+}
+
 TEST(command_exec_form)
 {
 	ARGV("[\"python3\", \"app.py\", \"a b\"]", "python3|app.py|a b");

@@ -73,6 +73,9 @@ TEST(package_json_is_node_with_its_database)
 	CHECK(p.web == INIT_NODE && p.db == INIT_DB_MARIADB && p.redis);
 	CHECK(renders(&p, "profile = mariadb"));
 	CHECK(renders(&p, "DATABASE_URL=mysql://app:${MARIADB_PASSWORD:-clan}@db:3306/app"));
+	/* a database with a default password is not published on 127.0.0.1,
+	 * which every user of the machine reaches */
+	CHECK(!renders(&p, "\nport = 3306"));
 	p = detect((struct init_seen){.has_package_json = true,
 				      .package_json = "{\"dependencies\": {\"pg\": \"8\"}}"});
 	CHECK(p.db == INIT_DB_POSTGRES);

@@ -121,6 +121,27 @@ TEST(skips_files_others_could_write)
 	teardown();
 }
 
+/* The user's own file in a dir others may write (not sticky): another
+ * user could swap it for theirs between the check and the read */
+TEST(skips_a_file_in_a_dir_others_can_change)
+{
+	setup();
+	mkdirs("open/proj");
+	put("open/.clanrc", 0644);
+	_cleanup_free_ char *dir = path_of("open");
+	CHECK(chmod(dir, 0777) == 0);
+	struct strv skipped = {0};
+	_cleanup_free_ char *a = find("open/proj", NULL, &skipped);
+	CHECK(a == NULL);
+	CHECK(skipped.n == 1 && strstr(skipped.v[0], "other users can change") != NULL);
+	strv_free(&skipped);
+	/* sticky, as /tmp: others cannot replace what is ours */
+	CHECK(chmod(dir, 01777) == 0);
+	_cleanup_free_ char *b = find("open/proj", NULL, NULL);
+	CHECK_STR(b, dir);
+	teardown();
+}
+
 TEST(skips_another_users_file)
 {
 	setup();
