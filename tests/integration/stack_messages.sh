@@ -222,4 +222,26 @@ t busy_port_names_service case_busy_port_names_service
 t clanrc_from_subdir case_clanrc_from_subdir
 t config_reports_all_errors case_config_reports_all_errors
 t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
+
+# A service that fails its start with terminal controls in its log: up's
+# error quotes its last lines, escaped (ESC as \x1b), never raw.
+case_failure_lines_are_escaped() {
+	fresh_storage
+	local dir
+	dir=$(mk_tmp) || die "mk_tmp"
+	cat >"$dir/.clanrc" <<-EOF
+		[service.bad]
+		image = dir:$ROOTFS
+		command = sh -c "printf '\\033]0;pwned\\007\\033[2Jboom\\n'; exit 3"
+	EOF
+	cd "$dir" || die "cd"
+	run clan up -d
+	clan down >/dev/null 2>&1
+	[ "$rc" != 0 ] || die "up -d of a service that exits 3 passed"
+	assert_contains "$err" 'x1b' "up's error (the ESC shown escaped)"
+	if [[ $err == *$'\e'* ]]; then
+		die "up's error holds a raw ESC:" "$(printf '%q' "$err")"
+	fi
+}
+t failure_lines_are_escaped case_failure_lines_are_escaped
 finish
