@@ -32,19 +32,19 @@ static void go_whole(struct drift_plan *p, char *why)
 	p->why = why;
 }
 
-/* Unchanged: a stopped or failed service starts again (as compose's up
- * starts what exited); one that finished its job (exit 0) stays done. */
+/* Unchanged: a service that is not running starts again, as compose's up
+ * starts every container that exited: a one-shot job (a migration) runs
+ * again at each up, as there. */
 static void plan_start(struct drift_plan *p, const char *name, json_t *e)
 {
 	const char *state = json_string_value(json_object_get(e, "state"));
 	json_int_t code = json_integer_value(json_object_get(e, "exit_code"));
-	bool failed = code != 0 || json_is_string(json_object_get(e, "error"));
 	if (!state)
 		return;
 	if (strcmp(state, "stopped") == 0) {
 		json_array_append_new(p->start, json_string(name));
 		strv_push_owned(&p->lines, xasprintf("Starting %s (it was stopped)", name));
-	} else if (strcmp(state, "exited") == 0 && failed) {
+	} else if (strcmp(state, "exited") == 0) {
 		json_array_append_new(p->start, json_string(name));
 		strv_push_owned(&p->lines, xasprintf("Starting %s (it exited with code %lld)", name,
 						     (long long)code));

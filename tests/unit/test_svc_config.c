@@ -111,17 +111,19 @@ TEST(plan)
 	static const int codes[] = {0, 0, 0};
 	json_t *running = running_of(&st, states, codes);
 	struct drift_plan p;
-	/* unchanged: nothing to do; job finished (exit 0) and stays so */
+	/* unchanged: nothing running restarts; the finished job (exit 0)
+	 * runs again, as compose's up starts what exited */
 	drift_plan_make(&st, running, &p);
-	CHECK(!p.whole && json_array_size(p.recreate) == 0 && json_array_size(p.start) == 0);
+	CHECK(!p.whole && json_array_size(p.recreate) == 0 && json_array_size(p.start) == 1);
+	CHECK(p.lines.n == 1 && strcmp(p.lines.v[0], "Starting job (it exited with code 0)") == 0);
 	drift_plan_free(&p);
 	/* web's environment edited: web alone */
 	strv_free(&svcs[1].environment);
 	strv_push(&svcs[1].environment, "FOO=two");
 	drift_plan_make(&st, running, &p);
-	CHECK(!p.whole && json_array_size(p.recreate) == 1 && json_array_size(p.start) == 0);
+	CHECK(!p.whole && json_array_size(p.recreate) == 1 && json_array_size(p.start) == 1);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(p.recreate, 0), "name")), "web");
-	CHECK(p.lines.n == 1);
+	CHECK(p.lines.n == 2);
 	CHECK_STR(p.lines.v[0], "Recreating web (environment changed)");
 	drift_plan_free(&p);
 	json_decref(running);
