@@ -11,6 +11,11 @@ int hc_retries(const struct healthcheck *h)
 	return h->retries > 0 ? h->retries : 3;
 }
 
+int hc_timeout_ms(const struct healthcheck *h)
+{
+	return h->timeout_ms > 0 ? h->timeout_ms : 30000;
+}
+
 void hc_track_start(struct hc_track *t, const struct healthcheck *h, int64_t started_ms)
 {
 	int64_t period = h->start_period_ms > 0 ? h->start_period_ms : 0;

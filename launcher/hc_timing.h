@@ -34,6 +34,7 @@ enum hc_outcome {
 /* The defaults the loader also sets, for a zero field. */
 int hc_interval_ms(const struct healthcheck *h);
 int hc_retries(const struct healthcheck *h);
+int hc_timeout_ms(const struct healthcheck *h);
 
 /* A (re)started service: no failure counted yet. */
 void hc_track_start(struct hc_track *t, const struct healthcheck *h, int64_t started_ms);

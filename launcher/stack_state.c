@@ -60,18 +60,35 @@ void stack_state_free(struct stack_state *s)
 	*s = (struct stack_state){0};
 }
 
-static int lock_once(const struct stack_state *s, struct clan_err *err)
+/* The state dir and its logs dir, again after a down removed them. */
+static int make_dirs(const struct stack_state *s, struct clan_err *err)
+{
+	if (paths_ensure_private_dir(s->dir, err) < 0 ||
+	    paths_ensure_private_dir(s->logdir, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The lock file, made when missing (with its dir: a down removes the
+ * state dir, lock included). */
+static int open_lock(const struct stack_state *s, struct clan_err *err)
 {
 	int fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		/* a down removed the state dir since it was made: make it again */
-		if (paths_ensure_private_dir(s->dir, err) < 0 ||
-		    paths_ensure_private_dir(s->logdir, err) < 0)
+		if (make_dirs(s, err) < 0)
 			return -1;
 		fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (fd < 0)
 		return clan_error(err, errno, "cannot open %s", s->lockfile);
+	return fd;
+}
+
+static int lock_once(const struct stack_state *s, struct clan_err *err)
+{
+	int fd = open_lock(s, err);
+	if (fd < 0)
+		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return fd;
 	if (errno != EWOULDBLOCK) {
@@ -107,8 +124,7 @@ int stack_lock(const struct stack_state *s, struct clan_err *err)
 			return fd;
 		/* a down removed the dir while we waited: make it again, lock anew */
 		close(fd);
-		if (paths_ensure_private_dir(s->dir, err) < 0 ||
-		    paths_ensure_private_dir(s->logdir, err) < 0)
+		if (make_dirs(s, err) < 0)
 			return -1;
 	}
 }
@@ -116,9 +132,9 @@ int stack_lock(const struct stack_state *s, struct clan_err *err)
 int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err)
 {
 	for (;;) {
-		*fd = open(s->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		*fd = open_lock(s, err);
 		if (*fd < 0)
-			return clan_error(err, errno, "cannot open %s", s->lockfile);
+			return -1;
 		if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 			close(*fd);
@@ -130,8 +146,7 @@ int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err)
 		/* a down removed the dir between our open and flock: lock anew */
 		close(*fd);
 		*fd = -1;
-		if (paths_ensure_private_dir(s->dir, err) < 0 ||
-		    paths_ensure_private_dir(s->logdir, err) < 0)
+		if (make_dirs(s, err) < 0)
 			return -1;
 	}
 }

@@ -49,8 +49,7 @@ void svc_run_health_check(struct svc_rt *r)
 	r->hc_len = 0;
 	r->hc_pid = pid;
 	r->hc_timed_out = false;
-	int64_t timeout = r->svc->health.timeout_ms > 0 ? r->svc->health.timeout_ms : 30000;
-	r->hc_deadline = sup_now_ms() + timeout;
+	r->hc_deadline = sup_now_ms() + hc_timeout_ms(&r->svc->health);
 	r->hc_next = 0;
 }
 
@@ -103,9 +102,7 @@ static void record_output(struct svc_rt *r, int status)
 	free(r->hc_output);
 	r->hc_exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (r->hc_timed_out)
-		r->hc_output = xasprintf("(timed out after %d ms)", r->svc->health.timeout_ms > 0
-									? r->svc->health.timeout_ms
-									: 30000);
+		r->hc_output = xasprintf("(timed out after %d ms)", hc_timeout_ms(&r->svc->health));
 	else if (!WIFEXITED(status))
 		r->hc_output = xasprintf("(killed by signal %d)", WTERMSIG(status));
 	else

@@ -215,15 +215,12 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 
 void svc_stop(const struct sup *s, struct svc_rt *r)
 {
-	int grace = s->o->stop_timeout_ms >= 0 ? s->o->stop_timeout_ms
-		    : r->svc->stop_grace_ms > 0 ? r->svc->stop_grace_ms
-						 : 10000;
 	if (r->state == SVC_STARTING || r->state == SVC_RUNNING) {
 		int sig = r->svc->stop_signal ? r->svc->stop_signal : SIGTERM;
 		if (container_signal(r->pid, sig))
 			r->emulated_sig = sig;
 		else
-			r->kill_at = sup_now_ms() + grace;
+			r->kill_at = sup_now_ms() + sup_stop_grace_ms(s->o, r->svc);
 		r->state = SVC_STOPPING;
 	} else if (r->state != SVC_STOPPING) {
 		r->state = SVC_STOPPED;

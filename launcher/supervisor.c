@@ -535,16 +535,21 @@ static void stop_supervisor(const struct sup_opts *o)
 		kill(pid, SIGTERM);
 }
 
+int sup_stop_grace_ms(const struct sup_opts *o, const struct service *svc)
+{
+	if (o->stop_timeout_ms >= 0)
+		return o->stop_timeout_ms;
+	return svc->stop_grace_ms > 0 ? svc->stop_grace_ms : 10000;
+}
+
 /* Until the supervisor (pid) exits, bounded by its services' stop grace
  * periods, one after the other at worst: `up` says what it started is
  * stopped only once it is. */
 static void wait_stopped(const struct sup_opts *o, pid_t pid)
 {
 	int64_t grace_ms = 0;
-	for (size_t i = 0; i < o->st->nsvcs; i++) {
-		int g = o->st->svcs[i].stop_grace_ms;
-		grace_ms += o->stop_timeout_ms >= 0 ? o->stop_timeout_ms : g > 0 ? g : 10000;
-	}
+	for (size_t i = 0; i < o->st->nsvcs; i++)
+		grace_ms += sup_stop_grace_ms(o, &o->st->svcs[i]);
 	/* stack_wait_exit waits 5 s a call */
 	for (int64_t waited = 0; waited <= grace_ms + 5000; waited += 5000)
 		if (stack_wait_exit(pid) == 0)

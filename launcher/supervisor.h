@@ -39,6 +39,10 @@ struct sup_opts {
 	struct strv *warnings;
 };
 
+/* The grace a stop gives svc (SIGTERM to SIGKILL): up -t's, else the
+ * service's stop_grace_period, else 10 s. */
+int sup_stop_grace_ms(const struct sup_opts *o, const struct service *svc);
+
 /* Starts the supervisor in the background (its own session, stdio to its
  * log) and waits until every service is ready, or one failed: then the
  * error names the service and shows its last log lines, and nothing of
