@@ -5,10 +5,18 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
 PKGS := libcap yaml-0.1 inih fuse3 libseccomp jansson
-# Loaded on first use (rootless/dl.c), not linked: together they would add
+# Loaded on first use (rootless/base/dl.c), not linked: together they would add
 # ~45 shared libraries and ~15 ms to the start of every clan command.
 DL_PKGS := libcurl libarchive libcrypto
 
+# A missing -dev package stops the build here with its name, not later with
+# a missing header. `make clean` and `make deps` need no libraries.
+ifeq ($(filter clean deps lint fmt,$(MAKECMDGOALS)),)
+PKG_MISSING := $(strip $(foreach p,$(PKGS) $(DL_PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+ifneq ($(PKG_MISSING),)
+$(error pkg-config cannot find: $(PKG_MISSING). Install the -dev packages with `sudo ./scripts/deps.sh` (or `make deps` as root))
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread
 # unit tests build test archives with libarchive's write API
@@ -16,7 +24,7 @@ TEST_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-	  -D_FORTIFY_SOURCE=2 -fstack-protector-strong $(PKG_CFLAGS) -Irootless -Ilauncher -Inetns
+	  -D_FORTIFY_SOURCE=2 -fstack-protector-strong $(PKG_CFLAGS) -Irootless -Ilauncher -I.
 # Link only what is used: every library costs start-up time in the dynamic loader.
 LDFLAGS += -Wl,--as-needed -Wl,-z,relro -Wl,-z,now
 LDLIBS += $(PKG_LIBS)
@@ -27,28 +35,34 @@ CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CFLAGS)) -O1 -fsanitize=address,und
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRCS := $(wildcard rootless/*.c netns/*.c) $(filter-out launcher/main.c,$(wildcard launcher/*.c))
+# The layers (docs/architecture.md): an include names its folder,
+# "base/util.h", "netns/slirp.h", "config/stack.h".
+SRC_DIRS := $(wildcard rootless/*/ launcher/*/) netns/
+LIB_SRCS := $(filter-out launcher/cli/main.c,$(wildcard $(SRC_DIRS:%=%*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+FMT_SRCS := $(wildcard $(SRC_DIRS:%=%*.[ch]) tests/unit/*.[ch] tests/fuzz/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all unit-tests check check-asan demo install fmt clean deps faults lint
 all: $(BUILD)/clan
 
-$(BUILD)/%.o: %.c $(wildcard rootless/*.h launcher/*.h netns/*.h)
+# -MMD -MP: each object also writes which headers it read (a .d file
+# beside it), so a header change rebuilds exactly what includes it.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libclan.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/clan: $(BUILD)/launcher/main.o $(BUILD)/libclan.a
+$(BUILD)/clan: $(BUILD)/launcher/cli/main.o $(BUILD)/libclan.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libclan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libclan.a $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $(dir $@).$(notdir $@).d -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libclan.a $(LDLIBS) $(TEST_LIBS)
 
 unit-tests: $(UNIT_BINS)
 
@@ -89,7 +103,7 @@ lint:
 	shellcheck -x $(LINT_SH)
 
 fmt:
-	clang-format -i $(wildcard launcher/*.[ch] rootless/*.[ch] netns/*.[ch] tests/unit/*.[ch])
+	clang-format -i $(FMT_SRCS)
 
 clean:
 	rm -rf build build-*
@@ -114,16 +128,16 @@ FUZZ_CFLAGS := $(filter-out -O% -D_FORTIFY_SOURCE=% -fsanitize=% -fno-sanitize-r
 	       -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(FUZZ_BUILD)/%.o: %.c $(wildcard rootless/*.h launcher/*.h netns/*.h)
+$(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libclan.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libclan.a $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libclan.a $(LDLIBS)
 
 .PHONY: fuzz fuzz-long
 fuzz: $(FUZZ_BINS)
@@ -155,3 +169,5 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_MERGE=1
+
+-include $(wildcard $(BUILD)/tests/.*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(FUZZ_BUILD)/*.d $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/*/*/*.d)

@@ -1,11 +1,11 @@
 #define _GNU_SOURCE
-#include "hosts.h"
+#include "netns/hosts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "slirp.h"
+#include "netns/slirp.h"
 
 char *hosts_file_text(const struct hosts_input *in)
 {

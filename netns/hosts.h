@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct hosts_input {
 	const char *hostname;

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "loopback.h"
+#include "netns/loopback.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 int loopback_up(struct clan_err *err)
 {

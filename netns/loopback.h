@@ -2,7 +2,7 @@
 #ifndef CLAN_LOOPBACK_H
 #define CLAN_LOOPBACK_H
 
-#include "error.h"
+#include "base/error.h"
 
 /* Brings `lo` up in the current network namespace. */
 int loopback_up(struct clan_err *err);

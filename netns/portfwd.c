@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "portfwd.h"
+#include "netns/portfwd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "userns_exec.h"
-#include "util.h"
+#include "ns/userns_exec.h"
+#include "base/util.h"
 
 static int unprivileged_port_start(void)
 {

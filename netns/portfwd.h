@@ -12,8 +12,8 @@
 
 #include <sys/types.h>
 
-#include "error.h"
-#include "portspec.h"
+#include "base/error.h"
+#include "netns/portspec.h"
 
 struct port_listener {
 	int fd;

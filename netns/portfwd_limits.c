@@ -1,12 +1,12 @@
 #define _GNU_SOURCE
-#include "portfwd_limits.h"
+#include "netns/portfwd_limits.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* A TCP connection costs at most 6 fds: its two sockets and, while bytes
  * wait, a pipe (2 fds) per direction. An idle one holds only the sockets. */

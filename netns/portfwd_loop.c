@@ -14,7 +14,7 @@
  * for the newcomer. Connecting inside never blocks the loop, and an EMFILE
  * on accept sheds the pending connection instead of spinning. */
 #define _GNU_SOURCE
-#include "portfwd.h"
+#include "netns/portfwd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "portfwd_limits.h"
-#include "util.h"
+#include "netns/portfwd_limits.h"
+#include "base/util.h"
 
 #define PIPE_START_BYTES (64 * 1024) /* the kernel's default */
 #define PIPE_BIG_BYTES (1 << 20)

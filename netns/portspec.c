@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "portspec.h"
+#include "netns/portspec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 const char *port_proto_name(enum port_proto p)
 {

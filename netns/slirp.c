@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "slirp.h"
+#include "netns/slirp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define READY_TIMEOUT_MS 10000
 

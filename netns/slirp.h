@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "portspec.h"
+#include "base/error.h"
+#include "netns/portspec.h"
 
 /* slirp4netns --configure's fixed addresses */
 #define SLIRP_GUEST_IP "10.0.2.100"

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfgval.h"
-#include "comment.h"
-#include "strbuf.h"
-#include "util.h"
-#include "words.h"
+#include "config/cfgval.h"
+#include "config/comment.h"
+#include "base/strbuf.h"
+#include "base/util.h"
+#include "config/words.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

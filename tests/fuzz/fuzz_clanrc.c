@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clanrc.h"
-#include "stack.h"
-#include "util.h"
+#include "config/clanrc.h"
+#include "config/stack.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idmap.h"
-#include "probe.h"
-#include "util.h"
+#include "ns/idmap.h"
+#include "cli/probe.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

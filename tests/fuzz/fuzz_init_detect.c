@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "init_detect.h"
-#include "util.h"
+#include "config/init_detect.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logfile.h"
-#include "logview.h"
-#include "util.h"
+#include "supervisor/logfile.h"
+#include "cli/logview.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "logfile.h"
-#include "logsrc.h"
+#include "supervisor/logfile.h"
+#include "supervisor/logsrc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry_int.h"
+#include "registry/registry_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwd.h"
-#include "util.h"
+#include "ns/passwd.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

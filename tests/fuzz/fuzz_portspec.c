@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portspec.h"
-#include "util.h"
+#include "netns/portspec.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procfs.h"
-#include "util.h"
+#include "base/procfs.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

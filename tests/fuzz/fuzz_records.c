@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imgstore.h"
-#include "store.h"
-#include "util.h"
+#include "image/imgstore.h"
+#include "container/store.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: rootless/seccomp_json.c, Docker's JSON seccomp
+/* libFuzzer target: rootless/ns/seccomp_json.c, Docker's JSON seccomp
  * profile format. Any input parses or fails with exit code 2 and nothing
  * left allocated; a parsed profile's rules are within the bounds the
  * filter builder relies on, and small ones compile to a filter the
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seccomp_filter.h"
-#include "seccomp_profile.h"
+#include "ns/seccomp_filter.h"
+#include "ns/seccomp_profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sup_request.h"
+#include "supervisor/sup_request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "yaml_alias.h"
+#include "config/yaml_alias.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@ case $probe in
 esac
 
 ARCH=$(dpkg --print-architecture)
-# The cache key, as rootless/debimage.h defines it: sha256 of
+# The cache key, as rootless/debimage/debimage.h defines it: sha256 of
 # "SUITE\nARCH\npkg1\n...", packages sorted.
 deb_key() {
 	local suite=$1

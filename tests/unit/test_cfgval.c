@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfgval.h"
-#include "suggest.h"
+#include "config/cfgval.h"
+#include "base/suggest.h"
 #include "tap.h"
-#include "util.h"
-#include "words.h"
+#include "base/util.h"
+#include "config/words.h"
 
 static int ms_of(const char *text)
 {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clanrc.h"
+#include "config/clanrc.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static int parse(const char *text, struct clanrc *rc, struct clan_err *err)
 {

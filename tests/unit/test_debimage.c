@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debimage.h"
-#include "debimage_int.h"
+#include "debimage/debimage.h"
+#include "debimage/debimage_int.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Parses text and returns the packages joined with ',' (NULL on error). */
 static char *parse_joined(const char *text, char **suite, struct clan_err *err)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "fsinfo.h"
-#include "probe.h"
+#include "base/fsinfo.h"
+#include "cli/probe.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 TEST(fsinfo_names)
 {

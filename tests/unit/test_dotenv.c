@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dotenv.h"
+#include "config/dotenv.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* The "shell": SHELLV=from-shell, OVER=shell-wins. */
 static const char *shell(void *arg, const char *name)
@@ -97,7 +97,7 @@ TEST(inline_comment_after_unquoted)
 	VALUE("URL=http://x/#frag", "URL", "http://x/#frag");
 }
 
-/* The rule .clanrc shares (launcher/comment.c): a # after a blank, not
+/* The rule .clanrc shares (launcher/config/comment.c): a # after a blank, not
  * after other characters; in an unquoted value quotes are plain text, as
  * in compose, so they protect nothing there. */
 TEST(inline_comment_shared_rule_and_abuse)

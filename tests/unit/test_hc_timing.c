@@ -1,7 +1,7 @@
 /* Unit tests for the health-check timing (hc_timing.c): compose's grace
  * (start_period + retries x interval) whatever the probe rate, and quick
  * probes while a service starts. */
-#include "hc_timing.h"
+#include "config/hc_timing.h"
 #include "tap.h"
 
 struct sim {

@@ -3,9 +3,9 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 
-#include "idmap.h"
+#include "ns/idmap.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Looks user/uid up in text; the range is {0, 0} when not found. */
 static bool find(const char *text, const char *user, uint32_t uid, struct subid_range *r)

@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "idmount.h"
+#include "ns/idmount.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define BASE 2147483648u
 

@@ -3,9 +3,9 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "image_ref.h"
+#include "image/image_ref.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "imgstore.h"
-#include "imgstore_gc.h"
+#include "image/imgstore.h"
+#include "image/imgstore_gc.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *temp_store(struct imgstore *st)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "init_detect.h"
+#include "config/init_detect.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct init_plan detect(struct init_seen s)
 {

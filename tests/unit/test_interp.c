@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interp.h"
+#include "config/interp.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* A fixed environment: SET=value, EMPTY="", PATHV=/a/b. */
 static const char *lookup(void *arg, const char *name)

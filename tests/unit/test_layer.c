@@ -24,13 +24,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "imgstore.h"
-#include "layer.h"
-#include "layer_write.h"
+#include "image/imgstore.h"
+#include "image/layer.h"
+#include "image/layer_write.h"
 #include "tap.h"
-#include "userns.h"
-#include "userns_exec.h"
-#include "util.h"
+#include "ns/userns.h"
+#include "ns/userns_exec.h"
+#include "base/util.h"
 
 /* One tar entry. type 0 is a regular file. */
 struct spec {

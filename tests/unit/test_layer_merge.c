@@ -8,9 +8,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "layer_merge.h"
+#include "fs/layer_merge.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void put(const char *dir, const char *rel, const char *text)
 {

@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "logfile.h"
-#include "logview.h"
-#include "procfs.h"
-#include "stack_state.h"
+#include "supervisor/logfile.h"
+#include "cli/logview.h"
+#include "base/procfs.h"
+#include "supervisor/stack_state.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #define FOLLOW_LINES 2000000
 /* ~70 bytes a line: 140 MB written, 13 rotations of the 10 MB log */

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "logfile.h"
-#include "logsrc.h"
-#include "logview.h"
-#include "stack_state.h"
+#include "supervisor/logfile.h"
+#include "supervisor/logsrc.h"
+#include "cli/logview.h"
+#include "supervisor/stack_state.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *make_dir(void)
 {

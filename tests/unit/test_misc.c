@@ -10,12 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "container.h"
-#include "hosts.h"
-#include "overlay.h"
+#include "ns/caps.h"
+#include "container/container.h"
+#include "netns/hosts.h"
+#include "fs/overlay.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 TEST(hosts_text_own_network)
 {

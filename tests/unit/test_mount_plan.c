@@ -3,9 +3,9 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "mount_plan.h"
+#include "fs/mount_plan.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static const struct mount_op *find_op(const struct mount_plan *p, const char *dst, size_t *at)
 {

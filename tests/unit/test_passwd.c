@@ -3,9 +3,9 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "passwd.h"
+#include "ns/passwd.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char passwd[] = "root:x:0:0:root:/root:/bin/bash\n"
 			     "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"

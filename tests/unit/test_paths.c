@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "paths.h"
-#include "safe_path.h"
+#include "base/paths.h"
+#include "base/safe_path.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 TEST(path_clean_table)
 {

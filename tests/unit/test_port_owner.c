@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "port_owner.h"
+#include "supervisor/port_owner.h"
 #include "tap.h"
 
 TEST(tcp_lines)

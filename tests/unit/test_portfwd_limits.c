@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "portfwd_limits.h"
+#include "netns/portfwd_limits.h"
 #include "tap.h"
 
 TEST(caps_follow_the_fd_limit)

@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "portspec.h"
+#include "netns/portspec.h"
 #include "tap.h"
 
 static struct port_map parse_ok(const char *text)

@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "base/procfs.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Fields 3..21 then 22 (starttime) = 424242, then two more. */
 #define AFTER_COMM " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20 21\n"

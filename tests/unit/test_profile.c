@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "profile.h"
-#include "stack.h"
+#include "cli/commands.h"
+#include "config/profile.h"
+#include "config/stack.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static int parse(const char *text, struct profile *p, struct clan_err *err)
 {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "project_find.h"
+#include "config/project_find.h"
 #include "tap.h"
 
 static char root[64];

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "registry_int.h"
+#include "registry/registry_int.h"
 #include "tap.h"
 
 #define D(c) "sha256:" c c c c c c c c c c c c c c c c /* 64 hex from 4 */

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "root_range.h"
+#include "ns/root_range.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 TEST(pick_auto_without_files)
 {

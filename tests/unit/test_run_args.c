@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opts.h"
-#include "run_args.h"
+#include "cli/opts.h"
+#include "cli/run_args.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Parses a NULL-terminated argv ("run" first). */
 static int parse_argv(const char *const *argv, struct run_args *a, struct clan_err *err)

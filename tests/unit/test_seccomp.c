@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "seccomp_filter.h"
-#include "seccomp_profile.h"
+#include "ns/seccomp_filter.h"
+#include "ns/seccomp_profile.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static const struct seccomp_rule *find_rule(const struct seccomp_profile *p, const char *name)
 {

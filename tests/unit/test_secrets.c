@@ -1,13 +1,13 @@
-/* Unit tests for the generated secrets store (launcher/secrets.c). */
+/* Unit tests for the generated secrets store (launcher/supervisor/secrets.c). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secrets.h"
+#include "supervisor/secrets.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static char *fresh_storage(void)
 {

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stack.h"
+#include "config/stack.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* The test's "shell environment". */
 static const char *shell_vars[8][2];

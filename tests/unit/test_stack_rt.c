@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "idmap.h"
-#include "logfile.h"
-#include "logview.h"
-#include "procfs.h"
-#include "stack_state.h"
+#include "ns/idmap.h"
+#include "supervisor/logfile.h"
+#include "cli/logview.h"
+#include "base/procfs.h"
+#include "supervisor/stack_state.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 TEST(rebase_single_mode)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sup_request.h"
+#include "supervisor/sup_request.h"
 #include "tap.h"
 
 static const char *const names[] = {"db", "web", "worker"};

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc_config.h"
+#include "config/svc_config.h"
 #include "tap.h"
-#include "up_drift.h"
+#include "cli/up_drift.h"
 
 static const char *const names[] = {"db", "web"};
 

@@ -1,4 +1,4 @@
-/* The parent/child channel (rootless/sync.c). The case that matters: a
+/* The parent/child channel (rootless/base/sync.c). The case that matters: a
  * child that dies with a message of ours unread (SYNC_NET queued while it
  * was still building its root) must not take its own last message, the
  * error it sent before dying, with it. */
@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sync.h"
+#include "base/sync.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 /* A child that reports an error with child_die after the parent's sends
  * are queued unread, as a container's pid 1 whose mount is refused after

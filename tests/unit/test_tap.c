@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 static void fake_pass(int *tap_failed)
 {

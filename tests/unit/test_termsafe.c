@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logview.h"
+#include "cli/logview.h"
 #include "tap.h"
-#include "termsafe.h"
-#include "util.h"
+#include "base/termsafe.h"
+#include "base/util.h"
 
 static char *safe(const char *s, bool keep_newline)
 {

@@ -1,0 +1,304 @@
+/* clan images, clan rmi: the images in the store. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/images_stack.h"
+#include "supervisor/stack_cli.h"
+#include "container/image_use.h"
+#include "image/imgstore.h"
+#include "image/image_ref.h"
+#include "image/imgstore_gc.h"
+#include "cli/opts.h"
+#include "base/paths.h"
+
+struct listing {
+	const struct imgstore *st;
+	bool quiet, json;
+	json_t *out;
+	struct strv tagged; /* ids that have a tag */
+};
+
+static void human_size(uint64_t b, char *buf, size_t len)
+{
+	if (b >= 1000ULL * 1000 * 1000)
+		snprintf(buf, len, "%.2fGB", (double)b / 1e9);
+	else if (b >= 1000 * 1000)
+		snprintf(buf, len, "%.1fMB", (double)b / 1e6);
+	else
+		snprintf(buf, len, "%.1fkB", (double)b / 1e3);
+}
+
+static void since(int64_t t, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - t;
+	if (d < 120)
+		snprintf(buf, len, "%lld seconds ago", (long long)d);
+	else if (d < 7200)
+		snprintf(buf, len, "%lld minutes ago", (long long)(d / 60));
+	else if (d < 172800)
+		snprintf(buf, len, "%lld hours ago", (long long)(d / 3600));
+	else
+		snprintf(buf, len, "%lld days ago", (long long)(d / 86400));
+}
+
+/* "docker.io/library/postgres:15" -> "postgres" and "15", as docker shows. */
+static void split_ref(const char *ref, char *repo, size_t rlen, char *tag, size_t tlen)
+{
+	const char *name = ref;
+	if (strncmp(name, "docker.io/library/", 18) == 0)
+		name += 18;
+	else if (strncmp(name, "docker.io/", 10) == 0)
+		name += 10;
+	const char *at = strchr(name, '@');
+	const char *slash = strrchr(name, '/');
+	const char *colon = strrchr(slash ? slash : name, ':');
+	if (at && (!colon || colon > at))
+		colon = NULL;
+	size_t n = colon ? (size_t)(colon - name) : at ? (size_t)(at - name) : strlen(name);
+	snprintf(repo, rlen, "%.*s", (int)n, name);
+	snprintf(tag, tlen, "%s", colon ? colon + 1 : "<none>");
+	if (colon && at)
+		tag[at - colon - 1] = '\0';
+}
+
+static void print_row(struct listing *l, const char *repo, const char *tag,
+		      const struct image_record *r)
+{
+	char size[32], created[48];
+	human_size(r->size, size, sizeof size);
+	since(r->created, created, sizeof created);
+	if (l->quiet) {
+		printf("%.12s\n", r->id + 7);
+	} else if (l->json) {
+		json_array_append_new(l->out, json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "repository",
+							repo, "tag", tag, "id", r->id, "created",
+							(json_int_t)r->created, "size",
+							(json_int_t)r->size, "source",
+							r->source ? r->source : "registry"));
+	} else {
+		printf("%-40s %-12s %-14.12s %-16s %-9s", repo, tag, r->id + 7, created, size);
+		for (size_t i = 0; i < r->packages.n; i++)
+			printf("%s%s", i ? " " : " packages: ", r->packages.v[i]);
+		putchar('\n');
+	}
+}
+
+static int show_tag(const char *ref, const char *id, void *arg)
+{
+	struct listing *l = arg;
+	struct image_record r;
+	struct clan_err ignored;
+	char repo[512], tag[256];
+	if (imgstore_load_image(l->st, id, &r, &ignored) < 0)
+		return 0; /* a tag left by an interrupted rmi */
+	if (strncmp(ref, "deb:", 4) == 0) {
+		snprintf(repo, sizeof repo, "%s", ref);
+		snprintf(tag, sizeof tag, "latest");
+	} else {
+		split_ref(ref, repo, sizeof repo, tag, sizeof tag);
+	}
+	print_row(l, repo, tag, &r);
+	strv_push(&l->tagged, id);
+	image_record_free(&r);
+	return 0;
+}
+
+static int show_untagged(const struct image_record *r, void *arg)
+{
+	struct listing *l = arg;
+	for (size_t i = 0; i < l->tagged.n; i++)
+		if (strcmp(l->tagged.v[i], r->id) == 0)
+			return 0;
+	print_row(l, "<none>", "<none>", r);
+	return 0;
+}
+
+static const char images_usage[] =
+    "usage: clan images [-a] [-q] [--format json]\n"
+    "\n"
+    "In a project dir: the images of its running services; elsewhere all.\n"
+    "  -a, --all        every image, also in a project dir\n"
+    "  -q, --quiet      only the image ids\n"
+    "      --format json  one JSON array instead of the table\n"
+    "  -h, --help       this text\n";
+
+int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	enum { OPT_QUIET = 1, OPT_FORMAT, OPT_ALL, OPT_HELP };
+	static const struct opt_def defs[] = {{"quiet", 'q', false, OPT_QUIET},
+					      {"format", 0, true, OPT_FORMAT},
+					      {"all", 'a', false, OPT_ALL},
+					      {"help", 'h', false, OPT_HELP},
+					      {0}};
+	bool all = false;
+	struct opt_parser p;
+	struct listing l = {0};
+	const char *v;
+	int id;
+	(void)ctx;
+	opts_init(&p, argc, argv);
+	while ((id = opts_next(&p, defs, &v, err)) > 0) {
+		if (id == OPT_HELP) {
+			fputs(images_usage, stdout);
+			return 0;
+		}
+		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "images: unknown --format '%s' (json)", v);
+		all = all || id == OPT_ALL;
+		l.quiet = l.quiet || id == OPT_QUIET;
+		l.json = l.json || id == OPT_FORMAT;
+	}
+	if (id < 0)
+		return -1;
+	if (!all && !l.quiet && !l.json && stack_here())
+		return images_stack(err);
+	struct imgstore st = {0};
+	_cleanup_free_ char *storage = paths_storage_dir();
+	int rc = imgstore_open(&st, storage, err);
+	l.st = &st;
+	if (l.json)
+		l.out = json_array();
+	else if (!l.quiet)
+		printf("%-40s %-12s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+		       "SIZE");
+	if (rc == 0)
+		rc = imgstore_list_tags(&st, show_tag, &l, err);
+	if (rc == 0)
+		rc = imgstore_list_images(&st, show_untagged, &l, err);
+	if (l.json && rc == 0) {
+		char *s = json_dumps(l.out, JSON_INDENT(2));
+		puts(s ? s : "[]");
+		free(s);
+	}
+	json_decref(l.out);
+	strv_free(&l.tagged);
+	imgstore_close(&st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The tags of one image: counted, or removed. */
+struct tag_walk {
+	const struct imgstore *st;
+	const char *id;
+	bool remove;
+	int count;
+};
+
+static int walk_tag(const char *ref, const char *id, void *arg)
+{
+	struct tag_walk *w = arg;
+	struct clan_err ignored;
+	if (strcmp(id, w->id) != 0)
+		return 0;
+	w->count++;
+	if (w->remove && imgstore_untag(w->st, ref, &ignored) == 0)
+		printf("Untagged: %s\n", ref);
+	return 0;
+}
+
+static int tag_walk(const struct imgstore *st, const char *id, bool remove)
+{
+	struct tag_walk w = {.st = st, .id = id, .remove = remove};
+	struct clan_err ignored;
+	imgstore_list_tags(st, walk_tag, &w, &ignored);
+	return w.count;
+}
+
+/* `clan rmi NAME`: untag NAME; once no tag is left, delete the image and
+ * whatever of its layers and blobs no other image uses. */
+static int remove_image(const struct imgstore *st, const char *text, bool force,
+			struct clan_err *err)
+{
+	char id[72];
+	bool running;
+	if (!image_use_lookup(st, text, id))
+		return clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s (see clan images)",
+				       text);
+	struct strv names = {0};
+	int users = image_use_count(st, id, &running, &names);
+	if (running || (users > 0 && !force)) {
+		char list[256] = "";
+		for (size_t i = 0; i < names.n && strlen(list) < 200; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+				 i ? ", " : "", names.v[i]);
+		strv_free(&names);
+		return clan_error_code(err, CLAN_EXIT_FAIL,
+				       "image %s is used by container(s) %s%s; remove them first "
+				       "(clan rm)%s",
+				       text, list, running ? " (running)" : "",
+				       running ? "" : " or use clan rmi -f");
+	}
+	strv_free(&names);
+	bool by_name = strncmp(text, id + 7, strlen(text)) != 0 && strcmp(text, id) != 0;
+	if (by_name && tag_walk(st, id, false) > 1) {
+		struct image_ref ref;
+		_cleanup_free_ char *canon = NULL;
+		if (strncmp(text, "deb:", 4) != 0 && image_ref_parse(text, &ref, err) == 0) {
+			canon = image_ref_format(&ref);
+			image_ref_free(&ref);
+		}
+		if (imgstore_untag(st, canon ? canon : text, err) < 0)
+			return -1;
+		printf("Untagged: %s\n", canon ? canon : text);
+		return 0;
+	}
+	tag_walk(st, id, true);
+	if (imgstore_remove_image(st, id, err) < 0)
+		return -1;
+	printf("Deleted: %s\n", id);
+	struct gc_result gc;
+	return imgstore_gc(st, &gc, err);
+}
+
+static const char rmi_usage[] =
+    "usage: clan rmi [-f] IMAGE...\n"
+    "\n"
+    "Removes images (by name or id) and the layers nothing else uses.\n"
+    "  -f, --force   also when stopped containers use them (never running ones)\n"
+    "  -h, --help    this text\n";
+
+int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	enum { OPT_FORCE = 1, OPT_HELP };
+	static const struct opt_def defs[] = {
+		{"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
+	struct opt_parser p;
+	bool force = false;
+	const char *v;
+	int id;
+	(void)ctx;
+	opts_init(&p, argc, argv);
+	while ((id = opts_next(&p, defs, &v, err)) > 0) {
+		if (id == OPT_HELP) {
+			fputs(rmi_usage, stdout);
+			return 0;
+		}
+		force = true;
+	}
+	if (id < 0)
+		return -1;
+	if (p.i >= argc)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "rmi: name an image (see clan images)");
+	struct imgstore st = {0};
+	_cleanup_free_ char *storage = paths_storage_dir();
+	if (imgstore_open(&st, storage, err) < 0) {
+		imgstore_close(&st);
+		return -1;
+	}
+	int rc = 0;
+	for (; p.i < argc; p.i++) {
+		struct clan_err one;
+		if (remove_image(&st, argv[p.i], force, &one) < 0) {
+			fprintf(stderr, "clan: rmi: %s\n", one.msg);
+			rc = one.code;
+		}
+	}
+	imgstore_close(&st);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/* clan profiles, clan profile ls, clan profile show NAME: the profiles a
+ * .clanrc in the current dir can name (profile = NAME), from the search
+ * path stack loading uses (./profiles, ~/.config/clan/profiles, the
+ * installed ones). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "config/profile.h"
+#include "base/termsafe.h"
+
+static const char profile_usage[] =
+    "usage: clan profiles                list the profiles, one line each\n"
+    "       clan profile ls              the same\n"
+    "       clan profile show NAME       print NAME's YAML, as a service gets it\n"
+    "\n"
+    "A profile is how to run a well-known service (postgres, redis, django...)\n"
+    "rootless; a .clanrc service names one with `profile = NAME` and overrides\n"
+    "what it needs. Searched in: ./profiles, ~/.config/clan/profiles (or\n"
+    "$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n"
+    "the first found wins.\n"
+    "  -h, --help   this text\n";
+
+static const char *env_lookup(void *arg, const char *name)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+static bool is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static int with_dirs(int (*fn)(const char *const *, const char *, struct clan_err *),
+		     const char *name, struct clan_err *err)
+{
+	char cwd[PATH_MAX];
+	struct strv dirs = {0};
+	if (!getcwd(cwd, sizeof cwd))
+		return clan_error(err, errno, "profiles: cannot read the current dir's path");
+	profile_default_dirs(cwd, env_lookup, NULL, &dirs);
+	int r = fn((const char *const *)dirs.v, name, err);
+	strv_free(&dirs);
+	return r;
+}
+
+/* A profile may come from a cloned project's profiles/ dir: what a
+ * terminal would act on is shown, not obeyed. */
+static void print_text(const char *text)
+{
+	if (!isatty(STDOUT_FILENO)) {
+		fputs(text, stdout);
+		return;
+	}
+	_cleanup_free_ char *safe = term_safe(text, strlen(text), true);
+	fputs(safe, stdout);
+}
+
+static int list(const char *const *dirs, const char *name, struct clan_err *err)
+{
+	(void)name;
+	(void)err;
+	_cleanup_free_ char *text = profile_list_text(dirs);
+	if (!*text)
+		fputs("clan: no profiles found (see clan profiles --help for where they are "
+		      "searched)\n",
+		      stderr);
+	print_text(text);
+	return 0;
+}
+
+static int show(const char *const *dirs, const char *name, struct clan_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	if (profile_show_text(dirs, name, &text, err) < 0)
+		return -1;
+	print_text(text);
+	return 0;
+}
+
+int cmd_profiles(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	(void)ctx;
+	if (argc > 1 && is_help(argv[1]))
+		return fputs(profile_usage, stdout), 0;
+	if (argc > 1)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "profiles: unexpected argument '%s' (clan profile show %s "
+				       "prints one)",
+				       argv[1], argv[1]);
+	return with_dirs(list, NULL, err);
+}
+
+int cmd_profile(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	(void)ctx;
+	if (argc < 2 || is_help(argv[1])) {
+		fputs(profile_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLAN_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
+		return cmd_profiles(ctx, argc - 1, argv + 1, err);
+	if (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "inspect") == 0) {
+		if (argc > 2 && is_help(argv[2]))
+			return fputs(profile_usage, stdout), 0;
+		if (argc != 3)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "profile show: give one profile name (clan profiles "
+					       "lists them)");
+		return with_dirs(show, argv[2], err);
+	}
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "profile: unknown subcommand '%s' (ls, show NAME; see clan "
+			       "profile --help)",
+			       argv[1]);
+}

@@ -1,0 +1,152 @@
+/* clan ps [-a] [--format json]: the containers of `clan run`; in a
+ * project dir, the services of its stack. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "base/paths.h"
+#include "cli/ps_stack.h"
+#include "supervisor/stack_cli.h"
+#include "container/store.h"
+
+struct ps_opts {
+	bool all, json;
+	const char *storage;
+	json_t *out;
+};
+
+static void ago(int64_t t, char *buf, size_t len)
+{
+	int64_t d = (int64_t)time(NULL) - t;
+	if (d < 60)
+		snprintf(buf, len, "%lld seconds", (long long)d);
+	else if (d < 3600)
+		snprintf(buf, len, "%lld minutes", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, len, "%lld hours", (long long)(d / 3600));
+	else
+		snprintf(buf, len, "%lld days", (long long)(d / 86400));
+}
+
+static void status_text(const struct container_rec *r, bool running, char *buf, size_t len)
+{
+	char t[64];
+	if (running) {
+		ago(r->created, t, sizeof t);
+		snprintf(buf, len, "Up %s", t);
+	} else if (strcmp(r->state, "exited") == 0) {
+		ago(r->finished, t, sizeof t);
+		snprintf(buf, len, "Exited (%d) %s ago", r->exit_code, t);
+	} else {
+		snprintf(buf, len, "Gone (clan was killed)");
+	}
+}
+
+static int print_one(const struct container_rec *r, void *arg)
+{
+	struct ps_opts *o = arg;
+	bool running = store_is_running(r);
+	struct clan_err ignored;
+	/* an --rm container whose clan was killed: finish the removal it asked for */
+	if (!running && r->rm && store_remove(o->storage, r, &ignored) == 0)
+		return 0;
+	if (!running && !o->all)
+		return 0;
+	char status[96], created[64], cmd[64] = "";
+	status_text(r, running, status, sizeof status);
+	for (size_t i = 0; i < r->cmd.n; i++) {
+		size_t n = strlen(cmd);
+		snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", r->cmd.v[i]);
+	}
+	if (o->json) {
+		json_t *ports = json_array();
+		for (size_t i = 0; running && i < r->ports.n; i++)
+			json_array_append_new(ports, json_string(r->ports.v[i]));
+		json_array_append_new(
+		    o->out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:i,s:s,s:o}", "id", r->id,
+				      "name", r->name, "image", r->image, "command", cmd, "created",
+				      (json_int_t)r->created, "status", status, "running", running,
+				      "exit_code", r->exit_code, "network", r->network, "ports",
+				      ports));
+		return 0;
+	}
+	/* docker shows the ports of running containers only */
+	char ports[256] = "";
+	for (size_t i = 0; running && i < r->ports.n; i++) {
+		size_t n = strlen(ports);
+		snprintf(ports + n, sizeof ports - n, "%s%s", i ? ", " : "", r->ports.v[i]);
+	}
+	ago(r->created, created, sizeof created);
+	/* the image in full, as docker: a cut dir: path or tag names
+	 * nothing (the command is cut: --format json has it whole) */
+	printf("%-12.12s  %-24s  %-22.22s  %-16s  %-26s  %-24s  %s\n", r->id, r->image, cmd,
+	       created, status, ports, r->name);
+	return 0;
+}
+
+static const char ps_usage[] =
+    "usage: clan ps [-a] [--format json]\n"
+    "\n"
+    "In a project dir: its services (state, health, ports); elsewhere the\n"
+    "containers of clan run.\n"
+    "  -a, --all          also stopped ones\n"
+    "      --format json  one JSON array instead of the table\n"
+    "  -h, --help         this text\n";
+
+int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	enum { OPT_ALL = 1, OPT_FORMAT, OPT_HELP };
+	static const struct opt_def defs[] = {{"all", 'a', false, OPT_ALL},
+					      {"format", 0, true, OPT_FORMAT},
+					      {"help", 'h', false, OPT_HELP},
+					      {0}};
+	struct opt_parser p;
+	struct ps_opts o = {0};
+	const char *v;
+	int id;
+	(void)ctx;
+
+	opts_init(&p, argc, argv);
+	while ((id = opts_next(&p, defs, &v, err)) > 0) {
+		if (id == OPT_HELP) {
+			fputs(ps_usage, stdout);
+			return 0;
+		}
+		if (id == OPT_ALL)
+			o.all = true;
+		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "ps: unknown --format '%s' (json)", v);
+		if (id == OPT_FORMAT)
+			o.json = true;
+	}
+	if (id < 0)
+		return -1;
+	if (p.i < argc)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unexpected argument '%s'",
+				       argv[p.i]);
+	/* in a project dir, as docker compose ps */
+	if (stack_here())
+		return ps_stack(o.all, o.json, err);
+	_cleanup_free_ char *storage = paths_storage_dir();
+	o.storage = storage;
+	if (o.json)
+		o.out = json_array();
+	else
+		printf("%-12s  %-24s  %-22s  %-16s  %-26s  %-24s  %s\n", "CONTAINER ID", "IMAGE",
+		       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+	int rc = store_list(storage, print_one, &o, err);
+	if (o.json) {
+		if (rc == 0) {
+			char *s = json_dumps(o.out, JSON_INDENT(2));
+			puts(s ? s : "[]");
+			free(s);
+		}
+		json_decref(o.out);
+	}
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,104 @@
+/* clan volume ls | inspect NAME... | rm NAME...: the named volumes in
+ * the storage dir (a stack's are STACKID_VOLUME). */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "base/paths.h"
+#include "base/util.h"
+#include "supervisor/volume.h"
+
+static int print_row(const struct volume_info *v, void *arg)
+{
+	(void)arg;
+	printf("%-12s  %-40s  %s\n", "local", v->name, v->project);
+	return 0;
+}
+
+struct find {
+	const char *name;
+	json_t *out;
+	bool found;
+};
+
+static int inspect_one(const struct volume_info *v, void *arg)
+{
+	struct find *f = arg;
+	if (strcmp(v->name, f->name) != 0)
+		return 0;
+	char when[64] = "";
+	time_t t = (time_t)v->created;
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	_cleanup_free_ char *data = xasprintf("%s/_data", v->dir);
+	json_array_append_new(
+	    f->out, json_pack("{s:s,s:s,s:s,s:s,s:I}", "Name", v->name, "Driver", "local",
+			      "Mountpoint", data, "CreatedAt", when, "Size",
+			      (json_int_t)volume_size(data)));
+	json_object_set_new(json_array_get(f->out, json_array_size(f->out) - 1), "Project",
+			    json_string(v->project));
+	f->found = true;
+	return 0;
+}
+
+int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	(void)ctx;
+	static const char usage[] = "usage: clan volume ls | inspect NAME... | rm NAME...";
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		puts(usage);
+		puts("\n"
+		     "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"
+		     "removed by clan down -v or volume rm.\n"
+		     "  ls             list them, with their project\n"
+		     "  inspect NAME   each one's details as JSON\n"
+		     "  rm NAME        remove them and their data\n"
+		     "  -h, --help     this text");
+		return argc < 2 ? CLAN_EXIT_USAGE : 0;
+	}
+	_cleanup_free_ char *storage = paths_storage_dir();
+	const char *sub = argv[1];
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0) {
+		if (argc > 2)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "volume ls: unexpected argument '%s'", argv[2]);
+		printf("%-12s  %-40s  %s\n", "DRIVER", "VOLUME NAME", "PROJECT");
+		return volume_list(storage, print_row, NULL, err);
+	}
+	if (argc < 3)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "volume %s: name a volume (%s)", sub,
+				       usage);
+	if (strcmp(sub, "inspect") == 0) {
+		json_t *out = json_array();
+		int rc = 0;
+		for (int i = 2; i < argc && rc == 0; i++) {
+			struct find f = {.name = argv[i], .out = out};
+			rc = volume_list(storage, inspect_one, &f, err);
+			if (rc == 0 && !f.found)
+				rc = clan_error_code(err, CLAN_EXIT_FAIL, "no such volume: %s",
+						     argv[i]);
+		}
+		if (rc == 0) {
+			char *text = json_dumps(out, JSON_INDENT(4));
+			puts(text ? text : "[]");
+			free(text);
+		}
+		json_decref(out);
+		return rc;
+	}
+	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0) {
+		for (int i = 2; i < argc; i++) {
+			if (volume_remove(storage, argv[i], err) < 0)
+				return -1;
+			puts(argv[i]);
+		}
+		return 0;
+	}
+	return clan_error_code(err, CLAN_EXIT_USAGE, "volume: unknown subcommand '%s' (%s)", sub,
+			       usage);
+}

@@ -1,0 +1,136 @@
+/* clan: the CLI entry. Parses global flags, dispatches to a command and is
+ * the one place that prints errors. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "ns/caps.h"
+#include "cli/commands.h"
+#include "base/error.h"
+#include "base/termsafe.h"
+#include "base/util.h"
+
+#define CLAN_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+    {"dev", cmd_dev, "start the stack here in the foreground, with its logs; Ctrl-C stops it"},
+    {"up", cmd_up, "start the stack here, as compose's up (-d: in the background)"},
+    {"down", cmd_down, "stop the stack here and remove its containers (-v: and volumes)"},
+    {"logs", cmd_logs, "the stack's logs (-f to follow)"},
+    {"exec", cmd_exec, "run a command in a running service or container"},
+    {"restart", cmd_restart, "restart services of the stack"},
+    {"stop", cmd_stop, "stop services of the stack"},
+    {"start", cmd_start, "start stopped services of the stack"},
+    {"config", cmd_config, "print the stack as resolved from .clanrc, .env and profiles"},
+    {"init", cmd_init, "write a .clanrc for the project in the current dir"},
+    {"profiles", cmd_profiles, "list the profiles a service can name (profile = NAME)"},
+    {"profile", cmd_profile, "ls: the same list; show NAME: print a profile's YAML"},
+    {"volume", cmd_volume, "ls, inspect, rm: named volumes"},
+    {"run", cmd_run, "run a command in a new container"},
+    {"ps", cmd_ps, "list containers"},
+    {"rm", cmd_rm, "remove stopped containers"},
+    {"pull", cmd_pull, "pull images from a registry"},
+    {"login", cmd_login, "log in to a registry"},
+    {"images", cmd_images, "list images"},
+    {"rmi", cmd_rmi, "remove images"},
+    {"network", cmd_network, "ls: the networks of running containers and their ports"},
+    {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
+    {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: clan [--debug] COMMAND [ARGS...]\n"
+	      "\n"
+	      "A stack is the .clanrc of the current dir (clan init writes one): services\n"
+	      "in rootless containers, started in dependency order, as docker compose's.\n"
+	      "\n"
+	      "commands:\n",
+	      out);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("  version   print the version\n"
+	      "\n"
+	      "dev or up? Both start the stack. dev is for working on the code: always in\n"
+	      "the foreground, the services' logs and URLs in the terminal, Ctrl-C stops\n"
+	      "it all. up is compose's: in the foreground the same, with -d in the\n"
+	      "background (then clan logs -f, clan ps, clan down); up -d again starts\n"
+	      "what is not running.\n"
+	      "\n"
+	      "flags:\n"
+	      "  --debug     say what the runtime does\n"
+	      "  -h, --help  this text\n"
+	      "  --version   print the version\n"
+	      "\n"
+	      "Run 'clan COMMAND --help' for a command's flags.\n",
+	      out);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct clan_ctx ctx = {.argv0 = argv[0]};
+	struct clan_err err = {.code = CLAN_EXIT_FAIL};
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--debug") == 0) {
+			ctx.debug = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("clan " CLAN_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "clan: unknown flag '%s' (see clan --help)\n", argv[i]);
+			return CLAN_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLAN_EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "version") == 0) {
+		puts("clan " CLAN_VERSION);
+		return 0;
+	}
+	const struct command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "clan: unknown command '%s' (see clan --help)\n", argv[i]);
+		return CLAN_EXIT_USAGE;
+	}
+	if (caps_refuse_privileged_binary(&err) < 0) {
+		fprintf(stderr, "clan: %s\n", err.msg);
+		return err.code;
+	}
+	int rc = cmd->fn(&ctx, argc - i, argv + i, &err);
+	if (rc < 0) {
+		/* one "clan: " a line: a config's errors come one a line. A
+		 * message may quote a service's log or a server's reply: what a
+		 * terminal would act on is shown, not obeyed */
+		_cleanup_free_ char *msg = term_safe(err.msg, strlen(err.msg), true);
+		for (const char *l = msg;;) {
+			size_t n = strcspn(l, "\n");
+			fprintf(stderr, "clan: %.*s\n", (int)n, l);
+			if (!l[n] || !l[n + 1])
+				break;
+			l += n + 1;
+		}
+		return err.code;
+	}
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* Values of compose fields that are not plain strings: durations
+ * ("1m30s"), stop signals ("SIGINT"), restart policies. Pure; errors are
+ * exit 2 and say what was expected, for the caller to prefix with
+ * "FILE:LINE: KEY". */
+#ifndef CLAN_CFGVAL_H
+#define CLAN_CFGVAL_H
+
+#include <stddef.h>
+
+#include "base/error.h"
+#include "config/stack.h"
+
+/* Go's time.ParseDuration syntax as compose takes it: "1s", "500ms",
+ * "1m30s", "1.5h", "0"; units ns, us (µs), ms, s, m, h. Rounds down to
+ * milliseconds; at most INT_MAX ms (about 24 days). */
+int duration_parse(const char *text, int *ms, struct clan_err *err);
+/* The shortest compose form: 90000 -> "1m30s", 500 -> "500ms", 0 -> "0s". */
+void duration_format(int ms, char *buf, size_t len);
+
+/* "SIGTERM", "TERM", "sigterm" or a number from 1 to 64. */
+int signal_parse(const char *text, int *sig, struct clan_err *err);
+/* "SIGTERM"; "SIG42" for one without a name. */
+void signal_format(int sig, char *buf, size_t len);
+
+/* no | on-failure | always | unless-stopped */
+int restart_parse(const char *text, enum restart_policy *out, struct clan_err *err);
+const char *restart_name(enum restart_policy p);
+
+/* A name of a service, profile or volume: a letter or digit, then
+ * letters, digits, '_', '.' and '-'. */
+bool cfg_is_name(const char *s);
+
+/* A shell variable name: a letter or '_', then letters, digits and '_'. */
+bool cfg_is_identifier(const char *s);
+
+#endif

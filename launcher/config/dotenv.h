@@ -1,0 +1,38 @@
+/* `.env` files with docker compose's syntax: KEY=VALUE lines, `export`
+ * before a key, `#` comments (at a line's start, or after a blank that
+ * follows an unquoted value), blank lines, empty values, single quotes
+ * (literal, may span lines), double quotes (\n \r \t \" \\ \$ escapes, may
+ * span lines), unquoted values trimmed. Unquoted and double-quoted values
+ * are interpolated (${VAR} etc., see interp.h): a variable is looked up in
+ * the outer environment first (the shell), then among the keys above it in
+ * the same file. A KEY alone on a line takes its value from the outer
+ * environment, and is skipped when that has none. */
+#ifndef CLAN_DOTENV_H
+#define CLAN_DOTENV_H
+
+#include "base/error.h"
+#include "config/interp.h"
+
+struct dotenv_var {
+	char *key, *value;
+	int line;
+};
+
+/* In file order; a key written twice keeps its first place and its last
+ * value. */
+struct dotenv {
+	struct dotenv_var *v;
+	size_t n, cap;
+};
+
+/* Parses text read from path (for messages). outer may be NULL: nothing
+ * outside the file. Exit-2 errors "PATH:LINE: ...". */
+int dotenv_parse(const char *text, const char *path, const struct interp_env *outer,
+		 struct dotenv *out, struct clan_err *err);
+
+/* The value of key, NULL when the file does not set it. */
+const char *dotenv_get(const struct dotenv *d, const char *key);
+
+void dotenv_free(struct dotenv *d);
+
+#endif

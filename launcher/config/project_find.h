@@ -1,0 +1,21 @@
+/* Which directory is the project: the one with the .clanrc, found from
+ * the current dir upwards as compose finds its file. */
+#ifndef CLAN_PROJECT_FIND_H
+#define CLAN_PROJECT_FIND_H
+
+#include <sys/types.h>
+
+#include "base/util.h"
+
+/* The dir holding the .clanrc: start itself, else the nearest parent up
+ * to home when start is under it (home included), else up to /. start
+ * is an absolute, resolved path; home may be NULL. A parent's .clanrc
+ * counts only when it is a regular file owned by uid or root and not
+ * writable by group or others, in a dir owned by uid or root that
+ * others cannot write (or sticky, as /tmp): on a shared machine another user can put
+ * a /tmp/.clanrc above the user's dir. Each one skipped is pushed to
+ * skipped (when not NULL) as a sentence saying why. start's own file is
+ * the user's choice and is taken as it is. NULL: none. */
+char *project_find(const char *start, const char *home, uid_t uid, struct strv *skipped);
+
+#endif

@@ -1,0 +1,425 @@
+/* stack_load: .clanrc + .env + profiles -> a validated struct stack.
+ * Reads files only: a failed load starts and changes nothing. */
+#define _GNU_SOURCE
+#include "config/stack.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/comment.h"
+#include "config/project_find.h"
+#include "config/stack_int.h"
+
+#define CONFIG_MAX_BYTES (4 << 20)
+
+const char *stack_shell_lookup(void *ctx, const char *name)
+{
+	const struct load_ctx *c = ctx;
+	return c->o->lookup ? c->o->lookup(name) : getenv(name);
+}
+
+static const char *generated(const struct load_ctx *c, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < c->secrets.n; i++)
+		if (strncmp(c->secrets.v[i], name, n) == 0 && c->secrets.v[i][n] == '=')
+			return c->secrets.v[i] + n + 1;
+	return NULL;
+}
+
+/* Interpolation: the shell environment beats .env (compose), and both
+ * beat a profile's generated secret. */
+static const char *project_lookup(void *ctx, const char *name)
+{
+	struct load_ctx *c = ctx;
+	const char *v = stack_shell_lookup(c, name);
+	if (!v)
+		v = dotenv_get(&c->dotenv, name);
+	return v ? v : generated(c, name);
+}
+
+int stack_secret(struct load_ctx *c, const char *name, const char **value)
+{
+	*value = project_lookup(c, name);
+	if (*value || !c->o->secret)
+		return 0;
+	char *v;
+	if (c->o->secret(c->o->secret_arg, c->st->dir, name, &v, c->err) < 0)
+		return -1;
+	strv_push_owned(&c->secrets, xasprintf("%s=%s", name, v));
+	free(v);
+	*value = generated(c, name);
+	return 0;
+}
+
+/* Before interpolation: the secrets of the profiles the services name, so
+ * that ${REDIS_PASSWORD} works in any service (a web app's REDIS_URL). A
+ * profile named through ${...} is only known later: its own service still
+ * gets its secrets. */
+static int profile_secrets(struct load_ctx *c, const struct clanrc *rc)
+{
+	for (size_t i = 0; i < rc->n; i++) {
+		const struct rc_entry *e = rc->s[i].service ? rc_get(&rc->s[i], "profile") : NULL;
+		const struct profile *p;
+		if (!e || strchr(e->value, '$'))
+			continue;
+		if (stack_get_profile(c, e, &p) < 0)
+			return -1;
+		const char *v;
+		for (size_t j = 0; j < p->secrets.n; j++)
+			if (stack_secret(c, p->secrets.v[j], &v) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+const char *stack_file_name(struct load_ctx *c, const char *path)
+{
+	struct strv *f = &c->st->files;
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i], path) == 0)
+			return f->v[i];
+	strv_push(f, path);
+	return f->v[f->n - 1];
+}
+
+/* The inline comment cut from line of the .clanrc, NULL when none: a
+ * value refused there may be one cut short by it. */
+static const char *line_comment(const struct clanrc *rc, int line)
+{
+	for (size_t i = 0; rc && i < rc->n; i++)
+		for (size_t j = 0; j < rc->s[i].n; j++)
+			if (rc->s[i].e[j].line == line)
+				return rc->s[i].e[j].comment;
+	return NULL;
+}
+
+int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
+{
+	char msg[sizeof c->err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	const char *comment = line_comment(c->rc, line);
+	if (comment)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "%s:%d: %s (" COMMENT_HINT
+				       ": the value ends before '%.20s')",
+				       c->rc_file, line, msg, comment);
+	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d: %s", c->rc_file, line, msg);
+}
+
+enum { STACK_MAX_ERRORS = 10 };
+
+int stack_collect(struct load_ctx *c)
+{
+	if (c->nerrors++ == 0)
+		c->errors_code = c->err->code;
+	if (c->errors.n < STACK_MAX_ERRORS)
+		strv_push(&c->errors, c->err->msg);
+	return -1;
+}
+
+int stack_report(struct load_ctx *c)
+{
+	if (c->nerrors == 0)
+		return 0;
+	char msg[sizeof c->err->msg];
+	size_t len = 0, shown = 0;
+	msg[0] = '\0';
+	/* room for the last line, "and N more errors" */
+	for (; shown < c->errors.n; shown++) {
+		size_t n = strlen(c->errors.v[shown]);
+		if (len + n + 1 + 32 >= sizeof msg && shown > 0)
+			break;
+		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", shown ? "\n" : "",
+					c->errors.v[shown]);
+		if (len >= sizeof msg)
+			len = sizeof msg - 1;
+	}
+	if (c->nerrors > shown)
+		snprintf(msg + len, sizeof msg - len, "\nand %zu more error%s", c->nerrors - shown,
+			 c->nerrors - shown == 1 ? "" : "s");
+	clan_error_code(c->err, c->errors_code, "%s", msg);
+	strv_free(&c->errors);
+	c->nerrors = 0;
+	return -1;
+}
+
+/* Messages name files as the user would: relative to the project dir when
+ * clan runs in it (".clanrc:3:"), else by their full path. */
+static char *shown_path(const struct load_ctx *c, const char *name)
+{
+	return c->o->dir || c->above ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
+}
+
+/* o->dir, else the current dir or the nearest parent with a .clanrc (as
+ * compose; project_find says which parents count). */
+static int project_dir(struct load_ctx *c, char **out)
+{
+	const struct stack_load_opts *o = c->o;
+	char *dir = realpath(o->dir ? o->dir : ".", NULL);
+	if (!dir)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "cannot use %s as the project dir: %s",
+				       o->dir ? o->dir : "the current dir", strerror(errno));
+	*out = dir;
+	if (o->dir)
+		return 0;
+	char *found = project_find(dir, stack_shell_lookup(c, "HOME"), getuid(), &c->warn.msgs);
+	if (found && strcmp(found, dir) != 0) {
+		c->above = true;
+		free(dir);
+		*out = found;
+	} else {
+		free(found);
+	}
+	return 0;
+}
+
+/* compose's rule: lowercase, [a-z0-9_-] kept, the rest '-', starting
+ * with a letter or digit. */
+static char *sanitize_name(const char *s)
+{
+	while (*s && !isalnum((unsigned char)*s))
+		s++;
+	char *n = xstrdup(s);
+	for (char *p = n; *p; p++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			*p = '-';
+	}
+	return n;
+}
+
+static bool is_project_name(const char *s)
+{
+	if (!isdigit((unsigned char)*s) && !islower((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && !islower((unsigned char)*s) && *s != '_' &&
+		    *s != '-')
+			return false;
+	return true;
+}
+
+static int project_name(struct load_ctx *c, const struct clanrc *rc)
+{
+	const struct rc_entry *e = NULL;
+	for (size_t i = 0; i < rc->n && !e; i++)
+		if (!rc->s[i].service)
+			e = rc_get(&rc->s[i], "name");
+	const char *name = c->o->project_name ? c->o->project_name : e ? e->value : NULL;
+	if (name) {
+		if (is_project_name(name)) {
+			c->st->name = xstrdup(name);
+			return 0;
+		}
+		_cleanup_free_ char *fixed = sanitize_name(name);
+		if (!e || c->o->project_name)
+			return clan_error_code(
+			    c->err, CLAN_EXIT_USAGE,
+			    "bad project name '%s': lowercase letters, digits, _ "
+			    "and -, starting with a letter or digit%s%s%s",
+			    name, *fixed ? " (e.g. " : "", fixed, *fixed ? ")" : "");
+		return stack_fail(c, e->line,
+				  "bad project name '%s': lowercase letters, digits, _ and -, "
+				  "starting with a letter or digit%s%s%s",
+				  name, *fixed ? " (e.g. " : "", fixed, *fixed ? ")" : "");
+	}
+	const char *base = strrchr(c->st->dir, '/');
+	c->st->name = sanitize_name(base ? base + 1 : c->st->dir);
+	if (!*c->st->name)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "%s: the directory's name makes no project name: set one "
+				       "with [project] name = NAME",
+				       c->rc_file);
+	return 0;
+}
+
+/* Values become what ${VAR} says; only an environment value or a package
+ * list may end up empty. */
+static int interpolate_all(struct load_ctx *c, struct clanrc *rc)
+{
+	for (size_t i = 0; i < rc->n; i++)
+		for (size_t j = 0; j < rc->s[i].n; j++) {
+			struct rc_entry *e = &rc->s[i].e[j];
+			char *v;
+			if (interp_expand(&c->env, e->value, c->rc_file, e->line, &v, c->err) < 0) {
+				stack_collect(c);
+				continue;
+			}
+			bool may_be_empty =
+			    strcmp(e->key, "environment") == 0 || strcmp(e->key, "packages") == 0;
+			if (!*v && !may_be_empty) {
+				free(v);
+				stack_fail(c, e->line, "%s is empty after interpolation of '%s'",
+					   e->key, e->value);
+				stack_collect(c);
+				continue;
+			}
+			free(e->value);
+			e->value = v;
+		}
+	return stack_report(c);
+}
+
+static int read_dotenv(struct load_ctx *c)
+{
+	_cleanup_free_ char *path = xasprintf("%s/.env", c->st->dir);
+	_cleanup_free_ char *text = NULL;
+	if (access(path, F_OK) < 0)
+		return 0;
+	if (read_file(path, CONFIG_MAX_BYTES, &text, c->err) < 0)
+		return -1;
+	_cleanup_free_ char *shown = shown_path(c, ".env");
+	struct interp_env shell = {.lookup = stack_shell_lookup, .arg = c, .warn = &c->warn};
+	return dotenv_parse(text, stack_file_name(c, shown), &shell, &c->dotenv, c->err);
+}
+
+static int read_clanrc(struct load_ctx *c, struct clanrc *rc)
+{
+	_cleanup_free_ char *text = NULL;
+	if (read_file(c->st->config_file, CONFIG_MAX_BYTES, &text, c->err) < 0) {
+		if (c->err->sys_errno == ENOENT)
+			return clan_error_code(c->err, CLAN_EXIT_USAGE,
+					       "no .clanrc in %s%s (clan init writes one)%s%s",
+					       c->st->dir, c->o->dir ? "" : " or a parent dir",
+					       c->warn.msgs.n ? "; " : "",
+					       c->warn.msgs.n ? c->warn.msgs.v[0] : "");
+		return -1;
+	}
+	return clanrc_parse(text, c->rc_file, rc, c->err);
+}
+
+static int build_services(struct load_ctx *c, const struct clanrc *rc)
+{
+	c->b = xcalloc(rc->n + 1, sizeof *c->b);
+	for (size_t i = 0; i < rc->n; i++) {
+		if (!rc->s[i].service)
+			continue;
+		/* on to the next service: its errors are reported too */
+		if (stack_build_service(c, &rc->s[i], &c->b[c->nb]) < 0) {
+			stack_collect(c);
+			svc_build_free(&c->b[c->nb]);
+			continue;
+		}
+		c->nb++;
+	}
+	if (stack_report(c) < 0)
+		return -1;
+	if (c->nb == 0)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "%s: no services: add a [service.NAME] section (clan init "
+				       "writes a start)",
+				       c->rc_file);
+	return 0;
+}
+
+/* The checked services move into the stack, with the volumes they use. */
+static void take_services(struct load_ctx *c)
+{
+	struct stack *st = c->st;
+	st->svcs = xcalloc(c->nb, sizeof *st->svcs);
+	for (size_t i = 0; i < c->nb; i++) {
+		st->svcs[st->nsvcs] = c->b[i].svc;
+		st->svcs[st->nsvcs++].port_lines = c->b[i].port_lines;
+		c->b[i].svc = (struct service){0};
+		c->b[i].port_lines = NULL;
+	}
+	for (size_t i = 0; i < st->nsvcs; i++)
+		for (size_t j = 0; j < st->svcs[i].nmounts; j++) {
+			const char *v = st->svcs[i].mounts[j].volume;
+			bool seen = false;
+			for (size_t k = 0; v && k < st->volumes.n && !seen; k++)
+				seen = strcmp(st->volumes.v[k], v) == 0;
+			if (v && !seen)
+				strv_push(&st->volumes, v);
+		}
+}
+
+static int load(struct load_ctx *c)
+{
+	struct stack *st = c->st;
+	struct clanrc rc = {0};
+	int r = -1;
+
+	if (project_dir(c, &st->dir) < 0)
+		return -1;
+	st->config_file = xasprintf("%s/.clanrc", st->dir);
+	_cleanup_free_ char *shown = shown_path(c, ".clanrc");
+	c->rc_file = stack_file_name(c, shown);
+	c->env = (struct interp_env){.lookup = project_lookup, .arg = c, .warn = &c->warn};
+	c->rc = &rc;
+	if (c->o->profile_dirs)
+		for (size_t i = 0; c->o->profile_dirs[i]; i++)
+			strv_push(&c->profile_dirs, c->o->profile_dirs[i]);
+	else
+		profile_default_dirs(st->dir, stack_shell_lookup, c, &c->profile_dirs);
+
+	if (read_dotenv(c) == 0 && read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
+	    interpolate_all(c, &rc) == 0 &&
+	    project_name(c, &rc) == 0 && build_services(c, &rc) == 0 && stack_check_all(c) == 0) {
+		take_services(c);
+		r = 0;
+	}
+	clanrc_free(&rc);
+	c->rc = NULL;
+	return r;
+}
+
+int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_err *err)
+{
+	struct load_ctx c = {.o = o, .st = out, .err = err};
+	*out = (struct stack){0};
+	int r = load(&c);
+	/* a failed load has no stack to carry them: its error is what counts */
+	if (r == 0) {
+		out->warnings = c.warn.msgs;
+		c.warn.msgs = (struct strv){0};
+	}
+	interp_warnings_free(&c.warn);
+	dotenv_free(&c.dotenv);
+	strv_free(&c.secrets);
+	strv_free(&c.profile_dirs);
+	strv_free(&c.errors);
+	for (size_t i = 0; i < c.nprofiles; i++)
+		profile_free(&c.profiles[i]);
+	free(c.profiles);
+	/* with the one that failed half-built */
+	for (size_t i = 0; c.b && i <= c.nb; i++)
+		svc_build_free(&c.b[i]);
+	free(c.b);
+	if (r < 0)
+		stack_free(out);
+	return r;
+}
+
+const struct service *stack_find(const struct stack *s, const char *name)
+{
+	for (size_t i = 0; i < s->nsvcs; i++)
+		if (strcmp(s->svcs[i].name, name) == 0)
+			return &s->svcs[i];
+	return NULL;
+}
+
+void stack_free(struct stack *s)
+{
+	for (size_t i = 0; i < s->nsvcs; i++)
+		service_free(&s->svcs[i]);
+	free(s->svcs);
+	free(s->name);
+	free(s->dir);
+	free(s->config_file);
+	strv_free(&s->volumes);
+	strv_free(&s->files);
+	strv_free(&s->warnings);
+	*s = (struct stack){0};
+}

@@ -1,0 +1,124 @@
+/* A project's stack: what `.clanrc` (with `.env`, profiles and ${VAR}
+ * interpolation) resolves to. Plain data, fully resolved and validated by
+ * stack_load: the supervisor and the commands only read it. */
+#ifndef CLAN_STACK_H
+#define CLAN_STACK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/error.h"
+#include "netns/portspec.h"
+#include "base/util.h"
+
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
+
+/* Where a value was written, for "file:line: ..." messages. file points
+ * into struct stack's files (or a profile path); line 0: not from a file. */
+struct src_loc {
+	const char *file;
+	int line;
+};
+
+/* A mount of a service: a named volume (volume = NAME:/dst) or a host
+ * path (bind = ./src:/dst), both with [:ro]. */
+struct svc_mount {
+	char *volume; /* the volume's name as written (e.g. "pgdata"), or NULL */
+	char *src;    /* bind: absolute host path (relative ones resolved
+		       * against the project dir) */
+	char *dst;    /* absolute path inside */
+	bool ro;
+	struct src_loc loc;
+};
+
+struct healthcheck {
+	/* argv to run inside the service: compose's CMD form as is, CMD-SHELL
+	 * and plain strings as {"/bin/sh", "-c", text} */
+	struct strv test;
+	int interval_ms, timeout_ms, retries, start_period_ms;
+};
+
+struct service {
+	char *name;    /* [service.NAME] */
+	char *profile; /* NULL: none */
+	/* the image reference clan runs: a registry ref, dir:..., host, or
+	 * deb:SUITE+pkg,pkg... with the profile's and the service's packages
+	 * already folded in */
+	char *image;
+	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
+	struct strv command;	/* empty: the image's; `command = a b` is split
+				 * into words like compose's string form, with
+				 * no shell added (words.h) */
+	char *working_dir;	/* NULL: the image's */
+	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
+	struct strv environment; /* K=V, final: profile < env_file < environment */
+	struct port_map *ports;
+	int *port_lines; /* the line of each port = in loc.file */
+	size_t nports;
+	struct svc_mount *mounts;
+	size_t nmounts;
+	struct strv depends_on; /* service names, all present */
+	struct strv aliases;	/* more names for it in the stack's /etc/hosts */
+	bool has_health;
+	struct healthcheck health;
+	enum restart_policy restart;
+	int stop_grace_ms;	/* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */
+	int stop_signal;	/* default SIGTERM */
+	/* security_opt = seccomp=...: NULL for clan's default profile,
+	 * "unconfined", or a Docker JSON profile's absolute path (checked at
+	 * load) */
+	char *seccomp;
+	struct src_loc loc;
+};
+
+struct stack {
+	char *name; /* [project] name, else the directory's name, sanitised */
+	char *dir;  /* absolute project dir */
+	char *config_file; /* absolute path of the .clanrc read */
+	struct service *svcs; /* in dependency order: a service comes after
+			       * what it depends on */
+	size_t nsvcs;
+	struct strv volumes; /* named volumes used, each once */
+	struct strv files;   /* owned copies of the file names src_loc points at */
+	/* things to tell the user that do not stop the load, e.g. an unset
+	 * ${VAR} defaulting to "" (compose warns too): "FILE:LINE: ..." */
+	struct strv warnings;
+};
+
+struct stack_load_opts {
+	const char *dir;	  /* project dir; NULL: the current dir */
+	const char *project_name; /* -p NAME overrides [project] name */
+	/* the shell environment for ${VAR} (beats .env); NULL: getenv */
+	const char *(*lookup)(const char *name);
+	/* profile dirs, searched first to last (./profiles,
+	 * ~/.config/clan/profiles, the installed ones); NULL: the defaults */
+	const char *const *profile_dirs;
+	/* The generated value of a profile's secret NAME that the shell and
+	 * .env leave unset (secrets.h: secret_for_stack); NULL: it stays
+	 * unset. */
+	int (*secret)(void *arg, const char *project_dir, const char *name, char **value,
+		      struct clan_err *err);
+	void *secret_arg;
+};
+
+/* Reads, interpolates, applies profiles and validates. A bad file is exit
+ * 2: "FILE:LINE: what is wrong (did you mean ...?)"; nothing is started
+ * or changed by a failed load. */
+int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_err *err);
+void stack_free(struct stack *s);
+
+/* The resolved stack as `clan config` prints it (compose-like YAML). */
+void stack_print(const struct stack *s, FILE *out);
+
+const struct service *stack_find(const struct stack *s, const char *name);
+
+/* After a failed bind of the stack's host ports (err): binds each
+ * service's ports alone to find the one in use and rewrites err to name
+ * the service, its port = line and a free example, as .clanrc says it.
+ * err is left as it is when every port binds now. */
+void stack_explain_port_error(const struct stack *s, struct clan_err *err);
+
+/* Frees what a service owns (a stack's, or one parsed on its own). */
+void service_free(struct service *s);
+
+#endif

@@ -1,0 +1,86 @@
+/* A service's environment: the profile's, then each env_file, then the
+ * environment = lines, a later value replacing an earlier one of the same
+ * name in its place (compose: environment beats env_file). */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/stack_int.h"
+
+#define ENV_FILE_MAX_BYTES (4 << 20)
+
+static void env_set(struct strv *env, const char *key, size_t klen, const char *value)
+{
+	char *kv = xasprintf("%.*s=%s", (int)klen, key, value);
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], key, klen) == 0 && env->v[i][klen] == '=') {
+			free(env->v[i]);
+			env->v[i] = kv;
+			return;
+		}
+	strv_push_owned(env, kv);
+}
+
+static int env_file(struct load_ctx *c, const struct rc_entry *e, struct strv *out)
+{
+	_cleanup_free_ char *path =
+	    e->value[0] == '/' ? xstrdup(e->value) : xasprintf("%s/%s", c->st->dir, e->value);
+	_cleanup_free_ char *text = NULL;
+	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0)
+		return stack_fail(c, e->line, "env_file %s: %s", e->value,
+				  c->err->sys_errno ? strerror(c->err->sys_errno) : c->err->msg);
+	/* messages name it as written, beside the project's files */
+	const char *shown = e->value[0] == '/' || !strchr(c->rc_file, '/')
+				? stack_file_name(c, e->value)
+				: stack_file_name(c, path);
+	struct dotenv d = {0};
+	if (dotenv_parse(text, shown, &c->env, &d, c->err) < 0)
+		return -1;
+	for (size_t i = 0; i < d.n; i++)
+		env_set(out, d.v[i].key, strlen(d.v[i].key), d.v[i].value);
+	dotenv_free(&d);
+	return 0;
+}
+
+static bool is_env_name(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (isspace((unsigned char)s[i]) || s[i] == '=')
+			return false;
+	return true;
+}
+
+int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
+		    const struct strv *profile_env, struct strv *out)
+{
+	for (size_t i = 0; i < profile_env->n; i++) {
+		const char *kv = profile_env->v[i], *eq = strchr(kv, '=');
+		env_set(out, kv, (size_t)(eq - kv), eq + 1);
+	}
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, "env_file") == 0 && env_file(c, &sec->e[i], out) < 0)
+			return -1;
+	for (size_t i = 0; i < sec->n; i++) {
+		const struct rc_entry *e = &sec->e[i];
+		if (strcmp(e->key, "environment") != 0)
+			continue;
+		const char *eq = strchr(e->value, '=');
+		size_t klen = eq ? (size_t)(eq - e->value) : strlen(e->value);
+		if (!is_env_name(e->value, klen))
+			return stack_fail(c, e->line, "bad environment '%s': expected NAME=VALUE",
+					  e->value);
+		if (eq) {
+			env_set(out, e->value, klen, eq + 1);
+			continue;
+		}
+		/* NAME alone: its value in the shell or .env, if any (compose) */
+		const char *v = c->env.lookup(c->env.arg, e->value);
+		if (v)
+			env_set(out, e->value, klen, v);
+	}
+	return 0;
+}

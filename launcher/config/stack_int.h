@@ -1,0 +1,93 @@
+/* Inside stack_load: the state of one load and the services being built,
+ * with the line of every list item for the cross-service checks. Shared
+ * by stack*.c only. */
+#ifndef CLAN_STACK_INT_H
+#define CLAN_STACK_INT_H
+
+#include "config/clanrc.h"
+#include "config/dotenv.h"
+#include "config/interp.h"
+#include "config/profile.h"
+#include "config/stack.h"
+
+/* A container port a service listens on (its port =, expose =, or its
+ * profile's ports): services share one network namespace. */
+struct listen_port {
+	uint16_t port, count;
+	enum port_proto proto;
+	int line;
+};
+
+struct svc_build {
+	struct service svc;
+	const struct rc_section *sec;
+	int *dep_lines;	 /* per svc.depends_on item */
+	int *port_lines; /* per svc.ports item */
+	struct listen_port *listen;
+	size_t nlisten;
+};
+
+struct load_ctx {
+	const struct stack_load_opts *o;
+	struct stack *st;
+	const char *rc_file;	 /* as shown in messages, in st->files */
+	const struct clanrc *rc; /* while it is read: messages look at its lines */
+	bool above;		 /* the .clanrc is in a parent of the current dir */
+	struct interp_env env;	 /* the shell, then .env */
+	struct interp_warnings warn;
+	struct dotenv dotenv;
+	struct strv secrets; /* NAME=VALUE: profiles' secrets, generated */
+	struct strv profile_dirs;
+	struct profile *profiles; /* loaded once each */
+	size_t nprofiles;
+	struct svc_build *b;
+	size_t nb;
+	struct clan_err *err;
+	/* errors kept to report together (stack_collect), the first few */
+	struct strv errors;
+	size_t nerrors;
+	int errors_code;
+};
+
+/* The shell's value of name (opts.lookup or getenv). */
+const char *stack_shell_lookup(void *ctx, const char *name);
+
+/* The value of a profile's secret NAME: the shell's, .env's, else the
+ * generated one (NULL when opts.secret is NULL). -1 with c->err. */
+int stack_secret(struct load_ctx *c, const char *name, const char **value);
+
+/* The profile named at e, loaded once per stack. */
+int stack_get_profile(struct load_ctx *c, const struct rc_entry *e, const struct profile **out);
+
+/* A file name as messages show it, owned by st->files. */
+const char *stack_file_name(struct load_ctx *c, const char *path);
+
+/* "FILE:LINE: " + message, exit 2. */
+int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Keeps c->err's message to report with the others (a user fixes ten
+ * typos in one round, not ten); -1. */
+int stack_collect(struct load_ctx *c);
+/* 0 when nothing was collected, else -1 with c->err holding them all
+ * (one a line, the first STACK_MAX_ERRORS, then "and N more errors"). */
+int stack_report(struct load_ctx *c);
+
+/* The service of one [service.NAME] section, merged with its profile. */
+int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b);
+
+/* environment: profile < env_file < environment. */
+int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
+		    const struct strv *profile_env, struct strv *out);
+
+/* volume = and bind =, then the profile's data dirs not mounted over. */
+int stack_build_mounts(struct load_ctx *c, const struct rc_section *sec, const struct profile *p,
+		       struct service *svc);
+
+/* Across services: depends_on names and cycles, ports; then sorts c->b
+ * in dependency order (stable). */
+int stack_check_all(struct load_ctx *c);
+
+void svc_build_free(struct svc_build *b);
+
+#endif

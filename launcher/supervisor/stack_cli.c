@@ -1,0 +1,125 @@
+#define _GNU_SOURCE
+#include "supervisor/stack_cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "base/procfs.h"
+#include "config/project_find.h"
+#include "supervisor/secrets.h"
+#include "base/strbuf.h"
+#include "base/suggest.h"
+#include "base/util.h"
+
+bool stack_here(void)
+{
+	_cleanup_free_ char *cwd = realpath(".", NULL);
+	_cleanup_free_ char *dir = cwd ? project_find(cwd, getenv("HOME"), getuid(), NULL) : NULL;
+	return dir != NULL;
+}
+
+int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)
+{
+	*c = (struct stack_ctx){0};
+	c->storage = paths_storage_dir();
+	struct stack_load_opts o = {
+	    .project_name = project_name, .secret = secret_for_stack, .secret_arg = c->storage};
+	if (stack_load(&o, &c->st, err) < 0) {
+		stack_ctx_free(c);
+		return -1;
+	}
+	for (size_t i = 0; i < c->st.warnings.n; i++)
+		fprintf(stderr, "clan: warning: %s\n", c->st.warnings.v[i]);
+	if (stack_state_open(&c->st, &c->ss, err) < 0) {
+		stack_ctx_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void stack_ctx_free(struct stack_ctx *c)
+{
+	stack_free(&c->st);
+	stack_state_free(&c->ss);
+	free(c->storage);
+	*c = (struct stack_ctx){0};
+}
+
+/* "web, db; did you mean web?": the services of st, for a key that
+ * names neither a service nor a container. */
+static char *services_hint(const struct stack *st, const char *key)
+{
+	const char **names = xcalloc(st->nsvcs + 1, sizeof *names);
+	struct strbuf b = {0};
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		names[i] = st->svcs[i].name;
+		if (i)
+			strbuf_adds(&b, ", ");
+		strbuf_adds(&b, names[i]);
+	}
+	const char *near = suggest_nearest(key, names, st->nsvcs);
+	if (near) {
+		strbuf_adds(&b, "; did you mean ");
+		strbuf_adds(&b, near);
+		strbuf_adds(&b, "?");
+	}
+	free(names);
+	return strbuf_steal(&b);
+}
+
+int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err)
+{
+	_cleanup_free_ char *storage = paths_storage_dir();
+	_cleanup_free_ char *hint = NULL, *project = NULL;
+	if (stack_here()) {
+		struct stack_ctx c;
+		if (stack_ctx_open(&c, NULL, err) < 0)
+			return -1;
+		int rc = 1;
+		if (stack_find(&c.st, key)) {
+			_cleanup_free_ char *name = stack_container_name(&c.ss, c.st.name, key);
+			rc = store_find(storage, name, rec, err);
+			if (rc < 0)
+				clan_error_code(err, CLAN_EXIT_FAIL,
+						"service %s is not running (clan ps; clan up -d)", key);
+		} else {
+			hint = services_hint(&c.st, key);
+			project = xstrdup(c.st.name);
+		}
+		stack_ctx_free(&c);
+		if (rc <= 0)
+			return rc;
+	}
+	int rc = store_find(storage, key, rec, err);
+	if (rc < 0 && hint && err->code == CLAN_EXIT_FAIL)
+		clan_error_code(err, CLAN_EXIT_FAIL,
+				"no service or container %s (the services of %s: %s)", key, project,
+				hint);
+	return rc;
+}
+
+int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err)
+{
+	pid_t pid;
+	if (stack_supervisor_alive(&c->ss, &pid))
+		return (int)pid;
+	return clan_error_code(err, CLAN_EXIT_FAIL,
+			       "%s: the stack %s is not running (start it with clan up -d)", cmd,
+			       c->st.name);
+}
+
+int stack_wait_exit(pid_t pid)
+{
+	/* the answer to "down" comes just before it exits */
+	for (int i = 0; i < 200; i++) {
+		if (kill(pid, 0) < 0 || proc_start_time(pid) == 0)
+			return 0;
+		struct timespec ts = {0, 25 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}

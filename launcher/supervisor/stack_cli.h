@@ -1,0 +1,39 @@
+/* What the stack commands share: the stack of the current directory,
+ * loaded and validated, with its state dir. */
+#ifndef CLAN_STACK_CLI_H
+#define CLAN_STACK_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "config/stack.h"
+#include "supervisor/stack_state.h"
+#include "container/store.h"
+
+struct stack_ctx {
+	struct stack st;
+	struct stack_state ss;
+	char *storage;
+};
+
+/* Loads the .clanrc of the current dir (project_name: -p) and opens its
+ * state dir. */
+int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err);
+void stack_ctx_free(struct stack_ctx *c);
+
+/* Whether the current dir has a project file. */
+bool stack_here(void);
+
+/* For exec and logs: the container of service `key` of the stack here,
+ * else the container named (or with the id) key. */
+int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err);
+
+/* A command that needs the supervisor: its pid, or exit 1 saying the
+ * stack is not running. */
+int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err);
+
+/* Waits (5 s at most) until the supervisor pid has exited: -1 if not. */
+int stack_wait_exit(pid_t pid);
+
+#endif

@@ -1,0 +1,378 @@
+/* One service's life in the supervisor: its container spec, start, output
+ * into its log, health checks, stop (signal, grace period, SIGKILL) and
+ * what its exit means. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs/bind_source.h"
+#include "supervisor/stack_state.h"
+#include "container/store.h"
+#include "supervisor/sup_int.h"
+#include "base/util.h"
+#include "supervisor/volume.h"
+
+static int add_mounts(struct sup *s, const struct service *svc, struct container_spec *c,
+		      struct clan_err *err)
+{
+	c->binds = xcalloc(svc->nmounts ? svc->nmounts : 1, sizeof *c->binds);
+	for (size_t i = 0; i < svc->nmounts; i++) {
+		const struct svc_mount *m = &svc->mounts[i];
+		struct bind_spec *b = &c->binds[c->nbinds++];
+		b->pin_fd = -1;
+		b->dst = xstrdup(m->dst);
+		b->ro = m->ro;
+		_cleanup_free_ char *what = NULL;
+		if (!m->volume) {
+			b->src = xstrdup(m->src);
+			what = xasprintf("service %s: bind source %s", svc->name, m->src);
+		} else {
+			_cleanup_free_ char *name = stack_volume_name(s->o->ss, m->volume);
+			if (volume_ensure(s->storage, name, s->o->st->name, &b->src, err) < 0)
+				return clan_error_wrap(err, "service %s: volume %s", svc->name,
+						       m->volume);
+			b->populate = true;
+			what = xasprintf("service %s: volume %s", svc->name, m->volume);
+		}
+		/* once, when the stack comes up: a restart after the service
+		 * swapped a source for a symlink must not follow it */
+		if (bind_source_pin(b, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void copy_strv(struct strv *to, const struct strv *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		strv_push(to, from->v[i]);
+}
+
+int svc_build_spec(struct sup *s, const struct service *svc, struct container_spec *c,
+		   struct clan_err *err)
+{
+	const struct stack *st = s->o->st;
+	spec_init(c);
+	c->image_ref = xstrdup(svc->image);
+	copy_strv(&c->cmd, &svc->command);
+	if (svc->entrypoint.n) {
+		c->entrypoint_set = true;
+		copy_strv(&c->entrypoint, &svc->entrypoint);
+	}
+	copy_strv(&c->env, &svc->environment);
+	c->workdir = svc->working_dir ? xstrdup(svc->working_dir) : NULL;
+	c->user = svc->user ? xstrdup(svc->user) : NULL;
+	c->hostname = xstrdup(svc->name);
+	c->name = stack_container_name(s->o->ss, st->name, svc->name);
+	c->project = xstrdup(s->o->ss->id); /* unique: the name plus the dir's hash */
+	c->service = xstrdup(svc->name);
+	c->net = NET_POD;
+	pod_ref(&s->pod, &c->pod);
+	c->userns = s->pod.userns.mode;
+	c->rm = true; /* a service's container goes with the run that made it */
+	c->debug = s->o->debug;
+	c->init = false;
+	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
+	if (svc->nports) {
+		c->ports = xmalloc(svc->nports * sizeof *c->ports);
+		memcpy(c->ports, svc->ports, svc->nports * sizeof *c->ports);
+		c->nports = svc->nports;
+	}
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		strv_push(&c->local_names, st->svcs[i].name);
+		copy_strv(&c->local_names, &st->svcs[i].aliases);
+	}
+	return add_mounts(s, svc, c, err);
+}
+
+int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)
+{
+	r->out_fd = r->err_fd = r->hc_fd = -1;
+	if (svc_build_spec(s, r->svc, &r->spec, err) < 0)
+		return -1;
+	return log_open(s->o->ss->logdir, r->svc->name, &r->log, err);
+}
+
+void svc_free(struct svc_rt *r)
+{
+	container_free(r->ctr);
+	r->ctr = NULL;
+	for (int i = 0; i < 2; i++)
+		free(r->part[i]);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->err_fd >= 0)
+		close(r->err_fd);
+	if (r->hc_fd >= 0)
+		close(r->hc_fd);
+	log_close(&r->log);
+	spec_free(&r->spec);
+	free(r->error);
+	svc_drop_pending(r);
+	if (r->own_svc)
+		service_free(r->own_svc);
+	free(r->own_svc);
+	free(r->hc_output);
+}
+
+bool svc_active(const struct svc_rt *r)
+{
+	return r->state == SVC_STARTING || r->state == SVC_RUNNING || r->state == SVC_STOPPING;
+}
+
+bool svc_finished_well(const struct svc_rt *r)
+{
+	return r->state == SVC_EXITED && r->exit_code == 0 && !r->error && r->ready_ms &&
+	       !r->svc->has_health &&
+	       (r->svc->restart == RESTART_NO || r->svc->restart == RESTART_ON_FAILURE);
+}
+
+bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
+{
+	/* compose's default condition, service_started: a one-shot that
+	 * already ended well counts */
+	for (size_t i = 0; i < r->svc->depends_on.n; i++)
+		for (size_t j = 0; j < s->n; j++)
+			if (strcmp(s->svcs[j].svc->name, r->svc->depends_on.v[i]) == 0 &&
+			    s->svcs[j].state != SVC_RUNNING && !svc_finished_well(&s->svcs[j]))
+				return false;
+	return true;
+}
+
+const char *svc_state_name(const struct svc_rt *r)
+{
+	static const char *const names[] = {"waiting", "starting", "running", "stopping",
+					    "exited",  "stopped",  "restarting"};
+	return names[r->state];
+}
+
+/* A container of this name left by a supervisor that was killed. */
+static void remove_stale(struct sup *s, const char *name)
+{
+	struct container_rec old;
+	struct clan_err ignored;
+	if (store_find(s->storage, name, &old, &ignored) < 0)
+		return;
+	if (!store_is_running(&old))
+		store_remove(s->storage, &old, &ignored);
+	container_rec_free(&old);
+}
+
+int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
+{
+	int out[2], errp[2];
+	remove_stale(s, r->spec.name);
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return clan_error(err, errno, "cannot create a pipe");
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(out[0]);
+		close(out[1]);
+		return clan_error(err, e, "cannot create a pipe");
+	}
+	r->spec.out_fd = out[1];
+	r->spec.err_fd = errp[1];
+	container_free(r->ctr);
+	r->ctr = NULL;
+	int rc = container_start(&r->spec, &r->ctr, err);
+	close(out[1]);
+	close(errp[1]);
+	r->spec.out_fd = r->spec.err_fd = -1;
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->err_fd >= 0)
+		close(r->err_fd);
+	r->out_fd = out[0];
+	r->err_fd = errp[0];
+	fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
+	if (rc < 0) {
+		container_free(r->ctr);
+		r->ctr = NULL;
+		return clan_error_wrap(err, "service %s", r->svc->name);
+	}
+	r->pid = container_pid(r->ctr);
+	r->state = SVC_STARTING;
+	r->healthy = r->unhealthy = false;
+	r->emulated_sig = 0;
+	r->kill_at = 0;
+	r->started = (int64_t)time(NULL);
+	r->started_ms = sup_now_ms();
+	r->ready_ms = 0;
+	hc_track_start(&r->hc, &r->svc->health, r->started_ms);
+	r->hc_next = r->svc->has_health ? r->started_ms + HC_FIRST_MS : 0;
+	free(r->error);
+	r->error = NULL;
+	return 0;
+}
+
+void svc_stop(const struct sup *s, struct svc_rt *r)
+{
+	if (r->state == SVC_STARTING || r->state == SVC_RUNNING) {
+		int sig = r->svc->stop_signal ? r->svc->stop_signal : SIGTERM;
+		if (container_signal(r->pid, sig))
+			r->emulated_sig = sig;
+		else
+			r->kill_at = sup_now_ms() + sup_stop_grace_ms(s->o, r->svc);
+		r->state = SVC_STOPPING;
+	} else if (r->state != SVC_STOPPING) {
+		r->state = SVC_STOPPED;
+	}
+	if (r->hc_pid > 0)
+		kill(r->hc_pid, SIGKILL);
+}
+
+static void emit(struct svc_rt *r, int stream, const char *text, size_t len)
+{
+	log_line(&r->log, stream ? 'e' : 'o', text, len);
+}
+
+void svc_on_output(struct svc_rt *r, int stream)
+{
+	int *fd = stream ? &r->err_fd : &r->out_fd;
+	char buf[8192];
+	for (int budget = 16; budget > 0 && *fd >= 0; budget--) {
+		ssize_t n = read(*fd, buf, sizeof buf);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			if (r->partlen[stream])
+				emit(r, stream, r->part[stream], r->partlen[stream]);
+			r->partlen[stream] = 0;
+			close(*fd);
+			*fd = -1;
+			return;
+		}
+		size_t start = 0;
+		for (size_t i = 0; i < (size_t)n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			size_t len = i - start;
+			if (r->partlen[stream]) {
+				r->part[stream] = xrealloc(r->part[stream], r->partlen[stream] + len);
+				memcpy(r->part[stream] + r->partlen[stream], buf + start, len);
+				emit(r, stream, r->part[stream], r->partlen[stream] + len);
+				r->partlen[stream] = 0;
+			} else {
+				emit(r, stream, buf + start, len);
+			}
+			start = i + 1;
+		}
+		size_t rest = (size_t)n - start;
+		if (rest) {
+			r->part[stream] = xrealloc(r->part[stream], r->partlen[stream] + rest);
+			memcpy(r->part[stream] + r->partlen[stream], buf + start, rest);
+			r->partlen[stream] += rest;
+			/* a runaway line is cut, not kept forever */
+			if (r->partlen[stream] >= LOG_LINE_MAX) {
+				emit(r, stream, r->part[stream], r->partlen[stream]);
+				r->partlen[stream] = 0;
+			}
+		}
+	}
+}
+
+void svc_on_sync(struct sup *s, struct svc_rt *r)
+{
+	if (!r->ctr)
+		return;
+	container_on_sync(r->ctr);
+	/* exec'd (EOF, no error): without a health check that is ready */
+	if (container_sync_fd(r->ctr) < 0 && !container_failed(r->ctr) &&
+	    r->state == SVC_STARTING && !r->svc->has_health) {
+		r->state = SVC_RUNNING;
+		r->ready_ms = sup_now_ms();
+		sup_service_changed(s, r);
+	}
+}
+
+bool svc_reap(struct sup *s, struct svc_rt *r)
+{
+	int status;
+	if (r->hc_pid > 0 && waitpid(r->hc_pid, &status, WNOHANG) == r->hc_pid) {
+		svc_on_health_result(s, r, status);
+		return true;
+	}
+	if (!r->ctr || r->pid <= 0 || waitpid(r->pid, &status, WNOHANG) != r->pid)
+		return false;
+	svc_on_output(r, 0);
+	svc_on_output(r, 1);
+	struct clan_err err = {0};
+	int code = container_finish(r->ctr, status, r->emulated_sig, &err);
+	/* its exit was seen before its exec was: it did start */
+	if (code >= 0 && r->state == SVC_STARTING && !r->svc->has_health)
+		r->ready_ms = sup_now_ms();
+	container_free(r->ctr);
+	r->ctr = NULL;
+	r->pid = 0;
+	if (r->hc_pid > 0)
+		kill(r->hc_pid, SIGKILL);
+	/* health is a running service's: not kept past its end */
+	r->healthy = r->unhealthy = false;
+	r->exit_code = code >= 0 ? code : err.code;
+	if (code < 0) {
+		free(r->error);
+		r->error = xstrdup(err.msg);
+		char line[sizeof err.msg + 16];
+		int n = snprintf(line, sizeof line, "clan: %s", err.msg);
+		log_line(&r->log, 'e', line, (size_t)n);
+	}
+	r->state = r->state == SVC_STOPPING || r->want_stop ? SVC_STOPPED : SVC_EXITED;
+	sup_service_changed(s, r);
+	return true;
+}
+
+void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
+{
+	(void)s;
+	if (r->state == SVC_STOPPING && r->kill_at && now >= r->kill_at) {
+		kill(r->pid, SIGKILL);
+		r->kill_at = 0;
+	}
+	if (r->hc_pid > 0 && now >= r->hc_deadline && !r->hc_timed_out) {
+		kill(r->hc_pid, SIGKILL); /* counts as a failure when reaped */
+		r->hc_timed_out = true;
+	}
+	if (r->hc_pid <= 0 && r->hc_next && now >= r->hc_next && r->ctr &&
+	    (r->state == SVC_STARTING || r->state == SVC_RUNNING))
+		svc_run_health_check(r);
+}
+
+int64_t svc_next_deadline(const struct svc_rt *r)
+{
+	int64_t d = 0;
+	int64_t cand[] = {r->state == SVC_STOPPING ? r->kill_at : 0,
+			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
+			  r->hc_pid <= 0 ? r->hc_next : 0,
+			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
+	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
+		if (cand[i] && (!d || cand[i] < d))
+			d = cand[i];
+	return d;
+}
+
+char *svc_last_lines(const struct sup *s, const struct svc_rt *r, int lines)
+{
+	struct log_entry *v = NULL;
+	size_t n = 0;
+	log_read(s->o->ss->logdir, r->svc->name, 0, lines, 0, &v, &n, NULL);
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i].text) + 8 + strlen(r->svc->name);
+	char *out = xcalloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, "\n  ");
+		strcat(out, r->svc->name);
+		strcat(out, " | ");
+		strcat(out, v[i].text);
+	}
+	log_entries_free(v, n);
+	return out;
+}

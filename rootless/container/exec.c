@@ -1,0 +1,364 @@
+#define _GNU_SOURCE
+#include "container/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container/child.h"
+#include "container/console.h"
+#include "container/container.h"
+#include "ns/idmap.h"
+#include "ns/passwd.h"
+#include "base/procfs.h"
+#include "ns/seccomp_filter.h"
+#include "base/sync.h"
+#include "ns/userns_exec.h"
+
+extern char **environ;
+
+static bool same_ns(int fd, const char *self)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+static int open_ns(pid_t pid, const char *name)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The network namespace first, from the user namespace that owns it (a
+ * stack's is its pod's, the parent of the service's), then the
+ * container's user namespace and the rest. The host's network (--network
+ * host) is where we are already. */
+static int join_container(pid_t pid, struct clan_err *err)
+{
+	int net = open_ns(pid, "net");
+	if (net < 0)
+		return clan_error(err, errno, "cannot open the container's network namespace");
+	if (!same_ns(net, "/proc/self/ns/net")) {
+		int owner = ioctl(net, NS_GET_USERNS);
+		if (owner < 0 || setns(owner, CLONE_NEWUSER) < 0 || setns(net, CLONE_NEWNET) < 0) {
+			int e = errno;
+			if (owner >= 0)
+				close(owner);
+			close(net);
+			return clan_error(err, e, "cannot join the container's network namespace");
+		}
+		close(owner);
+	}
+	close(net);
+	static const struct {
+		const char *name;
+		int type;
+	} rest[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+		    {"pid", CLONE_NEWPID},   {"mnt", CLONE_NEWNS}};
+	for (size_t i = 0; i < ARRAY_SIZE(rest); i++) {
+		int fd = open_ns(pid, rest[i].name);
+		if (fd < 0)
+			return clan_error(err, errno, "cannot open the container's %s namespace",
+					  rest[i].name);
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/ns/%s", rest[i].name);
+		/* joined already with the network's owner */
+		bool skip = rest[i].type == CLONE_NEWUSER && same_ns(fd, self);
+		if (!skip && setns(fd, rest[i].type) < 0) {
+			int e = errno;
+			close(fd);
+			return clan_error(err, e, "cannot join the container's %s namespace",
+					  rest[i].name);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void resolve_exec_user(const struct container_rec *rec, const struct exec_spec *e,
+			      int sync_fd, struct user_ids *u)
+{
+	struct clan_err err;
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	read_file("/etc/passwd", 1 << 20, &passwd, &err);
+	read_file("/etc/group", 1 << 20, &group, &err);
+	char spec[64];
+	snprintf(spec, sizeof spec, "%u:%u", rec->uid, rec->gid);
+	if (user_resolve(e->user ? e->user : spec, passwd, group, u, &err) < 0)
+		child_die(sync_fd, CLAN_EXIT_USAGE, 0, "exec: %s", err.msg);
+	/* single-uid mode maps one user: say so rather than EINVAL */
+	_cleanup_free_ char *uid_text = NULL, *gid_text = NULL;
+	struct idmap umap, gmap;
+	uint32_t host;
+	if (read_file("/proc/self/uid_map", 4096, &uid_text, &err) == 0 &&
+	    read_file("/proc/self/gid_map", 4096, &gid_text, &err) == 0 &&
+	    idmap_parse(uid_text, &umap) && idmap_parse(gid_text, &gmap) &&
+	    (!idmap_to_host(&umap, u->uid, &host) || !idmap_to_host(&gmap, u->gid, &host)))
+		child_die(sync_fd, CLAN_EXIT_USAGE, 0,
+			  "exec: user %u:%u is not mapped in container %s (it runs with "
+			  "--userns %s, which maps its own user only); give /etc/subuid and "
+			  "/etc/subgid ranges to map every user",
+			  u->uid, u->gid, rec->name, rec->userns);
+}
+
+static void attach_tty(int sync_fd, const struct user_ids *u)
+{
+	char slave[64];
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0)
+		child_die(sync_fd, 125, errno, "cannot open a terminal in the container");
+	if (sync_send(sync_fd, SYNC_PTY, 0, NULL, master) < 0)
+		child_die(sync_fd, 125, errno, "cannot pass the terminal to clan");
+	close(master);
+	int fd = open(slave, O_RDWR);
+	if (fd < 0 || setsid() < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)
+		child_die(sync_fd, 125, errno, "cannot attach the terminal");
+	if (fchown(fd, u->uid, u->gid) < 0 && errno != EPERM && errno != EINVAL)
+		child_die(sync_fd, 125, errno, "cannot hand the terminal to the user");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			child_die(sync_fd, 125, errno, "cannot attach the terminal");
+	if (fd > 2)
+		close(fd);
+}
+
+/* Without -t the command gets its own session, with no controlling
+ * terminal: otherwise it could push keystrokes into the user's shell with
+ * TIOCSTI on an inherited terminal fd or /dev/tty (CVE-2017-5226), which the
+ * shell runs when clan exec returns. */
+static void plain_stdio(const struct exec_spec *e, int sync_fd)
+{
+	if (setsid() < 0)
+		child_die(sync_fd, 125, errno, "cannot start a session for the command");
+	if (!e->interactive) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			child_die(sync_fd, 125, errno, "cannot open /dev/null");
+	}
+	if (e->out_fd >= 0 && (dup2(e->out_fd, 1) < 0 || dup2(e->out_fd, 2) < 0))
+		child_die(sync_fd, 125, errno, "cannot attach the output");
+}
+
+/* In the container's namespaces (and a child of clan): the user, the
+ * directory, the environment, then exec. */
+static noreturn void exec_in(const struct container_rec *rec, const struct exec_spec *e,
+			     const struct seccomp_bpf *filter, int sync_fd)
+{
+	struct clan_err err;
+	struct user_ids u;
+	/* Until execve this is clan's code, holding clan's fds, in the
+	 * container's pid namespace: keep the container's processes from
+	 * ptracing it or opening its /proc/PID/fd. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_die(sync_fd, 125, errno, "cannot tie the process to clan");
+	resolve_exec_user(rec, e, sync_fd, &u);
+	if (e->tty)
+		attach_tty(sync_fd, &u);
+	else
+		plain_stdio(e, sync_fd);
+	const char *dir = e->workdir ? e->workdir : rec->workdir ? rec->workdir : "/";
+	if (chdir(dir) < 0)
+		child_die(sync_fd, 125, errno, "exec: cannot enter %s", dir);
+	struct strv env = {0};
+	for (size_t i = 0; i < rec->env.n; i++)
+		strv_push(&env, rec->env.v[i]);
+	if (e->user) {
+		struct strv home = {0};
+		strv_push_owned(&home, xasprintf("HOME=%s", u.home));
+		env_merge(&env, &home);
+	}
+	env_merge(&env, &e->env);
+	if (process_become(&u, strcmp(rec->userns, "single") == 0, &err) < 0)
+		child_die_err(sync_fd, &err);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	environ = env.v;
+	if (seccomp_bpf_apply(filter, &err) < 0) /* the container's, last */
+		child_die_err(sync_fd, &err);
+	execvp(e->argv.v[0], e->argv.v);
+	int code = errno == ENOENT ? CLAN_EXIT_NOTFOUND : CLAN_EXIT_NOEXEC;
+	child_die(sync_fd, code, errno, "exec: cannot run '%s' in the container", e->argv.v[0]);
+}
+
+/* Returns like fork: 0 in the process that runs the command (in the
+ * container's namespaces, a child of clan through CLONE_PARENT), its pid
+ * in clan, -1 with err. */
+static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_err *err)
+{
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return clan_error(err, errno, "cannot create a pipe");
+	pid_t middle = fork();
+	if (middle < 0) {
+		int e = errno;
+		close(pp[0]);
+		close(pp[1]);
+		return clan_error(err, e, "cannot fork");
+	}
+	if (middle == 0) {
+		close(pp[0]);
+		struct clan_err jerr;
+		/* a non-dumpable --init opens its ns files to host root only: join
+		 * through its child, which did execve */
+		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
+			sync_send(sync_fd, SYNC_ERROR, 125, jerr.msg, -1);
+			_exit(1);
+		}
+		/* the pid namespace applies to children: clone into it */
+		pid_t c = clone_ns(CLONE_PARENT);
+		if (c == 0) {
+			close(pp[1]);
+			return 0;
+		}
+		int r = c > 0 ? c : -errno;
+		write_all(pp[1], &r, sizeof r);
+		_exit(0);
+	}
+	close(pp[1]);
+	pid_t pid = clone_report_collect(pp[0], middle);
+	if (pid > 0)
+		return pid;
+	int e = errno;
+	struct sync_msg m;
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+	if (poll(&p, 1, 0) == 1 && sync_recv(sync_fd, &m) == 1 && m.tag == SYNC_ERROR)
+		return clan_error_code(err, m.code, "%s", m.text);
+	return clan_error(err, e == ECHILD ? 0 : e, "cannot start a process in the container");
+}
+
+struct exec_wait {
+	pid_t pid;
+	int sync_fd, sig_fd;
+	struct console con;
+	bool have_con, reaped, failed;
+	int status;
+	struct sync_msg error;
+};
+
+static void on_sync(struct exec_wait *w, const struct exec_spec *e)
+{
+	struct sync_msg m;
+	if (sync_recv(w->sync_fd, &m) <= 0) {
+		close(w->sync_fd);
+		w->sync_fd = -1;
+		return;
+	}
+	if (m.tag == SYNC_PTY && m.fd >= 0 && !w->have_con) {
+		console_start(&w->con, m.fd, e->interactive);
+		console_resize(&w->con);
+		w->have_con = true;
+	} else if (m.tag == SYNC_ERROR) {
+		w->error = m;
+		w->failed = true;
+	} else if (m.fd >= 0) {
+		close(m.fd);
+	}
+}
+
+static void on_signal(struct exec_wait *w)
+{
+	struct signalfd_siginfo si;
+	while (read(w->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGWINCH && w->have_con)
+			console_resize(&w->con);
+		else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH && !w->reaped)
+			kill(w->pid, (int)si.ssi_signo);
+	}
+	if (!w->reaped && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+		w->reaped = true;
+}
+
+static void wait_exec(struct exec_wait *w, const struct exec_spec *e)
+{
+	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
+		struct pollfd fds[4];
+		int n = 0;
+		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
+		int sync_at = n;
+		if (w->sync_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = w->sync_fd, .events = POLLIN};
+		int con_at = n;
+		if (w->have_con && w->con.master >= 0) {
+			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
+			if (w->con.stdin_open)
+				fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		}
+		if (poll(fds, (nfds_t)n, w->reaped ? 100 : -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			on_signal(w);
+		if (w->sync_fd >= 0 && fds[sync_at].revents)
+			on_sync(w, e);
+		if (con_at < n) {
+			bool out_ready = fds[con_at].revents != 0;
+			if ((out_ready && !console_pump_out(&w->con)) || (!out_ready && w->reaped))
+				console_stop(&w->con);
+			else if (con_at + 1 < n && fds[con_at + 1].revents)
+				console_pump_in(&w->con);
+		}
+	}
+	if (w->have_con)
+		console_stop(&w->con);
+	while (w->sync_fd >= 0)
+		on_sync(w, e);
+}
+
+int container_exec(const struct container_rec *rec, const struct exec_spec *e,
+		   struct clan_err *err)
+{
+	if (!store_init_alive(rec))
+		return clan_error_code(err, CLAN_EXIT_FAIL, "exec: container %s is not running",
+				       rec->name);
+	if (e->argv.n == 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "exec: no command given");
+	if (e->tty && e->interactive && !isatty(STDIN_FILENO))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "exec: -it: the input device is not a terminal; drop -t");
+	__attribute__((cleanup(seccomp_bpf_free))) struct seccomp_bpf filter = {0};
+	bool single = strcmp(rec->userns, "single") == 0;
+	if (seccomp_filter_of_record(rec->dir, single, &filter, err) < 0)
+		return -1;
+	struct exec_wait w = {.sync_fd = -1, .sig_fd = -1};
+	static const int waited[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
+	sigset_t old;
+	w.sig_fd = signals_to_fd(waited, ARRAY_SIZE(waited), &old, err);
+	if (w.sig_fd < 0)
+		return -1;
+	int sv[2] = {-1, -1};
+	int code = -1;
+	if (sync_pair(sv, err) == 0) {
+		w.pid = spawn_in(rec, sv[1], err);
+		if (w.pid == 0)
+			exec_in(rec, e, &filter, sv[1]);
+		close(sv[1]);
+		w.sync_fd = sv[0];
+		if (w.pid > 0) {
+			wait_exec(&w, e);
+			if (w.failed)
+				clan_error_code(err, w.error.code, "%s", w.error.text);
+			else
+				code = WIFEXITED(w.status) ? WEXITSTATUS(w.status)
+							   : 128 + WTERMSIG(w.status);
+		}
+	}
+	if (w.sync_fd >= 0)
+		close(w.sync_fd);
+	close(w.sig_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return code;
+}

@@ -1,0 +1,198 @@
+#define _GNU_SOURCE
+#include "container/image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/safe_path.h"
+
+#include "debimage/debimage.h"
+#include "image/image_ref.h"
+#include "image/imgstore.h"
+#include "base/paths.h"
+#include "registry/registry.h"
+#include "ns/userns.h"
+
+static int resolve_dir(const char *ref, const char *path, struct image *img, struct clan_err *err)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	if (!*path || !realpath(path, real) || stat(real, &st) < 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "image %s: no such directory; give the path of a root "
+				       "filesystem, e.g. dir:$HOME/rootfs",
+				       ref);
+	if (!S_ISDIR(st.st_mode))
+		return clan_error_code(err, CLAN_EXIT_USAGE, "image %s: %s is not a directory", ref,
+				       real);
+	if (strchr(real, ',') || strchr(real, ':'))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "image %s: the path may not contain ',' or ':' (overlay "
+				       "options); move or link it elsewhere",
+				       ref);
+	strv_push(&img->lowers, real);
+	return 0;
+}
+
+/* A record of the store (registry or deb:) as layers and defaults. */
+static int from_record(const struct imgstore *st, const struct image_record *r, struct image *img,
+		       struct clan_err *err)
+{
+	for (size_t i = r->layers.n; i-- > 0;) {
+		if (!imgstore_has_layer(st, r->layers.v[i]))
+			return clan_error(err, 0,
+					  "image %s: layer %s is missing from the store; pull it "
+					  "again (clan pull) or run clan system prune",
+					  img->ref, r->layers.v[i]);
+		strv_push_owned(&img->lowers, imgstore_layer_path(st, r->layers.v[i]));
+	}
+	for (size_t i = 0; i < r->entrypoint.n; i++)
+		strv_push(&img->entrypoint, r->entrypoint.v[i]);
+	for (size_t i = 0; i < r->cmd.n; i++)
+		strv_push(&img->cmd, r->cmd.v[i]);
+	for (size_t i = 0; i < r->env.n; i++)
+		strv_push(&img->env, r->env.v[i]);
+	memcpy(img->id, r->id, sizeof img->id);
+	img->workdir = r->workdir && *r->workdir ? xstrdup(r->workdir) : NULL;
+	img->user = r->user && *r->user ? xstrdup(r->user) : NULL;
+	return 0;
+}
+
+static int resolve_deb(struct imgstore *st, const char *ref, const struct userns_plan *plan,
+		       const struct image_resolve_opts *o, struct image_record *rec,
+		       struct clan_err *err)
+{
+	_cleanup_free_ char *suite = NULL;
+	struct strv pkgs = {0};
+	int rc = debimage_parse(ref, &suite, &pkgs, err);
+	if (rc == 0)
+		rc = debimage_get(st, suite, &pkgs, plan, o->debug, rec, err);
+	strv_free(&pkgs);
+	return rc;
+}
+
+/* The record for a registry reference: the tagged one, else pulled now,
+ * as `docker run` does. */
+static int resolve_registry(struct imgstore *st, const char *text, const struct userns_plan *plan,
+			    const struct image_resolve_opts *o, struct image_record *rec,
+			    struct clan_err *err)
+{
+	struct image_ref ref;
+	if (image_ref_parse(text, &ref, err) < 0)
+		return -1;
+	_cleanup_free_ char *canon = image_ref_format(&ref);
+	char id[72];
+	int rc;
+	if (imgstore_lookup_tag(st, canon, id)) {
+		rc = imgstore_load_image(st, id, rec, err);
+	} else {
+		fprintf(stderr, "Unable to find image '%s' locally\n", canon);
+		struct registry_opts ro = {.progress = o->progress, .quiet = true,
+					   .debug = o->debug, .userns = plan};
+		rc = registry_pull(st, &ref, &ro, rec, err);
+	}
+	image_ref_free(&ref);
+	return rc;
+}
+
+static int resolve_stored(const char *ref, const struct image_resolve_opts *o, struct image *img,
+			  struct clan_err *err)
+{
+	struct imgstore st = {0};
+	struct userns_plan plan;
+	struct image_record rec = {0};
+	_cleanup_free_ char *storage = paths_storage_dir();
+	int rc = imgstore_open(&st, storage, err);
+	if (rc == 0)
+		rc = userns_plan_make(o->userns, 0, 0, &plan, err);
+	if (rc == 0 && strncmp(ref, "deb:", 4) == 0)
+		rc = resolve_deb(&st, ref, &plan, o, &rec, err);
+	else if (rc == 0)
+		rc = resolve_registry(&st, ref, &plan, o, &rec, err);
+	if (rc == 0)
+		rc = from_record(&st, &rec, img, err);
+	image_record_free(&rec);
+	imgstore_close(&st);
+	return rc;
+}
+
+int image_resolve(const char *ref, const struct image_resolve_opts *o, struct image *img,
+		  struct clan_err *err)
+{
+	*img = (struct image){.ref = xstrdup(ref)};
+	int rc;
+	if (strncmp(ref, "dir:", 4) == 0) {
+		rc = resolve_dir(ref, ref + 4, img, err);
+	} else if (strcmp(ref, "host") == 0) {
+		img->is_host = true;
+		strv_push(&img->lowers, "/");
+		rc = 0;
+	} else if (strncmp(ref, "deb:", 4) == 0 || image_ref_is_registry(ref)) {
+		rc = resolve_stored(ref, o, img, err);
+	} else {
+		rc = clan_error_code(err, CLAN_EXIT_USAGE,
+				     "image '%s': unknown image source; use dir:/path/to/rootfs, "
+				     "host, deb:SUITE[+pkg,...] or a registry reference",
+				     ref);
+	}
+	if (rc < 0)
+		image_free(img);
+	return rc;
+}
+
+void image_free(struct image *img)
+{
+	free(img->ref);
+	strv_free(&img->lowers);
+	strv_free(&img->entrypoint);
+	strv_free(&img->cmd);
+	strv_free(&img->env);
+	free(img->workdir);
+	free(img->user);
+	*img = (struct image){0};
+}
+
+static bool is_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
+}
+
+/* Reads rel from one layer, resolved inside it (symlinks cannot reach the
+ * host), only if it is a regular file (a FIFO or device would hang or
+ * leak). 1: read; 0: not in this layer; -1: hidden by a whiteout. */
+static int read_in_layer(const char *layer, const char *rel, size_t max, char **out)
+{
+	_cleanup_close_ int root = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *abs = xasprintf("/%s", rel);
+	struct clan_err err;
+	struct stat st;
+	char path[64];
+	if (root < 0 || safe_path_open(root, abs, SP_NOCREATE, &fd, &err) < 0 || fstat(fd, &st) < 0)
+		return 0;
+	if (is_whiteout(&st))
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	fd_path(fd, path, sizeof path);
+	return read_file(path, max, out, &err) == 0 ? 1 : 0;
+}
+
+int image_read_file(const struct image *img, const char *rel, size_t max, char **out)
+{
+	for (size_t i = 0; i < img->lowers.n; i++) {
+		int r = read_in_layer(img->lowers.v[i], rel, max, out);
+		if (r > 0)
+			return 0;
+		if (r < 0)
+			break;
+	}
+	errno = ENOENT;
+	return -1;
+}

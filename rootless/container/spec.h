@@ -1,0 +1,75 @@
+/* What one container should be: the plain data `clan run` (and later the
+ * stack supervisor) fills in and the runtime executes. */
+#ifndef CLAN_SPEC_H
+#define CLAN_SPEC_H
+
+#include <stdbool.h>
+
+#include <sys/types.h>
+
+#include "ns/idmap.h"
+#include "fs/mount_plan.h"
+#include "fs/overlay.h"
+#include "ns/userns.h"
+#include "netns/portspec.h"
+#include "base/util.h"
+
+/* slirp (the default, as podman's rootless default): a network namespace
+ * of its own with slirp4netns; none: loopback only; host: the host's;
+ * container: join another container's user and network namespaces. */
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST, NET_CONTAINER, NET_POD };
+
+/* NET_POD: a stack's services share one network namespace (like a
+ * Kubernetes pod), owned by a user namespace that a holder process keeps;
+ * each service gets a user namespace nested in it. */
+struct pod_ref {
+	pid_t pid;		/* the holder */
+	enum userns_mode mode;	/* single or subuid */
+	struct idmap uid, gid;	/* the holder's maps (outside: host ids) */
+};
+
+struct container_spec {
+	char *image_ref;
+	struct strv cmd;
+	/* --entrypoint: replaces the image's (and then the image's command is
+	 * not used either, as in docker) */
+	bool entrypoint_set;
+	struct strv entrypoint;
+	struct strv env; /* K=V, later entries win */
+	char *workdir;	 /* NULL: the user's home or / */
+	char *user;	 /* NULL: root; else NAME|UID[:GROUP|GID] */
+	char *hostname;	 /* NULL: the short id */
+	char *name;	 /* NULL: generated */
+	enum net_mode net;
+	char *net_container;	  /* NET_CONTAINER: its name or id */
+	bool port_handler_slirp;  /* slirp4netns forwards ports, not clan */
+	bool allow_host_loopback; /* host.clan.internal reaches host 127.0.0.1 */
+	struct port_map *ports;
+	size_t nports;
+	struct strv add_hosts; /* "NAME IP" lines for /etc/hosts */
+	struct pod_ref pod;    /* NET_POD */
+	/* more names for 127.0.0.1 in /etc/hosts: a stack's services and
+	 * their aliases */
+	struct strv local_names;
+	/* a stack's service: its output goes to these (the supervisor's log
+	 * pipes) instead of clan's; -1: clan's own */
+	int out_fd, err_fd;
+	char *project, *service; /* for the record: which stack and service */
+	enum userns_mode userns;
+	enum overlay_kind overlay;
+	bool tty, interactive, rm, debug;
+	bool init; /* --init: a reaping init is pid 1, the command pid 2 */
+	/* --security-opt seccomp=: NULL for clan's default profile,
+	 * "unconfined", or the path of a profile in Docker's JSON format */
+	char *seccomp;
+	struct bind_spec *binds;
+	size_t nbinds;
+};
+
+void spec_free(struct container_spec *s);
+
+const char *net_mode_name(enum net_mode m);
+/* A spec with no fds to use: out_fd and err_fd -1. */
+void spec_init(struct container_spec *s);
+
+#endif

@@ -1,0 +1,68 @@
+#define _GNU_SOURCE
+#include "fs/bind_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/safe_path.h"
+#include "base/util.h"
+
+/* The host's / as a root for safe_path_open_strict: a walk that refuses
+ * every symlink. */
+static int open_nofollow(const char *path, int *fd, struct clan_err *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return clan_error(err, errno, "cannot open /");
+	return safe_path_open_strict(root, path, SP_NOCREATE, fd, err);
+}
+
+int bind_source_pin(struct bind_spec *b, const char *what, struct clan_err *err)
+{
+	char real[PATH_MAX];
+	if (!realpath(b->src, real))
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s; create it first", what,
+				       strerror(errno));
+	/* the path may change between realpath and the open: the walk takes
+	 * no symlink, so what it opens is what the canonical path names */
+	_cleanup_close_ int fd = -1;
+	if (open_nofollow(real, &fd, err) < 0)
+		return clan_error_wrap(err, "%s changed while clan read it", what);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return clan_error(err, errno, "%s: cannot read it", what);
+	free(b->src);
+	b->src = xstrdup(real);
+	if (b->pin_fd >= 0)
+		close(b->pin_fd);
+	b->pin_fd = steal_fd(&fd);
+	b->dev = st.st_dev;
+	b->ino = st.st_ino;
+	return 0;
+}
+
+int bind_source_reopen(const char *src, dev_t dev, ino_t ino, int *fd, struct clan_err *err)
+{
+	_cleanup_close_ int f = -1;
+	struct stat st;
+	if (open_nofollow(src, &f, err) < 0)
+		return clan_error_wrap(err, "bind source %s (not mounted; a symlink there now is "
+					    "refused)",
+				       src);
+	if (fstat(f, &st) < 0)
+		return clan_error(err, errno, "bind source %s: cannot read it", src);
+	if (st.st_dev != dev || st.st_ino != ino)
+		return clan_error_code(err, CLAN_EXIT_FAIL,
+				       "bind source %s is not what it was when the stack or "
+				       "container came up (replaced, or a symlink now): not "
+				       "mounting it; bring it down and up again to use what is "
+				       "there now",
+				       src);
+	*fd = steal_fd(&f);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* Bind sources named once: a container that swaps a bind source for a
+ * symlink (to the user's home, say) between two starts of a service must
+ * not get the symlink's target mounted on the next start. */
+#ifndef CLAN_BIND_SOURCE_H
+#define CLAN_BIND_SOURCE_H
+
+#include "base/error.h"
+#include "fs/mount_plan.h"
+
+/* Resolves b->src as it is now (the user's own symlinks followed), makes
+ * it the canonical path, and pins what it names (see struct bind_spec).
+ * what: how errors name the source ("volume source ./data"). */
+int bind_source_pin(struct bind_spec *b, const char *what, struct clan_err *err);
+
+/* Opens src again, in the caller's mount namespace, refusing any symlink
+ * on the way, and checks it is still the pinned dev/ino: *fd (O_PATH) is
+ * then safe to mount from. A swapped path is an error naming it. */
+int bind_source_reopen(const char *src, dev_t dev, ino_t ino, int *fd, struct clan_err *err);
+
+#endif

@@ -1,0 +1,117 @@
+/* Which filter a container gets, and a cache for the built-in profiles:
+ * libseccomp takes 10-80 ms to compile the default profile's ~450 rules
+ * for two architectures, far more than the rest of a container's start,
+ * and the result only changes with the table, libseccomp or the kernel. */
+#define _GNU_SOURCE
+#include "ns/seccomp_filter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+#define CACHE_FORMAT 2
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* What the compiled filter depends on. The input is clan's own table, so
+ * a non-cryptographic hash is enough; user profiles are never cached. */
+static uint64_t profile_key(const struct seccomp_profile *p, bool fake_chown)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	if (uname(&u) == 0)
+		h = fnv(h, u.release, strlen(u.release));
+	/* CACHE_FORMAT: how seccomp_compile builds (its options) */
+	uint32_t head[] = {CACHE_FORMAT,     v ? v->major : 0,	    v ? v->minor : 0,
+			   v ? v->micro : 0, seccomp_arch_native(), fake_chown,
+			   p->default_action};
+	h = fnv(h, head, sizeof head);
+	h = fnv(h, p->arches, p->narches * sizeof p->arches[0]);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct seccomp_rule *r = &p->rules[i];
+		h = fnv(h, r->name, strlen(r->name) + 1);
+		h = fnv(h, &r->action, sizeof r->action);
+		for (unsigned a = 0; a < r->nargs; a++) {
+			uint64_t cmp[] = {r->args[a].arg, r->args[a].op, r->args[a].datum_a,
+					  r->args[a].datum_b};
+			h = fnv(h, cmp, sizeof cmp);
+		}
+	}
+	return h;
+}
+
+/* Best effort: a cache that cannot be written costs time, not function. */
+static void cache_store(const char *dir, const char *path, const struct seccomp_bpf *f)
+{
+	struct clan_err ignored;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return;
+	_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
+	if (seccomp_bpf_save(f, tmp, &ignored) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+static int builtin_filter(const char *which, bool fake_chown, const char *storage,
+			  struct seccomp_bpf *out, struct clan_err *err)
+{
+	struct seccomp_profile p;
+	if (seccomp_profile_for(which, &p, err) < 0)
+		return -1;
+	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
+	_cleanup_free_ char *path =
+	    dir ? xasprintf("%s/%s-%016" PRIx64 ".bpf", dir, which ? which : "default",
+			    profile_key(&p, fake_chown))
+		: NULL;
+	struct clan_err miss;
+	int rc = 0;
+	if (!path || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
+		seccomp_bpf_free(out);
+		rc = seccomp_compile(&p, fake_chown, out, err);
+		if (rc == 0 && path && out->len > 0)
+			cache_store(dir, path, out);
+	}
+	seccomp_profile_free(&p);
+	return rc;
+}
+
+int seccomp_filter_for(const char *which, bool fake_chown, const char *storage,
+		       struct seccomp_bpf *out, struct clan_err *err)
+{
+	*out = (struct seccomp_bpf){0};
+	if (!which || strcmp(which, "default") == 0 || strcmp(which, "unconfined") == 0)
+		return builtin_filter(which, fake_chown, storage, out, err);
+	struct seccomp_profile p;
+	if (seccomp_profile_load(which, &p, err) < 0)
+		return -1;
+	int rc = seccomp_compile(&p, fake_chown, out, err);
+	seccomp_profile_free(&p);
+	if (rc < 0)
+		clan_error_wrap(err, "%s", which);
+	return rc;
+}
+
+int seccomp_filter_of_record(const char *dir, bool single, struct seccomp_bpf *out,
+			     struct clan_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/seccomp.bpf", dir);
+	if (seccomp_bpf_read(path, out, err) == 0)
+		return 0;
+	if (err->sys_errno != ENOENT)
+		return -1;
+	/* started by a clan from before seccomp records: the default profile */
+	return seccomp_filter_for(NULL, single, NULL, out, err);
+}

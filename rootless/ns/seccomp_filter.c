@@ -1,0 +1,190 @@
+#define _GNU_SOURCE
+#include "ns/seccomp_filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+static const char *const chown_calls[] = {"chown",   "fchown",	 "lchown",  "fchownat",
+					  "chown32", "fchown32", "lchown32"};
+
+static bool is_chown_call(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(chown_calls); i++)
+		if (strcmp(name, chown_calls[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool has_rule(const struct seccomp_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool fake_chown,
+		     struct clan_err *err)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct seccomp_rule *r = &p->rules[i];
+		int nr = seccomp_syscall_resolve_name(r->name);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* unknown here (another machine's, or newer) */
+		uint32_t action = r->action;
+		if (fake_chown && action == SCMP_ACT_ALLOW && is_chown_call(r->name))
+			action = SCMP_ACT_ERRNO(0);
+		if (action == p->default_action)
+			continue; /* libseccomp refuses what changes nothing */
+		int rc = seccomp_rule_add_array(ctx, action, nr, r->nargs, r->args);
+		if (rc < 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "seccomp profile: cannot add the rule for %s: %s",
+					       r->name, strerror(-rc));
+	}
+	/* calls the profile lets through by default (and names in no rule) */
+	for (size_t i = 0;
+	     fake_chown && p->default_action == SCMP_ACT_ALLOW && i < ARRAY_SIZE(chown_calls);
+	     i++) {
+		if (has_rule(p, chown_calls[i]))
+			continue;
+		int nr = seccomp_syscall_resolve_name(chown_calls[i]);
+		int rc =
+		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+		if (rc < 0 && rc != -EEXIST)
+			return clan_error(err, -rc, "cannot add the chown rules");
+	}
+	return 0;
+}
+
+static scmp_filter_ctx build(const struct seccomp_profile *p, bool fake_chown, struct clan_err *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(p->default_action);
+	if (!ctx) {
+		clan_error(err, ENOMEM, "cannot create the seccomp filter");
+		return NULL;
+	}
+	/* a binary tree of syscall numbers, not a list: cheaper for the
+	 * kernel, which runs the filter for every syscall number when it is
+	 * loaded (to cache what is always allowed) */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (size_t i = 0; i < p->narches && rc == 0; i++) {
+		rc = seccomp_arch_add(ctx, p->arches[i]);
+		rc = rc == -EEXIST ? 0 : rc;
+	}
+	if (rc < 0) {
+		clan_error(err, -rc, "cannot add an architecture to the seccomp filter");
+	} else if (add_rules(ctx, p, fake_chown, err) == 0) {
+		return ctx;
+	}
+	seccomp_release(ctx);
+	return NULL;
+}
+
+/* libseccomp 2.5 exports to an fd only: a memfd, read back. */
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, struct clan_err *err)
+{
+	_cleanup_close_ int fd = memfd_create("clan-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot export the seccomp filter");
+	int rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return clan_error(err, -rc, "cannot export the seccomp filter");
+	off_t size = lseek(fd, 0, SEEK_CUR);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+		return clan_error(err, EINVAL, "cannot export the seccomp filter");
+	size_t len = (size_t)size / sizeof(struct sock_filter);
+	if (len > BPF_MAXINSNS)
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "seccomp profile: its filter has %zu instructions, more than "
+		    "the kernel's %d; use fewer argument rules",
+		    len, BPF_MAXINSNS);
+	struct sock_filter *insns = xcalloc(len, sizeof *insns);
+	if (pread(fd, insns, (size_t)size, 0) != size) {
+		free(insns);
+		return clan_error(err, errno, "cannot export the seccomp filter");
+	}
+	*out = (struct seccomp_bpf){.insns = insns, .len = len};
+	return 0;
+}
+
+int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct seccomp_bpf *out,
+		    struct clan_err *err)
+{
+	*out = (struct seccomp_bpf){0};
+	if (p->default_action == SCMP_ACT_ALLOW && p->nrules == 0 && !fake_chown)
+		return 0;
+	scmp_filter_ctx ctx = build(p, fake_chown, err);
+	if (!ctx)
+		return -1;
+	int rc = export_bpf(ctx, out, err);
+	seccomp_release(ctx);
+	return rc;
+}
+
+int seccomp_bpf_apply(const struct seccomp_bpf *f, struct clan_err *err)
+{
+	if (f->len == 0)
+		return 0;
+	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return clan_error(err, errno, "cannot load the seccomp filter");
+	return 0;
+}
+
+int seccomp_bpf_save(const struct seccomp_bpf *f, const char *path, struct clan_err *err)
+{
+	return write_file(path, (const char *)f->insns, f->len * sizeof *f->insns, err);
+}
+
+int seccomp_bpf_read(const char *path, struct seccomp_bpf *f, struct clan_err *err)
+{
+	*f = (struct seccomp_bpf){0};
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return clan_error(err, errno, "cannot read %s", path);
+	if (!S_ISREG(st.st_mode) || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter)))
+		return clan_error(err, 0, "%s is not a seccomp filter", path);
+	size_t len = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (len == 0)
+		return 0;
+	f->insns = xcalloc(len, sizeof *f->insns);
+	if (pread(fd, f->insns, (size_t)st.st_size, 0) != st.st_size) {
+		seccomp_bpf_free(f);
+		return clan_error(err, errno, "cannot read %s", path);
+	}
+	f->len = len;
+	return 0;
+}
+
+void seccomp_bpf_free(struct seccomp_bpf *f)
+{
+	free(f->insns);
+	*f = (struct seccomp_bpf){0};
+}
+
+int seccomp_fake_chown(struct clan_err *err)
+{
+	struct seccomp_profile p;
+	seccomp_profile_unconfined(&p);
+	scmp_filter_ctx ctx = build(&p, true, err);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return clan_error(err, -rc, "cannot load the seccomp filter");
+	return 0;
+}

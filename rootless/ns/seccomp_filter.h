@@ -1,0 +1,53 @@
+/* Seccomp filters for the container's command: a profile compiled once in
+ * clan (before the clone, where errors can still be reported plainly) to
+ * a BPF program that the child loads with one prctl right before execve,
+ * and that the container's record keeps for `clan exec`. */
+#ifndef CLAN_SECCOMP_FILTER_H
+#define CLAN_SECCOMP_FILTER_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "ns/seccomp_profile.h"
+
+/* A compiled filter; len 0: none (unconfined with every id mapped). */
+struct seccomp_bpf {
+	struct sock_filter *insns;
+	size_t len;
+};
+
+/* The profile as BPF. fake_chown (single-id mode has one uid inside:
+ * chown to any other id would fail with EINVAL and break package
+ * managers): chown-type calls the profile allows succeed without effect,
+ * as Podman's ignore_chown_errors and fakeroot do. */
+int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct seccomp_bpf *out,
+		    struct clan_err *err);
+
+/* The filter for --security-opt seccomp=WHICH (NULL or "default": clan's
+ * default profile, "unconfined", else a Docker JSON profile's path, whose
+ * errors read "FILE: ..." with exit code 2). The built-in profiles are
+ * compiled once and kept in STORAGE/seccomp/ (storage NULL: no cache). */
+int seccomp_filter_for(const char *which, bool fake_chown, const char *storage,
+		       struct seccomp_bpf *out, struct clan_err *err);
+
+/* What `clan exec` applies in the container of the record in dir: the
+ * filter its start saved (seccomp.bpf; empty: none). */
+int seccomp_filter_of_record(const char *dir, bool single, struct seccomp_bpf *out,
+			     struct clan_err *err);
+
+/* In the child, after no_new_privs (which the kernel requires of an
+ * unprivileged filter): the last step before execve. */
+int seccomp_bpf_apply(const struct seccomp_bpf *f, struct clan_err *err);
+
+/* The record's copy for `clan exec`. */
+int seccomp_bpf_save(const struct seccomp_bpf *f, const char *path, struct clan_err *err);
+int seccomp_bpf_read(const char *path, struct seccomp_bpf *f, struct clan_err *err);
+void seccomp_bpf_free(struct seccomp_bpf *f);
+
+/* Just the chown rules, loaded at once: the deb image build (mmdebstrap
+ * mounts and chroots, which the container profile refuses). */
+int seccomp_fake_chown(struct clan_err *err);
+
+#endif

@@ -1,0 +1,123 @@
+#define _GNU_SOURCE
+#include "ns/userns_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/sync.h"
+#include "base/util.h"
+
+pid_t clone_ns(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
+	int fds[2];
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/%d/ns/%s", (int)ns_pid, ns[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			if (i)
+				close(fds[0]);
+			return clan_error(err, e, "cannot open %s", path);
+		}
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (setns(fds[i], ns[i].type) < 0) {
+			int e = errno;
+			close(fds[0]);
+			close(fds[1]);
+			return clan_error(err, e, "cannot join the %s namespace of pid %d",
+					  ns[i].name, (int)ns_pid);
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return 0;
+}
+
+pid_t clone_report_collect(int rfd, pid_t helper)
+{
+	int r = 0;
+	ssize_t n;
+	do
+		n = read(rfd, &r, sizeof r);
+	while (n < 0 && errno == EINTR);
+	close(rfd);
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof r || r <= 0) {
+		errno = n == (ssize_t)sizeof r && r < 0 ? -r : ECHILD;
+		return -1;
+	}
+	return r;
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
+		       struct clan_err *err)
+{
+	struct userns_plan plan = {
+	    .mode = USERNS_SUBUID, .use_helpers = true, .uid = *uidmap, .gid = *gidmap};
+	if (!find_program("newuidmap", plan.newuidmap, sizeof plan.newuidmap) ||
+	    !find_program("newgidmap", plan.newgidmap, sizeof plan.newgidmap))
+		return clan_error(err, 0,
+				  "cannot remove %s: files belong to subordinate ids and "
+				  "newuidmap is missing (apt-get install uidmap)",
+				  path);
+	int sv[2];
+	if (sync_pair(sv, err) < 0)
+		return -1;
+	pid_t pid = clone_ns(CLONE_NEWUSER);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return clan_error(err, errno, "cannot create a user namespace to remove %s", path);
+	}
+	if (pid == 0) {
+		struct sync_msg m;
+		struct clan_err e;
+		close(sv[0]);
+		if (sync_recv(sv[1], &m) <= 0)
+			_exit(1);
+		if (remove_tree(path, &e) < 0)
+			child_die(sv[1], 1, 0, "%s", e.msg);
+		_exit(0);
+	}
+	close(sv[1]);
+	int rc = userns_write_maps(pid, &plan, err);
+	if (rc == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
+		rc = clan_error(err, errno, "cannot signal the cleanup process");
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	struct sync_msg m;
+	bool failed = rc == 0 && sync_recv(sv[0], &m) > 0 && m.tag == SYNC_ERROR;
+	close(sv[0]);
+	int status;
+	wait_child(pid, &status);
+	if (failed)
+		return clan_error(err, 0, "%s", m.text);
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		return clan_error(err, 0, "cannot remove %s", path);
+	return rc;
+}
