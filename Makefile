@@ -97,10 +97,22 @@ install: $(BUILD)/clan
 	install -d $(DESTDIR)$(PREFIX)/share/clan/profiles
 	cp -r profiles/. $(DESTDIR)$(PREFIX)/share/clan/profiles/
 
-# Every shell script of the project, as CI checks them.
-LINT_SH := .ci/run $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/integration/*.sh)
+# `make lint`, as CI runs it: every shell script through shellcheck, the
+# layer direction of every #include (and a test that the check catches an
+# upward one), clang-format's verdict on every C file, and cppcheck.
+LINT_SH := .ci/run $(wildcard scripts/*.sh scripts/*/*.sh tests/*.sh tests/*/*.sh)
+CPPCHECK_FLAGS := -q -j2 --std=c11 --enable=warning,portability --inline-suppr \
+		  --error-exitcode=1 -Irootless -Ilauncher -I. -D_GNU_SOURCE
 lint:
-	shellcheck -x $(LINT_SH)
+	@echo "lint: shellcheck, $(words $(LINT_SH)) scripts"
+	@shellcheck -x $(LINT_SH)
+	@echo "lint: include layers"
+	@./scripts/lint/layers.sh
+	@./tests/lint/layers_test.sh >/dev/null || ./tests/lint/layers_test.sh
+	@echo "lint: clang-format, $(words $(FMT_SRCS)) files"
+	@clang-format --dry-run -Werror $(FMT_SRCS)
+	@echo "lint: cppcheck"
+	@cppcheck $(CPPCHECK_FLAGS) $(SRC_DIRS)
 
 fmt:
 	clang-format -i $(FMT_SRCS)

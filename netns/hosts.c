@@ -41,7 +41,8 @@ static void copy_search_lines(FILE *f, const char *host)
 {
 	for (const char *line = host; line && *line;) {
 		size_t n = strcspn(line, "\n");
-		if ((n > 6 && strncmp(line, "search", 6) == 0 && (line[6] == ' ' || line[6] == '\t')) ||
+		if ((n > 6 && strncmp(line, "search", 6) == 0 &&
+		     (line[6] == ' ' || line[6] == '\t')) ||
 		    (n > 7 && strncmp(line, "options", 7) == 0 &&
 		     (line[7] == ' ' || line[7] == '\t')))
 			fprintf(f, "%.*s\n", (int)n, line);

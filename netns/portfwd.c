@@ -49,8 +49,8 @@ static int bind_error(const struct port_map *m, uint16_t port, int e, struct cla
 				       "(%d) and only root may bind it: publish a high port "
 				       "instead, e.g. -p 8080:%u (the service still listens on "
 				       "%u inside), or ask an admin to lower that sysctl",
-				       shown, unprivileged_port_start(), (unsigned)m->container_port,
-				       (unsigned)m->container_port);
+				       shown, unprivileged_port_start(),
+				       (unsigned)m->container_port, (unsigned)m->container_port);
 	if (e == EADDRNOTAVAIL)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "cannot publish %s: %s is not an address of this machine",
@@ -58,8 +58,7 @@ static int bind_error(const struct port_map *m, uint16_t port, int e, struct cla
 	return clan_error(err, e, "cannot bind %s", shown);
 }
 
-static int bind_one(const struct port_map *m, uint16_t port, uint16_t *bound,
-		    struct clan_err *err)
+static int bind_one(const struct port_map *m, uint16_t port, uint16_t *bound, struct clan_err *err)
 {
 	union {
 		struct sockaddr sa;
@@ -106,8 +105,8 @@ int portfwd_bind(struct port_map *maps, size_t n, struct port_set *out, struct c
 		struct port_map *m = &maps[i];
 		for (uint16_t k = 0; k < m->count; k++) {
 			uint16_t bound = 0;
-			int fd = bind_one(m, m->host_port ? (uint16_t)(m->host_port + k) : 0, &bound,
-					  err);
+			int fd = bind_one(m, m->host_port ? (uint16_t)(m->host_port + k) : 0,
+					  &bound, err);
 			if (fd < 0) {
 				port_set_close(out);
 				return -1;

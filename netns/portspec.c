@@ -23,8 +23,7 @@ static int bad(struct clan_err *err, const char *text, const char *why)
 }
 
 /* "N" or "N-M" into first and count; allow_zero for an unset host port. */
-static int parse_range(const char *s, size_t len, bool allow_zero, uint16_t *first,
-		       uint16_t *count)
+static int parse_range(const char *s, size_t len, bool allow_zero, uint16_t *first, uint16_t *count)
 {
 	char buf[16];
 	if (len == 0 || len >= sizeof buf)
@@ -95,7 +94,8 @@ int port_spec_parse(const char *text, struct port_map *out, struct clan_err *err
 	const char *hsep = memrchr(text, ':', (size_t)(last - text));
 	if (hsep) {
 		if (parse_ip(text, (size_t)(hsep - text), out->host_ip, sizeof out->host_ip) < 0)
-			return bad(err, text, "the host address is a numeric IPv4 or [IPv6] address");
+			return bad(err, text,
+				   "the host address is a numeric IPv4 or [IPv6] address");
 		hstart = hsep + 1;
 	}
 	size_t hlen = (size_t)(last - hstart);
@@ -117,7 +117,8 @@ void port_map_format(const struct port_map *m, char *buf, size_t len)
 	char hrange[16] = "", crange[16] = "";
 	if (m->count > 1) {
 		snprintf(hrange, sizeof hrange, "-%u", (unsigned)(m->host_port + m->count - 1));
-		snprintf(crange, sizeof crange, "-%u", (unsigned)(m->container_port + m->count - 1));
+		snprintf(crange, sizeof crange, "-%u",
+			 (unsigned)(m->container_port + m->count - 1));
 	}
 	snprintf(buf, len, "%s%s%s:%u%s->%u%s/%s", v6 ? "[" : "", m->host_ip, v6 ? "]" : "",
 		 (unsigned)m->host_port, hrange, (unsigned)m->container_port, crange,
@@ -135,6 +136,7 @@ bool port_maps_clash(const struct port_map *a, const struct port_map *b)
 		return false;
 	if (strcmp(a->host_ip, b->host_ip) != 0 && !wildcard(a->host_ip) && !wildcard(b->host_ip))
 		return false;
-	unsigned a_end = (unsigned)a->host_port + a->count, b_end = (unsigned)b->host_port + b->count;
+	unsigned a_end = (unsigned)a->host_port + a->count,
+		 b_end = (unsigned)b->host_port + b->count;
 	return a->host_port < b_end && b->host_port < a_end;
 }

@@ -12,10 +12,10 @@
 enum port_proto { PORT_TCP, PORT_UDP };
 
 struct port_map {
-	char host_ip[48];	 /* numeric; "127.0.0.1" when none was written */
-	uint16_t host_port;	 /* 0: the kernel picks one */
+	char host_ip[48];   /* numeric; "127.0.0.1" when none was written */
+	uint16_t host_port; /* 0: the kernel picks one */
 	uint16_t container_port;
-	uint16_t count;		 /* a range: count consecutive ports, >= 1 */
+	uint16_t count; /* a range: count consecutive ports, >= 1 */
 	enum port_proto proto;
 };
 

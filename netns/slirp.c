@@ -102,7 +102,8 @@ void slirp_reap(struct slirp *s, char *why, size_t len)
 
 static int wait_ready(struct slirp *s, int ready_r, struct clan_err *err)
 {
-	struct pollfd fds[2] = {{.fd = ready_r, .events = POLLIN}, {.fd = s->pidfd, .events = POLLIN}};
+	struct pollfd fds[2] = {{.fd = ready_r, .events = POLLIN},
+				{.fd = s->pidfd, .events = POLLIN}};
 	int r;
 	do
 		r = poll(fds, 2, READY_TIMEOUT_MS);
@@ -210,10 +211,10 @@ static int api_call(const char *path, json_t *req, json_t **resp, struct clan_er
 int slirp_add_hostfwd(const struct slirp *s, const struct port_map *m, struct clan_err *err)
 {
 	for (uint16_t k = 0; k < m->count; k++) {
-		json_t *req = json_pack("{s:s,s:{s:s,s:s,s:i,s:i}}", "execute", "add_hostfwd",
-					"arguments", "proto", port_proto_name(m->proto),
-					"host_addr", m->host_ip, "host_port", m->host_port + k,
-					"guest_port", m->container_port + k);
+		json_t *req =
+		    json_pack("{s:s,s:{s:s,s:s,s:i,s:i}}", "execute", "add_hostfwd", "arguments",
+			      "proto", port_proto_name(m->proto), "host_addr", m->host_ip,
+			      "host_port", m->host_port + k, "guest_port", m->container_port + k);
 		json_t *resp = NULL;
 		int rc = api_call(s->api_socket, req, &resp, err);
 		json_decref(req);

@@ -21,8 +21,8 @@ struct slirp_opts {
 	/* --enable-sandbox: it needs root (uid and gid 0) mapped in the
 	 * namespace it joins, which single mode with -u USER does not have */
 	bool sandbox;
-	const char *api_socket;	  /* path for --api-socket */
-	const char *log_path;	  /* its stderr; shown when it fails */
+	const char *api_socket; /* path for --api-socket */
+	const char *log_path;	/* its stderr; shown when it fails */
 };
 
 struct slirp {

@@ -38,8 +38,8 @@ static void exec_spec_free(struct exec_spec *e)
 	free(e->user);
 }
 
-static int parse(int argc, char **argv, struct exec_spec *e, const char **target,
-		 bool *help, struct clan_err *err)
+static int parse(int argc, char **argv, struct exec_spec *e, const char **target, bool *help,
+		 struct clan_err *err)
 {
 	enum { OPT_I = 1, OPT_T, OPT_U, OPT_W, OPT_E, OPT_D, OPT_HELP };
 	static const struct opt_def defs[] = {{"interactive", 'i', false, OPT_I},
@@ -68,7 +68,8 @@ static int parse(int argc, char **argv, struct exec_spec *e, const char **target
 		case OPT_W:
 			if (v[0] != '/')
 				return clan_error_code(err, CLAN_EXIT_USAGE,
-						       "exec: bad --workdir '%s': must be absolute", v);
+						       "exec: bad --workdir '%s': must be absolute",
+						       v);
 			free(e->workdir);
 			e->workdir = xstrdup(v);
 			break;

@@ -75,11 +75,11 @@ static void print_row(struct listing *l, const char *repo, const char *tag,
 	if (l->quiet) {
 		printf("%.12s\n", r->id + 7);
 	} else if (l->json) {
-		json_array_append_new(l->out, json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "repository",
-							repo, "tag", tag, "id", r->id, "created",
-							(json_int_t)r->created, "size",
-							(json_int_t)r->size, "source",
-							r->source ? r->source : "registry"));
+		json_array_append_new(l->out,
+				      json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "repository", repo,
+						"tag", tag, "id", r->id, "created",
+						(json_int_t)r->created, "size", (json_int_t)r->size,
+						"source", r->source ? r->source : "registry"));
 	} else {
 		printf("%-40s %-12s %-14.12s %-16s %-9s", repo, tag, r->id + 7, created, size);
 		for (size_t i = 0; i < r->packages.n; i++)
@@ -267,7 +267,7 @@ int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_FORCE = 1, OPT_HELP };
 	static const struct opt_def defs[] = {
-		{"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
+	    {"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
 	struct opt_parser p;
 	bool force = false;
 	const char *v;
@@ -284,7 +284,8 @@ int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (id < 0)
 		return -1;
 	if (p.i >= argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "rmi: name an image (see clan images)");
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "rmi: name an image (see clan images)");
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	if (imgstore_open(&st, storage, err) < 0) {

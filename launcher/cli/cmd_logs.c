@@ -29,14 +29,11 @@ static const char logs_usage[] =
 int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	enum { OPT_F = 1, OPT_TAIL, OPT_SINCE, OPT_T, OPT_NOCOLOR, OPT_NOPREFIX, OPT_HELP };
-	static const struct opt_def defs[] = {{"follow", 'f', false, OPT_F},
-					      {"tail", 'n', true, OPT_TAIL},
-					      {"since", 0, true, OPT_SINCE},
-					      {"timestamps", 't', false, OPT_T},
-					      {"no-color", 0, false, OPT_NOCOLOR},
-					      {"no-log-prefix", 0, false, OPT_NOPREFIX},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
+	static const struct opt_def defs[] = {
+	    {"follow", 'f', false, OPT_F},	 {"tail", 'n', true, OPT_TAIL},
+	    {"since", 0, true, OPT_SINCE},	 {"timestamps", 't', false, OPT_T},
+	    {"no-color", 0, false, OPT_NOCOLOR}, {"no-log-prefix", 0, false, OPT_NOPREFIX},
+	    {"help", 'h', false, OPT_HELP},	 {0}};
 	struct opt_parser p;
 	const char *v;
 	int id;

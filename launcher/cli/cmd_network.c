@@ -79,10 +79,10 @@ static void print_rows(const struct net_list *l, bool json)
 				json_array_append_new(m, json_string(r->members.v[k]));
 			for (size_t k = 0; k < r->ports.n; k++)
 				json_array_append_new(p, json_string(r->ports.v[k]));
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:o,s:o}", "name",
-							     r->name, "driver", r->driver,
-							     "port_handler", r->handler,
-							     "containers", m, "ports", p));
+			json_array_append_new(out,
+					      json_pack("{s:s,s:s,s:s,s:o,s:o}", "name", r->name,
+							"driver", r->driver, "port_handler",
+							r->handler, "containers", m, "ports", p));
 			continue;
 		}
 		_cleanup_free_ char *members = joined(&r->members), *ports = joined(&r->ports);
@@ -128,8 +128,8 @@ static int network_ls(int argc, char **argv, struct clan_err *err)
 	if (id < 0)
 		return -1;
 	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "network ls: unexpected argument '%s'", argv[p.i]);
+		return clan_error_code(err, CLAN_EXIT_USAGE, "network ls: unexpected argument '%s'",
+				       argv[p.i]);
 	_cleanup_free_ char *storage = paths_storage_dir();
 	struct net_list l = {0};
 	int rc = store_list(storage, collect, &l, err);

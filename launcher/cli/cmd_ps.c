@@ -67,11 +67,11 @@ static int print_one(const struct container_rec *r, void *arg)
 		for (size_t i = 0; running && i < r->ports.n; i++)
 			json_array_append_new(ports, json_string(r->ports.v[i]));
 		json_array_append_new(
-		    o->out, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:i,s:s,s:o}", "id", r->id,
-				      "name", r->name, "image", r->image, "command", cmd, "created",
-				      (json_int_t)r->created, "status", status, "running", running,
-				      "exit_code", r->exit_code, "network", r->network, "ports",
-				      ports));
+		    o->out,
+		    json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:i,s:s,s:o}", "id", r->id, "name",
+			      r->name, "image", r->image, "command", cmd, "created",
+			      (json_int_t)r->created, "status", status, "running", running,
+			      "exit_code", r->exit_code, "network", r->network, "ports", ports));
 		return 0;
 	}
 	/* docker shows the ports of running containers only */

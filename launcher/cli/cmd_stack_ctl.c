@@ -68,8 +68,9 @@ static int control(const char *op, int argc, char **argv, struct clan_err *err)
 			asked = strcmp(json_string_value(json_array_get(names, k)), name) == 0;
 		if (asked && state && strcmp(state, "running") != 0) {
 			const char *why = json_string_value(json_object_get(s, "error"));
-			rc = clan_error_code(err, CLAN_EXIT_FAIL, "%s: service %s is %s%s%s (clan logs %s)",
-					     op, name, state, why ? ": " : "", why ? why : "", name);
+			rc = clan_error_code(err, CLAN_EXIT_FAIL,
+					     "%s: service %s is %s%s%s (clan logs %s)", op, name,
+					     state, why ? ": " : "", why ? why : "", name);
 		}
 	}
 	if (rc == 0)

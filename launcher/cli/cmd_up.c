@@ -117,7 +117,8 @@ static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 			u->timeout_s = (int)t;
 			break;
 		case OPT_BUILD:
-			break; /* images are built when missing; deb: images are cached by content */
+			break; /* images are built when missing; deb: images are cached by content
+				*/
 		case OPT_HELP:
 			u->help = true;
 			break;
@@ -126,10 +127,11 @@ static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
 	if (id < 0)
 		return -1;
 	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "%s: starting some services only is not supported yet ('%s'); "
-				       "run the whole stack",
-				       argv[0], argv[p.i]);
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "%s: starting some services only is not supported yet ('%s'); "
+		    "run the whole stack",
+		    argv[0], argv[p.i]);
 	return 0;
 }
 
@@ -155,7 +157,8 @@ static void print_urls(const struct stack *st)
 			const struct port_map *m = &s->ports[k];
 			if (m->proto != PORT_TCP)
 				continue;
-			bool any = strcmp(m->host_ip, "0.0.0.0") == 0 || strcmp(m->host_ip, "::") == 0;
+			bool any =
+			    strcmp(m->host_ip, "0.0.0.0") == 0 || strcmp(m->host_ip, "::") == 0;
 			bool v6 = strchr(m->host_ip, ':') != NULL;
 			printf("%s: http://%s%s%s:%u/\n", s->name, v6 && !any ? "[" : "",
 			       any ? "127.0.0.1" : m->host_ip, v6 && !any ? "]" : "",
@@ -202,7 +205,8 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 			      .userns = mode,
 			      .debug = ctx->debug,
 			      .startup_timeout_s = u->timeout_s,
-			      .stop_timeout_ms = u->stop_timeout_s >= 0 ? u->stop_timeout_s * 1000 : -1,
+			      .stop_timeout_ms =
+				  u->stop_timeout_s >= 0 ? u->stop_timeout_s * 1000 : -1,
 			      .stop_fd = sfd,
 			      .settle = u->detach,
 			      .warnings = &warnings};
@@ -215,8 +219,7 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 
 /* Foreground: logs until the supervisor exits or Ctrl-C, which brings the
  * stack down (SIGTERM in reverse order, grace period, SIGKILL). */
-static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
-		  struct clan_err *err)
+static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since, struct clan_err *err)
 {
 	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
 	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), NULL, err);
@@ -241,8 +244,9 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since,
 	close(sfd);
 	if (!stopped)
 		return 0;
-	fprintf(stderr, "clan: stopping %s (Ctrl-C again does not hurry it: services get "
-			"their grace period)\n",
+	fprintf(stderr,
+		"clan: stopping %s (Ctrl-C again does not hurry it: services get "
+		"their grace period)\n",
 		c->st.name);
 	pid_t pid;
 	if (!stack_supervisor_alive(&c->ss, &pid))

@@ -36,10 +36,9 @@ static int inspect_one(const struct volume_info *v, void *arg)
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	_cleanup_free_ char *data = xasprintf("%s/_data", v->dir);
-	json_array_append_new(
-	    f->out, json_pack("{s:s,s:s,s:s,s:s,s:I}", "Name", v->name, "Driver", "local",
-			      "Mountpoint", data, "CreatedAt", when, "Size",
-			      (json_int_t)volume_size(data)));
+	json_array_append_new(f->out, json_pack("{s:s,s:s,s:s,s:s,s:I}", "Name", v->name, "Driver",
+						"local", "Mountpoint", data, "CreatedAt", when,
+						"Size", (json_int_t)volume_size(data)));
 	json_object_set_new(json_array_get(f->out, json_array_size(f->out) - 1), "Project",
 			    json_string(v->project));
 	f->found = true;

@@ -47,8 +47,9 @@ int images_stack(struct clan_err *err)
 		rc = store_list(c.storage, show, &w, err);
 	}
 	if (rc == 0 && w.shown == 0)
-		fprintf(stderr, "clan: the stack %s is not running; clan images -a lists every "
-				"image\n",
+		fprintf(stderr,
+			"clan: the stack %s is not running; clan images -a lists every "
+			"image\n",
 			c.st.name);
 	imgstore_close(&st);
 	stack_ctx_free(&c);

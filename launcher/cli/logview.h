@@ -18,9 +18,9 @@ struct logview_opts {
 	 * terminal, where a service could otherwise clear the screen, retitle
 	 * the window or write the clipboard */
 	bool escape;
-	long tail;	   /* lines per service; -1: all */
-	int64_t since;	   /* unix seconds; 0: all */
-	int stop_fd;	   /* readable (e.g. a signalfd): stop following */
+	long tail;     /* lines per service; -1: all */
+	int64_t since; /* unix seconds; 0: all */
+	int stop_fd;   /* readable (e.g. a signalfd): stop following */
 	/* with follow: stop once the supervisor is gone and all is read */
 	bool until_supervisor_exits;
 };

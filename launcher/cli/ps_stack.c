@@ -30,8 +30,8 @@ static bool shown(const char *state, bool all)
 
 static void print_table(json_t *svcs, bool all)
 {
-	printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n", "NAME", "SERVICE", "STATE",
-	       "HEALTH", "UP", "RESTARTS", "PORTS");
+	printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n", "NAME", "SERVICE", "STATE", "HEALTH",
+	       "UP", "RESTARTS", "PORTS");
 	for (size_t i = 0; i < json_array_size(svcs); i++) {
 		json_t *s = json_array_get(svcs, i);
 		const char *state = json_string_value(json_object_get(s, "state"));
@@ -96,8 +96,8 @@ int ps_stack(bool all, bool json, struct clan_err *err)
 			puts("[]");
 		else
 			print_table(NULL, all);
-		fprintf(stderr,
-			"clan: the stack %s is not running%s; clan up -d starts it\n", c.st.name,
+		fprintf(stderr, "clan: the stack %s is not running%s; clan up -d starts it\n",
+			c.st.name,
 			was ? ": its supervisor is gone (killed?), nothing of it is left running"
 			    : "");
 	}

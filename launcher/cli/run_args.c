@@ -93,7 +93,8 @@ static int parse_enum(const char *flag, const char *v, const char *const *names,
 			return 0;
 		}
 	return clan_error_code(err, CLAN_EXIT_USAGE,
-			       "run: bad --%s '%s': expected auto, single, subuid or host", flag, v);
+			       "run: bad --%s '%s': expected auto, single, subuid or host", flag,
+			       v);
 }
 
 static int add_port(struct container_spec *s, const char *v, struct clan_err *err)
@@ -211,7 +212,7 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 				       "run: -p needs a network of the container's own: --network "
 				       "%s has %s; drop -p or use --network slirp4netns",
 				       net_mode_name(out->spec.net),
-				       out->spec.net == NET_HOST ? "the host's ports already"
+				       out->spec.net == NET_HOST   ? "the host's ports already"
 				       : out->spec.net == NET_NONE ? "no network to publish"
 								   : "the other container's ports");
 	if (p.i >= argc)

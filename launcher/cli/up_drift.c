@@ -137,11 +137,11 @@ static int check_started(json_t *answer, json_t *asked, struct clan_err *err)
 		if (!was_asked || !state || (strcmp(state, "running") == 0 && !unhealthy) || done)
 			continue;
 		const char *out = json_string_value(json_object_get(s, "health_output"));
-		return clan_error_code(err, CLAN_EXIT_FAIL,
-				       "up: service %s is %s%s%s%s (clan logs %s)%s%s", name,
-				       unhealthy ? "unhealthy" : state, why ? ": " : "",
-				       why ? why : "", unhealthy ? ", its health check kept failing" : "",
-				       name, out ? "; its health check said:\n" : "", out ? out : "");
+		return clan_error_code(
+		    err, CLAN_EXIT_FAIL, "up: service %s is %s%s%s%s (clan logs %s)%s%s", name,
+		    unhealthy ? "unhealthy" : state, why ? ": " : "", why ? why : "",
+		    unhealthy ? ", its health check kept failing" : "", name,
+		    out ? "; its health check said:\n" : "", out ? out : "");
 	}
 	return 0;
 }

@@ -282,10 +282,11 @@ static void add_entry(struct rc_section *s, const char *key, struct reader *r)
 		s->cap = s->cap ? s->cap * 2 : 8;
 		s->e = xrealloc(s->e, s->cap * sizeof *s->e);
 	}
-	s->e[s->n++] = (struct rc_entry){.key = xstrdup(key),
-					 .value = steal_pointer(&r->value),
-					 .comment = steal_pointer(&r->comment),
-					 .line = r->line};
+	struct rc_entry *e = &s->e[s->n++];
+	e->key = xstrdup(key);
+	e->value = steal_pointer(&r->value);
+	e->comment = steal_pointer(&r->comment);
+	e->line = r->line;
 }
 
 static int entry(struct reader *r, const char *name, const char *value)

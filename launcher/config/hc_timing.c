@@ -26,8 +26,7 @@ void hc_track_start(struct hc_track *t, const struct healthcheck *h, int64_t sta
 	t->fails = 0;
 }
 
-enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bool ok,
-			     int64_t now)
+enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bool ok, int64_t now)
 {
 	if (ok) {
 		t->fails = 0;

@@ -12,8 +12,8 @@
 
 #include "config/stack.h"
 
-#define HC_FIRST_MS 100	   /* the first check comes soon: `up` waits on it */
-#define HC_FAST_MS 250	   /* while starting, the first HC_FAST_FOR_MS */
+#define HC_FIRST_MS 100 /* the first check comes soon: `up` waits on it */
+#define HC_FAST_MS 250	/* while starting, the first HC_FAST_FOR_MS */
 #define HC_FAST_FOR_MS 10000
 #define HC_SLOW_MS 1000 /* while still starting after that */
 #define HC_OUT_MAX 2048 /* a check's output kept: its end */
@@ -40,8 +40,7 @@ int hc_timeout_ms(const struct healthcheck *h);
 void hc_track_start(struct hc_track *t, const struct healthcheck *h, int64_t started_ms);
 
 /* A check ended at now (ok: exit 0). */
-enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bool ok,
-			     int64_t now);
+enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bool ok, int64_t now);
 
 /* When the next check runs: soon while the service is not yet healthy
  * (starting), every interval once it has been. */

@@ -410,9 +410,9 @@ static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, stru
 static int parse_root(const struct yp *y, struct profile *out)
 {
 	static const char *const keys[] = {
-	    "description", "image",	"user",		     "working_dir", "entrypoint",
-	    "command",	   "environment", "ports",	     "volumes",	    "healthcheck",
-	    "stop_signal", "secrets",	"stop_grace_period", "deb"};
+	    "description",	 "image", "user",    "working_dir", "entrypoint",  "command",
+	    "environment",	 "ports", "volumes", "healthcheck", "stop_signal", "secrets",
+	    "stop_grace_period", "deb"};
 	yaml_node_t *root = yaml_document_get_root_node(y->doc);
 	if (!root)
 		return clan_error_code(y->err, CLAN_EXIT_USAGE, "%s: the profile is empty",

@@ -20,8 +20,8 @@ static bool is_under(const char *path, const char *dir)
 /* Whether the .clanrc at path is one the user can have written: theirs
  * or root's, a regular file, writable by no one else, in a dir (dst)
  * where no one else can replace it between this check and its read. */
-static bool is_trusted(const char *path, const struct stat *st, const struct stat *dst,
-		       uid_t uid, struct strv *skipped)
+static bool is_trusted(const char *path, const struct stat *st, const struct stat *dst, uid_t uid,
+		       struct strv *skipped)
 {
 	const char *why = NULL;
 	if (!S_ISREG(st->st_mode))

@@ -106,7 +106,8 @@ static int bad_network(const char *v, const char *why, struct clan_err *err)
 static int parse_slirp_opts(const char *v, char *opts, struct container_spec *s,
 			    struct clan_err *err)
 {
-	for (char *save = NULL, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *o = strtok_r(opts, ",", &save); o;
+	     o = strtok_r(NULL, ",", &save)) {
 		if (strcmp(o, "port_handler=slirp4netns") == 0)
 			s->port_handler_slirp = true;
 		else if (strcmp(o, "port_handler=clan") == 0)
@@ -116,8 +117,9 @@ static int parse_slirp_opts(const char *v, char *opts, struct container_spec *s,
 		else if (strcmp(o, "allow_host_loopback=false") == 0)
 			s->allow_host_loopback = false;
 		else
-			return bad_network(v, "unknown option (port_handler=clan|slirp4netns, "
-					      "allow_host_loopback=true|false)",
+			return bad_network(v,
+					   "unknown option (port_handler=clan|slirp4netns, "
+					   "allow_host_loopback=true|false)",
 					   err);
 	}
 	return 0;
@@ -180,7 +182,8 @@ int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err
 		s->allow_host_loopback = true;
 	} else if (inet_pton(AF_INET, ip, addr) != 1 && inet_pton(AF_INET6, ip, addr) != 1) {
 		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "run: bad --add-host '%s': '%s' is not an IP address", v, ip);
+				       "run: bad --add-host '%s': '%s' is not an IP address", v,
+				       ip);
 	}
 	strv_push_owned(&s->add_hosts, xasprintf("%s\t%.*s", ip, (int)(sep - v), v));
 	return 0;

@@ -365,8 +365,8 @@ static int load(struct load_ctx *c)
 		profile_default_dirs(st->dir, stack_shell_lookup, c, &c->profile_dirs);
 
 	if (read_dotenv(c) == 0 && read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
-	    interpolate_all(c, &rc) == 0 &&
-	    project_name(c, &rc) == 0 && build_services(c, &rc) == 0 && stack_check_all(c) == 0) {
+	    interpolate_all(c, &rc) == 0 && project_name(c, &rc) == 0 &&
+	    build_services(c, &rc) == 0 && stack_check_all(c) == 0) {
 		take_services(c);
 		r = 0;
 	}

@@ -45,12 +45,12 @@ struct service {
 	 * deb:SUITE+pkg,pkg... with the profile's and the service's packages
 	 * already folded in */
 	char *image;
-	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
-	struct strv command;	/* empty: the image's; `command = a b` is split
-				 * into words like compose's string form, with
-				 * no shell added (words.h) */
-	char *working_dir;	/* NULL: the image's */
-	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
+	struct strv entrypoint;	 /* empty: the image's (or the profile's for deb:) */
+	struct strv command;	 /* empty: the image's; `command = a b` is split
+				  * into words like compose's string form, with
+				  * no shell added (words.h) */
+	char *working_dir;	 /* NULL: the image's */
+	char *user;		 /* NULL: the image's; NAME|UID[:GROUP|GID] */
 	struct strv environment; /* K=V, final: profile < env_file < environment */
 	struct port_map *ports;
 	int *port_lines; /* the line of each port = in loc.file */
@@ -62,8 +62,8 @@ struct service {
 	bool has_health;
 	struct healthcheck health;
 	enum restart_policy restart;
-	int stop_grace_ms;	/* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */
-	int stop_signal;	/* default SIGTERM */
+	int stop_grace_ms; /* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */
+	int stop_signal;   /* default SIGTERM */
 	/* security_opt = seccomp=...: NULL for clan's default profile,
 	 * "unconfined", or a Docker JSON profile's absolute path (checked at
 	 * load) */
@@ -72,9 +72,9 @@ struct service {
 };
 
 struct stack {
-	char *name; /* [project] name, else the directory's name, sanitised */
-	char *dir;  /* absolute project dir */
-	char *config_file; /* absolute path of the .clanrc read */
+	char *name;	      /* [project] name, else the directory's name, sanitised */
+	char *dir;	      /* absolute project dir */
+	char *config_file;    /* absolute path of the .clanrc read */
 	struct service *svcs; /* in dependency order: a service comes after
 			       * what it depends on */
 	size_t nsvcs;

@@ -133,8 +133,10 @@ static int check_ports(struct load_ctx *c)
 		}
 		/* host ports, against every port written before this one */
 		for (size_t k = 0; k < b->svc.nports; k++)
-			for (size_t j = 0; j <= i; j++)
-				for (size_t l = 0; l < c->b[j].svc.nports && (j < i || l < k); l++)
+			for (size_t j = 0; j <= i; j++) {
+				/* in this service itself: only the ports before k */
+				size_t before = j < i ? c->b[j].svc.nports : k;
+				for (size_t l = 0; l < before; l++)
 					if (port_maps_clash(&b->svc.ports[k],
 							    &c->b[j].svc.ports[l])) {
 						port_map_format(&b->svc.ports[k], shown,
@@ -146,6 +148,7 @@ static int check_ports(struct load_ctx *c)
 						    "by %s (line %d)",
 						    shown, c->b[j].svc.name, c->b[j].port_lines[l]);
 					}
+			}
 	}
 	return 0;
 }

@@ -85,7 +85,8 @@ int stack_find_container(const char *key, struct container_rec *rec, struct clan
 			rc = store_find(storage, name, rec, err);
 			if (rc < 0)
 				clan_error_code(err, CLAN_EXIT_FAIL,
-						"service %s is not running (clan ps; clan up -d)", key);
+						"service %s is not running (clan ps; clan up -d)",
+						key);
 		} else {
 			hint = services_hint(&c.st, key);
 			project = xstrdup(c.st.name);

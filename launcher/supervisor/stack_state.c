@@ -139,7 +139,8 @@ int stack_lock_try(const struct stack_state *s, int *fd, struct clan_err *err)
 			int e = errno;
 			close(*fd);
 			*fd = -1;
-			return e == EWOULDBLOCK ? 0 : clan_error(err, e, "cannot lock %s", s->lockfile);
+			return e == EWOULDBLOCK ? 0
+						: clan_error(err, e, "cannot lock %s", s->lockfile);
 		}
 		if (lock_is_current(*fd, s->lockfile))
 			return 0;

@@ -111,16 +111,16 @@ json_t *sup_ps_json(const struct sup *s)
 			json_array_append_new(ports, json_string(buf));
 		}
 		const char *health = !r->svc->has_health || !live ? ""
-				     : r->healthy	  ? "healthy"
-				     : r->unhealthy	  ? "unhealthy"
-							  : "starting";
+				     : r->healthy		  ? "healthy"
+				     : r->unhealthy		  ? "unhealthy"
+								  : "starting";
 		json_array_append_new(
-		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s,s:s?}", "service",
-				    r->svc->name, "name", r->spec.name, "state", svc_state_name(r),
-				    "health", health, "pid", (int)r->pid, "started",
-				    (json_int_t)r->started, "exit_code", r->exit_code, "restarts",
-				    r->restart_count, "ports", ports, "error", r->error, "image",
-				    r->svc->image, "health_output", r->hc_output));
+		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s,s:s?}",
+				    "service", r->svc->name, "name", r->spec.name, "state",
+				    svc_state_name(r), "health", health, "pid", (int)r->pid,
+				    "started", (json_int_t)r->started, "exit_code", r->exit_code,
+				    "restarts", r->restart_count, "ports", ports, "error", r->error,
+				    "image", r->svc->image, "health_output", r->hc_output));
 	}
 	return json_pack("{s:b,s:o,s:i}", "ok", 1, "services", svcs, "pid", (int)getpid());
 }
@@ -414,7 +414,8 @@ int sup_request_until(const struct stack_state *ss, json_t *req, int stop_fd, js
 		return -1;
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-		return clan_error(err, errno, "cannot reach the stack's supervisor at %s", ss->sock);
+		return clan_error(err, errno, "cannot reach the stack's supervisor at %s",
+				  ss->sock);
 	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT);
 	if (!text || !write_all(fd, text, strlen(text)) || !write_all(fd, "\n", 1))
 		return clan_error(err, errno, "cannot talk to the stack's supervisor");

@@ -141,9 +141,10 @@ char *svc_port_warning(const struct svc_rt *r)
 					 r->svc->name, (unsigned)m->container_port,
 					 (unsigned)m->container_port);
 		if (o == PORT_OTHER)
-			return xasprintf("service %s publishes port %u but another service of the "
-					 "stack listens there, not %s: give each service its own port",
-					 r->svc->name, (unsigned)m->container_port, r->svc->name);
+			return xasprintf(
+			    "service %s publishes port %u but another service of the "
+			    "stack listens there, not %s: give each service its own port",
+			    r->svc->name, (unsigned)m->container_port, r->svc->name);
 	}
 	return NULL;
 }

@@ -39,16 +39,16 @@ struct svc_rt {
 	struct log_writer log;
 	bool healthy, unhealthy;
 	int exit_code;
-	int restarts;	   /* restarts in a row: the next restart's delay */
-	int restart_count; /* restarts since up, for ps */
-	int early_exits;   /* exits before it was ever ready, while `up` waited */
-	int64_t ready_ms;  /* monotonic: when it last became ready */
-	int64_t started;	/* wall clock, seconds */
-	int64_t started_ms;	/* monotonic */
-	int64_t restart_at;	/* monotonic ms */
-	int64_t kill_at;	/* monotonic ms: SIGKILL if still there */
+	int restarts;	    /* restarts in a row: the next restart's delay */
+	int restart_count;  /* restarts since up, for ps */
+	int early_exits;    /* exits before it was ever ready, while `up` waited */
+	int64_t ready_ms;   /* monotonic: when it last became ready */
+	int64_t started;    /* wall clock, seconds */
+	int64_t started_ms; /* monotonic */
+	int64_t restart_at; /* monotonic ms */
+	int64_t kill_at;    /* monotonic ms: SIGKILL if still there */
 	int emulated_sig;
-	bool want_stop;		/* stopped on request: no restart */
+	bool want_stop; /* stopped on request: no restart */
 	bool restart_after_stop;
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;
@@ -59,7 +59,7 @@ struct svc_rt {
 	size_t hc_len;
 	char *hc_output; /* the last finished check's last lines, NULL: none yet */
 	int hc_exit;	 /* and its exit code, -1 when killed */
-	char *error; /* why it failed to start or became unhealthy */
+	char *error;	 /* why it failed to start or became unhealthy */
 	/* `up -d` with a changed config: the config and container spec it
 	 * runs once it has stopped (pending NULL: none), and the config it
 	 * runs now if one was swapped in (own_svc, owned; NULL: the stack's
@@ -98,7 +98,7 @@ struct sup {
 	struct pod pod;
 	char *storage;
 	int sig_fd, listen_fd;
-	int ready_fd; /* -1 once `up` has its answer */
+	int ready_fd;  /* -1 once `up` has its answer */
 	char *failure; /* why the start failed, told to `up` once all is stopped */
 	bool down;
 	int64_t startup_deadline;

@@ -148,7 +148,7 @@ bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
 
 const char *svc_state_name(const struct svc_rt *r)
 {
-	static const char *const names[] = {"waiting", "starting", "running", "stopping",
+	static const char *const names[] = {"waiting", "starting", "running",	"stopping",
 					    "exited",  "stopped",  "restarting"};
 	return names[r->state];
 }
@@ -256,7 +256,8 @@ void svc_on_output(struct svc_rt *r, int stream)
 				continue;
 			size_t len = i - start;
 			if (r->partlen[stream]) {
-				r->part[stream] = xrealloc(r->part[stream], r->partlen[stream] + len);
+				r->part[stream] =
+				    xrealloc(r->part[stream], r->partlen[stream] + len);
 				memcpy(r->part[stream] + r->partlen[stream], buf + start, len);
 				emit(r, stream, r->part[stream], r->partlen[stream] + len);
 				r->partlen[stream] = 0;

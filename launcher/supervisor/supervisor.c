@@ -78,8 +78,8 @@ static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
 		return;
 	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
 	_cleanup_free_ char *check = hc_output_lines(r);
-	s->failure = xasprintf("error service %s %s;%s%sits last log lines:%s\n", r->svc->name,
-			       why, check, check[0] ? "" : " ", lines[0] ? lines : " (none)");
+	s->failure = xasprintf("error service %s %s;%s%sits last log lines:%s\n", r->svc->name, why,
+			       check, check[0] ? "" : " ", lines[0] ? lines : " (none)");
 	s->down = true;
 }
 
@@ -97,7 +97,8 @@ static void try_start_waiting(struct sup *s)
 			r->error = xstrdup(err.msg);
 			log_line(&r->log, 'e', err.msg, strlen(err.msg));
 			if (s->ready_fd >= 0) {
-				_cleanup_free_ char *why = xasprintf("could not start: %s", err.msg);
+				_cleanup_free_ char *why =
+				    xasprintf("could not start: %s", err.msg);
 				fail_startup(s, r, why);
 			}
 		}
@@ -347,10 +348,10 @@ static void loop(struct sup *s)
 			stop_in_order(s);
 		size_t n = 0;
 #define ADD(fd_, k_, w_)                                                 \
-	do {                                                              \
+	do {                                                             \
 		fds[n] = (struct pollfd){.fd = (fd_), .events = POLLIN}; \
-		kind[n] = (k_);                                           \
-		who[n++] = (w_);                                          \
+		kind[n] = (k_);                                          \
+		who[n++] = (w_);                                         \
 	} while (0)
 		ADD(s->sig_fd, FD_SIG, 0);
 		ADD(s->listen_fd, FD_LISTEN, 0);

@@ -34,8 +34,8 @@ static int write_record(const char *dir, const char *name, const char *project,
 }
 
 /* Built aside and renamed into place: a half-made volume is never used. */
-static int create_volume(const char *vols, const char *name, const char *project,
-			 const char *dir, struct clan_err *err)
+static int create_volume(const char *vols, const char *name, const char *project, const char *dir,
+			 struct clan_err *err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s/.new-%s-%d", vols, name, (int)getpid());
 	_cleanup_free_ char *tdata = xasprintf("%s/_data", tmp);
@@ -154,8 +154,8 @@ static uint64_t size_at(int dirfd, int depth)
 			continue;
 		total += (uint64_t)st.st_blocks * 512;
 		if (S_ISDIR(st.st_mode) && depth < 64) {
-			int fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-							      O_CLOEXEC);
+			int fd = openat(dirfd, e->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
 				total += size_at(fd, depth + 1);
 		}

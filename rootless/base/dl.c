@@ -39,8 +39,8 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void load_curl(void)
 {
 	static const char *const names[] = {DL_CURL_FUNCS(DL_NAME)};
-	load_or_die("libcurl.so.4", "libcurl4 (apt-get install libcurl4)", names, (void **)&curl_table,
-		    sizeof names / sizeof names[0]);
+	load_or_die("libcurl.so.4", "libcurl4 (apt-get install libcurl4)", names,
+		    (void **)&curl_table, sizeof names / sizeof names[0]);
 }
 
 const struct dl_curl *dl_curl(void)
@@ -57,8 +57,8 @@ static pthread_once_t archive_once = PTHREAD_ONCE_INIT;
 static void load_archive(void)
 {
 	static const char *const names[] = {DL_ARCHIVE_FUNCS(DL_NAME)};
-	load_or_die("libarchive.so.13", "libarchive13 (apt-get install libarchive13)", names, (void **)&archive_table,
-		    sizeof names / sizeof names[0]);
+	load_or_die("libarchive.so.13", "libarchive13 (apt-get install libarchive13)", names,
+		    (void **)&archive_table, sizeof names / sizeof names[0]);
 }
 
 const struct dl_archive *dl_archive(void)
@@ -75,8 +75,8 @@ static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 static void load_crypto(void)
 {
 	static const char *const names[] = {DL_CRYPTO_FUNCS(DL_NAME)};
-	load_or_die("libcrypto.so.3", "libssl3 (apt-get install libssl3)", names, (void **)&crypto_table,
-		    sizeof names / sizeof names[0]);
+	load_or_die("libcrypto.so.3", "libssl3 (apt-get install libssl3)", names,
+		    (void **)&crypto_table, sizeof names / sizeof names[0]);
 }
 
 const struct dl_crypto *dl_crypto(void)

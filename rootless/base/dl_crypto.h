@@ -7,15 +7,15 @@
 
 #include <openssl/evp.h>
 
-#define DL_CRYPTO_FUNCS(X) \
-	X(EVP_DecodeBlock) \
-	X(EVP_Digest) \
+#define DL_CRYPTO_FUNCS(X)    \
+	X(EVP_DecodeBlock)    \
+	X(EVP_Digest)         \
 	X(EVP_DigestFinal_ex) \
-	X(EVP_DigestInit_ex) \
-	X(EVP_DigestUpdate) \
-	X(EVP_EncodeBlock) \
-	X(EVP_MD_CTX_free) \
-	X(EVP_MD_CTX_new) \
+	X(EVP_DigestInit_ex)  \
+	X(EVP_DigestUpdate)   \
+	X(EVP_EncodeBlock)    \
+	X(EVP_MD_CTX_free)    \
+	X(EVP_MD_CTX_new)     \
 	X(EVP_sha256)
 
 #define DL_MEMBER(f) __typeof__(&f) f;

@@ -8,32 +8,32 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
-#define DL_CURL_FUNCS(X) \
-	X(curl_easy_cleanup) \
-	X(curl_easy_escape) \
-	X(curl_easy_getinfo) \
-	X(curl_easy_init) \
-	X(curl_easy_perform) \
-	X(curl_easy_reset) \
-	X(curl_easy_setopt) \
-	X(curl_easy_strerror) \
-	X(curl_free) \
-	X(curl_global_init) \
-	X(curl_multi_add_handle) \
-	X(curl_multi_cleanup) \
-	X(curl_multi_info_read) \
-	X(curl_multi_init) \
-	X(curl_multi_perform) \
-	X(curl_multi_poll) \
+#define DL_CURL_FUNCS(X)            \
+	X(curl_easy_cleanup)        \
+	X(curl_easy_escape)         \
+	X(curl_easy_getinfo)        \
+	X(curl_easy_init)           \
+	X(curl_easy_perform)        \
+	X(curl_easy_reset)          \
+	X(curl_easy_setopt)         \
+	X(curl_easy_strerror)       \
+	X(curl_free)                \
+	X(curl_global_init)         \
+	X(curl_multi_add_handle)    \
+	X(curl_multi_cleanup)       \
+	X(curl_multi_info_read)     \
+	X(curl_multi_init)          \
+	X(curl_multi_perform)       \
+	X(curl_multi_poll)          \
 	X(curl_multi_remove_handle) \
-	X(curl_share_cleanup) \
-	X(curl_share_init) \
-	X(curl_share_setopt) \
-	X(curl_slist_append) \
-	X(curl_slist_free_all) \
-	X(curl_url) \
-	X(curl_url_cleanup) \
-	X(curl_url_get) \
+	X(curl_share_cleanup)       \
+	X(curl_share_init)          \
+	X(curl_share_setopt)        \
+	X(curl_slist_append)        \
+	X(curl_slist_free_all)      \
+	X(curl_url)                 \
+	X(curl_url_cleanup)         \
+	X(curl_url_get)             \
 	X(curl_url_set)
 
 #define DL_MEMBER(f) __typeof__(&f) f;

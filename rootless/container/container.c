@@ -20,8 +20,7 @@
 #include "base/procfs.h"
 #include "base/util.h"
 
-int container_start(const struct container_spec *s, struct container **out,
-		    struct clan_err *err)
+int container_start(const struct container_spec *s, struct container **out, struct clan_err *err)
 {
 	struct container *c = xcalloc(1, sizeof *c);
 	*c = (struct container){.spec = s, .sync_fd = -1, .pty_fd = -1};
@@ -139,7 +138,7 @@ void container_free(struct container *c)
 /* ------------------------------------------------ clan run's foreground */
 
 /* forwarded to pid 1; SIGCHLD and SIGWINCH are clan's own */
-static const int waited_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+static const int waited_signals[] = {SIGINT,  SIGTERM, SIGHUP,	SIGQUIT,
 				     SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH};
 
 struct waiter {

@@ -15,8 +15,8 @@
 #define SLIRP_MAX_RESTARTS 3
 #define FWD_MAX_RESTARTS 3
 
-static int find_target(const struct container_spec *s, const char *storage,
-		       struct container_net *n, struct clan_err *err)
+static int find_target(const struct container_spec *s, const char *storage, struct container_net *n,
+		       struct clan_err *err)
 {
 	if (store_find(storage, s->net_container, &n->target, err) < 0) {
 		struct clan_err why = *err;
@@ -104,8 +104,9 @@ int container_net_start(const struct container_spec *s, struct container_net *n,
 				      .api_socket = n->api_socket,
 				      .log_path = n->log_path};
 	if (!n->opts.sandbox && s->debug)
-		fprintf(stderr, "clan: debug: slirp4netns without --enable-sandbox: uid 0 is "
-				"not mapped (single mode with -u); --enable-seccomp still applies\n");
+		fprintf(stderr,
+			"clan: debug: slirp4netns without --enable-sandbox: uid 0 is "
+			"not mapped (single mode with -u); --enable-seccomp still applies\n");
 	if (slirp_start(child, &n->opts, &n->slirp, err) < 0)
 		return -1;
 	n->slirp_ports = s->port_handler_slirp;

@@ -22,7 +22,7 @@ struct container_net {
 	pid_t fwd_pid;
 	int fwd_pidfd; /* readable when the forwarder exits; valid when fwd_pid > 0 */
 	int slirp_restarts, fwd_restarts;
-	bool slirp_ports; /* slirp4netns forwards the ports, not clan */
+	bool slirp_ports;	     /* slirp4netns forwards the ports, not clan */
 	struct container_rec target; /* --network container:NAME */
 	bool have_target;
 };

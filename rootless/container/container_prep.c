@@ -144,8 +144,8 @@ static int join_target_userns(struct prepared *p, struct clan_err *err)
  * are the usual ones (host ids) rebased onto the pod's inside ids. */
 static int plan_nested(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
-	p->nested = (struct userns_plan){.mode = s->pod.mode,
-					 .host_root = s->pod.mode != USERNS_SINGLE};
+	p->nested =
+	    (struct userns_plan){.mode = s->pod.mode, .host_root = s->pod.mode != USERNS_SINGLE};
 	if (!idmap_rebase(&p->userns.uid, &s->pod.uid, &p->nested.uid) ||
 	    !idmap_rebase(&p->userns.gid, &s->pod.gid, &p->nested.gid))
 		return clan_error_code(err, 125,
@@ -233,4 +233,3 @@ int create_record(const struct container_spec *s, struct prepared *p, struct cla
 	};
 	return mount_plan_build(&in, &p->plan, err);
 }
-

@@ -23,7 +23,7 @@ static unsigned long clone_flags(const struct container_spec *s)
 {
 	unsigned long f = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 	if (s->net == NET_CONTAINER)
-		return f; /* the user and network namespaces are joined */
+		return f;   /* the user and network namespaces are joined */
 	f |= CLONE_NEWUSER; /* in a pod: nested in the pod's */
 	return s->net == NET_HOST || s->net == NET_POD ? f : f | CLONE_NEWNET;
 }
@@ -173,22 +173,22 @@ int spawn(struct container *c, struct clan_err *err)
 	if (c->child == 0) {
 		close(sv[0]);
 		struct child_ctx cc = {.spec = s,
-				      .img = &p->img,
-				      .userns = &p->userns,
-				      .plan = &p->plan,
-				      .user = p->user,
-				      .cdir = p->rec.dir,
-				      .hostname = p->hostname,
-				      .workdir = s->workdir	  ? s->workdir
-						 : p->img.workdir ? p->img.workdir
-								  : "/",
-				      .env = p->env.v,
-				      .argv = p->argv.v,
-				      .sync_fd = sv[1],
-				      .etc_dir = p->etc_dir,
-				      .etc_texts = (const char *const *)p->etc_texts,
-				      .seccomp = &p->seccomp,
-				      .idmapped = idmapped};
+				       .img = &p->img,
+				       .userns = &p->userns,
+				       .plan = &p->plan,
+				       .user = p->user,
+				       .cdir = p->rec.dir,
+				       .hostname = p->hostname,
+				       .workdir = s->workdir	   ? s->workdir
+						  : p->img.workdir ? p->img.workdir
+								   : "/",
+				       .env = p->env.v,
+				       .argv = p->argv.v,
+				       .sync_fd = sv[1],
+				       .etc_dir = p->etc_dir,
+				       .etc_texts = (const char *const *)p->etc_texts,
+				       .seccomp = &p->seccomp,
+				       .idmapped = idmapped};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)
 			ioctl(STDOUT_FILENO, TIOCGWINSZ, &cc.winsize);
 		child_main(&cc);
@@ -199,7 +199,8 @@ int spawn(struct container *c, struct clan_err *err)
 	 * from the helper that cloned it) */
 	bool own_userns = s->net != NET_CONTAINER && s->net != NET_POD;
 	if ((own_userns && userns_write_maps(c->child, &p->userns, err) < 0) ||
-	    container_send_idmapped(c, err) < 0 || sync_send(c->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(c, err) < 0 ||
+	    container_send_idmapped(c, err) < 0 ||
+	    sync_send(c->sync_fd, SYNC_GO, 0, NULL, -1) < 0 || start_network(c, err) < 0 ||
 	    record_started(s, p, c->child, err) < 0) {
 		if (err->msg[0] == '\0')
 			clan_error(err, errno, "cannot start the container");
@@ -213,4 +214,3 @@ int spawn(struct container *c, struct clan_err *err)
 	}
 	return 0;
 }
-

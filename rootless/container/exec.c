@@ -67,8 +67,11 @@ static int join_container(pid_t pid, struct clan_err *err)
 	static const struct {
 		const char *name;
 		int type;
-	} rest[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-		    {"pid", CLONE_NEWPID},   {"mnt", CLONE_NEWNS}};
+	} rest[] = {{"user", CLONE_NEWUSER},
+		    {"ipc", CLONE_NEWIPC},
+		    {"uts", CLONE_NEWUTS},
+		    {"pid", CLONE_NEWPID},
+		    {"mnt", CLONE_NEWNS}};
 	for (size_t i = 0; i < ARRAY_SIZE(rest); i++) {
 		int fd = open_ns(pid, rest[i].name);
 		if (fd < 0)
@@ -318,8 +321,7 @@ static void wait_exec(struct exec_wait *w, const struct exec_spec *e)
 		on_sync(w, e);
 }
 
-int container_exec(const struct container_rec *rec, const struct exec_spec *e,
-		   struct clan_err *err)
+int container_exec(const struct container_rec *rec, const struct exec_spec *e, struct clan_err *err)
 {
 	if (!store_init_alive(rec))
 		return clan_error_code(err, CLAN_EXIT_FAIL, "exec: container %s is not running",

@@ -93,8 +93,8 @@ static int resolve_registry(struct imgstore *st, const char *text, const struct 
 		rc = imgstore_load_image(st, id, rec, err);
 	} else {
 		fprintf(stderr, "Unable to find image '%s' locally\n", canon);
-		struct registry_opts ro = {.progress = o->progress, .quiet = true,
-					   .debug = o->debug, .userns = plan};
+		struct registry_opts ro = {
+		    .progress = o->progress, .quiet = true, .debug = o->debug, .userns = plan};
 		rc = registry_pull(st, &ref, &ro, rec, err);
 	}
 	image_ref_free(&ref);

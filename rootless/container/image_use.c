@@ -69,8 +69,7 @@ static int count_one(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-int image_use_count(const struct imgstore *st, const char *id, bool *running,
-		    struct strv *names)
+int image_use_count(const struct imgstore *st, const char *id, bool *running, struct strv *names)
 {
 	struct use_count u = {.st = st, .id = id, .names = names};
 	struct clan_err ignored;

@@ -12,7 +12,6 @@ bool image_use_lookup(const struct imgstore *st, const char *text, char id[72]);
 
 /* How many containers (running or not) were made from image id, whether
  * any of them is running, and (when names is not NULL) their names. */
-int image_use_count(const struct imgstore *st, const char *id, bool *running,
-		    struct strv *names);
+int image_use_count(const struct imgstore *st, const char *id, bool *running, struct strv *names);
 
 #endif

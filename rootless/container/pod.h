@@ -24,7 +24,7 @@ struct pod {
 };
 
 struct pod_opts {
-	enum userns_mode userns; /* auto, single or subuid */
+	enum userns_mode userns;      /* auto, single or subuid */
 	const struct port_map *ports; /* the stack's published ports */
 	size_t nports;
 	bool allow_host_loopback;

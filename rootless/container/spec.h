@@ -23,9 +23,9 @@ enum net_mode { NET_SLIRP, NET_NONE, NET_HOST, NET_CONTAINER, NET_POD };
  * Kubernetes pod), owned by a user namespace that a holder process keeps;
  * each service gets a user namespace nested in it. */
 struct pod_ref {
-	pid_t pid;		/* the holder */
-	enum userns_mode mode;	/* single or subuid */
-	struct idmap uid, gid;	/* the holder's maps (outside: host ids) */
+	pid_t pid;	       /* the holder */
+	enum userns_mode mode; /* single or subuid */
+	struct idmap uid, gid; /* the holder's maps (outside: host ids) */
 };
 
 struct container_spec {

@@ -74,19 +74,18 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	json_t *ports = json_array();
 	for (size_t i = 0; i < r->ports.n; i++)
 		json_array_append_new(ports, json_string(r->ports.v[i]));
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
-			      "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?,s:o,s:s?,s:I,s:I}",
-			      "id", r->id, "name", r->name, "image", r->image, "image_id",
-			      r->image_id, "cmd", cmd, "created",
-			      (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
-			      r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
-			      (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
-			      idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network",
-			      r->network, "net_owner", r->net_owner, "port_handler", r->port_handler,
-			      "ports", ports, "init_pid", (int)r->init_pid, "init_start",
-			      (json_int_t)r->init_start, "project", r->project, "service", r->service,
-			      "env", env, "workdir", r->workdir, "uid", (json_int_t)r->uid, "gid",
-			      (json_int_t)r->gid);
+	json_t *o = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
+	    "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?,s:o,s:s?,s:I,s:I}",
+	    "id", r->id, "name", r->name, "image", r->image, "image_id", r->image_id, "cmd", cmd,
+	    "created", (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
+	    r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
+	    (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
+	    idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network", r->network,
+	    "net_owner", r->net_owner, "port_handler", r->port_handler, "ports", ports, "init_pid",
+	    (int)r->init_pid, "init_start", (json_int_t)r->init_start, "project", r->project,
+	    "service", r->service, "env", env, "workdir", r->workdir, "uid", (json_int_t)r->uid,
+	    "gid", (json_int_t)r->gid);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/container.json.tmp", r->dir);
@@ -181,9 +180,8 @@ static int claim_name(const char *cdir, const char *name, const char *id, struct
 }
 
 int store_create(const char *storage, const struct container_spec *spec, const char *image_id,
-		 const char *userns,
-		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *r,
-		 struct clan_err *err)
+		 const char *userns, const struct idmap *uidmap, const struct idmap *gidmap,
+		 struct container_rec *r, struct clan_err *err)
 {
 	*r = (struct container_rec){0};
 	if (spec->name && !is_valid_name(spec->name))
@@ -191,8 +189,8 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 				       "bad --name '%s': use letters, digits, '_', '.' and '-'",
 				       spec->name);
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
-	if (paths_ensure_private_dir(storage, err) < 0 || paths_check_storage_fs(storage, err) < 0 ||
-	    mkdir_p(cdir, 0700, err) < 0 ||
+	if (paths_ensure_private_dir(storage, err) < 0 ||
+	    paths_check_storage_fs(storage, err) < 0 || mkdir_p(cdir, 0700, err) < 0 ||
 	    random_id(r->id, err) < 0)
 		return -1;
 	r->name = spec->name ? xstrdup(spec->name) : xstrndup(r->id, 12);

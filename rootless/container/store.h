@@ -28,16 +28,16 @@ struct container_rec {
 	char userns[16];     /* "single" or "subuid" */
 	struct idmap uidmap; /* to remove subuid-owned files later */
 	struct idmap gidmap;
-	char network[16];   /* slirp4netns, none or host: what its network is */
-	char *net_owner;    /* the container whose network it joined, or NULL */
-	char port_handler[16]; /* "clan" or "slirp4netns" when ports are published */
-	struct strv ports;  /* published, "127.0.0.1:8080->80/tcp" */
+	char network[16];	 /* slirp4netns, none or host: what its network is */
+	char *net_owner;	 /* the container whose network it joined, or NULL */
+	char port_handler[16];	 /* "clan" or "slirp4netns" when ports are published */
+	struct strv ports;	 /* published, "127.0.0.1:8080->80/tcp" */
 	char *project, *service; /* a stack's service: which (else NULL) */
 	/* what `clan exec` starts from, as the container's command got it */
 	struct strv env;
 	char *workdir;
 	uint32_t uid, gid;
-	pid_t init_pid;	    /* the container's pid 1, as the host sees it */
+	pid_t init_pid; /* the container's pid 1, as the host sees it */
 	uint64_t init_start;
 	char *dir;
 };
@@ -49,9 +49,8 @@ char *store_containers_dir(const char *storage);
  * to be removed) and claims spec->name (or a generated one). A taken name
  * is an exit-2 error naming `clan rm`. */
 int store_create(const char *storage, const struct container_spec *spec, const char *image_id,
-		 const char *userns,
-		 const struct idmap *uidmap, const struct idmap *gidmap, struct container_rec *rec,
-		 struct clan_err *err);
+		 const char *userns, const struct idmap *uidmap, const struct idmap *gidmap,
+		 struct container_rec *rec, struct clan_err *err);
 int store_save(const struct container_rec *rec, struct clan_err *err);
 int store_load(const char *dir, struct container_rec *rec, struct clan_err *err);
 /* By name, full id or unique id prefix. */

@@ -51,8 +51,9 @@ int bind_source_reopen(const char *src, dev_t dev, ino_t ino, int *fd, struct cl
 	_cleanup_close_ int f = -1;
 	struct stat st;
 	if (open_nofollow(src, &f, err) < 0)
-		return clan_error_wrap(err, "bind source %s (not mounted; a symlink there now is "
-					    "refused)",
+		return clan_error_wrap(err,
+				       "bind source %s (not mounted; a symlink there now is "
+				       "refused)",
 				       src);
 	if (fstat(f, &st) < 0)
 		return clan_error(err, errno, "bind source %s: cannot read it", src);

@@ -30,7 +30,6 @@ struct bind_spec {
 	bool populate;
 };
 
-
 enum mount_op_kind {
 	MOP_PROC,    /* fresh proc for the new pid namespace */
 	MOP_SYS,     /* /sys, read-only */

@@ -14,10 +14,10 @@ enum overlay_kind { OVERLAY_AUTO, OVERLAY_KERNEL, OVERLAY_FUSE, OVERLAY_COPY };
 const char *overlay_kind_name(enum overlay_kind k);
 
 struct overlay_request {
-	enum overlay_kind want; /* AUTO tries kernel, fuse, copy in turn */
+	enum overlay_kind want;	   /* AUTO tries kernel, fuse, copy in turn */
 	const struct strv *lowers; /* read-only layers, top first */
 	bool is_host;		   /* the host's / instead of layers */
-	const char *cdir; /* the container's dir: upper, work, merged live here */
+	const char *cdir;	   /* the container's dir: upper, work, merged live here */
 	bool debug;
 	bool ephemeral; /* --rm: the writable layer is deleted afterwards */
 };

@@ -79,8 +79,8 @@ static void find_groups(const char *name, const char *group, struct user_ids *ou
 	char *save = NULL, *f[FIELDS];
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		uint32_t gid;
-		if (split_fields(line, f) >= 4 && parse_u32(f[2], &gid) && lists_member(f[3], name) &&
-		    out->ngroups < USER_MAX_GROUPS)
+		if (split_fields(line, f) >= 4 && parse_u32(f[2], &gid) &&
+		    lists_member(f[3], name) && out->ngroups < USER_MAX_GROUPS)
 			out->groups[out->ngroups++] = gid;
 	}
 }

@@ -233,8 +233,8 @@ struct reg_blob {
 
 /* The bounds of a pull's extractions (layer_bounds.h). */
 struct reg_pull_bounds {
-	const char *image;  /* for messages */
-	uint64_t floor_mib; /* CLAN_PULL_EXPAND_MIB or the default */
+	const char *image;   /* for messages */
+	uint64_t floor_mib;  /* CLAN_PULL_EXPAND_MIB or the default */
 	uint64_t compressed; /* the blobs to extract, together (saturating) */
 };
 

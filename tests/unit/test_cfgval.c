@@ -146,16 +146,17 @@ static char *argv_of(const char *text)
 	return s;
 }
 
-#define ARGV(text, want)                        \
-	do {                                    \
-		char *got_ = argv_of(text);     \
-		CHECK_STR(got_, want);          \
-		free(got_);                     \
+#define ARGV(text, want)                    \
+	do {                                \
+		char *got_ = argv_of(text); \
+		CHECK_STR(got_, want);      \
+		free(got_);                 \
 	} while (0)
 
 TEST(command_words)
 {
-	ARGV("python3 manage.py runserver 0.0.0.0:8000", "python3|manage.py|runserver|0.0.0.0:8000");
+	ARGV("python3 manage.py runserver 0.0.0.0:8000",
+	     "python3|manage.py|runserver|0.0.0.0:8000");
 	ARGV("  a   b  ", "a|b");
 	ARGV("echo 'a b' \"c d\" e\\ f", "echo|a b|c d|e f");
 	ARGV("echo '' \"\"", "echo||");
@@ -180,7 +181,7 @@ TEST(command_sh_c_is_the_only_shell)
 	ARGV("echo $ 1$ $1 a$", "echo|$|1$|$1|a$");
 }
 
-#define NEEDS_SHELL(op)                                                                      \
+#define NEEDS_SHELL(op)                                                                          \
 	"<error: '" op "' needs a shell, and clan adds none (a command is split into words, as " \
 	"compose does): write command = sh -c '...'>"
 

@@ -16,13 +16,13 @@ static int parse(const char *text, struct clanrc *rc, struct clan_err *err)
 	return clanrc_parse(text, ".clanrc", rc, err);
 }
 
-#define FAILS(text, want)                                 \
-	do {                                              \
-		struct clanrc rc_;                        \
-		struct clan_err e_;                       \
-		CHECK(parse(text, &rc_, &e_) < 0);        \
-		CHECK(e_.code == CLAN_EXIT_USAGE);        \
-		CHECK_STR(e_.msg, want);                  \
+#define FAILS(text, want)                          \
+	do {                                       \
+		struct clanrc rc_;                 \
+		struct clan_err e_;                \
+		CHECK(parse(text, &rc_, &e_) < 0); \
+		CHECK(e_.code == CLAN_EXIT_USAGE); \
+		CHECK_STR(e_.msg, want);           \
 	} while (0)
 
 TEST(sections_keys_and_lines)
@@ -269,13 +269,15 @@ TEST(syntax_errors)
 
 TEST(unknown_sections)
 {
-	FAILS("[services.web]\n", ".clanrc:1: unknown section [services.web] (did you mean [service.web]?)");
-	FAILS("[servce.web]\n", ".clanrc:1: unknown section [servce.web] (did you mean [service.web]?)");
+	FAILS("[services.web]\n",
+	      ".clanrc:1: unknown section [services.web] (did you mean [service.web]?)");
+	FAILS("[servce.web]\n",
+	      ".clanrc:1: unknown section [servce.web] (did you mean [service.web]?)");
 	FAILS("[projet]\n", ".clanrc:1: unknown section [projet] (did you mean [project]?)");
 	FAILS("[web]\n", ".clanrc:1: unknown section [web] (sections: [project], [service.NAME])");
 	FAILS("[service]\n", ".clanrc:1: [service] needs a name: [service.NAME]");
-	FAILS("[service.]\n",
-	      ".clanrc:1: bad service name '': letters, digits, _ . - starting with a letter or digit");
+	FAILS("[service.]\n", ".clanrc:1: bad service name '': letters, digits, _ . - starting "
+			      "with a letter or digit");
 	FAILS("[service.a b]\n",
 	      ".clanrc:1: bad service name 'a b': letters, digits, _ . - starting with a letter or "
 	      "digit");
@@ -302,8 +304,10 @@ TEST(unknown_keys_with_suggestions)
 	      ".clanrc:2: unknown key 'depend_on' in [service.a] (did you mean depends_on?)");
 	FAILS("[service.a]\nImage = x\n",
 	      ".clanrc:2: unknown key 'Image' in [service.a] (did you mean image?)");
-	FAILS("[service.a]\nfrobnicate = x\n", ".clanrc:2: unknown key 'frobnicate' in [service.a]");
-	FAILS("[project]\nnmae = x\n", ".clanrc:2: unknown key 'nmae' in [project] (did you mean name?)");
+	FAILS("[service.a]\nfrobnicate = x\n",
+	      ".clanrc:2: unknown key 'frobnicate' in [service.a]");
+	FAILS("[project]\nnmae = x\n",
+	      ".clanrc:2: unknown key 'nmae' in [project] (did you mean name?)");
 	FAILS("[project]\nimage = x\n", ".clanrc:2: unknown key 'image' in [project]");
 }
 

@@ -87,12 +87,18 @@ TEST(parse_errors_are_usage)
  * at parse time (clan config -q) with a suggestion, not in mmdebstrap. */
 TEST(suite_must_be_debian_s)
 {
-	static const char *const good[] = {"deb:bookworm",	     "deb:trixie",
-					   "deb:bullseye",	     "deb:buster",
-					   "deb:sid",		     "deb:stable",
-					   "deb:testing",	     "deb:unstable",
-					   "deb:oldstable",	     "deb:bookworm-backports",
-					   "deb:stable-updates",     "deb:trixie-security",
+	static const char *const good[] = {"deb:bookworm",
+					   "deb:trixie",
+					   "deb:bullseye",
+					   "deb:buster",
+					   "deb:sid",
+					   "deb:stable",
+					   "deb:testing",
+					   "deb:unstable",
+					   "deb:oldstable",
+					   "deb:bookworm-backports",
+					   "deb:stable-updates",
+					   "deb:trixie-security",
 					   "deb:experimental+curl"};
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		struct clan_err err = {0};

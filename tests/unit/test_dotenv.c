@@ -39,20 +39,20 @@ static char *value_of(const char *text, const char *key)
 	return r;
 }
 
-#define VALUE(text, key, want)                       \
-	do {                                         \
-		char *got_ = value_of(text, key);    \
-		CHECK_STR(got_, want);               \
-		free(got_);                          \
+#define VALUE(text, key, want)                    \
+	do {                                      \
+		char *got_ = value_of(text, key); \
+		CHECK_STR(got_, want);            \
+		free(got_);                       \
 	} while (0)
 
-#define FAILS(text, want)                                  \
-	do {                                               \
-		struct dotenv d_;                          \
-		struct clan_err e_;                        \
-		CHECK(parse(text, &d_, &e_) < 0);          \
-		CHECK(e_.code == CLAN_EXIT_USAGE);         \
-		CHECK_STR(e_.msg, want);                   \
+#define FAILS(text, want)                          \
+	do {                                       \
+		struct dotenv d_;                  \
+		struct clan_err e_;                \
+		CHECK(parse(text, &d_, &e_) < 0);  \
+		CHECK(e_.code == CLAN_EXIT_USAGE); \
+		CHECK_STR(e_.msg, want);           \
 	} while (0)
 
 TEST(simple)
@@ -230,16 +230,21 @@ TEST(bom_is_skipped)
 
 TEST(errors_name_file_and_line)
 {
-	FAILS("A=1\nK V=2", "x.env:2: expected KEY=VALUE, got 'K V=2' (a key is letters, digits, _ . -)");
+	FAILS("A=1\nK V=2",
+	      "x.env:2: expected KEY=VALUE, got 'K V=2' (a key is letters, digits, _ . -)");
 	FAILS("=v", "x.env:1: expected KEY=VALUE, got '=v' (a key is letters, digits, _ . -)");
 	FAILS("A=1\n\nK='open", "x.env:3: the single-quoted value has no closing '");
 	FAILS("K=\"open\nmore", "x.env:1: the double-quoted value has no closing \"");
-	FAILS("K='a' b", "x.env:1: unexpected 'b' after the closing quote (a comment starts with #)");
-	FAILS("K=\"a\"b", "x.env:1: unexpected 'b' after the closing quote (a comment starts with #)");
-	FAILS("K#x=1", "x.env:1: expected KEY=VALUE, got 'K#x=1' (a key is letters, digits, _ . -)");
+	FAILS("K='a' b",
+	      "x.env:1: unexpected 'b' after the closing quote (a comment starts with #)");
+	FAILS("K=\"a\"b",
+	      "x.env:1: unexpected 'b' after the closing quote (a comment starts with #)");
+	FAILS("K#x=1",
+	      "x.env:1: expected KEY=VALUE, got 'K#x=1' (a key is letters, digits, _ . -)");
 	FAILS("K=${", "x.env:1: bad interpolation '${': no variable name");
 	/* a line after a multi-line value */
-	FAILS("K=\"a\nb\"\n!", "x.env:3: expected KEY=VALUE, got '!' (a key is letters, digits, _ . -)");
+	FAILS("K=\"a\nb\"\n!",
+	      "x.env:3: expected KEY=VALUE, got '!' (a key is letters, digits, _ . -)");
 }
 
 TEST(no_outer_environment)

@@ -5,7 +5,7 @@
 #include "tap.h"
 
 struct sim {
-	int64_t healthy_at;  /* from then on the check passes; <0: never */
+	int64_t healthy_at;   /* from then on the check passes; <0: never */
 	int64_t unhealthy_at; /* when it was declared unhealthy, -1: never */
 	int64_t passed_at;    /* the first pass, -1: none */
 	int checks;
@@ -35,8 +35,8 @@ static void simulate(const struct healthcheck *h, struct sim *s, int64_t limit_m
 	}
 }
 
-static const struct healthcheck defaults = {.interval_ms = 30000, .timeout_ms = 30000,
-					    .retries = 3};
+static const struct healthcheck defaults = {
+    .interval_ms = 30000, .timeout_ms = 30000, .retries = 3};
 
 TEST(five_seconds_to_listen_with_the_defaults)
 {
@@ -87,7 +87,8 @@ TEST(probe_rate)
 	struct healthcheck h = {.interval_ms = 100, .retries = 1000};
 	CHECK(hc_next_at(&h, true, 0, 1000) == 1100);
 	CHECK(hc_next_at(&defaults, true, 0, 1000) == 1000 + HC_FAST_MS);
-	CHECK(hc_next_at(&defaults, true, 0, HC_FAST_FOR_MS + 1) == HC_FAST_FOR_MS + 1 + HC_SLOW_MS);
+	CHECK(hc_next_at(&defaults, true, 0, HC_FAST_FOR_MS + 1) ==
+	      HC_FAST_FOR_MS + 1 + HC_SLOW_MS);
 	CHECK(hc_next_at(&defaults, false, 0, 1000) == 31000);
 	/* a minute of a service that never gets healthy: not thousands of execs */
 	struct sim s = {.healthy_at = -1};
@@ -109,4 +110,3 @@ TEST(after_healthy_each_failure_counts)
 	CHECK(hc_on_result(&t, &h, true, 3100) == HC_PASS);
 	CHECK(hc_on_result(&t, &h, false, 4100) == HC_FAIL_COUNTED);
 }
-

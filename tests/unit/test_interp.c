@@ -33,22 +33,22 @@ static char *expand(const char *text, struct interp_warnings *w, struct clan_err
 	return out;
 }
 
-#define EXPANDS(text, want)                                           \
-	do {                                                          \
-		struct clan_err e_;                                   \
-		char *got_ = expand(text, NULL, &e_);                 \
-		CHECK_STR(got_ ? got_ : e_.msg, want);                \
-		free(got_);                                           \
+#define EXPANDS(text, want)                            \
+	do {                                           \
+		struct clan_err e_;                    \
+		char *got_ = expand(text, NULL, &e_);  \
+		CHECK_STR(got_ ? got_ : e_.msg, want); \
+		free(got_);                            \
 	} while (0)
 
-#define FAILS(text, want_msg)                                  \
-	do {                                                   \
-		struct clan_err e_;                            \
-		char *got_ = expand(text, NULL, &e_);          \
-		CHECK(got_ == NULL);                           \
-		CHECK(e_.code == CLAN_EXIT_USAGE);             \
-		CHECK_STR(e_.msg, want_msg);                   \
-		free(got_);                                    \
+#define FAILS(text, want_msg)                         \
+	do {                                          \
+		struct clan_err e_;                   \
+		char *got_ = expand(text, NULL, &e_); \
+		CHECK(got_ == NULL);                  \
+		CHECK(e_.code == CLAN_EXIT_USAGE);    \
+		CHECK_STR(e_.msg, want_msg);          \
+		free(got_);                           \
 	} while (0)
 
 TEST(plain_text_unchanged)

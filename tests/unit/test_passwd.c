@@ -249,7 +249,8 @@ TEST(supplementary_groups)
 	struct user_ids u;
 	struct clan_err err;
 	const char *pw = "postgres:x:100:102::/var/lib/postgresql:/bin/bash\n";
-	const char *gr = "postgres:x:102:\nssl-cert:x:104:postgres\nmail:x:8:\nwww:x:33:alice,postgres,bob\n";
+	const char *gr =
+	    "postgres:x:102:\nssl-cert:x:104:postgres\nmail:x:8:\nwww:x:33:alice,postgres,bob\n";
 	CHECK(resolve("postgres", pw, gr, &u, &err) == 0);
 	CHECK(u.uid == 100 && u.gid == 102);
 	CHECK(u.ngroups == 2 && u.groups[0] == 104 && u.groups[1] == 33);

@@ -517,7 +517,8 @@ TEST(runtime_dir)
 	set_env("XDG_RUNTIME_DIR", NULL);
 	char *made = NULL;
 	CHECK(paths_runtime_dir_ensure(&made, &err) == 0);
-	CHECK(made && strncmp(made, fallback, strlen(fallback)) == 0 && made[strlen(fallback)] == '.');
+	CHECK(made && strncmp(made, fallback, strlen(fallback)) == 0 &&
+	      made[strlen(fallback)] == '.');
 	CHECK(lstat(made, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
 	char *again = NULL;
 	CHECK(paths_runtime_dir_ensure(&again, &err) == 0);

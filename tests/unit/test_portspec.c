@@ -104,4 +104,3 @@ TEST(clash)
 	b = parse_ok("80"); /* a kernel-picked port clashes with nothing */
 	CHECK(!port_maps_clash(&a, &b));
 }
-

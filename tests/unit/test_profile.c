@@ -23,13 +23,13 @@ static int parse(const char *text, struct profile *p, struct clan_err *err)
 	return profile_parse(text, "p.yaml", "p", p, err);
 }
 
-#define FAILS(text, want)                                   \
-	do {                                                \
-		struct profile p_;                          \
-		struct clan_err e_;                         \
-		CHECK(parse(text, &p_, &e_) < 0);           \
-		CHECK(e_.code == CLAN_EXIT_USAGE);          \
-		CHECK_STR(e_.msg, want);                    \
+#define FAILS(text, want)                          \
+	do {                                       \
+		struct profile p_;                 \
+		struct clan_err e_;                \
+		CHECK(parse(text, &p_, &e_) < 0);  \
+		CHECK(e_.code == CLAN_EXIT_USAGE); \
+		CHECK_STR(e_.msg, want);           \
 	} while (0)
 
 TEST(full_schema)
@@ -136,8 +136,9 @@ TEST(schema_errors)
 	FAILS("healthcheck: {test: [CMD]}\n",
 	      "p.yaml:1: healthcheck test: expected \"shell text\", [CMD, prog, args...] or "
 	      "[CMD-SHELL, text]");
-	FAILS("stop_signal: NOSUCHSIGNAL\n",
-	      "p.yaml:1: stop_signal: unknown signal 'NOSUCHSIGNAL' (e.g. SIGTERM, SIGINT, SIGQUIT)");
+	FAILS(
+	    "stop_signal: NOSUCHSIGNAL\n",
+	    "p.yaml:1: stop_signal: unknown signal 'NOSUCHSIGNAL' (e.g. SIGTERM, SIGINT, SIGQUIT)");
 	FAILS("working_dir: rel\n", "p.yaml:1: working_dir must be an absolute path");
 	FAILS("deb:\n  script: x\n  entrypoint: [y]\n",
 	      "p.yaml:3: deb: script and entrypoint exclude each other");
@@ -350,7 +351,7 @@ TEST(shipped_profiles_load)
 	_cleanup_free_ char *dir = shipped_dir();
 	if (!dir)
 		return;
-	static const char *const want[] = {"django", "flask", "mariadb", "nginx",
+	static const char *const want[] = {"django", "flask",	 "mariadb", "nginx",
 					   "node",   "postgres", "redis"};
 	struct strv names = {0};
 	const char *dirs[] = {dir, NULL};
@@ -378,7 +379,8 @@ TEST(shipped_profiles_load)
 			CHECK(r == 0);
 			if (r == 0) {
 				const struct service *s = &st.svcs[0];
-				CHECK(s->image && (!deb || strncmp(s->image, "deb:bookworm+", 13) == 0));
+				CHECK(s->image &&
+				      (!deb || strncmp(s->image, "deb:bookworm+", 13) == 0));
 				CHECK(s->has_health);
 				stack_free(&st);
 			}
@@ -468,7 +470,8 @@ TEST(init_detects_the_project)
 		"profile = django", tap_failed);
 	init_in((const char *const[]){"manage.py", NULL}, dir, "profile = postgres", tap_failed);
 	init_in((const char *const[]){"package.json", NULL}, dir, "profile = node", tap_failed);
-	init_in((const char *const[]){"requirements.txt", NULL}, dir, "profile = flask", tap_failed);
+	init_in((const char *const[]){"requirements.txt", NULL}, dir, "profile = flask",
+		tap_failed);
 	init_in((const char *const[]){"README", NULL}, dir, "command = sleep infinity", tap_failed);
 }
 

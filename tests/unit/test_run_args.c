@@ -606,8 +606,8 @@ TEST(security_opt)
 	CHECK_STR(a.spec.seccomp, "unconfined");
 	run_args_free(&a);
 	/* docker's older colon form, and the last one wins */
-	CHECK(PARSE(&a, &err, "--security-opt", "seccomp:/p.json", "--security-opt=seccomp=./q.json",
-		    "img") == 0);
+	CHECK(PARSE(&a, &err, "--security-opt", "seccomp:/p.json",
+		    "--security-opt=seccomp=./q.json", "img") == 0);
 	CHECK_STR(a.spec.seccomp, "./q.json");
 	run_args_free(&a);
 	CHECK(PARSE(&a, &err, "--security-opt", "seccomp=unconfined", "--security-opt",

@@ -26,8 +26,9 @@ TEST(made_once_then_read_back)
 	CHECK(secret_get(storage, "/home/u/proj", "REDIS_PASSWORD", &b, &err) == 0);
 	CHECK(secret_get(storage, "/home/u/proj", "OTHER", &c, &err) == 0);
 	CHECK(secret_get(storage, "/home/u/elsewhere", "REDIS_PASSWORD", &other, &err) == 0);
-	CHECK(a && strlen(a) == 32 && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
-					    "xyz0123456789-_") == 32);
+	CHECK(a && strlen(a) == 32 &&
+	      strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw"
+			"xyz0123456789-_") == 32);
 	CHECK_STR(a, b);
 	CHECK(a && c && strcmp(a, c) != 0);
 	CHECK(a && other && strcmp(a, other) != 0);

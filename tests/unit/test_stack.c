@@ -89,8 +89,8 @@ static int fx_load(struct fx *f, struct stack *st, struct clan_err *err)
 {
 	char *dirs[4] = {xasprintf("%s/profiles", f->proj), xasprintf("%s/user", f->root),
 			 xasprintf("%s/installed", f->root), NULL};
-	struct stack_load_opts o = {.dir = f->proj, .lookup = shell_lookup,
-				    .profile_dirs = (const char *const *)dirs};
+	struct stack_load_opts o = {
+	    .dir = f->proj, .lookup = shell_lookup, .profile_dirs = (const char *const *)dirs};
 	err->msg[0] = '\0';
 	err->code = 0;
 	int r = stack_load(&o, st, err);
@@ -272,7 +272,8 @@ TEST(required_variable)
 			 ":2: IMG: is not set (set it in the shell or in .env)"));
 	CHECK(fails_with("[service.a]\nimage = ${IMG}\n",
 			 ":2: image is empty after interpolation of '${IMG}'"));
-	CHECK(fails_with("[service.a]\nimage = ${IMG\n", ":2: bad interpolation '${IMG': missing '}'"));
+	CHECK(fails_with("[service.a]\nimage = ${IMG\n",
+			 ":2: bad interpolation '${IMG': missing '}'"));
 }
 
 TEST(dotenv_errors_name_the_dotenv)
@@ -448,10 +449,11 @@ TEST(port_errors)
 			 "8001:80\n",
 			 ":6: b and a both listen on port 80/tcp: services share one network (like "
 			 "a pod); move one to another port (its command and port = HOST:OTHER)"));
-	CHECK(fails_with("[service.a]\nimage = x\nexpose = 3000\n[service.b]\nimage = y\nexpose = "
-			 "2999-3001\n",
-			 ":6: b and a both listen on port 3000/tcp: services share one network (like "
-			 "a pod); move one to another port (its command and port = HOST:OTHER)"));
+	CHECK(
+	    fails_with("[service.a]\nimage = x\nexpose = 3000\n[service.b]\nimage = y\nexpose = "
+		       "2999-3001\n",
+		       ":6: b and a both listen on port 3000/tcp: services share one network (like "
+		       "a pod); move one to another port (its command and port = HOST:OTHER)"));
 	/* the profile's ports count too, at the section's line */
 	CHECK(fails_with("[service.db]\nprofile = pg\n[service.db2]\nprofile = pg\n",
 			 ":3: db2 and db both listen on port 5432/tcp: services share one network "
@@ -639,8 +641,8 @@ TEST(dependency_errors)
 			 "[service.b]\nimage = x\ndepends_on = c\n"
 			 "[service.c]\nimage = x\ndepends_on = b\n",
 			 ":9: dependency cycle: b -> c -> b"));
-	CHECK(fails_with("[service.a]\nimage = x\ndepends_on = a\n",
-			 ":3: dependency cycle: a -> a"));
+	CHECK(
+	    fails_with("[service.a]\nimage = x\ndepends_on = a\n", ":3: dependency cycle: a -> a"));
 	CHECK(fails_with("[service.a]\nimage = x\ndepends_on = b\ndepends_on = b\n[service.b]\n"
 			 "image = x\n",
 			 ":4: depends_on b is written twice"));
@@ -696,9 +698,10 @@ TEST(image_errors)
 	CHECK(fails_with("[service.a]\nimage = deb:bookworm\npackages = Vim\n",
 			 ":3: bad package name 'Vim' (Debian names: lowercase letters, digits, + - "
 			 ".)"));
-	CHECK(fails_with("[service.a]\nimage = Postgres:15\n",
-			 ":2: image: invalid image reference 'Postgres:15': repository names must be "
-			 "lowercase"));
+	CHECK(
+	    fails_with("[service.a]\nimage = Postgres:15\n",
+		       ":2: image: invalid image reference 'Postgres:15': repository names must be "
+		       "lowercase"));
 	CHECK(fails_with("[service.a]\nimage = dir:rootfs\n",
 			 ":2: image dir:rootfs: dir: takes an absolute path"));
 	CHECK(fails_with("[service.a]\nimage = deb:\n",
@@ -738,7 +741,8 @@ TEST(profile_errors_name_the_profile)
 	struct stack st;
 	struct clan_err err;
 	fx_init(&f, "[service.db]\nprofile = broken\n");
-	fx_write(&f, "profiles/broken.yaml", "image: x\nhealthcheck:\n  test: a\n  intervall: 1s\n");
+	fx_write(&f, "profiles/broken.yaml",
+		 "image: x\nhealthcheck:\n  test: a\n  intervall: 1s\n");
 	CHECK(fx_load(&f, &st, &err) < 0);
 	char *want = xasprintf("%s/profiles/broken.yaml:4: unknown key 'intervall' in healthcheck "
 			       "(did you mean interval?)",
@@ -792,9 +796,10 @@ TEST(healthcheck_errors)
 			 ":4: healthcheck_retries: '0' is not a number >= 1"));
 	CHECK(fails_with("[service.a]\nimage = x\nhealthcheck = true\nhealthcheck_interval = 0s\n",
 			 ":4: healthcheck_interval must be at least 1ms"));
-	CHECK(fails_with("[service.a]\nimage = x\nhealthcheck = [\"true\"]\n",
-			 ":3: healthcheck: expected [\"CMD\", prog, args...], [\"CMD-SHELL\", text] "
-			 "or [\"NONE\"]"));
+	CHECK(
+	    fails_with("[service.a]\nimage = x\nhealthcheck = [\"true\"]\n",
+		       ":3: healthcheck: expected [\"CMD\", prog, args...], [\"CMD-SHELL\", text] "
+		       "or [\"NONE\"]"));
 }
 
 TEST(restart_and_stop)
@@ -886,11 +891,12 @@ TEST(comments_and_commands)
 	struct fx f;
 	struct stack st;
 	struct clan_err err;
-	fx_init(&f, "[service.a]\nimage = x\nport = 8000:80  # web\nenvironment = BAR=baz   # note\n"
-		    "command = sh -c \"a ; b\" ; runs both\n"
-		    "[service.b]\nimage = x\n"
-		    "command = sh -c \"i=0; while [ $$i -lt 3 ]; do echo $$i; i=$$((i+1)); done\"\n"
-		    "entrypoint = /init.sh --flag=\"x y\" # the init\n");
+	fx_init(&f,
+		"[service.a]\nimage = x\nport = 8000:80  # web\nenvironment = BAR=baz   # note\n"
+		"command = sh -c \"a ; b\" ; runs both\n"
+		"[service.b]\nimage = x\n"
+		"command = sh -c \"i=0; while [ $$i -lt 3 ]; do echo $$i; i=$$((i+1)); done\"\n"
+		"entrypoint = /init.sh --flag=\"x y\" # the init\n");
 	int loaded = fx_load(&f, &st, &err) == 0;
 	CHECK(loaded);
 	if (!loaded) {

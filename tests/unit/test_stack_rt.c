@@ -21,8 +21,7 @@ TEST(rebase_single_mode)
 	idmap_single(&pod, 0, 1000);
 	idmap_single(&want, 104, 1000);
 	CHECK(idmap_rebase(&want, &pod, &out));
-	CHECK(out.n == 1 && out.r[0].inside == 104 && out.r[0].outside == 0 &&
-	      out.r[0].count == 1);
+	CHECK(out.n == 1 && out.r[0].inside == 104 && out.r[0].outside == 0 && out.r[0].count == 1);
 	/* a host id the pod does not map */
 	idmap_single(&want, 104, 1001);
 	CHECK(!idmap_rebase(&want, &pod, &out));

@@ -36,8 +36,8 @@ TEST(refusals)
 	CHECK_STR(r.error, "bad request");
 	CHECK(ctl_request_parse("{\"op\":\"rm -rf\"}", names, 3, &r) < 0);
 	CHECK_STR(r.error, "unknown operation");
-	CHECK(ctl_request_parse("{\"op\":\"stop\",\"services\":[\"web\",\"nope\"]}", names, 3,
-				&r) < 0);
+	CHECK(ctl_request_parse("{\"op\":\"stop\",\"services\":[\"web\",\"nope\"]}", names, 3, &r) <
+	      0);
 	CHECK_STR(r.error, "no such service: nope");
 	CHECK(r.targets == NULL && r.op == NULL);
 	CHECK(ctl_request_parse("{\"op\":\"stop\",\"services\":[7]}", names, 3, &r) < 0);
