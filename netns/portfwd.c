@@ -198,7 +198,7 @@ pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err
 	waitpid(pid, NULL, 0);
 	if (n > 1) {
 		msg[n] = '\0';
-		return clan_error_code(err, 125, "port forwarder: %s", msg);
+		return clan_error_code(err, CLAN_EXIT_SETUP, "port forwarder: %s", msg);
 	}
-	return clan_error_code(err, 125, "the port forwarder exited before it started");
+	return clan_error_code(err, CLAN_EXIT_SETUP, "the port forwarder exited before it started");
 }

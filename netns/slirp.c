@@ -117,12 +117,12 @@ static int wait_ready(struct slirp *s, int ready_r, struct clan_err *err)
 	if (r == 0) {
 		kill(s->pid, SIGKILL);
 		slirp_reap(s, why, sizeof why);
-		return clan_error_code(err, 125,
+		return clan_error_code(err, CLAN_EXIT_SETUP,
 				       "slirp4netns did not get ready in %d s; its log: %s",
 				       READY_TIMEOUT_MS / 1000, s->log_path);
 	}
 	slirp_reap(s, why, sizeof why);
-	return clan_error_code(err, 125, "slirp4netns failed to start: it %s", why);
+	return clan_error_code(err, CLAN_EXIT_SETUP, "slirp4netns failed to start: it %s", why);
 }
 
 int slirp_start(pid_t ns_pid, const struct slirp_opts *o, struct slirp *s, struct clan_err *err)
@@ -130,7 +130,7 @@ int slirp_start(pid_t ns_pid, const struct slirp_opts *o, struct slirp *s, struc
 	char prog[4096];
 	*s = (struct slirp){.pid = 0, .pidfd = -1, .exit_w = -1};
 	if (!find_program("slirp4netns", prog, sizeof prog))
-		return clan_error_code(err, 125,
+		return clan_error_code(err, CLAN_EXIT_SETUP,
 				       "slirp4netns is not installed: install the slirp4netns "
 				       "package (it gives containers their network), or run with "
 				       "--network none or --network host");
@@ -180,7 +180,8 @@ static int api_call(const char *path, json_t *req, json_t **resp, struct clan_er
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof a.sun_path)
-		return clan_error_code(err, 125, "slirp4netns API socket path too long: %s", path);
+		return clan_error_code(err, CLAN_EXIT_SETUP,
+				       "slirp4netns API socket path too long: %s", path);
 	strcpy(a.sun_path, path);
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
@@ -204,7 +205,7 @@ static int api_call(const char *path, json_t *req, json_t **resp, struct clan_er
 	json_error_t je;
 	*resp = json_loads(buf, 0, &je);
 	if (!*resp)
-		return clan_error_code(err, 125, "slirp4netns answered '%s'", buf);
+		return clan_error_code(err, CLAN_EXIT_SETUP, "slirp4netns answered '%s'", buf);
 	return 0;
 }
 
@@ -223,7 +224,8 @@ int slirp_add_hostfwd(const struct slirp *s, const struct port_map *m, struct cl
 		json_t *e = json_object_get(resp, "error");
 		if (e) {
 			const char *desc = json_string_value(json_object_get(e, "desc"));
-			clan_error_code(err, 125, "slirp4netns cannot forward port %u: %s",
+			clan_error_code(err, CLAN_EXIT_SETUP,
+					"slirp4netns cannot forward port %u: %s",
 					(unsigned)(m->host_port + k), desc ? desc : "error");
 			json_decref(resp);
 			return -1;

@@ -20,12 +20,12 @@ static void load_or_die(const char *soname, const char *package, const char *con
 		if (!(slots[i] = dlsym(h, names[i]))) {
 			fprintf(stderr, "clan: %s lacks %s; reinstall %s\n", soname, names[i],
 				package);
-			exit(125);
+			exit(CLAN_EXIT_SETUP);
 		}
 	if (!h) {
 		fprintf(stderr, "clan: cannot load %s (%s); install %s\n", soname, dlerror(),
 			package);
-		exit(125);
+		exit(CLAN_EXIT_SETUP);
 	}
 }
 

@@ -9,6 +9,9 @@
 enum {
 	CLAN_EXIT_FAIL = 1,  /* a command or service failed */
 	CLAN_EXIT_USAGE = 2, /* bad usage or configuration */
+	/* clan itself failed to set the container up (namespaces, mounts,
+	 * image), before the command ran: docker's 125 */
+	CLAN_EXIT_SETUP = 125,
 	CLAN_EXIT_NOEXEC = 126,
 	CLAN_EXIT_NOTFOUND = 127,
 	CLAN_EXIT_INTERRUPTED = 130, /* 128 + SIGINT, as a shell reports Ctrl-C */

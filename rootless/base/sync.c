@@ -93,5 +93,5 @@ noreturn void child_die(int sync_fd, int code, int errno_val, const char *fmt, .
 
 noreturn void child_die_err(int sync_fd, const struct clan_err *err)
 {
-	child_die(sync_fd, 125, 0, "%s", err->msg);
+	child_die(sync_fd, CLAN_EXIT_SETUP, 0, "%s", err->msg);
 }

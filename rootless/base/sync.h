@@ -38,7 +38,7 @@ int sync_recv(int fd, struct sync_msg *m);
  * the parent, then _exit(code). */
 noreturn void child_die(int sync_fd, int code, int errno_val, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Reports err (a failed runtime call) and exits 125, docker's code for a
+/* Reports err (a failed runtime call) and exits CLAN_EXIT_SETUP (125), docker's code for a
  * runtime failure. */
 noreturn void child_die_err(int sync_fd, const struct clan_err *err);
 

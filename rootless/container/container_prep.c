@@ -148,7 +148,7 @@ static int plan_nested(const struct container_spec *s, struct prepared *p, struc
 	    (struct userns_plan){.mode = s->pod.mode, .host_root = s->pod.mode != USERNS_SINGLE};
 	if (!idmap_rebase(&p->userns.uid, &s->pod.uid, &p->nested.uid) ||
 	    !idmap_rebase(&p->userns.gid, &s->pod.gid, &p->nested.gid))
-		return clan_error_code(err, 125,
+		return clan_error_code(err, CLAN_EXIT_SETUP,
 				       "user %u:%u cannot be mapped inside the stack's user "
 				       "namespace",
 				       p->user.uid, p->user.gid);

@@ -154,21 +154,21 @@ int spawn(struct container *c, struct clan_err *err)
 		close(sv[0]);
 		close(sv[1]);
 		if (s->net == NET_CONTAINER)
-			return clan_error_code(err, 125,
+			return clan_error_code(err, CLAN_EXIT_SETUP,
 					       "cannot join the namespaces of container %s: %s",
 					       p->net.target.name, strerror(e));
 		if (s->net == NET_POD)
-			return clan_error_code(err, 125,
+			return clan_error_code(err, CLAN_EXIT_SETUP,
 					       "cannot join the stack's namespaces (pid %d): %s",
 					       (int)s->pod.pid, strerror(e));
 		if (e == EPERM || e == ENOSPC || e == EINVAL || e == EUSERS)
-			return clan_error_code(err, 125,
+			return clan_error_code(err, CLAN_EXIT_SETUP,
 					       "cannot create a user namespace (%s): they look "
 					       "disabled or exhausted on this machine; run clan "
 					       "doctor for the fix",
 					       strerror(e));
-		return clan_error_code(err, 125, "cannot create the container's namespaces: %s",
-				       strerror(e));
+		return clan_error_code(err, CLAN_EXIT_SETUP,
+				       "cannot create the container's namespaces: %s", strerror(e));
 	}
 	if (c->child == 0) {
 		close(sv[0]);

@@ -123,18 +123,19 @@ static void attach_tty(int sync_fd, const struct user_ids *u)
 	char slave[64];
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0)
-		child_die(sync_fd, 125, errno, "cannot open a terminal in the container");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno,
+			  "cannot open a terminal in the container");
 	if (sync_send(sync_fd, SYNC_PTY, 0, NULL, master) < 0)
-		child_die(sync_fd, 125, errno, "cannot pass the terminal to clan");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot pass the terminal to clan");
 	close(master);
 	int fd = open(slave, O_RDWR);
 	if (fd < 0 || setsid() < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)
-		child_die(sync_fd, 125, errno, "cannot attach the terminal");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the terminal");
 	if (fchown(fd, u->uid, u->gid) < 0 && errno != EPERM && errno != EINVAL)
-		child_die(sync_fd, 125, errno, "cannot hand the terminal to the user");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot hand the terminal to the user");
 	for (int i = 0; i < 3; i++)
 		if (dup2(fd, i) < 0)
-			child_die(sync_fd, 125, errno, "cannot attach the terminal");
+			child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the terminal");
 	if (fd > 2)
 		close(fd);
 }
@@ -146,14 +147,15 @@ static void attach_tty(int sync_fd, const struct user_ids *u)
 static void plain_stdio(const struct exec_spec *e, int sync_fd)
 {
 	if (setsid() < 0)
-		child_die(sync_fd, 125, errno, "cannot start a session for the command");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno,
+			  "cannot start a session for the command");
 	if (!e->interactive) {
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
-			child_die(sync_fd, 125, errno, "cannot open /dev/null");
+			child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot open /dev/null");
 	}
 	if (e->out_fd >= 0 && (dup2(e->out_fd, 1) < 0 || dup2(e->out_fd, 2) < 0))
-		child_die(sync_fd, 125, errno, "cannot attach the output");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the output");
 }
 
 /* In the container's namespaces (and a child of clan): the user, the
@@ -167,7 +169,7 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	 * container's pid namespace: keep the container's processes from
 	 * ptracing it or opening its /proc/PID/fd. */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_die(sync_fd, 125, errno, "cannot tie the process to clan");
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot tie the process to clan");
 	resolve_exec_user(rec, e, sync_fd, &u);
 	if (e->tty)
 		attach_tty(sync_fd, &u);
@@ -175,7 +177,7 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 		plain_stdio(e, sync_fd);
 	const char *dir = e->workdir ? e->workdir : rec->workdir ? rec->workdir : "/";
 	if (chdir(dir) < 0)
-		child_die(sync_fd, 125, errno, "exec: cannot enter %s", dir);
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "exec: cannot enter %s", dir);
 	struct strv env = {0};
 	for (size_t i = 0; i < rec->env.n; i++)
 		strv_push(&env, rec->env.v[i]);
@@ -219,7 +221,7 @@ static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_
 		/* a non-dumpable --init opens its ns files to host root only: join
 		 * through its child, which did execve */
 		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
-			sync_send(sync_fd, SYNC_ERROR, 125, jerr.msg, -1);
+			sync_send(sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
 			_exit(1);
 		}
 		/* the pid namespace applies to children: clone into it */

@@ -53,14 +53,14 @@ static int open_pty(struct child_ctx *c, char *slave, size_t len)
 {
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
-		child_die(c->sync_fd, 125, errno, "cannot open /dev/ptmx");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot open /dev/ptmx");
 	if (unlockpt(master) < 0 || ptsname_r(master, slave, len) != 0)
-		child_die(c->sync_fd, 125, errno, "cannot set up the terminal");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot set up the terminal");
 	/* sized before the command starts: clan gets the master only later */
 	if (c->winsize.ws_row && ioctl(master, TIOCSWINSZ, &c->winsize) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot size the terminal");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot size the terminal");
 	if (sync_send(c->sync_fd, SYNC_PTY, 0, NULL, master) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot pass the terminal to clan");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot pass the terminal to clan");
 	return master;
 }
 
@@ -71,19 +71,21 @@ static void setup_stdio(struct child_ctx *c, const char *slave)
 		/* pid 1 is a session leader already; the command under --init is not */
 		if (fd < 0 || (getsid(0) != getpid() && setsid() < 0) ||
 		    ioctl(fd, TIOCSCTTY, 0) < 0)
-			child_die(c->sync_fd, 125, errno, "cannot attach the terminal");
+			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the terminal");
 		if (fchown(fd, c->user.uid, c->user.gid) < 0 && errno != EPERM)
-			child_die(c->sync_fd, 125, errno, "cannot hand the terminal to the user");
+			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
+				  "cannot hand the terminal to the user");
 		for (int i = 0; i < 3; i++)
 			if (dup2(fd, i) < 0)
-				child_die(c->sync_fd, 125, errno, "cannot attach the terminal");
+				child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
+					  "cannot attach the terminal");
 		if (fd > 2)
 			close(fd);
 	} else if (!c->spec->interactive) {
 		/* docker without -i: the command reads nothing */
 		int fd = open("/dev/null", O_RDONLY);
 		if (fd < 0 || dup2(fd, 0) < 0)
-			child_die(c->sync_fd, 125, errno, "cannot open /dev/null");
+			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot open /dev/null");
 		if (fd > 0)
 			close(fd);
 	}
@@ -96,7 +98,8 @@ static void enter_workdir(struct child_ctx *c)
 	if (stat(c->workdir, &st) < 0 && mkdir_p(c->workdir, 0755, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 	if (chdir(c->workdir) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot enter working directory %s", c->workdir);
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot enter working directory %s",
+			  c->workdir);
 }
 
 int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err)
@@ -170,16 +173,16 @@ noreturn void init_main(struct child_ctx *c)
 	/* the command starts only once pid 1 holds nothing but 0-2 */
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot start the command");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot start the command");
 	catch_all_signals(&all);
 	pid_t cmd = fork();
 	if (cmd < 0)
-		child_die(c->sync_fd, 125, errno, "cannot start the command");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot start the command");
 	if (cmd == 0) {
 		char b;
 		close(gate[1]);
 		if (read(gate[0], &b, 1) != 1)
-			_exit(125);
+			_exit(CLAN_EXIT_SETUP);
 		close(gate[0]);
 		exec_command(c, master >= 0 ? slave : NULL);
 	}

@@ -48,8 +48,8 @@ static int start_holder(struct pod *p, struct clan_err *err)
 		p->pid = 0;
 		close(sv[0]);
 		close(sv[1]);
-		return clan_error_code(err, 125, "cannot create the stack's namespaces: %s",
-				       strerror(e));
+		return clan_error_code(err, CLAN_EXIT_SETUP,
+				       "cannot create the stack's namespaces: %s", strerror(e));
 	}
 	if (p->pid == 0) {
 		close(sv[0]);
@@ -62,8 +62,9 @@ static int start_holder(struct pod *p, struct clan_err *err)
 	    sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
 		rc = -1;
 	else if (sync_recv(sv[0], &m) <= 0 || m.tag != SYNC_NET)
-		rc = clan_error_code(err, 125, "the stack's namespace holder failed: %s",
-				     m.tag == SYNC_ERROR ? m.text : "it exited");
+		rc =
+		    clan_error_code(err, CLAN_EXIT_SETUP, "the stack's namespace holder failed: %s",
+				    m.tag == SYNC_ERROR ? m.text : "it exited");
 	close(sv[0]);
 	return rc;
 }

@@ -49,7 +49,7 @@ static void wait_for_maps(struct child_ctx *c)
 		struct sync_msg m;
 		int r = sync_recv(c->sync_fd, &m);
 		if (r <= 0 || (m.tag != SYNC_GO && (m.tag != SYNC_MOUNT || m.fd < 0)))
-			_exit(125); /* the parent is gone or failed; it reports */
+			_exit(CLAN_EXIT_SETUP); /* the parent is gone or failed; it reports */
 		if (m.tag == SYNC_GO)
 			return;
 		size_t i = (size_t)(m.code & ~SYNC_MOUNT_NEW);
@@ -58,7 +58,7 @@ static void wait_for_maps(struct child_ctx *c)
 		else if (m.code >= 0 && i < n)
 			c->mount_fds[i] = m.fd, c->new_volume[i] = (m.code & SYNC_MOUNT_NEW) != 0;
 		else
-			_exit(125);
+			_exit(CLAN_EXIT_SETUP);
 	}
 }
 
@@ -72,7 +72,7 @@ static void become_container_root(struct child_ctx *c)
 	uid_t u = c->userns->uid.r[0].inside;
 	gid_t g = c->userns->gid.r[0].inside;
 	if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot become the container's root");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot become the container's root");
 }
 
 /* The idmapped root goes on /tmp of this (private) mount namespace, not on
@@ -87,7 +87,8 @@ static void mount_root(struct child_ctx *c)
 	if (c->rootfs_fd >= 0) {
 		if (syscall(SYS_move_mount, c->rootfs_fd, "", AT_FDCWD, IDMAPPED_ROOT,
 			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			child_die(c->sync_fd, 125, errno, "cannot mount the root filesystem");
+			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
+				  "cannot mount the root filesystem");
 		close(c->rootfs_fd);
 		return;
 	}
@@ -108,7 +109,7 @@ static void wait_for_network(struct child_ctx *c)
 	struct sync_msg m;
 	int r = sync_recv(c->sync_fd, &m);
 	if (r <= 0 || m.tag != SYNC_NET)
-		_exit(125); /* the parent failed; it reports */
+		_exit(CLAN_EXIT_SETUP); /* the parent failed; it reports */
 }
 
 static void build_root(struct child_ctx *c)
@@ -117,7 +118,7 @@ static void build_root(struct child_ctx *c)
 
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot make mounts private");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot make mounts private");
 	/* else the parent did, before the idmapped copies */
 	if (!c->idmapped && mounts_write_etc(c->etc_dir, c->etc_texts, &err) < 0)
 		child_die_err(c->sync_fd, &err);
@@ -126,14 +127,15 @@ static void build_root(struct child_ctx *c)
 	mount_root(c);
 	_cleanup_close_ int root_fd = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
-		child_die(c->sync_fd, 125, errno, "cannot open %s", merged);
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot open %s", merged);
 	char root[64];
 	fd_path(root_fd, root, sizeof root);
 	if (c->idmapped)
 		become_container_root(c);
 	struct mount_fds fds = {.fd = c->mount_fds, .fresh = c->new_volume};
 	if (mounts_execute(root_fd, c->plan, &fds, c->spec->debug, &err) < 0)
-		child_die(c->sync_fd, err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : 125, 0, "%s",
+		child_die(c->sync_fd,
+			  err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : CLAN_EXIT_SETUP, 0, "%s",
 			  err.msg);
 	/* by the fd: the container's root may not traverse the way to it */
 	if (rootfs_pivot(c->idmapped ? root : merged, &err) < 0)
@@ -148,28 +150,28 @@ noreturn void child_main(struct child_ctx *c)
 	 * outlive it: pid 1 dies, and the kernel kills the rest of the pid
 	 * namespace. An exit before this point is seen on the sync socket. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot tie the container to clan");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot tie the container to clan");
 	/* a stack's service writes into the supervisor's log pipes */
 	if ((c->spec->out_fd >= 0 && dup2(c->spec->out_fd, STDOUT_FILENO) < 0) ||
 	    (c->spec->err_fd >= 0 && dup2(c->spec->err_fd, STDERR_FILENO) < 0))
-		child_die(c->sync_fd, 125, errno, "cannot attach the service's output");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the service's output");
 	close_inherited_fds(c);
 	wait_for_maps(c);
 	/* Host supplementary groups are unmapped noise inside; drop them where
 	 * the kernel lets us (a user's single mode has setgroups denied; root's
 	 * single mode, one id of its range, does not, and must drop them). */
 	if (setgroups(0, NULL) < 0 && (c->userns->mode != USERNS_SINGLE || errno != EPERM))
-		child_die(c->sync_fd, 125, errno, "cannot drop supplementary groups");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot drop supplementary groups");
 	/* Our own session: a Ctrl-C on the terminal reaches clan, which
 	 * forwards it once, rather than every process in the container. */
 	if (setsid() < 0)
-		child_die(c->sync_fd, 125, errno, "cannot start a session");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot start a session");
 	if ((c->spec->net == NET_NONE || c->spec->net == NET_SLIRP) &&
 	    netns_allow_low_ports(&err) < 0)
 		child_die_err(c->sync_fd, &err);
 	build_root(c);
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot set the hostname");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot set the hostname");
 	if ((c->spec->net == NET_NONE || c->spec->net == NET_SLIRP) && loopback_up(&err) < 0)
 		child_die_err(c->sync_fd, &err);
 	if (c->spec->net == NET_SLIRP)
@@ -182,7 +184,8 @@ noreturn void child_main(struct child_ctx *c)
 	 * execve makes the command dumpable again; --init never execs, so its
 	 * namespaces are then joined through its child (proc_ns_pid). */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
-		child_die(c->sync_fd, 125, errno, "cannot hide the container's init from it");
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
+			  "cannot hide the container's init from it");
 	if (c->spec->init)
 		init_main(c);
 	command_main(c);
