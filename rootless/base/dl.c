@@ -9,6 +9,7 @@
 #include "base/dl_archive.h"
 #include "base/dl_crypto.h"
 #include "base/dl_curl.h"
+#include "base/error.h"
 
 /* Resolves every name of a table; a missing library or symbol is a broken
  * install, and there is no way on from it: say which package to install. */
