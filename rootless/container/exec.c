@@ -200,43 +200,35 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	child_die(sync_fd, code, errno, "exec: cannot run '%s' in the container", e->argv.v[0]);
 }
 
+struct join_exec {
+	const struct container_rec *rec;
+	int sync_fd;
+};
+
+/* A failure is told on the sync socket, where spawn_in reads it. */
+static int join_for_exec(void *arg)
+{
+	const struct join_exec *x = arg;
+	struct clan_err jerr;
+	/* a non-dumpable --init opens its ns files to host root only: join
+	 * through its child, which did execve */
+	if (join_container(proc_ns_pid(x->rec->init_pid), &jerr) < 0) {
+		sync_send(x->sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
+		return jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+	}
+	return 0;
+}
+
 /* Returns like fork: 0 in the process that runs the command (in the
  * container's namespaces, a child of clan through CLONE_PARENT), its pid
  * in clan, -1 with err. */
 static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_err *err)
 {
-	int pp[2];
-	if (pipe2(pp, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe");
-	pid_t middle = fork();
-	if (middle < 0) {
-		int e = errno;
-		close(pp[0]);
-		close(pp[1]);
-		return clan_error(err, e, "cannot fork");
-	}
-	if (middle == 0) {
-		close(pp[0]);
-		struct clan_err jerr;
-		/* a non-dumpable --init opens its ns files to host root only: join
-		 * through its child, which did execve */
-		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
-			sync_send(sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
-			_exit(1);
-		}
-		/* the pid namespace applies to children: clone into it */
-		pid_t c = clone_ns(CLONE_PARENT);
-		if (c == 0) {
-			close(pp[1]);
-			return 0;
-		}
-		int r = c > 0 ? c : -errno;
-		write_all(pp[1], &r, sizeof r);
-		_exit(0);
-	}
-	close(pp[1]);
-	pid_t pid = clone_report_collect(pp[0], middle);
-	if (pid > 0)
+	struct join_exec x = {rec, sync_fd};
+	struct clone_join j = {join_for_exec, NULL, &x};
+	/* the pid namespace applies to children: clone into it */
+	pid_t pid = clone_joined(0, &j);
+	if (pid >= 0)
 		return pid;
 	int e = errno;
 	struct sync_msg m;
