@@ -46,21 +46,17 @@ static struct dl_crypto crypto_table;
 static struct {
 	struct dl_lib lib;
 	void *table;
-	size_t table_size;
 	bool loaded;
 } libs[] = {
-    [DL_CURL] = {{"libcurl.so.4", "libcurl4 (apt-get install libcurl4)", curl_names,
-		  ARRAY_SIZE(curl_names)},
-		 &curl_table,
-		 sizeof curl_table},
-    [DL_ARCHIVE] = {{"libarchive.so.13", "libarchive13 (apt-get install libarchive13)",
-		     archive_names, ARRAY_SIZE(archive_names)},
-		    &archive_table,
-		    sizeof archive_table},
-    [DL_CRYPTO] = {{"libcrypto.so.3", "libssl3 (apt-get install libssl3)", crypto_names,
-		    ARRAY_SIZE(crypto_names)},
-		   &crypto_table,
-		   sizeof crypto_table},
+    [DL_CURL] = {.lib = {"libcurl.so.4", "libcurl4 (apt-get install libcurl4)", curl_names,
+			 ARRAY_SIZE(curl_names)},
+		 .table = &curl_table},
+    [DL_ARCHIVE] = {.lib = {"libarchive.so.13", "libarchive13 (apt-get install libarchive13)",
+			    archive_names, ARRAY_SIZE(archive_names)},
+		    .table = &archive_table},
+    [DL_CRYPTO] = {.lib = {"libcrypto.so.3", "libssl3 (apt-get install libssl3)", crypto_names,
+			   ARRAY_SIZE(crypto_names)},
+		   .table = &crypto_table},
 };
 static pthread_mutex_t libs_lock = PTHREAD_MUTEX_INITIALIZER;
 
