@@ -44,14 +44,16 @@
 	X(archive_read_support_format_tar)  \
 	X(archive_set_error)
 
+#include "base/dl.h"
+
 #define DL_MEMBER(f) __typeof__(&f) f;
 struct dl_archive {
 	DL_ARCHIVE_FUNCS(DL_MEMBER)
 };
 #undef DL_MEMBER
 
-/* The table; the first call loads libarchive.so.13 and, if it cannot, ends
- * the process with a message naming the package (libarchive13 (apt-get install libarchive13)). */
+/* The table, loaded: an entry point asks dl_need(DL_ARCHIVE, err) first and
+ * returns the error (the package to install) up; see base/dl.h. */
 const struct dl_archive *dl_archive(void);
 
 #ifndef DL_NO_MACROS

@@ -18,14 +18,16 @@
 	X(EVP_MD_CTX_new)     \
 	X(EVP_sha256)
 
+#include "base/dl.h"
+
 #define DL_MEMBER(f) __typeof__(&f) f;
 struct dl_crypto {
 	DL_CRYPTO_FUNCS(DL_MEMBER)
 };
 #undef DL_MEMBER
 
-/* The table; the first call loads libcrypto.so.3 and, if it cannot, ends
- * the process with a message naming the package (libssl3 (apt-get install libssl3)). */
+/* The table, loaded: an entry point asks dl_need(DL_CRYPTO, err) first and
+ * returns the error (the package to install) up; see base/dl.h. */
 const struct dl_crypto *dl_crypto(void);
 
 #ifndef DL_NO_MACROS

@@ -36,14 +36,16 @@
 	X(curl_url_get)             \
 	X(curl_url_set)
 
+#include "base/dl.h"
+
 #define DL_MEMBER(f) __typeof__(&f) f;
 struct dl_curl {
 	DL_CURL_FUNCS(DL_MEMBER)
 };
 #undef DL_MEMBER
 
-/* The table; the first call loads libcurl.so.4 and, if it cannot, ends
- * the process with a message naming the package (libcurl4 (apt-get install libcurl4)). */
+/* The table, loaded: an entry point asks dl_need(DL_CURL, err) first and
+ * returns the error (the package to install) up; see base/dl.h. */
 const struct dl_curl *dl_curl(void);
 
 #ifndef DL_NO_MACROS

@@ -4,19 +4,16 @@
 #define _GNU_SOURCE
 #include "container/container.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "container/console.h"
 #include "container/container_int.h"
+#include "container/foreground.h"
 #include "base/procfs.h"
 #include "base/util.h"
 
@@ -98,10 +95,8 @@ int container_finish(struct container *c, int status, int emulated_sig, struct c
 	if (c->failed) {
 		clan_error_code(err, c->error.code, "%s", c->error.text);
 		code = -1;
-	} else if (emulated_sig && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-		code = 128 + emulated_sig;
 	} else {
-		code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		code = foreground_exit_code(status, emulated_sig);
 	}
 	if (!c->p.have_rec)
 		return code;
@@ -135,21 +130,6 @@ void container_free(struct container *c)
 	free(c);
 }
 
-/* ------------------------------------------------ clan run's foreground */
-
-/* forwarded to pid 1; SIGCHLD and SIGWINCH are clan's own */
-static const int waited_signals[] = {SIGINT,  SIGTERM, SIGHUP,	SIGQUIT,
-				     SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH};
-
-struct waiter {
-	struct container *c;
-	int sig_fd;
-	struct console con;
-	bool have_con, reaped;
-	int status;
-	int emulated_sig; /* we killed pid 1 in place of this signal */
-};
-
 bool container_signal(pid_t pid1, int sig)
 {
 	/* The kernel drops signals to a namespace's pid 1 that it has no
@@ -163,97 +143,68 @@ bool container_signal(pid_t pid1, int sig)
 	return false;
 }
 
-static void on_signal(struct waiter *w)
+/* ------------------------------------------------ clan run's foreground */
+
+/* forwarded to pid 1; SIGCHLD and SIGWINCH are clan's own */
+static const int waited_signals[] = {SIGINT,  SIGTERM, SIGHUP,	SIGQUIT,
+				     SIGUSR1, SIGUSR2, SIGCHLD, SIGWINCH};
+
+static int run_sync_fd(void *arg)
 {
-	struct signalfd_siginfo si;
-	while (read(w->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-		if (si.ssi_signo == SIGWINCH) {
-			if (w->have_con)
-				console_resize(&w->con);
-		} else if (si.ssi_signo != SIGCHLD && !w->reaped) {
-			if (w->emulated_sig)
-				kill(w->c->child, (int)si.ssi_signo);
-			else if (container_signal(w->c->child, (int)si.ssi_signo))
-				w->emulated_sig = (int)si.ssi_signo;
-		}
-	}
-	if (!w->reaped && waitpid(w->c->child, &w->status, WNOHANG) == w->c->child)
-		w->reaped = true;
+	const struct container *c = arg;
+	return c->sync_fd;
 }
 
-static void on_sync(struct waiter *w)
+static int run_on_sync(void *arg)
 {
-	container_on_sync(w->c);
-	if (w->c->pty_fd >= 0 && !w->have_con) {
-		console_start(&w->con, w->c->pty_fd, w->c->spec->interactive);
-		w->c->pty_fd = -1; /* the console owns it */
-		w->have_con = true;
-	}
+	struct container *c = arg;
+	container_on_sync(c);
+	int master = c->pty_fd;
+	c->pty_fd = -1; /* the waiter's now */
+	return master;
 }
 
-static void wait_loop(struct waiter *w)
+static void run_net_fds(void *arg, int fds[FG_MAX_EXTRA])
 {
-	struct container *c = w->c;
-	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
-		struct pollfd fds[6];
-		int n = 0;
-		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
-		int sync_at = n, sync_fd = c->sync_fd;
-		if (sync_fd >= 0)
-			fds[n++] = (struct pollfd){.fd = sync_fd, .events = POLLIN};
-		int net_at = n, net_fd = w->reaped ? -1 : container_net_fd(c);
-		if (net_fd >= 0)
-			fds[n++] = (struct pollfd){.fd = net_fd, .events = POLLIN};
-		int fwd_at = n, fwd_fd = w->reaped ? -1 : container_net_fwd_fd(&c->p.net);
-		if (fwd_fd >= 0)
-			fds[n++] = (struct pollfd){.fd = fwd_fd, .events = POLLIN};
-		int con_at = n;
-		if (w->have_con && w->con.master >= 0) {
-			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
-			if (w->con.stdin_open)
-				fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		}
-		if (poll(fds, (nfds_t)n, w->reaped ? 100 : -1) < 0 && errno != EINTR)
-			break;
-		if (fds[0].revents)
-			on_signal(w);
-		if (sync_fd >= 0 && fds[sync_at].revents)
-			on_sync(w);
-		if (net_fd >= 0 && fds[net_at].revents)
-			container_on_net_exit(c);
-		if (fwd_fd >= 0 && fds[fwd_at].revents)
-			container_net_on_fwd_exit(&c->p.net, c->child, c->p.rec.name);
-		if (con_at < n) {
-			bool out_ready = fds[con_at].revents != 0;
-			/* once the container is gone, a quiet master is drained */
-			if ((out_ready && !console_pump_out(&w->con)) || (!out_ready && w->reaped))
-				console_stop(&w->con);
-			else if (con_at + 1 < n && fds[con_at + 1].revents)
-				console_pump_in(&w->con);
-		}
-	}
-	if (w->have_con)
-		console_stop(&w->con);
+	struct container *c = arg;
+	fds[0] = container_net_fd(c);
+	fds[1] = container_net_fwd_fd(&c->p.net);
+}
+
+static void run_on_net(void *arg, int fd)
+{
+	struct container *c = arg;
+	if (fd == container_net_fd(c))
+		container_on_net_exit(c);
+	else if (fd == container_net_fwd_fd(&c->p.net))
+		container_net_on_fwd_exit(&c->p.net, c->child, c->p.rec.name);
 }
 
 int container_run(const struct container_spec *s, struct clan_err *err)
 {
-	struct waiter w = {.sig_fd = -1};
+	struct container *c = NULL;
 	sigset_t old;
 	int code = -1;
 	err->msg[0] = '\0';
 
 	/* signals are blocked before anything is on disk: a Ctrl-C during
 	 * the start is forwarded, not a half-created container left behind */
-	w.sig_fd = signals_to_fd(waited_signals, ARRAY_SIZE(waited_signals), &old, err);
-	if (w.sig_fd < 0)
+	int sig_fd = signals_to_fd(waited_signals, ARRAY_SIZE(waited_signals), &old, err);
+	if (sig_fd < 0)
 		return -1;
-	if (container_start(s, &w.c, err) == 0) {
-		wait_loop(&w);
-		code = container_finish(w.c, w.status, w.emulated_sig, err);
+	if (container_start(s, &c, err) == 0) {
+		struct foreground f = {
+		    .pid = c->child,
+		    .pid1 = true,
+		    .interactive = s->interactive,
+		    .sig_fd = sig_fd,
+		    .hooks = {c, run_sync_fd, run_on_sync, run_net_fds, run_on_net},
+		};
+		foreground_wait(&f);
+		code = container_finish(c, f.status, f.emulated_sig, err);
 	}
-	container_free(w.c);
-	close(w.sig_fd);
+	container_free(c);
+	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

@@ -28,63 +28,47 @@ static unsigned long clone_flags(const struct container_spec *s)
 	return s->net == NET_HOST || s->net == NET_POD ? f : f | CLONE_NEWNET;
 }
 
-/* clone(2) into another process's user and network namespaces: a helper
- * joins them and clones with CLONE_PARENT, so the container is clan's own
- * child (waitpid, PR_SET_PDEATHSIG) as in the normal path. With nested
- * (a pod), the clone makes a user namespace inside the joined one and the
- * helper, root there, writes its maps. Returns like fork: 0 in the
- * container, its pid in clan. */
-static pid_t clone_joined(unsigned long flags, pid_t target, const struct userns_plan *nested)
+/* What a container's clone into another process's user and network
+ * namespaces needs (clone_joined). With nested (a pod), the clone makes a
+ * user namespace inside the joined one and the helper, root there, writes
+ * its maps. */
+struct join_target {
+	pid_t target;
+	const struct userns_plan *nested;
+};
+
+static int join_user_net(void *arg)
 {
-	int pp[2];
-	if (pipe2(pp, O_CLOEXEC) < 0)
-		return -1;
-	pid_t middle = fork();
-	if (middle < 0) {
-		int e = errno;
-		close(pp[0]);
-		close(pp[1]);
-		errno = e;
-		return -1;
-	}
-	if (middle == 0) {
-		close(pp[0]);
-		struct clan_err jerr;
-		int r;
-		bool as_root = getuid() == 0; /* asked before the join hides it */
-		if (ns_join_user_net(target, &jerr) < 0) {
-			r = jerr.sys_errno ? -jerr.sys_errno : -EPERM;
-			write_all(pp[1], &r, sizeof r);
-			_exit(1);
-		}
-		/* a new user namespace needs a creator with ids in the joined
-		 * one: root's kuid 0 has none in a stack of root's id range */
-		/* and the id change made it undumpable, which would give the
-		 * clone's /proc/PID/uid_map to host root: the helper, now the
-		 * joined namespace's root, could not write the maps */
-		if (nested && as_root &&
-		    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-		     prctl(PR_SET_DUMPABLE, 1) < 0)) {
-			r = -errno;
-			write_all(pp[1], &r, sizeof r);
-			_exit(1);
-		}
-		pid_t c = clone_ns(flags | CLONE_PARENT);
-		if (c == 0) {
-			close(pp[1]);
-			return 0;
-		}
-		r = c > 0 ? c : -errno;
-		struct clan_err err;
-		if (c > 0 && nested && userns_write_maps(c, nested, &err) < 0) {
-			kill(c, SIGKILL);
-			r = err.sys_errno ? -err.sys_errno : -EPERM;
-		}
-		write_all(pp[1], &r, sizeof r);
-		_exit(0);
-	}
-	close(pp[1]);
-	return clone_report_collect(pp[0], middle);
+	const struct join_target *t = arg;
+	struct clan_err jerr;
+	bool as_root = getuid() == 0; /* asked before the join hides it */
+	if (ns_join_user_net(t->target, &jerr) < 0)
+		return jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+	/* a new user namespace needs a creator with ids in the joined
+	 * one: root's kuid 0 has none in a stack of root's id range */
+	/* and the id change made it undumpable, which would give the
+	 * clone's /proc/PID/uid_map to host root: the helper, now the
+	 * joined namespace's root, could not write the maps */
+	if (t->nested && as_root &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0))
+		return -errno;
+	return 0;
+}
+
+static int write_nested_maps(pid_t child, void *arg)
+{
+	const struct join_target *t = arg;
+	struct clan_err err;
+	if (t->nested && userns_write_maps(child, t->nested, &err) < 0)
+		return err.sys_errno ? -err.sys_errno : -EPERM;
+	return 0;
+}
+
+static pid_t clone_into(unsigned long flags, pid_t target, const struct userns_plan *nested)
+{
+	struct join_target t = {target, nested};
+	struct clone_join j = {join_user_net, write_nested_maps, &t};
+	return clone_joined(flags, &j);
 }
 
 /* The network comes up while the child builds its root; the child waits
@@ -133,9 +117,9 @@ static int record_started(const struct container_spec *s, struct prepared *p, pi
 static pid_t clone_container(const struct container_spec *s, struct prepared *p)
 {
 	if (s->net == NET_CONTAINER)
-		return clone_joined(clone_flags(s), proc_ns_pid(p->net.target.init_pid), NULL);
+		return clone_into(clone_flags(s), proc_ns_pid(p->net.target.init_pid), NULL);
 	if (s->net == NET_POD)
-		return clone_joined(clone_flags(s), s->pod.pid, &p->nested);
+		return clone_into(clone_flags(s), s->pod.pid, &p->nested);
 	return clone_ns(clone_flags(s));
 }
 

@@ -12,14 +12,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "container/child.h"
-#include "container/console.h"
 #include "container/container.h"
+#include "container/foreground.h"
 #include "ns/idmap.h"
 #include "ns/passwd.h"
 #include "base/procfs.h"
@@ -200,43 +199,35 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	child_die(sync_fd, code, errno, "exec: cannot run '%s' in the container", e->argv.v[0]);
 }
 
+struct join_exec {
+	const struct container_rec *rec;
+	int sync_fd;
+};
+
+/* A failure is told on the sync socket, where spawn_in reads it. */
+static int join_for_exec(void *arg)
+{
+	const struct join_exec *x = arg;
+	struct clan_err jerr;
+	/* a non-dumpable --init opens its ns files to host root only: join
+	 * through its child, which did execve */
+	if (join_container(proc_ns_pid(x->rec->init_pid), &jerr) < 0) {
+		sync_send(x->sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
+		return jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+	}
+	return 0;
+}
+
 /* Returns like fork: 0 in the process that runs the command (in the
  * container's namespaces, a child of clan through CLONE_PARENT), its pid
  * in clan, -1 with err. */
 static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_err *err)
 {
-	int pp[2];
-	if (pipe2(pp, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe");
-	pid_t middle = fork();
-	if (middle < 0) {
-		int e = errno;
-		close(pp[0]);
-		close(pp[1]);
-		return clan_error(err, e, "cannot fork");
-	}
-	if (middle == 0) {
-		close(pp[0]);
-		struct clan_err jerr;
-		/* a non-dumpable --init opens its ns files to host root only: join
-		 * through its child, which did execve */
-		if (join_container(proc_ns_pid(rec->init_pid), &jerr) < 0) {
-			sync_send(sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
-			_exit(1);
-		}
-		/* the pid namespace applies to children: clone into it */
-		pid_t c = clone_ns(CLONE_PARENT);
-		if (c == 0) {
-			close(pp[1]);
-			return 0;
-		}
-		int r = c > 0 ? c : -errno;
-		write_all(pp[1], &r, sizeof r);
-		_exit(0);
-	}
-	close(pp[1]);
-	pid_t pid = clone_report_collect(pp[0], middle);
-	if (pid > 0)
+	struct join_exec x = {rec, sync_fd};
+	struct clone_join j = {join_for_exec, NULL, &x};
+	/* the pid namespace applies to children: clone into it */
+	pid_t pid = clone_joined(0, &j);
+	if (pid >= 0)
 		return pid;
 	int e = errno;
 	struct sync_msg m;
@@ -246,81 +237,38 @@ static pid_t spawn_in(const struct container_rec *rec, int sync_fd, struct clan_
 	return clan_error(err, e == ECHILD ? 0 : e, "cannot start a process in the container");
 }
 
-struct exec_wait {
-	pid_t pid;
-	int sync_fd, sig_fd;
-	struct console con;
-	bool have_con, reaped, failed;
-	int status;
+/* exec's side of the sync socket: the command's terminal, or its error
+ * from before the execve. */
+struct exec_sync {
+	int fd;
+	bool failed;
 	struct sync_msg error;
 };
 
-static void on_sync(struct exec_wait *w, const struct exec_spec *e)
+static int exec_sync_fd(void *arg)
 {
+	const struct exec_sync *x = arg;
+	return x->fd;
+}
+
+static int exec_on_sync(void *arg)
+{
+	struct exec_sync *x = arg;
 	struct sync_msg m;
-	if (sync_recv(w->sync_fd, &m) <= 0) {
-		close(w->sync_fd);
-		w->sync_fd = -1;
-		return;
+	if (sync_recv(x->fd, &m) <= 0) {
+		close(x->fd);
+		x->fd = -1;
+		return -1;
 	}
-	if (m.tag == SYNC_PTY && m.fd >= 0 && !w->have_con) {
-		console_start(&w->con, m.fd, e->interactive);
-		console_resize(&w->con);
-		w->have_con = true;
-	} else if (m.tag == SYNC_ERROR) {
-		w->error = m;
-		w->failed = true;
+	if (m.tag == SYNC_PTY && m.fd >= 0)
+		return m.fd;
+	if (m.tag == SYNC_ERROR) {
+		x->error = m;
+		x->failed = true;
 	} else if (m.fd >= 0) {
 		close(m.fd);
 	}
-}
-
-static void on_signal(struct exec_wait *w)
-{
-	struct signalfd_siginfo si;
-	while (read(w->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-		if (si.ssi_signo == SIGWINCH && w->have_con)
-			console_resize(&w->con);
-		else if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH && !w->reaped)
-			kill(w->pid, (int)si.ssi_signo);
-	}
-	if (!w->reaped && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
-		w->reaped = true;
-}
-
-static void wait_exec(struct exec_wait *w, const struct exec_spec *e)
-{
-	while (!w->reaped || (w->have_con && w->con.master >= 0)) {
-		struct pollfd fds[4];
-		int n = 0;
-		fds[n++] = (struct pollfd){.fd = w->sig_fd, .events = POLLIN};
-		int sync_at = n;
-		if (w->sync_fd >= 0)
-			fds[n++] = (struct pollfd){.fd = w->sync_fd, .events = POLLIN};
-		int con_at = n;
-		if (w->have_con && w->con.master >= 0) {
-			fds[n++] = (struct pollfd){.fd = w->con.master, .events = POLLIN};
-			if (w->con.stdin_open)
-				fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		}
-		if (poll(fds, (nfds_t)n, w->reaped ? 100 : -1) < 0 && errno != EINTR)
-			break;
-		if (fds[0].revents)
-			on_signal(w);
-		if (w->sync_fd >= 0 && fds[sync_at].revents)
-			on_sync(w, e);
-		if (con_at < n) {
-			bool out_ready = fds[con_at].revents != 0;
-			if ((out_ready && !console_pump_out(&w->con)) || (!out_ready && w->reaped))
-				console_stop(&w->con);
-			else if (con_at + 1 < n && fds[con_at + 1].revents)
-				console_pump_in(&w->con);
-		}
-	}
-	if (w->have_con)
-		console_stop(&w->con);
-	while (w->sync_fd >= 0)
-		on_sync(w, e);
+	return -1;
 }
 
 int container_exec(const struct container_rec *rec, const struct exec_spec *e, struct clan_err *err)
@@ -337,32 +285,38 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e, s
 	bool single = strcmp(rec->userns, "single") == 0;
 	if (seccomp_filter_of_record(rec->dir, single, &filter, err) < 0)
 		return -1;
-	struct exec_wait w = {.sync_fd = -1, .sig_fd = -1};
 	static const int waited[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
 	sigset_t old;
-	w.sig_fd = signals_to_fd(waited, ARRAY_SIZE(waited), &old, err);
-	if (w.sig_fd < 0)
+	int sig_fd = signals_to_fd(waited, ARRAY_SIZE(waited), &old, err);
+	if (sig_fd < 0)
 		return -1;
 	int sv[2] = {-1, -1};
 	int code = -1;
+	struct exec_sync x = {.fd = -1};
 	if (sync_pair(sv, err) == 0) {
-		w.pid = spawn_in(rec, sv[1], err);
-		if (w.pid == 0)
+		pid_t pid = spawn_in(rec, sv[1], err);
+		if (pid == 0)
 			exec_in(rec, e, &filter, sv[1]);
 		close(sv[1]);
-		w.sync_fd = sv[0];
-		if (w.pid > 0) {
-			wait_exec(&w, e);
-			if (w.failed)
-				clan_error_code(err, w.error.code, "%s", w.error.text);
+		x.fd = sv[0];
+		if (pid > 0) {
+			struct foreground f = {
+			    .pid = pid,
+			    .interactive = e->interactive,
+			    .resize_on_attach = true,
+			    .sig_fd = sig_fd,
+			    .hooks = {&x, exec_sync_fd, exec_on_sync, NULL, NULL},
+			};
+			foreground_wait(&f);
+			if (x.failed)
+				clan_error_code(err, x.error.code, "%s", x.error.text);
 			else
-				code = WIFEXITED(w.status) ? WEXITSTATUS(w.status)
-							   : 128 + WTERMSIG(w.status);
+				code = foreground_exit_code(f.status, 0);
 		}
 	}
-	if (w.sync_fd >= 0)
-		close(w.sync_fd);
-	close(w.sig_fd);
+	if (x.fd >= 0)
+		close(x.fd);
+	close(sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return code;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
+#include "container/record_json.h"
 #include "base/procfs.h"
 #include "ns/userns_exec.h"
 
@@ -42,50 +43,9 @@ static bool is_valid_name(const char *n)
 	return true;
 }
 
-static json_t *idmap_json(const struct idmap *m)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < m->n; i++)
-		json_array_append_new(a, json_pack("[I,I,I]", (json_int_t)m->r[i].inside,
-						   (json_int_t)m->r[i].outside,
-						   (json_int_t)m->r[i].count));
-	return a;
-}
-
-static void idmap_from_json(json_t *a, struct idmap *m)
-{
-	m->n = 0;
-	for (size_t i = 0; i < json_array_size(a) && m->n < IDMAP_MAX; i++) {
-		json_int_t in = 0, out = 0, cnt = 0;
-		if (json_unpack(json_array_get(a, i), "[I,I,I]", &in, &out, &cnt) == 0)
-			m->r[m->n++] =
-			    (struct idmap_range){(uint32_t)in, (uint32_t)out, (uint32_t)cnt};
-	}
-}
-
 int store_save(const struct container_rec *r, struct clan_err *err)
 {
-	json_t *cmd = json_array();
-	for (size_t i = 0; i < r->cmd.n; i++)
-		json_array_append_new(cmd, json_string(r->cmd.v[i]));
-	json_t *env = json_array();
-	for (size_t i = 0; i < r->env.n; i++)
-		json_array_append_new(env, json_string(r->env.v[i]));
-	json_t *ports = json_array();
-	for (size_t i = 0; i < r->ports.n; i++)
-		json_array_append_new(ports, json_string(r->ports.v[i]));
-	json_t *o = json_pack(
-	    "{s:s,s:s,s:s,s:s,s:o,s:I,s:I,s:s,s:i,s:i,s:I,s:b,s:s,s:o,s:o,"
-	    "s:s,s:s?,s:s,s:o,s:i,s:I,s:s?,s:s?,s:o,s:s?,s:I,s:I}",
-	    "id", r->id, "name", r->name, "image", r->image, "image_id", r->image_id, "cmd", cmd,
-	    "created", (json_int_t)r->created, "finished", (json_int_t)r->finished, "state",
-	    r->state, "exit_code", r->exit_code, "pid", (int)r->pid, "pid_start",
-	    (json_int_t)r->pid_start, "rm", r->rm, "userns", r->userns, "uidmap",
-	    idmap_json(&r->uidmap), "gidmap", idmap_json(&r->gidmap), "network", r->network,
-	    "net_owner", r->net_owner, "port_handler", r->port_handler, "ports", ports, "init_pid",
-	    (int)r->init_pid, "init_start", (json_int_t)r->init_start, "project", r->project,
-	    "service", r->service, "env", env, "workdir", r->workdir, "uid", (json_int_t)r->uid,
-	    "gid", (json_int_t)r->gid);
+	json_t *o = record_to_json(r);
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of %s", r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/container.json.tmp", r->dir);
@@ -99,11 +59,6 @@ int store_save(const struct container_rec *r, struct clan_err *err)
 	return 0;
 }
 
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
 int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/container.json", dir);
@@ -111,53 +66,7 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	json_t *o = json_load_file(path, 0, &je);
 	if (!o)
 		return clan_error(err, 0, "cannot read %s: %s", path, je.text);
-	*r = (struct container_rec){0};
-	json_t *cmd = json_object_get(o, "cmd");
-	copy_str(r->id, sizeof r->id, json_string_value(json_object_get(o, "id")));
-	r->name = xstrdup(json_string_value(json_object_get(o, "name")) ?: "");
-	r->image = xstrdup(json_string_value(json_object_get(o, "image")) ?: "");
-	copy_str(r->image_id, sizeof r->image_id,
-		 json_string_value(json_object_get(o, "image_id")));
-	for (size_t i = 0; i < json_array_size(cmd); i++) {
-		const char *v = json_string_value(json_array_get(cmd, i));
-		strv_push(&r->cmd, v ? v : "");
-	}
-	r->created = json_integer_value(json_object_get(o, "created"));
-	r->finished = json_integer_value(json_object_get(o, "finished"));
-	copy_str(r->state, sizeof r->state, json_string_value(json_object_get(o, "state")));
-	r->exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
-	r->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
-	r->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
-	r->rm = json_is_true(json_object_get(o, "rm"));
-	copy_str(r->userns, sizeof r->userns, json_string_value(json_object_get(o, "userns")));
-	idmap_from_json(json_object_get(o, "uidmap"), &r->uidmap);
-	idmap_from_json(json_object_get(o, "gidmap"), &r->gidmap);
-	copy_str(r->network, sizeof r->network, json_string_value(json_object_get(o, "network")));
-	const char *owner = json_string_value(json_object_get(o, "net_owner"));
-	r->net_owner = owner ? xstrdup(owner) : NULL;
-	copy_str(r->port_handler, sizeof r->port_handler,
-		 json_string_value(json_object_get(o, "port_handler")));
-	json_t *ports = json_object_get(o, "ports");
-	for (size_t i = 0; i < json_array_size(ports); i++) {
-		const char *v = json_string_value(json_array_get(ports, i));
-		strv_push(&r->ports, v ? v : "");
-	}
-	const char *project = json_string_value(json_object_get(o, "project"));
-	const char *service = json_string_value(json_object_get(o, "service"));
-	r->project = project ? xstrdup(project) : NULL;
-	r->service = service ? xstrdup(service) : NULL;
-	json_t *env = json_object_get(o, "env");
-	for (size_t i = 0; i < json_array_size(env); i++) {
-		const char *v = json_string_value(json_array_get(env, i));
-		if (v)
-			strv_push(&r->env, v);
-	}
-	const char *workdir = json_string_value(json_object_get(o, "workdir"));
-	r->workdir = workdir ? xstrdup(workdir) : NULL;
-	r->uid = (uint32_t)json_integer_value(json_object_get(o, "uid"));
-	r->gid = (uint32_t)json_integer_value(json_object_get(o, "gid"));
-	r->init_pid = (pid_t)json_integer_value(json_object_get(o, "init_pid"));
-	r->init_start = (uint64_t)json_integer_value(json_object_get(o, "init_start"));
+	record_from_json(o, r);
 	r->dir = xstrdup(dir);
 	json_decref(o);
 	return 0;

@@ -215,7 +215,8 @@ int debimage_parse(const char *text, char **suite, struct strv *packages, struct
 	return 0;
 }
 
-void debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72])
+int debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72],
+		 struct clan_err *err)
 {
 	/* sorted here too, so that any order of the same set gives one key */
 	struct strv sorted = {0};
@@ -229,9 +230,10 @@ void debimage_key(const char *suite, const struct strv *packages, const char *ar
 	o += sprintf(o, "%s\n%s\n", suite, arch);
 	for (size_t i = 0; i < sorted.n; i++)
 		o += sprintf(o, "%s\n", sorted.v[i]);
-	sha256_digest(buf, len, id);
+	int rc = sha256_digest(buf, len, id, err);
 	free(buf);
 	strv_free(&sorted);
+	return rc;
 }
 
 char *debimage_name(const char *suite, const char id[72])
@@ -369,7 +371,8 @@ int debimage_get(struct imgstore *st, const char *suite, const struct strv *pack
 					       "letters, digits, + - .)",
 					       packages->v[i]);
 	char id[72];
-	debimage_key(suite, packages, debimage_this_arch(), id);
+	if (debimage_key(suite, packages, debimage_this_arch(), id, err) < 0)
+		return -1;
 	_cleanup_free_ char *name = debimage_name(suite, id);
 	_cleanup_free_ char *lock_name = xasprintf("deb-%s", id + 7);
 	int lock_fd;

@@ -99,12 +99,15 @@ static void hex_digest(const unsigned char *md, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
-void sha256_digest(const void *data, size_t len, char out[72])
+int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *err)
 {
 	unsigned char md[32];
 	unsigned int n = 0;
+	if (dl_need(DL_CRYPTO, err) < 0)
+		return -1;
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
 	hex_digest(md, out);
+	return 0;
 }
 
 int sha256_file(const char *path, char out[72], struct clan_err *err)
@@ -112,6 +115,8 @@ int sha256_file(const char *path, char out[72], struct clan_err *err)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return clan_error(err, errno, "cannot open %s", path);
+	if (dl_need(DL_CRYPTO, err) < 0)
+		return -1;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(ctx);
@@ -157,7 +162,8 @@ int imgstore_blob_put(const struct imgstore *st, const char *digest, const void 
 	char got[72];
 	if (!digest_is_valid(digest))
 		return clan_error(err, 0, "bad digest '%s'", digest);
-	sha256_digest(data, len, got);
+	if (sha256_digest(data, len, got, err) < 0)
+		return -1;
 	if (strcmp(got, digest) != 0)
 		return clan_error(err, 0, "content %s failed verification: it hashes to %s", digest,
 				  got);

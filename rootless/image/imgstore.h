@@ -47,8 +47,9 @@ int imgstore_blob_commit(const struct imgstore *st, const char *partial, const c
  * verifying it. */
 int imgstore_blob_put(const struct imgstore *st, const char *digest, const void *data, size_t len,
 		      struct clan_err *err);
-/* sha256 of data as "sha256:<hex>" into out (72 bytes). */
-void sha256_digest(const void *data, size_t len, char out[72]);
+/* sha256 of data as "sha256:<hex>" into out (72 bytes); -1 with err when
+ * libcrypto cannot be loaded. */
+int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *err);
 /* sha256 of a file. */
 int sha256_file(const char *path, char out[72], struct clan_err *err);
 

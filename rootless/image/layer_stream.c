@@ -13,6 +13,8 @@ int layer_stream_init(struct layer_stream *s, const char *id, struct layer_bound
 		      struct clan_err *err)
 {
 	*s = (struct layer_stream){.id = id, .bounds = b};
+	if (dl_need(DL_CRYPTO, err) < 0)
+		return -1;
 	s->md = EVP_MD_CTX_new();
 	if (!s->md || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(s->md);
@@ -60,6 +62,8 @@ static la_ssize_t stream_feed(struct archive *a, void *data, const void **out)
 
 static int open_raw(struct layer_stream *s, const char *blob_path, struct clan_err *err)
 {
+	if (dl_need(DL_ARCHIVE, err) < 0)
+		return -1;
 	s->raw = archive_read_new();
 	if (!s->raw)
 		return clan_error(err, ENOMEM, "cannot read layer %.19s", s->id);

@@ -49,7 +49,9 @@ int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
 	return 0;
 }
 
-pid_t clone_report_collect(int rfd, pid_t helper)
+/* The caller's side: what the helper wrote (closing rfd), the helper
+ * reaped. */
+static pid_t clone_report_collect(int rfd, pid_t helper)
 {
 	int r = 0;
 	ssize_t n;
@@ -64,6 +66,50 @@ pid_t clone_report_collect(int rfd, pid_t helper)
 		return -1;
 	}
 	return r;
+}
+
+/* The helper: never returns but in the clone. */
+static pid_t clone_helper(unsigned long flags, const struct clone_join *j, int wfd)
+{
+	int r = j->join(j->arg);
+	if (r == 0) {
+		pid_t c = clone_ns(flags | CLONE_PARENT);
+		if (c == 0) {
+			close(wfd);
+			return 0;
+		}
+		r = c > 0 ? c : -errno;
+		if (c > 0 && j->after) {
+			int a = j->after(c, j->arg);
+			if (a < 0) {
+				kill(c, SIGKILL);
+				r = a;
+			}
+		}
+	}
+	(void)write_all(wfd, &r, sizeof r);
+	_exit(r > 0 ? 0 : 1);
+}
+
+pid_t clone_joined(unsigned long flags, const struct clone_join *j)
+{
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return -1;
+	pid_t helper = fork();
+	if (helper < 0) {
+		int e = errno;
+		close(pp[0]);
+		close(pp[1]);
+		errno = e;
+		return -1;
+	}
+	if (helper == 0) {
+		close(pp[0]);
+		return clone_helper(flags, j, pp[1]);
+	}
+	close(pp[1]);
+	return clone_report_collect(pp[0], helper);
 }
 
 static int wait_child(pid_t pid, int *status)

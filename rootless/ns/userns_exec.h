@@ -17,12 +17,23 @@ pid_t clone_ns(unsigned long flags);
  * process of its owner. */
 int ns_join_user_net(pid_t pid, struct clan_err *err);
 
-/* The parent's side of a helper process that joins namespaces, clones
- * with CLONE_PARENT and writes what clone returned (its pid, or -errno)
- * as an int on a pipe: reads it from rfd (closing it) and reaps the
- * helper. Returns the pid, or -1 with errno set (ECHILD when the helper
- * said nothing). */
-pid_t clone_report_collect(int rfd, pid_t helper);
+/* What the helper of clone_joined does around its clone. Both run in the
+ * helper, a fork of the caller, and return 0 or -errno. */
+struct clone_join {
+	int (*join)(void *arg);		      /* enter the namespaces */
+	int (*after)(pid_t child, void *arg); /* NULL, or with the clone (its maps);
+						  on failure the clone is killed */
+	void *arg;
+};
+
+/* clone(2) into another process's namespaces: a forked helper runs
+ * j->join, clones with flags | CLONE_PARENT (so the new process is the
+ * caller's own child: waitpid, PR_SET_PDEATHSIG; and a joined pid
+ * namespace applies to children only), runs j->after and reports the pid
+ * on a pipe. Returns like fork: 0 in the new process, its pid in the
+ * caller, -1 with errno (join's or after's, clone's; ECHILD when the
+ * helper died without a word). The helper is reaped before this returns. */
+pid_t clone_joined(unsigned long flags, const struct clone_join *j);
 
 /* Removes path as root of a new user namespace with these maps. */
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,

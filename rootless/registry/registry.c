@@ -65,7 +65,8 @@ static int manifest_status_error(struct pull *p, const char *reference,
 static int manifest_verify(struct pull *p, const struct reg_response *r, const char *want,
 			   char digest[72], struct clan_err *err)
 {
-	sha256_digest(r->body ? r->body : "", r->len, digest);
+	if (sha256_digest(r->body ? r->body : "", r->len, digest, err) < 0)
+		return -1;
 	if (want && strcmp(digest, want) != 0)
 		return clan_error(err, 0, "%s: manifest %s failed verification: it hashes to %s",
 				  p->name, want, digest);

@@ -248,6 +248,8 @@ static int xfer_open(struct xfer *x, struct imgstore *st, struct clan_err *err)
 	int r = lock_partial(x, st, err);
 	if (r != 0)
 		return r;
+	if (dl_need(DL_CRYPTO, err) < 0)
+		return -1;
 	x->md = EVP_MD_CTX_new();
 	if (!x->md || EVP_DigestInit_ex(x->md, EVP_sha256(), NULL) != 1)
 		return clan_error(err, ENOMEM, "cannot start a sha256");

@@ -18,6 +18,9 @@ int reg_client_init(struct reg_client *c, const struct reg_endpoint *ep, const c
 {
 	static bool global_done;
 	*c = (struct reg_client){.debug = debug};
+	/* the client's helpers (base64 logins, manifest digests) count on both */
+	if (dl_need(DL_CURL, err) < 0 || dl_need(DL_CRYPTO, err) < 0)
+		return -1;
 	if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return clan_error(err, 0, "cannot initialise libcurl");
 	global_done = true;
