@@ -507,8 +507,7 @@ static int run_build(struct build *b, struct clan_err *err)
 		rc = build_result(b, &w, err);
 	} else if (w.pid > 0) {
 		kill(w.pid, SIGKILL);
-		while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		wait_child(w.pid, NULL);
 	}
 	if (w.sync_fd >= 0)
 		close(w.sync_fd);

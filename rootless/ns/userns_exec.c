@@ -57,21 +57,12 @@ pid_t clone_report_collect(int rfd, pid_t helper)
 		n = read(rfd, &r, sizeof r);
 	while (n < 0 && errno == EINTR);
 	close(rfd);
-	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-		;
+	wait_child(helper, NULL);
 	if (n != (ssize_t)sizeof r || r <= 0) {
 		errno = n == (ssize_t)sizeof r && r < 0 ? -r : ECHILD;
 		return -1;
 	}
 	return r;
-}
-
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
 }
 
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
