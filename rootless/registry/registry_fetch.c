@@ -346,10 +346,9 @@ static int xfer_finish(struct fetch *f, struct xfer *x, struct clan_err *err)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
-	char got[72] = "sha256:";
+	char got[72];
 	EVP_DigestFinal_ex(x->md, md, &len);
-	for (int i = 0; i < 32; i++)
-		snprintf(got + 7 + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(md, got);
 	if (strcmp(got, x->blob->digest) != 0) {
 		if (x->start > 0 && !x->restarted) {
 			/* the part kept from before may be what is wrong */
