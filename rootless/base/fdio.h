@@ -16,4 +16,9 @@ bool pwrite_all(int fd, const void *buf, size_t len, off_t off);
  * between fork and exec. -1 with errno if one could not be closed. */
 int close_fds_except(int keep);
 
+/* Marks every fd >= first close-on-exec, so an exec'd command inherits
+ * only what is below while an error channel still works until exec
+ * succeeds. -1 with errno on a failure. */
+int cloexec_fds_from(int first);
+
 #endif

@@ -168,3 +168,17 @@ TEST(wait_child_survives_signals)
 	/* no such child */
 	CHECK(wait_child(pid, &status) < 0 && errno == ECHILD);
 }
+
+TEST(cloexec_fds_from_marks_from_first)
+{
+	int fds[3];
+	for (int i = 0; i < 3; i++)
+		fds[i] = open("/dev/null", O_RDONLY); /* without O_CLOEXEC */
+	CHECK(fds[0] >= 0 && fds[1] > fds[0] && fds[2] > fds[1]);
+	CHECK(cloexec_fds_from(fds[1]) == 0);
+	CHECK(fcntl(fds[0], F_GETFD) == 0);
+	CHECK(fcntl(fds[1], F_GETFD) == FD_CLOEXEC);
+	CHECK(fcntl(fds[2], F_GETFD) == FD_CLOEXEC);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+}
