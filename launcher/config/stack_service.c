@@ -289,9 +289,14 @@ static int names(struct load_ctx *c, const struct rc_section *sec, struct svc_bu
 		bool dep = strcmp(e->key, "depends_on") == 0;
 		if (!dep && strcmp(e->key, "alias") != 0)
 			continue;
-		if (dep ? !cfg_is_name(e->value) : !cfg_is_host_name(e->value, strlen(e->value)))
+		if (dep && !cfg_is_name(e->value))
 			return stack_fail(c, e->line,
-					  "bad %s '%s': a name of letters, digits, - _ .", e->key,
+					  "bad depends_on '%s': a name of letters, digits, - _ .",
+					  e->value);
+		if (!dep && !cfg_is_host_name(e->value, strlen(e->value)))
+			return stack_fail(c, e->line,
+					  "bad alias '%s': a host name of letters, digits, - _ . "
+					  "(no part starts or ends with -)",
 					  e->value);
 		if (!dep) {
 			strv_push(&b->svc.aliases, e->value);

@@ -649,12 +649,15 @@ TEST(dependency_errors)
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b\n[service.b]\nimage = x\n",
 			 ":1: alias b of a is the name of a service"));
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b c\n",
-			 ":3: bad alias 'b c': a name of letters, digits, - _ ."));
+			 ":3: bad alias 'b c': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
 	/* an alias is a host name (RFC 1123): these were taken */
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b-\n",
-			 ":3: bad alias 'b-': a name of letters, digits, - _ ."));
+			 ":3: bad alias 'b-': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b..c\n",
-			 ":3: bad alias 'b..c': a name of letters, digits, - _ ."));
+			 ":3: bad alias 'b..c': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
 }
 
 TEST(images_and_packages)
