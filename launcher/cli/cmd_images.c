@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/format.h"
 #include "cli/commands.h"
 #include "cli/images_stack.h"
 #include "supervisor/stack_cli.h"
@@ -23,27 +24,11 @@ struct listing {
 	struct strv tagged; /* ids that have a tag */
 };
 
-static void human_size(uint64_t b, char *buf, size_t len)
-{
-	if (b >= 1000ULL * 1000 * 1000)
-		snprintf(buf, len, "%.2fGB", (double)b / 1e9);
-	else if (b >= 1000 * 1000)
-		snprintf(buf, len, "%.1fMB", (double)b / 1e6);
-	else
-		snprintf(buf, len, "%.1fkB", (double)b / 1e3);
-}
-
 static void since(int64_t t, char *buf, size_t len)
 {
-	int64_t d = (int64_t)time(NULL) - t;
-	if (d < 120)
-		snprintf(buf, len, "%lld seconds ago", (long long)d);
-	else if (d < 7200)
-		snprintf(buf, len, "%lld minutes ago", (long long)(d / 60));
-	else if (d < 172800)
-		snprintf(buf, len, "%lld hours ago", (long long)(d / 3600));
-	else
-		snprintf(buf, len, "%lld days ago", (long long)(d / 86400));
+	char d[40];
+	format_duration((int64_t)time(NULL) - t, d, sizeof d);
+	snprintf(buf, len, "%s ago", d);
 }
 
 /* "docker.io/library/postgres:15" -> "postgres" and "15", as docker shows. */
@@ -70,7 +55,7 @@ static void print_row(struct listing *l, const char *repo, const char *tag,
 		      const struct image_record *r)
 {
 	char size[32], created[48];
-	human_size(r->size, size, sizeof size);
+	format_size(r->size, size, sizeof size);
 	since(r->created, created, sizeof created);
 	if (l->quiet) {
 		printf("%.12s\n", r->id + 7);

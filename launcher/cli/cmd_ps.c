@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/format.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "base/paths.h"
@@ -21,15 +22,7 @@ struct ps_opts {
 
 static void ago(int64_t t, char *buf, size_t len)
 {
-	int64_t d = (int64_t)time(NULL) - t;
-	if (d < 60)
-		snprintf(buf, len, "%lld seconds", (long long)d);
-	else if (d < 3600)
-		snprintf(buf, len, "%lld minutes", (long long)(d / 60));
-	else if (d < 86400)
-		snprintf(buf, len, "%lld hours", (long long)(d / 3600));
-	else
-		snprintf(buf, len, "%lld days", (long long)(d / 86400));
+	format_duration((int64_t)time(NULL) - t, buf, len);
 }
 
 static void status_text(const struct container_rec *r, bool running, char *buf, size_t len)
@@ -80,7 +73,9 @@ static int print_one(const struct container_rec *r, void *arg)
 		size_t n = strlen(ports);
 		snprintf(ports + n, sizeof ports - n, "%s%s", i ? ", " : "", r->ports.v[i]);
 	}
-	ago(r->created, created, sizeof created);
+	char age[48];
+	ago(r->created, age, sizeof age);
+	snprintf(created, sizeof created, "%s ago", age);
 	/* the image in full, as docker: a cut dir: path or tag names
 	 * nothing (the command is cut: --format json has it whole) */
 	printf("%-12.12s  %-24s  %-22.22s  %-16s  %-26s  %-24s  %s\n", r->id, r->image, cmd,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "cli/commands.h"
 #include "container/image_use.h"
 #include "image/imgstore.h"
@@ -12,18 +13,6 @@
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "container/store.h"
-
-static void human(uint64_t b, char *buf, size_t len)
-{
-	if (b >= 1000ULL * 1000 * 1000)
-		snprintf(buf, len, "%.2fGB", (double)b / 1e9);
-	else if (b >= 1000 * 1000)
-		snprintf(buf, len, "%.1fMB", (double)b / 1e6);
-	else if (b >= 1000)
-		snprintf(buf, len, "%.1fkB", (double)b / 1e3);
-	else
-		snprintf(buf, len, "%lluB", (unsigned long long)b);
-}
 
 struct tally {
 	const struct imgstore *st;
@@ -59,8 +48,8 @@ static int tally_container(const struct container_rec *r, void *arg)
 static void df_row(const char *type, const struct tally *t)
 {
 	char size[32], rec[32];
-	human(t->size, size, sizeof size);
-	human(t->reclaimable, rec, sizeof rec);
+	format_size(t->size, size, sizeof size);
+	format_size(t->reclaimable, rec, sizeof rec);
 	unsigned pct = t->size ? (unsigned)(100 * t->reclaimable / t->size) : 0;
 	printf("%-15s %-9u %-9u %-10s %s (%u%%)\n", type, t->total, t->active, size, rec, pct);
 }
@@ -189,7 +178,7 @@ static int system_prune(const struct imgstore *st, bool all, bool force, struct 
 		rc = imgstore_gc(st, &gc, err);
 	if (rc < 0)
 		return -1;
-	human(p.bytes + gc.bytes, size, sizeof size);
+	format_size(p.bytes + gc.bytes, size, sizeof size);
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }

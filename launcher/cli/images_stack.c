@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/format.h"
 #include "cli/images_stack.h"
 #include "image/imgstore.h"
 #include "supervisor/stack_cli.h"
@@ -24,7 +25,7 @@ static int show(const struct container_rec *r, void *arg)
 	struct image_record img;
 	struct clan_err ignored;
 	if (r->image_id[0] && imgstore_load_image(w->st, r->image_id, &img, &ignored) == 0) {
-		snprintf(size, sizeof size, "%.1fMB", (double)img.size / 1e6);
+		format_size(img.size, size, sizeof size);
 		image_record_free(&img);
 	}
 	printf("%-28s  %-12s  %-40s  %-14.12s  %s\n", r->name, r->service ? r->service : "-",

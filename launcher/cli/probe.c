@@ -83,9 +83,8 @@ static int run_in_child(probe_child_fn fn, const void *arg, struct clan_err *err
 	close(fds[0]);
 
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return clan_error(err, errno, "cannot wait for the probe process");
+	if (wait_child(pid, &status) < 0)
+		return clan_error(err, errno, "cannot wait for the probe process");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (msg[0])

@@ -7,19 +7,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "cli/ps_stack.h"
 #include "supervisor/stack_cli.h"
 #include "supervisor/sup_ctl.h"
 
+/* "5 seconds", "About an hour": docker's words, as `clan ps` outside a
+ * stack and compose's "Up 5 seconds" */
 static void uptime(int64_t started, char *buf, size_t len)
 {
-	int64_t d = (int64_t)time(NULL) - started;
-	if (d < 60)
-		snprintf(buf, len, "%llds", (long long)d);
-	else if (d < 3600)
-		snprintf(buf, len, "%lldm", (long long)(d / 60));
-	else
-		snprintf(buf, len, "%lldh", (long long)(d / 3600));
+	format_duration((int64_t)time(NULL) - started, buf, len);
 }
 
 static bool shown(const char *state, bool all)
@@ -30,8 +27,8 @@ static bool shown(const char *state, bool all)
 
 static void print_table(json_t *svcs, bool all)
 {
-	printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n", "NAME", "SERVICE", "STATE", "HEALTH",
-	       "UP", "RESTARTS", "PORTS");
+	printf("%-28s  %-12s  %-14s  %-10s  %-18s  %-8s  %s\n", "NAME", "SERVICE", "STATE",
+	       "HEALTH", "UP", "RESTARTS", "PORTS");
 	for (size_t i = 0; i < json_array_size(svcs); i++) {
 		json_t *s = json_array_get(svcs, i);
 		const char *state = json_string_value(json_object_get(s, "state"));
@@ -56,7 +53,7 @@ static void print_table(json_t *svcs, bool all)
 		char restarts[16];
 		snprintf(restarts, sizeof restarts, "%d",
 			 (int)json_integer_value(json_object_get(s, "restarts")));
-		printf("%-28s  %-12s  %-14s  %-10s  %-8s  %-8s  %s\n",
+		printf("%-28s  %-12s  %-14s  %-10s  %-18s  %-8s  %s\n",
 		       json_string_value(json_object_get(s, "name")),
 		       json_string_value(json_object_get(s, "service")), state_text,
 		       health && *health ? health : "-", up, restarts, ports);

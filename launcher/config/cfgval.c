@@ -184,6 +184,37 @@ bool cfg_is_name(const char *s)
 	return true;
 }
 
+bool cfg_is_host_name(const char *s, size_t len)
+{
+	if (len == 0 || len > 253)
+		return false;
+	size_t label = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			/* an empty label, or one ending in '-' */
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+		if (label++ == 0 && s[i] == '-')
+			return false;
+	}
+	return true;
+}
+
+bool cfg_is_env_name(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '=' || isspace((unsigned char)s[i]) || iscntrl((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 bool cfg_is_identifier(const char *s)
 {
 	if (!isalpha((unsigned char)*s) && *s != '_')

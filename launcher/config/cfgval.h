@@ -30,6 +30,18 @@ const char *restart_name(enum restart_policy p);
  * letters, digits, '_', '.' and '-'. */
 bool cfg_is_name(const char *s);
 
+/* A host name (--add-host, an alias) of len bytes: dot-separated labels
+ * of 1-63 letters, digits, '-' and '_' (compose service names carry '_'),
+ * none starting or ending with '-' (RFC 1123), 253 bytes at most. */
+bool cfg_is_host_name(const char *s, size_t len);
+
+/* An environment variable's name (len bytes, before any '='): not empty,
+ * no '=', no white space or control character. Wider than a shell's
+ * [A-Za-z_][A-Za-z0-9_]* as docker run -e and compose's environment pass
+ * names like spring.profiles.active that programs read; white space is
+ * refused as a typo's sign (docker's env-file rule). */
+bool cfg_is_env_name(const char *s, size_t len);
+
 /* A shell variable name: a letter or '_', then letters, digits and '_'. */
 bool cfg_is_identifier(const char *s);
 

@@ -114,16 +114,6 @@ static int argv_value(const struct yp *y, const yaml_node_t *n, const char *what
 	return 0;
 }
 
-static bool is_env_key(const char *k, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)k[i]) && !strchr("_.-", k[i]))
-			return false;
-	return true;
-}
-
 static int env_value(const struct yp *y, const yaml_node_t *n, struct strv *out)
 {
 	strv_free(out);
@@ -132,7 +122,7 @@ static int env_value(const struct yp *y, const yaml_node_t *n, struct strv *out)
 			return -1;
 		for (size_t i = 0; i < out->n; i++) {
 			const char *eq = strchr(out->v[i], '=');
-			if (!eq || !is_env_key(out->v[i], (size_t)(eq - out->v[i])))
+			if (!eq || !cfg_is_env_name(out->v[i], (size_t)(eq - out->v[i])))
 				return yerr(y, n, "environment: '%s' is not KEY=VALUE", out->v[i]);
 		}
 		return 0;
@@ -147,7 +137,7 @@ static int env_value(const struct yp *y, const yaml_node_t *n, struct strv *out)
 		if (scalar(y, kn, "an environment name", &k) < 0 ||
 		    scalar(y, vn, "an environment value", &v) < 0)
 			return -1;
-		if (!is_env_key(k, strlen(k)))
+		if (!cfg_is_env_name(k, strlen(k)))
 			return yerr(y, kn, "environment: bad name '%s'", k);
 		strv_push_owned(out, xasprintf("%s=%s", k, v));
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cfgval.h"
 #include "netns/slirp.h"
 
 int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err)
@@ -47,22 +48,12 @@ int parse_bind(const char *text, struct bind_spec *b, struct clan_err *err)
 	return 0;
 }
 
-static bool is_env_name(const char *s, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0' || s[i] == ' ' || s[i] == '\t')
-			return false;
-	return true;
-}
-
 int parse_env_flag(const char *text, const char *(*lookup)(const char *), struct strv *env,
 		   struct clan_err *err)
 {
 	const char *eq = strchr(text, '=');
 	size_t len = eq ? (size_t)(eq - text) : strlen(text);
-	if (!is_env_name(text, len))
+	if (!cfg_is_env_name(text, len))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: bad environment variable '%s': expected K=V", text);
 	if (eq) {
@@ -154,17 +145,6 @@ int parse_network(const char *v, struct container_spec *s, struct clan_err *err)
 	return 0;
 }
 
-static bool is_host_name(const char *s, size_t len)
-{
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' || s[i] == '_'))
-			return false;
-	return true;
-}
-
 int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err)
 {
 	const char *sep = strchr(v, ':');
@@ -172,7 +152,7 @@ int parse_add_host(const char *v, struct container_spec *s, struct clan_err *err
 	if (eq && (!sep || eq < sep))
 		sep = eq; /* docker also takes NAME=IP */
 	unsigned char addr[16];
-	if (!sep || !is_host_name(v, (size_t)(sep - v)))
+	if (!sep || !cfg_is_host_name(v, (size_t)(sep - v)))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: bad --add-host '%s': expected NAME:IP", v);
 	const char *ip = sep + 1;

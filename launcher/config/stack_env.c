@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/cfgval.h"
 #include "config/stack_int.h"
 
 #define ENV_FILE_MAX_BYTES (4 << 20)
@@ -44,16 +45,6 @@ static int env_file(struct load_ctx *c, const struct rc_entry *e, struct strv *o
 	return 0;
 }
 
-static bool is_env_name(const char *s, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (isspace((unsigned char)s[i]) || s[i] == '=')
-			return false;
-	return true;
-}
-
 int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 		    const struct strv *profile_env, struct strv *out)
 {
@@ -70,7 +61,7 @@ int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 			continue;
 		const char *eq = strchr(e->value, '=');
 		size_t klen = eq ? (size_t)(eq - e->value) : strlen(e->value);
-		if (!is_env_name(e->value, klen))
+		if (!cfg_is_env_name(e->value, klen))
 			return stack_fail(c, e->line, "bad environment '%s': expected NAME=VALUE",
 					  e->value);
 		if (eq) {

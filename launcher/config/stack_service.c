@@ -54,18 +54,6 @@ int stack_get_profile(struct load_ctx *c, const struct rc_entry *e, const struct
 	return 0;
 }
 
-/* Debian's rule for package names */
-static bool is_package_name(const char *s)
-{
-	if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s))
-		return false;
-	for (s++; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    !strchr("+-.", *s))
-			return false;
-	return true;
-}
-
 static void add_package(struct strv *pkgs, const char *p)
 {
 	for (size_t i = 0; i < pkgs->n; i++)
@@ -99,7 +87,7 @@ static int deb_image(struct load_ctx *c, const char *image, int image_line,
 		_cleanup_free_ char *list = xstrdup(sec->e[i].value);
 		for (char *save = NULL, *w = strtok_r(list, " \t,", &save); w;
 		     w = strtok_r(NULL, " \t,", &save)) {
-			if (!is_package_name(w)) {
+			if (!debimage_is_package_name(w, strlen(w))) {
 				stack_fail(
 				    c, sec->e[i].line,
 				    "bad package name '%s' (Debian names: lowercase letters, "
@@ -290,16 +278,6 @@ static int ports(struct load_ctx *c, const struct rc_section *sec, const struct 
 	return 0;
 }
 
-static bool is_host_name(const char *s)
-{
-	if (!isalnum((unsigned char)*s) || strlen(s) > 253)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.' && *s != '_')
-			return false;
-	return true;
-}
-
 static int names(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b)
 {
 	size_t n = 0;
@@ -311,9 +289,14 @@ static int names(struct load_ctx *c, const struct rc_section *sec, struct svc_bu
 		bool dep = strcmp(e->key, "depends_on") == 0;
 		if (!dep && strcmp(e->key, "alias") != 0)
 			continue;
-		if (!is_host_name(e->value))
+		if (dep && !cfg_is_name(e->value))
 			return stack_fail(c, e->line,
-					  "bad %s '%s': a name of letters, digits, - _ .", e->key,
+					  "bad depends_on '%s': a name of letters, digits, - _ .",
+					  e->value);
+		if (!dep && !cfg_is_host_name(e->value, strlen(e->value)))
+			return stack_fail(c, e->line,
+					  "bad alias '%s': a host name of letters, digits, - _ . "
+					  "(no part starts or ends with -)",
 					  e->value);
 		if (!dep) {
 			strv_push(&b->svc.aliases, e->value);

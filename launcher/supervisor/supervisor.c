@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fdio.h"
 #include "base/paths.h"
 #include "supervisor/stack_cli.h"
 #include "base/strbuf.h"
@@ -628,9 +629,7 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 		close(ready[0]);
 		/* nothing of this command's: not the project lock, not a
 		 * terminal's fds */
-		unsigned keep = (unsigned)ready[1];
-		if ((keep > 3 && close_range(3, keep - 1, 0) < 0) ||
-		    close_range(keep + 1, ~0U, 0) < 0 || setsid() < 0)
+		if (close_fds_except(ready[1]) < 0 || setsid() < 0)
 			_exit(1);
 		pid_t sup = fork();
 		if (sup != 0)
@@ -640,8 +639,7 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 		supervisor_main(o, ready[1]);
 	}
 	close(ready[1]);
-	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
-		;
+	wait_child(mid, NULL);
 	bool interrupted = false;
 	char *text = wait_ready(o, ready[0], &interrupted);
 	close(ready[0]);

@@ -12,7 +12,7 @@
 #include "base/fsinfo.h"
 #include "base/util.h"
 
-static const char *home_dir(void)
+const char *paths_home_dir(void)
 {
 	const char *home = getenv("HOME");
 	if (home && *home == '/')
@@ -34,7 +34,7 @@ char *paths_storage_dir(void)
 	const char *xdg = getenv("XDG_DATA_HOME");
 	if (xdg && *xdg == '/')
 		return xasprintf("%s/clan", xdg);
-	return xasprintf("%s/.local/share/clan", home_dir());
+	return xasprintf("%s/.local/share/clan", paths_home_dir());
 }
 
 /* XDG_RUNTIME_DIR survives `su` and is unset on ssh/cron/Slurm; use it

@@ -5,6 +5,10 @@
 
 #include "base/error.h"
 
+/* $HOME when it is an absolute path (a relative one would move with the
+ * cwd), else the passwd entry's home, else "/". Never NULL. */
+const char *paths_home_dir(void);
+
 /* ${CLAN_STORAGE:-${XDG_DATA_HOME:-$HOME/.local/share}/clan}; not created. */
 char *paths_storage_dir(void);
 

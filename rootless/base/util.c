@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void cleanup_freep(void *p)
@@ -93,6 +94,14 @@ bool parse_u32(const char *s, uint32_t *out)
 	}
 	*out = (uint32_t)v;
 	return true;
+}
+
+int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
 }
 
 void strv_push_owned(struct strv *s, char *str)

@@ -101,4 +101,7 @@ ssize_t read_append(int fd, char **buf, size_t *len, size_t *cap);
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 bool write_all(int fd, const void *buf, size_t len);
 
+/* waitpid(pid, status, 0), retried on EINTR: 0, or -1 with errno. */
+int wait_child(pid_t pid, int *status);
+
 #endif

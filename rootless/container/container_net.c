@@ -155,8 +155,7 @@ int container_net_fwd_fd(const struct container_net *n)
 
 void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char *name)
 {
-	while (waitpid(n->fwd_pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	wait_child(n->fwd_pid, NULL);
 	close(n->fwd_pidfd);
 	n->fwd_pid = 0;
 	n->fwd_pidfd = -1;

@@ -13,6 +13,7 @@
 #include "base/safe_path.h"
 
 #include "debimage/debimage.h"
+#include "fs/layer_merge.h"
 #include "image/image_ref.h"
 #include "image/imgstore.h"
 #include "base/paths.h"
@@ -158,11 +159,6 @@ void image_free(struct image *img)
 	*img = (struct image){0};
 }
 
-static bool is_whiteout(const struct stat *st)
-{
-	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
-}
-
 /* Reads rel from one layer, resolved inside it (symlinks cannot reach the
  * host), only if it is a regular file (a FIFO or device would hang or
  * leak). 1: read; 0: not in this layer; -1: hidden by a whiteout. */
@@ -176,7 +172,7 @@ static int read_in_layer(const char *layer, const char *rel, size_t max, char **
 	char path[64];
 	if (root < 0 || safe_path_open(root, abs, SP_NOCREATE, &fd, &err) < 0 || fstat(fd, &st) < 0)
 		return 0;
-	if (is_whiteout(&st))
+	if (layer_is_whiteout(&st))
 		return -1;
 	if (!S_ISREG(st.st_mode))
 		return 0;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fdio.h"
 #include "ns/caps.h"
 #include "container/child.h"
 #include "ns/seccomp_filter.h"
@@ -116,8 +117,10 @@ int process_become(const struct user_ids *u, bool single_mode, struct clan_err *
 	/* a change of uid clears the parent-death signal; pid 1 needs it back */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return clan_error(err, errno, "cannot tie the process to clan");
-	if (caps_set_no_new_privs(err) < 0 || caps_cloexec_fds_from(3, err) < 0)
+	if (caps_set_no_new_privs(err) < 0)
 		return -1;
+	if (cloexec_fds_from(3) < 0)
+		return clan_error(err, errno, "cannot mark fds close-on-exec");
 	return 0;
 }
 

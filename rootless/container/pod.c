@@ -6,10 +6,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fdio.h"
 #include "netns/loopback.h"
 #include "base/paths.h"
 #include "base/sync.h"
@@ -24,8 +24,7 @@ static noreturn void holder_main(int sync_fd)
 	struct sync_msg m;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(1);
-	if (syscall(SYS_close_range, (unsigned)sync_fd + 1, ~0U, 0U) < 0 ||
-	    (sync_fd > 3 && syscall(SYS_close_range, 3U, (unsigned)sync_fd - 1, 0U) < 0))
+	if (close_fds_except(sync_fd) < 0)
 		_exit(1);
 	if (sync_recv(sync_fd, &m) <= 0 || m.tag != SYNC_GO)
 		_exit(1);
@@ -129,8 +128,7 @@ void pod_destroy(struct pod *p)
 	container_net_stop(&p->net);
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		wait_child(p->pid, NULL);
 		p->pid = 0;
 	}
 	spec_free(&p->net_spec);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ns/caps.h"
+#include "base/fdio.h"
 #include "container/child.h"
 #include "netns/loopback.h"
 #include "fs/mounts.h"
@@ -27,12 +28,10 @@
  * execs: keep 0-2 and the sync socket only. */
 static void close_inherited_fds(struct child_ctx *c)
 {
-	unsigned fd = (unsigned)c->sync_fd;
-	if ((fd > 3 && syscall(SYS_close_range, 3U, fd - 1, 0U) < 0) ||
-	    syscall(SYS_close_range, fd + 1, ~0U, 0U) < 0) {
+	if (close_fds_except(c->sync_fd) < 0) {
 		struct clan_err err;
-		if (caps_cloexec_fds_from(3, &err) < 0)
-			child_die_err(c->sync_fd, &err);
+		clan_error(&err, errno, "cannot close the fds clan inherited");
+		child_die_err(c->sync_fd, &err);
 	}
 }
 

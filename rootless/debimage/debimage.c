@@ -135,9 +135,7 @@ int debimage_check_suite(const char *text, const char *suite, size_t n, struct c
 			       text, (int)n, suite);
 }
 
-/* Debian policy 5.6.7: lowercase letters, digits, '+', '-', '.', at least
- * two characters, starting with a letter or digit. */
-static bool is_valid_package(const char *s, size_t n)
+bool debimage_is_package_name(const char *s, size_t n)
 {
 	if (n < 2 || n > 128 || !(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
 		return false;
@@ -179,7 +177,7 @@ static int parse_packages(const char *text, const char *p, struct strv *out, str
 					       "image %s: empty package name; list packages with "
 					       "commas, e.g. deb:bookworm+postgresql-15,curl",
 					       text);
-		if (!is_valid_package(p, n))
+		if (!debimage_is_package_name(p, n))
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "image %s: '%.*s' is not a Debian package name "
 					       "(lowercase letters, digits, + - .)",
@@ -365,7 +363,7 @@ int debimage_get(struct imgstore *st, const char *suite, const struct strv *pack
 	if (!is_valid_suite(suite, strlen(suite)))
 		return clan_error_code(err, CLAN_EXIT_USAGE, "'%s' is not a Debian suite", suite);
 	for (size_t i = 0; i < packages->n; i++)
-		if (!is_valid_package(packages->v[i], strlen(packages->v[i])))
+		if (!debimage_is_package_name(packages->v[i], strlen(packages->v[i])))
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "'%s' is not a Debian package name (lowercase "
 					       "letters, digits, + - .)",

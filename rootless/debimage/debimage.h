@@ -10,6 +10,11 @@
 #include "image/imgstore.h"
 #include "ns/userns.h"
 
+/* A Debian package name of n bytes (policy 5.6.7): lowercase letters,
+ * digits, '+', '-' and '.', at least two, starting with a letter or digit;
+ * at most 128 so that nothing odd reaches mmdebstrap's command line. */
+bool debimage_is_package_name(const char *s, size_t n);
+
 /* "deb:SUITE" or "deb:SUITE+pkg1,pkg2": the suite and the packages
  * (sorted, unique). Exit-2 errors for an empty suite or package name. */
 int debimage_parse(const char *text, char **suite, struct strv *packages, struct clan_err *err);

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ns/caps.h"
+#include "base/fdio.h"
 #include "debimage/debimage_int.h"
 #include "ns/seccomp_filter.h"
 #include "base/sync.h"
@@ -264,7 +264,6 @@ static int finalize_rootfs(const char *root, bool single, struct clan_err *err)
 
 static noreturn void exec_mmdebstrap(const struct build *b, const sigset_t *oldmask)
 {
-	struct clan_err e;
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
 		_exit(126);
@@ -274,7 +273,7 @@ static noreturn void exec_mmdebstrap(const struct build *b, const sigset_t *oldm
 			: dup2(b->log_fd, STDOUT_FILENO) < 0 || dup2(b->log_fd, STDERR_FILENO) < 0)
 		_exit(126);
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, oldmask, NULL) < 0 ||
-	    caps_cloexec_fds_from(3, &e) < 0)
+	    cloexec_fds_from(3) < 0)
 		_exit(126);
 	execve(b->argv.v[0], b->argv.v, b->env.v);
 	dprintf(STDERR_FILENO, "E: cannot run %s: %s\n", b->argv.v[0], strerror(errno));
@@ -507,8 +506,7 @@ static int run_build(struct build *b, struct clan_err *err)
 		rc = build_result(b, &w, err);
 	} else if (w.pid > 0) {
 		kill(w.pid, SIGKILL);
-		while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		wait_child(w.pid, NULL);
 	}
 	if (w.sync_fd >= 0)
 		close(w.sync_fd);

@@ -13,7 +13,7 @@
 
 #define MAX_DEPTH 512
 
-static bool is_whiteout(const struct stat *st)
+bool layer_is_whiteout(const struct stat *st)
 {
 	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
 }
@@ -72,7 +72,7 @@ static int merge_entry(int srcfd, int dstfd, const char *name, int depth)
 	if (exists && !(S_ISDIR(st.st_mode) && S_ISDIR(old.st_mode)) &&
 	    remove_tree_at(dstfd, name) < 0)
 		return -1;
-	if (is_whiteout(&st))
+	if (layer_is_whiteout(&st))
 		return 0;
 	int rc = 0;
 	if (S_ISDIR(st.st_mode)) {

@@ -3,7 +3,13 @@
 #ifndef CLAN_LAYER_MERGE_H
 #define CLAN_LAYER_MERGE_H
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
 #include "base/error.h"
+
+/* An overlayfs whiteout: a character device 0:0 hides the name below. */
+bool layer_is_whiteout(const struct stat *st);
 
 /* Copies layer (a directory in overlayfs layout: 0:0 character devices
  * are whiteouts, user.overlay.opaque=y marks an opaque directory) over

@@ -126,11 +126,10 @@ static int run_helper(char *const argv[], struct clan_err *err)
 	close(pipefd[1]);
 	int status;
 	char out[512] = "";
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			close(pipefd[0]);
-			return clan_error(err, errno, "cannot wait for %s", argv[0]);
-		}
+	if (wait_child(pid, &status) < 0) {
+		close(pipefd[0]);
+		return clan_error(err, errno, "cannot wait for %s", argv[0]);
+	}
 	ssize_t n = read(pipefd[0], out, sizeof out - 1);
 	out[n > 0 ? n : 0] = '\0';
 	out[strcspn(out, "\n")] = '\0';

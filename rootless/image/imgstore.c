@@ -92,7 +92,7 @@ char *imgstore_blob_partial(const struct imgstore *st, const char *digest)
 	return xasprintf("%s/blobs/sha256/.partial-%s", st->root, hex_of(digest));
 }
 
-static void hex_digest(const unsigned char *md, char out[72])
+void sha256_hex(const unsigned char md[32], char out[72])
 {
 	memcpy(out, "sha256:", 7);
 	for (int i = 0; i < 32; i++)
@@ -106,7 +106,7 @@ int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *e
 	if (dl_need(DL_CRYPTO, err) < 0)
 		return -1;
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	hex_digest(md, out);
+	sha256_hex(md, out);
 	return 0;
 }
 
@@ -133,7 +133,7 @@ int sha256_file(const char *path, char out[72], struct clan_err *err)
 	EVP_MD_CTX_free(ctx);
 	if (n < 0)
 		return clan_error(err, saved, "cannot read %s", path);
-	hex_digest(md, out);
+	sha256_hex(md, out);
 	return 0;
 }
 

@@ -50,6 +50,8 @@ int imgstore_blob_put(const struct imgstore *st, const char *digest, const void 
 /* sha256 of data as "sha256:<hex>" into out (72 bytes); -1 with err when
  * libcrypto cannot be loaded. */
 int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *err);
+/* A 32-byte sha256 as a digest: "sha256:" + 64 lowercase hex. */
+void sha256_hex(const unsigned char md[32], char out[72]);
 /* sha256 of a file. */
 int sha256_file(const char *path, char out[72], struct clan_err *err);
 

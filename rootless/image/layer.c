@@ -89,14 +89,6 @@ static noreturn void child_extract(int fd, const char *tmp, const char *blob_pat
 	_exit(0);
 }
 
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 /* The parent's half: writes the child's maps once it has unshared, then
  * waits for its verdict. */
 static int run_child(pid_t pid, int fd, const char *id, const struct userns_plan *p,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "image/imgstore.h"
 
 #define STREAM_BUF (1 << 16)
 
@@ -126,13 +127,6 @@ int layer_stream_next(struct layer_stream *s, struct archive_entry **e, struct c
 	return 1;
 }
 
-static void hex_digest(const unsigned char md[32], char out[72])
-{
-	snprintf(out, 8, "sha256:");
-	for (size_t i = 0; i < 32; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-}
-
 int layer_stream_verify(struct layer_stream *s, struct clan_err *err)
 {
 	la_ssize_t n;
@@ -151,7 +145,7 @@ int layer_stream_verify(struct layer_stream *s, struct clan_err *err)
 	if (EVP_DigestFinal_ex(s->md, md, &len) != 1 || len != sizeof md)
 		return clan_error(err, 0, "cannot hash layer %.19s", s->id);
 	char got[72];
-	hex_digest(md, got);
+	sha256_hex(md, got);
 	if (strcmp(got, s->id) != 0)
 		return clan_error(err, 0,
 				  "layer %s failed verification: its uncompressed tar hashes to %s",

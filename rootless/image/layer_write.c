@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/fdio.h"
 #include "base/util.h"
 
 /* A directory's mode and times, applied once everything is written. */
@@ -291,21 +292,6 @@ static int set_xattrs(const struct layer_writer *w, const struct entry *en, int 
 	return 0;
 }
 
-static int pwrite_all(int fd, const char *p, size_t n, off_t off)
-{
-	while (n > 0) {
-		ssize_t k = pwrite(fd, p, n, off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-		off += k;
-	}
-	return 0;
-}
-
 static int copy_data(const struct layer_writer *w, const struct entry *en, int fd,
 		     struct clan_err *err)
 {
@@ -314,7 +300,7 @@ static int copy_data(const struct layer_writer *w, const struct entry *en, int f
 	la_int64_t off, end = 0;
 	int r;
 	while ((r = archive_read_data_block(en->a, &buf, &size, &off)) == ARCHIVE_OK) {
-		if (pwrite_all(fd, buf, size, off) < 0)
+		if (!pwrite_all(fd, buf, size, (off_t)off))
 			return entry_fail(err, w, en->name, errno, "cannot be written");
 		end = off + (la_int64_t)size;
 	}

@@ -1,15 +1,11 @@
 #define _GNU_SOURCE
 #include "ns/caps.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/close_range.h>
 #include <stdlib.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -101,28 +97,4 @@ int caps_set_no_new_privs(struct clan_err *err)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return clan_error(err, errno, "cannot set no_new_privs");
 	return 0;
-}
-
-/* Linux < 5.11 has no CLOSE_RANGE_CLOEXEC: walk /proc/self/fd instead. */
-static int cloexec_by_walk(int first, struct clan_err *err)
-{
-	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return clan_error(err, errno, "cannot list open fds");
-	int self = dirfd(d);
-	for (struct dirent *e; (e = readdir(d));) {
-		int fd = atoi(e->d_name);
-		if (e->d_name[0] == '.' || fd < first || fd == self)
-			continue;
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
-			return clan_error(err, errno, "cannot mark fd %d close-on-exec", fd);
-	}
-	return 0;
-}
-
-int caps_cloexec_fds_from(int first, struct clan_err *err)
-{
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	return cloexec_by_walk(first, err);
 }

@@ -22,8 +22,4 @@ int caps_apply_default(struct clan_err *err);
 /* PR_SET_NO_NEW_PRIVS: setuid binaries inside gain nothing. */
 int caps_set_no_new_privs(struct clan_err *err);
 
-/* Marks every fd >= 3 close-on-exec, so the exec'd command inherits only
- * 0-2 while an error channel still works until exec succeeds. */
-int caps_cloexec_fds_from(int first, struct clan_err *err);
-
 #endif

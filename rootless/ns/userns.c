@@ -172,9 +172,8 @@ static int wait_helper(pid_t child, const char *helper, struct clan_err *err)
 	int status;
 	if (child < 0)
 		return clan_error(err, errno, "cannot start %s", helper);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return clan_error(err, errno, "cannot wait for %s", helper);
+	if (wait_child(child, &status) < 0)
+		return clan_error(err, errno, "cannot wait for %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return clan_error(err, 0,
 				  "%s failed (exit %d); check /etc/subuid and /etc/subgid, or use "

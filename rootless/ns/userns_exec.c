@@ -59,8 +59,7 @@ static pid_t clone_report_collect(int rfd, pid_t helper)
 		n = read(rfd, &r, sizeof r);
 	while (n < 0 && errno == EINTR);
 	close(rfd);
-	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-		;
+	wait_child(helper, NULL);
 	if (n != (ssize_t)sizeof r || r <= 0) {
 		errno = n == (ssize_t)sizeof r && r < 0 ? -r : ECHILD;
 		return -1;
@@ -110,14 +109,6 @@ pid_t clone_joined(unsigned long flags, const struct clone_join *j)
 	}
 	close(pp[1]);
 	return clone_report_collect(pp[0], helper);
-}
-
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
 }
 
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,

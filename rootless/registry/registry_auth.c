@@ -6,11 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/paths.h"
 #include "registry/registry_int.h"
 
 /* RFC 7230 tchar */
@@ -226,15 +226,6 @@ int reg_auth_lookup(const char *text, const char *file, const char *registry, ch
 	return found;
 }
 
-static const char *home_dir(void)
-{
-	const char *h = getenv("HOME");
-	if (h && *h)
-		return h;
-	struct passwd *pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : "/";
-}
-
 char *reg_auth_file(void)
 {
 	const char *f = getenv("REGISTRY_AUTH_FILE");
@@ -243,7 +234,7 @@ char *reg_auth_file(void)
 	const char *dc = getenv("DOCKER_CONFIG");
 	if (dc && *dc)
 		return xasprintf("%s/config.json", dc);
-	return xasprintf("%s/.docker/config.json", home_dir());
+	return xasprintf("%s/.docker/config.json", paths_home_dir());
 }
 
 int reg_auth_load(const char *registry, char **b64, struct clan_err *err)

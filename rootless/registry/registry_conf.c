@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "image/image_ref.h"
+#include "base/paths.h"
 #include "registry/registry_int.h"
 
 struct conf_parse {
@@ -119,12 +120,10 @@ int reg_conf_load(struct reg_conf *c, struct clan_err *err)
 {
 	*c = (struct reg_conf){0};
 	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	_cleanup_free_ char *file = xdg && *xdg ? xasprintf("%s/clan/registries.conf", xdg)
-				    : home && *home
-					? xasprintf("%s/.config/clan/registries.conf", home)
-					: NULL;
-	if (!file || (access(file, F_OK) < 0 && errno == ENOENT))
+	_cleanup_free_ char *file =
+	    xdg && *xdg ? xasprintf("%s/clan/registries.conf", xdg)
+			: xasprintf("%s/.config/clan/registries.conf", paths_home_dir());
+	if (access(file, F_OK) < 0 && errno == ENOENT)
 		return 0;
 	_cleanup_free_ char *text = NULL;
 	if (read_file(file, 1 << 20, &text, err) < 0)

@@ -76,9 +76,7 @@ int reg_worker_reap(struct reg_worker *w, struct reg_layer_usage *used, struct c
 	close(w->fd);
 	w->fd = -1;
 	int status = 0;
-	pid_t r;
-	while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
-		;
+	int r = wait_child(w->pid, &status);
 	w->pid = 0;
 	if (r < 0)
 		return clan_error(err, errno, "cannot wait for an extraction");

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "registry/registry_int.h"
+#include "base/fdio.h"
+#include "base/format.h"
 
 #define MAX_PARALLEL 4
 #define MAX_WORKERS 4
@@ -76,18 +78,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void reg_format_size(int64_t bytes, char *out, size_t len)
-{
-	if (bytes < 1000)
-		snprintf(out, len, "%" PRId64 " B", bytes);
-	else if (bytes < 1000 * 1000)
-		snprintf(out, len, "%.1f kB", (double)bytes / 1e3);
-	else if (bytes < (int64_t)1000 * 1000 * 1000)
-		snprintf(out, len, "%.1f MB", (double)bytes / 1e6);
-	else
-		snprintf(out, len, "%.2f GB", (double)bytes / 1e9);
-}
-
 static const char *state_word(const struct xfer *x)
 {
 	if (x->state == X_SKIP)
@@ -116,8 +106,8 @@ static void draw_line(const struct fetch *f, const struct xfer *x)
 	if (fill > 0 && fill < 20)
 		bar[fill - 1] = '>';
 	bar[20] = '\0';
-	reg_format_size(x->state == X_SKIP ? x->blob->size : got, have, sizeof have);
-	reg_format_size(x->blob->size, size, sizeof size);
+	format_size((uint64_t)(x->state == X_SKIP ? x->blob->size : got), have, sizeof have);
+	format_size((uint64_t)x->blob->size, size, sizeof size);
 	char line[160];
 	snprintf(line, sizeof line, "%.12s  %-8s [%s] %9s / %s", x->blob->digest + 7, state_word(x),
 		 bar, have, size);
@@ -149,7 +139,7 @@ static void say(const struct fetch *f, const struct xfer *x, const char *what)
 	if (f->o->progress || f->o->quiet)
 		return;
 	char size[16];
-	reg_format_size(x->blob->size, size, sizeof size);
+	format_size((uint64_t)x->blob->size, size, sizeof size);
 	printf("%s %.19s... %s (%s)\n",
 	       x->state == X_DONE && x->blob->diff_id ? "extracting" : "pulling", x->blob->digest,
 	       what, size);
@@ -290,23 +280,6 @@ static void look_at_status(struct xfer *x)
 	}
 }
 
-/* Writes at off (where the file ends): the fd's own offset is not kept in
- * step with resumes and restarts. */
-static bool pwrite_all(int fd, const char *buf, size_t len, int64_t off)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return true;
-}
-
 static size_t on_xfer_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
@@ -327,7 +300,9 @@ static size_t on_xfer_body(char *buf, size_t size, size_t nmemb, void *arg)
 		x->oversize = true;
 		return 0;
 	}
-	if (!pwrite_all(x->fd, buf, len, x->have)) {
+	/* at x->have, where the file ends: the fd's own offset is not kept in
+	 * step with resumes and restarts */
+	if (!pwrite_all(x->fd, buf, len, (off_t)x->have)) {
 		x->write_errno = errno ? errno : EIO;
 		return 0;
 	}
@@ -373,10 +348,9 @@ static int xfer_finish(struct fetch *f, struct xfer *x, struct clan_err *err)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
-	char got[72] = "sha256:";
+	char got[72];
 	EVP_DigestFinal_ex(x->md, md, &len);
-	for (int i = 0; i < 32; i++)
-		snprintf(got + 7 + 2 * i, 3, "%02x", md[i]);
+	sha256_hex(md, got);
 	if (strcmp(got, x->blob->digest) != 0) {
 		if (x->start > 0 && !x->restarted) {
 			/* the part kept from before may be what is wrong */

@@ -271,7 +271,4 @@ int reg_worker_reap(struct reg_worker *w, struct reg_layer_usage *used, struct c
 /* Waits for a child that is still running (on an error path). */
 void reg_worker_stop(struct reg_worker *w);
 
-/* "12.3 MB" */
-void reg_format_size(int64_t bytes, char *out, size_t len);
-
 #endif

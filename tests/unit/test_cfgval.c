@@ -261,3 +261,52 @@ TEST(command_huge)
 	CHECK(strncmp(err.msg, "unterminated quote in ''xxx", 27) == 0);
 	free(text);
 }
+
+TEST(host_names)
+{
+	static const char *const good[] = {"db", "db.local", "my_db", "a-b.c-d", "x1", "1x", "A"};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		CHECK(cfg_is_host_name(good[i], strlen(good[i])));
+	/* RFC 1123: a leading '-' (run's copy took it) or a trailing one
+	 * (the stack's copy took it) in any label; empty labels; spaces */
+	static const char *const bad[] = {"",	"-db", "db-", "a.-b", "a-.b", "a..b",
+					  ".a", "a.",  "a b", "a:b",  "a/b",  "é"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(!cfg_is_host_name(bad[i], strlen(bad[i])));
+		if (cfg_is_host_name(bad[i], strlen(bad[i])))
+			printf("#   took '%s'\n", bad[i]);
+	}
+	/* len bounds the name: "db" of "db:1.2.3.4" */
+	CHECK(cfg_is_host_name("db:1.2.3.4", 2));
+	/* a label of 63 is the most; 253 in all */
+	char name[300];
+	memset(name, 'a', 64);
+	CHECK(!cfg_is_host_name(name, 64));
+	CHECK(cfg_is_host_name(name, 63));
+	for (size_t i = 0; i < sizeof name; i++)
+		name[i] = i % 50 == 49 ? '.' : 'a';
+	CHECK(cfg_is_host_name(name, 253));
+	CHECK(!cfg_is_host_name(name, 254));
+}
+
+TEST(env_names)
+{
+	static const char *const good[] = {"PATH", "_x", "a.b-c", "spring.profiles.active",
+					   "A:B",  "1A", "x[0]"};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		CHECK(cfg_is_env_name(good[i], strlen(good[i])));
+	/* every white space, control characters and '=' (run's copy took
+	 * "A\nB", the stack's took "A\x01B") */
+	static const char *const bad[] = {"",
+					  "A B",
+					  "A\tB",
+					  "A\nB",
+					  "A\rB",
+					  "A\vB",
+					  "A=B",
+					  "A\x01"
+					  "B"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(!cfg_is_env_name(bad[i], strlen(bad[i])));
+	CHECK(cfg_is_env_name("K=V", 1));
+}

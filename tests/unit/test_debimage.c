@@ -83,6 +83,24 @@ TEST(parse_errors_are_usage)
 	}
 }
 
+/* Debian policy 5.6.7, one rule for deb: images and .clanrc's packages */
+TEST(package_names)
+{
+	static const char *const good[] = {"curl", "g++", "libstdc++6", "postgresql-15",
+					   "0ad",  "xz",  "python3.11"};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		CHECK(debimage_is_package_name(good[i], strlen(good[i])));
+	static const char *const bad[] = {"", "c", "Curl", "-x", "+x", ".x", "cu rl", "a_b", "a/b"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(!debimage_is_package_name(bad[i], strlen(bad[i])));
+	char long_name[130];
+	memset(long_name, 'a', sizeof long_name);
+	CHECK(debimage_is_package_name(long_name, 128));
+	CHECK(!debimage_is_package_name(long_name, 129));
+	/* n bounds the name: "curl" of "curl,vim" */
+	CHECK(debimage_is_package_name("curl,vim", 4));
+}
+
 /* Only Debian's suites and codenames, with their pockets: a typo fails
  * at parse time (clan config -q) with a suggestion, not in mmdebstrap. */
 TEST(suite_must_be_debian_s)

@@ -54,6 +54,17 @@ TEST(sha256_of_empty_and_abc)
 	CHECK_STR(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(sha256_hex_of_bytes)
+{
+	unsigned char md[32];
+	for (int i = 0; i < 32; i++)
+		md[i] = (unsigned char)(i * 8 + 7);
+	char d[72];
+	memset(d, 'z', sizeof d);
+	sha256_hex(md, d);
+	CHECK_STR(d, "sha256:070f171f272f373f474f575f676f777f878f979fa7afb7bfc7cfd7dfe7eff7ff");
+}
+
 TEST(blob_put_verifies)
 {
 	struct imgstore st;

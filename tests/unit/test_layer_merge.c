@@ -34,6 +34,18 @@ static bool exists(const char *dir, const char *rel)
 	return lstat(p, &st) == 0;
 }
 
+TEST(whiteout_is_a_0_0_char_device)
+{
+	struct stat st = {.st_mode = S_IFCHR | 0600, .st_rdev = makedev(0, 0)};
+	CHECK(layer_is_whiteout(&st));
+	st.st_rdev = makedev(1, 3); /* /dev/null */
+	CHECK(!layer_is_whiteout(&st));
+	st = (struct stat){.st_mode = S_IFREG | 0644};
+	CHECK(!layer_is_whiteout(&st));
+	st = (struct stat){.st_mode = S_IFBLK | 0600};
+	CHECK(!layer_is_whiteout(&st));
+}
+
 TEST(merge_whiteouts_opaque_and_replacements)
 {
 	char base[] = "/tmp/clan-test-merge-XXXXXX";

@@ -467,6 +467,25 @@ TEST(storage_dir)
 	free(saved_home);
 }
 
+/* one rule for the storage dir and the registry's auth file: the
+ * registry's copy took a relative HOME */
+TEST(home_dir)
+{
+	char *saved_home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+	struct passwd *pw = getpwuid(getuid());
+	const char *pw_home = pw && pw->pw_dir ? pw->pw_dir : "/";
+	set_env("HOME", "/home/someone");
+	CHECK_STR(paths_home_dir(), "/home/someone");
+	set_env("HOME", "not/absolute");
+	CHECK_STR(paths_home_dir(), pw_home);
+	set_env("HOME", "");
+	CHECK_STR(paths_home_dir(), pw_home);
+	set_env("HOME", NULL);
+	CHECK_STR(paths_home_dir(), pw_home);
+	set_env("HOME", saved_home);
+	free(saved_home);
+}
+
 TEST(runtime_dir)
 {
 	char *saved = getenv("XDG_RUNTIME_DIR") ? xstrdup(getenv("XDG_RUNTIME_DIR")) : NULL;

@@ -128,6 +128,7 @@ TEST(schema_errors)
 	FAILS("volumes: [data]\n", "p.yaml:1: volumes: 'data' is not an absolute path");
 	FAILS("environment: {A: [1]}\n", "p.yaml:1: an environment value must be a single value");
 	FAILS("environment: [A]\n", "p.yaml:1: environment: 'A' is not KEY=VALUE");
+	FAILS("environment: [\"A B=1\"]\n", "p.yaml:1: environment: 'A B=1' is not KEY=VALUE");
 	FAILS("healthcheck: {interval: 1s}\n", "p.yaml:1: healthcheck needs a test");
 	FAILS("healthcheck: {test: x, interval: 1}\n",
 	      "p.yaml:1: healthcheck interval: bad duration '1' (e.g. 1s, 500ms, 1m30s)");
@@ -148,6 +149,19 @@ TEST(schema_errors)
 	FAILS("", "p.yaml: the profile is empty");
 	FAILS("image: x\n  bad: indent\n",
 	      "p.yaml:2: bad YAML: mapping values are not allowed in this context");
+}
+
+/* A profile's environment names follow the one rule of run -e and the
+ * stack's environment: names like A:B were refused here alone. */
+TEST(environment_names_as_run_e)
+{
+	struct profile p;
+	struct clan_err err;
+	CHECK(parse("environment: [\"A:B=1\", spring.profiles.active=dev]\n", &p, &err) == 0);
+	CHECK(p.base.environment.n == 2);
+	profile_free(&p);
+	CHECK(parse("environment: {\"x[0]\": \"1\"}\n", &p, &err) == 0);
+	profile_free(&p);
 }
 
 /* "Billion laughs": ten levels of ten aliases stand for 10^10 nodes in a

@@ -4,6 +4,7 @@
  * manifests and configs, retry policy. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -481,13 +482,6 @@ TEST(error_text_and_sizes)
 	r = (struct reg_response){.status = 502, .body = html, .len = strlen(html)};
 	_cleanup_free_ char *t3 = reg_error_text(&r);
 	CHECK_STR(t3, "");
-	char s[16];
-	reg_format_size(999, s, sizeof s);
-	CHECK_STR(s, "999 B");
-	reg_format_size(1500, s, sizeof s);
-	CHECK_STR(s, "1.5 kB");
-	reg_format_size(153400000, s, sizeof s);
-	CHECK_STR(s, "153.4 MB");
 }
 
 TEST(credentials_only_to_the_right_origin)
@@ -532,4 +526,32 @@ TEST(error_text_escaped)
 	r = (struct reg_response){.status = 500, .body = plain, .len = strlen(plain)};
 	_cleanup_free_ char *t2 = reg_error_text(&r);
 	CHECK_STR(t2, "no");
+}
+
+/* the auth file under the home of paths_home_dir: a relative HOME was
+ * taken here (and named a file relative to the cwd) */
+TEST(auth_file_home_is_absolute)
+{
+	const char *keep[] = {"HOME", "REGISTRY_AUTH_FILE", "DOCKER_CONFIG"};
+	char *saved[3];
+	for (int i = 0; i < 3; i++) {
+		saved[i] = getenv(keep[i]) ? xstrdup(getenv(keep[i])) : NULL;
+		unsetenv(keep[i]);
+	}
+	struct passwd *pw = getpwuid(getuid());
+	_cleanup_free_ char *want =
+	    xasprintf("%s/.docker/config.json", pw && pw->pw_dir ? pw->pw_dir : "/");
+	setenv("HOME", "relative/home", 1);
+	_cleanup_free_ char *got = reg_auth_file();
+	CHECK_STR(got, want);
+	setenv("HOME", "/home/someone", 1);
+	_cleanup_free_ char *abs = reg_auth_file();
+	CHECK_STR(abs, "/home/someone/.docker/config.json");
+	for (int i = 0; i < 3; i++) {
+		if (saved[i])
+			setenv(keep[i], saved[i], 1);
+		else
+			unsetenv(keep[i]);
+		free(saved[i]);
+	}
 }

@@ -232,6 +232,14 @@ TEST(add_host)
 	run_args_free(&a);
 	CHECK(PARSE(&a, &err, "--add-host", "bad name:1.2.3.4", "img") < 0);
 	run_args_free(&a);
+	/* RFC 1123: no label starts or ends with '-' (a leading one was taken) */
+	static const char *const bad[] = {"-db:1.2.3.4", "db-:1.2.3.4", "a..b:1.2.3.4"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK(PARSE(&a, &err, "--add-host", bad[i], "img") < 0);
+		run_args_free(&a);
+	}
+	CHECK(PARSE(&a, &err, "--add-host", "my_db.local:1.2.3.4", "img") == 0);
+	run_args_free(&a);
 }
 
 TEST(userns)
@@ -529,7 +537,9 @@ TEST(parse_env_flag_cases)
 		CHECK_STR(env.v[3], "EMPTY=");
 		CHECK_STR(env.v[4], "a.b-c=1 2");
 	}
-	static const char *const bad[] = {"=x", "=", "", "A B=1", "A\t=1", " A=1"};
+	/* every white space: "A\nB" was taken */
+	static const char *const bad[] = {"=x",	   "=",	   "",	     "A B=1",
+					  "A\t=1", " A=1", "A\nB=1", "A\rB"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char want[96];
 		snprintf(want, sizeof want, "run: bad environment variable '%s': expected K=V",

@@ -649,7 +649,15 @@ TEST(dependency_errors)
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b\n[service.b]\nimage = x\n",
 			 ":1: alias b of a is the name of a service"));
 	CHECK(fails_with("[service.a]\nimage = x\nalias = b c\n",
-			 ":3: bad alias 'b c': a name of letters, digits, - _ ."));
+			 ":3: bad alias 'b c': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
+	/* an alias is a host name (RFC 1123): these were taken */
+	CHECK(fails_with("[service.a]\nimage = x\nalias = b-\n",
+			 ":3: bad alias 'b-': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
+	CHECK(fails_with("[service.a]\nimage = x\nalias = b..c\n",
+			 ":3: bad alias 'b..c': a host name of letters, digits, - _ . "
+			 "(no part starts or ends with -)"));
 }
 
 TEST(images_and_packages)
@@ -697,6 +705,11 @@ TEST(image_errors)
 			 "postgres:15"));
 	CHECK(fails_with("[service.a]\nimage = deb:bookworm\npackages = Vim\n",
 			 ":3: bad package name 'Vim' (Debian names: lowercase letters, digits, + - "
+			 ".)"));
+	/* two characters at least (Debian policy), as in deb:SUITE+pkg: "x"
+	 * was taken here */
+	CHECK(fails_with("[service.a]\nimage = deb:bookworm\npackages = x\n",
+			 ":3: bad package name 'x' (Debian names: lowercase letters, digits, + - "
 			 ".)"));
 	CHECK(
 	    fails_with("[service.a]\nimage = Postgres:15\n",

@@ -1,0 +1,20 @@
+/* Sizes and ages as docker prints them in its tables. */
+#ifndef CLAN_FORMAT_H
+#define CLAN_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes in decimal units with three significant digits, no space: "512B",
+ * "1.23kB", "4.2MB", "124MB", "1.5GB" (docker images, go-units
+ * HumanSizeWithPrecision(size, 3)). */
+void format_size(uint64_t bytes, char *buf, size_t len);
+
+/* A duration in docker's words (go-units HumanDuration): "Less than a
+ * second", "1 second", "N seconds", "About a minute", "N minutes", "About
+ * an hour", "N hours", "N days", "N weeks", "N months", "N years". A
+ * negative duration (a clock that went back) reads as less than a second.
+ * Callers add "Up " or " ago". */
+void format_duration(int64_t seconds, char *buf, size_t len);
+
+#endif
