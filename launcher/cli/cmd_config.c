@@ -43,9 +43,8 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	int r = opts_parse(&config_cmd, argc, argv, set_what, &what, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	if (ops.n > 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "config: unexpected argument '%s'",
-				       ops.v[0]);
+	if (opts_no_operands(&config_cmd, &ops, err) < 0)
+		return -1;
 	/* the generated secrets too: clan config is where the user reads them */
 	_cleanup_free_ char *storage = paths_storage_dir();
 	struct stack_load_opts o = {.secret = secret_for_stack, .secret_arg = storage};

@@ -468,10 +468,8 @@ int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	int r = opts_parse(&doctor_cmd, argc, argv, NULL, NULL, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	if (ops.n > 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "doctor: unexpected argument '%s' (see clan doctor --help)",
-				       ops.v[0]);
+	if (opts_no_operands(&doctor_cmd, &ops, err) < 0)
+		return -1;
 	struct doctor d = {.uid = getuid()};
 	struct passwd *pw = getpwuid(d.uid);
 	d.user = pw && pw->pw_name ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)d.uid);

@@ -100,9 +100,8 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int r = opts_parse(&down_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	if (ops.n > 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "down: unexpected argument '%s'",
-				       ops.v[0]);
+	if (opts_no_operands(&down_cmd, &ops, err) < 0)
+		return -1;
 	bool volumes = flags & OPT_BIT(OPT_V);
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)

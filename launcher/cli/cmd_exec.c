@@ -1,4 +1,4 @@
-/* clan exec [-it] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
+/* clan exec [-itT] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
  * a command in a running container, or in a service of the stack of the
  * current directory. */
 #define _GNU_SOURCE

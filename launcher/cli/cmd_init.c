@@ -224,9 +224,8 @@ int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int r = opts_parse(&init_cmd, argc, argv, init_opt, &force, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	if (ops.n > 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "init: unexpected argument '%s'",
-				       ops.v[0]);
+	if (opts_no_operands(&init_cmd, &ops, err) < 0)
+		return -1;
 	if (!force && faccessat(AT_FDCWD, ".clanrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "init: .clanrc exists already (--force replaces it)");

@@ -124,9 +124,8 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int r = opts_parse(&ps_cmd, argc, argv, ps_opt, &o, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	if (ops.n > 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unexpected argument '%s'",
-				       ops.v[0]);
+	if (opts_no_operands(&ps_cmd, &ops, err) < 0)
+		return -1;
 	/* in a project dir, as docker compose ps */
 	if (stack_here())
 		return ps_stack(o.all, o.json, err);

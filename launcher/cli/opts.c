@@ -132,6 +132,15 @@ int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, opt_fn fn, void
 	return 0;
 }
 
+int opts_no_operands(const struct opt_cmd *cmd, const struct strv *operands, struct clan_err *err)
+{
+	if (operands->n == 0)
+		return 0;
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "%s: unexpected argument '%s' (see clan %s --help)", cmd->name,
+			       operands->v[0], cmd->name);
+}
+
 int opts_flag_bits(void *arg, int id, const char *value, struct clan_err *err)
 {
 	(void)value, (void)err;

@@ -51,6 +51,10 @@ typedef int (*opt_fn)(void *arg, int id, const char *value, struct clan_err *err
 int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, opt_fn fn, void *arg,
 	       struct strv *operands, struct clan_err *err);
 
+/* For a command that takes no operands: -1 with err (exit 2) naming the
+ * first one, else 0. */
+int opts_no_operands(const struct opt_cmd *cmd, const struct strv *operands, struct clan_err *err);
+
 /* An opt_fn for tables of flags only: sets bit id (OPT_BIT(id)) of the
  * unsigned at arg. */
 int opts_flag_bits(void *arg, int id, const char *value, struct clan_err *err);

@@ -99,13 +99,20 @@ static struct result parse(const struct opt_cmd *cmd, const char *const *argv)
 
 #define PARSE(cmd, ...) parse(cmd, (const char *const[]){__VA_ARGS__, NULL})
 
-TEST(help_from_the_table)
+/* opts_usage's text; free it. */
+static char *usage_text(const struct opt_cmd *cmd)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	opts_usage(&logs, f);
+	opts_usage(cmd, f);
 	fclose(f);
+	return text;
+}
+
+TEST(help_from_the_table)
+{
+	char *text = usage_text(&logs);
 	CHECK_STR(text, "usage: clan logs [OPTIONS] [SERVICE...]\n"
 			"\n"
 			"The logs.\n"
@@ -121,11 +128,7 @@ TEST(help_from_the_table)
 TEST(help_of_a_command_without_options)
 {
 	static const struct opt_cmd stop = {.name = "stop", .operands = "[SERVICE...]"};
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	opts_usage(&stop, f);
-	fclose(f);
+	char *text = usage_text(&stop);
 	CHECK_STR(text, "usage: clan stop [SERVICE...]\n\n  -h, --help  this text\n");
 	free(text);
 }
@@ -139,11 +142,7 @@ TEST(help_of_a_wide_option)
 	    {0},
 	};
 	static const struct opt_cmd run = {.name = "run", .operands = "IMAGE", .opts = defs};
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	opts_usage(&run, f);
-	fclose(f);
+	char *text = usage_text(&run);
 	CHECK_STR(text, "usage: clan run [OPTIONS] IMAGE\n"
 			"\n"
 			"      --rm    remove it\n"
@@ -290,5 +289,18 @@ TEST(flag_bits)
 	CHECK(opts_parse(&logs, 4, (char **)argv, opts_flag_bits, &bits, &ops, &err) == 0);
 	CHECK(bits == (OPT_BIT(OPT_T) | OPT_BIT(OPT_NOCOLOR)));
 	CHECK(ops.n == 1);
+	strv_free(&ops);
+}
+
+TEST(no_operands)
+{
+	struct strv ops = {0};
+	struct clan_err err = {0};
+	CHECK(opts_no_operands(&logs, &ops, &err) == 0);
+	strv_push(&ops, "x");
+	strv_push(&ops, "y");
+	CHECK(opts_no_operands(&logs, &ops, &err) == -1);
+	CHECK(err.code == CLAN_EXIT_USAGE);
+	CHECK_STR(err.msg, "logs: unexpected argument 'x' (see clan logs --help)");
 	strv_free(&ops);
 }
