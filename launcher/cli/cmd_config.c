@@ -11,42 +11,40 @@
 #include "config/stack.h"
 #include "base/util.h"
 
-static const char config_usage[] =
-    "usage: clan config [-q] [--services] [--volumes]\n"
-    "\n"
-    "Prints the stack of .clanrc in the current dir as clan resolves it: .env,\n"
-    "profiles and ${VAR} interpolation applied, services in start order.\n"
-    "  -q, --quiet     only check the configuration (exit 2 when it is bad)\n"
-    "      --services  print the service names, one a line\n"
-    "      --volumes   print the named volumes, one a line\n"
-    "  -h, --help      this text\n";
+enum { OPT_QUIET = 1, OPT_SERVICES, OPT_VOLUMES };
+
+static const struct opt_def config_opts[] = {
+    {"quiet", 'q', NULL, "only check the configuration (exit 2 when it is bad)", OPT_QUIET},
+    {"services", 0, NULL, "print the service names, one a line", OPT_SERVICES},
+    {"volumes", 0, NULL, "print the named volumes, one a line", OPT_VOLUMES},
+    {0},
+};
+
+static const struct opt_cmd config_cmd = {
+    .name = "config",
+    .about = "Prints the stack of .clanrc in the current dir as clan resolves it: .env,\n"
+	     "profiles and ${VAR} interpolation applied, services in start order.\n",
+    .opts = config_opts,
+};
+
+/* The last of -q, --services, --volumes wins. */
+static int set_what(void *arg, int id, const char *v, struct clan_err *err)
+{
+	(void)v, (void)err;
+	*(int *)arg = id;
+	return 0;
+}
 
 int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_QUIET = 1, OPT_SERVICES, OPT_VOLUMES, OPT_HELP };
-	static const struct opt_def defs[] = {{"quiet", 'q', false, OPT_QUIET},
-					      {"services", 0, false, OPT_SERVICES},
-					      {"volumes", 0, false, OPT_VOLUMES},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v;
-	int id, what = 0;
+	_cleanup_operands_ struct strv ops = {0};
+	int what = 0;
 	(void)ctx;
-
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(config_usage, stdout);
-			return 0;
-		}
-		what = id;
-	}
-	if (id < 0)
+	int r = opts_parse(&config_cmd, argc, argv, set_what, &what, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (opts_no_operands(&config_cmd, &ops, err) < 0)
 		return -1;
-	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "config: unexpected argument '%s'",
-				       argv[p.i]);
 	/* the generated secrets too: clan config is where the user reads them */
 	_cleanup_free_ char *storage = paths_storage_dir();
 	struct stack_load_opts o = {.secret = secret_for_stack, .secret_arg = storage};

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "base/fsinfo.h"
 #include "ns/idmap.h"
 #include "base/paths.h"
@@ -451,29 +452,24 @@ static void check_dirs(struct doctor *d)
 		check_dir(d, &checks[i]);
 }
 
-static void doctor_usage(void)
-{
-	fputs("usage: clan doctor\n\n"
-	      "check this machine: user namespaces and the sysctls that limit them,\n"
-	      "/etc/subuid and /etc/subgid, newuidmap/newgidmap, /dev/fuse, /dev/net/tun,\n"
-	      "kernel overlayfs in a user namespace, fuse-overlayfs, slirp4netns, and the\n"
-	      "runtime and storage dirs. each line is ok, warn or fail; warn and fail say\n"
-	      "the fix. exit status 0 when clan can work here, 1 when a check failed.\n",
-	      stdout);
-}
+static const struct opt_cmd doctor_cmd = {
+    .name = "doctor",
+    .about = "check this machine: user namespaces and the sysctls that limit them,\n"
+	     "/etc/subuid and /etc/subgid, newuidmap/newgidmap, /dev/fuse, /dev/net/tun,\n"
+	     "kernel overlayfs in a user namespace, fuse-overlayfs, slirp4netns, and the\n"
+	     "runtime and storage dirs. each line is ok, warn or fail; warn and fail say\n"
+	     "the fix. exit status 0 when clan can work here, 1 when a check failed.\n",
+};
 
 int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	_cleanup_operands_ struct strv ops = {0};
 	(void)ctx;
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		doctor_usage();
-		return 0;
-	}
-	if (argc > 1)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "doctor: unexpected argument '%s' (see clan doctor --help)",
-				       argv[1]);
-
+	int r = opts_parse(&doctor_cmd, argc, argv, NULL, NULL, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (opts_no_operands(&doctor_cmd, &ops, err) < 0)
+		return -1;
 	struct doctor d = {.uid = getuid()};
 	struct passwd *pw = getpwuid(d.uid);
 	d.user = pw && pw->pw_name ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)d.uid);

@@ -73,43 +73,36 @@ static void ask_down(const struct stack_ctx *c, pid_t pid)
 	}
 }
 
-static const char down_usage[] =
-    "usage: clan down [-v] [--remove-orphans]\n"
-    "\n"
-    "Stops the stack of the .clanrc here (reverse dependency order, each\n"
-    "service's stop_signal, then SIGKILL after its stop_grace_period) and\n"
-    "removes its containers. Named volumes stay unless -v.\n"
-    "  -v, --volumes         also remove the stack's named volumes (its data)\n"
-    "      --remove-orphans  accepted for compose: a stack's containers are\n"
-    "                        exactly its services, so there are none\n"
-    "  -h, --help            this text\n";
+enum { OPT_V = 1, OPT_ORPHANS };
+
+static const struct opt_def down_opts[] = {
+    {"volumes", 'v', NULL, "also remove the stack's named volumes (its data)", OPT_V},
+    {"remove-orphans", 0, NULL,
+     "accepted for compose: a stack's containers are\n"
+     "exactly its services, so there are none",
+     OPT_ORPHANS},
+    {0},
+};
+
+static const struct opt_cmd down_cmd = {
+    .name = "down",
+    .about = "Stops the stack of the .clanrc here (reverse dependency order, each\n"
+	     "service's stop_signal, then SIGKILL after its stop_grace_period) and\n"
+	     "removes its containers. Named volumes stay unless -v.\n",
+    .opts = down_opts,
+};
 
 int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_V = 1, OPT_ORPHANS, OPT_HELP };
-	static const struct opt_def defs[] = {{"volumes", 'v', false, OPT_V},
-					      {"remove-orphans", 0, false, OPT_ORPHANS},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v;
-	bool volumes = false;
-	int id;
+	_cleanup_operands_ struct strv ops = {0};
+	unsigned flags = 0;
 	(void)ctx;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(down_usage, stdout);
-			return 0;
-		}
-		if (id == OPT_V)
-			volumes = true;
-	}
-	if (id < 0)
+	int r = opts_parse(&down_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (opts_no_operands(&down_cmd, &ops, err) < 0)
 		return -1;
-	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "down: unexpected argument '%s'",
-				       argv[p.i]);
+	bool volumes = flags & OPT_BIT(OPT_V);
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;

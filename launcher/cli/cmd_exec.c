@@ -1,4 +1,4 @@
-/* clan exec [-it] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
+/* clan exec [-itT] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
  * a command in a running container, or in a service of the stack of the
  * current directory. */
 #define _GNU_SOURCE
@@ -14,16 +14,27 @@
 #include "supervisor/stack_cli.h"
 #include "container/store.h"
 
-static const char exec_usage[] =
-    "usage: clan exec [-i] [-t] [-u USER] [-w DIR] [-e K=V] SERVICE|CONTAINER CMD...\n"
-    "\n"
-    "Runs CMD in a running service of the stack here (or a container of clan run).\n"
-    "  -i, --interactive   keep stdin open\n"
-    "  -t, --tty           allocate a terminal\n"
-    "  -u, --user USER     run as USER (name or uid[:gid]); default: the service's\n"
-    "  -w, --workdir DIR   working directory inside\n"
-    "  -e, --env K=V       set an environment variable (repeat for more)\n"
-    "  -h, --help          this text\n";
+enum { OPT_I = 1, OPT_T, OPT_NO_TTY, OPT_U, OPT_W, OPT_E };
+
+static const struct opt_def exec_opts[] = {
+    {"interactive", 'i', NULL, "keep stdin open", OPT_I},
+    {"tty", 't', NULL, "allocate a terminal", OPT_T},
+    {"no-TTY", 'T', NULL, "no terminal (the default without -t; compose's exec -T)", OPT_NO_TTY},
+    {"user", 'u', "USER", "run as USER (name or uid[:gid]); default: the service's", OPT_U},
+    {"workdir", 'w', "DIR", "working directory inside", OPT_W},
+    {"env", 'e', "K=V", "set an environment variable (repeat for more)", OPT_E},
+    {0},
+};
+
+/* Options before and after SERVICE (`clan exec db -T psql`, as compose
+ * takes them); from CMD's first word on, every word is CMD's. */
+static const struct opt_cmd exec_cmd = {
+    .name = "exec",
+    .operands = "SERVICE|CONTAINER CMD...",
+    .about = "Runs CMD in a running service of the stack here (or a container of clan run).\n",
+    .opts = exec_opts,
+    .opts_end_at = 2,
+};
 
 static const char *host_getenv(const char *k)
 {
@@ -38,76 +49,62 @@ static void exec_spec_free(struct exec_spec *e)
 	free(e->user);
 }
 
-static int parse(int argc, char **argv, struct exec_spec *e, const char **target, bool *help,
-		 struct clan_err *err)
+static int exec_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	enum { OPT_I = 1, OPT_T, OPT_U, OPT_W, OPT_E, OPT_D, OPT_HELP };
-	static const struct opt_def defs[] = {{"interactive", 'i', false, OPT_I},
-					      {"tty", 't', false, OPT_T},
-					      {"user", 'u', true, OPT_U},
-					      {"workdir", 'w', true, OPT_W},
-					      {"env", 'e', true, OPT_E},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v;
-	int id;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		switch (id) {
-		case OPT_I:
-			e->interactive = true;
-			break;
-		case OPT_T:
-			e->tty = true;
-			break;
-		case OPT_U:
-			free(e->user);
-			e->user = xstrdup(v);
-			break;
-		case OPT_W:
-			if (v[0] != '/')
-				return clan_error_code(err, CLAN_EXIT_USAGE,
-						       "exec: bad --workdir '%s': must be absolute",
-						       v);
-			free(e->workdir);
-			e->workdir = xstrdup(v);
-			break;
-		case OPT_E:
-			if (parse_env_flag(v, host_getenv, &e->env, err) < 0)
-				return -1;
-			break;
-		case OPT_HELP:
-			*help = true;
-			return 0;
-		}
+	struct exec_spec *e = arg;
+	switch (id) {
+	case OPT_I:
+		e->interactive = true;
+		break;
+	case OPT_T:
+		e->tty = true;
+		break;
+	case OPT_NO_TTY:
+		e->tty = false;
+		break;
+	case OPT_U:
+		free(e->user);
+		e->user = xstrdup(v);
+		break;
+	case OPT_W:
+		if (v[0] != '/')
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "exec: bad --workdir '%s': must be absolute", v);
+		free(e->workdir);
+		e->workdir = xstrdup(v);
+		break;
+	case OPT_E:
+		return parse_env_flag(v, host_getenv, &e->env, err);
 	}
-	if (id < 0)
-		return -1;
-	if (argc - p.i < 2)
+	return 0;
+}
+
+/* Returns 0, OPTS_HELP or -1; *target is the first operand. */
+static int parse(int argc, char **argv, struct exec_spec *e, char **target, struct clan_err *err)
+{
+	_cleanup_operands_ struct strv ops = {0};
+	int r = opts_parse(&exec_cmd, argc, argv, exec_opt, e, &ops, err);
+	if (r != 0)
+		return r;
+	if (ops.n < 2)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "exec: needs a service (or container) and a command, e.g. "
 				       "clan exec db psql -U postgres");
-	*target = argv[p.i++];
-	for (; p.i < argc; p.i++)
-		strv_push(&e->argv, argv[p.i]);
+	*target = xstrdup(ops.v[0]);
+	for (size_t i = 1; i < ops.n; i++)
+		strv_push(&e->argv, ops.v[i]);
 	return 0;
 }
 
 int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	struct exec_spec e = {.out_fd = -1};
-	const char *target = NULL;
-	bool help = false;
+	_cleanup_free_ char *target = NULL;
 	(void)ctx;
-	if (parse(argc, argv, &e, &target, &help, err) < 0) {
+	int r = parse(argc, argv, &e, &target, err);
+	if (r != 0) {
 		exec_spec_free(&e);
-		return -1;
-	}
-	if (help) {
-		fputs(exec_usage, stdout);
-		exec_spec_free(&e);
-		return 0;
+		return r == OPTS_HELP ? 0 : -1;
 	}
 	struct container_rec rec;
 	int code = -1;

@@ -103,44 +103,42 @@ static int show_untagged(const struct image_record *r, void *arg)
 	return 0;
 }
 
-static const char images_usage[] =
-    "usage: clan images [-a] [-q] [--format json]\n"
-    "\n"
-    "In a project dir: the images of its running services; elsewhere all.\n"
-    "  -a, --all        every image, also in a project dir\n"
-    "  -q, --quiet      only the image ids\n"
-    "      --format json  one JSON array instead of the table\n"
-    "  -h, --help       this text\n";
+enum { OPT_QUIET = 1, OPT_FORMAT, OPT_ALL };
+
+static const struct opt_def images_opts[] = {
+    {"all", 'a', NULL, "every image, also in a project dir", OPT_ALL},
+    {"quiet", 'q', NULL, "only the image ids", OPT_QUIET},
+    {"format", 0, "json", "one JSON array instead of the table", OPT_FORMAT},
+    {0},
+};
+
+static const struct opt_cmd images_cmd = {
+    .name = "images",
+    .about = "In a project dir: the images of its running services; elsewhere all.\n",
+    .opts = images_opts,
+};
+
+/* --format takes json only */
+static int images_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	if (id == OPT_FORMAT && strcmp(v, "json") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "images: unknown --format '%s' (json)",
+				       v);
+	return opts_flag_bits(arg, id, v, err);
+}
 
 int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_QUIET = 1, OPT_FORMAT, OPT_ALL, OPT_HELP };
-	static const struct opt_def defs[] = {{"quiet", 'q', false, OPT_QUIET},
-					      {"format", 0, true, OPT_FORMAT},
-					      {"all", 'a', false, OPT_ALL},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	bool all = false;
-	struct opt_parser p;
+	_cleanup_operands_ struct strv ops = {0};
 	struct listing l = {0};
-	const char *v;
-	int id;
+	unsigned flags = 0;
 	(void)ctx;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(images_usage, stdout);
-			return 0;
-		}
-		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "images: unknown --format '%s' (json)", v);
-		all = all || id == OPT_ALL;
-		l.quiet = l.quiet || id == OPT_QUIET;
-		l.json = l.json || id == OPT_FORMAT;
-	}
-	if (id < 0)
-		return -1;
+	int r = opts_parse(&images_cmd, argc, argv, images_opt, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	bool all = flags & OPT_BIT(OPT_ALL);
+	l.quiet = flags & OPT_BIT(OPT_QUIET);
+	l.json = flags & OPT_BIT(OPT_FORMAT);
 	if (!all && !l.quiet && !l.json && stack_here())
 		return images_stack(err);
 	struct imgstore st = {0};
@@ -241,36 +239,30 @@ static int remove_image(const struct imgstore *st, const char *text, bool force,
 	return imgstore_gc(st, &gc, err);
 }
 
-static const char rmi_usage[] =
-    "usage: clan rmi [-f] IMAGE...\n"
-    "\n"
-    "Removes images (by name or id) and the layers nothing else uses.\n"
-    "  -f, --force   also when stopped containers use them (never running ones)\n"
-    "  -h, --help    this text\n";
+static const struct opt_def rmi_opts[] = {
+    {"force", 'f', NULL, "also when stopped containers use them (never running ones)", 1},
+    {0},
+};
+
+static const struct opt_cmd rmi_cmd = {
+    .name = "rmi",
+    .operands = "IMAGE...",
+    .about = "Removes images (by name or id) and the layers nothing else uses.\n",
+    .opts = rmi_opts,
+};
 
 int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_FORCE = 1, OPT_HELP };
-	static const struct opt_def defs[] = {
-	    {"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
-	struct opt_parser p;
-	bool force = false;
-	const char *v;
-	int id;
+	_cleanup_operands_ struct strv ops = {0};
+	unsigned flags = 0;
 	(void)ctx;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(rmi_usage, stdout);
-			return 0;
-		}
-		force = true;
-	}
-	if (id < 0)
-		return -1;
-	if (p.i >= argc)
+	int r = opts_parse(&rmi_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "rmi: name an image (see clan images)");
+	bool force = flags != 0;
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	if (imgstore_open(&st, storage, err) < 0) {
@@ -278,9 +270,9 @@ int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		return -1;
 	}
 	int rc = 0;
-	for (; p.i < argc; p.i++) {
+	for (size_t i = 0; i < ops.n; i++) {
 		struct clan_err one;
-		if (remove_image(&st, argv[p.i], force, &one) < 0) {
+		if (remove_image(&st, ops.v[i], force, &one) < 0) {
 			fprintf(stderr, "clan: rmi: %s\n", one.msg);
 			rc = one.code;
 		}

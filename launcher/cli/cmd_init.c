@@ -19,24 +19,41 @@
 #include "base/strbuf.h"
 #include "base/util.h"
 
-static const char init_usage[] =
-    "usage: clan init [-f]\n"
-    "\n"
-    "Writes .clanrc for the project in the current dir from what it holds:\n"
-    "  manage.py              Django, with the database its settings.py's ENGINE names\n"
-    "                         (PostgreSQL when no settings.py is found)\n"
-    "  package.json           Node (pg, mysql2, redis dependencies add those services)\n"
-    "  requirements.txt, app.py  Flask, with the database SQLALCHEMY_DATABASE_URI or\n"
-    "                         DATABASE_URL names (app.py, config.py, .env)\n"
-    "  index.html             nginx serving the dir\n"
-    "  otherwise              one Debian service to start from\n"
-    "redis in requirements.txt adds a redis service and python3-redis. Files are read\n"
-    "up to 64 KiB, only inside the project (a symlink out of it is not followed).\n"
-    "Then: clan config (check it), clan dev (start it).\n"
-    "\n"
-    "  -f, --force   replace an existing .clanrc (without it, init never does)\n"
-    "      --from F  not supported yet: a compose file to start from\n"
-    "  -h, --help    this text\n";
+enum { OPT_FORCE = 1, OPT_FROM };
+
+static const struct opt_def init_opts[] = {
+    {"force", 'f', NULL, "replace an existing .clanrc (without it, init never does)", OPT_FORCE},
+    {"from", 0, "F", "not supported yet: a compose file to start from", OPT_FROM},
+    {0},
+};
+
+static const struct opt_cmd init_cmd = {
+    .name = "init",
+    .about = "Writes .clanrc for the project in the current dir from what it holds:\n"
+	     "  manage.py              Django, with the database its settings.py's ENGINE names\n"
+	     "                         (PostgreSQL when no settings.py is found)\n"
+	     "  package.json           Node (pg, mysql2, redis dependencies add those services)\n"
+	     "  requirements.txt, app.py  Flask, with the database SQLALCHEMY_DATABASE_URI or\n"
+	     "                         DATABASE_URL names (app.py, config.py, .env)\n"
+	     "  index.html             nginx serving the dir\n"
+	     "  otherwise              one Debian service to start from\n"
+	     "redis in requirements.txt adds a redis service and python3-redis. Files are read\n"
+	     "up to 64 KiB, only inside the project (a symlink out of it is not followed).\n"
+	     "Then: clan config (check it), clan dev (start it).\n"
+	     "\n",
+    .opts = init_opts,
+};
+
+static int init_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	if (id == OPT_FROM)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "init: --from %s is not supported yet: write .clanrc "
+				       "by hand (clan init gives a start)",
+				       v);
+	*(bool *)arg = true;
+	return 0;
+}
 
 /* What init read, kept for init_seen's pointers. */
 struct init_files {
@@ -200,36 +217,15 @@ static int write_clanrc(const char *text, bool force, struct clan_err *err)
 
 int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_FORCE = 1, OPT_FROM, OPT_HELP };
-	static const struct opt_def defs[] = {{"force", 'f', false, OPT_FORCE},
-					      {"from", 0, true, OPT_FROM},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v;
+	_cleanup_operands_ struct strv ops = {0};
 	bool force = false;
-	int id;
 	(void)ctx;
 
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(init_usage, stdout);
-			return 0;
-		}
-		if (id == OPT_FROM)
-			return clan_error_code(
-			    err, CLAN_EXIT_USAGE,
-			    "init: --from %s is not supported yet: write .clanrc "
-			    "by hand (clan init gives a start)",
-			    v);
-		force = true;
-	}
-	if (id < 0)
+	int r = opts_parse(&init_cmd, argc, argv, init_opt, &force, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (opts_no_operands(&init_cmd, &ops, err) < 0)
 		return -1;
-	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "init: unexpected argument '%s'",
-				       argv[p.i]);
 	if (!force && faccessat(AT_FDCWD, ".clanrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "init: .clanrc exists already (--force replaces it)");

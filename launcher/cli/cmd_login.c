@@ -16,12 +16,37 @@
 
 #define SECRET_MAX 4096
 
-static const char usage_text[] =
-    "usage: clan login [-u USER] [--password-stdin] [REGISTRY]\n"
-    "  -u, --username USER   the user (asked for on a terminal when not given)\n"
-    "      --password-stdin  read the password from stdin (else asked without echo)\n"
-    "  -h, --help            this text\n"
-    "REGISTRY is host[:port]; docker.io when not given.\n";
+enum { OPT_USER = 1, OPT_STDIN };
+
+static const struct opt_def login_opts[] = {
+    {"username", 'u', "USER", "the user (asked for on a terminal when not given)", OPT_USER},
+    {"password-stdin", 0, NULL, "read the password from stdin (else asked without echo)",
+     OPT_STDIN},
+    {0},
+};
+
+static const struct opt_cmd login_cmd = {
+    .name = "login",
+    .operands = "[REGISTRY]",
+    .about = "REGISTRY is host[:port]; docker.io when not given.\n",
+    .opts = login_opts,
+};
+
+struct login_args {
+	const char *user;
+	bool from_stdin;
+};
+
+static int login_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	struct login_args *a = arg;
+	(void)err;
+	if (id == OPT_USER)
+		a->user = v;
+	else
+		a->from_stdin = true;
+	return 0;
+}
 
 /* Strips the line end; false when nothing is left. */
 static bool chomp(char *s)
@@ -124,34 +149,17 @@ static int login_with(const char *registry, const char *user_opt, bool from_stdi
 
 int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_USER = 1, OPT_STDIN, OPT_HELP };
-	static const struct opt_def defs[] = {{"username", 'u', true, OPT_USER},
-					      {"password-stdin", 0, false, OPT_STDIN},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v, *user = NULL;
-	bool from_stdin = false;
-	int id;
+	_cleanup_operands_ struct strv ops = {0};
+	struct login_args a = {0};
 	(void)ctx;
 
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (id == OPT_USER)
-			user = v;
-		else
-			from_stdin = true;
-	}
-	if (id < 0)
-		return -1;
-	if (argc - p.i > 1)
+	int r = opts_parse(&login_cmd, argc, argv, login_opt, &a, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n > 1)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "login: name one registry");
-	if (from_stdin && !user)
+	if (a.from_stdin && !a.user)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "login: --password-stdin needs -u USER");
-	return login_with(p.i < argc ? argv[p.i] : "docker.io", user, from_stdin, err);
+	return login_with(ops.n ? ops.v[0] : "docker.io", a.user, a.from_stdin, err);
 }

@@ -97,39 +97,34 @@ static void print_rows(const struct net_list *l, bool json)
 	}
 }
 
-static const char network_usage[] =
-    "usage: clan network ls [--format json]\n"
-    "\n"
-    "The networks of running containers (a stack's services share one) and their\n"
-    "published ports; clan run and stacks make them, not the user.\n"
-    "      --format json   one JSON array instead of the table\n"
-    "  -h, --help          this text\n";
+static const struct opt_def network_opts[] = {
+    {"format", 0, "json", "ls: one JSON array instead of the table", 1},
+    {0},
+};
 
-static int network_ls(int argc, char **argv, struct clan_err *err)
+static const struct opt_cmd network_cmd = {
+    .name = "network",
+    .operands = "ls",
+    .about = "The networks of running containers (a stack's services share one) and their\n"
+	     "published ports; clan run and stacks make them, not the user.\n",
+    .opts = network_opts,
+};
+
+static int network_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	enum { OPT_FORMAT = 1, OPT_HELP };
-	static const struct opt_def defs[] = {
-	    {"format", 0, true, OPT_FORMAT}, {"help", 'h', false, OPT_HELP}, {0}};
-	struct opt_parser p;
-	const char *v;
-	bool json = false;
-	int id;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(network_usage, stdout);
-			return 0;
-		}
-		if (strcmp(v, "json") != 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "network ls: unknown --format '%s' (json)", v);
-		json = true;
-	}
-	if (id < 0)
-		return -1;
-	if (p.i < argc)
+	(void)id;
+	if (strcmp(v, "json") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "network ls: unknown --format '%s' (json)", v);
+	*(bool *)arg = true;
+	return 0;
+}
+
+static int network_ls(const struct strv *ops, bool json, struct clan_err *err)
+{
+	if (ops->n > 1)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "network ls: unexpected argument '%s'",
-				       argv[p.i]);
+				       ops->v[1]);
 	_cleanup_free_ char *storage = paths_storage_dir();
 	struct net_list l = {0};
 	int rc = store_list(storage, collect, &l, err);
@@ -146,15 +141,20 @@ static int network_ls(int argc, char **argv, struct clan_err *err)
 
 int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	_cleanup_operands_ struct strv ops = {0};
+	bool json = false;
 	(void)ctx;
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(network_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLAN_EXIT_USAGE : 0;
+	int r = opts_parse(&network_cmd, argc, argv, network_opt, &json, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n == 0) {
+		opts_usage(&network_cmd, stderr);
+		return CLAN_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
-		return network_ls(argc - 1, argv + 1, err);
+	if (strcmp(ops.v[0], "ls") == 0 || strcmp(ops.v[0], "list") == 0)
+		return network_ls(&ops, json, err);
 	return clan_error_code(err, CLAN_EXIT_USAGE,
 			       "network: unknown subcommand '%s' (ls); networks are made by "
 			       "clan run and stacks, not by hand",
-			       argv[1]);
+			       ops.v[0]);
 }

@@ -11,30 +11,35 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "config/profile.h"
 #include "base/termsafe.h"
 
-static const char profile_usage[] =
-    "usage: clan profiles                list the profiles, one line each\n"
-    "       clan profile ls              the same\n"
-    "       clan profile show NAME       print NAME's YAML, as a service gets it\n"
-    "\n"
-    "A profile is how to run a well-known service (postgres, redis, django...)\n"
-    "rootless; a .clanrc service names one with `profile = NAME` and overrides\n"
-    "what it needs. Searched in: ./profiles, ~/.config/clan/profiles (or\n"
-    "$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n"
-    "the first found wins.\n"
-    "  -h, --help   this text\n";
+#define PROFILE_ABOUT                                                                      \
+	"A profile is how to run a well-known service (postgres, redis, django...)\n"      \
+	"rootless; a .clanrc service names one with `profile = NAME` and overrides\n"      \
+	"what it needs. Searched in: ./profiles, ~/.config/clan/profiles (or\n"            \
+	"$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n" \
+	"the first found wins.\n"
+
+static const struct opt_cmd profiles_cmd = {
+    .name = "profiles",
+    .about = "Lists the profiles, one line each (clan profile show NAME prints one).\n"
+	     "\n" PROFILE_ABOUT,
+};
+
+static const struct opt_cmd profile_cmd = {
+    .name = "profile",
+    .operands = "ls | show NAME",
+    .about = "  ls          list the profiles, one line each (as clan profiles)\n"
+	     "  show NAME   print NAME's YAML, as a service gets it\n"
+	     "\n" PROFILE_ABOUT,
+};
 
 static const char *env_lookup(void *arg, const char *name)
 {
 	(void)arg;
 	return getenv(name);
-}
-
-static bool is_help(const char *a)
-{
-	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
 static int with_dirs(int (*fn)(const char *const *, const char *, struct clan_err *),
@@ -86,37 +91,48 @@ static int show(const char *const *dirs, const char *name, struct clan_err *err)
 
 int cmd_profiles(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	_cleanup_operands_ struct strv ops = {0};
 	(void)ctx;
-	if (argc > 1 && is_help(argv[1]))
-		return fputs(profile_usage, stdout), 0;
-	if (argc > 1)
+	int r = opts_parse(&profiles_cmd, argc, argv, NULL, NULL, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n > 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "profiles: unexpected argument '%s' (clan profile show %s "
 				       "prints one)",
-				       argv[1], argv[1]);
+				       ops.v[0], ops.v[0]);
 	return with_dirs(list, NULL, err);
 }
 
 int cmd_profile(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	_cleanup_operands_ struct strv ops = {0};
 	(void)ctx;
-	if (argc < 2 || is_help(argv[1])) {
-		fputs(profile_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLAN_EXIT_USAGE : 0;
+	int r = opts_parse(&profile_cmd, argc, argv, NULL, NULL, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n == 0) {
+		opts_usage(&profile_cmd, stderr);
+		return CLAN_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
-		return cmd_profiles(ctx, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "show") == 0 || strcmp(argv[1], "inspect") == 0) {
-		if (argc > 2 && is_help(argv[2]))
-			return fputs(profile_usage, stdout), 0;
-		if (argc != 3)
+	const char *sub = ops.v[0];
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0) {
+		if (ops.n > 1)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "profiles: unexpected argument '%s' (clan profile "
+					       "show %s prints one)",
+					       ops.v[1], ops.v[1]);
+		return with_dirs(list, NULL, err);
+	}
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "inspect") == 0) {
+		if (ops.n != 2)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "profile show: give one profile name (clan profiles "
 					       "lists them)");
-		return with_dirs(show, argv[2], err);
+		return with_dirs(show, ops.v[1], err);
 	}
 	return clan_error_code(err, CLAN_EXIT_USAGE,
 			       "profile: unknown subcommand '%s' (ls, show NAME; see clan "
 			       "profile --help)",
-			       argv[1]);
+			       sub);
 }

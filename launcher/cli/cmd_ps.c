@@ -83,47 +83,44 @@ static int print_one(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-static const char ps_usage[] =
-    "usage: clan ps [-a] [--format json]\n"
-    "\n"
-    "In a project dir: its services (state, health, ports); elsewhere the\n"
-    "containers of clan run.\n"
-    "  -a, --all          also stopped ones\n"
-    "      --format json  one JSON array instead of the table\n"
-    "  -h, --help         this text\n";
+enum { OPT_ALL = 1, OPT_FORMAT };
+
+static const struct opt_def ps_opts[] = {
+    {"all", 'a', NULL, "also stopped ones", OPT_ALL},
+    {"format", 0, "json", "one JSON array instead of the table", OPT_FORMAT},
+    {0},
+};
+
+static const struct opt_cmd ps_cmd = {
+    .name = "ps",
+    .about = "In a project dir: its services (state, health, ports); elsewhere the\n"
+	     "containers of clan run.\n",
+    .opts = ps_opts,
+};
+
+static int ps_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	struct ps_opts *o = arg;
+	if (id == OPT_ALL)
+		o->all = true;
+	if (id == OPT_FORMAT && strcmp(v, "json") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unknown --format '%s' (json)", v);
+	if (id == OPT_FORMAT)
+		o->json = true;
+	return 0;
+}
 
 int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_ALL = 1, OPT_FORMAT, OPT_HELP };
-	static const struct opt_def defs[] = {{"all", 'a', false, OPT_ALL},
-					      {"format", 0, true, OPT_FORMAT},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
+	_cleanup_operands_ struct strv ops = {0};
 	struct ps_opts o = {0};
-	const char *v;
-	int id;
 	(void)ctx;
 
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(ps_usage, stdout);
-			return 0;
-		}
-		if (id == OPT_ALL)
-			o.all = true;
-		if (id == OPT_FORMAT && strcmp(v, "json") != 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "ps: unknown --format '%s' (json)", v);
-		if (id == OPT_FORMAT)
-			o.json = true;
-	}
-	if (id < 0)
+	int r = opts_parse(&ps_cmd, argc, argv, ps_opt, &o, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (opts_no_operands(&ps_cmd, &ops, err) < 0)
 		return -1;
-	if (p.i < argc)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unexpected argument '%s'",
-				       argv[p.i]);
 	/* in a project dir, as docker compose ps */
 	if (stack_here())
 		return ps_stack(o.all, o.json, err);

@@ -11,11 +11,19 @@
 #include "base/paths.h"
 #include "registry/registry.h"
 
-static const char usage_text[] =
-    "usage: clan pull [-q] [--platform OS/ARCH] REF...\n"
-    "  -q, --quiet          print only the pulled references\n"
-    "      --platform P     pull for another platform, e.g. linux/arm64\n"
-    "  -h, --help           this text\n";
+enum { OPT_QUIET = 1, OPT_PLATFORM };
+
+static const struct opt_def pull_opts[] = {
+    {"quiet", 'q', NULL, "print only the pulled references", OPT_QUIET},
+    {"platform", 0, "P", "pull for another platform, e.g. linux/arm64", OPT_PLATFORM},
+    {0},
+};
+
+static const struct opt_cmd pull_cmd = {
+    .name = "pull",
+    .operands = "REF...",
+    .opts = pull_opts,
+};
 
 struct pull_args {
 	bool quiet;
@@ -99,37 +107,30 @@ static int pull_run(struct pull_args *a, int argc, char **argv, struct clan_ctx 
 	return rc;
 }
 
+/* The first --platform wins. */
+static int pull_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	struct pull_args *a = arg;
+	if (id == OPT_QUIET)
+		a->quiet = true;
+	else if (id == OPT_PLATFORM && !a->os)
+		return parse_platform(v, a, err);
+	return 0;
+}
+
 int cmd_pull(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_QUIET = 1, OPT_PLATFORM, OPT_HELP };
-	static const struct opt_def defs[] = {{"quiet", 'q', false, OPT_QUIET},
-					      {"platform", 0, true, OPT_PLATFORM},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
+	_cleanup_operands_ struct strv ops = {0};
 	struct pull_args a = {0};
-	const char *v;
-	int id, rc = 0;
 
-	opts_init(&p, argc, argv);
-	while (rc == 0 && (id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			fputs(usage_text, stdout);
-			goto out;
-		}
-		if (id == OPT_QUIET)
-			a.quiet = true;
-		else if (id == OPT_PLATFORM && !a.os)
-			rc = parse_platform(v, &a, err);
-	}
-	if (rc == 0 && id < 0)
-		rc = -1;
-	else if (rc == 0 && p.i >= argc)
+	int rc = opts_parse(&pull_cmd, argc, argv, pull_opt, &a, &ops, err);
+	if (rc == OPTS_HELP)
+		rc = 0;
+	else if (rc == 0 && ops.n == 0)
 		rc = clan_error_code(err, CLAN_EXIT_USAGE,
 				     "pull: name an image, e.g. clan pull postgres:15");
 	else if (rc == 0)
-		rc = pull_run(&a, argc - p.i, argv + p.i, ctx, err);
-out:
+		rc = pull_run(&a, (int)ops.n, ops.v, ctx, err);
 	free(a.os);
 	free(a.arch);
 	return rc;

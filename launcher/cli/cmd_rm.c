@@ -32,44 +32,43 @@ static int remove_one(const char *storage, const char *key, bool force, struct c
 	return rc;
 }
 
+enum { OPT_FORCE = 1 };
+
+static const struct opt_def rm_opts[] = {
+    {"force", 'f', NULL, "a running one too: it is killed first", OPT_FORCE},
+    {0},
+};
+
+static const struct opt_cmd rm_cmd = {
+    .name = "rm",
+    .operands = "CONTAINER...",
+    .about = "Removes containers of clan run (by name or id) and their files.\n",
+    .opts = rm_opts,
+};
+
 int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_FORCE = 1, OPT_HELP };
-	static const struct opt_def defs[] = {
-	    {"force", 'f', false, OPT_FORCE}, {"help", 'h', false, OPT_HELP}, {0}};
-	struct opt_parser p;
-	bool force = false;
-	const char *v;
-	int id;
+	_cleanup_operands_ struct strv ops = {0};
+	unsigned flags = 0;
 	(void)ctx;
 
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP) {
-			puts("usage: clan rm [-f] CONTAINER...\n"
-			     "\n"
-			     "Removes containers of clan run (by name or id) and their files.\n"
-			     "  -f, --force   a running one too: it is killed first\n"
-			     "  -h, --help    this text");
-			return 0;
-		}
-		force = true;
-	}
-	if (id < 0)
-		return -1;
-	if (p.i >= argc)
+	int r = opts_parse(&rm_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "rm: name a container (see clan ps -a)");
+	bool force = flags & OPT_BIT(OPT_FORCE);
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = 0;
-	for (; p.i < argc; p.i++) {
+	for (size_t i = 0; i < ops.n; i++) {
 		struct clan_err one;
-		if (remove_one(storage, argv[p.i], force, &one) < 0) {
+		if (remove_one(storage, ops.v[i], force, &one) < 0) {
 			fprintf(stderr, "clan: rm: %s\n", one.msg);
 			rc = one.code;
 			continue;
 		}
-		puts(argv[p.i]);
+		puts(ops.v[i]);
 	}
 	return rc;
 }

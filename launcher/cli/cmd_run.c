@@ -86,7 +86,6 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	struct run_args a;
 	int rc = run_args_parse(argc, argv, &a, err);
 	if (rc == 0 && a.help) {
-		fputs(run_usage, stdout);
 		run_args_free(&a);
 		return 0;
 	}

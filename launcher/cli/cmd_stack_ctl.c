@@ -11,37 +11,44 @@
 #include "supervisor/sup_ctl.h"
 #include "cli/up_drift.h"
 
-static int control(const char *op, int argc, char **argv, struct clan_err *err)
+static const struct opt_cmd stop_cmd = {
+    .name = "stop",
+    .operands = "[SERVICE...]",
+    .about = "Stops services of the running stack here (all when none is\n"
+	     "named): their stop_signal, then SIGKILL after stop_grace_period.\n",
+};
+
+static const struct opt_cmd start_cmd = {
+    .name = "start",
+    .operands = "[SERVICE...]",
+    .about = "Starts stopped or exited services of the running stack here\n"
+	     "(all when none is named).\n",
+};
+
+static const struct opt_cmd restart_cmd = {
+    .name = "restart",
+    .operands = "[SERVICE...]",
+    .about = "Restarts services of the running stack here (all when none is\n"
+	     "named), with the configuration they were started with.\n",
+};
+
+static int control(const struct opt_cmd *cmd, int argc, char **argv, struct clan_err *err)
 {
-	static const struct opt_def defs[] = {{"help", 'h', false, 1}, {0}};
-	struct opt_parser p;
-	const char *v;
-	int id;
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		printf("usage: clan %s [SERVICE...]\n\n%s\n  -h, --help   this text\n", op,
-		       strcmp(op, "stop") == 0
-			   ? "Stops services of the running stack here (all when none is\n"
-			     "named): their stop_signal, then SIGKILL after stop_grace_period."
-		       : strcmp(op, "start") == 0
-			   ? "Starts stopped or exited services of the running stack here\n"
-			     "(all when none is named)."
-			   : "Restarts services of the running stack here (all when none is\n"
-			     "named), with the configuration they were started with.");
-		return 0;
-	}
-	if (id < 0)
-		return -1;
+	const char *op = cmd->name;
+	_cleanup_operands_ struct strv ops = {0};
+	int r = opts_parse(cmd, argc, argv, NULL, NULL, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, NULL, err) < 0)
 		return -1;
 	json_t *names = json_array();
 	int rc = 0;
-	for (int i = p.i; i < argc && rc == 0; i++) {
-		if (!stack_find(&c.st, argv[i]))
+	for (size_t i = 0; i < ops.n && rc == 0; i++) {
+		if (!stack_find(&c.st, ops.v[i]))
 			rc = clan_error_code(err, CLAN_EXIT_USAGE, "%s: no service %s in %s", op,
-					     argv[i], c.st.config_file);
-		json_array_append_new(names, json_string(argv[i]));
+					     ops.v[i], c.st.config_file);
+		json_array_append_new(names, json_string(ops.v[i]));
 	}
 	int lock = -1;
 	if (rc == 0 && stack_need_supervisor(&c, op, err) < 0)
@@ -86,17 +93,17 @@ static int control(const char *op, int argc, char **argv, struct clan_err *err)
 int cmd_stop(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	(void)ctx;
-	return control("stop", argc, argv, err);
+	return control(&stop_cmd, argc, argv, err);
 }
 
 int cmd_start(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	(void)ctx;
-	return control("start", argc, argv, err);
+	return control(&start_cmd, argc, argv, err);
 }
 
 int cmd_restart(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	(void)ctx;
-	return control("restart", argc, argv, err);
+	return control(&restart_cmd, argc, argv, err);
 }

@@ -183,45 +183,41 @@ static int system_prune(const struct imgstore *st, bool all, bool force, struct 
 	return 0;
 }
 
+enum { OPT_ALL = 1, OPT_FORCE };
+
+static const struct opt_def system_opts[] = {
+    {"all", 'a', NULL, "prune: also tagged images no container uses (else untagged only)", OPT_ALL},
+    {"force", 'f', NULL, "prune: do not ask", OPT_FORCE},
+    {0},
+};
+
+static const struct opt_cmd system_cmd = {
+    .name = "system",
+    .operands = "df | prune",
+    .about = "df: the space images, containers and volumes use.\n"
+	     "prune: removes stopped containers and images nothing uses (asks first).\n",
+    .opts = system_opts,
+};
+
 int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	enum { OPT_ALL = 1, OPT_FORCE, OPT_HELP };
-	static const struct opt_def defs[] = {{"all", 'a', false, OPT_ALL},
-					      {"force", 'f', false, OPT_FORCE},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	const char *usage = "usage: clan system df | clan system prune [-a] [-f]";
-	const char *help =
-	    "\n"
-	    "df: the space images, containers and volumes use.\n"
-	    "prune: removes stopped containers and images nothing uses (asks first).\n"
-	    "  -a, --all     prune: also tagged images no container uses (else untagged only)\n"
-	    "  -f, --force   prune: do not ask\n"
-	    "  -h, --help    this text";
+	_cleanup_operands_ struct strv ops = {0};
+	unsigned flags = 0;
 	(void)ctx;
-	if (argc < 2 || (strcmp(argv[1], "df") != 0 && strcmp(argv[1], "prune") != 0))
-		return argc >= 2 && strcmp(argv[1], "--help") == 0
-			   ? (puts(usage), puts(help), 0)
-			   : clan_error_code(err, CLAN_EXIT_USAGE, "system: %s", usage);
-	struct opt_parser p;
-	bool all = false, force = false;
-	const char *v;
-	int id;
-	opts_init(&p, argc - 1, argv + 1);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		if (id == OPT_HELP)
-			return puts(usage), puts(help), 0;
-		all = all || id == OPT_ALL;
-		force = force || id == OPT_FORCE;
-	}
-	if (id < 0)
-		return -1;
+	int r = opts_parse(&system_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n != 1 || (strcmp(ops.v[0], "df") != 0 && strcmp(ops.v[0], "prune") != 0))
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "system: usage: clan system df | clan system prune [-a] [-f]");
+	bool all = flags & OPT_BIT(OPT_ALL), force = flags & OPT_BIT(OPT_FORCE);
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
 	if (rc == 0)
-		rc = strcmp(argv[1], "df") == 0 ? system_df(&st, err)
-						: system_prune(&st, all, force, err);
+		rc = strcmp(ops.v[0], "df") == 0 ? system_df(&st, err)
+						 : system_prune(&st, all, force, err);
 	imgstore_close(&st);
 	return rc < 0 ? -1 : 0;
 }

@@ -22,116 +22,135 @@
 #include "ns/userns.h"
 
 struct up_opts {
-	bool detach, color, prefix, help;
+	bool detach, color, prefix;
 	int timeout_s;	    /* --wait-timeout: the start's */
 	int stop_timeout_s; /* -t: compose's stop timeout; -1: each service's own */
+	const char *cmd;    /* "up" or "dev", for messages */
 };
 
-static const char up_help[] =
-    "\n"
-    "Starts the stack of the .clanrc here: images first (pulled or built), then\n"
-    "each service once what it depends on is healthy.\n"
-    "%s"
-    "\n"
-    "%s"
-    "      --no-color          logs without colours\n"
-    "      --no-log-prefix     logs without the service name in front\n"
-    "  -t, --timeout SECONDS   seconds the services get to stop (SIGTERM to SIGKILL)\n"
-    "                          when this stack is stopped, instead of each one's\n"
-    "                          stop_grace_period (compose's up -t); 0: at once\n"
-    "      --wait-timeout SECONDS  seconds the start may take before up fails\n"
-    "                          (default 300; --timeout meant this before)\n"
-    "      --build             accepted for compose: images are built when missing\n"
-    "  -h, --help              this text\n";
+enum { OPT_D = 1, OPT_NOCOLOR, OPT_NOPREFIX, OPT_T, OPT_TIMEOUT, OPT_WAIT, OPT_BUILD };
 
-static const char up_what[] =
+/* The options both share; up's table adds -d in front. --timeout spelled
+ * out gets a note for scripts of before: its hidden entry comes first, so
+ * it is the one --timeout finds. */
+// clang-format off
+#define UP_DEV_OPTS                                                                   \
+	{"no-color", 0, NULL, "logs without colours", OPT_NOCOLOR},                   \
+	{"no-log-prefix", 0, NULL, "logs without the service name in front",          \
+	 OPT_NOPREFIX},                                                               \
+	{"timeout", 0, "SECONDS", NULL, OPT_TIMEOUT},                                 \
+	{"timeout", 't', "SECONDS",                                                   \
+	 "seconds the services get to stop (SIGTERM to SIGKILL)\n"                    \
+	 "when this stack is stopped, instead of each one's\n"                        \
+	 "stop_grace_period (compose's up -t); 0: at once",                           \
+	 OPT_T},                                                                      \
+	{"wait-timeout", 0, "SECONDS",                                                \
+	 "seconds the start may take before up fails\n"                               \
+	 "(default 300; --timeout meant this before)",                                \
+	 OPT_WAIT},                                                                   \
+	{"build", 0, NULL, "accepted for compose: images are built when missing",     \
+	 OPT_BUILD}
+// clang-format on
+
+static const struct opt_def up_opts[] = {
+    {"detach", 'd', NULL, "start in the background and return", OPT_D},
+    UP_DEV_OPTS,
+    {0},
+};
+
+/* dev takes -d only to say what to use instead */
+static const struct opt_def dev_opts[] = {
+    {"detach", 'd', NULL, NULL, OPT_D},
+    UP_DEV_OPTS,
+    {0},
+};
+
+#define UP_ABOUT                                                                       \
+	"Starts the stack of the .clanrc here: images first (pulled or built), then\n" \
+	"each service once what it depends on is healthy.\n"
+
+static const struct opt_cmd up_cmd = {
+    .name = "up",
+    .about = UP_ABOUT
     "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
-    "With -d it returns once the stack is up (then clan logs -f, clan ps, clan down).\n";
-static const char dev_what[] =
-    "dev is up in the foreground, for working on the code: the services' logs and\n"
-    "URLs in the terminal, Ctrl-C stops the stack. To keep it running without a\n"
-    "terminal use clan up -d.\n";
+    "With -d it returns once the stack is up (then clan logs -f, clan ps, clan down).\n"
+    "\n",
+    .opts = up_opts,
+};
 
-static int parse(int argc, char **argv, struct up_opts *u, struct clan_err *err)
+static const struct opt_cmd dev_cmd = {
+    .name = "dev",
+    .about =
+	UP_ABOUT "dev is up in the foreground, for working on the code: the services' logs and\n"
+		 "URLs in the terminal, Ctrl-C stops the stack. To keep it running without a\n"
+		 "terminal use clan up -d.\n"
+		 "\n",
+    .opts = dev_opts,
+};
+
+static int up_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	enum {
-		OPT_D = 1,
-		OPT_NOCOLOR,
-		OPT_NOPREFIX,
-		OPT_T,
-		OPT_TIMEOUT,
-		OPT_WAIT,
-		OPT_BUILD,
-		OPT_HELP
-	};
-	static const struct opt_def defs[] = {{"detach", 'd', false, OPT_D},
-					      {"no-color", 0, false, OPT_NOCOLOR},
-					      {"no-log-prefix", 0, false, OPT_NOPREFIX},
-					      {NULL, 't', true, OPT_T},
-					      {"timeout", 0, true, OPT_TIMEOUT},
-					      {"wait-timeout", 0, true, OPT_WAIT},
-					      {"build", 0, false, OPT_BUILD},
-					      {"help", 'h', false, OPT_HELP},
-					      {0}};
-	struct opt_parser p;
-	const char *v;
-	int id;
-	*u = (struct up_opts){
-	    .color = isatty(STDOUT_FILENO), .prefix = true, .timeout_s = 300, .stop_timeout_s = -1};
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, defs, &v, err)) > 0) {
-		uint32_t t;
-		switch (id) {
-		case OPT_D:
-			u->detach = true;
-			break;
-		case OPT_NOCOLOR:
-			u->color = false;
-			break;
-		case OPT_NOPREFIX:
-			u->prefix = false;
-			break;
-		case OPT_TIMEOUT:
-			/* scripts written for clan before it followed compose */
-			fprintf(stderr,
-				"clan: note: %s --timeout is the stop timeout, as compose's; "
-				"the start's is --wait-timeout\n",
-				argv[0]);
-			/* fall through */
-		case OPT_T:
-			if (!parse_u32(v, &t) || t > 86400)
-				return clan_error_code(
-				    err, CLAN_EXIT_USAGE,
-				    "%s: bad --timeout '%s': the seconds services get "
-				    "to stop, 0 to 86400 (the start's is "
-				    "--wait-timeout)",
-				    argv[0], v);
-			u->stop_timeout_s = (int)t;
-			break;
-		case OPT_WAIT:
-			if (!parse_u32(v, &t) || t == 0 || t > 86400)
-				return clan_error_code(err, CLAN_EXIT_USAGE,
-						       "%s: bad --wait-timeout '%s': seconds, 1 to "
-						       "86400",
-						       argv[0], v);
-			u->timeout_s = (int)t;
-			break;
-		case OPT_BUILD:
-			break; /* images are built when missing; deb: images are cached by content
-				*/
-		case OPT_HELP:
-			u->help = true;
-			break;
-		}
+	struct up_opts *u = arg;
+	uint32_t t;
+	switch (id) {
+	case OPT_D:
+		u->detach = true;
+		break;
+	case OPT_NOCOLOR:
+		u->color = false;
+		break;
+	case OPT_NOPREFIX:
+		u->prefix = false;
+		break;
+	case OPT_TIMEOUT:
+		/* scripts written for clan before it followed compose */
+		fprintf(stderr,
+			"clan: note: %s --timeout is the stop timeout, as compose's; "
+			"the start's is --wait-timeout\n",
+			u->cmd);
+		/* fall through */
+	case OPT_T:
+		if (!parse_u32(v, &t) || t > 86400)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "%s: bad --timeout '%s': the seconds services get "
+					       "to stop, 0 to 86400 (the start's is "
+					       "--wait-timeout)",
+					       u->cmd, v);
+		u->stop_timeout_s = (int)t;
+		break;
+	case OPT_WAIT:
+		if (!parse_u32(v, &t) || t == 0 || t > 86400)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "%s: bad --wait-timeout '%s': seconds, 1 to "
+					       "86400",
+					       u->cmd, v);
+		u->timeout_s = (int)t;
+		break;
+	case OPT_BUILD:
+		break; /* images are built when missing; deb: images are cached by content */
 	}
-	if (id < 0)
-		return -1;
-	if (p.i < argc)
+	return 0;
+}
+
+/* Returns 0, OPTS_HELP or -1. */
+static int parse(const struct opt_cmd *cmd, int argc, char **argv, struct up_opts *u,
+		 struct clan_err *err)
+{
+	_cleanup_operands_ struct strv ops = {0};
+	*u = (struct up_opts){.color = isatty(STDOUT_FILENO),
+			      .prefix = true,
+			      .timeout_s = 300,
+			      .stop_timeout_s = -1,
+			      .cmd = cmd->name};
+	int r = opts_parse(cmd, argc, argv, up_opt, u, &ops, err);
+	if (r != 0)
+		return r;
+	if (ops.n > 0)
 		return clan_error_code(
 		    err, CLAN_EXIT_USAGE,
 		    "%s: starting some services only is not supported yet ('%s'); "
 		    "run the whole stack",
-		    argv[0], argv[p.i]);
+		    cmd->name, ops.v[0]);
 	return 0;
 }
 
@@ -263,16 +282,9 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since, s
 static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan_err *err)
 {
 	struct up_opts u;
-	if (parse(argc, argv, &u, err) < 0)
-		return -1;
-	if (u.help) {
-		printf("usage: clan %s%s [--no-color] [--no-log-prefix] [-t SECONDS] "
-		       "[--wait-timeout SECONDS]\n",
-		       argv[0], dev ? "" : " [-d]");
-		printf(up_help, dev ? dev_what : up_what,
-		       dev ? "" : "  -d, --detach            start in the background and return\n");
-		return 0;
-	}
+	int r = parse(dev ? &dev_cmd : &up_cmd, argc, argv, &u, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
 	if (dev && u.detach)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "dev: dev runs in the foreground; for the background use "

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "supervisor/volume.h"
@@ -45,42 +46,49 @@ static int inspect_one(const struct volume_info *v, void *arg)
 	return 0;
 }
 
+static const struct opt_cmd volume_cmd = {
+    .name = "volume",
+    .operands = "ls | inspect NAME... | rm NAME...",
+    .about = "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"
+	     "removed by clan down -v or volume rm.\n"
+	     "  ls             list them, with their project\n"
+	     "  inspect NAME   each one's details as JSON\n"
+	     "  rm NAME        remove them and their data\n",
+};
+
 int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	_cleanup_operands_ struct strv ops = {0};
 	(void)ctx;
-	static const char usage[] = "usage: clan volume ls | inspect NAME... | rm NAME...";
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		puts(usage);
-		puts("\n"
-		     "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"
-		     "removed by clan down -v or volume rm.\n"
-		     "  ls             list them, with their project\n"
-		     "  inspect NAME   each one's details as JSON\n"
-		     "  rm NAME        remove them and their data\n"
-		     "  -h, --help     this text");
-		return argc < 2 ? CLAN_EXIT_USAGE : 0;
+	int r = opts_parse(&volume_cmd, argc, argv, NULL, NULL, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n == 0) {
+		opts_usage(&volume_cmd, stderr);
+		return CLAN_EXIT_USAGE;
 	}
 	_cleanup_free_ char *storage = paths_storage_dir();
-	const char *sub = argv[1];
+	const char *sub = ops.v[0];
 	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0) {
-		if (argc > 2)
+		if (ops.n > 1)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "volume ls: unexpected argument '%s'", argv[2]);
+					       "volume ls: unexpected argument '%s'", ops.v[1]);
 		printf("%-12s  %-40s  %s\n", "DRIVER", "VOLUME NAME", "PROJECT");
 		return volume_list(storage, print_row, NULL, err);
 	}
-	if (argc < 3)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "volume %s: name a volume (%s)", sub,
-				       usage);
+	if (ops.n < 2)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "volume %s: name a volume (usage: clan volume %s)", sub,
+				       volume_cmd.operands);
 	if (strcmp(sub, "inspect") == 0) {
 		json_t *out = json_array();
 		int rc = 0;
-		for (int i = 2; i < argc && rc == 0; i++) {
-			struct find f = {.name = argv[i], .out = out};
+		for (size_t i = 1; i < ops.n && rc == 0; i++) {
+			struct find f = {.name = ops.v[i], .out = out};
 			rc = volume_list(storage, inspect_one, &f, err);
 			if (rc == 0 && !f.found)
 				rc = clan_error_code(err, CLAN_EXIT_FAIL, "no such volume: %s",
-						     argv[i]);
+						     ops.v[i]);
 		}
 		if (rc == 0) {
 			char *text = json_dumps(out, JSON_INDENT(4));
@@ -91,13 +99,14 @@ int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		return rc;
 	}
 	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0) {
-		for (int i = 2; i < argc; i++) {
-			if (volume_remove(storage, argv[i], err) < 0)
+		for (size_t i = 1; i < ops.n; i++) {
+			if (volume_remove(storage, ops.v[i], err) < 0)
 				return -1;
-			puts(argv[i]);
+			puts(ops.v[i]);
 		}
 		return 0;
 	}
-	return clan_error_code(err, CLAN_EXIT_USAGE, "volume: unknown subcommand '%s' (%s)", sub,
-			       usage);
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "volume: unknown subcommand '%s' (usage: clan volume %s)", sub,
+			       volume_cmd.operands);
 }

@@ -8,33 +8,6 @@
 #include "cli/opts.h"
 #include "netns/slirp.h"
 
-const char run_usage[] =
-    "usage: clan run [FLAGS] IMAGE [CMD...]\n"
-    "\n"
-    "IMAGE: dir:/path/to/rootfs | host\n"
-    "      --rm             remove the container when it exits\n"
-    "  -i, --interactive    keep stdin open\n"
-    "  -t, --tty            allocate a terminal\n"
-    "  -v, --volume SRC:DST[:ro]  bind-mount a host path\n"
-    "  -e, --env K=V        set an environment variable (-e K: take it from the host)\n"
-    "      --env-file F     read K=V lines from F\n"
-    "  -w, --workdir DIR    working directory inside\n"
-    "  -u, --user USER[:GROUP]  user inside (name from the image's /etc/passwd, or uid)\n"
-    "      --hostname H     hostname inside\n"
-    "      --name NAME      name the container\n"
-    "  -p, --publish [IP:]HOST:CONTAINER[/udp]  publish a port (127.0.0.1 unless an IP\n"
-    "                       is given; 0.0.0.0 for every address)\n"
-    "      --network slirp4netns[:OPTS]|none|host|container:NAME\n"
-    "                       OPTS: port_handler=clan|slirp4netns, allow_host_loopback=true;\n"
-    "                       --net is the same flag\n"
-    "      --add-host NAME:IP   add a line to /etc/hosts (IP host-gateway: the host)\n"
-    "      --userns auto|single|subuid|host   (host: root only)\n"
-    "      --init           run a reaping init as pid 1 (the command is pid 2)\n"
-    "      --security-opt seccomp=unconfined|FILE   no syscall filter, or a profile in\n"
-    "                       Docker's JSON format instead of clan's default\n"
-    "      --debug          say what the runtime does\n"
-    "  -h, --help           this text\n";
-
 enum {
 	OPT_RM = 1,
 	OPT_I,
@@ -53,30 +26,47 @@ enum {
 	OPT_DEBUG,
 	OPT_INIT,
 	OPT_SECURITY_OPT,
-	OPT_HELP,
 };
 
 static const struct opt_def run_opts[] = {
-    {"rm", 0, false, OPT_RM},
-    {"interactive", 'i', false, OPT_I},
-    {"tty", 't', false, OPT_T},
-    {"volume", 'v', true, OPT_V},
-    {"env", 'e', true, OPT_E},
-    {"env-file", 0, true, OPT_ENV_FILE},
-    {"workdir", 'w', true, OPT_W},
-    {"user", 'u', true, OPT_U},
-    {"hostname", 0, true, OPT_HOSTNAME},
-    {"name", 0, true, OPT_NAME},
-    {"network", 0, true, OPT_NETWORK},
-    {"net", 0, true, OPT_NETWORK},
-    {"publish", 'p', true, OPT_PUBLISH},
-    {"add-host", 0, true, OPT_ADD_HOST},
-    {"userns", 0, true, OPT_USERNS},
-    {"debug", 0, false, OPT_DEBUG},
-    {"init", 0, false, OPT_INIT},
-    {"security-opt", 0, true, OPT_SECURITY_OPT},
-    {"help", 'h', false, OPT_HELP},
+    {"rm", 0, NULL, "remove the container when it exits", OPT_RM},
+    {"interactive", 'i', NULL, "keep stdin open", OPT_I},
+    {"tty", 't', NULL, "allocate a terminal", OPT_T},
+    {"volume", 'v', "SRC:DST[:ro]", "bind-mount a host path", OPT_V},
+    {"env", 'e', "K=V", "set an environment variable (-e K: take it from the host)", OPT_E},
+    {"env-file", 0, "F", "read K=V lines from F", OPT_ENV_FILE},
+    {"workdir", 'w', "DIR", "working directory inside", OPT_W},
+    {"user", 'u', "USER[:GROUP]", "user inside (name from the image's /etc/passwd, or uid)", OPT_U},
+    {"hostname", 0, "H", "hostname inside", OPT_HOSTNAME},
+    {"name", 0, "NAME", "name the container", OPT_NAME},
+    {"network", 0, "slirp4netns[:OPTS]|none|host|container:NAME",
+     "OPTS: port_handler=clan|slirp4netns,\n"
+     "allow_host_loopback=true; --net is the same flag",
+     OPT_NETWORK},
+    {"net", 0, "MODE", NULL, OPT_NETWORK},
+    {"publish", 'p', "[IP:]HOST:CONTAINER[/udp]",
+     "publish a port (127.0.0.1 unless an IP is\n"
+     "given; 0.0.0.0 for every address)",
+     OPT_PUBLISH},
+    {"add-host", 0, "NAME:IP", "add a line to /etc/hosts (IP host-gateway: the host)",
+     OPT_ADD_HOST},
+    {"userns", 0, "auto|single|subuid|host", "(host: root only)", OPT_USERNS},
+    {"init", 0, NULL, "run a reaping init as pid 1 (the command is pid 2)", OPT_INIT},
+    {"security-opt", 0, "seccomp=unconfined|FILE",
+     "no syscall filter, or a profile in Docker's\n"
+     "JSON format instead of clan's default",
+     OPT_SECURITY_OPT},
+    {"debug", 0, NULL, "say what the runtime does", OPT_DEBUG},
     {0},
+};
+
+/* docker run's order: options, IMAGE, then the command's own words. */
+static const struct opt_cmd run_cmd = {
+    .name = "run",
+    .operands = "IMAGE [CMD...]",
+    .about = "IMAGE: dir:/path/to/rootfs | host\n",
+    .opts = run_opts,
+    .opts_end_at = 1,
 };
 
 static const char *host_getenv(const char *k)
@@ -118,8 +108,9 @@ static void set_str(char **field, const char *v)
 	*field = xstrdup(v);
 }
 
-static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err *err)
+static int apply_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
+	struct run_args *a = arg;
 	static const char *const userns_names[] = {"auto", "single", "subuid", "host"};
 	struct container_spec *s = &a->spec;
 	int tmp = 0;
@@ -139,9 +130,6 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 		break;
 	case OPT_INIT:
 		s->init = true;
-		break;
-	case OPT_HELP:
-		a->help = true;
 		break;
 	case OPT_W:
 		if (v[0] != '/')
@@ -191,38 +179,40 @@ static int apply_opt(struct run_args *a, int id, const char *v, struct clan_err 
 	return 0;
 }
 
+/* -p needs the container's own network stack. */
+static int check_ports(const struct container_spec *s, struct clan_err *err)
+{
+	if (!s->nports || s->net == NET_SLIRP)
+		return 0;
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "run: -p needs a network of the container's own: --network "
+			       "%s has %s; drop -p or use --network slirp4netns",
+			       net_mode_name(s->net),
+			       s->net == NET_HOST   ? "the host's ports already"
+			       : s->net == NET_NONE ? "no network to publish"
+						    : "the other container's ports");
+}
+
 int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err)
 {
-	struct opt_parser p;
-	const char *v;
-	int id;
+	struct strv ops = {0};
 
 	*out = (struct run_args){0};
 	spec_init(&out->spec);
-	opts_init(&p, argc, argv);
-	while ((id = opts_next(&p, run_opts, &v, err)) > 0)
-		if (apply_opt(out, id, v, err) < 0)
-			return -1;
-	if (id < 0)
-		return -1;
-	if (out->help)
-		return 0;
-	if (out->spec.nports && out->spec.net != NET_SLIRP)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "run: -p needs a network of the container's own: --network "
-				       "%s has %s; drop -p or use --network slirp4netns",
-				       net_mode_name(out->spec.net),
-				       out->spec.net == NET_HOST   ? "the host's ports already"
-				       : out->spec.net == NET_NONE ? "no network to publish"
-								   : "the other container's ports");
-	if (p.i >= argc)
-		return clan_error_code(
-		    err, CLAN_EXIT_USAGE,
-		    "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");
-	out->spec.image_ref = xstrdup(argv[p.i++]);
-	for (; p.i < argc; p.i++)
-		strv_push(&out->spec.cmd, argv[p.i]);
-	return 0;
+	int rc = opts_parse(&run_cmd, argc, argv, apply_opt, out, &ops, err);
+	out->help = rc == OPTS_HELP;
+	if (rc == 0)
+		rc = check_ports(&out->spec, err);
+	if (rc == 0 && ops.n == 0)
+		rc = clan_error_code(err, CLAN_EXIT_USAGE,
+				     "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");
+	if (rc == 0) {
+		out->spec.image_ref = xstrdup(ops.v[0]);
+		for (size_t i = 1; i < ops.n; i++)
+			strv_push(&out->spec.cmd, ops.v[i]);
+	}
+	strv_free(&ops);
+	return rc < 0 ? -1 : 0;
 }
 
 void run_args_free(struct run_args *a)

@@ -11,13 +11,11 @@
 struct run_args {
 	struct container_spec spec;
 	struct strv env_files; /* --env-file, in order */
-	bool help;
+	bool help;	       /* -h/--help: the usage is printed, nothing else to do */
 };
 
 /* argv[0] == "run". On error nothing needs freeing beyond run_args_free. */
 int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err);
 void run_args_free(struct run_args *a);
-
-extern const char run_usage[];
 
 #endif

@@ -8,7 +8,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-src=$CLAN_TEST_ROOT/launcher
+src=$CLAN_TEST_ROOT/launcher/cli
 
 # The commands each source file's option tables serve.
 file_commands() {
@@ -33,16 +33,19 @@ file_commands() {
 	esac
 }
 
-# flags FILE: each flag of FILE's opt_def tables, one a line: --long, -s.
+# flags FILE: each flag of FILE's opt_def tables, one a line: --long, -s
+# (an entry is {"long", 's', ARG, HELP, ID}, maybe over several lines).
 flags() {
-	grep -oE '\{(NULL|"[a-z][a-z-]*"), *(0|'"'"'.'"'"'), *(true|false)' "$1" |
+	tr '\n\t' '  ' <"$1" |
+		grep -oE '\{ *(NULL|"[a-zA-Z][a-zA-Z-]*"), *(0|'"'"'.'"'"'), *(NULL|"[^"]*"), ' |
 		sed -E 's/^\{//' |
 		while IFS=, read -r long short _; do
+			long=${long// /}
 			long=${long//\"/}
 			short=${short// /}
 			short=${short//\'/}
-			[ "$long" = NULL ] || echo "--$long"
-			[ "$short" = 0 ] || echo "-$short"
+			[ "$long" = NULL ] || printf '%s\n' "--$long"
+			[ "$short" = 0 ] || printf '%s\n' "-$short"
 		done
 }
 

@@ -75,6 +75,11 @@ case_tail_and_plain() {
 	assert_eq "$out" "$((LINES - 2))
 $((LINES - 1))
 $LINES" "the last 3 lines"
+	# compose's order: the service first, the options after it
+	run clan logs spew -n 2 --no-log-prefix
+	assert_eq "$rc" 0 "logs spew -n 2 (stderr: $err)"
+	assert_eq "$out" "$((LINES - 1))
+$LINES" "the last 2 lines, options after the service"
 	# a plain logs: the kept lines (the log rotated: the first are gone),
 	# in order, ending with the last
 	clan logs --no-log-prefix spew >"$LIB_TMP/plain.out" 2>"$LIB_TMP/plain.err"

@@ -65,6 +65,19 @@ case_up() {
 	ctl_sock >/dev/null || die "no control socket found"
 }
 
+# Options after the service, as compose takes them: exec's until the
+# command's first word (-T is exec's, -x the command's), logs' anywhere.
+case_options_after_operands() {
+	cd "$STACK" || die "no stack dir"
+	run clan exec svc -T echo hi -x -T
+	assert_eq "$rc" 0 "exec svc -T echo (stderr: $err)"
+	assert_eq "$out" "hi -x -T" "the words after the command's first are the command's"
+	run clan logs svc --tail 1 --no-color
+	assert_eq "$rc" 0 "logs svc --tail 1 (stderr: $err)"
+	run clan logs svc --tail
+	assert_eq "$rc:$err" "2:clan: logs: flag '--tail' needs a value" "a missing value after the operand"
+}
+
 # A client sending one byte a second holds nothing: ps and restart answer
 # at once, health checks go on, and the client is dropped after ~2 s.
 case_trickle() {
@@ -132,6 +145,7 @@ case_down() {
 }
 
 t up case_up
+t options_after_operands case_options_after_operands
 t trickle case_trickle
 t silent_flood case_silent_flood
 t noread_and_big case_noread_and_big

@@ -1,10 +1,11 @@
-/* Unit tests for launcher/run_args and launcher/opts: `clan run` flags into
+/* Unit tests for launcher/cli/run_args: `clan run` flags into
  * a container_spec, volumes, -e, --env-file text and every refusal. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli/opts.h"
 #include "cli/run_args.h"
 #include "tap.h"
 #include "base/util.h"
@@ -379,18 +380,51 @@ TEST(missing_image)
 	run_args_free(&a);
 }
 
+/* Runs PARSE with stdout on /dev/null: --help prints the usage there. */
+static int parse_quiet(const char *const *argv, struct run_args *a, struct clan_err *err)
+{
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	dup2(null, STDOUT_FILENO);
+	int rc = parse_argv(argv, a, err);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	return rc;
+}
+
 TEST(help)
 {
 	struct run_args a;
 	struct clan_err err;
-	CHECK(PARSE(&a, &err, "--help") == 0);
+	CHECK(parse_quiet((const char *const[]){"run", "--help", NULL}, &a, &err) == 0);
 	CHECK(a.help);
 	CHECK(a.spec.image_ref == NULL);
 	run_args_free(&a);
-	CHECK(PARSE(&a, &err, "-h") == 0);
+	CHECK(parse_quiet((const char *const[]){"run", "-h", NULL}, &a, &err) == 0);
 	CHECK(a.help);
 	run_args_free(&a);
-	CHECK(strstr(run_usage, "usage: clan run [FLAGS] IMAGE [CMD...]") == run_usage);
+	/* after IMAGE, --help is the command's */
+	CHECK(PARSE(&a, &err, "img", "--help") == 0);
+	CHECK(!a.help);
+	CHECK(a.spec.cmd.n == 1);
+	run_args_free(&a);
+}
+
+/* docker run's order: options before IMAGE only; after it every word
+ * is the command's */
+TEST(options_end_at_image)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "-it", "img", "--rm", "-e", "X=1") == 0);
+	CHECK(a.spec.tty && a.spec.interactive);
+	CHECK(!a.spec.rm && a.spec.env.n == 0);
+	CHECK(a.spec.cmd.n == 3);
+	CHECK_STR(a.spec.cmd.v[0], "--rm");
+	run_args_free(&a);
 }
 
 TEST(double_dash)
@@ -431,33 +465,6 @@ TEST(command_args_kept_verbatim)
 		CHECK_STR(a.spec.cmd.v[i], want[i]);
 	CHECK(a.spec.cmd.v && a.spec.cmd.v[a.spec.cmd.n] == NULL);
 	run_args_free(&a);
-}
-
-TEST(opts_parser_directly)
-{
-	static const struct opt_def defs[] = {
-	    {"all", 'a', false, 1},
-	    {"format", 'f', true, 2},
-	    {0},
-	};
-	const char *argv[] = {"ps", "-af", "json", "-fx", "--all", "rest", "-a", NULL};
-	struct opt_parser p;
-	struct clan_err err;
-	const char *v = "junk";
-	opts_init(&p, 7, (char **)argv);
-	CHECK_STR(p.cmd, "ps");
-	CHECK(opts_next(&p, defs, &v, &err) == 1 && v == NULL);
-	CHECK(opts_next(&p, defs, &v, &err) == 2);
-	CHECK_STR(v, "json");
-	CHECK(opts_next(&p, defs, &v, &err) == 2);
-	CHECK_STR(v, "x");
-	CHECK(opts_next(&p, defs, &v, &err) == 1);
-	CHECK(opts_next(&p, defs, &v, &err) == 0);
-	CHECK(p.i == 5);
-	CHECK_STR(argv[p.i], "rest");
-	/* stays at the operand */
-	CHECK(opts_next(&p, defs, &v, &err) == 0);
-	CHECK(p.i == 5);
 }
 
 TEST(parse_bind_cases)
