@@ -83,6 +83,7 @@ static int overlay_from_env(struct container_spec *s, struct clan_err *err)
 
 int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	(void)ctx; /* --debug is in the environment (base/debug.h) */
 	struct run_args a;
 	int rc = run_args_parse(argc, argv, &a, err);
 	if (rc == 0 && a.help) {
@@ -90,7 +91,6 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		run_args_free(&a);
 		return 0;
 	}
-	a.spec.debug = a.spec.debug || ctx->debug;
 	if (rc == 0)
 		rc = load_env_files(&a, err);
 	if (rc == 0)

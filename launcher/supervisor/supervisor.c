@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/paths.h"
 #include "supervisor/stack_cli.h"
 #include "base/strbuf.h"
@@ -448,8 +449,7 @@ static int make_pod(struct sup *s, struct clan_err *err)
 			      .ports = ports,
 			      .nports = nports,
 			      .id = s->o->ss->id,
-			      .dir = s->o->ss->dir,
-			      .debug = s->o->debug};
+			      .dir = s->o->ss->dir};
 	int rc = pod_create(&po, &s->pod, err);
 	free(ports);
 	/* "run: port ... e.g. -p" names neither the service nor its line */
@@ -576,7 +576,7 @@ static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 		if (p[1].revents & POLLIN) {
 			while (read(o->stop_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				*interrupted = true;
-			fprintf(stderr, "clan: interrupted; stopping what this up started\n");
+			progress_say("interrupted; stopping what this up started");
 		}
 		if (*interrupted)
 			stop_supervisor(o);
