@@ -11,9 +11,7 @@ bool progress_is_terminal(FILE *f)
 	return fd >= 0 && isatty(fd);
 }
 
-/* prefix and the message as one write, so lines of concurrent processes
- * (a stack's services, parallel builds) do not mix */
-static void vsay(const char *prefix, const char *fmt, va_list ap)
+void progress_vline(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[2048];
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -24,7 +22,7 @@ void progress_say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("clan: ", fmt, ap);
+	progress_vline("clan: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -32,7 +30,7 @@ void progress_note(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("clan: note: ", fmt, ap);
+	progress_vline("clan: note: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -40,7 +38,7 @@ void progress_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("clan: warning: ", fmt, ap);
+	progress_vline("clan: warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -48,7 +46,7 @@ void progress_line(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("", fmt, ap);
+	progress_vline("", fmt, ap);
 	va_end(ap);
 }
 

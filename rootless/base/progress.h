@@ -6,6 +6,7 @@
 #ifndef CLAN_PROGRESS_H
 #define CLAN_PROGRESS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,11 @@ void progress_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* MESSAGE as given on stderr, for docker's own wording ("Unable to find
  * image 'x' locally"), which scripts written for docker look for. */
 void progress_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* prefix and the message, one line in one write, so lines of concurrent
+ * processes (a stack's services, parallel builds) do not mix. */
+void progress_vline(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* A block of bars (one line each) on out, redrawn in place: begin, one
  * line per bar, end. Every call is a no-op when bars are off. */
