@@ -223,7 +223,8 @@ case_debug_reaches_the_supervisor() {
 	run clan --debug up -d
 	assert_eq "$rc" 0 "up -d (stderr: $err)"
 	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgdebug-*' | head -n 1)
-	pid=$(cat "$state/supervisor.pid") || die "no supervisor.pid"
+	# the pid file holds the pid and its start time
+	read -r pid _ <"$state/supervisor.pid" || die "no supervisor.pid"
 	env=$(tr '\0' '\n' <"/proc/$pid/environ")
 	assert_contains "$env" "CLAN_DEBUG=1" "the supervisor's environment"
 	run clan exec web env
