@@ -80,6 +80,7 @@ static int pull_all(struct imgstore *st, struct image_ref *refs, int n,
 static int pull_run(struct pull_args *a, int argc, char **argv, struct clan_ctx *ctx,
 		    struct clan_err *err)
 {
+	(void)ctx; /* --debug is in the environment (base/debug.h) */
 	struct image_ref *refs = xcalloc((size_t)argc, sizeof *refs);
 	struct imgstore st = {0};
 	struct userns_plan plan;
@@ -95,7 +96,6 @@ static int pull_run(struct pull_args *a, int argc, char **argv, struct clan_ctx 
 		    .arch = a->arch,
 		    .progress = !a->quiet && isatty(STDOUT_FILENO),
 		    .quiet = a->quiet,
-		    .debug = ctx->debug,
 		    .userns = &plan,
 		};
 		rc = pull_all(&st, refs, argc, &o);

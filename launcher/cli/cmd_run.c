@@ -83,13 +83,13 @@ static int overlay_from_env(struct container_spec *s, struct clan_err *err)
 
 int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
+	(void)ctx; /* --debug is in the environment (base/debug.h) */
 	struct run_args a;
 	int rc = run_args_parse(argc, argv, &a, err);
 	if (rc == 0 && a.help) {
 		run_args_free(&a);
 		return 0;
 	}
-	a.spec.debug = a.spec.debug || ctx->debug;
 	if (rc == 0)
 		rc = load_env_files(&a, err);
 	if (rc == 0)

@@ -211,6 +211,7 @@ static enum userns_mode effective_mode(struct clan_err *err)
 static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts *u,
 		 enum userns_mode mode, pid_t *pid, struct clan_err *err)
 {
+	(void)ctx; /* --debug is in the environment, which the supervisor inherits */
 	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
 	if (prepare_images(&c->st, mode, err) < 0)
 		return -1;
@@ -222,7 +223,6 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 	struct sup_opts so = {.st = &c->st,
 			      .ss = &c->ss,
 			      .userns = mode,
-			      .debug = ctx->debug,
 			      .startup_timeout_s = u->timeout_s,
 			      .stop_timeout_ms =
 				  u->stop_timeout_s >= 0 ? u->stop_timeout_s * 1000 : -1,

@@ -6,9 +6,10 @@
 
 #include "base/error.h"
 
-/* What the CLI entry knows before a subcommand runs: global flags. */
+/* What the CLI entry knows before a subcommand runs. --debug is not here:
+ * it is CLAN_DEBUG in the environment (base/debug.h), which the processes
+ * clan starts inherit. */
 struct clan_ctx {
-	bool debug;
 	const char *argv0;
 };
 

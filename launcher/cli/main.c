@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/debug.h"
 #include "ns/caps.h"
 #include "cli/commands.h"
 #include "base/error.h"
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--debug") == 0) {
-			ctx.debug = true;
+			clan_debug_enable();
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/debug.h"
 #include "cli/opts.h"
 #include "netns/slirp.h"
 
@@ -126,7 +127,7 @@ static int apply_opt(void *arg, int id, const char *v, struct clan_err *err)
 		s->tty = true;
 		break;
 	case OPT_DEBUG:
-		s->debug = true;
+		clan_debug_enable();
 		break;
 	case OPT_INIT:
 		s->init = true;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/paths.h"
 #include "base/procfs.h"
 #include "config/project_find.h"
@@ -33,7 +34,7 @@ int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_er
 		return -1;
 	}
 	for (size_t i = 0; i < c->st.warnings.n; i++)
-		fprintf(stderr, "clan: warning: %s\n", c->st.warnings.v[i]);
+		progress_warn("%s", c->st.warnings.v[i]);
 	if (stack_state_open(&c->st, &c->ss, err) < 0) {
 		stack_ctx_free(c);
 		return -1;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/paths.h"
 #include "base/procfs.h"
 #include "base/util.h"
@@ -96,7 +97,7 @@ static int lock_once(const struct stack_state *s, struct clan_err *err)
 		close(fd);
 		return clan_error(err, e, "cannot lock %s", s->lockfile);
 	}
-	fprintf(stderr, "clan: another clan command is changing this project; waiting for it\n");
+	progress_say("another clan command is changing this project; waiting for it");
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			int e = errno;

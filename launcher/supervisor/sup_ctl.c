@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "supervisor/sup_answer.h"
 #include "supervisor/sup_int.h"
 #include "supervisor/sup_request.h"
 #include "config/svc_config.h"
@@ -75,11 +76,8 @@ static void ctl_write(struct ctl_conn *c)
 /* Queues o (consumed) as c's answer and starts writing it. */
 static void answer(struct ctl_conn *c, json_t *o)
 {
-	char *text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
 	free(c->buf);
-	c->buf = text ? xasprintf("%s\n", text) : NULL;
-	free(text);
+	c->buf = sup_answer_dump(o);
 	if (!c->buf) {
 		ctl_drop(c);
 		return;
@@ -94,7 +92,7 @@ static void answer(struct ctl_conn *c, json_t *o)
 
 static void answer_error(struct ctl_conn *c, const char *why)
 {
-	answer(c, json_pack("{s:b,s:s}", "ok", 0, "error", why));
+	answer(c, sup_answer_error(why));
 }
 
 json_t *sup_ps_json(const struct sup *s)
@@ -422,19 +420,10 @@ int sup_request_until(const struct stack_state *ss, json_t *req, int stop_fd, js
 	char *buf = read_answer(fd, stop_fd);
 	if (!buf)
 		return 1;
-	json_error_t je;
-	json_t *o = json_loads(buf, 0, &je);
+	int rc = sup_answer_parse(buf, "the stack's supervisor gave no answer (did it die?)",
+				  answer_out, err);
 	free(buf);
-	if (!o)
-		return clan_error(err, 0, "the stack's supervisor gave no answer (did it die?)");
-	if (!json_is_true(json_object_get(o, "ok"))) {
-		const char *e = json_string_value(json_object_get(o, "error"));
-		clan_error(err, 0, "%s", e ? e : "the supervisor refused");
-		json_decref(o);
-		return -1;
-	}
-	*answer_out = o;
-	return 0;
+	return rc;
 }
 
 int sup_request(const struct stack_state *ss, json_t *req, json_t **answer_out,

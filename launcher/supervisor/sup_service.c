@@ -77,7 +77,6 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	pod_ref(&s->pod, &c->pod);
 	c->userns = s->pod.userns.mode;
 	c->rm = true; /* a service's container goes with the run that made it */
-	c->debug = s->o->debug;
 	c->init = false;
 	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
 	if (svc->nports) {

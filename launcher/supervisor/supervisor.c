@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "base/fdio.h"
+#include "supervisor/sup_answer.h"
+#include "base/progress.h"
 #include "base/paths.h"
 #include "supervisor/stack_cli.h"
 #include "base/strbuf.h"
@@ -38,11 +40,17 @@ int64_t sup_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void report(struct sup *s, const char *text)
+/* Tells `up` how the start went (o, consumed: sup_answer.h's shape), once. */
+static void report(struct sup *s, json_t *o)
 {
-	if (s->ready_fd < 0)
+	if (s->ready_fd < 0) {
+		json_decref(o);
 		return;
-	write_all(s->ready_fd, text, strlen(text));
+	}
+	_cleanup_free_ char *text = sup_answer_dump(o);
+	/* without memory `up` reads nothing, and says the supervisor died */
+	if (text)
+		write_all(s->ready_fd, text, strlen(text));
 	close(s->ready_fd);
 	s->ready_fd = -1;
 }
@@ -79,8 +87,8 @@ static void fail_startup(struct sup *s, struct svc_rt *r, const char *why)
 		return;
 	_cleanup_free_ char *lines = svc_last_lines(s, r, 10);
 	_cleanup_free_ char *check = hc_output_lines(r);
-	s->failure = xasprintf("error service %s %s;%s%sits last log lines:%s\n", r->svc->name, why,
-			       check, check[0] ? "" : " ", lines[0] ? lines : " (none)");
+	s->failure = xasprintf("service %s %s;%s%sits last log lines:%s", r->svc->name, why, check,
+			       check[0] ? "" : " ", lines[0] ? lines : " (none)");
 	s->down = true;
 }
 
@@ -172,26 +180,24 @@ static void maybe_report(struct sup *s)
 	}
 	if (!s->settled_at)
 		s->settled_at = now;
-	struct strbuf b = {0};
-	strbuf_adds(&b, "ok\n");
+	json_t *warnings = json_array();
 	bool ports_wanting = false;
 	for (size_t i = 0; i < s->n; i++) {
 		_cleanup_free_ char *w = warning(s, &s->svcs[i], settle);
 		if (!w)
 			continue;
 		ports_wanting |= !s->svcs[i].early_exits;
-		strbuf_adds(&b, "warn ");
-		strbuf_adds(&b, w);
-		strbuf_adds(&b, "\n");
+		json_array_append_new(warnings, json_string(w));
 	}
 	if (ports_wanting && now - s->settled_at < PORT_WAIT_MS) {
 		s->recheck_at = now + PORT_RECHECK_MS;
-		strbuf_free(&b);
+		json_decref(warnings);
 		return;
 	}
 	s->recheck_at = 0;
-	_cleanup_free_ char *text = strbuf_steal(&b);
-	report(s, text);
+	json_t *o = sup_answer_ok();
+	json_object_set_new(o, "warnings", warnings);
+	report(s, o);
 }
 
 static bool is_needed(const struct sup *s, const struct svc_rt *r)
@@ -449,8 +455,7 @@ static int make_pod(struct sup *s, struct clan_err *err)
 			      .ports = ports,
 			      .nports = nports,
 			      .id = s->o->ss->id,
-			      .dir = s->o->ss->dir,
-			      .debug = s->o->debug};
+			      .dir = s->o->ss->dir};
 	int rc = pod_create(&po, &s->pod, err);
 	free(ports);
 	/* "run: port ... e.g. -p" names neither the service nor its line */
@@ -501,8 +506,7 @@ static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
 	s.storage = paths_storage_dir();
 	s.pod.pid = 0;
 	if (sup_init(&s, &err) < 0) {
-		_cleanup_free_ char *text = xasprintf("error %s\n", err.msg);
-		report(&s, text);
+		report(&s, sup_answer_error(err.msg));
 		sup_free(&s);
 		_exit(1);
 	}
@@ -511,7 +515,8 @@ static noreturn void supervisor_main(const struct sup_opts *o, int ready_fd)
 	loop(&s);
 	sup_settle(&s);
 	sup_free(&s);
-	report(&s, s.failure ? s.failure : "error the stack was stopped while it started\n");
+	report(&s,
+	       sup_answer_error(s.failure ? s.failure : "the stack was stopped while it started"));
 	free(s.failure);
 	_exit(s.failure ? 1 : 0);
 }
@@ -577,7 +582,7 @@ static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 		if (p[1].revents & POLLIN) {
 			while (read(o->stop_fd, &si, sizeof si) == (ssize_t)sizeof si)
 				*interrupted = true;
-			fprintf(stderr, "clan: interrupted; stopping what this up started\n");
+			progress_say("interrupted; stopping what this up started");
 		}
 		if (*interrupted)
 			stop_supervisor(o);
@@ -589,25 +594,20 @@ static char *wait_ready(const struct sup_opts *o, int fd, bool *interrupted)
 	if (!text)
 		text = xstrdup("");
 	pid_t pid;
-	/* the report may have been "ok" just before the signal */
+	/* the report may have said ok just before the signal */
 	if (*interrupted && stack_supervisor_alive(o->ss, &pid))
 		wait_stopped(o, pid);
 	return text;
 }
 
-/* The "warn TEXT" lines after "ok", one per line, for the CLI to print. */
-static void take_warnings(const char *text, struct strv *warnings)
+/* The report's "warnings", for the CLI to print. */
+static void take_warnings(const json_t *report, struct strv *warnings)
 {
-	for (const char *p = strstr(text, "\nwarn "); p; p = strstr(p, "\nwarn ")) {
-		p += 6;
-		/* a warning's own lines (log lines) are indented */
-		const char *end = p;
-		while ((end = strchr(end, '\n')) && strncmp(end, "\n  ", 3) == 0)
-			end++;
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (warnings)
-			strv_push_owned(warnings, xstrndup(p, n));
-		p += n;
+	const json_t *list = json_object_get(report, "warnings");
+	for (size_t i = 0; warnings && i < json_array_size(list); i++) {
+		const char *w = json_string_value(json_array_get(list, i));
+		if (w)
+			strv_push(warnings, w);
 	}
 }
 
@@ -647,20 +647,16 @@ int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 	if (interrupted) {
 		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED,
 				     "up: interrupted; what it started is stopped");
-	} else if (strncmp(text, "ok", 2) == 0) {
-		if (!stack_supervisor_alive(o->ss, pid))
-			*pid = 0;
-		take_warnings(text, o->warnings);
-	} else if (strncmp(text, "error ", 6) == 0) {
-		size_t tl = strlen(text);
-		if (tl && text[tl - 1] == '\n')
-			text[tl - 1] = '\0';
-		rc = clan_error_code(err, CLAN_EXIT_FAIL, "%s", text + 6);
 	} else {
-		rc = clan_error_code(err, CLAN_EXIT_FAIL,
-				     "the supervisor died while starting the stack; see %s/"
-				     "supervisor.log",
-				     o->ss->dir);
+		_cleanup_free_ char *none =
+		    xasprintf("the supervisor died while starting the stack; see %s/supervisor.log",
+			      o->ss->dir);
+		json_t *report = NULL;
+		rc = sup_answer_parse(text, none, &report, err);
+		if (rc == 0 && !stack_supervisor_alive(o->ss, pid))
+			*pid = 0;
+		take_warnings(report, o->warnings);
+		json_decref(report);
 	}
 	free(text);
 	return rc;

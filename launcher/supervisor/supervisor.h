@@ -19,7 +19,6 @@ struct sup_opts {
 	const struct stack *st;
 	const struct stack_state *ss;
 	enum userns_mode userns;
-	bool debug;
 	int startup_timeout_s; /* a dependency not healthy by then fails `up` */
 	/* up -t: the grace of every stop this supervisor makes, over each
 	 * service's stop_grace_period (kept out of the services' configs, so

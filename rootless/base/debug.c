@@ -1,9 +1,10 @@
 #include "base/debug.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/progress.h"
 
 bool clan_debug_on(void)
 {
@@ -21,11 +22,8 @@ void clan_debug(const char *fmt, ...)
 {
 	if (!clan_debug_on())
 		return;
-	char line[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	progress_vline("clan: debug: ", fmt, ap);
 	va_end(ap);
-	/* one write per line, so lines of concurrent processes do not mix */
-	fprintf(stderr, "clan: debug: %s\n", line);
 }

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/progress.h"
+#include "base/debug.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -103,10 +105,9 @@ int container_net_start(const struct container_spec *s, struct container_net *n,
 						 idmap_to_host(&rec->gidmap, 0, &host),
 				      .api_socket = n->api_socket,
 				      .log_path = n->log_path};
-	if (!n->opts.sandbox && s->debug)
-		fprintf(stderr,
-			"clan: debug: slirp4netns without --enable-sandbox: uid 0 is "
-			"not mapped (single mode with -u); --enable-seccomp still applies\n");
+	if (!n->opts.sandbox)
+		clan_debug("slirp4netns without --enable-sandbox: uid 0 is not mapped (single "
+			   "mode with -u); --enable-seccomp still applies");
 	if (slirp_start(child, &n->opts, &n->slirp, err) < 0)
 		return -1;
 	n->slirp_ports = s->port_handler_slirp;
@@ -125,27 +126,23 @@ void container_net_on_slirp_exit(const struct container_spec *s, struct containe
 	slirp_reap(&n->slirp, why, sizeof why);
 	slirp_stop(&n->slirp);
 	if (n->slirp_restarts >= SLIRP_MAX_RESTARTS) {
-		fprintf(stderr,
-			"clan: warning: slirp4netns, the network of container %s, %s; it "
-			"failed %d times, so %s has no outbound network now (restart the "
-			"container)\n",
-			name, why, n->slirp_restarts + 1, name);
+		progress_warn("slirp4netns, the network of container %s, %s; it failed %d times, "
+			      "so %s has no outbound network now (restart the container)",
+			      name, why, n->slirp_restarts + 1, name);
 		return;
 	}
 	n->slirp_restarts++;
 	struct clan_err err;
 	if (slirp_start(child, &n->opts, &n->slirp, &err) < 0 ||
 	    (s->port_handler_slirp && publish_with_slirp(n, &err) < 0)) {
-		fprintf(stderr,
-			"clan: warning: slirp4netns, the network of container %s, %s, and "
-			"could not be restarted (%s): %s has no outbound network now\n",
-			name, why, err.msg, name);
+		progress_warn("slirp4netns, the network of container %s, %s, and could not be "
+			      "restarted (%s): %s has no outbound network now",
+			      name, why, err.msg, name);
 		return;
 	}
-	fprintf(stderr,
-		"clan: warning: slirp4netns, the network of container %s, %s; restarted it "
-		"(connections open through it were lost)\n",
-		name, why);
+	progress_warn("slirp4netns, the network of container %s, %s; restarted it (connections "
+		      "open through it were lost)",
+		      name, why);
 }
 
 int container_net_fwd_fd(const struct container_net *n)
@@ -160,25 +157,23 @@ void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char 
 	n->fwd_pid = 0;
 	n->fwd_pidfd = -1;
 	if (n->fwd_restarts >= FWD_MAX_RESTARTS) {
-		fprintf(stderr,
-			"clan: warning: the port forwarder of %s exited %d times, so its "
-			"published ports answer no more (restart it)\n",
-			name, n->fwd_restarts + 1);
+		progress_warn("the port forwarder of %s exited %d times, so its published ports "
+			      "answer no more (restart it)",
+			      name, n->fwd_restarts + 1);
 		return;
 	}
 	n->fwd_restarts++;
 	struct clan_err err;
 	if (publish(n, child, &err) < 0) {
-		fprintf(stderr,
-			"clan: warning: the port forwarder of %s exited and could not be "
-			"restarted (%s): its published ports answer no more (restart it)\n",
-			name, err.msg);
+		progress_warn(
+		    "the port forwarder of %s exited and could not be restarted (%s): its "
+		    "published ports answer no more (restart it)",
+		    name, err.msg);
 		return;
 	}
-	fprintf(stderr,
-		"clan: warning: the port forwarder of %s exited; restarted it (connections "
-		"open through it were lost)\n",
-		name);
+	progress_warn("the port forwarder of %s exited; restarted it (connections open through "
+		      "it were lost)",
+		      name);
 }
 
 static void describe_ports(const struct port_map *maps, size_t n, struct container_rec *rec)

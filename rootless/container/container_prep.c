@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/progress.h"
+#include "base/debug.h"
 #include "container/container_int.h"
 #include "netns/hosts.h"
 #include "base/paths.h"
@@ -107,6 +109,8 @@ static void make_etc_texts(const struct container_spec *s, struct prepared *p)
 
 static void debug_userns(const struct prepared *p)
 {
+	if (!clan_debug_on())
+		return;
 	char u[128], g[128];
 	idmap_format(&p->userns.uid, u, sizeof u);
 	idmap_format(&p->userns.gid, g, sizeof g);
@@ -116,8 +120,8 @@ static void debug_userns(const struct prepared *p)
 	for (char *c = g; *c; c++)
 		if (*c == '\n')
 			*c = c[1] ? ',' : '\0';
-	fprintf(stderr, "clan: debug: userns %s%s: uid_map %s; gid_map %s\n",
-		userns_mode_name(p->userns.mode), p->userns.host_root ? " (host root)" : "", u, g);
+	clan_debug("userns %s%s: uid_map %s; gid_map %s", userns_mode_name(p->userns.mode),
+		   p->userns.host_root ? " (host root)" : "", u, g);
 }
 
 /* container:NAME shares NAME's user namespace (a network namespace can
@@ -157,8 +161,8 @@ static int plan_nested(const struct container_spec *s, struct prepared *p, struc
 
 int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
-	struct image_resolve_opts ro = {
-	    .userns = s->userns, .progress = isatty(STDERR_FILENO), .debug = s->debug};
+	struct image_resolve_opts ro = {.userns = s->userns,
+					.progress = progress_is_terminal(stderr)};
 	if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
 		return clan_error_wrap(err, "run");
 	/* docker's rule: the entrypoint, then the given command or the
@@ -183,8 +187,7 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	    (p->net.have_target && join_target_userns(p, err) < 0) ||
 	    (s->net == NET_POD && plan_nested(s, p, err) < 0))
 		return -1;
-	if (s->debug)
-		debug_userns(p);
+	debug_userns(p);
 	/* one filter: the profile, and in single-id mode the fake chown */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
 	if (seccomp_filter_for(s->seccomp, single, p->storage, &p->seccomp, err) < 0)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/safe_path.h"
 
 #include "debimage/debimage.h"
@@ -66,14 +67,13 @@ static int from_record(const struct imgstore *st, const struct image_record *r, 
 }
 
 static int resolve_deb(struct imgstore *st, const char *ref, const struct userns_plan *plan,
-		       const struct image_resolve_opts *o, struct image_record *rec,
-		       struct clan_err *err)
+		       struct image_record *rec, struct clan_err *err)
 {
 	_cleanup_free_ char *suite = NULL;
 	struct strv pkgs = {0};
 	int rc = debimage_parse(ref, &suite, &pkgs, err);
 	if (rc == 0)
-		rc = debimage_get(st, suite, &pkgs, plan, o->debug, rec, err);
+		rc = debimage_get(st, suite, &pkgs, plan, rec, err);
 	strv_free(&pkgs);
 	return rc;
 }
@@ -93,9 +93,8 @@ static int resolve_registry(struct imgstore *st, const char *text, const struct 
 	if (imgstore_lookup_tag(st, canon, id)) {
 		rc = imgstore_load_image(st, id, rec, err);
 	} else {
-		fprintf(stderr, "Unable to find image '%s' locally\n", canon);
-		struct registry_opts ro = {
-		    .progress = o->progress, .quiet = true, .debug = o->debug, .userns = plan};
+		progress_line("Unable to find image '%s' locally", canon);
+		struct registry_opts ro = {.progress = o->progress, .quiet = true, .userns = plan};
 		rc = registry_pull(st, &ref, &ro, rec, err);
 	}
 	image_ref_free(&ref);
@@ -113,7 +112,7 @@ static int resolve_stored(const char *ref, const struct image_resolve_opts *o, s
 	if (rc == 0)
 		rc = userns_plan_make(o->userns, 0, 0, &plan, err);
 	if (rc == 0 && strncmp(ref, "deb:", 4) == 0)
-		rc = resolve_deb(&st, ref, &plan, o, &rec, err);
+		rc = resolve_deb(&st, ref, &plan, &rec, err);
 	else if (rc == 0)
 		rc = resolve_registry(&st, ref, &plan, o, &rec, err);
 	if (rc == 0)

@@ -26,7 +26,6 @@ struct image {
 struct image_resolve_opts {
 	enum userns_mode userns; /* how pulled layers are owned */
 	bool progress;		 /* progress bars for a pull */
-	bool debug;
 };
 
 /* Resolves ref to layers, pulling or building what the store lacks.

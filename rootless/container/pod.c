@@ -81,7 +81,6 @@ int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 	struct container_spec *s = &p->net_spec;
 	s->net = NET_SLIRP;
 	s->allow_host_loopback = o->allow_host_loopback;
-	s->debug = o->debug;
 	s->ports = xmalloc((o->nports ? o->nports : 1) * sizeof *s->ports);
 	memcpy(s->ports, o->ports, o->nports * sizeof *s->ports);
 	s->nports = o->nports;

@@ -30,7 +30,6 @@ struct pod_opts {
 	bool allow_host_loopback;
 	const char *id;	 /* names slirp4netns's API socket */
 	const char *dir; /* a private dir for slirp4netns's log */
-	bool debug;
 };
 
 /* Binds the ports (busy or privileged ones are refused before anything

@@ -95,7 +95,6 @@ static void mount_root(struct child_ctx *c)
 				      .lowers = &c->img->lowers,
 				      .is_host = c->img->is_host,
 				      .cdir = c->cdir,
-				      .debug = c->spec->debug,
 				      .ephemeral = c->spec->rm};
 	if (overlay_mount(&req, &used, &err) < 0)
 		child_die_err(c->sync_fd, &err);
@@ -132,7 +131,7 @@ static void build_root(struct child_ctx *c)
 	if (c->idmapped)
 		become_container_root(c);
 	struct mount_fds fds = {.fd = c->mount_fds, .fresh = c->new_volume};
-	if (mounts_execute(root_fd, c->plan, &fds, c->spec->debug, &err) < 0)
+	if (mounts_execute(root_fd, c->plan, &fds, &err) < 0)
 		child_die(c->sync_fd,
 			  err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : CLAN_EXIT_SETUP, 0, "%s",
 			  err.msg);

@@ -57,7 +57,7 @@ struct container_spec {
 	char *project, *service; /* for the record: which stack and service */
 	enum userns_mode userns;
 	enum overlay_kind overlay;
-	bool tty, interactive, rm, debug;
+	bool tty, interactive, rm;
 	bool init; /* --init: a reaping init is pid 1, the command pid 2 */
 	/* --security-opt seccomp=: NULL for clan's default profile,
 	 * "unconfined", or the path of a profile in Docker's JSON format */

@@ -323,8 +323,8 @@ static int ensure_tag(struct imgstore *st, const char *name, const char *id,
 
 /* With the lock held: the cached image, else a build and its record. */
 static int get_locked(struct imgstore *st, const char *suite, const struct strv *packages,
-		      const struct userns_plan *userns, bool debug, const char *id,
-		      const char *name, struct image_record *rec, struct clan_err *err)
+		      const struct userns_plan *userns, const char *id, const char *name,
+		      struct image_record *rec, struct clan_err *err)
 {
 	struct clan_err ignored;
 	bool have_layer = imgstore_has_layer(st, id);
@@ -339,8 +339,7 @@ static int get_locked(struct imgstore *st, const char *suite, const struct strv 
 				   .shown = shown,
 				   .id = id,
 				   .packages = packages,
-				   .plan = &plan,
-				   .debug = debug};
+				   .plan = &plan};
 	uint64_t size = 0;
 	/* the user is root of the build: mmdebstrap --mode=root */
 	int rc = userns_plan_make(userns ? userns->mode : USERNS_AUTO, 0, 0, &plan, err);
@@ -355,8 +354,7 @@ static int get_locked(struct imgstore *st, const char *suite, const struct strv 
 }
 
 int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,
-		 const struct userns_plan *userns, bool debug, struct image_record *rec,
-		 struct clan_err *err)
+		 const struct userns_plan *userns, struct image_record *rec, struct clan_err *err)
 {
 	/* packages may come from a config file rather than debimage_parse:
 	 * nothing may reach mmdebstrap's command line as an option */
@@ -377,7 +375,7 @@ int debimage_get(struct imgstore *st, const char *suite, const struct strv *pack
 	/* a second shell building the same image waits here, then finds it */
 	if (imgstore_lock(st, lock_name, &lock_fd, err) < 0)
 		return -1;
-	int rc = get_locked(st, suite, packages, userns, debug, id, name, rec, err);
+	int rc = get_locked(st, suite, packages, userns, id, name, rec, err);
 	close(lock_fd);
 	return rc;
 }

@@ -51,11 +51,10 @@ const char *debimage_arch_of(const char *machine);
  * lock; an interrupted build (SIGINT, SIGTERM, SIGHUP, SIGQUIT) removes its
  * temp dirs before the signal takes effect. A suite or package name that
  * is not Debian's is an exit-2 error. Says on stderr when a build starts
- * and ends; mmdebstrap's own output only with debug, else the error names
+ * and ends; mmdebstrap's own output only with --debug, else the error names
  * its last lines. */
 int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,
-		 const struct userns_plan *userns, bool debug, struct image_record *rec,
-		 struct clan_err *err);
+		 const struct userns_plan *userns, struct image_record *rec, struct clan_err *err);
 
 /* The host's Debian archive, from its apt sources: the URIs serving the
  * host's own codename, its -updates and its -security pocket. */

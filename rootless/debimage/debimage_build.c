@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "base/fdio.h"
+#include "base/progress.h"
+#include "base/debug.h"
 #include "debimage/debimage_int.h"
 #include "ns/seccomp_filter.h"
 #include "base/sync.h"
@@ -86,7 +88,7 @@ static void build_argv(struct build *b, const char *mmdebstrap)
 	/* what maintainer scripts made in /run (e.g. /run/postgresql) stays,
 	 * as after `RUN apt-get install` in a Dockerfile: no boot recreates it */
 	strv_push(a, "--skip=cleanup/run");
-	if (b->r->debug)
+	if (clan_debug_on())
 		strv_push(a, "--verbose");
 	if (b->r->packages->n) {
 		size_t len = 0;
@@ -269,8 +271,9 @@ static noreturn void exec_mmdebstrap(const struct build *b, const sigset_t *oldm
 		_exit(126);
 	/* mmdebstrap writes its status to stderr; stdout must not reach
 	 * clan's own stdout, where the container's output goes */
-	if (b->r->debug ? dup2(STDERR_FILENO, STDOUT_FILENO) < 0
-			: dup2(b->log_fd, STDOUT_FILENO) < 0 || dup2(b->log_fd, STDERR_FILENO) < 0)
+	if (clan_debug_on()
+		? dup2(STDERR_FILENO, STDOUT_FILENO) < 0
+		: dup2(b->log_fd, STDOUT_FILENO) < 0 || dup2(b->log_fd, STDERR_FILENO) < 0)
 		_exit(126);
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, oldmask, NULL) < 0 ||
 	    cloexec_fds_from(3) < 0)
@@ -482,7 +485,8 @@ static int build_result(struct build *b, struct build_wait *w, struct clan_err *
 		log_tail(b->log_fd, tail, sizeof tail);
 		return clan_error(err, 0, "cannot build %s: %s%s%s%s", b->r->shown,
 				  w->failed ? w->msg : "the build ended early", tail[0] ? ": " : "",
-				  tail, b->r->debug ? "" : " (--debug shows mmdebstrap's output)");
+				  tail,
+				  clan_debug_on() ? "" : " (--debug shows mmdebstrap's output)");
 	}
 	return 0;
 }
@@ -534,7 +538,7 @@ static void discard(const struct build *b, const char *path)
 
 static int open_log(struct build *b, struct clan_err *err)
 {
-	if (b->r->debug)
+	if (clan_debug_on())
 		return 0;
 	_cleanup_free_ char *path = xasprintf("%s/mmdebstrap.log", b->work);
 	b->log_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -563,17 +567,17 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc == 0) {
 		build_argv(b, mmdebstrap);
 		build_env(b);
-		fprintf(stderr, "clan: building %s with mmdebstrap (image %s)...\n", b->r->shown,
-			b->r->name);
+		progress_say("building %s with mmdebstrap (image %s)...", b->r->shown, b->r->name);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = run_build(b, err);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == 0 &&
 		    (rc = imgstore_layer_commit(b->r->st, b->target, b->r->id, err)) == 0)
-			fprintf(stderr, "clan: built %s in %.1f s (image %s)\n", b->r->shown,
-				(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-				b->r->name);
+			progress_say("built %s in %.1f s (image %s)", b->r->shown,
+				     (double)(t1.tv_sec - t0.tv_sec) +
+					 (t1.tv_nsec - t0.tv_nsec) / 1e9,
+				     b->r->name);
 	}
 	if (rc < 0)
 		discard(b, b->target);

@@ -18,7 +18,6 @@ struct debimage_req {
 	const char *id;			/* the key: image id and layer id */
 	const struct strv *packages;	/* sorted, unique */
 	const struct userns_plan *plan; /* maps with the user as root (uid 0) */
-	bool debug;			/* mmdebstrap's output on stderr */
 };
 
 /* Builds layer r->id with mmdebstrap and commits it atomically; *size is

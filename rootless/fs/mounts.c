@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "fs/bind_source.h"
 #include "fs/layer_merge.h"
 #include "base/safe_path.h"
@@ -318,13 +319,13 @@ int mounts_write_etc(const char *dir, const char *const *texts, struct clan_err 
 }
 
 int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,
-		   bool debug, struct clan_err *err)
+		   struct clan_err *err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
-		if (debug) {
+		if (clan_debug_on()) {
 			char line[512];
 			mount_op_describe(&plan->ops[i], line, sizeof line);
-			fprintf(stderr, "clan: debug: mount %s\n", line);
+			clan_debug("mount %s", line);
 		}
 		int mfd = fds && fds->fd ? fds->fd[i] : -1;
 		int rc = mfd >= 0 ? do_bind_idmapped(root_fd, &plan->ops[i], mfd,

@@ -20,8 +20,9 @@ struct mount_fds {
  * it creates: the plan binds them from there. */
 int mounts_write_etc(const char *dir, const char *const *texts, struct clan_err *err);
 
+/* Runs plan's operations in order under root_fd; --debug names each. */
 int mounts_execute(int root_fd, const struct mount_plan *plan, const struct mount_fds *fds,
-		   bool debug, struct clan_err *err);
+		   struct clan_err *err);
 
 /* Adds nosuid/nodev (and read-only when ro) to the mount at path,
  * recursively when asked, keeping flags the kernel has locked on mounts

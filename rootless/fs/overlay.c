@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "fs/layer_merge.h"
 #include "fs/mounts.h"
 #include "ns/userns.h"
@@ -203,7 +204,7 @@ static int mount_copy(const struct overlay_request *req, const struct layout *l,
 /* The host's / cannot be an overlay layer in a user namespace (the kernel
  * refuses to clone a mount with locked submounts), so `host` is the host
  * tree itself, read-only, with private scratch space on /tmp and /run. */
-static int mount_host(const struct layout *l, bool debug, struct clan_err *err)
+static int mount_host(const struct layout *l, struct clan_err *err)
 {
 	static const char *const scratch[] = {"tmp", "var/tmp", "run"};
 	if (mount("/", l->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -216,8 +217,7 @@ static int mount_host(const struct layout *l, bool debug, struct clan_err *err)
 		    errno != ENOENT)
 			return clan_error(err, errno, "cannot mount a tmpfs on /%s", scratch[i]);
 	}
-	if (debug)
-		fprintf(stderr, "clan: debug: overlay: none (host / read-only)\n");
+	clan_debug("overlay: none (host / read-only)");
 	return 0;
 }
 
@@ -233,7 +233,7 @@ int overlay_mount(const struct overlay_request *req, enum overlay_kind *used, st
 	char tried[2048] = "";
 
 	if (rc == 0 && req->is_host) {
-		rc = mount_host(&l, req->debug, err);
+		rc = mount_host(&l, err);
 		*used = OVERLAY_AUTO;
 		layout_free(&l);
 		return rc;
@@ -244,15 +244,11 @@ int overlay_mount(const struct overlay_request *req, enum overlay_kind *used, st
 		struct clan_err e;
 		if (fns[k](req, &l, &e) == 0) {
 			*used = (enum overlay_kind)k;
-			if (req->debug)
-				fprintf(stderr, "clan: debug: overlay: %s\n",
-					overlay_kind_name(*used));
+			clan_debug("overlay: %s", overlay_kind_name(*used));
 			layout_free(&l);
 			return 0;
 		}
-		if (req->debug)
-			fprintf(stderr, "clan: debug: overlay %s failed: %s\n",
-				overlay_kind_name((enum overlay_kind)k), e.msg);
+		clan_debug("overlay %s failed: %s", overlay_kind_name((enum overlay_kind)k), e.msg);
 		size_t o = strlen(tried);
 		snprintf(tried + o, sizeof tried - o, "%s%.300s", o ? "; " : "", e.msg);
 	}

@@ -18,8 +18,7 @@ struct overlay_request {
 	const struct strv *lowers; /* read-only layers, top first */
 	bool is_host;		   /* the host's / instead of layers */
 	const char *cdir;	   /* the container's dir: upper, work, merged live here */
-	bool debug;
-	bool ephemeral; /* --rm: the writable layer is deleted afterwards */
+	bool ephemeral;		   /* --rm: the writable layer is deleted afterwards */
 };
 
 /* Mounts the root on cdir/merged; *used says which way it was done. With

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "ns/idmount.h"
 #include "ns/root_range.h"
 #include "base/util.h"
@@ -102,9 +103,8 @@ int userns_plan_container(enum userns_mode requested, const char *storage, uint3
 	if (!idmount_overlay_supported()) {
 		/* root's storage reaches the container only through overlay
 		 * layers given as idmapped fds */
-		fprintf(stderr, "clan: note: this kernel (before Linux 6.15) cannot give root's "
-				"containers an id range of their own: their root is host root, as "
-				"with --userns host\n");
+		progress_note("this kernel (before Linux 6.15) cannot give root's containers an id "
+			      "range of their own: their root is host root, as with --userns host");
 		return userns_plan_make(requested, cuid, cgid, out, err);
 	}
 	*out = (struct userns_plan){.mode = USERNS_SUBUID};

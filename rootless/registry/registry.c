@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "registry/registry_int.h"
 #include "base/termsafe.h"
 
@@ -296,7 +297,7 @@ static int pull_from(struct pull *p, const struct reg_endpoint *ep, struct image
 		     struct clan_err *err)
 {
 	bool fresh = false;
-	if (reg_client_init(&p->c, ep, p->ref->registry, p->ref->repository, p->o->debug, err) < 0)
+	if (reg_client_init(&p->c, ep, p->ref->registry, p->ref->repository, err) < 0)
 		return -1;
 	/* a mirror that is down should not hold up the fallback for long */
 	p->c.max_attempts = ep->mirror ? 2 : 0;
@@ -349,10 +350,9 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = pull_from(p, &eps[i], rec, err);
 		bool next = rc < 0 && !p->final && i + 1 < n;
-		if (next && p->o->debug) {
+		if (next && clan_debug_on()) {
 			_cleanup_free_ char *why = term_safe(err->msg, strlen(err->msg), false);
-			fprintf(stderr, "clan: mirror %s failed, trying the next: %s\n",
-				eps[i].base, why);
+			clan_debug("mirror %s failed, trying the next: %s", eps[i].base, why);
 		}
 		pull_reset(p);
 		if (next)
@@ -441,8 +441,10 @@ int registry_login(const char *registry, const char *user, const char *password,
 	if (login_endpoint(name, &eps, &n, err) < 0)
 		return -1;
 	struct reg_client c;
-	int rc = reg_client_init(&c, &eps[n - 1], name, NULL, false, err);
+	int rc = reg_client_init(&c, &eps[n - 1], name, NULL, err);
 	if (rc == 0) {
+		/* curl's trace would show the password's Authorization header */
+		c.verbose = false;
 		free(c.basic);
 		c.basic = reg_basic_encode(user, password);
 		c.logging_in = true;

@@ -17,7 +17,6 @@ struct registry_opts {
 	const char *arch; /* NULL: this machine's, in OCI terms (amd64, arm64, ...) */
 	bool progress;	  /* one progress bar per layer (a terminal); else plain lines */
 	bool quiet;	  /* nothing on stdout */
-	bool debug;
 	const struct userns_plan *userns; /* how layers are extracted (layer.h) */
 };
 

@@ -11,12 +11,12 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "registry/registry_int.h"
 #include "base/fdio.h"
 #include "base/format.h"
@@ -66,9 +66,8 @@ struct fetch {
 	const struct reg_pull_bounds *pb;
 	uint64_t max_bytes, max_entries;   /* the pull's bounds (layer_bounds_pull) */
 	uint64_t used_bytes, used_entries; /* what its finished layers came to */
-	int drawn;			   /* progress lines on screen */
+	struct progress_bars bars;	   /* one per blob, on a terminal */
 	int64_t last_draw;
-	int cols;
 };
 
 static int64_t now_ms(void)
@@ -95,48 +94,36 @@ static const char *state_word(const struct xfer *x)
 	return "pulling";
 }
 
-static void draw_line(const struct fetch *f, const struct xfer *x)
+static void draw_line(struct fetch *f, const struct xfer *x)
 {
 	char have[16], size[16], bar[24];
-	int64_t total = x->blob->size > 0 ? x->blob->size : 1;
-	int64_t got = x->state >= X_FETCHED ? total : x->have;
-	int fill = (int)(got * 20 / total);
-	memset(bar, '=', (size_t)fill);
-	memset(bar + fill, ' ', (size_t)(20 - fill));
-	if (fill > 0 && fill < 20)
-		bar[fill - 1] = '>';
-	bar[20] = '\0';
+	int64_t got = x->state >= X_FETCHED ? x->blob->size : x->have;
+	progress_bar_fill(bar, 20, got, x->blob->size);
 	format_size((uint64_t)(x->state == X_SKIP ? x->blob->size : got), have, sizeof have);
 	format_size((uint64_t)x->blob->size, size, sizeof size);
-	char line[160];
-	snprintf(line, sizeof line, "%.12s  %-8s [%s] %9s / %s", x->blob->digest + 7, state_word(x),
-		 bar, have, size);
-	if (f->cols > 1 && (int)strlen(line) >= f->cols)
-		line[f->cols - 1] = '\0';
-	printf("\033[2K%s\n", line);
+	progress_bars_line(&f->bars, "%.12s  %-8s [%s] %9s / %s", x->blob->digest + 7,
+			   state_word(x), bar, have, size);
 }
 
 /* One bar per blob, redrawn in place (at most every DRAW_EVERY_MS). */
 static void draw(struct fetch *f, bool force)
 {
-	if (!f->o->progress || f->o->quiet)
+	if (!f->bars.on)
 		return;
 	int64_t t = now_ms();
 	if (!force && t - f->last_draw < DRAW_EVERY_MS)
 		return;
 	f->last_draw = t;
-	if (f->drawn)
-		printf("\033[%dA", f->drawn);
+	progress_bars_begin(&f->bars);
 	for (size_t i = 0; i < f->n; i++)
 		draw_line(f, &f->x[i]);
-	f->drawn = (int)f->n;
-	fflush(stdout);
+	progress_bars_end(&f->bars);
 }
 
 /* A plain line when there are no bars: "pulling sha256:abc... done (1.2 MB)". */
 static void say(const struct fetch *f, const struct xfer *x, const char *what)
 {
-	if (f->o->progress || f->o->quiet)
+	if (f->bars.on || f->o->quiet)
 		return;
 	char size[16];
 	format_size((uint64_t)x->blob->size, size, sizeof size);
@@ -641,8 +628,8 @@ static void fetch_free(struct fetch *f)
 
 static void fetch_prepare(struct fetch *f, const struct reg_blob *blobs)
 {
-	struct winsize ws;
-	f->cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+	/* on stdout, as `docker pull` draws them */
+	progress_bars_init(&f->bars, stdout, f->o->progress && !f->o->quiet);
 	for (size_t i = 0; i < f->n; i++) {
 		struct xfer *x = &f->x[i];
 		x->blob = &blobs[i];

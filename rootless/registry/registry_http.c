@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/debug.h"
 #include "image/image_ref.h"
 #include "registry/registry_int.h"
 #include "base/termsafe.h"
@@ -14,10 +15,10 @@
 #define TOKEN_MAX (1 << 20)
 
 int reg_client_init(struct reg_client *c, const struct reg_endpoint *ep, const char *registry,
-		    const char *repository, bool debug, struct clan_err *err)
+		    const char *repository, struct clan_err *err)
 {
 	static bool global_done;
-	*c = (struct reg_client){.debug = debug};
+	*c = (struct reg_client){.verbose = clan_debug_on()};
 	/* the client's helpers (base64 logins, manifest digests) count on both */
 	if (dl_need(DL_CURL, err) < 0 || dl_need(DL_CRYPTO, err) < 0)
 		return -1;
@@ -141,7 +142,7 @@ void reg_easy_setup(const struct reg_client *c, CURL *easy, const char *url)
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(easy, CURLOPT_VERBOSE, c->debug ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_VERBOSE, c->verbose ? 1L : 0L);
 }
 
 struct curl_slist *reg_headers(const struct reg_client *c, const char *extra)

@@ -154,14 +154,14 @@ void reg_endpoints_free(struct reg_endpoint *e, size_t n);
 /* ---- HTTP (registry_http.c) ---- */
 
 struct reg_client {
-	CURL *easy;	/* for requests one at a time; keeps its connection */
-	CURLSH *share;	/* DNS, connections and TLS sessions for every handle */
-	char *base;	/* the endpoint's base URL */
-	char *repo;	/* the repository path on this endpoint (mirror prefix + name) */
-	char *registry; /* for messages */
-	char *basic;	/* credentials (base64 user:password), NULL: anonymous */
-	char *authz;	/* "Authorization: ..." header once authorised, NULL before */
-	bool debug;
+	CURL *easy;	  /* for requests one at a time; keeps its connection */
+	CURLSH *share;	  /* DNS, connections and TLS sessions for every handle */
+	char *base;	  /* the endpoint's base URL */
+	char *repo;	  /* the repository path on this endpoint (mirror prefix + name) */
+	char *registry;	  /* for messages */
+	char *basic;	  /* credentials (base64 user:password), NULL: anonymous */
+	char *authz;	  /* "Authorization: ..." header once authorised, NULL before */
+	bool verbose;	  /* curl's own trace on stderr (--debug) */
 	int max_attempts; /* per request; 0: the default */
 	bool logging_in;  /* a refusal is the login's failure, not a hint to log in */
 };
@@ -178,7 +178,7 @@ struct reg_response {
 };
 
 int reg_client_init(struct reg_client *c, const struct reg_endpoint *ep, const char *registry,
-		    const char *repository, bool debug, struct clan_err *err);
+		    const char *repository, struct clan_err *err);
 void reg_client_free(struct reg_client *c);
 void reg_response_free(struct reg_response *r);
 

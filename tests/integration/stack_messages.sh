@@ -213,9 +213,29 @@ case_config_reports_all_errors() {
 	assert_eq "$(grep -c '^clan: ' <<<"$err")" 2 "error lines (the depends_on waits for the services to load)"
 }
 
+# --debug reaches the supervisor that up leaves behind (CLAN_DEBUG in its
+# environment, no flag in a struct): it says how it sets a service up in
+# its log; the service's command never sees the variable.
+case_debug_reaches_the_supervisor() {
+	fresh_storage
+	local dir state
+	dir=$(new_stack msgdebug)
+	cd "$dir" || die "no project dir"
+	run clan --debug up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msgdebug-*' | head -n 1)
+	assert_contains "$(cat "$state/supervisor.log")" "clan: debug: userns" "supervisor.log"
+	run clan exec web cat /proc/1/environ
+	assert_eq "$rc" 0 "exec (stderr: $err)"
+	case $out in *CLAN_DEBUG*) die "the service's environment has CLAN_DEBUG: $out" ;; esac
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+}
+
 t down_removes_state_dir case_down_removes_state_dir
 t down_nothing_running case_down_nothing_running
 t up_waiting_while_down_removes case_up_waiting_while_down_removes
+t debug_reaches_the_supervisor case_debug_reaches_the_supervisor
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service

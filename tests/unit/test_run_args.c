@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "cli/run_args.h"
 #include "tap.h"
 #include "base/util.h"
@@ -27,11 +28,12 @@ TEST(defaults)
 {
 	struct run_args a;
 	struct clan_err err;
+	unsetenv("CLAN_DEBUG");
 	CHECK(PARSE(&a, &err, "img") == 0);
 	CHECK_STR(a.spec.image_ref, "img");
 	CHECK(a.spec.cmd.n == 0);
 	CHECK(a.spec.env.n == 0 && a.env_files.n == 0 && a.spec.nbinds == 0);
-	CHECK(!a.spec.tty && !a.spec.interactive && !a.spec.rm && !a.spec.init && !a.spec.debug);
+	CHECK(!a.spec.tty && !a.spec.interactive && !a.spec.rm && !a.spec.init && !clan_debug_on());
 	CHECK(!a.help);
 	CHECK(a.spec.net == NET_SLIRP && a.spec.userns == USERNS_AUTO);
 	CHECK(a.spec.nports == 0 && !a.spec.port_handler_slirp && !a.spec.allow_host_loopback);
@@ -269,10 +271,13 @@ TEST(name_init_rm_and_strings)
 {
 	struct run_args a;
 	struct clan_err err;
+	unsetenv("CLAN_DEBUG");
 	CHECK(PARSE(&a, &err, "--name", "first", "--name=web", "--init", "--rm", "--debug",
 		    "--hostname", "box", "-u", "1000:100", "-w", "/src", "img") == 0);
 	CHECK_STR(a.spec.name, "web"); /* the last one wins */
-	CHECK(a.spec.init && a.spec.rm && a.spec.debug);
+	/* run --debug is the global --debug: CLAN_DEBUG for what run starts */
+	CHECK(a.spec.init && a.spec.rm && clan_debug_on());
+	unsetenv("CLAN_DEBUG");
 	CHECK_STR(a.spec.hostname, "box");
 	CHECK_STR(a.spec.user, "1000:100");
 	CHECK_STR(a.spec.workdir, "/src");
