@@ -160,7 +160,7 @@ static int prepare_images(const struct stack *st, enum userns_mode mode, struct 
 {
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		struct image img;
-		struct image_resolve_opts ro = {.userns = mode, .progress = isatty(STDERR_FILENO)};
+		struct image_resolve_opts ro = {.userns = mode};
 		if (image_resolve(st->svcs[i].image, &ro, &img, err) < 0)
 			return clan_error_wrap(err, "service %s", st->svcs[i].name);
 		image_free(&img);

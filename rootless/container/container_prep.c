@@ -161,8 +161,7 @@ static int plan_nested(const struct container_spec *s, struct prepared *p, struc
 
 int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
-	struct image_resolve_opts ro = {.userns = s->userns,
-					.progress = progress_is_terminal(stderr)};
+	struct image_resolve_opts ro = {.userns = s->userns};
 	if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
 		return clan_error_wrap(err, "run");
 	/* docker's rule: the entrypoint, then the given command or the

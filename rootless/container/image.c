@@ -81,8 +81,7 @@ static int resolve_deb(struct imgstore *st, const char *ref, const struct userns
 /* The record for a registry reference: the tagged one, else pulled now,
  * as `docker run` does. */
 static int resolve_registry(struct imgstore *st, const char *text, const struct userns_plan *plan,
-			    const struct image_resolve_opts *o, struct image_record *rec,
-			    struct clan_err *err)
+			    struct image_record *rec, struct clan_err *err)
 {
 	struct image_ref ref;
 	if (image_ref_parse(text, &ref, err) < 0)
@@ -94,7 +93,7 @@ static int resolve_registry(struct imgstore *st, const char *text, const struct 
 		rc = imgstore_load_image(st, id, rec, err);
 	} else {
 		progress_line("Unable to find image '%s' locally", canon);
-		struct registry_opts ro = {.progress = o->progress, .quiet = true, .userns = plan};
+		struct registry_opts ro = {.quiet = true, .userns = plan};
 		rc = registry_pull(st, &ref, &ro, rec, err);
 	}
 	image_ref_free(&ref);
@@ -114,7 +113,7 @@ static int resolve_stored(const char *ref, const struct image_resolve_opts *o, s
 	if (rc == 0 && strncmp(ref, "deb:", 4) == 0)
 		rc = resolve_deb(&st, ref, &plan, &rec, err);
 	else if (rc == 0)
-		rc = resolve_registry(&st, ref, &plan, o, &rec, err);
+		rc = resolve_registry(&st, ref, &plan, &rec, err);
 	if (rc == 0)
 		rc = from_record(&st, &rec, img, err);
 	image_record_free(&rec);

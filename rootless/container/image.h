@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
-#include "container/spec.h"
+#include "ns/userns.h"
 #include "base/util.h"
 
 struct image {
@@ -25,7 +25,6 @@ struct image {
 
 struct image_resolve_opts {
 	enum userns_mode userns; /* how pulled layers are owned */
-	bool progress;		 /* progress bars for a pull */
 };
 
 /* Resolves ref to layers, pulling or building what the store lacks.
