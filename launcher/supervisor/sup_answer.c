@@ -1,7 +1,9 @@
 #include "supervisor/sup_answer.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/termsafe.h"
 #include "base/util.h"
 
 json_t *sup_answer_ok(void)
@@ -9,9 +11,20 @@ json_t *sup_answer_ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+json_t *sup_answer_text(const char *s)
+{
+	/* JSON strings are UTF-8, and a service's log lines quoted in an
+	 * error need not be: escaped as the CLI would show them anyway */
+	_cleanup_free_ char *safe = term_safe(s, strlen(s), true);
+	return json_string(safe);
+}
+
 json_t *sup_answer_error(const char *why)
 {
-	return json_pack("{s:b,s:s}", "ok", 0, "error", why);
+	json_t *o = json_pack("{s:b}", "ok", 0);
+	if (o)
+		json_object_set_new(o, "error", sup_answer_text(why));
+	return o;
 }
 
 char *sup_answer_dump(json_t *o)

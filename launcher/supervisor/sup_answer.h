@@ -10,7 +10,10 @@
 
 /* {"ok":true} */
 json_t *sup_answer_ok(void);
-/* {"ok":false,"error":why} */
+/* A JSON string of s, whatever bytes it holds: what a terminal would act
+ * on and what is not UTF-8 escaped (base/termsafe.h). */
+json_t *sup_answer_text(const char *s);
+/* {"ok":false,"error":why}, why as sup_answer_text makes it */
 json_t *sup_answer_error(const char *why);
 /* o (consumed) as its text and a newline; NULL without memory. */
 char *sup_answer_dump(json_t *o);

@@ -113,12 +113,13 @@ json_t *sup_ps_json(const struct sup *s)
 				     : r->unhealthy		  ? "unhealthy"
 								  : "starting";
 		json_array_append_new(
-		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:s?,s:s,s:s?}",
+		    svcs, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:i,s:o,s:o?,s:o,s:s?}",
 				    "service", r->svc->name, "name", r->spec.name, "state",
 				    svc_state_name(r), "health", health, "pid", (int)r->pid,
 				    "started", (json_int_t)r->started, "exit_code", r->exit_code,
-				    "restarts", r->restart_count, "ports", ports, "error", r->error,
-				    "image", r->svc->image, "health_output", r->hc_output));
+				    "restarts", r->restart_count, "ports", ports, "error",
+				    r->error ? sup_answer_text(r->error) : NULL, "image",
+				    sup_answer_text(r->svc->image), "health_output", r->hc_output));
 	}
 	return json_pack("{s:b,s:o,s:i}", "ok", 1, "services", svcs, "pid", (int)getpid());
 }

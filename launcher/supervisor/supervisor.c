@@ -187,7 +187,7 @@ static void maybe_report(struct sup *s)
 		if (!w)
 			continue;
 		ports_wanting |= !s->svcs[i].early_exits;
-		json_array_append_new(warnings, json_string(w));
+		json_array_append_new(warnings, sup_answer_text(w));
 	}
 	if (ports_wanting && now - s->settled_at < PORT_WAIT_MS) {
 		s->recheck_at = now + PORT_RECHECK_MS;

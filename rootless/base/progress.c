@@ -98,7 +98,8 @@ void progress_bar_fill(char *out, int width, int64_t done, int64_t total)
 		done = total;
 	if (done < 0)
 		done = 0;
-	int fill = (int)(done * width / total);
+	/* in 128 bits: a registry's size may be near INT64_MAX */
+	int fill = (int)((__int128)done * width / total);
 	memset(out, '=', (size_t)fill);
 	memset(out + fill, ' ', (size_t)(width - fill));
 	if (fill > 0 && fill < width)

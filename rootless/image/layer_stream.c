@@ -165,7 +165,9 @@ void layer_stream_close(struct layer_stream *s)
 		archive_read_free(s->tar);
 	if (s->raw)
 		archive_read_free(s->raw);
-	EVP_MD_CTX_free(s->md);
+	/* no md: libcrypto may not even be loaded (base/dl.h) */
+	if (s->md)
+		EVP_MD_CTX_free(s->md);
 	free(s->buf);
 	*s = (struct layer_stream){0};
 }

@@ -49,45 +49,56 @@ int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
 	return 0;
 }
 
+/* What the helper reports: the clone's pid (0: none) and the result,
+ * the pid or -errno. */
+struct clone_report {
+	pid_t clone;
+	int result;
+};
+
 /* The caller's side: what the helper wrote (closing rfd), the helper
- * reaped. */
+ * reaped, and a clone the helper killed reaped too: it is the caller's
+ * child (CLONE_PARENT), and nobody else knows its pid. */
 static pid_t clone_report_collect(int rfd, pid_t helper)
 {
-	int r = 0;
+	struct clone_report rep = {0, 0};
 	ssize_t n;
 	do
-		n = read(rfd, &r, sizeof r);
+		n = read(rfd, &rep, sizeof rep);
 	while (n < 0 && errno == EINTR);
 	close(rfd);
 	wait_child(helper, NULL);
-	if (n != (ssize_t)sizeof r || r <= 0) {
-		errno = n == (ssize_t)sizeof r && r < 0 ? -r : ECHILD;
-		return -1;
-	}
-	return r;
+	bool whole = n == (ssize_t)sizeof rep;
+	if (whole && rep.result > 0)
+		return rep.result;
+	if (whole && rep.clone > 0)
+		wait_child(rep.clone, NULL);
+	errno = whole && rep.result < 0 ? -rep.result : ECHILD;
+	return -1;
 }
 
 /* The helper: never returns but in the clone. */
 static pid_t clone_helper(unsigned long flags, const struct clone_join *j, int wfd)
 {
-	int r = j->join(j->arg);
-	if (r == 0) {
+	struct clone_report rep = {0, j->join(j->arg)};
+	if (rep.result == 0) {
 		pid_t c = clone_ns(flags | CLONE_PARENT);
 		if (c == 0) {
 			close(wfd);
 			return 0;
 		}
-		r = c > 0 ? c : -errno;
+		rep.result = c > 0 ? c : -errno;
+		rep.clone = c > 0 ? c : 0;
 		if (c > 0 && j->after) {
 			int a = j->after(c, j->arg);
 			if (a < 0) {
 				kill(c, SIGKILL);
-				r = a;
+				rep.result = a;
 			}
 		}
 	}
-	(void)write_all(wfd, &r, sizeof r);
-	_exit(r > 0 ? 0 : 1);
+	(void)write_all(wfd, &rep, sizeof rep);
+	_exit(rep.result > 0 ? 0 : 1);
 }
 
 pid_t clone_joined(unsigned long flags, const struct clone_join *j)

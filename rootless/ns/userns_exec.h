@@ -32,7 +32,8 @@ struct clone_join {
  * namespace applies to children only), runs j->after and reports the pid
  * on a pipe. Returns like fork: 0 in the new process, its pid in the
  * caller, -1 with errno (join's or after's, clone's; ECHILD when the
- * helper died without a word). The helper is reaped before this returns. */
+ * helper died without a word). The helper is reaped before this returns,
+ * and so is a clone that j->after failed for: nothing is left to reap. */
 pid_t clone_joined(unsigned long flags, const struct clone_join *j);
 
 /* Removes path as root of a new user namespace with these maps. */

@@ -146,7 +146,9 @@ static void xfer_close(struct xfer *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	EVP_MD_CTX_free(x->md);
+	/* no md: libcrypto may not even be loaded (base/dl.h) */
+	if (x->md)
+		EVP_MD_CTX_free(x->md);
 	x->md = NULL;
 }
 

@@ -67,7 +67,6 @@ TEST(a_failed_after_kills_the_clone)
 	}
 	CHECK(pid == -1);
 	CHECK(errno == ENOSPC);
-	int status = 0;
-	pid_t reaped = waitpid(-1, &status, 0);
-	CHECK(reaped > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* killed and reaped: a supervisor that lives for days keeps no zombie */
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
 }

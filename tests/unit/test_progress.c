@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -155,4 +156,9 @@ TEST(bar_fill)
 	CHECK_STR(bar, "====================");
 	progress_bar_fill(bar, 20, 300, 100);
 	CHECK_STR(bar, "====================");
+	/* a hostile registry's sizes: done * width would overflow 64 bits */
+	progress_bar_fill(bar, 20, 500000000000000000, 500000000000000000);
+	CHECK_STR(bar, "====================");
+	progress_bar_fill(bar, 20, INT64_MAX / 2 + 1, INT64_MAX);
+	CHECK_STR(bar, "=========>          ");
 }

@@ -26,6 +26,25 @@ TEST(ok_round_trip)
 	free(text);
 }
 
+TEST(bytes_that_are_not_utf8_survive)
+{
+	/* a service's log line in Latin-1, with an ESC: jansson refuses such
+	 * a string, and a report it could not pack used to reach `up` as
+	 * nothing ("the supervisor died") */
+	const char *why = "service db exited; its last log lines:\n  db | caf\xe9 \x1b[2J";
+	char *text = sup_answer_dump(sup_answer_error(why));
+	CHECK(text != NULL);
+	struct clan_err err = {0};
+	json_t *back = NULL;
+	CHECK(text && sup_answer_parse(text, none, &back, &err) == -1);
+	CHECK_STR(err.msg, "service db exited; its last log lines:\n  db | caf\\xe9 \\x1b[2J");
+	free(text);
+
+	json_t *w = sup_answer_text("web | \xff\xfe");
+	CHECK_STR(json_string_value(w), "web | \\xff\\xfe");
+	json_decref(w);
+}
+
 TEST(error_round_trip)
 {
 	/* a failure's message keeps its lines, as `up` prints them */
