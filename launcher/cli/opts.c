@@ -196,7 +196,8 @@ void opts_usage(const struct opt_cmd *cmd, FILE *out)
 	fprintf(out, "usage: clan %s%s%s%s\n\n", cmd->name, listed ? " [OPTIONS]" : "",
 		cmd->operands ? " " : "", cmd->operands ? cmd->operands : "");
 	if (cmd->about)
-		fputs(cmd->about, out);
+		fprintf(out, "%s\n", cmd->about);
+	fputs("Options:\n", out);
 	for (const struct opt_def *d = cmd->opts; d && d->id; d++) {
 		if (!d->help)
 			continue;

@@ -116,6 +116,8 @@ TEST(help_from_the_table)
 	CHECK_STR(text, "usage: clan logs [OPTIONS] [SERVICE...]\n"
 			"\n"
 			"The logs.\n"
+			"\n"
+			"Options:\n"
 			"  -f, --follow      keep printing new lines\n"
 			"  -n, --tail N      the last N lines\n"
 			"                    of each service\n"
@@ -129,7 +131,7 @@ TEST(help_of_a_command_without_options)
 {
 	static const struct opt_cmd stop = {.name = "stop", .operands = "[SERVICE...]"};
 	char *text = usage_text(&stop);
-	CHECK_STR(text, "usage: clan stop [SERVICE...]\n\n  -h, --help  this text\n");
+	CHECK_STR(text, "usage: clan stop [SERVICE...]\n\nOptions:\n  -h, --help  this text\n");
 	free(text);
 }
 
@@ -145,6 +147,7 @@ TEST(help_of_a_wide_option)
 	char *text = usage_text(&run);
 	CHECK_STR(text, "usage: clan run [OPTIONS] IMAGE\n"
 			"\n"
+			"Options:\n"
 			"      --rm    remove it\n"
 			"      --security-opt seccomp=unconfined|FILE\n"
 			"              no filter\n"
