@@ -41,16 +41,40 @@ static bool is_trusted(const char *path, const struct stat *st, const struct sta
 	return !why;
 }
 
+/* The first of names that dir holds and may be used (see project_find),
+ * or -1. */
+static int find_in(const char *dir, const char *const *names, bool first, uid_t uid,
+		   struct strv *skipped)
+{
+	for (int i = 0; names[i]; i++) {
+		_cleanup_free_ char *file =
+		    xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+		struct stat st, dst;
+		if (lstat(file, &st) == 0 &&
+		    (first || (stat(dir, &dst) == 0 && is_trusted(file, &st, &dst, uid, skipped))))
+			return i;
+	}
+	return -1;
+}
+
 char *project_find(const char *start, const char *home, uid_t uid, struct strv *skipped)
+{
+	static const char *const clanrc[] = {".clanrc", NULL};
+	return project_find_names(start, home, uid, clanrc, NULL, skipped);
+}
+
+char *project_find_names(const char *start, const char *home, uid_t uid, const char *const *names,
+			 int *which, struct strv *skipped)
 {
 	_cleanup_free_ char *dir = xstrdup(start);
 	bool stop_at_home = home && *home == '/' && is_under(start, home);
 	for (bool first = true;; first = false) {
-		_cleanup_free_ char *rc = xasprintf("%s/.clanrc", strcmp(dir, "/") ? dir : "");
-		struct stat st, dst;
-		if (lstat(rc, &st) == 0 &&
-		    (first || (stat(dir, &dst) == 0 && is_trusted(rc, &st, &dst, uid, skipped))))
+		int i = find_in(dir, names, first, uid, skipped);
+		if (i >= 0) {
+			if (which)
+				*which = i;
 			return xstrdup(dir);
+		}
 		/* home is the last one looked at, as compose */
 		if (strcmp(dir, "/") == 0 || (stop_at_home && is_under(home, dir)))
 			return NULL;

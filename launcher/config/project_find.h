@@ -18,4 +18,10 @@
  * the user's choice and is taken as it is. NULL: none. */
 char *project_find(const char *start, const char *home, uid_t uid, struct strv *skipped);
 
+/* The same search for the first of several file names (NULL-ended) in
+ * each dir, nearest dir first: a dir with .clanrc and compose.yaml names
+ * the one listed first. *which (when not NULL) is the index found. */
+char *project_find_names(const char *start, const char *home, uid_t uid, const char *const *names,
+			 int *which, struct strv *skipped);
+
 #endif
