@@ -16,14 +16,9 @@
 #include "base/safe_path.h"
 #include "base/suggest.h"
 #include "config/words.h"
-#include "config/yaml_alias.h"
+#include "config/yaml_doc.h"
 
 #define PROFILE_MAX_BYTES (1 << 20)
-/* What aliases may add to a profile, in yaml_alias units (about bytes):
- * sharing an environment block among a few services takes kilobytes, and
- * walking a few MiB of nodes is instant; nested aliases past it are a
- * "billion laughs" that would have the walk allocate gigabytes. */
-#define PROFILE_ALIAS_BUDGET (1u << 20)
 
 struct yp {
 	yaml_document_t *doc;
@@ -419,42 +414,19 @@ static int parse_root(const struct yp *y, struct profile *out)
 int profile_parse(const char *text, const char *path, const char *name, struct profile *out,
 		  struct clan_err *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	*out =
 	    (struct profile){.name = xstrdup(name),
 			     .path = xstrdup(path),
 			     .stop_grace_ms = -1,
 			     .health = {.interval_ms = 30000, .timeout_ms = 30000, .retries = 3}};
-	struct yaml_alias_report rep;
-	if (yaml_alias_check(text, strlen(text), PROFILE_ALIAS_BUDGET, &rep)) {
-		profile_free(out);
-		if (rep.self)
-			return clan_error_code(
-			    err, CLAN_EXIT_USAGE,
-			    "%s:%zu:%zu: an alias inside its own anchor; refusing "
-			    "it",
-			    path, rep.line, rep.column);
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "%s:%zu:%zu: this alias takes what aliases stand for past "
-				       "%u KiB (nested aliases?); write the values out instead",
-				       path, rep.line, rep.column, PROFILE_ALIAS_BUDGET >> 10);
-	}
-	if (!yaml_parser_initialize(&parser))
-		return clan_error(err, ENOMEM, "cannot parse %s", path);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-	if (!yaml_parser_load(&parser, &doc)) {
-		clan_error_code(err, CLAN_EXIT_USAGE, "%s:%zu: bad YAML: %s", path,
-				parser.problem_mark.line + 1,
-				parser.problem ? parser.problem : "cannot parse");
-		yaml_parser_delete(&parser);
+	if (yaml_doc_load(text, strlen(text), path, &doc, err) < 0) {
 		profile_free(out);
 		return -1;
 	}
 	struct yp y = {.doc = &doc, .path = path, .name = name, .err = err};
 	int r = parse_root(&y, out);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (r < 0)
 		profile_free(out);
 	return r;

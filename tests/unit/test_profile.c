@@ -148,7 +148,7 @@ TEST(schema_errors)
 	FAILS("- a\n", "p.yaml:1: the profile must be a mapping (KEY: VALUE lines)");
 	FAILS("", "p.yaml: the profile is empty");
 	FAILS("image: x\n  bad: indent\n",
-	      "p.yaml:2: bad YAML: mapping values are not allowed in this context");
+	      "p.yaml:2:6: bad YAML: mapping values are not allowed in this context");
 }
 
 /* A profile's environment names follow the one rule of run -e and the

@@ -1,0 +1,33 @@
+#include "config/yaml_doc.h"
+
+#include <errno.h>
+
+#include "config/yaml_alias.h"
+
+int yaml_doc_load(const char *text, size_t len, const char *path, yaml_document_t *doc,
+		  struct clan_err *err)
+{
+	struct yaml_alias_report rep;
+	if (yaml_alias_check(text, len, YAML_ALIAS_BUDGET, &rep)) {
+		if (rep.self)
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "%s:%zu:%zu: an alias inside its own anchor; refusing it", path,
+			    rep.line, rep.column);
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s:%zu:%zu: this alias takes what aliases stand for past "
+				       "%u KiB (nested aliases?); write the values out instead",
+				       path, rep.line, rep.column, YAML_ALIAS_BUDGET >> 10);
+	}
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return clan_error(err, ENOMEM, "cannot parse %s", path);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = 0;
+	if (!yaml_parser_load(&parser, doc))
+		rc = clan_error_code(err, CLAN_EXIT_USAGE, "%s:%zu:%zu: bad YAML: %s", path,
+				     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				     parser.problem ? parser.problem : "cannot parse");
+	yaml_parser_delete(&parser);
+	return rc;
+}
