@@ -59,36 +59,38 @@ static ssize_t find_key(const struct ynode *m, const char *key)
 
 static int convert(const struct yload *y, int index, int depth, struct ynode **out);
 
-/* `<<: *a` or `<<: [*a, *b]` (value, a node index): the keys of those
- * mappings that m lacks, the first mapping named winning over later ones
- * (YAML's merge key). */
-static int merge_into(const struct yload *y, struct ynode *m, int value, int depth)
+/* One mapping named by a merge key (index): the keys of it that m lacks. */
+static int merge_one(const struct yload *y, struct ynode *m, int index, int depth)
 {
 	static const char *const what = "<< (a merge key) takes a mapping or a list of mappings";
+	yaml_node_t *src = yaml_document_get_node(y->doc, index);
+	if (!src || src->type != YAML_MAPPING_NODE)
+		return src ? at_node(y, src, what)
+			   : clan_error_code(y->err, CLAN_EXIT_USAGE, "%s: %s", y->file, what);
+	struct ynode *from;
+	if (convert(y, index, depth + 1, &from) < 0)
+		return -1;
+	for (size_t k = 0; k < from->n; k++)
+		if (find_key(m, from->keys[k]) < 0) {
+			push(m, from->keys[k], from->items[k]);
+			from->keys[k] = NULL;
+			from->items[k] = NULL;
+		}
+	ynode_free(from);
+	return 0;
+}
+
+/* `<<: *a` or `<<: [*a, *b]` (value, a node index): the first mapping
+ * named wins over later ones (YAML's merge key). */
+static int merge_into(const struct yload *y, struct ynode *m, int value, int depth)
+{
 	yaml_node_t *v = yaml_document_get_node(y->doc, value);
-	const int *idx = &value;
-	size_t n = 1;
-	if (v && v->type == YAML_SEQUENCE_NODE) {
-		idx = v->data.sequence.items.start;
-		n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	}
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *src = yaml_document_get_node(y->doc, idx[i]);
-		if (!src || src->type != YAML_MAPPING_NODE)
-			return src ? at_node(y, src, what)
-				   : clan_error_code(y->err, CLAN_EXIT_USAGE, "%s: %s", y->file,
-						     what);
-		struct ynode *from;
-		if (convert(y, idx[i], depth + 1, &from) < 0)
+	if (!v || v->type != YAML_SEQUENCE_NODE)
+		return merge_one(y, m, value, depth);
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
+	     i++)
+		if (merge_one(y, m, *i, depth) < 0)
 			return -1;
-		for (size_t k = 0; k < from->n; k++)
-			if (find_key(m, from->keys[k]) < 0) {
-				push(m, from->keys[k], from->items[k]);
-				from->keys[k] = NULL;
-				from->items[k] = NULL;
-			}
-		ynode_free(from);
-	}
 	return 0;
 }
 
