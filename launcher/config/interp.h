@@ -1,8 +1,11 @@
-/* docker compose's variable interpolation in configuration values:
- * $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message},
- * ${VAR?message}, ${VAR:+other}, ${VAR+other}, and $$ for a literal $.
- * Defaults and messages may hold interpolation themselves. A $ followed
- * by anything else stays as written, as in compose. */
+/* docker compose's variable interpolation in configuration values, with
+ * compose-go's rules (template/template.go): $VAR, ${VAR}, ${VAR:-default},
+ * ${VAR-default}, ${VAR:?message}, ${VAR?message}, ${VAR:+other},
+ * ${VAR+other}, and $$ for a literal $. Operands may hold interpolation
+ * and braces (${JSON:-{"a":1}}), are expanded whether used or not, and end
+ * on their line. A $ followed by anything but a name, { or $ stays as
+ * written. Which strings are interpolated (values, not keys) is the
+ * caller's rule. */
 #ifndef CLAN_INTERP_H
 #define CLAN_INTERP_H
 

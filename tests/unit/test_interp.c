@@ -149,14 +149,18 @@ TEST(required_question)
 	EXPANDS("${SET?gone}", "value");
 }
 
-TEST(unused_operand_is_not_evaluated)
+TEST(unused_operand_is_still_evaluated)
 {
-	/* a default that is not used must not fail nor warn */
+	/* as compose-go, which expands an operand before it looks at the
+	 * variable: an unused default fails and warns as a used one */
 	struct interp_warnings w = {0};
 	struct clan_err err;
-	char *v = expand("${SET:-${UNSET:?boom}}${SET:-$NOPE}", &w, &err);
-	CHECK_STR(v, "valuevalue");
-	CHECK(w.msgs.n == 0);
+	char *v = expand("${SET:-${UNSET:?boom}}", &w, &err);
+	CHECK(v == NULL);
+	CHECK_STR(err.msg, "f.rc:7: UNSET: boom");
+	v = expand("${SET:-$NOPE}", &w, &err);
+	CHECK_STR(v, "value");
+	CHECK(w.msgs.n == 1);
 	free(v);
 	interp_warnings_free(&w);
 }
@@ -173,19 +177,35 @@ TEST(malformed)
 	FAILS("${SET:x}",
 	      "f.rc:7: bad interpolation '${SET:x}': expected }, :-, -, :?, ?, :+ or + after the "
 	      "name");
-	FAILS("${UNSET:-abc", "f.rc:7: bad interpolation '${UNSET:-abc': missing '}'");
-	FAILS("${UNSET:-${X}", "f.rc:7: bad interpolation '${UNSET:-${X}': missing '}'");
+	FAILS("${UNSET:-abc", "f.rc:7: bad interpolation '${UNSET:-abc': missing '}' on its line");
+	/* the operand runs to the last '}' (compose): here "${X", unclosed */
+	FAILS("${UNSET:-${X}", "f.rc:7: bad interpolation '${X': missing '}'");
+	FAILS("${UNSET:-a\nb}",
+	      "f.rc:7: bad interpolation '${UNSET:-a\nb}': missing '}' on its line");
 }
 
 TEST(too_deep)
 {
-	char text[40 * 10 + 1] = "";
-	for (int i = 0; i < 40; i++)
+	/* 100 closed levels: compose would expand them, we stop at 64 */
+	char text[100 * 6 + 100 + 1] = "";
+	for (int i = 0; i < 100; i++)
 		strcat(text, "${A:-");
+	for (int i = 0; i < 100; i++)
+		strcat(text, "}");
 	struct clan_err err;
 	char *v = expand(text, NULL, &err);
 	CHECK(!v);
 	CHECK(strstr(err.msg, "nested too deeply") != NULL);
+	/* 60 levels expand */
+	text[0] = '\0';
+	for (int i = 0; i < 60; i++)
+		strcat(text, "${A:-");
+	strcat(text, "x");
+	for (int i = 0; i < 60; i++)
+		strcat(text, "}");
+	v = expand(text, NULL, &err);
+	CHECK_STR(v, "x");
+	free(v);
 }
 
 TEST(unset_warns_once_per_name)
