@@ -67,10 +67,49 @@ static bool is_key_char(char c)
 	return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || (c && strchr("_.-[]", c));
 }
 
+/* The length of the white space character at p, 0 if none: with
+ * blank_only, compose's isSpace (the blanks above, U+0085, U+00A0); else
+ * Go's unicode.IsSpace without \n, which compose trims values and skips
+ * lines with. */
+static size_t space_len(const char *p, bool blank_only)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (is_blank(*p))
+		return 1;
+	if (u[0] == 0xc2 && (u[1] == 0x85 || u[1] == 0xa0))
+		return 2;
+	if (blank_only)
+		return 0;
+	/* U+1680; U+2000-200A, 2028, 2029, 202F; U+205F; U+3000 */
+	bool wide =
+	    (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+	    (u[0] == 0xe2 && u[1] == 0x80 &&
+	     ((u[2] >= 0x80 && u[2] <= 0x8a) || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf)) ||
+	    (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) ||
+	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80);
+	return wide ? 3 : 0;
+}
+
+/* end moved back over trailing white space (unicode.IsSpace), not
+ * before start. */
+static const char *trim_end(const char *start, const char *end)
+{
+	for (;;) {
+		if (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		else if (end - start >= 2 && space_len(end - 2, false) == 2)
+			end -= 2;
+		else if (end - start >= 3 && space_len(end - 3, false) == 3)
+			end -= 3;
+		else
+			return end;
+	}
+}
+
 static void skip_blanks(struct parser *ps)
 {
-	while (is_blank(*ps->p))
-		ps->p++;
+	for (size_t n; (n = space_len(ps->p, true));)
+		ps->p += n;
 }
 
 static int bad_statement(struct parser *ps, const char *start, int line)
@@ -180,9 +219,7 @@ static char *unquoted(struct parser *ps)
 	const char *start = ps->p;
 	size_t len = strcspn(start, "\n");
 	const char *cut = memmem(start, len, " #", 2);
-	const char *end = cut ? cut : start + len;
-	while (end > start && isspace((unsigned char)end[-1]))
-		end--;
+	const char *end = trim_end(start, cut ? cut : start + len);
 	ps->p = start + len;
 	return xstrndup(start, (size_t)(end - start));
 }
@@ -236,13 +273,11 @@ static int statement(struct parser *ps)
 	const char *key_start = ps->p, *q = ps->p;
 	/* compose skips blanks while it looks for the end of the key, then
 	 * refuses a key with a blank inside */
-	while (is_blank(*q) || is_key_char(*q))
-		q++;
+	for (size_t n; (n = space_len(q, true)) || is_key_char(*q);)
+		q += n ? n : 1;
 	if (*q && !strchr("=:\n", *q))
 		return bad_statement(ps, start, line);
-	const char *key_end = q;
-	while (key_end > key_start && is_blank(key_end[-1]))
-		key_end--;
+	const char *key_end = trim_end(key_start, q);
 	_cleanup_free_ char *key = xstrndup(key_start, (size_t)(key_end - key_start));
 	/* compose takes an empty key (="v"), and a KEY that ends the file
 	 * with no newline, as a variable named "" (K='a' b sets it to b); clan
@@ -279,7 +314,8 @@ int dotenv_parse(const char *text, const char *path, const struct interp_env *ou
 	if (strncmp(ps.p, "\xef\xbb\xbf", 3) == 0)
 		ps.p += 3;
 	for (;;) {
-		skip_blanks(&ps);
+		for (size_t n; (n = space_len(ps.p, false));)
+			ps.p += n;
 		if (!*ps.p)
 			return 0;
 		if (*ps.p == '\n') {

@@ -267,6 +267,13 @@ static const struct row parser_rules[] = {
     /* YAML form without a blank, and with quotes */
     {"K:V", "K", "V"},
     {"K: 'a b'", "K", "a b"},
+    /* white space as Go sees it: U+00A0 is a blank before a value and a
+     * key, U+3000 is trimmed after an unquoted value and skipped before a
+     * line */
+    {"K=\xc2\xa0value", "K", "value"},
+    {"K=value\xe3\x80\x80", "K", "value"},
+    {"\xe3\x80\x80K=v", "K", "v"},
+    {"K\xc2\xa0=v", "K", "v"},
 };
 
 TEST(compose_parser_rules)
