@@ -1,14 +1,19 @@
+#define _GNU_SOURCE /* memmem */
 #include "config/dotenv.h"
 
 #include <ctype.h>
 #include <string.h>
 
-#include "config/comment.h"
 #include "base/strbuf.h"
 
+/* The rules follow compose-go's dotenv/parser.go (compose-spec/compose-go,
+ * the parser docker compose v2 uses); where clan differs on purpose, the
+ * comment at the place says so. */
+
 struct parser {
-	const char *p; /* next unread character */
-	int line;      /* of p */
+	const char *p;	  /* next unread character */
+	int line;	  /* of p */
+	bool after_quote; /* p is on the line a quoted value closed */
 	const char *path;
 	const struct interp_env *outer;
 	struct dotenv *out;
@@ -49,108 +54,173 @@ static const char *lookup_in_file(void *arg, const char *name)
 	return v ? v : dotenv_get(ps->out, name);
 }
 
+/* Blanks within a line (compose's isSpace, ASCII part). */
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Letters, digits, _ . - [ ] (compose); bytes of a UTF-8 character count
+ * as letters, as compose takes any Unicode letter or digit. */
 static bool is_key_char(char c)
 {
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+	return isalnum((unsigned char)c) || (unsigned char)c >= 0x80 || (c && strchr("_.-[]", c));
+}
+
+/* The length of the white space character at p, 0 if none: with
+ * blank_only, compose's isSpace (the blanks above, U+0085, U+00A0); else
+ * Go's unicode.IsSpace without \n, which compose trims values and skips
+ * lines with. */
+static size_t space_len(const char *p, bool blank_only)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (is_blank(*p))
+		return 1;
+	if (u[0] == 0xc2 && (u[1] == 0x85 || u[1] == 0xa0))
+		return 2;
+	if (blank_only)
+		return 0;
+	/* U+1680; U+2000-200A, 2028, 2029, 202F; U+205F; U+3000 */
+	bool wide =
+	    (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+	    (u[0] == 0xe2 && u[1] == 0x80 &&
+	     ((u[2] >= 0x80 && u[2] <= 0x8a) || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf)) ||
+	    (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f) ||
+	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80);
+	return wide ? 3 : 0;
+}
+
+/* end moved back over trailing white space (unicode.IsSpace), not
+ * before start. */
+static const char *trim_end(const char *start, const char *end)
+{
+	for (;;) {
+		if (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		else if (end - start >= 2 && space_len(end - 2, false) == 2)
+			end -= 2;
+		else if (end - start >= 3 && space_len(end - 3, false) == 3)
+			end -= 3;
+		else
+			return end;
+	}
 }
 
 static void skip_blanks(struct parser *ps)
 {
-	while (is_blank(*ps->p))
-		ps->p++;
+	for (size_t n; (n = space_len(ps->p, true));)
+		ps->p += n;
 }
 
-/* After a value: only blanks and a comment may follow on the line. */
-static int end_of_line(struct parser *ps, int line, const char *what)
+static int bad_statement(struct parser *ps, const char *start, int line)
 {
-	skip_blanks(ps);
-	if (*ps->p == '#')
-		ps->p += strcspn(ps->p, "\n");
-	if (*ps->p && *ps->p != '\n')
-		return clan_error_code(ps->err, CLAN_EXIT_USAGE,
-				       "%s:%d: unexpected '%.20s' after %s (a comment starts "
-				       "with #)",
-				       ps->path, line, ps->p, what);
-	return 0;
+	size_t shown = strcspn(start, "\n");
+	return clan_error_code(ps->err, CLAN_EXIT_USAGE,
+			       "%s:%d: expected KEY=VALUE, got '%.*s%s' (a key is letters, "
+			       "digits, _ . - [ ])",
+			       ps->path, line, shown > 40 ? 40 : (int)shown, start,
+			       shown > 40 ? "..." : "");
 }
 
-static char *single_quoted(struct parser *ps, int line)
+/* A Go octal escape after compose drops the 0 of "\0": exactly three
+ * octal digits worth at most 255, written as that code point in UTF-8
+ * (Go's string(rune)); anything else stays as written, without the 0. */
+static const char *octal_escape(struct strbuf *b, const char *q)
 {
-	const char *start = ps->p + 1, *end = strchr(start, '\'');
-	if (!end) {
-		clan_error_code(ps->err, CLAN_EXIT_USAGE,
-				"%s:%d: the single-quoted value has no closing '", ps->path, line);
-		return NULL;
+	size_t n = 0;
+	while (n < 3 && isdigit((unsigned char)q[n]))
+		n++;
+	unsigned v = 0;
+	bool ok = n == 3;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = q[i] <= '7';
+		v = v * 8 + (unsigned)(q[i] - '0');
 	}
-	for (const char *q = start; q < end; q++)
-		ps->line += *q == '\n';
-	ps->p = end + 1;
-	return xstrndup(start, (size_t)(end - start));
+	if (ok && v <= 0xff && v >= 0x80) {
+		strbuf_addc(b, (char)(0xc0 | (v >> 6)));
+		strbuf_addc(b, (char)(0x80 | (v & 0x3f)));
+	} else if (ok && v <= 0xff) {
+		strbuf_addc(b, (char)v);
+	} else {
+		strbuf_addc(b, '\\');
+		for (size_t i = 0; i < n; i++)
+			strbuf_addc(b, q[i]);
+	}
+	return q + n;
 }
 
-/* The raw text of a double-quoted value with its escapes undone, ready
- * for interpolation: an escaped \$ becomes $$, which interpolates to $. */
-static char *double_quoted(struct parser *ps, int line)
+/* compose's expandEscapes on a double-quoted value: \a \b \f \n \r \t \v
+ * \\ \" as in C, \$ as $$ (a literal $ after interpolation), \0NNN octal;
+ * any other backslash stays, with the character after it. */
+static char *expand_escapes(const char *s)
 {
+	static const char from[] = "abfnrtv\\\"", to[] = "\a\b\f\n\r\t\v\\\"";
 	struct strbuf b = {0};
-	const char *q = ps->p + 1;
-	for (; *q && *q != '"'; q++) {
-		if (*q == '\n')
-			ps->line++;
-		if (*q != '\\' || !q[1]) {
-			strbuf_addc(&b, *q);
+	while (*s) {
+		if (*s != '\\' || !s[1]) {
+			strbuf_addc(&b, *s++);
 			continue;
 		}
-		switch (*++q) {
-		case 'n':
-			strbuf_addc(&b, '\n');
-			break;
-		case 'r':
-			strbuf_addc(&b, '\r');
-			break;
-		case 't':
-			strbuf_addc(&b, '\t');
-			break;
-		case '"':
-		case '\\':
-			strbuf_addc(&b, *q);
-			break;
-		case '$':
+		const char *hit = strchr(from, s[1]);
+		if (hit) {
+			strbuf_addc(&b, to[hit - from]);
+			s += 2;
+		} else if (s[1] == '$') {
 			strbuf_adds(&b, "$$");
-			break;
-		default: /* as a shell keeps "\d": both characters */
-			strbuf_addc(&b, '\\');
-			if (*q == '\n')
-				ps->line++;
-			strbuf_addc(&b, *q);
+			s += 2;
+		} else if (s[1] == '0') {
+			s = octal_escape(&b, s + 2);
+		} else {
+			strbuf_addc(&b, *s++);
 		}
+	}
+	return strbuf_steal(&b);
+}
+
+/* The text between quotes at ps->p (either kind), as compose reads it: a
+ * backslash before the quote character hides it and goes; before anything
+ * else it stays. Values may span lines. NULL with an error when the quote
+ * is not closed. */
+static char *quoted(struct parser *ps, int line)
+{
+	char quote = *ps->p;
+	struct strbuf b = {0};
+	bool escaped = false;
+	const char *q = ps->p + 1;
+	for (; *q; q++) {
+		if (*q == '\n')
+			ps->line++;
+		if (*q == quote && !escaped)
+			break;
+		if (*q == '\\' && !escaped) {
+			escaped = true;
+			continue;
+		}
+		if (escaped && *q != quote)
+			strbuf_addc(&b, '\\');
+		escaped = false;
+		strbuf_addc(&b, *q);
 	}
 	if (!*q) {
 		strbuf_free(&b);
-		clan_error_code(ps->err, CLAN_EXIT_USAGE,
-				"%s:%d: the double-quoted value has no closing \"", ps->path, line);
+		clan_error_code(ps->err, CLAN_EXIT_USAGE, "%s:%d: the %s value has no closing %c",
+				ps->path, line, quote == '"' ? "double-quoted" : "single-quoted",
+				quote);
 		return NULL;
 	}
 	ps->p = q + 1;
 	return strbuf_steal(&b);
 }
 
-/* Up to the end of the line or a comment (a # after a blank: the rule
- * .clanrc shares; quotes inside an unquoted value are plain text, as in
- * compose), trimmed. */
-static char *unquoted(struct parser *ps, bool after_blank)
+/* To the end of the line; a comment starts at " #" (a space, not a tab:
+ * compose cuts at that pair), trailing white space goes. */
+static char *unquoted(struct parser *ps)
 {
 	const char *start = ps->p;
-	const char *q = start + comment_find(start, strcspn(start, "\n"), "#", after_blank, false);
-	const char *end = q;
-	while (end > start && is_blank(end[-1]))
-		end--;
-	ps->p = q + strcspn(q, "\n");
+	size_t len = strcspn(start, "\n");
+	const char *cut = memmem(start, len, " #", 2);
+	const char *end = trim_end(start, cut ? cut : start + len);
+	ps->p = start + len;
 	return xstrndup(start, (size_t)(end - start));
 }
 
@@ -163,66 +233,74 @@ static int interpolate(struct parser *ps, char *raw, int line, char **value)
 	return r;
 }
 
-/* One KEY=VALUE statement starting at ps->p. */
+/* The value after KEY= (or KEY:): quoted values end at their quote and
+ * the text after it is read as more statements, as compose does (so
+ * K="a"# c and K="a" B=2 are both fine); an unquoted one ends the line. */
+static int value(struct parser *ps, int line, char **out)
+{
+	skip_blanks(ps);
+	ps->after_quote = *ps->p == '\'' || *ps->p == '"';
+	if (*ps->p == '\'') {
+		*out = quoted(ps, line);
+		return *out ? 0 : -1;
+	}
+	if (*ps->p == '"') {
+		_cleanup_free_ char *text = quoted(ps, line);
+		return text ? interpolate(ps, expand_escapes(text), line, out) : -1;
+	}
+	return interpolate(ps, unquoted(ps), line, out);
+}
+
+/* A KEY alone takes the outer environment's value, if any. */
+static void inherit(struct parser *ps, const char *key, int line)
+{
+	const char *v =
+	    ps->outer && ps->outer->lookup ? ps->outer->lookup(ps->outer->arg, key) : NULL;
+	if (v)
+		set_var(ps->out, key, xstrdup(v), line);
+}
+
+/* One statement starting at ps->p: [export ]KEY=VALUE, KEY: VALUE (the
+ * YAML form compose takes) or KEY alone on its line. */
 static int statement(struct parser *ps)
 {
 	int line = ps->line;
-	const char *p = ps->p;
-	if (strncmp(p, "export", 6) == 0 && is_blank(p[6])) {
-		ps->p = p + 6;
+	const char *start = ps->p;
+	if (strncmp(start, "export", 6) == 0 && is_blank(start[6])) {
+		ps->p = start + 6;
 		skip_blanks(ps);
 	}
-	const char *key_start = ps->p;
-	while (is_key_char(*ps->p))
-		ps->p++;
-	_cleanup_free_ char *key = xstrndup(key_start, (size_t)(ps->p - key_start));
-	bool blank_after_key = is_blank(*ps->p);
-	skip_blanks(ps);
-	if (!*key || (*ps->p != '=' && *ps->p != '\n' && *ps->p != '\0' && *ps->p != '#') ||
-	    (*ps->p == '#' && !blank_after_key)) {
-		size_t shown = strcspn(p, "\n");
-		return clan_error_code(ps->err, CLAN_EXIT_USAGE,
-				       "%s:%d: expected KEY=VALUE, got '%.*s%s' (a key is letters, "
-				       "digits, _ . -)",
-				       ps->path, line, shown > 40 ? 40 : (int)shown, p,
-				       shown > 40 ? "..." : "");
-	}
-	if (*ps->p != '=') {
-		/* KEY alone: the outer environment's value, if any */
-		if (end_of_line(ps, line, key) < 0)
-			return -1;
-		const char *v =
-		    ps->outer && ps->outer->lookup ? ps->outer->lookup(ps->outer->arg, key) : NULL;
-		if (v)
-			set_var(ps->out, key, xstrdup(v), line);
+	const char *key_start = ps->p, *q = ps->p;
+	/* compose skips blanks while it looks for the end of the key, then
+	 * refuses a key with a blank inside */
+	for (size_t n; (n = space_len(q, true)) || is_key_char(*q);)
+		q += n ? n : 1;
+	if (*q && !strchr("=:\n", *q))
+		return bad_statement(ps, start, line);
+	const char *key_end = trim_end(key_start, q);
+	_cleanup_free_ char *key = xstrndup(key_start, (size_t)(key_end - key_start));
+	/* compose takes an empty key (="v"), and a KEY that ends the file
+	 * with no newline, as a variable named "" (K='a' b sets it to b); clan
+	 * refuses those, and takes a last line KEY as KEY alone, which is
+	 * what it means */
+	if (!*key || strpbrk(key, " \t\r\f\v"))
+		return bad_statement(ps, start, line);
+	if (*q != '=' && *q != ':' && ps->after_quote)
+		return clan_error_code(
+		    ps->err, CLAN_EXIT_USAGE,
+		    "%s:%d: unexpected '%.20s' after the closing quote (a comment "
+		    "starts with #)",
+		    ps->path, line, start);
+	ps->p = *q ? q + 1 : q;
+	if (*q != '=' && *q != ':') {
+		ps->line += *q == '\n';
+		inherit(ps, key, line);
 		return 0;
 	}
-	ps->p++;
-	const char *before = ps->p;
-	skip_blanks(ps);
-	char *raw, *value;
-	if (*ps->p == '\'') {
-		if (!(value = single_quoted(ps, line)))
-			return -1;
-		if (end_of_line(ps, line, "the closing quote") < 0) {
-			free(value);
-			return -1;
-		}
-	} else if (*ps->p == '"') {
-		if (!(raw = double_quoted(ps, line)))
-			return -1;
-		if (end_of_line(ps, line, "the closing quote") < 0) {
-			free(raw);
-			return -1;
-		}
-		if (interpolate(ps, raw, line, &value) < 0)
-			return -1;
-	} else {
-		raw = unquoted(ps, ps->p > before);
-		if (interpolate(ps, raw, line, &value) < 0)
-			return -1;
-	}
-	set_var(ps->out, key, value, line);
+	char *v;
+	if (value(ps, line, &v) < 0)
+		return -1;
+	set_var(ps->out, key, v, line);
 	return 0;
 }
 
@@ -236,12 +314,14 @@ int dotenv_parse(const char *text, const char *path, const struct interp_env *ou
 	if (strncmp(ps.p, "\xef\xbb\xbf", 3) == 0)
 		ps.p += 3;
 	for (;;) {
-		skip_blanks(&ps);
+		for (size_t n; (n = space_len(ps.p, false));)
+			ps.p += n;
 		if (!*ps.p)
 			return 0;
 		if (*ps.p == '\n') {
 			ps.p++;
 			ps.line++;
+			ps.after_quote = false;
 			continue;
 		}
 		if (*ps.p == '#') {

@@ -1,12 +1,15 @@
-/* `.env` files with docker compose's syntax: KEY=VALUE lines, `export`
- * before a key, `#` comments (at a line's start, or after a blank that
- * follows an unquoted value), blank lines, empty values, single quotes
- * (literal, may span lines), double quotes (\n \r \t \" \\ \$ escapes, may
- * span lines), unquoted values trimmed. Unquoted and double-quoted values
- * are interpolated (${VAR} etc., see interp.h): a variable is looked up in
- * the outer environment first (the shell), then among the keys above it in
- * the same file. A KEY alone on a line takes its value from the outer
- * environment, and is skipped when that has none. */
+/* `.env` files with docker compose's syntax (compose-go's dotenv parser):
+ * KEY=VALUE or KEY: VALUE, `export` before a key, `#` comment lines,
+ * blank lines, empty values. A key is letters, digits, _ . - [ ]. Values:
+ * unquoted (to the end of the line, cut at " #", trimmed), single-quoted
+ * (literal, a backslash hides a closing '), double-quoted (\a \b \f \n
+ * \r \t \v \\ \" \$ and \0NNN octal escapes); quoted values may span
+ * lines and more statements or a # comment may follow them on the line.
+ * Unquoted and double-quoted values are interpolated (${VAR} etc., see
+ * interp.h): a variable is looked up in the outer environment first (the
+ * shell), then among the keys above it in the same file. A KEY alone on
+ * a line takes its value from the outer environment, and is skipped when
+ * that has none. */
 #ifndef CLAN_DOTENV_H
 #define CLAN_DOTENV_H
 

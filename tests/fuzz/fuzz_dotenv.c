@@ -1,6 +1,7 @@
 /* libFuzzer target: launcher/dotenv's .env parser. Any input parses or
  * fails with "fuzz.env:LINE: ..." (exit 2); keys are non-empty and made
- * of [A-Za-z0-9_.-], each once; lines point into the text. */
+ * of [A-Za-z0-9_.-[]] and non-ASCII bytes
+ * (compose takes Unicode letters), each once; lines point into the text. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdint.h>
@@ -40,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!*k || !d.v[i].value || d.v[i].line < 1 || d.v[i].line > lines)
 			abort();
 		for (const char *p = k; *p; p++)
-			if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			if (!isalnum((unsigned char)*p) && (unsigned char)*p < 0x80 &&
+			    !strchr("_.-[]", *p))
 				abort();
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(d.v[j].key, k) == 0)

@@ -222,6 +222,33 @@ command = sh -c \"i=0; while [ \$\$i -lt 3 ]; do echo \$\$i; i=\$\$((i+1)); done
 	assert_eq "$rc:$out" '0:a && b $HOME' "clan run's argv"
 }
 
+# issue 13: .env has compose's exact syntax (compose-go's parser): export,
+# KEY: value, escapes and octal in double quotes, literal single quotes,
+# ${VAR} from the lines above, ' #' comments only; the same reader serves
+# env_file, whose values reach the container's environment.
+case_dotenv_compose_syntax() {
+	local dir
+	dir=$(project '[service.web]
+image = deb:bookworm
+env_file = .env
+environment = FROM_CLANRC=${B}
+')
+	printf '%s\n' 'export A=one' 'B: ${A}-two' 'C="say \"hi\" \0101"' \
+		"D='lit \$A \\n'" 'E=val # comment' 'F=a#b' 'G="x' 'y" # two lines' >"$dir/.env"
+	cd "$dir" || die "cd"
+	run clan config
+	assert_eq "$rc" 0 "exit (stderr: $err)"
+	assert_contains "$out" "FROM_CLANRC: one-two" "KEY: value, \${A} from the line above"
+	assert_contains "$out" 'C: say "hi" A' "escaped quotes and \\0101"
+	assert_contains "$out" 'D: lit $A \n' "single quotes literal"
+	assert_contains "$out" "E: val" "a comment after ' #'"
+	assert_contains "$out" "F: a#b" "a # without a space before it"
+	assert_contains "$out" "G: |-" "a double-quoted value over two lines"
+	printf 'K=1\nK V=2\n' >.env
+	assert_usage_error clan config
+	assert_contains "$err" "clan: .env:2: expected KEY=VALUE, got 'K V=2'" "stderr"
+}
+
 t prints_the_resolved_stack case_prints_the_resolved_stack
 t redis_gets_a_generated_password case_redis_gets_a_generated_password
 t warns_about_unset_variables case_warns_about_unset_variables
@@ -233,4 +260,5 @@ t init_writes_once case_init_writes_once
 t inline_comments case_inline_comments
 t command_needs_its_own_shell case_command_needs_its_own_shell
 t sh_c_loop_runs_as_written case_sh_c_loop_runs_as_written
+t dotenv_compose_syntax case_dotenv_compose_syntax
 finish

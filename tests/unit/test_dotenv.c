@@ -88,21 +88,22 @@ TEST(comments_and_blank_lines)
 TEST(inline_comment_after_unquoted)
 {
 	VALUE("K=value # comment", "K", "value");
-	VALUE("K=value\t# comment", "K", "value");
+	/* compose cuts at " #" only: a tab before # keeps it (old: "value") */
+	VALUE("K=value\t# comment", "K", "value\t# comment");
 	/* no blank before #: part of the value */
 	VALUE("K=a#b", "K", "a#b");
 	VALUE("K=#notacomment", "K", "#notacomment");
-	VALUE("K= # only a comment", "K", "");
+	/* the blanks after = go first, so this # starts the value (old: "") */
+	VALUE("K= # only a comment", "K", "# only a comment");
 	VALUE("URL=http://x/#frag", "K", "<unset>");
 	VALUE("URL=http://x/#frag", "URL", "http://x/#frag");
 }
 
-/* The rule .clanrc shares (launcher/config/comment.c): a # after a blank, not
- * after other characters; in an unquoted value quotes are plain text, as
- * in compose, so they protect nothing there. */
+/* A # after a space, not after other characters; in an unquoted value
+ * quotes are plain text, as in compose, so they protect nothing there. */
 TEST(inline_comment_shared_rule_and_abuse)
 {
-	VALUE("K=a\v# c", "K", "a");
+	VALUE("K=a\v# c", "K", "a\v# c"); /* old: "a" */
 	VALUE("K=a;b ; c", "K", "a;b ; c");
 	VALUE("K=x \"a # b\"", "K", "x \"a");
 	VALUE("K=it's # note", "K", "it's");
@@ -208,7 +209,11 @@ TEST(key_alone_takes_the_shell_value)
 	VALUE("SHELLV", "SHELLV", "from-shell");
 	VALUE("export SHELLV\n", "SHELLV", "from-shell");
 	VALUE("NOPE\nK=1", "NOPE", "<unset>");
-	VALUE("SHELLV # from the shell", "SHELLV", "from-shell");
+	/* compose: # is no key character, so a comment after a KEY alone is an
+	 * error (old: took the shell's value) */
+	VALUE("SHELLV # from the shell", "SHELLV",
+	      "<error: x.env:1: expected KEY=VALUE, got 'SHELLV # from the shell' (a key is "
+	      "letters, digits, _ . - [ ])>");
 }
 
 TEST(later_key_replaces_in_place)
@@ -231,8 +236,8 @@ TEST(bom_is_skipped)
 TEST(errors_name_file_and_line)
 {
 	FAILS("A=1\nK V=2",
-	      "x.env:2: expected KEY=VALUE, got 'K V=2' (a key is letters, digits, _ . -)");
-	FAILS("=v", "x.env:1: expected KEY=VALUE, got '=v' (a key is letters, digits, _ . -)");
+	      "x.env:2: expected KEY=VALUE, got 'K V=2' (a key is letters, digits, _ . - [ ])");
+	FAILS("=v", "x.env:1: expected KEY=VALUE, got '=v' (a key is letters, digits, _ . - [ ])");
 	FAILS("A=1\n\nK='open", "x.env:3: the single-quoted value has no closing '");
 	FAILS("K=\"open\nmore", "x.env:1: the double-quoted value has no closing \"");
 	FAILS("K='a' b",
@@ -240,11 +245,11 @@ TEST(errors_name_file_and_line)
 	FAILS("K=\"a\"b",
 	      "x.env:1: unexpected 'b' after the closing quote (a comment starts with #)");
 	FAILS("K#x=1",
-	      "x.env:1: expected KEY=VALUE, got 'K#x=1' (a key is letters, digits, _ . -)");
+	      "x.env:1: expected KEY=VALUE, got 'K#x=1' (a key is letters, digits, _ . - [ ])");
 	FAILS("K=${", "x.env:1: bad interpolation '${': no variable name");
 	/* a line after a multi-line value */
 	FAILS("K=\"a\nb\"\n!",
-	      "x.env:3: expected KEY=VALUE, got '!' (a key is letters, digits, _ . -)");
+	      "x.env:3: expected KEY=VALUE, got '!' (a key is letters, digits, _ . - [ ])");
 }
 
 TEST(no_outer_environment)

@@ -399,7 +399,7 @@ TEST(env_file_errors)
 	fx_write(&f, "vars.env", "OK=1\nbad line\n");
 	CHECK(fx_load(&f, &st, &err) < 0);
 	char *want = xasprintf("%s/vars.env:2: expected KEY=VALUE, got 'bad line' (a key is "
-			       "letters, digits, _ . -)",
+			       "letters, digits, _ . - [ ])",
 			       f.proj);
 	CHECK_STR(err.msg, want);
 	free(want);
