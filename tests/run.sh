@@ -68,6 +68,13 @@ report() {
 
 now_ms() { date +%s%3N; }
 
+# leftover_pids STORAGE: the live (not zombie) processes of this user that
+# run this clan or name this test file's storage, space-separated.
+leftover_pids() {
+	(pgrep -u "$(id -u)" -f "^$CLAN( |\$)"; pgrep -u "$(id -u)" -f "$1") | sort -u |
+		while read -r p; do [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "$p"; done | paste -sd ' '
+}
+
 # --- unit tests --------------------------------------------------------------
 
 for bin in "$build"/tests/test_*; do
@@ -163,8 +170,14 @@ if [ ${#files[@]} -gt 0 ]; then
 			# parent of ours that does not would be listed itself (seen
 			# under ASan: a [clan] zombie for a moment after the file's
 			# last command, reaped once its parent ends).
-			left=$( (pgrep -u "$(id -u)" -f "^$CLAN( |\$)"; pgrep -u "$(id -u)" -f "$storage") | sort -u |
-				while read -r p; do [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "$p"; done | paste -sd ' ')
+			# One that is exiting as the file ends (a killed `logs -f`
+			# under ASan runs its leak check first) gets 3 s to finish;
+			# what is still there then, with its command line, was left.
+			for _ in $(seq 30); do
+				left=$(leftover_pids "$storage")
+				[ -z "$left" ] && break
+				sleep 0.1
+			done
 			if [ -n "$left" ]; then
 				report "not ok - $name: left processes running: $(ps -o pid=,args= -p "${left// /,}" 2>/dev/null | tr '\n' ';')"
 				# shellcheck disable=SC2086 # pids, one word each
