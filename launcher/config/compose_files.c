@@ -17,7 +17,7 @@ const char *const compose_override_names[] = {"compose.override.yml", "compose.o
 static void existing(const char *dir, const char *const *names, struct strv *found)
 {
 	for (size_t i = 0; names[i]; i++) {
-		char *path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+		char *path = path_join(dir, names[i]);
 		struct stat st;
 		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
 			strv_push_owned(found, path);
@@ -70,12 +70,13 @@ void compose_env_files(const char *value, const char *sep, const char *cwd, stru
 		const char *end = strstr(p, sep);
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (len > 0) {
-			if (*p == '/' || (len == 1 && *p == '-'))
-				strv_push_owned(files, xstrndup(p, len));
-			else
-				strv_push_owned(
-				    files,
-				    xasprintf("%s/%.*s", strcmp(cwd, "/") ? cwd : "", (int)len, p));
+			char *piece = xstrndup(p, len);
+			if (*piece == '/' || strcmp(piece, "-") == 0) {
+				strv_push_owned(files, piece);
+			} else {
+				strv_push_owned(files, path_join(cwd, piece));
+				free(piece);
+			}
 		}
 		p = end ? end + seplen : NULL;
 	}

@@ -47,8 +47,7 @@ static int find_in(const char *dir, const char *const *names, bool first, uid_t 
 		   struct strv *skipped)
 {
 	for (int i = 0; names[i]; i++) {
-		_cleanup_free_ char *file =
-		    xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
+		_cleanup_free_ char *file = path_join(dir, names[i]);
 		struct stat st, dst;
 		if (lstat(file, &st) == 0 &&
 		    (first || (stat(dir, &dst) == 0 && is_trusted(file, &st, &dst, uid, skipped))))

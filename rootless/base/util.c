@@ -79,6 +79,11 @@ char *xasprintf(const char *fmt, ...)
 	return check_oom(r < 0 ? NULL : s);
 }
 
+char *path_join(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+}
+
 bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;

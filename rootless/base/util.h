@@ -46,6 +46,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* dir/name, with one slash also when dir is "/". */
+char *path_join(const char *dir, const char *name);
 
 /* Parses a whole decimal string into a uint32; false on anything else
  * (sign, spaces, trailing text, overflow). */
