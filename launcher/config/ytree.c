@@ -42,10 +42,11 @@ static bool is_null_text(const char *s)
 
 static void push(struct ynode *m, char *key, struct ynode *v)
 {
-	m->keys = xrealloc(m->keys, (m->n + 1) * sizeof *m->keys);
-	m->items = xrealloc(m->items, (m->n + 1) * sizeof *m->items);
-	if (key)
+	if (m->kind == YN_MAP) {
+		m->keys = xrealloc(m->keys, (m->n + 1) * sizeof *m->keys);
 		m->keys[m->n] = key;
+	}
+	m->items = xrealloc(m->items, (m->n + 1) * sizeof *m->items);
 	m->items[m->n++] = v;
 }
 
