@@ -121,7 +121,10 @@ json_t *sup_ps_json(const struct sup *s)
 				    r->error ? sup_answer_text(r->error) : NULL, "image",
 				    sup_answer_text(r->svc->image), "health_output", r->hc_output));
 	}
-	return json_pack("{s:b,s:o,s:i}", "ok", 1, "services", svcs, "pid", (int)getpid());
+	json_t *o = sup_answer_ok();
+	json_object_set_new(o, "services", svcs);
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	return o;
 }
 
 static void start_op(struct sup *s, const char *op, bool *t)
