@@ -109,6 +109,7 @@ int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	struct container_rec rec;
 	int code = -1;
 	if (stack_find_container(target, &rec, err) == 0) {
+		(void)store_await_init(&rec); /* container_exec says if it is not running */
 		code = container_exec(&rec, &e, err);
 		container_rec_free(&rec);
 	}

@@ -52,18 +52,15 @@ pid_t parse_stat_ppid(const char *text)
 	return v > 0 && v <= INT32_MAX ? (pid_t)v : 0;
 }
 
-static bool ns_openable(pid_t pid)
+static int open_ns_of(pid_t pid, const char *name)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static pid_t openable_child(pid_t pid)
+/* A child of pid whose namespace file opens, -1 with errno. */
+static int open_ns_of_child(pid_t pid, const char *name)
 {
 	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -76,30 +73,34 @@ static pid_t openable_child(pid_t pid)
 		_cleanup_free_ char *text = NULL;
 		struct clan_err err;
 		snprintf(path, sizeof path, "/proc/%d/stat", (int)child);
-		if (read_file(path, 8192, &text, &err) == 0 && parse_stat_ppid(text) == pid &&
-		    ns_openable(child))
-			return child;
+		if (read_file(path, 8192, &text, &err) < 0 || parse_stat_ppid(text) != pid)
+			continue;
+		int fd = open_ns_of(child, name);
+		if (fd >= 0)
+			return fd;
 	}
-	return 0;
+	errno = EACCES;
+	return -1;
 }
 
-pid_t proc_ns_pid(pid_t pid)
+int proc_ns_open(pid_t pid, const char *name)
 {
-	/* a container just started: its pid 1, or its command under --init,
-	 * is clan's (not dumpable) until its execve, so wait for that, 2 s at
-	 * most */
+	/* Tried again on every open, not once per container: its pid 1 turns
+	 * non-dumpable while we look (a check, then an open, races it). */
 	for (int tries = 0; tries < 200; tries++) {
-		if (ns_openable(pid))
-			return pid;
-		pid_t child = openable_child(pid);
-		if (child > 0)
-			return child;
+		int fd = open_ns_of(pid, name);
+		if (fd >= 0 || errno != EACCES)
+			return fd;
+		fd = open_ns_of_child(pid, name);
+		if (fd >= 0)
+			return fd;
 		if (kill(pid, 0) < 0 && errno == ESRCH)
 			break;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	return pid;
+	errno = EACCES;
+	return -1;
 }
 
 bool parse_status_mask(const char *text, const char *field, uint64_t *out)

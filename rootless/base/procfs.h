@@ -16,13 +16,12 @@ uint64_t parse_stat_start_time(const char *stat_text);
 /* Field 4 of /proc/PID/stat (the parent's pid), 0 when malformed. */
 pid_t parse_stat_ppid(const char *stat_text);
 
-/* A process whose /proc/PID/ns files this user may open to join pid's
- * namespaces: pid itself, or, when pid is a container's --init (clan's
- * code, non-dumpable and never exec'd, so only CAP_SYS_PTRACE on the host
- * opens them), a child of it, which ran execve in the container; in a
- * container just started, waits for that execve (2 s at most). pid when
- * none is found (the open then fails with its own error). */
-pid_t proc_ns_pid(pid_t pid);
+/* Opens /proc/PID/ns/NAME to join pid's namespace NAME: pid's own, or,
+ * when pid is a container's --init (clan's code, non-dumpable and never
+ * exec'd, so only CAP_SYS_PTRACE on the host opens it), a child's, which
+ * ran execve in the container. In a container just started, waits for
+ * that execve (2 s at most). -1 with errno. */
+int proc_ns_open(pid_t pid, const char *name);
 
 bool parse_status_mask(const char *status_text, const char *field, uint64_t *out);
 

@@ -26,7 +26,7 @@ static int find_target(const struct container_spec *s, const char *storage, stru
 				       s->net_container, why.msg);
 	}
 	n->have_target = true;
-	if (!store_init_alive(&n->target))
+	if (!store_await_init(&n->target))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: --network container:%s: that container is not "
 				       "running (clan ps -a)",

@@ -15,6 +15,7 @@
 
 #include "container/child.h"
 #include "container/container_int.h"
+#include "base/debug.h"
 #include "base/procfs.h"
 #include "ns/userns_exec.h"
 #include "base/util.h"
@@ -42,8 +43,10 @@ static int join_user_net(void *arg)
 	const struct join_target *t = arg;
 	struct clan_err jerr;
 	bool as_root = getuid() == 0; /* asked before the join hides it */
-	if (ns_join_user_net(t->target, &jerr) < 0)
+	if (ns_join_user_net(t->target, &jerr) < 0) {
+		clan_debug("%s", jerr.msg);
 		return jerr.sys_errno ? -jerr.sys_errno : -EPERM;
+	}
 	/* a new user namespace needs a creator with ids in the joined
 	 * one: root's kuid 0 has none in a stack of root's id range */
 	/* and the id change made it undumpable, which would give the
@@ -117,7 +120,7 @@ static int record_started(const struct container_spec *s, struct prepared *p, pi
 static pid_t clone_container(const struct container_spec *s, struct prepared *p)
 {
 	if (s->net == NET_CONTAINER)
-		return clone_into(clone_flags(s), proc_ns_pid(p->net.target.init_pid), NULL);
+		return clone_into(clone_flags(s), p->net.target.init_pid, NULL);
 	if (s->net == NET_POD)
 		return clone_into(clone_flags(s), s->pod.pid, &p->nested);
 	return clone_ns(clone_flags(s));

@@ -35,20 +35,13 @@ static bool same_ns(int fd, const char *self)
 	       a.st_dev == b.st_dev;
 }
 
-static int open_ns(pid_t pid, const char *name)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 /* The network namespace first, from the user namespace that owns it (a
  * stack's is its pod's, the parent of the service's), then the
  * container's user namespace and the rest. The host's network (--network
  * host) is where we are already. */
 static int join_container(pid_t pid, struct clan_err *err)
 {
-	int net = open_ns(pid, "net");
+	int net = proc_ns_open(pid, "net");
 	if (net < 0)
 		return clan_error(err, errno, "cannot open the container's network namespace");
 	if (!same_ns(net, "/proc/self/ns/net")) {
@@ -72,7 +65,7 @@ static int join_container(pid_t pid, struct clan_err *err)
 		    {"pid", CLONE_NEWPID},
 		    {"mnt", CLONE_NEWNS}};
 	for (size_t i = 0; i < ARRAY_SIZE(rest); i++) {
-		int fd = open_ns(pid, rest[i].name);
+		int fd = proc_ns_open(pid, rest[i].name);
 		if (fd < 0)
 			return clan_error(err, errno, "cannot open the container's %s namespace",
 					  rest[i].name);
@@ -209,9 +202,7 @@ static int join_for_exec(void *arg)
 {
 	const struct join_exec *x = arg;
 	struct clan_err jerr;
-	/* a non-dumpable --init opens its ns files to host root only: join
-	 * through its child, which did execve */
-	if (join_container(proc_ns_pid(x->rec->init_pid), &jerr) < 0) {
+	if (join_container(x->rec->init_pid, &jerr) < 0) {
 		sync_send(x->sync_fd, SYNC_ERROR, CLAN_EXIT_SETUP, jerr.msg, -1);
 		return jerr.sys_errno ? -jerr.sys_errno : -EPERM;
 	}

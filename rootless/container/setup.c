@@ -180,7 +180,7 @@ noreturn void child_main(struct child_ctx *c)
 	 * mem,fd,exe} read: clan's memory and the host's clan binary. Not
 	 * sooner: the maps and slirp4netns need our /proc files until now.
 	 * execve makes the command dumpable again; --init never execs, so its
-	 * namespaces are then joined through its child (proc_ns_pid). */
+	 * namespaces are then joined through its child (proc_ns_open). */
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
 			  "cannot hide the container's init from it");

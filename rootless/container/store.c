@@ -235,6 +235,29 @@ bool store_init_alive(const struct container_rec *r)
 	       proc_start_time(r->init_pid) == r->init_start;
 }
 
+/* A container is on record (and in ps) a moment before its pid 1 exists:
+ * exec and --network container:NAME right after a start wait for it, as
+ * they would on docker, instead of calling it not running. Bounded: 5 s. */
+bool store_await_init(struct container_rec *r)
+{
+	for (int i = 0; i < 100; i++) {
+		if (store_init_alive(r))
+			return true;
+		if (r->init_pid > 0 || !store_is_running(r))
+			return false;
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		_cleanup_free_ char *dir = xstrdup(r->dir);
+		struct container_rec fresh;
+		struct clan_err ignored;
+		if (store_load(dir, &fresh, &ignored) < 0)
+			return false; /* removed meanwhile */
+		container_rec_free(r);
+		*r = fresh;
+	}
+	return false;
+}
+
 /* The slirp4netns API socket of a container whose run was killed (rm -f
  * sends SIGKILL: its slirp_stop never ran). Only a socket: the path is
  * ours, but nothing else is removed under that name. */

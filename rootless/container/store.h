@@ -63,6 +63,9 @@ int store_list(const char *storage, int (*fn)(const struct container_rec *, void
 bool store_is_running(const struct container_rec *rec);
 /* Whether its pid 1 is still the process recorded (not a reused pid). */
 bool store_init_alive(const struct container_rec *rec);
+/* store_init_alive, after waiting (bounded) for a container still starting;
+ * rec is reloaded from its dir meanwhile. */
+bool store_await_init(struct container_rec *rec);
 /* Removes the dir (through the user namespace when subuid-owned files are
  * in it) and the name. */
 int store_remove(const char *storage, const struct container_rec *rec, struct clan_err *err);

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/debug.h"
+#include "base/procfs.h"
 #include "base/sync.h"
 #include "base/util.h"
 
@@ -26,13 +28,13 @@ int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
 	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
 	int fds[2];
 	for (size_t i = 0; i < 2; i++) {
-		_cleanup_free_ char *path = xasprintf("/proc/%d/ns/%s", (int)ns_pid, ns[i].name);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		fds[i] = proc_ns_open(ns_pid, ns[i].name);
 		if (fds[i] < 0) {
 			int e = errno;
 			if (i)
 				close(fds[0]);
-			return clan_error(err, e, "cannot open %s", path);
+			return clan_error(err, e, "cannot open /proc/%d/ns/%s", (int)ns_pid,
+					  ns[i].name);
 		}
 	}
 	for (size_t i = 0; i < 2; i++) {
@@ -88,6 +90,8 @@ static pid_t clone_helper(unsigned long flags, const struct clone_join *j, int w
 			return 0;
 		}
 		rep.result = c > 0 ? c : -errno;
+		if (c < 0)
+			clan_debug("clone into joined namespaces: %s", strerror(errno));
 		rep.clone = c > 0 ? c : 0;
 		if (c > 0 && j->after) {
 			int a = j->after(c, j->arg);

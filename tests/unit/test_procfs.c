@@ -2,12 +2,14 @@
  * comm may hold spaces and parentheses) and the signal masks of
  * /proc/PID/status. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/procfs.h"
@@ -180,9 +182,17 @@ TEST(stat_ppid)
 	CHECK(parse_stat_ppid("") == 0);
 }
 
-TEST(ns_pid_of_self)
+TEST(ns_open_of_self)
 {
-	CHECK(proc_ns_pid(getpid()) == getpid());
+	int fd = proc_ns_open(getpid(), "net");
+	struct stat a, b;
+	CHECK(fd >= 0);
+	CHECK(fd >= 0 && fstat(fd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0);
+	CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	if (fd >= 0)
+		close(fd);
+	/* no such namespace: the error at once, no waiting */
+	CHECK(proc_ns_open(getpid(), "nosuch") < 0 && errno == ENOENT);
 }
 
 TEST(signal_default_sees_sigwait)
