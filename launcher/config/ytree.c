@@ -215,6 +215,24 @@ void ynode_free(struct ynode *n)
 	free(n);
 }
 
+struct ynode *ynode_clone(const struct ynode *n)
+{
+	if (!n)
+		return NULL;
+	struct ynode *c = xcalloc(1, sizeof *c);
+	*c = *n;
+	c->value = n->value ? xstrdup(n->value) : NULL;
+	c->tag = n->tag ? xstrdup(n->tag) : NULL;
+	c->keys = n->kind == YN_MAP && n->n ? xcalloc(n->n, sizeof *c->keys) : NULL;
+	c->items = n->n ? xcalloc(n->n, sizeof *c->items) : NULL;
+	for (size_t i = 0; i < n->n; i++) {
+		if (c->keys)
+			c->keys[i] = xstrdup(n->keys[i]);
+		c->items[i] = ynode_clone(n->items[i]);
+	}
+	return c;
+}
+
 struct ynode *ynode_get(const struct ynode *map, const char *key)
 {
 	if (!map || map->kind != YN_MAP)

@@ -35,6 +35,10 @@ int ytree_load(const char *text, size_t len, const char *file, struct ynode **ou
 
 void ynode_free(struct ynode *n);
 
+/* A deep copy of n (NULL for NULL): positions, tags and the file pointer
+ * (not the name: whoever owns n's file name owns the copy's too). */
+struct ynode *ynode_clone(const struct ynode *n);
+
 /* map's value for key, NULL when map is no mapping or lacks it. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);
 
