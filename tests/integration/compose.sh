@@ -98,7 +98,7 @@ case_merge_files() {
 	assert_contains "$out" "A: \"1\"" "A from a.yml"
 	assert_contains "$out" "B: \"2\"" "B from b.yml"
 	assert_contains "$out" "C: \"3\"" "C from b.yml"
-	assert_contains "$out" "127.0.0.1:9000:9000/tcp" "ports replaced"
+	assert_contains "$out" 'published: "9000"' "ports replaced"
 	assert_not_contains "$out" "8000" "the !override dropped a.yml's port"
 	assert_not_contains "$err" "tty" "the !reset removed tty (no warning)"
 	assert_contains "$err" "a.yml:1:10: version: it is obsolete" "the version warning"
