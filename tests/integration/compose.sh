@@ -181,6 +181,23 @@ case_clanrc_wins() {
 	assert_eq "$out" fromcompose "-f compose.yaml"
 }
 
+# clan init in a compose project does not shadow its compose file.
+case_init_leaves_compose() {
+	local dir
+	dir=$(new_project docker-compose.yml <<-'EOF'
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	assert_usage_error clan init
+	assert_contains "$err" "docker-compose.yml is here, and clan runs it as it is" "init's refusal"
+	[ ! -e .clanrc ] || die "init wrote a .clanrc"
+	assert_exit 0 clan init --force
+	[ -e .clanrc ] || die "init --force wrote no .clanrc"
+}
+
 case_build_refused() {
 	local dir
 	dir=$(new_project docker-compose.yml <<-'EOF'
@@ -292,6 +309,7 @@ t merge_files case_merge_files
 t profiles case_profiles
 t completed_successfully case_completed_successfully
 t clanrc_wins case_clanrc_wins
+t init_leaves_compose case_init_leaves_compose
 t build_refused case_build_refused
 t mistakes case_mistakes
 t parent_not_trusted case_parent_not_trusted
