@@ -193,6 +193,31 @@ static void active_profiles(struct load_ctx *c, struct strv *active)
 			strv_push(active, w);
 }
 
+/* compose refuses to wait for the health of a service that has no check. */
+static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
+{
+	const struct ynode *svcs = ynode_get(root, "services");
+	for (size_t i = 0; i < c->nb; i++) {
+		const struct service *s = &c->b[i].svc;
+		for (size_t j = 0; s->dep_conds && j < s->depends_on.n; j++) {
+			if (s->dep_conds[j] != DEP_HEALTHY)
+				continue;
+			for (size_t k = 0; k < c->nb; k++) {
+				const struct service *d = &c->b[k].svc;
+				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
+					continue;
+				const struct ynode *deps = ynode_get(ynode_get(svcs, s->name), "depends_on");
+				const struct ynode *at = ynode_get(deps, d->name);
+				compose_fail(c, at ? at : deps,
+					     "service %s waits for %s to be healthy, but %s has no "
+					     "health check (give it a healthcheck:)",
+					     s->name, d->name, d->name);
+				stack_collect(c);
+			}
+		}
+	}
+}
+
 static int build_services(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
@@ -216,6 +241,7 @@ static int build_services(struct load_ctx *c, const struct ynode *root)
 		c->nb++;
 	}
 	strv_free(&active);
+	check_healthy_deps(c, root);
 	if (stack_report(c) < 0)
 		return -1;
 	if (c->nb == 0)

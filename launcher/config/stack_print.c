@@ -195,7 +195,11 @@ static json_t *service(const struct service *s)
 	if (s->nmounts)
 		json_object_set_new(o, "volumes", volumes(s));
 	set_str(o, "working_dir", s->working_dir);
+	if (s->health_from_profile)
+		set_str(o, "x-clan-healthcheck",
+			"the profile's, for depends_on (healthcheck: disable: true turns it off)");
 	set_str(o, "x-clan-profile", s->profile);
+	set_str(o, "x-clan-single-id-user", s->single_user);
 	return o;
 }
 

@@ -169,8 +169,61 @@ case_user_maps_to_postgres() {
 	assert_match "$(sed -n 3p <<<"$out")" "^ *$pg_uid +$(id -u) +1\$" "the single-id map"
 }
 
+# A compose project as Docker users write it: the official image by name
+# from a registry mirror, a named volume, and a client that depends_on the
+# database with no healthcheck (most compose files): the postgres profile
+# recognises the image, so the client starts once the server takes
+# connections, and with one mapped id the database runs as postgres. The
+# data outlives down.
+case_compose_official_image() {
+	push_pg
+	fresh_storage
+	local dir
+	dir=$(mk_tmp)
+	cat >"$dir/docker-compose.yml" <<-EOF
+		services:
+		  db:
+		    image: $IMG
+		    environment:
+		      POSTGRES_PASSWORD: secret-pw
+		    volumes:
+		      - pgdata:/var/lib/postgresql/data
+		  client:
+		    image: $IMG
+		    entrypoint: ["sh", "-c", "pg_isready -h db -p 5432 && echo DB-READY && exec sleep 1000"]
+		    depends_on: [db]
+		    healthcheck:
+		      disable: true
+		volumes:
+		  pgdata:
+	EOF
+	cd "$dir" || die "no project dir"
+	run clan config
+	assert_contains "$out" "x-clan-profile: postgres" "the image is recognised"
+	assert_contains "$out" "pg_isready" "the profile's health check orders depends_on"
+	clan_t up -d --wait-timeout "$READY_S"
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	run clan logs client
+	assert_contains "$out" "DB-READY" "the client found the server accepting connections"
+	clan_t exec db psql -U postgres -tAc "create table kept (x int); insert into kept values (42)"
+	assert_eq "$rc" 0 "psql (stderr: $err)"
+	clan_t exec db sh -c 'stat -c %U /proc/1'
+	if has_subuid && has_newuidmap; then
+		assert_eq "$out" root "pid 1 with a range: the entrypoint drops to postgres itself"
+	else
+		assert_eq "$out" postgres "pid 1 with one id: run as the profile's user"
+	fi
+	assert_exit 0 clan down
+	clan_t up -d --wait-timeout "$READY_S"
+	assert_eq "$rc" 0 "up -d again (stderr: $err)"
+	clan_t exec db psql -U postgres -tAc "select x from kept"
+	assert_eq "$out" 42 "the data outlived down"
+	assert_exit 0 clan down -v
+}
+
 t "as postgres (--user postgres): initialised and ready" case_as_postgres
 t "as root: as rootless Podman (one id: fails at the drop)" case_as_root
 t "postgres itself refuses root" case_postgres_refuses_root
 t "--user postgres maps the user to the image's postgres" case_user_maps_to_postgres
+t "a compose project on the official image: recognised, ordered, persistent" case_compose_official_image
 finish
