@@ -648,23 +648,24 @@ static int recognise(struct load_ctx *c, const struct ynode *svc, struct svc_bui
 	if (strncmp(s->image, "deb:", 4) == 0 || strncmp(s->image, "dir:", 4) == 0 ||
 	    strcmp(s->image, "host") == 0)
 		return 0;
-	struct profile p;
-	int r = profile_for_image((const char *const *)c->profile_dirs.v, s->image, &p, c->err);
-	if (r <= 0)
-		return r < 0 ? compose_fail(c, ynode_get(svc, "image"), "image %s: %s", s->image,
-					    c->err->msg)
-			     : 0;
-	s->profile = xstrdup(p.name);
-	if (!s->has_health && !b->health_off && p.has_health) {
-		copy_health(&s->health, &p.health);
+	if (!c->recognisers_loaded &&
+	    profile_set_load((const char *const *)c->profile_dirs.v, &c->recognisers, c->err) < 0)
+		return compose_fail(c, ynode_get(svc, "image"), "image %s: %s", s->image,
+				    c->err->msg);
+	c->recognisers_loaded = true;
+	const struct profile *p = profile_set_for_image(&c->recognisers, s->image);
+	if (!p)
+		return 0;
+	s->profile = xstrdup(p->name);
+	if (!s->has_health && !b->health_off && p->has_health) {
+		copy_health(&s->health, &p->health);
 		s->has_health = true;
 		s->health_from_profile = true;
 	}
-	if (!s->user && p.base.user)
-		s->single_user = xstrdup(p.base.user);
-	if (!ynode_get(svc, "stop_signal") && p.stop_signal)
-		s->stop_signal = p.stop_signal;
-	profile_free(&p);
+	if (!s->user && p->base.user)
+		s->single_user = xstrdup(p->base.user);
+	if (!ynode_get(svc, "stop_signal") && p->stop_signal)
+		s->stop_signal = p->stop_signal;
 	return 0;
 }
 

@@ -124,32 +124,59 @@ static size_t dir_rank(const char *const *dirs, const char *name)
 	return i;
 }
 
+int profile_set_load(const char *const *dirs, struct profile_set *out, struct clan_err *err)
+{
+	struct strv names = {0};
+	*out = (struct profile_set){0};
+	profile_list(dirs, &names);
+	out->p = xcalloc(names.n + 1, sizeof *out->p);
+	out->rank = xcalloc(names.n + 1, sizeof *out->rank);
+	for (size_t i = 0; i < names.n; i++) {
+		if (profile_load(dirs, names.v[i], &out->p[out->n], err) < 0) {
+			strv_free(&names);
+			profile_set_free(out);
+			return -1;
+		}
+		out->rank[out->n++] = dir_rank(dirs, names.v[i]);
+	}
+	strv_free(&names);
+	return 0;
+}
+
+const struct profile *profile_set_for_image(const struct profile_set *s, const char *image)
+{
+	const struct profile *best = NULL;
+	size_t best_rank = SIZE_MAX;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rank[i] < best_rank && profile_match_image(&s->p[i], image)) {
+			best = &s->p[i];
+			best_rank = s->rank[i];
+		}
+	return best;
+}
+
+void profile_set_free(struct profile_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		profile_free(&s->p[i]);
+	free(s->p);
+	free(s->rank);
+	*s = (struct profile_set){0};
+}
+
 int profile_for_image(const char *const *dirs, const char *image, struct profile *out,
 		      struct clan_err *err)
 {
-	struct strv names = {0};
-	profile_list(dirs, &names);
-	size_t best_rank = SIZE_MAX;
-	int found = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		struct profile p;
-		if (profile_load(dirs, names.v[i], &p, err) < 0) {
-			if (found)
-				profile_free(out);
-			strv_free(&names);
-			return -1;
-		}
-		size_t rank = dir_rank(dirs, names.v[i]);
-		if (!profile_match_image(&p, image) || rank >= best_rank) {
-			profile_free(&p);
-			continue;
-		}
-		if (found)
-			profile_free(out);
-		*out = p;
-		best_rank = rank;
-		found = 1;
+	struct profile_set set;
+	if (profile_set_load(dirs, &set, err) < 0)
+		return -1;
+	const struct profile *p = profile_set_for_image(&set, image);
+	if (p) {
+		/* moved out of the set, which then frees an empty one */
+		struct profile *slot = &set.p[p - set.p];
+		*out = *slot;
+		*slot = (struct profile){0};
 	}
-	strv_free(&names);
-	return found;
+	profile_set_free(&set);
+	return p != NULL;
 }

@@ -39,4 +39,16 @@ bool profile_match_image(const struct profile *p, const char *image);
 int profile_for_image(const char *const *dirs, const char *image, struct profile *out,
 		      struct clan_err *err);
 
+/* Every profile of dirs, loaded once, for a load that looks up several
+ * images (profile_for_image's rules). */
+struct profile_set {
+	struct profile *p;
+	size_t *rank; /* the index of the dir each came from */
+	size_t n;
+};
+int profile_set_load(const char *const *dirs, struct profile_set *out, struct clan_err *err);
+/* The profile of s that recognises image, NULL when none. */
+const struct profile *profile_set_for_image(const struct profile_set *s, const char *image);
+void profile_set_free(struct profile_set *s);
+
 #endif

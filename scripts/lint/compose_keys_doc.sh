@@ -61,6 +61,7 @@ table() {
 	from_code | while IFS=$'\t' read -r section key word why; do
 		shown=$key
 		[ "$section" = top ] && shown="(top) $key"
+		# shellcheck disable=SC2016 # the backquotes are markdown
 		printf '| `%s` | %s | %s |\n' "$shown" "$word" "$why"
 	done
 	echo '<!-- /keys -->'
