@@ -13,6 +13,7 @@
 #include "netns/hosts.h"
 #include "base/paths.h"
 #include "base/util.h"
+#include "ns/caps.h"
 
 void prepared_free(struct prepared *p)
 {
@@ -198,7 +199,12 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: -it: the input device is not a terminal; drop -t to "
 				       "pipe input (clan run -i ...)");
-	struct mount_plan_input check = {.binds = s->binds, .nbinds = s->nbinds};
+	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
+		return clan_error_wrap(err, "run");
+	if (ulimits_check(s->ulimits, s->nulimits, err) < 0)
+		return clan_error_wrap(err, "run");
+	struct mount_plan_input check = {
+	    .binds = s->binds, .nbinds = s->nbinds, .tmpfs = s->tmpfs, .ntmpfs = s->ntmpfs};
 	if (mount_plan_build(&check, &p->plan, err) < 0)
 		return -1;
 	mount_plan_free(&p->plan);
@@ -225,6 +231,9 @@ int create_record(const struct container_spec *s, struct prepared *p, struct cla
 	struct mount_plan_input in = {
 	    .binds = s->binds,
 	    .nbinds = s->nbinds,
+	    .tmpfs = s->tmpfs,
+	    .ntmpfs = s->ntmpfs,
+	    .shm_size = s->shm_size,
 	    /* sysfs only in a network namespace the container's own user
 	     * namespace owns */
 	    .new_netns = s->net == NET_SLIRP || s->net == NET_NONE,

@@ -19,6 +19,7 @@
 #include "container/child.h"
 #include "container/container.h"
 #include "container/foreground.h"
+#include "ns/caps.h"
 #include "ns/idmap.h"
 #include "ns/passwd.h"
 #include "base/procfs.h"
@@ -179,7 +180,9 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 		env_merge(&env, &home);
 	}
 	env_merge(&env, &e->env);
-	if (process_become(&u, strcmp(rec->userns, "single") == 0, &err) < 0)
+	uint64_t caps;
+	if (caps_mask_for(&rec->cap_add, &rec->cap_drop, &caps, &err) < 0 ||
+	    process_become(&u, strcmp(rec->userns, "single") == 0, caps, &err) < 0)
 		child_die_err(sync_fd, &err);
 	sigset_t none;
 	sigemptyset(&none);

@@ -18,6 +18,7 @@
 #include "ns/seccomp_filter.h"
 #include "base/sync.h"
 #include "base/util.h"
+#include "container/ulimit.h"
 
 extern char **environ;
 
@@ -103,9 +104,9 @@ static void enter_workdir(struct child_ctx *c)
 			  c->workdir);
 }
 
-int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err)
+int process_become(const struct user_ids *u, bool single_mode, uint64_t caps, struct clan_err *err)
 {
-	if (caps_apply_default(err) < 0)
+	if (caps_limit_bounding(caps, err) < 0)
 		return -1;
 	/* single mode denies setgroups: there is one gid inside anyway */
 	if (!single_mode && setgroups(u->ngroups, u->groups) < 0)
@@ -114,6 +115,8 @@ int process_become(const struct user_ids *u, bool single_mode, struct clan_err *
 		return clan_error(err, errno, "cannot switch to gid %u", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
 		return clan_error(err, errno, "cannot switch to uid %u", u->uid);
+	if (caps_limit_process(caps, err) < 0)
+		return -1;
 	/* a change of uid clears the parent-death signal; pid 1 needs it back */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return clan_error(err, errno, "cannot tie the process to clan");
@@ -128,7 +131,8 @@ static void become_user(struct child_ctx *c)
 {
 	struct clan_err err;
 	bool single = c->userns->mode == USERNS_SINGLE && !c->userns->host_root;
-	if (process_become(&c->user, single, &err) < 0)
+	if (ulimits_apply(c->spec->ulimits, c->spec->nulimits, &err) < 0 ||
+	    process_become(&c->user, single, c->caps, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }
 
@@ -171,7 +175,7 @@ noreturn void init_main(struct child_ctx *c)
 	/* pid 1 keeps running in the container: no more privilege than its
 	 * command (it only waits and kills) */
 	struct clan_err err;
-	if (caps_apply_default(&err) < 0 || caps_set_no_new_privs(&err) < 0)
+	if (caps_apply(c->caps, &err) < 0 || caps_set_no_new_privs(&err) < 0)
 		child_die_err(c->sync_fd, &err);
 	/* the command starts only once pid 1 holds nothing but 0-2 */
 	int gate[2];
