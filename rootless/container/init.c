@@ -172,11 +172,7 @@ noreturn void init_main(struct child_ctx *c)
 	sigset_t all;
 	int master = c->spec->tty ? open_pty(c, slave, sizeof slave) : -1;
 
-	/* pid 1 keeps running in the container: no more privilege than its
-	 * command (it only waits and kills) */
 	struct clan_err err;
-	if (caps_apply(c->caps, &err) < 0 || caps_set_no_new_privs(&err) < 0)
-		child_die_err(c->sync_fd, &err);
 	/* the command starts only once pid 1 holds nothing but 0-2 */
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0)
@@ -194,10 +190,14 @@ noreturn void init_main(struct child_ctx *c)
 		exec_command(c, master >= 0 ? slave : NULL);
 	}
 	close(gate[0]);
-	/* pid 1 too, before the command starts: the command could ptrace it
-	 * (same user, and Docker's profile allows ptrace) and make it call
-	 * what the filter refuses */
-	if (seccomp_bpf_apply(c->seccomp, &err) < 0) {
+	/* pid 1 keeps running in the container: no more privilege than its
+	 * command (it only waits and kills). After the fork: the command
+	 * needs its capabilities until it has switched to its user (with
+	 * --cap-drop ALL it would have none left for that). Before the gate:
+	 * the command could ptrace pid 1 (same user, and Docker's profile
+	 * allows ptrace) and make it call what the filter refuses. */
+	if (caps_apply(c->caps, &err) < 0 || caps_set_no_new_privs(&err) < 0 ||
+	    seccomp_bpf_apply(c->seccomp, &err) < 0) {
 		kill(cmd, SIGKILL);
 		child_die_err(c->sync_fd, &err);
 	}
