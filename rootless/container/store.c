@@ -117,6 +117,11 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 		strv_push(&r->cap_add, spec->cap_add.v[i]);
 	for (size_t i = 0; i < spec->cap_drop.n; i++)
 		strv_push(&r->cap_drop, spec->cap_drop.v[i]);
+	for (size_t i = 0; i < spec->nulimits; i++) {
+		char u[80];
+		ulimit_format(&spec->ulimits[i], u, sizeof u);
+		strv_push(&r->ulimits, u);
+	}
 	snprintf(r->image_id, sizeof r->image_id, "%s", image_id ? image_id : "");
 	snprintf(r->userns, sizeof r->userns, "%s", userns);
 	snprintf(r->network, sizeof r->network, "%s", net_mode_name(spec->net));
@@ -312,6 +317,7 @@ void container_rec_free(struct container_rec *r)
 	free(r->workdir);
 	strv_free(&r->cap_add);
 	strv_free(&r->cap_drop);
+	strv_free(&r->ulimits);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }

@@ -40,7 +40,8 @@ struct container_rec {
 	/* --cap-add/--cap-drop, for `clan exec` (none in an older record:
 	 * Docker's default set, which it had) */
 	struct strv cap_add, cap_drop;
-	pid_t init_pid; /* the container's pid 1, as the host sees it */
+	struct strv ulimits; /* --ulimit, as ulimit_format writes them */
+	pid_t init_pid;	     /* the container's pid 1, as the host sees it */
 	uint64_t init_start;
 	char *dir;
 };

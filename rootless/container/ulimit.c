@@ -111,6 +111,23 @@ int ulimit_parse(const char *text, struct ulimit_spec *out, struct clan_err *err
 	return 0;
 }
 
+/* The number, or -1 for unlimited. */
+static void limit_number(uint64_t v, char *buf, size_t len)
+{
+	if (v == RLIM_INFINITY)
+		snprintf(buf, len, "-1");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+void ulimit_format(const struct ulimit_spec *u, char *buf, size_t len)
+{
+	char soft[24], hard[24];
+	limit_number(u->soft, soft, sizeof soft);
+	limit_number(u->hard, hard, sizeof hard);
+	snprintf(buf, len, "%s=%s:%s", ulimit_name(u->resource), soft, hard);
+}
+
 void ulimit_put(struct ulimit_spec **list, size_t *n, const struct ulimit_spec *u)
 {
 	for (size_t i = 0; i < *n; i++)

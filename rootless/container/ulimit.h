@@ -25,6 +25,9 @@ const char *ulimit_name(int resource);
  * unlimited, SOFT above HARD is refused (exit 2). */
 int ulimit_parse(const char *text, struct ulimit_spec *out, struct clan_err *err);
 
+/* u as ulimit_parse reads it back: "nofile=100:200", -1 for unlimited. */
+void ulimit_format(const struct ulimit_spec *u, char *buf, size_t len);
+
 /* Adds u to the list, replacing an earlier one for the same resource (a
  * later --ulimit wins, as in docker). */
 void ulimit_put(struct ulimit_spec **list, size_t *n, const struct ulimit_spec *u);

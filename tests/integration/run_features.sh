@@ -200,10 +200,11 @@ case_caps_with_init() {
 	assert_contains "$out" "$(printf 'pid1 CapBnd:\t0000000000000000')" "pid 1's CapBnd"
 }
 
-# clan exec gets the container's capabilities, from its record.
+# clan exec gets the container's capabilities and limits, from its record.
 case_caps_exec() {
 	local name=caps-exec pid i
 	"$CLAN" run --rm --init --network none --name "$name" --cap-drop ALL --cap-add KILL \
+		--ulimit nofile=50:60 \
 		"dir:$ROOTFS" sleep 60 </dev/null >/dev/null 2>&1 &
 	pid=$!
 	i=0
@@ -212,11 +213,12 @@ case_caps_exec() {
 		[ "$i" -lt 200 ] || die "container $name did not start"
 		sleep 0.1
 	done
-	run clan exec "$name" cat /proc/self/status
+	run clan exec "$name" /bin/sh -c 'cat /proc/self/status; ulimit -n; ulimit -Hn'
 	kill "$pid"
 	wait "$pid"
 	assert_eq "$rc" 0 "exec exit code (stderr: $err)"
 	assert_eq "$(status_caps)" "0000000000000020 0000000000000020" "exec's CapEff CapBnd"
+	assert_eq "$(tail -n 2 <<<"$out" | tr '\n' ' ')" "50 60 " "exec's ulimit -n, -Hn"
 }
 
 case_caps_bad_names() {
@@ -285,7 +287,7 @@ t read_only_cannot_be_undone case_read_only_cannot_be_undone
 t caps_drop_all_add_one case_caps_drop_all_add_one
 t caps_drop_takes_effect case_caps_drop_takes_effect
 t caps_with_init case_caps_with_init
-t caps_exec case_caps_exec
+t caps_and_ulimits_exec case_caps_exec
 t caps_bad_names case_caps_bad_names
 t ulimit_inside case_ulimit_inside
 t ulimit_above_host case_ulimit_above_host

@@ -148,8 +148,9 @@ TEST(todays_record_loads_every_field)
 	drop(dir);
 }
 
-/* Saved again, it gains only the keys added since (--cap-add and
- * --cap-drop, empty: the default set it ran with), at the end. */
+/* Saved again, it gains only the keys added since (--cap-add, --cap-drop
+ * and --ulimit, empty: the default set and limits it ran with), at the
+ * end. */
 TEST(todays_record_saves_back_byte_for_byte)
 {
 	char *dir = temp_dir();
@@ -160,8 +161,9 @@ TEST(todays_record_saves_back_byte_for_byte)
 	CHECK(r.cap_add.n == 0 && r.cap_drop.n == 0);
 	CHECK(store_save(&r, &err) == 0);
 	_cleanup_free_ char *again = get(dir);
-	_cleanup_free_ char *want = xasprintf("%.*s,\n  \"cap_add\": [],\n  \"cap_drop\": []\n}",
-					      (int)strlen(today) - 2, today);
+	_cleanup_free_ char *want =
+	    xasprintf("%.*s,\n  \"cap_add\": [],\n  \"cap_drop\": [],\n  \"ulimits\": []\n}",
+		      (int)strlen(today) - 2, today);
 	CHECK_STR(again, want);
 	container_rec_free(&r);
 	drop(dir);
@@ -226,7 +228,7 @@ TEST(a_record_without_a_name_is_not_encoded)
 	r.name = xstrdup("web");
 	json_t *o = record_to_json(&r);
 	CHECK(o != NULL);
-	CHECK(json_object_size(o) == 29);
+	CHECK(json_object_size(o) == 30);
 	CHECK(json_is_null(json_object_get(o, "workdir")));
 	json_decref(o);
 	container_rec_free(&r);

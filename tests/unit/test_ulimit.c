@@ -69,6 +69,23 @@ TEST(bad_limits)
 	CHECK(refused("nofile=99999999999999999999999", "whole numbers"));
 }
 
+/* the record keeps them as text for clan exec: it reads back the same */
+TEST(format_reads_back)
+{
+	static const char *const texts[] = {"nofile=100:200", "memlock=-1:-1", "core=0:-1",
+					    "nproc=5:5"};
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		struct ulimit_spec u, again;
+		struct clan_err err;
+		char buf[80];
+		CHECK(ulimit_parse(texts[i], &u, &err) == 0);
+		ulimit_format(&u, buf, sizeof buf);
+		CHECK_STR(buf, texts[i]);
+		CHECK(ulimit_parse(buf, &again, &err) == 0);
+		CHECK(again.resource == u.resource && again.soft == u.soft && again.hard == u.hard);
+	}
+}
+
 TEST(a_later_limit_replaces_an_earlier_one)
 {
 	struct ulimit_spec *list = NULL, u;
