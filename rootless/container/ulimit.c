@@ -32,15 +32,9 @@ int ulimit_resource(const char *name, int *resource, struct clan_err *err)
 		}
 		names[i] = limits[i].name;
 	}
-	const char *near = suggest_nearest(name, names, ARRAY_SIZE(names));
-	if (near)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "unknown ulimit '%s'; did you mean %s?", name, near);
-	return clan_error_code(err, CLAN_EXIT_USAGE,
-			       "unknown ulimit '%s' (nofile, nproc, core, memlock, stack, fsize, "
-			       "cpu, as, data, locks, msgqueue, nice, rss, rtprio, rttime, "
-			       "sigpending)",
-			       name);
+	return suggest_error(err, "ulimit", name, names, ARRAY_SIZE(names),
+			     "nofile, nproc, core, memlock, stack, fsize, cpu, as, data, locks, "
+			     "msgqueue, nice, rss, rtprio, rttime, sigpending");
 }
 
 const char *ulimit_name(int resource)

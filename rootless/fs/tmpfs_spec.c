@@ -67,12 +67,9 @@ static int bad_option(const char *text, const char *opt, struct clan_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(flag_opts); i++)
 		names[i + 2] = flag_opts[i].name;
 	_cleanup_free_ char *key = xstrndup(opt, strcspn(opt, "="));
-	const char *near = suggest_nearest(key, names, ARRAY_SIZE(names));
-	return clan_error_code(err, CLAN_EXIT_USAGE,
-			       "bad tmpfs '%s': unknown option '%s'%s%s%s (size=N[k|m|g], "
-			       "mode=OCTAL, ro, rw, exec, noexec, suid, nosuid, dev, nodev)",
-			       text, opt, near ? "; did you mean " : "", near ? near : "",
-			       near ? "?" : "");
+	suggest_error(err, "option", key, names, ARRAY_SIZE(names),
+		      "size=N[k|m|g], mode=OCTAL, ro, rw, exec, noexec, suid, nosuid, dev, nodev");
+	return clan_error_wrap(err, "bad tmpfs '%s'", text);
 }
 
 static int apply_option(const char *text, const char *opt, struct tmpfs_spec *t,

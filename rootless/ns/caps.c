@@ -111,6 +111,7 @@ int caps_from_name(const char *name, int *cap, struct clan_err *err)
 			*cap = (int)i;
 			return 0;
 		}
+	/* compared without CAP_, suggested with it, for the name as given */
 	const char *near = suggest_nearest(bare, cap_names, ARRAY_SIZE(cap_names));
 	if (near)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
