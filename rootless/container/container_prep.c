@@ -188,9 +188,12 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	    (s->net == NET_POD && plan_nested(s, p, err) < 0))
 		return -1;
 	debug_userns(p);
+	/* the filter allows what the capabilities allow, as Docker's does */
+	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
+		return clan_error_wrap(err, "run");
 	/* one filter: the profile, and in single-id mode the fake chown */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
-	if (seccomp_filter_for(s->seccomp, single, p->storage, &p->seccomp, err) < 0)
+	if (seccomp_filter_for(s->seccomp, single, p->caps, p->storage, &p->seccomp, err) < 0)
 		return -1;
 	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
@@ -199,8 +202,6 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: -it: the input device is not a terminal; drop -t to "
 				       "pipe input (clan run -i ...)");
-	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
-		return clan_error_wrap(err, "run");
 	if (ulimits_check(s->ulimits, s->nulimits, err) < 0)
 		return clan_error_wrap(err, "run");
 	struct mount_plan_input check = {
