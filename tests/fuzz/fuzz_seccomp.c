@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ns/caps.h"
 #include "ns/seccomp_filter.h"
 #include "ns/seccomp_profile.h"
 
