@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config/compose_files.h"
+#include "config/compose_include.h"
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
@@ -87,6 +88,39 @@ static void interpolate(struct load_ctx *c, struct ynode *n)
 		interpolate(c, n->items[i]);
 }
 
+/* An included or extended file, read as a top file is: interpolated with
+ * the project's environment, its name kept with the stack's files (the
+ * services built from it name it in later messages). An include's own
+ * env_file (src->env_files) is not read yet: compose-go adds it. */
+static int load_sub(void *arg, const struct compose_src *src, struct ynode **out,
+		    struct clan_err *err)
+{
+	struct load_ctx *c = arg;
+	_cleanup_free_ char *text = NULL;
+	*out = NULL;
+	if (read_file(src->path, COMPOSE_MAX_BYTES, &text, err) < 0 ||
+	    ytree_load(text, strlen(text), stack_file_name(c, src->path), out, err) < 0)
+		return -1;
+	interpolate(c, *out);
+	if (stack_report(c) < 0) {
+		ynode_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* What compose-go does to each file before the merge: its include: and
+ * extends: (compose_expand), paths in them relative to the project dir. */
+static int expand(struct load_ctx *c, const char *path, struct ynode *t)
+{
+	struct compose_ctx ctx = {.load = load_sub, .load_arg = c};
+	struct compose_src src = {.path = path, .dir = c->st->dir, .kind = COMPOSE_SRC_FILE};
+	int r = compose_expand(t, &src, &ctx, c->err);
+	compose_ctx_free(&ctx);
+	return r;
+}
+
 static int read_tree(struct load_ctx *c, const char *path, const char *shown, struct ynode **out)
 {
 	_cleanup_free_ char *text = NULL;
@@ -104,6 +138,8 @@ static int read_tree(struct load_ctx *c, const char *path, const char *shown, st
 		interpolate(c, t);
 		r = stack_report(c);
 	}
+	if (r == 0)
+		r = expand(c, path, t);
 	if (r < 0) {
 		ynode_free(t);
 		return -1;
