@@ -1,4 +1,5 @@
 #!/bin/bash
+# clan-test-timeout: 300
 # The compose conformance corpus (tests/compose/, issue 13): each case dir
 # holds a published compose file (sources in tests/compose/SOURCES.md) and
 # the answer compose gives for it, written by us from compose's semantics:
