@@ -88,10 +88,61 @@ static void interpolate(struct load_ctx *c, struct ynode *n)
 		interpolate(c, n->items[i]);
 }
 
-/* An included or extended file, read as a top file is: interpolated with
- * the project's environment, its name kept with the stack's files (the
- * services built from it name it in later messages). An include's own
- * env_file (src->env_files) is not read yet: compose-go adds it. */
+/* What an included file's ${VAR} sees: the project's variables (the
+ * shell, then .env), then those its includes' env files add, the
+ * outermost include's first and, within one include, its last file
+ * first: compose-go's include.go Merge()s the parent's environment (whose
+ * variables win) with the env files (of which later ones win). */
+struct sub_env {
+	struct load_ctx *c;
+	struct interp_env project; /* the shell, then .env */
+	struct dotenv *files;
+	size_t n;
+};
+
+static const char *sub_lookup(void *arg, const char *name)
+{
+	const struct sub_env *e = arg;
+	const char *v = e->project.lookup(e->project.arg, name);
+	for (size_t i = 0; !v && i < e->n; i++)
+		v = dotenv_get(&e->files[i], name);
+	return v;
+}
+
+static void sub_env_free(struct sub_env *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		dotenv_free(&e->files[i]);
+	free(e->files);
+}
+
+/* Reads the env files of src's includes, outermost first. */
+static int sub_env_read(struct sub_env *e, const struct compose_src *src, struct clan_err *err)
+{
+	if (!src)
+		return 0;
+	if (sub_env_read(e, src->parent, err) < 0)
+		return -1;
+	size_t k = 0;
+	while (src->env_files && src->env_files[k])
+		k++;
+	while (k-- > 0) {
+		const char *path = src->env_files[k];
+		_cleanup_free_ char *text = NULL;
+		e->files = xrealloc(e->files, (e->n + 1) * sizeof *e->files);
+		e->files[e->n] = (struct dotenv){0};
+		if (read_file(path, COMPOSE_MAX_BYTES, &text, err) < 0)
+			return clan_error_wrap(err, "%s", path);
+		if (dotenv_parse(text, stack_file_name(e->c, path), &e->project, &e->files[e->n++],
+				 err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An included or extended file, read as a top file is: interpolated (with
+ * its includes' env files), its name kept with the stack's files (the
+ * services built from it name it in later messages). */
 static int load_sub(void *arg, const struct compose_src *src, struct ynode **out,
 		    struct clan_err *err)
 {
@@ -101,13 +152,22 @@ static int load_sub(void *arg, const struct compose_src *src, struct ynode **out
 	if (read_file(src->path, COMPOSE_MAX_BYTES, &text, err) < 0 ||
 	    ytree_load(text, strlen(text), stack_file_name(c, src->path), out, err) < 0)
 		return -1;
-	interpolate(c, *out);
-	if (stack_report(c) < 0) {
+	struct sub_env e = {.c = c, .project = c->env};
+	int r = sub_env_read(&e, src, err);
+	if (r == 0) {
+		/* interpolate reads c->env: this file's for the time of it */
+		c->env.lookup = sub_lookup;
+		c->env.arg = &e;
+		interpolate(c, *out);
+		c->env = e.project;
+		r = stack_report(c);
+	}
+	sub_env_free(&e);
+	if (r < 0) {
 		ynode_free(*out);
 		*out = NULL;
-		return -1;
 	}
-	return 0;
+	return r;
 }
 
 /* What compose-go does to each file before the merge: its include: and

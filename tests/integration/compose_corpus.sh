@@ -103,6 +103,30 @@ corpus_case() {
 	esac
 }
 
+# Ours, beside the corpus: whose variable wins in an included file. The
+# project's (shell, then .env) beat the include's env files, of which the
+# later beats the earlier (compose-go include.go: Mapping.Merge keeps what
+# the parent defines); an env file missing is an error where it is named.
+case_include_env_precedence() {
+	local dir
+	dir=$(mk_tmp) || die "mk_tmp"
+	printf 'include:\n  - path: sub/child.yaml\n    env_file: [a.env, b.env]\n' >"$dir/compose.yaml"
+	mkdir "$dir/sub"
+	# shellcheck disable=SC2016 # compose's ${VAR}s
+	printf 'services:\n  c:\n    image: "x/${P}-${A}-${B}-${S}"\n' >"$dir/sub/child.yaml"
+	printf 'P=project\n' >"$dir/.env"
+	printf 'P=a\nA=a\nB=a\nS=a\n' >"$dir/a.env"
+	printf 'B=b\nS=b\n' >"$dir/b.env"
+	cd "$dir" || die "cd"
+	run env -i HOME="$dir" PATH="$PATH" S=shell "$CLAN" config --images
+	assert_eq "$rc:$out" "0:x/project-a-b-shell" "image"
+	rm "$dir/b.env"
+	run env -i HOME="$dir" PATH="$PATH" "$CLAN" config --images
+	assert_eq "$rc" 2 "exit with b.env missing"
+	assert_contains "$err" "clan: compose.yaml:3:15: include: env_file $dir/b.env: No such file" "error at the env_file"
+}
+t include_env_precedence case_include_env_precedence
+
 ncases=0
 for d in "$CORPUS"/*/; do
 	name=$(basename "$d")
