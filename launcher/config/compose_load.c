@@ -302,7 +302,8 @@ static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 				const struct service *d = &c->b[k].svc;
 				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
 					continue;
-				const struct ynode *deps = ynode_get(ynode_get(svcs, s->name), "depends_on");
+				const struct ynode *deps =
+				    ynode_get(ynode_get(svcs, s->name), "depends_on");
 				const struct ynode *at = ynode_get(deps, d->name);
 				compose_fail(c, at ? at : deps,
 					     "service %s waits for %s to be healthy, but %s has no "

@@ -11,6 +11,7 @@
 #include "config/cfgval.h"
 #include "base/safe_path.h"
 #include "config/compose_int.h"
+#include "fs/tmpfs_spec.h"
 
 struct mount_in {
 	const char *src; /* NULL: an anonymous volume */
@@ -106,6 +107,42 @@ static int short_form(struct load_ctx *c, const struct ynode *root, const struct
 	return add(c, root, v, &in, b);
 }
 
+/* A tmpfs, checked by the runtime's parser and kept in --tmpfs's form. */
+static int add_tmpfs(struct load_ctx *c, const struct ynode *at, const char *text,
+		     struct svc_build *b)
+{
+	struct tmpfs_spec t;
+	if (tmpfs_spec_parse(text, &t, c->err) < 0)
+		return compose_fail(c, at, "tmpfs: %s", c->err->msg);
+	bool dup = mounted_at(&b->svc, t.dst) != NULL;
+	for (size_t i = 0; i < b->svc.tmpfs.n && !dup; i++) {
+		size_t n = strcspn(b->svc.tmpfs.v[i], ":");
+		dup = strlen(t.dst) == n && strncmp(b->svc.tmpfs.v[i], t.dst, n) == 0;
+	}
+	tmpfs_spec_free(&t);
+	if (dup)
+		return compose_fail(c, at, "tmpfs: %.*s is mounted twice", (int)strcspn(text, ":"),
+				    text);
+	strv_push(&b->svc.tmpfs, text);
+	return 0;
+}
+
+/* type: tmpfs with tmpfs: {size, mode}: size in bytes or with a unit,
+ * mode an octal number as compose writes it (1777). */
+static int long_tmpfs(struct load_ctx *c, const struct ynode *v, const char *dst, bool ro,
+		      struct svc_build *b)
+{
+	const struct ynode *opts = ynode_get(v, "tmpfs");
+	const char *size = ynode_text(ynode_get(opts, "size"));
+	const char *mode = ynode_text(ynode_get(opts, "mode"));
+	if (!dst)
+		return compose_fail(c, v, "volumes: a tmpfs needs target:");
+	_cleanup_free_ char *text =
+	    xasprintf("%s:%s%s%s%s%s", dst, ro ? "ro" : "rw", size ? ",size=" : "",
+		      size ? size : "", mode ? ",mode=" : "", mode ? mode : "");
+	return add_tmpfs(c, v, text, b);
+}
+
 static int long_form(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		     struct svc_build *b)
 {
@@ -134,8 +171,10 @@ static int long_form(struct load_ctx *c, const struct ynode *root, const struct 
 			    c, v, "volumes: type volume takes a volume name, not %s", in.src);
 		return add(c, root, v, &in, b);
 	}
-	if (strcmp(type, "tmpfs") == 0 || strcmp(type, "npipe") == 0 ||
-	    strcmp(type, "cluster") == 0 || strcmp(type, "image") == 0) {
+	if (strcmp(type, "tmpfs") == 0)
+		return long_tmpfs(c, v, in.dst, in.ro, b);
+	if (strcmp(type, "npipe") == 0 || strcmp(type, "cluster") == 0 ||
+	    strcmp(type, "image") == 0) {
 		compose_warn(c, v, "service %s: volumes of type %s are not supported yet: ignored",
 			     b->svc.name, type);
 		return 0;
@@ -201,9 +240,17 @@ int compose_build_mounts(struct load_ctx *c, const struct ynode *root, const str
 			return -1;
 	}
 	const struct ynode *tmpfs = ynode_get(svc, "tmpfs");
-	if (tmpfs)
-		compose_warn(c, tmpfs, "service %s: tmpfs is not supported yet: ignored",
-			     b->svc.name);
+	if (tmpfs && ynode_text(tmpfs) && add_tmpfs(c, tmpfs, tmpfs->value, b) < 0)
+		return -1;
+	if (tmpfs && !ynode_text(tmpfs) && tmpfs->kind != YN_SEQ)
+		return compose_fail(c, tmpfs, "tmpfs: expected a path or a list of them");
+	for (size_t i = 0; tmpfs && tmpfs->kind == YN_SEQ && i < tmpfs->n; i++) {
+		const char *t = ynode_text(tmpfs->items[i]);
+		if (!t)
+			return compose_fail(c, tmpfs->items[i], "tmpfs: expected a path");
+		if (add_tmpfs(c, tmpfs->items[i], t, b) < 0)
+			return -1;
+	}
 	return file_mounts(c, root, svc, "secrets", "/run/secrets", b) < 0 ||
 		       file_mounts(c, root, svc, "configs", "", b) < 0
 		   ? -1

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/cfgval.h"
 #include "config/compose_int.h"
@@ -12,6 +13,9 @@
 #include "config/profile_image.h"
 #include "config/spec_values.h"
 #include "config/words.h"
+#include "container/ulimit.h"
+#include "ns/caps.h"
+#include "base/format.h"
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
 
@@ -532,6 +536,80 @@ static int pull_policy(struct load_ctx *c, const struct ynode *root, const struc
 	return compose_fail(c, v, "pull_policy: expected always, never, missing or build");
 }
 
+static int caps(struct load_ctx *c, const struct ynode *v, const char *key, struct strv *out)
+{
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "%s: expected a list of capabilities", key);
+	for (size_t i = 0; i < v->n; i++) {
+		const char *t = ynode_text(v->items[i]);
+		int cap;
+		if (!t)
+			return compose_fail(c, v->items[i], "%s: expected a capability name", key);
+		if (strcasecmp(t, "ALL") != 0 && caps_from_name(t, &cap, c->err) < 0)
+			return compose_fail(c, v->items[i], "%s: %s", key, c->err->msg);
+		strv_push(out, t);
+	}
+	return 0;
+}
+
+static int cap_add(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		   struct svc_build *b)
+{
+	(void)root;
+	return caps(c, v, "cap_add", &b->svc.cap_add);
+}
+
+static int cap_drop(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	(void)root;
+	return caps(c, v, "cap_drop", &b->svc.cap_drop);
+}
+
+static int read_only(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		     struct svc_build *b)
+{
+	(void)root;
+	return compose_bool(c, v, "read_only", &b->svc.read_only);
+}
+
+static int shm_size(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || !parse_size(t, &b->svc.shm_size) || b->svc.shm_size == 0)
+		return compose_fail(c, v, "shm_size: expected a size (e.g. 256m, 1g)");
+	return 0;
+}
+
+/* ulimits: NAME: N (soft and hard) or NAME: {soft: N, hard: N}, kept in
+ * --ulimit's form after ulimit_parse checked it. */
+static int ulimits(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		   struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_MAP)
+		return compose_fail(c, v, "ulimits: expected a mapping (nofile: 1024)");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *l = v->items[i];
+		const char *soft =
+		    l->kind == YN_MAP ? ynode_text(ynode_get(l, "soft")) : ynode_text(l);
+		const char *hard = l->kind == YN_MAP ? ynode_text(ynode_get(l, "hard")) : soft;
+		if (!soft || !hard)
+			return compose_fail(
+			    c, l, "ulimits.%s: expected a number or soft: and hard:", v->keys[i]);
+		_cleanup_free_ char *text = xasprintf("%s=%s:%s", v->keys[i], soft, hard);
+		struct ulimit_spec u;
+		if (ulimit_parse(text, &u, c->err) < 0)
+			return compose_fail(c, l, "ulimits: %s", c->err->msg);
+		char canon[96];
+		ulimit_format(&u, canon, sizeof canon);
+		strv_push(&b->svc.ulimits, canon);
+	}
+	return 0;
+}
+
 /* Metadata: checked for shape, kept nowhere (nothing in clan reads it). */
 static int metadata(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		    struct svc_build *b)
@@ -544,6 +622,8 @@ static int metadata(struct load_ctx *c, const struct ynode *root, const struct y
 
 static const struct handler handlers[] = {
     {"annotations", metadata},
+    {"cap_add", cap_add},
+    {"cap_drop", cap_drop},
     {"command", command},
     {"container_name", container_name},
     {"depends_on", depends_on},
@@ -559,10 +639,13 @@ static const struct handler handlers[] = {
     {"networks", networks},
     {"platform", platform},
     {"pull_policy", pull_policy},
+    {"read_only", read_only},
     {"restart", restart},
     {"security_opt", security_opt},
+    {"shm_size", shm_size},
     {"stop_grace_period", stop_grace},
     {"stop_signal", stop_signal},
+    {"ulimits", ulimits},
     {"user", user},
     {"working_dir", working_dir},
 };

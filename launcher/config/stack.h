@@ -51,12 +51,12 @@ struct service {
 	 * deb:SUITE+pkg,pkg... with the profile's and the service's packages
 	 * already folded in */
 	char *image;
-	struct strv entrypoint;	 /* empty: the image's (or the profile's for deb:) */
-	struct strv command;	 /* empty: the image's; `command = a b` is split
-				  * into words like compose's string form, with
-				  * no shell added (words.h) */
-	char *working_dir;	 /* NULL: the image's */
-	char *user;		 /* NULL: the image's; NAME|UID[:GROUP|GID] */
+	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
+	struct strv command;	/* empty: the image's; `command = a b` is split
+				 * into words like compose's string form, with
+				 * no shell added (words.h) */
+	char *working_dir;	/* NULL: the image's */
+	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
 	/* with user NULL, the user to run as when the stack has one mapped id
 	 * (no subuid range): the service user of an official image its
 	 * profile recognises, whose root branch cannot work then */
@@ -75,6 +75,12 @@ struct service {
 	char *hostname;		 /* NULL: the service's name */
 	struct strv extra_hosts; /* "NAME IP" lines for /etc/hosts */
 	bool init;		 /* compose's init: a reaping pid 1 */
+	/* compose's runtime keys, as clan run's flags take them */
+	struct strv tmpfs;	       /* "DST[:OPTS]" (--tmpfs) */
+	bool read_only;		       /* --read-only */
+	struct strv cap_add, cap_drop; /* capability names */
+	uint64_t shm_size;	       /* bytes; 0: the default */
+	struct strv ulimits;	       /* "NAME=SOFT:HARD" (--ulimit) */
 	bool has_health;
 	bool health_from_profile; /* the profile's, for an image it recognises */
 	struct healthcheck health;

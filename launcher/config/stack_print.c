@@ -5,6 +5,7 @@
  * json). What is clan's own and not compose's is under x-clan-*. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,11 +174,31 @@ static json_t *volumes(const struct service *s)
 	return a;
 }
 
+/* "nofile=1024:2048" as compose's {nofile: {soft: 1024, hard: 2048}}, a
+ * single number when both are equal; -1 is unlimited. */
+static json_t *ulimits(const struct strv *u)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < u->n; i++) {
+		_cleanup_free_ char *name = xstrndup(u->v[i], strcspn(u->v[i], "="));
+		const char *soft = strchr(u->v[i], '=') + 1, *colon = strchr(soft, ':');
+		long long sv = strtoll(soft, NULL, 10),
+			  hv = colon ? strtoll(colon + 1, NULL, 10) : sv;
+		json_object_set_new(o, name,
+				    sv == hv ? json_integer(sv)
+					     : json_pack("{s:I,s:I}", "soft", (json_int_t)sv,
+							 "hard", (json_int_t)hv));
+	}
+	return o;
+}
+
 /* In compose's key order (alphabetical, as its types declare them). */
 static json_t *service(const struct service *s)
 {
 	json_t *o = json_object();
 	char sig[32];
+	set_list(o, "cap_add", &s->cap_add);
+	set_list(o, "cap_drop", &s->cap_drop);
 	set_list(o, "command", &s->command);
 	if (s->depends_on.n)
 		json_object_set_new(o, "depends_on", depends_on(s));
@@ -195,11 +216,18 @@ static json_t *service(const struct service *s)
 	json_object_set_new(o, "networks", networks(s));
 	if (s->nports)
 		json_object_set_new(o, "ports", ports(s));
+	if (s->read_only)
+		json_object_set_new(o, "read_only", json_true());
 	if (s->restart != RESTART_NO)
 		set_str(o, "restart", restart_name(s->restart));
 	if (s->seccomp) {
 		_cleanup_free_ char *opt = xasprintf("seccomp=%s", s->seccomp);
 		json_object_set_new(o, "security_opt", json_pack("[s]", opt));
+	}
+	if (s->shm_size) {
+		char bytes[32];
+		snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)s->shm_size);
+		set_str(o, "shm_size", bytes);
 	}
 	if (s->stop_grace_ms != 10000)
 		set_duration(o, "stop_grace_period", s->stop_grace_ms);
@@ -207,6 +235,9 @@ static json_t *service(const struct service *s)
 		signal_format(s->stop_signal, sig, sizeof sig);
 		set_str(o, "stop_signal", sig);
 	}
+	set_list(o, "tmpfs", &s->tmpfs);
+	if (s->ulimits.n)
+		json_object_set_new(o, "ulimits", ulimits(&s->ulimits));
 	set_str(o, "user", s->user);
 	if (s->nmounts)
 		json_object_set_new(o, "volumes", volumes(s));

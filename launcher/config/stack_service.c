@@ -512,6 +512,10 @@ void service_free(struct service *s)
 	free(s->dep_conds);
 	free(s->hostname);
 	strv_free(&s->extra_hosts);
+	strv_free(&s->tmpfs);
+	strv_free(&s->cap_add);
+	strv_free(&s->cap_drop);
+	strv_free(&s->ulimits);
 	strv_free(&s->aliases);
 	strv_free(&s->health.test);
 	free(s->seccomp);

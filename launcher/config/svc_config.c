@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "config/svc_config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,18 @@ static void compose_extras(const struct service *s, json_t *o)
 		json_object_set_new(o, "extra_hosts", strv_json(&s->extra_hosts));
 	if (s->init)
 		json_object_set_new(o, "init", json_true());
+	if (s->tmpfs.n)
+		json_object_set_new(o, "tmpfs", strv_json(&s->tmpfs));
+	if (s->read_only)
+		json_object_set_new(o, "read_only", json_true());
+	if (s->cap_add.n)
+		json_object_set_new(o, "cap_add", strv_json(&s->cap_add));
+	if (s->cap_drop.n)
+		json_object_set_new(o, "cap_drop", strv_json(&s->cap_drop));
+	if (s->shm_size)
+		json_object_set_new(o, "shm_size", json_integer((json_int_t)s->shm_size));
+	if (s->ulimits.n)
+		json_object_set_new(o, "ulimits", strv_json(&s->ulimits));
 	bool conds = false;
 	for (size_t i = 0; s->dep_conds && i < s->depends_on.n; i++)
 		conds = conds || s->dep_conds[i] != DEP_STARTED;
@@ -244,6 +257,27 @@ static int get_extras(struct parse *p, struct service *s)
 			return bad(p, "init", "is not a boolean");
 		s->init = json_is_true(v);
 	}
+	if ((v = json_object_get(p->o, "read_only"))) {
+		if (!json_is_boolean(v))
+			return bad(p, "read_only", "is not a boolean");
+		s->read_only = json_is_true(v);
+	}
+	if ((v = json_object_get(p->o, "shm_size"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return bad(p, "shm_size", "is not a size");
+		s->shm_size = (uint64_t)json_integer_value(v);
+	}
+	static const struct {
+		const char *key;
+		size_t off;
+	} lists[] = {{"tmpfs", offsetof(struct service, tmpfs)},
+		     {"cap_add", offsetof(struct service, cap_add)},
+		     {"cap_drop", offsetof(struct service, cap_drop)},
+		     {"ulimits", offsetof(struct service, ulimits)}};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		if (json_object_get(p->o, lists[i].key) &&
+		    get_strv(p, p->o, lists[i].key, (struct strv *)((char *)s + lists[i].off)) < 0)
+			return -1;
 	json_t *a = json_object_get(p->o, "depends_on_conditions");
 	if (!a)
 		return 0;

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container/ulimit.h"
 #include "fs/bind_source.h"
+#include "fs/tmpfs_spec.h"
 #include "supervisor/stack_state.h"
 #include "container/store.h"
 #include "supervisor/sup_int.h"
@@ -58,6 +60,30 @@ static void copy_strv(struct strv *to, const struct strv *from)
 		strv_push(to, from->v[i]);
 }
 
+/* compose's tmpfs, read_only, cap_add/cap_drop, shm_size and ulimits, as
+ * clan run's flags give them (the load checked each already). */
+static int runtime_keys(const struct service *svc, struct container_spec *c, struct clan_err *err)
+{
+	if (svc->tmpfs.n)
+		c->tmpfs = xcalloc(svc->tmpfs.n, sizeof *c->tmpfs);
+	for (size_t i = 0; i < svc->tmpfs.n; i++) {
+		if (tmpfs_spec_parse(svc->tmpfs.v[i], &c->tmpfs[c->ntmpfs], err) < 0)
+			return clan_error_wrap(err, "service %s: tmpfs", svc->name);
+		c->ntmpfs++;
+	}
+	for (size_t i = 0; i < svc->ulimits.n; i++) {
+		struct ulimit_spec u;
+		if (ulimit_parse(svc->ulimits.v[i], &u, err) < 0)
+			return clan_error_wrap(err, "service %s: ulimits", svc->name);
+		ulimit_put(&c->ulimits, &c->nulimits, &u);
+	}
+	c->read_only = svc->read_only;
+	copy_strv(&c->cap_add, &svc->cap_add);
+	copy_strv(&c->cap_drop, &svc->cap_drop);
+	c->shm_size = svc->shm_size;
+	return 0;
+}
+
 int svc_build_spec(struct sup *s, const struct service *svc, struct container_spec *c,
 		   struct clan_err *err)
 {
@@ -86,6 +112,8 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	c->rm = true; /* a service's container goes with the run that made it */
 	c->init = svc->init;
 	copy_strv(&c->add_hosts, &svc->extra_hosts);
+	if (runtime_keys(svc, c, err) < 0)
+		return -1;
 	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
 	if (svc->nports) {
 		c->ports = xmalloc(svc->nports * sizeof *c->ports);

@@ -304,7 +304,49 @@ case_compose_names() {
 	assert_contains "$err" "nosuch.yml" "the message names it"
 }
 
+# compose's runtime keys reach the container: read_only, cap_drop/cap_add,
+# shm_size, ulimits, tmpfs (the short key and a volume of type tmpfs).
+case_runtime_keys() {
+	fresh_storage
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+		    command: sh -c 'grep CapEff /proc/self/status; ulimit -n; df -k /dev/shm /scratch /cache | tail -3; touch /x 2>&1; touch /scratch/ok && echo tmpfs-ok; exec sleep 1000'
+		    read_only: true
+		    cap_drop: [ALL]
+		    cap_add: [NET_BIND_SERVICE]
+		    shm_size: 128m
+		    ulimits:
+		      nofile: {soft: 256, hard: 512}
+		    tmpfs: ["/scratch:size=10m"]
+		    volumes:
+		      - type: tmpfs
+		        target: /cache
+		        tmpfs: {size: 1048576}
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	run clan logs web
+	assert_match "$out" "CapEff:[[:space:]]+0000000000000400" "only NET_BIND_SERVICE"
+	assert_contains "$out" "| 256" "ulimit -n"
+	assert_match "$out" "131072 +0 +131072 +0% /dev/shm" "shm_size"
+	assert_match "$out" "10240 +0 +10240 +0% /scratch" "the tmpfs key with its size"
+	assert_match "$out" "1024 +0 +1024 +0% /cache" "the tmpfs volume with its size"
+	assert_contains "$out" "Read-only file system" "read_only"
+	assert_contains "$out" "tmpfs-ok" "a tmpfs stays writable"
+	assert_exit 0 clan down
+	printf 'services:\n  web:\n    image: dir:%s\n    cap_add: [NET_ADMN]\n' "$ROOTFS" >compose.yaml
+	assert_usage_error clan config
+	assert_contains "$err" "compose.yaml:4:15: cap_add:" "a misspelt capability"
+	assert_contains "$err" "NET_ADMIN" "its did-you-mean"
+}
+
 t lifecycle case_lifecycle
+t runtime_keys case_runtime_keys
 t merge_files case_merge_files
 t profiles case_profiles
 t completed_successfully case_completed_successfully
