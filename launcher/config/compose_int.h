@@ -18,6 +18,9 @@ void compose_warn(struct load_ctx *c, const struct ynode *at, const char *fmt, .
 /* A scalar's text, NULL for anything else. */
 const char *ynode_text(const struct ynode *n);
 
+/* Where n was written, for the checks across services. */
+struct item_pos compose_pos(const struct ynode *n);
+
 /* YAML's true/false (any case), else an error naming what. */
 int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out);
 

@@ -46,6 +46,11 @@ const char *ynode_text(const struct ynode *n)
 	return n && n->kind == YN_SCALAR ? n->value : NULL;
 }
 
+struct item_pos compose_pos(const struct ynode *n)
+{
+	return (struct item_pos){n->file, n->line, n->column};
+}
+
 int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out)
 {
 	const char *t = ynode_text(n);
@@ -141,10 +146,7 @@ static int check_top(struct load_ctx *c, const struct ynode *root)
 
 static bool wanted_profile(const struct strv *active, const char *p)
 {
-	for (size_t i = 0; i < active->n; i++)
-		if (strcmp(active->v[i], p) == 0 || strcmp(active->v[i], "*") == 0)
-			return true;
-	return false;
+	return strv_contains(active, p) || strv_contains(active, "*");
 }
 
 /* A service with profiles: runs only when one of them is active
@@ -179,19 +181,30 @@ static void active_profiles(struct load_ctx *c, struct strv *active)
 			strv_push(active, w);
 }
 
+/* c->enabled: the services that run, before any is built. */
+static int enabled_services(struct load_ctx *c, const struct ynode *svcs)
+{
+	struct strv active = {0};
+	active_profiles(c, &active);
+	for (size_t i = 0; i < svcs->n; i++) {
+		bool on;
+		if (is_enabled(c, svcs->items[i], &active, &on) < 0)
+			stack_collect(c);
+		else if (on)
+			strv_push(&c->enabled, svcs->keys[i]);
+	}
+	strv_free(&active);
+	return stack_report(c);
+}
+
 static int build_services(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
-	struct strv active = {0};
-	active_profiles(c, &active);
+	if (enabled_services(c, svcs) < 0)
+		return -1;
 	c->b = xcalloc(svcs->n + 1, sizeof *c->b);
 	for (size_t i = 0; i < svcs->n; i++) {
-		bool on;
-		if (is_enabled(c, svcs->items[i], &active, &on) < 0) {
-			stack_collect(c);
-			continue;
-		}
-		if (!on)
+		if (!strv_contains(&c->enabled, svcs->keys[i]))
 			continue;
 		if (compose_build_service(c, root, svcs->keys[i], svcs->items[i], &c->b[c->nb]) <
 		    0) {
@@ -201,7 +214,6 @@ static int build_services(struct load_ctx *c, const struct ynode *root)
 		}
 		c->nb++;
 	}
-	strv_free(&active);
 	if (stack_report(c) < 0)
 		return -1;
 	if (c->nb == 0)

@@ -136,8 +136,12 @@ static int add_alias(struct load_ctx *c, const struct ynode *at, const char *wha
 	for (size_t i = 0; i < b->svc.aliases.n; i++)
 		if (strcmp(b->svc.aliases.v[i], name) == 0)
 			return 0;
-	if (strcmp(name, b->svc.name) != 0)
-		strv_push(&b->svc.aliases, name);
+	if (strcmp(name, b->svc.name) == 0)
+		return 0;
+	size_t n = b->svc.aliases.n;
+	b->alias_at = xrealloc(b->alias_at, (n + 1) * sizeof *b->alias_at);
+	b->alias_at[n] = compose_pos(at);
+	strv_push(&b->svc.aliases, name);
 	return 0;
 }
 
@@ -276,7 +280,7 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 {
 	(void)root;
 	if (v->kind == YN_SCALAR)
-		return stack_env_file(c, v->value, v->line, true, &b->svc.environment);
+		return stack_env_file(c, v->value, compose_pos(v), true, &b->svc.environment);
 	if (v->kind != YN_SEQ)
 		return compose_fail(c, v, "env_file: expected a path or a list of them");
 	for (size_t i = 0; i < v->n; i++) {
@@ -288,7 +292,8 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 			return compose_fail(c, item, "env_file: expected a path (or path: PATH)");
 		if (req && compose_bool(c, req, "env_file required", &required) < 0)
 			return -1;
-		if (stack_env_file(c, path->value, path->line, required, &b->svc.environment) < 0)
+		if (stack_env_file(c, path->value, compose_pos(path), required,
+				   &b->svc.environment) < 0)
 			return -1;
 	}
 	return 0;
@@ -311,6 +316,8 @@ static int add_dep(struct load_ctx *c, const struct ynode *at, const char *name,
 	s->dep_conds[n] = cond;
 	b->dep_lines = xrealloc(b->dep_lines, (n + 1) * sizeof *b->dep_lines);
 	b->dep_lines[n] = at->line;
+	b->dep_at = xrealloc(b->dep_at, (n + 1) * sizeof *b->dep_at);
+	b->dep_at[n] = compose_pos(at);
 	strv_push(&s->depends_on, name);
 	return 0;
 }
@@ -346,9 +353,9 @@ static int depends_on(struct load_ctx *c, const struct ynode *root, const struct
 		bool required = true;
 		if (req && compose_bool(c, req, "depends_on required", &required) < 0)
 			return -1;
-		/* an optional dependency that is not in the project is no error */
-		const struct ynode *svcs = ynode_get(root, "services");
-		if (!required && !ynode_get(svcs, v->keys[i]))
+		/* an optional dependency that does not run (not in the project, or
+		 * its profiles are off) is no error (spec.md, depends_on required) */
+		if (!required && !strv_contains(&c->enabled, v->keys[i]))
 			continue;
 		if (add_dep(c, d, v->keys[i], cond ? (enum dep_condition)k : DEP_STARTED, b) < 0)
 			return -1;
@@ -438,11 +445,23 @@ static int healthcheck(struct load_ctx *c, const struct ynode *root, const struc
 	return 0;
 }
 
+/* compose's on-failure[:MAX_RETRIES]: clan's supervisor has no count, so
+ * a count is said to be ignored rather than refused. */
 static int restart(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		   struct svc_build *b)
 {
 	(void)root;
 	const char *t = ynode_text(v);
+	const char *colon = t && strncmp(t, "on-failure:", 11) == 0 ? t + 10 : NULL;
+	uint32_t max;
+	if (colon && parse_u32(colon + 1, &max)) {
+		b->svc.restart = RESTART_ON_FAILURE;
+		compose_warn(c, v,
+			     "service %s: restart %s: the count is ignored: clan restarts it after "
+			     "every failure",
+			     b->svc.name, t);
+		return 0;
+	}
 	if (!t || restart_parse(t, &b->svc.restart, c->err) < 0)
 		return compose_fail(
 		    c, v, "restart: expected no, always, on-failure[:N] or unless-stopped");

@@ -24,7 +24,7 @@ void stack_env_set(struct strv *env, const char *key, size_t klen, const char *v
 	strv_push_owned(env, kv);
 }
 
-int stack_env_file(struct load_ctx *c, const char *written, int line, bool required,
+int stack_env_file(struct load_ctx *c, const char *written, struct item_pos at, bool required,
 		   struct strv *out)
 {
 	_cleanup_free_ char *path =
@@ -33,8 +33,9 @@ int stack_env_file(struct load_ctx *c, const char *written, int line, bool requi
 	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0) {
 		if (!required && c->err->sys_errno == ENOENT)
 			return 0;
-		return stack_fail(c, line, "env_file %s: %s", written,
-				  c->err->sys_errno ? strerror(c->err->sys_errno) : c->err->msg);
+		return stack_fail_pos(c, at, "env_file %s: %s", written,
+				      c->err->sys_errno ? strerror(c->err->sys_errno)
+							: c->err->msg);
 	}
 	/* messages name it as written, beside the project's files */
 	const char *shown = written[0] == '/' || !strchr(c->rc_file, '/')
@@ -58,7 +59,8 @@ int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 	}
 	for (size_t i = 0; i < sec->n; i++)
 		if (strcmp(sec->e[i].key, "env_file") == 0 &&
-		    stack_env_file(c, sec->e[i].value, sec->e[i].line, true, out) < 0)
+		    stack_env_file(c, sec->e[i].value, (struct item_pos){.line = sec->e[i].line},
+				   true, out) < 0)
 			return -1;
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct rc_entry *e = &sec->e[i];
