@@ -16,6 +16,7 @@
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
+#include "base/suggest.h"
 
 #define COMPOSE_MAX_BYTES (4 << 20)
 
@@ -49,6 +50,24 @@ const char *ynode_text(const struct ynode *n)
 struct item_pos compose_pos(const struct ynode *n)
 {
 	return (struct item_pos){n->file, n->line, n->column};
+}
+
+int compose_check_keys(struct load_ctx *c, const struct ynode *n, const char *what,
+		       const char *const *known, size_t nknown)
+{
+	for (size_t i = 0; n && n->kind == YN_MAP && i < n->n; i++) {
+		const char *key = n->keys[i];
+		bool ok = strncmp(key, "x-", 2) == 0;
+		for (size_t k = 0; k < nknown && !ok; k++)
+			ok = strcmp(key, known[k]) == 0;
+		if (ok)
+			continue;
+		const char *near = suggest_nearest(key, known, nknown);
+		return near ? compose_fail(c, n->items[i], "%s: unknown key %s (did you mean %s?)",
+					   what, key, near)
+			    : compose_fail(c, n->items[i], "%s: unknown key %s", what, key);
+	}
+	return 0;
 }
 
 int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out)

@@ -131,6 +131,14 @@ static int long_form(struct load_ctx *c, const struct ynode *root, const struct 
 	const struct ynode *n;
 	struct mount_in in = {.src = ynode_text(ynode_get(v, "source")),
 			      .dst = ynode_text(ynode_get(v, "target"))};
+	static const char *const keys[] = {"type", "source", "target", "read_only", "consistency",
+					   "bind", "volume", "tmpfs",  "image"};
+	static const char *const bind_keys[] = {"propagation", "create_host_path", "recursive",
+						"selinux"};
+	if (compose_check_keys(c, v, "volumes", keys, ARRAY_SIZE(keys)) < 0 ||
+	    compose_check_keys(c, ynode_get(v, "bind"), "volumes bind", bind_keys,
+			       ARRAY_SIZE(bind_keys)) < 0)
+		return -1;
 	if (!type)
 		return compose_fail(c, v,
 				    "volumes: the long form needs type: (volume, bind, tmpfs)");
@@ -180,6 +188,9 @@ static int file_mounts(struct load_ctx *c, const struct ynode *root, const struc
 		const char *target =
 		    it->kind == YN_MAP ? ynode_text(ynode_get(it, "target")) : NULL;
 		const struct ynode *def = name ? ynode_get(top, name) : NULL;
+		static const char *const keys[] = {"source", "target", "uid", "gid", "mode"};
+		if (compose_check_keys(c, it, key, keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		if (!name)
 			return compose_fail(c, it, "%s: expected a name (or source:)", key);
 		if (!def)

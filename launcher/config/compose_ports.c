@@ -30,15 +30,10 @@ static int long_form(struct load_ctx *c, const struct ynode *p, char **out)
 		return compose_fail(c, pub, "ports: published: expected a port or a range");
 	if (mode && strcmp(mode, "host") != 0 && strcmp(mode, "ingress") != 0)
 		return compose_fail(c, p, "ports: mode: expected host or ingress");
-	for (size_t i = 0; i < p->n; i++) {
-		static const char *const known[] = {
-		    "target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"};
-		size_t k = 0;
-		while (k < ARRAY_SIZE(known) && strcmp(known[k], p->keys[i]) != 0)
-			k++;
-		if (k == ARRAY_SIZE(known))
-			return compose_fail(c, p->items[i], "ports: unknown key %s", p->keys[i]);
-	}
+	static const char *const known[] = {"target", "published", "host_ip",	  "protocol",
+					    "mode",   "name",	   "app_protocol"};
+	if (compose_check_keys(c, p, "ports", known, ARRAY_SIZE(known)) < 0)
+		return -1;
 	bool v6 = ip && strchr(ip, ':');
 	*out = xasprintf("%s%s%s%s%s%s%s", ip && v6 ? "[" : "", ip ? ip : "", ip && v6 ? "]" : "",
 			 ip ? ":" : "", pub ? pub->value : "", ip || pub ? ":" : "", target);

@@ -178,6 +178,11 @@ static int networks(struct load_ctx *c, const struct ynode *root, const struct y
 		if (item->kind != YN_MAP)
 			return compose_fail(c, item, "networks.%s: expected a mapping or null",
 					    net);
+		static const char *const keys[] = {"aliases",	   "interface_name", "ipv4_address",
+						   "ipv6_address", "link_local_ips", "mac_address",
+						   "driver_opts",  "priority",	     "gw_priority"};
+		if (compose_check_keys(c, item, "networks", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		const struct ynode *aliases = ynode_get(item, "aliases");
 		if (aliases && aliases->kind != YN_SEQ)
 			return compose_fail(c, aliases, "aliases: expected a list of names");
@@ -280,7 +285,7 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 {
 	(void)root;
 	if (v->kind == YN_SCALAR)
-		return stack_env_file(c, v->value, compose_pos(v), true, &b->svc.environment);
+		return stack_env_file(c, v->value, compose_pos(v), true, true, &b->svc.environment);
 	if (v->kind != YN_SEQ)
 		return compose_fail(c, v, "env_file: expected a path or a list of them");
 	for (size_t i = 0; i < v->n; i++) {
@@ -288,11 +293,14 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 		const struct ynode *path = item->kind == YN_MAP ? ynode_get(item, "path") : item;
 		const struct ynode *req = item->kind == YN_MAP ? ynode_get(item, "required") : NULL;
 		bool required = true;
+		static const char *const keys[] = {"path", "required", "format"};
+		if (compose_check_keys(c, item, "env_file", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		if (!ynode_text(path))
 			return compose_fail(c, item, "env_file: expected a path (or path: PATH)");
 		if (req && compose_bool(c, req, "env_file required", &required) < 0)
 			return -1;
-		if (stack_env_file(c, path->value, compose_pos(path), required,
+		if (stack_env_file(c, path->value, compose_pos(path), required, true,
 				   &b->svc.environment) < 0)
 			return -1;
 	}
@@ -339,6 +347,9 @@ static int depends_on(struct load_ctx *c, const struct ynode *root, const struct
 		if (d->kind != YN_MAP && d->kind != YN_NULL)
 			return compose_fail(c, d, "depends_on.%s: expected a mapping (condition:)",
 					    v->keys[i]);
+		static const char *const keys[] = {"condition", "restart", "required"};
+		if (compose_check_keys(c, d, "depends_on", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		const struct ynode *cond = ynode_get(d, "condition");
 		size_t k = 0;
 		while (cond && k < ARRAY_SIZE(conditions) &&
@@ -414,6 +425,10 @@ static int healthcheck(struct load_ctx *c, const struct ynode *root, const struc
 	struct service *s = &b->svc;
 	if (v->kind != YN_MAP)
 		return compose_fail(c, v, "healthcheck: expected a mapping (test:, interval:...)");
+	static const char *const keys[] = {"test",	   "interval",	     "timeout", "retries",
+					   "start_period", "start_interval", "disable"};
+	if (compose_check_keys(c, v, "healthcheck", keys, ARRAY_SIZE(keys)) < 0)
+		return -1;
 	const struct ynode *n;
 	bool off = false;
 	if ((n = ynode_get(v, "disable")) && compose_bool(c, n, "healthcheck.disable", &off) < 0)

@@ -104,9 +104,12 @@ void stack_env_set(struct strv *env, const char *key, size_t klen, const char *v
 
 /* Adds an env_file's settings (compose's .env syntax) to out; written is
  * the path as the file gives it (relative to the project dir), at where it
- * is written. A missing file that is not required adds nothing. */
+ * is written. A missing file that is not required adds nothing. ${VAR}
+ * in it is the project's (the shell, .env), or with earlier_first out's
+ * value when out has one (compose: an earlier env_file's, before the
+ * project's). */
 int stack_env_file(struct load_ctx *c, const char *written, struct item_pos at, bool required,
-		   struct strv *out);
+		   bool earlier_first, struct strv *out);
 
 /* environment: profile < env_file < environment. */
 int stack_build_env(struct load_ctx *c, const struct rc_section *sec,

@@ -334,6 +334,13 @@ static const struct ccase env_cases[] = {
      "services:\n  web:\n" IMG "    env_file:\n      - path: a.env\n      - path: none.env\n"
      "        required: false\n",
      .extra = {"a.env", "A=a\n"}, .want = {"web.env=A=a"}},
+    {"an env_file sees the env_files before it, before the shell",
+     "services:\n  web:\n" IMG "    env_file: [a.env, b.env]\n",
+     .extra = {"a.env", "A=a\n", "b.env", "B=${A}-b\nC=${S}\n"}, .shell = {"A=shell", "S=s"},
+     .want = {"web.env=A=a B=a-b C=s"}},
+    {"env_file long form: an unknown key",
+     "services:\n  web:\n" IMG "    env_file:\n      - path: a.env\n        requird: false\n",
+     .rc = 2, .msg = "P/compose.yaml:6:18: env_file: unknown key requird (did you mean required?)"},
     {"env_file missing and required",
      "services:\n  web:\n" IMG "    env_file:\n      - path: none.env\n", .rc = 2,
      .msg = "P/compose.yaml:5:15: env_file none.env: No such file or directory"},
@@ -389,7 +396,7 @@ static const struct ccase port_cases[] = {
      .rc = 2, .msg = "P/compose.yaml:5:9: this port has no target"},
     {"long form unknown key",
      "services:\n  web:\n" IMG "    ports:\n      - target: 80\n        publish: 80\n", .rc = 2,
-     .msg = "P/compose.yaml:6:18: ports: unknown key publish"},
+     .msg = "P/compose.yaml:6:18: ports: unknown key publish (did you mean published?)"},
     {"a bad short port", "services:\n  web:\n" IMG "    ports: [\"80:http\"]\n", .rc = 2,
      .msg = "P/compose.yaml:4:13: ports: bad port '80:http': the container port is a number "
 	    "from 1 to 65535 (e.g. \"8000:8000\", \"127.0.0.1:5432:5432\")"},
@@ -468,6 +475,15 @@ static const struct ccase volume_cases[] = {
      "      - {type: volume, target: /anon}\n"
      "volumes:\n  data:\n",
      .want = {"web.mounts=vol:data:/d:ro vol:web_anon:/anon"}},
+    {"long form: an unknown key",
+     "services:\n  web:\n" IMG "    volumes:\n      - {type: bind, sorce: ./d, target: /d}\n",
+     .rc = 2, .msg = "P/compose.yaml:5:29: volumes: unknown key sorce (did you mean source?)"},
+    {"long form bind: an unknown key",
+     "services:\n  web:\n" IMG "    volumes:\n      - type: bind\n        source: ./d\n"
+     "        target: /d\n        bind: {create_hostpath: true}\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:8:33: volumes bind: unknown key create_hostpath (did you mean "
+	    "create_host_path?)"},
     {"long form volume with a path as source",
      "services:\n  web:\n" IMG "    volumes:\n      - {type: volume, source: ./d, target: /d}\n",
      .rc = 2, .msg = "P/compose.yaml:5:9: volumes: type volume takes a volume name, not ./d"},
@@ -506,6 +522,11 @@ static const struct ccase dep_cases[] = {
     {"an unknown service, did you mean",
      "services:\n  web:\n" IMG "    depends_on: [dbb]\n  db:\n" IMG, .rc = 2,
      .msg = "P/compose.yaml:4:18: depends_on: no service dbb (did you mean db?)"},
+    {"depends_on: an unknown key",
+     "services:\n  web:\n" IMG
+     "    depends_on:\n      db: {condtion: service_healthy}\n  db:\n" IMG,
+     .rc = 2,
+     .msg = "P/compose.yaml:5:22: depends_on: unknown key condtion (did you mean condition?)"},
     {"a bad condition",
      "services:\n  web:\n" IMG "    depends_on:\n      db: {condition: healthy}\n  db:\n" IMG,
      .rc = 2,
@@ -537,6 +558,11 @@ static const struct ccase health_cases[] = {
      "services:\n  a:\n" IMG "    healthcheck: {test: [NONE]}\n  b:\n" IMG
      "    healthcheck: {test: [CMD, x], disable: true}\n",
      .want = {"a.health=none", "b.health=none"}},
+    {"healthcheck: an unknown key", "services:\n  a:\n" IMG "    healthcheck: {tset: [CMD, x]}\n",
+     .rc = 2, .msg = "P/compose.yaml:4:25: healthcheck: unknown key tset (did you mean test?)"},
+    {"healthcheck: x- keys pass",
+     "services:\n  a:\n" IMG "    healthcheck: {test: [CMD, x], x-why: it}\n",
+     .want = {"a.health=x i=0 t=0 r=0 s=0"}},
     {"a bad duration", "services:\n  a:\n" IMG "    healthcheck: {test: [CMD, x], interval: 10}\n",
      .rc = 2, .msg = "P/compose.yaml:4:45: interval: expected a duration (e.g. 10s, 1m30s)"},
     {"bad retries", "services:\n  a:\n" IMG "    healthcheck: {test: [CMD, x], retries: -1}\n",
@@ -587,6 +613,9 @@ static const struct ccase key_cases[] = {
      "        aliases: [api, www]\n      default:\n  b:\n" IMG "    networks: [front]\n"
      "networks:\n  front:\n",
      .want = {"a.aliases=a-box api www", "b.aliases="}},
+    {"networks: an unknown key",
+     "services:\n  a:\n" IMG "    networks:\n      front: {alias: [x]}\nnetworks: {front: }\n",
+     .rc = 2, .msg = "P/compose.yaml:5:22: networks: unknown key alias (did you mean aliases?)"},
     {"an undeclared network", "services:\n  a:\n" IMG "    networks: [back]\n", .rc = 2,
      .msg = "P/compose.yaml:4:16: service a: network back is not declared under the "
 	    "top-level networks:"},
@@ -604,6 +633,11 @@ static const struct ccase key_cases[] = {
     {"a secret's missing file",
      "services:\n  a:\n" IMG "    secrets: [pw]\nsecrets:\n  pw: {file: ./pw.txt}\n", .rc = 2,
      .msg = "P/compose.yaml:4:15: volumes: bind source ./pw.txt: No such file or directory"},
+    {"secrets long form: an unknown key",
+     "services:\n  a:\n" IMG "    secrets: [{source: pw, tagret: /pw}]\n"
+     "secrets:\n  pw: {file: ./pw.txt}\n",
+     .extra = {"pw.txt", "x"}, .rc = 2,
+     .msg = "P/compose.yaml:4:36: secrets: unknown key tagret (did you mean target?)"},
     {"an undeclared secret", "services:\n  a:\n" IMG "    secrets: [pw]\n", .rc = 2,
      .msg = "P/compose.yaml:4:15: service a uses secrets pw, not declared under the "
 	    "top-level secrets:"},
