@@ -58,10 +58,16 @@ static int image(struct load_ctx *c, const struct ynode *root, const struct ynod
 	return 0;
 }
 
-/* The string form split into words as compose does, or the list as is. */
+static bool is_blank(const char *s)
+{
+	return s[strspn(s, " \t\n")] == '\0';
+}
+
+/* The string form split into words as compose does, or the list as is;
+ * "" is the empty list, as compose-go's shell split makes it. */
 static int argv_of(struct load_ctx *c, const struct ynode *v, const char *key, struct strv *out)
 {
-	if (v->kind == YN_NULL)
+	if (v->kind == YN_NULL || (v->kind == YN_SCALAR && is_blank(v->value)))
 		return 0;
 	if (v->kind == YN_SCALAR) {
 		_cleanup_free_ char *fix = xasprintf("%s: ", key);
@@ -91,6 +97,7 @@ static int entrypoint(struct load_ctx *c, const struct ynode *root, const struct
 		      struct svc_build *b)
 {
 	(void)root;
+	b->svc.entrypoint_set = v->kind != YN_NULL;
 	return argv_of(c, v, "entrypoint", &b->svc.entrypoint);
 }
 
@@ -242,7 +249,9 @@ static int extra_hosts(struct load_ctx *c, const struct ynode *root, const struc
 }
 
 /* environment: a mapping or a list of KEY=VALUE; KEY alone (or a null
- * value) takes the shell's value, and is left out when it has none. */
+ * value) takes the shell's value, and is left out when it has none, an
+ * env_file's KEY too (compose-go: the unresolved KEY overrides the
+ * env_file's with nothing). */
 static int environment(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		       struct svc_build *b)
 {
@@ -276,6 +285,8 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 		}
 		if (value)
 			stack_env_set(&b->svc.environment, key, klen, value);
+		else
+			stack_env_unset(&b->svc.environment, key, klen);
 	}
 	return 0;
 }

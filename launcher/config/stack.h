@@ -50,7 +50,11 @@ struct service {
 	 * deb:SUITE+pkg,pkg... with the profile's and the service's packages
 	 * already folded in */
 	char *image;
-	struct strv entrypoint;	 /* empty: the image's (or the profile's for deb:) */
+	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
+	/* compose's `entrypoint: []` or "": none, not the image's (the
+	 * image's command still runs when the service gives none, as the
+	 * Docker engine merges them) */
+	bool entrypoint_set;
 	struct strv command;	 /* empty: the image's; `command = a b` is split
 				  * into words like compose's string form, with
 				  * no shell added (words.h) */

@@ -24,6 +24,17 @@ void stack_env_set(struct strv *env, const char *key, size_t klen, const char *v
 	strv_push_owned(env, kv);
 }
 
+void stack_env_unset(struct strv *env, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], key, klen) == 0 && env->v[i][klen] == '=') {
+			free(env->v[i]);
+			memmove(&env->v[i], &env->v[i + 1], (env->n - i) * sizeof *env->v);
+			env->n--;
+			return;
+		}
+}
+
 struct env_file_scope {
 	struct load_ctx *c;
 	const struct strv *earlier;

@@ -101,6 +101,8 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 /* Sets key (klen bytes) to value in env, in the place of an earlier
  * value of it. */
 void stack_env_set(struct strv *env, const char *key, size_t klen, const char *value);
+/* Removes key (klen bytes) from env, when there. */
+void stack_env_unset(struct strv *env, const char *key, size_t klen);
 
 /* Adds an env_file's settings (compose's .env syntax) to out; written is
  * the path as the file gives it (relative to the project dir), at where it

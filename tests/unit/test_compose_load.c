@@ -147,6 +147,8 @@ static void service_field(struct strbuf *b, const struct service *s, const char 
 		snprintf(buf, sizeof buf, "%d", s->stop_grace_ms), strbuf_adds(b, buf);
 	else if (strcmp(f, "seccomp") == 0)
 		strbuf_adds(b, s->seccomp ? s->seccomp : "(null)");
+	else if (strcmp(f, "epset") == 0)
+		strbuf_adds(b, s->entrypoint_set ? "true" : "false");
 	else if (strcmp(f, "init") == 0)
 		strbuf_adds(b, s->init ? "true" : "false");
 	else
@@ -341,6 +343,10 @@ static const struct ccase env_cases[] = {
     {"env_file long form: an unknown key",
      "services:\n  web:\n" IMG "    env_file:\n      - path: a.env\n        requird: false\n",
      .rc = 2, .msg = "P/compose.yaml:6:18: env_file: unknown key requird (did you mean required?)"},
+    {"KEY alone and unset removes the env_file's KEY (compose-go OverrideBy with nil)",
+     "services:\n  web:\n" IMG "    env_file: a.env\n    environment: [A, B]\n",
+     .extra = {"a.env", "A=file\nB=file\nC=file\n"}, .shell = {"B=shell"},
+     .want = {"web.env=B=shell C=file"}},
     {"env_file missing and required",
      "services:\n  web:\n" IMG "    env_file:\n      - path: none.env\n", .rc = 2,
      .msg = "P/compose.yaml:5:15: env_file none.env: No such file or directory"},
@@ -604,6 +610,11 @@ static const struct ccase key_cases[] = {
     {"command and entrypoint, string and list",
      "services:\n  a:\n" IMG "    command: echo \"a b\" c\n    entrypoint: [/bin/sh, -c]\n",
      .want = {"a.command=echo,a b,c", "a.entrypoint=/bin/sh,-c"}},
+    {"an empty entrypoint or command",
+     "services:\n  a:\n" IMG "    entrypoint: \"\"\n  b:\n" IMG "    entrypoint: []\n"
+     "  c:\n" IMG "    command: []\n  d:\n" IMG "    command: \"\"\n",
+     .want = {"a.entrypoint=", "a.epset=true", "b.epset=true", "c.epset=false",
+	      "c.command=", "d.command="}},
     {"extra_hosts list and map",
      "services:\n  a:\n" IMG "    extra_hosts: [\"db:10.0.0.1\", \"v6:::1\"]\n  b:\n" IMG
      "    extra_hosts:\n      db: 10.0.0.2\n",
