@@ -106,6 +106,8 @@ static void interpolate(struct load_ctx *c, struct ynode *n)
 		}
 		free(n->value);
 		n->value = v;
+		/* a template is a string to YAML: its value is never a number */
+		n->plain = false;
 	}
 	for (size_t i = 0; (n->kind == YN_MAP || n->kind == YN_SEQ) && i < n->n; i++)
 		interpolate(c, n->items[i]);

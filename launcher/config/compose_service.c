@@ -11,6 +11,7 @@
 #include "config/compose_keys.h"
 #include "config/spec_values.h"
 #include "config/words.h"
+#include "config/yaml_scalar.h"
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
 
@@ -258,6 +259,8 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 	(void)root;
 	if (v->kind != YN_SEQ && v->kind != YN_MAP)
 		return compose_fail(c, v, "environment: expected a mapping or a list of KEY=VALUE");
+	/* a plain number or boolean as compose makes it text again */
+	_cleanup_free_ char *typed = NULL;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *item = v->items[i];
 		const char *key, *value;
@@ -269,6 +272,10 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 				return compose_fail(c, item, "environment.%s: expected a value",
 						    key);
 			value = ynode_text(item);
+			free(typed);
+			typed = item->plain && value ? yaml_scalar_as_go(value) : NULL;
+			if (typed)
+				value = typed;
 		} else {
 			key = ynode_text(item);
 			if (!key)

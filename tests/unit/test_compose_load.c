@@ -314,6 +314,13 @@ static const struct ccase env_cases[] = {
      "services:\n  web:\n" IMG "    environment:\n      A: 1\n      B: true\n      C: \"x y\"\n"
      "      D: ''\n",
      .want = {"web.env=A=1 B=true C=x y D="}},
+    {"env map: plain numbers and booleans as Go prints them (compose-go mappingValue)",
+     "services:\n  web:\n" IMG "    environment:\n      V: 1.10\n      F: 1.0\n      T: True\n"
+     "      O: 010\n      H: 0x1F\n      U: 1_000\n      E: 1e6\n      Q: \"1.0\"\n"
+     "      I: ${ONE}\n      D: 2001-12-14\n      S: 1.2.3\n",
+     .shell = {"ONE=1.0"},
+     .want = {"web.env=V=1.1 F=1 T=true O=8 H=31 U=1000 E=1e+06 Q=1.0 I=1.0 D=2001-12-14 "
+	      "S=1.2.3"}},
     {"env list, KEY= empty, KEY alone from the shell",
      "services:\n  web:\n" IMG "    environment:\n      - A=1\n      - B=\n      - HOMEDIR\n"
      "      - UNSET\n",
