@@ -241,7 +241,11 @@ static int extra_hosts(struct load_ctx *c, const struct ynode *root, const struc
 		if (!t)
 			r = compose_fail(c, item, "extra_hosts: expected HOST:IP");
 		else if (parse_add_host(entry ? entry : t, &tmp, c->err) < 0)
-			r = compose_fail(c, item, "extra_hosts: %s", c->err->msg);
+			/* parse_add_host speaks of run's --add-host and repeats
+			 * the value, control characters and all */
+			r = compose_fail(c, item,
+					 "extra_hosts: expected HOST:IP or HOST=IP (e.g. "
+					 "db:10.0.0.2)");
 	}
 	for (size_t i = 0; r == 0 && i < tmp.add_hosts.n; i++)
 		strv_push(&b->svc.extra_hosts, tmp.add_hosts.v[i]);

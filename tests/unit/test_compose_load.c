@@ -753,3 +753,40 @@ TEST(project)
 {
 	run_cases(project_cases, ARRAY_SIZE(project_cases), tap_failed);
 }
+
+/* A hostile compose file (an untrusted repository's): what would reach
+ * /etc/hosts, a path or a name is refused, not passed on. */
+static const struct ccase hostile_cases[] = {
+    {"a newline in extra_hosts",
+     "services:\n  a:\n" IMG "    extra_hosts: [\"h:1.2.3.4\\n5.6.7.8 evil\"]\n", .rc = 2,
+     .msg = "P/compose.yaml:4:19: extra_hosts: expected HOST:IP or HOST=IP (e.g. db:10.0.0.2)"},
+    {"a newline in a hostname", "services:\n  a:\n" IMG "    hostname: \"a\\nb\"\n", .rc = 2,
+     .msg = "P/compose.yaml:4:15: hostname: expected a host name (letters, digits, - .)"},
+    {"a newline in an alias", "services:\n  a:\n" IMG "    container_name: \"x\\n1.2.3.4 evil\"\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:4:21: container_name: expected a host name (letters, digits, - _ .)"},
+    {"a user with a newline", "services:\n  a:\n" IMG "    user: \"root\\nx\"\n", .rc = 2,
+     .msg = "P/compose.yaml:4:11: user: expected NAME, UID, NAME:GROUP or UID:GID"},
+    {"a service name that is a path", "services:\n  ../a:\n" IMG, .rc = 2,
+     .msg = "P/compose.yaml:3:5: service name '../a': letters, digits, _ . - starting with a "
+	    "letter or digit"},
+    {"a port out of range", "services:\n  a:\n" IMG "    ports: [\"70000:80\"]\n", .rc = 2,
+     .msg = "P/compose.yaml:4:13: ports: bad port '70000:80': the host port is a number from 1 to "
+	    "65535 (e.g. \"8000:8000\", \"127.0.0.1:5432:5432\")"},
+    {"an image with shell syntax", "services:\n  a:\n    image: \"alpine; rm -rf /\"\n", .rc = 2,
+     .msg = "P/compose.yaml:3:12: image: invalid image reference 'alpine; rm -rf /': it contains "
+	    "spaces or control characters"},
+    {"a volume name that is a path",
+     "services:\n  a:\n" IMG "    volumes: [{type: volume, source: \"a/../../b\", target: /d}]\n"
+     "volumes: {\"a/../../b\": }\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:4:15: volumes: bad volume name 'a/../../b': letters, digits, _ . - "
+	    "starting with a letter or digit"},
+    {"a working_dir with ..", "services:\n  a:\n" IMG "    working_dir: /app/../..\n",
+     .want = {"a.workdir=/app/../.."}},
+};
+
+TEST(hostile_files)
+{
+	run_cases(hostile_cases, ARRAY_SIZE(hostile_cases), tap_failed);
+}
