@@ -170,6 +170,19 @@ static bool wanted_profile(const struct strv *active, const char *p)
 	return strv_contains(active, p) || strv_contains(active, "*");
 }
 
+static void add_sorted(struct strv *v, const char *s)
+{
+	size_t at = 0;
+	while (at < v->n && strcmp(v->v[at], s) < 0)
+		at++;
+	if (at < v->n && strcmp(v->v[at], s) == 0)
+		return;
+	strv_push(v, s);
+	char *added = v->v[v->n - 1];
+	memmove(&v->v[at + 1], &v->v[at], (v->n - 1 - at) * sizeof *v->v);
+	v->v[at] = added;
+}
+
 /* A service with profiles: runs only when one of them is active
  * (--profile, COMPOSE_PROFILES). */
 static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct strv *active,
@@ -186,6 +199,7 @@ static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct 
 		if (!name)
 			return compose_fail(c, p->items[i], "profiles: expected names");
 		*on = *on || wanted_profile(active, name);
+		add_sorted(&c->st->compose_profiles, name);
 	}
 	return 0;
 }
@@ -218,6 +232,32 @@ static int enabled_services(struct load_ctx *c, const struct ynode *svcs)
 	return stack_report(c);
 }
 
+/* compose refuses to wait for the health of a service that has no check. */
+static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
+{
+	const struct ynode *svcs = ynode_get(root, "services");
+	for (size_t i = 0; i < c->nb; i++) {
+		const struct service *s = &c->b[i].svc;
+		for (size_t j = 0; s->dep_conds && j < s->depends_on.n; j++) {
+			if (s->dep_conds[j] != DEP_HEALTHY)
+				continue;
+			for (size_t k = 0; k < c->nb; k++) {
+				const struct service *d = &c->b[k].svc;
+				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
+					continue;
+				const struct ynode *deps =
+				    ynode_get(ynode_get(svcs, s->name), "depends_on");
+				const struct ynode *at = ynode_get(deps, d->name);
+				compose_fail(c, at ? at : deps,
+					     "service %s waits for %s to be healthy, but %s has no "
+					     "health check (give it a healthcheck:)",
+					     s->name, d->name, d->name);
+				stack_collect(c);
+			}
+		}
+	}
+}
+
 static int build_services(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
@@ -235,6 +275,7 @@ static int build_services(struct load_ctx *c, const struct ynode *root)
 		}
 		c->nb++;
 	}
+	check_healthy_deps(c, root);
 	if (stack_report(c) < 0)
 		return -1;
 	if (c->nb == 0)

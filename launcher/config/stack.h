@@ -4,6 +4,7 @@
 #ifndef CLAN_STACK_H
 #define CLAN_STACK_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -55,11 +56,15 @@ struct service {
 	 * image's command still runs when the service gives none, as the
 	 * Docker engine merges them) */
 	bool entrypoint_set;
-	struct strv command;	 /* empty: the image's; `command = a b` is split
-				  * into words like compose's string form, with
-				  * no shell added (words.h) */
-	char *working_dir;	 /* NULL: the image's */
-	char *user;		 /* NULL: the image's; NAME|UID[:GROUP|GID] */
+	struct strv command; /* empty: the image's; `command = a b` is split
+			      * into words like compose's string form, with
+			      * no shell added (words.h) */
+	char *working_dir;   /* NULL: the image's */
+	char *user;	     /* NULL: the image's; NAME|UID[:GROUP|GID] */
+	/* with user NULL, the user to run as when the stack has one mapped id
+	 * (no subuid range): the service user of an official image its
+	 * profile recognises, whose root branch cannot work then */
+	char *single_user;
 	struct strv environment; /* K=V, final: profile < env_file < environment */
 	struct port_map *ports;
 	int *port_lines; /* the line of each port = in loc.file */
@@ -75,6 +80,7 @@ struct service {
 	struct strv extra_hosts; /* "NAME IP" lines for /etc/hosts */
 	bool init;		 /* compose's init: a reaping pid 1 */
 	bool has_health;
+	bool health_from_profile; /* the profile's, for an image it recognises */
 	struct healthcheck health;
 	enum restart_policy restart;
 	int stop_grace_ms; /* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */
@@ -96,6 +102,7 @@ struct stack {
 	struct strv volumes; /* named volumes used, each once */
 	/* the compose files read, in order (empty for a .clanrc project) */
 	struct strv compose_files;
+	struct strv compose_profiles; /* every profile a service names, sorted */
 	/* one line for `clan config` about the choice of file, e.g. the
 	 * compose file beside the .clanrc that was not read; NULL: none */
 	char *note;
@@ -137,8 +144,11 @@ struct stack_load_opts {
 int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_err *err);
 void stack_free(struct stack *s);
 
-/* The resolved stack as `clan config` prints it (compose-like YAML). */
-void stack_print(const struct stack *s, FILE *out);
+/* The resolved stack in the canonical form of `docker compose config`,
+ * as JSON (the caller owns it), and as YAML on out (-1: the emitter
+ * failed). */
+json_t *stack_config_json(const struct stack *s);
+int stack_print(const struct stack *s, FILE *out);
 
 const struct service *stack_find(const struct stack *s, const char *name);
 

@@ -521,7 +521,8 @@ static const struct ccase dep_cases[] = {
      "services:\n  web:\n" IMG "    depends_on:\n      db: {condition: service_healthy}\n"
      "      cache:\n        condition: service_started\n      init:\n"
      "        condition: service_completed_successfully\n"
-     "  db:\n" IMG "  cache:\n" IMG "    depends_on: [db]\n  init:\n" IMG,
+     "  db:\n" IMG "    healthcheck: {test: [CMD, x]}\n  cache:\n" IMG "    depends_on: [db]\n"
+     "  init:\n" IMG,
      .want = {"web.deps=db:healthy cache:started init:completed", "cache.deps=db:started",
 	      "services=db cache init web"}},
     {"required: false and the service is missing",
@@ -676,7 +677,8 @@ static const struct ccase key_cases[] = {
 	      "profiles)"}},
     {"build is refused", "services:\n  a:\n    build: .\n", .rc = 2,
      .msg = "P/compose.yaml:3:12: service a builds its image (build: .), which clan cannot do "
-	    "yet: build and push it with docker or podman, then set image: to it"},
+	    "yet (clan build and clan up --build are next): build and push it with docker or "
+	    "podman, then set image: to it"},
     {"no image", "services:\n  a:\n    command: x\n", .rc = 2,
      .msg = "P/compose.yaml:3:5: service a has no image: set image: (e.g. postgres:15)"},
     {"an unknown key, did you mean", "services:\n  a:\n" IMG "    enviroment: {A: 1}\n", .rc = 2,
