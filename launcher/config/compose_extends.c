@@ -55,7 +55,7 @@ static int at(struct clan_err *err, const struct ynode *n, const char *fmt, cons
 static int cycle(struct clan_err *err, const struct ynode *ref, const struct chain *c,
 		 const char *name, const char *shown)
 {
-	const struct chain *links[COMPOSE_MAX_EXTENDS_DEPTH + 1];
+	const struct chain *links[COMPOSE_MAX_EXTENDS_DEPTH + 1] = {0};
 	size_t n = 0;
 	for (; c && n < sizeof links / sizeof *links; c = c->prev)
 		links[n++] = c;

@@ -18,6 +18,16 @@ void compose_warn(struct load_ctx *c, const struct ynode *at, const char *fmt, .
 /* A scalar's text, NULL for anything else. */
 const char *ynode_text(const struct ynode *n);
 
+/* Where n was written, for the checks across services. */
+struct item_pos compose_pos(const struct ynode *n);
+
+/* compose's schema allows only the known keys (and x-...) in the mapping
+ * n, which is what (e.g. "healthcheck"): else an error at the key's value
+ * with a did-you-mean. Not a mapping: 0 (its caller says what it
+ * expects). */
+int compose_check_keys(struct load_ctx *c, const struct ynode *n, const char *what,
+		       const char *const *known, size_t nknown);
+
 /* YAML's true/false (any case), else an error naming what. */
 int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out);
 

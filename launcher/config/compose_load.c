@@ -17,6 +17,7 @@
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
+#include "base/suggest.h"
 
 #define COMPOSE_MAX_BYTES (4 << 20)
 
@@ -45,6 +46,29 @@ void compose_warn(struct load_ctx *c, const struct ynode *at, const char *fmt, .
 const char *ynode_text(const struct ynode *n)
 {
 	return n && n->kind == YN_SCALAR ? n->value : NULL;
+}
+
+struct item_pos compose_pos(const struct ynode *n)
+{
+	return (struct item_pos){n->file, n->line, n->column};
+}
+
+int compose_check_keys(struct load_ctx *c, const struct ynode *n, const char *what,
+		       const char *const *known, size_t nknown)
+{
+	for (size_t i = 0; n && n->kind == YN_MAP && i < n->n; i++) {
+		const char *key = n->keys[i];
+		bool ok = strncmp(key, "x-", 2) == 0;
+		for (size_t k = 0; k < nknown && !ok; k++)
+			ok = strcmp(key, known[k]) == 0;
+		if (ok)
+			continue;
+		const char *near = suggest_nearest(key, known, nknown);
+		return near ? compose_fail(c, n->items[i], "%s: unknown key %s (did you mean %s?)",
+					   what, key, near)
+			    : compose_fail(c, n->items[i], "%s: unknown key %s", what, key);
+	}
+	return 0;
 }
 
 int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out)
@@ -83,6 +107,8 @@ static void interpolate(struct load_ctx *c, struct ynode *n)
 		}
 		free(n->value);
 		n->value = v;
+		/* a template is a string to YAML: its value is never a number */
+		n->plain = false;
 	}
 	for (size_t i = 0; (n->kind == YN_MAP || n->kind == YN_SEQ) && i < n->n; i++)
 		interpolate(c, n->items[i]);
@@ -237,10 +263,7 @@ static int check_top(struct load_ctx *c, const struct ynode *root)
 
 static bool wanted_profile(const struct strv *active, const char *p)
 {
-	for (size_t i = 0; i < active->n; i++)
-		if (strcmp(active->v[i], p) == 0 || strcmp(active->v[i], "*") == 0)
-			return true;
-	return false;
+	return strv_contains(active, p) || strv_contains(active, "*");
 }
 
 static void add_sorted(struct strv *v, const char *s)
@@ -289,6 +312,22 @@ static void active_profiles(struct load_ctx *c, struct strv *active)
 			strv_push(active, w);
 }
 
+/* c->enabled: the services that run, before any is built. */
+static int enabled_services(struct load_ctx *c, const struct ynode *svcs)
+{
+	struct strv active = {0};
+	active_profiles(c, &active);
+	for (size_t i = 0; i < svcs->n; i++) {
+		bool on;
+		if (is_enabled(c, svcs->items[i], &active, &on) < 0)
+			stack_collect(c);
+		else if (on)
+			strv_push(&c->enabled, svcs->keys[i]);
+	}
+	strv_free(&active);
+	return stack_report(c);
+}
+
 /* compose refuses to wait for the health of a service that has no check. */
 static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 {
@@ -318,16 +357,11 @@ static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 static int build_services(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
-	struct strv active = {0};
-	active_profiles(c, &active);
+	if (enabled_services(c, svcs) < 0)
+		return -1;
 	c->b = xcalloc(svcs->n + 1, sizeof *c->b);
 	for (size_t i = 0; i < svcs->n; i++) {
-		bool on;
-		if (is_enabled(c, svcs->items[i], &active, &on) < 0) {
-			stack_collect(c);
-			continue;
-		}
-		if (!on)
+		if (!strv_contains(&c->enabled, svcs->keys[i]))
 			continue;
 		if (compose_build_service(c, root, svcs->keys[i], svcs->items[i], &c->b[c->nb]) <
 		    0) {
@@ -337,7 +371,6 @@ static int build_services(struct load_ctx *c, const struct ynode *root)
 		}
 		c->nb++;
 	}
-	strv_free(&active);
 	check_healthy_deps(c, root);
 	if (stack_report(c) < 0)
 		return -1;
@@ -371,6 +404,10 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 		    compose_merge(&root, t, c->err) < 0)
 			goto out;
 		strv_push(&c->st->compose_files, files->v[i]);
+	}
+	if (!root) {
+		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file to read");
+		goto out;
 	}
 	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)
 		goto out;

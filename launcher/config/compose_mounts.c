@@ -77,8 +77,23 @@ static int add(struct load_ctx *c, const struct ynode *root, const struct ynode 
 	return 0;
 }
 
-/* SRC:DST[:MODE], or DST alone. MODE is a comma list: ro, rw, and the
- * SELinux and consistency options, which change nothing here. */
+/* A short form's option other than ro and rw that changes nothing here:
+ * SELinux labels, consistency (for Docker Desktop), nocopy, and mount
+ * propagation (a bind into a rootless container is private). */
+static bool is_inert_option(const char *o)
+{
+	static const char *const inert[] = {"z",	  "Z",	    "cached",  "delegated",
+					    "consistent", "nocopy", "shared",  "rshared",
+					    "slave",	  "rslave", "private", "rprivate"};
+	for (size_t i = 0; i < ARRAY_SIZE(inert); i++)
+		if (strcmp(o, inert[i]) == 0)
+			return true;
+	return false;
+}
+
+/* SRC:DST[:MODE], or DST alone. MODE is a comma list: ro, rw and the
+ * inert options; compose ignores any other (format/volume.go), so clan
+ * warns about it and the service still runs. */
 static int short_form(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		      struct svc_build *b)
 {
@@ -89,16 +104,19 @@ static int short_form(struct load_ctx *c, const struct ynode *root, const struct
 		if ((mode = strchr(second, ':')))
 			*mode++ = '\0';
 	}
+	if (mode && strchr(mode, ':'))
+		return compose_fail(c, v, "volumes: too many colons in '%s' (SRC:DST[:MODE])",
+				    v->value);
 	struct mount_in in = {.src = second ? first : NULL, .dst = second ? second : first};
 	for (char *save = NULL, *o = mode ? strtok_r(mode, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save)) {
 		if (strcmp(o, "ro") == 0)
 			in.ro = true;
-		else if (strcmp(o, "rw") != 0 && strcmp(o, "z") != 0 && strcmp(o, "Z") != 0 &&
-			 strcmp(o, "cached") != 0 && strcmp(o, "delegated") != 0 &&
-			 strcmp(o, "consistent") != 0 && strcmp(o, "nocopy") != 0)
-			return compose_fail(c, v, "volumes: unknown option '%s' in '%s'", o,
-					    v->value);
+		else if (strcmp(o, "rw") == 0)
+			in.ro = false;
+		else if (!is_inert_option(o))
+			compose_warn(c, v, "volumes: unknown option '%s' in '%s' is ignored", o,
+				     v->value);
 	}
 	if (in.src && !*in.src)
 		return compose_fail(c, v, "volumes: '%s' has an empty source", v->value);
@@ -150,6 +168,14 @@ static int long_form(struct load_ctx *c, const struct ynode *root, const struct 
 	const struct ynode *n;
 	struct mount_in in = {.src = ynode_text(ynode_get(v, "source")),
 			      .dst = ynode_text(ynode_get(v, "target"))};
+	static const char *const keys[] = {"type", "source", "target", "read_only", "consistency",
+					   "bind", "volume", "tmpfs",  "image"};
+	static const char *const bind_keys[] = {"propagation", "create_host_path", "recursive",
+						"selinux"};
+	if (compose_check_keys(c, v, "volumes", keys, ARRAY_SIZE(keys)) < 0 ||
+	    compose_check_keys(c, ynode_get(v, "bind"), "volumes bind", bind_keys,
+			       ARRAY_SIZE(bind_keys)) < 0)
+		return -1;
 	if (!type)
 		return compose_fail(c, v,
 				    "volumes: the long form needs type: (volume, bind, tmpfs)");
@@ -201,6 +227,9 @@ static int file_mounts(struct load_ctx *c, const struct ynode *root, const struc
 		const char *target =
 		    it->kind == YN_MAP ? ynode_text(ynode_get(it, "target")) : NULL;
 		const struct ynode *def = name ? ynode_get(top, name) : NULL;
+		static const char *const keys[] = {"source", "target", "uid", "gid", "mode"};
+		if (compose_check_keys(c, it, key, keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		if (!name)
 			return compose_fail(c, it, "%s: expected a name (or source:)", key);
 		if (!def)

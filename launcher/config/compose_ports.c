@@ -8,11 +8,11 @@
 
 #include "config/compose_int.h"
 
-static void add_listen(struct svc_build *b, const struct port_map *m, int line)
+static void add_listen(struct svc_build *b, const struct port_map *m, const struct ynode *at)
 {
 	b->listen = xrealloc(b->listen, (b->nlisten + 1) * sizeof *b->listen);
 	b->listen[b->nlisten++] = (struct listen_port){
-	    .port = m->container_port, .count = m->count, .proto = m->proto, .line = line};
+	    .port = m->container_port, .count = m->count, .proto = m->proto, .at = compose_pos(at)};
 }
 
 /* The long form written as the short one port_spec_parse reads. */
@@ -30,15 +30,10 @@ static int long_form(struct load_ctx *c, const struct ynode *p, char **out)
 		return compose_fail(c, pub, "ports: published: expected a port or a range");
 	if (mode && strcmp(mode, "host") != 0 && strcmp(mode, "ingress") != 0)
 		return compose_fail(c, p, "ports: mode: expected host or ingress");
-	for (size_t i = 0; i < p->n; i++) {
-		static const char *const known[] = {
-		    "target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"};
-		size_t k = 0;
-		while (k < ARRAY_SIZE(known) && strcmp(known[k], p->keys[i]) != 0)
-			k++;
-		if (k == ARRAY_SIZE(known))
-			return compose_fail(c, p->items[i], "ports: unknown key %s", p->keys[i]);
-	}
+	static const char *const known[] = {"target", "published", "host_ip",	  "protocol",
+					    "mode",   "name",	   "app_protocol"};
+	if (compose_check_keys(c, p, "ports", known, ARRAY_SIZE(known)) < 0)
+		return -1;
 	bool v6 = ip && strchr(ip, ':');
 	*out = xasprintf("%s%s%s%s%s%s%s", ip && v6 ? "[" : "", ip ? ip : "", ip && v6 ? "]" : "",
 			 ip ? ":" : "", pub ? pub->value : "", ip || pub ? ":" : "", target);
@@ -76,8 +71,10 @@ static int one_port(struct load_ctx *c, const struct ynode *p, struct svc_build 
 	s->ports = xrealloc(s->ports, (s->nports + 1) * sizeof *s->ports);
 	b->port_lines = xrealloc(b->port_lines, (s->nports + 1) * sizeof *b->port_lines);
 	b->port_lines[s->nports] = p->line;
+	b->port_at = xrealloc(b->port_at, (s->nports + 1) * sizeof *b->port_at);
+	b->port_at[s->nports] = compose_pos(p);
 	s->ports[s->nports++] = m;
-	add_listen(b, &m, p->line);
+	add_listen(b, &m, p);
 	return 0;
 }
 
@@ -89,7 +86,7 @@ static int one_expose(struct load_ctx *c, const struct ynode *e, struct svc_buil
 		return compose_fail(c, e,
 				    "expose: expected a container port (8000, 8000-8010, "
 				    "53/udp)");
-	add_listen(b, &m, e->line);
+	add_listen(b, &m, e);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "container/ulimit.h"
 #include "ns/caps.h"
 #include "base/format.h"
+#include "config/yaml_scalar.h"
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
 
@@ -63,10 +64,16 @@ static int image(struct load_ctx *c, const struct ynode *root, const struct ynod
 	return 0;
 }
 
-/* The string form split into words as compose does, or the list as is. */
+static bool is_blank(const char *s)
+{
+	return s[strspn(s, " \t\n")] == '\0';
+}
+
+/* The string form split into words as compose does, or the list as is;
+ * "" is the empty list, as compose-go's shell split makes it. */
 static int argv_of(struct load_ctx *c, const struct ynode *v, const char *key, struct strv *out)
 {
-	if (v->kind == YN_NULL)
+	if (v->kind == YN_NULL || (v->kind == YN_SCALAR && is_blank(v->value)))
 		return 0;
 	if (v->kind == YN_SCALAR) {
 		_cleanup_free_ char *fix = xasprintf("%s: ", key);
@@ -96,6 +103,7 @@ static int entrypoint(struct load_ctx *c, const struct ynode *root, const struct
 		      struct svc_build *b)
 {
 	(void)root;
+	b->svc.entrypoint_set = v->kind != YN_NULL;
 	return argv_of(c, v, "entrypoint", &b->svc.entrypoint);
 }
 
@@ -141,8 +149,12 @@ static int add_alias(struct load_ctx *c, const struct ynode *at, const char *wha
 	for (size_t i = 0; i < b->svc.aliases.n; i++)
 		if (strcmp(b->svc.aliases.v[i], name) == 0)
 			return 0;
-	if (strcmp(name, b->svc.name) != 0)
-		strv_push(&b->svc.aliases, name);
+	if (strcmp(name, b->svc.name) == 0)
+		return 0;
+	size_t n = b->svc.aliases.n;
+	b->alias_at = xrealloc(b->alias_at, (n + 1) * sizeof *b->alias_at);
+	b->alias_at[n] = compose_pos(at);
+	strv_push(&b->svc.aliases, name);
 	return 0;
 }
 
@@ -179,6 +191,11 @@ static int networks(struct load_ctx *c, const struct ynode *root, const struct y
 		if (item->kind != YN_MAP)
 			return compose_fail(c, item, "networks.%s: expected a mapping or null",
 					    net);
+		static const char *const keys[] = {"aliases",	   "interface_name", "ipv4_address",
+						   "ipv6_address", "link_local_ips", "mac_address",
+						   "driver_opts",  "priority",	     "gw_priority"};
+		if (compose_check_keys(c, item, "networks", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		const struct ynode *aliases = ynode_get(item, "aliases");
 		if (aliases && aliases->kind != YN_SEQ)
 			return compose_fail(c, aliases, "aliases: expected a list of names");
@@ -229,7 +246,11 @@ static int extra_hosts(struct load_ctx *c, const struct ynode *root, const struc
 		if (!t)
 			r = compose_fail(c, item, "extra_hosts: expected HOST:IP");
 		else if (parse_add_host(entry ? entry : t, &tmp, c->err) < 0)
-			r = compose_fail(c, item, "extra_hosts: %s", c->err->msg);
+			/* parse_add_host speaks of run's --add-host and repeats
+			 * the value, control characters and all */
+			r = compose_fail(c, item,
+					 "extra_hosts: expected HOST:IP or HOST=IP (e.g. "
+					 "db:10.0.0.2)");
 	}
 	for (size_t i = 0; r == 0 && i < tmp.add_hosts.n; i++)
 		strv_push(&b->svc.extra_hosts, tmp.add_hosts.v[i]);
@@ -238,13 +259,17 @@ static int extra_hosts(struct load_ctx *c, const struct ynode *root, const struc
 }
 
 /* environment: a mapping or a list of KEY=VALUE; KEY alone (or a null
- * value) takes the shell's value, and is left out when it has none. */
+ * value) takes the shell's value, and is left out when it has none, an
+ * env_file's KEY too (compose-go: the unresolved KEY overrides the
+ * env_file's with nothing). */
 static int environment(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		       struct svc_build *b)
 {
 	(void)root;
 	if (v->kind != YN_SEQ && v->kind != YN_MAP)
 		return compose_fail(c, v, "environment: expected a mapping or a list of KEY=VALUE");
+	/* a plain number or boolean as compose makes it text again */
+	_cleanup_free_ char *typed = NULL;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *item = v->items[i];
 		const char *key, *value;
@@ -256,6 +281,10 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 				return compose_fail(c, item, "environment.%s: expected a value",
 						    key);
 			value = ynode_text(item);
+			free(typed);
+			typed = item->plain && value ? yaml_scalar_as_go(value) : NULL;
+			if (typed)
+				value = typed;
 		} else {
 			key = ynode_text(item);
 			if (!key)
@@ -272,6 +301,8 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 		}
 		if (value)
 			stack_env_set(&b->svc.environment, key, klen, value);
+		else
+			stack_env_unset(&b->svc.environment, key, klen);
 	}
 	return 0;
 }
@@ -281,7 +312,7 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 {
 	(void)root;
 	if (v->kind == YN_SCALAR)
-		return stack_env_file(c, v->value, v->line, true, &b->svc.environment);
+		return stack_env_file(c, v->value, compose_pos(v), true, true, &b->svc.environment);
 	if (v->kind != YN_SEQ)
 		return compose_fail(c, v, "env_file: expected a path or a list of them");
 	for (size_t i = 0; i < v->n; i++) {
@@ -289,11 +320,15 @@ static int env_files(struct load_ctx *c, const struct ynode *root, const struct 
 		const struct ynode *path = item->kind == YN_MAP ? ynode_get(item, "path") : item;
 		const struct ynode *req = item->kind == YN_MAP ? ynode_get(item, "required") : NULL;
 		bool required = true;
+		static const char *const keys[] = {"path", "required", "format"};
+		if (compose_check_keys(c, item, "env_file", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		if (!ynode_text(path))
 			return compose_fail(c, item, "env_file: expected a path (or path: PATH)");
 		if (req && compose_bool(c, req, "env_file required", &required) < 0)
 			return -1;
-		if (stack_env_file(c, path->value, path->line, required, &b->svc.environment) < 0)
+		if (stack_env_file(c, path->value, compose_pos(path), required, true,
+				   &b->svc.environment) < 0)
 			return -1;
 	}
 	return 0;
@@ -316,6 +351,8 @@ static int add_dep(struct load_ctx *c, const struct ynode *at, const char *name,
 	s->dep_conds[n] = cond;
 	b->dep_lines = xrealloc(b->dep_lines, (n + 1) * sizeof *b->dep_lines);
 	b->dep_lines[n] = at->line;
+	b->dep_at = xrealloc(b->dep_at, (n + 1) * sizeof *b->dep_at);
+	b->dep_at[n] = compose_pos(at);
 	strv_push(&s->depends_on, name);
 	return 0;
 }
@@ -337,6 +374,9 @@ static int depends_on(struct load_ctx *c, const struct ynode *root, const struct
 		if (d->kind != YN_MAP && d->kind != YN_NULL)
 			return compose_fail(c, d, "depends_on.%s: expected a mapping (condition:)",
 					    v->keys[i]);
+		static const char *const keys[] = {"condition", "restart", "required"};
+		if (compose_check_keys(c, d, "depends_on", keys, ARRAY_SIZE(keys)) < 0)
+			return -1;
 		const struct ynode *cond = ynode_get(d, "condition");
 		size_t k = 0;
 		while (cond && k < ARRAY_SIZE(conditions) &&
@@ -351,9 +391,9 @@ static int depends_on(struct load_ctx *c, const struct ynode *root, const struct
 		bool required = true;
 		if (req && compose_bool(c, req, "depends_on required", &required) < 0)
 			return -1;
-		/* an optional dependency that is not in the project is no error */
-		const struct ynode *svcs = ynode_get(root, "services");
-		if (!required && !ynode_get(svcs, v->keys[i]))
+		/* an optional dependency that does not run (not in the project, or
+		 * its profiles are off) is no error (spec.md, depends_on required) */
+		if (!required && !strv_contains(&c->enabled, v->keys[i]))
 			continue;
 		if (add_dep(c, d, v->keys[i], cond ? (enum dep_condition)k : DEP_STARTED, b) < 0)
 			return -1;
@@ -412,6 +452,10 @@ static int healthcheck(struct load_ctx *c, const struct ynode *root, const struc
 	struct service *s = &b->svc;
 	if (v->kind != YN_MAP)
 		return compose_fail(c, v, "healthcheck: expected a mapping (test:, interval:...)");
+	static const char *const keys[] = {"test",	   "interval",	     "timeout", "retries",
+					   "start_period", "start_interval", "disable"};
+	if (compose_check_keys(c, v, "healthcheck", keys, ARRAY_SIZE(keys)) < 0)
+		return -1;
 	const struct ynode *n;
 	bool off = false;
 	if ((n = ynode_get(v, "disable")) && compose_bool(c, n, "healthcheck.disable", &off) < 0)
@@ -443,11 +487,23 @@ static int healthcheck(struct load_ctx *c, const struct ynode *root, const struc
 	return 0;
 }
 
+/* compose's on-failure[:MAX_RETRIES]: clan's supervisor has no count, so
+ * a count is said to be ignored rather than refused. */
 static int restart(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		   struct svc_build *b)
 {
 	(void)root;
 	const char *t = ynode_text(v);
+	const char *colon = t && strncmp(t, "on-failure:", 11) == 0 ? t + 10 : NULL;
+	uint32_t max;
+	if (colon && parse_u32(colon + 1, &max)) {
+		b->svc.restart = RESTART_ON_FAILURE;
+		compose_warn(c, v,
+			     "service %s: restart %s: the count is ignored: clan restarts it after "
+			     "every failure",
+			     b->svc.name, t);
+		return 0;
+	}
 	if (!t || restart_parse(t, &b->svc.restart, c->err) < 0)
 		return compose_fail(
 		    c, v, "restart: expected no, always, on-failure[:N] or unless-stopped");

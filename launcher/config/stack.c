@@ -123,6 +123,19 @@ int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
 	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d: %s", c->rc_file, line, msg);
 }
 
+int stack_fail_pos(struct load_ctx *c, struct item_pos at, const char *fmt, ...)
+{
+	char msg[sizeof c->err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!at.file)
+		return stack_fail(c, at.line, "%s", msg);
+	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s", at.file, at.line, at.column,
+			       msg);
+}
+
 enum { STACK_MAX_ERRORS = 10 };
 
 int stack_collect(struct load_ctx *c)
@@ -511,6 +524,7 @@ int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_e
 	dotenv_free(&c.dotenv);
 	strv_free(&c.secrets);
 	strv_free(&c.profile_dirs);
+	strv_free(&c.enabled);
 	strv_free(&c.errors);
 	for (size_t i = 0; i < c.nprofiles; i++)
 		profile_free(&c.profiles[i]);

@@ -52,11 +52,15 @@ struct service {
 	 * already folded in */
 	char *image;
 	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
-	struct strv command;	/* empty: the image's; `command = a b` is split
-				 * into words like compose's string form, with
-				 * no shell added (words.h) */
-	char *working_dir;	/* NULL: the image's */
-	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
+	/* compose's `entrypoint: []` or "": none, not the image's (the
+	 * image's command still runs when the service gives none, as the
+	 * Docker engine merges them) */
+	bool entrypoint_set;
+	struct strv command; /* empty: the image's; `command = a b` is split
+			      * into words like compose's string form, with
+			      * no shell added (words.h) */
+	char *working_dir;   /* NULL: the image's */
+	char *user;	     /* NULL: the image's; NAME|UID[:GROUP|GID] */
 	/* with user NULL, the user to run as when the stack has one mapped id
 	 * (no subuid range): the service user of an official image its
 	 * profile recognises, whose root branch cannot work then */

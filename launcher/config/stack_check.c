@@ -3,6 +3,8 @@
  * (they share a network namespace, like a pod) or one host port; then the
  * start order. */
 #define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "netns/portfwd.h"
@@ -16,6 +18,23 @@ static ssize_t find(const struct load_ctx *c, const char *name)
 		if (strcmp(c->b[i].svc.name, name) == 0)
 			return (ssize_t)i;
 	return -1;
+}
+
+/* Where item i of a service's depends_on, ports or aliases was written:
+ * compose's FILE:LINE:COLUMN, a .clanrc's line. */
+static struct item_pos pos(const struct item_pos *at, size_t i, int line)
+{
+	return at ? at[i] : (struct item_pos){.line = line};
+}
+
+/* An earlier item, as a message names it: "line N" in the same .clanrc,
+ * FILE:LINE:COLUMN in compose files. */
+static void pos_format(struct item_pos at, char *buf, size_t len)
+{
+	if (at.file)
+		snprintf(buf, len, "%s:%d:%d", at.file, at.line, at.column);
+	else
+		snprintf(buf, len, "line %d", at.line);
 }
 
 static int check_names(struct load_ctx *c)
@@ -35,19 +54,22 @@ static int check_names(struct load_ctx *c)
 			if (find(c, dep) >= 0)
 				continue;
 			const char *near = suggest_nearest(dep, names, nn);
-			r = near ? stack_fail(c, b->dep_lines[j],
-					      "depends_on: no service %s (did you mean %s?)", dep,
-					      near)
-				 : stack_fail(c, b->dep_lines[j], "depends_on: no service %s", dep);
+			struct item_pos at = pos(b->dep_at, j, b->dep_lines[j]);
+			r = near ? stack_fail_pos(c, at,
+						  "depends_on: no service %s (did you mean %s?)",
+						  dep, near)
+				 : stack_fail_pos(c, at, "depends_on: no service %s", dep);
 			stack_collect(c);
 		}
 		/* a service's aliases must not take another's name */
 		for (size_t j = 0; j < b->svc.aliases.n; j++) {
 			ssize_t other = find(c, b->svc.aliases.v[j]);
 			if (other >= 0 && (size_t)other != i) {
-				r = stack_fail(c, b->sec->line,
-					       "alias %s of %s is the name of a service",
-					       b->svc.aliases.v[j], b->svc.name);
+				/* a compose service has no .clanrc section */
+				r = stack_fail_pos(c,
+						   pos(b->alias_at, j, b->sec ? b->sec->line : 0),
+						   "alias %s of %s is the name of a service",
+						   b->svc.aliases.v[j], b->svc.name);
 				stack_collect(c);
 			}
 		}
@@ -79,7 +101,8 @@ static int visit(struct load_ctx *c, size_t i, int *color, size_t *path, size_t 
 			}
 			strbuf_adds(&msg, c->b[d].svc.name);
 			/* the line of the depends_on that closes the cycle */
-			stack_fail(c, b->dep_lines[j], "dependency cycle: %s", msg.s);
+			stack_fail_pos(c, pos(b->dep_at, j, b->dep_lines[j]),
+				       "dependency cycle: %s", msg.s);
 			strbuf_free(&msg);
 			return -1;
 		}
@@ -119,8 +142,8 @@ static int check_ports(struct load_ctx *c)
 			for (size_t k = 0; k < b->nlisten; k++)
 				for (size_t l = 0; l < o->nlisten; l++)
 					if (ranges_overlap(&b->listen[k], &o->listen[l]))
-						return stack_fail(
-						    c, b->listen[k].line,
+						return stack_fail_pos(
+						    c, b->listen[k].at,
 						    "%s and %s both listen on port %u/%s: services "
 						    "share one network (like a pod); move one to "
 						    "another port (its command and port = "
@@ -142,11 +165,15 @@ static int check_ports(struct load_ctx *c)
 						port_map_format(&b->svc.ports[k], shown,
 								sizeof shown);
 						*strstr(shown, "->") = '\0';
-						return stack_fail(
-						    c, b->port_lines[k],
+						char first[PATH_MAX + 32];
+						pos_format(
+						    pos(c->b[j].port_at, l, c->b[j].port_lines[l]),
+						    first, sizeof first);
+						return stack_fail_pos(
+						    c, pos(b->port_at, k, b->port_lines[k]),
 						    "host port %s is already published "
-						    "by %s (line %d)",
-						    shown, c->b[j].svc.name, c->b[j].port_lines[l]);
+						    "by %s (%s)",
+						    shown, c->b[j].svc.name, first);
 					}
 			}
 	}

@@ -24,8 +24,36 @@ void stack_env_set(struct strv *env, const char *key, size_t klen, const char *v
 	strv_push_owned(env, kv);
 }
 
-int stack_env_file(struct load_ctx *c, const char *written, int line, bool required,
-		   struct strv *out)
+void stack_env_unset(struct strv *env, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], key, klen) == 0 && env->v[i][klen] == '=') {
+			free(env->v[i]);
+			memmove(&env->v[i], &env->v[i + 1], (env->n - i) * sizeof *env->v);
+			env->n--;
+			return;
+		}
+}
+
+struct env_file_scope {
+	struct load_ctx *c;
+	const struct strv *earlier;
+};
+
+/* compose-go's ResolveServicesEnvironment: the env_files read before this
+ * one, then the project's environment. */
+static const char *env_file_lookup(void *arg, const char *name)
+{
+	const struct env_file_scope *s = arg;
+	size_t n = strlen(name);
+	for (size_t i = s->earlier->n; i-- > 0;)
+		if (strncmp(s->earlier->v[i], name, n) == 0 && s->earlier->v[i][n] == '=')
+			return s->earlier->v[i] + n + 1;
+	return s->c->env.lookup(s->c->env.arg, name);
+}
+
+int stack_env_file(struct load_ctx *c, const char *written, struct item_pos at, bool required,
+		   bool earlier_first, struct strv *out)
 {
 	_cleanup_free_ char *path =
 	    written[0] == '/' ? xstrdup(written) : xasprintf("%s/%s", c->st->dir, written);
@@ -33,15 +61,19 @@ int stack_env_file(struct load_ctx *c, const char *written, int line, bool requi
 	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0) {
 		if (!required && c->err->sys_errno == ENOENT)
 			return 0;
-		return stack_fail(c, line, "env_file %s: %s", written,
-				  c->err->sys_errno ? strerror(c->err->sys_errno) : c->err->msg);
+		return stack_fail_pos(c, at, "env_file %s: %s", written,
+				      c->err->sys_errno ? strerror(c->err->sys_errno)
+							: c->err->msg);
 	}
 	/* messages name it as written, beside the project's files */
 	const char *shown = written[0] == '/' || !strchr(c->rc_file, '/')
 				? stack_file_name(c, written)
 				: stack_file_name(c, path);
 	struct dotenv d = {0};
-	if (dotenv_parse(text, shown, &c->env, &d, c->err) < 0)
+	struct env_file_scope scope = {c, out};
+	struct interp_env with_earlier = {
+	    .lookup = env_file_lookup, .arg = &scope, .warn = c->env.warn};
+	if (dotenv_parse(text, shown, earlier_first ? &with_earlier : &c->env, &d, c->err) < 0)
 		return -1;
 	for (size_t i = 0; i < d.n; i++)
 		stack_env_set(out, d.v[i].key, strlen(d.v[i].key), d.v[i].value);
@@ -58,7 +90,8 @@ int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 	}
 	for (size_t i = 0; i < sec->n; i++)
 		if (strcmp(sec->e[i].key, "env_file") == 0 &&
-		    stack_env_file(c, sec->e[i].value, sec->e[i].line, true, out) < 0)
+		    stack_env_file(c, sec->e[i].value, (struct item_pos){.line = sec->e[i].line},
+				   true, false, out) < 0)
 			return -1;
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct rc_entry *e = &sec->e[i];

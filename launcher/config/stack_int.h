@@ -11,12 +11,19 @@
 #include "config/profile_image.h"
 #include "config/stack.h"
 
+/* Where a compose item was written, for "FILE:LINE:COLUMN: " messages; a
+ * .clanrc item has a line only (file NULL: the .clanrc). */
+struct item_pos {
+	const char *file; /* in st->files */
+	int line, column;
+};
+
 /* A container port a service listens on (its port =, expose =, or its
  * profile's ports): services share one network namespace. */
 struct listen_port {
 	uint16_t port, count;
 	enum port_proto proto;
-	int line;
+	struct item_pos at;
 };
 
 struct svc_build {
@@ -24,6 +31,9 @@ struct svc_build {
 	const struct rc_section *sec;
 	int *dep_lines;	 /* per svc.depends_on item */
 	int *port_lines; /* per svc.ports item */
+	/* compose's positions of each depends_on, port and alias item (NULL
+	 * for a .clanrc: its lines are enough) */
+	struct item_pos *dep_at, *port_at, *alias_at;
 	struct listen_port *listen;
 	size_t nlisten;
 	bool health_off; /* compose's healthcheck: disable: true */
@@ -47,6 +57,9 @@ struct load_ctx {
 	bool recognisers_loaded;
 	struct svc_build *b;
 	size_t nb;
+	/* compose: the services of the active profiles, known before any is
+	 * built (an optional depends_on on another is dropped) */
+	struct strv enabled;
 	struct clan_err *err;
 	/* errors kept to report together (stack_collect), the first few */
 	struct strv errors;
@@ -74,6 +87,11 @@ const char *stack_file_name(struct load_ctx *c, const char *path);
 int stack_fail(struct load_ctx *c, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same at a compose item's FILE:LINE:COLUMN (at.file NULL: the
+ * .clanrc's line at.line). */
+int stack_fail_pos(struct load_ctx *c, struct item_pos at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Keeps c->err's message to report with the others (a user fixes ten
  * typos in one round, not ten); -1. */
 int stack_collect(struct load_ctx *c);
@@ -87,12 +105,17 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 /* Sets key (klen bytes) to value in env, in the place of an earlier
  * value of it. */
 void stack_env_set(struct strv *env, const char *key, size_t klen, const char *value);
+/* Removes key (klen bytes) from env, when there. */
+void stack_env_unset(struct strv *env, const char *key, size_t klen);
 
 /* Adds an env_file's settings (compose's .env syntax) to out; written is
- * the path as the file gives it (relative to the project dir). A missing
- * file that is not required adds nothing. */
-int stack_env_file(struct load_ctx *c, const char *written, int line, bool required,
-		   struct strv *out);
+ * the path as the file gives it (relative to the project dir), at where it
+ * is written. A missing file that is not required adds nothing. ${VAR}
+ * in it is the project's (the shell, .env), or with earlier_first out's
+ * value when out has one (compose: an earlier env_file's, before the
+ * project's). */
+int stack_env_file(struct load_ctx *c, const char *written, struct item_pos at, bool required,
+		   bool earlier_first, struct strv *out);
 
 /* environment: profile < env_file < environment. */
 int stack_build_env(struct load_ctx *c, const struct rc_section *sec,

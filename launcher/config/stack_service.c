@@ -250,8 +250,10 @@ static int ports(struct load_ctx *c, const struct rc_section *sec, const struct 
 		}
 		if (!expose && !strchr(e->value, ':'))
 			m.host_port = m.container_port;
-		b->listen[b->nlisten++] = (struct listen_port){
-		    .port = m.container_port, .count = m.count, .proto = m.proto, .line = e->line};
+		b->listen[b->nlisten++] = (struct listen_port){.port = m.container_port,
+							       .count = m.count,
+							       .proto = m.proto,
+							       .at.line = e->line};
 		if (expose)
 			continue;
 		b->port_lines[svc->nports] = e->line;
@@ -262,7 +264,7 @@ static int ports(struct load_ctx *c, const struct rc_section *sec, const struct 
 		b->listen[b->nlisten++] = (struct listen_port){.port = p->ports[i].container_port,
 							       .count = p->ports[i].count,
 							       .proto = p->ports[i].proto,
-							       .line = sec->line};
+							       .at.line = sec->line};
 	return 0;
 }
 
@@ -526,6 +528,9 @@ void svc_build_free(struct svc_build *b)
 {
 	service_free(&b->svc);
 	free(b->dep_lines);
+	free(b->dep_at);
+	free(b->port_at);
+	free(b->alias_at);
 	free(b->port_lines);
 	free(b->listen);
 	*b = (struct svc_build){0};

@@ -91,7 +91,7 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	spec_init(c);
 	c->image_ref = xstrdup(svc->image);
 	copy_strv(&c->cmd, &svc->command);
-	if (svc->entrypoint.n) {
+	if (svc->entrypoint.n || svc->entrypoint_set) {
 		c->entrypoint_set = true;
 		copy_strv(&c->entrypoint, &svc->entrypoint);
 	}

@@ -133,6 +133,14 @@ void strv_free(struct strv *s)
 	s->n = s->cap = 0;
 }
 
+bool strv_contains(const struct strv *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return true;
+	return false;
+}
+
 int read_file(const char *path, size_t max, char **out, struct clan_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

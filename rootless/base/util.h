@@ -61,6 +61,8 @@ struct strv {
 void strv_push(struct strv *s, const char *str);
 void strv_push_owned(struct strv *s, char *str);
 void strv_free(struct strv *s);
+/* Whether str is one of s's strings. */
+bool strv_contains(const struct strv *s, const char *str);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 int read_file(const char *path, size_t max, char **out, struct clan_err *err);

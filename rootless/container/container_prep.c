@@ -166,10 +166,11 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
 		return clan_error_wrap(err, "run");
 	/* docker's rule: the entrypoint, then the given command or the
-	 * image's; a new entrypoint drops the image's command */
+	 * image's; a new entrypoint drops the image's command, an empty one
+	 * (compose's `entrypoint: []`) keeps it, as the engine merges them */
 	const struct strv *ep = s->entrypoint_set ? &s->entrypoint : &p->img.entrypoint;
 	static const struct strv none = {0};
-	const struct strv *cmd = s->cmd.n ? &s->cmd : s->entrypoint_set ? &none : &p->img.cmd;
+	const struct strv *cmd = s->cmd.n ? &s->cmd : s->entrypoint.n ? &none : &p->img.cmd;
 	for (size_t i = 0; i < ep->n; i++)
 		strv_push(&p->argv, ep->v[i]);
 	for (size_t i = 0; i < cmd->n; i++)
