@@ -63,8 +63,9 @@ int compose_load_plain(void *arg, const struct compose_src *src, struct ynode **
 int compose_load(struct compose_ctx *ctx, const struct compose_src *src, const struct ynode *ref,
 		 struct ynode **out, struct clan_err *err);
 
-/* path as seen from dir: itself when absolute, `~`-based or a URL (a
- * remote build context), else dir/path ("." is dir). Owned by the caller. */
+/* path as seen from dir: itself when `~`-based or a URL (a remote build
+ * context), else dir/path (path itself when absolute), cleaned as Go's
+ * filepath.Join does (no `.`, `x/..`, `//`). Owned by the caller. */
 char *compose_rebase(const char *dir, const char *path);
 
 /* The directory of path ("." when it has none). Owned by the caller. */
