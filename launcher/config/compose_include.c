@@ -32,8 +32,7 @@ static int bad(struct clan_err *err, const struct ynode *n, const char *what)
 }
 
 /* A string or a list of strings, each relative to dir, into out. */
-static int add_paths(const struct ynode *n, const char *dir, struct strv *out,
-		     struct clan_err *err)
+static int add_paths(const struct ynode *n, const char *dir, struct strv *out, struct clan_err *err)
 {
 	size_t count = n->kind == YN_SEQ ? n->n : 1;
 	for (size_t i = 0; i < count; i++) {
@@ -73,9 +72,9 @@ static int env_files(const struct ynode *n, const char *dir, struct include_entr
 			continue;
 		struct stat st;
 		if (stat(given.v[i], &st) < 0)
-			rc = clan_error_code(err, CLAN_EXIT_USAGE, "%s:%d:%d: include: env_file %s: %s",
-					     n->file, n->line, n->column, given.v[i],
-					     strerror(errno));
+			rc = clan_error_code(err, CLAN_EXIT_USAGE,
+					     "%s:%d:%d: include: env_file %s: %s", n->file, n->line,
+					     n->column, given.v[i], strerror(errno));
 		else if (!S_ISREG(st.st_mode))
 			rc = bad(err, n, "env_file is not a file");
 		else
@@ -96,8 +95,9 @@ static int parse_entry(const struct ynode *item, const struct compose_src *src,
 		if (!path || path->kind == YN_NULL)
 			return bad(err, item, "an entry needs a path");
 	} else if (item->kind != YN_SCALAR) {
-		return bad(err, item, "an entry is a path or {path: ..., project_directory: ..., "
-				      "env_file: ...}");
+		return bad(err, item,
+			   "an entry is a path or {path: ..., project_directory: ..., "
+			   "env_file: ...}");
 	}
 	if (path->kind == YN_SEQ && path->n == 0)
 		return bad(err, path, "an entry needs a path");
@@ -139,10 +139,10 @@ static int check_chain(const struct compose_src *src, const char *path, const st
 				       item->file, item->line, item->column, way);
 	}
 	if (depth >= COMPOSE_MAX_INCLUDE_DEPTH)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "%s:%d:%d: include: more than %d levels of include: refusing",
-				       item->file, item->line, item->column,
-				       COMPOSE_MAX_INCLUDE_DEPTH);
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "%s:%d:%d: include: more than %d levels of include: refusing", item->file,
+		    item->line, item->column, COMPOSE_MAX_INCLUDE_DEPTH);
 	return 0;
 }
 

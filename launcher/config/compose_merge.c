@@ -162,11 +162,12 @@ static int merge_map(const struct merger *m, struct ynode *base, struct ynode *o
 static int add_key_value(const struct merger *m, struct ynode *map, const struct ynode *item)
 {
 	if (item->kind != YN_SCALAR)
-		return clan_error_code(m->err, CLAN_EXIT_USAGE, "%s:%d:%d: expected KEY=VALUE, not %s",
-				       item->file, item->line, item->column, kind_name(item));
+		return clan_error_code(m->err, CLAN_EXIT_USAGE,
+				       "%s:%d:%d: expected KEY=VALUE, not %s", item->file,
+				       item->line, item->column, kind_name(item));
 	const char *eq = strchr(item->value, '=');
-	_cleanup_free_ char *key = eq ? xstrndup(item->value, (size_t)(eq - item->value))
-				      : xstrdup(item->value);
+	_cleanup_free_ char *key =
+	    eq ? xstrndup(item->value, (size_t)(eq - item->value)) : xstrdup(item->value);
 	ynode_set(map, key, eq ? ynode_new_scalar(eq + 1, false, item) : ynode_new(YN_NULL, item));
 	return 0;
 }
@@ -256,9 +257,9 @@ static int as_list(const struct merger *m, struct ynode *n, struct ynode **out,
 	}
 	if (n->kind == YN_MAP) {
 		char path[256];
-		int rc = clan_error_code(m->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s must be a list",
-					 n->file, n->line, n->column,
-					 compose_path_str(p, path, sizeof path));
+		int rc =
+		    clan_error_code(m->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s must be a list", n->file,
+				    n->line, n->column, compose_path_str(p, path, sizeof path));
 		ynode_free(n);
 		return rc;
 	}
@@ -401,9 +402,9 @@ static int name_map(const struct merger *m, struct ynode *n, bool depends_on, st
 	}
 	char path[256];
 	if (n->kind != YN_SEQ) {
-		int rc = clan_error_code(m->err, CLAN_EXIT_USAGE,
-					 "%s:%d:%d: %s must be a list or a mapping", n->file, n->line,
-					 n->column, compose_path_str(p, path, sizeof path));
+		int rc = clan_error_code(
+		    m->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s must be a list or a mapping", n->file,
+		    n->line, n->column, compose_path_str(p, path, sizeof path));
 		ynode_free(n);
 		return rc;
 	}
@@ -411,12 +412,13 @@ static int name_map(const struct merger *m, struct ynode *n, bool depends_on, st
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
 		if (item->kind != YN_SCALAR) {
+			int rc = clan_error_code(
+			    m->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s: expected a name, not %s",
+			    item->file, item->line, item->column,
+			    compose_path_str(p, path, sizeof path), kind_name(item));
 			ynode_free(map);
 			ynode_free(n);
-			return clan_error_code(m->err, CLAN_EXIT_USAGE,
-					       "%s:%d:%d: %s: expected a name, not %s", item->file,
-					       item->line, item->column,
-					       compose_path_str(p, path, sizeof path), kind_name(item));
+			return rc;
 		}
 		struct ynode *v = ynode_new(depends_on ? YN_MAP : YN_NULL, item);
 		if (depends_on) {

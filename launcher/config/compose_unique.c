@@ -145,8 +145,7 @@ static int missing_target(const struct ynode *n, const char *what, struct clan_e
 /* The identity of item in a list of kind id: *key NULL when it has none
  * (a mapping where a string belongs: left as it is, for the checks of
  * the stack to name). */
-static int identity_of(const struct ynode *item, enum identity id, char **key,
-		       struct clan_err *err)
+static int identity_of(const struct ynode *item, enum identity id, char **key, struct clan_err *err)
 {
 	*key = NULL;
 	const char *text = text_of(item);

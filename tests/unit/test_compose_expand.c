@@ -174,10 +174,11 @@ TEST(extends_other_file_paths)
 	    "  far:\n    extends: {file: ../other/o.yml, service: o}\n");
 	put("other/o.yml", "services:\n  o:\n    build: ./ctx\n    volumes:\n      - {type: bind, "
 			   "source: ./src, target: /src}\n");
-	put("compose.yaml", "services:\n  out-base:\n    extends:\n      file: sub/compose.yaml\n"
-			    "      service: base\n  out-service:\n    extends:\n      file: "
-			    "./sub/compose.yaml\n      service: service\n  far:\n    extends: {file: "
-			    "sub/compose.yaml, service: far}\n");
+	put("compose.yaml",
+	    "services:\n  out-base:\n    extends:\n      file: sub/compose.yaml\n"
+	    "      service: base\n  out-service:\n    extends:\n      file: "
+	    "./sub/compose.yaml\n      service: service\n  far:\n    extends: {file: "
+	    "sub/compose.yaml, service: far}\n");
 	struct compose_ctx ctx = {0};
 	struct clan_err err = {0};
 	struct ynode *t = load_one(&ctx, "compose.yaml", &err);
@@ -259,7 +260,8 @@ TEST(extends_errors)
 	put("y.yml", "services:\n  y:\n    extends: {file: x.yml, service: x}\n");
 	msg = fails("x.yml", &err);
 	CHECK(strstr(msg, "extends cycle: x (") && strstr(msg, "y.yml) -> x ("));
-	put("missing.yml", "services:\n  a:\n    extends:\n      file: nope.yml\n      service: b\n");
+	put("missing.yml",
+	    "services:\n  a:\n    extends:\n      file: nope.yml\n      service: b\n");
 	msg = fails("missing.yml", &err);
 	CHECK(strstr(msg, "missing.yml:4:13: extends: cannot open ") && strstr(msg, "nope.yml"));
 	put("nosvc.yml", "services:\n  a:\n    extends: zz\n");
@@ -440,7 +442,8 @@ TEST(include_errors_and_bounds)
 	/* nesting deeper than the bound */
 	for (int i = 0; i < COMPOSE_MAX_INCLUDE_DEPTH + 3; i++) {
 		_cleanup_free_ char *name = xasprintf("chain/%d.yml", i);
-		_cleanup_free_ char *body = xasprintf("include:\n  - %s/chain/%d.yml\n", root, i + 1);
+		_cleanup_free_ char *body =
+		    xasprintf("include:\n  - %s/chain/%d.yml\n", root, i + 1);
 		put(name, body);
 	}
 	msg = fails("chain/0.yml", &err);
@@ -462,9 +465,14 @@ TEST(include_errors_and_bounds)
 TEST(rebase_cleans_as_go)
 {
 	static const char *const cases[][3] = {
-	    {"/p", ".", "/p"},		{"/p", "./a/../b", "/p/b"}, {"/p/q", "..", "/p"},
-	    {"/p", "../../..", "/"},	{"/p", "/x//y/./z/", "/x/y/z"}, {"/p", "~/x", "~/x"},
-	    {"/p", "https://h/r.git", "https://h/r.git"}, {"rel", "../../x", "../x"},
+	    {"/p", ".", "/p"},
+	    {"/p", "./a/../b", "/p/b"},
+	    {"/p/q", "..", "/p"},
+	    {"/p", "../../..", "/"},
+	    {"/p", "/x//y/./z/", "/x/y/z"},
+	    {"/p", "~/x", "~/x"},
+	    {"/p", "https://h/r.git", "https://h/r.git"},
+	    {"rel", "../../x", "../x"},
 	    {"/", "a", "/a"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

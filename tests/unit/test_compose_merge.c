@@ -23,11 +23,11 @@ struct merge_case {
 	const char *error; /* else: what the error says, '|' between parts */
 };
 
-#define addf(b, ...)                               \
-	do {                                       \
+#define addf(b, ...)                                      \
+	do {                                              \
 		char *addf_text = xasprintf(__VA_ARGS__); \
-		strbuf_adds(b, addf_text);          \
-		free(addf_text);                    \
+		strbuf_adds(b, addf_text);                \
+		free(addf_text);                          \
 	} while (0)
 
 static const char *const file_names[] = {"f1.yml", "f2.yml", "f3.yml", "f4.yml"};
@@ -200,7 +200,8 @@ static const struct merge_case cases[] = {
      "services:\n  t:\n    ports: [\"0.0.0.0:80:80/tcp\"]\n",
      NULL},
     {"command, entrypoint, healthcheck.test replaced",
-     {"services:\n  t:\n    command: [a, b]\n    entrypoint: [sh, -c]\n    healthcheck:\n      test: "
+     {"services:\n  t:\n    command: [a, b]\n    entrypoint: [sh, -c]\n    healthcheck:\n      "
+      "test: "
       "[CMD, x]\n      retries: 3\n",
       "services:\n  t:\n    command: [c]\n    entrypoint: run\n    healthcheck:\n      test: [CMD, "
       "y]\n"},
@@ -244,7 +245,8 @@ static const struct merge_case cases[] = {
      "services:\n  t:\n    ulimits: {nofile: {soft: 3}, nproc: 10}\n",
      NULL},
     {"tmpfs by target, a string is a list",
-     {"services:\n  t:\n    tmpfs: /run\n", "services:\n  t:\n    tmpfs: [\"/run:size=1m\", /tmp]\n"},
+     {"services:\n  t:\n    tmpfs: /run\n",
+      "services:\n  t:\n    tmpfs: [\"/run:size=1m\", /tmp]\n"},
      "services:\n  t:\n    tmpfs: [\"/run:size=1m\", /tmp]\n",
      NULL},
     {"secrets and configs by target",
@@ -294,7 +296,8 @@ static const struct merge_case cases[] = {
      "services:\n  t:\n    image: a\n  u:\n    image: b\n    init: true\n",
      NULL},
     {"a tag on a list's item means nothing",
-     {"services:\n  t:\n    ports: [\"80:80\"]\n", "services:\n  t:\n    ports: [!reset \"90:90\"]\n"},
+     {"services:\n  t:\n    ports: [\"80:80\"]\n",
+      "services:\n  t:\n    ports: [!reset \"90:90\"]\n"},
      "services:\n  t:\n    ports: [\"80:80\", \"90:90\"]\n",
      NULL},
     {"a mapping over a list names both places",
@@ -310,13 +313,20 @@ static const struct merge_case cases[] = {
      {"services: {}\n", "- a\n"},
      NULL,
      "f2.yml:1:1: the top level must be a mapping"},
-    {"a long volume without target", {"services:\n  t:\n    volumes:\n      - {source: x}\n"},
-     NULL, "f1.yml:4:9: this volume has no target"},
-    {"a long port without target", {"services:\n  t:\n    ports:\n      - {published: 80}\n"},
-     NULL, "f1.yml:4:9: this port has no target"},
+    {"a long volume without target",
+     {"services:\n  t:\n    volumes:\n      - {source: x}\n"},
+     NULL,
+     "f1.yml:4:9: this volume has no target"},
+    {"a long port without target",
+     {"services:\n  t:\n    ports:\n      - {published: 80}\n"},
+     NULL,
+     "f1.yml:4:9: this port has no target"},
+    {"depends_on item that is no name",
+     {"services:\n  t:\n    depends_on: [a]\n", "services:\n  t:\n    depends_on: [{b: 1}]\n"},
+     NULL,
+     "f2.yml:3:18: services.t.depends_on: expected a name, not a mapping"},
     {"environment item that is a mapping",
-     {"services:\n  t:\n    environment: [A=1]\n",
-      "services:\n  t:\n    environment: [{B: 2}]\n"},
+     {"services:\n  t:\n    environment: [A=1]\n", "services:\n  t:\n    environment: [{B: 2}]\n"},
      NULL,
      "f2.yml:3:19: expected KEY=VALUE"},
 };
