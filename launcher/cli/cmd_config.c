@@ -39,7 +39,6 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 {
 	_cleanup_operands_ struct strv ops = {0};
 	int what = 0;
-	(void)ctx;
 	int r = opts_parse(&config_cmd, argc, argv, set_what, &what, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
@@ -47,12 +46,15 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		return -1;
 	/* the generated secrets too: clan config is where the user reads them */
 	_cleanup_free_ char *storage = paths_storage_dir();
-	struct stack_load_opts o = {.secret = secret_for_stack, .secret_arg = storage};
+	struct stack_load_opts o = {
+	    .args = &ctx->project, .secret = secret_for_stack, .secret_arg = storage};
 	struct stack st;
 	if (stack_load(&o, &st, err) < 0)
 		return -1;
 	for (size_t i = 0; i < st.warnings.n; i++)
 		fprintf(stderr, "clan: warning: %s\n", st.warnings.v[i]);
+	if (st.note)
+		fprintf(stderr, "clan: %s\n", st.note);
 	if (what == OPT_SERVICES)
 		for (size_t i = 0; i < st.nsvcs; i++)
 			puts(st.svcs[i].name);

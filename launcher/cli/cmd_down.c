@@ -96,7 +96,6 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
 	unsigned flags = 0;
-	(void)ctx;
 	int r = opts_parse(&down_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
@@ -104,7 +103,7 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		return -1;
 	bool volumes = flags & OPT_BIT(OPT_V);
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, &ctx->project, err) < 0)
 		return -1;
 	int lock = -1;
 	int rc = stack_lock_try(&c.ss, &lock, err);

@@ -100,7 +100,6 @@ int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	struct exec_spec e = {.out_fd = -1};
 	_cleanup_free_ char *target = NULL;
-	(void)ctx;
 	int r = parse(argc, argv, &e, &target, err);
 	if (r != 0) {
 		exec_spec_free(&e);
@@ -108,7 +107,7 @@ int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	}
 	struct container_rec rec;
 	int code = -1;
-	if (stack_find_container(target, &rec, err) == 0) {
+	if (stack_find_container(&ctx->project, target, &rec, err) == 0) {
 		(void)store_await_init(&rec); /* container_exec says if it is not running */
 		code = container_exec(&rec, &e, err);
 		container_rec_free(&rec);

@@ -132,15 +132,14 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	_cleanup_operands_ struct strv ops = {0};
 	struct listing l = {0};
 	unsigned flags = 0;
-	(void)ctx;
 	int r = opts_parse(&images_cmd, argc, argv, images_opt, &flags, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	bool all = flags & OPT_BIT(OPT_ALL);
 	l.quiet = flags & OPT_BIT(OPT_QUIET);
 	l.json = flags & OPT_BIT(OPT_FORMAT);
-	if (!all && !l.quiet && !l.json && stack_here())
-		return images_stack(err);
+	if (!all && !l.quiet && !l.json && stack_here(&ctx->project))
+		return images_stack(&ctx->project, err);
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);

@@ -87,7 +87,6 @@ static int pick_services(const struct stack_ctx *c, const struct strv *ops, stru
 
 int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	(void)ctx;
 	/* on a terminal, a service's escape sequences are shown, not obeyed
 	 * (as journalctl does); piped, its bytes pass as they are */
 	bool tty = isatty(STDOUT_FILENO);
@@ -98,7 +97,7 @@ int cmd_logs(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, &ctx->project, err) < 0)
 		return -1;
 	struct strv names = {0};
 	int rc = pick_services(&c, &ops, &names, err);

@@ -114,7 +114,6 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
 	struct ps_opts o = {0};
-	(void)ctx;
 
 	int r = opts_parse(&ps_cmd, argc, argv, ps_opt, &o, &ops, err);
 	if (r != 0)
@@ -122,8 +121,8 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (opts_no_operands(&ps_cmd, &ops, err) < 0)
 		return -1;
 	/* in a project dir, as docker compose ps */
-	if (stack_here())
-		return ps_stack(o.all, o.json, err);
+	if (stack_here(&ctx->project))
+		return ps_stack(&ctx->project, o.all, o.json, err);
 	_cleanup_free_ char *storage = paths_storage_dir();
 	o.storage = storage;
 	if (o.json)

@@ -32,7 +32,8 @@ static const struct opt_cmd restart_cmd = {
 	     "named), with the configuration they were started with.\n",
 };
 
-static int control(const struct opt_cmd *cmd, int argc, char **argv, struct clan_err *err)
+static int control(struct clan_ctx *ctx, const struct opt_cmd *cmd, int argc, char **argv,
+		   struct clan_err *err)
 {
 	const char *op = cmd->name;
 	_cleanup_operands_ struct strv ops = {0};
@@ -40,7 +41,7 @@ static int control(const struct opt_cmd *cmd, int argc, char **argv, struct clan
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, &ctx->project, err) < 0)
 		return -1;
 	json_t *names = json_array();
 	int rc = 0;
@@ -92,18 +93,15 @@ static int control(const struct opt_cmd *cmd, int argc, char **argv, struct clan
 
 int cmd_stop(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	(void)ctx;
-	return control(&stop_cmd, argc, argv, err);
+	return control(ctx, &stop_cmd, argc, argv, err);
 }
 
 int cmd_start(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	(void)ctx;
-	return control(&start_cmd, argc, argv, err);
+	return control(ctx, &start_cmd, argc, argv, err);
 }
 
 int cmd_restart(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	(void)ctx;
-	return control(&restart_cmd, argc, argv, err);
+	return control(ctx, &restart_cmd, argc, argv, err);
 }

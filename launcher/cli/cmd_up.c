@@ -290,7 +290,7 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 				       "dev: dev runs in the foreground; for the background use "
 				       "clan up -d");
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, &ctx->project, err) < 0)
 		return -1;
 	int lock = stack_lock(&c.ss, err);
 	int rc = lock < 0 ? -1 : 0;

@@ -5,12 +5,14 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "config/stack.h"
 
 /* What the CLI entry knows before a subcommand runs. --debug is not here:
  * it is CLAN_DEBUG in the environment (base/debug.h), which the processes
  * clan starts inherit. */
 struct clan_ctx {
 	const char *argv0;
+	struct project_args project; /* -f, -p, --project-directory... */
 };
 
 /* A command returns its exit code (>= 0) or -1 with err filled. */

@@ -34,10 +34,10 @@ static int show(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-int images_stack(struct clan_err *err)
+int images_stack(const struct project_args *args, struct clan_err *err)
 {
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, args, err) < 0)
 		return -1;
 	struct imgstore st = {0};
 	int rc = imgstore_open(&st, c.storage, err);

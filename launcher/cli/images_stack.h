@@ -3,7 +3,8 @@
 #define CLAN_IMAGES_STACK_H
 
 #include "base/error.h"
+#include "config/stack.h"
 
-int images_stack(struct clan_err *err);
+int images_stack(const struct project_args *args, struct clan_err *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* clan: the CLI entry. Parses global flags, dispatches to a command and is
  * the one place that prints errors. */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/debug.h"
@@ -49,8 +51,10 @@ static void usage(FILE *out)
 {
 	fputs("usage: clan [--debug] COMMAND [ARGS...]\n"
 	      "\n"
-	      "A stack is the .clanrc of the current dir (clan init writes one): services\n"
-	      "in rootless containers, started in dependency order, as docker compose's.\n"
+	      "A stack is the .clanrc of the current dir (clan init writes one), or its\n"
+	      "compose file (compose.yaml, docker-compose.yml...): services in rootless\n"
+	      "containers, started in dependency order, as docker compose's. clan compose\n"
+	      "COMMAND, or clan run as docker-compose, is the same.\n"
 	      "\n"
 	      "commands:\n",
 	      out);
@@ -65,6 +69,11 @@ static void usage(FILE *out)
 	      "what is not running.\n"
 	      "\n"
 	      "flags:\n"
+	      "  -f, --file FILE          the project's file (repeat to merge compose files)\n"
+	      "  -p, --project-name NAME  the project's name\n"
+	      "  --project-directory DIR  the project's dir (default: the first file's)\n"
+	      "  --env-file FILE          instead of the project's .env (repeatable)\n"
+	      "  --profile NAME           enable the services of a compose profile\n"
 	      "  --debug     say what the runtime does\n"
 	      "  -h, --help  this text\n"
 	      "  --version   print the version\n"
@@ -81,26 +90,105 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* compose's project flags, before the command: -f FILE, -p NAME,
+ * --project-directory DIR, --env-file FILE, --profile NAME (also as
+ * --flag=VALUE). Returns how many words it took (1 or 2), 0 when arg is
+ * none of them, -1 when its value is missing. */
+static int project_flag(struct project_args *p, int argc, char **argv, int i)
 {
-	struct clan_ctx ctx = {.argv0 = argv[0]};
-	struct clan_err err = {.code = CLAN_EXIT_FAIL};
-	int i = 1;
-
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--debug") == 0) {
-			clan_debug_enable();
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			puts("clan " CLAN_VERSION);
-			return 0;
-		} else {
-			fprintf(stderr, "clan: unknown flag '%s' (see clan --help)\n", argv[i]);
-			return CLAN_EXIT_USAGE;
+	static const struct {
+		const char *s, *l;
+		int id;
+	} flags[] = {{"-f", "--file", 'f'},
+		     {"-p", "--project-name", 'p'},
+		     {NULL, "--project-directory", 'd'},
+		     {NULL, "--env-file", 'e'},
+		     {NULL, "--profile", 'P'}};
+	const char *a = argv[i], *v = NULL;
+	int id = 0, used = 2;
+	for (size_t k = 0; k < ARRAY_SIZE(flags) && !id; k++) {
+		size_t n = strlen(flags[k].l);
+		if ((flags[k].s && strcmp(a, flags[k].s) == 0) || strcmp(a, flags[k].l) == 0) {
+			id = flags[k].id;
+			v = i + 1 < argc ? argv[i + 1] : NULL;
+		} else if (strncmp(a, flags[k].l, n) == 0 && a[n] == '=') {
+			id = flags[k].id;
+			v = a + n + 1;
+			used = 1;
 		}
 	}
+	if (!id)
+		return 0;
+	if (!v || !*v) {
+		fprintf(stderr, "clan: %s needs a value (see clan --help)\n", a);
+		return -1;
+	}
+	if (id == 'f')
+		strv_push(&p->files, v);
+	else if (id == 'e')
+		strv_push(&p->env_files, v);
+	else if (id == 'P')
+		strv_push(&p->profiles, v);
+	else if (id == 'p')
+		free(p->name), p->name = xstrdup(v);
+	else
+		free(p->dir), p->dir = xstrdup(v);
+	return used;
+}
+
+/* The flags before the command; i is left at the command. -1: exit with
+ * *code. */
+static int global_flags(struct clan_ctx *ctx, int argc, char **argv, int *i, int *code)
+{
+	for (; *i < argc && argv[*i][0] == '-'; (*i)++) {
+		const char *a = argv[*i];
+		int used = project_flag(&ctx->project, argc, argv, *i);
+		if (used < 0) {
+			*code = CLAN_EXIT_USAGE;
+			return -1;
+		}
+		if (used > 0) {
+			*i += used - 1;
+		} else if (strcmp(a, "--debug") == 0) {
+			clan_debug_enable();
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			*code = 0;
+			return -1;
+		} else if (strcmp(a, "--version") == 0) {
+			puts("clan " CLAN_VERSION);
+			*code = 0;
+			return -1;
+		} else {
+			fprintf(stderr, "clan: unknown flag '%s' (see clan --help)\n", a);
+			*code = CLAN_EXIT_USAGE;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool called_docker_compose(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	return strcmp(base ? base + 1 : argv0, "docker-compose") == 0;
+}
+
+static int run(struct clan_ctx *ctx, int argc, char **argv)
+{
+	struct clan_err err = {.code = CLAN_EXIT_FAIL};
+	int i = 1, code = 0;
+	if (global_flags(ctx, argc, argv, &i, &code) < 0)
+		return code;
+	/* clan compose VERB and a docker-compose link to clan: the same
+	 * commands under compose's name, the project flags after it too */
+	bool compose = called_docker_compose(argv[0]);
+	if (!compose && i < argc && strcmp(argv[i], "compose") == 0) {
+		compose = true;
+		i++;
+	}
+	if (compose && global_flags(ctx, argc, argv, &i, &code) < 0)
+		return code;
 	if (i >= argc) {
 		usage(stderr);
 		return CLAN_EXIT_USAGE;
@@ -118,7 +206,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "clan: %s\n", err.msg);
 		return err.code;
 	}
-	int rc = cmd->fn(&ctx, argc - i, argv + i, &err);
+	int rc = cmd->fn(ctx, argc - i, argv + i, &err);
 	if (rc < 0) {
 		/* one "clan: " a line: a config's errors come one a line. A
 		 * message may quote a service's log or a server's reply: what a
@@ -133,5 +221,13 @@ int main(int argc, char **argv)
 		}
 		return err.code;
 	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct clan_ctx ctx = {.argv0 = argv[0]};
+	int rc = run(&ctx, argc, argv);
+	project_args_free(&ctx.project);
 	return rc;
 }

@@ -60,10 +60,10 @@ static void print_table(json_t *svcs, bool all)
 	}
 }
 
-int ps_stack(bool all, bool json, struct clan_err *err)
+int ps_stack(const struct project_args *args, bool all, bool json, struct clan_err *err)
 {
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, NULL, err) < 0)
+	if (stack_ctx_open(&c, args, err) < 0)
 		return -1;
 	int rc = 0;
 	json_t *answer = NULL;

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "config/stack.h"
 
-int ps_stack(bool all, bool json, struct clan_err *err);
+int ps_stack(const struct project_args *args, bool all, bool json, struct clan_err *err);
 
 #endif

@@ -224,3 +224,15 @@ bool cfg_is_identifier(const char *s)
 			return false;
 	return true;
 }
+
+bool cfg_is_user_spec(const char *s)
+{
+	size_t colons = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == ':')
+			colons++;
+		else if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return false;
+	}
+	return *s && colons <= 1 && s[0] != ':' && s[strlen(s) - 1] != ':';
+}

@@ -45,4 +45,7 @@ bool cfg_is_env_name(const char *s, size_t len);
 /* A shell variable name: a letter or '_', then letters, digits and '_'. */
 bool cfg_is_identifier(const char *s);
 
+/* A user as -u and user = take it: NAME, UID, NAME:GROUP or UID:GID. */
+bool cfg_is_user_spec(const char *s);
+
 #endif

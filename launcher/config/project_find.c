@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/compose_files.h"
+
 /* Whether dir is path or a parent of it. */
 static bool is_under(const char *path, const char *dir)
 {
@@ -58,8 +60,13 @@ static int find_in(const char *dir, const char *const *names, bool first, uid_t 
 
 char *project_find(const char *start, const char *home, uid_t uid, struct strv *skipped)
 {
-	static const char *const clanrc[] = {".clanrc", NULL};
-	return project_find_names(start, home, uid, clanrc, NULL, skipped);
+	/* .clanrc first: beside a compose file it is the one clan reads */
+	const char *names[8] = {".clanrc"};
+	size_t n = 1;
+	for (size_t i = 0; compose_file_names[i] && n + 1 < ARRAY_SIZE(names); i++)
+		names[n++] = compose_file_names[i];
+	names[n] = NULL;
+	return project_find_names(start, home, uid, names, NULL, skipped);
 }
 
 char *project_find_names(const char *start, const char *home, uid_t uid, const char *const *names,

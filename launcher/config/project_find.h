@@ -1,4 +1,4 @@
-/* Which directory is the project: the one with the .clanrc, found from
+/* Which directory is the project: the one with the .clanrc or compose file, found from
  * the current dir upwards as compose finds its file. */
 #ifndef CLAN_PROJECT_FIND_H
 #define CLAN_PROJECT_FIND_H
@@ -7,7 +7,7 @@
 
 #include "base/util.h"
 
-/* The dir holding the .clanrc: start itself, else the nearest parent up
+/* The dir holding the .clanrc or a compose file: start itself, else the nearest parent up
  * to home when start is under it (home included), else up to /. start
  * is an absolute, resolved path; home may be NULL. A parent's .clanrc
  * counts only when it is a regular file owned by uid or root and not

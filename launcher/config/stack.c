@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config/comment.h"
+#include "config/compose_files.h"
 #include "config/project_find.h"
 #include "config/stack_int.h"
 
@@ -22,6 +23,12 @@ const char *stack_shell_lookup(void *ctx, const char *name)
 {
 	const struct load_ctx *c = ctx;
 	return c->o->lookup ? c->o->lookup(name) : getenv(name);
+}
+
+const char *stack_compose_var(struct load_ctx *c, const char *name)
+{
+	const char *v = stack_shell_lookup(c, name);
+	return v ? v : dotenv_get(&c->dotenv, name);
 }
 
 static const char *generated(const struct load_ctx *c, const char *name)
@@ -160,18 +167,30 @@ static char *shown_path(const struct load_ctx *c, const char *name)
 	return c->o->dir || c->above ? xasprintf("%s/%s", c->st->dir, name) : xstrdup(name);
 }
 
-/* o->dir, else the current dir or the nearest parent with a .clanrc (as
- * compose; project_find says which parents count). */
+/* The project dir: --project-directory (or o->dir), else the dir of the
+ * first -f file, else the current dir or the nearest parent with a
+ * .clanrc or compose file (as compose; project_find says which parents
+ * count). */
 static int project_dir(struct load_ctx *c, char **out)
 {
 	const struct stack_load_opts *o = c->o;
-	char *dir = realpath(o->dir ? o->dir : ".", NULL);
+	const struct project_args *a = o->args;
+	const char *given = a && a->dir ? a->dir : o->dir;
+	_cleanup_free_ char *first = NULL;
+	if (!given && a && a->files.n && strcmp(a->files.v[0], "-") != 0) {
+		first = xstrdup(a->files.v[0]);
+		char *slash = strrchr(first, '/');
+		if (slash)
+			slash == first ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+		given = slash ? first : ".";
+	}
+	char *dir = realpath(given ? given : ".", NULL);
 	if (!dir)
 		return clan_error_code(c->err, CLAN_EXIT_USAGE,
 				       "cannot use %s as the project dir: %s",
-				       o->dir ? o->dir : "the current dir", strerror(errno));
+				       given ? given : "the current dir", strerror(errno));
 	*out = dir;
-	if (o->dir)
+	if (given)
 		return 0;
 	char *found = project_find(dir, stack_shell_lookup(c, "HOME"), getuid(), &c->warn.msgs);
 	if (found && strcmp(found, dir) != 0) {
@@ -180,6 +199,76 @@ static int project_dir(struct load_ctx *c, char **out)
 		*out = found;
 	} else {
 		free(found);
+	}
+	return 0;
+}
+
+static bool is_clanrc(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return strcmp(base ? base + 1 : path, ".clanrc") == 0;
+}
+
+/* Which files: -f FILE... (a .clanrc, or compose files), else
+ * COMPOSE_FILE, else the .clanrc of the project dir, else its compose
+ * file and override. A compose file beside a .clanrc is only noted.
+ * compose stays empty for a .clanrc project. */
+static int pick_files(struct load_ctx *c, struct strv *compose, struct strv *shown)
+{
+	const struct project_args *a = c->o->args;
+	struct stack *st = c->st;
+	_cleanup_free_ char *cwd = realpath(".", NULL);
+	if (a && a->files.n) {
+		for (size_t i = 0; i < a->files.n; i++) {
+			const char *f = a->files.v[i];
+			if (is_clanrc(f) && a->files.n > 1)
+				return clan_error_code(c->err, CLAN_EXIT_USAGE,
+						       "-f %s: a .clanrc is read alone, not with "
+						       "other files",
+						       f);
+			if (is_clanrc(f)) {
+				st->config_file = realpath(f, NULL);
+				if (!st->config_file)
+					return clan_error(c->err, errno, "-f %s", f);
+				return 0;
+			}
+			strv_push_owned(compose, f[0] == '/' || strcmp(f, "-") == 0
+						     ? xstrdup(f)
+						     : xasprintf("%s/%s", cwd ? cwd : ".", f));
+			strv_push(shown, f);
+		}
+		return 0;
+	}
+	const char *env = stack_compose_var(c, "COMPOSE_FILE");
+	if (env && *env) {
+		compose_env_files(env, stack_compose_var(c, "COMPOSE_PATH_SEPARATOR"),
+				  cwd ? cwd : ".", compose);
+		for (size_t i = 0; i < compose->n; i++)
+			strv_push(shown, compose->v[i]);
+		if (compose->n)
+			return 0;
+	}
+	st->config_file = xasprintf("%s/.clanrc", st->dir);
+	struct strv found = {0};
+	compose_default_files(st->dir, &found, &c->warn.msgs);
+	if (access(st->config_file, F_OK) == 0) {
+		if (found.n)
+			st->note =
+			    xasprintf("using .clanrc; %s beside it is not read (clan -f %s "
+				      "config reads it)",
+				      strrchr(found.v[0], '/') + 1, strrchr(found.v[0], '/') + 1);
+		strv_free(&found);
+		return 0;
+	}
+	for (size_t i = 0; i < found.n; i++) {
+		strv_push(compose, found.v[i]);
+		_cleanup_free_ char *s = shown_path(c, strrchr(found.v[i], '/') + 1);
+		strv_push(shown, s);
+	}
+	strv_free(&found);
+	if (compose->n) {
+		free(st->config_file);
+		st->config_file = NULL;
 	}
 	return 0;
 }
@@ -271,17 +360,30 @@ static int interpolate_all(struct load_ctx *c, struct clanrc *rc)
 	return stack_report(c);
 }
 
-static int read_dotenv(struct load_ctx *c)
+static int read_env_file(struct load_ctx *c, const char *path, const char *shown)
 {
-	_cleanup_free_ char *path = xasprintf("%s/.env", c->st->dir);
 	_cleanup_free_ char *text = NULL;
-	if (access(path, F_OK) < 0)
-		return 0;
 	if (read_file(path, CONFIG_MAX_BYTES, &text, c->err) < 0)
-		return -1;
-	_cleanup_free_ char *shown = shown_path(c, ".env");
+		return clan_error_wrap(c->err, "env file %s", shown);
 	struct interp_env shell = {.lookup = stack_shell_lookup, .arg = c, .warn = &c->warn};
 	return dotenv_parse(text, stack_file_name(c, shown), &shell, &c->dotenv, c->err);
+}
+
+/* --env-file FILE... (each must exist, later ones win), else the
+ * project dir's .env when there is one. */
+static int read_dotenv(struct load_ctx *c)
+{
+	const struct project_args *a = c->o->args;
+	for (size_t i = 0; a && i < a->env_files.n; i++)
+		if (read_env_file(c, a->env_files.v[i], a->env_files.v[i]) < 0)
+			return -1;
+	if (a && a->env_files.n)
+		return 0;
+	_cleanup_free_ char *path = xasprintf("%s/.env", c->st->dir);
+	if (access(path, F_OK) < 0)
+		return 0;
+	_cleanup_free_ char *shown = shown_path(c, ".env");
+	return read_env_file(c, path, shown);
 }
 
 static int read_clanrc(struct load_ctx *c, struct clanrc *rc)
@@ -290,7 +392,8 @@ static int read_clanrc(struct load_ctx *c, struct clanrc *rc)
 	if (read_file(c->st->config_file, CONFIG_MAX_BYTES, &text, c->err) < 0) {
 		if (c->err->sys_errno == ENOENT)
 			return clan_error_code(c->err, CLAN_EXIT_USAGE,
-					       "no .clanrc in %s%s (clan init writes one)%s%s",
+					       "no .clanrc or compose file in %s%s (clan init "
+					       "writes a .clanrc)%s%s",
 					       c->st->dir, c->o->dir ? "" : " or a parent dir",
 					       c->warn.msgs.n ? "; " : "",
 					       c->warn.msgs.n ? c->warn.msgs.v[0] : "");
@@ -345,33 +448,52 @@ static void take_services(struct load_ctx *c)
 		}
 }
 
+static int load_clanrc(struct load_ctx *c)
+{
+	struct clanrc rc = {0};
+	int r = -1;
+	c->rc = &rc;
+	if (read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
+	    interpolate_all(c, &rc) == 0 && project_name(c, &rc) == 0 &&
+	    build_services(c, &rc) == 0)
+		r = 0;
+	clanrc_free(&rc);
+	c->rc = NULL;
+	return r;
+}
+
 static int load(struct load_ctx *c)
 {
 	struct stack *st = c->st;
-	struct clanrc rc = {0};
+	struct strv compose = {0}, shown = {0};
 	int r = -1;
 
-	if (project_dir(c, &st->dir) < 0)
-		return -1;
-	st->config_file = xasprintf("%s/.clanrc", st->dir);
-	_cleanup_free_ char *shown = shown_path(c, ".clanrc");
-	c->rc_file = stack_file_name(c, shown);
 	c->env = (struct interp_env){.lookup = project_lookup, .arg = c, .warn = &c->warn};
-	c->rc = &rc;
+	/* .env first: it may set COMPOSE_FILE, as compose reads it */
+	if (project_dir(c, &st->dir) < 0 || read_dotenv(c) < 0 ||
+	    pick_files(c, &compose, &shown) < 0)
+		goto out;
+	if (compose.n) {
+		st->config_file = xstrdup(compose.v[0]);
+		c->rc_file = stack_file_name(c, shown.v[0]);
+	} else {
+		_cleanup_free_ char *name = shown_path(c, ".clanrc");
+		c->rc_file = stack_file_name(c, name);
+	}
 	if (c->o->profile_dirs)
 		for (size_t i = 0; c->o->profile_dirs[i]; i++)
 			strv_push(&c->profile_dirs, c->o->profile_dirs[i]);
 	else
 		profile_default_dirs(st->dir, stack_shell_lookup, c, &c->profile_dirs);
 
-	if (read_dotenv(c) == 0 && read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
-	    interpolate_all(c, &rc) == 0 && project_name(c, &rc) == 0 &&
-	    build_services(c, &rc) == 0 && stack_check_all(c) == 0) {
+	if ((compose.n ? stack_load_compose(c, &compose, &shown) : load_clanrc(c)) == 0 &&
+	    stack_check_all(c) == 0) {
 		take_services(c);
 		r = 0;
 	}
-	clanrc_free(&rc);
-	c->rc = NULL;
+out:
+	strv_free(&compose);
+	strv_free(&shown);
 	return r;
 }
 
@@ -402,6 +524,16 @@ int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_e
 	return r;
 }
 
+void project_args_free(struct project_args *a)
+{
+	strv_free(&a->files);
+	strv_free(&a->env_files);
+	strv_free(&a->profiles);
+	free(a->name);
+	free(a->dir);
+	*a = (struct project_args){0};
+}
+
 const struct service *stack_find(const struct stack *s, const char *name)
 {
 	for (size_t i = 0; i < s->nsvcs; i++)
@@ -419,6 +551,8 @@ void stack_free(struct stack *s)
 	free(s->dir);
 	free(s->config_file);
 	strv_free(&s->volumes);
+	strv_free(&s->compose_files);
+	free(s->note);
 	strv_free(&s->files);
 	strv_free(&s->warnings);
 	*s = (struct stack){0};

@@ -13,6 +13,10 @@
 
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
 
+/* compose's depends_on conditions. Started waits for healthy too when the
+ * dependency has a health check (clan's rule, as .clanrc has it). */
+enum dep_condition { DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED };
+
 /* Where a value was written, for "file:line: ..." messages. file points
  * into struct stack's files (or a profile path); line 0: not from a file. */
 struct src_loc {
@@ -28,6 +32,7 @@ struct svc_mount {
 		       * against the project dir) */
 	char *dst;    /* absolute path inside */
 	bool ro;
+	bool create; /* bind: made (a dir) when missing, as compose's short form */
 	struct src_loc loc;
 };
 
@@ -59,6 +64,12 @@ struct service {
 	size_t nmounts;
 	struct strv depends_on; /* service names, all present */
 	struct strv aliases;	/* more names for it in the stack's /etc/hosts */
+	/* compose's depends_on condition of each depends_on item (NULL: all
+	 * DEP_STARTED, .clanrc's only form) */
+	enum dep_condition *dep_conds;
+	char *hostname;		 /* NULL: the service's name */
+	struct strv extra_hosts; /* "NAME IP" lines for /etc/hosts */
+	bool init;		 /* compose's init: a reaping pid 1 */
 	bool has_health;
 	struct healthcheck health;
 	enum restart_policy restart;
@@ -79,15 +90,30 @@ struct stack {
 			       * what it depends on */
 	size_t nsvcs;
 	struct strv volumes; /* named volumes used, each once */
-	struct strv files;   /* owned copies of the file names src_loc points at */
+	/* the compose files read, in order (empty for a .clanrc project) */
+	struct strv compose_files;
+	/* one line for `clan config` about the choice of file, e.g. the
+	 * compose file beside the .clanrc that was not read; NULL: none */
+	char *note;
+	struct strv files; /* owned copies of the file names src_loc points at */
 	/* things to tell the user that do not stop the load, e.g. an unset
 	 * ${VAR} defaulting to "" (compose warns too): "FILE:LINE: ..." */
 	struct strv warnings;
 };
 
+/* The project options of compose's command line (before the command):
+ * -f FILE..., -p NAME, --project-directory DIR, --env-file FILE...,
+ * --profile NAME.... Empty: found as compose finds them. */
+struct project_args {
+	struct strv files, env_files, profiles;
+	char *name, *dir;
+};
+void project_args_free(struct project_args *a);
+
 struct stack_load_opts {
-	const char *dir;	  /* project dir; NULL: the current dir */
-	const char *project_name; /* -p NAME overrides [project] name */
+	const struct project_args *args; /* NULL: none given */
+	const char *dir;		 /* project dir; NULL: the current dir */
+	const char *project_name;	 /* -p NAME overrides [project] name */
 	/* the shell environment for ${VAR} (beats .env); NULL: getenv */
 	const char *(*lookup)(const char *name);
 	/* profile dirs, searched first to last (./profiles,

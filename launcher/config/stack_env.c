@@ -12,7 +12,7 @@
 
 #define ENV_FILE_MAX_BYTES (4 << 20)
 
-static void env_set(struct strv *env, const char *key, size_t klen, const char *value)
+void stack_env_set(struct strv *env, const char *key, size_t klen, const char *value)
 {
 	char *kv = xasprintf("%.*s=%s", (int)klen, key, value);
 	for (size_t i = 0; i < env->n; i++)
@@ -24,23 +24,27 @@ static void env_set(struct strv *env, const char *key, size_t klen, const char *
 	strv_push_owned(env, kv);
 }
 
-static int env_file(struct load_ctx *c, const struct rc_entry *e, struct strv *out)
+int stack_env_file(struct load_ctx *c, const char *written, int line, bool required,
+		   struct strv *out)
 {
 	_cleanup_free_ char *path =
-	    e->value[0] == '/' ? xstrdup(e->value) : xasprintf("%s/%s", c->st->dir, e->value);
+	    written[0] == '/' ? xstrdup(written) : xasprintf("%s/%s", c->st->dir, written);
 	_cleanup_free_ char *text = NULL;
-	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0)
-		return stack_fail(c, e->line, "env_file %s: %s", e->value,
+	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0) {
+		if (!required && c->err->sys_errno == ENOENT)
+			return 0;
+		return stack_fail(c, line, "env_file %s: %s", written,
 				  c->err->sys_errno ? strerror(c->err->sys_errno) : c->err->msg);
+	}
 	/* messages name it as written, beside the project's files */
-	const char *shown = e->value[0] == '/' || !strchr(c->rc_file, '/')
-				? stack_file_name(c, e->value)
+	const char *shown = written[0] == '/' || !strchr(c->rc_file, '/')
+				? stack_file_name(c, written)
 				: stack_file_name(c, path);
 	struct dotenv d = {0};
 	if (dotenv_parse(text, shown, &c->env, &d, c->err) < 0)
 		return -1;
 	for (size_t i = 0; i < d.n; i++)
-		env_set(out, d.v[i].key, strlen(d.v[i].key), d.v[i].value);
+		stack_env_set(out, d.v[i].key, strlen(d.v[i].key), d.v[i].value);
 	dotenv_free(&d);
 	return 0;
 }
@@ -50,10 +54,11 @@ int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 {
 	for (size_t i = 0; i < profile_env->n; i++) {
 		const char *kv = profile_env->v[i], *eq = strchr(kv, '=');
-		env_set(out, kv, (size_t)(eq - kv), eq + 1);
+		stack_env_set(out, kv, (size_t)(eq - kv), eq + 1);
 	}
 	for (size_t i = 0; i < sec->n; i++)
-		if (strcmp(sec->e[i].key, "env_file") == 0 && env_file(c, &sec->e[i], out) < 0)
+		if (strcmp(sec->e[i].key, "env_file") == 0 &&
+		    stack_env_file(c, sec->e[i].value, sec->e[i].line, true, out) < 0)
 			return -1;
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct rc_entry *e = &sec->e[i];
@@ -65,13 +70,13 @@ int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 			return stack_fail(c, e->line, "bad environment '%s': expected NAME=VALUE",
 					  e->value);
 		if (eq) {
-			env_set(out, e->value, klen, eq + 1);
+			stack_env_set(out, e->value, klen, eq + 1);
 			continue;
 		}
 		/* NAME alone: its value in the shell or .env, if any (compose) */
 		const char *v = c->env.lookup(c->env.arg, e->value);
 		if (v)
-			env_set(out, e->value, klen, v);
+			stack_env_set(out, e->value, klen, v);
 	}
 	return 0;
 }

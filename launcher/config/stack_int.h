@@ -25,6 +25,7 @@ struct svc_build {
 	int *port_lines; /* per svc.ports item */
 	struct listen_port *listen;
 	size_t nlisten;
+	bool health_off; /* compose's healthcheck: disable: true */
 };
 
 struct load_ctx {
@@ -48,6 +49,9 @@ struct load_ctx {
 	size_t nerrors;
 	int errors_code;
 };
+
+/* A COMPOSE_* setting: the shell's, else the .env's (compose reads both). */
+const char *stack_compose_var(struct load_ctx *c, const char *name);
 
 /* The shell's value of name (opts.lookup or getenv). */
 const char *stack_shell_lookup(void *ctx, const char *name);
@@ -76,9 +80,23 @@ int stack_report(struct load_ctx *c);
 /* The service of one [service.NAME] section, merged with its profile. */
 int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b);
 
+/* Sets key (klen bytes) to value in env, in the place of an earlier
+ * value of it. */
+void stack_env_set(struct strv *env, const char *key, size_t klen, const char *value);
+
+/* Adds an env_file's settings (compose's .env syntax) to out; written is
+ * the path as the file gives it (relative to the project dir). A missing
+ * file that is not required adds nothing. */
+int stack_env_file(struct load_ctx *c, const char *written, int line, bool required,
+		   struct strv *out);
+
 /* environment: profile < env_file < environment. */
 int stack_build_env(struct load_ctx *c, const struct rc_section *sec,
 		    const struct strv *profile_env, struct strv *out);
+
+/* A bind source as written ("./src", "~/x", "/abs") made absolute
+ * against the project dir and cleaned. */
+char *stack_host_path(struct load_ctx *c, const char *src);
 
 /* volume = and bind =, then the profile's data dirs not mounted over. */
 int stack_build_mounts(struct load_ctx *c, const struct rc_section *sec, const struct profile *p,
@@ -89,5 +107,9 @@ int stack_build_mounts(struct load_ctx *c, const struct rc_section *sec, const s
 int stack_check_all(struct load_ctx *c);
 
 void svc_build_free(struct svc_build *b);
+
+/* The services of compose files (read in order; shown: their names as
+ * messages give them) into c->b, and the project's name (compose_load.c). */
+int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown);
 
 #endif

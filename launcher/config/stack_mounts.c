@@ -29,7 +29,7 @@ static const struct svc_mount *mount_at(const struct service *svc, const char *d
 }
 
 /* "~" and "~/x" are the user's home, as compose has it. */
-static char *host_path(struct load_ctx *c, const char *src)
+char *stack_host_path(struct load_ctx *c, const char *src)
 {
 	const char *home = stack_shell_lookup(c, "HOME");
 	_cleanup_free_ char *joined = NULL;
@@ -76,7 +76,7 @@ static int one_mount(struct load_ctx *c, const struct rc_entry *e, struct servic
 
 	struct svc_mount m = {.ro = ro, .loc = {c->rc_file, e->line}};
 	if (bind) {
-		_cleanup_free_ char *path = host_path(c, src);
+		_cleanup_free_ char *path = stack_host_path(c, src);
 		struct stat st;
 		/* compose would create it; a typo should not become an empty dir */
 		if (stat(path, &st) < 0)

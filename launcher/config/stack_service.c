@@ -160,18 +160,6 @@ static void copy_strv(struct strv *to, const struct strv *from)
 		strv_push(to, from->v[i]);
 }
 
-static bool is_user_spec(const char *s)
-{
-	size_t colons = 0;
-	for (const char *p = s; *p; p++) {
-		if (*p == ':')
-			colons++;
-		else if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-			return false;
-	}
-	return colons <= 1 && s[0] != ':' && s[strlen(s) - 1] != ':';
-}
-
 /* The profile's value of a field: its deb: block's for a deb: image, else
  * its top level's; NULL when neither sets it. */
 #define PROFILE_FIELD(deb, base, field, is_set)             \
@@ -215,7 +203,7 @@ static int process(struct load_ctx *c, const struct rc_section *sec, const struc
 		svc->working_dir = xstrdup(*s);
 	}
 	if ((e = rc_get(sec, "user"))) {
-		if (!is_user_spec(e->value))
+		if (!cfg_is_user_spec(e->value))
 			return stack_fail(c, e->line,
 					  "bad user '%s' (NAME, UID, NAME:GROUP or UID:GID)",
 					  e->value);
@@ -520,6 +508,9 @@ void service_free(struct service *s)
 	}
 	free(s->mounts);
 	strv_free(&s->depends_on);
+	free(s->dep_conds);
+	free(s->hostname);
+	strv_free(&s->extra_hosts);
 	strv_free(&s->aliases);
 	strv_free(&s->health.test);
 	free(s->seccomp);

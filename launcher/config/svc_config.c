@@ -35,8 +35,12 @@ static json_t *mounts_json(const struct service *s)
 	json_t *a = json_array();
 	for (size_t i = 0; i < s->nmounts; i++) {
 		const struct svc_mount *m = &s->mounts[i];
-		json_array_append_new(a, json_pack("{s:s?,s:s?,s:s,s:b}", "volume", m->volume,
-						   "src", m->src, "dst", m->dst, "ro", m->ro));
+		json_t *o = json_pack("{s:s?,s:s?,s:s,s:b}", "volume", m->volume, "src", m->src,
+				      "dst", m->dst, "ro", m->ro);
+		/* only when set: an earlier clan's supervisor has no such key */
+		if (m->create)
+			json_object_set_new(o, "create", json_true());
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -51,19 +55,46 @@ static json_t *health_json(const struct service *s)
 			 "start_period_ms", h->start_period_ms);
 }
 
+static const char *const condition_names[] = {"service_started", "service_healthy",
+					      "service_completed_successfully"};
+
+/* What compose files add, only when set: a supervisor of an earlier clan
+ * answers without these keys, and must not see a change where there is
+ * none. */
+static void compose_extras(const struct service *s, json_t *o)
+{
+	if (s->hostname)
+		json_object_set_new(o, "hostname", json_string(s->hostname));
+	if (s->extra_hosts.n)
+		json_object_set_new(o, "extra_hosts", strv_json(&s->extra_hosts));
+	if (s->init)
+		json_object_set_new(o, "init", json_true());
+	bool conds = false;
+	for (size_t i = 0; s->dep_conds && i < s->depends_on.n; i++)
+		conds = conds || s->dep_conds[i] != DEP_STARTED;
+	if (!conds)
+		return;
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->depends_on.n; i++)
+		json_array_append_new(a, json_string(condition_names[s->dep_conds[i]]));
+	json_object_set_new(o, "depends_on_conditions", a);
+}
+
 json_t *svc_config_json(const struct service *s)
 {
 	unsigned restart = (unsigned)s->restart < ARRAY_SIZE(restart_names) ? s->restart : 0;
-	return json_pack("{s:s,s:s?,s:s,s:o,s:o,s:s?,s:s?,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i,s:i,"
-			 "s:s?}",
-			 "name", s->name, "profile", s->profile, "image", s->image, "entrypoint",
-			 strv_json(&s->entrypoint), "command", strv_json(&s->command),
-			 "working_dir", s->working_dir, "user", s->user, "environment",
-			 strv_json(&s->environment), "ports", ports_json(s), "mounts",
-			 mounts_json(s), "depends_on", strv_json(&s->depends_on), "aliases",
-			 strv_json(&s->aliases), "healthcheck", health_json(s), "restart",
-			 restart_names[restart], "stop_grace_ms", s->stop_grace_ms, "stop_signal",
-			 s->stop_signal, "seccomp", s->seccomp);
+	json_t *o =
+	    json_pack("{s:s,s:s?,s:s,s:o,s:o,s:s?,s:s?,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:i,s:i,"
+		      "s:s?}",
+		      "name", s->name, "profile", s->profile, "image", s->image, "entrypoint",
+		      strv_json(&s->entrypoint), "command", strv_json(&s->command), "working_dir",
+		      s->working_dir, "user", s->user, "environment", strv_json(&s->environment),
+		      "ports", ports_json(s), "mounts", mounts_json(s), "depends_on",
+		      strv_json(&s->depends_on), "aliases", strv_json(&s->aliases), "healthcheck",
+		      health_json(s), "restart", restart_names[restart], "stop_grace_ms",
+		      s->stop_grace_ms, "stop_signal", s->stop_signal, "seccomp", s->seccomp);
+	compose_extras(s, o);
+	return o;
 }
 
 struct parse {
@@ -158,6 +189,7 @@ static int get_mounts(struct parse *p, struct service *s)
 		    !json_is_boolean(json_object_get(e, "ro")))
 			return bad(p, "mounts", "has a bad entry");
 		m->ro = json_is_true(json_object_get(e, "ro"));
+		m->create = json_is_true(json_object_get(e, "create")) && m->src;
 	}
 	return 0;
 }
@@ -193,6 +225,38 @@ static int get_restart(struct parse *p, struct service *s)
 	return bad(p, "restart", "is not a restart policy");
 }
 
+static int get_extras(struct parse *p, struct service *s)
+{
+	json_t *v;
+	if (json_object_get(p->o, "hostname") &&
+	    get_str(p, p->o, "hostname", false, &s->hostname) < 0)
+		return -1;
+	if (json_object_get(p->o, "extra_hosts") &&
+	    get_strv(p, p->o, "extra_hosts", &s->extra_hosts) < 0)
+		return -1;
+	if ((v = json_object_get(p->o, "init"))) {
+		if (!json_is_boolean(v))
+			return bad(p, "init", "is not a boolean");
+		s->init = json_is_true(v);
+	}
+	json_t *a = json_object_get(p->o, "depends_on_conditions");
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) != s->depends_on.n)
+		return bad(p, "depends_on_conditions", "is not one per depends_on");
+	s->dep_conds = xcalloc(s->depends_on.n + 1, sizeof *s->dep_conds);
+	for (size_t i = 0; i < s->depends_on.n; i++) {
+		const char *c = json_string_value(json_array_get(a, i));
+		size_t k = 0;
+		while (c && k < ARRAY_SIZE(condition_names) && strcmp(c, condition_names[k]) != 0)
+			k++;
+		if (!c || k == ARRAY_SIZE(condition_names))
+			return bad(p, "depends_on_conditions", "has an unknown condition");
+		s->dep_conds[i] = (enum dep_condition)k;
+	}
+	return 0;
+}
+
 static bool is_known(const char *name, const char *const *names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -218,7 +282,7 @@ static int get_all(struct parse *p, const char *const *names, size_t n, struct s
 	    get_restart(p, s) < 0 ||
 	    get_int(p, p->o, "stop_grace_ms", INT32_MAX, &s->stop_grace_ms) < 0 ||
 	    get_int(p, p->o, "stop_signal", 64, &s->stop_signal) < 0 ||
-	    get_str(p, p->o, "seccomp", true, &s->seccomp) < 0)
+	    get_str(p, p->o, "seccomp", true, &s->seccomp) < 0 || get_extras(p, s) < 0)
 		return -1;
 	if (!is_known(s->name, names, n))
 		return bad(p, "name", "is not a service of the stack");

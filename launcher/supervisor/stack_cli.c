@@ -16,19 +16,21 @@
 #include "base/suggest.h"
 #include "base/util.h"
 
-bool stack_here(void)
+bool stack_here(const struct project_args *args)
 {
+	if (args && (args->files.n || args->dir))
+		return true;
 	_cleanup_free_ char *cwd = realpath(".", NULL);
 	_cleanup_free_ char *dir = cwd ? project_find(cwd, getenv("HOME"), getuid(), NULL) : NULL;
 	return dir != NULL;
 }
 
-int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err)
+int stack_ctx_open(struct stack_ctx *c, const struct project_args *args, struct clan_err *err)
 {
 	*c = (struct stack_ctx){0};
 	c->storage = paths_storage_dir();
 	struct stack_load_opts o = {
-	    .project_name = project_name, .secret = secret_for_stack, .secret_arg = c->storage};
+	    .args = args, .secret = secret_for_stack, .secret_arg = c->storage};
 	if (stack_load(&o, &c->st, err) < 0) {
 		stack_ctx_free(c);
 		return -1;
@@ -72,13 +74,14 @@ static char *services_hint(const struct stack *st, const char *key)
 	return strbuf_steal(&b);
 }
 
-int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err)
+int stack_find_container(const struct project_args *args, const char *key,
+			 struct container_rec *rec, struct clan_err *err)
 {
 	_cleanup_free_ char *storage = paths_storage_dir();
 	_cleanup_free_ char *hint = NULL, *project = NULL;
-	if (stack_here()) {
+	if (stack_here(args)) {
 		struct stack_ctx c;
-		if (stack_ctx_open(&c, NULL, err) < 0)
+		if (stack_ctx_open(&c, args, err) < 0)
 			return -1;
 		int rc = 1;
 		if (stack_find(&c.st, key)) {

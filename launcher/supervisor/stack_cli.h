@@ -17,17 +17,18 @@ struct stack_ctx {
 	char *storage;
 };
 
-/* Loads the .clanrc of the current dir (project_name: -p) and opens its
- * state dir. */
-int stack_ctx_open(struct stack_ctx *c, const char *project_name, struct clan_err *err);
+/* Loads the project of the current dir (or as args say: -f, -p...) and
+ * opens its state dir. */
+int stack_ctx_open(struct stack_ctx *c, const struct project_args *args, struct clan_err *err);
 void stack_ctx_free(struct stack_ctx *c);
 
 /* Whether the current dir has a project file. */
-bool stack_here(void);
+bool stack_here(const struct project_args *args);
 
 /* For exec and logs: the container of service `key` of the stack here,
  * else the container named (or with the id) key. */
-int stack_find_container(const char *key, struct container_rec *rec, struct clan_err *err);
+int stack_find_container(const struct project_args *args, const char *key,
+			 struct container_rec *rec, struct clan_err *err);
 
 /* A command that needs the supervisor: its pid, or exit 1 saying the
  * stack is not running. */

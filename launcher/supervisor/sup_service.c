@@ -31,6 +31,9 @@ static int add_mounts(struct sup *s, const struct service *svc, struct container
 		b->ro = m->ro;
 		_cleanup_free_ char *what = NULL;
 		if (!m->volume) {
+			/* compose's short form makes a missing source dir */
+			if (m->create && access(m->src, F_OK) < 0 && mkdir_p(m->src, 0755, err) < 0)
+				return clan_error_wrap(err, "service %s: bind source", svc->name);
 			b->src = xstrdup(m->src);
 			what = xasprintf("service %s: bind source %s", svc->name, m->src);
 		} else {
@@ -69,7 +72,7 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	copy_strv(&c->env, &svc->environment);
 	c->workdir = svc->working_dir ? xstrdup(svc->working_dir) : NULL;
 	c->user = svc->user ? xstrdup(svc->user) : NULL;
-	c->hostname = xstrdup(svc->name);
+	c->hostname = xstrdup(svc->hostname ? svc->hostname : svc->name);
 	c->name = stack_container_name(s->o->ss, st->name, svc->name);
 	c->project = xstrdup(s->o->ss->id); /* unique: the name plus the dir's hash */
 	c->service = xstrdup(svc->name);
@@ -77,7 +80,8 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	pod_ref(&s->pod, &c->pod);
 	c->userns = s->pod.userns.mode;
 	c->rm = true; /* a service's container goes with the run that made it */
-	c->init = false;
+	c->init = svc->init;
+	copy_strv(&c->add_hosts, &svc->extra_hosts);
 	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
 	if (svc->nports) {
 		c->ports = xmalloc(svc->nports * sizeof *c->ports);
@@ -133,14 +137,23 @@ bool svc_finished_well(const struct svc_rt *r)
 	       (r->svc->restart == RESTART_NO || r->svc->restart == RESTART_ON_FAILURE);
 }
 
-bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
+/* Running is healthy already for a service with a health check. */
+static bool dep_met(const struct svc_rt *d, enum dep_condition cond)
 {
+	if (cond == DEP_COMPLETED)
+		return d->state == SVC_EXITED && d->exit_code == 0 && !d->error;
 	/* compose's default condition, service_started: a one-shot that
 	 * already ended well counts */
-	for (size_t i = 0; i < r->svc->depends_on.n; i++)
+	return d->state == SVC_RUNNING || svc_finished_well(d);
+}
+
+bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
+{
+	const struct service *svc = r->svc;
+	for (size_t i = 0; i < svc->depends_on.n; i++)
 		for (size_t j = 0; j < s->n; j++)
-			if (strcmp(s->svcs[j].svc->name, r->svc->depends_on.v[i]) == 0 &&
-			    s->svcs[j].state != SVC_RUNNING && !svc_finished_well(&s->svcs[j]))
+			if (strcmp(s->svcs[j].svc->name, svc->depends_on.v[i]) == 0 &&
+			    !dep_met(&s->svcs[j], svc->dep_conds ? svc->dep_conds[i] : DEP_STARTED))
 				return false;
 	return true;
 }

@@ -110,7 +110,7 @@ case_no_clanrc() {
 	dir=$(mk_tmp) || die "mk_tmp"
 	cd "$dir" || die "cd"
 	assert_usage_error clan config
-	assert_contains "$err" "no .clanrc in" "stderr"
+	assert_contains "$err" "no .clanrc or compose file in" "stderr"
 }
 
 case_init_writes_once() {

@@ -962,7 +962,8 @@ TEST(whole_file_errors)
 	struct clan_err err;
 	fx_init(&f, NULL);
 	CHECK(fx_load(&f, &st, &err) < 0);
-	char *want = xasprintf("no .clanrc in %s (clan init writes one)", f.proj);
+	char *want =
+	    xasprintf("no .clanrc or compose file in %s (clan init writes a .clanrc)", f.proj);
 	CHECK_STR(err.msg, want);
 	CHECK(err.code == CLAN_EXIT_USAGE);
 	free(want);

@@ -1,0 +1,36 @@
+/* Inside the compose loader: messages at a node's FILE:LINE:COLUMN and
+ * the conversion of one service. Shared by compose_*.c only. */
+#ifndef CLAN_COMPOSE_INT_H
+#define CLAN_COMPOSE_INT_H
+
+#include <stdbool.h>
+
+#include "config/stack_int.h"
+#include "config/ytree.h"
+
+/* "FILE:LINE:COLUMN: " + message, exit 2. */
+int compose_fail(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same as a warning the load carries (the service still runs). */
+void compose_warn(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A scalar's text, NULL for anything else. */
+const char *ynode_text(const struct ynode *n);
+
+/* YAML's true/false (any case), else an error naming what. */
+int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out);
+
+/* The service name of services.NAME (node svc) into b, with root the
+ * whole project for what services refer to (volumes, secrets, configs,
+ * networks). */
+int compose_build_service(struct load_ctx *c, const struct ynode *root, const char *name,
+			  const struct ynode *svc, struct svc_build *b);
+
+/* ports: and expose: of service node svc (compose_ports.c). */
+int compose_build_ports(struct load_ctx *c, const struct ynode *svc, struct svc_build *b);
+/* volumes:, tmpfs:, secrets:, configs: (compose_mounts.c). */
+int compose_build_mounts(struct load_ctx *c, const struct ynode *root, const struct ynode *svc,
+			 struct svc_build *b);
+
+#endif

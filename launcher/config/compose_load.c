@@ -1,0 +1,244 @@
+/* A compose project into the stack model, as docker compose loads one:
+ * each file read as a YAML tree and interpolated (values, never keys)
+ * with the shell and the env file, the files merged in order, the
+ * project named, the services of inactive profiles left out, and each
+ * service converted (compose_service.c). stack.c then applies the checks
+ * across services that a .clanrc gets too. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config/compose_files.h"
+#include "config/compose_int.h"
+#include "config/compose_keys.h"
+#include "config/compose_merge.h"
+
+#define COMPOSE_MAX_BYTES (4 << 20)
+
+int compose_fail(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
+{
+	char msg[sizeof c->err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return clan_error_code(c->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s", at->file, at->line,
+			       at->column, msg);
+}
+
+void compose_warn(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	strv_push_owned(&c->warn.msgs,
+			xasprintf("%s:%d:%d: %s", at->file, at->line, at->column, msg));
+}
+
+const char *ynode_text(const struct ynode *n)
+{
+	return n && n->kind == YN_SCALAR ? n->value : NULL;
+}
+
+int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bool *out)
+{
+	const char *t = ynode_text(n);
+	if (t && strcasecmp(t, "true") == 0)
+		*out = true;
+	else if (t && strcasecmp(t, "false") == 0)
+		*out = false;
+	else
+		return compose_fail(c, n, "%s: expected true or false", what);
+	return 0;
+}
+
+/* "-" is the standard input, as compose's -f -. */
+static int read_text(struct load_ctx *c, const char *path, char **text)
+{
+	if (strcmp(path, "-") != 0)
+		return read_file(path, COMPOSE_MAX_BYTES, text, c->err);
+	*text = read_to_eof(STDIN_FILENO);
+	if (!*text)
+		return clan_error(c->err, 0,
+				  "cannot read the compose file from the standard input");
+	return 0;
+}
+
+/* Values only: a key is never interpolated (compose). Errors are
+ * collected, to be told together. */
+static void interpolate(struct load_ctx *c, struct ynode *n)
+{
+	if (n->kind == YN_SCALAR && strchr(n->value, '$')) {
+		char *v;
+		if (interp_expand(&c->env, n->value, n->file, n->line, &v, c->err) < 0) {
+			stack_collect(c);
+			return;
+		}
+		free(n->value);
+		n->value = v;
+	}
+	for (size_t i = 0; (n->kind == YN_MAP || n->kind == YN_SEQ) && i < n->n; i++)
+		interpolate(c, n->items[i]);
+}
+
+static int read_tree(struct load_ctx *c, const char *path, const char *shown, struct ynode **out)
+{
+	_cleanup_free_ char *text = NULL;
+	struct ynode *t;
+	if (read_text(c, path, &text) < 0)
+		return clan_error_wrap(c->err, "%s", shown);
+	if (ytree_load(text, strlen(text), stack_file_name(c, shown), &t, c->err) < 0)
+		return -1;
+	int r = 0;
+	if (t->kind == YN_NULL) {
+		r = clan_error_code(c->err, CLAN_EXIT_USAGE, "%s: the file is empty", shown);
+	} else if (t->kind != YN_MAP) {
+		r = compose_fail(c, t, "a compose file is a mapping (services: ...)");
+	} else {
+		interpolate(c, t);
+		r = stack_report(c);
+	}
+	if (r < 0) {
+		ynode_free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+static int check_top(struct load_ctx *c, const struct ynode *root)
+{
+	for (size_t i = 0; i < root->n; i++) {
+		const char *key = root->keys[i];
+		const struct compose_key *k =
+		    compose_key_find(compose_top_keys, compose_top_nkeys, key);
+		if (!k && strncmp(key, "x-", 2) == 0)
+			continue;
+		if (!k) {
+			const char *near =
+			    compose_key_suggest(compose_top_keys, compose_top_nkeys, key);
+			compose_fail(c, root->items[i], "unknown top-level key %s%s%s%s", key,
+				     near ? " (did you mean " : "", near ? near : "",
+				     near ? "?)" : "");
+			stack_collect(c);
+		} else if (k->use == COMPOSE_WARNED) {
+			compose_warn(c, root->items[i], "%s: %s", key, k->why);
+		}
+	}
+	const struct ynode *svcs = ynode_get(root, "services");
+	if (!svcs || svcs->kind != YN_MAP || svcs->n == 0) {
+		compose_fail(c, svcs ? svcs : root, "no services: a compose file needs services:");
+		stack_collect(c);
+	}
+	return stack_report(c);
+}
+
+static bool wanted_profile(const struct strv *active, const char *p)
+{
+	for (size_t i = 0; i < active->n; i++)
+		if (strcmp(active->v[i], p) == 0 || strcmp(active->v[i], "*") == 0)
+			return true;
+	return false;
+}
+
+/* A service with profiles: runs only when one of them is active
+ * (--profile, COMPOSE_PROFILES). */
+static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct strv *active,
+		      bool *on)
+{
+	const struct ynode *p = ynode_get(svc, "profiles");
+	*on = !p;
+	if (!p)
+		return 0;
+	if (p->kind != YN_SEQ)
+		return compose_fail(c, p, "profiles: expected a list of names");
+	for (size_t i = 0; i < p->n; i++) {
+		const char *name = ynode_text(p->items[i]);
+		if (!name)
+			return compose_fail(c, p->items[i], "profiles: expected names");
+		*on = *on || wanted_profile(active, name);
+	}
+	return 0;
+}
+
+static void active_profiles(struct load_ctx *c, struct strv *active)
+{
+	const struct project_args *a = c->o->args;
+	for (size_t i = 0; a && i < a->profiles.n; i++)
+		strv_push(active, a->profiles.v[i]);
+	const char *env = stack_compose_var(c, "COMPOSE_PROFILES");
+	_cleanup_free_ char *list = xstrdup(env ? env : "");
+	for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (*w)
+			strv_push(active, w);
+}
+
+static int build_services(struct load_ctx *c, const struct ynode *root)
+{
+	const struct ynode *svcs = ynode_get(root, "services");
+	struct strv active = {0};
+	active_profiles(c, &active);
+	c->b = xcalloc(svcs->n + 1, sizeof *c->b);
+	for (size_t i = 0; i < svcs->n; i++) {
+		bool on;
+		if (is_enabled(c, svcs->items[i], &active, &on) < 0) {
+			stack_collect(c);
+			continue;
+		}
+		if (!on)
+			continue;
+		if (compose_build_service(c, root, svcs->keys[i], svcs->items[i], &c->b[c->nb]) <
+		    0) {
+			stack_collect(c);
+			svc_build_free(&c->b[c->nb]);
+			continue;
+		}
+		c->nb++;
+	}
+	strv_free(&active);
+	if (stack_report(c) < 0)
+		return -1;
+	if (c->nb == 0)
+		return clan_error_code(c->err, CLAN_EXIT_USAGE,
+				       "%s: no service is enabled: each has profiles: that are not "
+				       "active (--profile NAME or COMPOSE_PROFILES)",
+				       c->rc_file);
+	return 0;
+}
+
+static int name_project(struct load_ctx *c, const struct ynode *root)
+{
+	const struct project_args *a = c->o->args;
+	const char *flag = a && a->name ? a->name : c->o->project_name;
+	const struct ynode *n = ynode_get(root, "name");
+	if (n && !ynode_text(n))
+		return compose_fail(c, n, "name: expected a project name");
+	return compose_project_name(flag, stack_compose_var(c, "COMPOSE_PROJECT_NAME"),
+				    ynode_text(n), c->st->dir, &c->st->name, c->err);
+}
+
+int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown)
+{
+	struct ynode *root = NULL;
+	int r = -1;
+	for (size_t i = 0; i < files->n; i++) {
+		struct ynode *t = NULL;
+		/* compose_merge takes t, and applies the tags of the first too */
+		if (read_tree(c, files->v[i], shown->v[i], &t) < 0 ||
+		    compose_merge(&root, t, c->err) < 0)
+			goto out;
+		strv_push(&c->st->compose_files, files->v[i]);
+	}
+	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)
+		goto out;
+	r = 0;
+out:
+	ynode_free(root);
+	return r;
+}

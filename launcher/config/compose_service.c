@@ -1,0 +1,659 @@
+/* One compose service into the stack model: each key checked against the
+ * table of compose_keys.c, then converted with compose's meaning (string
+ * or list forms, long and short syntax). */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfgval.h"
+#include "config/compose_int.h"
+#include "config/compose_keys.h"
+#include "config/spec_values.h"
+#include "config/words.h"
+#include "debimage/debimage.h"
+#include "image/image_ref.h"
+
+/* Keys converted by a handler; the rest of the honoured ones are metadata
+ * clan has no use for (labels, annotations) or are read elsewhere. */
+struct handler {
+	const char *key;
+	int (*fn)(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		  struct svc_build *b);
+};
+
+static int check_image(struct load_ctx *c, const struct ynode *v, const char *image)
+{
+	if (strncmp(image, "deb:", 4) == 0) {
+		char *suite = NULL;
+		struct strv pkgs = {0};
+		int r = debimage_parse(image, &suite, &pkgs, c->err);
+		free(suite);
+		strv_free(&pkgs);
+		return r < 0 ? compose_fail(c, v, "image: %s", c->err->msg) : 0;
+	}
+	if (strncmp(image, "dir:", 4) == 0)
+		return image[4] == '/'
+			   ? 0
+			   : compose_fail(c, v, "image %s: dir: takes an absolute path", image);
+	if (strcmp(image, "host") == 0)
+		return 0;
+	struct image_ref ref;
+	if (image_ref_parse(image, &ref, c->err) < 0)
+		return compose_fail(c, v, "image: %s", c->err->msg);
+	image_ref_free(&ref);
+	return 0;
+}
+
+static int image(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		 struct svc_build *b)
+{
+	(void)root;
+	const char *text = ynode_text(v);
+	if (!text || !*text)
+		return compose_fail(c, v, "image: expected an image name (e.g. postgres:15)");
+	if (check_image(c, v, text) < 0)
+		return -1;
+	b->svc.image = xstrdup(text);
+	return 0;
+}
+
+/* The string form split into words as compose does, or the list as is. */
+static int argv_of(struct load_ctx *c, const struct ynode *v, const char *key, struct strv *out)
+{
+	if (v->kind == YN_NULL)
+		return 0;
+	if (v->kind == YN_SCALAR) {
+		_cleanup_free_ char *fix = xasprintf("%s: ", key);
+		if (words_parse_command(v->value, fix, out, c->err) < 0)
+			return compose_fail(c, v, "%s: %s", key, c->err->msg);
+		return 0;
+	}
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "%s: expected a string or a list of strings", key);
+	for (size_t i = 0; i < v->n; i++) {
+		const char *w = ynode_text(v->items[i]);
+		if (!w)
+			return compose_fail(c, v->items[i], "%s: expected a string", key);
+		strv_push(out, w);
+	}
+	return 0;
+}
+
+static int command(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		   struct svc_build *b)
+{
+	(void)root;
+	return argv_of(c, v, "command", &b->svc.command);
+}
+
+static int entrypoint(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		      struct svc_build *b)
+{
+	(void)root;
+	return argv_of(c, v, "entrypoint", &b->svc.entrypoint);
+}
+
+static int working_dir(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || t[0] != '/')
+		return compose_fail(c, v, "working_dir: expected an absolute path");
+	b->svc.working_dir = xstrdup(t);
+	return 0;
+}
+
+static int user(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || !cfg_is_user_spec(t))
+		return compose_fail(c, v, "user: expected NAME, UID, NAME:GROUP or UID:GID");
+	b->svc.user = xstrdup(t);
+	return 0;
+}
+
+static int hostname(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || !cfg_is_host_name(t, strlen(t)))
+		return compose_fail(c, v, "hostname: expected a host name (letters, digits, - .)");
+	b->svc.hostname = xstrdup(t);
+	return 0;
+}
+
+static int add_alias(struct load_ctx *c, const struct ynode *at, const char *what, const char *name,
+		     struct svc_build *b)
+{
+	if (!name || !cfg_is_host_name(name, strlen(name)))
+		return compose_fail(c, at, "%s: expected a host name (letters, digits, - _ .)",
+				    what);
+	for (size_t i = 0; i < b->svc.aliases.n; i++)
+		if (strcmp(b->svc.aliases.v[i], name) == 0)
+			return 0;
+	if (strcmp(name, b->svc.name) != 0)
+		strv_push(&b->svc.aliases, name);
+	return 0;
+}
+
+/* Another service reaches this one by it too: every service shares the
+ * stack's /etc/hosts. The container itself is still PROJECT-SERVICE. */
+static int container_name(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+			  struct svc_build *b)
+{
+	(void)root;
+	return add_alias(c, v, "container_name", ynode_text(v), b);
+}
+
+/* A network of the list or map form must be declared at the top level
+ * (default is always there); its aliases name the service in the one
+ * network a stack has. */
+static int networks(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	if (v->kind != YN_SEQ && v->kind != YN_MAP)
+		return compose_fail(c, v, "networks: expected a list or a mapping of networks");
+	const struct ynode *declared = ynode_get(root, "networks");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *item = v->items[i];
+		const char *net = v->kind == YN_MAP ? v->keys[i] : ynode_text(item);
+		if (!net)
+			return compose_fail(c, item, "networks: expected a network name");
+		if (strcmp(net, "default") != 0 && !ynode_get(declared, net))
+			return compose_fail(c, item,
+					    "service %s: network %s is not declared under the "
+					    "top-level networks:",
+					    b->svc.name, net);
+		if (v->kind == YN_SEQ || item->kind == YN_NULL)
+			continue;
+		if (item->kind != YN_MAP)
+			return compose_fail(c, item, "networks.%s: expected a mapping or null",
+					    net);
+		const struct ynode *aliases = ynode_get(item, "aliases");
+		if (aliases && aliases->kind != YN_SEQ)
+			return compose_fail(c, aliases, "aliases: expected a list of names");
+		for (size_t j = 0; aliases && j < aliases->n; j++)
+			if (add_alias(c, aliases->items[j], "aliases",
+				      ynode_text(aliases->items[j]), b) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* links: SERVICE or SERVICE:ALIAS. Every service reaches every other by
+ * name already; an alias is taken as one of the linked service's names. */
+static int links(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		 struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "links: expected a list of SERVICE[:ALIAS]");
+	for (size_t i = 0; i < v->n; i++) {
+		const char *t = ynode_text(v->items[i]);
+		if (!t || !*t)
+			return compose_fail(c, v->items[i], "links: expected SERVICE[:ALIAS]");
+		if (strchr(t, ':'))
+			compose_warn(c, v->items[i],
+				     "links: the alias in '%s' is not added; name it under the "
+				     "linked service's networks: aliases:",
+				     t);
+	}
+	(void)b;
+	return 0;
+}
+
+static int extra_hosts(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ && v->kind != YN_MAP)
+		return compose_fail(c, v, "extra_hosts: expected a list of HOST:IP or a mapping");
+	struct container_spec tmp;
+	spec_init(&tmp);
+	int r = 0;
+	for (size_t i = 0; i < v->n && r == 0; i++) {
+		const struct ynode *item = v->items[i];
+		const char *t = ynode_text(item);
+		_cleanup_free_ char *entry =
+		    v->kind == YN_MAP && t ? xasprintf("%s=%s", v->keys[i], t) : NULL;
+		if (!t)
+			r = compose_fail(c, item, "extra_hosts: expected HOST:IP");
+		else if (parse_add_host(entry ? entry : t, &tmp, c->err) < 0)
+			r = compose_fail(c, item, "extra_hosts: %s", c->err->msg);
+	}
+	for (size_t i = 0; r == 0 && i < tmp.add_hosts.n; i++)
+		strv_push(&b->svc.extra_hosts, tmp.add_hosts.v[i]);
+	spec_free(&tmp);
+	return r;
+}
+
+/* environment: a mapping or a list of KEY=VALUE; KEY alone (or a null
+ * value) takes the shell's value, and is left out when it has none. */
+static int environment(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ && v->kind != YN_MAP)
+		return compose_fail(c, v, "environment: expected a mapping or a list of KEY=VALUE");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *item = v->items[i];
+		const char *key, *value;
+		size_t klen;
+		if (v->kind == YN_MAP) {
+			key = v->keys[i];
+			klen = strlen(key);
+			if (item->kind != YN_NULL && item->kind != YN_SCALAR)
+				return compose_fail(c, item, "environment.%s: expected a value",
+						    key);
+			value = ynode_text(item);
+		} else {
+			key = ynode_text(item);
+			if (!key)
+				return compose_fail(c, item, "environment: expected KEY=VALUE");
+			const char *eq = strchr(key, '=');
+			klen = eq ? (size_t)(eq - key) : strlen(key);
+			value = eq ? eq + 1 : NULL;
+		}
+		if (klen == 0)
+			return compose_fail(c, item, "environment: a variable needs a name");
+		if (!value) {
+			_cleanup_free_ char *name = xstrndup(key, klen);
+			value = c->env.lookup(c->env.arg, name);
+		}
+		if (value)
+			stack_env_set(&b->svc.environment, key, klen, value);
+	}
+	return 0;
+}
+
+static int env_files(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		     struct svc_build *b)
+{
+	(void)root;
+	if (v->kind == YN_SCALAR)
+		return stack_env_file(c, v->value, v->line, true, &b->svc.environment);
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "env_file: expected a path or a list of them");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *item = v->items[i];
+		const struct ynode *path = item->kind == YN_MAP ? ynode_get(item, "path") : item;
+		const struct ynode *req = item->kind == YN_MAP ? ynode_get(item, "required") : NULL;
+		bool required = true;
+		if (!ynode_text(path))
+			return compose_fail(c, item, "env_file: expected a path (or path: PATH)");
+		if (req && compose_bool(c, req, "env_file required", &required) < 0)
+			return -1;
+		if (stack_env_file(c, path->value, path->line, required, &b->svc.environment) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *const conditions[] = {"service_started", "service_healthy",
+					 "service_completed_successfully"};
+
+static int add_dep(struct load_ctx *c, const struct ynode *at, const char *name,
+		   enum dep_condition cond, struct svc_build *b)
+{
+	struct service *s = &b->svc;
+	if (!name || !cfg_is_name(name))
+		return compose_fail(c, at, "depends_on: expected service names");
+	for (size_t i = 0; i < s->depends_on.n; i++)
+		if (strcmp(s->depends_on.v[i], name) == 0)
+			return compose_fail(c, at, "depends_on: %s is written twice", name);
+	size_t n = s->depends_on.n;
+	s->dep_conds = xrealloc(s->dep_conds, (n + 1) * sizeof *s->dep_conds);
+	s->dep_conds[n] = cond;
+	b->dep_lines = xrealloc(b->dep_lines, (n + 1) * sizeof *b->dep_lines);
+	b->dep_lines[n] = at->line;
+	strv_push(&s->depends_on, name);
+	return 0;
+}
+
+static int depends_on(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		      struct svc_build *b)
+{
+	(void)root;
+	if (v->kind == YN_SEQ) {
+		for (size_t i = 0; i < v->n; i++)
+			if (add_dep(c, v->items[i], ynode_text(v->items[i]), DEP_STARTED, b) < 0)
+				return -1;
+		return 0;
+	}
+	if (v->kind != YN_MAP)
+		return compose_fail(c, v, "depends_on: expected a list or a mapping of services");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *d = v->items[i];
+		if (d->kind != YN_MAP && d->kind != YN_NULL)
+			return compose_fail(c, d, "depends_on.%s: expected a mapping (condition:)",
+					    v->keys[i]);
+		const struct ynode *cond = ynode_get(d, "condition");
+		size_t k = 0;
+		while (cond && k < ARRAY_SIZE(conditions) &&
+		       !(ynode_text(cond) && strcmp(cond->value, conditions[k]) == 0))
+			k++;
+		if (cond && k == ARRAY_SIZE(conditions))
+			return compose_fail(c, cond,
+					    "depends_on.%s.condition: expected service_started, "
+					    "service_healthy or service_completed_successfully",
+					    v->keys[i]);
+		const struct ynode *req = ynode_get(d, "required");
+		bool required = true;
+		if (req && compose_bool(c, req, "depends_on required", &required) < 0)
+			return -1;
+		/* an optional dependency that is not in the project is no error */
+		const struct ynode *svcs = ynode_get(root, "services");
+		if (!required && !ynode_get(svcs, v->keys[i]))
+			continue;
+		if (add_dep(c, d, v->keys[i], cond ? (enum dep_condition)k : DEP_STARTED, b) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int duration_at(struct load_ctx *c, const struct ynode *v, const char *what, int *ms)
+{
+	const char *t = ynode_text(v);
+	if (!t || duration_parse(t, ms, c->err) < 0)
+		return compose_fail(c, v, "%s: expected a duration (e.g. 10s, 1m30s)", what);
+	return 0;
+}
+
+static int health_test(struct load_ctx *c, const struct ynode *t, struct service *s)
+{
+	struct strv *test = &s->health.test;
+	if (t->kind == YN_SCALAR) {
+		if (!*t->value)
+			return compose_fail(c, t, "healthcheck.test: an empty command");
+		strv_push(test, "/bin/sh");
+		strv_push(test, "-c");
+		strv_push(test, t->value);
+		return 0;
+	}
+	const char *first = t->kind == YN_SEQ && t->n ? ynode_text(t->items[0]) : NULL;
+	if (!first)
+		return compose_fail(c, t, "healthcheck.test: expected a string or [CMD, ...]");
+	if (strcmp(first, "NONE") == 0) {
+		s->has_health = false;
+		return 1;
+	}
+	bool shell = strcmp(first, "CMD-SHELL") == 0;
+	if ((!shell && strcmp(first, "CMD") != 0) || t->n < 2 || (shell && t->n != 2))
+		return compose_fail(c, t,
+				    "healthcheck.test: expected [CMD, ARG...], [CMD-SHELL, TEXT] "
+				    "or [NONE]");
+	if (shell) {
+		strv_push(test, "/bin/sh");
+		strv_push(test, "-c");
+	}
+	for (size_t i = 1; i < t->n; i++) {
+		const char *w = ynode_text(t->items[i]);
+		if (!w)
+			return compose_fail(c, t->items[i], "healthcheck.test: expected strings");
+		strv_push(test, w);
+	}
+	return 0;
+}
+
+static int healthcheck(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root;
+	struct service *s = &b->svc;
+	if (v->kind != YN_MAP)
+		return compose_fail(c, v, "healthcheck: expected a mapping (test:, interval:...)");
+	const struct ynode *n;
+	bool off = false;
+	if ((n = ynode_get(v, "disable")) && compose_bool(c, n, "healthcheck.disable", &off) < 0)
+		return -1;
+	b->health_off = off;
+	if (off)
+		return 0;
+	const struct ynode *t = ynode_get(v, "test");
+	if (!t)
+		return 0; /* only timings: they apply to the image's check, which clan
+			   * does not read; nothing to run */
+	int r = health_test(c, t, s);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	s->has_health = true;
+	struct healthcheck *h = &s->health;
+	if (((n = ynode_get(v, "interval")) &&
+	     duration_at(c, n, "interval", &h->interval_ms) < 0) ||
+	    ((n = ynode_get(v, "timeout")) && duration_at(c, n, "timeout", &h->timeout_ms) < 0) ||
+	    ((n = ynode_get(v, "start_period")) &&
+	     duration_at(c, n, "start_period", &h->start_period_ms) < 0))
+		return -1;
+	if ((n = ynode_get(v, "retries"))) {
+		uint32_t u;
+		if (!ynode_text(n) || !parse_u32(n->value, &u) || u > 10000)
+			return compose_fail(c, n, "retries: expected a number");
+		h->retries = (int)u;
+	}
+	return 0;
+}
+
+static int restart(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		   struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || restart_parse(t, &b->svc.restart, c->err) < 0)
+		return compose_fail(
+		    c, v, "restart: expected no, always, on-failure[:N] or unless-stopped");
+	return 0;
+}
+
+static int stop_signal(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root;
+	const char *t = ynode_text(v);
+	if (!t || signal_parse(t, &b->svc.stop_signal, c->err) < 0)
+		return compose_fail(c, v, "stop_signal: %s", t ? c->err->msg : "expected a signal");
+	return 0;
+}
+
+static int stop_grace(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		      struct svc_build *b)
+{
+	(void)root;
+	return duration_at(c, v, "stop_grace_period", &b->svc.stop_grace_ms);
+}
+
+static int init(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		struct svc_build *b)
+{
+	(void)root;
+	return compose_bool(c, v, "init", &b->svc.init);
+}
+
+static int security_opt(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+			struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "security_opt: expected a list");
+	for (size_t i = 0; i < v->n; i++) {
+		const char *t = ynode_text(v->items[i]);
+		if (!t)
+			return compose_fail(c, v->items[i], "security_opt: expected a string");
+		if (strncmp(t, "label", 5) == 0 || strncmp(t, "apparmor", 8) == 0) {
+			compose_warn(c, v->items[i], "security_opt %s: ignored (no LSM profiles)",
+				     t);
+			continue;
+		}
+		free(b->svc.seccomp);
+		b->svc.seccomp = NULL;
+		const char *why = security_opt_parse(t, &b->svc.seccomp);
+		if (why)
+			return compose_fail(c, v->items[i], "security_opt %s: %s", t, why);
+	}
+	return 0;
+}
+
+static int platform(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	(void)root, (void)b;
+	static const char *const ok[] = {"linux/amd64", "linux/x86_64", "amd64", "x86_64"};
+	const char *t = ynode_text(v);
+	for (size_t i = 0; t && i < ARRAY_SIZE(ok); i++)
+		if (strcmp(t, ok[i]) == 0)
+			return 0;
+	return compose_fail(c, v, "platform %s: clan runs linux/amd64 images only",
+			    t ? t : "(not a string)");
+}
+
+static int pull_policy(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		       struct svc_build *b)
+{
+	(void)root, (void)b;
+	const char *t = ynode_text(v);
+	if (t && (strcmp(t, "missing") == 0 || strcmp(t, "if_not_present") == 0))
+		return 0;
+	if (t &&
+	    (strcmp(t, "always") == 0 || strcmp(t, "never") == 0 || strncmp(t, "every_", 6) == 0 ||
+	     strcmp(t, "daily") == 0 || strcmp(t, "weekly") == 0)) {
+		compose_warn(c, v,
+			     "pull_policy %s: clan pulls a missing image only (clan pull "
+			     "updates it)",
+			     t);
+		return 0;
+	}
+	if (t && strcmp(t, "build") == 0)
+		return compose_fail(c, v, "pull_policy build: clan cannot build images yet");
+	return compose_fail(c, v, "pull_policy: expected always, never, missing or build");
+}
+
+/* Metadata: checked for shape, kept nowhere (nothing in clan reads it). */
+static int metadata(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		    struct svc_build *b)
+{
+	(void)root, (void)b;
+	if (v->kind != YN_SEQ && v->kind != YN_MAP && v->kind != YN_SCALAR)
+		return compose_fail(c, v, "expected a mapping or a list");
+	return 0;
+}
+
+static const struct handler handlers[] = {
+    {"annotations", metadata},
+    {"command", command},
+    {"container_name", container_name},
+    {"depends_on", depends_on},
+    {"entrypoint", entrypoint},
+    {"extra_hosts", extra_hosts},
+    {"healthcheck", healthcheck},
+    {"hostname", hostname},
+    {"image", image},
+    {"init", init},
+    {"label_file", metadata},
+    {"labels", metadata},
+    {"links", links},
+    {"networks", networks},
+    {"platform", platform},
+    {"pull_policy", pull_policy},
+    {"restart", restart},
+    {"security_opt", security_opt},
+    {"stop_grace_period", stop_grace},
+    {"stop_signal", stop_signal},
+    {"user", user},
+    {"working_dir", working_dir},
+};
+
+static const struct handler *find_handler(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
+		if (strcmp(handlers[i].key, key) == 0)
+			return &handlers[i];
+	return NULL;
+}
+
+/* Keys read by others: compose_mounts.c, compose_ports.c, the loader. */
+static bool read_elsewhere(const char *key)
+{
+	static const char *const keys[] = {"volumes", "tmpfs",	  "secrets",	"configs",
+					   "ports",   "expose",	  "profiles",	"build",
+					   "extends", "env_file", "environment"};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+static int one_key(struct load_ctx *c, const struct ynode *root, const char *key,
+		   const struct ynode *v, struct svc_build *b)
+{
+	const struct compose_key *k =
+	    compose_key_find(compose_service_keys, compose_service_nkeys, key);
+	if (!k && strncmp(key, "x-", 2) == 0)
+		return 0;
+	if (!k) {
+		const char *near =
+		    compose_key_suggest(compose_service_keys, compose_service_nkeys, key);
+		return near ? compose_fail(c, v, "service %s: unknown key %s (did you mean %s?)",
+					   b->svc.name, key, near)
+			    : compose_fail(c, v, "service %s: unknown key %s", b->svc.name, key);
+	}
+	if (k->use == COMPOSE_WARNED) {
+		compose_warn(c, v, "service %s: %s is ignored: %s", b->svc.name, key, k->why);
+		return 0;
+	}
+	const struct handler *h = find_handler(key);
+	if (h)
+		return h->fn(c, root, v, b);
+	if (read_elsewhere(key))
+		return 0;
+	compose_warn(c, v, "service %s: %s is ignored: not supported yet", b->svc.name, key);
+	return 0;
+}
+
+/* compose: build: is made into an image; clan cannot build yet. */
+static int refuse_build(struct load_ctx *c, const struct ynode *svc, const char *name)
+{
+	const struct ynode *build = ynode_get(svc, "build");
+	if (!build)
+		return 0;
+	const struct ynode *ctx = build->kind == YN_MAP ? ynode_get(build, "context") : build;
+	return compose_fail(c, build,
+			    "service %s builds its image (build: %s), which clan cannot do yet: "
+			    "build and push it with docker or podman, then set image: to it",
+			    name, ynode_text(ctx) ? ctx->value : "...");
+}
+
+int compose_build_service(struct load_ctx *c, const struct ynode *root, const char *name,
+			  const struct ynode *svc, struct svc_build *b)
+{
+	b->svc.name = xstrdup(name);
+	b->svc.loc = (struct src_loc){svc->file, svc->line};
+	b->svc.stop_grace_ms = 10000; /* compose's default */
+	b->svc.stop_signal = SIGTERM;
+	if (!cfg_is_name(name))
+		return compose_fail(c, svc,
+				    "service name '%s': letters, digits, _ . - starting with a "
+				    "letter or digit",
+				    name);
+	if (svc->kind != YN_MAP)
+		return compose_fail(c, svc, "service %s: expected a mapping of keys", name);
+	if (refuse_build(c, svc, name) < 0)
+		return -1;
+	for (size_t i = 0; i < svc->n; i++)
+		if (one_key(c, root, svc->keys[i], svc->items[i], b) < 0)
+			return -1;
+	if (!b->svc.image)
+		return compose_fail(c, svc,
+				    "service %s has no image: set image: (e.g. postgres:15)", name);
+	/* environment beats env_file, wherever each is written */
+	const struct ynode *n;
+	if (((n = ynode_get(svc, "env_file")) && env_files(c, root, n, b) < 0) ||
+	    ((n = ynode_get(svc, "environment")) && environment(c, root, n, b) < 0))
+		return -1;
+	if (compose_build_ports(c, svc, b) < 0 || compose_build_mounts(c, root, svc, b) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,300 @@
+#!/bin/bash
+# Compose files (issue 13): a project with a docker-compose.yml and no
+# .clanrc runs from it, with compose's rules: file discovery and -f
+# merges, the override file, !reset/!override, profiles, depends_on
+# conditions, file secrets, the project flags, `clan compose VERB` and a
+# docker-compose link. The hostile cases: a compose file planted in a
+# parent dir by another user, a YAML alias bomb, a secret the container
+# tries to change. Busybox services (dir: images) only: fast.
+# shellcheck disable=SC2317 # cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+use_rootfs
+
+# A free-looking high port for this run's published ports.
+PORT=$((20000 + ($$ % 20000)))
+
+# new_project FILE: an empty project dir with a compose file of stdin's
+# text, @ROOTFS@ replaced by the busybox rootfs.
+new_project() {
+	local dir
+	dir=$(mk_tmp) || die "cannot make a project dir"
+	sed "s|@ROOTFS@|$ROOTFS|g; s|@PORT@|$PORT|g" >"$dir/$1"
+	echo "$dir"
+}
+
+case_lifecycle() {
+	fresh_storage
+	local dir
+	dir=$(new_project docker-compose.yml <<-'EOF'
+		services:
+		  api:
+		    image: dir:@ROOTFS@
+		    command: ["sh", "-c", "echo hello > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+		    ports: ["@PORT@:8080"]
+		    healthcheck:
+		      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+		      interval: 1s
+		  worker:
+		    image: dir:@ROOTFS@
+		    command: sh -c 'wget -q -O - http://api:8080/ && exec sleep 1000'
+		    depends_on:
+		      api:
+		        condition: service_healthy
+		    secrets: [token]
+		secrets:
+		  token:
+		    file: ./token.txt
+	EOF
+	)
+	echo s3cret >"$dir/token.txt"
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	run clan ps
+	assert_match "$out" "api +running +healthy" "ps: api"
+	assert_match "$out" "worker +running" "ps: worker"
+	# the worker started after api was healthy: its wget got the page
+	run clan logs worker
+	assert_contains "$out" "hello" "worker's log"
+	run clan exec worker cat /run/secrets/token
+	assert_eq "$out" s3cret "the secret inside"
+	# read-only: the container cannot change the user's file
+	run clan exec worker sh -c 'echo changed > /run/secrets/token'
+	assert_ne "$rc" 0 "writing the secret"
+	assert_eq "$(cat "$dir/token.txt")" s3cret "the secret file on the host"
+	assert_eq "$(get "http://127.0.0.1:$PORT/" 5)" hello "the published port"
+	run clan down
+	assert_eq "$rc" 0 "down (stderr: $err)"
+	run clan ps
+	assert_contains "$err" "not running" "ps after down"
+}
+
+# -f a.yml -f b.yml merges in order; compose.override.yaml beside
+# compose.yaml is merged by itself; !reset and !override as compose.
+case_merge_files() {
+	local dir
+	dir=$(new_project a.yml <<-'EOF'
+		version: "3.8"
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+		    command: sleep 1
+		    environment: {A: "1", B: "1"}
+		    ports: ["8000:8000"]
+		    tty: true
+	EOF
+	)
+	cat >"$dir/b.yml" <<-'EOF'
+		services:
+		  web:
+		    environment: [B=2, C=3]
+		    ports: !override ["9000:9000"]
+		    tty: !reset null
+	EOF
+	cd "$dir" || die "no project dir"
+	run clan -f a.yml -f b.yml config
+	assert_eq "$rc" 0 "config of two files (stderr: $err)"
+	assert_contains "$out" "A: \"1\"" "A from a.yml"
+	assert_contains "$out" "B: \"2\"" "B from b.yml"
+	assert_contains "$out" "C: \"3\"" "C from b.yml"
+	assert_contains "$out" "127.0.0.1:9000:9000/tcp" "ports replaced"
+	assert_not_contains "$out" "8000" "the !override dropped a.yml's port"
+	assert_not_contains "$err" "tty" "the !reset removed tty (no warning)"
+	assert_contains "$err" "a.yml:1:10: version: it is obsolete" "the version warning"
+	# the default names: compose.yaml and its override
+	mv a.yml compose.yaml
+	mv b.yml compose.override.yaml
+	run clan config
+	assert_eq "$rc" 0 "config (stderr: $err)"
+	assert_contains "$out" "C: \"3\"" "the override file merged"
+	# COMPOSE_FILE names the files too, ':'-separated
+	run env COMPOSE_FILE=compose.yaml "$CLAN" config
+	assert_not_contains "$out" "C: \"3\"" "COMPOSE_FILE without the override"
+}
+
+case_profiles() {
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+		  debug:
+		    image: dir:@ROOTFS@
+		    profiles: [tools]
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	run clan config --services
+	assert_eq "$out" web "without the profile"
+	run clan --profile tools config --services
+	assert_eq "$out" "$(printf 'web\ndebug')" "--profile tools"
+	run env COMPOSE_PROFILES=tools "$CLAN" config --services
+	assert_eq "$out" "$(printf 'web\ndebug')" "COMPOSE_PROFILES=tools"
+}
+
+# service_completed_successfully: web waits until the one-shot migrate
+# has exited 0 (it writes a file web then reads, in a shared volume).
+case_completed_successfully() {
+	fresh_storage
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		services:
+		  migrate:
+		    image: dir:@ROOTFS@
+		    command: sh -c 'sleep 1; echo migrated > /shared/done'
+		    volumes: [shared:/shared]
+		  web:
+		    image: dir:@ROOTFS@
+		    command: sh -c 'cat /shared/done; exec sleep 1000'
+		    volumes: [shared:/shared]
+		    depends_on:
+		      migrate: {condition: service_completed_successfully}
+		volumes:
+		  shared:
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	run clan logs web
+	assert_contains "$out" migrated "web ran after migrate completed"
+	assert_exit 0 clan down -v
+}
+
+# Both files: the .clanrc is read, and config says which in one line;
+# -f picks the compose file.
+case_clanrc_wins() {
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		services:
+		  fromcompose:
+		    image: dir:@ROOTFS@
+	EOF
+	)
+	printf '[service.fromclanrc]\nimage = dir:%s\n' "$ROOTFS" >"$dir/.clanrc"
+	cd "$dir" || die "no project dir"
+	run clan config --services
+	assert_eq "$out" fromclanrc "the .clanrc's service"
+	assert_contains "$err" "using .clanrc; compose.yaml beside it is not read" "config's note"
+	run clan -f compose.yaml config --services
+	assert_eq "$out" fromcompose "-f compose.yaml"
+}
+
+case_build_refused() {
+	local dir
+	dir=$(new_project docker-compose.yml <<-'EOF'
+		services:
+		  web:
+		    build: .
+		    ports: ["8000:8000"]
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	assert_usage_error clan up -d
+	assert_contains "$err" "docker-compose.yml:3:12: service web builds its image (build: .), which clan cannot do yet" "up's refusal"
+}
+
+case_mistakes() {
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		version: "3.8"
+		services:
+		  web:
+		    imgae: dir:@ROOTFS@
+		    x-note: ignored
+		  db:
+		    image: dir:@ROOTFS@
+		    restart: allways
+		  cache:
+		    image: dir:@ROOTFS@
+		    volumes: [data:/data]
+		x-defaults: {}
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	run clan config -q
+	assert_eq "$rc" 2 "config -q (stderr: $err)"
+	assert_contains "$err" "clan: compose.yaml:4:12: service web: unknown key imgae (did you mean image?)" "a typo"
+	assert_contains "$err" "clan: compose.yaml:8:14: restart: expected no, always" "a bad value"
+	assert_contains "$err" "clan: compose.yaml:11:15: service cache uses volume data, which is not declared" "an undeclared volume"
+	assert_not_contains "$err" "x-" "x- keys are ignored"
+}
+
+# A compose file in a parent dir that other users can write is not the
+# project: another user could plant one above the user's dir.
+case_parent_not_trusted() {
+	local top
+	top=$(mk_tmp)
+	printf 'services:\n  evil:\n    image: dir:%s\n' "$ROOTFS" >"$top/compose.yaml"
+	chmod 0666 "$top/compose.yaml"
+	mkdir -p "$top/mine"
+	cd "$top/mine" || die "no dir"
+	run clan config --services
+	assert_eq "$rc" 2 "config under a world-writable compose.yaml (stdout: $out)"
+	assert_contains "$err" "ignored $top/compose.yaml: writable by other users" "config's message"
+	assert_not_contains "$out" evil "config's services"
+}
+
+# Aliases that expand exponentially are refused quickly, not expanded.
+case_alias_bomb() {
+	local dir
+	dir=$(mk_tmp)
+	{
+		echo 'a: &a ["x","x","x","x","x","x","x","x","x","x"]'
+		local prev=a
+		for n in b c d e f g h i j; do
+			printf '%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' \
+				"$n" "$n" "$prev" "$prev" "$prev" "$prev" "$prev" "$prev" "$prev" "$prev" "$prev" "$prev"
+			prev=$n
+		done
+		echo 'services: {web: {image: busybox}}'
+	} >"$dir/compose.yaml"
+	cd "$dir" || die "no dir"
+	run timeout 10 "$CLAN" config -q
+	assert_eq "$rc" 2 "config of an alias bomb (stderr: $err)"
+	assert_contains "$err" "alias" "the refusal names aliases"
+}
+
+# The project flags work before the command, after `compose`, and under
+# the name docker-compose; -p names the project.
+case_compose_names() {
+	local dir
+	dir=$(new_project docker-compose.yml <<-'EOF'
+		name: fromfile
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+	EOF
+	)
+	cd / || die "no /"
+	run clan compose -f "$dir/docker-compose.yml" config
+	assert_eq "$rc" 0 "clan compose -f (stderr: $err)"
+	assert_contains "$out" "name: fromfile" "the file's name:"
+	run clan --project-directory "$dir" -p other config
+	assert_contains "$out" "name: other" "-p beats name:"
+	run env COMPOSE_PROJECT_NAME=fromenv "$CLAN" compose --project-directory "$dir" config
+	assert_contains "$out" "name: fromenv" "COMPOSE_PROJECT_NAME beats name:"
+	run clan -p Bad_Name --project-directory "$dir" config
+	assert_eq "$rc" 2 "a -p that is not in compose's form"
+	ln -s "$CLAN" "$dir/docker-compose"
+	cd "$dir" || die "no project dir"
+	run "$dir/docker-compose" config --services
+	assert_eq "$rc" 0 "docker-compose config (stderr: $err)"
+	assert_eq "$out" web "docker-compose config --services"
+	run clan -f nosuch.yml config
+	assert_eq "$rc" 1 "-f a missing file"
+	assert_contains "$err" "nosuch.yml" "the message names it"
+}
+
+t lifecycle case_lifecycle
+t merge_files case_merge_files
+t profiles case_profiles
+t completed_successfully case_completed_successfully
+t clanrc_wins case_clanrc_wins
+t build_refused case_build_refused
+t mistakes case_mistakes
+t parent_not_trusted case_parent_not_trusted
+t alias_bomb case_alias_bomb
+t compose_names case_compose_names
+finish
