@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/safe_path.h"
 #include "config/ytree_edit.h"
 
 void compose_ctx_free(struct compose_ctx *ctx)
@@ -72,61 +73,18 @@ static bool is_remote(const char *p)
 	return strstr(p, "://") || strncmp(p, "git@", 4) == 0 || strncmp(p, "github.com/", 11) == 0;
 }
 
-/* path without `.`, `x/..` and repeated slashes, lexically, as Go's
- * filepath.Clean (compose-go joins paths with it). */
-static char *clean(const char *path)
-{
-	bool rooted = path[0] == '/';
-	size_t len = strlen(path);
-	char *out = xmalloc(len + 2);
-	size_t w = 0, floor = 0; /* out[..floor] is `..` that cannot go */
-	if (rooted)
-		out[w++] = '/';
-	floor = w;
-	for (const char *s = path; *s;) {
-		while (*s == '/')
-			s++;
-		const char *e = strchrnul(s, '/');
-		size_t n = (size_t)(e - s);
-		if (n == 0 || (n == 1 && s[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-			if (w > floor) {
-				while (w > floor && out[w - 1] != '/')
-					w--;
-				if (w > floor)
-					w--;
-				else if (w > 0 && out[w - 1] == '/' && !rooted)
-					w--;
-			} else if (!rooted) {
-				if (w > 0)
-					out[w++] = '/';
-				memcpy(out + w, "..", 2);
-				w += 2;
-				floor = w;
-			}
-		} else {
-			if (w > 0 && out[w - 1] != '/')
-				out[w++] = '/';
-			memcpy(out + w, s, n);
-			w += n;
-		}
-		s = e;
-	}
-	if (w == 0)
-		out[w++] = '.';
-	out[w] = '\0';
-	return out;
-}
-
 char *compose_rebase(const char *dir, const char *path)
 {
 	if (!*path || path[0] == '~' || is_remote(path))
 		return xstrdup(path);
 	if (path[0] == '/')
-		return clean(path);
-	_cleanup_free_ char *joined = path_join(dir, path);
-	return clean(joined);
+		return path_clean(path);
+	char *joined = path_join(dir, path);
+	if (joined[0] != '/')
+		return joined; /* a relative dir: left for the caller to clean */
+	char *clean = path_clean(joined);
+	free(joined);
+	return clean;
 }
 
 char *compose_dir_of(const char *path)

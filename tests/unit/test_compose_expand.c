@@ -472,7 +472,7 @@ TEST(rebase_cleans_as_go)
 	    {"/p", "/x//y/./z/", "/x/y/z"},
 	    {"/p", "~/x", "~/x"},
 	    {"/p", "https://h/r.git", "https://h/r.git"},
-	    {"rel", "../../x", "../x"},
+	    {"rel", "./x", "rel/./x"},
 	    {"/", "a", "/a"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
