@@ -480,3 +480,42 @@ TEST(rebase_cleans_as_go)
 		CHECK_STR(got, cases[i][2]);
 	}
 }
+
+TEST(include_project_directory_for_extends)
+{
+	/* compose-go include_test.go TestNestedIncludeAndExtends: the included
+	 * file's extends is relative to the include's project directory */
+	setup();
+	put("compose.yml", "include:\n  - project_directory: .\n    path: dir/included.yaml\n");
+	put("dir/included.yaml", "services:\n  included:\n    extends:\n      file: "
+				 "dir/extended.yaml\n      service: extended\n");
+	put("dir/extended.yaml", "services:\n  extended:\n    image: alpine\n");
+	struct compose_ctx ctx = {0};
+	struct clan_err err = {0};
+	struct ynode *t = load_one(&ctx, "compose.yml", &err);
+	CHECK(t != NULL);
+	CHECK_STR(text(t, "services.included.image"), "alpine");
+	ynode_free(t);
+	compose_ctx_free(&ctx);
+	teardown();
+}
+
+TEST(include_same_file_twice)
+{
+	/* compose-go include_test.go TestLoadWithMultipleInclude: the same
+	 * service reached twice is no conflict */
+	setup();
+	put("compose.yml", "include:\n  - one.yml\n  - path: ./one.yml\nservices:\n  foo:\n    "
+			   "depends_on: [o]\n");
+	put("one.yml", "services:\n  o:\n    image: o\n    ports: [\"80:80\"]\n");
+	struct compose_ctx ctx = {0};
+	struct clan_err err = {0};
+	struct ynode *t = load_one(&ctx, "compose.yml", &err);
+	CHECK(t != NULL);
+	const struct ynode *ports = at(t, "services.o.ports");
+	CHECK(ports && ports->n == 1);
+	CHECK(ctx.files == 2); /* each include read, the top file not counted */
+	ynode_free(t);
+	compose_ctx_free(&ctx);
+	teardown();
+}
