@@ -44,12 +44,14 @@ int compose_load(struct compose_ctx *ctx, const struct compose_src *src, const s
 				       COMPOSE_MAX_FILES);
 	ctx->files++;
 	compose_load_fn load = ctx->load ? ctx->load : compose_load_plain;
-	struct ynode *t;
+	struct ynode *t = NULL;
 	if (load(ctx->load ? ctx->load_arg : ctx, src, &t, err) < 0) {
 		err->code = CLAN_EXIT_USAGE;
 		return clan_error_wrap(err, "%s:%d:%d: %s", ref->file, ref->line, ref->column,
 				       what);
 	}
+	if (!t) /* a callback that read nothing: an empty file */
+		t = ynode_new(YN_NULL, ref);
 	if (t->kind == YN_NULL) {
 		struct ynode *map = ynode_new(YN_MAP, t);
 		ynode_free(t);
