@@ -1,6 +1,8 @@
-/* clan config [-q] [--services] [--volumes]: the resolved stack (after
- * .env, profiles and interpolation), like `docker compose config`. */
+/* clan config [-q] [--services] [--volumes] [--images] [--profiles]
+ * [--format yaml|json]: the resolved stack (after .env, profiles and
+ * interpolation) in the canonical form of `docker compose config`. */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,35 +13,83 @@
 #include "config/stack.h"
 #include "base/util.h"
 
-enum { OPT_QUIET = 1, OPT_SERVICES, OPT_VOLUMES };
+enum { OPT_QUIET = 1, OPT_SERVICES, OPT_VOLUMES, OPT_IMAGES, OPT_PROFILES, OPT_FORMAT };
 
 static const struct opt_def config_opts[] = {
     {"quiet", 'q', NULL, "only check the configuration (exit 2 when it is bad)", OPT_QUIET},
     {"services", 0, NULL, "print the service names, one a line", OPT_SERVICES},
     {"volumes", 0, NULL, "print the named volumes, one a line", OPT_VOLUMES},
+    {"images", 0, NULL, "print the services' images, one a line", OPT_IMAGES},
+    {"profiles", 0, NULL, "print the compose profiles the services name, one a line", OPT_PROFILES},
+    {"format", 0, "FORMAT", "yaml (the default) or json", OPT_FORMAT},
     {0},
+};
+
+struct config_opts {
+	int what;
+	bool json;
 };
 
 static const struct opt_cmd config_cmd = {
     .name = "config",
-    .about = "Prints the stack of .clanrc in the current dir as clan resolves it: .env,\n"
-	     "profiles and ${VAR} interpolation applied, services in start order.\n",
+    .about = "Prints the project in the current dir (.clanrc or compose file) as clan\n"
+	     "resolves it, in the canonical form of docker compose config: .env, profiles\n"
+	     "and ${VAR} interpolation applied, files merged, long-form ports and volumes.\n",
     .opts = config_opts,
 };
 
-/* The last of -q, --services, --volumes wins. */
-static int set_what(void *arg, int id, const char *v, struct clan_err *err)
+/* The last of -q, --services, --volumes... wins. */
+static int set_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	(void)v, (void)err;
-	*(int *)arg = id;
+	struct config_opts *c = arg;
+	if (id != OPT_FORMAT) {
+		c->what = id;
+		return 0;
+	}
+	if (strcmp(v, "json") != 0 && strcmp(v, "yaml") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "config: --format %s: expected yaml or json", v);
+	c->json = strcmp(v, "json") == 0;
 	return 0;
+}
+
+static int print(const struct stack *st, const struct config_opts *c)
+{
+	switch (c->what) {
+	case OPT_SERVICES:
+		for (size_t i = 0; i < st->nsvcs; i++)
+			puts(st->svcs[i].name);
+		return 0;
+	case OPT_VOLUMES:
+		for (size_t i = 0; i < st->volumes.n; i++)
+			puts(st->volumes.v[i]);
+		return 0;
+	case OPT_IMAGES:
+		for (size_t i = 0; i < st->nsvcs; i++)
+			puts(st->svcs[i].image);
+		return 0;
+	case OPT_PROFILES:
+		for (size_t i = 0; i < st->compose_profiles.n; i++)
+			puts(st->compose_profiles.v[i]);
+		return 0;
+	case OPT_QUIET:
+		return 0;
+	default:
+		break;
+	}
+	if (!c->json)
+		return stack_print(st, stdout);
+	json_t *o = stack_config_json(st);
+	int r = json_dumpf(o, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF ? -1 : 0;
+	json_decref(o);
+	return r;
 }
 
 int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	int what = 0;
-	int r = opts_parse(&config_cmd, argc, argv, set_what, &what, &ops, err);
+	struct config_opts c = {0};
+	int r = opts_parse(&config_cmd, argc, argv, set_opt, &c, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	if (opts_no_operands(&config_cmd, &ops, err) < 0)
@@ -55,16 +105,9 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		fprintf(stderr, "clan: warning: %s\n", st.warnings.v[i]);
 	if (st.note)
 		fprintf(stderr, "clan: %s\n", st.note);
-	if (what == OPT_SERVICES)
-		for (size_t i = 0; i < st.nsvcs; i++)
-			puts(st.svcs[i].name);
-	else if (what == OPT_VOLUMES)
-		for (size_t i = 0; i < st.volumes.n; i++)
-			puts(st.volumes.v[i]);
-	else if (what != OPT_QUIET)
-		stack_print(&st, stdout);
+	r = print(&st, &c);
 	stack_free(&st);
-	if (fflush(stdout) != 0 || ferror(stdout))
+	if (r < 0 || fflush(stdout) != 0 || ferror(stdout))
 		return clan_error(err, 0, "config: cannot write the output");
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "config/compose_files.h"
 #include "config/init_detect.h"
 #include "cli/opts.h"
 #include "base/safe_path.h"
@@ -215,6 +216,22 @@ static int write_clanrc(const char *text, bool force, struct clan_err *err)
 	return 0;
 }
 
+/* A .clanrc beside a compose file would be read instead of it: the
+ * project runs from its compose file as it is. */
+static int compose_here(const char *dir, struct clan_err *err)
+{
+	struct strv found = {0};
+	if (compose_default_files(dir, &found, NULL) == 0)
+		return 0;
+	const char *name = strrchr(found.v[0], '/') + 1;
+	clan_error_code(err, CLAN_EXIT_USAGE,
+			"init: %s is here, and clan runs it as it is (clan config, clan up -d); "
+			"a .clanrc would be read instead of it (--force writes one anyway)",
+			name);
+	strv_free(&found);
+	return -1;
+}
+
 int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
@@ -229,10 +246,12 @@ int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (!force && faccessat(AT_FDCWD, ".clanrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "init: .clanrc exists already (--force replaces it)");
+	char cwd[PATH_MAX];
+	if (!force && compose_here(getcwd(cwd, sizeof cwd) ? cwd : ".", err) < 0)
+		return -1;
 	struct init_seen seen;
 	struct init_files files = {0};
 	struct init_plan plan;
-	char cwd[PATH_MAX];
 	scan(&seen, &files);
 	init_detect(&seen, &plan);
 	const char *base = getcwd(cwd, sizeof cwd) ? strrchr(cwd, '/') + 1 : NULL;

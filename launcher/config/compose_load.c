@@ -147,6 +147,19 @@ static bool wanted_profile(const struct strv *active, const char *p)
 	return false;
 }
 
+static void add_sorted(struct strv *v, const char *s)
+{
+	size_t at = 0;
+	while (at < v->n && strcmp(v->v[at], s) < 0)
+		at++;
+	if (at < v->n && strcmp(v->v[at], s) == 0)
+		return;
+	strv_push(v, s);
+	char *added = v->v[v->n - 1];
+	memmove(&v->v[at + 1], &v->v[at], (v->n - 1 - at) * sizeof *v->v);
+	v->v[at] = added;
+}
+
 /* A service with profiles: runs only when one of them is active
  * (--profile, COMPOSE_PROFILES). */
 static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct strv *active,
@@ -163,6 +176,7 @@ static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct 
 		if (!name)
 			return compose_fail(c, p->items[i], "profiles: expected names");
 		*on = *on || wanted_profile(active, name);
+		add_sorted(&c->st->compose_profiles, name);
 	}
 	return 0;
 }

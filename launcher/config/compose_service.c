@@ -621,8 +621,9 @@ static int refuse_build(struct load_ctx *c, const struct ynode *svc, const char 
 		return 0;
 	const struct ynode *ctx = build->kind == YN_MAP ? ynode_get(build, "context") : build;
 	return compose_fail(c, build,
-			    "service %s builds its image (build: %s), which clan cannot do yet: "
-			    "build and push it with docker or podman, then set image: to it",
+			    "service %s builds its image (build: %s), which clan cannot do yet "
+			    "(clan build and clan up --build are next): build and push it with "
+			    "docker or podman, then set image: to it",
 			    name, ynode_text(ctx) ? ctx->value : "...");
 }
 

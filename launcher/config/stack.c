@@ -552,6 +552,7 @@ void stack_free(struct stack *s)
 	free(s->config_file);
 	strv_free(&s->volumes);
 	strv_free(&s->compose_files);
+	strv_free(&s->compose_profiles);
 	free(s->note);
 	strv_free(&s->files);
 	strv_free(&s->warnings);

@@ -4,6 +4,7 @@
 #ifndef CLAN_STACK_H
 #define CLAN_STACK_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -92,6 +93,7 @@ struct stack {
 	struct strv volumes; /* named volumes used, each once */
 	/* the compose files read, in order (empty for a .clanrc project) */
 	struct strv compose_files;
+	struct strv compose_profiles; /* every profile a service names, sorted */
 	/* one line for `clan config` about the choice of file, e.g. the
 	 * compose file beside the .clanrc that was not read; NULL: none */
 	char *note;
@@ -133,8 +135,11 @@ struct stack_load_opts {
 int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_err *err);
 void stack_free(struct stack *s);
 
-/* The resolved stack as `clan config` prints it (compose-like YAML). */
-void stack_print(const struct stack *s, FILE *out);
+/* The resolved stack in the canonical form of `docker compose config`,
+ * as JSON (the caller owns it), and as YAML on out (-1: the emitter
+ * failed). */
+json_t *stack_config_json(const struct stack *s);
+int stack_print(const struct stack *s, FILE *out);
 
 const struct service *stack_find(const struct stack *s, const char *name);
 

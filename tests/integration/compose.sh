@@ -98,7 +98,7 @@ case_merge_files() {
 	assert_contains "$out" "A: \"1\"" "A from a.yml"
 	assert_contains "$out" "B: \"2\"" "B from b.yml"
 	assert_contains "$out" "C: \"3\"" "C from b.yml"
-	assert_contains "$out" "127.0.0.1:9000:9000/tcp" "ports replaced"
+	assert_contains "$out" 'published: "9000"' "ports replaced"
 	assert_not_contains "$out" "8000" "the !override dropped a.yml's port"
 	assert_not_contains "$err" "tty" "the !reset removed tty (no warning)"
 	assert_contains "$err" "a.yml:1:10: version: it is obsolete" "the version warning"
@@ -179,6 +179,23 @@ case_clanrc_wins() {
 	assert_contains "$err" "using .clanrc; compose.yaml beside it is not read" "config's note"
 	run clan -f compose.yaml config --services
 	assert_eq "$out" fromcompose "-f compose.yaml"
+}
+
+# clan init in a compose project does not shadow its compose file.
+case_init_leaves_compose() {
+	local dir
+	dir=$(new_project docker-compose.yml <<-'EOF'
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	assert_usage_error clan init
+	assert_contains "$err" "docker-compose.yml is here, and clan runs it as it is" "init's refusal"
+	[ ! -e .clanrc ] || die "init wrote a .clanrc"
+	assert_exit 0 clan init --force
+	[ -e .clanrc ] || die "init --force wrote no .clanrc"
 }
 
 case_build_refused() {
@@ -292,6 +309,7 @@ t merge_files case_merge_files
 t profiles case_profiles
 t completed_successfully case_completed_successfully
 t clanrc_wins case_clanrc_wins
+t init_leaves_compose case_init_leaves_compose
 t build_refused case_build_refused
 t mistakes case_mistakes
 t parent_not_trusted case_parent_not_trusted

@@ -43,8 +43,8 @@ profile = kv
 	assert_contains "$out" "name: shop"
 	assert_contains "$out" "image: deb:bookworm+redis-server" "the profile's packages"
 	assert_contains "$out" "SECRET: from-dotenv" ".env"
-	assert_contains "$out" "127.0.0.1:9000:9000/tcp" "the shell beats .env"
-	assert_contains "$out" "cache_data:/data" "the profile's data dir as a volume"
+	assert_contains "$out" 'published: "9000"' "the shell beats .env"
+	assert_contains "$out" "source: cache_data" "the profile's data dir as a volume"
 	assert_eq "$err" "" "stderr"
 	run clan config --services
 	assert_eq "$out" "cache
@@ -175,7 +175,8 @@ command = sh -c "a ; b"   ; runs a, then b
 	assert_eq "$rc" 0 "exit (stderr: $err)"
 	assert_contains "$out" "BAR: baz" "environment without its comment"
 	assert_not_contains "$out" "note" "the comment"
-	assert_contains "$out" "127.0.0.1:18741:80/tcp" "port without its comment"
+	assert_contains "$out" 'published: "18741"' "port without its comment"
+	assert_contains "$out" "target: 80" "the port inside"
 	assert_contains "$out" "- a ; b" "the ' ;' inside quotes"
 	printf '[service.web]\nimage = deb:bookworm\nport = 8000: # web\n' >.clanrc
 	assert_usage_error clan config

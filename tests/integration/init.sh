@@ -45,7 +45,7 @@ case_index_html_is_nginx() {
 	assert_contains "$out" "nginx serving this dir"
 	assert_contains "$(cat .clanrc)" "profile = nginx"
 	run clan config
-	assert_contains "$out" "127.0.0.1:8080:80/tcp" "published on 8080"
+	assert_contains "$out" 'published: "8080"' "published on 8080"
 }
 
 case_node_with_postgres() {
