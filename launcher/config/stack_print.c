@@ -114,10 +114,10 @@ static json_t *ports(const struct service *s)
 		if (m->host_port) {
 			char pub[16];
 			if (m->count > 1)
-				snprintf(pub, sizeof pub, "%u-%u", m->host_port,
-					 m->host_port + m->count - 1);
+				snprintf(pub, sizeof pub, "%u-%u", (unsigned)m->host_port,
+					 (unsigned)(m->host_port + m->count - 1));
 			else
-				snprintf(pub, sizeof pub, "%u", m->host_port);
+				snprintf(pub, sizeof pub, "%u", (unsigned)m->host_port);
 			json_object_set_new(p, "published", json_string(pub));
 		}
 		json_object_set_new(p, "protocol", json_string(port_proto_name(m->proto)));
