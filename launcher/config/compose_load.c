@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "config/compose_files.h"
+#include "config/compose_include.h"
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
-
-#define COMPOSE_MAX_BYTES (4 << 20)
+#include "config/dotenv.h"
 
 int compose_fail(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
 {
@@ -237,15 +237,97 @@ static int name_project(struct load_ctx *c, const struct ynode *root)
 				    ynode_text(n), c->st->dir, &c->st->name, c->err);
 }
 
+/* The environment of a file an include brings in: the project's (shell,
+ * then .env), then the variables of each include's env files on the way,
+ * outermost first, each adding only what is not set yet (compose-go's
+ * Mapping.Merge: the including side wins). */
+struct include_env {
+	struct interp_env project; /* a copy: c->env is this one's while it is read */
+	struct dotenv *layers;
+	size_t n;
+};
+
+static const char *include_lookup(void *arg, const char *name)
+{
+	const struct include_env *e = arg;
+	const char *v = e->project.lookup(e->project.arg, name);
+	for (size_t i = 0; !v && i < e->n; i++)
+		v = dotenv_get(&e->layers[i], name);
+	return v;
+}
+
+static void include_env_free(struct include_env *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		dotenv_free(&e->layers[i]);
+	free(e->layers);
+}
+
+/* Reads the env files of src's includes into e; env looks them up. */
+static int include_env_read(struct load_ctx *c, const struct compose_src *src,
+			    struct include_env *e, struct interp_env *env)
+{
+	const struct compose_src *way[COMPOSE_MAX_INCLUDE_DEPTH + 2];
+	size_t n = 0;
+	for (const struct compose_src *s = src; s && n < ARRAY_SIZE(way); s = s->parent)
+		if (s->env_files)
+			way[n++] = s;
+	*e = (struct include_env){.project = c->env, .layers = xcalloc(n + 1, sizeof *e->layers)};
+	*env = (struct interp_env){.lookup = include_lookup, .arg = e, .warn = c->env.warn};
+	while (n-- > 0) {
+		/* a later file of one include overrides an earlier one */
+		for (char *const *f = way[n]->env_files; *f; f++) {
+			_cleanup_free_ char *text = NULL;
+			if (read_file(*f, COMPOSE_MAX_BYTES, &text, c->err) < 0 ||
+			    dotenv_parse(text, stack_file_name(c, *f), env, &e->layers[e->n],
+					 c->err) < 0) {
+				e->n++;
+				return -1;
+			}
+		}
+		e->n++;
+	}
+	return 0;
+}
+
+/* compose_expand's reader: a file an include or extends brings in, read
+ * and interpolated as the project's own files are, with its includes'
+ * env files. */
+static int read_brought_in(void *arg, const struct compose_src *src, struct ynode **out,
+			   struct clan_err *err)
+{
+	struct load_ctx *c = arg;
+	(void)err; /* c->err, the one compose_expand was given */
+	struct include_env e;
+	struct interp_env env, project = c->env;
+	int r = include_env_read(c, src, &e, &env);
+	if (r == 0) {
+		c->env = env;
+		r = read_tree(c, src->path, src->path, out);
+		c->env = project;
+	}
+	include_env_free(&e);
+	return r;
+}
+
 int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown)
 {
 	struct ynode *root = NULL;
+	struct compose_ctx brought = {.load = read_brought_in, .load_arg = c};
 	int r = -1;
 	for (size_t i = 0; i < files->n; i++) {
 		struct ynode *t = NULL;
+		/* paths in every -f file are the project directory's (compose) */
+		struct compose_src src = {.path = files->v[i], .dir = c->st->dir};
+		if (read_tree(c, files->v[i], shown->v[i], &t) < 0)
+			goto out;
+		/* each file's includes and extends before the merge, as compose-go */
+		if (compose_expand(t, &src, &brought, c->err) < 0) {
+			ynode_free(t);
+			goto out;
+		}
 		/* compose_merge takes t, and applies the tags of the first too */
-		if (read_tree(c, files->v[i], shown->v[i], &t) < 0 ||
-		    compose_merge(&root, t, c->err) < 0)
+		if (compose_merge(&root, t, c->err) < 0)
 			goto out;
 		strv_push(&c->st->compose_files, files->v[i]);
 	}
@@ -258,5 +340,6 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 	r = 0;
 out:
 	ynode_free(root);
+	compose_ctx_free(&brought);
 	return r;
 }
