@@ -263,31 +263,40 @@ static void include_env_free(struct include_env *e)
 	free(e->layers);
 }
 
+/* The env files of s's includes, outermost first, into e's layers (env
+ * looks them up: a file's ${VAR} sees the layers before it). */
+static int read_layers(struct load_ctx *c, const struct compose_src *s, struct include_env *e,
+		       const struct interp_env *env)
+{
+	if (!s)
+		return 0;
+	if (read_layers(c, s->parent, e, env) < 0)
+		return -1;
+	if (!s->env_files)
+		return 0;
+	int r = 0;
+	/* a later file of one include overrides an earlier one */
+	for (char *const *f = s->env_files; r == 0 && *f; f++) {
+		_cleanup_free_ char *text = NULL;
+		r = read_file(*f, COMPOSE_MAX_BYTES, &text, c->err);
+		if (r == 0)
+			r = dotenv_parse(text, stack_file_name(c, *f), env, &e->layers[e->n],
+					 c->err);
+	}
+	e->n++;
+	return r;
+}
+
 /* Reads the env files of src's includes into e; env looks them up. */
 static int include_env_read(struct load_ctx *c, const struct compose_src *src,
 			    struct include_env *e, struct interp_env *env)
 {
-	const struct compose_src *way[COMPOSE_MAX_INCLUDE_DEPTH + 2];
 	size_t n = 0;
-	for (const struct compose_src *s = src; s && n < ARRAY_SIZE(way); s = s->parent)
-		if (s->env_files)
-			way[n++] = s;
+	for (const struct compose_src *s = src; s; s = s->parent)
+		n += s->env_files != NULL;
 	*e = (struct include_env){.project = c->env, .layers = xcalloc(n + 1, sizeof *e->layers)};
 	*env = (struct interp_env){.lookup = include_lookup, .arg = e, .warn = c->env.warn};
-	while (n-- > 0) {
-		/* a later file of one include overrides an earlier one */
-		for (char *const *f = way[n]->env_files; *f; f++) {
-			_cleanup_free_ char *text = NULL;
-			if (read_file(*f, COMPOSE_MAX_BYTES, &text, c->err) < 0 ||
-			    dotenv_parse(text, stack_file_name(c, *f), env, &e->layers[e->n],
-					 c->err) < 0) {
-				e->n++;
-				return -1;
-			}
-		}
-		e->n++;
-	}
-	return 0;
+	return read_layers(c, src, e, env);
 }
 
 /* compose_expand's reader: a file an include or extends brings in, read
