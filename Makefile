@@ -119,6 +119,8 @@ lint:
 	@echo "lint: include layers"
 	@./scripts/lint/layers.sh
 	@./tests/lint/layers_test.sh >/dev/null || ./tests/lint/layers_test.sh
+	@echo "lint: docs/compose.md's key table"
+	@./scripts/lint/compose_keys_doc.sh
 	@echo "lint: clang-format, $(words $(FMT_SRCS)) files"
 	@clang-format --dry-run -Werror $(FMT_SRCS)
 	@echo "lint: cppcheck"

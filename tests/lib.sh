@@ -426,3 +426,40 @@ wait_for() {
 	done
 	[ -e "$file" ]
 }
+
+# wait_exec NAME: waits (20 s at most) until clan exec reaches container
+# NAME, started in the background; fails the case if it never does.
+wait_exec() {
+	local i=0
+	until "$CLAN" exec "$1" true </dev/null >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || die "container $1 did not start"
+		sleep 0.1
+	done
+}
+
+# assert_escape_refused LINK VICTIM WANT RUN-ARGS...: in a copy of the
+# rootfs, /data is a symlink to LINK, which leads to the host dir VICTIM if
+# followed from the host's root; clan run RUN-ARGS (which mount on /data)
+# is refused with exit 2 or 125 and a "clan: " line containing WANT, the
+# command does not run, VICTIM and the symlink are untouched, nothing is
+# left mounted or stored.
+assert_escape_refused() {
+	local link=$1 victim=$2 want=$3 r before
+	shift 3
+	r=$(fresh_rootfs) || die "cannot copy the rootfs"
+	ln -s "$link" "$r/data"
+	echo victim >"$victim/victim-marker"
+	before=$(tree_manifest "$victim")
+	run clan run --rm "$@" "dir:$r" /bin/sh -c 'echo RAN; ls /data'
+	if [ "$rc" != 2 ] && [ "$rc" != 125 ]; then
+		die "exit: expected 2 or 125, got $rc" "stdout: $out" "stderr: $err"
+	fi
+	assert_not_contains "$out" RAN "stdout (the command must not run)"
+	assert_contains "$err" "$want" "stderr (names the path)"
+	case $err in "clan: "*) ;; *) die "stderr: expected to start with 'clan: ', got '$err'" ;; esac
+	assert_eq "$(tree_manifest "$victim")" "$before" "the host dir the symlink points to"
+	assert_nothing_mounted
+	assert_no_containers
+	[ -L "$r/data" ] || die "the image's /data symlink was changed"
+}

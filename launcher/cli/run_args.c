@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "base/debug.h"
+#include "base/format.h"
+#include "ns/caps.h"
 #include "cli/opts.h"
 #include "netns/slirp.h"
 
@@ -27,6 +29,12 @@ enum {
 	OPT_DEBUG,
 	OPT_INIT,
 	OPT_SECURITY_OPT,
+	OPT_TMPFS,
+	OPT_READ_ONLY,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SHM_SIZE,
+	OPT_ULIMIT,
 };
 
 static const struct opt_def run_opts[] = {
@@ -57,6 +65,27 @@ static const struct opt_def run_opts[] = {
      "no syscall filter, or a profile in Docker's\n"
      "JSON format instead of clan's default",
      OPT_SECURITY_OPT},
+    {"tmpfs", 0, "DST[:OPTS]",
+     "mount a tmpfs at DST; OPTS: size=N[k|m|g],\n"
+     "mode=OCTAL, ro, exec, suid, dev (default:\n"
+     "rw,noexec,nosuid,nodev, half of RAM, 1777)",
+     OPT_TMPFS},
+    {"read-only", 0, NULL,
+     "the root filesystem read-only (volumes, tmpfs,\n"
+     "/dev, /proc stay writable as they are)",
+     OPT_READ_ONLY},
+    {"cap-add", 0, "CAP",
+     "add a capability (NET_ADMIN, CAP_NET_ADMIN, ALL);\n"
+     "it counts inside the container's user namespace\n"
+     "only, never on the host",
+     OPT_CAP_ADD},
+    {"cap-drop", 0, "CAP", "drop a capability (ALL: every one, then --cap-add)", OPT_CAP_DROP},
+    {"shm-size", 0, "N[b|k|m|g]", "size of /dev/shm (default 64m)", OPT_SHM_SIZE},
+    {"ulimit", 0, "NAME=SOFT[:HARD]",
+     "a resource limit (nofile, nproc, core, memlock,\n"
+     "stack, fsize, cpu, as...; -1: unlimited); no\n"
+     "hard limit above the host's",
+     OPT_ULIMIT},
     {"debug", 0, NULL, "say what the runtime does", OPT_DEBUG},
     {0},
 };
@@ -100,6 +129,46 @@ static int add_port(struct container_spec *s, const char *v, struct clan_err *er
 					       (unsigned)m.host_port);
 	s->ports = xrealloc(s->ports, (s->nports + 1) * sizeof *s->ports);
 	s->ports[s->nports++] = m;
+	return 0;
+}
+
+static int add_tmpfs(struct container_spec *s, const char *v, struct clan_err *err)
+{
+	struct tmpfs_spec t;
+	if (tmpfs_spec_parse(v, &t, err) < 0)
+		return clan_error_wrap(err, "run");
+	s->tmpfs = xrealloc(s->tmpfs, (s->ntmpfs + 1) * sizeof *s->tmpfs);
+	s->tmpfs[s->ntmpfs++] = t;
+	return 0;
+}
+
+/* Checked here for an exit 2 before anything starts; kept as given, in
+ * order (prepare applies them). */
+static int add_cap(struct strv *list, const char *flag, const char *v, struct clan_err *err)
+{
+	int cap;
+	if (caps_from_name(v, &cap, err) < 0)
+		return clan_error_wrap(err, "run: --%s", flag);
+	strv_push(list, v);
+	return 0;
+}
+
+static int set_shm_size(struct container_spec *s, const char *v, struct clan_err *err)
+{
+	if (!parse_size(v, &s->shm_size))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: bad --shm-size '%s': expected a size such as 64m, "
+				       "512k, 1g or bytes",
+				       v);
+	return 0;
+}
+
+static int add_ulimit(struct container_spec *s, const char *v, struct clan_err *err)
+{
+	struct ulimit_spec u;
+	if (ulimit_parse(v, &u, err) < 0)
+		return clan_error_wrap(err, "run");
+	ulimit_put(&s->ulimits, &s->nulimits, &u);
 	return 0;
 }
 
@@ -171,6 +240,19 @@ static int apply_opt(void *arg, int id, const char *v, struct clan_err *err)
 					       "run: bad --security-opt '%s': %s", v, why);
 		break;
 	}
+	case OPT_TMPFS:
+		return add_tmpfs(s, v, err);
+	case OPT_READ_ONLY:
+		s->read_only = true;
+		break;
+	case OPT_CAP_ADD:
+		return add_cap(&s->cap_add, "cap-add", v, err);
+	case OPT_CAP_DROP:
+		return add_cap(&s->cap_drop, "cap-drop", v, err);
+	case OPT_SHM_SIZE:
+		return set_shm_size(s, v, err);
+	case OPT_ULIMIT:
+		return add_ulimit(s, v, err);
 	case OPT_USERNS:
 		if (parse_enum("userns", v, userns_names, 4, &tmp, err) < 0)
 			return -1;

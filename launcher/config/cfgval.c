@@ -91,21 +91,30 @@ int duration_parse(const char *text, int *ms, struct clan_err *err)
 
 void duration_format(int ms, char *buf, size_t len)
 {
+	/* Go's time.Duration.String, the form docker compose config prints:
+	 * the units below the largest one always written (1m0s, 1h0m0s), a
+	 * part of a second as a fraction (1.5s), under a second in ms */
 	if (ms <= 0) {
 		snprintf(buf, len, "0s");
 		return;
 	}
+	if (ms < 1000) {
+		snprintf(buf, len, "%dms", ms);
+		return;
+	}
 	int h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, rest = ms % 1000;
-	size_t n = 0;
-	buf[0] = '\0';
+	char frac[8] = "";
+	if (rest) {
+		snprintf(frac, sizeof frac, ".%03d", rest);
+		for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+			frac[n - 1] = '\0';
+	}
 	if (h)
-		n += (size_t)snprintf(buf + n, len - n, "%dh", h);
-	if (m && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%dm", m);
-	if (s && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%ds", s);
-	if (rest && n < len)
-		snprintf(buf + n, len - n, "%dms", rest);
+		snprintf(buf, len, "%dh%dm%d%ss", h, m, s, frac);
+	else if (m)
+		snprintf(buf, len, "%dm%d%ss", m, s, frac);
+	else
+		snprintf(buf, len, "%d%ss", s, frac);
 }
 
 int signal_parse(const char *text, int *sig, struct clan_err *err)

@@ -87,6 +87,99 @@ static void interpolate(struct load_ctx *c, struct ynode *n)
 		interpolate(c, n->items[i]);
 }
 
+/* What an included file's ${VAR} sees: the project's variables (the
+ * shell, then .env), then those its includes' env files add, the
+ * outermost include's first and, within one include, its last file
+ * first: compose-go's include.go Merge()s the parent's environment (whose
+ * variables win) with the env files (of which later ones win). */
+struct sub_env {
+	struct load_ctx *c;
+	struct interp_env project; /* the shell, then .env */
+	struct dotenv *files;
+	size_t n;
+};
+
+static const char *sub_lookup(void *arg, const char *name)
+{
+	const struct sub_env *e = arg;
+	const char *v = e->project.lookup(e->project.arg, name);
+	for (size_t i = 0; !v && i < e->n; i++)
+		v = dotenv_get(&e->files[i], name);
+	return v;
+}
+
+static void sub_env_free(struct sub_env *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		dotenv_free(&e->files[i]);
+	free(e->files);
+}
+
+/* Reads the env files of src's includes, outermost first. */
+static int sub_env_read(struct sub_env *e, const struct compose_src *src, struct clan_err *err)
+{
+	if (!src)
+		return 0;
+	if (sub_env_read(e, src->parent, err) < 0)
+		return -1;
+	size_t k = 0;
+	while (src->env_files && src->env_files[k])
+		k++;
+	while (k-- > 0) {
+		const char *path = src->env_files[k];
+		_cleanup_free_ char *text = NULL;
+		e->files = xrealloc(e->files, (e->n + 1) * sizeof *e->files);
+		e->files[e->n] = (struct dotenv){0};
+		if (read_file(path, COMPOSE_MAX_BYTES, &text, err) < 0)
+			return clan_error_wrap(err, "%s", path);
+		if (dotenv_parse(text, stack_file_name(e->c, path), &e->project, &e->files[e->n++],
+				 err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An included or extended file, read as a top file is: interpolated (with
+ * its includes' env files), its name kept with the stack's files (the
+ * services built from it name it in later messages). */
+static int load_sub(void *arg, const struct compose_src *src, struct ynode **out,
+		    struct clan_err *err)
+{
+	struct load_ctx *c = arg;
+	_cleanup_free_ char *text = NULL;
+	*out = NULL;
+	if (read_file(src->path, COMPOSE_MAX_BYTES, &text, err) < 0 ||
+	    ytree_load(text, strlen(text), stack_file_name(c, src->path), out, err) < 0)
+		return -1;
+	struct sub_env e = {.c = c, .project = c->env};
+	int r = sub_env_read(&e, src, err);
+	if (r == 0) {
+		/* interpolate reads c->env: this file's for the time of it */
+		c->env.lookup = sub_lookup;
+		c->env.arg = &e;
+		interpolate(c, *out);
+		c->env = e.project;
+		r = stack_report(c);
+	}
+	sub_env_free(&e);
+	if (r < 0) {
+		ynode_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* What compose-go does to each file before the merge: its include: and
+ * extends: (compose_expand), paths in them relative to the project dir. */
+static int expand(struct load_ctx *c, const char *path, struct ynode *t)
+{
+	struct compose_ctx ctx = {.load = load_sub, .load_arg = c};
+	struct compose_src src = {.path = path, .dir = c->st->dir, .kind = COMPOSE_SRC_FILE};
+	int r = compose_expand(t, &src, &ctx, c->err);
+	compose_ctx_free(&ctx);
+	return r;
+}
+
 static int read_tree(struct load_ctx *c, const char *path, const char *shown, struct ynode **out)
 {
 	_cleanup_free_ char *text = NULL;
@@ -104,6 +197,8 @@ static int read_tree(struct load_ctx *c, const char *path, const char *shown, st
 		interpolate(c, t);
 		r = stack_report(c);
 	}
+	if (r == 0)
+		r = expand(c, path, t);
 	if (r < 0) {
 		ynode_free(t);
 		return -1;
@@ -193,6 +288,31 @@ static void active_profiles(struct load_ctx *c, struct strv *active)
 			strv_push(active, w);
 }
 
+/* compose refuses to wait for the health of a service that has no check. */
+static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
+{
+	const struct ynode *svcs = ynode_get(root, "services");
+	for (size_t i = 0; i < c->nb; i++) {
+		const struct service *s = &c->b[i].svc;
+		for (size_t j = 0; s->dep_conds && j < s->depends_on.n; j++) {
+			if (s->dep_conds[j] != DEP_HEALTHY)
+				continue;
+			for (size_t k = 0; k < c->nb; k++) {
+				const struct service *d = &c->b[k].svc;
+				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
+					continue;
+				const struct ynode *deps = ynode_get(ynode_get(svcs, s->name), "depends_on");
+				const struct ynode *at = ynode_get(deps, d->name);
+				compose_fail(c, at ? at : deps,
+					     "service %s waits for %s to be healthy, but %s has no "
+					     "health check (give it a healthcheck:)",
+					     s->name, d->name, d->name);
+				stack_collect(c);
+			}
+		}
+	}
+}
+
 static int build_services(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
@@ -216,6 +336,7 @@ static int build_services(struct load_ctx *c, const struct ynode *root)
 		c->nb++;
 	}
 	strv_free(&active);
+	check_healthy_deps(c, root);
 	if (stack_report(c) < 0)
 		return -1;
 	if (c->nb == 0)

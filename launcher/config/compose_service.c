@@ -9,6 +9,7 @@
 #include "config/cfgval.h"
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
+#include "config/profile_image.h"
 #include "config/spec_values.h"
 #include "config/words.h"
 #include "debimage/debimage.h"
@@ -627,6 +628,47 @@ static int refuse_build(struct load_ctx *c, const struct ynode *svc, const char 
 			    name, ynode_text(ctx) ? ctx->value : "...");
 }
 
+static void copy_health(struct healthcheck *to, const struct healthcheck *from)
+{
+	*to = *from;
+	to->test = (struct strv){0};
+	for (size_t i = 0; i < from->test.n; i++)
+		strv_push(&to->test, from->test.v[i]);
+}
+
+/* An official image a profile recognises (postgres:15): what the compose
+ * file leaves out and the image's own config does not give clan, from
+ * the profile. Its health check orders depends_on (most compose files
+ * have none, and the web service then starts before the database takes
+ * connections); its user is run as with one mapped id, where the image's
+ * root branch (chown, then gosu) cannot work; its stop signal. */
+static int recognise(struct load_ctx *c, const struct ynode *svc, struct svc_build *b)
+{
+	struct service *s = &b->svc;
+	if (strncmp(s->image, "deb:", 4) == 0 || strncmp(s->image, "dir:", 4) == 0 ||
+	    strcmp(s->image, "host") == 0)
+		return 0;
+	if (!c->recognisers_loaded &&
+	    profile_set_load((const char *const *)c->profile_dirs.v, &c->recognisers, c->err) < 0)
+		return compose_fail(c, ynode_get(svc, "image"), "image %s: %s", s->image,
+				    c->err->msg);
+	c->recognisers_loaded = true;
+	const struct profile *p = profile_set_for_image(&c->recognisers, s->image);
+	if (!p)
+		return 0;
+	s->profile = xstrdup(p->name);
+	if (!s->has_health && !b->health_off && p->has_health) {
+		copy_health(&s->health, &p->health);
+		s->has_health = true;
+		s->health_from_profile = true;
+	}
+	if (!s->user && p->base.user)
+		s->single_user = xstrdup(p->base.user);
+	if (!ynode_get(svc, "stop_signal") && p->stop_signal)
+		s->stop_signal = p->stop_signal;
+	return 0;
+}
+
 int compose_build_service(struct load_ctx *c, const struct ynode *root, const char *name,
 			  const struct ynode *svc, struct svc_build *b)
 {
@@ -654,7 +696,8 @@ int compose_build_service(struct load_ctx *c, const struct ynode *root, const ch
 	if (((n = ynode_get(svc, "env_file")) && env_files(c, root, n, b) < 0) ||
 	    ((n = ynode_get(svc, "environment")) && environment(c, root, n, b) < 0))
 		return -1;
-	if (compose_build_ports(c, svc, b) < 0 || compose_build_mounts(c, root, svc, b) < 0)
+	if (compose_build_ports(c, svc, b) < 0 || compose_build_mounts(c, root, svc, b) < 0 ||
+	    recognise(c, svc, b) < 0)
 		return -1;
 	return 0;
 }

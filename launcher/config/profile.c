@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "config/cfgval.h"
+#include "config/profile_image.h"
 #include "base/safe_path.h"
 #include "base/suggest.h"
 #include "config/words.h"
@@ -356,6 +357,18 @@ static int secrets_value(const struct yp *y, const yaml_node_t *v, struct profil
 	return 0;
 }
 
+/* images: [PATTERN...]: each checked now, so a typo is an error at load
+ * rather than an image silently not recognised. */
+static int images_value(const struct yp *y, const yaml_node_t *v, struct profile *out)
+{
+	if (string_list(y, v, "images", true, &out->images) < 0)
+		return -1;
+	for (size_t i = 0; i < out->images.n; i++)
+		if (profile_image_pattern_check(out->images.v[i], y->err) < 0)
+			return yerr(y, v, "%s", y->err->msg);
+	return 0;
+}
+
 static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, struct profile *out)
 {
 	int r = part_key(y, k, v, &out->base);
@@ -365,6 +378,8 @@ static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, stru
 		return set_string(y, v, "description", &out->description);
 	if (strcmp(k, "image") == 0)
 		return set_string(y, v, "image", &out->image);
+	if (strcmp(k, "images") == 0)
+		return images_value(y, v, out);
 	if (strcmp(k, "deb") == 0)
 		return deb_block(y, v, out);
 	if (strcmp(k, "ports") == 0)
@@ -395,9 +410,9 @@ static int top_key(const struct yp *y, const char *k, const yaml_node_t *v, stru
 static int parse_root(const struct yp *y, struct profile *out)
 {
 	static const char *const keys[] = {
-	    "description",	 "image", "user",    "working_dir", "entrypoint",  "command",
-	    "environment",	 "ports", "volumes", "healthcheck", "stop_signal", "secrets",
-	    "stop_grace_period", "deb"};
+	    "description",	 "image",	"images", "user",    "working_dir", "entrypoint",
+	    "command",		 "environment", "ports",  "volumes", "healthcheck", "stop_signal",
+	    "stop_grace_period", "secrets",	"deb"};
 	yaml_node_t *root = yaml_document_get_root_node(y->doc);
 	if (!root)
 		return clan_error_code(y->err, CLAN_EXIT_USAGE, "%s: the profile is empty",
@@ -531,6 +546,7 @@ void profile_free(struct profile *p)
 	free(p->path);
 	free(p->description);
 	free(p->image);
+	strv_free(&p->images);
 	part_free(&p->base);
 	part_free(&p->deb);
 	strv_free(&p->deb_packages);

@@ -5,6 +5,8 @@
  * Schema (every key optional; unknown keys are errors):
  *   description: text
  *   image: postgres:15            the default image
+ *   images: [postgres:*, ...]     the registry images it recognises
+ *                                 (config/profile_image.h)
  *   user, working_dir: text
  *   entrypoint, command: "a b" (compose's string form: words, no shell
  *                                 added, words.h) or [a, b]
@@ -42,6 +44,7 @@ struct profile {
 	char *path;
 	char *description;
 	char *image;
+	struct strv images; /* patterns, profile_image.h */
 	struct profile_part base;
 	struct profile_part deb;
 	struct strv deb_packages;

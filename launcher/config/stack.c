@@ -514,6 +514,7 @@ int stack_load(const struct stack_load_opts *o, struct stack *out, struct clan_e
 	strv_free(&c.errors);
 	for (size_t i = 0; i < c.nprofiles; i++)
 		profile_free(&c.profiles[i]);
+	profile_set_free(&c.recognisers);
 	free(c.profiles);
 	/* with the one that failed half-built */
 	for (size_t i = 0; c.b && i <= c.nb; i++)

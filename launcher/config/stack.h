@@ -57,6 +57,10 @@ struct service {
 				  * no shell added (words.h) */
 	char *working_dir;	 /* NULL: the image's */
 	char *user;		 /* NULL: the image's; NAME|UID[:GROUP|GID] */
+	/* with user NULL, the user to run as when the stack has one mapped id
+	 * (no subuid range): the service user of an official image its
+	 * profile recognises, whose root branch cannot work then */
+	char *single_user;
 	struct strv environment; /* K=V, final: profile < env_file < environment */
 	struct port_map *ports;
 	int *port_lines; /* the line of each port = in loc.file */
@@ -72,6 +76,7 @@ struct service {
 	struct strv extra_hosts; /* "NAME IP" lines for /etc/hosts */
 	bool init;		 /* compose's init: a reaping pid 1 */
 	bool has_health;
+	bool health_from_profile; /* the profile's, for an image it recognises */
 	struct healthcheck health;
 	enum restart_policy restart;
 	int stop_grace_ms; /* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */

@@ -8,6 +8,7 @@
 #include "config/dotenv.h"
 #include "config/interp.h"
 #include "config/profile.h"
+#include "config/profile_image.h"
 #include "config/stack.h"
 
 /* A container port a service listens on (its port =, expose =, or its
@@ -41,6 +42,9 @@ struct load_ctx {
 	struct strv profile_dirs;
 	struct profile *profiles; /* loaded once each */
 	size_t nprofiles;
+	/* every profile, for the images they recognise: loaded on first use */
+	struct profile_set recognisers;
+	bool recognisers_loaded;
 	struct svc_build *b;
 	size_t nb;
 	struct clan_err *err;

@@ -69,6 +69,32 @@ static json_t *environment(const struct strv *env)
 	return o;
 }
 
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The "IP\tNAME" lines clan keeps for /etc/hosts as compose-go's HostsList
+ * prints them: NAME=IP, sorted (types/hostList.go, MarshalJSON). */
+static json_t *extra_hosts(const struct strv *hosts)
+{
+	struct strv list = {0};
+	for (size_t i = 0; i < hosts->n; i++) {
+		const char *tab = strchr(hosts->v[i], '\t');
+		if (!tab)
+			continue;
+		strv_push_owned(
+		    &list, xasprintf("%s=%.*s", tab + 1, (int)(tab - hosts->v[i]), hosts->v[i]));
+	}
+	if (list.n)
+		qsort(list.v, list.n, sizeof *list.v, by_text);
+	json_t *a = json_array();
+	for (size_t i = 0; i < list.n; i++)
+		json_array_append_new(a, text(list.v[i]));
+	strv_free(&list);
+	return a;
+}
+
 /* The test as compose writes it: CMD-SHELL for what runs in sh -c. */
 static json_t *health(const struct service *s)
 {
@@ -158,18 +184,8 @@ static json_t *service(const struct service *s)
 	set_list(o, "entrypoint", &s->entrypoint);
 	if (s->environment.n)
 		json_object_set_new(o, "environment", environment(&s->environment));
-	if (s->extra_hosts.n) {
-		json_t *a = json_array();
-		for (size_t i = 0; i < s->extra_hosts.n; i++) {
-			/* "NAME IP" lines of /etc/hosts, as compose's NAME=IP */
-			_cleanup_free_ char *e = xstrdup(s->extra_hosts.v[i]);
-			char *sp = strchr(e, ' ');
-			if (sp)
-				*sp = '=';
-			json_array_append_new(a, json_string(e));
-		}
-		json_object_set_new(o, "extra_hosts", a);
-	}
+	if (s->extra_hosts.n)
+		json_object_set_new(o, "extra_hosts", extra_hosts(&s->extra_hosts));
 	if (s->has_health)
 		json_object_set_new(o, "healthcheck", health(s));
 	set_str(o, "hostname", s->hostname);
@@ -195,7 +211,11 @@ static json_t *service(const struct service *s)
 	if (s->nmounts)
 		json_object_set_new(o, "volumes", volumes(s));
 	set_str(o, "working_dir", s->working_dir);
+	if (s->health_from_profile)
+		set_str(o, "x-clan-healthcheck",
+			"the profile's, for depends_on (healthcheck: disable: true turns it off)");
 	set_str(o, "x-clan-profile", s->profile);
+	set_str(o, "x-clan-single-id-user", s->single_user);
 	return o;
 }
 

@@ -498,6 +498,7 @@ void service_free(struct service *s)
 	strv_free(&s->command);
 	free(s->working_dir);
 	free(s->user);
+	free(s->single_user);
 	strv_free(&s->environment);
 	free(s->ports);
 	free(s->port_lines);

@@ -65,6 +65,8 @@ static void compose_extras(const struct service *s, json_t *o)
 {
 	if (s->hostname)
 		json_object_set_new(o, "hostname", json_string(s->hostname));
+	if (s->single_user)
+		json_object_set_new(o, "single_user", json_string(s->single_user));
 	if (s->extra_hosts.n)
 		json_object_set_new(o, "extra_hosts", strv_json(&s->extra_hosts));
 	if (s->init)
@@ -230,6 +232,9 @@ static int get_extras(struct parse *p, struct service *s)
 	json_t *v;
 	if (json_object_get(p->o, "hostname") &&
 	    get_str(p, p->o, "hostname", false, &s->hostname) < 0)
+		return -1;
+	if (json_object_get(p->o, "single_user") &&
+	    get_str(p, p->o, "single_user", false, &s->single_user) < 0)
 		return -1;
 	if (json_object_get(p->o, "extra_hosts") &&
 	    get_strv(p, p->o, "extra_hosts", &s->extra_hosts) < 0)

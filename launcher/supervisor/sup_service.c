@@ -71,7 +71,11 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	}
 	copy_strv(&c->env, &svc->environment);
 	c->workdir = svc->working_dir ? xstrdup(svc->working_dir) : NULL;
-	c->user = svc->user ? xstrdup(svc->user) : NULL;
+	const char *user = svc->user;
+	/* one mapped id: the official image runs as its service user */
+	if (!user && s->pod.userns.mode == USERNS_SINGLE)
+		user = svc->single_user;
+	c->user = user ? xstrdup(user) : NULL;
 	c->hostname = xstrdup(svc->hostname ? svc->hostname : svc->name);
 	c->name = stack_container_name(s->o->ss, st->name, svc->name);
 	c->project = xstrdup(s->o->ss->id); /* unique: the name plus the dir's hash */

@@ -1,4 +1,6 @@
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/format.h"
 
@@ -41,4 +43,52 @@ void format_duration(int64_t seconds, char *buf, size_t len)
 		snprintf(buf, len, "%lld months", (long long)(h / 24 / 30));
 	else
 		snprintf(buf, len, "%lld years", (long long)(s / 3600 / 24 / 365));
+}
+
+/* The multiplier of unit letter c (1 for none), 0 when c is not one. */
+static uint64_t size_unit(char c)
+{
+	static const char units[] = "kmgtp";
+	const char *u = c ? strchr(units, tolower((unsigned char)c)) : NULL;
+	if (!c)
+		return 1;
+	return u ? 1ULL << (10 * (u - units + 1)) : 0;
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	if (!s || !isdigit((unsigned char)*p))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > INT64_MAX)
+			return false;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return false;
+		/* digits past the 18th cannot change a whole byte count */
+		for (; isdigit((unsigned char)*p); p++)
+			if (scale < 1000000000000000000ULL)
+				frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+	}
+	if (*p == ' ')
+		p++;
+	char unit = *p && strchr("kKmMgGtTpP", *p) ? *p++ : '\0';
+	if (unit && (*p == 'i' || *p == 'I'))
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	uint64_t mult = size_unit(unit);
+	if (*p || (whole && mult > INT64_MAX / whole))
+		return false;
+	/* the fraction's bytes, in 128 bits: frac < scale <= 10^18, mult <= 2^50 */
+	uint64_t v = whole * mult;
+	unsigned __int128 f = (unsigned __int128)frac * mult / scale;
+	if (v + f > INT64_MAX)
+		return false;
+	*out = v + (uint64_t)f;
+	return true;
 }

@@ -54,3 +54,13 @@ const char *suggest_nearest(const char *word, const char *const *candidates, siz
 		return NULL;
 	return best;
 }
+
+int suggest_error(struct clan_err *err, const char *what, const char *word,
+		  const char *const *candidates, size_t n, const char *hint)
+{
+	const char *near = suggest_nearest(word, candidates, n);
+	if (near)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "unknown %s '%s'; did you mean %s?",
+				       what, word, near);
+	return clan_error_code(err, CLAN_EXIT_USAGE, "unknown %s '%s' (%s)", what, word, hint);
+}

@@ -4,6 +4,7 @@
 #define CLAN_CHILD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdnoreturn.h>
 #include <sys/ioctl.h>
 
@@ -29,6 +30,7 @@ struct child_ctx {
 	const char *etc_dir;	      /* where the generated /etc files go */
 	const char *const *etc_texts; /* their contents, ETC_FILES of them */
 	struct winsize winsize;	      /* -t: the outer terminal's size at start */
+	uint64_t caps;		      /* the capabilities the command keeps (caps_mask_for) */
 	/* the compiled profile, loaded right before execve */
 	const struct seccomp_bpf *seccomp;
 	/* started by root with an id range (userns_needs_idmapped_mounts, as
@@ -47,11 +49,11 @@ noreturn void child_main(struct child_ctx *c);
  * and exits with the command's status (128+N for signal N). */
 noreturn void init_main(struct child_ctx *c);
 
-/* The last steps before a container process execs: Docker's capability
- * set, the user's ids and groups, no_new_privs, fds >= 3 close-on-exec.
- * The seccomp filter comes after it (seccomp_bpf_apply), right before
- * execve. */
-int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err);
+/* The last steps before a container process execs: the container's
+ * capability set (caps: Docker's default with --cap-add/--cap-drop), the
+ * user's ids and groups, no_new_privs, fds >= 3 close-on-exec. The seccomp
+ * filter comes after it (seccomp_bpf_apply), right before execve. */
+int process_become(const struct user_ids *u, bool single_mode, uint64_t caps, struct clan_err *err);
 
 /* Without --init: the command itself becomes pid 1, as in docker. */
 noreturn void command_main(struct child_ctx *c);

@@ -26,6 +26,7 @@ struct prepared {
 	struct container_rec rec;
 	struct mount_plan plan;
 	struct seccomp_bpf seccomp; /* compiled here, loaded by the child */
+	uint64_t caps;		    /* what the command keeps (caps_mask_for) */
 	struct container_net net;
 	struct strv env, argv;
 	char *storage, *etc_dir;

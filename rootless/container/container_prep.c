@@ -13,6 +13,7 @@
 #include "netns/hosts.h"
 #include "base/paths.h"
 #include "base/util.h"
+#include "ns/caps.h"
 
 void prepared_free(struct prepared *p)
 {
@@ -187,9 +188,12 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	    (s->net == NET_POD && plan_nested(s, p, err) < 0))
 		return -1;
 	debug_userns(p);
+	/* the filter allows what the capabilities allow, as Docker's does */
+	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
+		return clan_error_wrap(err, "run");
 	/* one filter: the profile, and in single-id mode the fake chown */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
-	if (seccomp_filter_for(s->seccomp, single, p->storage, &p->seccomp, err) < 0)
+	if (seccomp_filter_for(s->seccomp, single, p->caps, p->storage, &p->seccomp, err) < 0)
 		return -1;
 	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
@@ -198,7 +202,10 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "run: -it: the input device is not a terminal; drop -t to "
 				       "pipe input (clan run -i ...)");
-	struct mount_plan_input check = {.binds = s->binds, .nbinds = s->nbinds};
+	if (ulimits_check(s->ulimits, s->nulimits, err) < 0)
+		return clan_error_wrap(err, "run");
+	struct mount_plan_input check = {
+	    .binds = s->binds, .nbinds = s->nbinds, .tmpfs = s->tmpfs, .ntmpfs = s->ntmpfs};
 	if (mount_plan_build(&check, &p->plan, err) < 0)
 		return -1;
 	mount_plan_free(&p->plan);
@@ -225,6 +232,9 @@ int create_record(const struct container_spec *s, struct prepared *p, struct cla
 	struct mount_plan_input in = {
 	    .binds = s->binds,
 	    .nbinds = s->nbinds,
+	    .tmpfs = s->tmpfs,
+	    .ntmpfs = s->ntmpfs,
+	    .shm_size = s->shm_size,
 	    /* sysfs only in a network namespace the container's own user
 	     * namespace owns */
 	    .new_netns = s->net == NET_SLIRP || s->net == NET_NONE,

@@ -174,6 +174,7 @@ int spawn(struct container *c, struct clan_err *err)
 				       .sync_fd = sv[1],
 				       .etc_dir = p->etc_dir,
 				       .etc_texts = (const char *const *)p->etc_texts,
+				       .caps = p->caps,
 				       .seccomp = &p->seccomp,
 				       .idmapped = idmapped};
 		if (s->tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &cc.winsize) < 0)

@@ -19,6 +19,8 @@
 #include "container/child.h"
 #include "container/container.h"
 #include "container/foreground.h"
+#include "ns/caps.h"
+#include "container/ulimit.h"
 #include "ns/idmap.h"
 #include "ns/passwd.h"
 #include "base/procfs.h"
@@ -150,6 +152,19 @@ static void plain_stdio(const struct exec_spec *e, int sync_fd)
 		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the output");
 }
 
+/* The container's --ulimit values, as runc gives an exec'd process the
+ * container's rlimits. */
+static int apply_record_ulimits(const struct container_rec *rec, struct clan_err *err)
+{
+	for (size_t i = 0; i < rec->ulimits.n; i++) {
+		struct ulimit_spec u;
+		if (ulimit_parse(rec->ulimits.v[i], &u, err) < 0 || ulimits_apply(&u, 1, err) < 0)
+			return clan_error_wrap(err, "exec: the container's ulimit %s",
+					       rec->ulimits.v[i]);
+	}
+	return 0;
+}
+
 /* In the container's namespaces (and a child of clan): the user, the
  * directory, the environment, then exec. */
 static noreturn void exec_in(const struct container_rec *rec, const struct exec_spec *e,
@@ -179,7 +194,10 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 		env_merge(&env, &home);
 	}
 	env_merge(&env, &e->env);
-	if (process_become(&u, strcmp(rec->userns, "single") == 0, &err) < 0)
+	uint64_t caps;
+	if (apply_record_ulimits(rec, &err) < 0 ||
+	    caps_mask_for(&rec->cap_add, &rec->cap_drop, &caps, &err) < 0 ||
+	    process_become(&u, strcmp(rec->userns, "single") == 0, caps, &err) < 0)
 		child_die_err(sync_fd, &err);
 	sigset_t none;
 	sigemptyset(&none);

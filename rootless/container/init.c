@@ -18,6 +18,7 @@
 #include "ns/seccomp_filter.h"
 #include "base/sync.h"
 #include "base/util.h"
+#include "container/ulimit.h"
 
 extern char **environ;
 
@@ -103,9 +104,9 @@ static void enter_workdir(struct child_ctx *c)
 			  c->workdir);
 }
 
-int process_become(const struct user_ids *u, bool single_mode, struct clan_err *err)
+int process_become(const struct user_ids *u, bool single_mode, uint64_t caps, struct clan_err *err)
 {
-	if (caps_apply_default(err) < 0)
+	if (caps_limit_bounding(caps, err) < 0)
 		return -1;
 	/* single mode denies setgroups: there is one gid inside anyway */
 	if (!single_mode && setgroups(u->ngroups, u->groups) < 0)
@@ -114,6 +115,8 @@ int process_become(const struct user_ids *u, bool single_mode, struct clan_err *
 		return clan_error(err, errno, "cannot switch to gid %u", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
 		return clan_error(err, errno, "cannot switch to uid %u", u->uid);
+	if (caps_limit_process(caps, err) < 0)
+		return -1;
 	/* a change of uid clears the parent-death signal; pid 1 needs it back */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return clan_error(err, errno, "cannot tie the process to clan");
@@ -128,7 +131,8 @@ static void become_user(struct child_ctx *c)
 {
 	struct clan_err err;
 	bool single = c->userns->mode == USERNS_SINGLE && !c->userns->host_root;
-	if (process_become(&c->user, single, &err) < 0)
+	if (ulimits_apply(c->spec->ulimits, c->spec->nulimits, &err) < 0 ||
+	    process_become(&c->user, single, c->caps, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }
 
@@ -168,11 +172,7 @@ noreturn void init_main(struct child_ctx *c)
 	sigset_t all;
 	int master = c->spec->tty ? open_pty(c, slave, sizeof slave) : -1;
 
-	/* pid 1 keeps running in the container: no more privilege than its
-	 * command (it only waits and kills) */
 	struct clan_err err;
-	if (caps_apply_default(&err) < 0 || caps_set_no_new_privs(&err) < 0)
-		child_die_err(c->sync_fd, &err);
 	/* the command starts only once pid 1 holds nothing but 0-2 */
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0)
@@ -190,10 +190,14 @@ noreturn void init_main(struct child_ctx *c)
 		exec_command(c, master >= 0 ? slave : NULL);
 	}
 	close(gate[0]);
-	/* pid 1 too, before the command starts: the command could ptrace it
-	 * (same user, and Docker's profile allows ptrace) and make it call
-	 * what the filter refuses */
-	if (seccomp_bpf_apply(c->seccomp, &err) < 0) {
+	/* pid 1 keeps running in the container: no more privilege than its
+	 * command (it only waits and kills). After the fork: the command
+	 * needs its capabilities until it has switched to its user (with
+	 * --cap-drop ALL it would have none left for that). Before the gate:
+	 * the command could ptrace pid 1 (same user, and Docker's profile
+	 * allows ptrace) and make it call what the filter refuses. */
+	if (caps_apply(c->caps, &err) < 0 || caps_set_no_new_privs(&err) < 0 ||
+	    seccomp_bpf_apply(c->seccomp, &err) < 0) {
 		kill(cmd, SIGKILL);
 		child_die_err(c->sync_fd, &err);
 	}

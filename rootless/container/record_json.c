@@ -63,6 +63,9 @@ static const struct field fields[] = {
     FIELD("workdir", F_STR_OPT, workdir),
     FIELD("uid", F_U32, uid),
     FIELD("gid", F_U32, gid),
+    FIELD("cap_add", F_ARGV, cap_add),
+    FIELD("cap_drop", F_ARGV, cap_drop),
+    FIELD("ulimits", F_ARGV, ulimits),
 };
 
 static json_t *idmap_json(const struct idmap *m)

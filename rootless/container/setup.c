@@ -110,6 +110,18 @@ static void wait_for_network(struct child_ctx *c)
 		_exit(CLAN_EXIT_SETUP); /* the parent failed; it reports */
 }
 
+/* --read-only: the root mount alone, once everything is mounted on it
+ * (volumes, tmpfs, /dev, /proc keep their own flags, as in docker). The
+ * working directory is made first, as docker makes it at create. */
+static void make_root_readonly(struct child_ctx *c, int root_fd)
+{
+	struct clan_err err;
+	_cleanup_close_ int wd = -1;
+	if (safe_path_open(root_fd, c->workdir, SP_MKDIR, &wd, &err) < 0 ||
+	    mount_make_readonly(root_fd, "the root filesystem", &err) < 0)
+		child_die_err(c->sync_fd, &err);
+}
+
 static void build_root(struct child_ctx *c)
 {
 	struct clan_err err;
@@ -135,6 +147,8 @@ static void build_root(struct child_ctx *c)
 		child_die(c->sync_fd,
 			  err.code == CLAN_EXIT_USAGE ? CLAN_EXIT_USAGE : CLAN_EXIT_SETUP, 0, "%s",
 			  err.msg);
+	if (c->spec->read_only)
+		make_root_readonly(c, root_fd);
 	/* by the fd: the container's root may not traverse the way to it */
 	if (rootfs_pivot(c->idmapped ? root : merged, &err) < 0)
 		child_die_err(c->sync_fd, &err);

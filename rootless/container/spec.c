@@ -20,6 +20,12 @@ void spec_free(struct container_spec *s)
 			close(s->binds[i].pin_fd);
 	}
 	free(s->binds);
+	for (size_t i = 0; i < s->ntmpfs; i++)
+		tmpfs_spec_free(&s->tmpfs[i]);
+	free(s->tmpfs);
+	strv_free(&s->cap_add);
+	strv_free(&s->cap_drop);
+	free(s->ulimits);
 	free(s->net_container);
 	free(s->ports);
 	strv_free(&s->add_hosts);

@@ -13,6 +13,7 @@
 #include "ns/userns.h"
 #include "netns/portspec.h"
 #include "base/util.h"
+#include "container/ulimit.h"
 
 /* slirp (the default, as podman's rootless default): a network namespace
  * of its own with slirp4netns; none: loopback only; host: the host's;
@@ -64,6 +65,20 @@ struct container_spec {
 	char *seccomp;
 	struct bind_spec *binds;
 	size_t nbinds;
+	/* --tmpfs and compose's tmpfs volumes (short and long form): mounted
+	 * like volumes, targets resolved inside the root */
+	struct tmpfs_spec *tmpfs;
+	size_t ntmpfs;
+	/* --read-only: the root filesystem only; volumes, tmpfs, /dev, /proc
+	 * and the generated /etc files stay as they are (docker's meaning) */
+	bool read_only;
+	/* --cap-add/--cap-drop as given (names checked by caps_from_name),
+	 * applied to Docker's default set in Docker's order (caps_mask_for) */
+	struct strv cap_add, cap_drop;
+	uint64_t shm_size; /* --shm-size in bytes; 0: docker's 64m */
+	/* --ulimit, one per resource (ulimit_put) */
+	struct ulimit_spec *ulimits;
+	size_t nulimits;
 };
 
 void spec_free(struct container_spec *s);

@@ -113,6 +113,15 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 	r->pid = getpid();
 	r->pid_start = proc_start_time(r->pid);
 	r->rm = spec->rm;
+	for (size_t i = 0; i < spec->cap_add.n; i++)
+		strv_push(&r->cap_add, spec->cap_add.v[i]);
+	for (size_t i = 0; i < spec->cap_drop.n; i++)
+		strv_push(&r->cap_drop, spec->cap_drop.v[i]);
+	for (size_t i = 0; i < spec->nulimits; i++) {
+		char u[80];
+		ulimit_format(&spec->ulimits[i], u, sizeof u);
+		strv_push(&r->ulimits, u);
+	}
 	snprintf(r->image_id, sizeof r->image_id, "%s", image_id ? image_id : "");
 	snprintf(r->userns, sizeof r->userns, "%s", userns);
 	snprintf(r->network, sizeof r->network, "%s", net_mode_name(spec->net));
@@ -306,6 +315,9 @@ void container_rec_free(struct container_rec *r)
 	free(r->service);
 	strv_free(&r->env);
 	free(r->workdir);
+	strv_free(&r->cap_add);
+	strv_free(&r->cap_drop);
+	strv_free(&r->ulimits);
 	free(r->dir);
 	*r = (struct container_rec){0};
 }

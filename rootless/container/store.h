@@ -37,7 +37,11 @@ struct container_rec {
 	struct strv env;
 	char *workdir;
 	uint32_t uid, gid;
-	pid_t init_pid; /* the container's pid 1, as the host sees it */
+	/* --cap-add/--cap-drop, for `clan exec` (none in an older record:
+	 * Docker's default set, which it had) */
+	struct strv cap_add, cap_drop;
+	struct strv ulimits; /* --ulimit, as ulimit_format writes them */
+	pid_t init_pid;	     /* the container's pid 1, as the host sees it */
 	uint64_t init_start;
 	char *dir;
 };

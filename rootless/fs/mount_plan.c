@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "base/safe_path.h"
 #include "base/util.h"
@@ -41,6 +42,7 @@ static void add(struct mount_plan *p, enum mount_op_kind kind, const char *src, 
 	    .src = src ? xstrdup(src) : NULL,
 	    .dst = xstrdup(dst),
 	    .data = data ? xstrdup(data) : NULL,
+	    .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    .ro = ro,
 	};
 }
@@ -71,7 +73,7 @@ static int check_volume_target(const struct mount_plan *p, const char *dst, cons
 	return 0;
 }
 
-static void add_dev(struct mount_plan *p, bool gid5_mapped)
+static void add_dev(struct mount_plan *p, bool gid5_mapped, uint64_t shm_size)
 {
 	add(p, MOP_TMPFS, "tmpfs", "/dev", "mode=755,size=65536k", false);
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
@@ -84,9 +86,33 @@ static void add_dev(struct mount_plan *p, bool gid5_mapped)
 	    gid5_mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5"
 			: "newinstance,ptmxmode=0666,mode=0620",
 	    false);
-	add(p, MOP_TMPFS, "shm", "/dev/shm", "mode=1777,size=65536k", false);
+	unsigned long long shm_bytes = shm_size ? shm_size : MOUNT_SHM_DEFAULT;
+	_cleanup_free_ char *shm = shm_bytes % 1024
+				       ? xasprintf("mode=1777,size=%llu", shm_bytes)
+				       : xasprintf("mode=1777,size=%lluk", shm_bytes / 1024);
+	add(p, MOP_TMPFS, "shm", "/dev/shm", shm, false);
 	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
 		add(p, MOP_SYMLINK, dev_links[i][0], dev_links[i][1], NULL, false);
+}
+
+/* --tmpfs: a user's mount like a volume (its target followed inside the
+ * root, sorted with the volumes), with its own flags and data. */
+static int add_tmpfs(struct mount_plan *p, const struct mount_plan_input *in, struct clan_err *err)
+{
+	for (size_t i = 0; i < in->ntmpfs; i++) {
+		const struct tmpfs_spec *t = &in->tmpfs[i];
+		if (tmpfs_check_target(t->dst, err) < 0)
+			return -1;
+		_cleanup_free_ char *dst = path_clean(t->dst);
+		if (check_volume_target(p, dst, t->dst, err) < 0)
+			return -1;
+		_cleanup_free_ char *data = tmpfs_spec_data(t);
+		add(p, MOP_TMPFS, "tmpfs", dst, *data ? data : NULL, (t->flags & MS_RDONLY) != 0);
+		p->ops[p->n - 1].flags = t->flags;
+		p->ops[p->n - 1].user = true;
+		p->ops[p->n - 1].follow = true;
+	}
+	return 0;
 }
 
 static size_t depth_of(const char *path)
@@ -121,7 +147,7 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		add(&p, MOP_MASK, NULL, masked_paths[i], NULL, true);
 	for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++)
 		add(&p, MOP_RO, NULL, readonly_paths[i], NULL, true);
-	add_dev(&p, in->gid5_mapped);
+	add_dev(&p, in->gid5_mapped, in->shm_size);
 	for (size_t i = 0; in->etc_dir && i < ETC_FILES; i++) {
 		_cleanup_free_ char *src = xasprintf("%s/%s", in->etc_dir, mount_plan_etc_files[i]);
 		_cleanup_free_ char *dst = xasprintf("/etc/%s", mount_plan_etc_files[i]);
@@ -144,6 +170,10 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		p.ops[p.n - 1].pinned = in->binds[i].pin_fd >= 0;
 		p.ops[p.n - 1].dev = in->binds[i].dev;
 		p.ops[p.n - 1].ino = in->binds[i].ino;
+	}
+	if (add_tmpfs(&p, in, err) < 0) {
+		mount_plan_free(&p);
+		return -1;
 	}
 	sort_by_depth(p.ops + first_user, p.n - first_user);
 	*out = p;
@@ -175,6 +205,6 @@ void mount_op_describe(const struct mount_op *op, char *buf, size_t len)
 					    "bind", "symlink", "mask",	"ro"};
 	snprintf(buf, len, "%-7s %s%s%s%s%s", names[op->kind], op->dst, op->src ? " <- " : "",
 		 op->src ? op->src : "", op->data ? " " : "", op->data ? op->data : "");
-	if (op->ro && op->kind == MOP_BIND)
+	if (op->ro && (op->kind == MOP_BIND || (op->kind == MOP_TMPFS && op->user)))
 		snprintf(buf + strlen(buf), len - strlen(buf), " (ro)");
 }

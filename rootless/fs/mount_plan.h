@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "base/error.h"
+#include "fs/tmpfs_spec.h"
 
 /* A bind mount as a container (or a stack's service) asks for it. */
 struct bind_spec {
@@ -46,8 +47,11 @@ struct mount_op {
 	char *src;
 	char *dst;
 	char *data; /* tmpfs/devpts options */
+	/* MOP_TMPFS: MS_* flags for mount(2) (the runtime's own: nosuid,
+	 * nodev, noexec; a user's as asked) */
+	unsigned long flags;
 	bool ro;
-	bool user;   /* came from -v: errors name the volume */
+	bool user;   /* came from -v or --tmpfs: errors name the volume */
 	bool follow; /* symlinks in dst are followed inside the root (volumes and
 		      * /etc files, as Docker does); the runtime's own mount
 		      * points refuse them, so an image cannot redirect them */
@@ -79,17 +83,23 @@ struct mount_plan {
 #define ETC_FILES 3
 extern const char *const mount_plan_etc_files[ETC_FILES];
 
+/* /dev/shm's size unless asked: docker's 64m */
+#define MOUNT_SHM_DEFAULT (64ULL << 20)
+
 struct mount_plan_input {
 	const struct bind_spec *binds;
 	size_t nbinds;
+	const struct tmpfs_spec *tmpfs; /* mounted like volumes, sorted with them */
+	size_t ntmpfs;
+	uint64_t shm_size;   /* bytes; 0: MOUNT_SHM_DEFAULT */
 	bool new_netns;	     /* a fresh sysfs is only allowed with our own netns */
 	bool gid5_mapped;    /* devpts gid=5 (tty) only when that gid exists inside */
 	const char *etc_dir; /* host dir with generated hosts, resolv.conf, hostname */
 	uint32_t uid, gid;   /* the container's user: owns new volumes */
 };
 
-/* Builds the plan; refuses volume targets on /, /proc, /sys, /dev or the
- * same target twice (exit 2). */
+/* Builds the plan; refuses volume and tmpfs targets on /, /proc, /sys,
+ * /dev or the same target twice (exit 2). */
 int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		     struct clan_err *err);
 void mount_plan_free(struct mount_plan *p);

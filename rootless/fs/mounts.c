@@ -64,11 +64,27 @@ int mount_restrict(const char *path, bool recursive, bool ro, struct clan_err *e
 	return 0;
 }
 
+int mount_make_readonly(int fd, const char *what, struct clan_err *err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return clan_error(err, errno, "cannot make %s read-only", what);
+	char p[64];
+	fd_path(fd, p, sizeof p);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(p), NULL) < 0)
+		return clan_error(err, errno, "cannot make %s read-only", what);
+	return 0;
+}
+
 static int target_for(int root_fd, const struct mount_op *op, enum sp_create create, int *fd,
 		      struct clan_err *err)
 {
 	int rc = op->follow ? safe_path_open(root_fd, op->dst, create, fd, err)
 			    : safe_path_open_strict(root_fd, op->dst, create, fd, err);
+	if (rc < 0 && op->user && op->kind == MOP_TMPFS)
+		return clan_error_wrap(err, "tmpfs %s", op->dst);
 	if (rc < 0)
 		return op->user ? clan_error_wrap(err, "volume %s:%s", op->src, op->dst) : -1;
 	return 0;
@@ -291,7 +307,7 @@ static int execute_op(int root_fd, const struct mount_op *op, struct clan_err *e
 	case MOP_SYS:
 		return do_sys(root_fd, op, err);
 	case MOP_TMPFS:
-		return do_fs(root_fd, op, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+		return do_fs(root_fd, op, "tmpfs", op->flags | (op->ro ? MS_RDONLY : 0), err);
 	case MOP_DEVPTS:
 		return do_fs(root_fd, op, "devpts", MS_NOSUID | MS_NOEXEC, err);
 	case MOP_BIND:

@@ -29,4 +29,8 @@ int mounts_execute(int root_fd, const struct mount_plan *plan, const struct moun
  * from the parent namespace. */
 int mount_restrict(const char *path, bool recursive, bool ro, struct clan_err *err);
 
+/* Makes the mount whose root fd is (the container's root) read-only, and
+ * only it: the mounts on it keep their own flags (docker's --read-only). */
+int mount_make_readonly(int fd, const char *what, struct clan_err *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "ns/caps.h"
 
 #define CACHE_FORMAT 2
 
@@ -65,11 +66,11 @@ static void cache_store(const char *dir, const char *path, const struct seccomp_
 		unlink(tmp);
 }
 
-static int builtin_filter(const char *which, bool fake_chown, const char *storage,
+static int builtin_filter(const char *which, bool fake_chown, uint64_t caps, const char *storage,
 			  struct seccomp_bpf *out, struct clan_err *err)
 {
 	struct seccomp_profile p;
-	if (seccomp_profile_for(which, &p, err) < 0)
+	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
 	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
 	_cleanup_free_ char *path =
@@ -88,14 +89,14 @@ static int builtin_filter(const char *which, bool fake_chown, const char *storag
 	return rc;
 }
 
-int seccomp_filter_for(const char *which, bool fake_chown, const char *storage,
+int seccomp_filter_for(const char *which, bool fake_chown, uint64_t caps, const char *storage,
 		       struct seccomp_bpf *out, struct clan_err *err)
 {
 	*out = (struct seccomp_bpf){0};
 	if (!which || strcmp(which, "default") == 0 || strcmp(which, "unconfined") == 0)
-		return builtin_filter(which, fake_chown, storage, out, err);
+		return builtin_filter(which, fake_chown, caps, storage, out, err);
 	struct seccomp_profile p;
-	if (seccomp_profile_load(which, &p, err) < 0)
+	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
 	int rc = seccomp_compile(&p, fake_chown, out, err);
 	seccomp_profile_free(&p);
@@ -113,5 +114,5 @@ int seccomp_filter_of_record(const char *dir, bool single, struct seccomp_bpf *o
 	if (err->sys_errno != ENOENT)
 		return -1;
 	/* started by a clan from before seccomp records: the default profile */
-	return seccomp_filter_for(NULL, single, NULL, out, err);
+	return seccomp_filter_for(NULL, single, caps_default_mask(), NULL, out, err);
 }

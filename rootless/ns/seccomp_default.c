@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/capability.h>
 
 #include "base/util.h"
 
@@ -447,6 +449,66 @@ static const char *const denied[] = {
     "pciconfig_write",
 };
 
+/* Denied calls that Docker's profile allows a container holding a
+ * capability (moby profiles/seccomp/default.json, its "includes": {"caps"}
+ * rules): --cap-add gives the call with the power. */
+static const struct {
+	int cap;
+	const char *name;
+} cap_allowed[] = {
+    {CAP_DAC_READ_SEARCH, "open_by_handle_at"},
+    {CAP_SYS_ADMIN, "bpf"},
+    {CAP_SYS_ADMIN, "fanotify_init"},
+    {CAP_SYS_ADMIN, "fsconfig"},
+    {CAP_SYS_ADMIN, "fsmount"},
+    {CAP_SYS_ADMIN, "fsopen"},
+    {CAP_SYS_ADMIN, "fspick"},
+    {CAP_SYS_ADMIN, "lookup_dcookie"},
+    {CAP_SYS_ADMIN, "mount"},
+    {CAP_SYS_ADMIN, "mount_setattr"},
+    {CAP_SYS_ADMIN, "move_mount"},
+    {CAP_SYS_ADMIN, "open_tree"},
+    {CAP_SYS_ADMIN, "perf_event_open"},
+    {CAP_SYS_ADMIN, "quotactl"},
+    {CAP_SYS_ADMIN, "quotactl_fd"},
+    {CAP_SYS_ADMIN, "setdomainname"},
+    {CAP_SYS_ADMIN, "sethostname"},
+    {CAP_SYS_ADMIN, "setns"},
+    {CAP_SYS_ADMIN, "syslog"},
+    {CAP_SYS_ADMIN, "umount"},
+    {CAP_SYS_ADMIN, "umount2"},
+    {CAP_SYS_BOOT, "reboot"},
+    {CAP_SYS_MODULE, "delete_module"},
+    {CAP_SYS_MODULE, "init_module"},
+    {CAP_SYS_MODULE, "finit_module"},
+    {CAP_SYS_PACCT, "acct"},
+    {CAP_SYS_PTRACE, "kcmp"},
+    {CAP_SYS_PTRACE, "pidfd_getfd"},
+    {CAP_SYS_PTRACE, "process_madvise"},
+    {CAP_SYS_RAWIO, "iopl"},
+    {CAP_SYS_RAWIO, "ioperm"},
+    {CAP_SYS_TIME, "settimeofday"},
+    {CAP_SYS_TIME, "stime"},
+    {CAP_SYS_TIME, "clock_settime"},
+    {CAP_SYS_TIME, "clock_settime64"},
+    {CAP_SYS_TTY_CONFIG, "vhangup"},
+    {CAP_SYS_NICE, "get_mempolicy"},
+    {CAP_SYS_NICE, "mbind"},
+    {CAP_SYS_NICE, "set_mempolicy"},
+    {CAP_SYS_NICE, "set_mempolicy_home_node"},
+    {CAP_SYSLOG, "syslog"},
+    {CAP_BPF, "bpf"},
+    {CAP_PERFMON, "perf_event_open"},
+};
+
+static bool allowed_by_caps(const char *name, uint64_t caps)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cap_allowed); i++)
+		if ((caps >> cap_allowed[i].cap & 1) && strcmp(name, cap_allowed[i].name) == 0)
+			return true;
+	return false;
+}
+
 /* clone and unshare may not make namespaces (checked bit by bit: a filter
  * compares an argument with a mask). CLONE_NEWTIME is 0x80, part of
  * clone's exit signal, so only unshare checks it. */
@@ -486,7 +548,7 @@ static void add_ns_rules(struct seccomp_profile *p, const char *name, bool newti
 			     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWTIME, CLONE_NEWTIME));
 }
 
-void seccomp_profile_default(struct seccomp_profile *p)
+void seccomp_profile_default(struct seccomp_profile *p, uint64_t caps)
 {
 	*p = (struct seccomp_profile){.default_action = SCMP_ACT_ERRNO(ENOSYS)};
 	/* 32-bit programs in an x86_64 container, as Docker's archMap; not
@@ -498,9 +560,16 @@ void seccomp_profile_default(struct seccomp_profile *p)
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
 		seccomp_profile_add(p, allowed[i], SCMP_ACT_ALLOW);
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++)
-		seccomp_profile_add(p, denied[i], SCMP_ACT_ERRNO(EPERM));
-	add_ns_rules(p, "clone", false);
-	add_ns_rules(p, "unshare", true);
+		seccomp_profile_add(p, denied[i],
+				    allowed_by_caps(denied[i], caps) ? SCMP_ACT_ALLOW
+								     : SCMP_ACT_ERRNO(EPERM));
+	if (caps >> CAP_SYS_ADMIN & 1) {
+		seccomp_profile_add(p, "clone", SCMP_ACT_ALLOW);
+		seccomp_profile_add(p, "unshare", SCMP_ACT_ALLOW);
+	} else {
+		add_ns_rules(p, "clone", false);
+		add_ns_rules(p, "unshare", true);
+	}
 	/* glibc tries clone3 first and takes ENOSYS as "use clone" */
 	seccomp_profile_add(p, "clone3", SCMP_ACT_ERRNO(ENOSYS));
 	for (size_t i = 0; i < ARRAY_SIZE(personalities); i++)

@@ -27,9 +27,10 @@ int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct sec
 
 /* The filter for --security-opt seccomp=WHICH (NULL or "default": clan's
  * default profile, "unconfined", else a Docker JSON profile's path, whose
- * errors read "FILE: ..." with exit code 2). The built-in profiles are
- * compiled once and kept in STORAGE/seccomp/ (storage NULL: no cache). */
-int seccomp_filter_for(const char *which, bool fake_chown, const char *storage,
+ * errors read "FILE: ..." with exit code 2), for a container with
+ * capabilities caps. The built-in profiles are compiled once (per set of
+ * rules) and kept in STORAGE/seccomp/ (storage NULL: no cache). */
+int seccomp_filter_for(const char *which, bool fake_chown, uint64_t caps, const char *storage,
 		       struct seccomp_bpf *out, struct clan_err *err);
 
 /* What `clan exec` applies in the container of the record in dir: the

@@ -210,7 +210,7 @@ static bool kernel_at_least(const char *want)
 	return ha > wa || (ha == wa && hb >= wb);
 }
 
-static bool has_cap(const char *name)
+static bool has_cap(const char *name, uint64_t caps)
 {
 	char lower[64];
 	size_t n = 0;
@@ -218,7 +218,7 @@ static bool has_cap(const char *name)
 		lower[n] = (char)tolower((unsigned char)name[n]);
 	lower[n] = '\0';
 	cap_value_t c;
-	return cap_from_name(lower, &c) == 0 && c < 64 && (caps_default_mask() >> c & 1);
+	return cap_from_name(lower, &c) == 0 && c < 64 && (caps >> c & 1);
 }
 
 static bool in_strings(json_t *a, const char *s)
@@ -231,15 +231,16 @@ static bool in_strings(json_t *a, const char *s)
 }
 
 /* Docker's includes (all must hold) and excludes (none may). */
-static int condition(json_t *c, bool include, const char *what, bool *applies, struct clan_err *err)
+static int condition(json_t *c, bool include, const char *what, uint64_t caps, bool *applies,
+		     struct clan_err *err)
 {
 	if (!c || json_is_null(c))
 		return 0;
 	if (!json_is_object(c))
 		return bad(err, "%s: expected an object", what);
-	json_t *caps = json_object_get(c, "caps"), *ar = json_object_get(c, "arches");
+	json_t *jcaps = json_object_get(c, "caps"), *ar = json_object_get(c, "arches");
 	json_t *mk = json_object_get(c, "minKernel");
-	if ((caps && !json_is_null(caps) && string_array(caps, what, err) < 0) ||
+	if ((jcaps && !json_is_null(jcaps) && string_array(jcaps, what, err) < 0) ||
 	    (ar && !json_is_null(ar) && string_array(ar, what, err) < 0))
 		return -1;
 	if (mk && !json_is_null(mk) && !json_is_string(mk))
@@ -247,13 +248,13 @@ static int condition(json_t *c, bool include, const char *what, bool *applies, s
 	size_t i;
 	json_t *v;
 	if (include) {
-		json_array_foreach(caps, i, v) *applies &= has_cap(json_string_value(v));
+		json_array_foreach(jcaps, i, v) *applies &= has_cap(json_string_value(v), caps);
 		if (json_array_size(ar))
 			*applies &= in_strings(ar, native_go_arch());
 		if (mk && json_is_string(mk))
 			*applies &= kernel_at_least(json_string_value(mk));
 	} else {
-		json_array_foreach(caps, i, v) *applies &= !has_cap(json_string_value(v));
+		json_array_foreach(jcaps, i, v) *applies &= !has_cap(json_string_value(v), caps);
 		*applies &= !in_strings(ar, native_go_arch());
 		if (mk && json_is_string(mk))
 			*applies &= !kernel_at_least(json_string_value(mk));
@@ -322,7 +323,8 @@ static int add_names(struct seccomp_profile *p, json_t *names, uint32_t action,
 	return 0;
 }
 
-static int parse_syscall(json_t *sc, size_t i, struct seccomp_profile *p, struct clan_err *err)
+static int parse_syscall(json_t *sc, size_t i, uint64_t caps, struct seccomp_profile *p,
+			 struct clan_err *err)
 {
 	char what[64];
 	snprintf(what, sizeof what, "syscalls[%zu]", i);
@@ -357,17 +359,17 @@ static int parse_syscall(json_t *sc, size_t i, struct seccomp_profile *p, struct
 	char w[96];
 	snprintf(w, sizeof w, "%s.includes", what);
 	if (rc == 0)
-		rc = condition(json_object_get(sc, "includes"), true, w, &applies, err);
+		rc = condition(json_object_get(sc, "includes"), true, w, caps, &applies, err);
 	snprintf(w, sizeof w, "%s.excludes", what);
 	if (rc == 0)
-		rc = condition(json_object_get(sc, "excludes"), false, w, &applies, err);
+		rc = condition(json_object_get(sc, "excludes"), false, w, caps, &applies, err);
 	if (rc == 0 && applies && names)
 		rc = add_names(p, names, action, args, nargs, err);
 	json_decref(single);
 	return rc;
 }
 
-static int parse_root(json_t *root, struct seccomp_profile *p, struct clan_err *err)
+static int parse_root(json_t *root, uint64_t caps, struct seccomp_profile *p, struct clan_err *err)
 {
 	if (!json_is_object(root))
 		return bad(err, "expected a JSON object with defaultAction and syscalls");
@@ -384,12 +386,12 @@ static int parse_root(json_t *root, struct seccomp_profile *p, struct clan_err *
 	if (calls && !json_is_null(calls) && !json_is_array(calls))
 		return bad(err, "syscalls: expected an array");
 	for (size_t i = 0; i < json_array_size(calls); i++)
-		if (parse_syscall(json_array_get(calls, i), i, p, err) < 0)
+		if (parse_syscall(json_array_get(calls, i), i, caps, p, err) < 0)
 			return -1;
 	return 0;
 }
 
-int seccomp_profile_parse(const char *json, size_t len, struct seccomp_profile *p,
+int seccomp_profile_parse(const char *json, size_t len, uint64_t caps, struct seccomp_profile *p,
 			  struct clan_err *err)
 {
 	*p = (struct seccomp_profile){0};
@@ -398,7 +400,7 @@ int seccomp_profile_parse(const char *json, size_t len, struct seccomp_profile *
 	if (!root)
 		return bad(err, "not a JSON profile: line %d column %d: %s", je.line, je.column,
 			   je.text);
-	int rc = parse_root(root, p, err);
+	int rc = parse_root(root, caps, p, err);
 	json_decref(root);
 	if (rc < 0)
 		seccomp_profile_free(p);

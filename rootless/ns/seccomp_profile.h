@@ -31,29 +31,36 @@ struct seccomp_profile {
 	size_t nrules, cap;
 };
 
-/* Docker's default as clan applies it: what the default capability set
- * (caps.c) may use is allowed, the dangerous calls get EPERM, clone and
- * unshare with namespace flags get EPERM, clone3 gets ENOSYS (glibc falls
+/* Docker's default as clan applies it for a container with capabilities
+ * caps (caps_default_mask, or with --cap-add/--cap-drop): what they may
+ * use is allowed (Docker's caps-conditional rules: CAP_SYS_ADMIN's mount,
+ * setns, namespaces..., CAP_SYS_PTRACE's kcmp..., CAP_SYS_TIME's clocks),
+ * the other dangerous calls get EPERM, clone and unshare with namespace
+ * flags get EPERM without CAP_SYS_ADMIN, clone3 gets ENOSYS (glibc falls
  * back to clone, whose flags a filter can see), and everything else
  * (newer syscalls than this table) ENOSYS so new libcs fall back. */
-void seccomp_profile_default(struct seccomp_profile *p);
+void seccomp_profile_default(struct seccomp_profile *p, uint64_t caps);
 
 /* unconfined: everything allowed. */
 void seccomp_profile_unconfined(struct seccomp_profile *p);
 
 /* Docker's JSON profile (defaultAction, defaultErrnoRet, architectures,
  * archMap, syscalls with names, action, errnoRet, args and
- * includes/excludes on caps, arches and minKernel, judged against clan's
- * default capabilities and this machine). Errors (exit 2) say where in
- * the text; what clan cannot honour (SCMP_ACT_NOTIFY) is refused. */
-int seccomp_profile_parse(const char *json, size_t len, struct seccomp_profile *p,
+ * includes/excludes on caps, arches and minKernel, judged against the
+ * container's capabilities caps and this machine). Errors (exit 2) say
+ * where in the text; what clan cannot honour (SCMP_ACT_NOTIFY) is
+ * refused. */
+int seccomp_profile_parse(const char *json, size_t len, uint64_t caps, struct seccomp_profile *p,
 			  struct clan_err *err);
 
-/* Reads and parses a profile file: errors read "FILE: what is wrong". */
+/* Reads and parses a profile file (for Docker's default capabilities: a
+ * check that it loads): errors read "FILE: what is wrong". */
 int seccomp_profile_load(const char *path, struct seccomp_profile *p, struct clan_err *err);
 
-/* The profile --security-opt seccomp=WHICH (NULL: the default) names. */
-int seccomp_profile_for(const char *which, struct seccomp_profile *p, struct clan_err *err);
+/* The profile --security-opt seccomp=WHICH (NULL: the default) names, for
+ * a container with capabilities caps. */
+int seccomp_profile_for(const char *which, uint64_t caps, struct seccomp_profile *p,
+			struct clan_err *err);
 
 void seccomp_profile_free(struct seccomp_profile *p);
 

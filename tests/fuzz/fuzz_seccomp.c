@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ns/caps.h"
 #include "ns/seccomp_filter.h"
 #include "ns/seccomp_profile.h"
 
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct seccomp_profile p;
 	struct clan_err err;
-	if (seccomp_profile_parse((const char *)data, size, &p, &err) < 0) {
+	if (seccomp_profile_parse((const char *)data, size, caps_default_mask(), &p, &err) < 0) {
 		if (err.code != CLAN_EXIT_USAGE || !err.msg[0] || p.rules || p.nrules)
 			abort();
 		return 0;

@@ -355,7 +355,7 @@ case_seccomp_bad_profile_refused() {
 
 # clan exec gets the container's filter, from its record.
 case_seccomp_exec() {
-	local r opt pid name want i
+	local r opt pid name want
 	r=$(probe_rootfs) || exit
 	for opt in default unconfined; do
 		name=secx-$opt
@@ -363,12 +363,7 @@ case_seccomp_exec() {
 		"$CLAN" run --rm --init --network none --name "$name" --security-opt "seccomp=$opt" \
 			"dir:$r" sleep 60 </dev/null >/dev/null 2>&1 &
 		pid=$!
-		i=0
-		until clan exec "$name" true </dev/null >/dev/null 2>&1; do
-			i=$((i + 1))
-			[ "$i" -lt 200 ] || die "container $name did not start"
-			sleep 0.1
-		done
+		wait_exec "$name"
 		run clan exec "$name" /bin/sh -c 'grep "^Seccomp:" /proc/self/status; /probe'
 		kill "$pid"
 		wait "$pid"

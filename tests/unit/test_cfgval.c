@@ -57,12 +57,20 @@ TEST(bad_durations)
 
 TEST(duration_format_round_trips)
 {
-	static const char *const texts[] = {"0s", "1s", "500ms", "1m30s", "1h", "1h2m3s4ms", "10s"};
+	/* Go's time.Duration.String, as docker compose config prints them */
+	static const char *const texts[] = {"0s",     "1s",    "500ms",	     "1m30s", "1m0s",
+					    "1h0m0s", "1.5s",  "1h2m3.004s", "10s",   "1.05s",
+					    "2m0.5s", "999ms", "24h0m0s"};
 	char buf[32];
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
 		duration_format(ms_of(texts[i]), buf, sizeof buf);
 		CHECK_STR(buf, texts[i]);
 	}
+	/* what compose files write, printed as compose prints it */
+	duration_format(ms_of("1m"), buf, sizeof buf);
+	CHECK_STR(buf, "1m0s");
+	duration_format(ms_of("1h"), buf, sizeof buf);
+	CHECK_STR(buf, "1h0m0s");
 }
 
 TEST(signals)

@@ -71,3 +71,63 @@ TEST(durations_as_docker)
 	CHECK_STR(dur(730 * 86400), "2 years");
 	CHECK_STR(dur(3650LL * 86400), "10 years");
 }
+
+static bool size_is(const char *text, uint64_t want)
+{
+	uint64_t v = 12345;
+	return parse_size(text, &v) && v == want;
+}
+
+static bool size_refused(const char *text)
+{
+	uint64_t v = 12345;
+	return !parse_size(text, &v) && v == 12345;
+}
+
+/* docker's --shm-size and tmpfs sizes (go-units RAMInBytes: binary units,
+ * an optional i and b, a fraction, one space) */
+TEST(sizes_as_docker_reads_them)
+{
+	CHECK(size_is("0", 0));
+	CHECK(size_is("100", 100));
+	CHECK(size_is("100b", 100));
+	CHECK(size_is("100B", 100));
+	CHECK(size_is("64m", 64ULL << 20));
+	CHECK(size_is("64M", 64ULL << 20));
+	CHECK(size_is("64mb", 64ULL << 20));
+	CHECK(size_is("64MiB", 64ULL << 20));
+	CHECK(size_is("64 m", 64ULL << 20));
+	CHECK(size_is("512k", 512ULL << 10));
+	CHECK(size_is("1g", 1ULL << 30));
+	CHECK(size_is("2t", 2ULL << 40));
+	CHECK(size_is("1p", 1ULL << 50));
+	CHECK(size_is("1.5g", 3ULL << 29));
+	CHECK(size_is("0.5k", 512));
+	CHECK(size_is("1.0001", 1)); /* a fraction of a byte is dropped */
+	CHECK(size_is("9223372036854775807", 9223372036854775807ULL));
+	CHECK(size_is("8191p", 8191ULL << 50));
+}
+
+TEST(bad_sizes_refused)
+{
+	CHECK(size_refused(""));
+	CHECK(size_refused("-1"));
+	CHECK(size_refused("+1"));
+	CHECK(size_refused(" 1"));
+	CHECK(size_refused("m"));
+	CHECK(size_refused("1x"));
+	CHECK(size_refused("1e"));
+	CHECK(size_refused("1mm"));
+	CHECK(size_refused("1i")); /* i only after a unit */
+	CHECK(size_refused("1.g"));
+	CHECK(size_refused(".5g"));
+	CHECK(size_refused("1.2.3"));
+	CHECK(size_refused("1  m"));
+	CHECK(size_refused("50%"));
+	/* more than docker's int64 */
+	CHECK(size_refused("9223372036854775808"));
+	CHECK(size_refused("99999999999999999999999"));
+	CHECK(size_refused("8192p"));
+	CHECK(size_refused("9999999999g"));
+	CHECK(size_refused(NULL));
+}

@@ -2,6 +2,7 @@
  * root, their order, the volume target refusals and the --debug lines. */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/mount.h>
 
 #include "fs/mount_plan.h"
 #include "tap.h"
@@ -395,5 +396,100 @@ TEST(describe_lines)
 		CHECK_STR(buf, "bind    /data <- /host/a (");
 		CHECK(buf[27] == 'X');
 	}
+	mount_plan_free(&p);
+}
+
+/* --tmpfs: a user's mount like a volume */
+#define TMPFS_DEFAULTS (MS_NOEXEC | MS_NOSUID | MS_NODEV)
+
+static bool parse_tmpfs(const char *text, struct tmpfs_spec *t)
+{
+	struct clan_err err;
+	return tmpfs_spec_parse(text, t, &err) == 0;
+}
+
+TEST(tmpfs_like_a_volume)
+{
+	struct tmpfs_spec t[2];
+	struct clan_err err;
+	CHECK(parse_tmpfs("/vol/sub:size=1m,mode=700,ro", &t[0]));
+	CHECK(parse_tmpfs("/run//x/", &t[1]));
+	struct bind_spec b = {.src = "/host", .dst = "/vol", .pin_fd = -1};
+	struct mount_plan_input in = {.binds = &b, .nbinds = 1, .tmpfs = t, .ntmpfs = 2};
+	struct mount_plan p = {0};
+	CHECK(mount_plan_build(&in, &p, &err) == 0);
+	size_t vol = 0, sub = 0, run = 0;
+	const struct mount_op *a = find_op(&p, "/vol/sub", &sub);
+	const struct mount_op *c = find_op(&p, "/run/x", &run);
+	CHECK(find_op(&p, "/vol", &vol) != NULL);
+	/* parents first, whatever the kind */
+	CHECK(vol < sub);
+	CHECK(a && a->kind == MOP_TMPFS && a->user && a->follow && a->ro);
+	CHECK(a && a->flags == (TMPFS_DEFAULTS | MS_RDONLY));
+	CHECK(a && a->data && strcmp(a->data, "mode=700,size=1048576") == 0);
+	CHECK(c && c->kind == MOP_TMPFS && c->user && c->follow && !c->ro && !c->data);
+	char line[256];
+	if (a) {
+		mount_op_describe(a, line, sizeof line);
+		CHECK_STR(line, "tmpfs   /vol/sub <- tmpfs mode=700,size=1048576 (ro)");
+	}
+	/* the runtime's own tmpfs keep theirs */
+	const struct mount_op *shm = find_op(&p, "/dev/shm", NULL);
+	CHECK(shm && !shm->user && shm->flags == TMPFS_DEFAULTS);
+	mount_plan_free(&p);
+	tmpfs_spec_free(&t[0]);
+	tmpfs_spec_free(&t[1]);
+}
+
+/* refused in the plan, as volumes are (exit 2) */
+static bool plan_refuses(const char *tmpfs_dst, const char *bind_dst, const char *what)
+{
+	struct tmpfs_spec t;
+	tmpfs_spec_init(&t, tmpfs_dst);
+	struct bind_spec b = {.src = "/host", .dst = (char *)bind_dst, .pin_fd = -1};
+	struct mount_plan_input in = {
+	    .binds = &b, .nbinds = bind_dst ? 1 : 0, .tmpfs = &t, .ntmpfs = 1};
+	struct mount_plan p = {0};
+	struct clan_err err = {0};
+	bool ok = mount_plan_build(&in, &p, &err) < 0 && err.code == CLAN_EXIT_USAGE &&
+		  strstr(err.msg, what) && p.n == 0;
+	if (!ok)
+		printf("#   tmpfs %s: %s\n", tmpfs_dst, err.msg);
+	tmpfs_spec_free(&t);
+	return ok;
+}
+
+TEST(tmpfs_refusals)
+{
+	CHECK(plan_refuses("/", NULL, "cannot mount a volume over /"));
+	CHECK(plan_refuses("/proc", NULL, "belongs to the runtime"));
+	CHECK(plan_refuses("/dev/shm", NULL, "belongs to the runtime"));
+	CHECK(plan_refuses("/sys/x", NULL, "belongs to the runtime"));
+	CHECK(plan_refuses("/data", "/data", "two volumes mount on /data"));
+	CHECK(plan_refuses("/data/", "/data", "two volumes mount on /data"));
+	/* a spec filled by hand (a compose file) is checked too */
+	CHECK(plan_refuses("rel", NULL, "must be absolute"));
+	CHECK(plan_refuses("/a/../proc", NULL, "'..' is not allowed"));
+}
+
+TEST(shm_size)
+{
+	struct mount_plan_input in = {.shm_size = 10ULL << 20};
+	struct mount_plan p = {0};
+	struct clan_err err;
+	CHECK(mount_plan_build(&in, &p, &err) == 0);
+	const struct mount_op *shm = find_op(&p, "/dev/shm", NULL);
+	CHECK(shm && shm->data && strcmp(shm->data, "mode=1777,size=10240k") == 0);
+	mount_plan_free(&p);
+	in.shm_size = 1000;
+	CHECK(mount_plan_build(&in, &p, &err) == 0);
+	shm = find_op(&p, "/dev/shm", NULL);
+	CHECK(shm && shm->data && strcmp(shm->data, "mode=1777,size=1000") == 0);
+	mount_plan_free(&p);
+	/* 0: docker's 64m, as before */
+	in.shm_size = 0;
+	CHECK(mount_plan_build(&in, &p, &err) == 0);
+	shm = find_op(&p, "/dev/shm", NULL);
+	CHECK(shm && shm->data && strcmp(shm->data, "mode=1777,size=65536k") == 0);
 	mount_plan_free(&p);
 }

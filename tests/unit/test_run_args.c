@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/debug.h"
@@ -661,5 +662,108 @@ TEST(security_opt_refused)
 	CHECK(err.code == 2);
 	run_args_free(&a);
 	CHECK(PARSE(&a, &err, "img", "--security-opt") == 0); /* the command's own flag */
+	run_args_free(&a);
+}
+
+TEST(container_features_default_off)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "img") == 0);
+	CHECK(a.spec.ntmpfs == 0 && !a.spec.read_only && a.spec.shm_size == 0);
+	CHECK(a.spec.cap_add.n == 0 && a.spec.cap_drop.n == 0 && a.spec.nulimits == 0);
+	run_args_free(&a);
+}
+
+TEST(tmpfs_read_only_shm_size)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--tmpfs", "/run", "--tmpfs=/x:size=1m,mode=700,exec", "--read-only",
+		    "--shm-size", "1g", "img") == 0);
+	CHECK(a.spec.ntmpfs == 2 && a.spec.read_only);
+	CHECK_STR(a.spec.tmpfs[0].dst, "/run");
+	CHECK_STR(a.spec.tmpfs[1].dst, "/x");
+	CHECK(a.spec.tmpfs[1].has_size && a.spec.tmpfs[1].size == 1048576);
+	CHECK(a.spec.tmpfs[1].has_mode && a.spec.tmpfs[1].mode == 0700);
+	CHECK(a.spec.shm_size == 1ULL << 30);
+	run_args_free(&a);
+	/* the last --shm-size wins; 0 is docker's default */
+	CHECK(PARSE(&a, &err, "--shm-size", "1g", "--shm-size=0", "img") == 0);
+	CHECK(a.spec.shm_size == 0);
+	run_args_free(&a);
+}
+
+TEST(tmpfs_shm_size_refused)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--tmpfs", "/x:mode=99999", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "run: bad tmpfs '/x:mode=99999'"));
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--tmpfs", "x", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "must be absolute"));
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--tmpfs", "/x:size=123456789012345678901234", "img") < 0);
+	CHECK(err.code == 2);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--shm-size", "-1", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK_STR(err.msg, "run: bad --shm-size '-1': expected a size such as 64m, 512k, 1g or "
+			   "bytes");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--shm-size", "64q", "img") < 0);
+	CHECK(err.code == 2);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--read-only=true", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "takes no value"));
+	run_args_free(&a);
+}
+
+TEST(caps_kept_as_given_in_order)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--cap-drop", "ALL", "--cap-add", "net_bind_service", "--cap-add",
+		    "CAP_CHOWN", "--cap-drop=cap_net_raw", "img") == 0);
+	CHECK(a.spec.cap_add.n == 2 && a.spec.cap_drop.n == 2);
+	CHECK_STR(a.spec.cap_add.v[0], "net_bind_service");
+	CHECK_STR(a.spec.cap_add.v[1], "CAP_CHOWN");
+	CHECK_STR(a.spec.cap_drop.v[0], "ALL");
+	CHECK_STR(a.spec.cap_drop.v[1], "cap_net_raw");
+	run_args_free(&a);
+}
+
+TEST(caps_unknown_refused)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--cap-add", "CAP_NOPE", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "run: --cap-add: unknown capability 'CAP_NOPE'"));
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--cap-drop", "SYS_ADMN", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK_STR(err.msg, "run: --cap-drop: unknown capability 'SYS_ADMN'; did you mean "
+			   "CAP_SYS_ADMIN?");
+	run_args_free(&a);
+}
+
+TEST(ulimits)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--ulimit", "nofile=100:200", "--ulimit=core=-1", "--ulimit",
+		    "nofile=50", "img") == 0);
+	CHECK(a.spec.nulimits == 2);
+	CHECK(a.spec.ulimits[0].soft == 50 && a.spec.ulimits[0].hard == 50);
+	CHECK(a.spec.ulimits[1].soft == RLIM_INFINITY);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--ulimit", "nofile=10:5", "img") < 0);
+	CHECK(err.code == 2);
+	CHECK_STR(err.msg, "run: bad ulimit 'nofile=10:5': the soft limit 10 is above the hard "
+			   "limit 5");
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--ulimit", "nofle=1", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "did you mean nofile?"));
 	run_args_free(&a);
 }

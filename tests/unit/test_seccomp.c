@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns/caps.h"
 #include "ns/seccomp_filter.h"
 #include "ns/seccomp_profile.h"
 #include "tap.h"
@@ -29,7 +31,7 @@ static int parse(const char *json, struct seccomp_profile *p, struct clan_err *e
 {
 	err->code = 0;
 	err->msg[0] = '\0';
-	return seccomp_profile_parse(json, strlen(json), p, err);
+	return seccomp_profile_parse(json, strlen(json), caps_default_mask(), p, err);
 }
 
 /* Runs fn in a child under f (after no_new_privs, as the container's
@@ -78,7 +80,7 @@ static int call_chown_missing(void)
 TEST(default_table)
 {
 	struct seccomp_profile p;
-	seccomp_profile_default(&p);
+	seccomp_profile_default(&p, caps_default_mask());
 	CHECK(p.default_action == SCMP_ACT_ERRNO(ENOSYS));
 	CHECK(p.nrules > 400);
 	const char *denied[] = {
@@ -101,12 +103,52 @@ TEST(default_table)
 	seccomp_profile_free(&p);
 }
 
+/* --cap-add gives the calls Docker's profile gives with the capability;
+ * the default set's table is the one above, rule for rule. */
+TEST(default_table_follows_the_capabilities)
+{
+	uint64_t def = caps_default_mask();
+	struct seccomp_profile p;
+	seccomp_profile_default(&p, def | 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_SYS_TIME);
+	const char *now_allowed[] = {"mount",	    "umount2",	     "setns",
+				     "sethostname", "clock_settime", "settimeofday"};
+	for (size_t i = 0; i < ARRAY_SIZE(now_allowed); i++) {
+		const struct seccomp_rule *r = find_rule(&p, now_allowed[i]);
+		CHECK(r && r->action == SCMP_ACT_ALLOW && r->nargs == 0);
+	}
+	const char *still_denied[] = {"keyctl",	     "kexec_load", "io_uring_setup",
+				      "init_module", "kcmp",	   "reboot"};
+	for (size_t i = 0; i < ARRAY_SIZE(still_denied); i++) {
+		const struct seccomp_rule *r = find_rule(&p, still_denied[i]);
+		CHECK(r && r->action == SCMP_ACT_ERRNO(EPERM));
+	}
+	/* namespaces with CAP_SYS_ADMIN, as Docker */
+	CHECK(find_rule(&p, "unshare")->nargs == 0);
+	CHECK(find_rule(&p, "unshare")->action == SCMP_ACT_ALLOW);
+	seccomp_profile_free(&p);
+	seccomp_profile_default(&p, def | 1ULL << CAP_SYS_PTRACE);
+	CHECK(find_rule(&p, "kcmp")->action == SCMP_ACT_ALLOW);
+	CHECK(find_rule(&p, "mount")->action == SCMP_ACT_ERRNO(EPERM));
+	seccomp_profile_free(&p);
+	/* dropping capabilities takes no call away that the default set has:
+	 * the kernel refuses what the capability guarded */
+	struct seccomp_profile a, b;
+	seccomp_profile_default(&a, def);
+	seccomp_profile_default(&b, 0);
+	CHECK(a.nrules == b.nrules);
+	for (size_t i = 0; i < a.nrules && i < b.nrules; i++)
+		CHECK(strcmp(a.rules[i].name, b.rules[i].name) == 0 &&
+		      a.rules[i].action == b.rules[i].action);
+	seccomp_profile_free(&a);
+	seccomp_profile_free(&b);
+}
+
 TEST(default_filter_in_child)
 {
 	struct clan_err err;
 	struct seccomp_profile p;
 	struct seccomp_bpf f;
-	seccomp_profile_default(&p);
+	seccomp_profile_default(&p, caps_default_mask());
 	CHECK(seccomp_compile(&p, false, &f, &err) == 0);
 	CHECK(f.len > 100 && f.len <= 4096);
 	CHECK(in_child(&f, call_getpid) == 0);
@@ -196,6 +238,17 @@ TEST(docker_json)
 	CHECK(find_rule(&p, "chown") != NULL);	/* CAP_CHOWN: given */
 	CHECK(find_rule(&p, "ptrace") != NULL); /* excluded only with the cap */
 	CHECK(find_rule(&p, "reboot") == NULL); /* another machine's */
+	seccomp_profile_free(&p);
+	/* the container's capabilities decide includes and excludes */
+	uint64_t more = caps_default_mask() | 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_SYS_PTRACE;
+	CHECK(seccomp_profile_parse(docker_like, strlen(docker_like), more, &p, &err) == 0);
+	CHECK(find_rule(&p, "mount") != NULL);
+	CHECK(find_rule(&p, "ptrace") == NULL);
+	seccomp_profile_free(&p);
+	CHECK(seccomp_profile_parse(docker_like, strlen(docker_like), 0, &p, &err) == 0);
+	CHECK(find_rule(&p, "chown") == NULL); /* --cap-drop CHOWN */
+	seccomp_profile_free(&p);
+	CHECK(parse(docker_like, &p, &err) == 0);
 	CHECK(find_rule(&p, "keyctl")->action == SCMP_ACT_ERRNO(ENOSYS));
 	const struct seccomp_rule *r = find_rule(&p, "personality");
 	CHECK(r && r->nargs == 1 && r->args[0].datum_a == 8 && r->args[0].op == SCMP_CMP_EQ);
@@ -327,7 +380,7 @@ TEST(load_file)
 	/* the record's copy, and a damaged one */
 	struct seccomp_profile d;
 	struct seccomp_bpf f, g;
-	seccomp_profile_default(&d);
+	seccomp_profile_default(&d, caps_default_mask());
 	CHECK(seccomp_compile(&d, false, &f, &err) == 0);
 	_cleanup_free_ char *bpf = xasprintf("%s/seccomp.bpf", dir);
 	CHECK(seccomp_bpf_save(&f, bpf, &err) == 0);
@@ -355,18 +408,20 @@ TEST(cache)
 	char dir[] = "/tmp/clan-test-seccomp.XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	struct seccomp_bpf a, b, c;
-	CHECK(seccomp_filter_for(NULL, true, dir, &a, &err) == 0);
+	CHECK(seccomp_filter_for(NULL, true, caps_default_mask(), dir, &a, &err) == 0);
 	_cleanup_free_ char *cdir = xasprintf("%s/seccomp", dir);
 	struct stat st;
 	CHECK(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700);
-	CHECK(seccomp_filter_for(NULL, true, dir, &b, &err) == 0);
+	CHECK(seccomp_filter_for(NULL, true, caps_default_mask(), dir, &b, &err) == 0);
 	CHECK(a.len == b.len && memcmp(a.insns, b.insns, a.len * sizeof *a.insns) == 0);
 	/* the other mode is another entry */
-	CHECK(seccomp_filter_for("default", false, dir, &c, &err) == 0);
+	CHECK(seccomp_filter_for("default", false, caps_default_mask(), dir, &c, &err) == 0);
 	CHECK(c.len != a.len || memcmp(a.insns, c.insns, a.len * sizeof *a.insns) != 0);
 	seccomp_bpf_free(&c);
-	CHECK(seccomp_filter_for("unconfined", false, dir, &c, &err) == 0 && c.len == 0);
-	CHECK(seccomp_filter_for("/nonexistent/p.json", false, dir, &c, &err) < 0);
+	CHECK(seccomp_filter_for("unconfined", false, caps_default_mask(), dir, &c, &err) == 0 &&
+	      c.len == 0);
+	CHECK(seccomp_filter_for("/nonexistent/p.json", false, caps_default_mask(), dir, &c, &err) <
+	      0);
 	CHECK(err.code == 2);
 	seccomp_bpf_free(&a);
 	seccomp_bpf_free(&b);
