@@ -17,7 +17,8 @@
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
-#include "config/dotenv.h"
+
+#define COMPOSE_MAX_BYTES (4 << 20)
 
 int compose_fail(struct load_ctx *c, const struct ynode *at, const char *fmt, ...)
 {
@@ -358,118 +359,22 @@ static int name_project(struct load_ctx *c, const struct ynode *root)
 				    ynode_text(n), c->st->dir, &c->st->name, c->err);
 }
 
-/* The environment of a file an include brings in: the project's (shell,
- * then .env), then the variables of each include's env files on the way,
- * outermost first, each adding only what is not set yet (compose-go's
- * Mapping.Merge: the including side wins). */
-struct include_env {
-	struct interp_env project; /* a copy: c->env is this one's while it is read */
-	struct dotenv *layers;
-	size_t n;
-};
-
-static const char *include_lookup(void *arg, const char *name)
-{
-	const struct include_env *e = arg;
-	const char *v = e->project.lookup(e->project.arg, name);
-	for (size_t i = 0; !v && i < e->n; i++)
-		v = dotenv_get(&e->layers[i], name);
-	return v;
-}
-
-static void include_env_free(struct include_env *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		dotenv_free(&e->layers[i]);
-	free(e->layers);
-}
-
-/* The env files of s's includes, outermost first, into e's layers (env
- * looks them up: a file's ${VAR} sees the layers before it). */
-static int read_layers(struct load_ctx *c, const struct compose_src *s, struct include_env *e,
-		       const struct interp_env *env)
-{
-	if (!s)
-		return 0;
-	if (read_layers(c, s->parent, e, env) < 0)
-		return -1;
-	if (!s->env_files)
-		return 0;
-	int r = 0;
-	/* a later file of one include overrides an earlier one */
-	for (char *const *f = s->env_files; r == 0 && *f; f++) {
-		_cleanup_free_ char *text = NULL;
-		r = read_file(*f, COMPOSE_MAX_BYTES, &text, c->err);
-		if (r == 0)
-			r = dotenv_parse(text, stack_file_name(c, *f), env, &e->layers[e->n],
-					 c->err);
-	}
-	e->n++;
-	return r;
-}
-
-/* Reads the env files of src's includes into e; env looks them up. */
-static int include_env_read(struct load_ctx *c, const struct compose_src *src,
-			    struct include_env *e, struct interp_env *env)
-{
-	size_t n = 0;
-	for (const struct compose_src *s = src; s; s = s->parent)
-		n += s->env_files != NULL;
-	*e = (struct include_env){.project = c->env, .layers = xcalloc(n + 1, sizeof *e->layers)};
-	*env = (struct interp_env){.lookup = include_lookup, .arg = e, .warn = c->env.warn};
-	return read_layers(c, src, e, env);
-}
-
-/* compose_expand's reader: a file an include or extends brings in, read
- * and interpolated as the project's own files are, with its includes'
- * env files. */
-static int read_brought_in(void *arg, const struct compose_src *src, struct ynode **out,
-			   struct clan_err *err)
-{
-	struct load_ctx *c = arg;
-	(void)err; /* c->err, the one compose_expand was given */
-	struct include_env e;
-	struct interp_env env, project = c->env;
-	int r = include_env_read(c, src, &e, &env);
-	if (r == 0) {
-		c->env = env;
-		r = read_tree(c, src->path, src->path, out);
-		c->env = project;
-	}
-	include_env_free(&e);
-	return r;
-}
-
 int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown)
 {
 	struct ynode *root = NULL;
-	struct compose_ctx brought = {.load = read_brought_in, .load_arg = c};
 	int r = -1;
 	for (size_t i = 0; i < files->n; i++) {
 		struct ynode *t = NULL;
-		/* paths in every -f file are the project directory's (compose) */
-		struct compose_src src = {.path = files->v[i], .dir = c->st->dir};
-		if (read_tree(c, files->v[i], shown->v[i], &t) < 0)
-			goto out;
-		/* each file's includes and extends before the merge, as compose-go */
-		if (compose_expand(t, &src, &brought, c->err) < 0) {
-			ynode_free(t);
-			goto out;
-		}
 		/* compose_merge takes t, and applies the tags of the first too */
-		if (compose_merge(&root, t, c->err) < 0)
+		if (read_tree(c, files->v[i], shown->v[i], &t) < 0 ||
+		    compose_merge(&root, t, c->err) < 0)
 			goto out;
 		strv_push(&c->st->compose_files, files->v[i]);
-	}
-	if (!root) { /* no file: the callers never ask, cppcheck cannot know */
-		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file");
-		goto out;
 	}
 	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)
 		goto out;
 	r = 0;
 out:
 	ynode_free(root);
-	compose_ctx_free(&brought);
 	return r;
 }
