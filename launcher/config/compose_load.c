@@ -302,7 +302,8 @@ static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 				const struct service *d = &c->b[k].svc;
 				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
 					continue;
-				const struct ynode *deps = ynode_get(ynode_get(svcs, s->name), "depends_on");
+				const struct ynode *deps =
+				    ynode_get(ynode_get(svcs, s->name), "depends_on");
 				const struct ynode *at = ynode_get(deps, d->name);
 				compose_fail(c, at ? at : deps,
 					     "service %s waits for %s to be healthy, but %s has no "
@@ -370,6 +371,10 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 		    compose_merge(&root, t, c->err) < 0)
 			goto out;
 		strv_push(&c->st->compose_files, files->v[i]);
+	}
+	if (!root) { /* no file: the callers never ask, cppcheck cannot know */
+		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file");
+		goto out;
 	}
 	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)
 		goto out;

@@ -51,12 +51,12 @@ struct service {
 	 * deb:SUITE+pkg,pkg... with the profile's and the service's packages
 	 * already folded in */
 	char *image;
-	struct strv entrypoint;	 /* empty: the image's (or the profile's for deb:) */
-	struct strv command;	 /* empty: the image's; `command = a b` is split
-				  * into words like compose's string form, with
-				  * no shell added (words.h) */
-	char *working_dir;	 /* NULL: the image's */
-	char *user;		 /* NULL: the image's; NAME|UID[:GROUP|GID] */
+	struct strv entrypoint; /* empty: the image's (or the profile's for deb:) */
+	struct strv command;	/* empty: the image's; `command = a b` is split
+				 * into words like compose's string form, with
+				 * no shell added (words.h) */
+	char *working_dir;	/* NULL: the image's */
+	char *user;		/* NULL: the image's; NAME|UID[:GROUP|GID] */
 	/* with user NULL, the user to run as when the stack has one mapped id
 	 * (no subuid range): the service user of an official image its
 	 * profile recognises, whose root branch cannot work then */
