@@ -52,19 +52,25 @@ static int at(struct clan_err *err, const struct ynode *n, const char *fmt, cons
 			       what);
 }
 
+/* "a (FILE) -> b (FILE) -> " for the chain, outermost first. */
+static size_t chain_text(const struct chain *c, char *buf, size_t len)
+{
+	if (!c)
+		return 0;
+	size_t at = chain_text(c->prev, buf, len);
+	if (at < len) {
+		int w = snprintf(buf + at, len - at, "%s (%s) -> ", c->name, c->shown);
+		at = w < 0 ? len : at + (size_t)w;
+	}
+	return at < len ? at : len;
+}
+
 static int cycle(struct clan_err *err, const struct ynode *ref, const struct chain *c,
 		 const char *name, const char *shown)
 {
-	const struct chain *links[COMPOSE_MAX_EXTENDS_DEPTH + 1] = {0};
-	size_t n = 0;
-	for (; c && n < sizeof links / sizeof *links; c = c->prev)
-		links[n++] = c;
 	char text[900];
-	size_t len = 0;
 	text[0] = '\0';
-	while (n-- > 0 && len < sizeof text)
-		len += (size_t)snprintf(text + len, sizeof text - len, "%s (%s) -> ",
-					links[n]->name, links[n]->shown);
+	size_t len = chain_text(c, text, sizeof text);
 	if (len < sizeof text)
 		snprintf(text + len, sizeof text - len, "%s (%s)", name, shown);
 	return clan_error_code(err, CLAN_EXIT_USAGE, "%s:%d:%d: extends cycle: %s", ref->file,

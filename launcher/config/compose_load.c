@@ -405,8 +405,8 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 			goto out;
 		strv_push(&c->st->compose_files, files->v[i]);
 	}
-	if (!root) {
-		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file to read");
+	if (!root) { /* no file: the callers never ask, cppcheck cannot know */
+		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file");
 		goto out;
 	}
 	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)

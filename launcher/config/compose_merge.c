@@ -412,12 +412,13 @@ static int name_map(const struct merger *m, struct ynode *n, bool depends_on, st
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *item = n->items[i];
 		if (item->kind != YN_SCALAR) {
-			ynode_free(map);
-			ynode_free(n);
-			return clan_error_code(
+			int rc = clan_error_code(
 			    m->err, CLAN_EXIT_USAGE, "%s:%d:%d: %s: expected a name, not %s",
 			    item->file, item->line, item->column,
 			    compose_path_str(p, path, sizeof path), kind_name(item));
+			ynode_free(map);
+			ynode_free(n);
+			return rc;
 		}
 		struct ynode *v = ynode_new(depends_on ? YN_MAP : YN_NULL, item);
 		if (depends_on) {

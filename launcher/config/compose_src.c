@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/safe_path.h"
 #include "config/ytree_edit.h"
 
 void compose_ctx_free(struct compose_ctx *ctx)
@@ -43,12 +44,14 @@ int compose_load(struct compose_ctx *ctx, const struct compose_src *src, const s
 				       COMPOSE_MAX_FILES);
 	ctx->files++;
 	compose_load_fn load = ctx->load ? ctx->load : compose_load_plain;
-	struct ynode *t;
+	struct ynode *t = NULL;
 	if (load(ctx->load ? ctx->load_arg : ctx, src, &t, err) < 0) {
 		err->code = CLAN_EXIT_USAGE;
 		return clan_error_wrap(err, "%s:%d:%d: %s", ref->file, ref->line, ref->column,
 				       what);
 	}
+	if (!t) /* a callback that read nothing: an empty file */
+		t = ynode_new(YN_NULL, ref);
 	if (t->kind == YN_NULL) {
 		struct ynode *map = ynode_new(YN_MAP, t);
 		ynode_free(t);
@@ -74,16 +77,16 @@ static bool is_remote(const char *p)
 
 char *compose_rebase(const char *dir, const char *path)
 {
-	if (!*path || path[0] == '/' || path[0] == '~' || is_remote(path))
+	if (!*path || path[0] == '~' || is_remote(path))
 		return xstrdup(path);
-	while (strncmp(path, "./", 2) == 0) {
-		path += 2;
-		while (*path == '/')
-			path++;
-	}
-	if (!*path || strcmp(path, ".") == 0)
-		return xstrdup(dir);
-	return path_join(dir, path);
+	if (path[0] == '/')
+		return path_clean(path);
+	char *joined = path_join(dir, path);
+	if (joined[0] != '/')
+		return joined; /* a relative dir: left for the caller to clean */
+	char *clean = path_clean(joined);
+	free(joined);
+	return clean;
 }
 
 char *compose_dir_of(const char *path)

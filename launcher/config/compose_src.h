@@ -25,8 +25,10 @@ struct compose_src {
 	const char *dir;  /* what its relative paths are relative to (absolute) */
 	enum compose_src_kind kind;
 	/* an include's env files (its env_file, else PROJECT_DIR/.env when
-	 * there is one), NULL-ended: read after the parent's for this file
-	 * and what it includes. NULL: the parent's environment as it is. */
+	 * there is one), NULL-ended: they add the variables the parent's
+	 * environment lacks (the parent's win: compose-go's Mapping.Merge),
+	 * for this file and what it includes. NULL (a top file, a file
+	 * extended from): the parent's environment as it is. */
 	char *const *env_files;
 	const struct compose_src *parent; /* who includes or extends it */
 };
@@ -63,8 +65,10 @@ int compose_load_plain(void *arg, const struct compose_src *src, struct ynode **
 int compose_load(struct compose_ctx *ctx, const struct compose_src *src, const struct ynode *ref,
 		 struct ynode **out, struct clan_err *err);
 
-/* path as seen from dir: itself when absolute, `~`-based or a URL (a
- * remote build context), else dir/path ("." is dir). Owned by the caller. */
+/* path as seen from dir: itself when `~`-based or a URL (a remote build
+ * context), else dir/path (path itself when absolute), an absolute one
+ * cleaned as Go's filepath.Join does (path_clean: no `.`, `x/..`, `//`).
+ * Owned by the caller. */
 char *compose_rebase(const char *dir, const char *path);
 
 /* The directory of path ("." when it has none). Owned by the caller. */
