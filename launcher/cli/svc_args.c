@@ -6,8 +6,7 @@
 #include "base/strbuf.h"
 #include "base/suggest.h"
 
-/* compose-spec's service name: [a-zA-Z0-9._-]+ */
-static bool is_service_name(const char *s)
+bool svc_args_is_name(const char *s)
 {
 	if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
@@ -38,7 +37,7 @@ int svc_args_check(const struct stack *st, const char *cmd, const struct strv *n
 		   struct clan_err *err)
 {
 	for (size_t i = 0; i < names->n; i++) {
-		if (!is_service_name(names->v[i]))
+		if (!svc_args_is_name(names->v[i]))
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "%s: '%s' is not a service name (letters, digits, "
 					       "'.', '_' and '-')",
