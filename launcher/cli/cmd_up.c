@@ -365,7 +365,8 @@ static int bring_up(struct stack_ctx *c, const struct up_opts *u, const bool *on
 	pid_t pid = 0;
 	bool running = stack_supervisor_alive(&c->ss, &pid);
 	struct drift_plan plan = {0};
-	struct drift_opts dopts = {.only = only, .force = u->force};
+	_cleanup_free_ bool *named = svc_args_closure(&c->st, &u->services, false);
+	struct drift_opts dopts = {.only = only, .named = named, .force = u->force};
 	int rc = 0;
 	/* a running stack: compare its configs with the files (a file that
 	 * does not load failed above, and nothing was touched). Images come

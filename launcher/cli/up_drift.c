@@ -78,7 +78,7 @@ void drift_plan_make_for(const struct stack *st, json_t *running, const struct d
 		json_t *now = json_object_get(e, "config");
 		json_t *want = svc_config_json(svc);
 		char *diff = now ? svc_config_diff(now, want) : NULL;
-		if (!diff && o && o->force) {
+		if (!diff && o && o->force && (!o->named || o->named[i])) {
 			json_array_append_new(p->recreate, want);
 			strv_push_owned(&p->lines,
 					xasprintf("Recreating %s (--force-recreate)", svc->name));

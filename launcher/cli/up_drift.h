@@ -32,9 +32,11 @@ struct drift_plan {
 
 /* up SERVICE... and --force-recreate: which services the plan may touch
  * (per service of the stack; NULL: all), and whether an unchanged one
- * that runs is recreated too. */
+ * that runs is recreated too: one named (named NULL: all), not what it
+ * depends on, as compose's (its --always-recreate-deps is not here). */
 struct drift_opts {
 	const bool *only;
+	const bool *named;
 	bool force;
 };
 

@@ -42,6 +42,14 @@ project() {
 	echo "$dir"
 }
 
+# enter: a fresh storage and project, the current dir; the stack goes
+# down when the case ends, also when it fails half-way.
+enter() {
+	fresh_storage
+	cd "$(project)" || die "no project dir"
+	trap 'clan down -t 0 >/dev/null 2>&1' EXIT
+}
+
 # field SERVICE KEY: a key of `clan ps -a --format json` for SERVICE.
 field() {
 	clan ps -a --format json | python3 -c '
@@ -57,8 +65,7 @@ running() {
 }
 
 case_up_subset() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	# web and what it depends on (db); flags after the name, as compose
 	run clan up web -d
 	assert_eq "$rc" 0 "up web -d (stderr: $err)"
@@ -84,12 +91,10 @@ case_up_subset() {
 	run clan up -d
 	assert_eq "$(running)" "db web worker" "up -d starts the rest"
 	assert_eq "$(field web pid)" "$web" "web kept running"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 case_force_recreate() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan up --wait --no-build --build --remove-orphans
 	assert_eq "$rc" 0 "up --wait and compose's accepted flags (stderr: $err)"
 	local db web
@@ -103,13 +108,11 @@ case_force_recreate() {
 	assert_ne "$(field web pid)" "$web" "web recreated"
 	assert_eq "$(field db pid)" "$db" "db (not named) left alone"
 	assert_eq "$(get "http://127.0.0.1:$PORT/" 5)" hi "web answers again"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 # slow ignores SIGTERM: its 10 s grace period, unless -t says less.
 case_timeouts() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan --profile slow up -d slow
 	assert_eq "$rc" 0 "up slow (stderr: $err)"
 	local t0=$SECONDS
@@ -134,8 +137,7 @@ case_timeouts() {
 }
 
 case_ps_flags() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan up -d web
 	assert_eq "$rc" 0 "up (stderr: $err)"
 	run clan ps -q
@@ -160,12 +162,10 @@ v = [s for s in json.load(sys.stdin) if s["Service"] == "web"][0]
 p = v["Publishers"][0]
 print(v["Name"] != "", v["State"], v["Project"] != "", p["URL"], p["TargetPort"], p["PublishedPort"] > 0, p["Protocol"])')
 	assert_eq "$keys" "True running True 127.0.0.1 8080 True tcp" "compose's keys"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 case_kill() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan up -d db worker
 	assert_eq "$rc" 0 "up (stderr: $err)"
 	local worker
@@ -195,12 +195,10 @@ case_kill() {
 	assert_contains "$err" "NOPE" "the bad signal named"
 	run clan kill --signal=99 worker
 	assert_eq "$rc" 2 "kill --signal=99"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 case_top_port() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan up -d web
 	assert_eq "$rc" 0 "up (stderr: $err)"
 	run clan top web
@@ -224,12 +222,10 @@ case_top_port() {
 	assert_eq "$rc" 2 "port web 0"
 	run clan port --protocol sctp web 8080
 	assert_eq "$rc" 2 "--protocol sctp"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 case_pull_rm_images() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	run clan pull
 	assert_eq "$rc" 0 "pull in a project dir (stderr: $err)"
 	assert_contains "$err" "skipping web: dir:" "dir: images are not pulled"
@@ -249,14 +245,12 @@ case_pull_rm_images() {
 	run clan rm -f -s web
 	assert_eq "$rc" 0 "rm -f -s web (stderr: $err)"
 	assert_eq "$(running)" "db" "rm -s stopped web"
-	clan down -t 0 >/dev/null 2>&1
 }
 
 # Service names with a path or shell text: every verb refuses them (2)
 # before anything is done; nothing of them reaches a file or a shell.
 case_hostile_names() {
-	fresh_storage
-	cd "$(project)" || die "no project dir"
+	enter
 	local bad verb
 	for bad in "../web" "web;id" '$(touch pwned)' "a/b" ".." "web|x" ""; do
 		for verb in up stop start restart kill ps top rm; do
