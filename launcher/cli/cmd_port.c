@@ -42,8 +42,8 @@ static int port_opt(void *arg, int id, const char *v, struct clan_err *err)
 	else if (id == OPT_PROTO && strcmp(v, "udp") == 0)
 		a->proto = PORT_UDP;
 	else if (id == OPT_PROTO)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "port: --protocol is tcp or udp, not '%s'",
-				       v);
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "port: --protocol is tcp or udp, not '%s'", v);
 	return 0;
 }
 
@@ -66,7 +66,8 @@ static int print_port(const struct stack_ctx *c, const char *name, const char *p
 	uint32_t port;
 	if (!parse_u32(port_text, &port) || port == 0 || port > 65535)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "port: bad PRIVATE_PORT '%s': a port, 1 to 65535", port_text);
+				       "port: bad PRIVATE_PORT '%s': a port, 1 to 65535",
+				       port_text);
 	if (stack_need_supervisor(c, "port", err) < 0)
 		return -1;
 	const struct port_map *m = published(stack_find(&c->st, name), port, proto);

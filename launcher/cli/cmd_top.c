@@ -47,15 +47,13 @@ static bool read_proc(pid_t pid, struct proc *p)
 		return false;
 	const char *f = strrchr(text, ')');
 	unsigned long long v[20] = {0};
-	if (!f || sscanf(f + 2, "%*c %llu %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
+	if (!f || sscanf(f + 2,
+			 "%*c %llu %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
 			 "%*d %*d %*d %*d %llu",
 			 &v[0], &v[1], &v[2], &v[3]) != 4)
 		return false;
-	*p = (struct proc){.pid = pid,
-			   .ppid = (pid_t)v[0],
-			   .uid = st.st_uid,
-			   .ticks = v[1] + v[2],
-			   .start = v[3]};
+	*p = (struct proc){
+	    .pid = pid, .ppid = (pid_t)v[0], .uid = st.st_uid, .ticks = v[1] + v[2], .start = v[3]};
 	return true;
 }
 

@@ -30,9 +30,9 @@ struct up_opts {
 	bool detach, color, prefix;
 	bool no_deps, force, orphans;
 	struct strv services; /* up SERVICE...: empty for all */
-	int timeout_s;	    /* --wait-timeout: the start's */
-	int stop_timeout_s; /* -t: compose's stop timeout; -1: each service's own */
-	const char *cmd;    /* "up" or "dev", for messages */
+	int timeout_s;	      /* --wait-timeout: the start's */
+	int stop_timeout_s;   /* -t: compose's stop timeout; -1: each service's own */
+	const char *cmd;      /* "up" or "dev", for messages */
 };
 
 enum {
@@ -110,13 +110,13 @@ static const struct opt_def dev_opts[] = {
 static const struct opt_cmd up_cmd = {
     .name = "up",
     .operands = "[SERVICE...]",
-    .about = UP_ABOUT
-    "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
-    "With -d (or --wait) it returns once the stack is up: each service healthy, or\n"
-    "running when it has no health check (then clan logs -f, clan ps, clan down).\n"
-    "SERVICE...: only those and what they depend on, as compose's; on a running\n"
-    "stack the other services keep running as they are.\n"
-    "\n",
+    .about =
+	UP_ABOUT "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
+		 "With -d (or --wait) it returns once the stack is up: each service healthy, or\n"
+		 "running when it has no health check (then clan logs -f, clan ps, clan down).\n"
+		 "SERVICE...: only those and what they depend on, as compose's; on a running\n"
+		 "stack the other services keep running as they are.\n"
+		 "\n",
     .opts = up_opts,
 };
 

@@ -83,7 +83,8 @@ static void add_compose_keys(json_t *s, const struct stack_ctx *c, const char *s
 	json_object_set_new(s, "State", json_string(state));
 	json_object_set_new(s, "Status", json_string(status));
 	json_object_set_new(s, "Health", json_string(str(s, "health")));
-	json_object_set_new(s, "ExitCode", json_integer(json_integer_value(json_object_get(s, "exit_code"))));
+	json_object_set_new(s, "ExitCode",
+			    json_integer(json_integer_value(json_object_get(s, "exit_code"))));
 	json_object_set_new(s, "Publishers", publishers(json_object_get(s, "ports")));
 }
 
@@ -143,8 +144,7 @@ static void print_table(json_t *svcs, bool all)
 	}
 }
 
-int ps_stack(const struct project_args *args, const struct ps_stack_opts *o,
-	     struct clan_err *err)
+int ps_stack(const struct project_args *args, const struct ps_stack_opts *o, struct clan_err *err)
 {
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, args, err) < 0)

@@ -14,8 +14,7 @@ bool svc_args_is_name(const char *s)
 	       strlen(s);
 }
 
-static int unknown(const struct stack *st, const char *cmd, const char *name,
-		   struct clan_err *err)
+static int unknown(const struct stack *st, const char *cmd, const char *name, struct clan_err *err)
 {
 	const char **names = xcalloc(st->nsvcs + 1, sizeof *names);
 	struct strbuf b = {0};

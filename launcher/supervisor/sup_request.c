@@ -86,11 +86,11 @@ static int options_of(json_t *req, struct ctl_request *out)
 {
 	json_t *t = json_object_get(req, "timeout"), *sig = json_object_get(req, "signal");
 	json_t *nd = json_object_get(req, "no_deps");
-	if (t && (!json_is_integer(t) || json_integer_value(t) < 0 ||
-		  json_integer_value(t) > 86400))
+	if (t &&
+	    (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 86400))
 		return refuse(out, "bad request: timeout is not 0 to 86400 seconds", NULL);
-	if (sig && (!json_is_integer(sig) || json_integer_value(sig) < 1 ||
-		    json_integer_value(sig) > 64))
+	if (sig &&
+	    (!json_is_integer(sig) || json_integer_value(sig) < 1 || json_integer_value(sig) > 64))
 		return refuse(out, "bad request: signal is not 1 to 64", NULL);
 	if (nd && !json_is_boolean(nd))
 		return refuse(out, "bad request: no_deps is not a boolean", NULL);
@@ -104,7 +104,7 @@ static int options_of(json_t *req, struct ctl_request *out)
 
 int ctl_request_parse(const char *text, const char *const *names, size_t n, struct ctl_request *out)
 {
-	static const char *const ops[] = {"ps",	   "config", "down", "stop",
+	static const char *const ops[] = {"ps",	   "config",  "down", "stop",
 					  "start", "restart", "up",   "kill"};
 	*out = (struct ctl_request){.n = n, .timeout_s = -1, .signal = SIGKILL};
 	json_error_t je;

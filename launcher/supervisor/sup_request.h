@@ -24,9 +24,9 @@ struct ctl_request {
 	/* down/stop/restart: the seconds a stop gives each service before
 	 * SIGKILL (compose's -t), over its stop_grace_period; -1: its own */
 	int timeout_s;
-	int signal;   /* kill: the signal (compose's default SIGKILL) */
-	bool no_deps; /* up: start the services named without waiting on
-			 what they depend on (compose's --no-deps) */
+	int signal;	 /* kill: the signal (compose's default SIGKILL) */
+	bool no_deps;	 /* up: start the services named without waiting on
+			    what they depend on (compose's --no-deps) */
 	char error[160]; /* why it was refused */
 };
 

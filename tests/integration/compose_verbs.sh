@@ -191,8 +191,10 @@ case_kill() {
 	done
 	assert_eq "$(field db state)" exited "db exited"
 	assert_eq "$(field db exit_code)" 143 "its exit code says SIGTERM"
-	assert_usage_error clan kill -s NOPE worker
+	run clan kill -s NOPE worker
+	assert_eq "$rc" 2 "kill -s NOPE"
 	assert_contains "$err" "NOPE" "the bad signal named"
+	assert_eq "$(field worker state)" running "a bad signal kills nothing"
 	run clan kill --signal=99 worker
 	assert_eq "$rc" 2 "kill --signal=99"
 }
@@ -252,6 +254,7 @@ case_pull_rm_images() {
 case_hostile_names() {
 	enter
 	local bad verb
+	# shellcheck disable=SC2016 # the text must reach clan unexpanded
 	for bad in "../web" "web;id" '$(touch pwned)' "a/b" ".." "web|x" ""; do
 		for verb in up stop start restart kill ps top rm; do
 			run clan "$verb" "$bad"
