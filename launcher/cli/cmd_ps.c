@@ -95,8 +95,9 @@ static const struct opt_def ps_opts[] = {
     {"services", 0, NULL, "in a project dir: only the service names, one a line", OPT_SERVICES},
     {"format", 0, "json",
      "one JSON array instead of the table; in a project\n"
-     "dir with compose's keys (Name, Service, State, Health,\n"
-     "ExitCode, Publishers...) beside clan's",
+     "dir every service, stopped ones too, with compose's\n"
+     "keys (Name, Service, State, Health, ExitCode,\n"
+     "Publishers...) beside clan's",
      OPT_FORMAT},
     {0},
 };

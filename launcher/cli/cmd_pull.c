@@ -11,6 +11,7 @@
 #include "image/imgstore.h"
 #include "cli/opts.h"
 #include "base/paths.h"
+#include "cli/svc_args.h"
 #include "registry/registry.h"
 #include "supervisor/stack_cli.h"
 
@@ -130,14 +131,11 @@ static int pull_opt(void *arg, int id, const char *v, struct clan_err *err)
 static int project_refs(struct clan_ctx *ctx, const struct strv *ops, struct strv *refs,
 			struct clan_err *err)
 {
-	if (!stack_here(&ctx->project))
-		return 0;
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, &ctx->project, err) < 0)
-		return -1;
-	bool services = true;
-	for (size_t i = 0; i < ops->n && services; i++)
-		services = stack_find(&c.st, ops->v[i]) != NULL;
+	int here = stack_ctx_open_here(&c, &ctx->project, err);
+	if (here <= 0)
+		return here;
+	bool services = svc_args_all_services(&c.st, ops);
 	for (size_t i = 0; services && i < c.st.nsvcs; i++) {
 		const struct service *s = &c.st.svcs[i];
 		bool named = ops->n == 0;

@@ -66,19 +66,16 @@ static const struct opt_cmd rm_cmd = {
 static int rm_services(struct clan_ctx *ctx, const struct strv *ops, bool stop,
 		       struct clan_err *err)
 {
-	if (!stack_here(&ctx->project))
-		return 1;
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, &ctx->project, err) < 0)
-		return -1;
-	int rc = 0;
-	for (size_t i = 0; i < ops->n && rc == 0; i++)
+	int here = stack_ctx_open_here(&c, &ctx->project, err);
+	if (here <= 0)
+		return here < 0 ? -1 : 1;
+	int rc = svc_args_all_services(&c.st, ops) ? 0 : 1;
+	for (size_t i = 0; i < ops->n; i++)
 		if (!svc_args_is_name(ops->v[i]))
 			rc = clan_error_code(err, CLAN_EXIT_USAGE,
 					     "rm: '%s' is neither a service nor a container name",
 					     ops->v[i]);
-		else if (!stack_find(&c.st, ops->v[i]))
-			rc = 1;
 	pid_t pid;
 	if (rc == 0 && stop && stack_supervisor_alive(&c.ss, &pid)) {
 		json_t *names = json_array(), *answer = NULL;

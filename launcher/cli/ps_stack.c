@@ -88,14 +88,17 @@ static void add_compose_keys(json_t *s, const struct stack_ctx *c, const char *s
 	json_object_set_new(s, "Publishers", publishers(json_object_get(s, "ports")));
 }
 
-/* The services ps shows: named (or all), and running unless -a. */
+/* The services ps shows: named (or all), and running unless -a. JSON
+ * has every state, as clan's always had (its scripts read exited
+ * services' codes there); compose's needs -a for them. */
 static json_t *selected(const struct stack_ctx *c, json_t *svcs, const struct ps_stack_opts *o)
 {
 	json_t *out = json_array();
+	bool all = o->all || (o->json && !o->quiet && !o->services);
 	for (size_t i = 0; i < json_array_size(svcs); i++) {
 		json_t *s = json_array_get(svcs, i);
 		const char *state = json_string_value(json_object_get(s, "state"));
-		if (!state || !shown(state, o->all) || !svc_args_has(o->names, str(s, "service")))
+		if (!state || !shown(state, all) || !svc_args_has(o->names, str(s, "service")))
 			continue;
 		add_compose_keys(s, c, c->storage);
 		json_array_append(out, s);

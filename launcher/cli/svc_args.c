@@ -76,6 +76,14 @@ bool *svc_args_closure(const struct stack *st, const struct strv *names, bool de
 	return on;
 }
 
+bool svc_args_all_services(const struct stack *st, const struct strv *names)
+{
+	for (size_t i = 0; i < names->n; i++)
+		if (!stack_find(st, names->v[i]))
+			return false;
+	return true;
+}
+
 bool svc_args_has(const struct strv *names, const char *name)
 {
 	if (names->n == 0)

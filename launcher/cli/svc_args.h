@@ -20,6 +20,9 @@ int svc_args_check(const struct stack *st, const char *cmd, const struct strv *n
 /* compose-spec's form of a service name: [a-zA-Z0-9._-]+, not "." or "..". */
 bool svc_args_is_name(const char *s);
 
+/* Whether every name is a service of st (none: true). */
+bool svc_args_all_services(const struct stack *st, const struct strv *names);
+
 /* Per service of st: named, or (deps) what a named one depends on,
  * transitively, as compose's up SERVICE. NULL when names is empty (all).
  * Free with free(). */
