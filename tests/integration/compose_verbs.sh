@@ -262,6 +262,10 @@ case_hostile_names() {
 		done
 		run clan port "$bad" 80
 		assert_eq "$rc" 2 "port '$bad' (stderr: $err)"
+		run clan logs "$bad"
+		assert_eq "$rc" 2 "logs '$bad' (stderr: $err)"
+		run clan exec "$bad" true
+		assert_eq "$rc" 2 "exec '$bad' (stderr: $err)"
 	done
 	[ ! -e pwned ] || die "a shell ran a service name"
 	run clan up nosuch
