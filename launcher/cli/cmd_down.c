@@ -1,4 +1,4 @@
-/* clan down [-v] [--remove-orphans]: stop the stack of the current
+/* clan down [-v] [--remove-orphans] [-t N]: stop the stack of the current
  * directory (reverse dependency order, grace period, SIGKILL) and remove
  * its containers; -v also its named volumes. */
 #define _GNU_SOURCE
@@ -62,27 +62,46 @@ static void remove_logs(const struct stack_ctx *c)
 
 /* Without the lock: the supervisor may not listen yet (it writes its
  * pid file first), so this tries for a few seconds. */
-static void ask_down(const struct stack_ctx *c, pid_t pid)
+static void ask_down(const struct stack_ctx *c, pid_t pid, int timeout_s)
 {
 	struct clan_err ignored;
 	for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) {
-		if (up_drift_stop(c, pid, &ignored) == 0)
+		if (up_drift_stop(c, pid, timeout_s, &ignored) == 0)
 			return;
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }
 
-enum { OPT_V = 1, OPT_ORPHANS };
+enum { OPT_V = 1, OPT_ORPHANS, OPT_T };
 
 static const struct opt_def down_opts[] = {
     {"volumes", 'v', NULL, "also remove the stack's named volumes (its data)", OPT_V},
     {"remove-orphans", 0, NULL,
-     "accepted for compose: a stack's containers are\n"
-     "exactly its services, so there are none",
+     "accepted for compose: down stops and removes every\n"
+     "container of this project, also of services no\n"
+     "longer in the file",
      OPT_ORPHANS},
+    {"timeout", 't', "SECONDS",
+     "seconds each service gets to stop (its stop_signal,\n"
+     "then SIGKILL), instead of its stop_grace_period",
+     OPT_T},
     {0},
 };
+
+struct down_opts {
+	unsigned flags;
+	int timeout_s; /* -1: each service's own */
+};
+
+static int down_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	struct down_opts *o = arg;
+	if (id == OPT_T)
+		return opts_timeout(v, "down", &o->timeout_s, err);
+	o->flags |= OPT_BIT(id);
+	return 0;
+}
 
 static const struct opt_cmd down_cmd = {
     .name = "down",
@@ -95,13 +114,13 @@ static const struct opt_cmd down_cmd = {
 int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	unsigned flags = 0;
-	int r = opts_parse(&down_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	struct down_opts o = {.timeout_s = -1};
+	int r = opts_parse(&down_cmd, argc, argv, down_opt, &o, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	if (opts_no_operands(&down_cmd, &ops, err) < 0)
 		return -1;
-	bool volumes = flags & OPT_BIT(OPT_V);
+	bool volumes = o.flags & OPT_BIT(OPT_V);
 	struct stack_ctx c;
 	if (stack_ctx_open(&c, &ctx->project, err) < 0)
 		return -1;
@@ -117,14 +136,14 @@ int cmd_down(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 			"clan: down: another clan command is changing %s; stopping the "
 			"stack under it\n",
 			c.st.name);
-		ask_down(&c, pid);
+		ask_down(&c, pid, o.timeout_s);
 		running = true;
 	}
 	if (rc == 0 && lock < 0 && (lock = stack_lock(&c.ss, err)) < 0)
 		rc = -1;
 	if (rc == 0 && stack_supervisor_alive(&c.ss, &pid)) {
 		running = true;
-		rc = up_drift_stop(&c, pid, err);
+		rc = up_drift_stop(&c, pid, o.timeout_s, err);
 		if (rc < 0)
 			clan_error_wrap(err, "down");
 	}

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "container/exec.h"
 #include "cli/opts.h"
+#include "cli/svc_args.h"
 #include "base/paths.h"
 #include "cli/run_args.h"
 #include "supervisor/stack_cli.h"
@@ -107,7 +108,11 @@ int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	}
 	struct container_rec rec;
 	int code = -1;
-	if (stack_find_container(&ctx->project, target, &rec, err) == 0) {
+	/* in a project dir a path or shell text is neither a service nor a
+	 * container name: refused as a usage error, as every verb does */
+	if (stack_here(&ctx->project) && !svc_args_is_name(target))
+		clan_error_code(err, CLAN_EXIT_USAGE, "exec: '%s' is not a service name", target);
+	else if (stack_find_container(&ctx->project, target, &rec, err) == 0) {
 		(void)store_await_init(&rec); /* container_exec says if it is not running */
 		code = container_exec(&rec, &e, err);
 		container_rec_free(&rec);

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/logview.h"
 #include "cli/opts.h"
+#include "cli/svc_args.h"
 #include "supervisor/stack_cli.h"
 
 enum { OPT_F = 1, OPT_TAIL, OPT_SINCE, OPT_T, OPT_NOCOLOR, OPT_NOPREFIX };
@@ -74,12 +75,10 @@ static int logs_opt(void *arg, int id, const char *v, struct clan_err *err)
 static int pick_services(const struct stack_ctx *c, const struct strv *ops, struct strv *names,
 			 struct clan_err *err)
 {
-	for (size_t i = 0; i < ops->n; i++) {
-		if (!stack_find(&c->st, ops->v[i]))
-			return clan_error_code(err, CLAN_EXIT_USAGE, "logs: no service %s in %s",
-					       ops->v[i], c->st.config_file);
+	if (svc_args_check(&c->st, "logs", ops, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ops->n; i++)
 		strv_push(names, ops->v[i]);
-	}
 	for (size_t i = 0; ops->n == 0 && i < c->st.nsvcs; i++)
 		strv_push(names, c->st.svcs[i].name);
 	return 0;

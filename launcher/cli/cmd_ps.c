@@ -1,5 +1,5 @@
-/* clan ps [-a] [--format json]: the containers of `clan run`; in a
- * project dir, the services of its stack. */
+/* clan ps [-a] [-q] [--services] [--format json] [SERVICE...]: the
+ * containers of `clan run`; in a project dir, the services of its stack. */
 #define _GNU_SOURCE
 #include <jansson.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "container/store.h"
 
 struct ps_opts {
-	bool all, json;
+	bool all, json, quiet, services;
 	const char *storage;
 	json_t *out;
 };
@@ -49,6 +49,10 @@ static int print_one(const struct container_rec *r, void *arg)
 		return 0;
 	if (!running && !o->all)
 		return 0;
+	if (o->quiet) {
+		puts(r->id);
+		return 0;
+	}
 	char status[96], created[64], cmd[64] = "";
 	status_text(r, running, status, sizeof status);
 	for (size_t i = 0; i < r->cmd.n; i++) {
@@ -83,18 +87,26 @@ static int print_one(const struct container_rec *r, void *arg)
 	return 0;
 }
 
-enum { OPT_ALL = 1, OPT_FORMAT };
+enum { OPT_ALL = 1, OPT_FORMAT, OPT_QUIET, OPT_SERVICES };
 
 static const struct opt_def ps_opts[] = {
     {"all", 'a', NULL, "also stopped ones", OPT_ALL},
-    {"format", 0, "json", "one JSON array instead of the table", OPT_FORMAT},
+    {"quiet", 'q', NULL, "only the container ids, one a line", OPT_QUIET},
+    {"services", 0, NULL, "in a project dir: only the service names, one a line", OPT_SERVICES},
+    {"format", 0, "json",
+     "one JSON array instead of the table; in a project\n"
+     "dir every service, stopped ones too, with compose's\n"
+     "keys (Name, Service, State, Health, ExitCode,\n"
+     "Publishers...) beside clan's",
+     OPT_FORMAT},
     {0},
 };
 
 static const struct opt_cmd ps_cmd = {
     .name = "ps",
-    .about = "In a project dir: its services (state, health, ports); elsewhere the\n"
-	     "containers of clan run.\n",
+    .operands = "[SERVICE...]",
+    .about = "In a project dir: its services (state, health, ports), or those named;\n"
+	     "elsewhere the containers of clan run.\n",
     .opts = ps_opts,
 };
 
@@ -103,6 +115,10 @@ static int ps_opt(void *arg, int id, const char *v, struct clan_err *err)
 	struct ps_opts *o = arg;
 	if (id == OPT_ALL)
 		o->all = true;
+	if (id == OPT_QUIET)
+		o->quiet = true;
+	if (id == OPT_SERVICES)
+		o->services = true;
 	if (id == OPT_FORMAT && strcmp(v, "json") != 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unknown --format '%s' (json)", v);
 	if (id == OPT_FORMAT)
@@ -118,20 +134,30 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int r = opts_parse(&ps_cmd, argc, argv, ps_opt, &o, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
+	/* in a project dir, as docker compose ps */
+	if (stack_here(&ctx->project)) {
+		struct ps_stack_opts so = {.all = o.all,
+					   .json = o.json,
+					   .quiet = o.quiet,
+					   .services = o.services,
+					   .names = &ops};
+		return ps_stack(&ctx->project, &so, err);
+	}
 	if (opts_no_operands(&ps_cmd, &ops, err) < 0)
 		return -1;
-	/* in a project dir, as docker compose ps */
-	if (stack_here(&ctx->project))
-		return ps_stack(&ctx->project, o.all, o.json, err);
+	if (o.services)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "ps: --services lists a project's services; there is no "
+				       "compose file or .clanrc here");
 	_cleanup_free_ char *storage = paths_storage_dir();
 	o.storage = storage;
-	if (o.json)
+	if (o.json && !o.quiet)
 		o.out = json_array();
-	else
+	else if (!o.quiet)
 		printf("%-12s  %-24s  %-22s  %-16s  %-26s  %-24s  %s\n", "CONTAINER ID", "IMAGE",
 		       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
 	int rc = store_list(storage, print_one, &o, err);
-	if (o.json) {
+	if (o.out) {
 		if (rc == 0) {
 			char *s = json_dumps(o.out, JSON_INDENT(2));
 			puts(s ? s : "[]");

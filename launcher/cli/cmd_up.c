@@ -1,6 +1,9 @@
-/* clan up [-d] [--no-color] [--no-log-prefix] [-t S] [--wait-timeout S] and clan dev:
- * start the stack of the current directory. Foreground (dev, up without
- * -d): the merged logs until Ctrl-C, which stops the stack. */
+/* clan up [-d] [--wait] [--no-deps] [--force-recreate] [--remove-orphans]
+ * [--build] [--no-build] [--no-color] [--no-log-prefix] [-t S]
+ * [--wait-timeout S] [SERVICE...] and clan dev: start the stack of the
+ * current directory (or the services named and what they depend on).
+ * Foreground (dev, up without -d): the merged logs until Ctrl-C, which
+ * stops the stack. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -18,17 +21,33 @@
 #include "supervisor/sup_ctl.h"
 #include "supervisor/supervisor.h"
 #include "base/termsafe.h"
+#include "cli/svc_args.h"
 #include "cli/up_drift.h"
+#include "container/store.h"
 #include "ns/userns.h"
 
 struct up_opts {
 	bool detach, color, prefix;
-	int timeout_s;	    /* --wait-timeout: the start's */
-	int stop_timeout_s; /* -t: compose's stop timeout; -1: each service's own */
-	const char *cmd;    /* "up" or "dev", for messages */
+	bool no_deps, force, orphans;
+	struct strv services; /* up SERVICE...: empty for all */
+	int timeout_s;	      /* --wait-timeout: the start's */
+	int stop_timeout_s;   /* -t: compose's stop timeout; -1: each service's own */
+	const char *cmd;      /* "up" or "dev", for messages */
 };
 
-enum { OPT_D = 1, OPT_NOCOLOR, OPT_NOPREFIX, OPT_T, OPT_TIMEOUT, OPT_WAIT, OPT_BUILD };
+enum {
+	OPT_D = 1,
+	OPT_NOCOLOR,
+	OPT_NOPREFIX,
+	OPT_T,
+	OPT_TIMEOUT,
+	OPT_WAIT,
+	OPT_BUILD,
+	OPT_WAIT_UP,
+	OPT_NODEPS,
+	OPT_FORCE,
+	OPT_ORPHANS,
+};
 
 /* The options both share; up's table adds -d in front. --timeout spelled
  * out gets a note for scripts of before: its hidden entry comes first, so
@@ -48,12 +67,31 @@ enum { OPT_D = 1, OPT_NOCOLOR, OPT_NOPREFIX, OPT_T, OPT_TIMEOUT, OPT_WAIT, OPT_B
 	 "seconds the start may take before up fails\n"                               \
 	 "(default 300; --timeout meant this before)",                                \
 	 OPT_WAIT},                                                                   \
-	{"build", 0, NULL, "accepted for compose: images are built when missing",     \
+	{"build", 0, NULL,                                                            \
+	 "accepted for compose: deb: images are built when\n"                         \
+	 "missing; a service with build: is refused by the\n"                         \
+	 "loader until Dockerfile builds come (issue 14)",                            \
+	 OPT_BUILD},                                                                  \
+	{"no-build", 0, NULL, "accepted for compose: as --build, nothing to skip",    \
 	 OPT_BUILD}
 // clang-format on
 
 static const struct opt_def up_opts[] = {
     {"detach", 'd', NULL, "start in the background and return", OPT_D},
+    {"wait", 0, NULL,
+     "as -d (which already waits until each service is\n"
+     "healthy, or running when it has no health check)",
+     OPT_WAIT_UP},
+    {"no-deps", 0, NULL, "start only the services named, not what they\ndepend on", OPT_NODEPS},
+    {"force-recreate", 0, NULL,
+     "recreate the services (those named, else all) even\n"
+     "when their config is unchanged",
+     OPT_FORCE},
+    {"remove-orphans", 0, NULL,
+     "remove containers of this project whose service is\n"
+     "no longer in the file (a running stack whose file\n"
+     "lost a service is recreated whole anyway)",
+     OPT_ORPHANS},
     UP_DEV_OPTS,
     {0},
 };
@@ -71,10 +109,14 @@ static const struct opt_def dev_opts[] = {
 
 static const struct opt_cmd up_cmd = {
     .name = "up",
-    .about = UP_ABOUT
-    "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
-    "With -d it returns once the stack is up (then clan logs -f, clan ps, clan down).\n"
-    "\n",
+    .operands = "[SERVICE...]",
+    .about =
+	UP_ABOUT "In the foreground (no -d) it shows the services' logs; Ctrl-C stops the stack.\n"
+		 "With -d (or --wait) it returns once the stack is up: each service healthy, or\n"
+		 "running when it has no health check (then clan logs -f, clan ps, clan down).\n"
+		 "SERVICE...: only those and what they depend on, as compose's; on a running\n"
+		 "stack the other services keep running as they are.\n"
+		 "\n",
     .opts = up_opts,
 };
 
@@ -94,7 +136,17 @@ static int up_opt(void *arg, int id, const char *v, struct clan_err *err)
 	uint32_t t;
 	switch (id) {
 	case OPT_D:
+	case OPT_WAIT_UP: /* -d already waits until healthy or running */
 		u->detach = true;
+		break;
+	case OPT_NODEPS:
+		u->no_deps = true;
+		break;
+	case OPT_FORCE:
+		u->force = true;
+		break;
+	case OPT_ORPHANS:
+		u->orphans = true;
 		break;
 	case OPT_NOCOLOR:
 		u->color = false;
@@ -136,29 +188,30 @@ static int up_opt(void *arg, int id, const char *v, struct clan_err *err)
 static int parse(const struct opt_cmd *cmd, int argc, char **argv, struct up_opts *u,
 		 struct clan_err *err)
 {
-	_cleanup_operands_ struct strv ops = {0};
 	*u = (struct up_opts){.color = isatty(STDOUT_FILENO),
 			      .prefix = true,
 			      .timeout_s = 300,
 			      .stop_timeout_s = -1,
 			      .cmd = cmd->name};
-	int r = opts_parse(cmd, argc, argv, up_opt, u, &ops, err);
+	int r = opts_parse(cmd, argc, argv, up_opt, u, &u->services, err);
 	if (r != 0)
 		return r;
-	if (ops.n > 0)
-		return clan_error_code(
-		    err, CLAN_EXIT_USAGE,
-		    "%s: starting some services only is not supported yet ('%s'); "
-		    "run the whole stack",
-		    cmd->name, ops.v[0]);
+	if (cmd == &dev_cmd && u->services.n > 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "dev: dev runs the whole stack ('%s'); for some services "
+				       "use clan up SERVICE...",
+				       u->services.v[0]);
 	return 0;
 }
 
 /* Pulls or builds what is missing, in the foreground with progress, so the
  * supervisor only finds images already there. */
-static int prepare_images(const struct stack *st, enum userns_mode mode, struct clan_err *err)
+static int prepare_images(const struct stack *st, const bool *only, enum userns_mode mode,
+			  struct clan_err *err)
 {
 	for (size_t i = 0; i < st->nsvcs; i++) {
+		if (only && !only[i])
+			continue; /* up SERVICE...: the others' images when they start */
 		struct image img;
 		struct image_resolve_opts ro = {.userns = mode};
 		if (image_resolve(st->svcs[i].image, &ro, &img, err) < 0)
@@ -168,10 +221,12 @@ static int prepare_images(const struct stack *st, enum userns_mode mode, struct 
 	return 0;
 }
 
-static void print_urls(const struct stack *st)
+static void print_urls(const struct stack *st, const bool *only)
 {
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		const struct service *s = &st->svcs[i];
+		if (only && !only[i])
+			continue;
 		for (size_t k = 0; k < s->nports; k++) {
 			const struct port_map *m = &s->ports[k];
 			if (m->proto != PORT_TCP)
@@ -208,12 +263,11 @@ static enum userns_mode effective_mode(struct clan_err *err)
 
 /* Starts the supervisor and waits until the stack is ready. Ctrl-C (or
  * SIGTERM, SIGHUP) meanwhile stops what it started and fails with 130. */
-static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts *u,
+static int spawn(struct stack_ctx *c, const struct up_opts *u, const bool *only,
 		 enum userns_mode mode, pid_t *pid, struct clan_err *err)
 {
-	(void)ctx; /* --debug is in the environment, which the supervisor inherits */
 	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
-	if (prepare_images(&c->st, mode, err) < 0)
+	if (prepare_images(&c->st, only, mode, err) < 0)
 		return -1;
 	sigset_t old;
 	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), &old, err);
@@ -228,7 +282,9 @@ static int spawn(struct clan_ctx *ctx, struct stack_ctx *c, const struct up_opts
 				  u->stop_timeout_s >= 0 ? u->stop_timeout_s * 1000 : -1,
 			      .stop_fd = sfd,
 			      .settle = u->detach,
-			      .warnings = &warnings};
+			      .warnings = &warnings,
+			      .only = only,
+			      .no_deps = u->no_deps && only};
 	int rc = supervisor_spawn(&so, pid, err);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -246,7 +302,8 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since, s
 		return -1;
 	struct strv names = {0};
 	for (size_t i = 0; i < c->st.nsvcs; i++)
-		strv_push(&names, c->st.svcs[i].name);
+		if (svc_args_has(&u->services, c->st.svcs[i].name))
+			strv_push(&names, c->st.svcs[i].name);
 	struct logview_opts lo = {.ss = &c->ss,
 				  .services = &names,
 				  .follow = true,
@@ -279,47 +336,87 @@ static int follow(struct stack_ctx *c, const struct up_opts *u, int64_t since, s
 	return rc < 0 ? -1 : 0;
 }
 
+/* --remove-orphans: containers of this project (on record, not running:
+ * a supervisor that was killed) whose service is not in the file. */
+struct orphans {
+	const struct stack_ctx *c;
+	int removed;
+};
+
+static int remove_orphan(const struct container_rec *r, void *arg)
+{
+	struct orphans *o = arg;
+	struct clan_err ignored;
+	if (!r->project || strcmp(r->project, o->c->ss.id) != 0 || store_is_running(r) ||
+	    (r->service && stack_find(&o->c->st, r->service)))
+		return 0;
+	if (store_remove(o->c->storage, r, &ignored) == 0) {
+		fprintf(stderr, "Removed orphan container %s\n", r->name);
+		o->removed++;
+	}
+	return 0;
+}
+
+/* Starts what the files say, or brings a running stack to them: the
+ * services up named (only; NULL: all) and nothing else. */
+static int bring_up(struct stack_ctx *c, const struct up_opts *u, const bool *only,
+		    enum userns_mode mode, struct clan_err *err)
+{
+	pid_t pid = 0;
+	bool running = stack_supervisor_alive(&c->ss, &pid);
+	struct drift_plan plan = {0};
+	_cleanup_free_ bool *named = svc_args_closure(&c->st, &u->services, false);
+	struct drift_opts dopts = {.only = only, .named = named, .force = u->force};
+	int rc = 0;
+	/* a running stack: compare its configs with the files (a file that
+	 * does not load failed above, and nothing was touched). Images come
+	 * first: one that cannot be had leaves the stack as it runs. */
+	if (running && (up_drift_plan(c, &dopts, &plan, err) < 0 ||
+			prepare_images(&c->st, only, mode, err) < 0))
+		rc = -1;
+	if (rc == 0 && running && !plan.whole) {
+		rc = up_drift_apply(c, &plan, u->no_deps && only, err);
+	} else if (rc == 0) {
+		if (running) {
+			fprintf(stderr, "Recreating the stack %s (%s)\n", c->st.name, plan.why);
+			rc = up_drift_stop(c, pid, -1, err);
+		}
+		if (rc == 0)
+			rc = spawn(c, u, only, mode, &pid, err);
+	}
+	drift_plan_free(&plan);
+	return rc;
+}
+
 static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan_err *err)
 {
 	struct up_opts u;
 	int r = parse(dev ? &dev_cmd : &up_cmd, argc, argv, &u, err);
-	if (r != 0)
-		return r == OPTS_HELP ? 0 : -1;
-	if (dev && u.detach)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "dev: dev runs in the foreground; for the background use "
-				       "clan up -d");
+	if (r == 0 && dev && u.detach)
+		r = clan_error_code(err, CLAN_EXIT_USAGE,
+				    "dev: dev runs in the foreground; for the background use "
+				    "clan up -d");
 	struct stack_ctx c;
-	if (stack_ctx_open(&c, &ctx->project, err) < 0)
-		return -1;
-	int lock = stack_lock(&c.ss, err);
-	int rc = lock < 0 ? -1 : 0;
-	pid_t pid = 0;
+	if (r != 0 || stack_ctx_open(&c, &ctx->project, err) < 0) {
+		strv_free(&u.services);
+		return r == OPTS_HELP ? 0 : -1;
+	}
+	int rc = svc_args_check(&c.st, "up", &u.services, err);
+	_cleanup_free_ bool *only = svc_args_closure(&c.st, &u.services, !u.no_deps);
+	int lock = rc < 0 ? -1 : stack_lock(&c.ss, err);
+	if (lock < 0)
+		rc = -1;
 	int64_t since = (int64_t)time(NULL);
-	bool running = rc == 0 && stack_supervisor_alive(&c.ss, &pid);
-	struct drift_plan plan = {0};
 	enum userns_mode mode = rc == 0 ? effective_mode(err) : USERNS_AUTO;
 	if (rc == 0 && mode == USERNS_AUTO)
 		rc = -1;
-	/* a running stack: compare its configs with the files (a file that
-	 * does not load failed above, and nothing was touched). Images come
-	 * first: one that cannot be had leaves the stack as it runs. */
-	if (rc == 0 && running &&
-	    (up_drift_plan(&c, &plan, err) < 0 || prepare_images(&c.st, mode, err) < 0))
-		rc = -1;
-	if (rc == 0 && running && !plan.whole) {
-		rc = up_drift_apply(&c, &plan, err);
-	} else if (rc == 0) {
-		if (running) {
-			fprintf(stderr, "Recreating the stack %s (%s)\n", c.st.name, plan.why);
-			rc = up_drift_stop(&c, pid, err);
-		}
-		if (rc == 0)
-			rc = spawn(ctx, &c, &u, mode, &pid, err);
-	}
-	drift_plan_free(&plan);
+	struct orphans o = {.c = &c};
+	if (rc == 0 && u.orphans)
+		rc = store_list(c.storage, remove_orphan, &o, err);
+	if (rc == 0)
+		rc = bring_up(&c, &u, only, mode, err);
 	if (rc == 0) {
-		print_urls(&c.st);
+		print_urls(&c.st, only);
 		if (!u.detach) {
 			close(lock);
 			lock = -1;
@@ -329,6 +426,7 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	if (lock >= 0)
 		close(lock);
 	stack_ctx_free(&c);
+	strv_free(&u.services);
 	return rc;
 }
 

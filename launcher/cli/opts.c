@@ -148,6 +148,18 @@ int opts_flag_bits(void *arg, int id, const char *value, struct clan_err *err)
 	return 0;
 }
 
+int opts_timeout(const char *v, const char *cmd, int *out, struct clan_err *err)
+{
+	uint32_t t;
+	if (!parse_u32(v, &t) || t > 86400)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s: bad --timeout '%s': the seconds services get to stop, "
+				       "0 to 86400",
+				       cmd, v);
+	*out = (int)t;
+	return 0;
+}
+
 /* "  -t, --tty", "      --rm", "  -n N": the name column of d. */
 static void name_column(const struct opt_def *d, char *buf, size_t len)
 {

@@ -60,6 +60,10 @@ int opts_no_operands(const struct opt_cmd *cmd, const struct strv *operands, str
 int opts_flag_bits(void *arg, int id, const char *value, struct clan_err *err);
 #define OPT_BIT(id) (1u << (id))
 
+/* compose's -t/--timeout of down, stop, restart: seconds, 0 to 86400,
+ * into *out; exit 2 naming cmd otherwise. */
+int opts_timeout(const char *v, const char *cmd, int *out, struct clan_err *err);
+
 /* The help from the table: the usage line, the about text, then one line
  * per listed option (and -h, --help) with the help aligned in a column. */
 void opts_usage(const struct opt_cmd *cmd, FILE *out);

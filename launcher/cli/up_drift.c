@@ -53,6 +53,12 @@ static void plan_start(struct drift_plan *p, const char *name, json_t *e)
 
 void drift_plan_make(const struct stack *st, json_t *running, struct drift_plan *p)
 {
+	drift_plan_make_for(st, running, NULL, p);
+}
+
+void drift_plan_make_for(const struct stack *st, json_t *running, const struct drift_opts *o,
+			 struct drift_plan *p)
+{
 	*p = (struct drift_plan){.recreate = json_array(), .start = json_array()};
 	for (size_t i = 0; i < json_array_size(running); i++) {
 		const char *n =
@@ -67,10 +73,16 @@ void drift_plan_make(const struct stack *st, json_t *running, struct drift_plan 
 			go_whole(p, xasprintf("service %s was added", svc->name));
 			continue;
 		}
+		if (o && o->only && !o->only[i])
+			continue; /* up SERVICE...: the others are left as they run */
 		json_t *now = json_object_get(e, "config");
 		json_t *want = svc_config_json(svc);
 		char *diff = now ? svc_config_diff(now, want) : NULL;
-		if (!diff) {
+		if (!diff && o && o->force && (!o->named || o->named[i])) {
+			json_array_append_new(p->recreate, want);
+			strv_push_owned(&p->lines,
+					xasprintf("Recreating %s (--force-recreate)", svc->name));
+		} else if (!diff) {
 			plan_start(p, svc->name, e);
 			json_decref(want);
 		} else if (svc_config_needs_pod(now, want)) {
@@ -102,7 +114,8 @@ static int ask(const struct stack_ctx *c, json_t *req, json_t **answer, struct c
 	return rc;
 }
 
-int up_drift_plan(const struct stack_ctx *c, struct drift_plan *p, struct clan_err *err)
+int up_drift_plan(const struct stack_ctx *c, const struct drift_opts *o, struct drift_plan *p,
+		  struct clan_err *err)
 {
 	json_t *answer = NULL;
 	*p = (struct drift_plan){0};
@@ -112,7 +125,7 @@ int up_drift_plan(const struct stack_ctx *c, struct drift_plan *p, struct clan_e
 		    "up: cannot compare the running stack %s with %s (clan down, "
 		    "then clan up -d, starts it anew)",
 		    c->st.name, c->st.config_file);
-	drift_plan_make(&c->st, json_object_get(answer, "services"), p);
+	drift_plan_make_for(&c->st, json_object_get(answer, "services"), o, p);
 	json_decref(answer);
 	return 0;
 }
@@ -160,7 +173,8 @@ static int interrupted(const struct stack_ctx *c, json_t *asked, struct clan_err
 	    "up: interrupted; what it started is stopped (clan up -d starts it)");
 }
 
-int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct clan_err *err)
+int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, bool no_deps,
+		   struct clan_err *err)
 {
 	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < p->lines.n; i++)
@@ -177,8 +191,8 @@ int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct
 	json_t *asked = json_copy(p->start), *answer = NULL;
 	for (size_t i = 0; i < json_array_size(p->recreate); i++)
 		json_array_append(asked, json_object_get(json_array_get(p->recreate, i), "name"));
-	json_t *req =
-	    json_pack("{s:s,s:O,s:O}", "op", "up", "services", p->start, "recreate", p->recreate);
+	json_t *req = json_pack("{s:s,s:O,s:O,s:b}", "op", "up", "services", p->start, "recreate",
+				p->recreate, "no_deps", no_deps);
 	int rc = sup_request_until(&c->ss, req, sfd, &answer, err);
 	json_decref(req);
 	if (rc == 1)
@@ -192,10 +206,13 @@ int up_drift_apply(const struct stack_ctx *c, const struct drift_plan *p, struct
 	return rc;
 }
 
-int up_drift_stop(const struct stack_ctx *c, pid_t pid, struct clan_err *err)
+int up_drift_stop(const struct stack_ctx *c, pid_t pid, int timeout_s, struct clan_err *err)
 {
 	json_t *answer = NULL;
-	int rc = ask(c, json_pack("{s:s}", "op", "down"), &answer, err);
+	json_t *req = json_pack("{s:s}", "op", "down");
+	if (timeout_s >= 0)
+		json_object_set_new(req, "timeout", json_integer(timeout_s));
+	int rc = ask(c, req, &answer, err);
 	json_decref(answer);
 	if (rc == 0 && stack_wait_exit(pid) < 0)
 		rc = clan_error(err, 0, "the supervisor (pid %d) did not exit", (int)pid);

@@ -44,6 +44,13 @@ int stack_ctx_open(struct stack_ctx *c, const struct project_args *args, struct 
 	return 0;
 }
 
+int stack_ctx_open_here(struct stack_ctx *c, const struct project_args *args, struct clan_err *err)
+{
+	if (!stack_here(args))
+		return 0;
+	return stack_ctx_open(c, args, err) < 0 ? -1 : 1;
+}
+
 void stack_ctx_free(struct stack_ctx *c)
 {
 	stack_free(&c->st);

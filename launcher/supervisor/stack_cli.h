@@ -22,6 +22,11 @@ struct stack_ctx {
 int stack_ctx_open(struct stack_ctx *c, const struct project_args *args, struct clan_err *err);
 void stack_ctx_free(struct stack_ctx *c);
 
+/* For a command that is compose's in a project dir and another outside
+ * (pull, rm): 1 with c opened when there is a project here, 0 when there
+ * is none, -1 with err when it does not load. */
+int stack_ctx_open_here(struct stack_ctx *c, const struct project_args *args, struct clan_err *err);
+
 /* Whether the current dir has a project file. */
 bool stack_here(const struct project_args *args);
 

@@ -127,12 +127,15 @@ json_t *sup_ps_json(const struct sup *s)
 	return o;
 }
 
-static void start_op(struct sup *s, const char *op, bool *t)
+static void start_op(struct sup *s, const struct ctl_request *req)
 {
+	const char *op = req->op;
 	for (size_t i = 0; i < s->n; i++) {
 		struct svc_rt *r = &s->svcs[i];
-		if (!t[i])
+		if (!req->targets[i])
 			continue;
+		if (req->timeout_s >= 0)
+			r->stop_timeout_ms = req->timeout_s * 1000;
 		if (strcmp(op, "stop") == 0) {
 			/* a stop wins over a restart (or recreate) under way: the
 			 * new config is dropped too, so a later start or restart
@@ -152,6 +155,25 @@ static void start_op(struct sup *s, const char *op, bool *t)
 		}
 	}
 	sup_service_changed(s, &s->svcs[0]);
+}
+
+/* compose's kill: the signal to each named service's main process, at
+ * once; what it then does (exit, and its restart policy) is the
+ * service's. Answered at once with ps. */
+static json_t *kill_op(struct sup *s, const struct ctl_request *req)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct svc_rt *r = &s->svcs[i];
+		if (!req->targets[i] || (r->state != SVC_STARTING && r->state != SVC_RUNNING) ||
+		    r->pid <= 0)
+			continue;
+		/* pid 1 drops a signal it has no handler for: then it is
+		 * SIGKILLed and its exit means the signal, as under Docker's
+		 * init-less kill of a default action */
+		if (container_signal(r->pid, req->signal))
+			r->emulated_sig = req->signal;
+	}
+	return sup_ps_json(s);
 }
 
 /* The operation now runs; c is answered by sup_settle when it is done. */
@@ -203,16 +225,20 @@ static void handle(struct sup *s, struct ctl_conn *c)
 			s->failure = xstrdup("error the stack was stopped by clan down while it "
 					     "started\n");
 		s->down = true;
+		for (size_t i = 0; i < s->n && req.timeout_s >= 0; i++)
+			s->svcs[i].stop_timeout_ms = req.timeout_s * 1000;
 		wait_op(c, "down", NULL);
 	} else if (strcmp(req.op, "up") == 0 && sup_up_prepare(s, &req, why, sizeof why) < 0) {
 		answer_error(c, why);
+	} else if (strcmp(req.op, "kill") == 0) {
+		answer(c, kill_op(s, &req));
 	} else if (strcmp(req.op, "up") == 0) {
 		sup_up_op(s, &req);
 		wait_op(c, req.op, req.targets);
 		req.targets = NULL;
 	} else {
 		wait_op(c, req.op, req.targets);
-		start_op(s, req.op, req.targets);
+		start_op(s, &req);
 		req.targets = NULL;
 	}
 	ctl_request_free(&req);

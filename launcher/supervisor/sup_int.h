@@ -49,6 +49,11 @@ struct svc_rt {
 	int64_t kill_at;    /* monotonic ms: SIGKILL if still there */
 	int emulated_sig;
 	bool want_stop; /* stopped on request: no restart */
+	/* down/stop/restart -t: this stop's grace in ms, over the service's;
+	 * -1: none (set back at each start) */
+	int stop_timeout_ms;
+	/* up --no-deps: its next start does not wait on its dependencies */
+	bool no_deps;
 	bool restart_after_stop;
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;

@@ -117,6 +117,8 @@ void sup_up_op(struct sup *s, struct ctl_request *req)
 			r->want_stop = false;
 			r->state = SVC_WAITING;
 		}
+		if (req->targets[i] && req->no_deps && r->state == SVC_WAITING)
+			r->no_deps = true;
 	}
 	if (s->n)
 		sup_service_changed(s, &s->svcs[0]);

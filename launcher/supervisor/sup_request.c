@@ -2,6 +2,7 @@
 #include "supervisor/sup_request.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,33 @@ static int recreate_of(json_t *list, const char *const *names, size_t n, struct 
 	return 0;
 }
 
+/* The options a request may carry: "timeout" (seconds, 0 to 86400),
+ * "signal" (1 to 64), "no_deps" (a boolean). */
+static int options_of(json_t *req, struct ctl_request *out)
+{
+	json_t *t = json_object_get(req, "timeout"), *sig = json_object_get(req, "signal");
+	json_t *nd = json_object_get(req, "no_deps");
+	if (t &&
+	    (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 86400))
+		return refuse(out, "bad request: timeout is not 0 to 86400 seconds", NULL);
+	if (sig &&
+	    (!json_is_integer(sig) || json_integer_value(sig) < 1 || json_integer_value(sig) > 64))
+		return refuse(out, "bad request: signal is not 1 to 64", NULL);
+	if (nd && !json_is_boolean(nd))
+		return refuse(out, "bad request: no_deps is not a boolean", NULL);
+	if (t)
+		out->timeout_s = (int)json_integer_value(t);
+	if (sig)
+		out->signal = (int)json_integer_value(sig);
+	out->no_deps = json_is_true(nd);
+	return 0;
+}
+
 int ctl_request_parse(const char *text, const char *const *names, size_t n, struct ctl_request *out)
 {
-	static const char *const ops[] = {"ps", "config", "down", "stop", "start", "restart", "up"};
-	*out = (struct ctl_request){.n = n};
+	static const char *const ops[] = {"ps",	   "config",  "down", "stop",
+					  "start", "restart", "up",   "kill"};
+	*out = (struct ctl_request){.n = n, .timeout_s = -1, .signal = SIGKILL};
 	json_error_t je;
 	json_t *req = json_loads(text, 0, &je);
 	const char *op = json_string_value(json_object_get(req, "op"));
@@ -104,8 +128,10 @@ int ctl_request_parse(const char *text, const char *const *names, size_t n, stru
 				? -1
 				: 0;
 		else if (strcmp(out->op, "stop") == 0 || strcmp(out->op, "start") == 0 ||
-			 strcmp(out->op, "restart") == 0)
+			 strcmp(out->op, "restart") == 0 || strcmp(out->op, "kill") == 0)
 			rc = targets_of(json_object_get(req, "services"), true, names, n, out);
+		if (rc == 0 && out->op)
+			rc = options_of(req, out);
 	}
 	json_decref(req);
 	return rc;

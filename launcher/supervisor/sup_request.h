@@ -10,8 +10,8 @@
 #include "config/stack.h"
 
 struct ctl_request {
-	/* "ps", "config", "down", "stop", "start", "restart" or "up"; NULL:
-	 * refused */
+	/* "ps", "config", "down", "stop", "start", "restart", "up" or "kill";
+	 * NULL: refused */
 	const char *op;
 	/* stop/start/restart: per service, in the given order (none listed:
 	 * all); up: the services to start if they are not running (none
@@ -21,6 +21,12 @@ struct ctl_request {
 	 * supervisor recreates those services with it */
 	struct service *recreate;
 	size_t n;
+	/* down/stop/restart: the seconds a stop gives each service before
+	 * SIGKILL (compose's -t), over its stop_grace_period; -1: its own */
+	int timeout_s;
+	int signal;	 /* kill: the signal (compose's default SIGKILL) */
+	bool no_deps;	 /* up: start the services named without waiting on
+			    what they depend on (compose's --no-deps) */
 	char error[160]; /* why it was refused */
 };
 

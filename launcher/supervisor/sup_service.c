@@ -182,6 +182,8 @@ static bool dep_met(const struct svc_rt *d, enum dep_condition cond)
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r)
 {
 	const struct service *svc = r->svc;
+	if (r->no_deps)
+		return true;
 	for (size_t i = 0; i < svc->depends_on.n; i++)
 		for (size_t j = 0; j < s->n; j++)
 			if (strcmp(s->svcs[j].svc->name, svc->depends_on.v[i]) == 0 &&
@@ -247,6 +249,8 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	r->healthy = r->unhealthy = false;
 	r->emulated_sig = 0;
 	r->kill_at = 0;
+	r->stop_timeout_ms = -1;
+	r->no_deps = false;
 	r->started = (int64_t)time(NULL);
 	r->started_ms = sup_now_ms();
 	r->ready_ms = 0;
@@ -264,7 +268,9 @@ void svc_stop(const struct sup *s, struct svc_rt *r)
 		if (container_signal(r->pid, sig))
 			r->emulated_sig = sig;
 		else
-			r->kill_at = sup_now_ms() + sup_stop_grace_ms(s->o, r->svc);
+			r->kill_at = sup_now_ms() + (r->stop_timeout_ms >= 0
+							 ? r->stop_timeout_ms
+							 : sup_stop_grace_ms(s->o, r->svc));
 		r->state = SVC_STOPPING;
 	} else if (r->state != SVC_STOPPING) {
 		r->state = SVC_STOPPED;

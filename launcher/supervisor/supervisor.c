@@ -158,6 +158,13 @@ static char *warning(const struct sup *s, const struct svc_rt *r, bool ports)
 	return ports && r->state == SVC_RUNNING ? svc_port_warning(r) : NULL;
 }
 
+/* A service `up SERVICE...` did not name (nor what they depend on): it
+ * waits stopped, and `up` does not wait for it. */
+static bool svc_left_stopped(const struct svc_rt *r)
+{
+	return r->state == SVC_STOPPED && r->want_stop;
+}
+
 /* Tells `up` the stack is up once every service is: ready (for `up -d`,
  * settled: svc_settled), or restarting after a crash (a warning). For
  * `up -d`, a published port nothing of its service listens on gets
@@ -171,7 +178,7 @@ static void maybe_report(struct sup *s)
 	bool settle = s->o->settle;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svc_rt *r = &s->svcs[i];
-		if (r->early_exits || svc_finished_well(r) ||
+		if (r->early_exits || svc_finished_well(r) || svc_left_stopped(r) ||
 		    (settle ? svc_settled(r, now) : r->state == SVC_RUNNING))
 			continue;
 		if (r->state == SVC_RUNNING)
@@ -316,7 +323,7 @@ static void on_timers(struct sup *s)
 	if (s->ready_fd >= 0 && s->startup_deadline && now >= s->startup_deadline)
 		for (size_t i = 0; i < s->n; i++)
 			if (s->svcs[i].state != SVC_RUNNING && !s->svcs[i].early_exits &&
-			    !svc_finished_well(&s->svcs[i])) {
+			    !svc_finished_well(&s->svcs[i]) && !svc_left_stopped(&s->svcs[i])) {
 				fail_startup(s, &s->svcs[i], "was not ready in time");
 				break;
 			}
@@ -474,6 +481,12 @@ static int sup_init(struct sup *s, struct clan_err *err)
 		struct svc_rt *r = &s->svcs[s->n++];
 		r->svc = &s->o->st->svcs[i];
 		r->state = SVC_WAITING;
+		r->stop_timeout_ms = -1;
+		if (s->o->only && !s->o->only[i]) {
+			r->state = SVC_STOPPED;
+			r->want_stop = true;
+		}
+		r->no_deps = s->o->no_deps;
 		if (svc_prepare(s, r, err) < 0)
 			return -1;
 	}

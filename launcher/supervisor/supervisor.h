@@ -36,6 +36,11 @@ struct sup_opts {
 	 * that crashed and restarts, a published port nothing listens on);
 	 * NULL: not wanted */
 	struct strv *warnings;
+	/* up SERVICE...: per service of st, whether it starts (the others
+	 * are stopped until a later up, start or restart names them); NULL:
+	 * all */
+	const bool *only;
+	bool no_deps; /* up --no-deps: those start without their dependencies */
 };
 
 /* The grace a stop gives svc (SIGTERM to SIGKILL): up -t's, else the

@@ -25,7 +25,8 @@ file_commands() {
 	cmd_pull.c) echo pull ;;
 	cmd_rm.c) echo rm ;;
 	run_args.c) echo run ;;
-	cmd_stack_ctl.c) echo restart stop start ;;
+	cmd_stack_ctl.c) echo restart stop start kill ;;
+	cmd_port.c) echo port ;;
 	cmd_system.c) echo system ;;
 	cmd_up.c) echo up dev ;;
 	cmd_volume.c) echo volume ;;

@@ -1,5 +1,6 @@
 /* Unit tests for the control socket's request parser (sup_request.c). */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,4 +103,33 @@ TEST(up_refusals)
 	static const char *const other[] = {"db", "worker"};
 	CHECK(ctl_request_parse("{\"op\":\"up\",\"recreate\":[" WEB_CONFIG "]}", other, 2, &r) < 0);
 	CHECK_STR(r.error, "bad service config: name is not a service of the stack");
+}
+
+/* compose's verbs: kill's signal, down/stop -t, up --no-deps */
+TEST(kill_timeout_no_deps)
+{
+	struct ctl_request r;
+	CHECK(ctl_request_parse("{\"op\":\"kill\",\"services\":[\"db\"]}", names, 3, &r) == 0);
+	CHECK_STR(r.op, "kill");
+	CHECK(r.signal == SIGKILL && r.timeout_s == -1 && !r.no_deps);
+	CHECK(r.targets && r.targets[0] && !r.targets[1]);
+	ctl_request_free(&r);
+	CHECK(ctl_request_parse("{\"op\":\"kill\",\"signal\":1}", names, 3, &r) == 0);
+	CHECK(r.signal == SIGHUP && r.targets[0] && r.targets[1] && r.targets[2]);
+	ctl_request_free(&r);
+	CHECK(ctl_request_parse("{\"op\":\"down\",\"timeout\":0}", names, 3, &r) == 0);
+	CHECK(r.timeout_s == 0);
+	ctl_request_free(&r);
+	CHECK(ctl_request_parse("{\"op\":\"up\",\"services\":[\"web\"],\"no_deps\":true}", names, 3,
+				&r) == 0);
+	CHECK(r.no_deps && r.targets[1] && !r.targets[0]);
+	ctl_request_free(&r);
+	CHECK(ctl_request_parse("{\"op\":\"kill\",\"signal\":0}", names, 3, &r) < 0);
+	CHECK_STR(r.error, "bad request: signal is not 1 to 64");
+	CHECK(ctl_request_parse("{\"op\":\"kill\",\"signal\":\"TERM\"}", names, 3, &r) < 0);
+	CHECK(ctl_request_parse("{\"op\":\"stop\",\"timeout\":-1}", names, 3, &r) < 0);
+	CHECK_STR(r.error, "bad request: timeout is not 0 to 86400 seconds");
+	CHECK(ctl_request_parse("{\"op\":\"stop\",\"timeout\":86401}", names, 3, &r) < 0);
+	CHECK(ctl_request_parse("{\"op\":\"up\",\"no_deps\":1}", names, 3, &r) < 0);
+	CHECK(r.op == NULL && r.targets == NULL);
 }

@@ -135,6 +135,20 @@ TEST(plan)
 	CHECK(json_array_size(p.start) == 2 && json_array_size(p.recreate) == 0);
 	CHECK_STR(p.lines.v[1], "Starting job (it exited with code 3)");
 	drift_plan_free(&p);
+	/* up job web: only they are looked at (db, stopped, is left) */
+	bool only[] = {false, true, true}, named[] = {false, true, false};
+	struct drift_opts o = {.only = only};
+	drift_plan_make_for(&st, running, &o, &p);
+	CHECK(json_array_size(p.start) == 1 && json_array_size(p.recreate) == 0);
+	CHECK_STR(json_string_value(json_array_get(p.start, 0)), "job");
+	drift_plan_free(&p);
+	/* --force-recreate web: web recreated unchanged; job (a dependency
+	 * here, not named) only started */
+	o = (struct drift_opts){.only = only, .named = named, .force = true};
+	drift_plan_make_for(&st, running, &o, &p);
+	CHECK(json_array_size(p.recreate) == 1 && json_array_size(p.start) == 1);
+	CHECK_STR(p.lines.v[0], "Recreating web (--force-recreate)");
+	drift_plan_free(&p);
 	/* a service removed from the files: the whole stack */
 	st.nsvcs = 2;
 	drift_plan_make(&st, running, &p);
