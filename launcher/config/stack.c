@@ -468,8 +468,11 @@ static int load_clanrc(struct load_ctx *c)
 	c->rc = &rc;
 	if (read_clanrc(c, &rc) == 0 && profile_secrets(c, &rc) == 0 &&
 	    interpolate_all(c, &rc) == 0 && project_name(c, &rc) == 0 &&
-	    build_services(c, &rc) == 0)
+	    build_services(c, &rc) == 0 && stack_check_all(c) == 0)
 		r = 0;
+	/* the checks above read the sections (lines, comments): not after */
+	for (size_t i = 0; c->b && i < c->nb; i++)
+		c->b[i].sec = NULL;
 	clanrc_free(&rc);
 	c->rc = NULL;
 	return r;
@@ -499,8 +502,8 @@ static int load(struct load_ctx *c)
 	else
 		profile_default_dirs(st->dir, stack_shell_lookup, c, &c->profile_dirs);
 
-	if ((compose.n ? stack_load_compose(c, &compose, &shown) : load_clanrc(c)) == 0 &&
-	    stack_check_all(c) == 0) {
+	if (compose.n ? stack_load_compose(c, &compose, &shown) == 0 && stack_check_all(c) == 0
+		      : load_clanrc(c) == 0) {
 		take_services(c);
 		r = 0;
 	}
