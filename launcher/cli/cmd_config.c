@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "base/paths.h"
+#include "base/progress.h"
 #include "supervisor/secrets.h"
 #include "config/stack.h"
 #include "base/util.h"
@@ -102,9 +103,9 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	if (stack_load(&o, &st, err) < 0)
 		return -1;
 	for (size_t i = 0; i < st.warnings.n; i++)
-		fprintf(stderr, "clan: warning: %s\n", st.warnings.v[i]);
+		progress_warn("%s", st.warnings.v[i]);
 	if (st.note)
-		fprintf(stderr, "clan: %s\n", st.note);
+		progress_say("%s", st.note);
 	r = print(&st, &c);
 	stack_free(&st);
 	if (r < 0 || fflush(stdout) != 0 || ferror(stdout))

@@ -37,6 +37,14 @@ struct ext {
 	size_t nfiles;
 };
 
+static size_t nodes(const struct ynode *n)
+{
+	size_t count = 1;
+	for (size_t i = 0; (n->kind == YN_MAP || n->kind == YN_SEQ) && i < n->n; i++)
+		count += nodes(n->items[i]);
+	return count;
+}
+
 static char *identity(const char *path)
 {
 	char *real = realpath(path, NULL);
@@ -156,7 +164,12 @@ static int base_of(struct ext *x, struct ynode *services, const struct compose_s
 			  src->path);
 	if (resolve(x, services, src, canon, ref, link) < 0)
 		return -1;
-	struct ynode *base = ynode_clone(ynode_get(services, ref));
+	const struct ynode *extended = ynode_get(services, ref);
+	x->ctx->extended_nodes += nodes(extended);
+	if (x->ctx->extended_nodes > COMPOSE_MAX_EXTENDED_NODES)
+		return at(x->err, e, "extends copies more than %s nodes in all: refused (%s)",
+			  "2 million", ref);
+	struct ynode *base = ynode_clone(extended);
 	if (base->kind == YN_NULL) {
 		struct ynode *map = ynode_new(YN_MAP, base);
 		ynode_free(base);

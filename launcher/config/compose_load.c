@@ -5,6 +5,7 @@
  * service converted (compose_service.c). stack.c then applies the checks
  * across services that a .clanrc gets too. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,8 +293,13 @@ static int is_enabled(struct load_ctx *c, const struct ynode *svc, const struct 
 		return compose_fail(c, p, "profiles: expected a list of names");
 	for (size_t i = 0; i < p->n; i++) {
 		const char *name = ynode_text(p->items[i]);
-		if (!name)
-			return compose_fail(c, p->items[i], "profiles: expected names");
+		/* compose's form: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+		if (!name || !isalnum((unsigned char)name[0]) ||
+		    strspn(name,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+			strlen(name))
+			return compose_fail(c, p->items[i],
+					    "profiles: expected names of letters, digits, _ . -");
 		*on = *on || wanted_profile(active, name);
 		add_sorted(&c->st->compose_profiles, name);
 	}

@@ -268,6 +268,8 @@ static int environment(struct load_ctx *c, const struct ynode *root, const struc
 	(void)root;
 	if (v->kind != YN_SEQ && v->kind != YN_MAP)
 		return compose_fail(c, v, "environment: expected a mapping or a list of KEY=VALUE");
+	if (v->n > DOTENV_MAX_VARS)
+		return compose_fail(c, v, "environment: more than %d variables", DOTENV_MAX_VARS);
 	/* a plain number or boolean as compose makes it text again */
 	_cleanup_free_ char *typed = NULL;
 	for (size_t i = 0; i < v->n; i++) {

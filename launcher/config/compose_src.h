@@ -17,6 +17,9 @@
 #define COMPOSE_MAX_FILES 100	    /* files read for one project */
 #define COMPOSE_MAX_INCLUDE_DEPTH 16
 #define COMPOSE_MAX_EXTENDS_DEPTH 32
+/* nodes extends may copy for one project: the alias budget's reason
+ * (150k services extending one with a 100k-item list is 10^10 nodes) */
+#define COMPOSE_MAX_EXTENDED_NODES (2u << 20)
 
 enum compose_src_kind { COMPOSE_SRC_FILE, COMPOSE_SRC_INCLUDE, COMPOSE_SRC_EXTENDS };
 
@@ -45,7 +48,8 @@ struct compose_ctx {
 	/* the names of the files read: the trees point to them, so free the
 	 * ctx (compose_ctx_free) after the trees */
 	struct strv names;
-	unsigned files; /* files read so far, against COMPOSE_MAX_FILES */
+	unsigned files;	       /* files read so far, against COMPOSE_MAX_FILES */
+	size_t extended_nodes; /* copied by extends, against COMPOSE_MAX_EXTENDED_NODES */
 };
 
 void compose_ctx_free(struct compose_ctx *ctx);

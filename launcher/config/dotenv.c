@@ -297,6 +297,12 @@ static int statement(struct parser *ps)
 		inherit(ps, key, line);
 		return 0;
 	}
+	/* a bound, as each variable is looked for among the ones before it:
+	 * a file of 400k lines would take minutes */
+	if (ps->out->n >= DOTENV_MAX_VARS)
+		return clan_error_code(ps->err, CLAN_EXIT_USAGE,
+				       "%s:%d: more than %d variables in one file", ps->path, line,
+				       DOTENV_MAX_VARS);
 	char *v;
 	if (value(ps, line, &v) < 0)
 		return -1;

@@ -16,6 +16,10 @@
 #include "base/error.h"
 #include "config/interp.h"
 
+/* More variables than this in one file is an error (no real .env is
+ * near it; each variable is looked up among the ones before it). */
+#define DOTENV_MAX_VARS 10000
+
 struct dotenv_var {
 	char *key, *value;
 	int line;

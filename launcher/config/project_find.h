@@ -3,6 +3,7 @@
 #ifndef CLAN_PROJECT_FIND_H
 #define CLAN_PROJECT_FIND_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "base/util.h"
@@ -23,5 +24,10 @@ char *project_find(const char *start, const char *home, uid_t uid, struct strv *
  * the one listed first. *which (when not NULL) is the index found. */
 char *project_find_names(const char *start, const char *home, uid_t uid, const char *const *names,
 			 int *which, struct strv *skipped);
+
+/* The rule above for one more file of a project found in a parent dir
+ * (its compose override, its .env): true when it is missing or may be
+ * read; else false with the reason pushed to why (when not NULL). */
+bool project_file_trusted(const char *path, uid_t uid, struct strv *why);
 
 #endif

@@ -216,6 +216,19 @@ static int project_dir(struct load_ctx *c, char **out)
 	return 0;
 }
 
+/* A file of a project found in a parent dir is read only when the user
+ * could have written it (project_find's rule): another user may share
+ * a parent such as /tmp. */
+static int check_above(struct load_ctx *c, const char *path)
+{
+	struct strv why = {0};
+	if (!c->above || project_file_trusted(path, getuid(), &why))
+		return 0;
+	clan_error_code(c->err, CLAN_EXIT_USAGE, "%s", why.v[0]);
+	strv_free(&why);
+	return -1;
+}
+
 static bool is_clanrc(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -264,6 +277,15 @@ static int pick_files(struct load_ctx *c, struct strv *compose, struct strv *sho
 	st->config_file = xasprintf("%s/.clanrc", st->dir);
 	struct strv found = {0};
 	compose_default_files(st->dir, &found, &c->warn.msgs);
+	for (size_t i = 0; i < found.n; i++)
+		if (check_above(c, found.v[i]) < 0) {
+			strv_free(&found);
+			return -1;
+		}
+	if (check_above(c, st->config_file) < 0) {
+		strv_free(&found);
+		return -1;
+	}
 	if (access(st->config_file, F_OK) == 0) {
 		if (found.n)
 			st->note =
@@ -395,6 +417,8 @@ static int read_dotenv(struct load_ctx *c)
 	_cleanup_free_ char *path = xasprintf("%s/.env", c->st->dir);
 	if (access(path, F_OK) < 0)
 		return 0;
+	if (check_above(c, path) < 0)
+		return -1;
 	_cleanup_free_ char *shown = shown_path(c, ".env");
 	return read_env_file(c, path, shown);
 }

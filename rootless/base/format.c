@@ -62,9 +62,10 @@ bool parse_size(const char *s, uint64_t *out)
 	if (!s || !isdigit((unsigned char)*p))
 		return false;
 	for (; isdigit((unsigned char)*p); p++) {
-		whole = whole * 10 + (uint64_t)(*p - '0');
-		if (whole > INT64_MAX)
-			return false;
+		uint64_t d = (uint64_t)(*p - '0');
+		if (whole > ((uint64_t)INT64_MAX - d) / 10)
+			return false; /* before the multiply wraps */
+		whole = whole * 10 + d;
 	}
 	if (*p == '.') {
 		if (!isdigit((unsigned char)*++p))

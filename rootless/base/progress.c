@@ -1,9 +1,12 @@
 #include "base/progress.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "base/termsafe.h"
 
 bool progress_is_terminal(FILE *f)
 {
@@ -15,7 +18,11 @@ void progress_vline(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[2048];
 	vsnprintf(line, sizeof line, fmt, ap);
-	fprintf(stderr, "%s%s\n", prefix, line);
+	/* a line may quote a file or a service's output: what a terminal
+	 * would act on is shown, not obeyed (as the CLI's errors) */
+	char *safe = term_safe(line, strlen(line), true);
+	fprintf(stderr, "%s%s\n", prefix, safe);
+	free(safe);
 }
 
 void progress_say(const char *fmt, ...)

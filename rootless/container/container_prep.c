@@ -192,6 +192,18 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	/* the filter allows what the capabilities allow, as Docker's does */
 	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
 		return clan_error_wrap(err, "run");
+	/* a capability is only harmless where the container's root is no
+	 * host root: with the identity map (root on a kernel without
+	 * idmapped mounts for us) or the host's namespace, SYS_ADMIN could
+	 * unmount the masks over /proc/sys and write as host root */
+	if ((p->caps & ~caps_default_mask()) &&
+	    (p->userns.host_root || p->userns.mode == USERNS_HOST))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "run: --cap-add (cap_add:) beyond the default set needs a "
+				       "user namespace whose root is not host root; here the "
+				       "container's root would be the host's (%s)",
+				       p->userns.mode == USERNS_HOST ? "--userns host"
+								     : "started by root");
 	/* one filter: the profile, and in single-id mode the fake chown */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
 	if (seccomp_filter_for(s->seccomp, single, p->caps, p->storage, &p->seccomp, err) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "container/ulimit.h"
 #include "ns/idmap.h"
 #include "ns/passwd.h"
+#include "base/debug.h"
 #include "base/procfs.h"
 #include "ns/seccomp_filter.h"
 #include "base/sync.h"
@@ -158,7 +160,20 @@ static int apply_record_ulimits(const struct container_rec *rec, struct clan_err
 {
 	for (size_t i = 0; i < rec->ulimits.n; i++) {
 		struct ulimit_spec u;
-		if (ulimit_parse(rec->ulimits.v[i], &u, err) < 0 || ulimits_apply(&u, 1, err) < 0)
+		struct rlimit now;
+		if (ulimit_parse(rec->ulimits.v[i], &u, err) < 0)
+			return clan_error_wrap(err, "exec: the container's ulimit %s",
+					       rec->ulimits.v[i]);
+		/* this caller may be below the container's hard limit: as much
+		 * of it as it can give, not a failed exec */
+		if (getrlimit(u.resource, &now) == 0 && u.hard > now.rlim_max) {
+			clan_debug("exec: ulimit %s: the hard limit is %llu here",
+				   rec->ulimits.v[i], (unsigned long long)now.rlim_max);
+			u.hard = now.rlim_max;
+			if (u.soft > u.hard)
+				u.soft = u.hard;
+		}
+		if (ulimits_apply(&u, 1, err) < 0)
 			return clan_error_wrap(err, "exec: the container's ulimit %s",
 					       rec->ulimits.v[i]);
 	}

@@ -251,6 +251,20 @@ case_parent_not_trusted() {
 	assert_eq "$rc" 2 "config under a world-writable compose.yaml (stdout: $out)"
 	assert_contains "$err" "ignored $top/compose.yaml: writable by other users" "config's message"
 	assert_not_contains "$out" evil "config's services"
+	# the user's own compose file above, with a .env (or an override)
+	# others may write beside it: that one is not read either
+	chmod 0644 "$top/compose.yaml"
+	echo 'COMPOSE_FILE=/tmp/evil.yml' >"$top/.env"
+	chmod 0666 "$top/.env"
+	run clan config --services
+	assert_eq "$rc" 2 "config under a world-writable .env (stdout: $out)"
+	assert_contains "$err" "ignored $top/.env: writable by other users" "config's message"
+	rm -f "$top/.env"
+	printf 'services:\n  evil:\n    image: busybox\n' >"$top/compose.override.yaml"
+	chmod 0666 "$top/compose.override.yaml"
+	run clan config --services
+	assert_eq "$rc" 2 "config under a world-writable override (stdout: $out)"
+	assert_contains "$err" "ignored $top/compose.override.yaml: writable by other users" "config's message"
 }
 
 # Aliases that expand exponentially are refused quickly, not expanded.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config/cfgval.h"
+#include "config/dotenv.h"
 #include "config/stack.h"
 #include "tap.h"
 #include "base/strbuf.h"
@@ -817,4 +818,47 @@ static const struct ccase hostile_cases[] = {
 TEST(hostile_files)
 {
 	run_cases(hostile_cases, ARRAY_SIZE(hostile_cases), tap_failed);
+}
+
+/* Sizes that would take minutes (each variable is looked for among the
+ * ones before it) or gigabytes (extends copies) are refused at once. */
+TEST(hostile_sizes)
+{
+	struct strbuf env = {0}, dot = {0}, ext = {0};
+	strbuf_adds(&env, "services:\n  a:\n" IMG "    environment:\n");
+	for (int i = 0; i <= DOTENV_MAX_VARS; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "      - V%d=x\n", i);
+		strbuf_adds(&env, line);
+		snprintf(line, sizeof line, "V%d=x\n", i);
+		strbuf_adds(&dot, line);
+	}
+	strbuf_adds(&ext, "services:\n  a:\n" IMG "    environment:\n");
+	for (int i = 0; i < 5000; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "      - V%d=x\n", i);
+		strbuf_adds(&ext, line);
+	}
+	for (int i = 0; i < 500; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "  s%d: {extends: a}\n", i);
+		strbuf_adds(&ext, line);
+	}
+	char envmsg[96], dotmsg[96];
+	snprintf(envmsg, sizeof envmsg, "P/compose.yaml:5:7: environment: more than %d variables",
+		 DOTENV_MAX_VARS);
+	snprintf(dotmsg, sizeof dotmsg, "P/.env:%d: more than %d variables in one file",
+		 DOTENV_MAX_VARS + 1, DOTENV_MAX_VARS);
+	const struct ccase cases[] = {
+	    {"an environment over the bound", env.s, .rc = 2, .msg = envmsg},
+	    {"a .env over the bound", "services:\n  a:\n" IMG, .extra = {".env", dot.s}, .rc = 2,
+	     .msg = dotmsg},
+	    {"extends copying millions of nodes", ext.s, .rc = 2,
+	     .msg = "P/compose.yaml:5424:19: extends copies more than 2 million nodes in all: "
+		    "refused (a)"},
+	};
+	run_cases(cases, ARRAY_SIZE(cases), tap_failed);
+	strbuf_free(&env);
+	strbuf_free(&dot);
+	strbuf_free(&ext);
 }

@@ -111,6 +111,9 @@ TEST(sizes_as_docker_reads_them)
 TEST(bad_sizes_refused)
 {
 	CHECK(size_refused(""));
+	/* wraps past 2^64 in the multiply: was read as 4 */
+	CHECK(size_refused("18446744073709551620"));
+	CHECK(size_refused("9223372036854775808"));
 	CHECK(size_refused("-1"));
 	CHECK(size_refused("+1"));
 	CHECK(size_refused(" 1"));
