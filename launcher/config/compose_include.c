@@ -154,8 +154,10 @@ static int load_entry(const struct include_entry *e, const struct ynode *item,
 		      struct clan_err *err)
 {
 	*model = NULL;
-	if (check_chain(src, e->paths.v[0], item, err) < 0)
-		return -1;
+	/* every path: a cycle may go through the list's second file */
+	for (size_t i = 0; i < e->paths.n; i++)
+		if (check_chain(src, e->paths.v[i], item, err) < 0)
+			return -1;
 	char *none[] = {NULL};
 	for (size_t i = 0; i < e->paths.n; i++) {
 		struct compose_src inc = {.path = compose_ctx_name(ctx, e->paths.v[i]),

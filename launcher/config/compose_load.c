@@ -176,7 +176,10 @@ static int load_sub(void *arg, const struct compose_src *src, struct ynode **out
 	struct load_ctx *c = arg;
 	_cleanup_free_ char *text = NULL;
 	*out = NULL;
-	if (read_file(src->path, COMPOSE_MAX_BYTES, &text, err) < 0 ||
+	/* ~/x is the user's home, as compose-go's absPath has it */
+	_cleanup_free_ char *path =
+	    src->path[0] == '~' ? stack_host_path(c, src->path) : xstrdup(src->path);
+	if (read_file(path, COMPOSE_MAX_BYTES, &text, err) < 0 ||
 	    ytree_load(text, strlen(text), stack_file_name(c, src->path), out, err) < 0)
 		return -1;
 	struct sub_env e = {.c = c, .project = c->env};

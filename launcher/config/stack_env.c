@@ -55,8 +55,8 @@ static const char *env_file_lookup(void *arg, const char *name)
 int stack_env_file(struct load_ctx *c, const char *written, struct item_pos at, bool required,
 		   bool earlier_first, struct strv *out)
 {
-	_cleanup_free_ char *path =
-	    written[0] == '/' ? xstrdup(written) : xasprintf("%s/%s", c->st->dir, written);
+	/* ~/x is the user's home; a relative path is the project dir's */
+	_cleanup_free_ char *path = stack_host_path(c, written);
 	_cleanup_free_ char *text = NULL;
 	if (read_file(path, ENV_FILE_MAX_BYTES, &text, c->err) < 0) {
 		if (!required && c->err->sys_errno == ENOENT)

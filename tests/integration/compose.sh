@@ -359,7 +359,29 @@ case_runtime_keys() {
 	assert_contains "$err" "NET_ADMIN" "its did-you-mean"
 }
 
+# ~/ in env_file and include paths is the user's home, as compose's.
+case_home_paths() {
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		include: [~/inc.yml]
+		services:
+		  web:
+		    image: dir:@ROOTFS@
+		    env_file: ~/vars.env
+	EOF
+	)
+	mkdir -p "$dir/h"
+	echo 'FROM_HOME=yes' >"$dir/h/vars.env"
+	printf 'services:\n  extra:\n    image: dir:%s\n' "$ROOTFS" >"$dir/h/inc.yml"
+	cd "$dir" || die "no project dir"
+	run env HOME="$dir/h" "$CLAN" config
+	assert_eq "$rc" 0 "config (stderr: $err)"
+	assert_contains "$out" "FROM_HOME: \"yes\"" "env_file: ~/vars.env"
+	assert_contains "$out" "  extra:" "include: [~/inc.yml]"
+}
+
 t lifecycle case_lifecycle
+t home_paths case_home_paths
 t runtime_keys case_runtime_keys
 t merge_files case_merge_files
 t profiles case_profiles

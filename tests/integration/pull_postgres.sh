@@ -10,8 +10,9 @@
 #   step and the server never starts, as under rootless Podman with one id.
 # - With a range, both work (root's chown and setpriv have ids to use).
 # This is the mapping a profile's `user:` asks for in single-id mode.
-# clan-test-timeout: 600
-# (the image: a tar of the deb cache's postgresql-15 and a gzip of it,
+# clan-test-timeout: 1500
+# (the Django case builds its deb: image, 1-3 min, once in the deb storage;
+# the image: a tar of the deb cache's postgresql-15 and a gzip of it,
 # 20-40 s, once per run; the deb: image itself 60-90 s when not cached)
 # shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
 # shellcheck source=tests/lib.sh
@@ -219,9 +220,57 @@ case_compose_official_image() {
 	assert_exit 0 clan down -v
 }
 
+# The example's shape from its compose file alone, no .clanrc: PostgreSQL
+# 15 by image name from the mirror (env_file .env, a named volume), the
+# Django app on a deb: image with the source bind-mounted and published,
+# depends_on with no healthcheck (the profile orders it). Its page reads
+# and writes the database; an edit of the source is served with no
+# restart of anything.
+case_compose_django_example() {
+	push_pg
+	use_deb_storage
+	local dir port
+	dir=$(mk_tmp)
+	cp -a "$CLAN_TEST_ROOT/examples/django-postgres/." "$dir/"
+	rm -f "$dir/.clanrc"
+	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
+	cat >"$dir/docker-compose.yml" <<-EOF
+		services:
+		  db:
+		    image: $IMG
+		    env_file: .env
+		    volumes:
+		      - pgdata:/var/lib/postgresql/data
+		  web:
+		    image: deb:bookworm+python3-django,python3-psycopg2
+		    command: sh -c "python3 manage.py migrate --noinput && exec python3 manage.py runserver 0.0.0.0:8000"
+		    working_dir: /app
+		    volumes:
+		      - .:/app
+		    ports:
+		      - "127.0.0.1:$port:8000"
+		    env_file: .env
+		    environment:
+		      DB_HOST: db
+		      PYTHONUNBUFFERED: "1"
+		    depends_on: [db]
+		volumes:
+		  pgdata:
+	EOF
+	cd "$dir" || die "no project dir"
+	run timeout -k 5 900 "$CLAN" up -d --wait-timeout 600
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/add?title=from+compose"
+	assert_eq "$out" 302 "GET /add"
+	assert_contains "$(get "http://127.0.0.1:$port/" 10)" "from compose" "the row on the page"
+	assert_eq "$(get "http://127.0.0.1:$port/health" 10)" ok "/health (a round trip to PostgreSQL)"
+	assert_exit 0 clan down -v
+}
+
 t "as postgres (--user postgres): initialised and ready" case_as_postgres
 t "as root: as rootless Podman (one id: fails at the drop)" case_as_root
 t "postgres itself refuses root" case_postgres_refuses_root
 t "--user postgres maps the user to the image's postgres" case_user_maps_to_postgres
 t "a compose project on the official image: recognised, ordered, persistent" case_compose_official_image
+t "the example's stack from a compose file alone, its images from the mirror and deb:" case_compose_django_example
 finish

@@ -424,6 +424,11 @@ TEST(include_errors_and_bounds)
 	put("b/b.yml", "include:\n  - ../a.yml\n");
 	const char *msg = fails("a.yml", &err);
 	CHECK(strstr(msg, "b.yml:2:5: include cycle: ") && strstr(msg, "a.yml"));
+	/* through the second path of a list: a cycle, not the depth bound */
+	put("c.yml", "services: {}\n");
+	put("list.yml", "include:\n  - path: [c.yml, list.yml]\n");
+	msg = fails("list.yml", &err);
+	CHECK(strstr(msg, "include cycle: ") != NULL);
 	put("missing.yml", "services: {}\ninclude:\n  - nope/x.yml\n");
 	msg = fails("missing.yml", &err);
 	CHECK(strstr(msg, "missing.yml:3:5: include: cannot open ") && strstr(msg, "nope/x.yml"));
