@@ -40,14 +40,19 @@ static bool is_null_text(const char *s)
 	       strcmp(s, "NULL") == 0;
 }
 
-static void push(struct ynode *m, char *key, struct ynode *v)
+void ynode_append(struct ynode *n, char *key, struct ynode *v)
 {
-	if (m->kind == YN_MAP) {
-		m->keys = xrealloc(m->keys, (m->n + 1) * sizeof *m->keys);
-		m->keys[m->n] = key;
+	if (n->n >= n->cap) {
+		n->cap = n->n ? 2 * n->n : 4;
+		n->items = xrealloc(n->items, n->cap * sizeof *n->items);
+		if (n->keys || n->kind == YN_MAP)
+			n->keys = xrealloc(n->keys, n->cap * sizeof *n->keys);
+	} else if (n->kind == YN_MAP && !n->keys) {
+		n->keys = xcalloc(n->cap, sizeof *n->keys);
 	}
-	m->items = xrealloc(m->items, (m->n + 1) * sizeof *m->items);
-	m->items[m->n++] = v;
+	if (n->kind == YN_MAP)
+		n->keys[n->n] = key;
+	n->items[n->n++] = v;
 }
 
 static ssize_t find_key(const struct ynode *m, const char *key)
@@ -73,7 +78,7 @@ static int merge_one(const struct yload *y, struct ynode *m, int index, int dept
 		return -1;
 	for (size_t k = 0; k < from->n; k++)
 		if (find_key(m, from->keys[k]) < 0) {
-			push(m, from->keys[k], from->items[k]);
+			ynode_append(m, from->keys[k], from->items[k]);
 			from->keys[k] = NULL;
 			from->items[k] = NULL;
 		}
@@ -121,7 +126,7 @@ static int convert_map(const struct yload *y, const yaml_node_t *n, int depth, s
 		struct ynode *v;
 		if (convert(y, p->value, depth + 1, &v) < 0)
 			return -1;
-		push(m, xstrdup(key), v);
+		ynode_append(m, xstrdup(key), v);
 	}
 	for (size_t i = 0; i < nmerges; i++)
 		if (merge_into(y, m, merges[i]->value, depth) < 0)
@@ -160,7 +165,7 @@ static int convert(const struct yload *y, int index, int depth, struct ynode **o
 			struct ynode *item;
 			rc = convert(y, *i, depth + 1, &item);
 			if (rc == 0)
-				push(t, NULL, item);
+				ynode_append(t, NULL, item);
 		}
 		break;
 	case YAML_MAPPING_NODE:
@@ -225,6 +230,7 @@ struct ynode *ynode_clone(const struct ynode *n)
 	c->tag = n->tag ? xstrdup(n->tag) : NULL;
 	c->keys = n->kind == YN_MAP && n->n ? xcalloc(n->n, sizeof *c->keys) : NULL;
 	c->items = n->n ? xcalloc(n->n, sizeof *c->items) : NULL;
+	c->cap = n->n;
 	for (size_t i = 0; i < n->n; i++) {
 		if (c->keys)
 			c->keys[i] = xstrdup(n->keys[i]);

@@ -20,8 +20,8 @@ struct ynode {
 	bool plain;  /* YN_SCALAR written without quotes: only then is 1 a number */
 	char *tag;   /* a tag of the file's own ("!reset"), NULL for YAML's */
 	const char *file;
-	int line, column; /* 1-based */
-	size_t n;
+	int line, column;     /* 1-based */
+	size_t n, cap;	      /* cap: room in keys and items (0: exactly n) */
 	char **keys;	      /* YN_MAP: n keys, each a scalar's text */
 	struct ynode **items; /* YN_MAP: the values; YN_SEQ: the items */
 };
@@ -38,6 +38,10 @@ void ynode_free(struct ynode *n);
 /* A deep copy of n (NULL for NULL): positions, tags and the file pointer
  * (not the name: whoever owns n's file name owns the copy's too). */
 struct ynode *ynode_clone(const struct ynode *n);
+
+/* Appends v (under key, owned, for a mapping) to a mapping or sequence,
+ * growing its arrays by doubling: a 60k-item list is not 60k reallocs. */
+void ynode_append(struct ynode *n, char *key, struct ynode *v);
 
 /* map's value for key, NULL when map is no mapping or lacks it. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);

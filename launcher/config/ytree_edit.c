@@ -37,16 +37,6 @@ ssize_t ynode_index(const struct ynode *map, const char *key)
 	return -1;
 }
 
-static void append(struct ynode *n, char *key, struct ynode *v)
-{
-	if (n->kind == YN_MAP) {
-		n->keys = xrealloc(n->keys, (n->n + 1) * sizeof *n->keys);
-		n->keys[n->n] = key;
-	}
-	n->items = xrealloc(n->items, (n->n + 1) * sizeof *n->items);
-	n->items[n->n++] = v;
-}
-
 void ynode_set(struct ynode *map, const char *key, struct ynode *v)
 {
 	ssize_t i = ynode_index(map, key);
@@ -55,7 +45,7 @@ void ynode_set(struct ynode *map, const char *key, struct ynode *v)
 		map->items[i] = v;
 		return;
 	}
-	append(map, xstrdup(key), v);
+	ynode_append(map, xstrdup(key), v);
 }
 
 struct ynode *ynode_take(struct ynode *n, size_t i)
@@ -72,7 +62,7 @@ struct ynode *ynode_take(struct ynode *n, size_t i)
 
 void ynode_push(struct ynode *seq, struct ynode *v)
 {
-	append(seq, NULL, v);
+	ynode_append(seq, NULL, v);
 }
 
 const char *ynode_where(const struct ynode *n, char *buf, size_t len)

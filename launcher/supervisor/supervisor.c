@@ -455,7 +455,8 @@ static int make_pod(struct sup *s, struct clan_err *err)
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		const struct service *svc = &st->svcs[i];
 		ports = xrealloc(ports, (nports + svc->nports + 1) * sizeof *ports);
-		memcpy(ports + nports, svc->ports, svc->nports * sizeof *ports);
+		if (svc->nports) /* a compose service without ports has none at all */
+			memcpy(ports + nports, svc->ports, svc->nports * sizeof *ports);
 		nports += svc->nports;
 	}
 	struct pod_opts po = {.userns = s->o->userns,
