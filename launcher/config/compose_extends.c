@@ -97,7 +97,7 @@ static int extended_file(struct ext *x, const struct compose_src *src, const str
 			return 0;
 		}
 	struct ext_file *f = xcalloc(1, sizeof *f);
-	f->dir = compose_dir_of(path);
+	f->dir = path_dir(path);
 	f->src = (struct compose_src){.path = compose_ctx_name(x->ctx, path),
 				      .dir = f->dir,
 				      .kind = COMPOSE_SRC_EXTENDS,

@@ -106,7 +106,7 @@ static int parse_entry(const struct ynode *item, const struct compose_src *src,
 	if (pd && pd->kind != YN_NULL && (pd->kind != YN_SCALAR || !*pd->value))
 		return bad(err, pd, "project_directory: expected a path");
 	e->project_dir = pd && pd->kind == YN_SCALAR ? compose_rebase(src->dir, pd->value)
-						     : compose_dir_of(e->paths.v[0]);
+						     : path_dir(e->paths.v[0]);
 	return env_files(env, src->dir, e, err);
 }
 

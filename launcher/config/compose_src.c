@@ -89,16 +89,6 @@ char *compose_rebase(const char *dir, const char *path)
 	return clean;
 }
 
-char *compose_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 static void rebase_value(struct ynode *n, const char *dir)
 {
 	if (!n || n->kind != YN_SCALAR)

@@ -75,9 +75,6 @@ int compose_load(struct compose_ctx *ctx, const struct compose_src *src, const s
  * Owned by the caller. */
 char *compose_rebase(const char *dir, const char *path);
 
-/* The directory of path ("." when it has none). Owned by the caller. */
-char *compose_dir_of(const char *path);
-
 /* Makes the relative paths of a file's tree relative to dir, as
  * compose-go's ResolveRelativePaths: build contexts, env_file, bind
  * sources of volumes, extends' file, develop.watch paths, the files of

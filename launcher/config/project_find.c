@@ -94,14 +94,11 @@ char *project_find_names(const char *start, const char *home, uid_t uid, const c
 
 bool project_file_trusted(const char *path, uid_t uid, struct strv *why)
 {
-	_cleanup_free_ char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	_cleanup_free_ char *dir = path_dir(path);
 	struct stat st, dst;
 	if (lstat(path, &st) < 0)
 		return true; /* nothing there to read */
-	if (stat(slash ? dir : ".", &dst) < 0)
+	if (stat(dir, &dst) < 0)
 		return false;
 	return is_trusted(path, &st, &dst, uid, why);
 }

@@ -190,13 +190,8 @@ static int project_dir(struct load_ctx *c, char **out)
 	const struct project_args *a = o->args;
 	const char *given = a && a->dir ? a->dir : o->dir;
 	_cleanup_free_ char *first = NULL;
-	if (!given && a && a->files.n && strcmp(a->files.v[0], "-") != 0) {
-		first = xstrdup(a->files.v[0]);
-		char *slash = strrchr(first, '/');
-		if (slash)
-			slash == first ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
-		given = slash ? first : ".";
-	}
+	if (!given && a && a->files.n && strcmp(a->files.v[0], "-") != 0)
+		given = first = path_dir(a->files.v[0]);
 	char *dir = realpath(given ? given : ".", NULL);
 	if (!dir)
 		return clan_error_code(c->err, CLAN_EXIT_USAGE,
@@ -274,38 +269,31 @@ static int pick_files(struct load_ctx *c, struct strv *compose, struct strv *sho
 		if (compose->n)
 			return 0;
 	}
-	st->config_file = xasprintf("%s/.clanrc", st->dir);
+	_cleanup_free_ char *clanrc = xasprintf("%s/.clanrc", st->dir);
 	struct strv found = {0};
 	compose_default_files(st->dir, &found, &c->warn.msgs);
-	for (size_t i = 0; i < found.n; i++)
-		if (check_above(c, found.v[i]) < 0) {
-			strv_free(&found);
-			return -1;
-		}
-	if (check_above(c, st->config_file) < 0) {
-		strv_free(&found);
-		return -1;
-	}
-	if (access(st->config_file, F_OK) == 0) {
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < found.n; i++)
+		r = check_above(c, found.v[i]);
+	if (r == 0)
+		r = check_above(c, clanrc);
+	if (r == 0 && (access(clanrc, F_OK) == 0 || found.n == 0)) {
+		/* with neither, read_clanrc says what is missing */
 		if (found.n)
 			st->note =
 			    xasprintf("using .clanrc; %s beside it is not read (clan -f %s "
 				      "config reads it)",
 				      strrchr(found.v[0], '/') + 1, strrchr(found.v[0], '/') + 1);
-		strv_free(&found);
-		return 0;
-	}
-	for (size_t i = 0; i < found.n; i++) {
-		strv_push(compose, found.v[i]);
-		_cleanup_free_ char *s = shown_path(c, strrchr(found.v[i], '/') + 1);
-		strv_push(shown, s);
+		st->config_file = steal_pointer(&clanrc);
+	} else if (r == 0) {
+		for (size_t i = 0; i < found.n; i++) {
+			strv_push(compose, found.v[i]);
+			_cleanup_free_ char *name = shown_path(c, strrchr(found.v[i], '/') + 1);
+			strv_push(shown, name);
+		}
 	}
 	strv_free(&found);
-	if (compose->n) {
-		free(st->config_file);
-		st->config_file = NULL;
-	}
-	return 0;
+	return r;
 }
 
 /* compose's rule: lowercase, [a-z0-9_-] kept, the rest '-', starting

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config/cfgval.h"
 #include "config/stack.h"
 #include "config/yaml_out.h"
+#include "container/ulimit.h"
 #include "base/util.h"
 
 /* Any bytes: a value from an env_file need not be UTF-8. */
@@ -180,14 +182,16 @@ static json_t *ulimits(const struct strv *u)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < u->n; i++) {
-		_cleanup_free_ char *name = xstrndup(u->v[i], strcspn(u->v[i], "="));
-		const char *soft = strchr(u->v[i], '=') + 1, *colon = strchr(soft, ':');
-		long long sv = strtoll(soft, NULL, 10),
-			  hv = colon ? strtoll(colon + 1, NULL, 10) : sv;
-		json_object_set_new(o, name,
-				    sv == hv ? json_integer(sv)
-					     : json_pack("{s:I,s:I}", "soft", (json_int_t)sv,
-							 "hard", (json_int_t)hv));
+		struct ulimit_spec l;
+		struct clan_err err;
+		if (ulimit_parse(u->v[i], &l, &err) < 0)
+			continue; /* the load checked each */
+		json_int_t soft = l.soft == RLIM_INFINITY ? -1 : (json_int_t)l.soft;
+		json_int_t hard = l.hard == RLIM_INFINITY ? -1 : (json_int_t)l.hard;
+		json_object_set_new(o, ulimit_name(l.resource),
+				    soft == hard
+					? json_integer(soft)
+					: json_pack("{s:I,s:I}", "soft", soft, "hard", hard));
 	}
 	return o;
 }

@@ -84,6 +84,16 @@ char *path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
 }
 
+char *path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 bool parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;

@@ -48,6 +48,8 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* dir/name, with one slash also when dir is "/". */
 char *path_join(const char *dir, const char *name);
+/* The directory of path: "." when it has no slash, "/" for "/x". */
+char *path_dir(const char *path);
 
 /* Parses a whole decimal string into a uint32; false on anything else
  * (sign, spaces, trailing text, overflow). */

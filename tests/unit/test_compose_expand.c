@@ -26,7 +26,7 @@ static void put(const char *rel, const char *text)
 {
 	struct clan_err err;
 	_cleanup_free_ char *p = path_of(rel);
-	_cleanup_free_ char *dir = compose_dir_of(p);
+	_cleanup_free_ char *dir = path_dir(p);
 	if (mkdir_p(dir, 0755, &err) < 0 || write_file(p, text, strlen(text), &err) < 0)
 		abort();
 }

@@ -359,3 +359,15 @@ TEST(default_caps_mask)
 {
 	CHECK(caps_default_mask() == 0xa80425fbULL);
 }
+
+TEST(path_dir_cases)
+{
+	static const char *const cases[][2] = {{"a.yml", "."},	 {"/a.yml", "/"},
+					       {"x/a.yml", "x"}, {"/x/y/a", "/x/y"},
+					       {"./a", "."},	 {"/", "/"}};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *d = path_dir(cases[i][0]);
+		CHECK_STR(d, cases[i][1]);
+		free(d);
+	}
+}
