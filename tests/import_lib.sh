@@ -72,23 +72,36 @@ registry_build_debimport() {
 	echo skopeo >"$out/push-method"
 }
 
-# The deb: image of Debian's postgresql-15 in the tests' deb cache (built
-# there on first use, kept for later runs): its layer dir.
+# import_deb_layer PKG...: the deb: image of Debian's PKGs in the tests'
+# deb cache (built there on first use, kept for later runs): its layer dir.
 import_deb_layer() {
-	local arch key layer
+	local arch key layer list
 	arch=$(dpkg --print-architecture) || return 1
-	key=$(printf 'bookworm\n%s\npostgresql-15\n' "$arch" | sha256sum | cut -c1-64)
+	# rootless/debimage's key: suite, arch, then the sorted packages
+	key=$( (printf 'bookworm\n%s\n' "$arch" && printf '%s\n' "$@" | LC_ALL=C sort -u) | sha256sum | cut -c1-64)
 	layer=$CLAN_TEST_DEB_STORAGE/layers/$key
+	list=$(IFS=,; echo "$*")
 	if [ ! -d "$layer" ]; then
 		mkdir -p "$CLAN_TEST_DEB_STORAGE" && chmod 0700 "$CLAN_TEST_DEB_STORAGE" || return 1
-		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm deb:bookworm+postgresql-15 true \
+		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm "deb:bookworm+$list" true \
 			>&2 </dev/null || return 1
 	fi
 	[ -d "$layer" ] || {
-		registry_log "no layer $key in $CLAN_TEST_DEB_STORAGE after building deb:bookworm+postgresql-15"
+		registry_log "no layer $key in $CLAN_TEST_DEB_STORAGE after building deb:bookworm+$list"
 		return 1
 	}
 	echo "$layer"
+}
+
+# import_layer_tar LAYER OUT.tar: the layer dir as the container sees it:
+# with a range, through clan's own map (user -> 0, range -> 1..); without,
+# every file is the user's and so root's.
+import_layer_tar() {
+	if has_subuid && has_newuidmap; then
+		unshare --map-root-user --map-auto tar --numeric-owner -C "$1" -cf "$2" .
+	else
+		tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .
+	fi
 }
 
 # postgres: see the top of this file. Two layers as the official image's
@@ -99,15 +112,8 @@ import_deb_layer() {
 # image also runs as postgres.
 registry_build_postgres() {
 	local out=$1 w=$2 layer pg_ids img=$1:postgres
-	layer=$(import_deb_layer) || return 1
-	# the layer as the container sees it: with a range, through clan's own
-	# map (user -> 0, range -> 1..); without, every file is the user's and
-	# so root's
-	if has_subuid && has_newuidmap; then
-		unshare --map-root-user --map-auto tar --numeric-owner -C "$layer" -cf "$w/rootfs.tar" . || return 1
-	else
-		tar --numeric-owner --owner=0 --group=0 -C "$layer" -cf "$w/rootfs.tar" . || return 1
-	fi
+	layer=$(import_deb_layer postgresql-15) || return 1
+	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
 	pg_ids=$(awk -F: '$1 == "postgres" { print $3 ", " $4 }' "$layer/etc/passwd")
 	[ -n "$pg_ids" ] || {
 		registry_log "no postgres user in $layer/etc/passwd"
@@ -152,5 +158,25 @@ EOF
 		--config.stopsignal SIGINT --created 2026-01-01T00:00:00Z || return 1
 	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
 	registry_umoci raw add-layer --image "$img" "$w/entrypoint.tar" || return 1
+	echo skopeo >"$out/push-method"
+}
+
+# djangoweb: the image a team's CI would push for the example's web
+# service (what its Dockerfile builds): Debian's python3-django and
+# python3-psycopg2 (the deb: image of the tests' deb cache) in one layer,
+# WORKDIR /app, the Django dev server as its command. Push it as
+# clan-example/web:1.
+registry_build_djangoweb() {
+	local out=$1 w=$2 layer img=$1:djangoweb
+	layer=$(import_deb_layer python3-django python3-psycopg2) || return 1
+	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
+	registry_umoci init --layout "$out" || return 1
+	registry_umoci new --image "$img" || return 1
+	registry_umoci config --image "$img" --architecture "$(registry_host_arch)" --os linux \
+		--config.env 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+		--config.env PYTHONUNBUFFERED=1 --config.workingdir /app \
+		--config.cmd python3 --config.cmd manage.py --config.cmd runserver --config.cmd 0.0.0.0:8000 \
+		--config.exposedports 8000/tcp --created 2026-01-01T00:00:00Z || return 1
+	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
 	echo skopeo >"$out/push-method"
 }

@@ -18,6 +18,7 @@
 #include "config/compose_int.h"
 #include "config/compose_keys.h"
 #include "config/compose_merge.h"
+#include "config/ytree_json.h"
 #include "base/suggest.h"
 
 #define COMPOSE_MAX_BYTES (4 << 20)
@@ -100,6 +101,8 @@ static int read_text(struct load_ctx *c, const char *path, char **text)
  * collected, to be told together. */
 static void interpolate(struct load_ctx *c, struct ynode *n)
 {
+	if (c->o->no_interpolate)
+		return;
 	if (n->kind == YN_SCALAR && strchr(n->value, '$')) {
 		char *v;
 		if (interp_expand(&c->env, n->value, n->file, n->line, &v, c->err) < 0) {
@@ -402,6 +405,18 @@ static int name_project(struct load_ctx *c, const struct ynode *root)
 				    ynode_text(n), c->st->dir, &c->st->name, c->err);
 }
 
+/* The merged files as JSON, the project's name (-p's, the file's...)
+ * first as compose prints it. */
+static json_t *raw_tree(const struct load_ctx *c, const struct ynode *root)
+{
+	json_t *o = json_object(), *files = ytree_json(root);
+	json_object_set_new(o, "name", json_string(c->st->name));
+	json_object_del(files, "name");
+	json_object_update(o, files);
+	json_decref(files);
+	return o;
+}
+
 int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown)
 {
 	struct ynode *root = NULL;
@@ -418,7 +433,11 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 		clan_error_code(c->err, CLAN_EXIT_USAGE, "no compose file");
 		goto out;
 	}
-	if (check_top(c, root) < 0 || name_project(c, root) < 0 || build_services(c, root) < 0)
+	if (check_top(c, root) < 0 || name_project(c, root) < 0)
+		goto out;
+	if (c->o->raw)
+		c->st->compose_raw = raw_tree(c, root);
+	if (!c->o->no_interpolate && build_services(c, root) < 0)
 		goto out;
 	r = 0;
 out:

@@ -586,5 +586,6 @@ void stack_free(struct stack *s)
 	free(s->note);
 	strv_free(&s->files);
 	strv_free(&s->warnings);
+	json_decref(s->compose_raw);
 	*s = (struct stack){0};
 }

@@ -116,6 +116,8 @@ struct stack {
 	/* things to tell the user that do not stop the load, e.g. an unset
 	 * ${VAR} defaulting to "" (compose warns too): "FILE:LINE: ..." */
 	struct strv warnings;
+	/* with stack_load_opts.raw: the compose files merged, as written */
+	json_t *compose_raw;
 };
 
 /* The project options of compose's command line (before the command):
@@ -142,6 +144,10 @@ struct stack_load_opts {
 	int (*secret)(void *arg, const char *project_dir, const char *name, char **value,
 		      struct clan_err *err);
 	void *secret_arg;
+	/* compose: keep the merged files as JSON in stack.compose_raw (clan
+	 * config --no-normalize); no_interpolate too leaves ${VAR} as written
+	 * and builds no services from them (their values are templates) */
+	bool raw, no_interpolate;
 };
 
 /* Reads, interpolates, applies profiles and validates. A bad file is exit

@@ -16,17 +16,10 @@
 #include "container/ulimit.h"
 #include "base/util.h"
 
-/* Any bytes: a value from an env_file need not be UTF-8. */
-static json_t *text(const char *s)
-{
-	_cleanup_free_ char *u = utf8_or_replacement(s);
-	return json_string(u);
-}
-
 static void set_str(json_t *o, const char *k, const char *v)
 {
 	if (v)
-		json_object_set_new(o, k, text(v));
+		json_object_set_new(o, k, json_text(v));
 }
 
 static void set_list(json_t *o, const char *k, const struct strv *v)
@@ -35,7 +28,7 @@ static void set_list(json_t *o, const char *k, const struct strv *v)
 		return;
 	json_t *a = json_array();
 	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, text(v->v[i]));
+		json_array_append_new(a, json_text(v->v[i]));
 	json_object_set_new(o, k, a);
 }
 
@@ -67,7 +60,7 @@ static json_t *environment(const struct strv *env)
 		const char *eq = strchr(env->v[i], '=');
 		_cleanup_free_ char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
 		_cleanup_free_ char *key = utf8_or_replacement(k);
-		json_object_set_new(o, key, text(eq + 1));
+		json_object_set_new(o, key, json_text(eq + 1));
 	}
 	return o;
 }
@@ -93,7 +86,7 @@ static json_t *extra_hosts(const struct strv *hosts)
 		qsort(list.v, list.n, sizeof *list.v, by_text);
 	json_t *a = json_array();
 	for (size_t i = 0; i < list.n; i++)
-		json_array_append_new(a, text(list.v[i]));
+		json_array_append_new(a, json_text(list.v[i]));
 	strv_free(&list);
 	return a;
 }
@@ -106,7 +99,7 @@ static json_t *health(const struct service *s)
 	bool shell = t->n == 3 && strcmp(t->v[0], "/bin/sh") == 0 && strcmp(t->v[1], "-c") == 0;
 	json_array_append_new(test, json_string(shell ? "CMD-SHELL" : "CMD"));
 	for (size_t i = shell ? 2 : 0; i < t->n; i++)
-		json_array_append_new(test, text(t->v[i]));
+		json_array_append_new(test, json_text(t->v[i]));
 	json_t *o = json_object();
 	json_object_set_new(o, "test", test);
 	if (s->health.interval_ms)

@@ -193,3 +193,9 @@ int yaml_out_json(const json_t *v, FILE *f)
 	yaml_emitter_delete(&o.em);
 	return o.failed ? -1 : 0;
 }
+
+json_t *json_text(const char *s)
+{
+	_cleanup_free_ char *u = utf8_or_replacement(s);
+	return json_string(u);
+}

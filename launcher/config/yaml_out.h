@@ -16,4 +16,7 @@ int yaml_out_json(const json_t *v, FILE *f);
  * (an env_file in Latin-1): YAML and JSON are UTF-8. */
 char *utf8_or_replacement(const char *s);
 
+/* A JSON string of any bytes, through utf8_or_replacement. */
+json_t *json_text(const char *s);
+
 #endif

@@ -113,6 +113,52 @@ case_merge_files() {
 	assert_not_contains "$out" "C: \"3\"" "COMPOSE_FILE without the override"
 }
 
+# clan config --no-normalize: the files merged as written (short-form
+# ports, no canonical long form), interpolated; --no-interpolate leaves
+# ${VAR} as written, even one that would fail; neither is for a .clanrc.
+case_config_as_written() {
+	local dir
+	dir=$(new_project compose.yaml <<-'EOF'
+		x-base: &base
+		  restart: always
+		services:
+		  web:
+		    <<: *base
+		    image: dir:@ROOTFS@
+		    command: sleep 1
+		    ports: ["${WEB_PORT:-8000}:80"]
+		    environment: {ON: on, N: 0x10, Q: "1.0"}
+	EOF
+	)
+	cat >"$dir/compose.override.yaml" <<-'EOF'
+		services:
+		  web:
+		    ports: ["9000:90"]
+	EOF
+	cd "$dir" || die "no project dir"
+	run env WEB_PORT=8123 "$CLAN" -p shown config --no-normalize --format json
+	assert_eq "$rc" 0 "config --no-normalize (stderr: $err)"
+	assert_eq "$(jq -c . <<<"$out")" \
+		'{"name":"shown","x-base":{"restart":"always"},"services":{"web":{"image":"dir:'"$ROOTFS"'","command":"sleep 1","ports":["8123:80","9000:90"],"environment":{"ON":"on","N":16,"Q":"1.0"},"restart":"always"}}}' \
+		"the merged files, as written"
+	run clan config --no-interpolate
+	assert_eq "$rc" 0 "config --no-interpolate (stderr: $err)"
+	assert_contains "$out" '- ${WEB_PORT:-8000}:80' "the template as written"
+	# a required variable unset: an error when interpolated, not when not
+	sed -i 's/WEB_PORT:-8000/WEB_PORT:?set WEB_PORT/' compose.yaml
+	run clan config --no-normalize
+	assert_eq "$rc" 2 "config --no-normalize with WEB_PORT unset"
+	assert_contains "$err" "set WEB_PORT" "the template's message"
+	run clan config --no-interpolate --format json
+	assert_eq "$rc" 0 "config --no-interpolate (stderr: $err)"
+	assert_eq "$(jq -r '.services.web.ports[0]' <<<"$out")" '${WEB_PORT:?set WEB_PORT}:80' "the port as written"
+	rm compose.yaml compose.override.yaml
+	printf '[service.web]\nimage = dir:%s\n' "$ROOTFS" >.clanrc
+	run clan config --no-normalize
+	assert_eq "$rc" 2 "config --no-normalize of a .clanrc"
+	assert_contains "$err" "are for compose files; this project is a .clanrc" "why"
+}
+
 case_profiles() {
 	local dir
 	dir=$(new_project compose.yaml <<-'EOF'
@@ -385,6 +431,7 @@ t home_paths case_home_paths
 t runtime_keys case_runtime_keys
 t merge_files case_merge_files
 t profiles case_profiles
+t config_as_written case_config_as_written
 t completed_successfully case_completed_successfully
 t clanrc_wins case_clanrc_wins
 t init_leaves_compose case_init_leaves_compose

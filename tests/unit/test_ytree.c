@@ -7,6 +7,7 @@
 
 #include "base/util.h"
 #include "config/ytree.h"
+#include "config/ytree_json.h"
 #include "tap.h"
 
 static struct ynode *load(const char *text, struct clan_err *err)
@@ -139,4 +140,25 @@ TEST(deep_nesting_refused_not_crashed)
 	struct ynode *t = load(text, &err);
 	CHECK(t == NULL && strstr(err.msg, "nested too deep"));
 	free(text);
+}
+
+/* clan config --no-normalize: YAML 1.2's core types for plain scalars
+ * (as compose's Go YAML library), every quoted one a string, order kept. */
+TEST(as_json_typed_as_yaml_types_them)
+{
+	struct clan_err err = {0};
+	struct ynode *t = load("b: 1\na: '1'\nc: 1.50\nd: true\ne: \"true\"\nf: on\ng: ~\n"
+			       "h:\ni: 0755\nj: -3\nk: [x, 2]\nl: {m: null}\nn: 1e3\no: 99999999999999999999\n"
+			       "p: .\nq: \"\\xff\"\nr: .inf\ns: 0x1F\n",
+			       &err);
+	CHECK(t != NULL);
+	json_t *j = ytree_json(t);
+	char *s = json_dumps(j, JSON_COMPACT);
+	CHECK_STR(s, "{\"b\":1,\"a\":\"1\",\"c\":1.5,\"d\":true,\"e\":\"true\",\"f\":\"on\",\"g\":null,"
+		     "\"h\":null,\"i\":493,\"j\":-3,\"k\":[\"x\",2],\"l\":{\"m\":null},"
+		     "\"n\":1000,\"o\":1e20,\"p\":\".\",\"q\":\"\xc3\xbf\",\"r\":\"+Inf\",\"s\":31}");
+	free(s);
+	json_decref(j);
+	CHECK(ytree_json(NULL) == NULL);
+	ynode_free(t);
 }
