@@ -1,11 +1,16 @@
 #!/bin/bash
 # Stack benchmark: the examples/django-postgres stack (PostgreSQL 15 + Django's
-# runserver, a named volume for the database, the source bind-mounted) run by
-# `clan up -d` and by podman-compose, in ONE run, as an unprivileged user:
+# runserver, a named volume for the database, the source bind-mounted) run in
+# ONE run, as an unprivileged user, three ways:
+#   clan      `clan up -d` on the example's .clanrc (deb: images)
+#   compose   `clan up -d` on a compose file (no .clanrc), its two images
+#             podman's, served by a docker-registry on 127.0.0.1
+#   podman    `podman-compose up -d` on that same compose file, same images
 #   first up: clan builds its two deb: images and initialises the volume;
 #             podman's two images are built from the same Debian packages
-#             (mmdebstrap, podman import, podman build) and podman-compose
-#             starts on an empty volume
+#             (mmdebstrap, podman import, podman build), pushed to the
+#             registry, and podman-compose starts on an empty volume; clan
+#             on the compose file pulls them and starts on its own
 #   warm up:  `up -d` until the web service answers HTTP 200 on `/` (images
 #             present, volume initialised), then `down` (not -v), RUNS times,
 #             clan and podman-compose in interleaved rounds
@@ -17,7 +22,8 @@
 #             inside the running clan stack with `clan exec web`, timed until
 #             its page answers 200: the work both stacks wait for
 # Prints a markdown table with medians and the targets: clan's warm up at
-# least 3x faster than podman-compose's, the supervisor under 4 MB RSS.
+# least 3x faster than podman-compose's (each form), the supervisor under
+# 4 MB RSS.
 #
 # Usage: scripts/bench/stack.sh
 # Environment:
@@ -30,8 +36,8 @@
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR      where the markdown, raw results and logs go (default: temp)
 #   BENCH_NO_INSTALL=1 started by root: do not apt-get install what is missing
-# Started by root, it installs podman-compose, netavark and aardvark-dns when
-# they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
+# Started by root, it installs podman-compose, netavark, aardvark-dns and
+# docker-registry when they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
 # resolve), copies itself, the clan binary, profiles/ and the example to a
 # world-readable temp dir and re-runs itself there as BENCH_USER (make one with
 # ../shared/scripts/podman-rootless-setup.sh USER). podman runs with its own
@@ -75,6 +81,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ -x /usr/lib/podman/netavark ] || missing+=(netavark)
 	[ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
 	command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+	command -v docker-registry >/dev/null || missing+=(docker-registry)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ -n "${BENCH_NO_INSTALL:-}" ]; then
 			say "missing: ${missing[*]} (BENCH_NO_INSTALL is set: the podman rows will fail)"
@@ -168,11 +175,21 @@ if ! grep -q 'WEB_PORT' "$proj/.clanrc"; then
 	sed -i "s/^port = 8000\b.*/port = $cport:8000/" "$proj/.clanrc"
 fi
 
+# The compose form: another copy with no .clanrc; its docker-compose.yml
+# (write_compose) is the file both `clan up -d` and podman-compose read.
+cproj=$work/cproj
+cp -a -- "$example" "$cproj"
+chmod -R u+w "$cproj"
+rm -f -- "$cproj/.clanrc"
+ccport=$(free_port)
+while [ "$ccport" = "$cport" ] || [ "$ccport" = "$pport" ]; do ccport=$(free_port); done
+
 # clan: its own runtime dir and a fresh store.
 crun=$work/crun
 mkdir -m 0700 "$crun"
 export CLAN_STORAGE=$work/clan-storage
 cl() { (cd "$proj" && XDG_RUNTIME_DIR=$crun WEB_PORT=$cport "$@"); }
+clc() { (cd "$cproj" && XDG_RUNTIME_DIR=$crun WEB_PORT=$ccport "$@"); }
 
 # podman: its own storage, runtime dir and containers.conf (netavark, so that
 # the compose network resolves service names with aardvark-dns).
@@ -203,13 +220,14 @@ pm() {
 		CONTAINERS_STORAGE_CONF="$pdir/storage.conf" "$@"
 }
 project=clanbench$$
-pc() { (cd "$pdir" && pm timeout 300 podman-compose -p "$project" -f "$pdir/compose.yml" "$@"); }
+pc() { (cd "$cproj" && WEB_PORT=$pport pm timeout 300 podman-compose -p "$project" -f "$cproj/docker-compose.yml" "$@"); }
 pweb=${project}_web_1
 pdb=${project}_db_1
 img_db=localhost/clanbench-stack-db:$$
 img_web=localhost/clanbench-stack-web:$$
 
 clan_ok=1 clan_err=""
+compose_ok=1 compose_err=""
 podman_ok=1 podman_err=""
 [ -x "$clan" ] || {
 	clan_ok=0
@@ -225,6 +243,11 @@ if [ "$podman_ok" = 1 ] && [ ! -x /usr/lib/podman/netavark ]; then
 	podman_ok=0
 	podman_err="netavark not found: podman-compose's network needs it for DNS (apt-get install netavark aardvark-dns)"
 fi
+[ "$clan_ok" = 1 ] || compose_ok=0 compose_err=$clan_err
+command -v docker-registry >/dev/null || {
+	compose_ok=0
+	compose_err="docker-registry not found (run this script as root, or apt-get install docker-registry)"
+}
 
 # sup_pid: the pid of this run's stack supervisor, from its pid file ("PID
 # STARTTIME"), when that process is alive and is a clan-supervisor of ours.
@@ -244,15 +267,18 @@ sup_pid() {
 	return 1
 }
 
+registry_pid=""
 cleanup() {
 	set +e
 	say "cleaning up"
 	if [ -x "$clan" ] && [ -d "$CLAN_STORAGE" ]; then
 		cl timeout 120 "$clan" down -v >>"$logs/clan-cleanup.log" 2>&1
+		clc timeout 120 "$clan" down -v >>"$logs/clan-cleanup.log" 2>&1
 		# a supervisor that outlived `down`: ours, by its pid file
 		p=$(sup_pid) && kill "$p"
 	fi
-	if [ -f "$pdir/compose.yml" ] && command -v podman-compose >/dev/null; then
+	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
+	if [ -f "$cproj/docker-compose.yml" ] && command -v podman-compose >/dev/null; then
 		pc down -v >>"$logs/podman-cleanup.log" 2>&1
 	fi
 	if command -v podman >/dev/null && [ -f "$pdir/storage.conf" ]; then
@@ -315,6 +341,8 @@ db_ready() {
 	for i in $(seq 240); do
 		if [ "$1" = clan ]; then
 			cl timeout 10 "$clan" exec db pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
+		elif [ "$1" = compose ]; then
+			clc timeout 10 "$clan" exec db pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
 		else
 			pm timeout 10 podman exec "$pdb" pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
 		fi
@@ -402,7 +430,7 @@ sample_mem() { # TOOL ROUND
 		[ -n "$line" ] || continue
 		IFS=$'\t' read -r p comm rss pss <<<"$line"
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$role" "$p" "$comm" "$rss" "$pss" >>"$mem"
-	done < <(if [ "$1" = clan ]; then clan_helpers; else podman_helpers; fi)
+	done < <(if [ "$1" = podman ]; then podman_helpers; else clan_helpers; fi)
 }
 
 # The app's own start, for scale: the web service's command run again inside
@@ -450,15 +478,17 @@ round() {
 	log=$logs/$tool-$kind-$n.log
 	wait_err=""
 	t0=$(now_us)
-	if [ "$tool" = clan ]; then
-		cl timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
-	else
-		pc up -d >"$log" 2>&1 || rc=$?
-	fi
+	case $tool in
+	clan) cl timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
+	compose) clc timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
+	podman) pc up -d >"$log" 2>&1 || rc=$? ;;
+	esac
 	t1=$(now_us)
 	if [ "$rc" != 0 ]; then
 		status=failed note="up -d: exit $rc: $(tail_log "$log")"
 	elif [ "$tool" = clan ] && ! wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
+		status=failed note=$wait_err
+	elif [ "$tool" = compose ] && ! wait_page "$ccport" "$READY_TIMEOUT" clan_alive; then
 		status=failed note=$wait_err
 	elif [ "$tool" = podman ] && ! wait_page "$pport" "$READY_TIMEOUT" podman_alive; then
 		status=failed note=$wait_err
@@ -472,11 +502,11 @@ round() {
 	fi
 	t3=$(now_us)
 	rc=0
-	if [ "$tool" = clan ]; then
-		cl timeout 120 "$clan" down >>"$log" 2>&1 || rc=$?
-	else
-		pc down >>"$log" 2>&1 || rc=$?
-	fi
+	case $tool in
+	clan) cl timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
+	compose) clc timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
+	podman) pc down >>"$log" 2>&1 || rc=$? ;;
+	esac
 	t4=$(now_us)
 	up=$(secs "$t0" "$t1")
 	[ "$status" = ok ] && page=$(secs "$t0" "$t2")
@@ -551,17 +581,19 @@ EOF
 	pm podman build -q -t "$img_db" "$pdir/ctx-db" >>"$log" 2>&1 || return 1
 	pm podman build -q -t "$img_web" "$pdir/ctx-web" >>"$log" 2>&1 || return 1
 }
-# The example's docker-compose.yml with the local images and this run's port.
-# Its pg_isready goes over TCP (-h 127.0.0.1) as in clan's profile: Debian's
-# package has no /var/run/postgresql in a fresh container, so the server's
-# socket is in /tmp. podman-compose 1.0.3 ignores `condition:` (web starts
-# one second after db) and podman runs no health check without systemd.
+# The example's docker-compose.yml with the two images by their registry
+# names, read by podman-compose and by clan alike, each given its own port
+# in WEB_PORT. Its pg_isready goes over TCP (-h 127.0.0.1) as in clan's
+# profile: Debian's package has no /var/run/postgresql in a fresh
+# container, so the server's socket is in /tmp. podman-compose 1.0.3
+# ignores `condition:` (web starts one second after db) and podman runs no
+# health check without systemd.
 write_compose() {
-	cat >"$pdir/compose.yml" <<EOF
+	cat >"$cproj/docker-compose.yml" <<EOF
 services:
   db:
-    image: $img_db
-    env_file: $proj/.env
+    image: $reg_db
+    env_file: .env
     volumes:
       - pgdata:/var/lib/postgresql/data
     healthcheck:
@@ -571,14 +603,14 @@ services:
       retries: 30
 
   web:
-    image: $img_web
+    image: $reg_web
     command: sh -c "python3 manage.py migrate --noinput && exec python3 manage.py runserver 0.0.0.0:8000"
     working_dir: /app
     volumes:
-      - $proj:/app
+      - .:/app
     ports:
-      - "127.0.0.1:$pport:8000"
-    env_file: $proj/.env
+      - "127.0.0.1:\${WEB_PORT}:8000"
+    env_file: .env
     environment:
       DB_HOST: db
       PYTHONUNBUFFERED: "1"
@@ -591,6 +623,47 @@ volumes:
   pgdata:
 EOF
 }
+
+# start_registry: a docker-registry on a free 127.0.0.1 port, storage in
+# the work dir; REGISTRY=127.0.0.1:PORT once /v2/ answers (10 s at most).
+start_registry() {
+	local port i
+	port=$(free_port)
+	mkdir -p "$work/registry/storage"
+	cat >"$work/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $work/registry/storage
+http:
+  addr: 127.0.0.1:$port
+EOF
+	# a clean environment: docker-registry reads REGISTRY_* as overrides
+	env -i PATH="$PATH" docker-registry serve "$work/registry/config.yml" \
+		>"$logs/registry.log" 2>&1 </dev/null &
+	registry_pid=$!
+	for i in $(seq 100); do
+		if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ]; then
+			REGISTRY=127.0.0.1:$port
+			return 0
+		fi
+		kill -0 "$registry_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+# push_images: podman's two images to the registry under the names the
+# compose file uses (tagged so too, so podman-compose finds them locally).
+push_images() {
+	local log=$logs/podman-push.log pair
+	for pair in "$img_db=$reg_db" "$img_web=$reg_web"; do
+		pm podman tag "${pair%%=*}" "${pair#*=}" >>"$log" 2>&1 || return 1
+		pm podman push -q --tls-verify=false "${pair#*=}" >>"$log" 2>&1 || return 1
+	done
+}
+reg_db="" reg_web=""
 if [ "$podman_ok" = 1 ]; then
 	say "podman: building the two images (mmdebstrap, podman import, podman build)"
 	t0=$(now_us)
@@ -604,7 +677,24 @@ if [ "$podman_ok" = 1 ]; then
 		say "FAILED podman images: $podman_err"
 	fi
 fi
+if [ "$podman_ok" = 1 ] && [ "$compose_ok" = 1 ]; then
+	if ! start_registry; then
+		compose_ok=0
+		compose_err="docker-registry did not start: $(tail_log "$logs/registry.log")"
+	fi
+fi
 if [ "$podman_ok" = 1 ]; then
+	# the registry's names when there is one, else podman's own
+	if [ "$compose_ok" = 1 ]; then
+		reg_db=$REGISTRY/clanbench/db:$$ reg_web=$REGISTRY/clanbench/web:$$
+		if ! push_images; then
+			compose_ok=0
+			compose_err="podman push to the registry failed: $(tail_log "$logs/podman-push.log")"
+			reg_db=$img_db reg_web=$img_web
+		fi
+	else
+		reg_db=$img_db reg_web=$img_web
+	fi
 	write_compose
 	say "podman-compose: first up (empty volume)"
 	log=$logs/podman-first.log
@@ -627,20 +717,44 @@ if [ "$podman_ok" = 1 ]; then
 	pc down >>"$log" 2>&1 || true
 fi
 
+# clan on the compose file: pulls the two images, initialises its volume.
+if [ "$podman_ok" = 0 ] && [ "$compose_ok" = 1 ]; then
+	compose_ok=0
+	compose_err="no images: podman built none ($podman_err)"
+fi
+if [ "$compose_ok" = 1 ]; then
+	say "clan on the compose file: first up (pulls two images, initialises the volume)"
+	log=$logs/compose-first.log
+	t0=$(now_us)
+	rc=0
+	clc timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
+	wait_err=""
+	if [ "$rc" = 0 ] && wait_page "$ccport" "$READY_TIMEOUT" clan_alive; then
+		t1=$(now_us)
+		printf 'compose\tfirst up (pulls, empty volume), page served\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
+		db_ready compose || say "clan (compose file): db not ready after the first up"
+	else
+		compose_ok=0
+		compose_err=${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}
+		printf 'compose\tfirst up\tfailed\t\t%s\n' "$compose_err" >>"$first"
+		say "FAILED clan first up on the compose file: $compose_err"
+	fi
+	clc timeout 120 "$clan" down >>"$log" 2>&1 || true
+fi
+
 # ------------------------------------------------------- warm rounds
-# Interleaved, clan first in odd rounds, podman-compose first in even ones.
+# Interleaved: the order turns round each round (clan, compose, podman;
+# then podman, compose, clan).
 total=$((WARMUP + RUNS))
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$total"); do
 	if [ "$i" -le "$WARMUP" ]; then kind=warmup n=$i; else kind=run n=$((i - WARMUP)); fi
-	if [ $((i % 2)) = 1 ]; then order="clan podman"; else order="podman clan"; fi
+	if [ $((i % 2)) = 1 ]; then order="clan compose podman"; else order="podman compose clan"; fi
 	say "round $i of $total ($kind)"
 	for tool in $order; do
-		if [ "$tool" = clan ] && [ "$clan_ok" = 1 ]; then
-			round clan "$kind" "$n" || true
-		elif [ "$tool" = podman ] && [ "$podman_ok" = 1 ]; then
-			round podman "$kind" "$n" || true
-		fi
+		ok_var=${tool}_ok
+		[ "${!ok_var}" = 1 ] || continue
+		round "$tool" "$kind" "$n" || true
 		sleep 1
 	done
 done
@@ -665,19 +779,21 @@ machine() {
 	echo
 	machine
 	echo
-	python3 - "$runs" "$mem" "$first" "$clan_err" "$podman_err" <<'EOF'
+	python3 - "$runs" "$mem" "$first" "$clan_err" "$podman_err" "$compose_err" <<'EOF'
 import csv, statistics, sys
 runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 mem = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
 first = [l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip()]
-errs = {"clan": sys.argv[4], "podman": sys.argv[5]}
-names = {"clan": "`clan up -d` / `clan down`", "podman": "`podman-compose up -d` / `down`"}
+errs = {"clan": sys.argv[4], "podman": sys.argv[5], "compose": sys.argv[6]}
+names = {"clan": "`clan up -d` / `clan down` (.clanrc, deb: images)",
+         "compose": "`clan up -d` / `clan down` (the compose file)",
+         "podman": "`podman-compose up -d` / `down` (the same compose file)"}
 med = {}
 def col(rows, k):
     return [float(r[k]) for r in rows if r[k]]
 print("| stack | `up -d` returns, median s | page served (HTTP 200), median s | min - max s | `down`, median s | runs |")
 print("|---|---:|---:|---:|---:|---|")
-for tool in ("clan", "podman"):
+for tool in ("clan", "compose", "podman"):
     rs = [r for r in runs if r["tool"] == tool and r["kind"] == "run"]
     ok = [r for r in rs if r["status"] == "ok"]
     bad = [r for r in rs if r["status"] != "ok"]
@@ -704,15 +820,17 @@ if first:
     print()
     for f in first:
         tool, what, status, t, note = (f + [""] * 5)[:5]
-        label = "clan" if tool == "clan" else "podman"
+        label = {"clan": "clan", "compose": "clan on the compose file"}.get(tool, "podman")
         val = f"{float(t):.1f} s" if status == "ok" and t else "failed"
         print(f"- {label}, {what}: {val}" + (f" ({note})" if note else ""))
     print()
 # memory: per role, the sum over its processes in one round; median (max)
 # over the rounds
+clan_roles = [("supervisor", "supervisor (`clan-supervisor`)"), ("pod-holder", "pod holder (`clan-supervisor`)"),
+             ("port-forwarder", "port forwarder (`clan-supervisor`)"), ("slirp4netns", "slirp4netns")]
 roles = {
-    "clan": [("supervisor", "supervisor (`clan-supervisor`)"), ("pod-holder", "pod holder (`clan-supervisor`)"),
-             ("port-forwarder", "port forwarder (`clan-supervisor`)"), ("slirp4netns", "slirp4netns")],
+    "clan": clan_roles,
+    "compose": clan_roles,
     "podman": [("conmon", "conmon"), ("rootlessport", "rootlessport + rootlessport-child"),
                ("slirp4netns", "slirp4netns"), ("pasta", "pasta"), ("aardvark-dns", "aardvark-dns"),
                ("pause", "pause process (catatonit / `podman pause`)")],
@@ -727,7 +845,7 @@ if mem:
     print("| tool | process | count | RSS KiB | Pss KiB |")
     print("|---|---|---:|---:|---:|")
     totals = {}
-    for tool in ("clan", "podman"):
+    for tool in ("clan", "compose", "podman"):
         ms = [m for m in mem if m["tool"] == tool]
         if not ms:
             continue
@@ -761,9 +879,14 @@ if mem:
     print()
 else:
     totals = {}
+if "compose" in med and "podman" in med:
+    r = med["podman"][0] / med["compose"][0]
+    print(f"- warm up until the page is served, the same compose file, podman-compose / clan (medians): {r:.2f} (target ≥ 3: {'met' if r >= 3 else 'NOT met'})")
+else:
+    print("- warm up on the compose file, podman-compose / clan: not measured")
 if "clan" in med and "podman" in med:
     r = med["podman"][0] / med["clan"][0]
-    print(f"- warm up until the page is served, podman-compose / clan (medians): {r:.2f} (target ≥ 3: {'met' if r >= 3 else 'NOT met'})")
+    print(f"- warm up until the page is served, podman-compose / clan on its .clanrc (medians): {r:.2f} (target ≥ 3: {'met' if r >= 3 else 'NOT met'})")
     if "floor" in med:
         print(f"- above the web command alone (medians): clan +{med['clan'][0] - med['floor']:.2f} s, podman-compose +{med['podman'][0] - med['floor']:.2f} s")
     if med["clan"][1] and med["podman"][1]:
