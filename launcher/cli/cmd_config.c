@@ -142,9 +142,10 @@ int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		progress_say("%s", st.note);
 	if (raw && !st.compose_raw) {
 		stack_free(&st);
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "config: --no-interpolate and --no-normalize are for compose files; "
-				       "this project is a .clanrc");
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "config: --no-interpolate and --no-normalize are for compose files; "
+		    "this project is a .clanrc");
 	}
 	r = print(&st, &c);
 	stack_free(&st);

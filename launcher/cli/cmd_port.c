@@ -77,12 +77,14 @@ static int print_port(const struct stack_ctx *c, const char *name, const char *p
 				       "in %s)",
 				       name, (unsigned)port, port_proto_name(proto),
 				       c->st.config_file);
-	if (m->host_port == 0)
-		return clan_error_code(err, CLAN_EXIT_FAIL,
-				       "port: %u/%s of %s is published on a port the kernel picks; "
-				       "give it one in %s (e.g. \"8080:%u\")",
-				       (unsigned)port, port_proto_name(proto), name,
-				       c->st.config_file, (unsigned)port);
+	if (m->host_port == 0) {
+		_cleanup_free_ char *addr =
+		    stack_bound_port(&c->ss, name, (unsigned)port, proto, err);
+		if (!addr)
+			return clan_error_wrap(err, "port");
+		puts(addr);
+		return 0;
+	}
 	bool v6 = strchr(m->host_ip, ':') != NULL;
 	printf("%s%s%s:%u\n", v6 ? "[" : "", m->host_ip, v6 ? "]" : "",
 	       (unsigned)(m->host_port + (port - m->container_port)));

@@ -221,22 +221,36 @@ static int prepare_images(const struct stack *st, const bool *only, enum userns_
 	return 0;
 }
 
-static void print_urls(const struct stack *st, const bool *only)
+/* The host port m is published on: a picked one as the running stack
+ * says; 0 when it does not. */
+static unsigned host_port_of(const struct stack_ctx *c, const struct service *s,
+			     const struct port_map *m)
 {
-	for (size_t i = 0; i < st->nsvcs; i++) {
-		const struct service *s = &st->svcs[i];
+	if (m->host_port)
+		return m->host_port;
+	struct clan_err err = {0};
+	_cleanup_free_ char *addr =
+	    stack_bound_port(&c->ss, s->name, m->container_port, m->proto, &err);
+	uint32_t port;
+	return addr && parse_u32(strrchr(addr, ':') + 1, &port) ? port : 0;
+}
+
+static void print_urls(const struct stack_ctx *c, const bool *only)
+{
+	for (size_t i = 0; i < c->st.nsvcs; i++) {
+		const struct service *s = &c->st.svcs[i];
 		if (only && !only[i])
 			continue;
 		for (size_t k = 0; k < s->nports; k++) {
 			const struct port_map *m = &s->ports[k];
-			if (m->proto != PORT_TCP)
+			unsigned port = m->proto == PORT_TCP ? host_port_of(c, s, m) : 0;
+			if (!port)
 				continue;
 			bool any =
 			    strcmp(m->host_ip, "0.0.0.0") == 0 || strcmp(m->host_ip, "::") == 0;
 			bool v6 = strchr(m->host_ip, ':') != NULL;
 			printf("%s: http://%s%s%s:%u/\n", s->name, v6 && !any ? "[" : "",
-			       any ? "127.0.0.1" : m->host_ip, v6 && !any ? "]" : "",
-			       (unsigned)m->host_port);
+			       any ? "127.0.0.1" : m->host_ip, v6 && !any ? "]" : "", port);
 		}
 	}
 	fflush(stdout);
@@ -416,7 +430,7 @@ static int up(struct clan_ctx *ctx, int argc, char **argv, bool dev, struct clan
 	if (rc == 0)
 		rc = bring_up(&c, &u, only, mode, err);
 	if (rc == 0) {
-		print_urls(&c.st, only);
+		print_urls(&c, only);
 		if (!u.detach) {
 			close(lock);
 			lock = -1;

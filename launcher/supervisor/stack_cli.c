@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "base/procfs.h"
 #include "config/project_find.h"
 #include "supervisor/secrets.h"
+#include "supervisor/sup_ctl.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 #include "base/util.h"
@@ -134,4 +136,46 @@ int stack_wait_exit(pid_t pid)
 		nanosleep(&ts, NULL);
 	}
 	return -1;
+}
+
+/* ps's "ports" are as port_map_format writes them: "IP:HOST->PORT/tcp". */
+static const char *port_in(json_t *svc, const char *tail)
+{
+	const char *found = NULL;
+	size_t k;
+	json_t *p;
+	json_array_foreach(json_object_get(svc, "ports"), k, p)
+	{
+		const char *text = json_string_value(p);
+		size_t len = text ? strlen(text) : 0;
+		if (len > strlen(tail) && strcmp(text + len - strlen(tail), tail) == 0)
+			found = text;
+	}
+	return found;
+}
+
+char *stack_bound_port(const struct stack_state *ss, const char *svc, unsigned port,
+		       enum port_proto proto, struct clan_err *err)
+{
+	json_t *req = json_pack("{s:s}", "op", "ps"), *answer = NULL;
+	int rc = sup_request(ss, req, &answer, err);
+	json_decref(req);
+	if (rc < 0)
+		return NULL;
+	_cleanup_free_ char *tail = xasprintf("->%u/%s", port, port_proto_name(proto));
+	const char *found = NULL;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(answer, "services"), i, s)
+	{
+		const char *name = json_string_value(json_object_get(s, "service"));
+		if (name && strcmp(name, svc) == 0)
+			found = port_in(s, tail);
+	}
+	char *addr = found ? xstrndup(found, strlen(found) - strlen(tail)) : NULL;
+	json_decref(answer);
+	if (!addr)
+		clan_error_code(err, CLAN_EXIT_FAIL, "%s is not running, so %u/%s has no host port",
+				svc, port, port_proto_name(proto));
+	return addr;
 }

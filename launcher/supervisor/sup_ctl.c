@@ -103,9 +103,9 @@ json_t *sup_ps_json(const struct sup *s)
 		/* health and published ports are a running service's only */
 		bool live = r->state == SVC_STARTING || r->state == SVC_RUNNING;
 		json_t *ports = json_array();
-		for (size_t k = 0; live && k < r->svc->nports; k++) {
+		for (size_t k = 0; live && k < r->nbound; k++) {
 			char buf[128];
-			port_map_format(&r->svc->ports[k], buf, sizeof buf);
+			port_map_format(&r->bound[k], buf, sizeof buf);
 			json_array_append_new(ports, json_string(buf));
 		}
 		const char *health = !r->svc->has_health || !live ? ""

@@ -65,6 +65,10 @@ struct svc_rt {
 	char *hc_output; /* the last finished check's last lines, NULL: none yet */
 	int hc_exit;	 /* and its exit code, -1 when killed */
 	char *error;	 /* why it failed to start or became unhealthy */
+	/* its published ports as the pod bound them: a host port the kernel
+	 * picked (none in the file) filled in, one map a port then */
+	struct port_map *bound;
+	size_t nbound;
 	/* `up -d` with a changed config: the config and container spec it
 	 * runs once it has stopped (pending NULL: none), and the config it
 	 * runs now if one was swapped in (own_svc, owned; NULL: the stack's

@@ -155,6 +155,7 @@ void svc_free(struct svc_rt *r)
 		service_free(r->own_svc);
 	free(r->own_svc);
 	free(r->hc_output);
+	free(r->bound);
 }
 
 bool svc_active(const struct svc_rt *r)

@@ -472,15 +472,59 @@ static int make_pod(struct sup *s, struct clan_err *err)
 	return rc;
 }
 
+static void add_bound(struct svc_rt *r, const struct port_map *m)
+{
+	r->bound = xrealloc(r->bound, (r->nbound + 1) * sizeof *r->bound);
+	r->bound[r->nbound++] = *m;
+}
+
+/* r's published ports as bound (svc_rt.bound). The pod's listeners come
+ * in make_pod's order: service by service, map by map, port by port;
+ * *next is the first of r's. With no listeners of clan's (no network,
+ * slirp4netns forwarding) the file's ports are all there is to say. */
+static void bound_ports(const struct sup *s, struct svc_rt *r, bool listened, size_t *next)
+{
+	const struct port_set *l = &s->pod.net.listeners;
+	for (size_t k = 0; k < r->svc->nports; k++) {
+		const struct port_map *m = &r->svc->ports[k];
+		if (!listened || m->host_port != 0) {
+			add_bound(r, m);
+			*next += m->count;
+			continue;
+		}
+		for (uint16_t i = 0; i < m->count; i++) {
+			struct port_map one = *m;
+			one.count = 1;
+			one.container_port = (uint16_t)(m->container_port + i);
+			one.host_port = l->v[(*next)++].host_port;
+			add_bound(r, &one);
+		}
+	}
+}
+
+/* Whether the pod listens on each published port itself, one listener a
+ * port in make_pod's order. */
+static bool pod_listens(const struct sup *s)
+{
+	size_t want = 0;
+	for (size_t i = 0; i < s->o->st->nsvcs; i++)
+		for (size_t k = 0; k < s->o->st->svcs[i].nports; k++)
+			want += s->o->st->svcs[i].ports[k].count;
+	return want > 0 && s->pod.net.listeners.n == want;
+}
+
 static int sup_init(struct sup *s, struct clan_err *err)
 {
 	if (block_signals(s, err) < 0 || stack_write_pidfile(s->o->ss, err) < 0 ||
 	    sup_listen(s, err) < 0 || make_pod(s, err) < 0)
 		return -1;
 	s->svcs = xcalloc(s->o->st->nsvcs, sizeof *s->svcs);
+	bool listened = pod_listens(s);
+	size_t listener = 0;
 	for (size_t i = 0; i < s->o->st->nsvcs; i++) {
 		struct svc_rt *r = &s->svcs[s->n++];
 		r->svc = &s->o->st->svcs[i];
+		bound_ports(s, r, listened, &listener);
 		r->state = SVC_WAITING;
 		r->stop_timeout_ms = -1;
 		if (s->o->only && !s->o->only[i]) {

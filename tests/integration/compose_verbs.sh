@@ -226,6 +226,46 @@ case_top_port() {
 	assert_eq "$rc" 2 "--protocol sctp"
 }
 
+# A port with no host port ("8080"): the kernel picks one when the stack
+# starts; up's URL, port and ps all give the one it picked, each port of
+# a range its own; once the stack is down there is none to give.
+case_picked_ports() {
+	fresh_storage
+	local dir addr
+	dir=$(mk_tmp) || die "cannot make a project dir"
+	cat >"$dir/compose.yaml" <<-EOF
+		services:
+		  api:
+		    image: dir:$ROOTFS
+		    command: ["sh", "-c", "echo picked > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+		    ports: ["8080", "9000-9001/udp"]
+	EOF
+	cd "$dir" || die "no project dir"
+	trap 'clan down -t 0 >/dev/null 2>&1' EXIT
+	run clan up -d
+	assert_eq "$rc" 0 "up (stderr: $err)"
+	assert_match "$out" "^api: http://127\\.0\\.0\\.1:[1-9][0-9]*/\$" "up's URL has the picked port"
+	run clan port api 8080
+	assert_eq "$rc" 0 "port api 8080 (stderr: $err)"
+	addr=$out
+	assert_match "$addr" "^127\\.0\\.0\\.1:[1-9][0-9]*\$" "the picked address"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d again (stderr: $err)"
+	assert_eq "$(clan port api 8080)" "$addr" "up -d of a running stack keeps the port"
+	assert_eq "$(curl -s -m 5 "http://$addr/")" picked "served on the picked port"
+	run clan ps --format json
+	assert_contains "$out" "$addr->8080/tcp" "ps shows the picked port"
+	run clan port --protocol udp api 9000
+	local u0=$out
+	run clan port --protocol udp api 9001
+	assert_match "$u0 $out" "^127\\.0\\.0\\.1:[1-9][0-9]* 127\\.0\\.0\\.1:[1-9][0-9]*\$" "each port of the range"
+	assert_ne "$u0" "$out" "two ports of a range, two host ports"
+	assert_exit 0 clan down
+	run clan port api 8080
+	assert_eq "$rc" 1 "port after down"
+	assert_contains "$err" "not running" "why"
+}
+
 case_pull_rm_images() {
 	enter
 	run clan pull
@@ -283,6 +323,7 @@ t timeouts case_timeouts
 t ps_flags case_ps_flags
 t kill case_kill
 t top_port case_top_port
+t picked_ports case_picked_ports
 t pull_rm_images case_pull_rm_images
 t hostile_names case_hostile_names
 finish

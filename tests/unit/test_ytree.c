@@ -147,16 +147,18 @@ TEST(deep_nesting_refused_not_crashed)
 TEST(as_json_typed_as_yaml_types_them)
 {
 	struct clan_err err = {0};
-	struct ynode *t = load("b: 1\na: '1'\nc: 1.50\nd: true\ne: \"true\"\nf: on\ng: ~\n"
-			       "h:\ni: 0755\nj: -3\nk: [x, 2]\nl: {m: null}\nn: 1e3\no: 99999999999999999999\n"
-			       "p: .\nq: \"\\xff\"\nr: .inf\ns: 0x1F\n",
-			       &err);
+	struct ynode *t =
+	    load("b: 1\na: '1'\nc: 1.50\nd: true\ne: \"true\"\nf: on\ng: ~\n"
+		 "h:\ni: 0755\nj: -3\nk: [x, 2]\nl: {m: null}\nn: 1e3\no: 99999999999999999999\n"
+		 "p: .\nq: \"\\xff\"\nr: .inf\ns: 0x1F\n",
+		 &err);
 	CHECK(t != NULL);
 	json_t *j = ytree_json(t);
 	char *s = json_dumps(j, JSON_COMPACT);
-	CHECK_STR(s, "{\"b\":1,\"a\":\"1\",\"c\":1.5,\"d\":true,\"e\":\"true\",\"f\":\"on\",\"g\":null,"
-		     "\"h\":null,\"i\":493,\"j\":-3,\"k\":[\"x\",2],\"l\":{\"m\":null},"
-		     "\"n\":1000,\"o\":1e20,\"p\":\".\",\"q\":\"\xc3\xbf\",\"r\":\"+Inf\",\"s\":31}");
+	CHECK_STR(
+	    s, "{\"b\":1,\"a\":\"1\",\"c\":1.5,\"d\":true,\"e\":\"true\",\"f\":\"on\",\"g\":null,"
+	       "\"h\":null,\"i\":493,\"j\":-3,\"k\":[\"x\",2],\"l\":{\"m\":null},"
+	       "\"n\":1000,\"o\":1e20,\"p\":\".\",\"q\":\"\xc3\xbf\",\"r\":\"+Inf\",\"s\":31}");
 	free(s);
 	json_decref(j);
 	CHECK(ytree_json(NULL) == NULL);

@@ -1,0 +1,176 @@
+#!/bin/bash
+# Config benchmark (issue 13): `clan config` on a 20-service compose file
+# beside `podman-compose config` (and `docker compose config` when there is
+# one) on the same file, in ONE hyperfine run. The file is what a
+# mid-sized project writes: an x- anchor merged into every service,
+# ${VAR:-default} in ports and environment, an .env, named volumes, bind
+# mounts, depends_on with conditions, health checks, an override file.
+# Nothing is started: each command reads, merges, interpolates and prints.
+# Prints a markdown table with means and the target (clan under 20 ms).
+#
+# Usage: scripts/bench/config.sh
+# Environment:
+#   CLAN=PATH          clan binary (default: REPO/build/clan)
+#   SERVICES=20        services in the file
+#   RUNS=50 WARMUP=5   hyperfine runs and warm-up runs per command
+#   BENCH_OUT=DIR      where the JSON and markdown results go (default: temp)
+set -euo pipefail
+
+SERVICES=${SERVICES:-20}
+RUNS=${RUNS:-50}
+WARMUP=${WARMUP:-5}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+repo=$(cd -- "$here/../.." && pwd)
+clan=${CLAN:-$repo/build/clan}
+case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
+rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+command -v hyperfine >/dev/null || die "hyperfine not found: apt-get install hyperfine"
+[ -x "$clan" ] || die "no clan binary at $clan (set CLAN=PATH or run make)"
+
+out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
+mkdir -p "$out"
+work=$(mktemp -d /tmp/clan-bench-config.XXXXXX)
+trap 'rm -rf -- "$work"' EXIT
+proj=$work/proj
+mkdir -p "$proj/src"
+
+# ------------------------------------------------------------ the project
+{
+	cat <<'EOF'
+x-common: &common
+  restart: unless-stopped
+  environment: &env
+    LOG_LEVEL: ${LOG_LEVEL:-info}
+    TZ: UTC
+  labels:
+    team: platform
+
+services:
+  db:
+    <<: *common
+    image: postgres:15
+    environment:
+      POSTGRES_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+  cache:
+    <<: *common
+    image: redis:7
+    command: ["redis-server", "--save", ""]
+EOF
+	for i in $(seq 3 "$SERVICES"); do
+		cat <<EOF
+  svc$i:
+    <<: *common
+    image: registry.example.test/team/svc$i:\${TAG:-latest}
+    command: ["./run", "--port", "80$((i + 10))"]
+    working_dir: /srv
+    ports:
+      - "127.0.0.1:\${BASE_PORT:-90}$((i + 10)):80$((i + 10))"
+    environment:
+      <<: *env
+      SERVICE: svc$i
+      DATABASE_URL: postgres://postgres:\${DB_PASSWORD}@db:5432/svc$i
+      CACHE_URL: redis://cache:6379/$i
+    env_file: .env
+    volumes:
+      - ./src:/srv/src:ro
+      - data$i:/var/lib/svc$i
+    depends_on:
+      db:
+        condition: service_healthy
+      cache:
+        condition: service_started
+    healthcheck:
+      test: ["CMD", "wget", "-qO-", "http://127.0.0.1:80$((i + 10))/health"]
+      interval: 10s
+    stop_grace_period: 20s
+EOF
+	done
+	echo
+	echo "volumes:"
+	echo "  pgdata:"
+	for i in $(seq 3 "$SERVICES"); do echo "  data$i:"; done
+} >"$proj/compose.yaml"
+cat >"$proj/compose.override.yaml" <<'EOF'
+services:
+  svc3:
+    environment:
+      DEBUG: "1"
+    ports: !override ["127.0.0.1:9999:8013"]
+EOF
+cat >"$proj/.env" <<'EOF'
+DB_PASSWORD=bench-secret
+TAG=1.2.3
+# a comment
+export LOG_LEVEL="debug"
+EOF
+
+# Each must print the whole resolved file; one that fails is not timed.
+cmds=() names=()
+check() { # NAME CMD: times CMD when it succeeds on the project
+	local name=$1 cmd=$2 log
+	log=$out/$(tr -c 'a-z0-9\n' '-' <<<"$name" | head -c 40).log
+	if (cd "$proj" && bash -c "$cmd") >"$log" 2>&1; then
+		names+=("$name")
+		cmds+=("$cmd")
+	else
+		say "$name failed, not timed: $(tail -n 2 "$log" | tr '\n' ' ')"
+	fi
+}
+check clan "'$clan' config"
+(cd "$proj" && "$clan" config --services | wc -l | grep -qx "$SERVICES") ||
+	die "clan config --services does not list $SERVICES services"
+command -v podman-compose >/dev/null && check podman-compose "podman-compose config"
+docker compose version >/dev/null 2>&1 && check "docker compose" "docker compose config"
+
+args=()
+for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+(cd "$proj" && hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$out/config.json" \
+	"${args[@]}" >"$out/hyperfine.txt" 2>&1) || {
+	# -N (no shell) needs a plain command line: retry through the shell
+	(cd "$proj" && hyperfine --runs "$RUNS" --warmup "$WARMUP" --export-json "$out/config.json" \
+		"${args[@]}" >"$out/hyperfine.txt" 2>&1) || die "hyperfine failed: $(tail -n 3 "$out/hyperfine.txt")"
+}
+
+{
+	echo "\`config\` on a ${SERVICES}-service compose file, $(date -u '+%Y-%m-%d %H:%M UTC'):"
+	echo
+	printf -- '- %s, %s CPUs, kernel %s; load average %s\n' \
+		"$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" \
+		"$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf -- '- clan: %s (repo at %s); podman-compose %s; %s runs after %s warm-up\n' \
+		"$clan" "$rev" "$(dpkg-query -W -f '${Version}' podman-compose 2>/dev/null || echo none)" \
+		"$RUNS" "$WARMUP"
+	printf -- '- the file: %s lines, an override file, an .env\n' "$(wc -l <"$proj/compose.yaml")"
+	echo
+	python3 - "$out/config.json" <<'EOF'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+print("| command | mean ms | median ms | min - max ms | ratio to clan |")
+print("|---|---:|---:|---:|---:|")
+base = next((r["mean"] for r in res if r["command"] == "clan"), None)
+for r in res:
+    ratio = f"{r['mean'] / base:.1f}" if base else ""
+    print(f"| `{r['command']} config` | {r['mean'] * 1000:.1f} | {r['median'] * 1000:.1f} | "
+          f"{r['min'] * 1000:.1f} - {r['max'] * 1000:.1f} | {ratio} |")
+print()
+if base is not None:
+    print(f"- clan config: {base * 1000:.1f} ms mean (target < 20 ms: {'met' if base < 0.020 else 'NOT met'})")
+else:
+    print("- clan config: not measured (it failed; see the logs)")
+EOF
+} | tee "$out/config.md"
+say "results: $out/config.md, $out/config.json"
