@@ -1,10 +1,12 @@
 /* clan exec [-itT] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
- * a command in a running container, or in a service of the stack of the
- * current directory. */
+ * a command in a running container (docker exec's defaults: no stdin, no
+ * terminal), or in a service of the stack of the current directory
+ * (compose exec's: stdin attached, a terminal when stdin is one). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "container/exec.h"
@@ -18,9 +20,9 @@
 enum { OPT_I = 1, OPT_T, OPT_NO_TTY, OPT_U, OPT_W, OPT_E };
 
 static const struct opt_def exec_opts[] = {
-    {"interactive", 'i', NULL, "keep stdin open", OPT_I},
-    {"tty", 't', NULL, "allocate a terminal", OPT_T},
-    {"no-TTY", 'T', NULL, "no terminal (the default without -t; compose's exec -T)", OPT_NO_TTY},
+    {"interactive", 'i', NULL, "keep stdin open (a service's: always)", OPT_I},
+    {"tty", 't', NULL, "allocate a terminal (a service's: when stdin is one)", OPT_T},
+    {"no-TTY", 'T', NULL, "no terminal (compose's exec -T)", OPT_NO_TTY},
     {"user", 'u', "USER", "run as USER (name or uid[:gid]); default: the service's", OPT_U},
     {"workdir", 'w', "DIR", "working directory inside", OPT_W},
     {"env", 'e', "K=V", "set an environment variable (repeat for more)", OPT_E},
@@ -50,18 +52,23 @@ static void exec_spec_free(struct exec_spec *e)
 	free(e->user);
 }
 
+struct exec_args {
+	struct exec_spec e;
+	bool tty_given; /* -t or -T: no default of compose's */
+};
+
 static int exec_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	struct exec_spec *e = arg;
+	struct exec_args *a = arg;
+	struct exec_spec *e = &a->e;
 	switch (id) {
 	case OPT_I:
 		e->interactive = true;
 		break;
 	case OPT_T:
-		e->tty = true;
-		break;
 	case OPT_NO_TTY:
-		e->tty = false;
+		e->tty = id == OPT_T;
+		a->tty_given = true;
 		break;
 	case OPT_U:
 		free(e->user);
@@ -81,10 +88,10 @@ static int exec_opt(void *arg, int id, const char *v, struct clan_err *err)
 }
 
 /* Returns 0, OPTS_HELP or -1; *target is the first operand. */
-static int parse(int argc, char **argv, struct exec_spec *e, char **target, struct clan_err *err)
+static int parse(int argc, char **argv, struct exec_args *a, char **target, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	int r = opts_parse(&exec_cmd, argc, argv, exec_opt, e, &ops, err);
+	int r = opts_parse(&exec_cmd, argc, argv, exec_opt, a, &ops, err);
 	if (r != 0)
 		return r;
 	if (ops.n < 2)
@@ -93,30 +100,39 @@ static int parse(int argc, char **argv, struct exec_spec *e, char **target, stru
 				       "clan exec db psql -U postgres");
 	*target = xstrdup(ops.v[0]);
 	for (size_t i = 1; i < ops.n; i++)
-		strv_push(&e->argv, ops.v[i]);
+		strv_push(&a->e.argv, ops.v[i]);
 	return 0;
 }
 
 int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
-	struct exec_spec e = {.out_fd = -1};
+	struct exec_args a = {.e = {.out_fd = -1}};
+	struct exec_spec *e = &a.e;
 	_cleanup_free_ char *target = NULL;
-	int r = parse(argc, argv, &e, &target, err);
+	int r = parse(argc, argv, &a, &target, err);
 	if (r != 0) {
-		exec_spec_free(&e);
+		exec_spec_free(e);
 		return r == OPTS_HELP ? 0 : -1;
 	}
 	struct container_rec rec;
 	int code = -1;
+	bool here = stack_here(&ctx->project);
+	/* compose exec: `docker-compose exec db psql -U postgres` in a README
+	 * is an interactive psql */
+	if (here) {
+		e->interactive = true;
+		if (!a.tty_given)
+			e->tty = isatty(STDIN_FILENO) == 1;
+	}
 	/* in a project dir a path or shell text is neither a service nor a
 	 * container name: refused as a usage error, as every verb does */
-	if (stack_here(&ctx->project) && !svc_args_is_name(target))
+	if (here && !svc_args_is_name(target))
 		clan_error_code(err, CLAN_EXIT_USAGE, "exec: '%s' is not a service name", target);
 	else if (stack_find_container(&ctx->project, target, &rec, err) == 0) {
 		(void)store_await_init(&rec); /* container_exec says if it is not running */
-		code = container_exec(&rec, &e, err);
+		code = container_exec(&rec, e, err);
 		container_rec_free(&rec);
 	}
-	exec_spec_free(&e);
+	exec_spec_free(e);
 	return code;
 }

@@ -118,12 +118,14 @@ static const struct opt_cmd images_cmd = {
     .opts = images_opts,
 };
 
-/* --format takes json only */
+/* --format json is its bit; table, the default, none */
 static int images_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	if (id == OPT_FORMAT && strcmp(v, "json") != 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "images: unknown --format '%s' (json)",
-				       v);
+	bool json = false;
+	if (id == OPT_FORMAT && opts_format("images", v, &json, err) < 0)
+		return -1;
+	if (id == OPT_FORMAT && !json)
+		return 0;
 	return opts_flag_bits(arg, id, v, err);
 }
 

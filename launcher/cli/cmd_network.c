@@ -113,11 +113,7 @@ static const struct opt_cmd network_cmd = {
 static int network_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
 	(void)id;
-	if (strcmp(v, "json") != 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "network ls: unknown --format '%s' (json)", v);
-	*(bool *)arg = true;
-	return 0;
+	return opts_format("network ls", v, arg, err);
 }
 
 static int network_ls(const struct strv *ops, bool json, struct clan_err *err)

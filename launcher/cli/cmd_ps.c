@@ -119,10 +119,8 @@ static int ps_opt(void *arg, int id, const char *v, struct clan_err *err)
 		o->quiet = true;
 	if (id == OPT_SERVICES)
 		o->services = true;
-	if (id == OPT_FORMAT && strcmp(v, "json") != 0)
-		return clan_error_code(err, CLAN_EXIT_USAGE, "ps: unknown --format '%s' (json)", v);
 	if (id == OPT_FORMAT)
-		o->json = true;
+		return opts_format("ps", v, &o->json, err);
 	return 0;
 }
 

@@ -171,6 +171,39 @@ static int global_flags(struct clan_ctx *ctx, int argc, char **argv, int *i, int
 	return 0;
 }
 
+/* compose's commands clan does not have: under compose's name one line
+ * says what to do instead (a README's `docker-compose run web ...` must
+ * not become clan's run of an image called web). */
+static const struct {
+	const char *verb, *instead;
+} compose_missing[] = {
+    {"run", "start the stack (clan up -d) and run the command in the service: "
+	    "clan exec SERVICE CMD..."},
+    {"build", "clan cannot build images yet: build and push them with docker or podman, and "
+	      "set image:"},
+    {"create", "clan up -d creates and starts the services"},
+    {"pause", "clan stop SERVICE stops it, clan start SERVICE starts it again"},
+    {"unpause", "clan stop SERVICE stops it, clan start SERVICE starts it again"},
+    {"cp", "the source is bind-mounted, and clan exec SERVICE cat FILE reads a file"},
+    {"scale", "a service has one container"},
+    {"watch", "the source is bind-mounted: edits are seen at once"},
+    {"attach", "clan logs -f SERVICE follows its output"},
+    {"events", "clan logs -f follows the services' output"},
+    {"wait", "clan ps -a shows a service's exit code"},
+    {"ls", "clan ps lists the stack here"},
+};
+
+static int compose_refuse(const char *verb)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(compose_missing); i++)
+		if (strcmp(compose_missing[i].verb, verb) == 0) {
+			fprintf(stderr, "clan: compose %s is not in clan yet; %s\n", verb,
+				compose_missing[i].instead);
+			return CLAN_EXIT_USAGE;
+		}
+	return 0;
+}
+
 static bool called_docker_compose(const char *argv0)
 {
 	const char *base = strrchr(argv0, '/');
@@ -200,6 +233,8 @@ static int run(struct clan_ctx *ctx, int argc, char **argv)
 		puts("clan " CLAN_VERSION);
 		return 0;
 	}
+	if (compose && compose_refuse(argv[i]))
+		return CLAN_EXIT_USAGE;
 	const struct command *cmd = find_command(argv[i]);
 	if (!cmd) {
 		fprintf(stderr, "clan: unknown command '%s' (see clan --help)\n", argv[i]);

@@ -219,3 +219,12 @@ void opts_usage(const struct opt_cmd *cmd, FILE *out)
 	name_column(&help, names, sizeof names);
 	print_option(names, help.help, (int)width + 2, out);
 }
+
+int opts_format(const char *cmd, const char *value, bool *json, struct clan_err *err)
+{
+	if (strcmp(value, "json") != 0 && strcmp(value, "table") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s: unknown --format '%s' (json or table)", cmd, value);
+	*json = strcmp(value, "json") == 0;
+	return 0;
+}

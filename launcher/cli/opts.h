@@ -58,6 +58,9 @@ int opts_no_operands(const struct opt_cmd *cmd, const struct strv *operands, str
 /* An opt_fn for tables of flags only: sets bit id (OPT_BIT(id)) of the
  * unsigned at arg. */
 int opts_flag_bits(void *arg, int id, const char *value, struct clan_err *err);
+
+/* --format of a listing: json, or table (the default, as docker's). */
+int opts_format(const char *cmd, const char *value, bool *json, struct clan_err *err);
 #define OPT_BIT(id) (1u << (id))
 
 /* compose's -t/--timeout of down, stop, restart: seconds, 0 to 86400,

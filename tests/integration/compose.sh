@@ -63,6 +63,11 @@ case_lifecycle() {
 	run clan exec worker sh -c 'echo changed > /run/secrets/token'
 	assert_ne "$rc" 0 "writing the secret"
 	assert_eq "$(cat "$dir/token.txt")" s3cret "the secret file on the host"
+	# compose exec: stdin attached (docker-compose exec -T db psql < dump)
+	# with no -i, no terminal when stdin is none
+	assert_eq "$(printf 'echo from-stdin\ntty\n' | clan exec worker sh)" "from-stdin"$'\n'"not a tty" \
+		"exec reads the piped stdin"
+	assert_eq "$(echo piped | clan exec -T worker cat)" piped "exec -T"
 	assert_eq "$(get "http://127.0.0.1:$PORT/" 5)" hello "the published port"
 	run clan down
 	assert_eq "$rc" 0 "down (stderr: $err)"
@@ -359,6 +364,14 @@ case_compose_names() {
 	run "$dir/docker-compose" config --services
 	assert_eq "$rc" 0 "docker-compose config (stderr: $err)"
 	assert_eq "$out" web "docker-compose config --services"
+	# compose's verbs clan lacks: one line, not clan's own run of an
+	# image called web
+	run "$dir/docker-compose" run --rm web ls
+	assert_eq "$rc" 2 "docker-compose run"
+	assert_eq "$err" "clan: compose run is not in clan yet; start the stack (clan up -d) and run the command in the service: clan exec SERVICE CMD..." "run's line"
+	run clan compose build
+	assert_eq "$rc" 2 "clan compose build"
+	assert_contains "$err" "clan cannot build images yet" "build's line"
 	run clan -f nosuch.yml config
 	assert_eq "$rc" 1 "-f a missing file"
 	assert_contains "$err" "nosuch.yml" "the message names it"
