@@ -37,7 +37,11 @@ static int remove_leftover(const struct container_rec *r, void *arg)
 static int remove_volumes(struct stack_ctx *c, struct clan_err *err)
 {
 	for (size_t i = 0; i < c->st.volumes.n; i++) {
-		_cleanup_free_ char *name = stack_volume_name(&c->ss, c->st.volumes.v[i]);
+		const struct svc_mount *m = stack_volume_mount(&c->st, c->st.volumes.v[i]);
+		if (m && m->external)
+			continue; /* not the project's, as compose's down -v */
+		_cleanup_free_ char *name = m ? stack_mount_volume(&c->ss, m)
+					      : stack_volume_name(&c->ss, c->st.volumes.v[i]);
 		struct clan_err e;
 		if (volume_remove(c->storage, name, &e) < 0) {
 			if (e.code == CLAN_EXIT_USAGE)

@@ -1,5 +1,6 @@
-/* clan volume ls | inspect NAME... | rm NAME...: the named volumes in
- * the storage dir (a stack's are STACKID_VOLUME). */
+/* clan volume ls | create NAME... | inspect NAME... | rm NAME...: the
+ * named volumes in the storage dir (a stack's are STACKID_VOLUME; one a
+ * compose file declares with name: or external: is NAME). */
 #define _GNU_SOURCE
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "base/paths.h"
 #include "base/util.h"
 #include "supervisor/volume.h"
+#include "config/cfgval.h"
 
 static int print_row(const struct volume_info *v, void *arg)
 {
@@ -46,12 +48,31 @@ static int inspect_one(const struct volume_info *v, void *arg)
 	return 0;
 }
 
+/* As docker volume create: one that exists already is no error. */
+static int create(const char *storage, const struct strv *ops, struct clan_err *err)
+{
+	for (size_t i = 1; i < ops->n; i++) {
+		if (!cfg_is_name(ops->v[i]))
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "volume create: bad name '%s': letters, digits, _ . - "
+			    "starting with a letter or digit",
+			    ops->v[i]);
+		_cleanup_free_ char *data = NULL;
+		if (volume_ensure(storage, ops->v[i], "", &data, err) < 0)
+			return -1;
+		puts(ops->v[i]);
+	}
+	return 0;
+}
+
 static const struct opt_cmd volume_cmd = {
     .name = "volume",
-    .operands = "ls | inspect NAME... | rm NAME...",
+    .operands = "ls | create NAME... | inspect NAME... | rm NAME...",
     .about = "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"
 	     "removed by clan down -v or volume rm.\n"
 	     "  ls             list them, with their project\n"
+	     "  create NAME    make an empty one (a compose file's external: volume)\n"
 	     "  inspect NAME   each one's details as JSON\n"
 	     "  rm NAME        remove them and their data\n",
 };
@@ -98,6 +119,8 @@ int cmd_volume(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		json_decref(out);
 		return rc;
 	}
+	if (strcmp(sub, "create") == 0)
+		return create(storage, &ops, err);
 	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0) {
 		for (size_t i = 1; i < ops.n; i++) {
 			if (volume_remove(storage, ops.v[i], err) < 0)

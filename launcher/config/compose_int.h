@@ -37,6 +37,12 @@ int compose_bool(struct load_ctx *c, const struct ynode *n, const char *what, bo
 int compose_build_service(struct load_ctx *c, const struct ynode *root, const char *name,
 			  const struct ynode *svc, struct svc_build *b);
 
+/* The top-level volumes: declarations checked (errors collected, as
+ * stack_collect: the caller reports them). */
+int compose_check_volumes(struct load_ctx *c, const struct ynode *root);
+/* Fills m's volume_name and external from its (checked) declaration. */
+void compose_volume_decl(const struct ynode *root, struct svc_mount *m);
+
 /* ports: and expose: of service node svc (compose_ports.c). */
 int compose_build_ports(struct load_ctx *c, const struct ynode *svc, struct svc_build *b);
 /* volumes:, tmpfs:, secrets:, configs: (compose_mounts.c). */

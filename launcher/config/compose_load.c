@@ -260,6 +260,7 @@ static int check_top(struct load_ctx *c, const struct ynode *root)
 			compose_warn(c, root->items[i], "%s: %s", key, k->why);
 		}
 	}
+	compose_check_volumes(c, root);
 	const struct ynode *svcs = ynode_get(root, "services");
 	if (!svcs || svcs->kind != YN_MAP || svcs->n == 0) {
 		compose_fail(c, svcs ? svcs : root, "no services: a compose file needs services:");

@@ -67,6 +67,7 @@ static int add(struct load_ctx *c, const struct ynode *root, const struct ynode 
 			    "the top-level volumes:",
 			    s->name, in->src);
 		m.volume = xstrdup(in->src);
+		compose_volume_decl(root, &m);
 	} else {
 		const char *base = strrchr(dst, '/') + 1;
 		m.volume = xasprintf("%s_%s", s->name, *base ? base : "data");

@@ -564,6 +564,17 @@ void project_args_free(struct project_args *a)
 	*a = (struct project_args){0};
 }
 
+const struct svc_mount *stack_volume_mount(const struct stack *st, const char *volume)
+{
+	for (size_t i = 0; i < st->nsvcs; i++)
+		for (size_t k = 0; k < st->svcs[i].nmounts; k++) {
+			const struct svc_mount *m = &st->svcs[i].mounts[k];
+			if (m->volume && strcmp(m->volume, volume) == 0)
+				return m;
+		}
+	return NULL;
+}
+
 const struct service *stack_find(const struct stack *s, const char *name)
 {
 	for (size_t i = 0; i < s->nsvcs; i++)

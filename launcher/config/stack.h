@@ -34,6 +34,11 @@ struct svc_mount {
 	char *dst;    /* absolute path inside */
 	bool ro;
 	bool create; /* bind: made (a dir) when missing, as compose's short form */
+	/* a volume's storage name from a top-level name: (or the name of an
+	 * external one): shared by every project naming it; NULL: the
+	 * project's own volume */
+	char *volume_name;
+	bool external; /* made outside the project: never made nor removed by it */
 	struct src_loc loc;
 };
 
@@ -163,6 +168,8 @@ json_t *stack_config_json(const struct stack *s);
 int stack_print(const struct stack *s, FILE *out);
 
 const struct service *stack_find(const struct stack *s, const char *name);
+/* The first mount of volume (as the services name it), NULL: none. */
+const struct svc_mount *stack_volume_mount(const struct stack *st, const char *volume);
 
 /* After a failed bind of the stack's host ports (err): binds each
  * service's ports alone to find the one in use and rewrites err to name

@@ -270,8 +270,15 @@ json_t *stack_config_json(const struct stack *st)
 	json_object_set_new(o, "networks", json_pack("{s:{s:s}}", "default", "name", net));
 	if (st->volumes.n) {
 		json_t *v = json_object();
-		for (size_t i = 0; i < st->volumes.n; i++)
-			json_object_set_new(v, st->volumes.v[i], json_object());
+		for (size_t i = 0; i < st->volumes.n; i++) {
+			const struct svc_mount *m = stack_volume_mount(st, st->volumes.v[i]);
+			json_t *one = json_object();
+			if (m && m->volume_name)
+				json_object_set_new(one, "name", json_text(m->volume_name));
+			if (m && m->external)
+				json_object_set_new(one, "external", json_true());
+			json_object_set_new(v, st->volumes.v[i], one);
+		}
 		json_object_set_new(o, "volumes", v);
 	}
 	return o;

@@ -506,6 +506,7 @@ void service_free(struct service *s)
 	free(s->port_lines);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		free(s->mounts[i].volume);
+		free(s->mounts[i].volume_name);
 		free(s->mounts[i].src);
 		free(s->mounts[i].dst);
 	}

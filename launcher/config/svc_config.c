@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "config/cfgval.h"
 
 static const char *const restart_names[] = {"no", "on-failure", "always", "unless-stopped"};
 
@@ -41,6 +42,10 @@ static json_t *mounts_json(const struct service *s)
 		/* only when set: an earlier clan's supervisor has no such key */
 		if (m->create)
 			json_object_set_new(o, "create", json_true());
+		if (m->volume_name)
+			json_object_set_new(o, "volume_name", json_string(m->volume_name));
+		if (m->external)
+			json_object_set_new(o, "external", json_true());
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -197,8 +202,12 @@ static int get_mounts(struct parse *p, struct service *s)
 		struct svc_mount *m = &s->mounts[s->nmounts++];
 		if (get_str(p, e, "volume", true, &m->volume) < 0 ||
 		    get_str(p, e, "src", true, &m->src) < 0 ||
-		    get_str(p, e, "dst", false, &m->dst) < 0)
+		    get_str(p, e, "dst", false, &m->dst) < 0 ||
+		    get_str(p, e, "volume_name", true, &m->volume_name) < 0)
 			return -1;
+		if (m->volume_name && (!m->volume || !cfg_is_name(m->volume_name)))
+			return bad(p, "mounts", "has a bad volume name");
+		m->external = json_is_true(json_object_get(e, "external")) && m->volume_name;
 		/* a bind has an absolute source, a volume a name: never both */
 		if (m->dst[0] != '/' || !m->volume == !m->src || (m->src && m->src[0] != '/') ||
 		    !json_is_boolean(json_object_get(e, "ro")))

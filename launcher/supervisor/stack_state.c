@@ -195,6 +195,11 @@ char *stack_volume_name(const struct stack_state *s, const char *volume)
 	return xasprintf("%s_%s", s->id, volume);
 }
 
+char *stack_mount_volume(const struct stack_state *s, const struct svc_mount *m)
+{
+	return m->volume_name ? xstrdup(m->volume_name) : stack_volume_name(s, m->volume);
+}
+
 /* Every entry of the dir at dfd but a subdir and `keep`. Never follows a
  * symlink: a link in the state dir is removed as a link. */
 static void remove_entries(int dfd, const char *keep)

@@ -43,6 +43,9 @@ int stack_write_pidfile(const struct stack_state *s, struct clan_err *err);
 char *stack_container_name(const struct stack_state *s, const char *project, const char *svc);
 /* "ID_VOLUME": a named volume's dir name in the storage dir. */
 char *stack_volume_name(const struct stack_state *s, const char *volume);
+/* The storage name of the volume mount m uses: its top-level name: (or
+ * an external one's name), else the project's own ID_VOLUME. */
+char *stack_mount_volume(const struct stack_state *s, const struct svc_mount *m);
 
 /* down: removes the state dir (supervisor files, logs, lock); what it
  * does not know stays, and the dir with it. Call with the lock held. */

@@ -39,7 +39,14 @@ static int add_mounts(struct sup *s, const struct service *svc, struct container
 			b->src = xstrdup(m->src);
 			what = xasprintf("service %s: bind source %s", svc->name, m->src);
 		} else {
-			_cleanup_free_ char *name = stack_volume_name(s->o->ss, m->volume);
+			_cleanup_free_ char *name = stack_mount_volume(s->o->ss, m);
+			if (m->external && !volume_exists(s->storage, name))
+				return clan_error_code(
+				    err, CLAN_EXIT_USAGE,
+				    "service %s: volume %s is external (made outside "
+				    "the project) and there is none called %s: clan "
+				    "volume create %s makes it",
+				    svc->name, m->volume, name, name);
 			if (volume_ensure(s->storage, name, s->o->st->name, &b->src, err) < 0)
 				return clan_error_wrap(err, "service %s: volume %s", svc->name,
 						       m->volume);

@@ -74,6 +74,14 @@ int volume_ensure(const char *storage, const char *name, const char *project, ch
 	return 0;
 }
 
+bool volume_exists(const char *storage, const char *name)
+{
+	_cleanup_free_ char *vols = volumes_dir(storage);
+	_cleanup_free_ char *data = xasprintf("%s/%s/_data", vols, name);
+	struct stat st;
+	return lstat(data, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int load_info(const char *vols, const char *name, struct volume_info *v)
 {
 	*v = (struct volume_info){.name = xstrdup(name), .dir = xasprintf("%s/%s", vols, name)};

@@ -4,6 +4,7 @@
 #ifndef CLAN_VOLUME_H
 #define CLAN_VOLUME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -18,6 +19,8 @@ struct volume_info {
 /* The volume's _data dir, created (with the populate marker) when new. */
 int volume_ensure(const char *storage, const char *name, const char *project, char **data,
 		  struct clan_err *err);
+/* Whether it exists (its _data dir). */
+bool volume_exists(const char *storage, const char *name);
 /* Calls fn for each volume, by name. */
 int volume_list(const char *storage, int (*fn)(const struct volume_info *, void *), void *arg,
 		struct clan_err *err);

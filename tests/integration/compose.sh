@@ -164,6 +164,65 @@ case_config_as_written() {
 	assert_contains "$err" "are for compose files; this project is a .clanrc" "why"
 }
 
+# Top-level volumes: name: is the storage name, so two projects naming
+# it share the data; external: is made outside the project (clan volume
+# create), refused with one line while missing, and never removed by it.
+case_named_volumes() {
+	fresh_storage
+	local a b
+	a=$(new_project compose.yaml <<-'EOF'
+		services:
+		  w:
+		    image: dir:@ROOTFS@
+		    command: sh -c 'echo from-a > /shared/f; cat /ext/f 2>/dev/null; exec sleep 1000'
+		    volumes: [data:/shared, outside:/ext]
+		volumes:
+		  data:
+		    name: team-data
+		  outside:
+		    external: true
+	EOF
+	)
+	b=$(new_project compose.yaml <<-'EOF'
+		services:
+		  r:
+		    image: dir:@ROOTFS@
+		    command: sleep 1000
+		    volumes: [mine:/shared]
+		volumes:
+		  mine: {name: team-data}
+	EOF
+	)
+	cd "$a" || die "no project dir"
+	run clan up -d
+	assert_ne "$rc" 0 "up with the external volume missing"
+	assert_contains "$err" "volume outside is external (made outside the project) and there is none called outside: clan volume create outside makes it" "the one line"
+	assert_exit 0 clan volume create outside
+	run clan volume create ../escape
+	assert_eq "$rc" 2 "volume create of a path"
+	clan_up_ok() { run clan up -d; assert_eq "$rc" 0 "up (stderr: $err)"; }
+	clan_up_ok
+	cd "$b" || die "no project dir"
+	clan_up_ok
+	local i=0 got=""
+	while [ "$i" -lt 50 ]; do
+		got=$(clan exec r cat /shared/f 2>/dev/null)
+		[ "$got" = from-a ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	assert_eq "$got" from-a "project b reads what project a wrote in team-data"
+	assert_exit 0 clan down
+	cd "$a" || die "no project dir"
+	run clan down -v
+	assert_eq "$rc" 0 "down -v (stderr: $err)"
+	assert_contains "$out" "removed volume team-data" "down -v removes the named volume"
+	assert_not_contains "$out" "outside" "and not the external one"
+	run clan volume ls
+	assert_match "$out" $'\n''local +outside ' "the external volume is still there"
+	assert_not_contains "$out" "team-data" "team-data is gone"
+}
+
 case_profiles() {
 	local dir
 	dir=$(new_project compose.yaml <<-'EOF'
@@ -444,6 +503,7 @@ t home_paths case_home_paths
 t runtime_keys case_runtime_keys
 t merge_files case_merge_files
 t profiles case_profiles
+t named_volumes case_named_volumes
 t config_as_written case_config_as_written
 t completed_successfully case_completed_successfully
 t clanrc_wins case_clanrc_wins

@@ -93,9 +93,10 @@ static void mounts_field(struct strbuf *b, const struct service *s)
 {
 	for (size_t i = 0; i < s->nmounts; i++) {
 		const struct svc_mount *m = &s->mounts[i];
-		char *t = xasprintf("%s:%s:%s%s%s", m->volume ? "vol" : "bind",
-				    m->volume ? m->volume : m->src, m->dst, m->ro ? ":ro" : "",
-				    m->create ? ":create" : "");
+		char *t = xasprintf("%s:%s%s%s%s:%s%s%s", m->volume ? "vol" : "bind",
+				    m->volume ? m->volume : m->src, m->volume_name ? "=" : "",
+				    m->volume_name ? m->volume_name : "", m->external ? "!ext" : "",
+				    m->dst, m->ro ? ":ro" : "", m->create ? ":create" : "");
 		join(b, " ", t);
 		free(t);
 	}
@@ -473,6 +474,32 @@ static const struct ccase volume_cases[] = {
      .want = {"web.mounts=bind:P/s:/s:ro:create",
 	      "warnings=P/compose.yaml:4:15: volumes: unknown option 'rx' in './s:/s:rx,ro' is "
 	      "ignored"}},
+    {"top-level name: and external: give the storage name",
+     "services:\n  web:\n" IMG "    volumes: [a:/a, b:/b, c:/c, d:/d]\n"
+     "volumes:\n  a:\n    name: shared-a\n  b:\n    external: true\n"
+     "  c:\n    external: true\n    name: made-c\n  d: {}\n",
+     .want = {"web.mounts=vol:a=shared-a:/a vol:b=b!ext:/b vol:c=made-c!ext:/c vol:d:/d"}},
+    {"a volume's name is a name, not a path",
+     "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    name: ../../etc\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:7:11: volume a: bad name '../../etc': letters, digits, _ . - "
+	    "starting with a letter or digit"},
+    {"external is a boolean",
+     "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    external: maybe\n",
+     .rc = 2, .msg = "P/compose.yaml:7:15: external: expected true or false"},
+    {"an unknown key of a volume, with the nearest",
+     "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    extrnal: true\n", .rc = 2,
+     .msg = "P/compose.yaml:7:14: volume a: unknown key extrnal (did you mean external?)"},
+    {"a volume declared as a list", "services:\n  web:\n" IMG "volumes:\n  a: [x]\n", .rc = 2,
+     .msg = "P/compose.yaml:5:6: volume a: expected a mapping (name:, external:...) or nothing"},
+    {"a driver and its options: warned, the volume is clan's",
+     "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    driver: nfs\n"
+     "    driver_opts: {type: nfs}\n",
+     .want = {"web.mounts=vol:a:/a",
+	      "warnings=P/compose.yaml:7:13: volume a: driver nfs is ignored: clan's volumes are "
+	      "directories in its storage\n"
+	      "P/compose.yaml:8:18: volume a: driver_opts are ignored (a host dir is a bind mount: "
+	      "./dir:/path)"}},
     {"too many colons", "services:\n  web:\n" IMG "    volumes: [\"./s:/s:ro:x\"]\n", .rc = 2,
      .msg = "P/compose.yaml:4:15: volumes: too many colons in './s:/s:ro:x' (SRC:DST[:MODE])"},
     {"rw after ro", "services:\n  web:\n" IMG "    volumes: [\"./s:/s:ro,rw\"]\n",
@@ -809,7 +836,7 @@ static const struct ccase hostile_cases[] = {
      "services:\n  a:\n" IMG "    volumes: [{type: volume, source: \"a/../../b\", target: /d}]\n"
      "volumes: {\"a/../../b\": }\n",
      .rc = 2,
-     .msg = "P/compose.yaml:4:15: volumes: bad volume name 'a/../../b': letters, digits, _ . - "
+     .msg = "P/compose.yaml:5:24: volumes: bad volume name 'a/../../b': letters, digits, _ . - "
 	    "starting with a letter or digit"},
     {"a working_dir with ..", "services:\n  a:\n" IMG "    working_dir: /app/../..\n",
      .want = {"a.workdir=/app/../.."}},

@@ -36,18 +36,31 @@ TEST(round_trip)
 	s.ports[0].host_port = 8080;
 	s.ports[0].container_port = 80;
 	s.ports[0].count = 1;
-	s.mounts = xcalloc(1, sizeof *s.mounts);
-	s.nmounts = 1;
+	s.mounts = xcalloc(2, sizeof *s.mounts);
+	s.nmounts = 2;
 	s.mounts[0].src = xstrdup("/srv/app");
 	s.mounts[0].dst = xstrdup("/app");
 	s.mounts[0].ro = true;
+	s.mounts[1].volume = xstrdup("data");
+	s.mounts[1].volume_name = xstrdup("shared-data");
+	s.mounts[1].external = true;
+	s.mounts[1].dst = xstrdup("/data");
 	json_t *j = svc_config_json(&s);
 	char why[160];
 	CHECK(svc_config_parse(j, names, 2, &back, why, sizeof why) == 0);
 	json_t *j2 = svc_config_json(&back);
 	CHECK(json_equal(j, j2));
 	CHECK(svc_config_diff(j, j2) == NULL);
+	CHECK_STR(back.mounts[1].volume_name, "shared-data");
+	CHECK(back.mounts[1].external && !back.mounts[0].external);
 	service_free(&back);
+	/* a storage name that is a path: refused */
+	json_t *bad = json_deep_copy(j);
+	json_object_set_new(json_array_get(json_object_get(bad, "mounts"), 1), "volume_name",
+			    json_string("../x"));
+	CHECK(svc_config_parse(bad, names, 2, &back, why, sizeof why) < 0);
+	CHECK_STR(why, "bad service config: mounts has a bad volume name");
+	json_decref(bad);
 	/* depending on itself, or on a service the stack lacks: refused */
 	static const char *const only_web[] = {"web"};
 	CHECK(svc_config_parse(j, only_web, 1, &back, why, sizeof why) < 0);
