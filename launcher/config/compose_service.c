@@ -678,6 +678,36 @@ static int metadata(struct load_ctx *c, const struct ynode *root, const struct y
 	return 0;
 }
 
+/* labels: a mapping, or a list of KEY=VALUE (KEY alone: empty), typed as
+ * environment's; a later KEY replaces an earlier one. Metadata: clan
+ * config prints them, nothing else reads them. */
+static int labels(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		  struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ && v->kind != YN_MAP)
+		return compose_fail(c, v, "labels: expected a mapping or a list of KEY=VALUE");
+	if (v->n > DOTENV_MAX_VARS)
+		return compose_fail(c, v, "labels: more than %d", DOTENV_MAX_VARS);
+	struct strv *out = &b->svc.labels;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *item = v->items[i];
+		const char *t = ynode_text(item);
+		if ((v->kind == YN_SEQ && !t) || (item->kind != YN_SCALAR && item->kind != YN_NULL))
+			return compose_fail(c, item, "labels: expected KEY=VALUE");
+		const char *key = v->kind == YN_MAP ? v->keys[i] : t;
+		size_t klen = v->kind == YN_MAP ? strlen(key) : strcspn(t, "=");
+		const char *value = v->kind == YN_MAP ? (t ? t : "") : t[klen] ? t + klen + 1 : "";
+		if (klen == 0)
+			return compose_fail(c, item, "labels: a label needs a name");
+		/* a plain number or boolean as compose makes it text again */
+		_cleanup_free_ char *typed =
+		    v->kind == YN_MAP && item->plain && t ? yaml_scalar_as_go(t) : NULL;
+		stack_env_set(out, key, klen, typed ? typed : value);
+	}
+	return 0;
+}
+
 static const struct handler handlers[] = {
     {"annotations", metadata},
     {"cap_add", cap_add},
@@ -692,7 +722,7 @@ static const struct handler handlers[] = {
     {"image", image},
     {"init", init},
     {"label_file", metadata},
-    {"labels", metadata},
+    {"labels", labels},
     {"links", links},
     {"networks", networks},
     {"platform", platform},

@@ -83,6 +83,7 @@ struct service {
 	enum dep_condition *dep_conds;
 	char *hostname;		 /* NULL: the service's name */
 	struct strv extra_hosts; /* "NAME IP" lines for /etc/hosts */
+	struct strv labels;	 /* compose's labels: "KEY=VALUE", metadata for config */
 	bool init;		 /* compose's init: a reaping pid 1 */
 	/* compose's runtime keys, as clan run's flags take them */
 	struct strv tmpfs;	       /* "DST[:OPTS]" (--tmpfs) */

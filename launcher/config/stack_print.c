@@ -208,6 +208,8 @@ static json_t *service(const struct service *s)
 		json_object_set_new(o, "healthcheck", health(s));
 	set_str(o, "hostname", s->hostname);
 	set_str(o, "image", s->image);
+	if (s->labels.n) /* KEY=VALUE, as the environment */
+		json_object_set_new(o, "labels", environment(&s->labels));
 	if (s->init)
 		json_object_set_new(o, "init", json_true());
 	json_object_set_new(o, "networks", networks(s));

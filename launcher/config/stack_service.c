@@ -515,6 +515,7 @@ void service_free(struct service *s)
 	free(s->dep_conds);
 	free(s->hostname);
 	strv_free(&s->extra_hosts);
+	strv_free(&s->labels);
 	strv_free(&s->tmpfs);
 	strv_free(&s->cap_add);
 	strv_free(&s->cap_drop);

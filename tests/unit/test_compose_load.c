@@ -122,6 +122,8 @@ static void service_field(struct strbuf *b, const struct service *s, const char 
 		}
 	else if (strcmp(f, "mounts") == 0)
 		mounts_field(b, s);
+	else if (strcmp(f, "labels") == 0)
+		join_strv(b, &s->labels, " ");
 	else if (strcmp(f, "deps") == 0)
 		for (size_t i = 0; i < s->depends_on.n; i++) {
 			snprintf(buf, sizeof buf, "%s:%s", s->depends_on.v[i],
@@ -479,6 +481,12 @@ static const struct ccase volume_cases[] = {
      "volumes:\n  a:\n    name: shared-a\n  b:\n    external: true\n"
      "  c:\n    external: true\n    name: made-c\n  d: {}\n",
      .want = {"web.mounts=vol:a=shared-a:/a vol:b=b!ext:/b vol:c=made-c!ext:/c vol:d:/d"}},
+    {"labels: a mapping or KEY=VALUE, KEY alone empty, the last one wins",
+     "services:\n  web:\n" IMG "    labels: [a=1, b, \"c=x=y\", a=2]\n"
+     "  db:\n" IMG "    labels: {k: v, n: 1.50, e: }\n",
+     .want = {"web.labels=a=2 b= c=x=y", "db.labels=k=v n=1.5 e="}},
+    {"labels: a nested value", "services:\n  web:\n" IMG "    labels: {k: [1]}\n", .rc = 2,
+     .msg = "P/compose.yaml:4:17: labels: expected KEY=VALUE"},
     {"a volume's name is a name, not a path",
      "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    name: ../../etc\n",
      .rc = 2,
