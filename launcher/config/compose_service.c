@@ -758,6 +758,32 @@ static bool read_elsewhere(const char *key)
 	return false;
 }
 
+/* A key of a service's sub-mapping written one level too high (the
+ * newcomer's indentation slip): which mapping it belongs in. */
+static const char *sub_key_of(const char *key)
+{
+	static const struct {
+		const char *key, *parent;
+	} sub[] = {
+	    {"test", "healthcheck"},
+	    {"interval", "healthcheck"},
+	    {"timeout", "healthcheck"},
+	    {"retries", "healthcheck"},
+	    {"start_period", "healthcheck"},
+	    {"start_interval", "healthcheck"},
+	    {"condition", "depends_on: SERVICE"},
+	    {"context", "build"},
+	    {"dockerfile", "build"},
+	    {"aliases", "networks: NETWORK"},
+	    {"resources", "deploy"},
+	    {"replicas", "deploy"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (strcmp(sub[i].key, key) == 0)
+			return sub[i].parent;
+	return NULL;
+}
+
 static int one_key(struct load_ctx *c, const struct ynode *root, const char *key,
 		   const struct ynode *v, struct svc_build *b)
 {
@@ -765,6 +791,10 @@ static int one_key(struct load_ctx *c, const struct ynode *root, const char *key
 	    compose_key_find(compose_service_keys, compose_service_nkeys, key);
 	if (!k && strncmp(key, "x-", 2) == 0)
 		return 0;
+	const char *parent = !k ? sub_key_of(key) : NULL;
+	if (parent)
+		return compose_fail(c, v, "service %s: unknown key %s (it goes under %s:)",
+				    b->svc.name, key, parent);
 	if (!k) {
 		const char *near =
 		    compose_key_suggest(compose_service_keys, compose_service_nkeys, key);

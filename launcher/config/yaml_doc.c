@@ -1,8 +1,24 @@
 #include "config/yaml_doc.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "config/yaml_alias.h"
+
+/* Whether the line of offset at is indented with a tab up to there: the
+ * newcomer's bad YAML, which libyaml calls "a character that cannot
+ * start any token". */
+static bool tab_indent(const char *text, size_t len, size_t at)
+{
+	if (at >= len)
+		return false;
+	size_t start = at;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	size_t lead = strspn(text + start, " \t");
+	return memchr(text + start, '\t', lead < at - start + 1 ? lead : at - start + 1) != NULL;
+}
 
 int yaml_doc_load(const char *text, size_t len, const char *path, yaml_document_t *doc,
 		  struct clan_err *err)
@@ -25,9 +41,13 @@ int yaml_doc_load(const char *text, size_t len, const char *path, yaml_document_
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	int rc = 0;
 	if (!yaml_parser_load(&parser, doc))
-		rc = clan_error_code(err, CLAN_EXIT_USAGE, "%s:%zu:%zu: bad YAML: %s", path,
+		rc = clan_error_code(err, CLAN_EXIT_USAGE, "%s:%zu:%zu: bad YAML: %s%s", path,
 				     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				     parser.problem ? parser.problem : "cannot parse");
+				     parser.problem ? parser.problem : "cannot parse",
+				     !(parser.problem && strstr(parser.problem, "tab")) &&
+					     tab_indent(text, len, parser.problem_mark.index)
+					 ? " (a tab: YAML indents with spaces only)"
+					 : "");
 	yaml_parser_delete(&parser);
 	return rc;
 }

@@ -487,6 +487,14 @@ static const struct ccase volume_cases[] = {
      .want = {"web.labels=a=2 b= c=x=y", "db.labels=k=v n=1.5 e="}},
     {"labels: a nested value", "services:\n  web:\n" IMG "    labels: {k: [1]}\n", .rc = 2,
      .msg = "P/compose.yaml:4:17: labels: expected KEY=VALUE"},
+    {"a tab in the indentation: said so", "services:\n  web:\n\timage: busybox\n", .rc = 2,
+     .msg = "P/compose.yaml:3:1: bad YAML: found character that cannot start any token (a tab: "
+	    "YAML indents with spaces only)"},
+    {"a healthcheck key one level too high: where it goes",
+     "services:\n  web:\n" IMG "    healthcheck: {test: [CMD, true]}\n    start_period: 5s\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:5:19: service web: unknown key start_period (it goes under "
+	    "healthcheck:)"},
     {"a volume's name is a name, not a path",
      "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    name: ../../etc\n",
      .rc = 2,
