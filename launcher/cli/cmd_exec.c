@@ -1,7 +1,8 @@
 /* clan exec [-itT] [-u USER] [-w DIR] [-e K=V] CONTAINER|SERVICE CMD...:
  * a command in a running container (docker exec's defaults: no stdin, no
  * terminal), or in a service of the stack of the current directory
- * (compose exec's: stdin attached, a terminal when stdin is one). */
+ * (compose exec's: stdin attached, a terminal when stdin and stdout are
+ * one). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ enum { OPT_I = 1, OPT_T, OPT_NO_TTY, OPT_U, OPT_W, OPT_E };
 
 static const struct opt_def exec_opts[] = {
     {"interactive", 'i', NULL, "keep stdin open (a service's: always)", OPT_I},
-    {"tty", 't', NULL, "allocate a terminal (a service's: when stdin is one)", OPT_T},
+    {"tty", 't', NULL, "allocate a terminal (a service's: when stdin and stdout are one)", OPT_T},
     {"no-TTY", 'T', NULL, "no terminal (compose's exec -T)", OPT_NO_TTY},
     {"user", 'u', "USER", "run as USER (name or uid[:gid]); default: the service's", OPT_U},
     {"workdir", 'w', "DIR", "working directory inside", OPT_W},
@@ -50,6 +51,15 @@ static void exec_spec_free(struct exec_spec *e)
 	strv_free(&e->env);
 	free(e->workdir);
 	free(e->user);
+}
+
+/* compose's default terminal: stdout is one (compose v2's exec), and so
+ * is stdin, and clan runs in the foreground of it (raw mode from a
+ * background job would stop it with SIGTTOU, e.g. under timeout). */
+static bool at_terminal(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	       tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
 
 struct exec_args {
@@ -118,11 +128,11 @@ int cmd_exec(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	int code = -1;
 	bool here = stack_here(&ctx->project);
 	/* compose exec: `docker-compose exec db psql -U postgres` in a README
-	 * is an interactive psql */
+	 * is an interactive psql, `... pg_dump > dump.sql` gets no terminal */
 	if (here) {
 		e->interactive = true;
 		if (!a.tty_given)
-			e->tty = isatty(STDIN_FILENO) == 1;
+			e->tty = at_terminal();
 	}
 	/* in a project dir a path or shell text is neither a service nor a
 	 * container name: refused as a usage error, as every verb does */

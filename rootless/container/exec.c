@@ -139,8 +139,9 @@ static void attach_tty(int sync_fd, const struct user_ids *u)
 /* Without -t the command gets its own session, with no controlling
  * terminal: otherwise it could push keystrokes into the user's shell with
  * TIOCSTI on an inherited terminal fd or /dev/tty (CVE-2017-5226), which the
- * shell runs when clan exec returns. */
-static void plain_stdio(const struct exec_spec *e, int sync_fd)
+ * shell runs when clan exec returns. Its stdin: /dev/null, else in_fd (the
+ * relay's pipe when clan's stdin is a terminal), else clan's own. */
+static void plain_stdio(const struct exec_spec *e, int in_fd, int sync_fd)
 {
 	if (setsid() < 0)
 		child_die(sync_fd, CLAN_EXIT_SETUP, errno,
@@ -149,6 +150,8 @@ static void plain_stdio(const struct exec_spec *e, int sync_fd)
 		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || dup2(fd, 0) < 0)
 			child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot open /dev/null");
+	} else if (in_fd >= 0 && dup2(in_fd, 0) < 0) {
+		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the input");
 	}
 	if (e->out_fd >= 0 && (dup2(e->out_fd, 1) < 0 || dup2(e->out_fd, 2) < 0))
 		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "cannot attach the output");
@@ -183,7 +186,7 @@ static int apply_record_ulimits(const struct container_rec *rec, struct clan_err
 /* In the container's namespaces (and a child of clan): the user, the
  * directory, the environment, then exec. */
 static noreturn void exec_in(const struct container_rec *rec, const struct exec_spec *e,
-			     const struct seccomp_bpf *filter, int sync_fd)
+			     const struct seccomp_bpf *filter, int in_fd, int sync_fd)
 {
 	struct clan_err err;
 	struct user_ids u;
@@ -196,7 +199,7 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	if (e->tty)
 		attach_tty(sync_fd, &u);
 	else
-		plain_stdio(e, sync_fd);
+		plain_stdio(e, in_fd, sync_fd);
 	const char *dir = e->workdir ? e->workdir : rec->workdir ? rec->workdir : "/";
 	if (chdir(dir) < 0)
 		child_die(sync_fd, CLAN_EXIT_SETUP, errno, "exec: cannot enter %s", dir);
@@ -295,6 +298,55 @@ static int exec_on_sync(void *arg)
 	return -1;
 }
 
+/* -i without -t, and clan's stdin a terminal: the command must not hold
+ * the terminal itself (it could read what the user types into the shell
+ * after clan exec returns, or change its modes). A process of clan's, on
+ * the host, copies the terminal's lines into a pipe that the command gets
+ * instead, as Docker's daemon copies stdin; it is killed when the command
+ * ends. *in_fd: the pipe's read end, -1 when there is nothing to relay. */
+static int start_relay(const struct exec_spec *e, pid_t *relay, int *in_fd, struct clan_err *err)
+{
+	*relay = 0;
+	*in_fd = -1;
+	if (!e->interactive || e->tty || !isatty(STDIN_FILENO))
+		return 0;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return clan_error(err, errno, "exec: cannot make a pipe for the input");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e2 = errno;
+		close(p[0]);
+		close(p[1]);
+		return clan_error(err, e2, "exec: cannot start the input relay");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		char buf[4096];
+		ssize_t n;
+		while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0 && !write_all(p[1], buf, (size_t)n))
+				break;
+		_exit(0);
+	}
+	close(p[1]);
+	*relay = pid;
+	*in_fd = p[0];
+	return 0;
+}
+
+static void stop_relay(pid_t relay, int in_fd)
+{
+	if (in_fd >= 0)
+		close(in_fd);
+	if (relay > 0) {
+		kill(relay, SIGKILL);
+		while (waitpid(relay, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
 int container_exec(const struct container_rec *rec, const struct exec_spec *e, struct clan_err *err)
 {
 	if (!store_init_alive(rec))
@@ -317,10 +369,12 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e, s
 	int sv[2] = {-1, -1};
 	int code = -1;
 	struct exec_sync x = {.fd = -1};
-	if (sync_pair(sv, err) == 0) {
+	pid_t relay = 0;
+	int in_fd = -1;
+	if (start_relay(e, &relay, &in_fd, err) == 0 && sync_pair(sv, err) == 0) {
 		pid_t pid = spawn_in(rec, sv[1], err);
 		if (pid == 0)
-			exec_in(rec, e, &filter, sv[1]);
+			exec_in(rec, e, &filter, in_fd, sv[1]);
 		close(sv[1]);
 		x.fd = sv[0];
 		if (pid > 0) {
@@ -338,6 +392,7 @@ int container_exec(const struct container_rec *rec, const struct exec_spec *e, s
 				code = foreground_exit_code(f.status, 0);
 		}
 	}
+	stop_relay(relay, in_fd);
 	if (x.fd >= 0)
 		close(x.fd);
 	close(sig_fd);

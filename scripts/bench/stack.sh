@@ -340,9 +340,9 @@ db_ready() {
 	local i
 	for i in $(seq 240); do
 		if [ "$1" = clan ]; then
-			cl timeout 10 "$clan" exec db pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
+			cl timeout 10 "$clan" exec -T db pg_isready -q -h 127.0.0.1 -p 5432 </dev/null >/dev/null 2>&1 && return 0
 		elif [ "$1" = compose ]; then
-			clc timeout 10 "$clan" exec db pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
+			clc timeout 10 "$clan" exec -T db pg_isready -q -h 127.0.0.1 -p 5432 </dev/null >/dev/null 2>&1 && return 0
 		else
 			pm timeout 10 podman exec "$pdb" pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
 		fi
@@ -463,7 +463,7 @@ EOF
 )
 floor() { # ROUND: one line in $runs
 	local t
-	t=$(cl timeout 120 "$clan" exec web python3 -c "$floor_py" "$web_cmd" 2>>"$logs/floor.log" | tail -n 1) || t=""
+	t=$(cl timeout 120 "$clan" exec -T web python3 -c "$floor_py" "$web_cmd" </dev/null 2>>"$logs/floor.log" | tail -n 1) || t=""
 	case $t in
 	[0-9]*.[0-9]*) printf 'floor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
 	*) printf 'floor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec web: ${t:-no output} $(tail_log "$logs/floor.log" 1)" >>"$runs" ;;
