@@ -114,6 +114,9 @@ struct sup {
 	int64_t settled_at; /* monotonic ms: when every service was first settled */
 	int64_t recheck_at; /* when `up`'s answer is looked at again, 0: never */
 	struct ctl_conn ctl[SUP_CTL_MAX];
+	/* volume_hold's fds: each volume a service mounted, held until exit */
+	int *vol_holds;
+	size_t nvol_holds;
 	uint64_t ctl_seq;
 };
 

@@ -546,6 +546,9 @@ static void sup_free(struct sup *s)
 		svc_free(&s->svcs[i]);
 	free(s->svcs);
 	pod_destroy(&s->pod);
+	for (size_t i = 0; i < s->nvol_holds; i++)
+		close(s->vol_holds[i]);
+	free(s->vol_holds);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		unlink(s->o->ss->sock);

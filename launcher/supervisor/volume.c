@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +75,22 @@ int volume_ensure(const char *storage, const char *name, const char *project, ch
 	return 0;
 }
 
+int volume_hold(const char *storage, const char *name, struct clan_err *err)
+{
+	_cleanup_free_ char *vols = volumes_dir(storage);
+	_cleanup_free_ char *dir = xasprintf("%s/%s", vols, name);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return clan_error(err, errno, "volume %s", name);
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return clan_error(err, e == EWOULDBLOCK ? 0 : e, "volume %s%s", name,
+				  e == EWOULDBLOCK ? " is being removed" : "");
+	}
+	return fd;
+}
+
 bool volume_exists(const char *storage, const char *name)
 {
 	_cleanup_free_ char *vols = volumes_dir(storage);
@@ -132,6 +149,15 @@ int volume_remove(const char *storage, const char *name, struct clan_err *err)
 	if (strchr(name, '/') || name[0] == '.' || lstat(dir, &st) < 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "no such volume: %s (clan volume ls)",
 				       name);
+	/* held until the tree is gone: a stack starting now waits for none */
+	_cleanup_close_ int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		clan_error_code(err, CLAN_EXIT_FAIL,
+				"volume %s is in use by a running stack (clan volume ls shows whose)",
+				name);
+		err->sys_errno = VOLUME_IN_USE;
+		return -1;
+	}
 	struct clan_err first;
 	if (remove_tree(dir, &first) == 0)
 		return 0;

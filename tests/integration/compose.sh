@@ -212,6 +212,16 @@ case_named_volumes() {
 		i=$((i + 1))
 	done
 	assert_eq "$got" from-a "project b reads what project a wrote in team-data"
+	# b still runs on team-data: a's down -v and volume rm leave it
+	cd "$a" || die "no project dir"
+	run clan down -v
+	assert_eq "$rc" 0 "down -v while b uses team-data (stderr: $err)"
+	assert_contains "$out" "kept volume team-data: another stack is using it" "down -v keeps it"
+	run clan volume rm team-data
+	assert_eq "$rc" 1 "volume rm of a volume in use"
+	assert_contains "$err" "volume team-data is in use by a running stack" "why"
+	assert_eq "$(clan -f "$b/compose.yaml" exec r cat /shared/f 2>&1)" from-a "b's data untouched"
+	cd "$b" || die "no project dir"
 	assert_exit 0 clan down
 	cd "$a" || die "no project dir"
 	run clan down -v
