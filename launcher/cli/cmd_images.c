@@ -124,8 +124,10 @@ static int images_opt(void *arg, int id, const char *v, struct clan_err *err)
 	bool json = false;
 	if (id == OPT_FORMAT && opts_format("images", v, &json, err) < 0)
 		return -1;
-	if (id == OPT_FORMAT && !json)
+	if (id == OPT_FORMAT && !json) { /* the last --format wins */
+		*(unsigned *)arg &= ~OPT_BIT(OPT_FORMAT);
 		return 0;
+	}
 	return opts_flag_bits(arg, id, v, err);
 }
 

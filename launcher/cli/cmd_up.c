@@ -231,8 +231,9 @@ static unsigned host_port_of(const struct stack_ctx *c, const struct service *s,
 	struct clan_err err = {0};
 	_cleanup_free_ char *addr =
 	    stack_bound_port(&c->ss, s->name, m->container_port, m->proto, &err);
+	const char *colon = addr ? strrchr(addr, ':') : NULL;
 	uint32_t port;
-	return addr && parse_u32(strrchr(addr, ':') + 1, &port) ? port : 0;
+	return colon && parse_u32(colon + 1, &port) ? port : 0;
 }
 
 static void print_urls(const struct stack_ctx *c, const bool *only)

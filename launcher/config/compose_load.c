@@ -260,7 +260,8 @@ static int check_top(struct load_ctx *c, const struct ynode *root)
 			compose_warn(c, root->items[i], "%s: %s", key, k->why);
 		}
 	}
-	compose_check_volumes(c, root);
+	if (!c->o->no_interpolate) /* their values may be templates */
+		compose_check_volumes(c, root);
 	const struct ynode *svcs = ynode_get(root, "services");
 	if (!svcs || svcs->kind != YN_MAP || svcs->n == 0) {
 		compose_fail(c, svcs ? svcs : root, "no services: a compose file needs services:");
@@ -402,8 +403,12 @@ static int name_project(struct load_ctx *c, const struct ynode *root)
 	const struct ynode *n = ynode_get(root, "name");
 	if (n && !ynode_text(n))
 		return compose_fail(c, n, "name: expected a project name");
-	return compose_project_name(flag, stack_compose_var(c, "COMPOSE_PROJECT_NAME"),
-				    ynode_text(n), c->st->dir, &c->st->name, c->err);
+	/* a template left as written names nothing yet */
+	const char *written = ynode_text(n);
+	if (written && c->o->no_interpolate && strchr(written, '$'))
+		written = NULL;
+	return compose_project_name(flag, stack_compose_var(c, "COMPOSE_PROJECT_NAME"), written,
+				    c->st->dir, &c->st->name, c->err);
 }
 
 /* The merged files as JSON, the project's name (-p's, the file's...)

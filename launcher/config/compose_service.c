@@ -700,6 +700,8 @@ static int labels(struct load_ctx *c, const struct ynode *root, const struct yno
 		const char *value = v->kind == YN_MAP ? (t ? t : "") : t[klen] ? t + klen + 1 : "";
 		if (klen == 0)
 			return compose_fail(c, item, "labels: a label needs a name");
+		if (v->kind == YN_MAP && strchr(key, '='))
+			return compose_fail(c, item, "labels: the name %s has an =", key);
 		/* a plain number or boolean as compose makes it text again */
 		_cleanup_free_ char *typed =
 		    v->kind == YN_MAP && item->plain && t ? yaml_scalar_as_go(t) : NULL;

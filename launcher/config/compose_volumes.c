@@ -35,9 +35,21 @@ static int check_one(struct load_ctx *c, const char *key, const struct ynode *v)
 		return -1;
 	const struct ynode *name = ynode_get(v, "name"), *ext = ynode_get(v, "external");
 	bool external = false;
-	if ((name && check_name(c, name, key) < 0) ||
-	    (ext && compose_bool(c, ext, "external", &external) < 0))
+	if (name && check_name(c, name, key) < 0)
 		return -1;
+	if (ext && ext->kind == YN_MAP) { /* compose file format 2/3's */
+		static const char *const ext_keys[] = {"name"};
+		const struct ynode *old = ynode_get(ext, "name");
+		if (compose_check_keys(c, ext, "external", ext_keys, 1) < 0 ||
+		    (old && check_name(c, old, key) < 0))
+			return -1;
+		compose_warn(c, ext,
+			     "volume %s: external: {name: ...} is obsolete: write external: true "
+			     "and name:",
+			     key);
+	} else if (ext && compose_bool(c, ext, "external", &external) < 0) {
+		return -1;
+	}
 	const struct ynode *driver = ynode_get(v, "driver"), *opts = ynode_get(v, "driver_opts");
 	if (driver && !(ynode_text(driver) && strcmp(ynode_text(driver), "local") == 0))
 		compose_warn(c, driver,
@@ -78,9 +90,15 @@ int compose_check_volumes(struct load_ctx *c, const struct ynode *root)
 void compose_volume_decl(const struct ynode *root, struct svc_mount *m)
 {
 	const struct ynode *v = ynode_get(ynode_get(root, "volumes"), m->volume);
+	const struct ynode *ext = ynode_get(v, "external");
 	const char *name = ynode_text(ynode_get(v, "name"));
-	const char *ext = ynode_text(ynode_get(v, "external"));
-	m->external = ext && strcasecmp(ext, "true") == 0;
+	if (ext && ext->kind == YN_MAP) {
+		m->external = true;
+		if (!name)
+			name = ynode_text(ynode_get(ext, "name"));
+	} else {
+		m->external = ynode_text(ext) && strcasecmp(ynode_text(ext), "true") == 0;
+	}
 	if (name || m->external)
 		m->volume_name = xstrdup(name ? name : m->volume);
 }

@@ -174,8 +174,20 @@ char *stack_bound_port(const struct stack_state *ss, const char *svc, unsigned p
 	}
 	char *addr = found ? xstrndup(found, strlen(found) - strlen(tail)) : NULL;
 	json_decref(answer);
-	if (!addr)
+	if (!addr) {
 		clan_error_code(err, CLAN_EXIT_FAIL, "%s is not running, so %u/%s has no host port",
 				svc, port, port_proto_name(proto));
+		return NULL;
+	}
+	const char *colon = strrchr(addr, ':');
+	/* port 0: the supervisor of an earlier clan, which kept the file's */
+	if (!colon || strcmp(colon, ":0") == 0) {
+		free(addr);
+		clan_error_code(err, CLAN_EXIT_FAIL,
+				"the stack does not say which port the kernel picked for %u/%s of "
+				"%s; clan down and up again tell",
+				port, port_proto_name(proto), svc);
+		return NULL;
+	}
 	return addr;
 }

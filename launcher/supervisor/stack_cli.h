@@ -35,14 +35,14 @@ bool stack_here(const struct project_args *args);
 int stack_find_container(const struct project_args *args, const char *key,
 			 struct container_rec *rec, struct clan_err *err);
 
-/* A command that needs the supervisor: its pid, or exit 1 saying the
- * stack is not running. */
 /* "IP:PORT" (an IPv6 address in brackets) that the running stack bound
  * for port/proto of service svc when the kernel picked its host port
  * (the supervisor's ps says); NULL with err when it does not say. */
 char *stack_bound_port(const struct stack_state *ss, const char *svc, unsigned port,
 		       enum port_proto proto, struct clan_err *err);
 
+/* A command that needs the supervisor: its pid, or exit 1 saying the
+ * stack is not running. */
 int stack_need_supervisor(const struct stack_ctx *c, const char *cmd, struct clan_err *err);
 
 /* Waits (5 s at most) until the supervisor pid has exited: -1 if not. */

@@ -149,14 +149,17 @@ case_config_as_written() {
 	run clan config --no-interpolate
 	assert_eq "$rc" 0 "config --no-interpolate (stderr: $err)"
 	assert_contains "$out" '- ${WEB_PORT:-8000}:80' "the template as written"
-	# a required variable unset: an error when interpolated, not when not
+	# a required variable unset: an error when interpolated, not when not;
+	# templates where a name goes (the project's, a volume's) too
 	sed -i 's/WEB_PORT:-8000/WEB_PORT:?set WEB_PORT/' compose.yaml
+	printf 'name: ${PROJ:-p}\nvolumes:\n  data: {name: "${VOL:-v}_x"}\n' >>compose.yaml
 	run clan config --no-normalize
 	assert_eq "$rc" 2 "config --no-normalize with WEB_PORT unset"
 	assert_contains "$err" "set WEB_PORT" "the template's message"
 	run clan config --no-interpolate --format json
 	assert_eq "$rc" 0 "config --no-interpolate (stderr: $err)"
 	assert_eq "$(jq -r '.services.web.ports[0]' <<<"$out")" '${WEB_PORT:?set WEB_PORT}:80' "the port as written"
+	assert_eq "$(jq -r '.volumes.data.name' <<<"$out")" '${VOL:-v}_x' "the volume's name as written"
 	rm compose.yaml compose.override.yaml
 	printf '[service.web]\nimage = dir:%s\n' "$ROOTFS" >.clanrc
 	run clan config --no-normalize

@@ -272,6 +272,7 @@ case_compose_django_example() {
 	# live edit: the bind-mounted source, reloaded by the dev server
 	local before
 	before=$(web_pid)
+	assert_match "$before" "^[1-9][0-9]*\$" "web's pid before the edit"
 	sed -i 's/return HttpResponse("ok\\n"/return HttpResponse("ok, edited\\n"/' "$dir/notes/views.py"
 	grep -q 'ok, edited' "$dir/notes/views.py" || die "the edit did not apply"
 	local i=0 page=""

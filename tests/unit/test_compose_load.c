@@ -495,6 +495,14 @@ static const struct ccase volume_cases[] = {
      .rc = 2,
      .msg = "P/compose.yaml:5:19: service web: unknown key start_period (it goes under "
 	    "healthcheck:)"},
+    {"external: {name: X}, compose format 3's: taken, warned",
+     "services:\n  web:\n" IMG
+     "    volumes: [b:/b]\nvolumes:\n  b:\n    external: {name: made-b}\n",
+     .want = {"web.mounts=vol:b=made-b!ext:/b",
+	      "warnings=P/compose.yaml:7:15: volume b: external: {name: ...} is obsolete: write "
+	      "external: true and name:"}},
+    {"a label's name with an =", "services:\n  web:\n" IMG "    labels: {\"a=b\": c}\n", .rc = 2,
+     .msg = "P/compose.yaml:4:21: labels: the name a=b has an ="},
     {"a volume's name is a name, not a path",
      "services:\n  web:\n" IMG "    volumes: [a:/a]\nvolumes:\n  a:\n    name: ../../etc\n",
      .rc = 2,
