@@ -418,6 +418,16 @@ static json_t *raw_tree(const struct load_ctx *c, const struct ynode *root)
 	json_t *o = json_object(), *files = ytree_json(root);
 	json_object_set_new(o, "name", json_string(c->st->name));
 	json_object_del(files, "name");
+	/* the services of the active profiles, as compose prints them */
+	json_t *svcs = json_object_get(files, "services");
+	const char *key;
+	json_t *svc;
+	void *tmp;
+	json_object_foreach_safe(svcs, tmp, key, svc)
+	{
+		if (!strv_contains(&c->enabled, key))
+			json_object_del(svcs, key);
+	}
 	json_object_update(o, files);
 	json_decref(files);
 	return o;
@@ -441,10 +451,11 @@ int stack_load_compose(struct load_ctx *c, const struct strv *files, const struc
 	}
 	if (check_top(c, root) < 0 || name_project(c, root) < 0)
 		goto out;
+	if (c->o->no_interpolate ? enabled_services(c, ynode_get(root, "services"))
+				 : build_services(c, root))
+		goto out;
 	if (c->o->raw)
 		c->st->compose_raw = raw_tree(c, root);
-	if (!c->o->no_interpolate && build_services(c, root) < 0)
-		goto out;
 	r = 0;
 out:
 	ynode_free(root);

@@ -133,6 +133,9 @@ case_config_as_written() {
 		    command: sleep 1
 		    ports: ["${WEB_PORT:-8000}:80"]
 		    environment: {ON: on, N: 0x10, Q: "1.0"}
+		  dbg:
+		    image: dir:@ROOTFS@
+		    profiles: [debug]
 	EOF
 	)
 	cat >"$dir/compose.override.yaml" <<-'EOF'
@@ -145,7 +148,7 @@ case_config_as_written() {
 	assert_eq "$rc" 0 "config --no-normalize (stderr: $err)"
 	assert_eq "$(jq -c . <<<"$out")" \
 		'{"name":"shown","x-base":{"restart":"always"},"services":{"web":{"image":"dir:'"$ROOTFS"'","command":"sleep 1","ports":["8123:80","9000:90"],"environment":{"ON":"on","N":16,"Q":"1.0"},"restart":"always"}}}' \
-		"the merged files, as written"
+		"the merged files, as written (dbg's profile is not active)"
 	run clan config --no-interpolate
 	assert_eq "$rc" 0 "config --no-interpolate (stderr: $err)"
 	assert_contains "$out" '- ${WEB_PORT:-8000}:80' "the template as written"
