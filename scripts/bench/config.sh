@@ -1,7 +1,9 @@
 #!/bin/bash
 # Config benchmark (issue 13): `clan config` on a 20-service compose file
-# beside `podman-compose config` (and `docker compose config` when there is
-# one) on the same file, in ONE hyperfine run. The file is what a
+# beside, on the same files in ONE hyperfine run: `docker compose config`
+# and `podman-compose config` where they have it (podman-compose 1.0.3,
+# Debian 12's, has no config command), and the floor of any Python tool
+# such as podman-compose: python3 loading the two files with PyYAML. The file is what a
 # mid-sized project writes: an x- anchor merged into every service,
 # ${VAR:-default} in ports and environment, an .env, named volumes, bind
 # mounts, depends_on with conditions, health checks, an override file.
@@ -30,7 +32,7 @@ here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 repo=$(cd -- "$here/../.." && pwd)
 clan=${CLAN:-$repo/build/clan}
 case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+rev=$(git -c safe.directory="$repo" -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 command -v hyperfine >/dev/null || die "hyperfine not found: apt-get install hyperfine"
 [ -x "$clan" ] || die "no clan binary at $clan (set CLAN=PATH or run make)"
 
@@ -133,7 +135,9 @@ check() { # NAME CMD: times CMD when it succeeds on the project
 check clan "'$clan' config"
 (cd "$proj" && "$clan" config --services | wc -l | grep -qx "$SERVICES") ||
 	die "clan config --services does not list $SERVICES services"
-command -v podman-compose >/dev/null && check podman-compose "podman-compose config"
+podman-compose --help 2>/dev/null | grep -qw config && check podman-compose "podman-compose config"
+python3 -c 'import yaml' 2>/dev/null &&
+	check "python3 + PyYAML" "python3 -c 'import yaml; [yaml.load(open(f), Loader=yaml.BaseLoader) for f in (\"compose.yaml\", \"compose.override.yaml\")]'"
 docker compose version >/dev/null 2>&1 && check "docker compose" "docker compose config"
 
 args=()
@@ -164,7 +168,8 @@ print("|---|---:|---:|---:|---:|")
 base = next((r["mean"] for r in res if r["command"] == "clan"), None)
 for r in res:
     ratio = f"{r['mean'] / base:.1f}" if base else ""
-    print(f"| `{r['command']} config` | {r['mean'] * 1000:.1f} | {r['median'] * 1000:.1f} | "
+    name = r["command"] if r["command"].startswith("python3") else f"{r['command']} config"
+    print(f"| `{name}` | {r['mean'] * 1000:.1f} | {r['median'] * 1000:.1f} | "
           f"{r['min'] * 1000:.1f} - {r['max'] * 1000:.1f} | {ratio} |")
 print()
 if base is not None:
