@@ -45,7 +45,7 @@ static int remove_volumes(struct stack_ctx *c, struct clan_err *err)
 		struct clan_err e;
 		if (volume_remove(c->storage, name, &e) < 0) {
 			if (e.code == CLAN_EXIT_USAGE)
-				continue; /* never created */
+				continue;		    /* never created */
 			if (e.sys_errno == VOLUME_IN_USE) { /* a name: another project shares */
 				printf("kept volume %s: another stack is using it\n", name);
 				continue;

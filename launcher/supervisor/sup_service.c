@@ -53,7 +53,8 @@ static int add_mounts(struct sup *s, const struct service *svc, struct container
 			int hold = volume_hold(s->storage, name, err);
 			if (hold < 0)
 				return clan_error_wrap(err, "service %s", svc->name);
-			s->vol_holds = xrealloc(s->vol_holds, (s->nvol_holds + 1) * sizeof *s->vol_holds);
+			s->vol_holds =
+			    xrealloc(s->vol_holds, (s->nvol_holds + 1) * sizeof *s->vol_holds);
 			s->vol_holds[s->nvol_holds++] = hold;
 			b->populate = true;
 			what = xasprintf("service %s: volume %s", svc->name, m->volume);

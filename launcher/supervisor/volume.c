@@ -152,9 +152,9 @@ int volume_remove(const char *storage, const char *name, struct clan_err *err)
 	/* held until the tree is gone: a stack starting now waits for none */
 	_cleanup_close_ int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		clan_error_code(err, CLAN_EXIT_FAIL,
-				"volume %s is in use by a running stack (clan volume ls shows whose)",
-				name);
+		clan_error_code(
+		    err, CLAN_EXIT_FAIL,
+		    "volume %s is in use by a running stack (clan volume ls shows whose)", name);
 		err->sys_errno = VOLUME_IN_USE;
 		return -1;
 	}
