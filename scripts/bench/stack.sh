@@ -521,26 +521,34 @@ round() {
 }
 
 # ---------------------------------------------------------- first ups
+# first_up TOOL RUN PORT WHAT: clan's first `up -d` (RUN: cl or clc, its
+# project copy) until the page is served, one line in $first; a failure
+# sets TOOL_ok=0 and TOOL_err. Then down (not -v): the volume stays.
+first_up() {
+	local tool=$1 run=$2 port=$3 what=$4 log=$logs/$1-first.log t0 t1 rc=0 builds why
+	say "$tool: first up ($what)"
+	t0=$(now_us)
+	"$run" timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
+	wait_err=""
+	if [ "$rc" = 0 ] && wait_page "$port" "$READY_TIMEOUT" clan_alive; then
+		t1=$(now_us)
+		builds=$(sed -n 's/^clan: built \(deb:[^ ]*\) in \([0-9.]*\) s.*$/\1 \2 s/p' "$log" | paste -sd, | sed 's/,/, /g')
+		printf '%s\tfirst up (%s), page served\tok\t%s\t%s\n' "$tool" "$what" "$(secs "$t0" "$t1")" \
+			"${builds:+image builds: $builds}" >>"$first"
+		db_ready "$tool" || say "$tool: db not ready after the first up"
+	else
+		why=${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}
+		printf -v "${tool}_ok" 0
+		printf -v "${tool}_err" '%s' "$why"
+		printf '%s\tfirst up\tfailed\t\t%s\n' "$tool" "$why" >>"$first"
+		say "FAILED $tool first up: $why"
+	fi
+	"$run" timeout 120 "$clan" down >>"$log" 2>&1 || true
+}
+
 # clan: builds both deb: images (mmdebstrap), initialises the volume.
 if [ "$clan_ok" = 1 ]; then
-	say "clan: first up (builds two deb: images, initialises the volume)"
-	log=$logs/clan-first.log
-	t0=$(now_us)
-	rc=0
-	cl timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
-	wait_err=""
-	if [ "$rc" = 0 ] && wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
-		t1=$(now_us)
-		builds=$(sed -n 's/^clan: built \(deb:[^ ]*\) in \([0-9.]*\) s$/\1 \2 s/p' "$log" | paste -sd, | sed 's/,/, /g')
-		printf 'clan\tfirst up, page served\tok\t%s\t%s\n' "$(secs "$t0" "$t1")" "image builds: ${builds:-none}" >>"$first"
-		db_ready clan || say "clan: db not ready after the first up"
-	else
-		clan_ok=0
-		clan_err=${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}
-		printf 'clan\tfirst up\tfailed\t\t%s\n' "$clan_err" >>"$first"
-		say "FAILED clan first up: $clan_err"
-	fi
-	cl timeout 120 "$clan" down >>"$log" 2>&1 || true
+	first_up clan cl "$cport" "builds two deb: images, initialises the volume"
 fi
 
 # podman: the same Debian packages as clan's deb: images (mmdebstrap
@@ -723,23 +731,7 @@ if [ "$podman_ok" = 0 ] && [ "$compose_ok" = 1 ]; then
 	compose_err="no images: podman built none ($podman_err)"
 fi
 if [ "$compose_ok" = 1 ]; then
-	say "clan on the compose file: first up (pulls two images, initialises the volume)"
-	log=$logs/compose-first.log
-	t0=$(now_us)
-	rc=0
-	clc timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
-	wait_err=""
-	if [ "$rc" = 0 ] && wait_page "$ccport" "$READY_TIMEOUT" clan_alive; then
-		t1=$(now_us)
-		printf 'compose\tfirst up (pulls, empty volume), page served\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
-		db_ready compose || say "clan (compose file): db not ready after the first up"
-	else
-		compose_ok=0
-		compose_err=${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}
-		printf 'compose\tfirst up\tfailed\t\t%s\n' "$compose_err" >>"$first"
-		say "FAILED clan first up on the compose file: $compose_err"
-	fi
-	clc timeout 120 "$clan" down >>"$log" 2>&1 || true
+	first_up compose clc "$ccport" "the compose file: pulls two images, initialises the volume"
 fi
 
 # ------------------------------------------------------- warm rounds
