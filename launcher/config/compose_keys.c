@@ -22,7 +22,7 @@
 #define NO_TTY "services run without a terminal (clan exec -it SERVICE sh gives one)"
 
 const struct compose_key compose_service_keys[] = {
-    DO("annotations"),
+    WARN("annotations", "OCI annotations are for a runtime's plugins; clan's has none"),
     WARN("attach", "clan logs shows every service"),
     WARN("blkio_config", LIMITS),
     {"build", COMPOSE_REFUSED, "clan cannot build images yet"},
@@ -67,7 +67,7 @@ const struct compose_key compose_service_keys[] = {
     DO("init"),
     WARN("ipc", "each service has its own IPC namespace"),
     WARN("isolation", "it is for Windows containers"),
-    DO("label_file"),
+    WARN("label_file", "not read: write the labels under labels:"),
     DO("labels"),
     DO("links"),
     WARN("logging", "clan keeps each service's log itself (clan logs)"),

@@ -20,8 +20,8 @@
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
 
-/* Keys converted by a handler; the rest of the honoured ones are metadata
- * clan has no use for (labels, annotations) or are read elsewhere. */
+/* Keys converted by a handler; the rest of the honoured ones are read
+ * elsewhere. */
 struct handler {
 	const char *key;
 	int (*fn)(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
@@ -669,15 +669,6 @@ static int ulimits(struct load_ctx *c, const struct ynode *root, const struct yn
 }
 
 /* Metadata: checked for shape, kept nowhere (nothing in clan reads it). */
-static int metadata(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
-		    struct svc_build *b)
-{
-	(void)root, (void)b;
-	if (v->kind != YN_SEQ && v->kind != YN_MAP && v->kind != YN_SCALAR)
-		return compose_fail(c, v, "expected a mapping or a list");
-	return 0;
-}
-
 /* labels: a mapping, or a list of KEY=VALUE (KEY alone: empty), typed as
  * environment's; a later KEY replaces an earlier one. Metadata: clan
  * config prints them, nothing else reads them. */
@@ -711,7 +702,6 @@ static int labels(struct load_ctx *c, const struct ynode *root, const struct yno
 }
 
 static const struct handler handlers[] = {
-    {"annotations", metadata},
     {"cap_add", cap_add},
     {"cap_drop", cap_drop},
     {"command", command},
@@ -723,7 +713,6 @@ static const struct handler handlers[] = {
     {"hostname", hostname},
     {"image", image},
     {"init", init},
-    {"label_file", metadata},
     {"labels", labels},
     {"links", links},
     {"networks", networks},
