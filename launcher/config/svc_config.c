@@ -203,7 +203,9 @@ static int get_mounts(struct parse *p, struct service *s)
 		if (get_str(p, e, "volume", true, &m->volume) < 0 ||
 		    get_str(p, e, "src", true, &m->src) < 0 ||
 		    get_str(p, e, "dst", false, &m->dst) < 0 ||
-		    get_str(p, e, "volume_name", true, &m->volume_name) < 0)
+		    /* only when set: an earlier clan's record has no such key */
+		    (json_object_get(e, "volume_name") &&
+		     get_str(p, e, "volume_name", true, &m->volume_name) < 0))
 			return -1;
 		if (m->volume_name && (!m->volume || !cfg_is_name(m->volume_name)))
 			return bad(p, "mounts", "has a bad volume name");
