@@ -185,6 +185,8 @@ static int check_ports(struct load_ctx *c)
  * one. */
 static void sort(struct load_ctx *c)
 {
+	if (c->nb == 0) /* config --no-interpolate builds no services */
+		return;
 	struct svc_build *sorted = xcalloc(c->nb + 1, sizeof *sorted);
 	bool *placed = xcalloc(c->nb, sizeof *placed);
 	for (size_t n = 0; n < c->nb; n++) {

@@ -74,11 +74,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct project_args args = {0};
 	strv_push(&args.files, path);
 	const char *no_dirs[] = {NULL};
-	struct stack_load_opts o = {
-	    .args = &args, .dir = dir, .lookup = lookup, .profile_dirs = no_dirs};
+	/* the first byte picks the load: the stack, the files merged as
+	 * written (config --no-normalize) or not interpolated either */
+	int mode = size ? data[0] % 3 : 0;
+	struct stack_load_opts o = {.args = &args,
+				    .dir = dir,
+				    .lookup = lookup,
+				    .profile_dirs = no_dirs,
+				    .raw = mode > 0,
+				    .no_interpolate = mode == 2};
 	struct stack st;
 	if (stack_load(&o, &st, &err) == 0) {
-		check(&st);
+		if (!o.no_interpolate) /* which builds no services */
+			check(&st);
+		/* the printed forms: every value JSON can hold */
+		if (o.raw && !st.compose_raw)
+			abort();
+		json_t *printed = o.raw ? json_incref(st.compose_raw) : stack_config_json(&st);
+		free(json_dumps(printed, 0));
+		json_decref(printed);
 		stack_free(&st);
 	} else if (err.code != 2 || !err.msg[0]) {
 		fprintf(stderr, "code %d: %s\n", err.code, err.msg);
