@@ -16,8 +16,11 @@ static bool tab_indent(const char *text, size_t len, size_t at)
 	size_t start = at;
 	while (start > 0 && text[start - 1] != '\n')
 		start--;
-	size_t lead = strspn(text + start, " \t");
-	return memchr(text + start, '\t', lead < at - start + 1 ? lead : at - start + 1) != NULL;
+	/* text need not end in a NUL: every read stays below len */
+	for (size_t i = start; i <= at && (text[i] == ' ' || text[i] == '\t'); i++)
+		if (text[i] == '\t')
+			return true;
+	return false;
 }
 
 int yaml_doc_load(const char *text, size_t len, const char *path, yaml_document_t *doc,
