@@ -39,7 +39,7 @@ int compose_build_service(struct load_ctx *c, const struct ynode *root, const ch
 
 /* The top-level volumes: declarations checked (errors collected, as
  * stack_collect: the caller reports them). */
-int compose_check_volumes(struct load_ctx *c, const struct ynode *root);
+void compose_check_volumes(struct load_ctx *c, const struct ynode *root);
 /* Fills m's volume_name and external from its (checked) declaration. */
 void compose_volume_decl(const struct ynode *root, struct svc_mount *m);
 

@@ -64,15 +64,15 @@ static int check_one(struct load_ctx *c, const char *key, const struct ynode *v)
 	return 0;
 }
 
-int compose_check_volumes(struct load_ctx *c, const struct ynode *root)
+void compose_check_volumes(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *vols = ynode_get(root, "volumes");
 	if (!vols || vols->kind == YN_NULL)
-		return 0;
+		return;
 	if (vols->kind != YN_MAP) {
 		compose_fail(c, vols, "volumes: expected a mapping of volume names");
 		stack_collect(c);
-		return 0;
+		return;
 	}
 	for (size_t i = 0; i < vols->n; i++) {
 		int r = cfg_is_name(vols->keys[i])
@@ -84,7 +84,6 @@ int compose_check_volumes(struct load_ctx *c, const struct ynode *root)
 		if (r < 0)
 			stack_collect(c);
 	}
-	return 0;
 }
 
 void compose_volume_decl(const struct ynode *root, struct svc_mount *m)
