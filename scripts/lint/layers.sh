@@ -19,9 +19,10 @@ registry: base ns fs image
 debimage: base ns fs image
 netns: base ns
 container: base ns fs image registry debimage netns
-config: base ns fs image registry debimage netns container
-supervisor: base ns fs image registry debimage netns container config
-cli: base ns fs image registry debimage netns container config supervisor
+build: base ns fs image registry debimage netns container
+config: base ns fs image registry debimage netns container build
+supervisor: base ns fs image registry debimage netns container build config
+cli: base ns fs image registry debimage netns container build config supervisor
 '
 
 # shellcheck disable=SC2046 # file names have no blanks (checked by git)
