@@ -166,6 +166,21 @@ static int name_val(const struct reader *r, const char *rest, const char *what, 
 
 static int instruction(struct reader *r, const char *line, struct df_instr *in);
 
+/* text as a JSON array of strings (the exec form), else as one argument
+ * or, with fields, as whitespace-separated ones. */
+static int json_or(struct reader *r, const char *text, struct df_instr *in, bool fields)
+{
+	int j = df_json(text, &in->args, r->err);
+	if (j < 0)
+		return clan_error_wrap(r->err, "%s:%d", r->name, r->line);
+	in->json = j == 1;
+	if (!in->json && fields && *text)
+		df_fields(text, &in->args);
+	else if (!in->json && !fields)
+		strv_push(&in->args, text);
+	return 0;
+}
+
 /* The arguments of in by its instruction's rule (BuildKit's dispatch). */
 static int arguments(struct reader *r, const char *rest, struct df_instr *in)
 {
@@ -175,25 +190,11 @@ static int arguments(struct reader *r, const char *rest, struct df_instr *in)
 	static const char *const whole[] = {"maintainer", "stopsignal", "user", "workdir"};
 	const char *c = in->cmd;
 	for (size_t i = 0; i < ARRAY_SIZE(maybe_json); i++)
-		if (strcmp(c, maybe_json[i]) == 0 && *rest) {
-			int j = df_json(rest, &in->args, r->err);
-			if (j < 0)
-				return clan_error_wrap(r->err, "%s:%d", r->name, r->line);
-			in->json = j == 1;
-			if (!in->json)
-				strv_push(&in->args, rest);
-			return 0;
-		}
+		if (strcmp(c, maybe_json[i]) == 0 && *rest)
+			return json_or(r, rest, in, false);
 	for (size_t i = 0; i < ARRAY_SIZE(json_or_fields); i++)
-		if (strcmp(c, json_or_fields[i]) == 0) {
-			int j = df_json(rest, &in->args, r->err);
-			if (j < 0)
-				return clan_error_wrap(r->err, "%s:%d", r->name, r->line);
-			in->json = j == 1;
-			if (!in->json && *rest)
-				df_fields(rest, &in->args);
-			return 0;
-		}
+		if (strcmp(c, json_or_fields[i]) == 0)
+			return json_or(r, rest, in, true);
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (strcmp(c, fields[i]) == 0 && *rest) {
 			df_fields(rest, &in->args);
@@ -218,15 +219,7 @@ static int arguments(struct reader *r, const char *rest, struct df_instr *in)
 		const char *cmd = rest + k;
 		while (df_space(*cmd))
 			cmd++;
-		if (!*cmd)
-			return 0;
-		int j = df_json(cmd, &in->args, r->err);
-		if (j < 0)
-			return clan_error_wrap(r->err, "%s:%d", r->name, r->line);
-		in->json = j == 1;
-		if (!in->json)
-			strv_push(&in->args, cmd);
-		return 0;
+		return *cmd ? json_or(r, cmd, in, false) : 0;
 	}
 	if (strcmp(c, "onbuild") == 0 && strncasecmp(rest, "onbuild", 7) == 0 &&
 	    (!rest[7] || df_space(rest[7])))

@@ -23,12 +23,28 @@ static int excludes(const char *patterns, const char *path)
 	return r;
 }
 
+struct row {
+	const char *pattern, *path;
+	int want; /* excluded 1, kept 0, the pattern refused -1 */
+};
+
+static bool table_holds(const struct row *t, size_t n)
+{
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		int got = excludes(t[i].pattern, t[i].path);
+		if (got != t[i].want) {
+			printf("# '%s' on '%s': got %d, want %d\n", t[i].pattern, t[i].path, got,
+			       t[i].want);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 TEST(patternmatcher_matches)
 {
-	static const struct {
-		const char *pattern, *path;
-		int want;
-	} t[] = {
+	static const struct row t[] = {
 	    {"**", "file", 1},
 	    {"**", "file/", 1},
 	    {"**/", "file", 1},
@@ -99,14 +115,7 @@ TEST(patternmatcher_matches)
 	    {"a\\\\", "a\\", 1},
 	    {"a\\*b", "a*b", 1},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		int got = excludes(t[i].pattern, t[i].path);
-		if (got != t[i].want) {
-			printf("# '%s' on '%s': got %d, want %d\n", t[i].pattern, t[i].path, got,
-			       t[i].want);
-			CHECK(!"match");
-		}
-	}
+	CHECK(table_holds(t, ARRAY_SIZE(t)));
 }
 
 TEST(patternmatcher_several)
@@ -131,10 +140,7 @@ TEST(patternmatcher_several)
  * them (-1: a malformed pattern). */
 TEST(filepath_match)
 {
-	static const struct {
-		const char *pattern, *path;
-		int want;
-	} t[] = {
+	static const struct row t[] = {
 	    {"abc", "abc", 1},
 	    {"*", "abc", 1},
 	    {"*c", "abc", 1},
@@ -179,14 +185,7 @@ TEST(filepath_match)
 	    {"a[", "a", -1},
 	    {"*x", "xxx", 1},
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		int got = excludes(t[i].pattern, t[i].path);
-		if (got != t[i].want) {
-			printf("# '%s' on '%s': got %d, want %d\n", t[i].pattern, t[i].path, got,
-			       t[i].want);
-			CHECK(!"match");
-		}
-	}
+	CHECK(table_holds(t, ARRAY_SIZE(t)));
 }
 
 /* The file's own rules (moby/patternmatcher/ignorefile): comments only at
