@@ -56,15 +56,20 @@ static int create_volume(const char *vols, const char *name, const char *project
 	return 0;
 }
 
+static bool data_is_dir(const char *data)
+{
+	struct stat st;
+	return lstat(data, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int volume_ensure(const char *storage, const char *name, const char *project, char **data,
 		  struct clan_err *err)
 {
 	_cleanup_free_ char *vols = volumes_dir(storage);
 	_cleanup_free_ char *dir = xasprintf("%s/%s", vols, name);
 	*data = xasprintf("%s/_data", dir);
-	struct stat st;
 	err->msg[0] = '\0';
-	if (lstat(*data, &st) == 0 && S_ISDIR(st.st_mode))
+	if (data_is_dir(*data))
 		return 0;
 	if (paths_ensure_private_dir(storage, err) < 0 || mkdir_p(vols, 0700, err) < 0 ||
 	    create_volume(vols, name, project, dir, err) < 0) {
@@ -95,8 +100,7 @@ bool volume_exists(const char *storage, const char *name)
 {
 	_cleanup_free_ char *vols = volumes_dir(storage);
 	_cleanup_free_ char *data = xasprintf("%s/%s/_data", vols, name);
-	struct stat st;
-	return lstat(data, &st) == 0 && S_ISDIR(st.st_mode);
+	return data_is_dir(data);
 }
 
 static int load_info(const char *vols, const char *name, struct volume_info *v)

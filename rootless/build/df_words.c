@@ -11,7 +11,7 @@ bool df_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-static bool field_space(char c)
+bool df_field_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
@@ -127,13 +127,13 @@ void df_fields(const char *rest, struct strv *out)
 	const char *p = rest;
 	for (;;) {
 		size_t n = 0;
-		while (p[n] && !field_space(p[n]))
+		while (p[n] && !df_field_space(p[n]))
 			n++;
 		strv_push_owned(out, xstrndup(p, n));
 		if (!p[n])
 			break;
 		p += n;
-		while (field_space(*p))
+		while (df_field_space(*p))
 			p++;
 	}
 }

@@ -12,6 +12,8 @@
 
 /* Whitespace as Go's unicode.IsSpace for ASCII. */
 bool df_space(char c);
+/* What separates fields: df_space but a newline (BuildKit's reWhitespace). */
+bool df_field_space(char c);
 
 /* The --name[=value] words that lead rest (quotes and \ as a shell
  * word; `--name value` becomes `--name=value`; a bare `--` ends them) into

@@ -134,9 +134,11 @@ static int name_val(const struct reader *r, const char *rest, const char *what, 
 	int rc = 0;
 	if (words.n && !strchr(words.v[0], '=')) {
 		const char *p = rest;
-		size_t k = strcspn(p, " \t\v\f\r");
+		size_t k = 0;
+		while (p[k] && !df_field_space(p[k]))
+			k++;
 		const char *v = p + k;
-		while (*v && strchr(" \t\v\f\r", *v))
+		while (df_field_space(*v))
 			v++;
 		if (!*v)
 			rc = clan_error_code(r->err, CLAN_EXIT_USAGE,

@@ -7,6 +7,7 @@
 
 #include "base/strbuf.h"
 #include "base/util.h"
+#include "build/df_words.h"
 
 enum di_kind { DI_EXACT, DI_PREFIX, DI_SUFFIX, DI_TOKENS };
 enum tok_kind { T_LIT, T_ONE, T_STAR, T_DSTAR, T_ANY, T_CLASS };
@@ -273,11 +274,11 @@ static void pattern_free(struct di_pattern *p)
 
 static void trim(char **s, size_t *n)
 {
-	while (*n && strchr(" \t\r\v\f", **s)) {
+	while (*n && df_field_space(**s)) {
 		(*s)++;
 		(*n)--;
 	}
-	while (*n && strchr(" \t\r\v\f", (*s)[*n - 1]))
+	while (*n && df_field_space((*s)[*n - 1]))
 		(*n)--;
 }
 

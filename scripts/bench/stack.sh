@@ -337,12 +337,11 @@ podman_alive() {
 # db_ready TOOL: PostgreSQL answers over TCP (so a first start has finished
 # initialising the volume before anything stops it).
 db_ready() {
-	local i
+	local i run=cl
+	[ "$1" = compose ] && run=clc
 	for i in $(seq 240); do
-		if [ "$1" = clan ]; then
-			cl timeout 10 "$clan" exec -T db pg_isready -q -h 127.0.0.1 -p 5432 </dev/null >/dev/null 2>&1 && return 0
-		elif [ "$1" = compose ]; then
-			clc timeout 10 "$clan" exec -T db pg_isready -q -h 127.0.0.1 -p 5432 </dev/null >/dev/null 2>&1 && return 0
+		if [ "$1" != podman ]; then
+			"$run" timeout 10 "$clan" exec -T db pg_isready -q -h 127.0.0.1 -p 5432 </dev/null >/dev/null 2>&1 && return 0
 		else
 			pm timeout 10 podman exec "$pdb" pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && return 0
 		fi
