@@ -169,13 +169,15 @@ fuzz: $(FUZZ_BINS)
 	for name in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name; \
 		log=$(FUZZ_BUILD)/fuzz_$$name.log; \
-		if $(FUZZ_BUILD)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
+		if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+			$(FUZZ_BUILD)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$name- \
 			$(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name >$$log 2>&1; then \
 			echo "fuzz $$name: ok, $$(grep -o 'Done [0-9]* runs in [0-9]* second' $$log | tail -n 1)s"; \
 			if [ "$(FUZZ_MERGE)" = 1 ]; then \
 				before=$$(ls tests/fuzz/corpus/$$name | wc -l); \
-				if $(FUZZ_BUILD)/fuzz_$$name -merge=1 -use_counters=0 tests/fuzz/corpus/$$name \
+				if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+					$(FUZZ_BUILD)/fuzz_$$name -merge=1 -use_counters=0 tests/fuzz/corpus/$$name \
 					$(FUZZ_BUILD)/corpus/$$name >>$$log 2>&1; then \
 					echo "fuzz $$name: corpus $$before -> $$(ls tests/fuzz/corpus/$$name | wc -l) inputs"; \
 				else \
