@@ -90,7 +90,8 @@ static int pat_compile(struct lexer *lx, const char *text, struct pat *p)
 			if (c != '*' && c != '?' && c != '\\') {
 				pat_free(p);
 				char bad[3] = {'\\', c, 0};
-				return fail(lx, "invalid escape '%s' in a substitution pattern", bad);
+				return fail(lx, "invalid escape '%s' in a substitution pattern",
+					    bad);
 			}
 			kind = PAT_LIT;
 		}
@@ -216,8 +217,9 @@ static int single_quote(struct lexer *lx, struct strbuf *out)
 	for (;;) {
 		char c = next(lx);
 		if (!c)
-			return fail(lx, "%s", "unexpected end of statement while looking for "
-					      "matching single-quote");
+			return fail(lx, "%s",
+				    "unexpected end of statement while looking for "
+				    "matching single-quote");
 		if (c == '\'')
 			return 0;
 		strbuf_addc(out, c);
@@ -232,8 +234,9 @@ static int double_quote(struct lexer *lx, bool raw, struct strbuf *out)
 	for (;;) {
 		char c = lx->s[lx->i];
 		if (!c)
-			return fail(lx, "%s", "unexpected end of statement while looking for "
-					      "matching double-quote");
+			return fail(lx, "%s",
+				    "unexpected end of statement while looking for "
+				    "matching double-quote");
 		if (c == '"') {
 			lx->i++;
 			return 0;
@@ -285,7 +288,7 @@ static int modifier(struct lexer *lx, const char *name, size_t nlen, char ch, bo
 		if (unset) {
 			char buf[160];
 			snprintf(buf, sizeof buf, "%s: %s", nm,
-				 w.len ? w.s
+				 w.len	 ? w.s
 				 : value ? "is not allowed to be empty"
 					 : "is not allowed to be unset");
 			rc = fail(lx, "%s", buf);
