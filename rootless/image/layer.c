@@ -3,17 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "image/layer_stream.h"
 #include "image/layer_write.h"
-#include "base/sync.h"
 #include "ns/userns_exec.h"
 #include "base/util.h"
 
@@ -48,72 +43,21 @@ static int extract_into(const char *tmp, const char *blob_path, struct layer_str
 	return r;
 }
 
-/* The child: makes a user namespace, waits for its maps, extracts as its
- * root (so chown to the tar's ids works) and reports a failure over fd;
- * success is a plain exit. fork, not clone_ns: glibc's fork leaves malloc
- * usable in the child even when another thread held it, and the child
- * needs malloc (libarchive). */
-static noreturn void child_extract(int fd, const char *tmp, const char *blob_path,
-				   struct layer_stream *s)
-{
-	/* the parent's handlers are not for us (Ctrl-C should just end us,
-	 * and the parent then reports it), nor its blocked signals */
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		if (signal(sigs[i], SIG_DFL) == SIG_ERR)
-			child_die(fd, 1, errno, "cannot reset signal %d", sigs[i]);
-	sigset_t none;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		child_die(fd, 1, errno, "cannot unblock signals");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_die(fd, 1, errno, "cannot set the parent-death signal");
-	if (unshare(CLONE_NEWUSER) < 0)
-		child_die(fd, 1, errno, "cannot create a user namespace to extract layer %.19s",
-			  s->id);
-	/* SYNC_GO the other way round: "my namespace exists, write its maps" */
-	struct sync_msg m;
-	if (sync_send(fd, SYNC_GO, 0, NULL, -1) < 0 || sync_recv(fd, &m) <= 0 || m.tag != SYNC_GO)
-		_exit(1);
-	struct clan_err err;
-	if (extract_into(tmp, blob_path, s, true, &err) < 0)
-		child_die(fd, 1, 0, "%s", err.msg);
-	/* what the layer came to, for the parent's bounds */
-	if (s->bounds) {
-		char used[64];
-		snprintf(used, sizeof used, "%llu %llu", (unsigned long long)s->bounds->bytes,
-			 (unsigned long long)s->bounds->entries);
-		if (sync_send(fd, SYNC_GO, 0, used, -1) < 0)
-			_exit(1);
-	}
-	_exit(0);
-}
+struct extract_call {
+	const char *tmp, *blob_path;
+	struct layer_stream *s;
+};
 
-/* The parent's half: writes the child's maps once it has unshared, then
- * waits for its verdict. */
-static int run_child(pid_t pid, int fd, const char *id, const struct userns_plan *p,
-		     struct layer_bounds *b, struct clan_err *err)
+/* As root of the user namespace: extracts, then says what the layer came
+ * to, for the parent's bounds. */
+static int extract_fn(void *arg, char *out, size_t outlen, struct clan_err *err)
 {
-	struct sync_msg m;
-	int r = sync_recv(fd, &m);
-	if (r > 0 && m.tag == SYNC_ERROR)
-		return clan_error(err, 0, "%s", m.text);
-	if (r <= 0 || m.tag != SYNC_GO)
-		return clan_error(err, r < 0 ? errno : 0,
-				  "the process extracting layer %.19s stopped", id);
-	if (userns_write_maps(pid, p, err) < 0)
+	struct extract_call *x = arg;
+	if (extract_into(x->tmp, x->blob_path, x->s, true, err) < 0)
 		return -1;
-	if (sync_send(fd, SYNC_GO, 0, NULL, -1) < 0)
-		return clan_error(err, errno, "cannot signal the process extracting layer %.19s",
-				  id);
-	r = sync_recv(fd, &m);
-	if (r > 0 && m.tag == SYNC_ERROR)
-		return clan_error(err, 0, "%s", m.text);
-	unsigned long long bytes, entries;
-	if (b && r > 0 && m.tag == SYNC_GO && sscanf(m.text, "%llu %llu", &bytes, &entries) == 2) {
-		b->bytes = bytes;
-		b->entries = entries;
-	}
+	if (x->s->bounds)
+		snprintf(out, outlen, "%llu %llu", (unsigned long long)x->s->bounds->bytes,
+			 (unsigned long long)x->s->bounds->entries);
 	return 0;
 }
 
@@ -122,35 +66,19 @@ static int run_child(pid_t pid, int fd, const char *id, const struct userns_plan
 static int extract_in_userns(const char *tmp, const char *blob_path, struct layer_stream *s,
 			     const struct userns_plan *p, struct clan_err *err)
 {
-	int sv[2];
-	if (sync_pair(sv, err) < 0)
+	struct extract_call x = {.tmp = tmp, .blob_path = blob_path, .s = s};
+	char used[64];
+	_cleanup_free_ char *what = xasprintf("extract layer %.19s", s->id);
+	struct userns_call c = {
+	    .fn = extract_fn, .arg = &x, .what = what, .out = used, .outlen = sizeof used};
+	if (userns_call(p, &c, err) < 0)
 		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return clan_error(err, errno, "cannot fork to extract layer %.19s", s->id);
+	unsigned long long bytes, entries;
+	if (s->bounds && sscanf(used, "%llu %llu", &bytes, &entries) == 2) {
+		s->bounds->bytes = bytes;
+		s->bounds->entries = entries;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_extract(sv[1], tmp, blob_path, s);
-	}
-	close(sv[1]);
-	int rc = run_child(pid, sv[0], s->id, p, s->bounds, err);
-	if (rc < 0)
-		kill(pid, SIGKILL);
-	close(sv[0]);
-	int status;
-	if (wait_child(pid, &status) < 0 && rc == 0)
-		return clan_error(err, errno, "cannot wait for the process extracting layer %.19s",
-				  s->id);
-	if (rc == 0 && WIFSIGNALED(status))
-		return clan_error(err, 0,
-				  "the process extracting layer %.19s was killed (signal %d)",
-				  s->id, WTERMSIG(status));
-	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		return clan_error(err, 0, "the process extracting layer %.19s failed", s->id);
-	return rc;
+	return 0;
 }
 
 static bool in_userns(const struct userns_plan *p)

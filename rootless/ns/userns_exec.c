@@ -6,6 +6,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +128,101 @@ pid_t clone_joined(unsigned long flags, const struct clone_join *j)
 	return clone_report_collect(pp[0], helper);
 }
 
+/* The child of userns_call: a user namespace of its own, its maps from
+ * the parent, then fn. fork, not clone: glibc's fork leaves malloc usable
+ * in the child even when another thread held it. */
+static noreturn void call_child(int fd, const struct userns_call *c)
+{
+	/* the parent's handlers and blocked signals are not for us: Ctrl-C
+	 * should just end us, and the parent then reports it */
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (signal(sigs[i], SIG_DFL) == SIG_ERR)
+			child_die(fd, 1, errno, "cannot reset signal %d", sigs[i]);
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		child_die(fd, 1, errno, "cannot unblock signals");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_die(fd, 1, errno, "cannot set the parent-death signal");
+	if (unshare(CLONE_NEWUSER) < 0)
+		child_die(fd, 1, errno, "cannot create a user namespace to %s", c->what);
+	/* SYNC_GO the other way round: "my namespace exists, write its maps" */
+	struct sync_msg m;
+	if (sync_send(fd, SYNC_GO, 0, NULL, -1) < 0 || sync_recv(fd, &m) <= 0 || m.tag != SYNC_GO)
+		_exit(1);
+	struct clan_err err;
+	char out[sizeof m.text] = "";
+	if (c->fn(c->arg, out, sizeof out, &err) < 0)
+		child_die(fd, 1, 0, "%s", err.msg);
+	if (out[0] && sync_send(fd, SYNC_GO, 0, out, -1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* The parent's half: the child's maps once it has unshared, then its
+ * verdict and its answer. */
+static int call_parent(pid_t pid, int fd, const struct userns_plan *p, const struct userns_call *c,
+		       struct clan_err *err)
+{
+	struct sync_msg m;
+	int r = sync_recv(fd, &m);
+	if (r > 0 && m.tag == SYNC_ERROR)
+		return clan_error(err, 0, "%s", m.text);
+	if (r <= 0 || m.tag != SYNC_GO)
+		return clan_error(err, r < 0 ? errno : 0, "the process to %s stopped", c->what);
+	if (userns_write_maps(pid, p, err) < 0)
+		return -1;
+	if (sync_send(fd, SYNC_GO, 0, NULL, -1) < 0)
+		return clan_error(err, errno, "cannot signal the process to %s", c->what);
+	r = sync_recv(fd, &m);
+	if (r > 0 && m.tag == SYNC_ERROR)
+		return clan_error(err, 0, "%s", m.text);
+	if (r > 0 && m.tag == SYNC_GO && c->out)
+		snprintf(c->out, c->outlen, "%s", m.text);
+	return 0;
+}
+
+int userns_call(const struct userns_plan *p, const struct userns_call *c, struct clan_err *err)
+{
+	if (c->out && c->outlen)
+		c->out[0] = '\0';
+	int sv[2];
+	if (sync_pair(sv, err) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return clan_error(err, errno, "cannot fork to %s", c->what);
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		call_child(sv[1], c);
+	}
+	close(sv[1]);
+	int rc = call_parent(pid, sv[0], p, c, err);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	close(sv[0]);
+	int status;
+	if (wait_child(pid, &status) < 0 && rc == 0)
+		return clan_error(err, errno, "cannot wait for the process to %s", c->what);
+	if (rc == 0 && WIFSIGNALED(status))
+		return clan_error(err, 0, "the process to %s was killed (signal %d)", c->what,
+				  WTERMSIG(status));
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		return clan_error(err, 0, "the process to %s failed", c->what);
+	return rc;
+}
+
+static int remove_fn(void *arg, char *out, size_t outlen, struct clan_err *err)
+{
+	(void)out;
+	(void)outlen;
+	return remove_tree(arg, err);
+}
+
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
 		       struct clan_err *err)
 {
@@ -137,39 +234,7 @@ int userns_remove_tree(const char *path, const struct idmap *uidmap, const struc
 				  "cannot remove %s: files belong to subordinate ids and "
 				  "newuidmap is missing (apt-get install uidmap)",
 				  path);
-	int sv[2];
-	if (sync_pair(sv, err) < 0)
-		return -1;
-	pid_t pid = clone_ns(CLONE_NEWUSER);
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return clan_error(err, errno, "cannot create a user namespace to remove %s", path);
-	}
-	if (pid == 0) {
-		struct sync_msg m;
-		struct clan_err e;
-		close(sv[0]);
-		if (sync_recv(sv[1], &m) <= 0)
-			_exit(1);
-		if (remove_tree(path, &e) < 0)
-			child_die(sv[1], 1, 0, "%s", e.msg);
-		_exit(0);
-	}
-	close(sv[1]);
-	int rc = userns_write_maps(pid, &plan, err);
-	if (rc == 0 && sync_send(sv[0], SYNC_GO, 0, NULL, -1) < 0)
-		rc = clan_error(err, errno, "cannot signal the cleanup process");
-	if (rc < 0)
-		kill(pid, SIGKILL);
-	struct sync_msg m;
-	bool failed = rc == 0 && sync_recv(sv[0], &m) > 0 && m.tag == SYNC_ERROR;
-	close(sv[0]);
-	int status;
-	wait_child(pid, &status);
-	if (failed)
-		return clan_error(err, 0, "%s", m.text);
-	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		return clan_error(err, 0, "cannot remove %s", path);
-	return rc;
+	_cleanup_free_ char *what = xasprintf("remove %s", path);
+	struct userns_call c = {.fn = remove_fn, .arg = (void *)path, .what = what};
+	return userns_call(&plan, &c, err);
 }

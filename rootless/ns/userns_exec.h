@@ -36,6 +36,20 @@ struct clone_join {
  * and so is a clone that j->after failed for: nothing is left to reap. */
 pid_t clone_joined(unsigned long flags, const struct clone_join *j);
 
+/* Work to do as root of a user namespace: fn(arg) in a forked child
+ * whose maps are p's, so it may chown to the container's ids. fn's error
+ * comes back in err; what it writes to out (up to 1023 bytes) comes back
+ * in out (NULL: nothing). what names the work in messages ("extract layer
+ * X"). */
+struct userns_call {
+	int (*fn)(void *arg, char *out, size_t outlen, struct clan_err *err);
+	void *arg;
+	const char *what;
+	char *out;
+	size_t outlen;
+};
+int userns_call(const struct userns_plan *p, const struct userns_call *c, struct clan_err *err);
+
 /* Removes path as root of a new user namespace with these maps. */
 int userns_remove_tree(const char *path, const struct idmap *uidmap, const struct idmap *gidmap,
 		       struct clan_err *err);
