@@ -41,6 +41,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "run a command in a new container"},
     {"ps", cmd_ps, "list containers"},
     {"rm", cmd_rm, "remove stopped containers"},
+    {"build", cmd_build, "build an image from a Dockerfile"},
     {"pull", cmd_pull, "pull images from a registry"},
     {"login", cmd_login, "log in to a registry"},
     {"images", cmd_images, "list images"},
@@ -179,8 +180,6 @@ static const struct {
 } compose_missing[] = {
     {"run", "start the stack (clan up -d) and run the command in the service: "
 	    "clan exec SERVICE CMD..."},
-    {"build", "clan cannot build images yet: build and push them with docker or podman, and "
-	      "set image:"},
     {"create", "clan up -d creates and starts the services"},
     {"pause", "clan stop SERVICE stops it, clan start SERVICE starts it again"},
     {"unpause", "clan stop SERVICE stops it, clan start SERVICE starts it again"},

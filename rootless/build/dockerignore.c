@@ -247,6 +247,14 @@ static bool matches_or_parent(const struct di_pattern *p, const char *path)
 	return false;
 }
 
+bool dockerignore_has_exceptions(const struct dockerignore *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].exclusion)
+			return true;
+	return false;
+}
+
 bool dockerignore_excludes(const struct dockerignore *d, const char *path)
 {
 	_cleanup_free_ char *clean = go_clean(path);

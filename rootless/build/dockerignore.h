@@ -26,6 +26,9 @@ int dockerignore_parse(const char *text, size_t len, const char *name, struct do
 /* Whether path (relative to the context, '/'-separated) is left out of
  * the build context. */
 bool dockerignore_excludes(const struct dockerignore *d, const char *path);
+/* Whether a !PATTERN may bring back something below an excluded dir (so
+ * the dir must still be walked). */
+bool dockerignore_has_exceptions(const struct dockerignore *d);
 void dockerignore_free(struct dockerignore *d);
 
 #endif

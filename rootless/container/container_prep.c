@@ -163,7 +163,9 @@ static int plan_nested(const struct container_spec *s, struct prepared *p, struc
 int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	struct image_resolve_opts ro = {.userns = s->userns};
-	if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
+	if (s->image)
+		image_copy(s->image, &p->img);
+	else if (image_resolve(s->image_ref, &ro, &p->img, err) < 0)
 		return clan_error_wrap(err, "run");
 	/* docker's rule: the entrypoint, then the given command or the
 	 * image's; a new entrypoint drops the image's command, an empty one
@@ -204,9 +206,11 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 				       "container's root would be the host's (%s)",
 				       p->userns.mode == USERNS_HOST ? "--userns host"
 								     : "started by root");
-	/* one filter: the profile, and in single-id mode the fake chown */
+	/* one filter: the profile, and in single-id mode the fake chown (and
+	 * for a build's RUN the fake id calls) */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
-	if (seccomp_filter_for(s->seccomp, single, p->caps, p->storage, &p->seccomp, err) < 0)
+	unsigned fake = !single ? 0 : SECCOMP_FAKE_CHOWN | (s->fake_ids ? SECCOMP_FAKE_IDS : 0);
+	if (seccomp_filter_for(s->seccomp, fake, p->caps, p->storage, &p->seccomp, err) < 0)
 		return -1;
 	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))
 		return clan_error_code(err, CLAN_EXIT_USAGE,

@@ -42,9 +42,8 @@ static int resolve_dir(const char *ref, const char *path, struct image *img, str
 	return 0;
 }
 
-/* A record of the store (registry or deb:) as layers and defaults. */
-static int from_record(const struct imgstore *st, const struct image_record *r, struct image *img,
-		       struct clan_err *err)
+int image_of_record(const struct imgstore *st, const struct image_record *r, struct image *img,
+		    struct clan_err *err)
 {
 	for (size_t i = r->layers.n; i-- > 0;) {
 		if (!imgstore_has_layer(st, r->layers.v[i]))
@@ -100,22 +99,37 @@ static int resolve_registry(struct imgstore *st, const char *text, const struct 
 	return rc;
 }
 
+int image_record_get(struct imgstore *st, const char *ref, enum userns_mode userns, bool pull,
+		     struct image_record *rec, struct clan_err *err)
+{
+	struct userns_plan plan;
+	*rec = (struct image_record){0};
+	if (userns_plan_make(userns, 0, 0, &plan, err) < 0)
+		return -1;
+	if (strncmp(ref, "deb:", 4) == 0)
+		return resolve_deb(st, ref, &plan, rec, err);
+	if (!pull)
+		return resolve_registry(st, ref, &plan, rec, err);
+	struct image_ref r;
+	if (image_ref_parse(ref, &r, err) < 0)
+		return -1;
+	struct registry_opts ro = {.quiet = true, .userns = &plan};
+	int rc = registry_pull(st, &r, &ro, rec, err);
+	image_ref_free(&r);
+	return rc;
+}
+
 static int resolve_stored(const char *ref, const struct image_resolve_opts *o, struct image *img,
 			  struct clan_err *err)
 {
 	struct imgstore st = {0};
-	struct userns_plan plan;
 	struct image_record rec = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
 	if (rc == 0)
-		rc = userns_plan_make(o->userns, 0, 0, &plan, err);
-	if (rc == 0 && strncmp(ref, "deb:", 4) == 0)
-		rc = resolve_deb(&st, ref, &plan, &rec, err);
-	else if (rc == 0)
-		rc = resolve_registry(&st, ref, &plan, &rec, err);
+		rc = image_record_get(&st, ref, o->userns, false, &rec, err);
 	if (rc == 0)
-		rc = from_record(&st, &rec, img, err);
+		rc = image_of_record(&st, &rec, img, err);
 	image_record_free(&rec);
 	imgstore_close(&st);
 	return rc;
@@ -155,6 +169,24 @@ void image_free(struct image *img)
 	free(img->workdir);
 	free(img->user);
 	*img = (struct image){0};
+}
+
+static void strv_copy(const struct strv *from, struct strv *to)
+{
+	for (size_t i = 0; i < from->n; i++)
+		strv_push(to, from->v[i]);
+}
+
+void image_copy(const struct image *img, struct image *out)
+{
+	*out = (struct image){.ref = xstrdup(img->ref), .is_host = img->is_host};
+	strv_copy(&img->lowers, &out->lowers);
+	strv_copy(&img->entrypoint, &out->entrypoint);
+	strv_copy(&img->cmd, &out->cmd);
+	strv_copy(&img->env, &out->env);
+	out->workdir = img->workdir ? xstrdup(img->workdir) : NULL;
+	out->user = img->user ? xstrdup(img->user) : NULL;
+	memcpy(out->id, img->id, sizeof out->id);
 }
 
 /* Reads rel from one layer, resolved inside it (symlinks cannot reach the

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "image/imgstore.h"
 #include "ns/userns.h"
 #include "base/util.h"
 
@@ -32,6 +33,17 @@ struct image_resolve_opts {
 int image_resolve(const char *ref, const struct image_resolve_opts *o, struct image *img,
 		  struct clan_err *err);
 void image_free(struct image *img);
+
+/* The store's record for a registry reference (the tagged one, else
+ * pulled; pull: pulled anyway, as --pull) or a deb: one (built once). */
+int image_record_get(struct imgstore *st, const char *ref, enum userns_mode userns, bool pull,
+		     struct image_record *rec, struct clan_err *err);
+/* A record of the store as layers (top first) and defaults; img->ref
+ * must be set (messages name it). */
+int image_of_record(const struct imgstore *st, const struct image_record *r, struct image *img,
+		    struct clan_err *err);
+/* A deep copy of img into out. */
+void image_copy(const struct image *img, struct image *out);
 
 /* Reads rel (e.g. "etc/passwd") from the top-most layer that has it (a
  * whiteout hides it); -1 with errno ENOENT when none has it. */

@@ -29,8 +29,17 @@ struct pod_ref {
 	struct idmap uid, gid; /* the holder's maps (outside: host ids) */
 };
 
+struct image;
+
 struct container_spec {
 	char *image_ref;
+	/* an image already resolved (a build's stage so far; borrowed): used
+	 * instead of resolving image_ref, which only names it */
+	const struct image *image;
+	/* a build's RUN in single-id mode: setuid and the rest of the id
+	 * calls succeed without effect too, as chown does (what package
+	 * installs need) */
+	bool fake_ids;
 	struct strv cmd;
 	/* --entrypoint: replaces the image's (and then the image's command is
 	 * not used either, as in docker) */

@@ -20,15 +20,16 @@
 char *overlay_options(const struct strv *lowers, const char *upper, const char *work,
 		      bool userxattr)
 {
-	size_t len = 64 + strlen(upper) + strlen(work);
+	size_t len = 64 + (upper ? strlen(upper) + strlen(work) : 0);
 	for (size_t i = 0; i < lowers->n; i++)
 		len += strlen(lowers->v[i]) + 1;
 	char *s = xmalloc(len);
 	size_t o = (size_t)snprintf(s, len, "lowerdir=");
 	for (size_t i = 0; i < lowers->n; i++)
 		o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ":" : "", lowers->v[i]);
-	snprintf(s + o, len - o, ",upperdir=%s,workdir=%s%s", upper, work,
-		 userxattr ? ",userxattr" : "");
+	if (upper)
+		o += (size_t)snprintf(s + o, len - o, ",upperdir=%s,workdir=%s", upper, work);
+	snprintf(s + o, len - o, "%s", userxattr ? ",userxattr" : "");
 	return s;
 }
 

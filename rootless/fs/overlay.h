@@ -26,7 +26,8 @@ struct overlay_request {
  * later pivot_root does not move fuse-overlayfs's own root. */
 int overlay_mount(const struct overlay_request *req, enum overlay_kind *used, struct clan_err *err);
 
-/* "lowerdir=A:B,upperdir=U,workdir=W[,userxattr]" */
+/* "lowerdir=A:B,upperdir=U,workdir=W[,userxattr]"; upper NULL: a
+ * read-only overlay of the lowers, without upperdir and workdir. */
 char *overlay_options(const struct strv *lowers, const char *upper, const char *work,
 		      bool userxattr);
 

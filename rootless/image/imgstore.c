@@ -115,6 +115,11 @@ int sha256_file(const char *path, char out[72], struct clan_err *err)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return clan_error(err, errno, "cannot open %s", path);
+	return sha256_fd(fd, path, out, err);
+}
+
+int sha256_fd(int fd, const char *path, char out[72], struct clan_err *err)
+{
 	if (dl_need(DL_CRYPTO, err) < 0)
 		return -1;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();

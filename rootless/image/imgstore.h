@@ -54,6 +54,8 @@ int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *e
 void sha256_hex(const unsigned char md[32], char out[72]);
 /* sha256 of a file. */
 int sha256_file(const char *path, char out[72], struct clan_err *err);
+/* sha256 of what is left to read from fd (path names it in messages). */
+int sha256_fd(int fd, const char *path, char out[72], struct clan_err *err);
 
 /* Layers. id is a digest ("sha256:<hex>"). */
 char *imgstore_layer_path(const struct imgstore *st, const char *id);
@@ -77,8 +79,15 @@ struct image_record {
 	char *user;	      /* NULL: root */
 	int64_t created;      /* unix seconds the image was made/pulled */
 	uint64_t size;	      /* bytes of its layers on disk */
-	char *source;	      /* "registry" or "deb" */
+	char *source;	      /* "registry", "deb" or "build" */
 	struct strv packages; /* deb: the package list */
+	/* the rest of an image's config, as a build sets it (a pull keeps
+	 * none of it yet) */
+	struct strv labels;  /* K=V */
+	struct strv exposed; /* "80/tcp" */
+	struct strv volumes; /* "/data" */
+	struct strv shell;   /* SHELL, empty: ["/bin/sh", "-c"] */
+	char *stop_signal;   /* NULL: SIGTERM */
 };
 
 int imgstore_save_image(const struct imgstore *st, const struct image_record *rec,

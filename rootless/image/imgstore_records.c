@@ -60,6 +60,20 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 			      "packages", strv_json(&r->packages));
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of image %s", r->id);
+	/* written only when there is something, so older records and newer
+	 * ones without a build read the same */
+	const struct {
+		const char *key;
+		const struct strv *v;
+	} lists[] = {{"labels", &r->labels},
+		     {"exposed", &r->exposed},
+		     {"volumes", &r->volumes},
+		     {"shell", &r->shell}};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		if (lists[i].v->n)
+			json_object_set_new(o, lists[i].key, strv_json(lists[i].v));
+	if (r->stop_signal)
+		json_object_set_new(o, "stop_signal", json_string(r->stop_signal));
 	_cleanup_free_ char *dir = record_dir(st, r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/image.json.tmp-%d", dir, (int)getpid());
 	_cleanup_free_ char *path = xasprintf("%s/image.json", dir);
@@ -94,6 +108,11 @@ static int load_record_file(const char *path, struct image_record *r, struct cla
 	r->size = (uint64_t)json_integer_value(json_object_get(o, "size"));
 	r->source = dup_or_null(o, "source");
 	strv_from_json(json_object_get(o, "packages"), &r->packages);
+	strv_from_json(json_object_get(o, "labels"), &r->labels);
+	strv_from_json(json_object_get(o, "exposed"), &r->exposed);
+	strv_from_json(json_object_get(o, "volumes"), &r->volumes);
+	strv_from_json(json_object_get(o, "shell"), &r->shell);
+	r->stop_signal = dup_or_null(o, "stop_signal");
 	json_decref(o);
 	if (!digest_is_valid(r->id)) {
 		image_record_free(r);
@@ -154,6 +173,11 @@ void image_record_free(struct image_record *r)
 	free(r->user);
 	free(r->source);
 	strv_free(&r->packages);
+	strv_free(&r->labels);
+	strv_free(&r->exposed);
+	strv_free(&r->volumes);
+	strv_free(&r->shell);
+	free(r->stop_signal);
 	*r = (struct image_record){0};
 }
 

@@ -29,7 +29,7 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
 
 /* What the compiled filter depends on. The input is clan's own table, so
  * a non-cryptographic hash is enough; user profiles are never cached. */
-static uint64_t profile_key(const struct seccomp_profile *p, bool fake_chown)
+static uint64_t profile_key(const struct seccomp_profile *p, unsigned fake)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const struct scmp_version *v = seccomp_version();
@@ -38,7 +38,7 @@ static uint64_t profile_key(const struct seccomp_profile *p, bool fake_chown)
 		h = fnv(h, u.release, strlen(u.release));
 	/* CACHE_FORMAT: how seccomp_compile builds (its options) */
 	uint32_t head[] = {CACHE_FORMAT,     v ? v->major : 0,	    v ? v->minor : 0,
-			   v ? v->micro : 0, seccomp_arch_native(), fake_chown,
+			   v ? v->micro : 0, seccomp_arch_native(), fake,
 			   p->default_action};
 	h = fnv(h, head, sizeof head);
 	h = fnv(h, p->arches, p->narches * sizeof p->arches[0]);
@@ -66,7 +66,7 @@ static void cache_store(const char *dir, const char *path, const struct seccomp_
 		unlink(tmp);
 }
 
-static int builtin_filter(const char *which, bool fake_chown, uint64_t caps, const char *storage,
+static int builtin_filter(const char *which, unsigned fake, uint64_t caps, const char *storage,
 			  struct seccomp_bpf *out, struct clan_err *err)
 {
 	struct seccomp_profile p;
@@ -75,13 +75,13 @@ static int builtin_filter(const char *which, bool fake_chown, uint64_t caps, con
 	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
 	_cleanup_free_ char *path =
 	    dir ? xasprintf("%s/%s-%016" PRIx64 ".bpf", dir, which ? which : "default",
-			    profile_key(&p, fake_chown))
+			    profile_key(&p, fake))
 		: NULL;
 	struct clan_err miss;
 	int rc = 0;
 	if (!path || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
 		seccomp_bpf_free(out);
-		rc = seccomp_compile(&p, fake_chown, out, err);
+		rc = seccomp_compile(&p, fake, out, err);
 		if (rc == 0 && path && out->len > 0)
 			cache_store(dir, path, out);
 	}
@@ -89,16 +89,16 @@ static int builtin_filter(const char *which, bool fake_chown, uint64_t caps, con
 	return rc;
 }
 
-int seccomp_filter_for(const char *which, bool fake_chown, uint64_t caps, const char *storage,
+int seccomp_filter_for(const char *which, unsigned fake, uint64_t caps, const char *storage,
 		       struct seccomp_bpf *out, struct clan_err *err)
 {
 	*out = (struct seccomp_bpf){0};
 	if (!which || strcmp(which, "default") == 0 || strcmp(which, "unconfined") == 0)
-		return builtin_filter(which, fake_chown, caps, storage, out, err);
+		return builtin_filter(which, fake, caps, storage, out, err);
 	struct seccomp_profile p;
 	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
-	int rc = seccomp_compile(&p, fake_chown, out, err);
+	int rc = seccomp_compile(&p, fake, out, err);
 	seccomp_profile_free(&p);
 	if (rc < 0)
 		clan_error_wrap(err, "%s", which);

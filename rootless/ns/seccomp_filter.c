@@ -15,13 +15,25 @@
 
 static const char *const chown_calls[] = {"chown",   "fchown",	 "lchown",  "fchownat",
 					  "chown32", "fchown32", "lchown32"};
+static const char *const id_calls[] = {"setuid",     "setgid",	   "setgroups",	  "setreuid",
+				       "setregid",   "setresuid",  "setresgid",	  "setfsuid",
+				       "setfsgid",   "setuid32",   "setgid32",	  "setgroups32",
+				       "setreuid32", "setregid32", "setresuid32", "setresgid32",
+				       "setfsuid32", "setfsgid32", "capset"};
 
-static bool is_chown_call(const char *name)
+static bool in_list(const char *name, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(chown_calls); i++)
-		if (strcmp(name, chown_calls[i]) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
 			return true;
 	return false;
+}
+
+static bool is_faked(const char *name, unsigned fake)
+{
+	return ((fake & SECCOMP_FAKE_CHOWN) &&
+		in_list(name, chown_calls, ARRAY_SIZE(chown_calls))) ||
+	       ((fake & SECCOMP_FAKE_IDS) && in_list(name, id_calls, ARRAY_SIZE(id_calls)));
 }
 
 static bool has_rule(const struct seccomp_profile *p, const char *name)
@@ -32,7 +44,24 @@ static bool has_rule(const struct seccomp_profile *p, const char *name)
 	return false;
 }
 
-static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool fake_chown,
+/* Calls the profile lets through by default (and names in no rule) that
+ * are faked: a rule each. */
+static int add_fakes(scmp_filter_ctx ctx, const struct seccomp_profile *p, const char *const *list,
+		     size_t n, struct clan_err *err)
+{
+	for (size_t i = 0; p->default_action == SCMP_ACT_ALLOW && i < n; i++) {
+		if (has_rule(p, list[i]))
+			continue;
+		int nr = seccomp_syscall_resolve_name(list[i]);
+		int rc =
+		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+		if (rc < 0 && rc != -EEXIST)
+			return clan_error(err, -rc, "cannot add the rule for %s", list[i]);
+	}
+	return 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsigned fake,
 		     struct clan_err *err)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
@@ -41,7 +70,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool 
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* unknown here (another machine's, or newer) */
 		uint32_t action = r->action;
-		if (fake_chown && action == SCMP_ACT_ALLOW && is_chown_call(r->name))
+		if (action == SCMP_ACT_ALLOW && is_faked(r->name, fake))
 			action = SCMP_ACT_ERRNO(0);
 		if (action == p->default_action)
 			continue; /* libseccomp refuses what changes nothing */
@@ -51,22 +80,15 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, bool 
 					       "seccomp profile: cannot add the rule for %s: %s",
 					       r->name, strerror(-rc));
 	}
-	/* calls the profile lets through by default (and names in no rule) */
-	for (size_t i = 0;
-	     fake_chown && p->default_action == SCMP_ACT_ALLOW && i < ARRAY_SIZE(chown_calls);
-	     i++) {
-		if (has_rule(p, chown_calls[i]))
-			continue;
-		int nr = seccomp_syscall_resolve_name(chown_calls[i]);
-		int rc =
-		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
-		if (rc < 0 && rc != -EEXIST)
-			return clan_error(err, -rc, "cannot add the chown rules");
-	}
+	if ((fake & SECCOMP_FAKE_CHOWN) &&
+	    add_fakes(ctx, p, chown_calls, ARRAY_SIZE(chown_calls), err) < 0)
+		return -1;
+	if ((fake & SECCOMP_FAKE_IDS) && add_fakes(ctx, p, id_calls, ARRAY_SIZE(id_calls), err) < 0)
+		return -1;
 	return 0;
 }
 
-static scmp_filter_ctx build(const struct seccomp_profile *p, bool fake_chown, struct clan_err *err)
+static scmp_filter_ctx build(const struct seccomp_profile *p, unsigned fake, struct clan_err *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(p->default_action);
 	if (!ctx) {
@@ -83,7 +105,7 @@ static scmp_filter_ctx build(const struct seccomp_profile *p, bool fake_chown, s
 	}
 	if (rc < 0) {
 		clan_error(err, -rc, "cannot add an architecture to the seccomp filter");
-	} else if (add_rules(ctx, p, fake_chown, err) == 0) {
+	} else if (add_rules(ctx, p, fake, err) == 0) {
 		return ctx;
 	}
 	seccomp_release(ctx);
@@ -118,13 +140,13 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, struct clan_
 	return 0;
 }
 
-int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct seccomp_bpf *out,
+int seccomp_compile(const struct seccomp_profile *p, unsigned fake, struct seccomp_bpf *out,
 		    struct clan_err *err)
 {
 	*out = (struct seccomp_bpf){0};
-	if (p->default_action == SCMP_ACT_ALLOW && p->nrules == 0 && !fake_chown)
+	if (p->default_action == SCMP_ACT_ALLOW && p->nrules == 0 && !fake)
 		return 0;
-	scmp_filter_ctx ctx = build(p, fake_chown, err);
+	scmp_filter_ctx ctx = build(p, fake, err);
 	if (!ctx)
 		return -1;
 	int rc = export_bpf(ctx, out, err);
@@ -179,7 +201,7 @@ int seccomp_fake_chown(struct clan_err *err)
 {
 	struct seccomp_profile p;
 	seccomp_profile_unconfined(&p);
-	scmp_filter_ctx ctx = build(&p, true, err);
+	scmp_filter_ctx ctx = build(&p, SECCOMP_FAKE_CHOWN, err);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_load(ctx);

@@ -18,11 +18,18 @@ struct seccomp_bpf {
 	size_t len;
 };
 
-/* The profile as BPF. fake_chown (single-id mode has one uid inside:
- * chown to any other id would fail with EINVAL and break package
- * managers): chown-type calls the profile allows succeed without effect,
- * as Podman's ignore_chown_errors and fakeroot do. */
-int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct seccomp_bpf *out,
+/* Calls that succeed without effect (single-id mode has one uid inside:
+ * chown to any other id fails with EINVAL and breaks package managers),
+ * as Podman's ignore_chown_errors and fakeroot do for chown, and
+ * Charliecloud's seccomp mode for the rest. */
+enum {
+	SECCOMP_FAKE_CHOWN = 1, /* the chown family */
+	SECCOMP_FAKE_IDS = 2,	/* setuid, setgid, setgroups, setres*, setfs*, capset */
+};
+
+/* The profile as BPF; fake: SECCOMP_FAKE_* the profile allows succeed
+ * without effect. */
+int seccomp_compile(const struct seccomp_profile *p, unsigned fake, struct seccomp_bpf *out,
 		    struct clan_err *err);
 
 /* The filter for --security-opt seccomp=WHICH (NULL or "default": clan's
@@ -30,7 +37,7 @@ int seccomp_compile(const struct seccomp_profile *p, bool fake_chown, struct sec
  * errors read "FILE: ..." with exit code 2), for a container with
  * capabilities caps. The built-in profiles are compiled once (per set of
  * rules) and kept in STORAGE/seccomp/ (storage NULL: no cache). */
-int seccomp_filter_for(const char *which, bool fake_chown, uint64_t caps, const char *storage,
+int seccomp_filter_for(const char *which, unsigned fake, uint64_t caps, const char *storage,
 		       struct seccomp_bpf *out, struct clan_err *err);
 
 /* What `clan exec` applies in the container of the record in dir: the

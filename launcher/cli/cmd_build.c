@@ -1,0 +1,109 @@
+/* clan build [-t TAG]... [-f FILE] [--build-arg K=V]... [--target STAGE]
+ * [--no-cache] [--pull] [--progress auto|plain|quiet] [-q] PATH: an image
+ * from a Dockerfile, as docker build. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "build/build.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
+
+enum {
+	OPT_TAG = 1,
+	OPT_FILE,
+	OPT_BUILD_ARG,
+	OPT_TARGET,
+	OPT_NO_CACHE,
+	OPT_PULL,
+	OPT_PROGRESS,
+	OPT_QUIET,
+};
+
+static const struct opt_def build_opts[] = {
+    {"tag", 't', "NAME[:TAG]", "tag the image (more than one -t: more tags)", OPT_TAG},
+    {"file", 'f', "FILE", "the Dockerfile (default: PATH/Dockerfile)", OPT_FILE},
+    {"build-arg", 0, "K=V", "a value for ARG K (K alone: from the environment)", OPT_BUILD_ARG},
+    {"target", 0, "STAGE", "build that stage (and what it needs) only", OPT_TARGET},
+    {"no-cache", 0, NULL, "run every step again", OPT_NO_CACHE},
+    {"pull", 0, NULL, "pull the base images even when they are in the store", OPT_PULL},
+    {"progress", 0, "MODE", "auto, plain (every line of output) or quiet", OPT_PROGRESS},
+    {"quiet", 'q', NULL, "print only the image id", OPT_QUIET},
+    {0},
+};
+
+static const struct opt_cmd build_cmd = {
+    .name = "build",
+    .operands = "PATH",
+    .about = "Builds an image from the Dockerfile in PATH (the build context), as docker\n"
+	     "build: each step is cached by what it depends on (its instruction, the\n"
+	     "ARG and ENV values, the content of the files it copies), so a rebuild runs\n"
+	     "only the steps whose input changed. RUN steps run in a clan container.\n",
+    .opts = build_opts,
+};
+
+static int build_opt(void *arg, int id, const char *v, struct clan_err *err)
+{
+	struct build_opts *o = arg;
+	switch (id) {
+	case OPT_TAG:
+		strv_push(&o->tags, v);
+		break;
+	case OPT_FILE:
+		o->dockerfile = v;
+		break;
+	case OPT_BUILD_ARG:
+		strv_push(&o->build_args, v);
+		break;
+	case OPT_TARGET:
+		o->target = v;
+		break;
+	case OPT_NO_CACHE:
+		o->no_cache = true;
+		break;
+	case OPT_PULL:
+		o->pull = true;
+		break;
+	case OPT_QUIET:
+		o->progress = BUILD_PROGRESS_QUIET;
+		break;
+	case OPT_PROGRESS:
+		if (strcmp(v, "auto") == 0 || strcmp(v, "tty") == 0)
+			o->progress = BUILD_PROGRESS_AUTO;
+		else if (strcmp(v, "plain") == 0)
+			o->progress = BUILD_PROGRESS_PLAIN;
+		else if (strcmp(v, "quiet") == 0)
+			o->progress = BUILD_PROGRESS_QUIET;
+		else
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "build: --progress is auto, plain or quiet, not '%s'", v);
+		break;
+	}
+	return 0;
+}
+
+int cmd_build(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	(void)ctx;
+	_cleanup_operands_ struct strv ops = {0};
+	struct build_opts o = {.userns = USERNS_AUTO};
+	int rc = opts_parse(&build_cmd, argc, argv, build_opt, &o, &ops, err);
+	if (rc == OPTS_HELP) {
+		rc = 0;
+	} else if (rc == 0 && ops.n != 1) {
+		rc = clan_error_code(err, CLAN_EXIT_USAGE,
+				     "build: give the build context, e.g. clan build -t app .");
+	} else if (rc == 0) {
+		o.context = ops.v[0];
+		char id[72];
+		rc = build_image(&o, id, err);
+		if (rc == 0)
+			printf("%s\n", id);
+		if (rc < 0)
+			clan_error_wrap(err, "build");
+	}
+	strv_free(&o.tags);
+	strv_free(&o.build_args);
+	return rc;
+}

@@ -1,0 +1,581 @@
+/* What each instruction of a stage does to its image: the config ones
+ * change the record, the file ones (COPY, ADD, WORKDIR, RUN) add a layer,
+ * made once per key and found again after. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base/progress.h"
+#include "base/safe_path.h"
+#include "build/build_copy.h"
+#include "build/build_int.h"
+#include "build/df_expand.h"
+#include "container/image.h"
+#include "image/imgstore_gc.h"
+#include "ns/passwd.h"
+
+static int expand(const struct stage *s, const struct build *b, const char *word, char **out,
+		  struct clan_err *err)
+{
+	struct strv env = {0};
+	build_scope(s, &env);
+	int rc = df_expand(word, b->df.escape, &env, out, err);
+	strv_free(&env);
+	return rc;
+}
+
+/* K=V into list, replacing K. */
+static void put_kv(struct strv *list, const char *k, const char *v)
+{
+	size_t klen = strlen(k);
+	char *entry = xasprintf("%s=%s", k, v);
+	for (size_t i = 0; i < list->n; i++)
+		if (strncmp(list->v[i], k, klen) == 0 && list->v[i][klen] == '=') {
+			free(list->v[i]);
+			list->v[i] = entry;
+			return;
+		}
+	strv_push_owned(list, entry);
+}
+
+static void push_unique(struct strv *list, const char *v)
+{
+	if (!strv_contains(list, v))
+		strv_push(list, v);
+}
+
+/* The step's text for its key: the instruction, its flags and words. */
+static char *step_text(const struct df_instr *in, const struct strv *words, const char *extra)
+{
+	size_t len = strlen(in->cmd) + 8 + (extra ? strlen(extra) : 0);
+	for (size_t i = 0; i < in->flags.n; i++)
+		len += strlen(in->flags.v[i]) + 1;
+	for (size_t i = 0; i < words->n; i++)
+		len += strlen(words->v[i]) + 1;
+	char *t = xmalloc(len + 1);
+	size_t o = (size_t)snprintf(t, len + 1, "%s%s", in->cmd, in->json ? "[]" : "");
+	for (size_t i = 0; i < in->flags.n; i++)
+		o += (size_t)snprintf(t + o, len + 1 - o, "\n%s", in->flags.v[i]);
+	for (size_t i = 0; i < words->n; i++)
+		o += (size_t)snprintf(t + o, len + 1 - o, "\n%s", words->v[i]);
+	if (extra)
+		snprintf(t + o, len + 1 - o, "\n%s", extra);
+	return t;
+}
+
+static int chain(struct build *b, struct stage *s, const struct df_instr *in,
+		 const struct strv *words, struct clan_err *err)
+{
+	_cleanup_free_ char *text = step_text(in, words, NULL);
+	build_say(b, in, NULL);
+	return build_key(s->key, text, b->nonce, s->key, err);
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return true;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			break;
+	closedir(d);
+	return e == NULL;
+}
+
+/* The layer of key on the stage: an empty one (nothing changed) is not
+ * stacked, overlayfs has a limit of lowers. */
+static void push_layer(struct build *b, struct stage *s, const char *key)
+{
+	_cleanup_free_ char *path = imgstore_layer_path(&b->st, key);
+	if (!dir_is_empty(path))
+		strv_push(&s->img.layers, key);
+}
+
+/* Whether the step of key is made already: then it is taken as it is. */
+static bool cached(struct build *b, struct stage *s, const struct df_instr *in, const char *key)
+{
+	if (!imgstore_has_layer(&b->st, key))
+		return false;
+	push_layer(b, s, key);
+	build_say(b, in, "CACHED");
+	return true;
+}
+
+/* Moves cdir/upper into the store as layer key, and cdir away. */
+static int commit_layer(struct build *b, struct stage *s, const char *cdir, const char *key,
+			struct clan_err *err)
+{
+	_cleanup_free_ char *upper = xasprintf("%s/upper", cdir);
+	int rc = imgstore_layer_commit(&b->st, upper, key, err);
+	struct clan_err ignored;
+	imgstore_remove_tree(cdir, &ignored);
+	if (rc == 0)
+		push_layer(b, s, key);
+	return rc;
+}
+
+static void say_done(struct build *b, const struct df_instr *in, const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	char note[32];
+	snprintf(note, sizeof note, "(%.1fs)",
+		 (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	build_say(b, in, note);
+}
+
+/* The stage's root as layers top first, for a step to mount. */
+static void stage_lowers(struct build *b, const struct stage *s, struct strv *out)
+{
+	for (size_t i = s->img.layers.n; i-- > 0;)
+		strv_push_owned(out, imgstore_layer_path(&b->st, s->img.layers.v[i]));
+}
+
+static int file_step(struct build *b, struct stage *s, const struct df_instr *in,
+		     const struct copy_step *cs, const char *key, struct clan_err *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct strv lowers = {0};
+	stage_lowers(b, s, &lowers);
+	_cleanup_free_ char *cdir = NULL;
+	int rc = imgstore_layer_tmpdir(&b->st, &cdir, err);
+	if (rc == 0) {
+		struct copy_step run = *cs;
+		run.lowers = &lowers;
+		run.cdir = cdir;
+		rc = copy_step_run(&run, &b->plan, err);
+		if (rc == 0) {
+			rc = commit_layer(b, s, cdir, key, err);
+		} else {
+			struct clan_err ignored;
+			imgstore_remove_tree(cdir, &ignored);
+		}
+	}
+	strv_free(&lowers);
+	if (rc == 0)
+		say_done(b, in, &t0);
+	return rc;
+}
+
+static const char *workdir_of(const struct stage *s)
+{
+	return s->img.workdir && *s->img.workdir ? s->img.workdir : "/";
+}
+
+static int do_workdir(struct build *b, struct stage *s, const struct df_instr *in,
+		      struct clan_err *err)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (in->args.n != 1)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "WORKDIR takes one path");
+	if (expand(s, b, in->args.v[0], &dir, err) < 0)
+		return -1;
+	_cleanup_free_ char *joined =
+	    dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", workdir_of(s), dir);
+	free(s->img.workdir);
+	s->img.workdir = path_clean(joined);
+	struct strv words = {0};
+	strv_push(&words, s->img.workdir);
+	_cleanup_free_ char *text = step_text(in, &words, NULL);
+	strv_free(&words);
+	/* the dir is made (as Docker does), so a later CMD can start there */
+	if (build_key(s->key, text, b->nonce, s->key, err) < 0)
+		return -1;
+	if (cached(b, s, in, s->key))
+		return 0;
+	struct copy_step cs = {.mkdir = s->img.workdir, .chmod = -1};
+	return file_step(b, s, in, &cs, s->key, err);
+}
+
+/* --chown=USER[:GROUP] against the stage's /etc/passwd and /etc/group;
+ * USER alone takes its uid as gid too, as Docker does. */
+static int chown_ids(struct build *b, const struct stage *s, const char *spec, struct copy_step *cs,
+		     struct clan_err *err)
+{
+	struct image img = {.ref = (char *)"stage"};
+	if (image_of_record(&b->st, &s->img, &img, err) < 0) {
+		img.ref = NULL;
+		image_free(&img);
+		return -1;
+	}
+	_cleanup_free_ char *passwd = NULL, *group = NULL;
+	image_read_file(&img, "etc/passwd", 1 << 20, &passwd);
+	image_read_file(&img, "etc/group", 1 << 20, &group);
+	img.ref = NULL;
+	image_free(&img);
+	struct user_ids ids;
+	if (user_resolve(spec, passwd, group, &ids, err) < 0)
+		return clan_error_wrap(err, "--chown=%s", spec);
+	cs->chown = true;
+	cs->uid = ids.uid;
+	cs->gid = strchr(spec, ':') ? ids.gid : ids.uid;
+	return 0;
+}
+
+static bool is_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0 ||
+	       strncmp(s, "git@", 4) == 0;
+}
+
+static bool is_archive_name(const char *s)
+{
+	static const char *const ext[] = {".tar",  ".tar.gz", ".tgz", ".tar.bz2",
+					  ".tbz2", ".tar.xz", ".txz", ".tar.zst"};
+	size_t n = strlen(s);
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && strcasecmp(s + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct copy_flags {
+	const char *from, *chown, *chmod;
+};
+
+static int copy_flags(const struct df_instr *in, struct copy_flags *f, struct clan_err *err)
+{
+	*f = (struct copy_flags){0};
+	for (size_t i = 0; i < in->flags.n; i++) {
+		const char *fl = in->flags.v[i];
+		if (strncmp(fl, "--from=", 7) == 0)
+			f->from = fl + 7;
+		else if (strncmp(fl, "--chown=", 8) == 0)
+			f->chown = fl + 8;
+		else if (strncmp(fl, "--chmod=", 8) == 0)
+			f->chmod = fl + 8;
+		else if (strcmp(fl, "--link") != 0 && strcmp(fl, "--link=true") != 0 &&
+			 strcmp(fl, "--link=false") != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE, "unknown flag %s", fl);
+	}
+	if (f->from && strcmp(in->cmd, "add") == 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "ADD has no --from; use COPY --from");
+	return 0;
+}
+
+static int copy_chmod(const char *text, struct copy_step *cs, struct clan_err *err)
+{
+	char *end;
+	long m = strtol(text, &end, 8);
+	if (!*text || *end || m < 0 || m > 07777)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "--chmod=%s: give an octal mode, e.g. --chmod=0755", text);
+	cs->chmod = (int)m;
+	return 0;
+}
+
+static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
+		   struct clan_err *err)
+{
+	struct copy_flags f;
+	if (copy_flags(in, &f, err) < 0)
+		return -1;
+	if (in->args.n < 2)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s needs a source and a destination",
+				       strcmp(in->cmd, "add") == 0 ? "ADD" : "COPY");
+	struct strv words = {0}, srcs = {0};
+	struct copy_step cs = {.srcs = &srcs, .chmod = -1, .add = strcmp(in->cmd, "add") == 0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < in->args.n; i++) {
+		char *w = NULL;
+		rc = expand(s, b, in->args.v[i], &w, err);
+		if (rc == 0)
+			strv_push_owned(&words, w);
+	}
+	for (size_t i = 0; rc == 0 && i + 1 < words.n; i++) {
+		if (cs.add && is_url(words.v[i]))
+			rc = clan_error_code(err, CLAN_EXIT_USAGE,
+					     "ADD of a URL (%s) is not supported yet; download it "
+					     "in a RUN step or beside the Dockerfile",
+					     words.v[i]);
+		else if (cs.add && is_archive_name(words.v[i]))
+			rc = clan_error_code(err, CLAN_EXIT_USAGE,
+					     "ADD of an archive (%s) is not unpacked by clan yet; "
+					     "unpack it in a RUN step",
+					     words.v[i]);
+		else
+			strv_push(&srcs, words.v[i]);
+	}
+	const char *dest = rc == 0 ? words.v[words.n - 1] : NULL;
+	_cleanup_free_ char *abs_dest = NULL;
+	if (rc == 0) {
+		size_t dl = strlen(dest);
+		bool slash = dl && dest[dl - 1] == '/';
+		_cleanup_free_ char *joined =
+		    dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", workdir_of(s), dest);
+		_cleanup_free_ char *clean = path_clean(joined);
+		abs_dest =
+		    slash && strcmp(clean, "/") != 0 ? xasprintf("%s/", clean) : xstrdup(clean);
+		cs.dest = abs_dest;
+	}
+	_cleanup_free_ char *chown = NULL, *chmod = NULL, *from = NULL;
+	if (rc == 0 && f.chown && (rc = expand(s, b, f.chown, &chown, err)) == 0)
+		rc = chown_ids(b, s, chown, &cs, err);
+	if (rc == 0 && f.chmod && (rc = expand(s, b, f.chmod, &chmod, err)) == 0)
+		rc = copy_chmod(chmod, &cs, err);
+	char content[72] = "";
+	struct strv from_lowers = {0};
+	if (rc == 0 && f.from && (rc = expand(s, b, f.from, &from, err)) == 0) {
+		size_t self = (size_t)(s - b->stages);
+		long dep = build_stage_named(b, from, self);
+		if (dep >= 0) {
+			rc = build_stage(b, (size_t)dep, err);
+			if (rc == 0) {
+				stage_lowers(b, &b->stages[dep], &from_lowers);
+				snprintf(content, sizeof content, "%s", b->stages[dep].key);
+			}
+		} else {
+			struct image_record rec;
+			rc = image_record_get(&b->st, from, b->o->userns, false, &rec, err);
+			if (rc == 0) {
+				for (size_t i = rec.layers.n; i-- > 0;)
+					strv_push_owned(&from_lowers, imgstore_layer_path(
+									  &b->st, rec.layers.v[i]));
+				snprintf(content, sizeof content, "%s", rec.id);
+				image_record_free(&rec);
+			}
+		}
+		if (rc == 0 && from_lowers.n == 0)
+			rc = clan_error_code(err, CLAN_EXIT_USAGE,
+					     "--from=%s: that image has no files to copy", from);
+		cs.from = &from_lowers;
+	} else if (rc == 0) {
+		if (!b->ctx_loaded)
+			rc = build_context_load(b->o->context, b->storage, &b->ctx, err);
+		b->ctx_loaded = rc == 0;
+		cs.ctx = &b->ctx;
+		if (rc == 0)
+			rc = copy_sources_key(&b->ctx, &srcs, content, err);
+	}
+	if (rc == 0) {
+		/* what the copy depends on beyond the words: the ids, the
+		 * sources' content */
+		char extra[256];
+		snprintf(extra, sizeof extra, "%s %u:%u %s", content, cs.chown ? cs.uid : 0,
+			 cs.chown ? cs.gid : 0,
+			 b->plan.mode == USERNS_SUBUID ? "subuid" : "single");
+		_cleanup_free_ char *text = step_text(in, &words, extra);
+		rc = build_key(s->key, text, b->nonce, s->key, err);
+	}
+	if (rc == 0 && !cached(b, s, in, s->key))
+		rc = file_step(b, s, in, &cs, s->key, err);
+	strv_free(&words);
+	strv_free(&srcs);
+	strv_free(&from_lowers);
+	return rc;
+}
+
+static const struct strv *shell_of(const struct stage *s, struct strv *fallback)
+{
+	if (s->img.shell.n)
+		return &s->img.shell;
+	strv_push(fallback, "/bin/sh");
+	strv_push(fallback, "-c");
+	return fallback;
+}
+
+/* CMD, ENTRYPOINT and RUN: the exec form as written, the shell form as
+ * SHELL plus the text. */
+static void command_of(const struct stage *s, const struct df_instr *in, struct strv *out)
+{
+	if (in->json) {
+		for (size_t i = 0; i < in->args.n; i++)
+			strv_push(out, in->args.v[i]);
+		return;
+	}
+	struct strv fb = {0};
+	const struct strv *sh = shell_of(s, &fb);
+	for (size_t i = 0; i < sh->n; i++)
+		strv_push(out, sh->v[i]);
+	strv_free(&fb);
+	if (in->args.n)
+		strv_push(out, in->args.v[0]);
+}
+
+static int do_run(struct build *b, struct stage *s, const struct df_instr *in, struct clan_err *err)
+{
+	bool no_network = false;
+	for (size_t i = 0; i < in->flags.n; i++) {
+		const char *fl = in->flags.v[i];
+		if (strcmp(fl, "--network=none") == 0)
+			no_network = true;
+		else if (strcmp(fl, "--network=default") != 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "%s is not supported yet (RUN takes "
+					       "--network=none|default)",
+					       fl);
+	}
+	struct strv argv = {0};
+	command_of(s, in, &argv);
+	/* the ARGs in scope are RUN's environment, so they are its input */
+	struct strv words = {0};
+	for (size_t i = 0; i < argv.n; i++)
+		strv_push(&words, argv.v[i]);
+	for (size_t i = 0; i < s->args.n; i++)
+		strv_push(&words, s->args.v[i]);
+	_cleanup_free_ char *text =
+	    step_text(in, &words, b->plan.mode == USERNS_SUBUID ? "subuid" : "single");
+	strv_free(&words);
+	int rc = build_key(s->key, text, b->nonce, s->key, err);
+	if (rc == 0 && !cached(b, s, in, s->key)) {
+		build_say(b, in, NULL);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = build_run_step(b, s, in, &argv, no_network, s->key, err);
+		if (rc == 0) {
+			push_layer(b, s, s->key);
+			say_done(b, in, &t0);
+		}
+	}
+	strv_free(&argv);
+	return rc;
+}
+
+static int do_pairs(struct build *b, struct stage *s, const struct df_instr *in, struct strv *into,
+		    struct clan_err *err)
+{
+	if (in->args.n == 0 || in->args.n % 2)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "needs KEY=VALUE pairs");
+	struct strv words = {0};
+	struct strv set = {0};
+	int rc = 0;
+	/* every value expands with the scope before the instruction */
+	for (size_t i = 0; rc == 0 && i < in->args.n; i += 2) {
+		char *k = NULL, *v = NULL;
+		rc = expand(s, b, in->args.v[i], &k, err);
+		if (rc == 0)
+			rc = expand(s, b, in->args.v[i + 1], &v, err);
+		if (rc == 0) {
+			strv_push_owned(&set, xasprintf("%s=%s", k, v));
+			strv_push(&words, k);
+			strv_push(&words, v);
+		}
+		free(k);
+		free(v);
+	}
+	for (size_t i = 0; rc == 0 && i < set.n; i++) {
+		char *eq = strchr(set.v[i], '=');
+		*eq = '\0';
+		put_kv(into, set.v[i], eq + 1);
+	}
+	if (rc == 0)
+		rc = chain(b, s, in, &words, err);
+	strv_free(&words);
+	strv_free(&set);
+	return rc;
+}
+
+static int do_words(struct build *b, struct stage *s, const struct df_instr *in, bool expand_them,
+		    struct strv *words, struct clan_err *err)
+{
+	for (size_t i = 0; i < in->args.n; i++) {
+		char *w = NULL;
+		if (!expand_them)
+			w = xstrdup(in->args.v[i]);
+		else if (expand(s, b, in->args.v[i], &w, err) < 0)
+			return -1;
+		strv_push_owned(words, w);
+	}
+	return 0;
+}
+
+static int do_config(struct build *b, struct stage *s, const struct df_instr *in,
+		     struct clan_err *err)
+{
+	const char *c = in->cmd;
+	struct image_record *r = &s->img;
+	struct strv words = {0};
+	int rc = 0;
+	if (strcmp(c, "cmd") == 0 || strcmp(c, "entrypoint") == 0) {
+		struct strv *into = c[0] == 'c' ? &r->cmd : &r->entrypoint;
+		strv_free(into);
+		command_of(s, in, into);
+		/* a new ENTRYPOINT drops the base image's CMD, as Docker does */
+		if (c[0] == 'e')
+			strv_free(&r->cmd);
+		rc = do_words(b, s, in, false, &words, err);
+	} else if (strcmp(c, "user") == 0 || strcmp(c, "stopsignal") == 0) {
+		rc = do_words(b, s, in, true, &words, err);
+		if (rc == 0 && words.n != 1)
+			rc = clan_error_code(err, CLAN_EXIT_USAGE, "takes one word");
+		char **field = c[0] == 'u' ? &r->user : &r->stop_signal;
+		if (rc == 0) {
+			free(*field);
+			*field = xstrdup(words.v[0]);
+		}
+	} else if (strcmp(c, "expose") == 0 || strcmp(c, "volume") == 0) {
+		rc = do_words(b, s, in, true, &words, err);
+		for (size_t i = 0; rc == 0 && i < words.n; i++) {
+			if (c[0] == 'v') {
+				push_unique(&r->volumes, words.v[i]);
+			} else {
+				_cleanup_free_ char *p = strchr(words.v[i], '/')
+							     ? xstrdup(words.v[i])
+							     : xasprintf("%s/tcp", words.v[i]);
+				push_unique(&r->exposed, p);
+			}
+		}
+	} else if (strcmp(c, "shell") == 0) {
+		if (!in->json || in->args.n == 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "SHELL takes a JSON array, e.g. [\"/bin/bash\", "
+					       "\"-c\"]");
+		strv_free(&r->shell);
+		rc = do_words(b, s, in, false, &r->shell, err);
+		if (rc == 0)
+			rc = do_words(b, s, in, false, &words, err);
+	} else if (strcmp(c, "maintainer") == 0) {
+		put_kv(&r->labels, "maintainer", in->args.n ? in->args.v[0] : "");
+		rc = do_words(b, s, in, false, &words, err);
+	}
+	if (rc == 0)
+		rc = chain(b, s, in, &words, err);
+	strv_free(&words);
+	return rc;
+}
+
+int build_instr(struct build *b, struct stage *s, const struct df_instr *in, struct clan_err *err)
+{
+	const char *c = in->cmd;
+	if (strcmp(c, "run") == 0)
+		return do_run(b, s, in, err);
+	if (strcmp(c, "copy") == 0 || strcmp(c, "add") == 0)
+		return do_copy(b, s, in, err);
+	if (strcmp(c, "workdir") == 0)
+		return do_workdir(b, s, in, err);
+	if (strcmp(c, "env") == 0)
+		return do_pairs(b, s, in, &s->img.env, err);
+	if (strcmp(c, "label") == 0)
+		return do_pairs(b, s, in, &s->img.labels, err);
+	if (strcmp(c, "arg") == 0) {
+		if (build_arg_words(b, &in->args, &s->args, &b->global_args, err) < 0)
+			return -1;
+		return chain(b, s, in, &s->args, err);
+	}
+	if (strcmp(c, "healthcheck") == 0) {
+		progress_warn("%s:%d: HEALTHCHECK is not kept in the image yet; give the "
+			      "service a healthcheck: in the compose file",
+			      b->df_name, in->line);
+		struct strv none = {0};
+		return chain(b, s, in, &none, err);
+	}
+	if (strcmp(c, "onbuild") == 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "ONBUILD is not supported: write the instructions into "
+				       "the Dockerfile that uses this image");
+	static const char *const config[] = {"cmd",    "entrypoint", "user",  "stopsignal",
+					     "expose", "volume",     "shell", "maintainer"};
+	for (size_t i = 0; i < ARRAY_SIZE(config); i++)
+		if (strcmp(c, config[i]) == 0)
+			return do_config(b, s, in, err);
+	return clan_error_code(err, CLAN_EXIT_USAGE, "unknown instruction");
+}
