@@ -22,6 +22,7 @@
 #include "supervisor/supervisor.h"
 #include "base/termsafe.h"
 #include "cli/svc_args.h"
+#include "cli/svc_image_build.h"
 #include "cli/up_drift.h"
 #include "container/store.h"
 #include "ns/userns.h"
@@ -29,6 +30,7 @@
 struct up_opts {
 	bool detach, color, prefix;
 	bool no_deps, force, orphans;
+	bool build;	      /* --build: images with a build: are built again */
 	struct strv services; /* up SERVICE...: empty for all */
 	int timeout_s;	      /* --wait-timeout: the start's */
 	int stop_timeout_s;   /* -t: compose's stop timeout; -1: each service's own */
@@ -43,6 +45,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_WAIT,
 	OPT_BUILD,
+	OPT_NO_BUILD,
 	OPT_WAIT_UP,
 	OPT_NODEPS,
 	OPT_FORCE,
@@ -68,12 +71,13 @@ enum {
 	 "(default 300; --timeout meant this before)",                                \
 	 OPT_WAIT},                                                                   \
 	{"build", 0, NULL,                                                            \
-	 "accepted for compose: deb: images are built when\n"                         \
-	 "missing; a service with build: is refused by the\n"                         \
-	 "loader until Dockerfile builds come (issue 14)",                            \
+	 "build the images of services with build: again (only\n"                     \
+	 "the steps whose input changed run); without it they\n"                      \
+	 "are built when missing",                                                    \
 	 OPT_BUILD},                                                                  \
-	{"no-build", 0, NULL, "accepted for compose: as --build, nothing to skip",    \
-	 OPT_BUILD}
+	{"no-build", 0, NULL,                                                         \
+	 "accepted for compose; a missing image is still built",                      \
+	 OPT_NO_BUILD}
 // clang-format on
 
 static const struct opt_def up_opts[] = {
@@ -179,7 +183,10 @@ static int up_opt(void *arg, int id, const char *v, struct clan_err *err)
 		u->timeout_s = (int)t;
 		break;
 	case OPT_BUILD:
-		break; /* images are built when missing; deb: images are cached by content */
+		u->build = true;
+		break;
+	case OPT_NO_BUILD:
+		break; /* a missing image is built anyway: there is no other way to get it */
 	}
 	return 0;
 }
@@ -206,12 +213,15 @@ static int parse(const struct opt_cmd *cmd, int argc, char **argv, struct up_opt
 
 /* Pulls or builds what is missing, in the foreground with progress, so the
  * supervisor only finds images already there. */
-static int prepare_images(const struct stack *st, const bool *only, enum userns_mode mode,
+static int prepare_images(struct stack *st, const bool *only, enum userns_mode mode, bool build,
 			  struct clan_err *err)
 {
+	struct build_opts bo = {.userns = mode};
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		if (only && !only[i])
 			continue; /* up SERVICE...: the others' images when they start */
+		if (svc_image_build(&st->svcs[i], build, &bo, err) < 0)
+			return -1;
 		struct image img;
 		struct image_resolve_opts ro = {.userns = mode};
 		if (image_resolve(st->svcs[i].image, &ro, &img, err) < 0)
@@ -282,7 +292,7 @@ static int spawn(struct stack_ctx *c, const struct up_opts *u, const bool *only,
 		 enum userns_mode mode, pid_t *pid, struct clan_err *err)
 {
 	static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
-	if (prepare_images(&c->st, only, mode, err) < 0)
+	if (prepare_images(&c->st, only, mode, u->build, err) < 0)
 		return -1;
 	sigset_t old;
 	int sfd = signals_to_fd(stop, ARRAY_SIZE(stop), &old, err);
@@ -386,8 +396,8 @@ static int bring_up(struct stack_ctx *c, const struct up_opts *u, const bool *on
 	/* a running stack: compare its configs with the files (a file that
 	 * does not load failed above, and nothing was touched). Images come
 	 * first: one that cannot be had leaves the stack as it runs. */
-	if (running && (up_drift_plan(c, &dopts, &plan, err) < 0 ||
-			prepare_images(&c->st, only, mode, err) < 0))
+	if (running && (prepare_images(&c->st, only, mode, u->build, err) < 0 ||
+			up_drift_plan(c, &dopts, &plan, err) < 0))
 		rc = -1;
 	if (rc == 0 && running && !plan.whole) {
 		rc = up_drift_apply(c, &plan, u->no_deps && only, err);

@@ -25,7 +25,7 @@ const struct compose_key compose_service_keys[] = {
     WARN("annotations", "OCI annotations are for a runtime's plugins; clan's has none"),
     WARN("attach", "clan logs shows every service"),
     WARN("blkio_config", LIMITS),
-    {"build", COMPOSE_REFUSED, "clan cannot build images yet"},
+    DO("build"),
     DO("cap_add"),
     DO("cap_drop"),
     WARN("cgroup", LIMITS),

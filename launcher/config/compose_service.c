@@ -16,6 +16,7 @@
 #include "container/ulimit.h"
 #include "ns/caps.h"
 #include "base/format.h"
+#include "base/safe_path.h"
 #include "config/yaml_scalar.h"
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
@@ -590,7 +591,7 @@ static int pull_policy(struct load_ctx *c, const struct ynode *root, const struc
 		return 0;
 	}
 	if (t && strcmp(t, "build") == 0)
-		return compose_fail(c, v, "pull_policy build: clan cannot build images yet");
+		return 0; /* up builds the image each time, as with --build */
 	return compose_fail(c, v, "pull_policy: expected always, never, missing or build");
 }
 
@@ -806,18 +807,104 @@ static int one_key(struct load_ctx *c, const struct ynode *root, const char *key
 	return 0;
 }
 
-/* compose: build: is made into an image; clan cannot build yet. */
-static int refuse_build(struct load_ctx *c, const struct ynode *svc, const char *name)
+/* A path of build: relative to base (the project dir, or the context for
+ * dockerfile:), absolute and clean. */
+static char *build_path(const char *base, const char *path)
 {
-	const struct ynode *build = ynode_get(svc, "build");
-	if (!build)
+	_cleanup_free_ char *joined =
+	    path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", base, path);
+	return path_clean(joined);
+}
+
+/* build.args: a mapping or a list of K=V (K alone: from the environment). */
+static int build_args(struct load_ctx *c, const struct ynode *v, struct strv *out)
+{
+	if (v->kind != YN_SEQ && v->kind != YN_MAP)
+		return compose_fail(c, v, "build.args: expected a mapping or a list of KEY=VALUE");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *item = v->items[i];
+		const char *text = ynode_text(item);
+		if (v->kind == YN_MAP) {
+			if (item->kind != YN_NULL && !text)
+				return compose_fail(c, item, "build.args.%s: expected a value",
+						    v->keys[i]);
+			_cleanup_free_ char *typed =
+			    item->plain && text ? yaml_scalar_as_go(text) : NULL;
+			strv_push_owned(out,
+					text ? xasprintf("%s=%s", v->keys[i], typed ? typed : text)
+					     : xstrdup(v->keys[i]));
+		} else if (!text) {
+			return compose_fail(c, item, "build.args: expected KEY=VALUE");
+		} else {
+			strv_push(out, text);
+		}
+	}
+	return 0;
+}
+
+/* Keys of build: clan reads, and those it leaves alone with a warning. */
+static int build_key_of(struct load_ctx *c, const struct ynode *v, const char *key,
+			struct svc_image_build *ib, const char *name)
+{
+	const char *text = ynode_text(v);
+	if (strcmp(key, "context") == 0 || strcmp(key, "dockerfile") == 0 ||
+	    strcmp(key, "dockerfile_inline") == 0 || strcmp(key, "target") == 0) {
+		if (!text || !*text)
+			return compose_fail(c, v, "build.%s: expected a value", key);
+		if (strcmp(key, "target") == 0)
+			ib->target = xstrdup(text);
+		else if (strcmp(key, "dockerfile_inline") == 0)
+			ib->inline_text = xstrdup(text);
+		else if (key[0] == 'd')
+			ib->dockerfile = xstrdup(text);
+		else
+			ib->context = xstrdup(text);
 		return 0;
-	const struct ynode *ctx = build->kind == YN_MAP ? ynode_get(build, "context") : build;
-	return compose_fail(c, build,
-			    "service %s builds its image (build: %s), which clan cannot do yet "
-			    "(clan build and clan up --build are next): build and push it with "
-			    "docker or podman, then set image: to it",
-			    name, ynode_text(ctx) ? ctx->value : "...");
+	}
+	if (strcmp(key, "args") == 0)
+		return build_args(c, v, &ib->args);
+	if (strncmp(key, "x-", 2) == 0)
+		return 0;
+	compose_warn(c, v, "service %s: build.%s is ignored: clan builds without it", name, key);
+	return 0;
+}
+
+/* compose: build: a context dir, or a mapping; the image is built from it
+ * and tagged as the service's image (image:, else PROJECT-SERVICE). */
+static int build_spec(struct load_ctx *c, const struct ynode *svc, struct svc_build *b)
+{
+	const struct ynode *v = ynode_get(svc, "build");
+	if (!v)
+		return 0;
+	struct svc_image_build *ib = xcalloc(1, sizeof *ib);
+	b->svc.build = ib;
+	const char *text = ynode_text(v);
+	if (v->kind == YN_SCALAR) {
+		if (!text || !*text)
+			return compose_fail(c, v, "build: expected a context dir");
+		ib->context = xstrdup(text);
+	} else if (v->kind == YN_MAP) {
+		for (size_t i = 0; i < v->n; i++)
+			if (build_key_of(c, v->items[i], v->keys[i], ib, b->svc.name) < 0)
+				return -1;
+	} else {
+		return compose_fail(c, v, "build: expected a context dir or a mapping");
+	}
+	if (strstr(ib->context ? ib->context : "", "://") ||
+	    (ib->context && strncmp(ib->context, "git@", 4) == 0))
+		return compose_fail(c, v,
+				    "build: a remote context (%s) is not supported; clone it "
+				    "and give the dir",
+				    ib->context);
+	char *ctx = build_path(c->st->dir, ib->context ? ib->context : ".");
+	free(ib->context);
+	ib->context = ctx;
+	if (ib->dockerfile) {
+		char *df = build_path(ib->context, ib->dockerfile);
+		free(ib->dockerfile);
+		ib->dockerfile = df;
+	}
+	return 0;
 }
 
 static void copy_health(struct healthcheck *to, const struct healthcheck *from)
@@ -875,14 +962,19 @@ int compose_build_service(struct load_ctx *c, const struct ynode *root, const ch
 				    name);
 	if (svc->kind != YN_MAP)
 		return compose_fail(c, svc, "service %s: expected a mapping of keys", name);
-	if (refuse_build(c, svc, name) < 0)
+	if (build_spec(c, svc, b) < 0)
 		return -1;
 	for (size_t i = 0; i < svc->n; i++)
 		if (one_key(c, root, svc->keys[i], svc->items[i], b) < 0)
 			return -1;
+	/* compose's name for a built image without image: */
+	if (!b->svc.image && b->svc.build)
+		b->svc.image = xasprintf("%s-%s", c->st->name, name);
 	if (!b->svc.image)
 		return compose_fail(c, svc,
-				    "service %s has no image: set image: (e.g. postgres:15)", name);
+				    "service %s has no image: set image: (e.g. postgres:15) or "
+				    "build: (a dir with a Dockerfile)",
+				    name);
 	/* environment beats env_file, wherever each is written */
 	const struct ynode *n;
 	if (((n = ynode_get(svc, "env_file")) && env_files(c, root, n, b) < 0) ||

@@ -101,7 +101,21 @@ struct service {
 	 * "unconfined", or a Docker JSON profile's absolute path (checked at
 	 * load) */
 	char *seccomp;
+	struct svc_image_build *build; /* NULL: the image is pulled or used */
+	/* a built image's id as up found it, so a rebuild (same name, new
+	 * id) recreates the service, as compose does; NULL: not looked at */
+	char *image_id;
 	struct src_loc loc;
+};
+
+/* compose's build: (or a .clanrc's build =): the service's image is built
+ * from a Dockerfile and tagged as its image. */
+struct svc_image_build {
+	char *context;	   /* absolute */
+	char *dockerfile;  /* absolute; NULL: CONTEXT/Dockerfile */
+	char *inline_text; /* dockerfile_inline: instead of a file */
+	struct strv args;  /* K=V, or K (from the environment) */
+	char *target;	   /* NULL: the last stage */
 };
 
 struct stack {

@@ -491,8 +491,22 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 	return 0;
 }
 
+static void image_build_free(struct svc_image_build *b)
+{
+	if (!b)
+		return;
+	free(b->context);
+	free(b->dockerfile);
+	free(b->inline_text);
+	strv_free(&b->args);
+	free(b->target);
+	free(b);
+}
+
 void service_free(struct service *s)
 {
+	image_build_free(s->build);
+	free(s->image_id);
 	free(s->name);
 	free(s->profile);
 	free(s->image);

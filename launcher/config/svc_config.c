@@ -73,6 +73,8 @@ static void compose_extras(const struct service *s, json_t *o)
 		json_object_set_new(o, "hostname", json_string(s->hostname));
 	if (s->single_user)
 		json_object_set_new(o, "single_user", json_string(s->single_user));
+	if (s->image_id)
+		json_object_set_new(o, "image_id", json_string(s->image_id));
 	if (s->extra_hosts.n)
 		json_object_set_new(o, "extra_hosts", strv_json(&s->extra_hosts));
 	if (s->init)
@@ -259,6 +261,9 @@ static int get_extras(struct parse *p, struct service *s)
 		return -1;
 	if (json_object_get(p->o, "single_user") &&
 	    get_str(p, p->o, "single_user", false, &s->single_user) < 0)
+		return -1;
+	if (json_object_get(p->o, "image_id") &&
+	    get_str(p, p->o, "image_id", false, &s->image_id) < 0)
 		return -1;
 	if (json_object_get(p->o, "extra_hosts") &&
 	    get_strv(p, p->o, "extra_hosts", &s->extra_hosts) < 0)

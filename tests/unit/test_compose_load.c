@@ -746,19 +746,32 @@ static const struct ccase key_cases[] = {
      "services:\n  a:\n" IMG "    pull_policy: missing\n  b:\n" IMG "    pull_policy: always\n",
      .want = {"warnings=P/compose.yaml:7:18: pull_policy always: clan pulls a missing image "
 	      "only (clan pull updates it)"}},
-    {"pull_policy build", "services:\n  a:\n" IMG "    pull_policy: sometimes\n", .rc = 2,
+    {"pull_policy: a bad value", "services:\n  a:\n" IMG "    pull_policy: sometimes\n", .rc = 2,
      .msg = "P/compose.yaml:4:18: pull_policy: expected always, never, missing or build"},
     {"security_opt",
      "services:\n  a:\n" IMG "    security_opt: [\"seccomp=unconfined\", \"label=disable\"]\n",
      .want = {"a.seccomp=unconfined",
 	      "warnings=P/compose.yaml:4:42: security_opt label=disable: ignored (no LSM "
 	      "profiles)"}},
-    {"build is refused", "services:\n  a:\n    build: .\n", .rc = 2,
-     .msg = "P/compose.yaml:3:12: service a builds its image (build: .), which clan cannot do "
-	    "yet (clan build and clan up --build are next): build and push it with docker or "
-	    "podman, then set image: to it"},
+    {"build: a dir names the image PROJECT-SERVICE", "services:\n  a:\n    build: .\n",
+     .want = {"a.image=proj-a"}},
+    {"build: a map, image: names it",
+     "services:\n  a:\n    image: app:1\n    build:\n      context: ctx\n      dockerfile: "
+     "D.dev\n      args: {V: 1}\n      target: dev\n      cache_from: [x]\n",
+     .want = {"a.image=app:1",
+	      "warnings=P/compose.yaml:9:19: service a: build.cache_from is ignored: clan builds "
+	      "without it"}},
+    {"build: a remote context is refused",
+     "services:\n  a:\n    build: https://example.invalid/r.git\n", .rc = 2,
+     .msg = "P/compose.yaml:3:12: build: a remote context (https://example.invalid/r.git) is "
+	    "not supported; clone it and give the dir"},
+    {"build: an empty context", "services:\n  a:\n    build: \"\"\n", .rc = 2,
+     .msg = "P/compose.yaml:3:12: build: expected a context dir"},
+    {"build.args: not a list", "services:\n  a:\n    build:\n      args: 3\n", .rc = 2,
+     .msg = "P/compose.yaml:4:13: build.args: expected a mapping or a list of KEY=VALUE"},
     {"no image", "services:\n  a:\n    command: x\n", .rc = 2,
-     .msg = "P/compose.yaml:3:5: service a has no image: set image: (e.g. postgres:15)"},
+     .msg = "P/compose.yaml:3:5: service a has no image: set image: (e.g. postgres:15) or "
+	    "build: (a dir with a Dockerfile)"},
     {"an unknown key, did you mean", "services:\n  a:\n" IMG "    enviroment: {A: 1}\n", .rc = 2,
      .msg = "P/compose.yaml:4:17: service a: unknown key enviroment (did you mean "
 	    "environment?)"},

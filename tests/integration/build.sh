@@ -1,0 +1,318 @@
+#!/bin/bash
+# Dockerfile builds (issue 14): `clan build` on a base image from the
+# registry on 127.0.0.1 (busybox with whiteouts and an opaque dir, tests/
+# registry.sh's app image), as a user with and without a subuid range:
+# the step cache (a no-op rebuild runs nothing, an mtime-only change
+# keeps every key, a code edit reruns only the last COPY, a requirements
+# edit reruns from its COPY), .dockerignore with a ! exception, multi-stage
+# COPY --from and --target, COPY --chown, a failing RUN, the errors, and
+# compose's build: with up and up --build. apt-get in a RUN on deb:bookworm
+# (the network is the Debian archive's) runs without a subuid range too.
+# clan-test-timeout: 900
+# shellcheck disable=SC2016,SC2317 # $vars in single quotes expand inside; cases run via t
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/pull_lib.sh
+. "$(dirname "$0")/../pull_lib.sh"
+pull_setup
+
+BASE=$REGISTRY/clan/base:1
+PORT=$((20000 + ($$ % 20000)))
+
+push_base() {
+	registry_push app clan/base:1 || die "cannot push the base image"
+}
+
+# project NAME: a fresh dir with a Dockerfile of stdin's text (@BASE@ is
+# the base image); prints its path.
+project() {
+	local dir
+	dir=$(mk_tmp) || die "cannot make a project dir"
+	sed "s|@BASE@|$BASE|g; s|@PORT@|$PORT|g" >"$dir/Dockerfile"
+	echo "$dir"
+}
+
+# build ARGS...: clan build, under a timeout; sets rc/out/err.
+build() {
+	run timeout -k 5 300 "$CLAN" build --progress plain "$@"
+}
+
+# The step lines of the last build that say CACHED, and that ran.
+cached_steps() { grep -c ' CACHED$' <<<"$err"; }
+step_line() { grep -m1 "$1" <<<"$err"; }
+
+case_cache() {
+	fresh_storage
+	push_base
+	local dir id1 id2 id3 id4
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		ARG GREETING=hello
+		ENV APP_HOME=/srv/app
+		WORKDIR $APP_HOME
+		COPY requirements.txt .
+		RUN echo "installing for $GREETING" && cp requirements.txt /srv/installed && echo ran >> /srv/runs
+		COPY . .
+		LABEL org.example.name="demo app"
+		EXPOSE 8000
+		CMD ["cat", "/srv/app/code.txt"]
+	EOF
+	)
+	echo "req 1" >"$dir/requirements.txt"
+	echo "code 1" >"$dir/code.txt"
+	cd "$dir" || die "no project dir"
+	build -t demo:1 .
+	assert_eq "$rc" 0 "the first build's exit code ($err)"
+	assert_contains "$err" "installing for hello" "RUN's output"
+	id1=$(tail -n 1 <<<"$out")
+	assert_match "$id1" '^sha256:[0-9a-f]{64}$' "the printed id"
+	run clan run --rm demo:1
+	assert_eq "$out" "code 1" "the image's CMD in its WORKDIR"
+	run clan run --rm demo:1 sh -c 'cat /srv/installed; echo "$APP_HOME $GREETING"'
+	assert_eq "$out" "$(printf 'req 1\n/srv/app ')" "RUN's change and ENV (ARG is not kept)"
+	# no-op: every layer step is a hit, same image
+	build -t demo:1 .
+	assert_eq "$rc" 0 "the no-op rebuild"
+	assert_eq "$(cached_steps)" 4 "cached steps of the no-op rebuild (WORKDIR, COPY, RUN, COPY)"
+	assert_eq "$(tail -n 1 <<<"$out")" "$id1" "the no-op rebuild's id"
+	# an mtime-only change keeps every key
+	touch -d '2001-01-01' code.txt requirements.txt
+	build -t demo:1 .
+	assert_eq "$(tail -n 1 <<<"$out")" "$id1" "the id after touching the files"
+	# a code edit reruns only the last COPY
+	echo "code 2" >code.txt
+	build -t demo:1 .
+	id2=$(tail -n 1 <<<"$out")
+	assert_ne "$id2" "$id1" "the id after a code edit"
+	assert_contains "$(step_line '] RUN')" "CACHED" "RUN after a code edit"
+	assert_not_contains "$(step_line '] COPY \. \.')" "CACHED" "the last COPY after a code edit"
+	run clan run --rm demo:1
+	assert_eq "$out" "code 2" "the rebuilt image's code"
+	# a requirements edit reruns from its COPY on
+	echo "req 2" >requirements.txt
+	build -t demo:1 .
+	id3=$(tail -n 1 <<<"$out")
+	assert_ne "$id3" "$id2" "the id after a requirements edit"
+	assert_not_contains "$(step_line '] RUN')" "CACHED" "RUN after a requirements edit"
+	run clan run --rm demo:1 cat /srv/runs
+	assert_eq "$out" "ran" "the RUN's layer holds its own change once"
+	# --build-arg changes RUN's input; --no-cache runs everything
+	build -t demo:1 --build-arg GREETING=bonjour .
+	assert_contains "$err" "installing for bonjour" "RUN with --build-arg"
+	build -t demo:1 --no-cache .
+	assert_eq "$(cached_steps)" 0 "cached steps with --no-cache"
+	id4=$(tail -n 1 <<<"$out")
+	assert_ne "$id4" "$id3" "--no-cache makes a new image"
+	run clan images
+	assert_contains "$out" "demo" "clan images lists the build"
+}
+
+case_dockerignore() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		COPY . /ctx/
+		CMD ["sh", "-c", "cd /ctx && find . -type f | sort"]
+	EOF
+	)
+	printf '*.log\n!keep.log\nsecret*\nbuild/\n' >"$dir/.dockerignore"
+	echo x >"$dir/other.log"
+	echo x >"$dir/keep.log"
+	echo x >"$dir/secret.env"
+	mkdir -p "$dir/build" "$dir/src"
+	echo x >"$dir/build/out"
+	echo x >"$dir/src/main.c"
+	cd "$dir" || die "no project dir"
+	build -t ign .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm ign
+	assert_eq "$out" "$(printf './.dockerignore\n./Dockerfile\n./keep.log\n./src/main.c')" \
+		"what COPY . took"
+	# an excluded file's edit is no input
+	echo y >"$dir/secret.env"
+	build -t ign .
+	assert_eq "$(cached_steps)" 1 "cached steps after editing an excluded file"
+}
+
+case_multistage() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@ AS builder
+		WORKDIR /out
+		RUN echo built > artifact && mkdir sub && echo deep > sub/x
+		FROM @BASE@ AS unused
+		RUN echo never
+		FROM @BASE@
+		COPY --from=builder /out/ /opt/
+		COPY --from=0 /out/artifact /again
+		CMD ["sh", "-c", "cat /opt/artifact /opt/sub/x /again"]
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	build -t ms .
+	assert_eq "$rc" 0 "the build ($err)"
+	assert_not_contains "$err" "echo never" "a stage nothing needs"
+	run clan run --rm ms
+	assert_eq "$out" "$(printf 'built\ndeep\nbuilt')" "files from the builder stage"
+	build -t ms-builder --target builder .
+	assert_eq "$rc" 0 "--target builder"
+	assert_not_contains "$err" "COPY" "steps after the target"
+	build -t ms --target nosuch .
+	assert_eq "$rc" 2 "an unknown --target"
+	assert_contains "$err" "target stage nosuch could not be found" "its message"
+}
+
+case_chown() {
+	fresh_storage
+	push_base
+	local dir want
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		COPY --chown=33:33 --chmod=0640 hello /www/hello
+		COPY hello /root-owned
+		RUN stat -c '%u:%g %a' /www/hello /root-owned > /owners
+		CMD ["cat", "/owners"]
+	EOF
+	)
+	echo hi >"$dir/hello"
+	cd "$dir" || die "no project dir"
+	build -t own .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm own
+	if has_subuid; then want='33:33 640'; else want='0:0 640'; fi
+	# with one id inside every file is that id's (clan-nosub)
+	assert_eq "$(head -n 1 <<<"$out")" "$want" "COPY --chown's owner"
+	assert_eq "$(tail -n 1 <<<"$out")" "0:0 644" "COPY's default owner"
+}
+
+case_failing_run() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		RUN echo step-output && exit 3
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	build -t bad .
+	assert_eq "$rc" 1 "a failing RUN's exit code"
+	assert_contains "$err" "step-output" "its output"
+	assert_contains "$err" "Dockerfile:2: RUN" "its line"
+	assert_contains "$err" "non-zero code: 3" "its code"
+	run clan images
+	assert_not_contains "$out" "bad " "no image tagged"
+	assert_no_containers
+}
+
+case_errors() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(mk_tmp)
+	cd "$dir" || die "no project dir"
+	build .
+	assert_eq "$rc" 2 "no Dockerfile"
+	assert_contains "$err" "cannot read the Dockerfile" "its message"
+	printf 'FROM %s\nCOPY missing.txt /\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a missing COPY source"
+	assert_contains "$err" "Dockerfile:2: COPY: missing.txt: not found in the build context" \
+		"its message"
+	printf 'FROM %s\nCOPY ../../etc/passwd /\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a source outside the context"
+	assert_contains "$err" "outside the build context" "its message"
+	printf 'FROM %s\nONBUILD RUN true\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "ONBUILD"
+	assert_contains "$err" "ONBUILD is not supported" "its message"
+	printf 'FROM %s\nFROBNICATE x\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "an unknown instruction"
+	assert_contains "$err" "Dockerfile:2" "its line"
+	printf 'RUN true\nFROM %s\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "RUN before FROM"
+	printf 'FROM %s\nENV A="${B:?must be set}"\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a required variable"
+	assert_contains "$err" "B: must be set" "its message"
+	build -t 'Bad Tag' .
+	assert_eq "$rc" 2 "a bad tag"
+}
+
+case_compose_build() {
+	fresh_storage
+	push_base
+	local dir id1
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		COPY index.html /srv/
+		CMD ["httpd", "-f", "-p", "8080", "-h", "/srv"]
+	EOF
+	)
+	cat >"$dir/compose.yaml" <<-EOF
+		services:
+		  web:
+		    build: .
+		    ports: ["127.0.0.1:$PORT:8080"]
+	EOF
+	echo v1 >"$dir/index.html"
+	cd "$dir" || die "no project dir"
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 0 "up builds the missing image ($err)"
+	assert_contains "$err" "building web" "up says it builds"
+	assert_eq "$(get "http://127.0.0.1:$PORT/index.html" 30)" v1 "the built image serves"
+	id1=$(cd / && clan images | awk '$1 ~ /-web$/ {print $3}')
+	[ -n "$id1" ] || {
+		clan down
+		die "no PROJECT-web image in clan images"
+	}
+	echo v2 >index.html
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 0 "up without --build"
+	assert_eq "$(get "http://127.0.0.1:$PORT/index.html")" v1 "up without --build keeps the image"
+	run timeout 300 "$CLAN" up --build -d
+	assert_eq "$rc" 0 "up --build ($err)"
+	assert_contains "$out$err" "Recreating web" "the rebuilt image recreates web"
+	assert_eq "$(get "http://127.0.0.1:$PORT/index.html" 30)" v2 "the rebuilt image serves"
+	run timeout 300 "$CLAN" up --build -d
+	assert_not_contains "$out$err" "Recreating" "a no-op up --build"
+	assert_ne "$(cd / && clan images | awk '$1 ~ /-web$/ {print $3}')" "$id1" "the image's id after --build"
+	run clan down
+	assert_eq "$rc" 0 "down"
+}
+
+case_apt_in_run() {
+	command -v mmdebstrap >/dev/null || skip_case "mmdebstrap missing: deb:bookworm needs it"
+	use_deb_storage
+	local dir
+	dir=$(mk_tmp)
+	cat >"$dir/Dockerfile" <<-'EOF'
+		FROM deb:bookworm
+		RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null && rm -rf /var/lib/apt/lists/*
+		CMD ["jq", "--version"]
+	EOF
+	cd "$dir" || die "no project dir"
+	run timeout -k 5 600 "$CLAN" build --progress plain -t "apt-$(id -un)" .
+	assert_eq "$rc" 0 "apt-get install in RUN ($err)"
+	run clan run --rm "apt-$(id -un)"
+	assert_match "$out" '^jq-' "the installed program"
+	run clan run --rm "apt-$(id -un)" ls /etc/apt/apt.conf.d
+	assert_not_contains "$out" "00clan-build-sandbox" "RUN's apt drop-in is not in the image"
+}
+
+t "the step cache: no-op, mtime, code and requirements edits" case_cache
+t ".dockerignore with a ! exception" case_dockerignore
+t "multi-stage: COPY --from, unused stages, --target" case_multistage
+t "COPY --chown and --chmod" case_chown
+t "a failing RUN" case_failing_run
+t "errors: Dockerfile:LINE and the instruction" case_errors
+t "compose build: with up and up --build" case_compose_build
+t "apt-get install in RUN" case_apt_in_run
+finish
