@@ -78,12 +78,13 @@ import_deb_layer() {
 	local arch key layer list
 	arch=$(dpkg --print-architecture) || return 1
 	# rootless/debimage's key: suite, arch, then the sorted packages
-	key=$( (printf 'bookworm\n%s\n' "$arch" && printf '%s\n' "$@" | LC_ALL=C sort -u) | sha256sum | cut -c1-64)
+	# (no packages: plain deb:bookworm, whose key lists none)
+	key=$( (printf 'bookworm\n%s\n' "$arch" && [ $# = 0 ] || printf '%s\n' "$@" | LC_ALL=C sort -u) | sha256sum | cut -c1-64)
 	layer=$CLAN_TEST_DEB_STORAGE/layers/$key
 	list=$(IFS=,; echo "$*")
 	if [ ! -d "$layer" ]; then
 		mkdir -p "$CLAN_TEST_DEB_STORAGE" && chmod 0700 "$CLAN_TEST_DEB_STORAGE" || return 1
-		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm "deb:bookworm+$list" true \
+		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm "deb:bookworm${list:++$list}" true \
 			>&2 </dev/null || return 1
 	fi
 	[ -d "$layer" ] || {
@@ -102,6 +103,22 @@ import_layer_tar() {
 	else
 		tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .
 	fi
+}
+
+# debianslim: a stand-in for Docker Hub's debian:bookworm-slim: the plain
+# deb:bookworm of the tests' deb cache in one layer, no CMD but bash, as
+# the official image has it. Push it as library/debian:bookworm-slim.
+registry_build_debianslim() {
+	local out=$1 w=$2 layer img=$1:debianslim
+	layer=$(import_deb_layer) || return 1
+	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
+	registry_umoci init --layout "$out" || return 1
+	registry_umoci new --image "$img" || return 1
+	registry_umoci config --image "$img" --architecture "$(registry_host_arch)" --os linux \
+		--config.env 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+		--config.cmd bash --created 2026-01-01T00:00:00Z || return 1
+	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
+	echo skopeo >"$out/push-method"
 }
 
 # postgres: see the top of this file. Two layers as the official image's
