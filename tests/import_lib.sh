@@ -79,7 +79,10 @@ import_deb_layer() {
 	arch=$(dpkg --print-architecture) || return 1
 	# rootless/debimage's key: suite, arch, then the sorted packages
 	# (no packages: plain deb:bookworm, whose key lists none)
-	key=$( (printf 'bookworm\n%s\n' "$arch" && [ $# = 0 ] || printf '%s\n' "$@" | LC_ALL=C sort -u) | sha256sum | cut -c1-64)
+	key=$( (
+		printf 'bookworm\n%s\n' "$arch"
+		if [ $# -gt 0 ]; then printf '%s\n' "$@" | LC_ALL=C sort -u; fi
+	) | sha256sum | cut -c1-64)
 	layer=$CLAN_TEST_DEB_STORAGE/layers/$key
 	list=$(IFS=,; echo "$*")
 	if [ ! -d "$layer" ]; then
