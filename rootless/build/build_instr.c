@@ -11,6 +11,7 @@
 
 #include "base/progress.h"
 #include "base/safe_path.h"
+#include "base/strbuf.h"
 #include "build/build_copy.h"
 #include "build/build_int.h"
 #include "build/df_expand.h"
@@ -282,6 +283,11 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 	if (in->args.n < 2)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "%s needs a source and a destination",
 				       strcmp(in->cmd, "add") == 0 ? "ADD" : "COPY");
+	if (in->heredocs.n)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "a heredoc as a %s source is not supported yet; write the "
+				       "file beside the Dockerfile, or create it in a RUN step",
+				       strcmp(in->cmd, "add") == 0 ? "ADD" : "COPY");
 	struct strv words = {0}, srcs = {0};
 	struct copy_step cs = {.srcs = &srcs, .chmod = -1, .add = strcmp(in->cmd, "add") == 0};
 	int rc = 0;
@@ -383,6 +389,56 @@ static const struct strv *shell_of(const struct stage *s, struct strv *fallback)
 	return fallback;
 }
 
+/* A delimiter that is no line of body. */
+static char *fresh_delimiter(const char *body)
+{
+	for (unsigned i = 0;; i++) {
+		char *d = xasprintf("CLAN_HEREDOC_%u", i);
+		size_t n = strlen(d);
+		bool used = false;
+		for (const char *p = body; *p && !used; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+			used = strncmp(p, d, n) == 0 && (p[n] == '\n' || !p[n]);
+		if (!used)
+			return d;
+		free(d);
+	}
+}
+
+/* RUN's shell-form text with its heredocs. A RUN that is one heredoc runs
+ * it as the script (a #! one as a program: written to a file that is
+ * removed after); otherwise the shell gets the line and the heredocs as
+ * written, and reads them itself. */
+static char *run_text(const struct df_instr *in)
+{
+	const char *line = in->args.n ? in->args.v[0] : "";
+	if (in->heredocs.n == 0)
+		return xstrdup(line);
+	const char *m = line + 2 + (line[2] == '-');
+	m += (*m == '"' || *m == '\'');
+	size_t nl = strlen(in->heredoc_names.v[0]);
+	const char *after = m + nl + (m[nl] == '"' || m[nl] == '\'');
+	bool alone = in->heredocs.n == 1 && strncmp(line, "<<", 2) == 0 &&
+		     strncmp(m, in->heredoc_names.v[0], nl) == 0 && !*after;
+	const char *body = in->heredocs.v[0];
+	if (alone && strncmp(body, "#!", 2) != 0)
+		return xstrdup(body);
+	if (alone) {
+		_cleanup_free_ char *d = fresh_delimiter(body);
+		return xasprintf("f=$(mktemp) && cat >\"$f\" <<'%s'\n%s%s\nchmod +x \"$f\" && "
+				 "\"$f\"; rc=$?; rm -f \"$f\"; exit $rc",
+				 d, body, d);
+	}
+	struct strbuf t = {0};
+	strbuf_adds(&t, line);
+	strbuf_addc(&t, '\n');
+	for (size_t i = 0; i < in->heredocs.n; i++) {
+		strbuf_adds(&t, in->heredocs.v[i]);
+		strbuf_adds(&t, in->heredoc_names.v[i]);
+		strbuf_addc(&t, '\n');
+	}
+	return strbuf_steal(&t);
+}
+
 /* CMD, ENTRYPOINT and RUN: the exec form as written, the shell form as
  * SHELL plus the text. */
 static void command_of(const struct stage *s, const struct df_instr *in, struct strv *out)
@@ -398,7 +454,7 @@ static void command_of(const struct stage *s, const struct df_instr *in, struct 
 		strv_push(out, sh->v[i]);
 	strv_free(&fb);
 	if (in->args.n)
-		strv_push(out, in->args.v[0]);
+		strv_push_owned(out, run_text(in));
 }
 
 static int do_run(struct build *b, struct stage *s, const struct df_instr *in, struct clan_err *err)

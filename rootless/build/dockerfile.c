@@ -120,6 +120,8 @@ static void instr_free(struct df_instr *in)
 	free(in->original);
 	strv_free(&in->flags);
 	strv_free(&in->args);
+	strv_free(&in->heredoc_names);
+	strv_free(&in->heredocs);
 	if (in->sub) {
 		instr_free(in->sub);
 		free(in->sub);
@@ -260,6 +262,83 @@ static int instruction(struct reader *r, const char *line, struct df_instr *in)
 	return arguments(r, args, in);
 }
 
+/* A heredoc marker at p (a word start): <<[-]["']NAME["']; its name into
+ * out, *strip for <<-, and where the word ends; NULL when it is none. */
+static const char *heredoc_marker(const char *p, struct strbuf *out, bool *strip)
+{
+	if (p[0] != '<' || p[1] != '<')
+		return NULL;
+	p += 2;
+	*strip = *p == '-';
+	if (*strip)
+		p++;
+	char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
+	const char *start = p;
+	while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.'))
+		p++;
+	if (p == start || (quote && *p != quote) || (!quote && *p && !df_space(*p)))
+		return NULL;
+	strbuf_addn(out, start, (size_t)(p - start));
+	return quote ? p + 1 : p;
+}
+
+/* The heredocs a RUN, COPY or ADD line opens (<<EOF, <<-EOF, <<"EOF"), each
+ * body read from the lines that follow up to its delimiter line. */
+static int read_heredocs(struct reader *r, const char *line, struct df_instr *in)
+{
+	char quote = 0;
+	for (const char *p = line; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			quote = *p;
+			continue;
+		}
+		if (p != line && !df_space(p[-1]))
+			continue;
+		struct strbuf name = {0};
+		bool strip;
+		const char *end = heredoc_marker(p, &name, &strip);
+		if (!end) {
+			strbuf_free(&name);
+			continue;
+		}
+		struct strbuf body = {0};
+		strbuf_addn(&body, "", 0);
+		const char *s;
+		size_t n;
+		bool closed = false;
+		while (!closed && next_line(r, &s, &n)) {
+			while (strip && n && *s == '\t') {
+				s++;
+				n--;
+			}
+			if (n == name.len && memcmp(s, name.s, n) == 0)
+				closed = true;
+			else {
+				strbuf_addn(&body, s, n);
+				strbuf_addc(&body, '\n');
+			}
+		}
+		if (!closed) {
+			int rc = clan_error_code(r->err, CLAN_EXIT_USAGE,
+						 "%s:%d: the heredoc <<%s has no line %s to end it",
+						 r->name, in->line, name.s, name.s);
+			strbuf_free(&name);
+			strbuf_free(&body);
+			return rc;
+		}
+		strv_push_owned(&in->heredoc_names, strbuf_steal(&name));
+		strv_push_owned(&in->heredocs, strbuf_steal(&body));
+		p = end - 1;
+	}
+	in->end_line = r->line;
+	return 0;
+}
+
 int dockerfile_parse(const char *text, size_t len, const char *name, struct dockerfile *out,
 		     struct clan_err *err)
 {
@@ -315,6 +394,9 @@ int dockerfile_parse(const char *text, size_t len, const char *name, struct dock
 		r.line = first; /* messages name the instruction's first line */
 		int rc = instruction(&r, joined, in);
 		r.line = saved;
+		if (rc == 0 && (strcmp(in->cmd, "run") == 0 || strcmp(in->cmd, "copy") == 0 ||
+				strcmp(in->cmd, "add") == 0))
+			rc = read_heredocs(&r, joined, in);
 		if (rc < 0)
 			goto fail;
 	}

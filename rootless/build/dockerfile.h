@@ -1,7 +1,8 @@
 /* A Dockerfile parsed as BuildKit's parser does (its reference and
  * frontend/dockerfile/parser): parser directives (escape; syntax
  * ignored), comments, line continuations (comments and blank lines inside
- * them dropped), each instruction's --flags and its arguments by the
+ * them dropped), heredocs on RUN, COPY and ADD, each instruction's --flags
+ * and its arguments by the
  * instruction's rule: JSON exec form only when the text is a JSON array of
  * strings, ENV/LABEL pairs in both forms, words, fields or the whole text.
  * No meaning yet: variables are not substituted, an unknown instruction
@@ -23,6 +24,10 @@ struct df_instr {
 	struct strv args;     /* by the instruction's rule; ENV/LABEL: KEY, VALUE... */
 	bool json;	      /* args came from a JSON array (exec form) */
 	struct df_instr *sub; /* ONBUILD's instruction, else NULL */
+	/* RUN, COPY, ADD: the heredocs the line opens, in order: their
+	 * delimiters and bodies (each line ending in \n; <<- without the
+	 * leading tabs) */
+	struct strv heredoc_names, heredocs;
 };
 
 struct dockerfile {

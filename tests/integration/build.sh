@@ -166,6 +166,36 @@ case_multistage() {
 	assert_contains "$err" "target stage nosuch could not be found" "its message"
 }
 
+case_heredoc() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		RUN <<SCRIPT
+		echo one > /one
+		echo two >> /one
+		SCRIPT
+		RUN cat <<"A" > /two && <<B cat >> /two
+		x $HOME
+		A
+		y $HOME
+		B
+		RUN <<PROG
+		#!/bin/sh -e
+		echo "from a #! script" > /three
+		PROG
+		CMD ["sh", "-c", "cat /one /two /three; ls -A /tmp | wc -l"]
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	build -t hd .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm hd
+	assert_eq "$out" "$(printf 'one\ntwo\nx $HOME\ny /root\nfrom a #! script\n0')" \
+		"what the heredoc RUNs wrote (quoted: not expanded; the #! script's file removed)"
+}
+
 case_chown() {
 	fresh_storage
 	push_base
@@ -310,6 +340,7 @@ case_apt_in_run() {
 t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
+t "heredocs in RUN: a script, stdin of commands, a #! program" case_heredoc
 t "COPY --chown and --chmod" case_chown
 t "a failing RUN" case_failing_run
 t "errors: Dockerfile:LINE and the instruction" case_errors

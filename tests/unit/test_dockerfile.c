@@ -182,6 +182,7 @@ TEST(refusals)
 	     "Dockerfile:2: chaining ONBUILD via ONBUILD ONBUILD isn't allowed"},
 	    {"# escape=`\n# escape=\\\nFROM x\n",
 	     "Dockerfile:2: only one escape parser directive can be used"},
+	    {"FROM x\nRUN <<EOF\necho\n", "Dockerfile:2: the heredoc <<EOF has no line EOF to end it"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct clan_err err = {0};
@@ -207,5 +208,41 @@ TEST(prefix_only)
 	size_t len = strlen("FROM x\nRUN true\n");
 	CHECK(dockerfile_parse(text, len, "Dockerfile", &d, &err) == 0);
 	CHECK(d.n == 2);
+	dockerfile_free(&d);
+}
+
+TEST(heredocs)
+{
+	static const char text[] = "FROM x\n"
+				   "RUN <<EOF\n"
+				   "echo a\n"
+				   "  EOF not yet\n"
+				   "EOF\n"
+				   "RUN cat <<-\"A\" >f && <<'B' cat >>f\n"
+				   "\tx $HOME\n"
+				   "\tA\n"
+				   "y\n"
+				   "B\n"
+				   "RUN echo \"<<NOT\" a<<NOT\n"
+				   "COPY <<file.txt /dst\n"
+				   "content\n"
+				   "file.txt\n"
+				   "CMD <<EOF\n";
+	struct clan_err err = {0};
+	struct dockerfile d;
+	CHECK(dockerfile_parse(text, strlen(text), "Dockerfile", &d, &err) == 0);
+	CHECK(d.n == 6);
+	CHECK(d.v[1].heredocs.n == 1);
+	CHECK_STR(d.v[1].heredoc_names.v[0], "EOF");
+	CHECK_STR(d.v[1].heredocs.v[0], "echo a\n  EOF not yet\n");
+	CHECK(d.v[1].line == 2 && d.v[1].end_line == 5);
+	CHECK(d.v[2].heredocs.n == 2);
+	CHECK_STR(d.v[2].heredocs.v[0], "x $HOME\n");
+	CHECK_STR(d.v[2].heredoc_names.v[1], "B");
+	CHECK_STR(d.v[2].heredocs.v[1], "y\n");
+	CHECK(d.v[3].heredocs.n == 0); /* quoted, or not at a word's start */
+	CHECK_STR(d.v[4].heredocs.v[0], "content\n");
+	CHECK(d.v[4].line == 12 && d.v[5].line == 15);
+	CHECK(d.v[5].heredocs.n == 0); /* CMD has none */
 	dockerfile_free(&d);
 }
