@@ -396,7 +396,8 @@ static char *fresh_delimiter(const char *body)
 		char *d = xasprintf("CLAN_HEREDOC_%u", i);
 		size_t n = strlen(d);
 		bool used = false;
-		for (const char *p = body; *p && !used; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		for (const char *p = body; *p && !used;
+		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
 			used = strncmp(p, d, n) == 0 && (p[n] == '\n' || !p[n]);
 		if (!used)
 			return d;

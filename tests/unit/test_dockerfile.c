@@ -182,7 +182,8 @@ TEST(refusals)
 	     "Dockerfile:2: chaining ONBUILD via ONBUILD ONBUILD isn't allowed"},
 	    {"# escape=`\n# escape=\\\nFROM x\n",
 	     "Dockerfile:2: only one escape parser directive can be used"},
-	    {"FROM x\nRUN <<EOF\necho\n", "Dockerfile:2: the heredoc <<EOF has no line EOF to end it"},
+	    {"FROM x\nRUN <<EOF\necho\n",
+	     "Dockerfile:2: the heredoc <<EOF has no line EOF to end it"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct clan_err err = {0};
