@@ -968,8 +968,10 @@ int compose_build_service(struct load_ctx *c, const struct ynode *root, const ch
 		if (one_key(c, root, svc->keys[i], svc->items[i], b) < 0)
 			return -1;
 	/* compose's name for a built image without image: */
-	if (!b->svc.image && b->svc.build)
+	if (!b->svc.image && b->svc.build) {
 		b->svc.image = xasprintf("%s-%s", c->st->name, name);
+		b->svc.build->image_default = true;
+	}
 	if (!b->svc.image)
 		return compose_fail(c, svc,
 				    "service %s has no image: set image: (e.g. postgres:15) or "

@@ -116,6 +116,7 @@ struct svc_image_build {
 	char *inline_text; /* dockerfile_inline: instead of a file */
 	struct strv args;  /* K=V, or K (from the environment) */
 	char *target;	   /* NULL: the last stage */
+	bool image_default; /* the image's name is PROJECT-SERVICE (no image:) */
 };
 
 struct stack {

@@ -65,6 +65,25 @@ static json_t *environment(const struct strv *env)
 	return o;
 }
 
+/* build: as compose prints it: the context absolute, the Dockerfile's
+ * name (relative to the context when it is inside), args a mapping. */
+static json_t *build(const struct svc_image_build *b)
+{
+	json_t *o = json_object();
+	set_str(o, "context", b->context);
+	size_t n = strlen(b->context);
+	const char *df = b->dockerfile;
+	if (df && strncmp(df, b->context, n) == 0 && df[n] == '/')
+		df += n + 1;
+	if (!b->inline_text)
+		set_str(o, "dockerfile", df ? df : "Dockerfile");
+	set_str(o, "dockerfile_inline", b->inline_text);
+	if (b->args.n)
+		json_object_set_new(o, "args", environment(&b->args));
+	set_str(o, "target", b->target);
+	return o;
+}
+
 static int by_text(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -194,6 +213,8 @@ static json_t *service(const struct service *s)
 {
 	json_t *o = json_object();
 	char sig[32];
+	if (s->build)
+		json_object_set_new(o, "build", build(s->build));
 	set_list(o, "cap_add", &s->cap_add);
 	set_list(o, "cap_drop", &s->cap_drop);
 	set_list(o, "command", &s->command);
@@ -207,7 +228,9 @@ static json_t *service(const struct service *s)
 	if (s->has_health)
 		json_object_set_new(o, "healthcheck", health(s));
 	set_str(o, "hostname", s->hostname);
-	set_str(o, "image", s->image);
+	/* compose names a built image without image: itself, and shows none */
+	if (!s->build || !s->build->image_default)
+		set_str(o, "image", s->image);
 	if (s->labels.n) /* KEY=VALUE, as the environment */
 		json_object_set_new(o, "labels", environment(&s->labels));
 	if (s->init)

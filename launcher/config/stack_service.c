@@ -12,6 +12,7 @@
 #include "image/image_ref.h"
 #include "config/spec_values.h"
 #include "ns/seccomp_profile.h"
+#include "base/safe_path.h"
 #include "config/stack_int.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
@@ -452,6 +453,60 @@ static int security(struct load_ctx *c, const struct rc_section *sec, struct ser
 	return 0;
 }
 
+/* build = DIR (with dockerfile =, build_arg = K=V..., target =): the
+ * image is built from DIR's Dockerfile and tagged as image = (a registry
+ * name), else PROJECT-SERVICE, as compose names it. */
+static int build_spec(struct load_ctx *c, const struct rc_section *sec, struct service *svc)
+{
+	const struct rc_entry *e = rc_get(sec, "build");
+	static const char *const needs_build[] = {"dockerfile", "build_arg", "target"};
+	for (size_t i = 0; !e && i < ARRAY_SIZE(needs_build); i++) {
+		const struct rc_entry *o = rc_get(sec, needs_build[i]);
+		if (o)
+			return stack_fail(c, o->line, "%s = needs build = DIR (the build context)",
+					  needs_build[i]);
+	}
+	if (!e)
+		return 0;
+	const struct rc_entry *pk = rc_get(sec, "packages");
+	if (pk)
+		return stack_fail(c, pk->line, "packages = is for deb: images, not with build =");
+	struct svc_image_build *ib = xcalloc(1, sizeof *ib);
+	svc->build = ib;
+	_cleanup_free_ char *ctx = e->value[0] == '/' ? xstrdup(e->value)
+						   : xasprintf("%s/%s", c->st->dir, e->value);
+	ib->context = path_clean(ctx);
+	const struct rc_entry *df = rc_get(sec, "dockerfile");
+	if (df) {
+		_cleanup_free_ char *p = df->value[0] == '/'
+					     ? xstrdup(df->value)
+					     : xasprintf("%s/%s", ib->context, df->value);
+		ib->dockerfile = path_clean(p);
+	}
+	const struct rc_entry *t = rc_get(sec, "target");
+	if (t)
+		ib->target = xstrdup(t->value);
+	for (size_t i = 0; i < sec->n; i++)
+		if (strcmp(sec->e[i].key, "build_arg") == 0)
+			strv_push(&ib->args, sec->e[i].value);
+	const struct rc_entry *img = rc_get(sec, "image");
+	if (!img) {
+		svc->image = xasprintf("%s-%s", c->st->name, sec->service);
+		ib->image_default = true;
+		return 0;
+	}
+	struct image_ref ref;
+	if (strncmp(img->value, "deb:", 4) == 0 || strncmp(img->value, "dir:", 4) == 0 ||
+	    image_ref_parse(img->value, &ref, c->err) < 0)
+		return stack_fail(c, img->line,
+				  "image = %s: with build =, image names the built image (e.g. "
+				  "image = myapp:dev)",
+				  img->value);
+	image_ref_free(&ref);
+	svc->image = xstrdup(img->value);
+	return 0;
+}
+
 int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct svc_build *b)
 {
 	struct service *svc = &b->svc;
@@ -462,16 +517,15 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 	b->sec = sec;
 	svc->name = xstrdup(sec->service);
 	svc->loc = (struct src_loc){c->rc_file, sec->line};
-	if ((e = rc_get(sec, "build")))
-		return stack_fail(c, e->line,
-				  "build is not supported yet: use image = deb:bookworm with "
-				  "packages = ..., or a registry image");
+	if (build_spec(c, sec, svc) < 0)
+		return -1;
 	if ((e = rc_get(sec, "profile"))) {
 		if (stack_get_profile(c, e, &p) < 0)
 			return -1;
 		svc->profile = xstrdup(p->name);
 	}
-	if (resolve_image(c, sec, p, svc, &is_deb) < 0 || process(c, sec, p, is_deb, svc) < 0)
+	if ((!svc->build && resolve_image(c, sec, p, svc, &is_deb) < 0) ||
+	    process(c, sec, p, is_deb, svc) < 0)
 		return -1;
 	struct strv penv = {0};
 	if (p)

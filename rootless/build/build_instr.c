@@ -487,7 +487,7 @@ static int do_run(struct build *b, struct stage *s, const struct df_instr *in, s
 		build_say(b, in, NULL);
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rc = build_run_step(b, s, in, &argv, no_network, s->key, err);
+		rc = build_run_step(b, s, &argv, no_network, s->key, err);
 		if (rc == 0) {
 			push_layer(b, s, s->key);
 			say_done(b, in, &t0);

@@ -47,8 +47,8 @@ int build_key(const char *parent, const char *text, const char *nonce, char out[
 
 /* RUN: the stage's root and config in a container; its changes become
  * layer `key`. */
-int build_run_step(struct build *b, struct stage *s, const struct df_instr *in,
-		   const struct strv *argv, bool no_network, const char *key, struct clan_err *err);
+int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bool no_network,
+		   const char *key, struct clan_err *err);
 
 /* ARG K[=default] words into scope: a --build-arg wins, else the default
  * (expanded with scope), else inherit's value (a bare ARG in a stage

@@ -102,8 +102,8 @@ static int take_upper(struct build *b, const char *name, const struct image *img
 	return rc;
 }
 
-int build_run_step(struct build *b, struct stage *s, const struct df_instr *in,
-		   const struct strv *argv, bool no_network, const char *key, struct clan_err *err)
+int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bool no_network,
+		   const char *key, struct clan_err *err)
 {
 	struct image img;
 	if (stage_image(b, s, &img, err) < 0) {
@@ -158,6 +158,5 @@ int build_run_step(struct build *b, struct stage *s, const struct df_instr *in,
 		rc = clan_error_code(err, CLAN_EXIT_FAIL,
 				     "step %d/%d: the command returned a non-zero code: %d",
 				     b->step, b->nsteps, code);
-	(void)in;
 	return rc;
 }

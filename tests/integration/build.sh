@@ -219,6 +219,33 @@ case_chown() {
 	assert_eq "$(tail -n 1 <<<"$out")" "0:0 644" "COPY's default owner"
 }
 
+# The hostile: a context symlink to a host file is copied as the link,
+# never what it points at; symlinks the image plants on a COPY's way
+# (to / and climbing out) are followed inside the image, never out.
+case_hostile_paths() {
+	fresh_storage
+	push_base
+	local dir mark
+	mark="clan-build-escape-$$"
+	dir=$(project <<-EOF
+		FROM @BASE@
+		RUN ln -s / /escape && ln -s ../../../../../../.. /up && mkdir -p /tmp
+		COPY f /escape/tmp/$mark-1
+		COPY f /up/tmp/$mark-2
+		COPY link /copied-link
+		CMD ["sh", "-c", "cat /tmp/$mark-1 /tmp/$mark-2; readlink /copied-link"]
+	EOF
+	)
+	echo inside >"$dir/f"
+	ln -s /etc/hostname "$dir/link"
+	cd "$dir" || die "no project dir"
+	build -t hostile .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm hostile
+	assert_eq "$out" "$(printf 'inside\ninside\n/etc/hostname')" "copies through the image's links"
+	[ ! -e "/tmp/$mark-1" ] && [ ! -e "/tmp/$mark-2" ] || die "a COPY wrote to the host's /tmp"
+}
+
 case_failing_run() {
 	fresh_storage
 	push_base
@@ -342,6 +369,7 @@ t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
 t "heredocs in RUN: a script, stdin of commands, a #! program" case_heredoc
 t "COPY --chown and --chmod" case_chown
+t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
 t "a failing RUN" case_failing_run
 t "errors: Dockerfile:LINE and the instruction" case_errors
 t "compose build: with up and up --build" case_compose_build

@@ -719,9 +719,14 @@ TEST(image_errors)
 			 ":2: image dir:rootfs: dir: takes an absolute path"));
 	CHECK(fails_with("[service.a]\nimage = deb:\n",
 			 ":2: image deb:: '' is not a Debian suite; write e.g. deb:bookworm"));
-	CHECK(fails_with("[service.a]\nbuild = .\n",
-			 ":2: build is not supported yet: use image = deb:bookworm with packages = "
-			 "..., or a registry image"));
+	CHECK(fails_with("[service.a]\nbuild =\n", ":2: build has no value"));
+	CHECK(fails_with("[service.a]\nimage = deb:bookworm\ndockerfile = D\n",
+			 ":3: dockerfile = needs build = DIR (the build context)"));
+	CHECK(fails_with("[service.a]\nbuild = .\nimage = deb:bookworm\n",
+			 ":3: image = deb:bookworm: with build =, image names the built image "
+			 "(e.g. image = myapp:dev)"));
+	CHECK(fails_with("[service.a]\nbuild = .\npackages = curl\n",
+			 ":3: packages = is for deb: images, not with build ="));
 }
 
 TEST(profiles_unknown_and_shadowed)
