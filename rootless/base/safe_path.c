@@ -112,7 +112,7 @@ static int walk_step(struct walk *w, const char *name, char **rest, enum sp_crea
 		if (w->depth == 0)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "%s climbs above the container root through a "
-					       "symlink; refusing to mount there",
+					       "symlink; refusing to use it",
 					       w->path);
 		close(w->stack[w->depth--]);
 		return 0;

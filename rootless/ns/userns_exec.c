@@ -154,7 +154,8 @@ static noreturn void call_child(int fd, const struct userns_call *c)
 	struct clan_err err;
 	char out[sizeof m.text] = "";
 	if (c->fn(c->arg, out, sizeof out, &err) < 0)
-		child_die(fd, 1, 0, "%s", err.msg);
+		child_die(fd, err.code > 0 && err.code < 256 ? err.code : CLAN_EXIT_FAIL, 0, "%s",
+			  err.msg);
 	if (out[0] && sync_send(fd, SYNC_GO, 0, out, -1) < 0)
 		_exit(1);
 	_exit(0);
@@ -176,8 +177,9 @@ static int call_parent(pid_t pid, int fd, const struct userns_plan *p, const str
 	if (sync_send(fd, SYNC_GO, 0, NULL, -1) < 0)
 		return clan_error(err, errno, "cannot signal the process to %s", c->what);
 	r = sync_recv(fd, &m);
+	/* fn's error with its exit code (2: the input was bad) */
 	if (r > 0 && m.tag == SYNC_ERROR)
-		return clan_error(err, 0, "%s", m.text);
+		return clan_error_code(err, m.code > 0 ? m.code : CLAN_EXIT_FAIL, "%s", m.text);
 	if (r > 0 && m.tag == SYNC_GO && c->out)
 		snprintf(c->out, c->outlen, "%s", m.text);
 	return 0;
