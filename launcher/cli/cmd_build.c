@@ -120,7 +120,8 @@ static int project_build(struct clan_ctx *ctx, const struct strv *ops, struct bu
 			continue;
 		if (!s->build) {
 			if (ops->n)
-				fprintf(stderr, "clan: build: skipping %s: it has no build\n", s->name);
+				fprintf(stderr, "clan: build: skipping %s: it has no build\n",
+					s->name);
 			continue;
 		}
 		rc = svc_image_build(s, true, o, err);

@@ -111,11 +111,11 @@ struct service {
 /* compose's build: (or a .clanrc's build =): the service's image is built
  * from a Dockerfile and tagged as its image. */
 struct svc_image_build {
-	char *context;	   /* absolute */
-	char *dockerfile;  /* absolute; NULL: CONTEXT/Dockerfile */
-	char *inline_text; /* dockerfile_inline: instead of a file */
-	struct strv args;  /* K=V, or K (from the environment) */
-	char *target;	   /* NULL: the last stage */
+	char *context;	    /* absolute */
+	char *dockerfile;   /* absolute; NULL: CONTEXT/Dockerfile */
+	char *inline_text;  /* dockerfile_inline: instead of a file */
+	struct strv args;   /* K=V, or K (from the environment) */
+	char *target;	    /* NULL: the last stage */
 	bool image_default; /* the image's name is PROJECT-SERVICE (no image:) */
 };
 

@@ -473,8 +473,8 @@ static int build_spec(struct load_ctx *c, const struct rc_section *sec, struct s
 		return stack_fail(c, pk->line, "packages = is for deb: images, not with build =");
 	struct svc_image_build *ib = xcalloc(1, sizeof *ib);
 	svc->build = ib;
-	_cleanup_free_ char *ctx = e->value[0] == '/' ? xstrdup(e->value)
-						   : xasprintf("%s/%s", c->st->dir, e->value);
+	_cleanup_free_ char *ctx =
+	    e->value[0] == '/' ? xstrdup(e->value) : xasprintf("%s/%s", c->st->dir, e->value);
 	ib->context = path_clean(ctx);
 	const struct rc_entry *df = rc_get(sec, "dockerfile");
 	if (df) {
