@@ -89,6 +89,18 @@ void progress_bars_line(struct progress_bars *b, const char *fmt, ...)
 	b->drawn++;
 }
 
+void progress_bars_clear(struct progress_bars *b)
+{
+	if (!b->on || !b->drawn)
+		return;
+	fprintf(b->out, "\033[%dA", b->drawn);
+	for (int i = 0; i < b->drawn; i++)
+		fputs("\033[2K\n", b->out);
+	fprintf(b->out, "\033[%dA", b->drawn);
+	fflush(b->out);
+	b->drawn = 0;
+}
+
 void progress_bars_end(struct progress_bars *b)
 {
 	if (b->on)

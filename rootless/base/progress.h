@@ -46,6 +46,8 @@ void progress_bars_begin(struct progress_bars *b);
 void progress_bars_line(struct progress_bars *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void progress_bars_end(struct progress_bars *b);
+/* Erases the last drawing, the cursor back where it began. */
+void progress_bars_clear(struct progress_bars *b);
 
 /* "=====>    " (width chars and a NUL in out): done of total, total <= 0
  * counted as done. */

@@ -458,18 +458,79 @@ static void command_of(const struct stage *s, const struct df_instr *in, struct 
 		strv_push_owned(out, run_text(in));
 }
 
+/* --mount=type=cache,target=DIR[,id=ID][,sharing=..][,mode=..][,uid=..]
+ * [,gid=..][,readonly]: a dir of the user's store (one per id, else per
+ * target) bound at DIR during RUN, never in the layer, kept between
+ * builds for pip's and apt's downloads. Other types are refused. */
+static int cache_mount(struct build *b, const struct stage *s, const char *spec,
+		       struct strv *mounts, struct clan_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	if (expand(s, b, spec, &text, err) < 0)
+		return -1;
+	_cleanup_free_ char *type = NULL, *target = NULL, *id = NULL;
+	static const char *const accepted[] = {"sharing", "mode", "uid", "gid", "readonly", "ro"};
+	char *save = NULL;
+	for (char *kv = strtok_r(text, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		const char *v = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+		bool known = false;
+		for (size_t i = 0; i < ARRAY_SIZE(accepted); i++)
+			known = known || strcmp(kv, accepted[i]) == 0;
+		if (strcmp(kv, "type") == 0)
+			type = xstrdup(v);
+		else if (strcmp(kv, "target") == 0 || strcmp(kv, "dst") == 0 ||
+			 strcmp(kv, "destination") == 0)
+			target = xstrdup(v);
+		else if (strcmp(kv, "id") == 0)
+			id = xstrdup(v);
+		else if (!known)
+			return clan_error_code(err, CLAN_EXIT_USAGE, "--mount: unknown option %s",
+					       kv);
+	}
+	if (!type || strcmp(type, "cache") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "--mount=type=%s is not supported yet (clan has "
+				       "type=cache)",
+				       type ? type : "bind");
+	if (!target || !*target)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "--mount=type=cache needs target=DIR");
+	_cleanup_free_ char *joined =
+	    target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", workdir_of(s), target);
+	_cleanup_free_ char *dst = path_clean(joined);
+	char key[72];
+	const char *name = id && *id ? id : dst;
+	if (sha256_digest(name, strlen(name), key, err) < 0)
+		return -1;
+	_cleanup_free_ char *dir = xasprintf("%s/build/cache/%.32s", b->storage, key + 7);
+	if (mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	strv_push_owned(mounts, xasprintf("%s:%s", dir, dst));
+	return 0;
+}
+
 static int do_run(struct build *b, struct stage *s, const struct df_instr *in, struct clan_err *err)
 {
 	bool no_network = false;
+	struct strv mounts = {0};
 	for (size_t i = 0; i < in->flags.n; i++) {
 		const char *fl = in->flags.v[i];
-		if (strcmp(fl, "--network=none") == 0)
+		if (strcmp(fl, "--network=none") == 0) {
 			no_network = true;
-		else if (strcmp(fl, "--network=default") != 0)
+		} else if (strncmp(fl, "--mount=", 8) == 0) {
+			if (cache_mount(b, s, fl + 8, &mounts, err) < 0) {
+				strv_free(&mounts);
+				return -1;
+			}
+		} else if (strcmp(fl, "--network=default") != 0) {
+			strv_free(&mounts);
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "%s is not supported yet (RUN takes "
-					       "--network=none|default)",
+					       "--network=none|default and --mount=type=cache)",
 					       fl);
+		}
 	}
 	struct strv argv = {0};
 	command_of(s, in, &argv);
@@ -487,13 +548,14 @@ static int do_run(struct build *b, struct stage *s, const struct df_instr *in, s
 		build_say(b, in, NULL);
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rc = build_run_step(b, s, &argv, no_network, s->key, err);
+		rc = build_run_step(b, s, &argv, &mounts, no_network, s->key, err);
 		if (rc == 0) {
 			push_layer(b, s, s->key);
 			say_done(b, in, &t0);
 		}
 	}
 	strv_free(&argv);
+	strv_free(&mounts);
 	return rc;
 }
 

@@ -46,9 +46,10 @@ int build_key(const char *parent, const char *text, const char *nonce, char out[
 	      struct clan_err *err);
 
 /* RUN: the stage's root and config in a container; its changes become
- * layer `key`. */
-int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bool no_network,
-		   const char *key, struct clan_err *err);
+ * layer `key`. mounts: "HOSTDIR:DIR" cache dirs bound during the run. */
+int build_run_step(struct build *b, struct stage *s, const struct strv *argv,
+		   const struct strv *mounts, bool no_network, const char *key,
+		   struct clan_err *err);
 
 /* ARG K[=default] words into scope: a --build-arg wins, else the default
  * (expanded with scope), else inherit's value (a bare ARG in a stage

@@ -12,6 +12,7 @@
 
 #include "base/progress.h"
 #include "build/build_int.h"
+#include "build/build_output.h"
 #include "container/container.h"
 #include "container/image.h"
 #include "container/store.h"
@@ -84,8 +85,25 @@ static int apt_dropin(const char *dir, struct bind_spec *bind, struct clan_err *
 
 /* After the run: its upper dir into the store as layer key, the
  * container's record and dir away. */
-static int take_upper(struct build *b, const char *name, const struct image *img, const char *key,
-		      int code, struct clan_err *err)
+/* A cache mount's target the runtime made (an empty dir the image did
+ * not have), and the parents it made for it, are not the step's. */
+static void drop_mount_dirs(const char *upper, const struct image *img, const struct strv *mounts)
+{
+	for (size_t i = 0; i < mounts->n; i++) {
+		const char *dst = strchr(mounts->v[i], ':') + 1;
+		_cleanup_free_ char *rel = xstrdup(dst + 1);
+		while (*rel && !has_dir(img, rel)) {
+			_cleanup_free_ char *p = xasprintf("%s/%s", upper, rel);
+			char *slash = strrchr(rel, '/');
+			if (rmdir(p) < 0 || !slash)
+				break;
+			*slash = '\0';
+		}
+	}
+}
+
+static int take_upper(struct build *b, const char *name, const struct image *img,
+		      const struct strv *mounts, const char *key, int code, struct clan_err *err)
 {
 	struct container_rec rec;
 	if (store_find(b->storage, name, &rec, err) < 0)
@@ -94,6 +112,7 @@ static int take_upper(struct build *b, const char *name, const struct image *img
 	if (code == 0) {
 		_cleanup_free_ char *upper = xasprintf("%s/upper", rec.dir);
 		drop_mount_stubs(upper, img);
+		drop_mount_dirs(upper, img, mounts);
 		rc = imgstore_layer_commit(&b->st, upper, key, err);
 	}
 	struct clan_err ignored;
@@ -102,8 +121,9 @@ static int take_upper(struct build *b, const char *name, const struct image *img
 	return rc;
 }
 
-int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bool no_network,
-		   const char *key, struct clan_err *err)
+int build_run_step(struct build *b, struct stage *s, const struct strv *argv,
+		   const struct strv *mounts, bool no_network, const char *key,
+		   struct clan_err *err)
 {
 	struct image img;
 	if (stage_image(b, s, &img, err) < 0) {
@@ -124,21 +144,31 @@ int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bo
 	spec.userns = b->o->userns;
 	spec.fake_ids = true;
 	spec.interactive = false;
-	if (b->o->progress == BUILD_PROGRESS_QUIET)
-		spec.out_fd = spec.err_fd = -1;
-	else
-		spec.out_fd = spec.err_fd = STDERR_FILENO;
+	struct run_output out;
+	if (run_output_open(&out, b->o->progress, b->storage, err) < 0) {
+		spec.image = NULL;
+		spec_free(&spec);
+		image_free(&img);
+		return -1;
+	}
+	spec.out_fd = spec.err_fd = out.fd >= 0 ? out.fd : STDERR_FILENO;
 	_cleanup_free_ char *tmp = xasprintf("%s/build/run-%d", b->storage, (int)getpid());
 	int rc = 0;
+	spec.binds = xcalloc(mounts->n + 1, sizeof *spec.binds);
+	for (size_t i = 0; i < mounts->n; i++) {
+		const char *colon = strchr(mounts->v[i], ':');
+		spec.binds[spec.nbinds++] = (struct bind_spec){
+		    .src = xstrndup(mounts->v[i], (size_t)(colon - mounts->v[i])),
+		    .dst = xstrdup(colon + 1),
+		    .pin_fd = -1};
+	}
 	if (b->plan.mode == USERNS_SINGLE && has_dir(&img, "etc/apt/apt.conf.d")) {
 		rc = mkdir_p(tmp, 0700, err);
-		if (rc == 0) {
-			spec.binds = xcalloc(1, sizeof *spec.binds);
-			rc = apt_dropin(tmp, &spec.binds[0], err);
-			spec.nbinds = rc == 0 ? 1 : 0;
-		}
+		if (rc == 0 && (rc = apt_dropin(tmp, &spec.binds[spec.nbinds], err)) == 0)
+			spec.nbinds++;
 	}
 	int code = rc == 0 ? container_run(&spec, err) : -1;
+	run_output_close(&out, code != 0);
 	spec.image = NULL;
 	spec_free(&spec);
 	struct clan_err ignored;
@@ -152,7 +182,7 @@ int build_run_step(struct build *b, struct stage *s, const struct strv *argv, bo
 		image_free(&img);
 		return -1;
 	}
-	rc = take_upper(b, name, &img, key, code, err);
+	rc = take_upper(b, name, &img, mounts, key, code, err);
 	image_free(&img);
 	if (rc == 0 && code != 0)
 		rc = clan_error_code(err, CLAN_EXIT_FAIL,

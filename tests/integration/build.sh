@@ -196,6 +196,30 @@ case_heredoc() {
 		"what the heredoc RUNs wrote (quoted: not expanded; the #! script's file removed)"
 }
 
+case_cache_mount() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		RUN --mount=type=cache,target=/var/cache/demo echo x >> /var/cache/demo/log && wc -l < /var/cache/demo/log
+		CMD ["sh", "-c", "ls /var/cache/demo 2>&1; echo end"]
+	EOF
+	)
+	cd "$dir" || die "no project dir"
+	build -t cm .
+	assert_eq "$rc" 0 "the build ($err)"
+	assert_match "$(grep -E '^ *[0-9]+$' <<<"$err")" '^ *1$' "the cache's first use"
+	build -t cm --no-cache .
+	assert_match "$(grep -E '^ *[0-9]+$' <<<"$err")" '^ *2$' "the cache kept between builds"
+	run clan run --rm cm
+	assert_contains "$out" "No such file" "the cache is not in the image"
+	printf 'FROM %s\nRUN --mount=type=bind,target=/x true\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a bind mount"
+	assert_contains "$err" "--mount=type=bind is not supported yet" "its message"
+}
+
 case_chown() {
 	fresh_storage
 	push_base
@@ -374,6 +398,7 @@ t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
 t "heredocs in RUN: a script, stdin of commands, a #! program" case_heredoc
+t "RUN --mount=type=cache: kept between builds, not in the image" case_cache_mount
 t "COPY --chown and --chmod" case_chown
 t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
 t "a failing RUN" case_failing_run
