@@ -830,11 +830,19 @@ static int build_args(struct load_ctx *c, const struct ynode *v, struct strv *ou
 						    v->keys[i]);
 			_cleanup_free_ char *typed =
 			    item->plain && text ? yaml_scalar_as_go(text) : NULL;
-			strv_push_owned(out,
-					text ? xasprintf("%s=%s", v->keys[i], typed ? typed : text)
-					     : xstrdup(v->keys[i]));
+			const char *value = typed ? typed : text;
+			/* KEY with no value: the environment's (the shell's, then
+			 * .env's), dropped when it has none, as compose does */
+			if (!value)
+				value = stack_compose_var(c, v->keys[i]);
+			if (value)
+				strv_push_owned(out, xasprintf("%s=%s", v->keys[i], value));
 		} else if (!text) {
 			return compose_fail(c, item, "build.args: expected KEY=VALUE");
+		} else if (!strchr(text, '=')) {
+			const char *value = stack_compose_var(c, text);
+			if (value)
+				strv_push_owned(out, xasprintf("%s=%s", text, value));
 		} else {
 			strv_push(out, text);
 		}

@@ -53,14 +53,17 @@ static json_t *depends_on(const struct service *s)
 	return o;
 }
 
+/* KEY=VALUE entries as a mapping; a KEY alone (a build arg taken from
+ * the environment) maps to null, as compose prints it. */
 static json_t *environment(const struct strv *env)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < env->n; i++) {
 		const char *eq = strchr(env->v[i], '=');
-		_cleanup_free_ char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
+		size_t klen = eq ? (size_t)(eq - env->v[i]) : strlen(env->v[i]);
+		_cleanup_free_ char *k = xstrndup(env->v[i], klen);
 		_cleanup_free_ char *key = utf8_or_replacement(k);
-		json_object_set_new(o, key, json_text(eq + 1));
+		json_object_set_new(o, key, eq ? json_text(eq + 1) : json_null());
 	}
 	return o;
 }

@@ -8,40 +8,43 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#define DL_ARCHIVE_FUNCS(X)                 \
-	X(archive_entry_atime)              \
-	X(archive_entry_atime_is_set)       \
-	X(archive_entry_atime_nsec)         \
-	X(archive_entry_filetype)           \
-	X(archive_entry_gid)                \
-	X(archive_entry_hardlink)           \
-	X(archive_entry_hardlink_utf8)      \
-	X(archive_entry_mtime)              \
-	X(archive_entry_mtime_is_set)       \
-	X(archive_entry_mtime_nsec)         \
-	X(archive_entry_pathname)           \
-	X(archive_entry_pathname_utf8)      \
-	X(archive_entry_perm)               \
-	X(archive_entry_rdev)               \
-	X(archive_entry_size)               \
-	X(archive_entry_symlink)            \
-	X(archive_entry_symlink_utf8)       \
-	X(archive_entry_uid)                \
-	X(archive_entry_xattr_next)         \
-	X(archive_entry_xattr_reset)        \
-	X(archive_errno)                    \
-	X(archive_error_string)             \
-	X(archive_read_data)                \
-	X(archive_read_data_block)          \
-	X(archive_read_free)                \
-	X(archive_read_new)                 \
-	X(archive_read_next_header)         \
-	X(archive_read_open)                \
-	X(archive_read_open_filename)       \
-	X(archive_read_support_filter_gzip) \
-	X(archive_read_support_filter_zstd) \
-	X(archive_read_support_format_raw)  \
-	X(archive_read_support_format_tar)  \
+#define DL_ARCHIVE_FUNCS(X)                  \
+	X(archive_entry_atime)               \
+	X(archive_entry_atime_is_set)        \
+	X(archive_entry_atime_nsec)          \
+	X(archive_entry_filetype)            \
+	X(archive_entry_gid)                 \
+	X(archive_entry_hardlink)            \
+	X(archive_entry_hardlink_utf8)       \
+	X(archive_entry_mtime)               \
+	X(archive_entry_mtime_is_set)        \
+	X(archive_entry_mtime_nsec)          \
+	X(archive_entry_pathname)            \
+	X(archive_entry_pathname_utf8)       \
+	X(archive_entry_perm)                \
+	X(archive_entry_rdev)                \
+	X(archive_entry_size)                \
+	X(archive_entry_symlink)             \
+	X(archive_entry_symlink_utf8)        \
+	X(archive_entry_uid)                 \
+	X(archive_entry_xattr_next)          \
+	X(archive_entry_xattr_reset)         \
+	X(archive_errno)                     \
+	X(archive_error_string)              \
+	X(archive_read_data)                 \
+	X(archive_read_data_block)           \
+	X(archive_read_free)                 \
+	X(archive_read_new)                  \
+	X(archive_read_next_header)          \
+	X(archive_read_open)                 \
+	X(archive_read_open_fd)              \
+	X(archive_read_open_filename)        \
+	X(archive_read_support_filter_bzip2) \
+	X(archive_read_support_filter_gzip)  \
+	X(archive_read_support_filter_xz)    \
+	X(archive_read_support_filter_zstd)  \
+	X(archive_read_support_format_raw)   \
+	X(archive_read_support_format_tar)   \
 	X(archive_set_error)
 
 #include "base/dl.h"
@@ -113,10 +116,16 @@ const struct dl_archive *dl_archive(void);
 #define archive_read_next_header (dl_archive()->archive_read_next_header)
 #undef archive_read_open
 #define archive_read_open (dl_archive()->archive_read_open)
+#undef archive_read_open_fd
+#define archive_read_open_fd (dl_archive()->archive_read_open_fd)
 #undef archive_read_open_filename
 #define archive_read_open_filename (dl_archive()->archive_read_open_filename)
 #undef archive_read_support_filter_gzip
 #define archive_read_support_filter_gzip (dl_archive()->archive_read_support_filter_gzip)
+#undef archive_read_support_filter_bzip2
+#define archive_read_support_filter_bzip2 (dl_archive()->archive_read_support_filter_bzip2)
+#undef archive_read_support_filter_xz
+#define archive_read_support_filter_xz (dl_archive()->archive_read_support_filter_xz)
 #undef archive_read_support_filter_zstd
 #define archive_read_support_filter_zstd (dl_archive()->archive_read_support_filter_zstd)
 #undef archive_read_support_format_raw

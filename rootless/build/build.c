@@ -237,7 +237,10 @@ static int read_dockerfile(struct build *b, char **text, struct clan_err *err)
 	if (read_file(path, 4 << 20, text, &e) < 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "cannot read the Dockerfile %s: %s%s",
 				       path, strerror(e.sys_errno),
-				       o->dockerfile ? "" : " (give another one with -f)");
+				       o->dockerfile
+					   ? ""
+					   : " (name another: clan build -f FILE, compose's "
+					     "dockerfile:, .clanrc's dockerfile =)");
 	return 0;
 }
 

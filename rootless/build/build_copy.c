@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/dl_archive.h"
 #include "base/safe_path.h"
 #include "base/strbuf.h"
 #include "image/imgstore.h"
+#include "image/layer_write.h"
 #include "fs/overlay.h"
 #include "ns/userns_exec.h"
 
@@ -102,6 +104,65 @@ static int copy_leaf(const struct copier *c, const char *src, const struct stat 
 	if (copy_data(in, out, src, err) < 0)
 		return -1;
 	return set_meta(c, dir, base, st, err);
+}
+
+/* ADD: a tar (plain or gzip, bzip2, xz, zstd), told by its first bytes as
+ * Docker tells it, not by its name. */
+static bool is_archive(int fd)
+{
+	unsigned char h[512];
+	ssize_t n = pread(fd, h, sizeof h, 0);
+	if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+		return true;
+	if (n >= 3 && memcmp(h, "BZh", 3) == 0)
+		return true;
+	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+	if (n >= 6 && memcmp(h, xz, 6) == 0)
+		return true;
+	if (n >= 4 && memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0)
+		return true;
+	return n >= 262 && memcmp(h + 257, "ustar", 5) == 0;
+}
+
+/* Its entries into the dir abs, made when missing, as a layer's are
+ * written: nothing leaves the dir (absolute names, "..", links out and
+ * device nodes are refused). The archive's owners are kept where ids are
+ * mapped. */
+static int extract_archive(const struct copier *c, int in, const char *src, const char *abs,
+			   struct clan_err *err)
+{
+	_cleanup_close_ int dir = -1;
+	if (safe_path_open(c->root, abs, SP_MKDIR, &dir, err) < 0 || dl_need(DL_ARCHIVE, err) < 0)
+		return -1;
+	struct archive *a = archive_read_new();
+	if (!a || archive_read_support_filter_gzip(a) == ARCHIVE_FATAL ||
+	    archive_read_support_filter_bzip2(a) == ARCHIVE_FATAL ||
+	    archive_read_support_filter_xz(a) == ARCHIVE_FATAL ||
+	    archive_read_support_filter_zstd(a) == ARCHIVE_FATAL ||
+	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, in, 1 << 16) != ARCHIVE_OK) {
+		int rc = clan_error_code(err, CLAN_EXIT_USAGE, "ADD %s: %s", src,
+					 a ? archive_error_string(a) : "out of memory");
+		if (a)
+			archive_read_free(a);
+		return rc;
+	}
+	struct layer_writer w;
+	layer_writer_init(&w, dir, src, c->keep_owners);
+	struct archive_entry *e;
+	int r, rc = 0;
+	while (rc == 0 && (r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			rc = clan_error_code(err, CLAN_EXIT_USAGE, "ADD %s: %s", src,
+					     archive_error_string(a));
+		else
+			rc = layer_write_entry(&w, a, e, err);
+	}
+	if (rc == 0)
+		rc = layer_writer_finish(&w, err);
+	layer_writer_free(&w);
+	archive_read_free(a);
+	return rc;
 }
 
 static int copy_dir_self(const struct copier *c, const struct stat *st, const char *abs,
@@ -248,6 +309,14 @@ static int copy_source(const struct copier *c, const char *src, const char *dest
 			return -1;
 		return c->s->ctx ? copy_ctx_tree(c, src, dest, err)
 				 : copy_stage_tree(c, src, dest, 0, err);
+	}
+	if (c->s->add && S_ISREG(st.st_mode)) {
+		_cleanup_close_ int in =
+		    openat(c->src_root, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return clan_error(err, errno, "cannot read %s", src);
+		if (is_archive(in))
+			return extract_archive(c, in, src, dest, err);
 	}
 	const char *slash = strrchr(src, '/');
 	_cleanup_free_ char *to =

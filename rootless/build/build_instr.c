@@ -226,19 +226,6 @@ static bool is_url(const char *s)
 	       strncmp(s, "git@", 4) == 0;
 }
 
-static bool is_archive_name(const char *s)
-{
-	static const char *const ext[] = {".tar",  ".tar.gz", ".tgz", ".tar.bz2",
-					  ".tbz2", ".tar.xz", ".txz", ".tar.zst"};
-	size_t n = strlen(s);
-	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
-		size_t e = strlen(ext[i]);
-		if (n > e && strcasecmp(s + n - e, ext[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
 struct copy_flags {
 	const char *from, *chown, *chmod;
 };
@@ -302,11 +289,6 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 			rc = clan_error_code(err, CLAN_EXIT_USAGE,
 					     "ADD of a URL (%s) is not supported yet; download it "
 					     "in a RUN step or beside the Dockerfile",
-					     words.v[i]);
-		else if (cs.add && is_archive_name(words.v[i]))
-			rc = clan_error_code(err, CLAN_EXIT_USAGE,
-					     "ADD of an archive (%s) is not unpacked by clan yet; "
-					     "unpack it in a RUN step",
 					     words.v[i]);
 		else
 			strv_push(&srcs, words.v[i]);

@@ -220,6 +220,47 @@ case_cache_mount() {
 	assert_contains "$err" "--mount=type=bind is not supported yet" "its message"
 }
 
+# ADD of a local tar (told by content, not name) unpacks it; a tar whose
+# entry climbs out of the dest dir is refused, naming the entry.
+case_add_archive() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		ADD bundle.tgz /opt/bundle/
+		ADD plain.data /opt/plain
+		ADD notes.txt /opt/notes.txt
+		CMD ["sh", "-c", "cd /opt && find . | sort"]
+	EOF
+	)
+	mkdir -p "$dir/src/sub"
+	echo a >"$dir/src/a.txt"
+	echo b >"$dir/src/sub/b.txt"
+	echo n >"$dir/notes.txt"
+	tar -C "$dir/src" -czf "$dir/bundle.tgz" .
+	tar -C "$dir/src" -cf "$dir/plain.data" .
+	cd "$dir" || die "no project dir"
+	build -t add .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm add
+	assert_eq "$out" "$(printf '.\n./bundle\n./bundle/a.txt\n./bundle/sub\n./bundle/sub/b.txt\n./notes.txt\n./plain\n./plain/a.txt\n./plain/sub\n./plain/sub/b.txt')" \
+		"what ADD unpacked and copied"
+	python3 - "$dir/evil.tar" <<-'PY'
+		import io, sys, tarfile
+		with tarfile.open(sys.argv[1], "w") as t:
+		    data = b"owned\n"
+		    info = tarfile.TarInfo("../../../../tmp/clan-add-escape")
+		    info.size = len(data)
+		    t.addfile(info, io.BytesIO(data))
+	PY
+	printf 'FROM %s\nADD evil.tar /opt/\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a tar entry that climbs out"
+	assert_contains "$err" "clan-add-escape" "the entry named"
+	[ ! -e /tmp/clan-add-escape ] || die "ADD wrote outside the image"
+}
+
 case_chown() {
 	fresh_storage
 	push_base
@@ -399,6 +440,7 @@ t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
 t "heredocs in RUN: a script, stdin of commands, a #! program" case_heredoc
 t "RUN --mount=type=cache: kept between builds, not in the image" case_cache_mount
+t "ADD: local tars unpacked, a climbing entry refused" case_add_archive
 t "COPY --chown and --chmod" case_chown
 t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
 t "a failing RUN" case_failing_run

@@ -324,7 +324,10 @@ case_init_leaves_compose() {
 	[ -e .clanrc ] || die "init --force wrote no .clanrc"
 }
 
-case_build_refused() {
+# build: with no Dockerfile in the context: up fails before starting
+# anything, naming the file it looked for (tests/integration/build.sh has
+# the builds themselves).
+case_build_no_dockerfile() {
 	local dir
 	dir=$(new_project docker-compose.yml <<-'EOF'
 		services:
@@ -334,8 +337,10 @@ case_build_refused() {
 	EOF
 	)
 	cd "$dir" || die "no project dir"
-	assert_usage_error clan up -d
-	assert_contains "$err" "docker-compose.yml:3:12: service web builds its image (build: .), which clan cannot do yet" "up's refusal"
+	run clan up -d
+	assert_eq "$rc" 2 "up's exit code"
+	assert_contains "$err" "service web: cannot read the Dockerfile $dir/Dockerfile" "up's refusal"
+	assert_no_containers
 }
 
 case_mistakes() {
@@ -445,8 +450,8 @@ case_compose_names() {
 	assert_eq "$rc" 2 "docker-compose run"
 	assert_eq "$err" "clan: compose run is not in clan yet; start the stack (clan up -d) and run the command in the service: clan exec SERVICE CMD..." "run's line"
 	run clan compose build
-	assert_eq "$rc" 2 "clan compose build"
-	assert_contains "$err" "clan cannot build images yet" "build's line"
+	assert_eq "$rc" 0 "clan compose build (no service has a build)"
+	assert_contains "$err" "no service of fromfile has a build" "build's line"
 	run clan -f nosuch.yml config
 	assert_eq "$rc" 1 "-f a missing file"
 	assert_contains "$err" "nosuch.yml" "the message names it"
@@ -524,7 +529,7 @@ t config_as_written case_config_as_written
 t completed_successfully case_completed_successfully
 t clanrc_wins case_clanrc_wins
 t init_leaves_compose case_init_leaves_compose
-t build_refused case_build_refused
+t build_no_dockerfile case_build_no_dockerfile
 t mistakes case_mistakes
 t parent_not_trusted case_parent_not_trusted
 t alias_bomb case_alias_bomb

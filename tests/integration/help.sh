@@ -23,6 +23,7 @@ file_commands() {
 	cmd_network.c) echo network ;;
 	cmd_ps.c) echo ps ;;
 	cmd_pull.c) echo pull ;;
+	cmd_build.c) echo build ;;
 	cmd_rm.c) echo rm ;;
 	run_args.c) echo run ;;
 	cmd_stack_ctl.c) echo restart stop start kill ;;
