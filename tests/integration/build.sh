@@ -256,7 +256,7 @@ case_add_archive() {
 	PY
 	printf 'FROM %s\nADD evil.tar /opt/\n' "$BASE" >Dockerfile
 	build .
-	assert_eq "$rc" 2 "a tar entry that climbs out"
+	assert_ne "$rc" 0 "a tar entry that climbs out"
 	assert_contains "$err" "clan-add-escape" "the entry named"
 	[ ! -e /tmp/clan-add-escape ] || die "ADD wrote outside the image"
 }
