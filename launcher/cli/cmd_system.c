@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "container/image_use.h"
 #include "image/imgstore.h"
+#include "build/build.h"
 #include "image/imgstore_gc.h"
 #include "cli/opts.h"
 #include "base/paths.h"
@@ -151,7 +152,8 @@ static bool confirmed(bool all)
 {
 	fprintf(stderr,
 		"WARNING! This will remove:\n  - all stopped containers\n  - %s\n"
-		"  - layers and blobs no image uses\nAre you sure you want to continue? [y/N] ",
+		"  - layers and blobs no image uses\n  - all build cache\n"
+		"Are you sure you want to continue? [y/N] ",
 		all ? "all images without at least one container associated to them"
 		    : "all dangling images");
 	char line[16] = "";
@@ -174,11 +176,14 @@ static int system_prune(const struct imgstore *st, bool all, bool force, struct 
 		rc = imgstore_list_tags(st, untag_unused, &p, err);
 	print_list("Deleted Images", &p.ids);
 	strv_free(&p.ids);
+	uint64_t cache = 0;
+	if (rc == 0)
+		rc = build_cache_prune(st->root, &cache, err);
 	if (rc == 0)
 		rc = imgstore_gc(st, &gc, err);
 	if (rc < 0)
 		return -1;
-	format_size(p.bytes + gc.bytes, size, sizeof size);
+	format_size(p.bytes + gc.bytes + cache, size, sizeof size);
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }
@@ -220,4 +225,55 @@ int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 						 : system_prune(&st, all, force, err);
 	imgstore_close(&st);
 	return rc < 0 ? -1 : 0;
+}
+
+static const struct opt_def builder_opts[] = {
+    {"force", 'f', NULL, "do not ask", OPT_FORCE},
+    {0},
+};
+
+static const struct opt_cmd builder_cmd = {
+    .name = "builder",
+    .operands = "prune",
+    .about = "prune: removes the build cache (RUN --mount=type=cache dirs, the contexts'\n"
+	     "remembered hashes) and the layers no image uses, earlier builds' steps\n"
+	     "among them (asks first).\n",
+    .opts = builder_opts,
+};
+
+int cmd_builder(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
+{
+	_cleanup_operands_ struct strv ops = {0};
+	unsigned flags = 0;
+	(void)ctx;
+	int r = opts_parse(&builder_cmd, argc, argv, opts_flag_bits, &flags, &ops, err);
+	if (r != 0)
+		return r == OPTS_HELP ? 0 : -1;
+	if (ops.n != 1 || strcmp(ops.v[0], "prune") != 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "builder: usage: clan builder prune [-f]");
+	if (!(flags & OPT_BIT(OPT_FORCE))) {
+		fprintf(stderr,
+			"WARNING! This will remove all build cache (and the layers no image "
+			"uses).\nAre you sure you want to continue? [y/N] ");
+		char line[16] = "";
+		if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y'))
+			return 0;
+	}
+	struct imgstore st = {0};
+	_cleanup_free_ char *storage = paths_storage_dir();
+	uint64_t cache = 0;
+	struct gc_result gc = {0};
+	int rc = imgstore_open(&st, storage, err);
+	if (rc == 0)
+		rc = build_cache_prune(storage, &cache, err);
+	if (rc == 0)
+		rc = imgstore_gc(&st, &gc, err);
+	imgstore_close(&st);
+	if (rc < 0)
+		return -1;
+	char size[32];
+	format_size(cache + gc.bytes, size, sizeof size);
+	printf("Total reclaimed space: %s\n", size);
+	return 0;
 }

@@ -42,6 +42,7 @@ static const struct command commands[] = {
     {"ps", cmd_ps, "list containers"},
     {"rm", cmd_rm, "remove stopped containers"},
     {"build", cmd_build, "build an image from a Dockerfile"},
+    {"builder", cmd_builder, "prune: remove the build cache"},
     {"pull", cmd_pull, "pull images from a registry"},
     {"login", cmd_login, "log in to a registry"},
     {"images", cmd_images, "list images"},

@@ -5,6 +5,7 @@
 #define CLAN_BUILD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "base/util.h"
@@ -28,5 +29,10 @@ struct build_opts {
  * Dockerfile:LINE and the instruction; a failed RUN says its step, line
  * and exit code (err->code 1) after its output. */
 int build_image(const struct build_opts *o, char id[72], struct clan_err *err);
+
+/* Removes the build cache of storage: RUN --mount=type=cache dirs and the
+ * contexts' remembered hashes (the layers go with imgstore_gc); *bytes
+ * says what that freed. */
+int build_cache_prune(const char *storage, uint64_t *bytes, struct clan_err *err);
 
 #endif

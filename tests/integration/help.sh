@@ -28,7 +28,7 @@ file_commands() {
 	run_args.c) echo run ;;
 	cmd_stack_ctl.c) echo restart stop start kill ;;
 	cmd_port.c) echo port ;;
-	cmd_system.c) echo system ;;
+	cmd_system.c) echo system builder ;;
 	cmd_up.c) echo up dev ;;
 	cmd_volume.c) echo volume ;;
 	*) return 1 ;;
