@@ -148,14 +148,11 @@ static void print_list(const char *title, const struct strv *ids)
 	putchar('\n');
 }
 
-static bool confirmed(bool all)
+/* Docker's question before a prune; what goes is said in warning. */
+static bool confirmed(const char *warning)
 {
-	fprintf(stderr,
-		"WARNING! This will remove:\n  - all stopped containers\n  - %s\n"
-		"  - layers and blobs no image uses\n  - all build cache\n"
-		"Are you sure you want to continue? [y/N] ",
-		all ? "all images without at least one container associated to them"
-		    : "all dangling images");
+	fprintf(stderr, "WARNING! This will remove:\n%sAre you sure you want to continue? [y/N] ",
+		warning);
 	char line[16] = "";
 	return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
@@ -165,7 +162,12 @@ static int system_prune(const struct imgstore *st, bool all, bool force, struct 
 	struct prune p = {.st = st, .all = all};
 	struct gc_result gc;
 	char size[32];
-	if (!force && !confirmed(all))
+	const char *what = all ? "  - all stopped containers\n  - all images without at least "
+				 "one container associated to them\n  - layers and blobs no "
+				 "image uses\n  - all build cache\n"
+			       : "  - all stopped containers\n  - all dangling images\n  - "
+				 "layers and blobs no image uses\n  - all build cache\n";
+	if (!force && !confirmed(what))
 		return 0;
 	int rc = store_list(st->root, prune_container, &p, err);
 	print_list("Deleted Containers", &p.ids);
@@ -252,14 +254,9 @@ int cmd_builder(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *er
 	if (ops.n != 1 || strcmp(ops.v[0], "prune") != 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "builder: usage: clan builder prune [-f]");
-	if (!(flags & OPT_BIT(OPT_FORCE))) {
-		fprintf(stderr,
-			"WARNING! This will remove all build cache (and the layers no image "
-			"uses).\nAre you sure you want to continue? [y/N] ");
-		char line[16] = "";
-		if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y'))
-			return 0;
-	}
+	if (!(flags & OPT_BIT(OPT_FORCE)) &&
+	    !confirmed("  - all build cache\n  - layers and blobs no image uses\n"))
+		return 0;
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	uint64_t cache = 0;

@@ -155,12 +155,6 @@ static int resolve_image(struct load_ctx *c, const struct rc_section *sec, const
 	return 0;
 }
 
-static void copy_strv(struct strv *to, const struct strv *from)
-{
-	for (size_t i = 0; i < from->n; i++)
-		strv_push(to, from->v[i]);
-}
-
 /* The profile's value of a field: its deb: block's for a deb: image, else
  * its top level's; NULL when neither sets it. */
 #define PROFILE_FIELD(deb, base, field, is_set)             \
@@ -187,13 +181,13 @@ static int process(struct load_ctx *c, const struct rc_section *sec, const struc
 		    0)
 			return stack_fail(c, entry->line, "entrypoint: %s", c->err->msg);
 	} else if ((v = PROFILE_FIELD(deb, base, entrypoint, STRV_SET))) {
-		copy_strv(&svc->entrypoint, v);
+		strv_extend(&svc->entrypoint, v);
 	}
 	if ((e = rc_get(sec, "command"))) {
 		if (words_parse_command(e->value, "command = ", &svc->command, c->err) < 0)
 			return stack_fail(c, e->line, "command: %s", c->err->msg);
 	} else if (!entry && (v = PROFILE_FIELD(deb, base, command, STRV_SET))) {
-		copy_strv(&svc->command, v);
+		strv_extend(&svc->command, v);
 	}
 	if ((e = rc_get(sec, "working_dir"))) {
 		if (e->value[0] != '/')
@@ -357,7 +351,7 @@ static int health(struct load_ctx *c, const struct rc_section *sec, const struct
 	if (p && p->has_health) {
 		svc->health = p->health;
 		svc->health.test = (struct strv){0};
-		copy_strv(&svc->health.test, &p->health.test);
+		strv_extend(&svc->health.test, &p->health.test);
 		svc->has_health = true;
 	}
 	const struct rc_entry *e = rc_get(sec, "healthcheck");
@@ -529,9 +523,9 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 		return -1;
 	struct strv penv = {0};
 	if (p)
-		copy_strv(&penv, &p->base.environment);
+		strv_extend(&penv, &p->base.environment);
 	if (p && is_deb)
-		copy_strv(&penv, &p->deb.environment);
+		strv_extend(&penv, &p->deb.environment);
 	if (p && profile_secret_env(c, p, &penv) < 0) {
 		strv_free(&penv);
 		return -1;

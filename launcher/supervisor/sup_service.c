@@ -67,12 +67,6 @@ static int add_mounts(struct sup *s, const struct service *svc, struct container
 	return 0;
 }
 
-static void copy_strv(struct strv *to, const struct strv *from)
-{
-	for (size_t i = 0; i < from->n; i++)
-		strv_push(to, from->v[i]);
-}
-
 /* compose's tmpfs, read_only, cap_add/cap_drop, shm_size and ulimits, as
  * clan run's flags give them (the load checked each already). */
 static int runtime_keys(const struct service *svc, struct container_spec *c, struct clan_err *err)
@@ -91,8 +85,8 @@ static int runtime_keys(const struct service *svc, struct container_spec *c, str
 		ulimit_put(&c->ulimits, &c->nulimits, &u);
 	}
 	c->read_only = svc->read_only;
-	copy_strv(&c->cap_add, &svc->cap_add);
-	copy_strv(&c->cap_drop, &svc->cap_drop);
+	strv_extend(&c->cap_add, &svc->cap_add);
+	strv_extend(&c->cap_drop, &svc->cap_drop);
 	c->shm_size = svc->shm_size;
 	return 0;
 }
@@ -103,12 +97,12 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	const struct stack *st = s->o->st;
 	spec_init(c);
 	c->image_ref = xstrdup(svc->image);
-	copy_strv(&c->cmd, &svc->command);
+	strv_extend(&c->cmd, &svc->command);
 	if (svc->entrypoint.n || svc->entrypoint_set) {
 		c->entrypoint_set = true;
-		copy_strv(&c->entrypoint, &svc->entrypoint);
+		strv_extend(&c->entrypoint, &svc->entrypoint);
 	}
-	copy_strv(&c->env, &svc->environment);
+	strv_extend(&c->env, &svc->environment);
 	c->workdir = svc->working_dir ? xstrdup(svc->working_dir) : NULL;
 	const char *user = svc->user;
 	/* one mapped id: the official image runs as its service user */
@@ -124,7 +118,7 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	c->userns = s->pod.userns.mode;
 	c->rm = true; /* a service's container goes with the run that made it */
 	c->init = svc->init;
-	copy_strv(&c->add_hosts, &svc->extra_hosts);
+	strv_extend(&c->add_hosts, &svc->extra_hosts);
 	if (runtime_keys(svc, c, err) < 0)
 		return -1;
 	c->seccomp = svc->seccomp ? xstrdup(svc->seccomp) : NULL;
@@ -135,7 +129,7 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 	}
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		strv_push(&c->local_names, st->svcs[i].name);
-		copy_strv(&c->local_names, &st->svcs[i].aliases);
+		strv_extend(&c->local_names, &st->svcs[i].aliases);
 	}
 	return add_mounts(s, svc, c, err);
 }

@@ -143,6 +143,12 @@ void strv_free(struct strv *s)
 	s->n = s->cap = 0;
 }
 
+void strv_extend(struct strv *to, const struct strv *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		strv_push(to, from->v[i]);
+}
+
 bool strv_contains(const struct strv *s, const char *str)
 {
 	for (size_t i = 0; i < s->n; i++)

@@ -61,6 +61,8 @@ struct strv {
 	size_t n, cap;
 };
 void strv_push(struct strv *s, const char *str);
+/* Copies of every string of from, pushed onto to. */
+void strv_extend(struct strv *to, const struct strv *from);
 void strv_push_owned(struct strv *s, char *str);
 void strv_free(struct strv *s);
 /* Whether str is one of s's strings. */

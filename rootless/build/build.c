@@ -144,25 +144,19 @@ static int from_image(struct build *b, struct stage *s, const char *ref, struct 
 	return build_key("", text, "", s->key, err);
 }
 
-static void copy_strv(const struct strv *from, struct strv *to)
-{
-	for (size_t i = 0; i < from->n; i++)
-		strv_push(to, from->v[i]);
-}
-
 /* The record of another stage's result, as the base of this one. */
 static void from_stage(struct stage *s, const struct stage *base)
 {
 	const struct image_record *r = &base->img;
 	struct image_record *d = &s->img;
-	copy_strv(&r->layers, &d->layers);
-	copy_strv(&r->env, &d->env);
-	copy_strv(&r->entrypoint, &d->entrypoint);
-	copy_strv(&r->cmd, &d->cmd);
-	copy_strv(&r->labels, &d->labels);
-	copy_strv(&r->exposed, &d->exposed);
-	copy_strv(&r->volumes, &d->volumes);
-	copy_strv(&r->shell, &d->shell);
+	strv_extend(&d->layers, &r->layers);
+	strv_extend(&d->env, &r->env);
+	strv_extend(&d->entrypoint, &r->entrypoint);
+	strv_extend(&d->cmd, &r->cmd);
+	strv_extend(&d->labels, &r->labels);
+	strv_extend(&d->exposed, &r->exposed);
+	strv_extend(&d->volumes, &r->volumes);
+	strv_extend(&d->shell, &r->shell);
 	d->workdir = r->workdir ? xstrdup(r->workdir) : NULL;
 	d->user = r->user ? xstrdup(r->user) : NULL;
 	d->stop_signal = r->stop_signal ? xstrdup(r->stop_signal) : NULL;

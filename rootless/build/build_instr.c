@@ -15,6 +15,7 @@
 #include "build/build_copy.h"
 #include "build/build_int.h"
 #include "build/df_expand.h"
+#include "container/container.h"
 #include "container/image.h"
 #include "image/imgstore_gc.h"
 #include "ns/passwd.h"
@@ -32,15 +33,10 @@ static int expand(const struct stage *s, const struct build *b, const char *word
 /* K=V into list, replacing K. */
 static void put_kv(struct strv *list, const char *k, const char *v)
 {
-	size_t klen = strlen(k);
-	char *entry = xasprintf("%s=%s", k, v);
-	for (size_t i = 0; i < list->n; i++)
-		if (strncmp(list->v[i], k, klen) == 0 && list->v[i][klen] == '=') {
-			free(list->v[i]);
-			list->v[i] = entry;
-			return;
-		}
-	strv_push_owned(list, entry);
+	struct strv one = {0};
+	strv_push_owned(&one, xasprintf("%s=%s", k, v));
+	env_merge(list, &one);
+	strv_free(&one);
 }
 
 static void push_unique(struct strv *list, const char *v)

@@ -53,12 +53,9 @@ int image_of_record(const struct imgstore *st, const struct image_record *r, str
 					  img->ref, r->layers.v[i]);
 		strv_push_owned(&img->lowers, imgstore_layer_path(st, r->layers.v[i]));
 	}
-	for (size_t i = 0; i < r->entrypoint.n; i++)
-		strv_push(&img->entrypoint, r->entrypoint.v[i]);
-	for (size_t i = 0; i < r->cmd.n; i++)
-		strv_push(&img->cmd, r->cmd.v[i]);
-	for (size_t i = 0; i < r->env.n; i++)
-		strv_push(&img->env, r->env.v[i]);
+	strv_extend(&img->entrypoint, &r->entrypoint);
+	strv_extend(&img->cmd, &r->cmd);
+	strv_extend(&img->env, &r->env);
 	memcpy(img->id, r->id, sizeof img->id);
 	img->workdir = r->workdir && *r->workdir ? xstrdup(r->workdir) : NULL;
 	img->user = r->user && *r->user ? xstrdup(r->user) : NULL;
@@ -171,19 +168,13 @@ void image_free(struct image *img)
 	*img = (struct image){0};
 }
 
-static void strv_copy(const struct strv *from, struct strv *to)
-{
-	for (size_t i = 0; i < from->n; i++)
-		strv_push(to, from->v[i]);
-}
-
 void image_copy(const struct image *img, struct image *out)
 {
 	*out = (struct image){.ref = xstrdup(img->ref), .is_host = img->is_host};
-	strv_copy(&img->lowers, &out->lowers);
-	strv_copy(&img->entrypoint, &out->entrypoint);
-	strv_copy(&img->cmd, &out->cmd);
-	strv_copy(&img->env, &out->env);
+	strv_extend(&out->lowers, &img->lowers);
+	strv_extend(&out->entrypoint, &img->entrypoint);
+	strv_extend(&out->cmd, &img->cmd);
+	strv_extend(&out->env, &img->env);
 	out->workdir = img->workdir ? xstrdup(img->workdir) : NULL;
 	out->user = img->user ? xstrdup(img->user) : NULL;
 	memcpy(out->id, img->id, sizeof out->id);
