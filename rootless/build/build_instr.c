@@ -3,6 +3,9 @@
  * made once per key and found again after. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +260,48 @@ static int copy_chmod(const char *text, struct copy_step *cs, struct clan_err *e
 	return 0;
 }
 
+/* COPY <<NAME DEST: each heredoc a file NAME (0644) of a context of its
+ * own, its text expanded unless its delimiter was quoted, as BuildKit
+ * does. */
+static int heredoc_context(struct build *b, const struct stage *s, const struct df_instr *in,
+			   struct build_context *ctx, char **dir, struct clan_err *err)
+{
+	*dir = xasprintf("%s/build/heredoc-%d", b->storage, (int)getpid());
+	struct clan_err ignored;
+	remove_tree(*dir, &ignored);
+	if (mkdir_p(*dir, 0700, err) < 0)
+		return -1;
+	for (size_t i = 0; i < in->heredocs.n; i++) {
+		const char *name = in->heredoc_names.v[i];
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "the heredoc <<%s cannot be a file's name", name);
+		_cleanup_free_ char *text = NULL;
+		bool quoted = i < 32 && (in->heredoc_quoted & (1u << i));
+		if (!quoted) {
+			struct strv env = {0};
+			build_scope(s, &env);
+			int rc = df_expand_text(in->heredocs.v[i], b->df.escape, &env, &text, err);
+			strv_free(&env);
+			if (rc < 0)
+				return -1;
+		}
+		_cleanup_free_ char *path = xasprintf("%s/%s", *dir, name);
+		const char *body = quoted ? in->heredocs.v[i] : text;
+		if (write_file(path, body, strlen(body), err) < 0 || chmod(path, 0644) < 0)
+			return clan_error(err, errno, "cannot write the heredoc %s", name);
+	}
+	return build_context_load(*dir, NULL, ctx, err);
+}
+
+static void remove_heredocs(struct build_context *ctx, const char *dir)
+{
+	struct clan_err ignored;
+	build_context_free(ctx);
+	if (dir)
+		remove_tree(dir, &ignored);
+}
+
 static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 		   struct clan_err *err)
 {
@@ -266,11 +311,12 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 	if (in->args.n < 2)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "%s needs a source and a destination",
 				       strcmp(in->cmd, "add") == 0 ? "ADD" : "COPY");
-	if (in->heredocs.n)
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "a heredoc as a %s source is not supported yet; write the "
-				       "file beside the Dockerfile, or create it in a RUN step",
-				       strcmp(in->cmd, "add") == 0 ? "ADD" : "COPY");
+	struct build_context hctx = {.root_fd = -1};
+	_cleanup_free_ char *hdir = NULL;
+	if (in->heredocs.n && heredoc_context(b, s, in, &hctx, &hdir, err) < 0) {
+		remove_heredocs(&hctx, hdir);
+		return -1;
+	}
 	struct strv words = {0}, srcs = {0};
 	struct copy_step cs = {.srcs = &srcs, .chmod = -1, .add = strcmp(in->cmd, "add") == 0};
 	int rc = 0;
@@ -286,9 +332,20 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 					     "ADD of a URL (%s) is not supported yet; download it "
 					     "in a RUN step or beside the Dockerfile",
 					     words.v[i]);
+		else if (in->heredocs.n && strncmp(words.v[i], "<<", 2) != 0)
+			rc =
+			    clan_error_code(err, CLAN_EXIT_USAGE,
+					    "heredocs and files of the context cannot be copied by "
+					    "one %s: use two",
+					    cs.add ? "ADD" : "COPY");
+		else if (in->heredocs.n)
+			strv_push(&srcs, in->heredoc_names.v[srcs.n]);
 		else
 			strv_push(&srcs, words.v[i]);
 	}
+	if (rc == 0 && in->heredocs.n && srcs.n != in->heredocs.n)
+		rc = clan_error_code(err, CLAN_EXIT_USAGE, "a heredoc is not a source of this %s",
+				     cs.add ? "ADD" : "COPY");
 	const char *dest = rc == 0 ? words.v[words.n - 1] : NULL;
 	_cleanup_free_ char *abs_dest = NULL;
 	if (rc == 0) {
@@ -332,6 +389,9 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 			rc = clan_error_code(err, CLAN_EXIT_USAGE,
 					     "--from=%s: that image has no files to copy", from);
 		cs.from = &from_lowers;
+	} else if (rc == 0 && in->heredocs.n) {
+		cs.ctx = &hctx;
+		rc = copy_sources_key(&hctx, &srcs, content, err);
 	} else if (rc == 0) {
 		if (!b->ctx_loaded)
 			rc = build_context_load(b->o->context, b->storage, &b->ctx, err);
@@ -355,6 +415,7 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 	strv_free(&words);
 	strv_free(&srcs);
 	strv_free(&from_lowers);
+	remove_heredocs(&hctx, hdir);
 	return rc;
 }
 

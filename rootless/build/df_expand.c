@@ -12,7 +12,8 @@ struct lexer {
 	size_t i;
 	char esc;
 	const struct strv *env;
-	char msg[200]; /* the first error */
+	bool literal_quotes; /* a heredoc's text: quotes are text, not syntax */
+	char msg[200];	     /* the first error */
 };
 
 static int fail(struct lexer *lx, const char *fmt, const char *arg)
@@ -399,15 +400,16 @@ static int stop_on(struct lexer *lx, char stop, bool raw, struct strbuf *out)
 			return 0;
 		}
 		int rc = 0;
-		if (c == '\'')
+		bool quote = !lx->literal_quotes && (c == '\'' || c == '"');
+		if (quote && c == '\'')
 			rc = single_quote(lx, out);
-		else if (c == '"')
+		else if (quote)
 			rc = double_quote(lx, raw, out);
 		else if (c == '$')
 			rc = dollar(lx, out);
 		if (rc < 0)
 			return -1;
-		if (c == '\'' || c == '"' || c == '$')
+		if (quote || c == '$')
 			continue;
 		lx->i++;
 		if (c == lx->esc) {
@@ -426,10 +428,10 @@ static int stop_on(struct lexer *lx, char stop, bool raw, struct strbuf *out)
 	return 0;
 }
 
-int df_expand(const char *word, char escape, const struct strv *env, char **out,
-	      struct clan_err *err)
+static int expand(const char *word, char escape, bool literal_quotes, const struct strv *env,
+		  char **out, struct clan_err *err)
 {
-	struct lexer lx = {.s = word, .esc = escape, .env = env};
+	struct lexer lx = {.s = word, .esc = escape, .env = env, .literal_quotes = literal_quotes};
 	struct strbuf b = {0};
 	strbuf_addn(&b, "", 0);
 	if (stop_on(&lx, 0, false, &b) < 0) {
@@ -439,4 +441,16 @@ int df_expand(const char *word, char escape, const struct strv *env, char **out,
 	}
 	*out = strbuf_steal(&b);
 	return 0;
+}
+
+int df_expand(const char *word, char escape, const struct strv *env, char **out,
+	      struct clan_err *err)
+{
+	return expand(word, escape, false, env, out, err);
+}
+
+int df_expand_text(const char *text, char escape, const struct strv *env, char **out,
+		   struct clan_err *err)
+{
+	return expand(text, escape, true, env, out, err);
 }

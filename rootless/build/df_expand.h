@@ -17,4 +17,9 @@
 int df_expand(const char *word, char escape, const struct strv *env, char **out,
 	      struct clan_err *err);
 
+/* The same for a heredoc's text (COPY <<EOF, unquoted): quotes are kept
+ * as text, only $ and the escape character mean something. */
+int df_expand_text(const char *text, char escape, const struct strv *env, char **out,
+		   struct clan_err *err);
+
 #endif

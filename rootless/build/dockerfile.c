@@ -264,7 +264,7 @@ static int instruction(struct reader *r, const char *line, struct df_instr *in)
 
 /* A heredoc marker at p (a word start): <<[-]["']NAME["']; its name into
  * out, *strip for <<-, and where the word ends; NULL when it is none. */
-static const char *heredoc_marker(const char *p, struct strbuf *out, bool *strip)
+static const char *heredoc_marker(const char *p, struct strbuf *out, bool *strip, bool *quoted)
 {
 	if (p[0] != '<' || p[1] != '<')
 		return NULL;
@@ -273,6 +273,7 @@ static const char *heredoc_marker(const char *p, struct strbuf *out, bool *strip
 	if (*strip)
 		p++;
 	char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
+	*quoted = quote != 0;
 	const char *start = p;
 	while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.'))
 		p++;
@@ -300,8 +301,8 @@ static int read_heredocs(struct reader *r, const char *line, struct df_instr *in
 		if (p != line && !df_space(p[-1]))
 			continue;
 		struct strbuf name = {0};
-		bool strip;
-		const char *end = heredoc_marker(p, &name, &strip);
+		bool strip, quoted;
+		const char *end = heredoc_marker(p, &name, &strip, &quoted);
 		if (!end) {
 			strbuf_free(&name);
 			continue;
@@ -331,6 +332,8 @@ static int read_heredocs(struct reader *r, const char *line, struct df_instr *in
 			strbuf_free(&body);
 			return rc;
 		}
+		if (quoted && in->heredocs.n < 32)
+			in->heredoc_quoted |= 1u << in->heredocs.n;
 		strv_push_owned(&in->heredoc_names, strbuf_steal(&name));
 		strv_push_owned(&in->heredocs, strbuf_steal(&body));
 		p = end - 1;

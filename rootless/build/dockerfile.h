@@ -28,6 +28,7 @@ struct df_instr {
 	 * delimiters and bodies (each line ending in \n; <<- without the
 	 * leading tabs) */
 	struct strv heredoc_names, heredocs;
+	unsigned heredoc_quoted; /* bit i: heredoc i's delimiter was quoted */
 };
 
 struct dockerfile {

@@ -185,15 +185,24 @@ case_heredoc() {
 		#!/bin/sh -e
 		echo "from a #! script" > /three
 		PROG
-		CMD ["sh", "-c", "cat /one /two /three; ls -A /tmp | wc -l"]
+		ARG WHO=world
+		COPY <<GREETING /etc/greeting
+		hello "$WHO" \$HOME
+		GREETING
+		COPY <<"RAW" <<two.txt /opt/
+		raw $WHO
+		RAW
+		second
+		two.txt
+		CMD ["sh", "-c", "cat /one /two /three; ls -A /tmp | wc -l; cat /etc/greeting /opt/RAW /opt/two.txt"]
 	EOF
 	)
 	cd "$dir" || die "no project dir"
 	build -t hd .
 	assert_eq "$rc" 0 "the build ($err)"
 	run clan run --rm hd
-	assert_eq "$out" "$(printf 'one\ntwo\nx $HOME\ny /root\nfrom a #! script\n0')" \
-		"what the heredoc RUNs wrote (quoted: not expanded; the #! script's file removed)"
+	assert_eq "$out" "$(printf 'one\ntwo\nx $HOME\ny /root\nfrom a #! script\n0\nhello "world" $HOME\nraw $WHO\nsecond')" \
+		"what the heredoc RUNs wrote (quoted: not expanded; the #! script's file removed) and COPY took"
 }
 
 case_cache_mount() {
@@ -438,7 +447,7 @@ case_apt_in_run() {
 t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
-t "heredocs in RUN: a script, stdin of commands, a #! program" case_heredoc
+t "heredocs: RUN a script, stdin of commands, a #! program; COPY files" case_heredoc
 t "RUN --mount=type=cache: kept between builds, not in the image" case_cache_mount
 t "ADD: local tars unpacked, a climbing entry refused" case_add_archive
 t "COPY --chown and --chmod" case_chown

@@ -170,3 +170,16 @@ TEST(backtick_escape)
 	free(out);
 	strv_free(&env);
 }
+
+TEST(heredoc_text_keeps_quotes)
+{
+	struct strv env = {0};
+	strv_push(&env, "A=1");
+	char *out = NULL;
+	struct clan_err err = {0};
+	CHECK(df_expand_text("say \"$A\" '$A' \\$B ${A:-x}\n", '\\', &env, &out, &err) == 0);
+	CHECK_STR(out, "say \"1\" '1' $B 1\n");
+	free(out);
+	CHECK(df_expand_text("${A", '\\', &env, &out, &err) < 0);
+	strv_free(&env);
+}

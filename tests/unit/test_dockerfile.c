@@ -237,7 +237,9 @@ TEST(heredocs)
 	CHECK_STR(d.v[1].heredoc_names.v[0], "EOF");
 	CHECK_STR(d.v[1].heredocs.v[0], "echo a\n  EOF not yet\n");
 	CHECK(d.v[1].line == 2 && d.v[1].end_line == 5);
+	CHECK(d.v[1].heredoc_quoted == 0);
 	CHECK(d.v[2].heredocs.n == 2);
+	CHECK(d.v[2].heredoc_quoted == 3); /* <<-"A" and <<'B' */
 	CHECK_STR(d.v[2].heredocs.v[0], "x $HOME\n");
 	CHECK_STR(d.v[2].heredoc_names.v[1], "B");
 	CHECK_STR(d.v[2].heredocs.v[1], "y\n");
