@@ -263,10 +263,10 @@ TEST(safe_path_refuses_climbing_symlinks)
 	}
 	CHECK(open_in(&t, "/data", SP_NOCREATE, &err) < 0);
 	CHECK_STR(err.msg, "/data climbs above the container root through a symlink; refusing "
-			   "to mount there");
+			   "to use it");
 	CHECK(open_in(&t, "/a", SP_NOCREATE, &err) < 0);
 	CHECK_STR(err.msg, "/a climbs above the container root through a symlink; refusing to "
-			   "mount there");
+			   "use it");
 	CHECK(count_fds() == before);
 	CHECK(outside_untouched(&t));
 	tree_free(&t);
