@@ -30,6 +30,7 @@ int svc_image_build(struct service *s, bool always, const struct build_opts *bas
 		    struct clan_err *err)
 {
 	const struct svc_image_build *b = s->build;
+	always = always || (b && b->always);
 	char id[72];
 	if (b && !always && have_image(s->image, id)) {
 		free(s->image_id);

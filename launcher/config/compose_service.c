@@ -577,7 +577,7 @@ static int platform(struct load_ctx *c, const struct ynode *root, const struct y
 static int pull_policy(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
 		       struct svc_build *b)
 {
-	(void)root, (void)b;
+	(void)root;
 	const char *t = ynode_text(v);
 	if (t && (strcmp(t, "missing") == 0 || strcmp(t, "if_not_present") == 0))
 		return 0;
@@ -590,8 +590,12 @@ static int pull_policy(struct load_ctx *c, const struct ynode *root, const struc
 			     t);
 		return 0;
 	}
+	if (t && strcmp(t, "build") == 0 && b->svc.build) {
+		b->svc.build->always = true; /* up builds it each time, as with --build */
+		return 0;
+	}
 	if (t && strcmp(t, "build") == 0)
-		return 0; /* up builds the image each time, as with --build */
+		return compose_fail(c, v, "pull_policy build: the service has no build:");
 	return compose_fail(c, v, "pull_policy: expected always, never, missing or build");
 }
 

@@ -117,6 +117,7 @@ struct svc_image_build {
 	struct strv args;   /* K=V, or K (from the environment) */
 	char *target;	    /* NULL: the last stage */
 	bool image_default; /* the image's name is PROJECT-SERVICE (no image:) */
+	bool always;	    /* pull_policy: build: built at every up */
 };
 
 struct stack {

@@ -370,17 +370,17 @@ static void build_free(struct build *b)
 
 int build_image(const struct build_opts *o, char id[72], struct clan_err *err)
 {
-	struct build b = {.o = o, .df_name = "Dockerfile"};
-	b.ctx.root_fd = -1;
-	b.storage = paths_storage_dir();
-	if (o->no_cache)
-		snprintf(b.nonce, sizeof b.nonce, "%lld.%d", (long long)time(NULL), (int)getpid());
 	for (size_t i = 0; i < o->tags.n; i++) {
 		struct image_ref ref;
 		if (image_ref_parse(o->tags.v[i], &ref, err) < 0)
 			return clan_error_wrap(err, "-t %s", o->tags.v[i]);
 		image_ref_free(&ref);
 	}
+	struct build b = {.o = o, .df_name = "Dockerfile"};
+	b.ctx.root_fd = -1;
+	b.storage = paths_storage_dir();
+	if (o->no_cache)
+		snprintf(b.nonce, sizeof b.nonce, "%lld.%d", (long long)time(NULL), (int)getpid());
 	_cleanup_free_ char *text = NULL;
 	size_t target;
 	int rc = imgstore_open(&b.st, b.storage, err);

@@ -85,8 +85,11 @@ static struct ctx_entry *add_entry(struct walk *w, const char *path, const struc
 		c->v = xrealloc(c->v, w->cap * sizeof *c->v);
 	}
 	struct ctx_entry *e = &c->v[c->n++];
-	*e = (struct ctx_entry){
-	    .path = xstrdup(path), .mode = st->st_mode, .mtime = st->st_mtim, .size = st->st_size};
+	*e = (struct ctx_entry){.path = xstrdup(path),
+				.mode = st->st_mode,
+				.mtime = st->st_mtim,
+				.size = st->st_size,
+				.ino = st->st_ino};
 	return e;
 }
 

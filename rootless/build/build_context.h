@@ -20,6 +20,7 @@ struct ctx_entry {
 	char hash[72]; /* a regular file's content, "sha256:..." */
 	struct timespec mtime;
 	off_t size;
+	ino_t ino; /* with size and mtime: the copy checks the file is what was hashed */
 };
 
 struct build_context {

@@ -40,18 +40,37 @@ static int open_parent(int root, const char *abs, const char **base, int *fd, st
 	return safe_path_open(root, *dir ? dir : "/", SP_MKDIR, fd, err);
 }
 
-static int set_meta(const struct copier *c, int fd, const char *name, const struct stat *st,
-		    struct clan_err *err)
+/* Owner, mode and times of what fd is (a file or dir this step made): by
+ * the fd, so nothing is followed. The owner is --chown's, else (from
+ * another stage, ids mapped) the source's, else the step's root. */
+static int set_meta_fd(const struct copier *c, int fd, const char *what, const struct stat *st,
+		       struct clan_err *err)
 {
-	bool link = S_ISLNK(st->st_mode);
-	if (c->s->chown && c->keep_owners &&
-	    fchownat(fd, name, c->s->uid, c->s->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return clan_error(err, errno, "cannot chown %s", name);
+	bool own = c->keep_owners && (c->s->chown || c->s->from);
+	uid_t uid = c->s->chown ? c->s->uid : st->st_uid;
+	gid_t gid = c->s->chown ? c->s->gid : st->st_gid;
+	if (own && fchown(fd, uid, gid) < 0)
+		return clan_error(err, errno, "cannot chown %s", what);
 	mode_t mode = c->s->chmod >= 0 ? (mode_t)c->s->chmod : st->st_mode & 07777;
-	if (!link && fchmodat(fd, name, mode, 0) < 0)
-		return clan_error(err, errno, "cannot chmod %s", name);
+	if (fchmod(fd, mode) < 0)
+		return clan_error(err, errno, "cannot chmod %s", what);
 	struct timespec ts[2] = {st->st_mtim, st->st_mtim};
-	if (utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+	if (futimens(fd, ts) < 0)
+		return clan_error(err, errno, "cannot set the times of %s", what);
+	return 0;
+}
+
+/* The same for a symlink this step made, by name in dir, never followed. */
+static int set_meta_link(const struct copier *c, int dir, const char *name, const struct stat *st,
+			 struct clan_err *err)
+{
+	bool own = c->keep_owners && (c->s->chown || c->s->from);
+	uid_t uid = c->s->chown ? c->s->uid : st->st_uid;
+	gid_t gid = c->s->chown ? c->s->gid : st->st_gid;
+	if (own && fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return clan_error(err, errno, "cannot chown %s", name);
+	struct timespec ts[2] = {st->st_mtim, st->st_mtim};
+	if (utimensat(dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return clan_error(err, errno, "cannot set the times of %s", name);
 	return 0;
 }
@@ -69,6 +88,23 @@ static int copy_data(int from, int to, const char *what, struct clan_err *err)
 
 /* One non-directory: src (relative to the source root) to abs. What was
  * there (not a dir) is replaced, as a copy into a container does. */
+/* A context file must still be what the step's key was made of: one
+ * changed since the hashing would be stored under the old content's key. */
+static int same_file(const struct copier *c, int fd, const char *src, const struct stat *want,
+		     struct clan_err *err)
+{
+	struct stat now;
+	if (!c->s->ctx)
+		return 0;
+	if (fstat(fd, &now) < 0)
+		return clan_error(err, errno, "cannot stat %s", src);
+	if (now.st_size != want->st_size || now.st_mtim.tv_sec != want->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != want->st_mtim.tv_nsec || now.st_ino != want->st_ino)
+		return clan_error_code(err, CLAN_EXIT_FAIL,
+				       "%s changed while the build ran; build again", src);
+	return 0;
+}
+
 static int copy_leaf(const struct copier *c, const char *src, const struct stat *st,
 		     const char *abs, struct clan_err *err)
 {
@@ -92,7 +128,7 @@ static int copy_leaf(const struct copier *c, const char *src, const struct stat 
 		target[n] = '\0';
 		if (symlinkat(target, dir, base) < 0)
 			return clan_error(err, errno, "cannot create %s", abs);
-		return set_meta(c, dir, base, st, err);
+		return set_meta_link(c, dir, base, st, err);
 	}
 	_cleanup_close_ int in = openat(c->src_root, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
@@ -101,9 +137,9 @@ static int copy_leaf(const struct copier *c, const char *src, const struct stat 
 	    openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return clan_error(err, errno, "cannot create %s", abs);
-	if (copy_data(in, out, src, err) < 0)
+	if (copy_data(in, out, src, err) < 0 || same_file(c, in, src, st, err) < 0)
 		return -1;
-	return set_meta(c, dir, base, st, err);
+	return set_meta_fd(c, out, abs, st, err);
 }
 
 /* ADD: a tar (plain or gzip, bzip2, xz, zstd), told by its first bytes as
@@ -127,13 +163,10 @@ static bool is_archive(int fd)
 /* Its entries into the dir abs, made when missing, as a layer's are
  * written: nothing leaves the dir (absolute names, "..", links out and
  * device nodes are refused). The archive's owners are kept where ids are
- * mapped. */
+ * mapped. 1: no tar in it after all (a compressed file), nothing done. */
 static int extract_archive(const struct copier *c, int in, const char *src, const char *abs,
 			   struct clan_err *err)
 {
-	_cleanup_close_ int dir = -1;
-	if (safe_path_open(c->root, abs, SP_MKDIR, &dir, err) < 0 || dl_need(DL_ARCHIVE, err) < 0)
-		return -1;
 	struct archive *a = archive_read_new();
 	if (!a || archive_read_support_filter_gzip(a) == ARCHIVE_FATAL ||
 	    archive_read_support_filter_bzip2(a) == ARCHIVE_FATAL ||
@@ -147,11 +180,17 @@ static int extract_archive(const struct copier *c, int in, const char *src, cons
 			archive_read_free(a);
 		return rc;
 	}
+	struct archive_entry *e;
+	int r = archive_read_next_header(a, &e);
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF) {
+		archive_read_free(a);
+		return 1; /* compressed, but no tar inside: copied as it is */
+	}
+	_cleanup_close_ int dir = -1;
+	int rc = safe_path_open(c->root, abs, SP_MKDIR, &dir, err);
 	struct layer_writer w;
 	layer_writer_init(&w, dir, src, c->keep_owners);
-	struct archive_entry *e;
-	int r, rc = 0;
-	while (rc == 0 && (r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+	for (; rc == 0 && r != ARCHIVE_EOF; r = archive_read_next_header(a, &e)) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			rc = clan_error_code(err, CLAN_EXIT_USAGE, "ADD %s: %s", src,
 					     archive_error_string(a));
@@ -165,19 +204,22 @@ static int extract_archive(const struct copier *c, int in, const char *src, cons
 	return rc;
 }
 
+/* A dir at abs: one the stage has keeps its owner, mode and times (as
+ * BuildKit leaves an existing destination); one made here gets the
+ * source's, set through its fd. */
 static int copy_dir_self(const struct copier *c, const struct stat *st, const char *abs,
 			 struct clan_err *err)
 {
 	_cleanup_close_ int fd = -1;
+	struct clan_err missing;
+	if (safe_path_open(c->root, abs, SP_NOCREATE, &fd, &missing) == 0)
+		return 0;
 	if (safe_path_open(c->root, abs, SP_MKDIR, &fd, err) < 0)
 		return -1;
-	if (strcmp(abs, "/") == 0)
-		return 0; /* the root keeps what it has */
-	const char *base;
-	_cleanup_close_ int dir = -1;
-	if (open_parent(c->root, abs, &base, &dir, err) < 0)
-		return -1;
-	return set_meta(c, dir, base, st, err);
+	_cleanup_close_ int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return clan_error(err, errno, "cannot open %s", abs);
+	return set_meta_fd(c, dir, abs, st, err);
 }
 
 static char *join_abs(const char *dir, const char *rel)
@@ -199,7 +241,8 @@ static int copy_ctx_tree(const struct copier *c, const char *src, const char *de
 		if (plen && (strncmp(e->path, src, plen) != 0 || e->path[plen] != '/'))
 			continue;
 		_cleanup_free_ char *abs = join_abs(dest, e->path + (plen ? plen + 1 : 0));
-		struct stat st = {.st_mode = e->mode, .st_mtim = e->mtime};
+		struct stat st = {
+		    .st_mode = e->mode, .st_mtim = e->mtime, .st_size = e->size, .st_ino = e->ino};
 		int rc = S_ISDIR(e->mode) ? copy_dir_self(c, &st, abs, err)
 					  : copy_leaf(c, e->path, &st, abs, err);
 		if (rc < 0)
@@ -278,17 +321,22 @@ static int ctx_matches(const struct copier *c, const char *pattern, struct strv 
  * "./" dropped; ".." that climbs out refused. */
 static int clean_source(const char *src, bool from_stage, char **out, struct clan_err *err)
 {
-	_cleanup_free_ char *abs = xasprintf("/%s", src);
-	_cleanup_free_ char *clean = path_clean(abs);
-	/* path_clean stops ".." at the root: a climb shows as a mismatch of
-	 * the number of ".." */
-	if (!from_stage && strstr(src, "..")) {
-		_cleanup_free_ char *probe = xasprintf("/x/%s", src);
-		_cleanup_free_ char *pc = path_clean(probe);
-		if (strncmp(pc, "/x/", 3) != 0 && strcmp(pc, "/x") != 0)
+	/* a ".." that climbs above the context's top is refused (in a stage
+	 * it stops at its root, as a path in a container does) */
+	int depth = 0;
+	for (const char *p = src; *p && !from_stage;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			depth--;
+		else if (n && !(n == 1 && p[0] == '.'))
+			depth++;
+		if (depth < 0)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "%s: outside the build context", src);
+		p += n + (p[n] == '/');
 	}
+	_cleanup_free_ char *abs = xasprintf("/%s", src);
+	_cleanup_free_ char *clean = path_clean(abs);
 	*out = xstrdup(strcmp(clean, "/") == 0 ? "." : clean + 1);
 	return 0;
 }
@@ -300,7 +348,8 @@ static int copy_source(const struct copier *c, const char *src, const char *dest
 	const struct ctx_entry *e =
 	    c->s->ctx && strcmp(src, ".") != 0 ? build_context_find(c->s->ctx, src) : NULL;
 	if (e)
-		st = (struct stat){.st_mode = e->mode, .st_mtim = e->mtime};
+		st = (struct stat){
+		    .st_mode = e->mode, .st_mtim = e->mtime, .st_size = e->size, .st_ino = e->ino};
 	else if (fstatat(c->src_root, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s", src, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
@@ -315,8 +364,9 @@ static int copy_source(const struct copier *c, const char *src, const char *dest
 		    openat(c->src_root, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (in < 0)
 			return clan_error(err, errno, "cannot read %s", src);
-		if (is_archive(in))
-			return extract_archive(c, in, src, dest, err);
+		int r = is_archive(in) ? extract_archive(c, in, src, dest, err) : 1;
+		if (r <= 0)
+			return r;
 	}
 	const char *slash = strrchr(src, '/');
 	_cleanup_free_ char *to =
@@ -367,6 +417,9 @@ static int copy_all(const struct copier *c, struct clan_err *err)
 	return rc;
 }
 
+/* The --from stage read-only at cdir/from: its one layer bound, or an
+ * overlay of its layers named relative to their common dir (the mount's
+ * options must fit in a page). */
 static int mount_from(const struct copy_step *s, struct clan_err *err)
 {
 	_cleanup_free_ char *at = xasprintf("%s/from", s->cdir);
@@ -377,14 +430,66 @@ static int mount_from(const struct copy_step *s, struct clan_err *err)
 			return clan_error(err, errno, "cannot mount the stage to copy from");
 		return 0;
 	}
-	_cleanup_free_ char *opts = NULL;
-	struct strv lowers = {0};
-	for (size_t i = 0; i < s->from->n; i++)
-		strv_push(&lowers, s->from->v[i]);
-	opts = overlay_options(&lowers, NULL, NULL, true);
-	strv_free(&lowers);
-	if (mount("overlay", at, "overlay", MS_RDONLY, opts) < 0)
+	_cleanup_free_ char *parent = path_dir(s->from->v[0]);
+	struct strv names = {0};
+	for (size_t i = 0; i < s->from->n; i++) {
+		const char *slash = strrchr(s->from->v[i], '/');
+		size_t n = (size_t)(slash - s->from->v[i]);
+		strv_push(&names, strlen(parent) == n && strncmp(parent, s->from->v[i], n) == 0
+				      ? slash + 1
+				      : s->from->v[i]);
+	}
+	_cleanup_free_ char *opts = overlay_options(&names, NULL, NULL, true);
+	strv_free(&names);
+	if (chdir(parent) < 0 || mount("overlay", at, "overlay", MS_RDONLY, opts) < 0)
 		return clan_error(err, errno, "cannot mount the stage to copy from");
+	return 0;
+}
+
+/* The stage's overlay on cdir/merged: the kernel's, else fuse-overlayfs;
+ * never the copy fallback (its upper dir would be the whole tree). */
+static int mount_stage(const struct copy_step *s, struct clan_err *err)
+{
+	struct strv empty = {0};
+	_cleanup_free_ char *none = xasprintf("%s/empty", s->cdir);
+	if (s->lowers->n == 0) {
+		/* FROM scratch: overlayfs wants a lower dir */
+		if (mkdir(none, 0755) < 0 && errno != EEXIST)
+			return clan_error(err, errno, "cannot create %s", none);
+		strv_push(&empty, none);
+	}
+	struct overlay_request req = {
+	    .want = OVERLAY_KERNEL, .lowers = s->lowers->n ? s->lowers : &empty, .cdir = s->cdir};
+	enum overlay_kind used;
+	struct clan_err kernel;
+	int rc = overlay_mount(&req, &used, &kernel);
+	if (rc < 0) {
+		req.want = OVERLAY_FUSE;
+		rc = overlay_mount(&req, &used, err);
+		if (rc < 0)
+			clan_error_wrap(err, "a build needs overlayfs (%s; and fuse-overlayfs)",
+					kernel.msg);
+	}
+	strv_free(&empty);
+	return rc;
+}
+
+/* Everything the step reads and writes under cdir, and cdir the root of
+ * this process: a link the image or the stage to copy from plants (to /,
+ * or climbing with ..) resolves inside cdir, never on the host. */
+static int enter_jail(const struct copy_step *s, struct clan_err *err)
+{
+	if (s->ctx) {
+		_cleanup_free_ char *at = xasprintf("%s/ctx", s->cdir);
+		if ((mkdir(at, 0700) < 0 && errno != EEXIST) ||
+		    mount(s->ctx->root, at, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return clan_error(err, errno, "cannot mount the build context");
+	}
+	/* libarchive is loaded now: there is no /usr/lib in the jail */
+	if (s->add && dl_need(DL_ARCHIVE, err) < 0)
+		return -1;
+	if (chdir(s->cdir) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return clan_error(err, errno, "cannot enter %s", s->cdir);
 	return 0;
 }
 
@@ -401,35 +506,19 @@ static int step_fn(void *arg, char *out, size_t outlen, struct clan_err *err)
 	const struct copy_step *s = call->s;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return clan_error(err, errno, "cannot make a mount namespace for the build");
-	struct strv empty = {0};
-	_cleanup_free_ char *none = xasprintf("%s/empty", s->cdir);
-	if (s->lowers->n == 0) {
-		/* FROM scratch: overlayfs wants a lower dir */
-		if (mkdir(none, 0755) < 0 && errno != EEXIST)
-			return clan_error(err, errno, "cannot create %s", none);
-		strv_push(&empty, none);
-	}
-	struct overlay_request req = {
-	    .want = OVERLAY_AUTO, .lowers = s->lowers->n ? s->lowers : &empty, .cdir = s->cdir};
-	enum overlay_kind used;
-	int rc = overlay_mount(&req, &used, err);
-	strv_free(&empty);
-	if (rc == 0 && used == OVERLAY_COPY)
-		rc = clan_error(err, 0,
-				"a build needs overlayfs (the kernel's or fuse-overlayfs); "
-				"see clan doctor");
-	if (rc < 0 || (s->from && mount_from(s, err) < 0))
+	if (mount_stage(s, err) < 0 || (s->from && mount_from(s, err) < 0) ||
+	    enter_jail(s, err) < 0)
 		return -1;
-	_cleanup_free_ char *merged = xasprintf("%s/merged", s->cdir);
-	_cleanup_free_ char *from = xasprintf("%s/from", s->cdir);
-	struct copier c = {.s = s, .root = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC)};
-	c.keep_owners = call->keep_owners;
-	c.src_root = s->ctx    ? dup(s->ctx->root_fd)
-		     : s->from ? open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-			       : -1;
-	if (c.root < 0 || (s->srcs && c.src_root < 0))
+	struct copier c = {.s = s,
+			   .keep_owners = call->keep_owners,
+			   .root = open("/merged", O_PATH | O_DIRECTORY | O_CLOEXEC),
+			   .src_root = s->ctx	 ? open("/ctx", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				       : s->from ? open("/from", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+						 : -1};
+	int rc;
+	if (c.root < 0 || (s->srcs && c.src_root < 0)) {
 		rc = clan_error(err, errno, "cannot open the build's roots");
-	else if (s->mkdir) {
+	} else if (s->mkdir) {
 		int fd = -1;
 		rc = safe_path_open(c.root, s->mkdir, SP_MKDIR, &fd, err);
 		if (fd >= 0)
@@ -441,6 +530,9 @@ static int step_fn(void *arg, char *out, size_t outlen, struct clan_err *err)
 		close(c.root);
 	if (c.src_root >= 0)
 		close(c.src_root);
+	/* a fuse-overlayfs daemon ends with its mount, not with us */
+	if (umount2("/merged", MNT_DETACH) < 0 && rc == 0)
+		rc = clan_error(err, errno, "cannot unmount the build's overlay");
 	return rc;
 }
 

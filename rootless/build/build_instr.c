@@ -55,13 +55,15 @@ static char *step_text(const struct df_instr *in, const struct strv *words, cons
 	for (size_t i = 0; i < in->flags.n; i++)
 		len += strlen(in->flags.v[i]) + 1;
 	for (size_t i = 0; i < words->n; i++)
-		len += strlen(words->v[i]) + 1;
+		len += strlen(words->v[i]) + 24;
 	char *t = xmalloc(len + 1);
 	size_t o = (size_t)snprintf(t, len + 1, "%s%s", in->cmd, in->json ? "[]" : "");
 	for (size_t i = 0; i < in->flags.n; i++)
 		o += (size_t)snprintf(t + o, len + 1 - o, "\n%s", in->flags.v[i]);
+	/* each word with its length: ["a\nb"] and ["a", "b"] differ */
 	for (size_t i = 0; i < words->n; i++)
-		o += (size_t)snprintf(t + o, len + 1 - o, "\n%s", words->v[i]);
+		o += (size_t)snprintf(t + o, len + 1 - o, "\n%zu:%s", strlen(words->v[i]),
+				      words->v[i]);
 	if (extra)
 		snprintf(t + o, len + 1 - o, "\n%s", extra);
 	return t;
@@ -518,16 +520,19 @@ static int cache_mount(struct build *b, const struct stage *s, const char *spec,
 		bool known = false;
 		for (size_t i = 0; i < ARRAY_SIZE(accepted); i++)
 			known = known || strcmp(kv, accepted[i]) == 0;
-		if (strcmp(kv, "type") == 0)
-			type = xstrdup(v);
-		else if (strcmp(kv, "target") == 0 || strcmp(kv, "dst") == 0 ||
-			 strcmp(kv, "destination") == 0)
-			target = xstrdup(v);
-		else if (strcmp(kv, "id") == 0)
-			id = xstrdup(v);
-		else if (!known)
+		char **field = strcmp(kv, "type") == 0 ? &type
+			       : strcmp(kv, "target") == 0 || strcmp(kv, "dst") == 0 ||
+				       strcmp(kv, "destination") == 0
+				   ? &target
+			       : strcmp(kv, "id") == 0 ? &id
+						       : NULL;
+		if (field) {
+			free(*field);
+			*field = xstrdup(v);
+		} else if (!known) {
 			return clan_error_code(err, CLAN_EXIT_USAGE, "--mount: unknown option %s",
 					       kv);
+		}
 	}
 	if (!type || strcmp(type, "cache") != 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
@@ -657,8 +662,11 @@ static int do_config(struct build *b, struct stage *s, const struct df_instr *in
 		struct strv *into = c[0] == 'c' ? &r->cmd : &r->entrypoint;
 		strv_free(into);
 		command_of(s, in, into);
-		/* a new ENTRYPOINT drops the base image's CMD, as Docker does */
-		if (c[0] == 'e')
+		/* a new ENTRYPOINT drops the base image's CMD (not one this stage
+		 * set), as Docker does */
+		if (c[0] == 'c')
+			s->cmd_set = true;
+		else if (!s->cmd_set)
 			strv_free(&r->cmd);
 		rc = do_words(b, s, in, false, &words, err);
 	} else if (strcmp(c, "user") == 0 || strcmp(c, "stopsignal") == 0) {

@@ -14,6 +14,7 @@ struct stage {
 	char key[72];		 /* the cache key of the last step */
 	struct strv args;	 /* ARG in scope: K=V, or K (declared, no value) */
 	bool built, building;
+	bool cmd_set; /* a CMD of this stage (ENTRYPOINT clears only an inherited one) */
 };
 
 struct build {

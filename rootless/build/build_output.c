@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "base/progress.h"
 #include "base/termsafe.h"
 #include "base/util.h"
@@ -43,8 +44,10 @@ static void draw(struct progress_bars *bars, const struct tail *t)
  * place, erased at the end. */
 static noreturn void reader(int in, int log_fd, bool show)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	signal(SIGINT, SIG_IGN); /* the step's end (EOF) ends us, not Ctrl-C */
+	/* the step's end (EOF) ends us, not Ctrl-C; without these we would
+	 * still end with the pipe, so a failure is no reason to stop */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || signal(SIGINT, SIG_IGN) == SIG_ERR)
+		clan_debug("build output: %s", strerror(errno));
 	struct progress_bars bars;
 	progress_bars_init(&bars, stderr, show);
 	struct tail t = {0};
@@ -108,17 +111,19 @@ void run_output_close(struct run_output *o, bool failed)
 {
 	if (o->fd >= 0)
 		close(o->fd);
-	if (o->pid > 0) {
-		int status;
-		wait_child(o->pid, &status);
-	}
+	int status;
+	if (o->pid > 0 && wait_child(o->pid, &status) < 0)
+		clan_debug("build output: cannot wait for the reader: %s", strerror(errno));
+	/* the output as text the terminal cannot take for commands */
 	if (failed && o->log_fd >= 0 && lseek(o->log_fd, 0, SEEK_SET) == 0) {
 		char buf[8192];
 		ssize_t n;
 		fflush(stderr);
-		while ((n = read(o->log_fd, buf, sizeof buf)) > 0)
-			if (!write_all(STDERR_FILENO, buf, (size_t)n))
+		while ((n = read(o->log_fd, buf, sizeof buf)) > 0) {
+			_cleanup_free_ char *safe = term_safe(buf, (size_t)n, true);
+			if (!write_all(STDERR_FILENO, safe, strlen(safe)))
 				break;
+		}
 	}
 	if (o->log_fd >= 0)
 		close(o->log_fd);

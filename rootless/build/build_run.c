@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "base/progress.h"
+#include "base/debug.h"
+#include "base/safe_path.h"
 #include "build/build_int.h"
 #include "build/build_output.h"
 #include "container/container.h"
@@ -26,30 +28,52 @@
 
 /* What the runtime put in the upper dir to mount onto (empty files the
  * image did not have) is not the step's change. */
+/* The dir of rel inside root, no symlink followed on the way (the upper
+ * dir is what the container wrote, a lower one what the image has); *base
+ * is rel's last name. -1 when it is not there as plain dirs. */
+static int open_parent(const char *root, const char *rel, const char **base, int *fd)
+{
+	_cleanup_close_ int top = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	const char *slash = strrchr(rel, '/');
+	*base = slash ? slash + 1 : rel;
+	_cleanup_free_ char *dir = xasprintf("/%.*s", slash ? (int)(slash - rel) : 0, rel);
+	struct clan_err ignored;
+	return top < 0 ? -1 : safe_path_open_strict(top, dir, SP_NOCREATE, fd, &ignored);
+}
+
+/* What the runtime put in the upper dir to mount onto (empty files the
+ * image did not have) is not the step's change. */
 static void drop_mount_stubs(const char *upper, const struct image *img)
 {
 	static const char *const stubs[] = {"etc/hosts", "etc/resolv.conf", "etc/hostname",
 					    APT_DROPIN + 1};
 	for (size_t i = 0; i < ARRAY_SIZE(stubs); i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s", upper, stubs[i]);
+		const char *base;
+		_cleanup_close_ int dir = -1;
 		struct stat st;
 		char *had = NULL;
-		if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+		if (open_parent(upper, stubs[i], &base, &dir) < 0 ||
+		    fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != 0)
 			continue;
 		if (image_read_file(img, stubs[i], 1 << 20, &had) == 0) {
 			free(had);
 			continue;
 		}
-		unlink(p);
+		if (unlinkat(dir, base, 0) < 0)
+			clan_debug("build: cannot drop the mount point %s: %s", stubs[i],
+				   strerror(errno));
 	}
 }
 
 static bool has_dir(const struct image *img, const char *rel)
 {
 	for (size_t i = 0; i < img->lowers.n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s", img->lowers.v[i], rel);
+		const char *base;
+		_cleanup_close_ int dir = -1;
 		struct stat st;
-		if (lstat(p, &st) == 0)
+		if (open_parent(img->lowers.v[i], rel, &base, &dir) == 0 &&
+		    fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			return S_ISDIR(st.st_mode);
 	}
 	return false;
@@ -93,9 +117,13 @@ static void drop_mount_dirs(const char *upper, const struct image *img, const st
 		const char *dst = strchr(mounts->v[i], ':') + 1;
 		_cleanup_free_ char *rel = xstrdup(dst + 1);
 		while (*rel && !has_dir(img, rel)) {
-			_cleanup_free_ char *p = xasprintf("%s/%s", upper, rel);
+			const char *base;
+			_cleanup_close_ int dir = -1;
+			if (open_parent(upper, rel, &base, &dir) < 0 ||
+			    unlinkat(dir, base, AT_REMOVEDIR) < 0)
+				break;
 			char *slash = strrchr(rel, '/');
-			if (rmdir(p) < 0 || !slash)
+			if (!slash)
 				break;
 			*slash = '\0';
 		}

@@ -324,6 +324,24 @@ case_hostile_paths() {
 	if [ -e "/tmp/$mark-1" ] || [ -e "/tmp/$mark-2" ]; then
 		die "a COPY wrote to the host's /tmp"
 	fi
+	# the destination itself a link to a host dir: its mode stays
+	local host_dir secret
+	host_dir=$(mktemp -d /tmp/clan-build-chmod.XXXXXX)
+	chmod 0700 "$host_dir"
+	printf 'FROM %s\nRUN ln -s %s /app\nCOPY --chmod=0777 f /app/\n' "$BASE" "$host_dir" >Dockerfile
+	build .
+	assert_eq "$(stat -c %a "$host_dir")" 700 "a host dir a COPY's destination link names"
+	[ ! -e "$host_dir/f" ] || die "a COPY wrote into the host dir"
+	rm -rf "$host_dir"
+	# COPY --from through a link to /: not the host's files
+	secret=$(mktemp /tmp/clan-build-secret.XXXXXX)
+	echo host-secret >"$secret"
+	printf 'FROM %s AS a\nRUN ln -s / /escape\nFROM %s\nCOPY --from=a /escape%s /k\nCMD ["cat", "/k"]\n' \
+		"$BASE" "$BASE" "$secret" >Dockerfile
+	build -t steal .
+	run clan run --rm steal
+	assert_not_contains "$out" "host-secret" "a host file read through a stage's link"
+	rm -f "$secret"
 }
 
 case_failing_run() {
