@@ -567,7 +567,7 @@ int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, c
 		if (rc == 0)
 			rc = ctx_matches(&c, clean, &found, err);
 		strv_free(&found);
-		bool glob = has_glob(clean);
+		bool glob = rc == 0 && has_glob(clean);
 		for (size_t k = 0; rc == 0 && k < ctx->n; k++) {
 			const struct ctx_entry *e = &ctx->v[k];
 			if (!under(e->path, clean, glob))
