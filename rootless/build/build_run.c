@@ -24,7 +24,8 @@
  * no such user to become, so during RUN it stays root (a file bound over
  * the image's, never part of the layer). */
 #define APT_SANDBOX "APT::Sandbox::User \"root\";\n"
-#define APT_DROPIN "/etc/apt/apt.conf.d/00clan-build-sandbox"
+#define APT_DROPIN_REL "etc/apt/apt.conf.d/00clan-build-sandbox"
+#define APT_DROPIN "/" APT_DROPIN_REL
 
 /* What the runtime put in the upper dir to mount onto (empty files the
  * image did not have) is not the step's change. */
@@ -46,7 +47,7 @@ static int open_parent(const char *root, const char *rel, const char **base, int
 static void drop_mount_stubs(const char *upper, const struct image *img)
 {
 	static const char *const stubs[] = {"etc/hosts", "etc/resolv.conf", "etc/hostname",
-					    APT_DROPIN + 1};
+					    APT_DROPIN_REL};
 	for (size_t i = 0; i < ARRAY_SIZE(stubs); i++) {
 		const char *base;
 		_cleanup_close_ int dir = -1;
