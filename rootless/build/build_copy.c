@@ -353,8 +353,12 @@ static int copy_source(const struct copier *c, const char *src, const char *dest
 	else if (fstatat(c->src_root, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s", src, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		/* a dir's contents go into dest, not the dir itself */
-		if (copy_dir_self(c, &st, dest, err) < 0)
+		/* a dir's contents go into dest, not the dir itself; a dest made
+		 * here is 0755, as mkdir -p makes it (not the source dir's
+		 * mode, which a umask of 077 would make 0700) */
+		struct stat top = st;
+		top.st_mode = S_IFDIR | 0755;
+		if (copy_dir_self(c, &top, dest, err) < 0)
 			return -1;
 		return c->s->ctx ? copy_ctx_tree(c, src, dest, err)
 				 : copy_stage_tree(c, src, dest, 0, err);
