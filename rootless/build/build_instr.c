@@ -3,14 +3,14 @@
  * made once per key and found again after. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/progress.h"
 #include "base/safe_path.h"
