@@ -811,15 +811,6 @@ static int one_key(struct load_ctx *c, const struct ynode *root, const char *key
 	return 0;
 }
 
-/* A path of build: relative to base (the project dir, or the context for
- * dockerfile:), absolute and clean. */
-static char *build_path(const char *base, const char *path)
-{
-	_cleanup_free_ char *joined =
-	    path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", base, path);
-	return path_clean(joined);
-}
-
 /* build.args: a mapping or a list of K=V (K alone: from the environment). */
 static int build_args(struct load_ctx *c, const struct ynode *v, struct strv *out)
 {
@@ -908,11 +899,11 @@ static int build_spec(struct load_ctx *c, const struct ynode *svc, struct svc_bu
 				    "build: a remote context (%s) is not supported; clone it "
 				    "and give the dir",
 				    ib->context);
-	char *ctx = build_path(c->st->dir, ib->context ? ib->context : ".");
+	char *ctx = path_under(c->st->dir, ib->context ? ib->context : ".");
 	free(ib->context);
 	ib->context = ctx;
 	if (ib->dockerfile) {
-		char *df = build_path(ib->context, ib->dockerfile);
+		char *df = path_under(ib->context, ib->dockerfile);
 		free(ib->dockerfile);
 		ib->dockerfile = df;
 	}

@@ -467,16 +467,10 @@ static int build_spec(struct load_ctx *c, const struct rc_section *sec, struct s
 		return stack_fail(c, pk->line, "packages = is for deb: images, not with build =");
 	struct svc_image_build *ib = xcalloc(1, sizeof *ib);
 	svc->build = ib;
-	_cleanup_free_ char *ctx =
-	    e->value[0] == '/' ? xstrdup(e->value) : xasprintf("%s/%s", c->st->dir, e->value);
-	ib->context = path_clean(ctx);
+	ib->context = path_under(c->st->dir, e->value);
 	const struct rc_entry *df = rc_get(sec, "dockerfile");
-	if (df) {
-		_cleanup_free_ char *p = df->value[0] == '/'
-					     ? xstrdup(df->value)
-					     : xasprintf("%s/%s", ib->context, df->value);
-		ib->dockerfile = path_clean(p);
-	}
+	if (df)
+		ib->dockerfile = path_under(ib->context, df->value);
 	const struct rc_entry *t = rc_get(sec, "target");
 	if (t)
 		ib->target = xstrdup(t->value);

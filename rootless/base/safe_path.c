@@ -15,6 +15,13 @@
 #define MAX_DEPTH 256
 #define MAX_LINKS 40
 
+char *path_under(const char *base, const char *path)
+{
+	_cleanup_free_ char *joined =
+	    path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", base, path);
+	return path_clean(joined);
+}
+
 char *path_clean(const char *path)
 {
 	size_t len = strlen(path);

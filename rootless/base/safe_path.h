@@ -13,6 +13,10 @@ enum sp_create {
 /* Lexically cleans an absolute path: collapses "//", drops ".", resolves
  * ".." (never above "/") and trailing slashes. "/a/./b/../c/" -> "/a/c". */
 char *path_clean(const char *path);
+/* path made absolute against base (an absolute dir) when it is relative,
+ * then cleaned: a build's context or Dockerfile, a WORKDIR or COPY
+ * destination against the current WORKDIR. */
+char *path_under(const char *base, const char *path);
 
 /* Opens path (absolute, as seen inside the root) below root_fd with
  * O_PATH. Absolute symlinks restart at the root; any ".." or symlink that

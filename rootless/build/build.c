@@ -341,15 +341,9 @@ static int save_image(struct build *b, struct stage *s, char id[72], struct clan
 		if (imgstore_save_image(&b->st, &s->img, err) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < b->o->tags.n; i++) {
-		struct image_ref ref;
-		if (image_ref_parse(b->o->tags.v[i], &ref, err) < 0)
-			return clan_error_wrap(err, "-t %s", b->o->tags.v[i]);
-		_cleanup_free_ char *canon = image_ref_format(&ref);
-		image_ref_free(&ref);
-		if (imgstore_tag(&b->st, canon, id, err) < 0)
+	for (size_t i = 0; i < b->tags.n; i++)
+		if (imgstore_tag(&b->st, b->tags.v[i], id, err) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -362,6 +356,7 @@ static void build_free(struct build *b)
 	}
 	free(b->stages);
 	strv_free(&b->global_args);
+	strv_free(&b->tags);
 	dockerfile_free(&b->df);
 	build_context_free(&b->ctx);
 	imgstore_close(&b->st);
@@ -370,13 +365,18 @@ static void build_free(struct build *b)
 
 int build_image(const struct build_opts *o, char id[72], struct clan_err *err)
 {
+	/* the tags checked (and made canonical) before anything is built */
+	struct strv tags = {0};
 	for (size_t i = 0; i < o->tags.n; i++) {
 		struct image_ref ref;
-		if (image_ref_parse(o->tags.v[i], &ref, err) < 0)
+		if (image_ref_parse(o->tags.v[i], &ref, err) < 0) {
+			strv_free(&tags);
 			return clan_error_wrap(err, "-t %s", o->tags.v[i]);
+		}
+		strv_push_owned(&tags, image_ref_format(&ref));
 		image_ref_free(&ref);
 	}
-	struct build b = {.o = o, .df_name = "Dockerfile"};
+	struct build b = {.o = o, .df_name = "Dockerfile", .tags = tags};
 	b.ctx.root_fd = -1;
 	b.storage = paths_storage_dir();
 	if (o->no_cache)

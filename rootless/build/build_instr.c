@@ -179,10 +179,9 @@ static int do_workdir(struct build *b, struct stage *s, const struct df_instr *i
 		return clan_error_code(err, CLAN_EXIT_USAGE, "WORKDIR takes one path");
 	if (expand(s, b, in->args.v[0], &dir, err) < 0)
 		return -1;
-	_cleanup_free_ char *joined =
-	    dir[0] == '/' ? xstrdup(dir) : xasprintf("%s/%s", workdir_of(s), dir);
+	char *workdir = path_under(workdir_of(s), dir);
 	free(s->img.workdir);
-	s->img.workdir = path_clean(joined);
+	s->img.workdir = workdir;
 	struct strv words = {0};
 	strv_push(&words, s->img.workdir);
 	_cleanup_free_ char *text = step_text(in, &words, NULL);
@@ -353,9 +352,7 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 	if (rc == 0) {
 		size_t dl = strlen(dest);
 		bool slash = dl && dest[dl - 1] == '/';
-		_cleanup_free_ char *joined =
-		    dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", workdir_of(s), dest);
-		_cleanup_free_ char *clean = path_clean(joined);
+		_cleanup_free_ char *clean = path_under(workdir_of(s), dest);
 		abs_dest =
 		    slash && strcmp(clean, "/") != 0 ? xasprintf("%s/", clean) : xstrdup(clean);
 		cs.dest = abs_dest;
@@ -541,9 +538,7 @@ static int cache_mount(struct build *b, const struct stage *s, const char *spec,
 				       type ? type : "bind");
 	if (!target || !*target)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "--mount=type=cache needs target=DIR");
-	_cleanup_free_ char *joined =
-	    target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", workdir_of(s), target);
-	_cleanup_free_ char *dst = path_clean(joined);
+	_cleanup_free_ char *dst = path_under(workdir_of(s), target);
 	char key[72];
 	const char *name = id && *id ? id : dst;
 	if (sha256_digest(name, strlen(name), key, err) < 0)

@@ -24,6 +24,7 @@ struct build {
 	struct userns_plan plan;
 	struct dockerfile df;
 	const char *df_name;	 /* "Dockerfile", for messages */
+	struct strv tags;	 /* o->tags, canonical */
 	struct strv global_args; /* ARG before the first FROM, with their values */
 	struct stage *stages;
 	size_t nstages;
