@@ -65,7 +65,7 @@ run_as() {
 	if [ -n "${CLAN_TEST_DEB_CACHE_ROOT:-}" ]; then
 		install -d -m 0700 -o "$user" -g "$(id -gn "$user")" "$CLAN_TEST_DEB_CACHE_ROOT/$user"
 	fi
-	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS CLAN_TEST_TIMEOUT CI CLAN_TEST_DEB_CACHE_ROOT; do
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS CLAN_TEST_TIMEOUT CI CLAN_TEST_DEB_CACHE_ROOT CLAN_TEST_CASE; do
 		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 	done
 	echo "== as $user ($mode; XDG_RUNTIME_DIR ${xdg:-unset})"

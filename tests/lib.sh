@@ -98,6 +98,8 @@ skip_case() {
 t() {
 	local name=$1 fn=$2 log rc
 	shift 2
+	# CLAN_TEST_CASE=REGEX: only the cases whose function matches
+	if [ -n "${CLAN_TEST_CASE:-}" ] && ! [[ $fn =~ $CLAN_TEST_CASE ]]; then return 0; fi
 	log=$LIB_TMP/case.log
 	rm -f "$LIB_TMP/skip-reason"
 	(

@@ -16,6 +16,7 @@
 #include "base/safe_path.h"
 #include "base/strbuf.h"
 #include "build/build_copy.h"
+#include "build/build_fetch.h"
 #include "build/build_int.h"
 #include "build/df_expand.h"
 #include "container/container.h"
@@ -220,14 +221,8 @@ static int chown_ids(struct build *b, const struct stage *s, const char *spec, s
 	return 0;
 }
 
-static bool is_url(const char *s)
-{
-	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0 ||
-	       strncmp(s, "git@", 4) == 0;
-}
-
 struct copy_flags {
-	const char *from, *chown, *chmod;
+	const char *from, *chown, *chmod, *checksum;
 };
 
 static int copy_flags(const struct df_instr *in, struct copy_flags *f, struct clan_err *err)
@@ -241,6 +236,8 @@ static int copy_flags(const struct df_instr *in, struct copy_flags *f, struct cl
 			f->chown = fl + 8;
 		else if (strncmp(fl, "--chmod=", 8) == 0)
 			f->chmod = fl + 8;
+		else if (strncmp(fl, "--checksum=", 11) == 0 && strcmp(in->cmd, "add") == 0)
+			f->checksum = fl + 11;
 		else if (strcmp(fl, "--link") != 0 && strcmp(fl, "--link=true") != 0 &&
 			 strcmp(fl, "--link=false") != 0)
 			return clan_error_code(err, CLAN_EXIT_USAGE, "unknown flag %s", fl);
@@ -295,6 +292,28 @@ static int heredoc_context(struct build *b, const struct stage *s, const struct 
 	return build_context_load(*dir, NULL, ctx, err);
 }
 
+/* ADD's sources that are URLs: all of them or none. */
+static int url_sources(const struct strv *words, bool add, const struct copy_flags *f, size_t *n,
+		       struct clan_err *err)
+{
+	*n = 0;
+	for (size_t i = 0; i + 1 < words->n; i++) {
+		if (add && strncmp(words->v[i], "git@", 4) == 0)
+			return clan_error_code(err, CLAN_EXIT_USAGE,
+					       "ADD of a git repository (%s) is not supported; "
+					       "clone it beside the Dockerfile",
+					       words->v[i]);
+		*n += add && build_is_url(words->v[i]);
+	}
+	if (*n && *n + 1 != words->n)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "URLs and files of the context cannot be added by one "
+				       "ADD: use two");
+	if (f->checksum && !*n)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "--checksum is for URLs");
+	return 0;
+}
+
 static void remove_heredocs(struct build_context *ctx, const char *dir)
 {
 	struct clan_err ignored;
@@ -327,13 +346,11 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 		if (rc == 0)
 			strv_push_owned(&words, w);
 	}
-	for (size_t i = 0; rc == 0 && i + 1 < words.n; i++) {
-		if (cs.add && is_url(words.v[i]))
-			rc = clan_error_code(err, CLAN_EXIT_USAGE,
-					     "ADD of a URL (%s) is not supported yet; download it "
-					     "in a RUN step or beside the Dockerfile",
-					     words.v[i]);
-		else if (in->heredocs.n && strncmp(words.v[i], "<<", 2) != 0)
+	size_t nurls = 0;
+	if (rc == 0)
+		rc = url_sources(&words, cs.add, &f, &nurls, err);
+	for (size_t i = 0; rc == 0 && !nurls && i + 1 < words.n; i++) {
+		if (in->heredocs.n && strncmp(words.v[i], "<<", 2) != 0)
 			rc =
 			    clan_error_code(err, CLAN_EXIT_USAGE,
 					    "heredocs and files of the context cannot be copied by "
@@ -388,6 +405,21 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 			rc = clan_error_code(err, CLAN_EXIT_USAGE,
 					     "--from=%s: that image has no files to copy", from);
 		cs.from = &from_lowers;
+	} else if (rc == 0 && nurls) {
+		struct strv urls = {.v = words.v, .n = nurls};
+		_cleanup_free_ char *checksum = NULL;
+		if (f.checksum)
+			rc = expand(s, b, f.checksum, &checksum, err);
+		if (rc == 0)
+			rc = build_url_context(&b->st, b->storage, &urls, checksum, &hctx, &hdir,
+					       &srcs, err);
+		/* a download is not unpacked, and is 0600 unless --chmod says, as
+		 * Docker has it */
+		cs.add = false;
+		cs.chmod = cs.chmod < 0 ? 0600 : cs.chmod;
+		cs.ctx = &hctx;
+		if (rc == 0)
+			rc = copy_sources_key(&hctx, &srcs, content, err);
 	} else if (rc == 0 && in->heredocs.n) {
 		cs.ctx = &hctx;
 		rc = copy_sources_key(&hctx, &srcs, content, err);

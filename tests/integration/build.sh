@@ -462,12 +462,100 @@ case_apt_in_run() {
 	assert_not_contains "$out" "00clan-build-sandbox" "RUN's apt drop-in is not in the image"
 }
 
+# serve_files DIR: a plain http server of DIR on 127.0.0.1 that dies with
+# the test; sets FILES_URL and FILES_PID.
+serve_files() {
+	local log tenths=100 port=""
+	log=$(mktemp "$REGISTRY_TMP/http.XXXXXX") || die "cannot make a log file"
+	registry_spawn "$log" python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0
+	FILES_PID=$REGISTRY_SPAWNED
+	while [ -z "$port" ] && [ "$tenths" -gt 0 ]; do
+		sleep 0.1
+		tenths=$((tenths - 1))
+		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$log" | head -n 1)
+	done
+	[ -n "$port" ] || die "the file server did not start: $(cat "$log")"
+	FILES_URL=http://127.0.0.1:$port
+}
+
+# ADD of URLs: downloaded with libcurl, 0600, not unpacked; --checksum
+# checked, and a step with one is cached without the server; without
+# one, the content decides the key.
+case_add_url() {
+	fresh_storage
+	push_base
+	local dir files sum
+	files=$(mk_tmp)
+	dir=$(mk_tmp)
+	printf 'echo fetched\n' >"$files/tool.sh"
+	echo "data 1" >"$files/data.txt"
+	tar -C "$files" -cf "$files/bundle.tar" tool.sh
+	sum=sha256:$(sha256sum "$files/tool.sh" | cut -d' ' -f1)
+	serve_files "$files"
+	cd "$dir" || die "no project dir"
+	cat >Dockerfile <<-EOF
+		FROM $BASE
+		ADD --checksum=$sum $FILES_URL/tool.sh /opt/
+		ADD $FILES_URL/data.txt /opt/renamed.txt
+		ADD $FILES_URL/bundle.tar /opt/
+		CMD ["sh", "-c", "stat -c '%a %n' /opt/tool.sh /opt/renamed.txt /opt/bundle.tar; cat /opt/renamed.txt"]
+	EOF
+	build -t addurl .
+	assert_eq "$rc" 0 "the build ($err)"
+	run clan run --rm addurl
+	assert_eq "$out" "$(printf '600 /opt/tool.sh\n600 /opt/renamed.txt\n600 /opt/bundle.tar\ndata 1')" \
+		"the downloads: 0600, named by the URL or the destination, a tar not unpacked"
+	echo "data 2" >"$files/data.txt"
+	build -t addurl .
+	assert_eq "$rc" 0 "the rebuild after the file changed ($err)"
+	assert_eq "$(cached_steps)" 1 "only the --checksum step is cached (the others are downloaded again)"
+	run clan run --rm addurl cat /opt/renamed.txt
+	assert_eq "$out" "data 2" "the new content"
+	registry_kill "$FILES_PID"
+	head -n 2 Dockerfile >Dockerfile.sum
+	build -f Dockerfile.sum .
+	assert_eq "$rc" 0 "a --checksum step with the server gone ($err)"
+	assert_eq "$(cached_steps)" 1 "it is cached, no request made"
+	build --no-cache -f Dockerfile.sum -t sumonly .
+	assert_eq "$rc" 0 "--no-cache: the download is in the store already ($err)"
+	build .
+	assert_ne "$rc" 0 "a URL without --checksum and no server"
+	assert_contains "$err" "cannot download $FILES_URL/data.txt" "the URL named"
+	assert_contains "$err" "Dockerfile:3" "the line named"
+	serve_files "$files"
+	printf 'FROM %s\nADD --checksum=sha256:%064d %s/tool.sh /opt/\n' "$BASE" 0 "$FILES_URL" >Dockerfile
+	build .
+	assert_ne "$rc" 0 "a wrong checksum"
+	assert_contains "$err" "not sha256:$(printf '%064d' 0) as --checksum says" "the mismatch named"
+	printf 'FROM %s\nADD %s/missing.txt /opt/\n' "$BASE" "$FILES_URL" >Dockerfile
+	build .
+	assert_ne "$rc" 0 "a URL the server has not"
+	assert_contains "$err" "answered 404" "the status"
+	printf 'FROM %s\nADD %s/ /opt/\n' "$BASE" "$FILES_URL" >Dockerfile
+	build .
+	assert_contains "$err" "names no file" "a URL with no file name"
+	printf 'FROM %s\nADD --checksum=md5:00 %s/tool.sh /opt/\n' "$BASE" "$FILES_URL" >Dockerfile
+	build .
+	assert_contains "$err" "clan checks sha256:<hex> checksums" "another checksum kind"
+	printf 'FROM %s\nADD --checksum=%s tool.sh /opt/\n' "$BASE" "$sum" >Dockerfile
+	build .
+	assert_contains "$err" "--checksum is for URLs" "a checksum on a local file"
+	printf 'FROM %s\nADD %s/tool.sh notes.txt /opt/\n' "$BASE" "$FILES_URL" >Dockerfile
+	build .
+	assert_contains "$err" "URLs and files of the context cannot be added by one ADD" "mixed sources"
+	printf 'FROM %s\nADD %s/%%2e%%2e/%%2e%%2e/etc%%2fpasswd /opt/\n' "$BASE" "$FILES_URL" >Dockerfile
+	build .
+	assert_ne "$rc" 0 "an escaped climb in the URL"
+	[ ! -e "$(dirname "$files")/etc" ] || die "the download named a path outside"
+}
+
 t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
 t "heredocs: RUN a script, stdin of commands, a #! program; COPY files" case_heredoc
 t "RUN --mount=type=cache: kept between builds, not in the image" case_cache_mount
 t "ADD: local tars unpacked, a climbing entry refused" case_add_archive
+t "ADD of URLs: --checksum, cache, errors" case_add_url
 t "COPY --chown and --chmod" case_chown
 t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
 t "a failing RUN" case_failing_run
