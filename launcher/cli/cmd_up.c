@@ -23,6 +23,7 @@
 #include "base/termsafe.h"
 #include "cli/svc_args.h"
 #include "cli/svc_image_build.h"
+#include "config/svc_health.h"
 #include "cli/up_drift.h"
 #include "container/store.h"
 #include "ns/userns.h"
@@ -212,7 +213,8 @@ static int parse(const struct opt_cmd *cmd, int argc, char **argv, struct up_opt
 }
 
 /* Pulls or builds what is missing, in the foreground with progress, so the
- * supervisor only finds images already there. */
+ * supervisor only finds images already there; a service without a health
+ * check of its files takes its image's. */
 static int prepare_images(struct stack *st, const bool *only, enum userns_mode mode, bool build,
 			  struct clan_err *err)
 {
@@ -226,9 +228,10 @@ static int prepare_images(struct stack *st, const bool *only, enum userns_mode m
 		struct image_resolve_opts ro = {.userns = mode};
 		if (image_resolve(st->svcs[i].image, &ro, &img, err) < 0)
 			return clan_error_wrap(err, "service %s", st->svcs[i].name);
+		svc_health_from_image(&st->svcs[i], &img.health);
 		image_free(&img);
 	}
-	return 0;
+	return svc_health_check_deps(st, only, err);
 }
 
 /* The host port m is published on: a picked one as the running stack

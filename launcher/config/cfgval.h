@@ -1,5 +1,5 @@
 /* Values of compose fields that are not plain strings: durations
- * ("1m30s"), stop signals ("SIGINT"), restart policies. Pure; errors are
+ * (base/duration.h), stop signals ("SIGINT"), restart policies. Pure; errors are
  * exit 2 and say what was expected, for the caller to prefix with
  * "FILE:LINE: KEY". */
 #ifndef CLAN_CFGVAL_H
@@ -7,17 +7,9 @@
 
 #include <stddef.h>
 
+#include "base/duration.h"
 #include "base/error.h"
 #include "config/stack.h"
-
-/* Go's time.ParseDuration syntax as compose takes it: "1s", "500ms",
- * "1m30s", "1.5h", "0"; units ns, us (µs), ms, s, m, h. Rounds down to
- * milliseconds; at most INT_MAX ms (about 24 days). */
-int duration_parse(const char *text, int *ms, struct clan_err *err);
-/* As docker compose config prints it (Go's time.Duration.String): 90000 ->
- * "1m30s", 60000 -> "1m0s", 3600000 -> "1h0m0s", 1500 -> "1.5s", 500 ->
- * "500ms", 0 -> "0s". */
-void duration_format(int ms, char *buf, size_t len);
 
 /* "SIGTERM", "TERM", "sigterm" or a number from 1 to 64. */
 int signal_parse(const char *text, int *sig, struct clan_err *err);

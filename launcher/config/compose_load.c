@@ -342,7 +342,9 @@ static int enabled_services(struct load_ctx *c, const struct ynode *svcs)
 	return stack_report(c);
 }
 
-/* compose refuses to wait for the health of a service that has no check. */
+/* compose refuses to wait for the health of a service that has no check:
+ * here when the file disables it; a check the image may have is looked
+ * for when the images are there (svc_health.h). */
 static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 {
 	const struct ynode *svcs = ynode_get(root, "services");
@@ -353,14 +355,15 @@ static void check_healthy_deps(struct load_ctx *c, const struct ynode *root)
 				continue;
 			for (size_t k = 0; k < c->nb; k++) {
 				const struct service *d = &c->b[k].svc;
-				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health)
+				if (strcmp(d->name, s->depends_on.v[j]) != 0 || d->has_health ||
+				    !d->health_off)
 					continue;
 				const struct ynode *deps =
 				    ynode_get(ynode_get(svcs, s->name), "depends_on");
 				const struct ynode *at = ynode_get(deps, d->name);
 				compose_fail(c, at ? at : deps,
-					     "service %s waits for %s to be healthy, but %s has no "
-					     "health check (give it a healthcheck:)",
+					     "service %s waits for %s to be healthy, but %s's "
+					     "health check is disabled",
 					     s->name, d->name, d->name);
 				stack_collect(c);
 			}

@@ -463,17 +463,16 @@ static int healthcheck(struct load_ctx *c, const struct ynode *root, const struc
 	bool off = false;
 	if ((n = ynode_get(v, "disable")) && compose_bool(c, n, "healthcheck.disable", &off) < 0)
 		return -1;
-	b->health_off = off;
+	s->health_off = off;
 	if (off)
 		return 0;
+	/* without a test the timings are kept for the image's check */
 	const struct ynode *t = ynode_get(v, "test");
-	if (!t)
-		return 0; /* only timings: they apply to the image's check, which clan
-			   * does not read; nothing to run */
-	int r = health_test(c, t, s);
-	if (r != 0)
-		return r < 0 ? -1 : 0;
-	s->has_health = true;
+	int r = t ? health_test(c, t, s) : 0;
+	if (r < 0)
+		return -1;
+	s->health_off = r == 1;
+	s->has_health = t && r == 0;
 	struct healthcheck *h = &s->health;
 	if (((n = ynode_get(v, "interval")) &&
 	     duration_at(c, n, "interval", &h->interval_ms) < 0) ||
@@ -939,7 +938,7 @@ static int recognise(struct load_ctx *c, const struct ynode *svc, struct svc_bui
 	if (!p)
 		return 0;
 	s->profile = xstrdup(p->name);
-	if (!s->has_health && !b->health_off && p->has_health) {
+	if (!s->has_health && !s->health_off && p->has_health) {
 		copy_health(&s->health, &p->health);
 		s->has_health = true;
 		s->health_from_profile = true;

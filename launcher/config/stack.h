@@ -93,6 +93,8 @@ struct service {
 	struct strv ulimits;	       /* "NAME=SOFT:HARD" (--ulimit) */
 	bool has_health;
 	bool health_from_profile; /* the profile's, for an image it recognises */
+	/* disable: true or a test of NONE: not even the image's check runs */
+	bool health_off;
 	struct healthcheck health;
 	enum restart_policy restart;
 	int stop_grace_ms; /* SIGTERM -> SIGKILL; compose's stop_grace_period, default 10 s */

@@ -36,7 +36,6 @@ struct svc_build {
 	struct item_pos *dep_at, *port_at, *alias_at;
 	struct listen_port *listen;
 	size_t nlisten;
-	bool health_off; /* compose's healthcheck: disable: true */
 };
 
 struct load_ctx {

@@ -302,6 +302,7 @@ static int health_test(struct load_ctx *c, const struct rc_entry *e, struct serv
 	const char *v = e->value;
 	if (strcmp(v, "NONE") == 0 || strcmp(v, "none") == 0) {
 		svc->has_health = false;
+		svc->health_off = true;
 		return 0;
 	}
 	struct strv t = {0};
@@ -313,6 +314,7 @@ static int health_test(struct load_ctx *c, const struct rc_entry *e, struct serv
 		if (t.n == 1 && strcmp(t.v[0], "NONE") == 0) {
 			strv_free(&t);
 			svc->has_health = false;
+			svc->health_off = true;
 			return 0;
 		}
 		if (!cmd && !shell) {

@@ -160,6 +160,7 @@ static void from_stage(struct stage *s, const struct stage *base)
 	d->workdir = r->workdir ? xstrdup(r->workdir) : NULL;
 	d->user = r->user ? xstrdup(r->user) : NULL;
 	d->stop_signal = r->stop_signal ? xstrdup(r->stop_signal) : NULL;
+	image_health_copy(&r->health, &d->health);
 	memcpy(s->key, base->key, sizeof s->key);
 }
 

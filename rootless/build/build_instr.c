@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/progress.h"
+#include "base/duration.h"
 #include "base/safe_path.h"
 #include "base/strbuf.h"
 #include "build/build_copy.h"
@@ -736,6 +736,66 @@ static int do_config(struct build *b, struct stage *s, const struct df_instr *in
 	return rc;
 }
 
+/* --interval=D, --timeout=D, --start-period=D, --start-interval=D,
+ * --retries=N: what is not given stays unset (the defaults apply). */
+static int health_flag(const char *fl, struct image_health *h, struct clan_err *err)
+{
+	static const char *const names[] = {
+	    "--interval=", "--timeout=", "--start-period=", "--start-interval="};
+	int64_t *slots[] = {&h->interval_ns, &h->timeout_ns, &h->start_period_ns,
+			    &h->start_interval_ns};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+		int ms;
+		if (strncmp(fl, names[i], n) != 0)
+			continue;
+		if (duration_parse(fl + n, &ms, err) < 0)
+			return clan_error_wrap(err, "%.*s", (int)n - 1, fl);
+		*slots[i] = (int64_t)ms * 1000000;
+		return 0;
+	}
+	uint32_t r;
+	if (strncmp(fl, "--retries=", 10) == 0 && parse_u32(fl + 10, &r) && r < 1000000) {
+		h->retries = (int)r;
+		return 0;
+	}
+	return clan_error_code(err, CLAN_EXIT_USAGE,
+			       "unknown flag %s (HEALTHCHECK takes --interval, --timeout, "
+			       "--start-period, --start-interval and --retries)",
+			       fl);
+}
+
+/* HEALTHCHECK [FLAGS] CMD command | NONE: the image's check, which a
+ * service without a healthcheck: of its own runs. */
+static int do_healthcheck(struct build *b, struct stage *s, const struct df_instr *in,
+			  struct clan_err *err)
+{
+	struct image_health h = {0};
+	const char *kind = in->args.n ? in->args.v[0] : "";
+	int rc = 0;
+	if (strcasecmp(kind, "none") == 0 && in->args.n == 1 && in->flags.n == 0) {
+		strv_push(&h.test, "NONE");
+	} else if (strcasecmp(kind, "cmd") == 0 && in->args.n > 1) {
+		strv_push(&h.test, in->json ? "CMD" : "CMD-SHELL");
+		for (size_t i = 1; i < in->args.n; i++)
+			strv_push(&h.test, in->args.v[i]);
+		for (size_t i = 0; rc == 0 && i < in->flags.n; i++)
+			rc = health_flag(in->flags.v[i], &h, err);
+	} else {
+		rc = clan_error_code(err, CLAN_EXIT_USAGE,
+				     "HEALTHCHECK takes [FLAGS] CMD command, or NONE alone");
+	}
+	if (rc == 0)
+		rc = chain(b, s, in, &h.test, err);
+	if (rc == 0) {
+		strv_free(&s->img.health.test);
+		s->img.health = h;
+	} else {
+		strv_free(&h.test);
+	}
+	return rc;
+}
+
 int build_instr(struct build *b, struct stage *s, const struct df_instr *in, struct clan_err *err)
 {
 	const char *c = in->cmd;
@@ -754,13 +814,8 @@ int build_instr(struct build *b, struct stage *s, const struct df_instr *in, str
 			return -1;
 		return chain(b, s, in, &s->args, err);
 	}
-	if (strcmp(c, "healthcheck") == 0) {
-		progress_warn("%s:%d: HEALTHCHECK is not kept in the image yet; give the "
-			      "service a healthcheck: in the compose file",
-			      b->df_name, in->line);
-		struct strv none = {0};
-		return chain(b, s, in, &none, err);
-	}
+	if (strcmp(c, "healthcheck") == 0)
+		return do_healthcheck(b, s, in, err);
 	if (strcmp(c, "onbuild") == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "ONBUILD is not supported: write the instructions into "

@@ -59,6 +59,7 @@ int image_of_record(const struct imgstore *st, const struct image_record *r, str
 	memcpy(img->id, r->id, sizeof img->id);
 	img->workdir = r->workdir && *r->workdir ? xstrdup(r->workdir) : NULL;
 	img->user = r->user && *r->user ? xstrdup(r->user) : NULL;
+	image_health_copy(&r->health, &img->health);
 	return 0;
 }
 
@@ -165,6 +166,7 @@ void image_free(struct image *img)
 	strv_free(&img->env);
 	free(img->workdir);
 	free(img->user);
+	strv_free(&img->health.test);
 	*img = (struct image){0};
 }
 
@@ -177,6 +179,7 @@ void image_copy(const struct image *img, struct image *out)
 	strv_extend(&out->env, &img->env);
 	out->workdir = img->workdir ? xstrdup(img->workdir) : NULL;
 	out->user = img->user ? xstrdup(img->user) : NULL;
+	image_health_copy(&img->health, &out->health);
 	memcpy(out->id, img->id, sizeof out->id);
 }
 

@@ -22,6 +22,7 @@ struct image {
 	char *workdir;	 /* NULL: / */
 	char *user;	 /* NULL: root */
 	char id[72];	 /* the store's image id; "" for dir: and host */
+	struct image_health health;
 };
 
 struct image_resolve_opts {

@@ -67,6 +67,16 @@ int imgstore_layer_tmpdir(const struct imgstore *st, char **tmp, struct clan_err
 int imgstore_layer_commit(const struct imgstore *st, const char *tmp, const char *id,
 			  struct clan_err *err);
 
+/* An image's own health check (Dockerfile HEALTHCHECK, config.Healthcheck):
+ * test as the config has it ("CMD", ARG... | "CMD-SHELL", TEXT | "NONE");
+ * empty: the image has none. Durations in ns, 0: not set. */
+struct image_health {
+	struct strv test;
+	int64_t interval_ns, timeout_ns, start_period_ns, start_interval_ns;
+	int retries; /* 0: not set */
+};
+void image_health_copy(const struct image_health *from, struct image_health *to);
+
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {
 	char id[72];	    /* "sha256:<hex>": the config digest, or the deb: key */
@@ -88,6 +98,7 @@ struct image_record {
 	struct strv volumes; /* "/data" */
 	struct strv shell;   /* SHELL, empty: ["/bin/sh", "-c"] */
 	char *stop_signal;   /* NULL: SIGTERM */
+	struct image_health health;
 };
 
 int imgstore_save_image(const struct imgstore *st, const struct image_record *rec,

@@ -41,6 +41,42 @@ static char *dup_or_null(json_t *o, const char *key)
 	return v ? xstrdup(v) : NULL;
 }
 
+static json_t *health_json(const struct image_health *h)
+{
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "test", strv_json(&h->test), "interval",
+			 (json_int_t)h->interval_ns, "timeout", (json_int_t)h->timeout_ns,
+			 "start_period", (json_int_t)h->start_period_ns, "start_interval",
+			 (json_int_t)h->start_interval_ns, "retries", h->retries);
+}
+
+/* Negative or absurd numbers (a record edited by hand) count as unset. */
+static int64_t ns_or_zero(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+	return v > 0 ? (int64_t)v : 0;
+}
+
+static void health_from_json(json_t *o, struct image_health *h)
+{
+	*h = (struct image_health){0};
+	if (!json_is_object(o))
+		return;
+	strv_from_json(json_object_get(o, "test"), &h->test);
+	h->interval_ns = ns_or_zero(o, "interval");
+	h->timeout_ns = ns_or_zero(o, "timeout");
+	h->start_period_ns = ns_or_zero(o, "start_period");
+	h->start_interval_ns = ns_or_zero(o, "start_interval");
+	int64_t r = ns_or_zero(o, "retries");
+	h->retries = r < 1000000 ? (int)r : 0;
+}
+
+void image_health_copy(const struct image_health *from, struct image_health *to)
+{
+	*to = *from;
+	to->test = (struct strv){0};
+	strv_extend(&to->test, &from->test);
+}
+
 static char *record_dir(const struct imgstore *st, const char *id)
 {
 	return xasprintf("%s/images/%s", st->root, id + 7);
@@ -74,6 +110,8 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 			json_object_set_new(o, lists[i].key, strv_json(lists[i].v));
 	if (r->stop_signal)
 		json_object_set_new(o, "stop_signal", json_string(r->stop_signal));
+	if (r->health.test.n)
+		json_object_set_new(o, "healthcheck", health_json(&r->health));
 	_cleanup_free_ char *dir = record_dir(st, r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/image.json.tmp-%d", dir, (int)getpid());
 	_cleanup_free_ char *path = xasprintf("%s/image.json", dir);
@@ -113,6 +151,7 @@ static int load_record_file(const char *path, struct image_record *r, struct cla
 	strv_from_json(json_object_get(o, "volumes"), &r->volumes);
 	strv_from_json(json_object_get(o, "shell"), &r->shell);
 	r->stop_signal = dup_or_null(o, "stop_signal");
+	health_from_json(json_object_get(o, "healthcheck"), &r->health);
 	json_decref(o);
 	if (!digest_is_valid(r->id)) {
 		image_record_free(r);
@@ -178,6 +217,7 @@ void image_record_free(struct image_record *r)
 	strv_free(&r->volumes);
 	strv_free(&r->shell);
 	free(r->stop_signal);
+	strv_free(&r->health.test);
 	*r = (struct image_record){0};
 }
 

@@ -274,7 +274,8 @@ static int save_record(struct pull *p, struct image_record *rec, struct clan_err
 	rec->cmd = p->cfg.cmd;
 	rec->workdir = steal_pointer(&p->cfg.workdir);
 	rec->user = steal_pointer(&p->cfg.user);
-	p->cfg.env = p->cfg.entrypoint = p->cfg.cmd = (struct strv){0};
+	rec->health = p->cfg.health;
+	p->cfg.env = p->cfg.entrypoint = p->cfg.cmd = p->cfg.health.test = (struct strv){0};
 	rec->created = (int64_t)time(NULL);
 	rec->source = xstrdup("registry");
 	return imgstore_save_image(p->st, rec, err);

@@ -75,6 +75,7 @@ struct reg_config {
 	struct strv diff_ids; /* bottom first */
 	struct strv env, entrypoint, cmd;
 	char *workdir, *user; /* NULL when empty */
+	struct image_health health;
 };
 
 /* An image config: rootfs.diff_ids (all valid) and the run defaults. */

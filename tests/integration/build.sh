@@ -549,6 +549,55 @@ case_add_url() {
 	[ ! -e "$(dirname "$files")/etc" ] || die "the download named a path outside"
 }
 
+# HEALTHCHECK is kept in the image: a service without a healthcheck: of
+# its own runs it, and a dependent waiting for service_healthy starts
+# after it passes; NONE leaves nothing to wait for, which up refuses.
+case_healthcheck() {
+	fresh_storage
+	push_base
+	local dir
+	dir=$(project <<-'EOF'
+		FROM @BASE@
+		HEALTHCHECK --interval=1s --timeout=3s --retries=30 CMD test -f /tmp/ready
+		CMD ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 600"]
+	EOF
+	)
+	cat >"$dir/compose.yaml" <<-'EOF'
+		services:
+		  slow:
+		    build: .
+		  after:
+		    image: @BASE@
+		    command: ["sh", "-c", "date +%s > /tmp/started; exec sleep 600"]
+		    depends_on:
+		      slow: {condition: service_healthy}
+	EOF
+	sed -i "s|@BASE@|$BASE|" "$dir/compose.yaml"
+	cd "$dir" || die "no project dir"
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 0 "up waits for the image's check ($err)"
+	run clan ps
+	assert_match "$(grep slow <<<"$out")" "healthy" "ps: slow is healthy by its image's check"
+	run clan exec slow test -f /tmp/ready
+	assert_eq "$rc" 0 "slow was ready before its dependent started"
+	run clan exec after cat /tmp/started
+	assert_eq "$rc" 0 "after started"
+	run clan down
+	assert_eq "$rc" 0 "down"
+	sed -i 's|^HEALTHCHECK .*|HEALTHCHECK NONE|' Dockerfile
+	run timeout 300 "$CLAN" up --build -d
+	assert_eq "$rc" 2 "waiting for a check the image disables"
+	assert_contains "$err" "service after waits for slow to be healthy, but slow has no health check" "the reason"
+	run clan down
+	printf 'FROM %s\nHEALTHCHECK --every=1s CMD true\n' "$BASE" >Dockerfile
+	build .
+	assert_contains "$err" "unknown flag --every=1s" "a bad flag"
+	printf 'FROM %s\nHEALTHCHECK --interval=fast CMD true\n' "$BASE" >Dockerfile
+	build .
+	assert_contains "$err" "Dockerfile:2" "a bad duration names the line"
+	assert_contains "$err" "--interval: bad duration 'fast'" "and the flag"
+}
+
 t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
@@ -558,6 +607,7 @@ t "ADD: local tars unpacked, a climbing entry refused" case_add_archive
 t "ADD of URLs: --checksum, cache, errors" case_add_url
 t "COPY --chown and --chmod" case_chown
 t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
+t "HEALTHCHECK kept and run by a service" case_healthcheck
 t "a failing RUN" case_failing_run
 t "errors: Dockerfile:LINE and the instruction" case_errors
 t "compose build: with up and up --build" case_compose_build

@@ -78,7 +78,9 @@ static const char *const cond_names[] = {"started", "healthy", "completed"};
 static void health_field(struct strbuf *b, const struct service *s)
 {
 	if (!s->has_health) {
-		strbuf_adds(b, "none");
+		strbuf_adds(b, s->health_off ? "off" : "none");
+		if (s->health.interval_ms)
+			strbuf_adds(b, " i-only");
 		return;
 	}
 	const struct healthcheck *h = &s->health;
@@ -624,6 +626,16 @@ static const struct ccase dep_cases[] = {
      .rc = 2,
      .msg = "P/compose.yaml:5:23: depends_on.db.condition: expected service_started, "
 	    "service_healthy or service_completed_successfully"},
+    {"waiting for a service with no check: the image's is looked for at up",
+     "services:\n  web:\n" IMG "    depends_on:\n      db: {condition: service_healthy}\n"
+     "  db:\n" IMG,
+     .want = {"web.deps=db:healthy", "db.health=none"}},
+    {"waiting for a service whose check is disabled",
+     "services:\n  web:\n" IMG "    depends_on:\n      db: {condition: service_healthy}\n"
+     "  db:\n" IMG "    healthcheck: {disable: true}\n",
+     .rc = 2,
+     .msg = "P/compose.yaml:5:11: service web waits for db to be healthy, but db's health "
+	    "check is disabled"},
     {"a cycle", "services:\n  a:\n" IMG "    depends_on: [b]\n  b:\n" IMG "    depends_on: [a]\n",
      .rc = 2, .msg = "P/compose.yaml:7:18: dependency cycle: a -> b -> a"},
     {"itself", "services:\n  a:\n" IMG "    depends_on: [a]\n", .rc = 2,
@@ -649,7 +661,9 @@ static const struct ccase health_cases[] = {
     {"NONE and disable",
      "services:\n  a:\n" IMG "    healthcheck: {test: [NONE]}\n  b:\n" IMG
      "    healthcheck: {test: [CMD, x], disable: true}\n",
-     .want = {"a.health=none", "b.health=none"}},
+     .want = {"a.health=off", "b.health=off"}},
+    {"timings without a test: kept for the image's check",
+     "services:\n  a:\n" IMG "    healthcheck: {interval: 5s}\n", .want = {"a.health=none i-only"}},
     {"healthcheck: an unknown key", "services:\n  a:\n" IMG "    healthcheck: {tset: [CMD, x]}\n",
      .rc = 2, .msg = "P/compose.yaml:4:25: healthcheck: unknown key tset (did you mean test?)"},
     {"healthcheck: x- keys pass",

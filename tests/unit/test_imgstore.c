@@ -146,6 +146,10 @@ static void fill_record(struct image_record *r, const char *id)
 	r->created = 1700000000;
 	r->size = 1234;
 	r->source = xstrdup("registry");
+	strv_push(&r->health.test, "CMD");
+	strv_push(&r->health.test, "true");
+	r->health.timeout_ns = 3000000000LL;
+	r->health.retries = 2;
 }
 
 TEST(record_round_trip_and_prefix)
@@ -166,6 +170,9 @@ TEST(record_round_trip_and_prefix)
 	CHECK_STR(out.workdir, "/app");
 	CHECK(out.user == NULL);
 	CHECK(out.created == 1700000000 && out.size == 1234);
+	CHECK(out.health.test.n == 2 && strcmp(out.health.test.v[1], "true") == 0);
+	CHECK(out.health.timeout_ns == 3000000000LL && out.health.retries == 2);
+	CHECK(out.health.interval_ns == 0);
 	image_record_free(&out);
 	CHECK(imgstore_load_image(&st, "abcdee", &out, &err) < 0);
 	CHECK(imgstore_load_image(&st, "../etc", &out, &err) < 0);

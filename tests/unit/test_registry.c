@@ -429,7 +429,9 @@ TEST(config_parse)
 	static const char cfg[] =
 	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\","
 	    "\"A=1\"],\"Entrypoint\":[\"/init\"],\"Cmd\":[\"sh\",\"-c\",\"x\"],"
-	    "\"WorkingDir\":\"/app\",\"User\":\"1000:1000\"},"
+	    "\"WorkingDir\":\"/"
+	    "app\",\"User\":\"1000:1000\",\"Healthcheck\":{\"Test\":[\"CMD-SHELL\","
+	    "\"curl -f x\"],\"Interval\":5000000000,\"Retries\":4,\"Timeout\":-1}},"
 	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" DA "\",\"" DB "\"]}}";
 	struct reg_config c;
 	struct clan_err err;
@@ -439,6 +441,10 @@ TEST(config_parse)
 	CHECK_STR(c.env.v[1], "A=1");
 	CHECK_STR(c.workdir, "/app");
 	CHECK_STR(c.user, "1000:1000");
+	CHECK(c.health.test.n == 2 && strcmp(c.health.test.v[1], "curl -f x") == 0);
+	/* Go's nanoseconds; a negative one is unset */
+	CHECK(c.health.interval_ns == 5000000000LL && c.health.timeout_ns == 0);
+	CHECK(c.health.retries == 4);
 	reg_config_free(&c);
 	static const char bare[] =
 	    "{\"rootfs\":{\"diff_ids\":[]},\"config\":{\"WorkingDir\":\"\"}}";
