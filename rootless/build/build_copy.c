@@ -378,6 +378,32 @@ static int copy_source(const struct copier *c, const char *src, const char *dest
 	return copy_leaf(c, src, &st, to, err);
 }
 
+/* A source in the --from stage: the links on the way to it are followed
+ * inside that stage (an absolute one starts again at its root, as in a
+ * container), never in the jail, and the source itself is copied as it
+ * is. */
+static int copy_stage_source(const struct copier *c, const char *src, const char *dest,
+			     bool dest_is_dir, struct clan_err *err)
+{
+	const char *slash = strrchr(src, '/');
+	if (!slash)
+		return copy_source(c, src, dest, dest_is_dir, err);
+	_cleanup_free_ char *parent = xasprintf("/%.*s", (int)(slash - src), src);
+	_cleanup_close_ int at = -1;
+	if (safe_path_open(c->src_root, parent, SP_NOCREATE, &at, err) < 0) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s", src, why);
+	}
+	struct copier in_parent = *c;
+	in_parent.src_root = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (in_parent.src_root < 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s", src, strerror(errno));
+	int rc = copy_source(&in_parent, slash + 1, dest, dest_is_dir, err);
+	close(in_parent.src_root);
+	return rc;
+}
+
 /* Whether abs is a directory in the stage (symlinks followed inside it). */
 static bool is_dir_in(int root, const char *abs)
 {
@@ -416,7 +442,8 @@ static int copy_all(const struct copier *c, struct clan_err *err)
 	_cleanup_free_ char *dest = path_clean(s->dest);
 	bool dest_dir = slash || is_dir_in(c->root, dest);
 	for (size_t i = 0; rc == 0 && i < srcs.n; i++)
-		rc = copy_source(c, srcs.v[i], dest, dest_dir, err);
+		rc = s->ctx ? copy_source(c, srcs.v[i], dest, dest_dir, err)
+			    : copy_stage_source(c, srcs.v[i], dest, dest_dir, err);
 	strv_free(&srcs);
 	return rc;
 }

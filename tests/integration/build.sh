@@ -143,13 +143,14 @@ case_multistage() {
 	dir=$(project <<-'EOF'
 		FROM @BASE@ AS builder
 		WORKDIR /out
-		RUN echo built > artifact && mkdir sub && echo deep > sub/x
+		RUN echo built > artifact && mkdir sub && echo deep > sub/x && ln -s /out /outlink
 		FROM @BASE@ AS unused
 		RUN echo never
 		FROM @BASE@
 		COPY --from=builder /out/ /opt/
 		COPY --from=0 /out/artifact /again
-		CMD ["sh", "-c", "cat /opt/artifact /opt/sub/x /again"]
+		COPY --from=builder /outlink/sub/x /vialink
+		CMD ["sh", "-c", "cat /opt/artifact /opt/sub/x /again /vialink"]
 	EOF
 	)
 	cd "$dir" || die "no project dir"
@@ -157,7 +158,7 @@ case_multistage() {
 	assert_eq "$rc" 0 "the build ($err)"
 	assert_not_contains "$err" "echo never" "a stage nothing needs"
 	run clan run --rm ms
-	assert_eq "$out" "$(printf 'built\ndeep\nbuilt')" "files from the builder stage"
+	assert_eq "$out" "$(printf 'built\ndeep\nbuilt\ndeep')" "files from the builder stage, one through its absolute link"
 	build -t ms-builder --target builder .
 	assert_eq "$rc" 0 "--target builder"
 	assert_not_contains "$err" "COPY" "steps after the target"
