@@ -9,10 +9,11 @@
 #include "base/error.h"
 
 enum sync_tag {
-	SYNC_GO = 'G',	  /* parent -> child: maps written, carry on */
-	SYNC_ERROR = 'E', /* child -> parent: exit code + message */
-	SYNC_PTY = 'T',	  /* child -> parent: the pty master fd */
-	SYNC_NET = 'N',	  /* parent -> child: the network is up, exec */
+	SYNC_GO = 'G',	   /* parent -> child: maps written, carry on */
+	SYNC_ERROR = 'E',  /* child -> parent: exit code + message */
+	SYNC_PTY = 'T',	   /* child -> parent: the pty master fd */
+	SYNC_NOTIFY = 'S', /* child -> parent: the seccomp listener (chown_record.h) */
+	SYNC_NET = 'N',	   /* parent -> child: the network is up, exec */
 	/* parent -> child, before SYNC_GO: an idmapped mount (idmount.h) to
 	 * move into place; code SYNC_MOUNT_ROOTFS or the mount plan's op
 	 * index, | SYNC_MOUNT_NEW for a new named volume to fill */
@@ -25,7 +26,7 @@ enum sync_tag {
 struct sync_msg {
 	char tag;
 	int code;
-	int fd; /* -1 unless SYNC_PTY */
+	int fd; /* -1 unless SYNC_PTY, SYNC_MOUNT or SYNC_NOTIFY */
 	char text[1024];
 };
 

@@ -20,6 +20,7 @@
 #include "image/imgstore.h"
 #include "image/layer_write.h"
 #include "fs/overlay.h"
+#include "ns/chown_record.h"
 #include "ns/userns_exec.h"
 
 /* What one copy needs while it runs, in the child. */
@@ -42,15 +43,23 @@ static int open_parent(int root, const char *abs, const char **base, int *fd, st
 
 /* Owner, mode and times of what fd is (a file or dir this step made): by
  * the fd, so nothing is followed. The owner is --chown's, else (from
- * another stage, ids mapped) the source's, else the step's root. */
-static int set_meta_fd(const struct copier *c, int fd, const char *what, const struct stat *st,
-		       struct clan_err *err)
+ * another stage) the source's, else the step's root. With one mapped id
+ * the owner is recorded (chown_record.h): --chown's, or the one recorded
+ * on src_fd (-1: none). */
+static int set_meta_fd(const struct copier *c, int fd, int src_fd, const char *what,
+		       const struct stat *st, struct clan_err *err)
 {
 	bool own = c->keep_owners && (c->s->chown || c->s->from);
 	uid_t uid = c->s->chown ? c->s->uid : st->st_uid;
 	gid_t gid = c->s->chown ? c->s->gid : st->st_gid;
 	if (own && fchown(fd, uid, gid) < 0)
 		return clan_error(err, errno, "cannot chown %s", what);
+	uint32_t ruid = c->s->uid, rgid = c->s->gid;
+	bool record = !c->keep_owners && (c->s->chown || (c->s->from && src_fd >= 0));
+	if (record && !c->s->chown)
+		chown_record_get(src_fd, &ruid, &rgid);
+	if (record && chown_record_set(fd, ruid, rgid) < 0)
+		return clan_error(err, errno, "cannot record the owner of %s", what);
 	mode_t mode = c->s->chmod >= 0 ? (mode_t)c->s->chmod : st->st_mode & 07777;
 	if (fchmod(fd, mode) < 0)
 		return clan_error(err, errno, "cannot chmod %s", what);
@@ -139,7 +148,7 @@ static int copy_leaf(const struct copier *c, const char *src, const struct stat 
 		return clan_error(err, errno, "cannot create %s", abs);
 	if (copy_data(in, out, src, err) < 0 || same_file(c, in, src, st, err) < 0)
 		return -1;
-	return set_meta_fd(c, out, abs, st, err);
+	return set_meta_fd(c, out, in, abs, st, err);
 }
 
 /* ADD: a tar (plain or gzip, bzip2, xz, zstd), told by its first bytes as
@@ -219,7 +228,7 @@ static int copy_dir_self(const struct copier *c, const struct stat *st, const ch
 	_cleanup_close_ int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return clan_error(err, errno, "cannot open %s", abs);
-	return set_meta_fd(c, dir, abs, st, err);
+	return set_meta_fd(c, dir, -1, abs, st, err);
 }
 
 static char *join_abs(const char *dir, const char *rel)

@@ -16,11 +16,12 @@
 #include "container/foreground.h"
 #include "base/procfs.h"
 #include "base/util.h"
+#include "ns/chown_record.h"
 
 int container_start(const struct container_spec *s, struct container **out, struct clan_err *err)
 {
 	struct container *c = xcalloc(1, sizeof *c);
-	*c = (struct container){.spec = s, .sync_fd = -1, .pty_fd = -1};
+	*c = (struct container){.spec = s, .sync_fd = -1, .pty_fd = -1, .notify_fd = -1};
 	err->msg[0] = '\0';
 	*out = c;
 	if (prepare(s, &c->p, err) < 0 || create_record(s, &c->p, err) < 0 || spawn(c, err) < 0) {
@@ -72,6 +73,8 @@ void container_on_sync(struct container *c)
 	}
 	if (m.tag == SYNC_PTY && m.fd >= 0 && c->pty_fd < 0) {
 		c->pty_fd = m.fd;
+	} else if (m.tag == SYNC_NOTIFY && m.fd >= 0 && c->notify_fd < 0) {
+		c->notify_fd = m.fd;
 	} else if (m.tag == SYNC_ERROR) {
 		c->error = m;
 		c->failed = true;
@@ -126,6 +129,8 @@ void container_free(struct container *c)
 		close(c->sync_fd);
 	if (c->pty_fd >= 0)
 		close(c->pty_fd);
+	if (c->notify_fd >= 0)
+		close(c->notify_fd);
 	prepared_free(&c->p);
 	free(c);
 }
@@ -164,20 +169,29 @@ static int run_on_sync(void *arg)
 	return master;
 }
 
-static void run_net_fds(void *arg, int fds[FG_MAX_EXTRA])
+/* What the foreground also waits on: slirp4netns, the port forwarder,
+ * and the chown listener of a build's RUN without subuid. */
+static void run_extra_fds(void *arg, int fds[FG_MAX_EXTRA])
 {
 	struct container *c = arg;
 	fds[0] = container_net_fd(c);
 	fds[1] = container_net_fwd_fd(&c->p.net);
+	fds[2] = c->notify_fd;
 }
 
-static void run_on_net(void *arg, int fd)
+static void run_on_extra(void *arg, int fd)
 {
 	struct container *c = arg;
-	if (fd == container_net_fd(c))
+	if (fd == c->notify_fd) {
+		if (chown_record_serve(fd) < 0) {
+			close(fd);
+			c->notify_fd = -1;
+		}
+	} else if (fd == container_net_fd(c)) {
 		container_on_net_exit(c);
-	else if (fd == container_net_fwd_fd(&c->p.net))
+	} else if (fd == container_net_fwd_fd(&c->p.net)) {
 		container_net_on_fwd_exit(&c->p.net, c->child, c->p.rec.name);
+	}
 }
 
 int container_run(const struct container_spec *s, struct clan_err *err)
@@ -198,7 +212,7 @@ int container_run(const struct container_spec *s, struct clan_err *err)
 		    .pid1 = true,
 		    .interactive = s->interactive,
 		    .sig_fd = sig_fd,
-		    .hooks = {c, run_sync_fd, run_on_sync, run_net_fds, run_on_net},
+		    .hooks = {c, run_sync_fd, run_on_sync, run_extra_fds, run_on_extra},
 		};
 		foreground_wait(&f);
 		code = container_finish(c, f.status, f.emulated_sig, err);

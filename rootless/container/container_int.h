@@ -39,9 +39,10 @@ struct container {
 	const struct container_spec *spec;
 	struct prepared p;
 	pid_t child;
-	int sync_fd; /* -1 once the child exec'd (EOF) or after an error */
-	int pty_fd;  /* -t: the terminal's master once the child sent it */
-	bool failed; /* the child reported an error */
+	int sync_fd;   /* -1 once the child exec'd (EOF) or after an error */
+	int pty_fd;    /* -t: the terminal's master once the child sent it */
+	int notify_fd; /* a build's RUN without subuid: the chown listener */
+	bool failed;   /* the child reported an error */
 	struct sync_msg error;
 	bool reaped;
 };

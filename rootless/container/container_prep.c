@@ -209,7 +209,9 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	/* one filter: the profile, and in single-id mode the fake chown (and
 	 * for a build's RUN the fake id calls) */
 	bool single = p->userns.mode == USERNS_SINGLE && !p->userns.host_root;
-	unsigned fake = !single ? 0 : SECCOMP_FAKE_CHOWN | (s->fake_ids ? SECCOMP_FAKE_IDS : 0);
+	unsigned fake = !single	      ? 0
+			: s->fake_ids ? SECCOMP_FAKE_CHOWN | SECCOMP_FAKE_IDS | SECCOMP_RECORD_CHOWN
+				      : SECCOMP_FAKE_CHOWN;
 	if (seccomp_filter_for(s->seccomp, fake, p->caps, p->storage, &p->seccomp, err) < 0)
 		return -1;
 	if (s->hostname && (strlen(s->hostname) > 64 || !*s->hostname))

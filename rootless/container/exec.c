@@ -221,7 +221,7 @@ static noreturn void exec_in(const struct container_rec *rec, const struct exec_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	environ = env.v;
-	if (seccomp_bpf_apply(filter, &err) < 0) /* the container's, last */
+	if (seccomp_bpf_apply(filter, NULL, &err) < 0) /* the container's, last */
 		child_die_err(sync_fd, &err);
 	execvp(e->argv.v[0], e->argv.v);
 	int code = errno == ENOENT ? CLAN_EXIT_NOTFOUND : CLAN_EXIT_NOEXEC;

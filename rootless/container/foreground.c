@@ -71,8 +71,11 @@ void foreground_wait(struct foreground *f)
 		int sync_at = n, sync_fd = f->hooks.sync_fd(f->hooks.arg);
 		if (sync_fd >= 0)
 			fds[n++] = (struct pollfd){.fd = sync_fd, .events = POLLIN};
-		/* the helpers (slirp4netns, the port forwarder) matter while it runs */
-		int extra[FG_MAX_EXTRA] = {-1, -1}, extra_at = n;
+		/* the helpers (slirp4netns, the port forwarder, a chown
+		 * listener) matter while it runs */
+		int extra[FG_MAX_EXTRA], extra_at = n;
+		for (size_t i = 0; i < FG_MAX_EXTRA; i++)
+			extra[i] = -1;
 		if (!f->reaped && f->hooks.extra_fds)
 			f->hooks.extra_fds(f->hooks.arg, extra);
 		for (size_t i = 0; i < FG_MAX_EXTRA; i++)

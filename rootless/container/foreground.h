@@ -12,7 +12,7 @@
 
 #include "container/console.h"
 
-#define FG_MAX_EXTRA 2
+#define FG_MAX_EXTRA 3
 
 struct fg_hooks {
 	void *arg;

@@ -144,8 +144,15 @@ static noreturn void exec_command(struct child_ctx *c, const char *slave)
 	become_user(c);
 	/* last: only the user's command runs under the filter */
 	struct clan_err err;
-	if (seccomp_bpf_apply(c->seccomp, &err) < 0)
+	int listener;
+	if (seccomp_bpf_apply(c->seccomp, &listener, &err) < 0)
 		child_die_err(c->sync_fd, &err);
+	/* clan answers the recorded chowns: it gets the listener, we keep none
+	 * (a process that waits on its own listener would hang) */
+	if (listener >= 0 &&
+	    (sync_send(c->sync_fd, SYNC_NOTIFY, 0, NULL, listener) < 0 || close(listener) < 0))
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno,
+			  "cannot hand over the seccomp listener");
 	environ = c->env;
 	execvp(c->argv[0], c->argv);
 	int code = errno == ENOENT ? CLAN_EXIT_NOTFOUND : CLAN_EXIT_NOEXEC;
@@ -197,7 +204,7 @@ noreturn void init_main(struct child_ctx *c)
 	 * the command could ptrace pid 1 (same user, and Docker's profile
 	 * allows ptrace) and make it call what the filter refuses. */
 	if (caps_apply(c->caps, &err) < 0 || caps_set_no_new_privs(&err) < 0 ||
-	    seccomp_bpf_apply(c->seccomp, &err) < 0) {
+	    seccomp_bpf_apply(c->seccomp, NULL, &err) < 0) {
 		kill(cmd, SIGKILL);
 		child_die_err(c->sync_fd, &err);
 	}

@@ -17,6 +17,7 @@
 #include "base/debug.h"
 #include "base/fdio.h"
 #include "base/util.h"
+#include "ns/chown_record.h"
 
 /* A directory's mode and times, applied once everything is written. */
 struct layer_fixup {
@@ -248,12 +249,15 @@ static void entry_times(struct archive_entry *e, struct timespec t[2])
 static int set_owner(const struct layer_writer *w, const struct entry *en, int fd,
 		     struct clan_err *err)
 {
-	if (!w->keep_owners)
-		return 0;
 	la_int64_t uid = archive_entry_uid(en->e), gid = archive_entry_gid(en->e);
 	if (uid < 0 || gid < 0 || uid >= UINT32_MAX || gid >= UINT32_MAX)
 		return entry_fail(err, w, en->name, 0, "has an impossible owner %lld:%lld",
 				  (long long)uid, (long long)gid);
+	/* one mapped id: the owner is recorded, not given (a link keeps none) */
+	if (!w->keep_owners)
+		return fd < 0 || chown_record_set(fd, (uint32_t)uid, (uint32_t)gid) == 0
+			   ? 0
+			   : entry_fail(err, w, en->name, errno, "cannot record its owner");
 	int r = fd >= 0 ? fchown(fd, (uid_t)uid, (gid_t)gid)
 			: fchownat(en->dfd, en->leaf, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
 	if (r == 0)

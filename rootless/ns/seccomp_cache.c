@@ -93,15 +93,20 @@ int seccomp_filter_for(const char *which, unsigned fake, uint64_t caps, const ch
 		       struct seccomp_bpf *out, struct clan_err *err)
 {
 	*out = (struct seccomp_bpf){0};
-	if (!which || strcmp(which, "default") == 0 || strcmp(which, "unconfined") == 0)
-		return builtin_filter(which, fake, caps, storage, out, err);
-	struct seccomp_profile p;
-	if (seccomp_profile_for(which, caps, &p, err) < 0)
-		return -1;
-	int rc = seccomp_compile(&p, fake, out, err);
-	seccomp_profile_free(&p);
-	if (rc < 0)
-		clan_error_wrap(err, "%s", which);
+	int rc;
+	if (!which || strcmp(which, "default") == 0 || strcmp(which, "unconfined") == 0) {
+		rc = builtin_filter(which, fake, caps, storage, out, err);
+	} else {
+		struct seccomp_profile p;
+		if (seccomp_profile_for(which, caps, &p, err) < 0)
+			return -1;
+		rc = seccomp_compile(&p, fake, out, err);
+		seccomp_profile_free(&p);
+		if (rc < 0)
+			clan_error_wrap(err, "%s", which);
+	}
+	/* a cached filter is instructions only */
+	out->notify = rc == 0 && out->len && (fake & SECCOMP_RECORD_CHOWN);
 	return rc;
 }
 

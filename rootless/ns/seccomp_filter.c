@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -29,6 +30,14 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 	return false;
 }
 
+/* What a faked call does: succeed at once, or (recorded chowns) wait for
+ * clan's answer. */
+static uint32_t fake_action(const char *name, unsigned fake)
+{
+	bool chown = in_list(name, chown_calls, ARRAY_SIZE(chown_calls));
+	return chown && (fake & SECCOMP_RECORD_CHOWN) ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(0);
+}
+
 static bool is_faked(const char *name, unsigned fake)
 {
 	return ((fake & SECCOMP_FAKE_CHOWN) &&
@@ -47,14 +56,15 @@ static bool has_rule(const struct seccomp_profile *p, const char *name)
 /* Calls the profile lets through by default (and names in no rule) that
  * are faked: a rule each. */
 static int add_fakes(scmp_filter_ctx ctx, const struct seccomp_profile *p, const char *const *list,
-		     size_t n, struct clan_err *err)
+		     size_t n, unsigned fake, struct clan_err *err)
 {
 	for (size_t i = 0; p->default_action == SCMP_ACT_ALLOW && i < n; i++) {
 		if (has_rule(p, list[i]))
 			continue;
 		int nr = seccomp_syscall_resolve_name(list[i]);
-		int rc =
-		    nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+		int rc = nr == __NR_SCMP_ERROR
+			     ? 0
+			     : seccomp_rule_add(ctx, fake_action(list[i], fake), nr, 0);
 		if (rc < 0 && rc != -EEXIST)
 			return clan_error(err, -rc, "cannot add the rule for %s", list[i]);
 	}
@@ -71,7 +81,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsig
 			continue; /* unknown here (another machine's, or newer) */
 		uint32_t action = r->action;
 		if (action == SCMP_ACT_ALLOW && is_faked(r->name, fake))
-			action = SCMP_ACT_ERRNO(0);
+			action = fake_action(r->name, fake);
 		if (action == p->default_action)
 			continue; /* libseccomp refuses what changes nothing */
 		int rc = seccomp_rule_add_array(ctx, action, nr, r->nargs, r->args);
@@ -81,9 +91,10 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsig
 					       r->name, strerror(-rc));
 	}
 	if ((fake & SECCOMP_FAKE_CHOWN) &&
-	    add_fakes(ctx, p, chown_calls, ARRAY_SIZE(chown_calls), err) < 0)
+	    add_fakes(ctx, p, chown_calls, ARRAY_SIZE(chown_calls), fake, err) < 0)
 		return -1;
-	if ((fake & SECCOMP_FAKE_IDS) && add_fakes(ctx, p, id_calls, ARRAY_SIZE(id_calls), err) < 0)
+	if ((fake & SECCOMP_FAKE_IDS) &&
+	    add_fakes(ctx, p, id_calls, ARRAY_SIZE(id_calls), fake, err) < 0)
 		return -1;
 	return 0;
 }
@@ -151,14 +162,25 @@ int seccomp_compile(const struct seccomp_profile *p, unsigned fake, struct secco
 		return -1;
 	int rc = export_bpf(ctx, out, err);
 	seccomp_release(ctx);
+	out->notify = rc == 0 && (fake & SECCOMP_RECORD_CHOWN);
 	return rc;
 }
 
-int seccomp_bpf_apply(const struct seccomp_bpf *f, struct clan_err *err)
+int seccomp_bpf_apply(const struct seccomp_bpf *f, int *listener, struct clan_err *err)
 {
+	if (listener)
+		*listener = -1;
 	if (f->len == 0)
 		return 0;
 	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
+	if (f->notify && listener) {
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd < 0)
+			return clan_error(err, errno, "cannot load the seccomp filter");
+		*listener = (int)fd;
+		return 0;
+	}
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
 		return clan_error(err, errno, "cannot load the seccomp filter");
 	return 0;

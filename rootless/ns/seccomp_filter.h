@@ -16,6 +16,7 @@
 struct seccomp_bpf {
 	struct sock_filter *insns;
 	size_t len;
+	bool notify; /* SECCOMP_RECORD_CHOWN: the chown family waits on a listener */
 };
 
 /* Calls that succeed without effect (single-id mode has one uid inside:
@@ -25,6 +26,9 @@ struct seccomp_bpf {
 enum {
 	SECCOMP_FAKE_CHOWN = 1, /* the chown family */
 	SECCOMP_FAKE_IDS = 2,	/* setuid, setgid, setgroups, setres*, setfs*, capset */
+	/* with FAKE_CHOWN: the chown family stops at a user notification, for
+	 * clan to record the owner asked for (chown_record.h) */
+	SECCOMP_RECORD_CHOWN = 4,
 };
 
 /* The profile as BPF; fake: SECCOMP_FAKE_* the profile allows succeed
@@ -46,8 +50,11 @@ int seccomp_filter_of_record(const char *dir, bool single, struct seccomp_bpf *o
 			     struct clan_err *err);
 
 /* In the child, after no_new_privs (which the kernel requires of an
- * unprivileged filter): the last step before execve. */
-int seccomp_bpf_apply(const struct seccomp_bpf *f, struct clan_err *err);
+ * unprivileged filter): the last step before execve. A notify filter
+ * gives its listener in *listener when that is not NULL (else its
+ * notified calls fail with ENOSYS: for pid 1, which makes none); -1
+ * otherwise. */
+int seccomp_bpf_apply(const struct seccomp_bpf *f, int *listener, struct clan_err *err);
 
 /* The record's copy for `clan exec`. */
 int seccomp_bpf_save(const struct seccomp_bpf *f, const char *path, struct clan_err *err);

@@ -271,15 +271,41 @@ case_add_archive() {
 	[ ! -e /tmp/clan-add-escape ] || die "ADD wrote outside the image"
 }
 
+# recorded_owner ID PATH: the owner the store records for PATH of image ID
+# with one mapped id (the user.clan.owner xattr of the top layer that has
+# it; "0:0" when none, "-" when no layer has the path).
+recorded_owner() {
+	python3 - "$CLAN_STORAGE" "$1" "$2" <<-'PY'
+		import json, os, sys
+		store, image, path = sys.argv[1], sys.argv[2].split(":")[-1], sys.argv[3].lstrip("/")
+		with open(os.path.join(store, "images", image, "image.json")) as f:
+		    layers = json.load(f)["layers"]
+		for layer in reversed(layers):
+		    p = os.path.join(store, "layers", layer.split(":")[-1], path)
+		    if os.path.lexists(p):
+		        try:
+		            print(os.getxattr(p, "user.clan.owner", follow_symlinks=False).decode())
+		        except OSError:
+		            print("0:0")
+		        sys.exit(0)
+		print("-")
+	PY
+}
+
+# COPY --chown and the chown of a RUN: real owners with a subuid range;
+# with one mapped id every file is that id's inside, and the owner asked
+# for is recorded in the layer (a chown back to root clears it, a link
+# keeps none, a later step's chown wins).
 case_chown() {
 	fresh_storage
 	push_base
-	local dir want
+	local dir want id
 	dir=$(project <<-'EOF'
 		FROM @BASE@
 		COPY --chown=33:33 --chmod=0640 hello /www/hello
 		COPY hello /root-owned
-		RUN stat -c '%u:%g %a' /www/hello /root-owned > /owners
+		RUN mkdir -p /srv/a && touch /srv/a/f /srv/g /srv/back && chown -R 100:101 /srv/a && chown 7:8 /srv/back && chown 0:0 /srv/back && ln -s g /srv/link && chown -h 5:5 /srv/link && cd /srv && chown 44:44 ./g && chown 44:44 ./a/f
+		RUN chown 46:47 /srv/g && stat -c '%u:%g %a' /www/hello /root-owned > /owners
 		CMD ["cat", "/owners"]
 	EOF
 	)
@@ -287,11 +313,34 @@ case_chown() {
 	cd "$dir" || die "no project dir"
 	build -t own .
 	assert_eq "$rc" 0 "the build ($err)"
+	id=$(tail -n 1 <<<"$out")
 	run clan run --rm own
 	if has_subuid; then want='33:33 640'; else want='0:0 640'; fi
 	# with one id inside every file is that id's (clan-nosub)
 	assert_eq "$(head -n 1 <<<"$out")" "$want" "COPY --chown's owner"
 	assert_eq "$(tail -n 1 <<<"$out")" "0:0 644" "COPY's default owner"
+	if has_subuid; then
+		run clan run --rm own stat -c '%u:%g' /srv/a /srv/a/f /srv/g /srv/back
+		assert_eq "$out" "$(printf '100:101\n44:44\n46:47\n0:0')" "RUN's chowns, real"
+		return 0
+	fi
+	assert_eq "$(recorded_owner "$id" /www/hello)" "33:33" "COPY --chown recorded"
+	assert_eq "$(recorded_owner "$id" /root-owned)" "0:0" "COPY without --chown: nothing recorded"
+	assert_eq "$(recorded_owner "$id" /srv/a)" "100:101" "chown -R recorded on the dir"
+	assert_eq "$(recorded_owner "$id" /srv/a/f)" "44:44" "relative chowns from the cwd"
+	assert_eq "$(recorded_owner "$id" /srv/g)" "46:47" "a later step's chown wins"
+	assert_eq "$(recorded_owner "$id" /srv/back)" "0:0" "a chown back to root clears the record"
+	assert_eq "$(recorded_owner "$id" /srv/link)" "0:0" "a link records nothing"
+	# the hostile: links and paths that climb toward a host file of the
+	# user; the record is written from outside, and never reaches it
+	echo canary >"$dir/canary"
+	printf 'FROM %s\nRUN mkdir -p %s && touch %s/canary && ln -s ../../../../../../../..%s/canary /up && cd / && chown 9:9 up && chown 9:9 /up && chown 9:9 /../../../..%s/canary\n' \
+		"$BASE" "$dir" "$dir" "$dir" "$dir" >Dockerfile
+	build .
+	assert_eq "$rc" 0 "the hostile chowns run ($err)"
+	assert_eq "$(recorded_owner "$(tail -n 1 <<<"$out")" "$dir/canary")" "9:9" "recorded on the image's own file"
+	run python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]))' "$dir/canary"
+	assert_eq "$out" "[]" "the host file has no record"
 }
 
 # The hostile: a context symlink to a host file is copied as the link,

@@ -41,7 +41,8 @@ static int in_child(const struct seccomp_bpf *f, int (*fn)(void))
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct clan_err err;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_bpf_apply(f, &err) < 0)
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    seccomp_bpf_apply(f, NULL, &err) < 0)
 			_exit(100);
 		_exit(fn());
 	}
