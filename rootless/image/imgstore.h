@@ -76,6 +76,10 @@ struct image_health {
 	int retries; /* 0: not set */
 };
 void image_health_copy(const struct image_health *from, struct image_health *to);
+/* From an image config's Healthcheck object (jansson's json_t; NULL or
+ * not an object: none). */
+struct json_t;
+void image_health_parse(struct json_t *o, struct image_health *h);
 
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {

@@ -41,32 +41,34 @@ static char *dup_or_null(json_t *o, const char *key)
 	return v ? xstrdup(v) : NULL;
 }
 
+/* The record keeps the check in the image config's own form (Go's
+ * nanoseconds), so one parser reads both. */
 static json_t *health_json(const struct image_health *h)
 {
-	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "test", strv_json(&h->test), "interval",
-			 (json_int_t)h->interval_ns, "timeout", (json_int_t)h->timeout_ns,
-			 "start_period", (json_int_t)h->start_period_ns, "start_interval",
-			 (json_int_t)h->start_interval_ns, "retries", h->retries);
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "Test", strv_json(&h->test), "Interval",
+			 (json_int_t)h->interval_ns, "Timeout", (json_int_t)h->timeout_ns,
+			 "StartPeriod", (json_int_t)h->start_period_ns, "StartInterval",
+			 (json_int_t)h->start_interval_ns, "Retries", h->retries);
 }
 
-/* Negative or absurd numbers (a record edited by hand) count as unset. */
-static int64_t ns_or_zero(const json_t *o, const char *key)
+/* Negative or absurd numbers count as unset. */
+static int64_t positive(json_t *o, const char *key)
 {
 	json_int_t v = json_integer_value(json_object_get(o, key));
 	return v > 0 ? (int64_t)v : 0;
 }
 
-static void health_from_json(json_t *o, struct image_health *h)
+void image_health_parse(json_t *o, struct image_health *h)
 {
 	*h = (struct image_health){0};
 	if (!json_is_object(o))
 		return;
-	strv_from_json(json_object_get(o, "test"), &h->test);
-	h->interval_ns = ns_or_zero(o, "interval");
-	h->timeout_ns = ns_or_zero(o, "timeout");
-	h->start_period_ns = ns_or_zero(o, "start_period");
-	h->start_interval_ns = ns_or_zero(o, "start_interval");
-	int64_t r = ns_or_zero(o, "retries");
+	strv_from_json(json_object_get(o, "Test"), &h->test);
+	h->interval_ns = positive(o, "Interval");
+	h->timeout_ns = positive(o, "Timeout");
+	h->start_period_ns = positive(o, "StartPeriod");
+	h->start_interval_ns = positive(o, "StartInterval");
+	int64_t r = positive(o, "Retries");
 	h->retries = r < 1000000 ? (int)r : 0;
 }
 
@@ -151,7 +153,7 @@ static int load_record_file(const char *path, struct image_record *r, struct cla
 	strv_from_json(json_object_get(o, "volumes"), &r->volumes);
 	strv_from_json(json_object_get(o, "shell"), &r->shell);
 	r->stop_signal = dup_or_null(o, "stop_signal");
-	health_from_json(json_object_get(o, "healthcheck"), &r->health);
+	image_health_parse(json_object_get(o, "healthcheck"), &r->health);
 	json_decref(o);
 	if (!digest_is_valid(r->id)) {
 		image_record_free(r);

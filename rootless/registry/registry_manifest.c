@@ -282,26 +282,6 @@ static char *nonempty(json_t *o, const char *key)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-/* Durations are Go's: integer nanoseconds; anything else is unset. */
-static int64_t go_duration(json_t *o, const char *key)
-{
-	json_int_t v = json_integer_value(json_object_get(o, key));
-	return v > 0 ? (int64_t)v : 0;
-}
-
-static void health_parse(json_t *h, struct image_health *out)
-{
-	if (!json_is_object(h))
-		return;
-	strv_from_array(json_object_get(h, "Test"), &out->test);
-	out->interval_ns = go_duration(h, "Interval");
-	out->timeout_ns = go_duration(h, "Timeout");
-	out->start_period_ns = go_duration(h, "StartPeriod");
-	out->start_interval_ns = go_duration(h, "StartInterval");
-	int64_t r = go_duration(h, "Retries");
-	out->retries = r < 1000000 ? (int)r : 0;
-}
-
 int reg_config_parse(const char *text, size_t len, struct reg_config *c, struct clan_err *err)
 {
 	*c = (struct reg_config){0};
@@ -329,7 +309,7 @@ int reg_config_parse(const char *text, size_t len, struct reg_config *c, struct 
 	strv_from_array(json_object_get(cfg, "Cmd"), &c->cmd);
 	c->workdir = nonempty(cfg, "WorkingDir");
 	c->user = nonempty(cfg, "User");
-	health_parse(json_object_get(cfg, "Healthcheck"), &c->health);
+	image_health_parse(json_object_get(cfg, "Healthcheck"), &c->health);
 	json_decref(doc);
 	if (rc < 0)
 		reg_config_free(c);
