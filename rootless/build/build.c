@@ -4,14 +4,18 @@
 #include "build/build.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/paths.h"
 #include "base/progress.h"
+#include "base/suggest.h"
 #include "build/build_int.h"
 #include "build/df_expand.h"
 #include "container/image.h"
@@ -226,6 +230,12 @@ static int read_dockerfile(struct build *b, char **text, struct clan_err *err)
 		*text = xstrdup(o->inline_text);
 		return 0;
 	}
+	struct stat st;
+	bool missing = stat(o->context, &st) < 0;
+	if (missing || !S_ISDIR(st.st_mode))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "the build context %s is not a directory%s", o->context,
+				       missing && errno == ENOENT ? " (it does not exist)" : "");
 	_cleanup_free_ char *path =
 	    o->dockerfile ? xstrdup(o->dockerfile) : xasprintf("%s/Dockerfile", o->context);
 	struct clan_err e;
@@ -364,6 +374,31 @@ static void build_free(struct build *b)
 	free(b->storage);
 }
 
+/* The whole file before any step, as BuildKit checks it: a typo on line
+ * 30 fails at once, not after the 20 steps above it. */
+static int check_instructions(const struct build *b, struct clan_err *err)
+{
+	static const char *const known[] = {
+	    "ADD",    "ARG",   "CMD",	      "COPY",  "ENTRYPOINT", "ENV",
+	    "EXPOSE", "FROM",  "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
+	    "RUN",    "SHELL", "STOPSIGNAL",  "USER",  "VOLUME",     "WORKDIR"};
+	for (size_t i = 0; i < b->df.n; i++) {
+		const struct df_instr *in = &b->df.v[i];
+		bool ok = false;
+		for (size_t k = 0; k < ARRAY_SIZE(known) && !ok; k++)
+			ok = strcasecmp(in->cmd, known[k]) == 0;
+		if (!ok) {
+			char up[32];
+			snprintf(up, sizeof up, "%s", in->cmd);
+			for (char *c = up; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+			suggest_error(err, "instruction", up, known, ARRAY_SIZE(known), NULL);
+			return build_fail(b, in, err);
+		}
+	}
+	return 0;
+}
+
 int build_image(const struct build_opts *o, char id[72], struct clan_err *err)
 {
 	/* the tags checked (and made canonical) before anything is built */
@@ -391,6 +426,8 @@ int build_image(const struct build_opts *o, char id[72], struct clan_err *err)
 		rc = read_dockerfile(&b, &text, err);
 	if (rc == 0)
 		rc = dockerfile_parse(text, strlen(text), b.df_name, &b.df, err);
+	if (rc == 0)
+		rc = check_instructions(&b, err);
 	if (rc == 0)
 		rc = split_stages(&b, err);
 	if (rc == 0)

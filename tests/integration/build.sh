@@ -423,6 +423,9 @@ case_errors() {
 	build .
 	assert_eq "$rc" 2 "no Dockerfile"
 	assert_contains "$err" "cannot read the Dockerfile" "its message"
+	build ./api
+	assert_eq "$rc" 2 "a context that is not there"
+	assert_contains "$err" "the build context ./api is not a directory (it does not exist)" "its message"
 	printf 'FROM %s\nCOPY missing.txt /\n' "$BASE" >Dockerfile
 	build .
 	assert_eq "$rc" 2 "a missing COPY source"
@@ -440,6 +443,11 @@ case_errors() {
 	build .
 	assert_eq "$rc" 2 "an unknown instruction"
 	assert_contains "$err" "Dockerfile:2" "its line"
+	printf 'FROM %s\nRUN echo ran-before\nCOPPY x /\n' "$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 2 "a typo after a RUN"
+	assert_contains "$err" "Dockerfile:3: COPPY: unknown instruction 'COPPY'; did you mean COPY?" "the typo and the fix"
+	assert_not_contains "$err" "ran-before" "found before any step runs"
 	printf 'RUN true\nFROM %s\n' "$BASE" >Dockerfile
 	build .
 	assert_eq "$rc" 2 "RUN before FROM"
