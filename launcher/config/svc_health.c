@@ -24,8 +24,11 @@ void svc_health_from_image(struct service *s, const struct image_health *h)
 	bool shell = strcmp(h->test.v[0], "CMD-SHELL") == 0;
 	if (!shell && strcmp(h->test.v[0], "CMD") != 0)
 		return;
-	if (s->health_from_profile)
+	if (s->health_from_profile) {
+		/* the profile's timings go with its test */
+		strv_free(&s->health.test);
 		s->health = (struct healthcheck){0};
+	}
 	struct strv t = {0};
 	if (shell) {
 		strv_push(&t, "/bin/sh");
