@@ -909,12 +909,22 @@ static int build_spec(struct load_ctx *c, const struct ynode *svc, struct svc_bu
 	return 0;
 }
 
+/* A profile's check for a service whose file gives none: the timings the
+ * file gives without a test stay. */
 static void copy_health(struct healthcheck *to, const struct healthcheck *from)
 {
+	const struct healthcheck files = *to;
 	*to = *from;
 	to->test = (struct strv){0};
-	for (size_t i = 0; i < from->test.n; i++)
-		strv_push(&to->test, from->test.v[i]);
+	strv_extend(&to->test, &from->test);
+	if (files.interval_ms > 0)
+		to->interval_ms = files.interval_ms;
+	if (files.timeout_ms > 0)
+		to->timeout_ms = files.timeout_ms;
+	if (files.start_period_ms > 0)
+		to->start_period_ms = files.start_period_ms;
+	if (files.retries > 0)
+		to->retries = files.retries;
 }
 
 /* An official image a profile recognises (postgres:15): what the compose

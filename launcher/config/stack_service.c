@@ -349,11 +349,15 @@ static int health(struct load_ctx *c, const struct rc_section *sec, const struct
 {
 	static const char *const timing[] = {"healthcheck_interval", "healthcheck_timeout",
 					     "healthcheck_start_period"};
-	svc->health = (struct healthcheck){.interval_ms = 30000, .timeout_ms = 30000, .retries = 3};
+	/* 0: not set (hc_timing.h's defaults apply), so an image's own
+	 * check keeps its timings */
+	svc->health = (struct healthcheck){0};
 	if (p && p->has_health) {
 		svc->health = p->health;
 		svc->health.test = (struct strv){0};
 		strv_extend(&svc->health.test, &p->health.test);
+		/* a profile named in .clanrc is chosen, not guessed from the
+		 * image: its check stays over the image's */
 		svc->has_health = true;
 	}
 	const struct rc_entry *e = rc_get(sec, "healthcheck");
@@ -385,9 +389,8 @@ static int health(struct load_ctx *c, const struct rc_section *sec, const struct
 		svc->health.retries = (int)n;
 	}
 	const struct rc_entry *iv = rc_get(sec, "healthcheck_interval");
-	if (svc->has_health && svc->health.interval_ms < 1)
-		return stack_fail(c, iv ? iv->line : sec->line,
-				  "healthcheck_interval must be at least 1ms");
+	if (iv && svc->health.interval_ms < 1)
+		return stack_fail(c, iv->line, "healthcheck_interval must be at least 1ms");
 	return 0;
 }
 

@@ -10,7 +10,8 @@
 #include "image/imgstore.h"
 
 /* Takes h for s unless s has a check of its files or disables checks; an
- * image's check is preferred to a profile's guess. */
+ * image's check is preferred to a profile's guess (compose: a profile that
+ * recognised the image; one a .clanrc names is chosen, and stays). */
 void svc_health_from_image(struct service *s, const struct image_health *h);
 
 /* Exit 2 when a service of only (NULL: all) waits for a dependency to be

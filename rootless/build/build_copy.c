@@ -307,7 +307,7 @@ static int ctx_matches(const struct copier *c, const char *pattern, struct strv 
 		strv_push(out, ".");
 		return 0;
 	}
-	if (!has_glob(pattern)) {
+	if (c->s->literal || !has_glob(pattern)) {
 		if (!build_context_find(ctx, pattern))
 			return clan_error_code(err, CLAN_EXIT_USAGE,
 					       "%s: not found in the build context (or left "
@@ -594,10 +594,10 @@ static bool under(const char *path, const char *pattern, bool glob)
 	return strncmp(path, pattern, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, char out[72],
-		     struct clan_err *err)
+int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, bool literal,
+		     char out[72], struct clan_err *err)
 {
-	struct copier c = {.s = &(struct copy_step){.ctx = ctx}};
+	struct copier c = {.s = &(struct copy_step){.ctx = ctx, .literal = literal}};
 	struct strbuf text = {0};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < srcs->n; i++) {
@@ -607,7 +607,7 @@ int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, c
 		if (rc == 0)
 			rc = ctx_matches(&c, clean, &found, err);
 		strv_free(&found);
-		bool glob = rc == 0 && has_glob(clean);
+		bool glob = rc == 0 && !literal && has_glob(clean);
 		for (size_t k = 0; rc == 0 && k < ctx->n; k++) {
 			const struct ctx_entry *e = &ctx->v[k];
 			if (!under(e->path, clean, glob))

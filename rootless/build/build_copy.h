@@ -28,6 +28,7 @@ struct copy_step {
 	int chmod;	   /* --chmod, -1: keep the sources' modes */
 	const char *mkdir; /* WORKDIR: just make this dir (srcs NULL) */
 	bool add;	   /* ADD: local tar archives are unpacked */
+	bool literal;	   /* srcs are names, not patterns (heredocs, URLs' files) */
 };
 
 /* Runs the step; its changes are left in cdir/upper. Exit-2 errors name
@@ -37,7 +38,7 @@ int copy_step_run(const struct copy_step *s, const struct userns_plan *plan, str
 /* What a COPY of srcs from the context depends on: the path, mode and
  * content (or link target) of every file they name, as one sha256. The
  * errors of a missing source, as copy_step_run has them. */
-int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, char out[72],
-		     struct clan_err *err);
+int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, bool literal,
+		     char out[72], struct clan_err *err);
 
 #endif

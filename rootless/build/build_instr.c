@@ -418,18 +418,20 @@ static int do_copy(struct build *b, struct stage *s, const struct df_instr *in,
 		cs.add = false;
 		cs.chmod = cs.chmod < 0 ? 0600 : cs.chmod;
 		cs.ctx = &hctx;
+		cs.literal = true;
 		if (rc == 0)
-			rc = copy_sources_key(&hctx, &srcs, content, err);
+			rc = copy_sources_key(&hctx, &srcs, true, content, err);
 	} else if (rc == 0 && in->heredocs.n) {
 		cs.ctx = &hctx;
-		rc = copy_sources_key(&hctx, &srcs, content, err);
+		cs.literal = true;
+		rc = copy_sources_key(&hctx, &srcs, true, content, err);
 	} else if (rc == 0) {
 		if (!b->ctx_loaded)
 			rc = build_context_load(b->o->context, b->storage, &b->ctx, err);
 		b->ctx_loaded = rc == 0;
 		cs.ctx = &b->ctx;
 		if (rc == 0)
-			rc = copy_sources_key(&b->ctx, &srcs, content, err);
+			rc = copy_sources_key(&b->ctx, &srcs, false, content, err);
 	}
 	if (rc == 0) {
 		/* what the copy depends on beyond the words: the ids, the

@@ -31,6 +31,7 @@ static ssize_t get_x(int fd, void *v, size_t len)
 	return getxattr(path, CHOWN_RECORD_XATTR, v, len);
 }
 
+/* v NULL: remove it. */
 static int set_x(int fd, const char *v, size_t len)
 {
 	int r =
@@ -41,6 +42,35 @@ static int set_x(int fd, const char *v, size_t len)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	return v ? setxattr(path, CHOWN_RECORD_XATTR, v, len, 0)
 		 : removexattr(path, CHOWN_RECORD_XATTR);
+}
+
+static int chmod_fd(int fd, mode_t mode)
+{
+	if (fchmod(fd, mode) == 0)
+		return 0;
+	if (errno != EBADF)
+		return -1;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return chmod(path, mode);
+}
+
+/* A user xattr needs write permission, which the owner of a file still
+ * mode 0 (dpkg chowns before its chmod) or 0555 lacks: given for the
+ * write, taken back after. */
+static int set_x_owned(int fd, const struct stat *st, const char *v, size_t len)
+{
+	if (set_x(fd, v, len) == 0)
+		return 0;
+	if (errno != EACCES || (st->st_mode & S_IWUSR))
+		return -1;
+	if (chmod_fd(fd, (st->st_mode & 07777) | S_IWUSR) < 0)
+		return -1;
+	int r = set_x(fd, v, len), saved = errno;
+	if (chmod_fd(fd, st->st_mode & 07777) < 0 && r == 0)
+		return -1;
+	errno = saved;
+	return r;
 }
 
 void chown_record_get(int fd, uint32_t *uid, uint32_t *gid)
@@ -66,20 +96,21 @@ int chown_record_set(int fd, uint32_t uid, uint32_t gid)
 	chown_record_get(fd, &cur_uid, &cur_gid);
 	uid = uid == UINT32_MAX ? cur_uid : uid;
 	gid = gid == UINT32_MAX ? cur_gid : gid;
-	if (uid == 0 && gid == 0)
-		return set_x(fd, NULL, 0) < 0 && errno != ENODATA ? -1 : 0;
+	if (uid == 0 && gid == 0) {
+		if (cur_uid == 0 && cur_gid == 0)
+			return 0;
+		return set_x_owned(fd, &st, NULL, 0) < 0 && errno != ENODATA ? -1 : 0;
+	}
 	char v[32];
 	int n = snprintf(v, sizeof v, "%" PRIu32 ":%" PRIu32, uid, gid);
-	return set_x(fd, v, (size_t)n);
+	return set_x_owned(fd, &st, v, (size_t)n);
 }
 
-/* The NUL-terminated string at addr in pid's memory, read page by page
- * (the page after it may be unmapped). */
-static bool read_string(pid_t pid, uint64_t addr, char *buf, size_t len)
+/* The NUL-terminated string at addr in the memory of the process of
+ * piddir, read page by page (the page after it may be unmapped). */
+static bool read_string(int piddir, uint64_t addr, char *buf, size_t len)
 {
-	char mem[64];
-	snprintf(mem, sizeof mem, "/proc/%d/mem", (int)pid);
-	_cleanup_close_ int fd = open(mem, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(piddir, "mem", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	size_t got = 0;
@@ -98,43 +129,14 @@ static bool read_string(pid_t pid, uint64_t addr, char *buf, size_t len)
 	return false;
 }
 
-static int open_in(int dirfd, const char *path, bool nofollow, uint64_t resolve)
-{
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
-			       .resolve = resolve | RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-/* The file a call names, opened O_PATH from outside: an absolute path
- * inside the caller's root, a relative one below its dir (a ".." or link
- * that climbs out of that dir is not followed: then nothing is
- * recorded), an fd as the caller holds it. */
-static int target_of(pid_t pid, int dirfd, const char *path, bool nofollow)
-{
-	char proc[64];
-	if (!path || !*path) {
-		snprintf(proc, sizeof proc, "/proc/%d/fd/%d", (int)pid, dirfd);
-		return open(proc, O_PATH | O_CLOEXEC);
-	}
-	if (path[0] == '/')
-		snprintf(proc, sizeof proc, "/proc/%d/root", (int)pid);
-	else if (dirfd == AT_FDCWD)
-		snprintf(proc, sizeof proc, "/proc/%d/cwd", (int)pid);
-	else
-		snprintf(proc, sizeof proc, "/proc/%d/fd/%d", (int)pid, dirfd);
-	_cleanup_close_ int base = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (base < 0)
-		return -1;
-	return open_in(base, path, nofollow, path[0] == '/' ? RESOLVE_IN_ROOT : RESOLVE_BENEATH);
-}
-
 /* The call's target and ids; false for a call this does not record (a
  * 32-bit one, or the family as another arch numbers it). */
 struct chown_call {
 	int dirfd;
-	uint64_t path; /* 0: none (fchown, AT_EMPTY_PATH) */
+	uint64_t path; /* 0: none (fchown) */
 	uint32_t uid, gid;
 	bool nofollow;
+	bool empty_path; /* AT_EMPTY_PATH: "" names dirfd itself */
 };
 
 static bool decode(const struct seccomp_notif *req, struct chown_call *c)
@@ -142,39 +144,78 @@ static bool decode(const struct seccomp_notif *req, struct chown_call *c)
 	const __u64 *a = req->data.args;
 	if (req->data.arch != seccomp_arch_native())
 		return false;
-	*c = (struct chown_call){.dirfd = AT_FDCWD};
 	int nr = req->data.nr;
 #ifdef __NR_chown
 	if (nr == __NR_chown || nr == __NR_lchown) {
-		*c = (struct chown_call){AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2],
-					 nr == __NR_lchown};
+		*c = (struct chown_call){AT_FDCWD,	    a[0], (uint32_t)a[1], (uint32_t)a[2],
+					 nr == __NR_lchown, false};
 		return true;
 	}
 #endif
 	if (nr == __NR_fchown) {
-		*c = (struct chown_call){(int)a[0], 0, (uint32_t)a[1], (uint32_t)a[2], false};
+		*c = (struct chown_call){(int)a[0], 0, (uint32_t)a[1], (uint32_t)a[2], false, true};
 		return true;
 	}
 	if (nr == __NR_fchownat) {
-		*c = (struct chown_call){(int)a[0], a[1], (uint32_t)a[2], (uint32_t)a[3],
-					 (a[4] & AT_SYMLINK_NOFOLLOW) != 0};
+		*c = (struct chown_call){(int)a[0],
+					 a[1],
+					 (uint32_t)a[2],
+					 (uint32_t)a[3],
+					 (a[4] & AT_SYMLINK_NOFOLLOW) != 0,
+					 (a[4] & AT_EMPTY_PATH) != 0};
 		return true;
 	}
 	return false;
 }
 
+/* Where the call's path starts, opened through the caller's /proc dir:
+ * its root for an absolute path, its cwd or dirfd for a relative one;
+ * with no path, the file dirfd (or the cwd) is. */
+static int open_base(int piddir, const struct chown_call *c, const char *path)
+{
+	char name[32];
+	if (path && path[0] == '/')
+		snprintf(name, sizeof name, "root");
+	else if (c->dirfd == AT_FDCWD)
+		snprintf(name, sizeof name, "cwd");
+	else
+		snprintf(name, sizeof name, "fd/%d", c->dirfd);
+	return openat(piddir, name, O_PATH | O_CLOEXEC | (path ? O_DIRECTORY : 0));
+}
+
+/* The file a path names below base: an absolute one inside the caller's
+ * root, a relative one below its dir (a ".." or link that climbs out of
+ * that dir is not followed: then nothing is recorded); never through a
+ * /proc magic link. */
+static int open_target(int base, const char *path, bool nofollow)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
+			       .resolve = RESOLVE_NO_MAGICLINKS |
+					  (path[0] == '/' ? RESOLVE_IN_ROOT : RESOLVE_BENEATH)};
+	return (int)syscall(SYS_openat2, base, path, &how, sizeof how);
+}
+
 static void record(int listener, const struct seccomp_notif *req)
 {
 	struct chown_call c;
-	char path[PATH_MAX];
 	if (!decode(req, &c))
 		return;
-	if (c.path && !read_string((pid_t)req->pid, c.path, path, sizeof path))
+	char dir[32], path[PATH_MAX];
+	snprintf(dir, sizeof dir, "/proc/%" PRIu32, req->pid);
+	_cleanup_close_ int piddir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *p = NULL;
+	if (piddir < 0 || (c.path && !read_string(piddir, c.path, path, sizeof path)))
 		return;
-	/* the pid is the caller's still, and the path was its own */
-	if (seccomp_notify_id_valid(listener, req->id) != 0)
+	if (c.path && *path)
+		p = path;
+	else if (c.path && !c.empty_path)
+		return; /* "" without AT_EMPTY_PATH: ENOENT, nothing to record */
+	_cleanup_close_ int base = open_base(piddir, &c, p);
+	/* everything of the caller's is open: if it still waits, the pid
+	 * was its all along and not a reused one */
+	if (base < 0 || seccomp_notify_id_valid(listener, req->id) != 0)
 		return;
-	int fd = target_of((pid_t)req->pid, c.dirfd, c.path ? path : NULL, c.nofollow);
+	int fd = p ? open_target(base, p, c.nofollow) : dup(base);
 	if (fd < 0)
 		return;
 	(void)chown_record_set(fd, c.uid, c.gid);
@@ -190,8 +231,10 @@ int chown_record_serve(int listener)
 		return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
+	/* unanswered, the call would stay pending and the listener ready:
+	 * closing it fails the pending call (ENOSYS) instead of spinning */
 	if (seccomp_notify_alloc(&req, &resp) < 0)
-		return 0;
+		return -1;
 	errno = 0;
 	int rc = seccomp_notify_receive(listener, req);
 	int saved = errno;

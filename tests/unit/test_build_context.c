@@ -39,7 +39,7 @@ static char *key_of(const char *storage, const char *srcs)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		strv_push(&v, t);
 	if (build_context_load(root, storage, &c, &err) == 0 &&
-	    copy_sources_key(&c, &v, out, &err) < 0)
+	    copy_sources_key(&c, &v, false, out, &err) < 0)
 		out[0] = '\0';
 	build_context_free(&c);
 	strv_free(&v);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/hc_timing.h"
 #include "config/stack.h"
 #include "tap.h"
 #include "base/util.h"
@@ -788,8 +789,10 @@ TEST(healthcheck)
 	CHECK(a->has_health && a->health.test.n == 3);
 	CHECK_STR(a->health.test.v[2], "curl -f http://127.0.0.1/ || exit 1");
 	CHECK(a->health.interval_ms == 2000 && a->health.retries == 5);
-	/* docker's defaults for what is not written */
-	CHECK(a->health.timeout_ms == 30000 && a->health.start_period_ms == 0);
+	/* not written: unset, and docker's defaults apply */
+	CHECK(a->health.timeout_ms == 0 && a->health.start_period_ms == 0);
+	CHECK(hc_timeout_ms(&a->health) == 30000);
+	CHECK(!a->health_from_profile && !b->health_from_profile);
 	/* the profile's, with one field overridden */
 	CHECK(b->has_health && b->health.interval_ms == 1000 && b->health.timeout_ms == 60000);
 	CHECK(b->health.retries == 60);
