@@ -68,7 +68,11 @@ static int get(const char *url, int fd, struct clan_err *err)
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "clan/0.1");
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* an https URL is not redirected to plain http */
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR,
+			 strncmp(url, "https://", 8) == 0 ? "https" : "http,https");
+	/* an error page is not downloaded */
+	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 20L);
@@ -86,12 +90,12 @@ static int get(const char *url, int fd, struct clan_err *err)
 		return clan_error(err, s.errno_val, "cannot store the download of %s", url);
 	if (s.bytes > FETCH_MAX_BYTES || cc == CURLE_FILESIZE_EXCEEDED)
 		return clan_error(err, 0, "%s is larger than %lld GiB", url, FETCH_MAX_BYTES >> 30);
+	if (status >= 300 || cc == CURLE_HTTP_RETURNED_ERROR)
+		return clan_error(err, 0, "cannot download %s: the server answered %ld", url,
+				  status);
 	if (cc != CURLE_OK)
 		return clan_error(err, 0, "cannot download %s: %s", url,
 				  *curl_err ? curl_err : curl_easy_strerror(cc));
-	if (status >= 300)
-		return clan_error(err, 0, "cannot download %s: the server answered %ld", url,
-				  status);
 	return 0;
 }
 
