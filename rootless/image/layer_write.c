@@ -255,7 +255,8 @@ static int set_owner(const struct layer_writer *w, const struct entry *en, int f
 				  (long long)uid, (long long)gid);
 	/* one mapped id: the owner is recorded, not given (a link keeps none) */
 	if (!w->keep_owners)
-		return fd < 0 || chown_record_set(fd, (uint32_t)uid, (uint32_t)gid) == 0
+		return fd < 0 || (uid == 0 && gid == 0) ||
+			       chown_record_set(fd, (uint32_t)uid, (uint32_t)gid) == 0
 			   ? 0
 			   : entry_fail(err, w, en->name, errno, "cannot record its owner");
 	int r = fd >= 0 ? fchown(fd, (uid_t)uid, (gid_t)gid)

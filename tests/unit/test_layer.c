@@ -375,6 +375,10 @@ static void check_owners(const struct fixture *f, const char *id, int *tap_faile
 	if (f->plan.mode != USERNS_SUBUID) {
 		CHECK(lstat(suid, &st) == 0 && (st.st_mode & 07777) == 0755);
 		CHECK(lstat(owned, &st) == 0 && st.st_uid == getuid() && st.st_gid == getgid());
+		/* one mapped id: the tar's owner is recorded (chown_record.h),
+		 * root's is not */
+		CHECK(has_xattr(owned, "user.clan.owner", "1000:1000"));
+		CHECK(lgetxattr(tool, "user.clan.owner", NULL, 0) < 0 && errno == ENODATA);
 		return;
 	}
 	CHECK(lstat(suid, &st) == 0 && (st.st_mode & 07777) == 04755);
