@@ -36,8 +36,9 @@ struct copy_step {
 int copy_step_run(const struct copy_step *s, const struct userns_plan *plan, struct clan_err *err);
 
 /* What a COPY of srcs from the context depends on: the path, mode and
- * content (or link target) of every file they name, as one sha256. The
- * errors of a missing source, as copy_step_run has them. */
+ * content (or link target) of every file they name, as one sha256
+ * (literal: srcs are names, not patterns). The errors of a missing
+ * source, as copy_step_run has them. */
 int copy_sources_key(const struct build_context *ctx, const struct strv *srcs, bool literal,
 		     char out[72], struct clan_err *err);
 
