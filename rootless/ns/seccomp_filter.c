@@ -71,6 +71,48 @@ static int add_fakes(scmp_filter_ctx ctx, const struct seccomp_profile *p, const
 	return 0;
 }
 
+static const char *const mknod_calls[] = {"mknod", "mknodat"};
+
+/* Whether the profile lets name through whatever its arguments. */
+static bool allows(const struct seccomp_profile *p, const char *name)
+{
+	if (p->default_action == SCMP_ACT_ALLOW)
+		return !has_rule(p, name);
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].name, name) == 0 && p->rules[i].action == SCMP_ACT_ALLOW &&
+		    p->rules[i].nargs == 0)
+			return true;
+	return false;
+}
+
+/* With SECCOMP_FAKE_IDS, a mknod of a device node succeeds without
+ * effect (one mapped id cannot make one; a package's postinst tries), as
+ * Charliecloud does; other file types as the profile lets them. The mode
+ * is mknod's second argument, mknodat's third. */
+static int add_mknod_fakes(scmp_filter_ctx ctx, const struct seccomp_profile *p,
+			   struct clan_err *err)
+{
+	static const unsigned faked[] = {S_IFCHR, S_IFBLK};
+	static const unsigned kept[] = {0, S_IFREG, S_IFIFO, S_IFSOCK};
+	for (size_t i = 0; i < ARRAY_SIZE(mknod_calls); i++) {
+		int nr = seccomp_syscall_resolve_name(mknod_calls[i]);
+		if (nr == __NR_SCMP_ERROR || !allows(p, mknod_calls[i]))
+			continue;
+		unsigned arg = i == 0 ? 1 : 2;
+		int rc = 0;
+		for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(faked); k++)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 1,
+					      SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, S_IFMT, faked[k]));
+		for (size_t k = 0;
+		     rc == 0 && p->default_action != SCMP_ACT_ALLOW && k < ARRAY_SIZE(kept); k++)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					      SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, S_IFMT, kept[k]));
+		if (rc < 0)
+			return clan_error(err, -rc, "cannot add the rule for %s", mknod_calls[i]);
+	}
+	return 0;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsigned fake,
 		     struct clan_err *err)
 {
@@ -79,6 +121,10 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsig
 		int nr = seccomp_syscall_resolve_name(r->name);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* unknown here (another machine's, or newer) */
+		/* add_mknod_fakes has it, by the type of node */
+		if ((fake & SECCOMP_FAKE_IDS) && in_list(r->name, mknod_calls, 2) &&
+		    allows(p, r->name))
+			continue;
 		uint32_t action = r->action;
 		if (action == SCMP_ACT_ALLOW && is_faked(r->name, fake))
 			action = fake_action(r->name, fake);
@@ -94,7 +140,8 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_profile *p, unsig
 	    add_fakes(ctx, p, chown_calls, ARRAY_SIZE(chown_calls), fake, err) < 0)
 		return -1;
 	if ((fake & SECCOMP_FAKE_IDS) &&
-	    add_fakes(ctx, p, id_calls, ARRAY_SIZE(id_calls), fake, err) < 0)
+	    (add_fakes(ctx, p, id_calls, ARRAY_SIZE(id_calls), fake, err) < 0 ||
+	     add_mknod_fakes(ctx, p, err) < 0))
 		return -1;
 	return 0;
 }

@@ -341,6 +341,12 @@ case_chown() {
 	assert_eq "$(recorded_owner "$(tail -n 1 <<<"$out")" "$dir/canary")" "9:9" "recorded on the image's own file"
 	run python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]))' "$dir/canary"
 	assert_eq "$out" "[]" "the host file has no record"
+	# a package's mknod of a device node succeeds without effect; a FIFO
+	# is made
+	printf 'FROM %s\nRUN mknod /dev/fake c 1 3 && ! test -e /dev/fake && mkfifo /fifo && test -p /fifo\n' \
+		"$BASE" >Dockerfile
+	build .
+	assert_eq "$rc" 0 "mknod in RUN with one mapped id ($err)"
 }
 
 # The hostile: a context symlink to a host file is copied as the link,

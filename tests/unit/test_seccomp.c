@@ -4,12 +4,15 @@
  * record's copy and the cache of the built-in profiles. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +202,54 @@ TEST(fake_chown_keeps_the_profiles_rule)
 	CHECK(in_child(&f, call_chown_missing) == EACCES);
 	seccomp_bpf_free(&f);
 	seccomp_profile_free(&p);
+}
+
+static char mknod_dir[64];
+
+/* 0 when device nodes "succeed" without being made and a FIFO is made. */
+static int call_mknods(void)
+{
+	char dev[128], blk[128], fifo[128];
+	struct stat st;
+	snprintf(dev, sizeof dev, "%s/null", mknod_dir);
+	snprintf(blk, sizeof blk, "%s/sda", mknod_dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", mknod_dir);
+	if (mknod(dev, S_IFCHR | 0600, makedev(1, 3)) != 0)
+		return 1;
+	if (mknodat(AT_FDCWD, blk, S_IFBLK | 0600, makedev(8, 0)) != 0)
+		return 2;
+	if (lstat(dev, &st) == 0 || lstat(blk, &st) == 0)
+		return 3; /* without effect */
+	if (mknod(fifo, S_IFIFO | 0600, 0) != 0 || lstat(fifo, &st) != 0 || !S_ISFIFO(st.st_mode))
+		return 4;
+	return 0;
+}
+
+/* A build's RUN with one mapped id (SECCOMP_FAKE_IDS): a package's mknod
+ * of a device node succeeds without effect, other nodes are made, in the
+ * default profile (which lists mknod) and in an unconfined one. */
+TEST(build_run_fakes_device_nodes)
+{
+	struct clan_err err;
+	struct seccomp_profile p;
+	struct seccomp_bpf f;
+	snprintf(mknod_dir, sizeof mknod_dir, "/tmp/clan-mknod-XXXXXX");
+	if (!mkdtemp(mknod_dir))
+		SKIP("no temp dir");
+	for (int unconfined = 0; unconfined < 2; unconfined++) {
+		if (unconfined)
+			seccomp_profile_unconfined(&p);
+		else
+			seccomp_profile_default(&p, caps_default_mask());
+		CHECK(seccomp_compile(&p, SECCOMP_FAKE_CHOWN | SECCOMP_FAKE_IDS, &f, &err) == 0);
+		CHECK(in_child(&f, call_mknods) == 0);
+		char fifo[128];
+		snprintf(fifo, sizeof fifo, "%s/fifo", mknod_dir);
+		unlink(fifo);
+		seccomp_bpf_free(&f);
+		seccomp_profile_free(&p);
+	}
+	rmdir(mknod_dir);
 }
 
 static const char docker_like[] =
