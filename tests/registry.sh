@@ -507,6 +507,18 @@ registry_build_bench() {
 	echo skopeo >"$out/push-method"
 }
 
+# healthy: busybox whose config has a Docker Healthcheck (as an image
+# built with HEALTHCHECK has): ready 2 s after it starts.
+registry_build_healthy() {
+	local out=$1 base
+	base=$(registry_base_tar) || return 1
+	python3 "$REGISTRY_TOOL" image "$out" healthy --arch "$(registry_host_arch)" \
+		--layer "gzip:$base" --cmd sh --cmd -c --cmd 'sleep 2; touch /tmp/ready; exec sleep 600' \
+		--healthcheck '{"Test": ["CMD-SHELL", "test -f /tmp/ready"], "Interval": 1000000000, "Retries": 30}' ||
+		return 1
+	echo skopeo >"$out/push-method"
+}
+
 # hostile: one tag per way a layer can try to leave its directory. Each
 # layer starts with harmless entries, so the refusal happens mid-layer.
 registry_build_hostile() {

@@ -236,9 +236,10 @@ def compress(kind, src, dst):
 
 def cmd_image(args):
     if len(args) < 2:
-        die("usage: image LAYOUT TAG [--arch A] [--os O] [--cmd ARG]... [--layer KIND:TAR]...")
+        die("usage: image LAYOUT TAG [--arch A] [--os O] [--cmd ARG]... [--layer KIND:TAR]..."
+            " [--healthcheck JSON]")
     layout, tag = args[0], args[1]
-    arch, osname, cmd, layers = "amd64", "linux", [], []
+    arch, osname, cmd, layers, health = "amd64", "linux", [], [], None
     i = 2
     while i < len(args):
         opt, val = args[i], args[i + 1]
@@ -251,6 +252,8 @@ def cmd_image(args):
         elif opt == "--layer":
             kind, path = val.split(":", 1)
             layers.append((kind, path))
+        elif opt == "--healthcheck":
+            health = json.loads(val)
         else:
             die(f"unknown option {opt}")
         i += 2
@@ -273,6 +276,9 @@ def cmd_image(args):
                    "Cmd": cmd or ["/bin/sh"]},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }
+    if health is not None:
+        # Docker's config key; the OCI config has none, registries keep it
+        config["config"]["Healthcheck"] = health
     cb = json.dumps(config, sort_keys=True).encode()
     manifest = {
         "schemaVersion": 2,

@@ -211,9 +211,17 @@ static bool image_complete(struct pull *p, struct image_record *rec)
 	bool ok = strcmp(rec->id, p->m.config.digest) == 0;
 	for (size_t i = 0; ok && i < rec->layers.n; i++)
 		ok = imgstore_has_layer(p->st, rec->layers.v[i]);
-	if (!ok)
+	if (!ok) {
 		image_record_free(rec);
-	return ok;
+		return false;
+	}
+	/* a record an earlier clan wrote kept no health check: the next pull
+	 * adds the config's (best effort: the image works without it) */
+	if (rec->health.test.n == 0 && p->cfg.health.test.n > 0) {
+		image_health_copy(&p->cfg.health, &rec->health);
+		(void)imgstore_save_image(p->st, rec, &ignored);
+	}
+	return true;
 }
 
 static bool all_blobs_stored(const struct pull *p)

@@ -674,6 +674,51 @@ case_healthcheck() {
 	assert_contains "$err" "--interval: bad duration 'fast'" "and the flag"
 }
 
+# A pulled image's own Healthcheck (its config's) is run the same way, and
+# a record an earlier clan wrote without it gets it at the next pull.
+case_pulled_healthcheck() {
+	fresh_storage
+	registry_push healthy clan/healthy:1 || die "cannot push the healthy image"
+	local dir image=$REGISTRY/clan/healthy:1
+	dir=$(mk_tmp)
+	cat >"$dir/compose.yaml" <<-EOF
+		services:
+		  slow:
+		    image: $image
+		  after:
+		    image: $image
+		    command: ["sleep", "600"]
+		    healthcheck: {disable: true}
+		    depends_on:
+		      slow: {condition: service_healthy}
+	EOF
+	cd "$dir" || die "no project dir"
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 0 "up waits for the pulled image's check ($err)"
+	run clan ps
+	assert_match "$(grep slow <<<"$out")" "healthy" "ps: slow is healthy by its image's check"
+	run clan down
+	# as an earlier clan left it: the record without the check
+	python3 - "$CLAN_STORAGE" <<-'PY'
+		import glob, json, sys
+		for path in glob.glob(sys.argv[1] + "/images/*/image.json"):
+		    with open(path) as f:
+		        rec = json.load(f)
+		    rec.pop("healthcheck", None)
+		    with open(path, "w") as f:
+		        json.dump(rec, f)
+	PY
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 2 "without the check in the record, nothing to wait for"
+	run clan down
+	run timeout 300 "$CLAN" pull "$image"
+	assert_eq "$rc" 0 "pull ($err)"
+	run timeout 300 "$CLAN" up -d
+	assert_eq "$rc" 0 "the next pull put the check back in the record ($err)"
+	run clan down
+	assert_eq "$rc" 0 "down"
+}
+
 t "the step cache: no-op, mtime, code and requirements edits" case_cache
 t ".dockerignore with a ! exception" case_dockerignore
 t "multi-stage: COPY --from, unused stages, --target" case_multistage
@@ -684,6 +729,7 @@ t "ADD of URLs: --checksum, cache, errors" case_add_url
 t "COPY --chown and --chmod" case_chown
 t "hostile paths: context links, image links on a COPY's way" case_hostile_paths
 t "HEALTHCHECK kept and run by a service" case_healthcheck
+t "a pulled image's Healthcheck, and an older record's at the next pull" case_pulled_healthcheck
 t "a failing RUN" case_failing_run
 t "errors: Dockerfile:LINE and the instruction" case_errors
 t "compose build: with up and up --build" case_compose_build
