@@ -47,14 +47,6 @@ void svc_health_from_image(struct service *s, const struct image_health *h)
 	s->health_from_profile = false;
 }
 
-static const struct service *find(const struct stack *st, const char *name)
-{
-	for (size_t i = 0; i < st->nsvcs; i++)
-		if (strcmp(st->svcs[i].name, name) == 0)
-			return &st->svcs[i];
-	return NULL;
-}
-
 int svc_health_check_deps(const struct stack *st, const bool *only, struct clan_err *err)
 {
 	for (size_t i = 0; i < st->nsvcs; i++) {
@@ -62,7 +54,7 @@ int svc_health_check_deps(const struct stack *st, const bool *only, struct clan_
 		if (only && !only[i])
 			continue;
 		for (size_t j = 0; s->dep_conds && j < s->depends_on.n; j++) {
-			const struct service *d = find(st, s->depends_on.v[j]);
+			const struct service *d = stack_find(st, s->depends_on.v[j]);
 			/* a dependency up did not look at (--no-deps) is as it runs */
 			if (s->dep_conds[j] != DEP_HEALTHY || !d || d->has_health ||
 			    (only && !only[d - st->svcs]))

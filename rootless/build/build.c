@@ -29,12 +29,18 @@ int build_key(const char *parent, const char *text, const char *nonce, char out[
 	return sha256_digest(all, strlen(all), out, err);
 }
 
+/* The instruction as Dockerfiles write it: "RUN". */
+static void instr_name(const struct df_instr *in, char out[32])
+{
+	snprintf(out, 32, "%s", in->cmd);
+	for (char *c = out; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+}
+
 int build_fail(const struct build *b, const struct df_instr *in, struct clan_err *err)
 {
-	char cmd[16];
-	snprintf(cmd, sizeof cmd, "%s", in->cmd);
-	for (char *c = cmd; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
+	char cmd[32];
+	instr_name(in, cmd);
 	return clan_error_wrap(err, "%s:%d: %s", b->df_name, in->line, cmd);
 }
 
@@ -42,10 +48,8 @@ void build_say(struct build *b, const struct df_instr *in, const char *note)
 {
 	if (b->o->progress == BUILD_PROGRESS_QUIET)
 		return;
-	char cmd[16];
-	snprintf(cmd, sizeof cmd, "%s", in->cmd);
-	for (char *c = cmd; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
+	char cmd[32];
+	instr_name(in, cmd);
 	const char *text = in->original;
 	size_t skip = strlen(in->cmd);
 	if (strncasecmp(text, in->cmd, skip) == 0)
@@ -389,9 +393,7 @@ static int check_instructions(const struct build *b, struct clan_err *err)
 			ok = strcasecmp(in->cmd, known[k]) == 0;
 		if (!ok) {
 			char up[32];
-			snprintf(up, sizeof up, "%s", in->cmd);
-			for (char *c = up; *c; c++)
-				*c = (char)toupper((unsigned char)*c);
+			instr_name(in, up);
 			suggest_error(err, "instruction", up, known, ARRAY_SIZE(known), NULL);
 			return build_fail(b, in, err);
 		}

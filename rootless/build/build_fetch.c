@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/dl_curl.h"
+#include "base/curl_defaults.h"
 #include "base/progress.h"
 
 /* A remote file bigger than this is refused: a build step, not a mirror. */
@@ -64,20 +64,12 @@ static int get(const char *url, int fd, struct clan_err *err)
 		return clan_error(err, ENOMEM, "cannot start a download");
 	struct sink s = {.fd = fd};
 	char curl_err[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "clan/0.1");
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_defaults(easy, url);
 	/* an https URL is not redirected to plain http */
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR,
 			 strncmp(url, "https://", 8) == 0 ? "https" : "http,https");
 	/* an error page is not downloaded */
 	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
 	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BYTES);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &s);

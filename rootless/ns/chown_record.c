@@ -17,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/safe_path.h"
 #include "base/util.h"
 
 /* f*xattr on fd; an O_PATH fd has none (EBADF): then through its magic
@@ -27,7 +28,7 @@ static ssize_t get_x(int fd, void *v, size_t len)
 	if (n >= 0 || errno != EBADF)
 		return n;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	fd_path(fd, path, sizeof path);
 	return getxattr(path, CHOWN_RECORD_XATTR, v, len);
 }
 
@@ -39,7 +40,7 @@ static int set_x(int fd, const char *v, size_t len)
 	if (r == 0 || errno != EBADF)
 		return r;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	fd_path(fd, path, sizeof path);
 	return v ? setxattr(path, CHOWN_RECORD_XATTR, v, len, 0)
 		 : removexattr(path, CHOWN_RECORD_XATTR);
 }
@@ -51,7 +52,7 @@ static int chmod_fd(int fd, mode_t mode)
 	if (errno != EBADF)
 		return -1;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	fd_path(fd, path, sizeof path);
 	return chmod(path, mode);
 }
 

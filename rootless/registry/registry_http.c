@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/curl_defaults.h"
 #include "base/debug.h"
 #include "image/image_ref.h"
 #include "registry/registry_int.h"
@@ -127,20 +128,11 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 
 void reg_easy_setup(const struct reg_client *c, CURL *easy, const char *url)
 {
-	curl_easy_setopt(easy, CURLOPT_URL, url);
+	/* blob GETs redirect to storage (curl keeps our Authorization header
+	 * to the original host); a stalled transfer counts as dropped:
+	 * retried, resumed */
+	curl_easy_defaults(easy, url);
 	curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "clan/0.1");
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* blob GETs redirect to storage; curl keeps our Authorization header
-	 * to the original host */
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 20L);
-	/* a stalled transfer counts as dropped: retried, resumed */
-	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_VERBOSE, c->verbose ? 1L : 0L);
 }
