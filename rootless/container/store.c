@@ -98,8 +98,7 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 				       "bad --name '%s': use letters, digits, '_', '.' and '-'",
 				       spec->name);
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
-	if (paths_ensure_private_dir(storage, err) < 0 ||
-	    paths_check_storage_fs(storage, err) < 0 || mkdir_p(cdir, 0700, err) < 0 ||
+	if (paths_storage_ensure(storage, err) < 0 || mkdir_p(cdir, 0700, err) < 0 ||
 	    random_id(r->id, err) < 0)
 		return -1;
 	r->name = spec->name ? xstrdup(spec->name) : xstrndup(r->id, 12);
