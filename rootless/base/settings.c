@@ -245,8 +245,6 @@ static int handler(void *user, const char *section, const char *key, const char 
 	int s = find_setting(section, key);
 	if (s < 0)
 		return unknown(p, section, key);
-	if (p->want >= 0 && s != p->want)
-		return 1;
 	_cleanup_free_ char *bad = NULL;
 	_cleanup_free_ char *v = expand(raw, &bad);
 	if (!v) {
@@ -259,8 +257,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 		snprintf(p->msg, sizeof p->msg, "%s '%s': it %s", key, v, problem);
 		return 0;
 	}
-	free(p->value);
-	p->value = steal_pointer(&v);
+	if (s == p->want) {
+		free(p->value);
+		p->value = steal_pointer(&v);
+	}
 	return 1;
 }
 
