@@ -43,7 +43,7 @@ static char *dup_or_null(json_t *o, const char *key)
 
 /* The record keeps the check in the image config's own form (Go's
  * nanoseconds), so one parser reads both. */
-static json_t *health_json(const struct image_health *h)
+json_t *image_health_json(const struct image_health *h)
 {
 	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "Test", strv_json(&h->test), "Interval",
 			 (json_int_t)h->interval_ns, "Timeout", (json_int_t)h->timeout_ns,
@@ -113,7 +113,7 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 	if (r->stop_signal)
 		json_object_set_new(o, "stop_signal", json_string(r->stop_signal));
 	if (r->health.test.n)
-		json_object_set_new(o, "healthcheck", health_json(&r->health));
+		json_object_set_new(o, "healthcheck", image_health_json(&r->health));
 	_cleanup_free_ char *dir = record_dir(st, r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/image.json.tmp-%d", dir, (int)getpid());
 	_cleanup_free_ char *path = xasprintf("%s/image.json", dir);
@@ -132,6 +132,11 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 static int load_record_file(const char *path, struct image_record *r, struct clan_err *err)
 {
 	json_error_t je;
+	struct stat sb;
+	/* a record is a few KiB: a huge one (a read-only store is maybe
+	 * another user's) is not read into memory */
+	if (stat(path, &sb) == 0 && sb.st_size > (1 << 20))
+		return clan_error(err, 0, "%s: too large for an image record", path);
 	json_t *o = json_load_file(path, 0, &je);
 	if (!o)
 		return clan_error(err, 0, "cannot read %s: %s", path, je.text);
