@@ -173,6 +173,8 @@ static void say_loaded(const char *id, const char *name, void *arg)
 		printf("Loaded image ID: %s\n", id);
 	else if (strncmp(name, "docker.io/library/", 18) == 0)
 		printf("Loaded image: %s\n", name + 18);
+	else if (strncmp(name, "docker.io/", 10) == 0)
+		printf("Loaded image: %s\n", name + 10);
 	else
 		printf("Loaded image: %s\n", name);
 }

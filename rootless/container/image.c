@@ -151,10 +151,17 @@ static int resolve_stored(const char *ref, const struct image_resolve_opts *o, s
 	struct image_record rec = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
-	if (rc == 0 && !image_path_has(&st, ref, &rec))
+	/* the user's store (by name or id), then CLAN_IMAGE_PATH's, then a
+	 * pull or a deb: build */
+	bool local = rc == 0 && image_path_has(&st, ref, &rec);
+	/* a deb: image of the user's store goes through debimage_get, which
+	 * mends its tag and rebuilds a lost layer */
+	bool deb = strncmp(ref, "deb:", 4) == 0;
+	if (local && deb)
+		image_record_free(&rec);
+	if (rc == 0 && !local)
 		rc = resolve_image_path(ref, img, err);
-	image_record_free(&rec);
-	if (rc == 0)
+	if (rc == 0 && (!local || deb))
 		rc = image_record_get(&st, ref, o->userns, false, &rec, err);
 	if (rc == 0)
 		rc = image_of_record(&st, &rec, img, err);

@@ -77,5 +77,5 @@ int imgstore_check_layer(const struct imgstore *st, const char *id, struct clan_
 	if (!digest_is_valid(id))
 		return clan_error(err, 0, "store %s: bad layer id '%s'", st->root, id);
 	_cleanup_free_ char *path = imgstore_layer_path(st, id);
-	return check_dir(path, "layer", st->owner, false, err);
+	return check_dir(path, "layer", st->owner, true, err);
 }

@@ -96,13 +96,15 @@ static int put_header(struct tar_walk *w, struct archive_entry *e, struct clan_e
 	return 0;
 }
 
-/* An empty marker file: a whiteout or an opaque dir's `.wh..wh..opq`. */
-static int put_marker(struct tar_walk *w, const struct stat *st, struct clan_err *err)
+/* An empty marker file: a whiteout or an opaque dir's `.wh..wh..opq`.
+ * Time 0: extraction makes the whiteout anew (its time is the
+ * extraction's), and the same layer must give the same tar. */
+static int put_marker(struct tar_walk *w, struct clan_err *err)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0);
-	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	archive_entry_set_mtime(e, 0, 0);
 	archive_entry_set_size(e, 0);
 	int rc = put_header(w, e, err);
 	archive_entry_free(e);
@@ -135,7 +137,7 @@ static int put_entry(struct tar_walk *w, int dfd, const char *base, size_t len, 
 		return clan_error(err, ENAMETOOLONG, "layer %s: a name under %.*s is too long",
 				  w->layer, (int)len, w->name);
 	if (whiteout)
-		return put_marker(w, &st, err);
+		return put_marker(w, err);
 	if (S_ISSOCK(st.st_mode))
 		return 0; /* a socket is a process's, never a layer's content */
 	_cleanup_close_ int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -184,7 +186,7 @@ static int put_entry(struct tar_walk *w, int dfd, const char *base, size_t len, 
 	size_t sublen = len + (size_t)n;
 	if (is_opaque(sub)) {
 		snprintf(w->name + sublen, sizeof w->name - sublen, ".wh..wh..opq");
-		if (put_marker(w, &st, err) < 0)
+		if (put_marker(w, err) < 0)
 			return -1;
 	}
 	return walk_dir(w, sub, sublen, depth + 1, err);

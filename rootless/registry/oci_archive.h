@@ -24,10 +24,11 @@ struct oci_save_image {
 };
 
 /* Writes the archive of images to out_fd (written as a stream: a pipe
- * is fine). A pulled or loaded image whose blobs are stored goes as they
- * are (same digests); any other (built, deb:) gets uncompressed layer
- * tars made from its layer dirs (layer_tar.h) and a config made from its
- * record. tmp_dir holds each layer's tar while it is hashed. */
+ * is fine). Each image's layers go as uncompressed tars made from its
+ * layer dirs (layer_tar.h: the store keeps no layer blob once extracted),
+ * with a config made from its record: the same image gives the same
+ * bytes, but a pulled one gets new diff ids, so a new id. tmp_dir holds
+ * each layer's tar while it is hashed. */
 int oci_save(const struct oci_save_image *images, size_t n, const struct userns_plan *userns,
 	     const char *tmp_dir, int out_fd, struct clan_err *err);
 

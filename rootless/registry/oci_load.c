@@ -295,13 +295,25 @@ static void config_extras(json_t *config, struct image_record *r)
 	r->stop_signal = sig ? xstrdup(sig) : NULL;
 }
 
+/* The config's "created" (RFC 3339, UTC), so a saved image keeps its
+ * time (and its config, its digest) through a load; now when it has
+ * none. */
+static int64_t config_created(json_t *config)
+{
+	const char *text = json_string_value(json_object_get(config, "created"));
+	struct tm tm = {0};
+	const char *end = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	time_t t = end ? timegm(&tm) : (time_t)-1;
+	return t > 0 ? (int64_t)t : (int64_t)time(NULL);
+}
+
 static int record(struct loader *l, struct planned *p, struct clan_err *err)
 {
+	/* the layer blobs go with the staging dir: the extracted layer is
+	 * what runs (as after a pull) */
 	int rc = keep_blob(l, p->manifest, err);
 	if (rc == 0)
 		rc = keep_blob(l, p->m.config.digest, err);
-	for (size_t i = 0; rc == 0 && i < p->m.nlayers; i++)
-		rc = keep_blob(l, p->m.layers[i].digest, err);
 	if (rc < 0)
 		return -1;
 	struct image_record r = {0};
@@ -318,7 +330,7 @@ static int record(struct loader *l, struct planned *p, struct clan_err *err)
 	r.user = p->cfg.user ? xstrdup(p->cfg.user) : NULL;
 	image_health_copy(&p->cfg.health, &r.health);
 	config_extras(p->config, &r);
-	r.created = (int64_t)time(NULL);
+	r.created = config_created(p->config);
 	r.source = xstrdup("archive");
 	rc = imgstore_save_image(l->st, &r, err);
 	for (size_t i = 0; rc == 0 && i < p->names.n; i++)

@@ -91,19 +91,6 @@ static int put_blob_fd(struct saver *s, const char *digest, int fd, int64_t size
 	return 0;
 }
 
-static int put_stored_blob(struct saver *s, const struct imgstore *st, const char *digest,
-			   int64_t *size, struct clan_err *err)
-{
-	_cleanup_free_ char *path = imgstore_blob_path(st, digest);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0)
-		return clan_error(err, errno, "cannot open blob %s", path);
-	if (size)
-		*size = sb.st_size;
-	return put_blob_fd(s, digest, fd, sb.st_size, err);
-}
-
 static int put_json(struct saver *s, json_t *doc, char digest[72], int64_t *size,
 		    struct clan_err *err)
 {
@@ -121,50 +108,6 @@ static int put_json(struct saver *s, json_t *doc, char digest[72], int64_t *size
 		return -1;
 	strv_push(&s->written, digest);
 	return 0;
-}
-
-/* The stored manifest, when it and every blob it names are in the store:
- * a pulled or loaded image goes out byte for byte. */
-static bool stored_manifest(const struct imgstore *st, const struct image_record *r,
-			    struct reg_manifest *m, char **media_type)
-{
-	if (!r->manifest || !digest_is_valid(r->manifest) || !imgstore_has_blob(st, r->manifest) ||
-	    !imgstore_has_blob(st, r->id))
-		return false;
-	_cleanup_free_ char *path = imgstore_blob_path(st, r->manifest);
-	_cleanup_free_ char *text = NULL;
-	struct clan_err ignored;
-	if (read_file(path, OCI_LOAD_MAX_JSON, &text, &ignored) < 0)
-		return false;
-	json_t *doc = json_loads(text, 0, NULL);
-	bool ok = doc && reg_manifest_parse(doc, m, &ignored) == 0;
-	ok = ok && strcmp(m->config.digest, r->id) == 0 && m->nlayers == r->layers.n;
-	for (size_t i = 0; ok && i < m->nlayers; i++)
-		ok = imgstore_has_blob(st, m->layers[i].digest);
-	const char *mt = json_string_value(json_object_get(doc, "mediaType"));
-	*media_type = xstrdup(mt ? mt : MT_OCI_MANIFEST);
-	json_decref(doc);
-	if (!ok) {
-		reg_manifest_free(m);
-		free(*media_type);
-		*media_type = NULL;
-	}
-	return ok;
-}
-
-static int save_stored(struct saver *s, const struct oci_save_image *img, struct reg_manifest *m,
-		       struct saved *out, struct clan_err *err)
-{
-	int rc = put_stored_blob(s, img->st, img->rec->id, NULL, err);
-	for (size_t i = 0; rc == 0 && i < m->nlayers; i++) {
-		rc = put_stored_blob(s, img->st, m->layers[i].digest, NULL, err);
-		strv_push(&out->layers, m->layers[i].digest);
-	}
-	if (rc == 0)
-		rc = put_stored_blob(s, img->st, img->rec->manifest, &out->manifest_size, err);
-	snprintf(out->manifest, sizeof out->manifest, "%s", img->rec->manifest);
-	snprintf(out->config, sizeof out->config, "%s", img->rec->id);
-	return rc;
 }
 
 static int tmp_file(const char *dir, struct clan_err *err)
@@ -266,8 +209,8 @@ static int save_layer(struct saver *s, const struct imgstore *st, const char *id
 	return 0;
 }
 
-static int save_made(struct saver *s, const struct oci_save_image *img, struct saved *out,
-		     struct clan_err *err)
+static int save_image(struct saver *s, const struct oci_save_image *img, struct saved *out,
+		      struct clan_err *err)
 {
 	json_t *layers = json_array();
 	int rc = 0;
@@ -295,17 +238,6 @@ static int save_made(struct saver *s, const struct oci_save_image *img, struct s
 	json_decref(m);
 	json_decref(layers);
 	out->media_type = xstrdup(MT_OCI_MANIFEST);
-	return rc;
-}
-
-static int save_one(struct saver *s, const struct oci_save_image *img, struct saved *out,
-		    struct clan_err *err)
-{
-	struct reg_manifest m;
-	if (!stored_manifest(img->st, img->rec, &m, &out->media_type))
-		return save_made(s, img, out, err);
-	int rc = save_stored(s, img, &m, out, err);
-	reg_manifest_free(&m);
 	return rc;
 }
 
@@ -381,7 +313,7 @@ int oci_save(const struct oci_save_image *images, size_t n, const struct userns_
 	if (rc == 0)
 		rc = put_header(s, "blobs/sha256/", AE_IFDIR, 0, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = save_one(s, &images[i], &saved[i], err);
+		rc = save_image(s, &images[i], &saved[i], err);
 	if (rc == 0)
 		rc = put_indexes(s, images, saved, n, err);
 	if (rc == 0 && archive_write_close(s->a) != ARCHIVE_OK)

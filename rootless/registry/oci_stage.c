@@ -147,6 +147,14 @@ static char *resolve_link(const char *name, const char *target)
 	return out;
 }
 
+static bool is_link(const struct stage *s, const char *name)
+{
+	for (size_t i = 0; i < s->links.n; i += 2)
+		if (strcmp(s->links.v[i], name) == 0)
+			return true;
+	return false;
+}
+
 /* docker save's layer.tar links to another layer's file: kept as a name
  * for that file (nothing is ever created on disk), resolved once every
  * file is staged. */
@@ -159,7 +167,7 @@ static int stage_link(struct stage *s, const char *raw, const char *name, const 
 				  "archive entry '%s' is a symlink to '%s', outside the archive; "
 				  "refusing the archive",
 				  raw, target ? target : "");
-	if (oci_stage_find(s, name) || strv_contains(&s->links, name))
+	if (oci_stage_find(s, name) || is_link(s, name))
 		return clan_error(err, 0, "archive entry '%s' comes twice", raw);
 	strv_push(&s->links, name);
 	strv_push(&s->links, to);
@@ -209,7 +217,7 @@ static int stage_entry(struct stage *s, struct reading *r, struct archive_entry 
 				  archive_entry_hardlink(e) ? "hardlink"
 				  : type == AE_IFLNK	    ? "symlink"
 							    : "special file");
-	if (!*name || oci_stage_find(s, name))
+	if (!*name || oci_stage_find(s, name) || is_link(s, name))
 		return clan_error(err, 0, "archive entry '%s' comes twice", raw);
 	if (check_size(r, raw, e, err) < 0)
 		return -1;
