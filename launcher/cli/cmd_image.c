@@ -89,13 +89,20 @@ static const struct opt_cmd save_cmd = {
     .opts = save_opts,
 };
 
+/* What save's and load's options say. */
+struct file_opts {
+	const char *file; /* -o / -i; NULL: stdout / stdin */
+	bool quiet;
+};
+
 static int take_value(void *arg, int id, const char *v, struct clan_err *err)
 {
+	struct file_opts *f = arg;
 	(void)err;
 	if (id == OPT_QUIET)
-		((const char **)arg)[0] = "";
+		f->quiet = true;
 	else
-		((const char **)arg)[1] = v;
+		f->file = v;
 	return 0;
 }
 
@@ -127,11 +134,11 @@ static int save_to(struct to_save *s, const struct userns_plan *plan, const char
 static int image_save(int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	const char *vals[2] = {NULL, NULL};
-	int r = opts_parse(&save_cmd, argc, argv, take_value, vals, &ops, err);
+	struct file_opts fo = {0};
+	int r = opts_parse(&save_cmd, argc, argv, take_value, &fo, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
-	const char *out = vals[1];
+	const char *out = fo.file;
 	if (ops.n == 0)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "save: name an image (see clan images)");
@@ -167,8 +174,7 @@ static const struct opt_cmd load_cmd = {
 /* "docker.io/library/busybox:1" as docker says it: "busybox:1". */
 static void say_loaded(const char *id, const char *name, void *arg)
 {
-	if (arg)
-		return;
+	(void)arg;
 	if (!name)
 		printf("Loaded image ID: %s\n", id);
 	else if (strncmp(name, "docker.io/library/", 18) == 0)
@@ -182,13 +188,13 @@ static void say_loaded(const char *id, const char *name, void *arg)
 static int image_load(int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	const char *vals[2] = {NULL, NULL};
-	int r = opts_parse(&load_cmd, argc, argv, take_value, vals, &ops, err);
+	struct file_opts fo = {0};
+	int r = opts_parse(&load_cmd, argc, argv, take_value, &fo, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	if (opts_no_operands(&load_cmd, &ops, err) < 0)
 		return -1;
-	const char *in = vals[1];
+	const char *in = fo.file;
 	_cleanup_close_ int fd = in ? open(in, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) < 0)
@@ -197,7 +203,7 @@ static int image_load(int argc, char **argv, struct clan_err *err)
 	if (!in && isatty(fd))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "load: give -i FILE or pipe an archive to stdin");
-	struct oci_load_opts o = {.loaded = say_loaded, .arg = vals[0] ? err : NULL};
+	struct oci_load_opts o = {.loaded = fo.quiet ? NULL : say_loaded};
 	struct userns_plan plan;
 	struct imgstore st = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
@@ -227,8 +233,10 @@ int cmd_image(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 	if (strcmp(verb, "rm") == 0)
 		return cmd_rmi(ctx, argc - 1, argv + 1, err);
 	if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
-		puts("usage: clan image save [-o FILE] IMAGE... | load [-i FILE] | ls | rm "
-		     "IMAGE...");
+		puts("usage: clan image save|load|ls|rm ...  (ls: clan images; rm: clan rmi)\n");
+		opts_usage(&save_cmd, stdout);
+		putchar('\n');
+		opts_usage(&load_cmd, stdout);
 		return 0;
 	}
 	return clan_error_code(err, CLAN_EXIT_USAGE,

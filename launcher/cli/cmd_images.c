@@ -210,6 +210,27 @@ static int tag_walk(const struct imgstore *st, const char *id, bool remove)
 	return w.count;
 }
 
+/* An image rmi cannot find: maybe one of a read-only store. */
+static int not_here(const char *text, struct clan_err *err)
+{
+	struct image_path ip;
+	struct image_record rec;
+	struct clan_err ignored;
+	const struct imgstore *ro = NULL;
+	if (image_path_open(&ip, getenv("CLAN_IMAGE_PATH"), &ignored) == 0)
+		ro = image_path_find(&ip, text, &rec);
+	int rc =
+	    ro ? clan_error_code(err, CLAN_EXIT_FAIL,
+				 "image %s is in the read-only store %s (CLAN_IMAGE_PATH): "
+				 "clan rmi removes only your own images",
+				 text, ro->root)
+	       : clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s (see clan images)", text);
+	if (ro)
+		image_record_free(&rec);
+	image_path_close(&ip);
+	return rc;
+}
+
 /* `clan rmi NAME`: untag NAME; once no tag is left, delete the image and
  * whatever of its layers and blobs no other image uses. */
 static int remove_image(const struct imgstore *st, const char *text, bool force,
@@ -218,8 +239,7 @@ static int remove_image(const struct imgstore *st, const char *text, bool force,
 	char id[72];
 	bool running;
 	if (!image_use_lookup(st, text, id))
-		return clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s (see clan images)",
-				       text);
+		return not_here(text, err);
 	struct strv names = {0};
 	int users = image_use_count(st, id, &running, &names);
 	if (running || (users > 0 && !force)) {

@@ -85,6 +85,8 @@ struct json_t;
 void image_health_parse(struct json_t *o, struct image_health *h);
 /* h as an image config's Healthcheck object (a new reference). */
 struct json_t *image_health_json(const struct image_health *h);
+/* A list as a JSON array of strings (a new reference). */
+struct json_t *imgstore_strv_json(const struct strv *s);
 
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {

@@ -123,14 +123,6 @@ static int tmp_file(const char *dir, struct clan_err *err)
 	return fd;
 }
 
-static json_t *strv_array(const struct strv *v)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
 /* {"K": {}} for each of v (ExposedPorts, Volumes). */
 static json_t *strv_set(const struct strv *v)
 {
@@ -144,11 +136,11 @@ static json_t *strv_set(const struct strv *v)
 static json_t *config_of(const struct image_record *r, const struct strv *diff_ids)
 {
 	json_t *c = json_object();
-	json_object_set_new(c, "Env", strv_array(&r->env));
+	json_object_set_new(c, "Env", imgstore_strv_json(&r->env));
 	if (r->entrypoint.n)
-		json_object_set_new(c, "Entrypoint", strv_array(&r->entrypoint));
+		json_object_set_new(c, "Entrypoint", imgstore_strv_json(&r->entrypoint));
 	if (r->cmd.n)
-		json_object_set_new(c, "Cmd", strv_array(&r->cmd));
+		json_object_set_new(c, "Cmd", imgstore_strv_json(&r->cmd));
 	if (r->workdir)
 		json_object_set_new(c, "WorkingDir", json_string(r->workdir));
 	if (r->user)
@@ -169,7 +161,7 @@ static json_t *config_of(const struct image_record *r, const struct strv *diff_i
 	if (r->volumes.n)
 		json_object_set_new(c, "Volumes", strv_set(&r->volumes));
 	if (r->shell.n)
-		json_object_set_new(c, "Shell", strv_array(&r->shell));
+		json_object_set_new(c, "Shell", imgstore_strv_json(&r->shell));
 	if (r->stop_signal)
 		json_object_set_new(c, "StopSignal", json_string(r->stop_signal));
 	if (r->health.test.n)
@@ -181,7 +173,7 @@ static json_t *config_of(const struct image_record *r, const struct strv *diff_i
 		strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:o}}", "created", created, "architecture",
 			 registry_this_arch(), "os", "linux", "config", c, "rootfs", "type",
-			 "layers", "diff_ids", strv_array(diff_ids));
+			 "layers", "diff_ids", imgstore_strv_json(diff_ids));
 }
 
 static json_t *descriptor(const char *media_type, const char *digest, int64_t size)

@@ -62,6 +62,9 @@ case_run_from_read_only_store() {
 	clan_t images --format json
 	assert_eq "$(jq -r '.[0].store' <<<"$out")" "$shared" "store in clan images --format json"
 	assert_eq "$(tree_state "$shared")" "$before" "the read-only store after clan images"
+	clan_t rmi "$APP"
+	assert_refused "is in the read-only store $shared"
+	assert_eq "$(tree_state "$shared")" "$before" "the read-only store after clan rmi"
 	# without CLAN_IMAGE_PATH the listing is as before: no STORE column
 	CLAN_IMAGE_PATH='' clan_t images
 	assert_not_contains "$out" STORE "clan images without CLAN_IMAGE_PATH"
