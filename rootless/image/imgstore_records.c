@@ -133,11 +133,15 @@ static int load_record_file(const char *path, struct image_record *r, struct cla
 {
 	json_error_t je;
 	struct stat sb;
-	/* a record is a few KiB: a huge one (a read-only store is maybe
-	 * another user's) is not read into memory */
-	if (stat(path, &sb) == 0 && sb.st_size > (1 << 20))
-		return clan_error(err, 0, "%s: too large for an image record", path);
-	json_t *o = json_load_file(path, 0, &je);
+	/* a read-only store is maybe another user's: a FIFO would hang the
+	 * read, a huge file fill the memory (a record is a few KiB) */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot read %s", path);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
+		return clan_error(err, 0, "%s: not an image record (a file of at most 1 MiB)",
+				  path);
+	json_t *o = json_loadfd(fd, 0, &je);
 	if (!o)
 		return clan_error(err, 0, "cannot read %s: %s", path, je.text);
 	*r = (struct image_record){0};

@@ -145,6 +145,13 @@ case_hostile_stores() {
 	mv "$store/images" "$store/images.real"
 	ln -s images.real "$store/images"
 	refused_by "$store" "is not a directory (a symlink)"
+	# a FIFO for a record: skipped, never read (it would hang)
+	store=$(fake_store "$layer")
+	rm "$store"/images/*/image.json
+	mkfifo "$(echo "$store"/images/*)/image.json"
+	CLAN_IMAGE_PATH=$store clan_t images
+	assert_eq "$rc" 0 "exit of clan images with a FIFO for a record (stderr: $err)"
+	assert_not_contains "$out" fake "clan images with a FIFO for a record"
 	# not absolute, not there
 	refused_by "relative/store" "not an absolute path"
 	refused_by "$LIB_TMP/no-such-store" "is not an image store directory"
