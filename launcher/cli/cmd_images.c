@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/images_stack.h"
 #include "supervisor/stack_cli.h"
+#include "container/image_path.h"
 #include "container/image_use.h"
 #include "image/imgstore.h"
 #include "image/image_ref.h"
@@ -19,6 +20,8 @@
 
 struct listing {
 	const struct imgstore *st;
+	const char *store; /* "local", or the dir of a CLAN_IMAGE_PATH store */
+	bool with_store;   /* the STORE column: only when CLAN_IMAGE_PATH names one */
 	bool quiet, json;
 	json_t *out;
 	struct strv tagged; /* ids that have a tag */
@@ -60,13 +63,15 @@ static void print_row(struct listing *l, const char *repo, const char *tag,
 	if (l->quiet) {
 		printf("%.12s\n", r->id + 7);
 	} else if (l->json) {
-		json_array_append_new(l->out,
-				      json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "repository", repo,
-						"tag", tag, "id", r->id, "created",
-						(json_int_t)r->created, "size", (json_int_t)r->size,
-						"source", r->source ? r->source : "registry"));
+		json_array_append_new(
+		    l->out,
+		    json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "repository", repo, "tag", tag, "id",
+			      r->id, "created", (json_int_t)r->created, "size", (json_int_t)r->size,
+			      "source", r->source ? r->source : "registry", "store", l->store));
 	} else {
 		printf("%-40s %-12s %-14.12s %-16s %-9s", repo, tag, r->id + 7, created, size);
+		if (l->with_store)
+			printf(" %s", l->store);
 		for (size_t i = 0; i < r->packages.n; i++)
 			printf("%s%s", i ? " " : " packages: ", r->packages.v[i]);
 		putchar('\n');
@@ -145,18 +150,27 @@ int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	if (!all && !l.quiet && !l.json && stack_here(&ctx->project))
 		return images_stack(&ctx->project, err);
 	struct imgstore st = {0};
+	struct image_path ip = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
-	l.st = &st;
+	if (rc == 0)
+		rc = image_path_open_configured(&ip, err);
+	l.with_store = ip.n > 0;
 	if (l.json)
 		l.out = json_array();
 	else if (!l.quiet)
 		printf("%-40s %-12s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
-		       "SIZE");
-	if (rc == 0)
-		rc = imgstore_list_tags(&st, show_tag, &l, err);
-	if (rc == 0)
-		rc = imgstore_list_images(&st, show_untagged, &l, err);
+		       l.with_store ? "SIZE      STORE" : "SIZE");
+	/* the user's own store, then each read-only one, in search order */
+	for (size_t i = 0; rc == 0 && i <= ip.n; i++) {
+		l.st = i == 0 ? &st : &ip.v[i - 1];
+		l.store = i == 0 ? "local" : l.st->root;
+		strv_free(&l.tagged);
+		rc = imgstore_list_tags(l.st, show_tag, &l, err);
+		if (rc == 0)
+			rc = imgstore_list_images(l.st, show_untagged, &l, err);
+	}
+	image_path_close(&ip);
 	if (l.json && rc == 0) {
 		char *s = json_dumps(l.out, JSON_INDENT(2));
 		puts(s ? s : "[]");
@@ -196,6 +210,27 @@ static int tag_walk(const struct imgstore *st, const char *id, bool remove)
 	return w.count;
 }
 
+/* An image rmi cannot find: maybe one of a read-only store. */
+static int not_here(const char *text, struct clan_err *err)
+{
+	struct image_path ip;
+	struct image_record rec;
+	struct clan_err ignored;
+	const struct imgstore *ro = NULL;
+	if (image_path_open_configured(&ip, &ignored) == 0)
+		ro = image_path_find(&ip, text, &rec);
+	int rc =
+	    ro ? clan_error_code(err, CLAN_EXIT_FAIL,
+				 "image %s is in the read-only store %s (CLAN_IMAGE_PATH): "
+				 "clan rmi removes only your own images",
+				 text, ro->root)
+	       : clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s (see clan images)", text);
+	if (ro)
+		image_record_free(&rec);
+	image_path_close(&ip);
+	return rc;
+}
+
 /* `clan rmi NAME`: untag NAME; once no tag is left, delete the image and
  * whatever of its layers and blobs no other image uses. */
 static int remove_image(const struct imgstore *st, const char *text, bool force,
@@ -204,8 +239,7 @@ static int remove_image(const struct imgstore *st, const char *text, bool force,
 	char id[72];
 	bool running;
 	if (!image_use_lookup(st, text, id))
-		return clan_error_code(err, CLAN_EXIT_FAIL, "no such image: %s (see clan images)",
-				       text);
+		return not_here(text, err);
 	struct strv names = {0};
 	int users = image_use_count(st, id, &running, &names);
 	if (running || (users > 0 && !force)) {

@@ -24,6 +24,7 @@ int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_images(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_rmi(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_image(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_system(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_builder(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_build(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);

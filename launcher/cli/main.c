@@ -49,6 +49,7 @@ static const struct command commands[] = {
     {"login", cmd_login, "log in to a registry"},
     {"images", cmd_images, "list images"},
     {"rmi", cmd_rmi, "remove images"},
+    {"image", cmd_image, "save, load: image archives (OCI, docker save); ls, rm"},
     {"network", cmd_network, "ls: the networks of running containers and their ports"},
     {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},

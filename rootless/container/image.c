@@ -17,6 +17,8 @@
 #include "fs/layer_merge.h"
 #include "image/image_ref.h"
 #include "image/imgstore.h"
+#include "image/imgstore_ro.h"
+#include "container/image_path.h"
 #include "base/paths.h"
 #include "registry/registry.h"
 #include "ns/userns.h"
@@ -46,6 +48,11 @@ int image_of_record(const struct imgstore *st, const struct image_record *r, str
 		    struct clan_err *err)
 {
 	for (size_t i = r->layers.n; i-- > 0;) {
+		if (!digest_is_valid(r->layers.v[i]))
+			return clan_error(err, 0, "image %s: bad layer id '%s' in its record",
+					  img->ref, r->layers.v[i]);
+		if (imgstore_check_layer(st, r->layers.v[i], err) < 0)
+			return -1;
 		if (!imgstore_has_layer(st, r->layers.v[i]))
 			return clan_error(err, 0,
 					  "image %s: layer %s is missing from the store; pull it "
@@ -117,6 +124,26 @@ int image_record_get(struct imgstore *st, const char *ref, enum userns_mode user
 	return rc;
 }
 
+/* An image the user's store lacks, from a read-only store of
+ * CLAN_IMAGE_PATH (or clan.conf's image_path), used
+ * where it is. 1: found (img filled), 0: none has it. */
+static int resolve_image_path(const char *ref, struct image *img, struct clan_err *err)
+{
+	struct image_path ip;
+	struct image_record rec;
+	if (image_path_open_configured(&ip, err) < 0)
+		return -1;
+	if (ip.n == 0)
+		return 0;
+	const struct imgstore *from = image_path_find(&ip, ref, &rec);
+	int rc = from ? image_of_record(from, &rec, img, err) : 0;
+	if (from && rc == 0)
+		rc = 1;
+	image_record_free(&rec);
+	image_path_close(&ip);
+	return rc;
+}
+
 static int resolve_stored(const char *ref, const struct image_resolve_opts *o, struct image *img,
 			  struct clan_err *err)
 {
@@ -124,13 +151,23 @@ static int resolve_stored(const char *ref, const struct image_resolve_opts *o, s
 	struct image_record rec = {0};
 	_cleanup_free_ char *storage = paths_storage_dir();
 	int rc = imgstore_open(&st, storage, err);
-	if (rc == 0)
+	/* the user's store (by name or id), then CLAN_IMAGE_PATH's, then a
+	 * pull or a deb: build */
+	bool local = rc == 0 && image_path_has(&st, ref, &rec);
+	/* a deb: image of the user's store goes through debimage_get, which
+	 * mends its tag and rebuilds a lost layer */
+	bool deb = strncmp(ref, "deb:", 4) == 0;
+	if (local && deb)
+		image_record_free(&rec);
+	if (rc == 0 && !local)
+		rc = resolve_image_path(ref, img, err);
+	if (rc == 0 && (!local || deb))
 		rc = image_record_get(&st, ref, o->userns, false, &rec, err);
 	if (rc == 0)
 		rc = image_of_record(&st, &rec, img, err);
 	image_record_free(&rec);
 	imgstore_close(&st);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int image_resolve(const char *ref, const struct image_resolve_opts *o, struct image *img,

@@ -17,13 +17,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "base/util.h"
 
 struct imgstore {
-	char *root; /* the storage dir */
-	int gc_fd;  /* locks/gc, held shared while open: gc waits for pulls and builds */
+	char *root;	/* the storage dir */
+	int gc_fd;	/* locks/gc, held shared while open: gc waits for pulls and builds */
+	bool read_only; /* a store of CLAN_IMAGE_PATH (imgstore_ro.h) */
+	uid_t owner;	/* read_only: who owns it (its layers must be theirs or root's) */
 };
 
 /* Creates the dirs (private, 0700) under storage. */
@@ -80,6 +83,10 @@ void image_health_copy(const struct image_health *from, struct image_health *to)
  * not an object: none). */
 struct json_t;
 void image_health_parse(struct json_t *o, struct image_health *h);
+/* h as an image config's Healthcheck object (a new reference). */
+struct json_t *image_health_json(const struct image_health *h);
+/* A list as a JSON array of strings (a new reference). */
+struct json_t *imgstore_strv_json(const struct strv *s);
 
 /* What an image is: the record under images/<hex>/image.json. */
 struct image_record {

@@ -13,7 +13,7 @@
 
 #include "image/imgstore.h"
 
-static json_t *strv_json(const struct strv *s)
+json_t *imgstore_strv_json(const struct strv *s)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < s->n; i++)
@@ -43,12 +43,12 @@ static char *dup_or_null(json_t *o, const char *key)
 
 /* The record keeps the check in the image config's own form (Go's
  * nanoseconds), so one parser reads both. */
-static json_t *health_json(const struct image_health *h)
+json_t *image_health_json(const struct image_health *h)
 {
-	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "Test", strv_json(&h->test), "Interval",
-			 (json_int_t)h->interval_ns, "Timeout", (json_int_t)h->timeout_ns,
-			 "StartPeriod", (json_int_t)h->start_period_ns, "StartInterval",
-			 (json_int_t)h->start_interval_ns, "Retries", h->retries);
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:i}", "Test", imgstore_strv_json(&h->test),
+			 "Interval", (json_int_t)h->interval_ns, "Timeout",
+			 (json_int_t)h->timeout_ns, "StartPeriod", (json_int_t)h->start_period_ns,
+			 "StartInterval", (json_int_t)h->start_interval_ns, "Retries", h->retries);
 }
 
 /* Negative or absurd numbers count as unset. */
@@ -89,13 +89,13 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 {
 	if (!digest_is_valid(r->id))
 		return clan_error(err, 0, "bad image id '%s'", r->id);
-	json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:s,s:o}", "id", r->id,
-			      "manifest", nullable(r->manifest), "layers", strv_json(&r->layers),
-			      "env", strv_json(&r->env), "entrypoint", strv_json(&r->entrypoint),
-			      "cmd", strv_json(&r->cmd), "workdir", nullable(r->workdir), "user",
-			      nullable(r->user), "created", (json_int_t)r->created, "size",
-			      (json_int_t)r->size, "source", r->source ? r->source : "registry",
-			      "packages", strv_json(&r->packages));
+	json_t *o = json_pack(
+	    "{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:s,s:o}", "id", r->id, "manifest",
+	    nullable(r->manifest), "layers", imgstore_strv_json(&r->layers), "env",
+	    imgstore_strv_json(&r->env), "entrypoint", imgstore_strv_json(&r->entrypoint), "cmd",
+	    imgstore_strv_json(&r->cmd), "workdir", nullable(r->workdir), "user", nullable(r->user),
+	    "created", (json_int_t)r->created, "size", (json_int_t)r->size, "source",
+	    r->source ? r->source : "registry", "packages", imgstore_strv_json(&r->packages));
 	if (!o)
 		return clan_error(err, 0, "cannot encode the record of image %s", r->id);
 	/* written only when there is something, so older records and newer
@@ -109,11 +109,11 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 		     {"shell", &r->shell}};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		if (lists[i].v->n)
-			json_object_set_new(o, lists[i].key, strv_json(lists[i].v));
+			json_object_set_new(o, lists[i].key, imgstore_strv_json(lists[i].v));
 	if (r->stop_signal)
 		json_object_set_new(o, "stop_signal", json_string(r->stop_signal));
 	if (r->health.test.n)
-		json_object_set_new(o, "healthcheck", health_json(&r->health));
+		json_object_set_new(o, "healthcheck", image_health_json(&r->health));
 	_cleanup_free_ char *dir = record_dir(st, r->id);
 	_cleanup_free_ char *tmp = xasprintf("%s/image.json.tmp-%d", dir, (int)getpid());
 	_cleanup_free_ char *path = xasprintf("%s/image.json", dir);
@@ -132,7 +132,16 @@ int imgstore_save_image(const struct imgstore *st, const struct image_record *r,
 static int load_record_file(const char *path, struct image_record *r, struct clan_err *err)
 {
 	json_error_t je;
-	json_t *o = json_load_file(path, 0, &je);
+	struct stat sb;
+	/* a read-only store is maybe another user's: a FIFO would hang the
+	 * read, a huge file fill the memory (a record is a few KiB) */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return clan_error(err, errno, "cannot read %s", path);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
+		return clan_error(err, 0, "%s: not an image record (a file of at most 1 MiB)",
+				  path);
+	json_t *o = json_loadfd(fd, 0, &je);
 	if (!o)
 		return clan_error(err, 0, "cannot read %s: %s", path, je.text);
 	*r = (struct image_record){0};

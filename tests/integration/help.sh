@@ -17,6 +17,7 @@ file_commands() {
 	cmd_down.c) echo down ;;
 	cmd_exec.c) echo exec ;;
 	cmd_images.c) echo images rmi ;;
+	cmd_image.c) echo image ;;
 	cmd_init.c) echo init ;;
 	cmd_login.c) echo login ;;
 	cmd_logs.c) echo logs ;;
