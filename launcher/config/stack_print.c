@@ -221,6 +221,7 @@ static json_t *service(const struct service *s)
 	set_list(o, "cap_add", &s->cap_add);
 	set_list(o, "cap_drop", &s->cap_drop);
 	set_list(o, "command", &s->command);
+	set_list(o, "devices", &s->devices);
 	if (s->depends_on.n)
 		json_object_set_new(o, "depends_on", depends_on(s));
 	set_list(o, "entrypoint", &s->entrypoint);

@@ -12,6 +12,13 @@
  * what: how errors name the source ("volume source ./data"). */
 int bind_source_pin(struct bind_spec *b, const char *what, struct clan_err *err);
 
+/* bind_source_pin for a device node (--device, CDI's deviceNodes): b->src
+ * must name a character or block device (a symlink to one is followed,
+ * as docker does for /dev/disk/by-id/...) that the user may open as
+ * amode asks (access(2)'s R_OK|W_OK, F_OK for neither). Anything else is
+ * an exit-2 error naming what: a regular file, a dir, a missing path. */
+int bind_source_pin_device(struct bind_spec *b, int amode, const char *what, struct clan_err *err);
+
 /* Opens src again, in the caller's mount namespace, refusing any symlink
  * on the way, and checks it is still the pinned dev/ino: *fd (O_PATH) is
  * then safe to mount from. A swapped path is an error naming it. */
