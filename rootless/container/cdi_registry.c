@@ -211,17 +211,18 @@ static int unknown(const struct cdi_registry *reg, const char *kind, const char 
 		rc = suggest_error(err, "CDI device kind", kind, (const char *const *)cands.v,
 				   cands.n, hint.s);
 	} else {
-		_cleanup_free_ char *full = xasprintf("%s=%s", kind, name);
-		strbuf_adds(&hint, kind);
-		strbuf_adds(&hint, " has:");
+		/* the names alone: a long kind in common would make any two
+		 * full names look alike */
+		const char *near = suggest_nearest(name, (const char *const *)names->v, names->n);
+		_cleanup_free_ char *mean =
+		    near ? xasprintf("; did you mean %s=%s?", kind, near) : xstrdup("");
 		for (size_t i = 0; i < names->n; i++) {
-			strv_push_owned(&cands, xasprintf("%s=%s", kind, names->v[i]));
 			strbuf_addc(&hint, ' ');
 			strbuf_adds(&hint, names->v[i]);
 		}
-		strbuf_adds(&hint, " and all");
-		rc = suggest_error(err, "CDI device", full, (const char *const *)cands.v, cands.n,
-				   hint.s);
+		rc = clan_error_code(err, CLAN_EXIT_USAGE,
+				     "unknown CDI device '%s=%s'%s (%s has:%s and all)", kind, name,
+				     mean, kind, hint.s);
 	}
 	strv_free(&cands);
 	strbuf_free(&hint);

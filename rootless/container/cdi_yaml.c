@@ -1,10 +1,10 @@
 #define _GNU_SOURCE
 #include "container/cdi_yaml.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include <yaml.h>
@@ -28,23 +28,16 @@ static int next(struct yreader *r, yaml_event_t *ev)
 	return fail(r, r->p.problem_mark.line, r->p.problem ? r->p.problem : "not valid YAML");
 }
 
-/* A plain scalar as YAML's core schema types it, for the few typed
- * fields (a hook's timeout); anything quoted stays a string. */
+/* Every field CDI reads is a string, and Go's YAML decoder gives a
+ * plain 0 or true to a string field as its text: so do we (a device
+ * named 0 is common). Only a plain empty value, ~ or null is null. */
 static json_t *scalar(const yaml_event_t *ev)
 {
 	const char *v = (const char *)ev->data.scalar.value;
 	size_t n = ev->data.scalar.length;
-	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		if (n == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0)
-			return json_null();
-		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-			return json_boolean(v[0] == 't');
-		char *end;
-		errno = 0;
-		long long i = strtoll(v, &end, 10);
-		if (*v && !*end && errno == 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')))
-			return json_integer(i);
-	}
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (n == 0 || strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0))
+		return json_null();
 	return json_stringn(v, n);
 }
 

@@ -11,8 +11,8 @@
 #define CDI_YAML_DEPTH 32
 
 /* Parses the one document of text (len bytes) into *out: mappings become
- * objects, sequences arrays, scalars strings (a plain integer, true,
- * false and null as JSON has them). Aliases, a key twice, a non-scalar
+ * objects, sequences arrays, scalars strings (a plain empty value, ~ and
+ * null are null). Aliases, a key twice, a non-scalar
  * key, more than one document and nesting beyond CDI_YAML_DEPTH are
  * refused. -1 with why ("line N: ...") on error. */
 int cdi_yaml_parse(const char *text, size_t len, json_t **out, char *why, size_t why_len);

@@ -83,8 +83,8 @@ static int check_volume_target(const struct mount_plan *p, const char *dst, cons
 				       what, dst, which);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->ops[i].user && strcmp(p->ops[i].dst, dst) == 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "run: two volumes or devices mount on %s", dst);
+			return clan_error_code(err, CLAN_EXIT_USAGE, "run: two %s mount on %s",
+					       device ? "devices or volumes" : "volumes", dst);
 	return 0;
 }
 
