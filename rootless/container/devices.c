@@ -55,7 +55,8 @@ static int parse_node(const char *text, struct device_node_req *r, struct clan_e
 	*r = (struct device_node_req){.src = xstrdup(src),
 				      .dst = xstrdup(dst),
 				      .read = strchr(mode, 'r') != NULL,
-				      .write = strchr(mode, 'w') != NULL};
+				      .write = strchr(mode, 'w') != NULL,
+				      .mknod = strchr(mode, 'm') != NULL};
 	return 0;
 }
 

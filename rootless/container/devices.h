@@ -12,7 +12,8 @@
 /* "/dev/X[:/dev/Y][:rwm]" as docker reads it */
 struct device_node_req {
 	char *src, *dst;
-	bool read, write; /* m (mknod) is accepted: a user namespace has none */
+	bool read, write;
+	bool mknod; /* m: accepted, though a user namespace can make no node */
 };
 
 /* Checks a --device text without touching the filesystem: a CDI name, or
