@@ -172,22 +172,30 @@ static int apply_cdi(struct container_spec *s, const struct cdi_registry *reg, c
 	return rc;
 }
 
-static int load_registry(struct cdi_registry *reg, struct clan_err *err)
+static int load_registry(struct cdi_registry *reg, struct strv *warnings, struct clan_err *err)
 {
 	const char *dirs = getenv(CDI_DIRS_ENV);
-	struct strv warnings = {0};
-	int rc = cdi_registry_load(dirs && *dirs ? dirs : CDI_DEFAULT_DIRS, reg, &warnings, err);
-	for (size_t i = 0; i < warnings.n; i++)
-		progress_warn("%s", warnings.v[i]);
-	strv_free(&warnings);
+	int rc = cdi_registry_load(dirs && *dirs ? dirs : CDI_DEFAULT_DIRS, reg, warnings, err);
+	for (size_t i = 0; i < warnings->n; i++)
+		progress_warn("%s", warnings->v[i]);
 	return rc;
+}
+
+/* A stack's supervisor writes its warnings to its log: the error that a
+ * skipped spec causes says why itself. */
+static void add_skipped(const struct strv *warnings, struct clan_err *err)
+{
+	size_t len = strlen(err->msg);
+	if (warnings->n && err->code == CLAN_EXIT_USAGE && strstr(err->msg, "unknown CDI"))
+		snprintf(err->msg + len, sizeof err->msg - len, "; note: %s%s", warnings->v[0],
+			 warnings->n > 1 ? " (and more: see the warnings)" : "");
 }
 
 int devices_apply(struct container_spec *s, struct clan_err *err)
 {
 	struct cdi_registry reg = {0};
 	bool loaded = false;
-	struct strv specs_done = {0};
+	struct strv specs_done = {0}, warnings = {0};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < s->devices.n; i++) {
 		const char *text = s->devices.v[i];
@@ -197,12 +205,15 @@ int devices_apply(struct container_spec *s, struct clan_err *err)
 		}
 		if (!loaded) {
 			loaded = true;
-			rc = load_registry(&reg, err);
+			rc = load_registry(&reg, &warnings, err);
 		}
-		if (rc == 0)
-			rc = apply_cdi(s, &reg, text, &specs_done, err);
+		if (rc == 0 && apply_cdi(s, &reg, text, &specs_done, err) < 0) {
+			add_skipped(&warnings, err);
+			rc = -1;
+		}
 	}
 	cdi_registry_free(&reg);
 	strv_free(&specs_done);
+	strv_free(&warnings);
 	return rc;
 }

@@ -210,6 +210,7 @@ case_cdi_writable_spec_skipped() {
 	assert_contains "$err" "clan: warning: CDI spec $d/test.json skipped: other users can write it" \
 		"the warning"
 	assert_contains "$err" "unknown CDI device kind 'example.com/test'" "the device is unknown"
+	assert_contains "$err" "; note: CDI spec $d/test.json skipped" "the error says why"
 	chmod 0644 "$d/test.json"
 	chmod 0777 "$d"
 	run env CLAN_CDI_SPEC_DIRS="$d" "$CLAN" run --rm --device example.com/test=null \
@@ -256,6 +257,18 @@ case_compose_devices_refused() {
 	cd "$dir" || die "no project dir"
 	assert_usage_error clan up -d
 	assert_contains "$err" "compose.yaml:5:15: devices: bad device 'dev/null'" "file:line"
+	# a CDI device is resolved when the service is made: the supervisor's
+	# warnings go to its log, so the error carries the skipped spec
+	local d
+	d=$(cdi_dir json)
+	chmod 0664 "$d/test.json"
+	printf 'services:\n  app:\n    image: dir:%s\n    command: ["true"]\n    devices: [example.com/test=null]\n' \
+		"$ROOTFS" >"$dir/compose.yaml"
+	CLAN_CDI_SPEC_DIRS=$d run clan up -d
+	assert_ne "$rc" 0 "up with a spec others could write"
+	assert_contains "$err" "clan: service app: unknown CDI device kind 'example.com/test'" "the error"
+	assert_contains "$err" "skipped: other users can write it" "why"
+	run clan down
 }
 
 case_gpu() {

@@ -71,15 +71,22 @@ static bool refused(const char *text, const char *file, const char *why)
 	return ok;
 }
 
+/* A spec that parses; else the test fails with the message. */
+static bool accepted(const char *text, const char *file, struct cdi_spec *s, int *tap_failed)
+{
+	struct clan_err err;
+	if (parse(text, file, s, &err))
+		return true;
+	printf("#   %s\n", err.msg);
+	CHECK(0);
+	return false;
+}
+
 TEST(json_spec_parsed)
 {
 	struct cdi_spec s;
-	struct clan_err err;
-	if (!parse(json_spec, "/etc/cdi/t.json", &s, &err)) {
-		printf("#   %s\n", err.msg);
-		CHECK(0);
+	if (!accepted(json_spec, "/etc/cdi/t.json", &s, tap_failed))
 		return;
-	}
 	CHECK_STR(s.kind, "example.com/test");
 	CHECK(s.ndevs == 2);
 	CHECK_STR(s.devs[0].name, "null");
@@ -100,12 +107,8 @@ TEST(json_spec_parsed)
 TEST(yaml_spec_parsed_like_json)
 {
 	struct cdi_spec s;
-	struct clan_err err;
-	if (!parse(yaml_spec, "/etc/cdi/t.yaml", &s, &err)) {
-		printf("#   %s\n", err.msg);
-		CHECK(0);
+	if (!accepted(yaml_spec, "/etc/cdi/t.yaml", &s, tap_failed))
 		return;
-	}
 	CHECK_STR(s.kind, "example.com/test");
 	CHECK(s.ndevs == 1);
 	CHECK_STR(s.devs[0].name, "null");
@@ -193,15 +196,11 @@ TEST(malformed_files_refused_with_their_name)
 TEST(yaml_plain_numbers_are_names)
 {
 	struct cdi_spec s;
-	struct clan_err err;
 	const char *t = "cdiVersion: 0.6.0\nkind: nvidia.com/gpu\ndevices:\n  - name: 0\n"
 			"    containerEdits:\n      env: [A=1]\n  - name: true\n"
 			"    containerEdits: {env: [B=2]}\ncontainerEdits:\n";
-	if (!parse(t, "n.yaml", &s, &err)) {
-		printf("#   %s\n", err.msg);
-		CHECK(0);
+	if (!accepted(t, "n.yaml", &s, tap_failed))
 		return;
-	}
 	CHECK(s.ndevs == 2);
 	CHECK_STR(s.devs[0].name, "0");
 	CHECK_STR(s.devs[1].name, "true");
