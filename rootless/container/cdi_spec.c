@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "base/termsafe.h"
 #include "container/cdi_yaml.h"
 
 static const char *const versions[] = {"0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0"};
@@ -27,7 +28,10 @@ __attribute__((format(printf, 2, 3))) static int bad(struct sp *p, const char *f
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return clan_error_code(p->err, CLAN_EXIT_USAGE, "CDI spec %s: %s", p->file, what);
+	/* the spec's own text (a name, a parser's excerpt) may hold a newline
+	 * or a terminal's escape: the message stays one plain line */
+	_cleanup_free_ char *safe = term_safe(what, strlen(what), false);
+	return clan_error_code(p->err, CLAN_EXIT_USAGE, "CDI spec %s: %s", p->file, safe);
 }
 
 static bool is_alnum(char c)

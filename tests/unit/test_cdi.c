@@ -190,6 +190,10 @@ TEST(malformed_files_refused_with_their_name)
 	CHECK(refused("cdiVersion: \"0.6.0\"\nkind: a.com/c\ndevices:\n  - name: d\n",
 		      "noedits.yaml", "containerEdits"));
 	CHECK(refused("a: 1\n---\nb: 2\n", "two.yaml", "more than one document"));
+	/* the spec's text in a message cannot break the line or drive a terminal */
+	CHECK(refused("cdiVersion: \"0.6.0\"\nkind: \"a\\nb\\e]0;x\\a\"\ndevices: []\n", "esc.yaml",
+		      "kind 'a\\x0ab\\x1b]0;x\\x07'"));
+	CHECK(refused("{\"cdiVersion\": \"0.6.0\", \"kind\": \"a\nb\"}", "nl.json", "nl.json"));
 	CHECK(refused(SPEC("{}") "\n" SPEC("{}"), "two.json", "two.json"));
 }
 
