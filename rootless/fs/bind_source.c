@@ -55,6 +55,14 @@ static const char *kind_of(mode_t m)
 			     : "not a device node";
 }
 
+bool device_group_only(const struct stat *st, uid_t uid, int amode)
+{
+	unsigned need = (amode & R_OK ? 4u : 0) | (amode & W_OK ? 2u : 0);
+	bool by_owner = uid == st->st_uid && ((st->st_mode >> 6) & need) == need;
+	bool by_other = (st->st_mode & need) == need;
+	return uid != 0 && !by_owner && !by_other;
+}
+
 int bind_source_pin_device(struct bind_spec *b, int amode, const char *what, struct clan_err *err)
 {
 	struct stat st;
@@ -83,6 +91,7 @@ int bind_source_pin_device(struct bind_spec *b, int amode, const char *what, str
 				       strerror(errno), (unsigned)(st.st_mode & 07777),
 				       (unsigned)st.st_uid, (unsigned)st.st_gid);
 	b->device = true;
+	b->group_only = device_group_only(&st, geteuid(), amode);
 	return 0;
 }
 

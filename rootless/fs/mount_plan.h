@@ -32,6 +32,9 @@ struct bind_spec {
 	/* --device and CDI's deviceNodes: a character or block device node,
 	 * bound as it is (no nodev), and allowed below the runtime's /dev */
 	bool device;
+	/* the user may open it only through a supplementary group, which a
+	 * container with a subuid range drops (bind_source_pin_device) */
+	bool group_only;
 };
 
 enum mount_op_kind {

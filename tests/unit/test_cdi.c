@@ -13,6 +13,7 @@
 
 #include "container/cdi_registry.h"
 #include "container/devices.h"
+#include "fs/bind_source.h"
 #include "tap.h"
 #include "base/util.h"
 
@@ -596,4 +597,23 @@ TEST(apply_refuses_hooks_and_non_devices)
 	spec_free(&s);
 	struct clan_err ignored;
 	remove_tree(a, &ignored);
+}
+
+/* A device open to the user through a group only: a subuid container
+ * would drop that group (container_prep.c refuses it with the fix). */
+TEST(device_group_only)
+{
+	struct stat st = {.st_uid = 0, .st_gid = 20, .st_mode = S_IFCHR | 0660};
+	CHECK(device_group_only(&st, 1000, R_OK | W_OK)); /* root:dialout 0660 */
+	st.st_mode = S_IFCHR | 0666;
+	CHECK(!device_group_only(&st, 1000, R_OK | W_OK)); /* /dev/null */
+	st.st_mode = S_IFCHR | 0664;
+	CHECK(!device_group_only(&st, 1000, R_OK)); /* others may read */
+	CHECK(device_group_only(&st, 1000, R_OK | W_OK));
+	st.st_uid = 1000;
+	st.st_mode = S_IFCHR | 0600;
+	CHECK(!device_group_only(&st, 1000, R_OK | W_OK)); /* the user's own */
+	st.st_mode = S_IFCHR | 0460;
+	CHECK(device_group_only(&st, 1000, R_OK | W_OK)); /* owner may not write */
+	CHECK(!device_group_only(&st, 0, R_OK | W_OK));	  /* root needs no group */
 }
