@@ -9,6 +9,7 @@
 #include "fs/bind_source.h"
 #include "cli/commands.h"
 #include "container/container.h"
+#include "container/devices.h"
 #include "cli/run_args.h"
 #include "ns/seccomp_profile.h"
 
@@ -94,6 +95,8 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		rc = load_env_files(&a, err);
 	if (rc == 0)
 		rc = resolve_bind_sources(&a.spec, err);
+	if (rc == 0 && devices_apply(&a.spec, err) < 0)
+		rc = clan_error_wrap(err, "run");
 	if (rc == 0)
 		rc = check_seccomp_file(&a.spec, err);
 	if (rc == 0)

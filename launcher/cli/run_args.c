@@ -7,6 +7,7 @@
 
 #include "base/debug.h"
 #include "base/format.h"
+#include "container/devices.h"
 #include "ns/caps.h"
 #include "cli/opts.h"
 #include "netns/slirp.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_CAP_DROP,
 	OPT_SHM_SIZE,
 	OPT_ULIMIT,
+	OPT_DEVICE,
 };
 
 static const struct opt_def run_opts[] = {
@@ -87,6 +89,11 @@ static const struct opt_def run_opts[] = {
      "stack, fsize, cpu, as...; -1: unlimited); no\n"
      "hard limit above the host's",
      OPT_ULIMIT},
+    {"device", 0, "/dev/X[:/dev/Y][:rwm]|VENDOR/CLASS=NAME",
+     "bind a host device node (r alone: a read-only\n"
+     "mount, which the kernel does not enforce for\n"
+     "devices), or a CDI device (=all: every one)",
+     OPT_DEVICE},
     {"debug", 0, NULL, "say what the runtime does", OPT_DEBUG},
     {0},
 };
@@ -254,6 +261,11 @@ static int apply_opt(void *arg, int id, const char *v, struct clan_err *err)
 		return set_shm_size(s, v, err);
 	case OPT_ULIMIT:
 		return add_ulimit(s, v, err);
+	case OPT_DEVICE:
+		if (device_req_check(v, NULL, err) < 0)
+			return clan_error_wrap(err, "run");
+		strv_push(&s->devices, v);
+		break;
 	case OPT_USERNS:
 		if (parse_enum("userns", v, userns_names, 4, &tmp, err) < 0)
 			return -1;

@@ -46,6 +46,7 @@ static const struct rc_key service_keys[] = {
     {"stop_grace_period", false},
     {"stop_signal", false},
     {"security_opt", true},
+    {"device", true},
 };
 
 static const struct rc_key project_keys[] = {{"name", false}};
@@ -54,9 +55,9 @@ static const struct rc_key project_keys[] = {{"name", false}};
 static const struct {
 	const char *from, *to;
 } key_synonyms[] = {
-    {"env", "environment"},  {"workdir", "working_dir"},  {"cmd", "command"},
-    {"links", "depends_on"}, {"volumes_from", "volume"},  {"ports", "port"},
-    {"hostname", "alias"},   {"container_name", "alias"},
+    {"env", "environment"},  {"workdir", "working_dir"}, {"cmd", "command"},
+    {"links", "depends_on"}, {"volumes_from", "volume"}, {"ports", "port"},
+    {"devices", "device"},   {"hostname", "alias"},	 {"container_name", "alias"},
 };
 
 /* inih never sees a value: it gets "KEY=" and the handler takes the value

@@ -13,6 +13,7 @@
 #include "config/profile_image.h"
 #include "config/spec_values.h"
 #include "config/words.h"
+#include "container/devices.h"
 #include "container/ulimit.h"
 #include "ns/caps.h"
 #include "base/format.h"
@@ -672,6 +673,38 @@ static int ulimits(struct load_ctx *c, const struct ynode *root, const struct yn
 	return 0;
 }
 
+/* devices: docker's short form, or the long one (source, target,
+ * permissions), kept in --device's form after the runtime's check. */
+static int devices(struct load_ctx *c, const struct ynode *root, const struct ynode *v,
+		   struct svc_build *b)
+{
+	(void)root;
+	if (v->kind != YN_SEQ)
+		return compose_fail(c, v, "devices: expected a list (- /dev/ttyUSB0)");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *d = v->items[i];
+		const char *t = ynode_text(d);
+		_cleanup_free_ char *text = NULL;
+		if (!t && d->kind == YN_MAP) {
+			const char *src = ynode_text(ynode_get(d, "source"));
+			const char *dst = ynode_text(ynode_get(d, "target"));
+			const char *perms = ynode_text(ynode_get(d, "permissions"));
+			if (!src)
+				return compose_fail(c, d, "devices: the long form needs source:");
+			text = xasprintf("%s:%s:%s", src, dst ? dst : src, perms ? perms : "rwm");
+			t = text;
+		}
+		if (!t)
+			return compose_fail(c, d,
+					    "devices: expected /dev/HOST[:/dev/CONTAINER][:rwm] "
+					    "or a CDI name");
+		if (device_req_check(t, NULL, c->err) < 0)
+			return compose_fail(c, d, "devices: %s", c->err->msg);
+		strv_push(&b->svc.devices, t);
+	}
+	return 0;
+}
+
 /* Metadata: checked for shape, kept nowhere (nothing in clan reads it). */
 /* labels: a mapping, or a list of KEY=VALUE (KEY alone: empty), typed as
  * environment's; a later KEY replaces an earlier one. Metadata: clan
@@ -711,6 +744,7 @@ static const struct handler handlers[] = {
     {"command", command},
     {"container_name", container_name},
     {"depends_on", depends_on},
+    {"devices", devices},
     {"entrypoint", entrypoint},
     {"extra_hosts", extra_hosts},
     {"healthcheck", healthcheck},

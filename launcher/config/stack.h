@@ -91,6 +91,7 @@ struct service {
 	struct strv cap_add, cap_drop; /* capability names */
 	uint64_t shm_size;	       /* bytes; 0: the default */
 	struct strv ulimits;	       /* "NAME=SOFT:HARD" (--ulimit) */
+	struct strv devices;	       /* --device's texts: nodes and CDI names */
 	bool has_health;
 	bool health_from_profile; /* the profile's, for an image it recognises */
 	/* disable: true or a test of NONE: not even the image's check runs */

@@ -13,6 +13,7 @@
 #include "config/cfgval.h"
 #include "config/stack.h"
 #include "config/yaml_out.h"
+#include "container/devices.h"
 #include "container/ulimit.h"
 #include "base/util.h"
 
@@ -191,6 +192,30 @@ static json_t *volumes(const struct service *s)
 	return a;
 }
 
+/* As compose's long form; a CDI name is its own source and target, as
+ * compose-go gives it. */
+static json_t *devices(const struct strv *d)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < d->n; i++) {
+		struct device_node_req r = {0};
+		struct clan_err err;
+		if (device_req_check(d->v[i], &r, &err) < 0)
+			continue; /* the load checked each */
+		char perms[4] = "rwm";
+		if (r.src)
+			snprintf(perms, sizeof perms, "%s%s%s", r.read ? "r" : "",
+				 r.write ? "w" : "", r.mknod ? "m" : "");
+		json_t *o = json_object();
+		json_object_set_new(o, "permissions", json_string(perms));
+		json_object_set_new(o, "source", json_text(r.src ? r.src : d->v[i]));
+		json_object_set_new(o, "target", json_text(r.dst ? r.dst : d->v[i]));
+		json_array_append_new(a, o);
+		device_node_req_free(&r);
+	}
+	return a;
+}
+
 /* "nofile=1024:2048" as compose's {nofile: {soft: 1024, hard: 2048}}, a
  * single number when both are equal; -1 is unlimited. */
 static json_t *ulimits(const struct strv *u)
@@ -221,6 +246,8 @@ static json_t *service(const struct service *s)
 	set_list(o, "cap_add", &s->cap_add);
 	set_list(o, "cap_drop", &s->cap_drop);
 	set_list(o, "command", &s->command);
+	if (s->devices.n)
+		json_object_set_new(o, "devices", devices(&s->devices));
 	if (s->depends_on.n)
 		json_object_set_new(o, "depends_on", depends_on(s));
 	set_list(o, "entrypoint", &s->entrypoint);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/cfgval.h"
+#include "container/devices.h"
 #include "debimage/debimage.h"
 #include "image/image_ref.h"
 #include "config/spec_values.h"
@@ -452,6 +453,21 @@ static int security(struct load_ctx *c, const struct rc_section *sec, struct ser
 	return 0;
 }
 
+/* device = /dev/X[:/dev/Y][:rwm] or a CDI name, one per line, as
+ * compose's devices: */
+static int devices(struct load_ctx *c, const struct rc_section *sec, struct service *svc)
+{
+	for (size_t i = 0; i < sec->n; i++) {
+		const struct rc_entry *e = &sec->e[i];
+		if (strcmp(e->key, "device") != 0)
+			continue;
+		if (device_req_check(e->value, NULL, c->err) < 0)
+			return stack_fail(c, e->line, "%s", c->err->msg);
+		strv_push(&svc->devices, e->value);
+	}
+	return 0;
+}
+
 /* build = DIR (with dockerfile =, build_arg = K=V..., target =): the
  * image is built from DIR's Dockerfile and tagged as image = (a registry
  * name), else PROJECT-SERVICE, as compose names it. */
@@ -533,7 +549,8 @@ int stack_build_service(struct load_ctx *c, const struct rc_section *sec, struct
 	strv_free(&penv);
 	if (r < 0 || ports(c, sec, p, b) < 0 || stack_build_mounts(c, sec, p, svc) < 0 ||
 	    names(c, sec, b) < 0 || health(c, sec, p, svc) < 0 ||
-	    stop_and_restart(c, sec, p, svc) < 0 || security(c, sec, svc) < 0)
+	    stop_and_restart(c, sec, p, svc) < 0 || security(c, sec, svc) < 0 ||
+	    devices(c, sec, svc) < 0)
 		return -1;
 	return 0;
 }
@@ -581,6 +598,7 @@ void service_free(struct service *s)
 	strv_free(&s->cap_add);
 	strv_free(&s->cap_drop);
 	strv_free(&s->ulimits);
+	strv_free(&s->devices);
 	strv_free(&s->aliases);
 	strv_free(&s->health.test);
 	free(s->seccomp);

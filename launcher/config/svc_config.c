@@ -91,6 +91,8 @@ static void compose_extras(const struct service *s, json_t *o)
 		json_object_set_new(o, "shm_size", json_integer((json_int_t)s->shm_size));
 	if (s->ulimits.n)
 		json_object_set_new(o, "ulimits", strv_json(&s->ulimits));
+	if (s->devices.n)
+		json_object_set_new(o, "devices", strv_json(&s->devices));
 	bool conds = false;
 	for (size_t i = 0; s->dep_conds && i < s->depends_on.n; i++)
 		conds = conds || s->dep_conds[i] != DEP_STARTED;
@@ -289,7 +291,8 @@ static int get_extras(struct parse *p, struct service *s)
 	} lists[] = {{"tmpfs", offsetof(struct service, tmpfs)},
 		     {"cap_add", offsetof(struct service, cap_add)},
 		     {"cap_drop", offsetof(struct service, cap_drop)},
-		     {"ulimits", offsetof(struct service, ulimits)}};
+		     {"ulimits", offsetof(struct service, ulimits)},
+		     {"devices", offsetof(struct service, devices)}};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		if (json_object_get(p->o, lists[i].key) &&
 		    get_strv(p, p->o, lists[i].key, (struct strv *)((char *)s + lists[i].off)) < 0)

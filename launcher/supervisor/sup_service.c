@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container/devices.h"
 #include "container/ulimit.h"
 #include "fs/bind_source.h"
 #include "fs/tmpfs_spec.h"
@@ -131,7 +132,12 @@ int svc_build_spec(struct sup *s, const struct service *svc, struct container_sp
 		strv_push(&c->local_names, st->svcs[i].name);
 		strv_extend(&c->local_names, &st->svcs[i].aliases);
 	}
-	return add_mounts(s, svc, c, err);
+	if (add_mounts(s, svc, c, err) < 0)
+		return -1;
+	strv_extend(&c->devices, &svc->devices);
+	if (devices_apply(c, err) < 0)
+		return clan_error_wrap(err, "service %s", svc->name);
+	return 0;
 }
 
 int svc_prepare(struct sup *s, struct svc_rt *r, struct clan_err *err)

@@ -83,7 +83,7 @@ static int send_bind(struct container *c, size_t i, int ns, struct clan_err *err
 		return -1;
 	if (fstat(src, &st) < 0)
 		return clan_error(err, errno, "cannot stat %s", op->src);
-	if (S_ISCHR(st.st_mode))
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		return 0;
 	if (idmount_clone(src, "", ns, true, op->ro, &fd, err) < 0)
 		return clan_error_wrap(err, "volume %s:%s (or use --userns host)", op->src,

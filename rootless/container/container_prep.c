@@ -160,6 +160,29 @@ static int plan_nested(const struct container_spec *s, struct prepared *p, struc
 	return 0;
 }
 
+/* One mapped id keeps the user's supplementary groups (setgroups is
+ * denied there); with a range the container's own groups replace them,
+ * and a device open to the user through a group only would fail inside
+ * with a bare EACCES. */
+static int check_device_groups(const struct container_spec *s, const struct prepared *p,
+			       struct clan_err *err)
+{
+	if (p->userns.mode == USERNS_SINGLE || p->userns.mode == USERNS_HOST)
+		return 0;
+	for (size_t i = 0; i < s->nbinds; i++)
+		if (s->binds[i].group_only)
+			return clan_error_code(
+			    err, CLAN_EXIT_USAGE,
+			    "run: device %s is open to you through a group only, and a "
+			    "container with a subuid range drops your groups; %s",
+			    s->binds[i].src,
+			    s->service
+				? "make the device yours (a udev rule), or its mode let you in"
+				: "use --userns single (one mapped id keeps them), or make the "
+				  "device yours (a udev rule)");
+	return 0;
+}
+
 int prepare(const struct container_spec *s, struct prepared *p, struct clan_err *err)
 {
 	struct image_resolve_opts ro = {.userns = s->userns};
@@ -191,6 +214,8 @@ int prepare(const struct container_spec *s, struct prepared *p, struct clan_err 
 	    (s->net == NET_POD && plan_nested(s, p, err) < 0))
 		return -1;
 	debug_userns(p);
+	if (check_device_groups(s, p, err) < 0)
+		return -1;
 	/* the filter allows what the capabilities allow, as Docker's does */
 	if (caps_mask_for(&s->cap_add, &s->cap_drop, &p->caps, err) < 0)
 		return clan_error_wrap(err, "run");

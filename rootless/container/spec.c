@@ -20,6 +20,7 @@ void spec_free(struct container_spec *s)
 			close(s->binds[i].pin_fd);
 	}
 	free(s->binds);
+	strv_free(&s->devices);
 	for (size_t i = 0; i < s->ntmpfs; i++)
 		tmpfs_spec_free(&s->tmpfs[i]);
 	free(s->tmpfs);

@@ -74,6 +74,9 @@ struct container_spec {
 	char *seccomp;
 	struct bind_spec *binds;
 	size_t nbinds;
+	/* --device and compose's devices as given (device_req_check has
+	 * checked each): devices_apply makes them binds and environment */
+	struct strv devices;
 	/* --tmpfs and compose's tmpfs volumes (short and long form): mounted
 	 * like volumes, targets resolved inside the root */
 	struct tmpfs_spec *tmpfs;

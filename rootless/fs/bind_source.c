@@ -46,6 +46,55 @@ int bind_source_pin(struct bind_spec *b, const char *what, struct clan_err *err)
 	return 0;
 }
 
+static const char *kind_of(mode_t m)
+{
+	return S_ISREG(m)    ? "a regular file"
+	       : S_ISDIR(m)  ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "not a device node";
+}
+
+bool device_group_only(const struct stat *st, uid_t uid, int amode)
+{
+	unsigned need = (amode & R_OK ? 4u : 0) | (amode & W_OK ? 2u : 0);
+	bool by_owner = uid == st->st_uid && ((st->st_mode >> 6) & need) == need;
+	bool by_other = (st->st_mode & need) == need;
+	return uid != 0 && !by_owner && !by_other;
+}
+
+int bind_source_pin_device(struct bind_spec *b, int amode, const char *what, struct clan_err *err)
+{
+	struct stat st;
+	/* stat, not open: opening a device can act (a tape rewinds, a modem
+	 * hangs up); a FIFO would block */
+	if (stat(b->src, &st) < 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s: %s", what, strerror(errno));
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s: %s is %s, not a character or block device", what,
+				       b->src, kind_of(st.st_mode));
+	if (bind_source_pin(b, what, err) < 0)
+		return -1;
+	if (fstat(b->pin_fd, &st) < 0)
+		return clan_error(err, errno, "%s: cannot read it", what);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return clan_error_code(err, CLAN_EXIT_USAGE, "%s changed while clan read it", what);
+	if (faccessat(AT_FDCWD, b->src, amode, AT_EACCESS) < 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE,
+				       "%s: cannot open %s for %s: %s (mode %04o, owner %u:%u; "
+				       "a rootless container has only the access you have)",
+				       what, b->src,
+				       (amode & W_OK) && (amode & R_OK) ? "reading and writing"
+				       : amode & W_OK			? "writing"
+									: "reading",
+				       strerror(errno), (unsigned)(st.st_mode & 07777),
+				       (unsigned)st.st_uid, (unsigned)st.st_gid);
+	b->device = true;
+	b->group_only = device_group_only(&st, geteuid(), amode);
+	return 0;
+}
+
 int bind_source_reopen(const char *src, dev_t dev, ino_t ino, int *fd, struct clan_err *err)
 {
 	_cleanup_close_ int f = -1;

@@ -4,6 +4,9 @@
 #ifndef CLAN_BIND_SOURCE_H
 #define CLAN_BIND_SOURCE_H
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
 #include "base/error.h"
 #include "fs/mount_plan.h"
 
@@ -11,6 +14,18 @@
  * it the canonical path, and pins what it names (see struct bind_spec).
  * what: how errors name the source ("volume source ./data"). */
 int bind_source_pin(struct bind_spec *b, const char *what, struct clan_err *err);
+
+/* bind_source_pin for a device node (--device, CDI's deviceNodes): b->src
+ * must name a character or block device (a symlink to one is followed,
+ * as docker does for /dev/disk/by-id/...) that the user may open as
+ * amode asks (access(2)'s R_OK|W_OK, F_OK for neither). Anything else is
+ * an exit-2 error naming what: a regular file, a dir, a missing path. */
+int bind_source_pin_device(struct bind_spec *b, int amode, const char *what, struct clan_err *err);
+
+/* Whether the owner bits (for uid) and the other bits of st both refuse
+ * amode (R_OK|W_OK), so that a user who may open the node does so only
+ * through a group. */
+bool device_group_only(const struct stat *st, uid_t uid, int amode);
 
 /* Opens src again, in the caller's mount namespace, refusing any symlink
  * on the way, and checks it is still the pinned dev/ino: *fd (O_PATH) is

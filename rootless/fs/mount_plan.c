@@ -53,23 +53,38 @@ static bool is_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static int check_volume_target(const struct mount_plan *p, const char *dst, const char *raw,
-			       struct clan_err *err)
+/* A device node's target may be below /dev (that is where they go), but
+ * not /dev itself or the runtime's own mounts there. */
+static bool is_reserved(const char *dst, bool device, const char **which)
 {
 	static const char *const reserved[] = {"/proc", "/sys", "/dev"};
+	static const char *const dev_own[] = {"/proc", "/sys", "/dev/pts", "/dev/shm"};
+	const char *const *list = device ? dev_own : reserved;
+	size_t n = device ? ARRAY_SIZE(dev_own) : ARRAY_SIZE(reserved);
+	for (size_t i = 0; i < n; i++)
+		if (is_under(dst, list[i])) {
+			*which = list[i];
+			return true;
+		}
+	*which = "/dev";
+	return device && strcmp(dst, "/dev") == 0;
+}
+
+static int check_volume_target(const struct mount_plan *p, const char *dst, const char *raw,
+			       bool device, struct clan_err *err)
+{
+	const char *what = device ? "device" : "volume", *which;
 	if (strcmp(dst, "/") == 0)
+		return clan_error_code(err, CLAN_EXIT_USAGE, "run: cannot mount a %s over / ('%s')",
+				       what, raw);
+	if (is_reserved(dst, device, &which))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "run: cannot mount a volume over / ('%s')", raw);
-	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
-		if (is_under(dst, reserved[i]))
-			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "run: cannot mount a volume on %s: %s belongs to "
-					       "the runtime",
-					       dst, reserved[i]);
+				       "run: cannot mount a %s on %s: %s belongs to the runtime",
+				       what, dst, which);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->ops[i].user && strcmp(p->ops[i].dst, dst) == 0)
-			return clan_error_code(err, CLAN_EXIT_USAGE, "run: two volumes mount on %s",
-					       dst);
+			return clan_error_code(err, CLAN_EXIT_USAGE, "run: two %s mount on %s",
+					       device ? "devices or volumes" : "volumes", dst);
 	return 0;
 }
 
@@ -104,7 +119,7 @@ static int add_tmpfs(struct mount_plan *p, const struct mount_plan_input *in, st
 		if (tmpfs_check_target(t->dst, err) < 0)
 			return -1;
 		_cleanup_free_ char *dst = path_clean(t->dst);
-		if (check_volume_target(p, dst, t->dst, err) < 0)
+		if (check_volume_target(p, dst, t->dst, false, err) < 0)
 			return -1;
 		_cleanup_free_ char *data = tmpfs_spec_data(t);
 		add(p, MOP_TMPFS, "tmpfs", dst, *data ? data : NULL, (t->flags & MS_RDONLY) != 0);
@@ -157,19 +172,22 @@ int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 	size_t first_user = p.n;
 	for (size_t i = 0; i < in->nbinds; i++) {
 		_cleanup_free_ char *dst = path_clean(in->binds[i].dst);
-		if (check_volume_target(&p, dst, in->binds[i].dst, err) < 0) {
+		if (check_volume_target(&p, dst, in->binds[i].dst, in->binds[i].device, err) < 0) {
 			mount_plan_free(&p);
 			return -1;
 		}
 		add(&p, MOP_BIND, in->binds[i].src, dst, NULL, in->binds[i].ro);
 		p.ops[p.n - 1].user = true;
-		p.ops[p.n - 1].follow = true;
+		/* a device's target takes no symlink: /dev's are the runtime's
+		 * (/dev/stdout -> /proc/self/fd/1) and elsewhere the image's */
+		p.ops[p.n - 1].follow = !in->binds[i].device;
 		p.ops[p.n - 1].populate = in->binds[i].populate;
 		p.ops[p.n - 1].uid = in->uid;
 		p.ops[p.n - 1].gid = in->gid;
 		p.ops[p.n - 1].pinned = in->binds[i].pin_fd >= 0;
 		p.ops[p.n - 1].dev = in->binds[i].dev;
 		p.ops[p.n - 1].ino = in->binds[i].ino;
+		p.ops[p.n - 1].device = in->binds[i].device;
 	}
 	if (add_tmpfs(&p, in, err) < 0) {
 		mount_plan_free(&p);

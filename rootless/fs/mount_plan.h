@@ -29,6 +29,12 @@ struct bind_spec {
 	 * (owner and mode included), as Docker fills a new volume; where the
 	 * image has nothing, it is made the container user's */
 	bool populate;
+	/* --device and CDI's deviceNodes: a character or block device node,
+	 * bound as it is (no nodev), and allowed below the runtime's /dev */
+	bool device;
+	/* the user may open it only through a supplementary group, which a
+	 * container with a subuid range drops (bind_source_pin_device) */
+	bool group_only;
 };
 
 enum mount_op_kind {
@@ -63,6 +69,7 @@ struct mount_op {
 	bool pinned;
 	dev_t dev;
 	ino_t ino;
+	bool device; /* a user's device node (struct bind_spec) */
 };
 
 /* A new named volume is a dir DIR/_data with DIR/MOUNT_POPULATE_MARKER
@@ -99,7 +106,8 @@ struct mount_plan_input {
 };
 
 /* Builds the plan; refuses volume and tmpfs targets on /, /proc, /sys,
- * /dev or the same target twice (exit 2). */
+ * /dev or the same target twice (exit 2); a device may go below /dev,
+ * but not on /dev itself, /dev/pts or /dev/shm. */
 int mount_plan_build(const struct mount_plan_input *in, struct mount_plan *out,
 		     struct clan_err *err);
 void mount_plan_free(struct mount_plan *p);

@@ -85,6 +85,8 @@ static int target_for(int root_fd, const struct mount_op *op, enum sp_create cre
 			    : safe_path_open_strict(root_fd, op->dst, create, fd, err);
 	if (rc < 0 && op->user && op->kind == MOP_TMPFS)
 		return clan_error_wrap(err, "tmpfs %s", op->dst);
+	if (rc < 0 && op->device)
+		return clan_error_wrap(err, "device %s:%s", op->src, op->dst);
 	if (rc < 0)
 		return op->user ? clan_error_wrap(err, "volume %s:%s", op->src, op->dst) : -1;
 	return 0;
@@ -100,6 +102,26 @@ static int remount_restricted(int root_fd, const struct mount_op *op, bool ro, s
 		return -1;
 	fd_path(fd, p, sizeof p);
 	return mount_restrict(p, true, ro, err);
+}
+
+/* --device X:r. The kernel does not refuse a write to a device node on a
+ * read-only mount (only files, dirs and links are checked): the flag
+ * shows what was asked, the node's own mode is what limits it. */
+static int remount_device_ro(int root_fd, const struct mount_op *op, struct clan_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	char p[64];
+	if (target_for(root_fd, op, SP_NOCREATE, &fd, err) < 0)
+		return -1;
+	fd_path(fd, p, sizeof p);
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID};
+	if (syscall(SYS_mount_setattr, AT_FDCWD, p, 0, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno == ENOSYS &&
+	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | locked_flags(p),
+		  NULL) == 0)
+		return 0;
+	return clan_error(err, errno, "cannot make device %s read-only", op->dst);
 }
 
 /* Docker fills a new named volume from the image (owner and mode of the
@@ -176,8 +198,9 @@ static int do_bind(int root_fd, const struct mount_op *op, struct clan_err *err)
 		return -1;
 	if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return clan_error(err, errno, "cannot bind-mount %s on %s", op->src, op->dst);
-	if (S_ISCHR(st.st_mode))
-		return 0; /* /dev/null & co.: nodev would make them useless */
+	/* /dev/null & co.: nodev would make them useless */
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return op->ro ? remount_device_ro(root_fd, op, err) : 0;
 	return remount_restricted(root_fd, op, op->ro, err);
 }
 

@@ -168,6 +168,8 @@ static void service_field(struct strbuf *b, const struct service *s, const char 
 		strbuf_free(&d);
 	} else if (strcmp(f, "ulimits") == 0)
 		join_strv(b, &s->ulimits, " ");
+	else if (strcmp(f, "devices") == 0)
+		join_strv(b, &s->devices, " ");
 	else
 		strbuf_adds(b, "(unknown field)");
 }
@@ -583,6 +585,16 @@ static const struct ccase volume_cases[] = {
      "services:\n  web:\n" IMG "    cap_add: [net_admin, CAP_SYS_PTRACE]\n"
      "    cap_drop: [ALL]\n    ulimits: {nofile: {soft: 10, hard: 20}, nproc: 5}\n",
      .want = {"web.caps=net_admin,CAP_SYS_PTRACE/ALL", "web.ulimits=nofile=10:20 nproc=5:5"}},
+    {"devices: short, long and CDI forms",
+     "services:\n  web:\n" IMG "    devices:\n      - /dev/null:/dev/mynull:rw\n"
+     "      - {source: /dev/zero, target: /dev/z, permissions: r}\n"
+     "      - example.com/test=null\n",
+     .want = {"warnings=",
+	      "web.devices=/dev/null:/dev/mynull:rw /dev/zero:/dev/z:r example.com/test=null"}},
+    {"devices: a bad one", "services:\n  web:\n" IMG "    devices: [\"dev/null\"]\n", .rc = 2,
+     .msg = "P/compose.yaml:4:15: devices: bad device 'dev/null': not an absolute path "
+	    "(expected /dev/HOST[:/dev/CONTAINER][:rwm] or a CDI name such as "
+	    "vendor.com/class=name)"},
     {"ulimit soft above hard",
      "services:\n  web:\n" IMG "    ulimits: {nofile: {soft: 30, hard: 20}}\n", .rc = 2,
      .msg = "P/compose.yaml:4:23: ulimits: bad ulimit 'nofile=30:20': the soft limit 30 is "

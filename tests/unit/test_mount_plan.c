@@ -493,3 +493,64 @@ TEST(shm_size)
 	CHECK(shm && shm->data && strcmp(shm->data, "mode=1777,size=65536k") == 0);
 	mount_plan_free(&p);
 }
+
+/* --device: a node may go below the runtime's /dev (a volume may not),
+ * never on /dev itself or its own mounts; bound as it is, target taking
+ * no symlink. */
+TEST(device_targets)
+{
+	struct clan_err err;
+	static const char *const ok[] = {"/dev/mynull", "/dev/snd/pcm0", "/dev/null", "/xvdc"};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		struct bind_spec b = {.src = "/dev/null",
+				      .dst = (char *)ok[i],
+				      .device = true,
+				      .ro = true,
+				      .pin_fd = -1};
+		struct mount_plan_input in = {.binds = &b, .nbinds = 1};
+		struct mount_plan p;
+		CHECK(build(&in, &p, &err));
+		const struct mount_op *op = find_op(&p, ok[i], NULL);
+		/* /dev/null: the runtime's own comes first, the device's last */
+		for (size_t k = 0; k < p.n; k++)
+			if (strcmp(p.ops[k].dst, ok[i]) == 0)
+				op = &p.ops[k];
+		CHECK(op && op->device && op->user && op->ro && !op->follow);
+		mount_plan_free(&p);
+	}
+	static const char *const bad[][2] = {
+	    {"/dev", "/dev"},
+	    {"/dev/", "/dev"},
+	    {"/dev/pts/0", "/dev/pts"},
+	    {"/dev/shm", "/dev/shm"},
+	    {"/proc/x", "/proc"},
+	    {"/sys/x", "/sys"},
+	    {"/dev/../proc/kcore", "/proc"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct bind_spec b = {
+		    .src = "/dev/null", .dst = (char *)bad[i][0], .device = true, .pin_fd = -1};
+		struct mount_plan_input in = {.binds = &b, .nbinds = 1};
+		struct mount_plan p;
+		CHECK(!build(&in, &p, &err));
+		CHECK(err.code == CLAN_EXIT_USAGE);
+		CHECK(strstr(err.msg, "cannot mount a device on") && strstr(err.msg, bad[i][1]));
+	}
+	struct bind_spec root = {.src = "/dev/null", .dst = "/", .device = true, .pin_fd = -1};
+	struct mount_plan_input in = {.binds = &root, .nbinds = 1};
+	struct mount_plan p;
+	CHECK(!build(&in, &p, &err));
+	CHECK_STR(err.msg, "run: cannot mount a device over / ('/')");
+	/* a device and a volume on one target */
+	struct bind_spec two[] = {
+	    {.src = "/h", .dst = "/data", .pin_fd = -1},
+	    {.src = "/dev/null", .dst = "/data", .device = true, .pin_fd = -1}};
+	in = (struct mount_plan_input){.binds = two, .nbinds = 2};
+	CHECK(!build(&in, &p, &err));
+	CHECK_STR(err.msg, "run: two devices or volumes mount on /data");
+	/* a volume under /dev stays refused */
+	struct bind_spec vol = {.src = "/h", .dst = "/dev/x", .pin_fd = -1};
+	in = (struct mount_plan_input){.binds = &vol, .nbinds = 1};
+	CHECK(!build(&in, &p, &err));
+	CHECK_STR(err.msg, "run: cannot mount a volume on /dev/x: /dev belongs to the runtime");
+}

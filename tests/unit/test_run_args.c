@@ -767,3 +767,24 @@ TEST(ulimits)
 	CHECK(err.code == 2 && strstr(err.msg, "did you mean nofile?"));
 	run_args_free(&a);
 }
+
+TEST(devices)
+{
+	struct run_args a;
+	struct clan_err err;
+	CHECK(PARSE(&a, &err, "--device", "/dev/null:/dev/mynull", "--device=/dev/zero:r",
+		    "--device", "example.com/test=all", "img") == 0);
+	CHECK(a.spec.devices.n == 3);
+	CHECK(a.spec.devices.n == 3 && strcmp(a.spec.devices.v[1], "/dev/zero:r") == 0);
+	CHECK(a.spec.nbinds == 0); /* made binds by devices_apply, when the run starts */
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--device", "/dev/null:/dev/x:rwx", "img") < 0);
+	CHECK(err.code == 2 && strncmp(err.msg,
+				       "run: bad device '/dev/null:/dev/x:rwx': the "
+				       "permissions",
+				       45) == 0);
+	run_args_free(&a);
+	CHECK(PARSE(&a, &err, "--device", "gpu", "img") < 0);
+	CHECK(err.code == 2 && strstr(err.msg, "not an absolute path"));
+	run_args_free(&a);
+}

@@ -845,6 +845,24 @@ TEST(restart_and_stop)
 			 ":3: stop_signal: unknown signal 'SIGTREM' (did you mean SIGTERM?)"));
 }
 
+TEST(device_key)
+{
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, "[service.a]\nimage = x\ndevice = /dev/null:/dev/n\n"
+		    "device = example.com/test=null\n");
+	CHECK(fx_load(&f, &st, &err) == 0);
+	const struct service *a = stack_find(&st, "a");
+	CHECK(a && a->devices.n == 2 && strcmp(a->devices.v[1], "example.com/test=null") == 0);
+	stack_free(&st);
+	fx_free(&f);
+	CHECK(fails_with("[service.a]\nimage = x\ndevice = /dev/null:/dev/n:q\n",
+			 ":3: bad device '/dev/null:/dev/n:q': the permissions are some of r, w "
+			 "and m, each once (expected /dev/HOST[:/dev/CONTAINER][:rwm] or a CDI "
+			 "name such as vendor.com/class=name)"));
+}
+
 TEST(security_opt)
 {
 	struct fx f;
