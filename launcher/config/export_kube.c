@@ -257,9 +257,11 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 		char port[8], name[KUBE_NAME_MAX + 1];
 		snprintf(port, sizeof port, "%u", (unsigned)p[0].container_port);
 		snprintf(name, sizeof name, "wait-%s", host);
+		/* workingDir /: the image's may be a dir only the service's
+		 * volumes make (podman refuses a missing one) */
 		json_array_append_new(
-		    a, json_pack("{s:s,s:s,s:[s,s,s,s,s]}", "name", name, "image", image, "command",
-				 "sh", "-c", wait_script, host, port));
+		    a, json_pack("{s:s,s:s,s:[s,s,s,s,s],s:s}", "name", name, "image", image,
+				 "command", "sh", "-c", wait_script, host, port, "workingDir", "/"));
 	}
 	return a;
 }
