@@ -82,9 +82,8 @@ static void profile_ports(const struct stack *st, struct profile *profs,
 	profile_default_dirs(st->dir, env_lookup, NULL, &dirs);
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		struct clan_err perr;
-		if (!st->svcs[i].profile ||
-		    profile_load((const char *const *)dirs.v, st->svcs[i].profile, &profs[i],
-				 &perr) < 0)
+		if (!st->svcs[i].profile || profile_load((const char *const *)dirs.v,
+							 st->svcs[i].profile, &profs[i], &perr) < 0)
 			continue; /* the load found it; a profile gone since adds no port */
 		listen[i] = (struct export_listen){profs[i].ports, profs[i].nports};
 	}
@@ -161,8 +160,8 @@ int cmd_export(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 	_cleanup_operands_ struct strv ops = {0};
 	struct export_args a = {0};
 	int r = opts_parse(&export_cmd, argc, argv, set_opt, &a, &ops, err);
-	if (r == 0 && (ops.n == 0 || (strcmp(ops.v[0], "kube") != 0 &&
-				      strcmp(ops.v[0], "compose") != 0)))
+	if (r == 0 &&
+	    (ops.n == 0 || (strcmp(ops.v[0], "kube") != 0 && strcmp(ops.v[0], "compose") != 0)))
 		r = clan_error_code(err, CLAN_EXIT_USAGE,
 				    "export: expected kube or compose%s%s (see clan export --help)",
 				    ops.n ? ", not " : "", ops.n ? ops.v[0] : "");

@@ -33,10 +33,10 @@ struct export_opts {
 
 /* The documents to write, each with the comment lines above it. */
 struct export_out {
-	json_t *docs;	       /* array of objects, in the order to apply them */
-	struct strv comments;  /* per doc: "" or lines without the "# " */
-	struct strv warnings;  /* one line each: what has no form in the target */
-	struct strv notes;     /* one line each: what the user has to do (push a tag) */
+	json_t *docs;	      /* array of objects, in the order to apply them */
+	struct strv comments; /* per doc: "" or lines without the "# " */
+	struct strv warnings; /* one line each: what has no form in the target */
+	struct strv notes;    /* one line each: what the user has to do (push a tag) */
 };
 
 /* Pods, Services, PersistentVolumeClaims, ConfigMaps and Secrets for the

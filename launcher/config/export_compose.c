@@ -89,8 +89,8 @@ static json_t *short_volumes(const struct service *s, json_t *long_form)
 			json_array_append(a, json_array_get(long_form, i));
 			continue;
 		}
-		_cleanup_free_ char *v = xasprintf("%s:%s%s", m->volume ? m->volume : m->src, m->dst,
-						   m->ro ? ":ro" : "");
+		_cleanup_free_ char *v = xasprintf("%s:%s%s", m->volume ? m->volume : m->src,
+						   m->dst, m->ro ? ":ro" : "");
 		json_array_append_new(a, json_text(v));
 	}
 	return a;
@@ -112,8 +112,7 @@ static void service(const struct service *s, json_t *o)
 	if (s->nports)
 		json_object_set_new(o, "ports", short_ports(s));
 	if (s->nmounts)
-		json_object_set_new(o, "volumes",
-				    short_volumes(s, json_object_get(o, "volumes")));
+		json_object_set_new(o, "volumes", short_volumes(s, json_object_get(o, "volumes")));
 	/* the default network is every compose's own */
 	if (!s->aliases.n)
 		json_object_del(o, "networks");
@@ -124,7 +123,8 @@ int export_compose(const struct stack *st, const struct export_opts *o, struct e
 {
 	*out = (struct export_out){.docs = json_array()};
 	for (size_t i = 0; i < st->nsvcs; i++)
-		if ((!o->want || o->want[i]) && export_check_image(&st->svcs[i], "compose", err) < 0)
+		if ((!o->want || o->want[i]) &&
+		    export_check_image(&st->svcs[i], "compose", err) < 0)
 			return -1;
 	json_t *doc = stack_config_json(st);
 	json_t *svcs = json_object_get(doc, "services");

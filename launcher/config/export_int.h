@@ -15,7 +15,7 @@ struct kube_ctx {
 	const struct stack *st;
 	const struct export_opts *o;
 	struct export_out *out;
-	char **names; /* per service of st: its Kubernetes name; NULL: not exported */
+	char **names;  /* per service of st: its Kubernetes name; NULL: not exported */
 	char *part_of; /* the project's name as a label value */
 	struct clan_err *err;
 };

@@ -68,15 +68,15 @@ static void service_doc(struct kube_ctx *k, const struct service *s)
 		char pname[16];
 		snprintf(pname, sizeof pname, "%s-%u", port_proto_name(p[i].proto),
 			 (unsigned)p[i].container_port);
-		json_array_append_new(
-		    ports, json_pack("{s:s,s:i,s:i,s:s}", "name", pname, "port",
-				     (int)p[i].container_port, "targetPort", (int)p[i].container_port,
-				     "protocol", p[i].proto == PORT_UDP ? "UDP" : "TCP"));
+		json_array_append_new(ports, json_pack("{s:s,s:i,s:i,s:s}", "name", pname, "port",
+						       (int)p[i].container_port, "targetPort",
+						       (int)p[i].container_port, "protocol",
+						       p[i].proto == PORT_UDP ? "UDP" : "TCP"));
 	}
 	json_t *doc = kube_object(k, "Service", name, s);
-	json_object_set_new(doc, "spec",
-			    json_pack("{s:{s:s},s:o}", "selector", "app.kubernetes.io/name", name,
-				      "ports", ports));
+	json_object_set_new(
+	    doc, "spec",
+	    json_pack("{s:{s:s},s:o}", "selector", "app.kubernetes.io/name", name, "ports", ports));
 	kube_doc(k, doc, NULL);
 }
 
@@ -86,13 +86,14 @@ static json_t *container_ports(struct kube_ctx *k, const struct service *s)
 	for (size_t i = 0; i < s->nports; i++) {
 		const struct port_map *m = &s->ports[i];
 		if (!m->host_port)
-			kube_warn(k, s, "port %u: a host port the kernel picks has no Kubernetes "
-					"form: only the container port is declared",
+			kube_warn(k, s,
+				  "port %u: a host port the kernel picks has no Kubernetes "
+				  "form: only the container port is declared",
 				  (unsigned)m->container_port);
 		for (unsigned c = 0; c < m->count; c++) {
-			json_t *p = json_pack("{s:i,s:s}", "containerPort",
-					      (int)(m->container_port + c), "protocol",
-					      m->proto == PORT_UDP ? "UDP" : "TCP");
+			json_t *p =
+			    json_pack("{s:i,s:s}", "containerPort", (int)(m->container_port + c),
+				      "protocol", m->proto == PORT_UDP ? "UDP" : "TCP");
 			if (m->host_port) {
 				json_object_set_new(p, "hostPort", json_integer(m->host_port + c));
 				if (strcmp(m->host_ip, "0.0.0.0") != 0 && m->host_ip[0])
@@ -129,8 +130,9 @@ static void user(struct kube_ctx *k, const struct service *s, json_t *sc)
 		*colon++ = '\0';
 	uint32_t uid, gid;
 	if (!parse_u32(u, &uid) || (colon && !parse_u32(colon, &gid))) {
-		kube_warn(k, s, "user %s: Kubernetes takes numeric ids (runAsUser, runAsGroup): "
-				"left out, the image's user runs",
+		kube_warn(k, s,
+			  "user %s: Kubernetes takes numeric ids (runAsUser, runAsGroup): "
+			  "left out, the image's user runs",
 			  s->user);
 		return;
 	}
@@ -157,8 +159,9 @@ static json_t *security(struct kube_ctx *k, const struct service *s)
 	if (s->seccomp && strcmp(s->seccomp, "unconfined") == 0)
 		json_object_set_new(sc, "seccompProfile", json_pack("{s:s}", "type", "Unconfined"));
 	else if (s->seccomp)
-		kube_warn(k, s, "security_opt seccomp=%s: a profile file is the node's "
-				"(seccompProfile type Localhost): left out",
+		kube_warn(k, s,
+			  "security_opt seccomp=%s: a profile file is the node's "
+			  "(seccompProfile type Localhost): left out",
 			  s->seccomp);
 	return sc;
 }
@@ -179,11 +182,13 @@ static void mounts(struct kube_ctx *k, const struct service *s, json_t *pod, jso
 			    m->volume_name ? xstrdup(m->volume_name)
 					   : xasprintf("%s-%s", k->st->name, m->volume);
 			_cleanup_free_ char *claim = kube_name(want);
-			json_object_set_new(v, "persistentVolumeClaim",
-					    json_pack("{s:s}", "claimName", claim ? claim : "volume"));
+			json_object_set_new(
+			    v, "persistentVolumeClaim",
+			    json_pack("{s:s}", "claimName", claim ? claim : "volume"));
 		} else {
 			json_object_set_new(v, "hostPath",
-					    json_pack("{s:o,s:s}", "path", json_text(m->src), "type",
+					    json_pack("{s:o,s:s}", "path", json_text(m->src),
+						      "type",
 						      m->create ? "DirectoryOrCreate" : ""));
 			strv_push_owned(binds, xasprintf("%s -> %s", m->src, m->dst));
 		}
@@ -205,8 +210,8 @@ static void mounts(struct kube_ctx *k, const struct service *s, json_t *pod, jso
 		snprintf(vname, sizeof vname, "tmpfs-%zu", i);
 		json_array_append_new(vols, json_pack("{s:s,s:{s:s}}", "name", vname, "emptyDir",
 						      "medium", "Memory"));
-		json_array_append_new(vm,
-				      json_pack("{s:s,s:o}", "name", vname, "mountPath", json_text(dst)));
+		json_array_append_new(
+		    vm, json_pack("{s:s,s:o}", "name", vname, "mountPath", json_text(dst)));
 	}
 	if (json_array_size(vols)) {
 		json_object_set_new(pod, "volumes", vols);
@@ -237,21 +242,24 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 			continue;
 		}
 		if (cond == DEP_COMPLETED) {
-			kube_warn(k, s, "depends_on %s: service_completed_successfully has no "
-					"Kubernetes form (a Job): nothing waits for it",
+			kube_warn(k, s,
+				  "depends_on %s: service_completed_successfully has no "
+				  "Kubernetes form (a Job): nothing waits for it",
 				  d->name);
 			continue;
 		}
 		struct port_map p[1];
 		if (!svc_ports(k, d, p, 1) || p[0].proto != PORT_TCP) {
-			kube_warn(k, s, "depends_on %s: it listens on no TCP port clan knows "
-					"(ports:, or its profile's): nothing waits for it",
+			kube_warn(k, s,
+				  "depends_on %s: it listens on no TCP port clan knows "
+				  "(ports:, or its profile's): nothing waits for it",
 				  d->name);
 			continue;
 		}
 		if (cond == DEP_HEALTHY && d->has_health)
-			kube_warn(k, s, "depends_on %s: service_healthy: a pod cannot wait on "
-					"another's probe; the init container waits for its port %u",
+			kube_warn(k, s,
+				  "depends_on %s: service_healthy: a pod cannot wait on "
+				  "another's probe; the init container waits for its port %u",
 				  d->name, (unsigned)p[0].container_port);
 		const char *host = k->names[d - k->st->svcs];
 		char port[8], name[KUBE_NAME_MAX + 1];
@@ -259,9 +267,9 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 		snprintf(name, sizeof name, "wait-%s", host);
 		/* workingDir /: the image's may be a dir only the service's
 		 * volumes make (podman refuses a missing one) */
-		json_array_append_new(
-		    a, json_pack("{s:s,s:s,s:[s,s,s,s,s],s:s}", "name", name, "image", image,
-				 "command", "sh", "-c", wait_script, host, port, "workingDir", "/"));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:[s,s,s,s,s],s:s}", "name", name,
+						   "image", image, "command", "sh", "-c",
+						   wait_script, host, port, "workingDir", "/"));
 	}
 	return a;
 }
@@ -270,26 +278,31 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 static void unmapped(struct kube_ctx *k, const struct service *s)
 {
 	if (s->init)
-		kube_warn(k, s, "init: no Kubernetes form (shareProcessNamespace is not one): "
-				"left out");
+		kube_warn(k, s,
+			  "init: no Kubernetes form (shareProcessNamespace is not one): "
+			  "left out");
 	if (s->shm_size)
-		kube_warn(k, s, "shm_size: no Kubernetes form (an emptyDir of medium Memory at "
-				"/dev/shm is the usual stand-in): left out");
+		kube_warn(k, s,
+			  "shm_size: no Kubernetes form (an emptyDir of medium Memory at "
+			  "/dev/shm is the usual stand-in): left out");
 	if (s->ulimits.n)
 		kube_warn(k, s, "ulimits: no Kubernetes form (the node's limits apply): left out");
 	if (s->aliases.n)
-		kube_warn(k, s, "network aliases: no Kubernetes form (a Service per name is): "
-				"left out");
+		kube_warn(k, s,
+			  "network aliases: no Kubernetes form (a Service per name is): "
+			  "left out");
 	if (s->stop_signal && s->stop_signal != SIGTERM) {
 		char sig[32];
 		signal_format(s->stop_signal, sig, sizeof sig);
-		kube_warn(k, s, "stop_signal %s: Kubernetes stops with SIGTERM (bake STOPSIGNAL "
-				"into the image): left out",
+		kube_warn(k, s,
+			  "stop_signal %s: Kubernetes stops with SIGTERM (bake STOPSIGNAL "
+			  "into the image): left out",
 			  sig);
 	}
 	if (s->entrypoint_set && s->entrypoint.n == 0)
-		kube_warn(k, s, "entrypoint: [] (none): Kubernetes cannot clear an image's "
-				"entrypoint: the image's runs");
+		kube_warn(k, s,
+			  "entrypoint: [] (none): Kubernetes cannot clear an image's "
+			  "entrypoint: the image's runs");
 }
 
 static json_t *annotations(struct kube_ctx *k, const struct service *s)
@@ -318,8 +331,8 @@ static json_t *extra_hosts(const struct service *s)
 		if (!tab)
 			continue;
 		_cleanup_free_ char *ip = xstrndup(l, (size_t)(tab - l));
-		json_array_append_new(a, json_pack("{s:s,s:[o]}", "ip", ip, "hostnames",
-						   json_text(tab + 1)));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:[o]}", "ip", ip, "hostnames", json_text(tab + 1)));
 	}
 	return a;
 }
@@ -336,11 +349,12 @@ static char *image_of(struct kube_ctx *k, const struct service *s)
 	char *img = xasprintf("%s%s%s%s", reg ? reg : "", n && reg[n - 1] != '/' ? "/" : "",
 			      s->image, tagged ? "" : ":latest");
 	const char *df = s->build->dockerfile ? s->build->dockerfile : "Dockerfile";
-	strv_push_owned(&k->out->notes,
-			xasprintf("%s is built from %s: push it for the cluster: podman build -t %s "
-				  "-f %s %s && podman push %s%s",
-				  s->name, df, img, df, s->build->context, img,
-				  reg ? "" : " (clan export kube --registry HOST/PATH names it there)"));
+	strv_push_owned(
+	    &k->out->notes,
+	    xasprintf("%s is built from %s: push it for the cluster: podman build -t %s "
+		      "-f %s %s && podman push %s%s",
+		      s->name, df, img, df, s->build->context, img,
+		      reg ? "" : " (clan export kube --registry HOST/PATH names it there)"));
 	return img;
 }
 
@@ -416,8 +430,9 @@ static void pod_doc(struct kube_ctx *k, const struct service *s)
 	unmapped(k, s);
 	struct strbuf cm = {0};
 	for (size_t i = 0; i < binds.n; i++) {
-		kube_warn(k, s, "bind %s: a hostPath volume, for a dev cluster on this machine "
-				"only",
+		kube_warn(k, s,
+			  "bind %s: a hostPath volume, for a dev cluster on this machine "
+			  "only",
 			  binds.v[i]);
 		_cleanup_free_ char *l =
 		    xasprintf("%sbind %s: hostPath, for a dev cluster on this machine only (a "
@@ -443,15 +458,16 @@ static void claims(struct kube_ctx *k)
 					m = &k->st->svcs[j].mounts[l], user = &k->st->svcs[j];
 		if (!m)
 			continue; /* no exported service mounts it */
-		_cleanup_free_ char *want = m->volume_name ? xstrdup(m->volume_name)
-							   : xasprintf("%s-%s", k->st->name, v);
+		_cleanup_free_ char *want =
+		    m->volume_name ? xstrdup(m->volume_name) : xasprintf("%s-%s", k->st->name, v);
 		_cleanup_free_ char *claim = kube_name(want);
 		if (m->external) {
 			kube_warn(k, user, "volume %s is external: the claim %s must exist", v,
 				  claim ? claim : "volume");
 			continue;
 		}
-		json_t *doc = kube_object(k, "PersistentVolumeClaim", claim ? claim : "volume", NULL);
+		json_t *doc =
+		    kube_object(k, "PersistentVolumeClaim", claim ? claim : "volume", NULL);
 		json_object_set_new(doc, "spec",
 				    json_pack("{s:[s],s:{s:{s:s}}}", "accessModes", "ReadWriteOnce",
 					      "resources", "requests", "storage", "1Gi"));
@@ -476,16 +492,18 @@ static int names(struct kube_ctx *k)
 					       s->name);
 		for (size_t j = 0; j < i; j++)
 			if (k->names[j] && strcmp(k->names[j], n) == 0) {
-				clan_error_code(k->err, CLAN_EXIT_USAGE,
-						"export kube: services %s and %s would both be named "
-						"%s in Kubernetes: rename one",
-						k->st->svcs[j].name, s->name, n);
+				clan_error_code(
+				    k->err, CLAN_EXIT_USAGE,
+				    "export kube: services %s and %s would both be named "
+				    "%s in Kubernetes: rename one",
+				    k->st->svcs[j].name, s->name, n);
 				free(n);
 				return -1;
 			}
 		if (strcmp(n, s->name) != 0)
-			kube_warn(k, s, "named %s in Kubernetes (lowercase letters, digits and '-', "
-					"at most 63): the other services reach it by that name",
+			kube_warn(k, s,
+				  "named %s in Kubernetes (lowercase letters, digits and '-', "
+				  "at most 63): the other services reach it by that name",
 				  n);
 		k->names[i] = n;
 	}

@@ -45,8 +45,8 @@ void kube_env(struct kube_ctx *k, const struct service *s, json_t *container)
 		if (!is_key(kv, klen)) {
 			_cleanup_free_ char *v = kube_dollar_escape(eq + 1);
 			_cleanup_free_ char *name = utf8_or_replacement(key);
-			json_array_append_new(env, json_pack("{s:s,s:o}", "name", name, "value",
-							     json_text(v)));
+			json_array_append_new(
+			    env, json_pack("{s:s,s:o}", "name", name, "value", json_text(v)));
 			continue;
 		}
 		json_object_set_new(kube_is_secret_env(key, eq + 1) ? secret : plain, key,
@@ -64,9 +64,10 @@ void kube_env(struct kube_ctx *k, const struct service *s, json_t *container)
 		json_t *sec = kube_object(k, "Secret", name, s);
 		json_object_set_new(sec, "type", json_string("Opaque"));
 		json_object_set(sec, "stringData", secret);
-		_cleanup_free_ char *c = xasprintf(
-		    "the values of %s's environment whose names or values look secret\n"
-		    "(from .env or env_file): keep this file out of version control", s->name);
+		_cleanup_free_ char *c =
+		    xasprintf("the values of %s's environment whose names or values look secret\n"
+			      "(from .env or env_file): keep this file out of version control",
+			      s->name);
 		kube_doc(k, sec, steal_pointer(&c));
 		env_from(container, "secretRef", name);
 	}

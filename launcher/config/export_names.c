@@ -60,7 +60,7 @@ bool kube_is_label_value(const char *s)
 
 bool kube_is_secret_env(const char *name, const char *value)
 {
-	static const char *const words[] = {"PASSWORD", "PASSWD",     "SECRET",	 "TOKEN",
+	static const char *const words[] = {"PASSWORD", "PASSWD",     "SECRET", "TOKEN",
 					    "APIKEY",	"CREDENTIAL", "PRIVATE"};
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strcasestr(name, words[i]))
@@ -105,8 +105,7 @@ void kube_doc(struct kube_ctx *k, json_t *doc, char *comment)
 	strv_push_owned(&k->out->comments, comment ? comment : xstrdup(""));
 }
 
-json_t *kube_object(struct kube_ctx *k, const char *kind, const char *name,
-		    const struct service *s)
+json_t *kube_object(struct kube_ctx *k, const char *kind, const char *name, const struct service *s)
 {
 	json_t *labels = json_object();
 	if (s)

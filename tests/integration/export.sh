@@ -238,7 +238,9 @@ pm_cleanup() {
 # when podman cannot run rootless here
 pm_setup() {
 	command -v podman >/dev/null || skip_case "podman missing (apt-get install podman; scripts/deps.sh)"
-	has_subuid && has_newuidmap || skip_case "rootless podman needs a subuid range: $(id -un) has none (the clan-sub run covers this)"
+	if ! has_subuid || ! has_newuidmap; then
+		skip_case "rootless podman needs a subuid range and newuidmap: $(id -un) has none (the clan-sub run covers this)"
+	fi
 	registry_push postgres library/postgres:15 || die "cannot build or push the postgres stand-in"
 	registry_push djangoweb clan-example/django-postgres-web:latest || die "cannot build or push the web stand-in"
 	PM=$(mk_tmp)

@@ -58,8 +58,8 @@ static char *doc(const struct export_out *out, const char *kind, const char *nam
 	for (size_t i = 0; i < json_array_size(out->docs); i++) {
 		json_t *d = json_array_get(out->docs, i);
 		const char *k = json_string_value(json_object_get(d, "kind"));
-		const char *n = json_string_value(
-		    json_object_get(json_object_get(d, "metadata"), "name"));
+		const char *n =
+		    json_string_value(json_object_get(json_object_get(d, "metadata"), "name"));
 		if (k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0)
 			return json_dumps(d, JSON_COMPACT);
 	}
@@ -75,31 +75,30 @@ static bool has_warning(const struct export_out *out, const char *text)
 	return false;
 }
 
-static const char example[] =
-    "name: shop\n"
-    "services:\n"
-    "  db:\n"
-    "    image: postgres:15\n"
-    "    environment: {POSTGRES_USER: app, POSTGRES_PASSWORD: pw}\n"
-    "    volumes: [pgdata:/var/lib/postgresql/data]\n"
-    "    healthcheck:\n"
-    "      test: [CMD-SHELL, pg_isready -U app]\n"
-    "      interval: 2s\n"
-    "      timeout: 5s\n"
-    "      retries: 30\n"
-    "      start_period: 10s\n"
-    "  web:\n"
-    "    image: registry.example/shop/web:1\n"
-    "    entrypoint: [/entry.sh]\n"
-    "    command: python3 app.py\n"
-    "    working_dir: /app\n"
-    "    user: \"1000:1000\"\n"
-    "    ports: [\"127.0.0.1:8080:8000\"]\n"
-    "    volumes: [\"./src:/app:ro\"]\n"
-    "    environment: {DB_HOST: db}\n"
-    "    depends_on: {db: {condition: service_healthy}}\n"
-    "volumes:\n"
-    "  pgdata: {}\n";
+static const char example[] = "name: shop\n"
+			      "services:\n"
+			      "  db:\n"
+			      "    image: postgres:15\n"
+			      "    environment: {POSTGRES_USER: app, POSTGRES_PASSWORD: pw}\n"
+			      "    volumes: [pgdata:/var/lib/postgresql/data]\n"
+			      "    healthcheck:\n"
+			      "      test: [CMD-SHELL, pg_isready -U app]\n"
+			      "      interval: 2s\n"
+			      "      timeout: 5s\n"
+			      "      retries: 30\n"
+			      "      start_period: 10s\n"
+			      "  web:\n"
+			      "    image: registry.example/shop/web:1\n"
+			      "    entrypoint: [/entry.sh]\n"
+			      "    command: python3 app.py\n"
+			      "    working_dir: /app\n"
+			      "    user: \"1000:1000\"\n"
+			      "    ports: [\"127.0.0.1:8080:8000\"]\n"
+			      "    volumes: [\"./src:/app:ro\"]\n"
+			      "    environment: {DB_HOST: db}\n"
+			      "    depends_on: {db: {condition: service_healthy}}\n"
+			      "volumes:\n"
+			      "  pgdata: {}\n";
 
 TEST(kube_objects_of_a_stack)
 {
@@ -119,10 +118,11 @@ TEST(kube_objects_of_a_stack)
 	struct export_out out;
 	CHECK(export_kube(&f.st, &o, &out, &err) == 0);
 	char *s = doc(&out, "PersistentVolumeClaim", "shop-pgdata");
-	CHECK_STR(s, "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{"
-		     "\"name\":\"shop-pgdata\",\"labels\":{\"app.kubernetes.io/part-of\":\"shop\"}},"
-		     "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{"
-		     "\"storage\":\"1Gi\"}}}}");
+	CHECK_STR(s,
+		  "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{"
+		  "\"name\":\"shop-pgdata\",\"labels\":{\"app.kubernetes.io/part-of\":\"shop\"}},"
+		  "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{"
+		  "\"storage\":\"1Gi\"}}}}");
 	free(s);
 	s = doc(&out, "Service", "db");
 	CHECK_STR(s, "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"db\","
@@ -165,7 +165,8 @@ TEST(kube_objects_of_a_stack)
 	    "\"volumeMounts\":[{\"name\":\"vol-0\",\"mountPath\":\"/app\",\"readOnly\":true}]}],"
 	    "\"volumes\":[{\"name\":\"vol-0\",\"hostPath\":{\"path\":\"%s/src\",\"type\":"
 	    "\"DirectoryOrCreate\"}}]}}",
-	    "until bash -c ': </dev/tcp/$0/$1' \\\"$0\\\" \\\"$1\\\" 2>/dev/null || nc -z \\\"$0\\\" "
+	    "until bash -c ': </dev/tcp/$0/$1' \\\"$0\\\" \\\"$1\\\" 2>/dev/null || nc -z "
+	    "\\\"$0\\\" "
 	    "\\\"$1\\\" 2>/dev/null || python3 -c 'import socket,sys; "
 	    "socket.create_connection((sys.argv[1], int(sys.argv[2])), 2)' \\\"$0\\\" \\\"$1\\\" "
 	    "2>/dev/null; do echo \\\"waiting for $0:$1\\\"; sleep 1; done\",\"db\",\"5432\"],"
@@ -175,8 +176,14 @@ TEST(kube_objects_of_a_stack)
 	free(s);
 	/* the order to apply: claims, Services, then each Pod after what it
 	 * waits for */
-	const char *kinds[] = {"PersistentVolumeClaim", "Service", "Service", "ConfigMap",
-			       "Secret", "Pod", "ConfigMap", "Pod"};
+	const char *kinds[] = {"PersistentVolumeClaim",
+			       "Service",
+			       "Service",
+			       "ConfigMap",
+			       "Secret",
+			       "Pod",
+			       "ConfigMap",
+			       "Pod"};
 	CHECK(json_array_size(out.docs) == ARRAY_SIZE(kinds));
 	for (size_t i = 0; i < ARRAY_SIZE(kinds) && i < json_array_size(out.docs); i++)
 		CHECK_STR(json_string_value(json_object_get(json_array_get(out.docs, i), "kind")),
@@ -218,14 +225,15 @@ TEST(kube_built_image_tag_and_note)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(fx_load(&f,
-		      "name: shop\n"
-		      "services:\n"
-		      "  web: {build: ., restart: unless-stopped, init: true, stop_signal: SIGINT,\n"
-		      "        shm_size: 64m, ulimits: {nofile: 1024}, read_only: true,\n"
-		      "        cap_add: [NET_ADMIN], tmpfs: [\"/run:size=1m\"], user: www,\n"
-		      "        extra_hosts: [\"h.example:10.0.0.1\"]}\n",
-		      &err) == 0);
+	CHECK(
+	    fx_load(&f,
+		    "name: shop\n"
+		    "services:\n"
+		    "  web: {build: ., restart: unless-stopped, init: true, stop_signal: SIGINT,\n"
+		    "        shm_size: 64m, ulimits: {nofile: 1024}, read_only: true,\n"
+		    "        cap_add: [NET_ADMIN], tmpfs: [\"/run:size=1m\"], user: www,\n"
+		    "        extra_hosts: [\"h.example:10.0.0.1\"]}\n",
+		    &err) == 0);
 	if (!f.loaded) {
 		printf("# %s\n", err.msg);
 		fx_free(&f);
@@ -238,13 +246,15 @@ TEST(kube_built_image_tag_and_note)
 	CHECK(s && strstr(s, "\"image\":\"127.0.0.1:5000/team/shop-web:latest\","
 			     "\"imagePullPolicy\":\"IfNotPresent\""));
 	CHECK(s && strstr(s, "\"restartPolicy\":\"Always\""));
-	CHECK(s && strstr(s, "\"hostAliases\":[{\"ip\":\"10.0.0.1\",\"hostnames\":[\"h.example\"]}]"));
+	CHECK(s &&
+	      strstr(s, "\"hostAliases\":[{\"ip\":\"10.0.0.1\",\"hostnames\":[\"h.example\"]}]"));
 	CHECK(s && strstr(s, "\"securityContext\":{\"capabilities\":{\"add\":[\"NET_ADMIN\"]},"
 			     "\"readOnlyRootFilesystem\":true}"));
 	CHECK(s && strstr(s, "{\"name\":\"tmpfs-0\",\"emptyDir\":{\"medium\":\"Memory\"}}"));
 	free(s);
 	CHECK(out.notes.n == 1);
-	CHECK(out.notes.n && strstr(out.notes.v[0], "podman push 127.0.0.1:5000/team/shop-web:latest"));
+	CHECK(out.notes.n &&
+	      strstr(out.notes.v[0], "podman push 127.0.0.1:5000/team/shop-web:latest"));
 	/* one warning per key with no form, none dropped silently */
 	CHECK(has_warning(&out, "web: init:"));
 	CHECK(has_warning(&out, "web: shm_size:"));
@@ -339,10 +349,16 @@ static int yaml_scan(const char *text, size_t len, const char *want, int *found)
 
 TEST(hostile_values_stay_data)
 {
-	static const char *const values[] = {
-	    "a \"b\" 'c'", "line1\nline2: x\n---\nkind: Pod\n", "{{ .Values.x }}",
-	    "# not a comment", "*alias", "&anchor x", "- item", "null", "1e3",
-	    "\xff\xfe latin-1"};
+	static const char *const values[] = {"a \"b\" 'c'",
+					     "line1\nline2: x\n---\nkind: Pod\n",
+					     "{{ .Values.x }}",
+					     "# not a comment",
+					     "*alias",
+					     "&anchor x",
+					     "- item",
+					     "null",
+					     "1e3",
+					     "\xff\xfe latin-1"};
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
 		/* the value through env_file, then (a .env value is one line)
 		 * the raw one, newlines too, straight into the model */
@@ -400,18 +416,19 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(fx_load(&f,
-		      "name: shop\n"
-		      "services:\n"
-		      "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data]}\n"
-		      "  web:\n"
-		      "    build: .\n"
-		      "    ports: [\"8080:8000\", \"[::1]:9000-9001:9000-9001/udp\", \"7000\"]\n"
-		      "    volumes: [{type: bind, source: ./s, target: /s, bind: {create_host_path: "
-		      "false}}]\n"
-		      "    depends_on: [db]\n"
-		      "volumes: {d: {}}\n",
-		      &err) == 0);
+	CHECK(
+	    fx_load(&f,
+		    "name: shop\n"
+		    "services:\n"
+		    "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data]}\n"
+		    "  web:\n"
+		    "    build: .\n"
+		    "    ports: [\"8080:8000\", \"[::1]:9000-9001:9000-9001/udp\", \"7000\"]\n"
+		    "    volumes: [{type: bind, source: ./s, target: /s, bind: {create_host_path: "
+		    "false}}]\n"
+		    "    depends_on: [db]\n"
+		    "volumes: {d: {}}\n",
+		    &err) == 0);
 	if (!f.loaded) {
 		printf("# %s\n", err.msg);
 		fx_free(&f);
@@ -452,4 +469,3 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 	CHECK(strstr(err.msg, "has no kube form"));
 	fx_free(&f);
 }
-
