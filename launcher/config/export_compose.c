@@ -12,43 +12,38 @@
 #include "config/export.h"
 #include "config/yaml_out.h"
 
+static json_t *dollars_doubled(const char *t)
+{
+	struct strbuf b = {0};
+	for (const char *p = t; *p; p++) {
+		if (*p == '$')
+			strbuf_addc(&b, '$');
+		strbuf_addc(&b, *p);
+	}
+	_cleanup_free_ char *e = strbuf_steal(&b);
+	return json_string(e);
+}
+
 /* Every string value (not the keys) with $ as $$. */
 static void escape_dollars(json_t *v)
 {
+	const char *k;
+	json_t *item;
 	if (json_is_object(v)) {
-		const char *k;
-		json_t *item;
 		json_object_foreach(v, k, item)
 		{
-			if (!json_is_string(item)) {
+			if (json_is_string(item))
+				json_object_set_new(v, k, dollars_doubled(json_string_value(item)));
+			else
 				escape_dollars(item);
-				continue;
-			}
-			const char *t = json_string_value(item);
-			if (!strchr(t, '$'))
-				continue;
-			struct strbuf b = {0};
-			for (const char *p = t; *p; p++) {
-				if (*p == '$')
-					strbuf_addc(&b, '$');
-				strbuf_addc(&b, *p);
-			}
-			_cleanup_free_ char *e = strbuf_steal(&b);
-			json_object_set_new(v, k, json_string(e));
 		}
-	} else if (json_is_array(v)) {
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			json_t *item = json_array_get(v, i);
-			if (!json_is_string(item)) {
-				escape_dollars(item);
-				continue;
-			}
-			/* an array of one: the object case does the work */
-			json_t *box = json_pack("{s:O}", "v", item);
-			escape_dollars(box);
-			json_array_set(v, i, json_object_get(box, "v"));
-			json_decref(box);
-		}
+	}
+	for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+		item = json_array_get(v, i);
+		if (json_is_string(item))
+			json_array_set_new(v, i, dollars_doubled(json_string_value(item)));
+		else
+			escape_dollars(item);
 	}
 }
 

@@ -35,6 +35,14 @@ example_dir() {
 	sed -i "s/127.0.0.1:8000:8000/127.0.0.1:$PORT:8000/" "$DIR/docker-compose.yml"
 }
 
+# export_example TARGET FILE: cd to a new example_dir, export TARGET to FILE
+export_example() {
+	example_dir
+	cd "$DIR" || die "no project dir"
+	run "$CLAN" export "$1" -o "$2"
+	assert_eq "$rc" 0 "export $1 (stderr: $err)"
+}
+
 # yq FILE PYTHON: runs PYTHON with docs (every YAML document of FILE) and
 # by(kind, name) defined; prints what it prints
 yq() {
@@ -97,11 +105,8 @@ print(by("Service", "db")["spec"]["ports"], by("Service", "web")["spec"]["select
 
 case_compose_file() {
 	local dir
-	example_dir
+	export_example compose c.yaml
 	dir=$DIR
-	cd "$dir" || die "no project dir"
-	run "$CLAN" export compose -o c.yaml
-	assert_eq "$rc" 0 "export compose (stderr: $err)"
 	run yq c.yaml '
 d = docs[0]
 web, db = d["services"]["web"], d["services"]["db"]

@@ -43,6 +43,16 @@ static int fx_load(struct fx *f, const char *compose, struct clan_err *err)
 	return r;
 }
 
+/* fx_load that says why it failed (the test then checks nothing more). */
+static bool fx_ok(struct fx *f, const char *compose)
+{
+	struct clan_err err;
+	if (fx_load(f, compose, &err) == 0)
+		return true;
+	printf("#   cannot load the stack: %s\n", err.msg);
+	return false;
+}
+
 static void fx_free(struct fx *f)
 {
 	if (f->loaded)
@@ -104,9 +114,8 @@ TEST(kube_objects_of_a_stack)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(fx_load(&f, example, &err) == 0);
-	if (!f.loaded) {
-		printf("# %s\n", err.msg);
+	if (!fx_ok(&f, example)) {
+		CHECK(0);
 		fx_free(&f);
 		return;
 	}
@@ -200,8 +209,8 @@ TEST(kube_only_the_wanted_services)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(fx_load(&f, example, &err) == 0);
-	if (!f.loaded) {
+	if (!fx_ok(&f, example)) {
+		CHECK(0);
 		fx_free(&f);
 		return;
 	}
@@ -225,17 +234,14 @@ TEST(kube_built_image_tag_and_note)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(
-	    fx_load(&f,
-		    "name: shop\n"
-		    "services:\n"
-		    "  web: {build: ., restart: unless-stopped, init: true, stop_signal: SIGINT,\n"
-		    "        shm_size: 64m, ulimits: {nofile: 1024}, read_only: true,\n"
-		    "        cap_add: [NET_ADMIN], tmpfs: [\"/run:size=1m\"], user: www,\n"
-		    "        extra_hosts: [\"h.example:10.0.0.1\"]}\n",
-		    &err) == 0);
-	if (!f.loaded) {
-		printf("# %s\n", err.msg);
+	if (!fx_ok(&f,
+		   "name: shop\n"
+		   "services:\n"
+		   "  web: {build: ., restart: unless-stopped, init: true, stop_signal: SIGINT,\n"
+		   "        shm_size: 64m, ulimits: {nofile: 1024}, read_only: true,\n"
+		   "        cap_add: [NET_ADMIN], tmpfs: [\"/run:size=1m\"], user: www,\n"
+		   "        extra_hosts: [\"h.example:10.0.0.1\"]}\n")) {
+		CHECK(0);
 		fx_free(&f);
 		return;
 	}
@@ -294,8 +300,7 @@ TEST(kube_names_sanitised_or_refused)
 
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(fx_load(&f, "services:\n  my_db: {image: busybox}\n  my-db: {image: busybox}\n",
-		      &err) == 0);
+	CHECK(fx_ok(&f, "services:\n  my_db: {image: busybox}\n  my-db: {image: busybox}\n"));
 	if (f.loaded) {
 		struct export_opts o = {0};
 		struct export_out out;
@@ -416,21 +421,18 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 {
 	struct fx f = {0};
 	struct clan_err err;
-	CHECK(
-	    fx_load(&f,
-		    "name: shop\n"
-		    "services:\n"
-		    "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data]}\n"
-		    "  web:\n"
-		    "    build: .\n"
-		    "    ports: [\"8080:8000\", \"[::1]:9000-9001:9000-9001/udp\", \"7000\"]\n"
-		    "    volumes: [{type: bind, source: ./s, target: /s, bind: {create_host_path: "
-		    "false}}]\n"
-		    "    depends_on: [db]\n"
-		    "volumes: {d: {}}\n",
-		    &err) == 0);
-	if (!f.loaded) {
-		printf("# %s\n", err.msg);
+	if (!fx_ok(&f,
+		   "name: shop\n"
+		   "services:\n"
+		   "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data]}\n"
+		   "  web:\n"
+		   "    build: .\n"
+		   "    ports: [\"8080:8000\", \"[::1]:9000-9001:9000-9001/udp\", \"7000\"]\n"
+		   "    volumes: [{type: bind, source: ./s, target: /s, bind: {create_host_path: "
+		   "false}}]\n"
+		   "    depends_on: [db]\n"
+		   "volumes: {d: {}}\n")) {
+		CHECK(0);
 		fx_free(&f);
 		return;
 	}
