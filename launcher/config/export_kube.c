@@ -59,9 +59,14 @@ static int seconds(int ms, int dflt)
 static void service_doc(struct kube_ctx *k, const struct service *s)
 {
 	struct port_map p[PORTS_MAX];
-	size_t n = svc_ports(k, s, p, PORTS_MAX);
+	size_t n = svc_ports(k, s, p, PORTS_MAX), total = 0;
 	if (!n)
 		return;
+	for (size_t i = 0; i < s->nports; i++)
+		total += s->ports[i].count;
+	if (total > PORTS_MAX)
+		kube_warn(k, s, "ports: %zu container ports; the Service has the first %d", total,
+			  PORTS_MAX);
 	const char *name = k->names[s - k->st->svcs];
 	json_t *ports = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -248,8 +253,11 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 				  d->name);
 			continue;
 		}
-		struct port_map p[1];
-		if (!svc_ports(k, d, p, 1) || p[0].proto != PORT_TCP) {
+		struct port_map p[PORTS_MAX];
+		size_t np = svc_ports(k, d, p, PORTS_MAX), tcp = 0;
+		while (tcp < np && p[tcp].proto != PORT_TCP)
+			tcp++;
+		if (tcp == np) {
 			kube_warn(k, s,
 				  "depends_on %s: it listens on no TCP port clan knows "
 				  "(ports:, or its profile's): nothing waits for it",
@@ -260,10 +268,10 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 			kube_warn(k, s,
 				  "depends_on %s: service_healthy: a pod cannot wait on "
 				  "another's probe; the init container waits for its port %u",
-				  d->name, (unsigned)p[0].container_port);
+				  d->name, (unsigned)p[tcp].container_port);
 		const char *host = k->names[d - k->st->svcs];
 		char port[8], name[KUBE_NAME_MAX + 1];
-		snprintf(port, sizeof port, "%u", (unsigned)p[0].container_port);
+		snprintf(port, sizeof port, "%u", (unsigned)p[tcp].container_port);
 		snprintf(name, sizeof name, "wait-%s", host);
 		/* workingDir /: the image's may be a dir only the service's
 		 * volumes make (podman refuses a missing one) */
@@ -450,19 +458,19 @@ static void claims(struct kube_ctx *k)
 	for (size_t i = 0; i < k->st->volumes.n; i++) {
 		const char *v = k->st->volumes.v[i];
 		const struct svc_mount *m = NULL;
-		const struct service *user = NULL;
+		const struct service *owner = NULL;
 		for (size_t j = 0; j < k->st->nsvcs && !m; j++)
 			for (size_t l = 0; k->names[j] && l < k->st->svcs[j].nmounts && !m; l++)
 				if (k->st->svcs[j].mounts[l].volume &&
 				    strcmp(k->st->svcs[j].mounts[l].volume, v) == 0)
-					m = &k->st->svcs[j].mounts[l], user = &k->st->svcs[j];
+					m = &k->st->svcs[j].mounts[l], owner = &k->st->svcs[j];
 		if (!m)
 			continue; /* no exported service mounts it */
 		_cleanup_free_ char *want =
 		    m->volume_name ? xstrdup(m->volume_name) : xasprintf("%s-%s", k->st->name, v);
 		_cleanup_free_ char *claim = kube_name(want);
 		if (m->external) {
-			kube_warn(k, user, "volume %s is external: the claim %s must exist", v,
+			kube_warn(k, owner, "volume %s is external: the claim %s must exist", v,
 				  claim ? claim : "volume");
 			continue;
 		}

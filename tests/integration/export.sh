@@ -239,17 +239,23 @@ pm_cleanup() {
 	rm_tree "$PM"
 }
 
-# pm_setup: podman's config in a new dir ($PM), the images pushed; skips
-# when podman cannot run rootless here
-pm_setup() {
-	command -v podman >/dev/null || skip_case "podman missing (apt-get install podman; scripts/deps.sh)"
-	if ! has_subuid || ! has_newuidmap; then
-		skip_case "rootless podman needs a subuid range and newuidmap: $(id -un) has none (the clan-sub run covers this)"
+# pm_init: at the top level, once: podman's config in a new dir ($PM),
+# shared by the cases (the images are pulled once), reset when the file
+# ends; or PM_WHY says why podman cannot run here
+PM_WHY=""
+PM_PREV_EXIT_TRAP=""
+pm_init() {
+	if ! command -v podman >/dev/null; then
+		PM_WHY="podman missing (apt-get install podman; scripts/deps.sh)"
+		return
 	fi
-	registry_push postgres library/postgres:15 || die "cannot build or push the postgres stand-in"
-	registry_push djangoweb clan-example/django-postgres-web:latest || die "cannot build or push the web stand-in"
+	if ! has_subuid || ! has_newuidmap; then
+		PM_WHY="rootless podman needs a subuid range and newuidmap: $(id -un) has none (the clan-sub run covers this)"
+		return
+	fi
 	PM=$(mk_tmp)
-	trap pm_cleanup EXIT
+	PM_PREV_EXIT_TRAP=$(trap -p EXIT)
+	trap pm_on_exit EXIT
 	mkdir -p "$PM/home" && mkdir -m 0700 "$PM/run"
 	cat >"$PM/containers.conf" <<EOF
 [engine]
@@ -277,8 +283,25 @@ insecure = true
 location = "$REGISTRY"
 insecure = true
 EOF
+}
+
+pm_on_exit() {
+	pm_cleanup
+	if [ -n "$PM_PREV_EXIT_TRAP" ]; then
+		eval "set -- $PM_PREV_EXIT_TRAP"
+		eval "$3"
+	fi
+}
+
+# pm_setup: in a case: skips when podman cannot run here; the images
+# pushed, podman answering with the file's config
+pm_setup() {
+	[ -z "$PM_WHY" ] || skip_case "$PM_WHY"
+	registry_push postgres library/postgres:15 || die "cannot build or push the postgres stand-in"
+	registry_push djangoweb clan-example/django-postgres-web:latest || die "cannot build or push the web stand-in"
 	SECS=60 run pm podman info --format '{{.Host.OCIRuntime.Name}} {{.Store.GraphDriverName}}'
 	assert_eq "$rc" 0 "podman info (stderr: $err)"
+	assert_eq "$out" "runc overlay" "podman's runtime and storage, from the file's config"
 }
 
 case_kube_play() {
@@ -319,6 +342,8 @@ yaml.safe_dump_all([d for d in docs if d["kind"] != "Secret"], open("play.yaml",
 	assert_eq "$page" ok "/health, a round trip to PostgreSQL through the db Pod"
 	run pm podman kube down play.yaml
 	assert_eq "$rc" 0 "podman kube down (stderr: $err)"
+	run pm podman ps -aq
+	assert_eq "$out" "" "no container left"
 }
 
 case_compose_up() {
@@ -354,6 +379,8 @@ case_compose_up() {
 	assert_eq "$page" ok "/health under podman-compose"
 	run pm podman-compose -f run/compose.yaml down -v
 	assert_eq "$rc" 0 "podman-compose down (stderr: $err)"
+	run pm podman ps -aq
+	assert_eq "$out" "" "no container left"
 }
 
 t "export kube: the example's objects, exactly" case_kube_objects
@@ -363,6 +390,7 @@ t "export kube: hostile names and values" case_hostile
 command -v mmdebstrap >/dev/null || skip_case "mmdebstrap missing (apt-get install mmdebstrap): the stand-in images are deb: images"
 command -v dpkg >/dev/null || skip_case "dpkg missing: the deb cache's key needs dpkg --print-architecture"
 pull_setup
+pm_init
 t "export kube: podman kube play runs it, the page answers" case_kube_play
 t "export compose: podman-compose runs it, the page answers" case_compose_up
 finish
