@@ -345,6 +345,25 @@ static json_t *extra_hosts(const struct service *s)
 	return a;
 }
 
+/* s as one word of a shell line: quoted unless it is plain. */
+static char *sh_word(const char *s)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_./:=@+-";
+	if (*s && strspn(s, plain) == strlen(s))
+		return xstrdup(s);
+	struct strbuf b = {0};
+	strbuf_addc(&b, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			strbuf_adds(&b, "'\\''");
+		else
+			strbuf_addc(&b, *p);
+	}
+	strbuf_addc(&b, '\'');
+	return strbuf_steal(&b);
+}
+
 static char *image_of(struct kube_ctx *k, const struct service *s)
 {
 	if (!s->build)
@@ -356,12 +375,19 @@ static char *image_of(struct kube_ctx *k, const struct service *s)
 	bool tagged = strchr(last ? last : s->image, ':') != NULL;
 	char *img = xasprintf("%s%s%s%s", reg ? reg : "", n && reg[n - 1] != '/' ? "/" : "",
 			      s->image, tagged ? "" : ":latest");
-	const char *df = s->build->dockerfile ? s->build->dockerfile : "Dockerfile";
+	const struct svc_image_build *b = s->build;
+	_cleanup_free_ char *df_path = b->inline_text  ? xstrdup("-")
+				       : b->dockerfile ? xstrdup(b->dockerfile)
+						       : path_join(b->context, "Dockerfile");
+	_cleanup_free_ char *df = sh_word(df_path), *ctx = sh_word(b->context);
+	_cleanup_free_ char *tw = b->target ? sh_word(b->target) : NULL;
+	_cleanup_free_ char *target = tw ? xasprintf(" --target %s", tw) : xstrdup("");
 	strv_push_owned(
 	    &k->out->notes,
-	    xasprintf("%s is built from %s: push it for the cluster: podman build -t %s "
-		      "-f %s %s && podman push %s%s",
-		      s->name, df, img, df, s->build->context, img,
+	    xasprintf("%s is built from a Dockerfile: push it for the cluster: podman build "
+		      "-t %s%s -f %s %s%s && podman push %s%s",
+		      s->name, img, target, df, ctx,
+		      b->inline_text ? " (its dockerfile_inline on stdin)" : "", img,
 		      reg ? "" : " (clan export kube --registry HOST/PATH names it there)"));
 	return img;
 }
