@@ -132,10 +132,17 @@ int export_compose(const struct stack *st, const struct export_opts *o, struct e
 		}
 		aliases |= s->aliases.n > 0;
 		service(s, json_object_get(svcs, s->name));
-		/* a dependency left out is no dependency of this file */
+		/* a dependency left out is no dependency of this file; one with
+		 * a health check is waited for healthy, as clan does (a .clanrc's
+		 * depends_on says nothing more) */
 		json_t *deps = json_object_get(json_object_get(svcs, s->name), "depends_on");
 		for (size_t j = 0; deps && j < s->depends_on.n; j++) {
 			const struct service *d = stack_find(st, s->depends_on.v[j]);
+			json_t *dep = d ? json_object_get(deps, d->name) : NULL;
+			if (dep && d->has_health &&
+			    (!s->dep_conds || s->dep_conds[j] == DEP_STARTED))
+				json_object_set_new(dep, "condition",
+						    json_string("service_healthy"));
 			if (o->want && d && !o->want[d - st->svcs]) {
 				json_object_del(deps, d->name);
 				strv_push_owned(&out->warnings,

@@ -264,7 +264,8 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 				  d->name);
 			continue;
 		}
-		if (cond == DEP_HEALTHY && d->has_health)
+		/* clan waits for a dependency's health whenever it has a check */
+		if (d->has_health)
 			kube_warn(k, s,
 				  "depends_on %s: service_healthy: a pod cannot wait on "
 				  "another's probe; the init container waits for its port %u",

@@ -424,7 +424,8 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 	if (!fx_ok(&f,
 		   "name: shop\n"
 		   "services:\n"
-		   "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data]}\n"
+		   "  db: {image: postgres:15, environment: {PW: \"a$$b\"}, volumes: [d:/data],\n"
+		   "       healthcheck: {test: [CMD, pg_isready]}}\n"
 		   "  web:\n"
 		   "    build: .\n"
 		   "    ports: [\"8080:8000\", \"[::1]:9000-9001:9000-9001/udp\", \"7000\"]\n"
@@ -444,6 +445,8 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 	CHECK(s && strstr(s, "\"ports\":[\"127.0.0.1:8080:8000\",\"[::1]:9000-9001:9000-9001/udp\","
 			     "\"127.0.0.1::7000\"]"));
 	CHECK(s && strstr(s, "\"image\":\"shop-web\""));
+	/* depends_on: db as clan runs it: waited for healthy, having a check */
+	CHECK(s && strstr(s, "\"depends_on\":{\"db\":{\"condition\":\"service_healthy\""));
 	CHECK(s && strstr(s, "\"create_host_path\":false"));
 	CHECK(s && strstr(s, "\"volumes\":[\"d:/data\"]"));
 	CHECK(s && !strstr(s, "x-clan"));
