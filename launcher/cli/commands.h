@@ -46,6 +46,7 @@ int cmd_login(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 int cmd_config(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_profiles(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_profile(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_export(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_init(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
 #endif

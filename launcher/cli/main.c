@@ -36,6 +36,7 @@ static const struct command commands[] = {
     {"top", cmd_top, "the processes of the stack's services"},
     {"port", cmd_port, "the host address a service's port is published on"},
     {"config", cmd_config, "print the stack as resolved from .clanrc, .env and profiles"},
+    {"export", cmd_export, "write the stack as Kubernetes objects or a compose file"},
     {"init", cmd_init, "write a .clanrc for the project in the current dir"},
     {"profiles", cmd_profiles, "list the profiles a service can name (profile = NAME)"},
     {"profile", cmd_profile, "ls: the same list; show NAME: print a profile's YAML"},

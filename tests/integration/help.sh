@@ -15,6 +15,7 @@ file_commands() {
 	case $1 in
 	cmd_config.c) echo config ;;
 	cmd_down.c) echo down ;;
+	cmd_export.c) echo export ;;
 	cmd_exec.c) echo exec ;;
 	cmd_images.c) echo images rmi ;;
 	cmd_image.c) echo image ;;
@@ -106,7 +107,7 @@ case_top_level_help_lists_every_command() {
 	local cmd
 	run clan --help
 	assert_eq "$rc" 0 "clan --help"
-	for cmd in dev up down logs exec restart stop start config init profiles profile volume \
+	for cmd in dev up down logs exec restart stop start config export init profiles profile volume \
 		run ps rm pull login images rmi network system doctor version; do
 		assert_line "$out" "^  $cmd " "clan --help lists $cmd"
 	done
