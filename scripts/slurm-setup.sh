@@ -34,6 +34,14 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
+# a real node's configuration is never replaced: only one this script wrote
+for f in "$conf" /etc/slurm/cgroup.conf; do
+	if [ -s "$f" ] && ! grep -q "written by clan's scripts/slurm-setup.sh" "$f"; then
+		echo "slurm-setup: $f exists and is not ours: this machine has a Slurm of its own; not touching it" >&2
+		exit 1
+	fi
+done
+
 # --- munge: a key of our own when the package left none
 if [ ! -s /etc/munge/munge.key ]; then
 	dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
@@ -50,6 +58,7 @@ proctrack=proctrack/linuxproc
 if [ -d /sys/fs/cgroup/freezer ]; then
 	proctrack=proctrack/cgroup
 	cat >/etc/slurm/cgroup.conf <<EOC
+# written by clan's scripts/slurm-setup.sh
 CgroupPlugin=cgroup/v1
 CgroupAutomount=no
 ConstrainCores=no

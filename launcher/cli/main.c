@@ -10,7 +10,6 @@
 #include "ns/caps.h"
 #include "cli/commands.h"
 #include "base/error.h"
-#include "base/paths.h"
 #include "base/settings.h"
 #include "base/termsafe.h"
 #include "base/util.h"
@@ -215,10 +214,12 @@ static bool called_docker_compose(const char *argv0)
 }
 
 /* The site's and the user's clan.conf, checked before any command but
- * doctor (which reports them); and the one-time notice when the storage
- * dir moves to node-local disk. */
+ * doctor (which reports them). A bad file never keeps a user from
+ * stopping or removing what runs: for those commands it is a warning. */
 static int check_settings(const struct command *cmd, struct clan_err *err)
 {
+	static const command_fn cleanup[] = {cmd_down, cmd_stop, cmd_kill,
+					     cmd_rm,   cmd_ps,	 cmd_logs};
 	if (cmd->fn == cmd_doctor)
 		return 0;
 	struct strv warnings = {0};
@@ -226,9 +227,11 @@ static int check_settings(const struct command *cmd, struct clan_err *err)
 	for (size_t i = 0; i < warnings.n; i++)
 		fprintf(stderr, "clan: warning: %s\n", warnings.v[i]);
 	strv_free(&warnings);
-	_cleanup_free_ char *note = rc == 0 ? paths_storage_notice() : NULL;
-	if (note)
-		fprintf(stderr, "clan: note: %s\n", note);
+	for (size_t i = 0; rc < 0 && i < ARRAY_SIZE(cleanup); i++)
+		if (cmd->fn == cleanup[i]) {
+			fprintf(stderr, "clan: warning: %s (ignored by %s)\n", err->msg, cmd->name);
+			rc = 0;
+		}
 	return rc;
 }
 

@@ -32,7 +32,14 @@ uint32_t stack_dir_hash(const char *s)
 int stack_state_open(const struct stack *st, struct stack_state *out, struct clan_err *err)
 {
 	*out = (struct stack_state){0};
-	snprintf(out->id, sizeof out->id, "%.80s-%08" PRIx32, st->name, stack_dir_hash(st->dir));
+	/* a long name is cut, and its hash keeps two names that differ only
+	 * at the end (a Slurm job's -jobID) apart; a short one is as before */
+	if (strlen(st->name) <= 80)
+		snprintf(out->id, sizeof out->id, "%s-%08" PRIx32, st->name,
+			 stack_dir_hash(st->dir));
+	else
+		snprintf(out->id, sizeof out->id, "%.71s-%08" PRIx32 "-%08" PRIx32, st->name,
+			 stack_dir_hash(st->name), stack_dir_hash(st->dir));
 	_cleanup_free_ char *runtime = NULL;
 	if (paths_runtime_dir_ensure(&runtime, err) < 0)
 		return -1;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,27 +46,67 @@ static char *configured_storage(char **origin)
 	return xasprintf("%s/.local/share/clan", paths_home_dir());
 }
 
-/* Why dir cannot hold node-local storage, NULL when it can: on a local
- * filesystem, and ours or creatable. A dir of that name that someone else
- * made first (a squatter in /var/tmp) is passed over, never used. */
-static char *local_dir_problem(const char *dir)
+/* What a node-local candidate dir is to us. */
+enum local_state {
+	LOCAL_OURS,	 /* exists: a dir of ours on a local filesystem */
+	LOCAL_CREATABLE, /* can be made, in a parent no one else can swap it in */
+	LOCAL_UNUSABLE,	 /* on a network filesystem too, or no way to make it */
+	LOCAL_SQUATTED,	 /* someone else's (or not a dir) under our name */
+};
+
+/* Whether parent is safe to create a private dir in: ours and closed to
+ * others, or root's and sticky (/var/tmp, /dev/shm), so no other user can
+ * rename our dir away and put a link of theirs in its place. */
+static bool safe_parent(const char *parent, char **why)
 {
+	struct stat st;
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		*why = xasprintf("%s is not a directory", parent);
+		return false;
+	}
+	bool owner_ok = st.st_uid == 0 || st.st_uid == getuid();
+	bool closed = (st.st_mode & 022) == 0 || (st.st_mode & S_ISVTX);
+	if (!owner_ok || !closed) {
+		*why = xasprintf("%s may be changed by other users (not ours or root's, or "
+				 "writable by others without the sticky bit)",
+				 parent);
+		return false;
+	}
+	if (access(parent, W_OK | X_OK) < 0) {
+		*why = xasprintf("%s is not writable", parent);
+		return false;
+	}
+	return true;
+}
+
+static enum local_state local_dir_state(const char *dir, char **why)
+{
+	*why = NULL;
 	uint32_t type;
 	char name[48];
 	struct clan_err err;
-	if (fsinfo_statfs_nearest(dir, &type, NULL, &err) < 0)
-		return xstrdup(err.msg);
-	if (fsinfo_is_shared(type))
-		return xasprintf("on %s too", fsinfo_name(type, name, sizeof name));
+	if (fsinfo_statfs_nearest(dir, &type, NULL, &err) < 0) {
+		*why = xstrdup(err.msg);
+		return LOCAL_UNUSABLE;
+	}
+	if (fsinfo_is_shared(type)) {
+		*why = xasprintf("on %s too", fsinfo_name(type, name, sizeof name));
+		return LOCAL_UNUSABLE;
+	}
 	struct stat st;
-	if (lstat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) && st.st_uid == getuid()
-			   ? NULL
-			   : xstrdup("exists and is not a dir of yours");
+	if (lstat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && st.st_uid == getuid())
+			return LOCAL_OURS;
+		*why =
+		    S_ISDIR(st.st_mode)
+			? xasprintf("exists and belongs to uid %u, not you: remove it (ask an "
+				    "admin) or set CLAN_STORAGE",
+				    (unsigned)st.st_uid)
+			: xstrdup("exists and is not a directory: remove it or set CLAN_STORAGE");
+		return LOCAL_SQUATTED;
+	}
 	_cleanup_free_ char *parent = path_dir(dir);
-	if (access(parent, W_OK | X_OK) < 0)
-		return xasprintf("%s is not writable", parent);
-	return NULL;
+	return safe_parent(parent, why) ? LOCAL_CREATABLE : LOCAL_UNUSABLE;
 }
 
 /* The node-local dirs tried, in order, when the configured one is on a
@@ -82,6 +123,38 @@ static void local_candidates(struct strv *out)
 	strv_push_owned(out, xasprintf("/dev/shm/clan-%s", user));
 }
 
+/* The node-local dir: one of ours that exists wins (so the same dir is
+ * found again whatever TMPDIR says now), else the first that can be made.
+ * A candidate someone else made under our name stops the search: the user
+ * is told, rather than moved on to memory (/dev/shm) by a squatter. */
+static char *choose_local(struct strbuf *skipped)
+{
+	struct strv cands = {0};
+	local_candidates(&cands);
+	char *chosen = NULL;
+	for (size_t i = 0; i < cands.n && !chosen; i++) {
+		_cleanup_free_ char *why = NULL;
+		if (local_dir_state(cands.v[i], &why) == LOCAL_OURS)
+			chosen = xstrdup(cands.v[i]);
+	}
+	for (size_t i = 0; i < cands.n && !chosen; i++) {
+		_cleanup_free_ char *why = NULL;
+		enum local_state state = local_dir_state(cands.v[i], &why);
+		if (state == LOCAL_CREATABLE) {
+			chosen = xstrdup(cands.v[i]);
+			break;
+		}
+		strbuf_adds(skipped, skipped->len ? "; " : "");
+		strbuf_adds(skipped, cands.v[i]);
+		strbuf_adds(skipped, ": ");
+		strbuf_adds(skipped, why);
+		if (state == LOCAL_SQUATTED)
+			break;
+	}
+	strv_free(&cands);
+	return chosen;
+}
+
 void paths_storage_choose(struct storage_choice *c)
 {
 	*c = (struct storage_choice){0};
@@ -95,21 +168,8 @@ void paths_storage_choose(struct storage_choice *c)
 		return;
 	}
 	c->shared_fs = xstrdup(fsinfo_name(type, name, sizeof name));
-	struct strv cands = {0};
 	struct strbuf skipped = {0};
-	local_candidates(&cands);
-	for (size_t i = 0; i < cands.n && !c->dir; i++) {
-		_cleanup_free_ char *why = local_dir_problem(cands.v[i]);
-		if (!why) {
-			c->dir = xstrdup(cands.v[i]);
-			break;
-		}
-		strbuf_adds(&skipped, skipped.len ? "; " : "");
-		strbuf_adds(&skipped, cands.v[i]);
-		strbuf_adds(&skipped, ": ");
-		strbuf_adds(&skipped, why);
-	}
-	strv_free(&cands);
+	c->dir = choose_local(&skipped);
 	c->skipped = skipped.len ? strbuf_steal(&skipped) : NULL;
 	strbuf_free(&skipped);
 	if (!c->dir)
@@ -133,21 +193,6 @@ char *paths_storage_dir(void)
 	char *dir = steal_pointer(&c.dir);
 	paths_storage_choice_free(&c);
 	return dir;
-}
-
-char *paths_storage_notice(void)
-{
-	struct storage_choice c;
-	paths_storage_choose(&c);
-	char *msg = NULL;
-	struct stat st;
-	if (c.shared_fs && strcmp(c.dir, c.configured) != 0 && lstat(c.dir, &st) < 0)
-		msg = xasprintf("%s (%s) is on %s, a network filesystem: images, containers and "
-				"volumes go to %s on this node%s (set CLAN_STORAGE to choose)",
-				c.configured, c.origin, c.shared_fs, c.dir,
-				strncmp(c.dir, "/dev/shm/", 9) == 0 ? ", in memory" : "");
-	paths_storage_choice_free(&c);
-	return msg;
 }
 
 /* XDG_RUNTIME_DIR survives `su` and is unset on ssh/cron/Slurm; use it
@@ -226,7 +271,7 @@ int paths_runtime_dir_ensure(char **out, struct clan_err *err)
 	_cleanup_free_ char *storage = paths_storage_dir();
 	_cleanup_free_ char *ptr = runtime_pointer();
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", ptr);
-	if (paths_ensure_private_dir(storage, err) < 0 ||
+	if (paths_storage_ensure(storage, err) < 0 ||
 	    write_file(tmp, tmpl, strlen(tmpl), err) < 0) {
 		rmdir(tmpl);
 		return -1;
@@ -238,6 +283,22 @@ int paths_runtime_dir_ensure(char **out, struct clan_err *err)
 	}
 	*out = xstrdup(tmpl);
 	return 0;
+}
+
+/* The one notice of a move: when the node-local dir is made, its first
+ * use on this node. */
+static void note_moved_storage(const char *made)
+{
+	struct storage_choice c;
+	paths_storage_choose(&c);
+	if (c.shared_fs && strcmp(c.dir, c.configured) != 0 && strcmp(c.dir, made) == 0)
+		fprintf(stderr,
+			"clan: note: %s (%s) is on %s, a network filesystem: images, containers "
+			"and volumes go to %s on this node%s; CLAN_STORAGE (or clan.conf's "
+			"[storage] path) on a local disk chooses another\n",
+			c.configured, c.origin, c.shared_fs, c.dir,
+			strncmp(c.dir, "/dev/shm/", 9) == 0 ? ", in memory" : "");
+	paths_storage_choice_free(&c);
 }
 
 int paths_storage_ensure(const char *storage, struct clan_err *err)
@@ -262,8 +323,12 @@ int paths_storage_ensure(const char *storage, struct clan_err *err)
 		return rc;
 	}
 	/* made only now: nothing is written to a network filesystem */
+	struct stat st;
+	bool existed = lstat(storage, &st) == 0;
 	if (paths_ensure_private_dir(storage, err) < 0)
 		return -1;
+	if (!existed)
+		note_moved_storage(storage);
 	/* the usual local filesystems have user xattrs: spare them the probe,
 	 * a journal write on every command */
 	static const uint32_t known_good[] = {0xEF53u /* ext4 */, 0x58465342u /* xfs */,

@@ -20,21 +20,18 @@ struct storage_choice {
 };
 
 /* A configured dir on a network filesystem (NFS, Lustre, GPFS, BeeGFS,
- * CephFS, FUSE...) is replaced by the first usable node-local dir of
+ * CephFS, FUSE...) is replaced by a node-local dir of ours among
  * $TMPDIR/clan-USER, /var/tmp/clan-USER, /dev/shm/clan-USER (memory: for
- * small images); none usable: the configured one, which
- * paths_check_storage_fs refuses with the fix. The same on every call on
- * one node, so a volume is found again. */
+ * small images), an existing one first, else the first that can be made
+ * safely; one that another user made under our name stops the search.
+ * None usable: the configured one, which paths_storage_ensure refuses
+ * with the fix. The same dir on every call on one node once it exists,
+ * so a volume is found again. */
 void paths_storage_choose(struct storage_choice *c);
 void paths_storage_choice_free(struct storage_choice *c);
 
 /* paths_storage_choose's dir; not created. */
 char *paths_storage_dir(void);
-
-/* One line for the user when the storage dir was moved to a node-local
- * one that does not exist yet (its first use on this node), else NULL.
- * Caller frees. */
-char *paths_storage_notice(void);
 
 /* $XDG_RUNTIME_DIR/clan when XDG_RUNTIME_DIR is set and is ours (owned by
  * us, mode 0700), else the private dir paths_runtime_dir_ensure made

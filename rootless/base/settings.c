@@ -45,18 +45,21 @@ char *settings_user_file(void)
 	return xasprintf("%s/.config/clan/clan.conf", paths_home_dir());
 }
 
-/* Whether st may be trusted: owned by root or by us and writable by
- * neither group nor others, so no other local user can plant a default
- * (a storage dir they read, a mirror they serve). */
-static bool trusted(const struct stat *st)
+/* Whether st may be trusted: owned by root or by us and writable by no
+ * other user, so no one can plant a default (a storage dir they read, a
+ * mirror they serve). The user's own files may be group-writable, as
+ * with a umask of 002 and a group of one's own; the site's may not. */
+static bool trusted(const struct stat *st, bool site)
 {
-	return (st->st_uid == 0 || st->st_uid == getuid()) && (st->st_mode & 022) == 0;
+	return (st->st_uid == 0 || st->st_uid == getuid()) &&
+	       (st->st_mode & (site ? 022 : 002)) == 0;
 }
 
 /* Reads path into *text. 0 with *text NULL when it does not exist; 0
  * with *untrusted set when others may write it or its dir (not read);
  * -1 with err when it cannot be read. */
-static int read_conf(const char *path, char **text, char **untrusted, struct clan_err *err)
+static int read_conf(const char *path, bool site, char **text, char **untrusted,
+		     struct clan_err *err)
 {
 	*text = NULL;
 	*untrusted = NULL;
@@ -72,10 +75,10 @@ static int read_conf(const char *path, char **text, char **untrusted, struct cla
 		return clan_error(err, errno, "cannot check %s", path);
 	if (!S_ISREG(st.st_mode))
 		return clan_error_code(err, CLAN_EXIT_USAGE, "%s is not a regular file", path);
-	if (!trusted(&st) || !trusted(&dir)) {
+	if (!trusted(&st, site) || !trusted(&dir, site)) {
 		*untrusted = xasprintf("%s is ignored: users other than root and you may write %s "
 				       "(chmod go-w, owned by root or you)",
-				       path, trusted(&st) ? parent : path);
+				       path, trusted(&st, site) ? parent : path);
 		return 0;
 	}
 	if (st.st_size > SETTINGS_MAX)
@@ -161,7 +164,7 @@ static const char *value_problem(enum clan_setting s, const char *v)
 	static const char *const deb[] = {"https://", "http://", "file:/", "copy:/"};
 	switch (s) {
 	case SETTING_STORAGE:
-		return *v == '/' && !strchr(v, ':') ? NULL : "is an absolute path";
+		return *v == '/' && !strchr(v, ':') ? NULL : "is an absolute path (without ':')";
 	case SETTING_IMAGE_PATH:
 		return absolute_list(v) ? NULL : "is a list of absolute paths separated by ':'";
 	case SETTING_REGISTRY_MIRROR:
@@ -187,9 +190,14 @@ static const char *value_problem(enum clan_setting s, const char *v)
 }
 
 struct parse {
-	int want;      /* the setting looked up; -1: check every entry */
+	int want;      /* the setting looked up (every entry is checked); -1: none */
 	char *value;   /* the last value of want, expanded */
 	char msg[512]; /* the first problem, without its line */
+	/* the site's file: an unknown key or section (a newer clan's) is
+	 * skipped, with one line in warnings (NULL: silently), not an error */
+	bool lenient;
+	struct strv *warnings;
+	const char *path;
 };
 
 static int find_setting(const char *section, const char *key)
@@ -243,8 +251,16 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return 0;
 	}
 	int s = find_setting(section, key);
-	if (s < 0)
-		return unknown(p, section, key);
+	if (s < 0) {
+		unknown(p, section, key);
+		if (!p->lenient)
+			return 0;
+		if (p->warnings)
+			strv_push_owned(p->warnings,
+					xasprintf("%s: %s (ignored)", p->path, p->msg));
+		p->msg[0] = '\0';
+		return 1;
+	}
 	_cleanup_free_ char *bad = NULL;
 	_cleanup_free_ char *v = expand(raw, &bad);
 	if (!v) {
@@ -278,14 +294,14 @@ static int parse_text(const char *path, const char *text, struct parse *p, struc
 
 /* The value of want in the file at path; NULL when it is absent,
  * untrusted or bad. */
-static char *file_value(const char *path, enum clan_setting want)
+static char *file_value(const char *path, bool lenient, enum clan_setting want)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *untrusted = NULL;
 	struct clan_err ignored;
-	if (read_conf(path, &text, &untrusted, &ignored) < 0 || !text)
+	if (read_conf(path, lenient, &text, &untrusted, &ignored) < 0 || !text)
 		return NULL;
-	struct parse p = {.want = (int)want};
+	struct parse p = {.want = (int)want, .lenient = lenient, .path = path};
 	if (parse_text(path, text, &p, &ignored) < 0) {
 		free(p.value);
 		return NULL;
@@ -306,7 +322,7 @@ char *settings_get(enum clan_setting s, char **origin)
 	char *files[2] = {settings_user_file(), settings_site_file()};
 	char *v = NULL;
 	for (size_t i = 0; i < 2 && !v; i++) {
-		v = file_value(files[i], s);
+		v = file_value(files[i], i == 1, s);
 		if (v && origin)
 			*origin = steal_pointer(&files[i]);
 	}
@@ -339,11 +355,12 @@ int settings_check(struct strv *warnings, struct clan_err *err)
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		_cleanup_free_ char *text = NULL;
 		_cleanup_free_ char *untrusted = NULL;
-		rc = read_conf(files[i], &text, &untrusted, err);
+		rc = read_conf(files[i], i == 0, &text, &untrusted, err);
 		if (untrusted)
 			strv_push(warnings, untrusted);
 		if (rc == 0 && text) {
-			struct parse p = {.want = -1};
+			struct parse p = {
+			    .want = -1, .lenient = i == 0, .warnings = warnings, .path = files[i]};
 			rc = parse_text(files[i], text, &p, err);
 			free(p.value);
 		}

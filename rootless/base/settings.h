@@ -13,7 +13,7 @@
  *   userns = auto                     ; CLAN_USERNS: auto, single, subuid
  *   network = slirp4netns             ; CLAN_NETWORK: slirp4netns, none, host
  *
- * Values may use $USER, $UID and $HOME (the account's, from passwd). The
+ * Values may use $USER and $UID (the account's, from passwd) and $HOME. The
  * files are read on each lookup (two small reads), so nothing is cached
  * in a global. */
 #ifndef CLAN_SETTINGS_H
@@ -52,9 +52,11 @@ char *settings_user_file(void);
 char *settings_get(enum clan_setting s, char **origin);
 
 /* Checks both files: syntax, unknown sections and keys (with the nearest
- * valid name), values. -1 with err (exit 2, FILE:LINE) on the first
- * problem. A site file that others than root may write is ignored (a
- * local user could plant defaults): one line in *warnings says so. */
+ * valid name), values, and the CLAN_* variables' values. -1 with err
+ * (exit 2, FILE:LINE) on the first problem. An unknown key or section in
+ * the site's file (one a newer clan knows) is one line in *warnings. A
+ * file that others than root and the user may write is ignored (a local
+ * user could plant defaults): one line in *warnings says so. */
 int settings_check(struct strv *warnings, struct clan_err *err);
 
 #endif

@@ -51,8 +51,9 @@ int imgstore_remove_tree(const char *path, struct clan_err *err)
 		return 0;
 	struct userns_plan plan;
 	struct clan_err ignored;
-	if (getuid() == 0 || userns_plan_make(USERNS_AUTO, 0, 0, &plan, &ignored) < 0 ||
-	    plan.mode != USERNS_SUBUID) {
+	/* files of subordinate ids: the whole range, whatever mode runs
+	 * containers now (clan.conf's userns = single must not strand them) */
+	if (getuid() == 0 || userns_plan_make(USERNS_SUBUID, 0, 0, &plan, &ignored) < 0) {
 		*err = first;
 		return -1;
 	}

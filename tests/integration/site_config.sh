@@ -69,38 +69,53 @@ path = $base/user"
 }
 
 case_bad_files() {
-	user_conf "; nothing"
-	site_conf "[storage]
+	site_conf "; nothing"
+	user_conf "[storage]
 paht = /x"
-	assert_usage_error clan ps
-	assert_contains "$err" "$CLAN_SITE_CONFIG:2: unknown key 'paht' in [storage]; did you mean path?" "stderr"
-	site_conf "[runn]
+	local ufile=$XDG_CONFIG_HOME/clan/clan.conf
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
+	assert_contains "$err" "$ufile:2: unknown key 'paht' in [storage]; did you mean path?" "stderr"
+	user_conf "[runn]
 userns = single"
-	assert_usage_error clan ps
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" "unknown section [runn]; did you mean [run]?" "stderr"
+	user_conf "; nothing"
 	site_conf "[run]
 userns = subgid"
-	assert_usage_error clan ps
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" ":2: userns 'subgid': it is auto, single or subuid" "stderr"
 	site_conf "[storage]
 path = /scratch/\$LOGNAME/clan"
-	assert_usage_error clan ps
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" 'path: $LOGNAME does not expand (only $USER, $UID, $HOME)' "stderr"
 	site_conf "[storage]
 path = relative/dir"
-	assert_usage_error clan ps
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" "is an absolute path" "stderr"
 	site_conf "path = /x"
-	assert_usage_error clan ps
+	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" "outside a section" "stderr"
+	# a key a newer clan knows, in the site's file: one warning, and clan runs
+	site_conf "[storage]
+quota = 10G"
+	run clan run --rm "dir:$ROOTFS" true
+	assert_eq "$rc" 0 "run with an unknown key in the site's file (stderr: $err)"
+	assert_eq "$err" "clan: warning: $CLAN_SITE_CONFIG: unknown key 'quota' in [storage] (ignored)" "stderr"
+	# a bad file never keeps a user from stopping or listing what runs
+	site_conf "[run]
+userns = subgid"
+	run clan ps -a
+	assert_eq "$rc" 0 "ps with a bad site file (stderr: $err)"
+	assert_contains "$err" "clan: warning: $CLAN_SITE_CONFIG:2: userns 'subgid'" "stderr"
+	assert_contains "$err" "(ignored by ps)" "stderr"
 	site_conf "; fine"
-	CLAN_NETWORK=bridge assert_usage_error clan ps
+	CLAN_NETWORK=bridge assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" "CLAN_NETWORK='bridge': it is slirp4netns, none or host" "stderr"
 	# doctor reports a bad file rather than refusing to run
-	site_conf "[storage]
+	user_conf "[storage]
 paht = /x"
 	run clan doctor
-	assert_eq "$rc" 1 "doctor with a bad site file (stdout: $out)"
+	assert_eq "$rc" 1 "doctor with a bad user file (stdout: $out)"
 	assert_match "$out" "fail  settings: .*:2: unknown key 'paht'" "doctor"
 }
 
@@ -234,27 +249,27 @@ case_storage_on_network_fs_moves() {
 	rm_runtime_dirs "$local_tmp"
 }
 
-# Every node-local dir unusable: clan refuses with the fix, and writes
-# nothing to the network filesystem. /var/tmp and /dev/shm are shared
-# dirs: the case blocks them with files of its own, removed at the end.
+# No node-local dir usable: clan refuses with the fix, and writes nothing
+# to the network filesystem. $TMPDIR is on the network filesystem too, and
+# /var/tmp/clan-USER is taken (by a file of the case's own, removed at the
+# end; another user's dir there is refused the same way): clan stops
+# there rather than move the storage to memory (/dev/shm).
 case_storage_on_network_fs_refused() {
 	local d
 	# outside the file's temp dir, which assert_usage_error checks for mounts
 	d=$(mktemp -d /tmp/clan-sshfs.XXXXXX)
 	sshfs_mount "$d"
 	SSHFS_REMOVE+=("$d")
-	for f in "/var/tmp/clan-$ME" "/dev/shm/clan-$ME"; do
-		[ -e "$f" ] && skip_case "$f exists (clan storage of this user): cannot block it"
-	done
-	for f in "/var/tmp/clan-$ME" "/dev/shm/clan-$ME"; do
-		if [ -d "$(dirname "$f")" ] && : >"$f"; then SSHFS_REMOVE+=("$f"); fi
-	done
+	local f=/var/tmp/clan-$ME
+	[ -e "$f" ] && skip_case "$f exists (clan storage of this user): cannot block it"
+	: >"$f" || die "cannot create $f"
+	SSHFS_REMOVE+=("$f")
 	user_conf "; nothing"
 	site_conf "; nothing"
 	export CLAN_STORAGE=$d/mnt/store TMPDIR=$d/mnt
 	assert_usage_error clan run --rm "dir:$ROOTFS" true
 	assert_contains "$err" "the storage dir $d/mnt/store is on fuse, a shared filesystem" "stderr"
-	assert_contains "$err" "no node-local dir is usable ($d/mnt/clan-$ME: on fuse too; /var/tmp/clan-$ME: exists and is not a dir of yours" "stderr names what was tried"
+	assert_contains "$err" "no node-local dir is usable ($d/mnt/clan-$ME: on fuse too; /var/tmp/clan-$ME: exists and is not a directory: remove it or set CLAN_STORAGE)" "stderr names what was tried, and stops at a dir not ours (no move to memory)"
 	assert_contains "$err" "set CLAN_STORAGE to a directory on a local disk" "stderr (the fix)"
 	[ -z "$(ls -A "$d/export")" ] || die "clan wrote to the network filesystem:" "$(find "$d/export")"
 	run clan doctor

@@ -23,9 +23,20 @@ if ! timeout 10 sinfo -h -p clan -o '%t' 2>/dev/null | grep -qE '^(idle|mix|allo
 	skip_case "no Slurm partition 'clan' up here (scripts/slurm-setup.sh as root makes one)"
 fi
 use_rootfs
+# every job a case submits is cancelled when the file ends, whatever
+# happened to the case (a job of a failed case would sleep for minutes)
+trap 'scancel $(cat "$LIB_TMP/jobs" 2>/dev/null) 2>/dev/null; rm_runtime_dirs "$LIB_TMP"; rm_tree "$LIB_TMP"' EXIT
 # as on ssh and in batch jobs: Slurm passes no XDG_RUNTIME_DIR
 unset XDG_RUNTIME_DIR
 chmod 0755 "$LIB_TMP"
+
+# submit SCRIPT: sbatch, the job's id on stdout and in LIB_TMP/jobs.
+submit() {
+	local id
+	id=$(sbatch --parsable "$1") || return 1
+	echo "$id" >>"$LIB_TMP/jobs"
+	echo "$id"
+}
 
 # job_wait ID: waits (bounded: 90 s) until job ID has left the queue.
 job_wait() {
@@ -84,7 +95,7 @@ case_sbatch() {
 "$CLAN" run --rm -e JOB=\$SLURM_JOB_ID "dir:$ROOTFS" sh -c 'echo "container of job \$JOB"'
 echo "clan exited \$?"
 EOF
-	id=$(sbatch --parsable "$script") || die "sbatch failed"
+	id=$(submit "$script") || die "sbatch failed"
 	job_wait "$id"
 	assert_eq "$(cat "$LIB_TMP/sbatch.out")" "container of job $id
 clan exited 0" "the job's output"
@@ -102,7 +113,7 @@ case_scancel_exec() {
 #SBATCH -o $LIB_TMP/scancel.out
 exec "$CLAN" run --rm --name $marker "dir:$ROOTFS" sh -c 'trap "echo got TERM; exit 3" TERM; echo started; sleep 300 & wait' $marker
 EOF
-	id=$(sbatch --parsable "$script") || die "sbatch failed"
+	id=$(submit "$script") || die "sbatch failed"
 	wait_line "$LIB_TMP/scancel.out" started
 	[ "$(count_containers)" = 1 ] || die "the container is not on record while it runs"
 	scancel "$id" || die "scancel failed"
@@ -123,7 +134,7 @@ case_scancel_shell_parent() {
 "$CLAN" run --rm --name $marker "dir:$ROOTFS" sh -c 'echo started; sleep 300' $marker
 echo "not reached"
 EOF
-	id=$(sbatch --parsable "$script") || die "sbatch failed"
+	id=$(submit "$script") || die "sbatch failed"
 	wait_line "$LIB_TMP/scancel2.out" started
 	scancel "$id" || die "scancel failed"
 	job_wait "$id"
@@ -161,7 +172,7 @@ sleep 3
 "$CLAN" down
 echo "done \$?"
 EOF
-		ids+=("$(sbatch --parsable "$LIB_TMP/stack$i.sh")") || die "sbatch failed"
+		ids+=("$(submit "$LIB_TMP/stack$i.sh")") || die "sbatch failed"
 	done
 	job_wait "${ids[0]}"
 	job_wait "${ids[1]}"

@@ -57,10 +57,11 @@ static void confs_free(struct confs *c)
 	unsetenv("XDG_CONFIG_HOME");
 }
 
-/* settings_check's error for the site file text; "" when it passes. */
-static char *check_site(struct confs *c, const char *text)
+/* settings_check's error for the text as the file at path; "" when it
+ * passes. */
+static char *check_file(const char *path, const char *text)
 {
-	confs_write(c->site, text, 0644);
+	confs_write(path, text, 0644);
 	struct strv warnings = {0};
 	struct clan_err err = {0};
 	int rc = settings_check(&warnings, &err);
@@ -116,20 +117,35 @@ TEST(bad_files_name_the_line)
 	    {"[registry]\nmirror = http://a b\n", "is a URL"},
 	    {"garbage\n", ":1: not a [section] or key = value line"},
 	};
+	/* the user's file: every problem stops clan */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		_cleanup_free_ char *msg = check_site(&c, cases[i][0]);
-		if (!strstr(msg, cases[i][1]) || !strstr(msg, c.site))
+		_cleanup_free_ char *msg = check_file(c.user, cases[i][0]);
+		if (!strstr(msg, cases[i][1]) || !strstr(msg, c.user))
 			printf("# case %zu: '%s'\n", i, msg);
-		CHECK(strstr(msg, cases[i][1]) != NULL && strstr(msg, c.site) != NULL);
+		CHECK(strstr(msg, cases[i][1]) != NULL && strstr(msg, c.user) != NULL);
 	}
+	confs_write(c.user, "; nothing\n", 0644);
+	/* the site's: a key or section this clan does not know (a newer
+	 * clan's) is a warning, a bad value still an error */
+	confs_write(c.site, "[storage]\npath = /ok\nquota = 5\n[gpu]\nx = 1\n", 0644);
+	struct strv warnings = {0};
+	struct clan_err err = {0};
+	CHECK(settings_check(&warnings, &err) == 0);
+	CHECK(warnings.n == 2 &&
+	      strstr(warnings.v[0], "unknown key 'quota' in [storage] (ignored)"));
+	strv_free(&warnings);
+	_cleanup_free_ char *v = settings_get(SETTING_STORAGE, NULL);
+	CHECK_STR(v, "/ok");
+	_cleanup_free_ char *bad_value = check_file(c.site, "[run]\nuserns = x\n");
+	CHECK(strstr(bad_value, "userns 'x'") != NULL);
 	/* a bad file counts as absent for lookups */
 	confs_write(c.site, "[storage]\npath = /good\n[run]\nuserns = bad\n", 0644);
 	CHECK(settings_get(SETTING_STORAGE, NULL) == NULL);
 	/* a bad variable is refused too */
-	_cleanup_free_ char *ok = check_site(&c, "; empty\n");
+	_cleanup_free_ char *ok = check_file(c.site, "; empty\n");
 	CHECK_STR(ok, "");
 	setenv("CLAN_NETWORK", "bridge", 1);
-	_cleanup_free_ char *bad = check_site(&c, "; empty\n");
+	_cleanup_free_ char *bad = check_file(c.site, "; empty\n");
 	CHECK(strstr(bad, "CLAN_NETWORK='bridge'") != NULL);
 	confs_free(&c);
 }
