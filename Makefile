@@ -47,7 +47,11 @@ endif
 # "base/util.h", "netns/slirp.h", "config/stack.h".
 SRC_DIRS := $(wildcard rootless/*/ launcher/*/) netns/
 LIB_SRCS := $(filter-out launcher/cli/main.c,$(wildcard $(SRC_DIRS:%=%*.c)))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# The shipped profiles compiled in (config/profile_builtin.h): generated
+# C, built like the sources.
+PROFILE_YAMLS := $(sort $(wildcard profiles/*.yaml))
+GEN_SRCS := $(BUILD)/gen/profiles_data.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FMT_SRCS := $(wildcard $(SRC_DIRS:%=%*.[ch]) tests/unit/*.[ch] tests/fuzz/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,6 +63,13 @@ all: $(BUILD)/clan
 # beside it), so a header change rebuilds exactly what includes it.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/profiles_data.c: scripts/embed_profiles.sh $(PROFILE_YAMLS)
+	@mkdir -p $(dir $@)
+	./scripts/embed_profiles.sh $(PROFILE_YAMLS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libclan.a: $(LIB_OBJS)
@@ -156,7 +167,11 @@ $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(GEN_SRCS:$(BUILD)/%.c=$(FUZZ_BUILD)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 

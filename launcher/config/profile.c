@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "config/cfgval.h"
+#include "config/profile_builtin.h"
 #include "config/profile_image.h"
 #include "base/safe_path.h"
 #include "base/suggest.h"
@@ -465,6 +466,11 @@ int profile_load(const char *const *dirs, const char *name, struct profile *out,
 			return -1;
 		return profile_parse(text, path, name, out, err);
 	}
+	const char *builtin = profile_builtin_text(name);
+	if (builtin) {
+		_cleanup_free_ char *path = xasprintf("%s/%s.yaml", PROFILE_BUILTIN_DIR, name);
+		return profile_parse(builtin, path, name, out, err);
+	}
 	clan_error_code(err, CLAN_EXIT_USAGE, "no profile %s", name);
 	err->sys_errno = ENOENT;
 	return -1;
@@ -475,8 +481,19 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Pushes name unless names has it or it is no profile name. */
+static void push_name(struct strv *names, const char *name)
+{
+	for (size_t j = 0; j < names->n; j++)
+		if (strcmp(names->v[j], name) == 0)
+			return;
+	if (cfg_is_name(name))
+		strv_push(names, name);
+}
+
 void profile_list(const char *const *dirs, struct strv *names)
 {
+	struct strv builtin = {0};
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		_cleanup_closedir_ DIR *d = opendir(dirs[i]);
 		struct dirent *e;
@@ -485,13 +502,13 @@ void profile_list(const char *const *dirs, struct strv *names)
 			if (n <= 5 || strcmp(e->d_name + n - 5, ".yaml") != 0)
 				continue;
 			_cleanup_free_ char *name = xstrndup(e->d_name, n - 5);
-			bool seen = false;
-			for (size_t j = 0; j < names->n && !seen; j++)
-				seen = strcmp(names->v[j], name) == 0;
-			if (!seen && cfg_is_name(name))
-				strv_push(names, name);
+			push_name(names, name);
 		}
 	}
+	profile_builtin_names(&builtin);
+	for (size_t i = 0; i < builtin.n; i++)
+		push_name(names, builtin.v[i]);
+	strv_free(&builtin);
 	if (names->n)
 		qsort(names->v, names->n, sizeof *names->v, compare_names);
 }

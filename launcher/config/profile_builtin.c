@@ -1,0 +1,23 @@
+#include "config/profile_builtin.h"
+
+#include <string.h>
+
+const char *profile_builtin_text(const char *name)
+{
+	for (const struct profile_builtin *b = profile_builtins; b->name; b++)
+		if (strcmp(b->name, name) == 0)
+			return b->text;
+	return NULL;
+}
+
+bool profile_is_builtin_path(const char *path)
+{
+	size_t n = strlen(PROFILE_BUILTIN_DIR);
+	return strncmp(path, PROFILE_BUILTIN_DIR, n) == 0 && path[n] == '/';
+}
+
+void profile_builtin_names(struct strv *names)
+{
+	for (const struct profile_builtin *b = profile_builtins; b->name; b++)
+		strv_push(names, b->name);
+}
