@@ -1,5 +1,5 @@
 # clan: GNU make. `make`, `make check`, `make check-asan`, `make faults`, `make demo`,
-# `make install PREFIX=...`, `make fmt`.
+# `make install PREFIX=... [DESTDIR=...]`, `make fmt`.
 
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -111,10 +111,18 @@ demo:
 	$(MAKE) all
 	./scripts/demo.sh $(BUILD)/clan
 
+# The man page and the completion scripts are written by the built clan
+# (its help and option tables), so they say what it accepts.
+SHARE := $(DESTDIR)$(PREFIX)/share
 install: $(BUILD)/clan
 	install -D -m 0755 $(BUILD)/clan $(DESTDIR)$(PREFIX)/bin/clan
-	install -d $(DESTDIR)$(PREFIX)/share/clan/profiles
-	cp -r profiles/. $(DESTDIR)$(PREFIX)/share/clan/profiles/
+	install -d $(SHARE)/clan/profiles $(SHARE)/man/man1 $(SHARE)/bash-completion/completions \
+		$(SHARE)/zsh/vendor-completions $(SHARE)/fish/vendor_completions.d
+	cp -r profiles/. $(SHARE)/clan/profiles/
+	./scripts/mkman.sh $(BUILD)/clan >$(SHARE)/man/man1/clan.1
+	$(BUILD)/clan completion bash >$(SHARE)/bash-completion/completions/clan
+	$(BUILD)/clan completion zsh >$(SHARE)/zsh/vendor-completions/_clan
+	$(BUILD)/clan completion fish >$(SHARE)/fish/vendor_completions.d/clan.fish
 
 # `make lint`, as CI runs it: every shell script through shellcheck, the
 # layer direction of every #include (and a test that the check catches an

@@ -12,7 +12,7 @@ echo '#include "config/profile_builtin.h"'
 i=0
 for f in "$@"; do
 	echo
-	echo "static const char text_$i[] = {"
+	echo "static const char text_${i}[] = {"
 	od -An -v -tx1 "$f" | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1, /g' -e 's/, $/,/'
 	echo "0x00};"
 	i=$((i + 1))

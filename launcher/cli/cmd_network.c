@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "container/store.h"
@@ -115,7 +116,7 @@ static const struct opt_def network_opts[] = {
     {0},
 };
 
-static const struct opt_cmd network_cmd = {
+const struct opt_cmd network_cmd = {
     .name = "network",
     .operands = "ls",
     .about = "The networks of running containers (a stack's services share one) and their\n"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "config/profile.h"
 #include "base/termsafe.h"
@@ -22,17 +23,17 @@
 	"$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n" \
 	"the first found wins.\n"
 
-static const struct opt_cmd profiles_cmd = {
+const struct opt_cmd profiles_cmd = {
     .name = "profiles",
     .about = "Lists the profiles, one line each (clan profile show NAME prints one).\n"
 	     "\n" PROFILE_ABOUT,
 };
 
-static const struct opt_cmd profile_cmd = {
+const struct opt_cmd profile_cmd = {
     .name = "profile",
-    .operands = "ls | show NAME",
+    .operands = "ls | show PROFILE",
     .about = "  ls          list the profiles, one line each (as clan profiles)\n"
-	     "  show NAME   print NAME's YAML, as a service gets it\n"
+	     "  show PROFILE print its YAML, as a service gets it\n"
 	     "\n" PROFILE_ABOUT,
 };
 

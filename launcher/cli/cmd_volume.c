@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "base/util.h"
@@ -100,7 +101,7 @@ static const struct opt_def volume_opts[] = {
     {0},
 };
 
-static const struct opt_cmd volume_cmd = {
+const struct opt_cmd volume_cmd = {
     .name = "volume",
     .operands = "ls | create NAME... | inspect VOLUME... | rm VOLUME...",
     .about = "The named volumes of stacks (volume = NAME:/path): kept by clan down,\n"

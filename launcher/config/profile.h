@@ -65,8 +65,8 @@ int profile_parse(const char *text, const char *path, const char *name, struct p
 		  struct clan_err *err);
 
 /* Finds NAME.yaml in dirs (NULL-terminated, first found wins), else the
- * built-in NAME (config/profile_builtin.h), and parses it. -1 with err->sys_errno ENOENT when no dir has it, EINVAL for a name
- * that is no file name ("../x"). */
+ * built-in NAME (config/profile_builtin.h), and parses it. -1 with err->sys_errno ENOENT when no
+ * dir has it, EINVAL for a name that is no file name ("../x"). */
 int profile_load(const char *const *dirs, const char *name, struct profile *out,
 		 struct clan_err *err);
 
