@@ -1,7 +1,7 @@
 /* clan profiles, clan profile ls, clan profile show NAME: the profiles a
  * .clanrc in the current dir can name (profile = NAME), from the search
  * path stack loading uses (./profiles, ~/.config/clan/profiles, the
- * installed ones). */
+ * installed ones, the built-in ones). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -20,8 +20,8 @@
 	"A profile is how to run a well-known service (postgres, redis, django...)\n"      \
 	"rootless; a .clanrc service names one with `profile = NAME` and overrides\n"      \
 	"what it needs. Searched in: ./profiles, ~/.config/clan/profiles (or\n"            \
-	"$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n" \
-	"the first found wins.\n"
+	"$XDG_CONFIG_HOME/clan/profiles), the installed ones ($CLAN_PROFILES_DIR), then\n" \
+	"the ones built into clan; the first found wins.\n"
 
 const struct opt_cmd profiles_cmd = {
     .name = "profiles",
