@@ -197,6 +197,8 @@ case_fish() {
 	assert_eq "$(fishc 'clan up --det')" --detach "clan up --det"
 	assert_eq "$(fishc 'clan config --format ')" "$(lines json yaml)" "config --format <tab>"
 	assert_eq "$(fishc 'clan --proj')" "$(lines --project-directory --project-name)" "global flags"
+	assert_eq "$(fishc 'clan run busybox -')" "" "after run's IMAGE: the container's words"
+	assert_eq "$(fishc 'clan logs -- ')" "$(lines db web)" "operands after --"
 }
 
 case_man_page() {
