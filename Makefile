@@ -65,7 +65,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/gen/profiles_data.c: scripts/embed_profiles.sh $(PROFILE_YAMLS)
+# profiles/ itself too: its mtime changes when a profile is added or removed
+$(BUILD)/gen/profiles_data.c: scripts/embed_profiles.sh $(PROFILE_YAMLS) profiles
 	@mkdir -p $(dir $@)
 	./scripts/embed_profiles.sh $(PROFILE_YAMLS) >$@.tmp && mv $@.tmp $@
 
