@@ -87,4 +87,10 @@ for tool in newuidmap newgidmap; do
 		echo "check-setup: warning: $tool missing (apt-get install uidmap)" >&2
 	fi
 done
+# the one-node Slurm cluster of tests/integration/slurm.sh
+if command -v slurmctld >/dev/null && command -v munged >/dev/null; then
+	"$(dirname "$0")/slurm-setup.sh" ||
+		echo "check-setup: warning: the test Slurm cluster did not come up (slurm tests fail)" >&2
+fi
+
 echo "check-setup: $SUB_USER has $SUB_START-$last in /etc/subuid and /etc/subgid; $NOSUB_USER has none"

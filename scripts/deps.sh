@@ -6,7 +6,10 @@ set -eu
 BUILD="gcc make pkg-config libcap-dev libyaml-dev libinih-dev libfuse3-dev libseccomp-dev libjansson-dev libcurl4-openssl-dev libarchive-dev libssl-dev"
 RUNTIME="uidmap fuse-overlayfs fuse3 slirp4netns busybox-static mmdebstrap"
 TEST="clang jq zsh fish groff-base libclang-rt-14-dev bubblewrap hyperfine util-linux procps psmisc iproute2 python3 curl libcap2-bin docker-registry skopeo umoci apache2-utils zstd"
-ALL="$BUILD $RUNTIME $TEST"
+# shared machines: a network filesystem (sshfs over loopback) and a
+# single-node Slurm cluster for tests/integration/site_config.sh and slurm.sh
+CLUSTER="openssh-server sshfs slurm-wlm munge"
+ALL="$BUILD $RUNTIME $TEST $CLUSTER"
 [ -n "${CLAN_DEPS_EXTRA:-}" ] && ALL="$ALL $CLAN_DEPS_EXTRA"
 
 missing=""

@@ -383,8 +383,8 @@ need_cmd() {
 # suite makes hundreds of storage dirs, so remove those runtime dirs too.
 rm_runtime_dirs() {
 	local ptr run
-	for ptr in "$1"/storage*/runtime-dir; do
-		[ -f "$ptr" ] || continue
+	# storage dirs are named by each test (storage.*, proj/store, ...)
+	find "$1" -maxdepth 4 -name runtime-dir -type f 2>/dev/null | while IFS= read -r ptr; do
 		run=$(head -c 4096 "$ptr")
 		case $run in
 		/tmp/clan-"$(id -u)".*) rm_tree "$run" ;;

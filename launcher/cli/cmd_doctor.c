@@ -19,6 +19,7 @@
 #include "ns/idmap.h"
 #include "base/paths.h"
 #include "cli/probe.h"
+#include "base/settings.h"
 #include "base/util.h"
 
 enum level { LEVEL_OK, LEVEL_WARN, LEVEL_FAIL };
@@ -438,10 +439,65 @@ static void check_dir(struct doctor *d, const struct dir_check *c)
 		    exists ? "private" : "will be created", fs);
 }
 
+/* 9. clan.conf (the site's, the user's) and the variables over them:
+ * each effective value and where it came from. */
+static void check_settings(struct doctor *d)
+{
+	static const char *const defaults[SETTING_COUNT] = {
+	    [SETTING_STORAGE] = "${XDG_DATA_HOME:-~/.local/share}/clan",
+	    [SETTING_IMAGE_PATH] = "no read-only image stores",
+	    [SETTING_REGISTRY_MIRROR] = "none: registries are asked directly",
+	    [SETTING_DEB_MIRROR] = "the host's apt sources",
+	    [SETTING_USERNS] = "auto",
+	    [SETTING_NETWORK] = "slirp4netns",
+	};
+	struct strv warnings = {0};
+	struct clan_err err = {.code = CLAN_EXIT_USAGE};
+	if (settings_check(&warnings, &err) < 0)
+		say(d, LEVEL_FAIL, "correct that line (clan refuses to run until then)",
+		    "settings: %s", err.msg);
+	for (size_t i = 0; i < warnings.n; i++)
+		say(d, LEVEL_WARN, NULL, "settings: %s", warnings.v[i]);
+	strv_free(&warnings);
+	_cleanup_free_ char *site = settings_site_file();
+	_cleanup_free_ char *user = settings_user_file();
+	say(d, LEVEL_OK, NULL, "settings: read from %s, then %s, then CLAN_* variables", site,
+	    user);
+	for (int i = 0; i < SETTING_COUNT; i++) {
+		const struct setting_name *n = settings_name((enum clan_setting)i);
+		_cleanup_free_ char *origin = NULL;
+		_cleanup_free_ char *v = settings_get((enum clan_setting)i, &origin);
+		if (v)
+			say(d, LEVEL_OK, NULL, "setting [%s] %s = %s (from %s)", n->section, n->key,
+			    v, origin);
+		else
+			say(d, LEVEL_OK, NULL,
+			    "setting [%s] %s: %s (built in; %s or clan.conf sets it)", n->section,
+			    n->key, defaults[i], n->env);
+	}
+}
+
+/* Where the storage went when the configured dir is on a network
+ * filesystem. */
+static void check_storage_choice(struct doctor *d, const struct storage_choice *c)
+{
+	if (!c->shared_fs || strcmp(c->dir, c->configured) == 0)
+		return;
+	_cleanup_free_ char *passed =
+	    c->skipped ? xasprintf(" (passed over: %s)", c->skipped) : xstrdup("");
+	say(d, LEVEL_OK, NULL,
+	    "storage: %s (from %s) is on %s, a network filesystem: clan keeps images, "
+	    "containers and volumes in %s on this node%s",
+	    c->configured, c->origin, c->shared_fs, c->dir, passed);
+}
+
 static void check_dirs(struct doctor *d)
 {
 	_cleanup_free_ char *runtime = paths_runtime_dir();
-	_cleanup_free_ char *storage = paths_storage_dir();
+	struct storage_choice choice;
+	paths_storage_choose(&choice);
+	check_storage_choice(d, &choice);
+	const char *storage = choice.dir;
 	_cleanup_free_ char *run_fix =
 	    xasprintf("mkdir -m 0700 -p /tmp/run-%u && export XDG_RUNTIME_DIR=/tmp/run-%u",
 		      (unsigned)d->uid, (unsigned)d->uid);
@@ -451,6 +507,7 @@ static void check_dirs(struct doctor *d)
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
 		check_dir(d, &checks[i]);
+	paths_storage_choice_free(&choice);
 }
 
 const struct opt_cmd doctor_cmd = {
@@ -492,6 +549,7 @@ int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err
 		     "still work");
 	check_overlay_choice(&d);
 	check_dirs(&d);
+	check_settings(&d);
 	free(d.user);
 	return d.fails ? CLAN_EXIT_FAIL : 0;
 }

@@ -11,6 +11,8 @@
 #include "cli/cmd_tables.h"
 #include "cli/commands.h"
 #include "base/error.h"
+#include "base/paths.h"
+#include "base/settings.h"
 #include "base/termsafe.h"
 #include "base/util.h"
 
@@ -202,6 +204,24 @@ static bool called_docker_compose(const char *argv0)
 	return strcmp(base ? base + 1 : argv0, "docker-compose") == 0;
 }
 
+/* The site's and the user's clan.conf, checked before any command but
+ * doctor (which reports them); and the one-time notice when the storage
+ * dir moves to node-local disk. */
+static int check_settings(const struct command *cmd, struct clan_err *err)
+{
+	if (cmd->fn == cmd_doctor)
+		return 0;
+	struct strv warnings = {0};
+	int rc = settings_check(&warnings, err);
+	for (size_t i = 0; i < warnings.n; i++)
+		fprintf(stderr, "clan: warning: %s\n", warnings.v[i]);
+	strv_free(&warnings);
+	_cleanup_free_ char *note = rc == 0 ? paths_storage_notice() : NULL;
+	if (note)
+		fprintf(stderr, "clan: note: %s\n", note);
+	return rc;
+}
+
 static int run(struct clan_ctx *ctx, int argc, char **argv)
 {
 	struct clan_err err = {.code = CLAN_EXIT_FAIL};
@@ -236,7 +256,9 @@ static int run(struct clan_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "clan: %s\n", err.msg);
 		return err.code;
 	}
-	int rc = cmd->fn(ctx, argc - i, argv + i, &err);
+	int rc = check_settings(cmd, &err);
+	if (rc == 0)
+		rc = cmd->fn(ctx, argc - i, argv + i, &err);
 	if (rc < 0) {
 		/* one "clan: " a line: a config's errors come one a line. A
 		 * message may quote a service's log or a server's reply: what a

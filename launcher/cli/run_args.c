@@ -11,6 +11,7 @@
 #include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "netns/slirp.h"
+#include "base/settings.h"
 
 enum {
 	OPT_RM = 1,
@@ -283,7 +284,12 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 
 	*out = (struct run_args){0};
 	spec_init(&out->spec);
-	int rc = opts_parse(&run_cmd, argc, argv, apply_opt, out, &ops, err);
+	/* a site's default network (clan.conf [run] network, CLAN_NETWORK);
+	 * --network beats it */
+	_cleanup_free_ char *net = settings_get(SETTING_NETWORK, NULL);
+	int rc = net ? parse_network(net, &out->spec, err) : 0;
+	if (rc == 0)
+		rc = opts_parse(&run_cmd, argc, argv, apply_opt, out, &ops, err);
 	out->help = rc == OPTS_HELP;
 	if (rc == 0)
 		rc = check_ports(&out->spec, err);

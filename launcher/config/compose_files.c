@@ -110,6 +110,13 @@ static int given_name(const char *name, const char *source, char **out, struct c
 	return 0;
 }
 
+char *project_name_for_job(const char *name, const char *job)
+{
+	if (!job || !*job || strspn(job, "0123456789") != strlen(job) || strlen(job) > 20)
+		return xstrdup(name);
+	return xasprintf("%s-job%s", name, job);
+}
+
 int compose_project_name(const char *flag, const char *env, const char *yaml_name, const char *dir,
 			 char **out, struct clan_err *err)
 {

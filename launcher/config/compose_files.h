@@ -37,4 +37,11 @@ char *compose_name_normalize(const char *s);
 int compose_project_name(const char *flag, const char *env, const char *yaml_name, const char *dir,
 			 char **out, struct clan_err *err);
 
+/* A project named after its directory, inside a Slurm job (job: the
+ * value of SLURM_JOB_ID, digits), becomes NAME-jobID: two jobs of one
+ * user on one node get their own containers, locks and volumes instead of
+ * sharing (and corrupting) one database. name itself otherwise. Pure;
+ * caller frees. */
+char *project_name_for_job(const char *name, const char *job);
+
 #endif

@@ -410,8 +410,15 @@ static int name_project(struct load_ctx *c, const struct ynode *root)
 	const char *written = ynode_text(n);
 	if (written && c->o->no_interpolate && strchr(written, '$'))
 		written = NULL;
-	return compose_project_name(flag, stack_compose_var(c, "COMPOSE_PROJECT_NAME"), written,
-				    c->st->dir, &c->st->name, c->err);
+	const char *env = stack_compose_var(c, "COMPOSE_PROJECT_NAME");
+	if (compose_project_name(flag, env, written, c->st->dir, &c->st->name, c->err) < 0)
+		return -1;
+	if ((flag && *flag) || (env && *env) || (written && *written))
+		return 0;
+	char *named = project_name_for_job(c->st->name, stack_shell_lookup(c, "SLURM_JOB_ID"));
+	free(c->st->name);
+	c->st->name = named;
+	return 0;
 }
 
 /* The merged files as JSON, the project's name (-p's, the file's...)

@@ -347,12 +347,13 @@ static int project_name(struct load_ctx *c, const struct clanrc *rc)
 				  name, *fixed ? " (e.g. " : "", fixed, *fixed ? ")" : "");
 	}
 	const char *base = strrchr(c->st->dir, '/');
-	c->st->name = sanitize_name(base ? base + 1 : c->st->dir);
-	if (!*c->st->name)
+	_cleanup_free_ char *dir_name = sanitize_name(base ? base + 1 : c->st->dir);
+	if (!*dir_name)
 		return clan_error_code(c->err, CLAN_EXIT_USAGE,
 				       "%s: the directory's name makes no project name: set one "
 				       "with [project] name = NAME",
 				       c->rc_file);
+	c->st->name = project_name_for_job(dir_name, stack_shell_lookup(c, "SLURM_JOB_ID"));
 	return 0;
 }
 

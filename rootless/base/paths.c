@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "base/fsinfo.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 #include "base/util.h"
 
 const char *paths_home_dir(void)
@@ -21,20 +23,131 @@ const char *paths_home_dir(void)
 	return pw && pw->pw_dir ? pw->pw_dir : "/";
 }
 
-char *paths_storage_dir(void)
+/* The dir asked for: CLAN_STORAGE, clan.conf's [storage] path, else
+ * XDG's; *origin names which. */
+static char *configured_storage(char **origin)
 {
-	const char *s = getenv("CLAN_STORAGE");
-	if (s && *s == '/')
-		return xstrdup(s);
-	if (s && *s) {
-		/* relative: against the cwd now, as the runtime changes its cwd */
+	char *s = settings_get(SETTING_STORAGE, origin);
+	if (s && *s != '/') {
+		/* relative (only the variable can be): against the cwd now, as
+		 * the runtime changes its cwd */
+		_cleanup_free_ char *rel = steal_pointer(&s);
 		_cleanup_free_ char *cwd = getcwd(NULL, 0);
-		return cwd ? xasprintf("%s/%s", cwd, s) : xstrdup(s);
+		s = cwd ? xasprintf("%s/%s", cwd, rel) : xstrdup(rel);
 	}
+	if (s)
+		return s;
+	free(*origin);
+	*origin = xstrdup("the default");
 	const char *xdg = getenv("XDG_DATA_HOME");
 	if (xdg && *xdg == '/')
 		return xasprintf("%s/clan", xdg);
 	return xasprintf("%s/.local/share/clan", paths_home_dir());
+}
+
+/* Why dir cannot hold node-local storage, NULL when it can: on a local
+ * filesystem, and ours or creatable. A dir of that name that someone else
+ * made first (a squatter in /var/tmp) is passed over, never used. */
+static char *local_dir_problem(const char *dir)
+{
+	uint32_t type;
+	char name[48];
+	struct clan_err err;
+	if (fsinfo_statfs_nearest(dir, &type, NULL, &err) < 0)
+		return xstrdup(err.msg);
+	if (fsinfo_is_shared(type))
+		return xasprintf("on %s too", fsinfo_name(type, name, sizeof name));
+	struct stat st;
+	if (lstat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) && st.st_uid == getuid()
+			   ? NULL
+			   : xstrdup("exists and is not a dir of yours");
+	_cleanup_free_ char *parent = path_dir(dir);
+	if (access(parent, W_OK | X_OK) < 0)
+		return xasprintf("%s is not writable", parent);
+	return NULL;
+}
+
+/* The node-local dirs tried, in order, when the configured one is on a
+ * network filesystem. */
+static void local_candidates(struct strv *out)
+{
+	struct passwd *pw = getpwuid(getuid());
+	_cleanup_free_ char *user =
+	    pw && pw->pw_name ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)getuid());
+	const char *tmp = getenv("TMPDIR");
+	if (tmp && *tmp == '/' && strcmp(tmp, "/") != 0)
+		strv_push_owned(out, xasprintf("%s/clan-%s", tmp, user));
+	strv_push_owned(out, xasprintf("/var/tmp/clan-%s", user));
+	strv_push_owned(out, xasprintf("/dev/shm/clan-%s", user));
+}
+
+void paths_storage_choose(struct storage_choice *c)
+{
+	*c = (struct storage_choice){0};
+	c->configured = configured_storage(&c->origin);
+	uint32_t type;
+	char name[48];
+	struct clan_err ignored;
+	if (fsinfo_statfs_nearest(c->configured, &type, NULL, &ignored) < 0 ||
+	    !fsinfo_is_shared(type)) {
+		c->dir = xstrdup(c->configured);
+		return;
+	}
+	c->shared_fs = xstrdup(fsinfo_name(type, name, sizeof name));
+	struct strv cands = {0};
+	struct strbuf skipped = {0};
+	local_candidates(&cands);
+	for (size_t i = 0; i < cands.n && !c->dir; i++) {
+		_cleanup_free_ char *why = local_dir_problem(cands.v[i]);
+		if (!why) {
+			c->dir = xstrdup(cands.v[i]);
+			break;
+		}
+		strbuf_adds(&skipped, skipped.len ? "; " : "");
+		strbuf_adds(&skipped, cands.v[i]);
+		strbuf_adds(&skipped, ": ");
+		strbuf_adds(&skipped, why);
+	}
+	strv_free(&cands);
+	c->skipped = skipped.len ? strbuf_steal(&skipped) : NULL;
+	strbuf_free(&skipped);
+	if (!c->dir)
+		c->dir = xstrdup(c->configured);
+}
+
+void paths_storage_choice_free(struct storage_choice *c)
+{
+	free(c->dir);
+	free(c->configured);
+	free(c->origin);
+	free(c->shared_fs);
+	free(c->skipped);
+	*c = (struct storage_choice){0};
+}
+
+char *paths_storage_dir(void)
+{
+	struct storage_choice c;
+	paths_storage_choose(&c);
+	char *dir = steal_pointer(&c.dir);
+	paths_storage_choice_free(&c);
+	return dir;
+}
+
+char *paths_storage_notice(void)
+{
+	struct storage_choice c;
+	paths_storage_choose(&c);
+	char *msg = NULL;
+	struct stat st;
+	if (c.shared_fs && strcmp(c.dir, c.configured) != 0 && lstat(c.dir, &st) < 0)
+		msg = xasprintf("%s (%s) is on %s, a network filesystem: images, containers and "
+				"volumes go to %s on this node%s (set CLAN_STORAGE to choose)",
+				c.configured, c.origin, c.shared_fs, c.dir,
+				strncmp(c.dir, "/dev/shm/", 9) == 0 ? ", in memory" : "");
+	paths_storage_choice_free(&c);
+	return msg;
 }
 
 /* XDG_RUNTIME_DIR survives `su` and is unset on ssh/cron/Slurm; use it
@@ -127,7 +240,7 @@ int paths_runtime_dir_ensure(char **out, struct clan_err *err)
 	return 0;
 }
 
-int paths_check_storage_fs(const char *storage, struct clan_err *err)
+int paths_storage_ensure(const char *storage, struct clan_err *err)
 {
 	static const char fix[] = "set CLAN_STORAGE to a directory on a local disk, e.g. "
 				  "export CLAN_STORAGE=/tmp/$USER/clan (or node-local scratch)";
@@ -135,11 +248,22 @@ int paths_check_storage_fs(const char *storage, struct clan_err *err)
 	char name[48];
 	if (fsinfo_statfs_nearest(storage, &type, NULL, err) < 0)
 		return -1;
-	if (fsinfo_is_shared(type))
-		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "the storage dir %s is on %s, a shared filesystem where "
-				       "overlay layers and locks do not work; %s",
-				       storage, fsinfo_name(type, name, sizeof name), fix);
+	if (fsinfo_is_shared(type)) {
+		struct storage_choice c;
+		paths_storage_choose(&c);
+		int rc =
+		    clan_error_code(err, CLAN_EXIT_USAGE,
+				    "the storage dir %s is on %s, a shared filesystem where "
+				    "overlay layers and locks do not work, and no node-local dir "
+				    "is usable (%s); %s",
+				    storage, fsinfo_name(type, name, sizeof name),
+				    c.skipped ? c.skipped : "none tried", fix);
+		paths_storage_choice_free(&c);
+		return rc;
+	}
+	/* made only now: nothing is written to a network filesystem */
+	if (paths_ensure_private_dir(storage, err) < 0)
+		return -1;
 	/* the usual local filesystems have user xattrs: spare them the probe,
 	 * a journal write on every command */
 	static const uint32_t known_good[] = {0xEF53u /* ext4 */, 0x58465342u /* xfs */,
@@ -153,7 +277,7 @@ int paths_check_storage_fs(const char *storage, struct clan_err *err)
 					       "the storage dir %s is on %s, which has no user "
 					       "xattrs (overlayfs needs them); %s",
 					       storage, fsinfo_name(type, name, sizeof name), fix);
-		return 0; /* not ours to judge (e.g. not created yet) */
+		return 0; /* not ours to judge */
 	}
 	(void)removexattr(storage, "user.clan.probe"); /* a leftover probe is harmless */
 	return 0;

@@ -9,8 +9,32 @@
  * cwd), else the passwd entry's home, else "/". Never NULL. */
 const char *paths_home_dir(void);
 
-/* ${CLAN_STORAGE:-${XDG_DATA_HOME:-$HOME/.local/share}/clan}; not created. */
+/* Where the storage dir is, and why. */
+struct storage_choice {
+	char *dir;	  /* the one clan uses */
+	char *configured; /* CLAN_STORAGE, clan.conf's [storage] path, else
+			   * ${XDG_DATA_HOME:-$HOME/.local/share}/clan */
+	char *origin;	  /* where configured came from: a variable, a file, "the default" */
+	char *shared_fs;  /* NULL, or the network filesystem configured is on */
+	char *skipped;	  /* NULL, or why node-local dirs were passed over */
+};
+
+/* A configured dir on a network filesystem (NFS, Lustre, GPFS, BeeGFS,
+ * CephFS, FUSE...) is replaced by the first usable node-local dir of
+ * $TMPDIR/clan-USER, /var/tmp/clan-USER, /dev/shm/clan-USER (memory: for
+ * small images); none usable: the configured one, which
+ * paths_check_storage_fs refuses with the fix. The same on every call on
+ * one node, so a volume is found again. */
+void paths_storage_choose(struct storage_choice *c);
+void paths_storage_choice_free(struct storage_choice *c);
+
+/* paths_storage_choose's dir; not created. */
 char *paths_storage_dir(void);
+
+/* One line for the user when the storage dir was moved to a node-local
+ * one that does not exist yet (its first use on this node), else NULL.
+ * Caller frees. */
+char *paths_storage_notice(void);
 
 /* $XDG_RUNTIME_DIR/clan when XDG_RUNTIME_DIR is set and is ours (owned by
  * us, mode 0700), else the private dir paths_runtime_dir_ensure made
@@ -27,10 +51,12 @@ char *paths_slirp_socket(const char *runtime, const char *id);
  * never a predictable path someone else could have made first. */
 int paths_runtime_dir_ensure(char **out, struct clan_err *err);
 
-/* Refuses (exit 2, naming CLAN_STORAGE) a storage dir on a network or
- * shared filesystem (NFS, Lustre, GPFS, ...) or on one without the user
- * xattrs overlayfs needs: layers, locks and ownership break there. */
-int paths_check_storage_fs(const char *storage, struct clan_err *err);
+/* Creates the storage dir private (paths_ensure_private_dir), refusing
+ * first (exit 2, naming CLAN_STORAGE and the node-local dirs tried) one on
+ * a network or shared filesystem (NFS, Lustre, GPFS, ...), so nothing is
+ * written there, and then one without the user xattrs overlayfs needs:
+ * layers, locks and ownership break there. */
+int paths_storage_ensure(const char *storage, struct clan_err *err);
 
 /* Creates dir (and parents) and checks that the last component is a real
  * directory owned by us with no group/other access, fixing the mode of one

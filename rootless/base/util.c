@@ -162,7 +162,11 @@ int read_file(const char *path, size_t max, char **out, struct clan_err *err)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return clan_error(err, errno, "cannot open %s", path);
+	return read_fd(fd, path, max, out, err);
+}
 
+int read_fd(int fd, const char *what, size_t max, char **out, struct clan_err *err)
+{
 	size_t cap = 4096, len = 0;
 	_cleanup_free_ char *buf = xmalloc(cap);
 	for (;;) {
@@ -174,12 +178,12 @@ int read_file(const char *path, size_t max, char **out, struct clan_err *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return clan_error(err, errno, "cannot read %s", path);
+			return clan_error(err, errno, "cannot read %s", what);
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > max)
-			return clan_error(err, 0, "%s is larger than %zu bytes", path, max);
+			return clan_error(err, 0, "%s is larger than %zu bytes", what, max);
 	}
 	buf[len] = '\0';
 	*out = steal_pointer(&buf);

@@ -70,6 +70,8 @@ bool strv_contains(const struct strv *s, const char *str);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 int read_file(const char *path, size_t max, char **out, struct clan_err *err);
+/* The same from an open fd; what names it in errors. */
+int read_fd(int fd, const char *what, size_t max, char **out, struct clan_err *err);
 /* Writes data to path; with O_CREAT|O_TRUNC, mode 0644 unless given. */
 int write_file(const char *path, const char *data, size_t len, struct clan_err *err);
 /* Writes to an existing file (e.g. /proc/PID/uid_map) in one write(2). */

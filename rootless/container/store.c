@@ -72,7 +72,30 @@ int store_load(const char *dir, struct container_rec *r, struct clan_err *err)
 	return 0;
 }
 
-static int claim_name(const char *cdir, const char *name, const char *id, struct clan_err *err)
+/* The holder of a name, when it is an --rm container whose clan was
+ * killed (SIGKILL, or a Slurm job's end) before it removed it: that
+ * removal is finished now, so the name can be used again. */
+static bool free_orphaned_name(const char *storage, const char *cdir, const char *name)
+{
+	_cleanup_free_ char *link = xasprintf("%s/names/%s", cdir, name);
+	char id[65];
+	ssize_t n = readlink(link, id, sizeof id - 1);
+	if (n != 64)
+		return false;
+	id[n] = '\0';
+	_cleanup_free_ char *dir = xasprintf("%s/%s", cdir, id);
+	struct container_rec holder;
+	struct clan_err ignored;
+	if (store_load(dir, &holder, &ignored) < 0)
+		return false;
+	bool freed = holder.rm && !store_is_running(&holder) &&
+		     store_remove(storage, &holder, &ignored) == 0;
+	container_rec_free(&holder);
+	return freed;
+}
+
+static int claim_name(const char *storage, const char *cdir, const char *name, const char *id,
+		      struct clan_err *err)
 {
 	_cleanup_free_ char *names = xasprintf("%s/names", cdir);
 	_cleanup_free_ char *link = xasprintf("%s/%s", names, name);
@@ -80,12 +103,18 @@ static int claim_name(const char *cdir, const char *name, const char *id, struct
 		return clan_error(err, errno, "cannot create %s", names);
 	if (symlink(id, link) == 0)
 		return 0;
-	if (errno == EEXIST)
+	int e = errno;
+	if (e == EEXIST && free_orphaned_name(storage, cdir, name)) {
+		if (symlink(id, link) == 0)
+			return 0;
+		e = errno;
+	}
+	if (e == EEXIST)
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "the name '%s' is taken by another container; remove it "
 				       "(clan rm %s) or pick another --name",
 				       name, name);
-	return clan_error(err, errno, "cannot claim the name %s", name);
+	return clan_error(err, e, "cannot claim the name %s", name);
 }
 
 int store_create(const char *storage, const struct container_spec *spec, const char *image_id,
@@ -98,8 +127,7 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 				       "bad --name '%s': use letters, digits, '_', '.' and '-'",
 				       spec->name);
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
-	if (paths_ensure_private_dir(storage, err) < 0 ||
-	    paths_check_storage_fs(storage, err) < 0 || mkdir_p(cdir, 0700, err) < 0 ||
+	if (paths_storage_ensure(storage, err) < 0 || mkdir_p(cdir, 0700, err) < 0 ||
 	    random_id(r->id, err) < 0)
 		return -1;
 	r->name = spec->name ? xstrdup(spec->name) : xstrndup(r->id, 12);
@@ -138,7 +166,7 @@ int store_create(const char *storage, const struct container_spec *spec, const c
 		return -1;
 	}
 	struct clan_err ignored;
-	if (store_save(r, err) < 0 || claim_name(cdir, r->name, r->id, err) < 0) {
+	if (store_save(r, err) < 0 || claim_name(storage, cdir, r->name, r->id, err) < 0) {
 		remove_tree(r->dir, &ignored);
 		container_rec_free(r);
 		return -1;

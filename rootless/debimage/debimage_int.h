@@ -30,7 +30,9 @@ int debimage_build(const struct debimage_req *r, uint64_t *size, struct clan_err
  * mounts; what cannot be read is skipped. */
 uint64_t debimage_disk_usage(const char *root);
 
-/* The sources.list lines for suite from the host's apt sources; none when
+/* The sources.list lines for suite: the site's mirror (clan.conf [deb]
+ * mirror, CLAN_DEB_MIRROR) or the host's apt sources for the suite itself,
+ * the host's for -updates and -security; none when
  * the host is not Debian or has no Debian archive (mmdebstrap's default
  * mirror then applies). */
 void debimage_host_mirror_lines(const char *suite, struct strv *lines);

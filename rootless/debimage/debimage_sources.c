@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "debimage/debimage_int.h"
+#include "base/settings.h"
 #include "base/util.h"
 
 static void note_entry(struct deb_sources *out, const char *codename, const char *uri,
@@ -217,6 +218,13 @@ void debimage_host_mirror_lines(const char *suite, struct strv *lines)
 {
 	struct deb_sources src = {0};
 	host_sources(&src);
+	/* a site's mirror (clan.conf [deb] mirror, CLAN_DEB_MIRROR) serves the
+	 * suite; -updates and -security stay the host's, when it has them */
+	char *site = settings_get(SETTING_DEB_MIRROR, NULL);
+	if (site) {
+		free(src.archive);
+		src.archive = site;
+	}
 	debimage_mirror_lines(&src, suite, lines);
 	debimage_sources_free(&src);
 }

@@ -22,7 +22,7 @@ int imgstore_open(struct imgstore *st, const char *storage, struct clan_err *err
 {
 	st->root = xstrdup(storage);
 	st->gc_fd = -1;
-	if (paths_ensure_private_dir(storage, err) < 0 || paths_check_storage_fs(storage, err) < 0)
+	if (paths_storage_ensure(storage, err) < 0)
 		return -1;
 	/* A read-only store can still be listed and used: a dir it lacks is
 	 * read as empty, and nothing can pull or collect garbage meanwhile, so

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/progress.h"
+#include "base/settings.h"
 #include "ns/idmount.h"
 #include "ns/root_range.h"
 #include "base/util.h"
@@ -43,10 +44,30 @@ static int plan_subuid(uint32_t cuid, uint32_t cgid, struct userns_plan *p, stru
 	return 0;
 }
 
+/* auto's meaning on this machine: clan.conf's or CLAN_USERNS's userns
+ * (single on a site that wants no subuid helpers); *what names that
+ * choice for errors. */
+static enum userns_mode configured_mode(char **what)
+{
+	_cleanup_free_ char *origin = NULL;
+	_cleanup_free_ char *v = settings_get(SETTING_USERNS, &origin);
+	enum userns_mode m = USERNS_AUTO;
+	if (v && strcmp(v, "single") == 0)
+		m = USERNS_SINGLE;
+	else if (v && strcmp(v, "subuid") == 0)
+		m = USERNS_SUBUID;
+	if (m != USERNS_AUTO)
+		*what = xasprintf("userns = %s (from %s)", v, origin);
+	return m;
+}
+
 int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 		     struct userns_plan *out, struct clan_err *err)
 {
 	*out = (struct userns_plan){0};
+	_cleanup_free_ char *what = NULL;
+	if (requested == USERNS_AUTO)
+		requested = configured_mode(&what);
 	if (requested == USERNS_HOST && getuid() != 0)
 		return clan_error_code(
 		    err, CLAN_EXIT_USAGE,
@@ -65,14 +86,16 @@ int userns_plan_make(enum userns_mode requested, uint32_t cuid, uint32_t cgid,
 		if (!subids)
 			return clan_error_code(
 			    err, CLAN_EXIT_USAGE,
-			    "--userns subuid: no range for you in /etc/subuid and /etc/subgid; "
+			    "%s: no range for you in /etc/subuid and /etc/subgid; "
 			    "ask an admin: usermod --add-subuids 100000-165535 --add-subgids "
-			    "100000-165535 $USER (or use --userns single)");
+			    "100000-165535 $USER (or use --userns single)",
+			    what ? what : "--userns subuid");
 		if (!helpers)
 			return clan_error_code(err, CLAN_EXIT_USAGE,
-					       "--userns subuid: newuidmap/newgidmap not found; "
+					       "%s: newuidmap/newgidmap not found; "
 					       "install them: apt-get install uidmap (or use "
-					       "--userns single)");
+					       "--userns single)",
+					       what ? what : "--userns subuid");
 	}
 	if (requested != USERNS_SINGLE && subids && helpers)
 		return plan_subuid(cuid, cgid, out, err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/debug.h"
+#include "base/settings.h"
 #include "registry/registry_int.h"
 #include "base/termsafe.h"
 
@@ -350,8 +351,9 @@ static int pull_endpoints(struct pull *p, struct image_record *rec, struct clan_
 	size_t n = 0;
 	if (reg_conf_load(&conf, err) < 0)
 		return -1;
-	int rc = reg_endpoints(&conf, p->ref->registry, image_ref_api_host(p->ref),
-			       getenv("CLAN_REGISTRY_MIRROR"), &eps, &n, err);
+	_cleanup_free_ char *mirror = settings_get(SETTING_REGISTRY_MIRROR, NULL);
+	int rc = reg_endpoints(&conf, p->ref->registry, image_ref_api_host(p->ref), mirror, &eps,
+			       &n, err);
 	reg_conf_free(&conf);
 	if (rc == 0)
 		say(p, "%s: pulling from %s/%s\n", p->ref->tag ? p->ref->tag : p->ref->digest,

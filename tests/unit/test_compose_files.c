@@ -178,6 +178,20 @@ TEST(name_precedence)
 	free(n);
 }
 
+TEST(name_in_a_slurm_job)
+{
+	char *n = project_name_for_job("web", "1234");
+	CHECK_STR(n, "web-job1234");
+	free(n);
+	/* outside a job, or a value that is no job id: the name as it is */
+	const char *const not_jobs[] = {NULL, "", "12a", "-1", "1/../x", "123456789012345678901"};
+	for (size_t i = 0; i < sizeof not_jobs / sizeof not_jobs[0]; i++) {
+		n = project_name_for_job("web", not_jobs[i]);
+		CHECK_STR(n, "web");
+		free(n);
+	}
+}
+
 TEST(names_refused)
 {
 	struct clan_err err = {0};
