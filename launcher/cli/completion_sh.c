@@ -359,7 +359,7 @@ static void desc_case(FILE *out, const char *cmd, const struct opt_def *d)
 		fprintf(out, "'%s -%c'%s", cmd, d->short_name, d->long_name ? " | " : "");
 	if (d->long_name)
 		fprintf(out, "'%s --%s'", cmd, d->long_name);
-	fputs(") descs+=(\"$w:\"", out);
+	fputs(") descs+=(\"${w}:\"", out);
 	comp_quote(out, help);
 	fputs(") ;;\n", out);
 }
@@ -375,7 +375,7 @@ static void write_descs(FILE *out, const struct comp_model *m)
 	      "\t\tcase \"$1 $w\" in\n",
 	      out);
 	for (size_t i = 0; i < m->ncmds; i++) {
-		fprintf(out, "\t' %s') descs+=(\"$w:\"", m->cmds[i].name);
+		fprintf(out, "\t' %s') descs+=(\"${w}:\"", m->cmds[i].name);
 		comp_quote(out, m->cmds[i].summary);
 		fputs(") ;;\n", out);
 	}
@@ -385,7 +385,7 @@ static void write_descs(FILE *out, const struct comp_model *m)
 		for (const struct opt_def *d = m->cmds[i].table ? m->cmds[i].table->opts : NULL;
 		     d && d->id; d++)
 			desc_case(out, m->cmds[i].name, d);
-	fputs("\t*' -h' | *' --help') descs+=(\"$w:this text\") ;;\n"
+	fputs("\t*' -h' | *' --help') descs+=(\"${w}:this text\") ;;\n"
 	      "\t*) descs+=(\"$w\") ;;\n"
 	      "\t\tesac\n"
 	      "\tdone\n"

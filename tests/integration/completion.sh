@@ -177,6 +177,21 @@ case_zsh() {
 	assert_eq "$(sed -n 1p <<<"$out")" "ls create inspect rm" "clan volume <tab>"
 	assert_eq "$(sed -n 2p <<<"$out")" "web db" "clan logs --tail 3 <tab>"
 	assert_contains "$(sed -n 3p <<<"$out")" "--detach" "clan up --d<tab>"
+	# _clan itself, with compsys's builtins standing in: what it hands them
+	run env PATH="$BIN:$PATH" zsh -f -c 'autoload -Uz compinit && compinit -u -d "$1/zcompdump" &&
+		source "$2" &&
+		_describe() { shift 3; print -rl -- "${(@P)1}"; } &&
+		compadd() { shift; print -rl -- "${(@P)1}"; } &&
+		_files() { print -r -- FILES; } &&
+		compset() { return 0; } &&
+		c() { words=("$@"); CURRENT=$#; _clan; } &&
+		c clan volume "" && c clan logs -n 2 "" && c clan up --he && c clan --env-file ""' \
+		_ "$LIB_TMP" "$script"
+	assert_eq "$rc" 0 "zsh _clan (stderr: $err)"
+	assert_contains "$out" $'ls\ncreate\ninspect\nrm\nweb\ndb\n' "subcommands, then services"
+	assert_contains "$out" "--help:this text" "an option with its help"
+	assert_contains "$out" "-d:start in the background" "up's -d with its help"
+	assert_eq "$(grep -v '^$' <<<"$out" | tail -n 1)" FILES "--env-file: files"
 }
 
 case_fish() {
