@@ -1,5 +1,5 @@
 # clan: GNU make. `make`, `make check`, `make check-asan`, `make faults`, `make demo`,
-# `make install PREFIX=...`, `make fmt`.
+# `make install PREFIX=... [DESTDIR=...]`, `make fmt`.
 
 PREFIX ?= /usr/local
 BUILD ?= build
@@ -47,7 +47,11 @@ endif
 # "base/util.h", "netns/slirp.h", "config/stack.h".
 SRC_DIRS := $(wildcard rootless/*/ launcher/*/) netns/
 LIB_SRCS := $(filter-out launcher/cli/main.c,$(wildcard $(SRC_DIRS:%=%*.c)))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# The shipped profiles compiled in (config/profile_builtin.h): generated
+# C, built like the sources.
+PROFILE_YAMLS := $(sort $(wildcard profiles/*.yaml))
+GEN_SRCS := $(BUILD)/gen/profiles_data.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FMT_SRCS := $(wildcard $(SRC_DIRS:%=%*.[ch]) tests/unit/*.[ch] tests/fuzz/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,6 +63,14 @@ all: $(BUILD)/clan
 # beside it), so a header change rebuilds exactly what includes it.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# profiles/ itself too: its mtime changes when a profile is added or removed
+$(BUILD)/gen/profiles_data.c: scripts/embed_profiles.sh $(PROFILE_YAMLS) profiles
+	@mkdir -p $(dir $@)
+	./scripts/embed_profiles.sh $(PROFILE_YAMLS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libclan.a: $(LIB_OBJS)
@@ -100,10 +112,18 @@ demo:
 	$(MAKE) all
 	./scripts/demo.sh $(BUILD)/clan
 
+# The man page and the completion scripts are written by the built clan
+# (its help and option tables), so they say what it accepts.
+SHARE := $(DESTDIR)$(PREFIX)/share
 install: $(BUILD)/clan
 	install -D -m 0755 $(BUILD)/clan $(DESTDIR)$(PREFIX)/bin/clan
-	install -d $(DESTDIR)$(PREFIX)/share/clan/profiles
-	cp -r profiles/. $(DESTDIR)$(PREFIX)/share/clan/profiles/
+	install -d $(SHARE)/clan/profiles $(SHARE)/man/man1 $(SHARE)/bash-completion/completions \
+		$(SHARE)/zsh/vendor-completions $(SHARE)/fish/vendor_completions.d
+	cp -r profiles/. $(SHARE)/clan/profiles/
+	./scripts/mkman.sh $(BUILD)/clan >$(SHARE)/man/man1/clan.1
+	$(BUILD)/clan completion bash >$(SHARE)/bash-completion/completions/clan
+	$(BUILD)/clan completion zsh >$(SHARE)/zsh/vendor-completions/_clan
+	$(BUILD)/clan completion fish >$(SHARE)/fish/vendor_completions.d/clan.fish
 
 # `make lint`, as CI runs it: every shell script through shellcheck, the
 # layer direction of every #include (and a test that the check catches an
@@ -156,7 +176,11 @@ $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libclan.a: $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(GEN_SRCS:$(BUILD)/%.c=$(FUZZ_BUILD)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -5,7 +5,7 @@ set -eu
 
 BUILD="gcc make pkg-config libcap-dev libyaml-dev libinih-dev libfuse3-dev libseccomp-dev libjansson-dev libcurl4-openssl-dev libarchive-dev libssl-dev"
 RUNTIME="uidmap fuse-overlayfs fuse3 slirp4netns busybox-static mmdebstrap"
-TEST="clang jq libclang-rt-14-dev bubblewrap hyperfine util-linux procps psmisc iproute2 python3 curl libcap2-bin docker-registry skopeo umoci apache2-utils zstd"
+TEST="clang jq zsh fish groff-base libclang-rt-14-dev bubblewrap hyperfine util-linux procps psmisc iproute2 python3 curl libcap2-bin docker-registry skopeo umoci apache2-utils zstd"
 # clan export's test runs what it writes: podman kube play, podman-compose
 EXPORT="podman podman-compose runc catatonit netavark aardvark-dns python3-yaml"
 # shared machines: a network filesystem (sshfs over loopback) and a

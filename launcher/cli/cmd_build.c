@@ -8,6 +8,7 @@
 
 #include "build/build.h"
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
 #include "cli/svc_image_build.h"
@@ -36,7 +37,7 @@ static const struct opt_def build_opts[] = {
     {0},
 };
 
-static const struct opt_cmd build_cmd = {
+const struct opt_cmd build_cmd = {
     .name = "build",
     .operands = "PATH | [SERVICE...]",
     .about = "Builds an image from the Dockerfile in PATH (the build context), as docker\n"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "base/progress.h"
@@ -34,7 +35,7 @@ static const struct opt_def config_opts[] = {
     {"volumes", 0, NULL, "print the named volumes, one a line", OPT_VOLUMES},
     {"images", 0, NULL, "print the services' images, one a line", OPT_IMAGES},
     {"profiles", 0, NULL, "print the compose profiles the services name, one a line", OPT_PROFILES},
-    {"format", 0, "FORMAT", "yaml (the default) or json", OPT_FORMAT},
+    {"format", 0, "yaml|json", "yaml (the default) or json", OPT_FORMAT},
     {"no-interpolate", 0, NULL, "leave ${VAR} as written (implies --no-normalize)",
      OPT_NO_INTERPOLATE},
     {"no-normalize", 0, NULL, "print the compose files merged as written, not in canonical form",
@@ -47,7 +48,7 @@ struct config_opts {
 	bool json, raw, no_interpolate;
 };
 
-static const struct opt_cmd config_cmd = {
+const struct opt_cmd config_cmd = {
     .name = "config",
     .about = "Prints the project in the current dir (.clanrc or compose file) as clan\n"
 	     "resolves it, in the canonical form of docker compose config: .env, profiles\n"

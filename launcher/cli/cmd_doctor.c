@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/fsinfo.h"
 #include "ns/idmap.h"
@@ -509,7 +510,7 @@ static void check_dirs(struct doctor *d)
 	paths_storage_choice_free(&choice);
 }
 
-static const struct opt_cmd doctor_cmd = {
+const struct opt_cmd doctor_cmd = {
     .name = "doctor",
     .about = "check this machine: user namespaces and the sysctls that limit them,\n"
 	     "/etc/subuid and /etc/subgid, newuidmap/newgidmap, /dev/fuse, /dev/net/tun,\n"

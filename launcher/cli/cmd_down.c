@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "supervisor/stack_cli.h"
 #include "supervisor/sup_ctl.h"
@@ -111,7 +112,7 @@ static int down_opt(void *arg, int id, const char *v, struct clan_err *err)
 	return 0;
 }
 
-static const struct opt_cmd down_cmd = {
+const struct opt_cmd down_cmd = {
     .name = "down",
     .about = "Stops the stack of the .clanrc here (reverse dependency order, each\n"
 	     "service's stop_signal, then SIGKILL after its stop_grace_period) and\n"

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "container/exec.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
 #include "base/paths.h"
@@ -25,14 +26,14 @@ static const struct opt_def exec_opts[] = {
     {"tty", 't', NULL, "allocate a terminal (a service's: when stdin and stdout are one)", OPT_T},
     {"no-TTY", 'T', NULL, "no terminal (compose's exec -T)", OPT_NO_TTY},
     {"user", 'u', "USER", "run as USER (name or uid[:gid]); default: the service's", OPT_U},
-    {"workdir", 'w', "DIR", "working directory inside", OPT_W},
+    {"workdir", 'w', "WORKDIR", "working directory inside", OPT_W},
     {"env", 'e', "K=V", "set an environment variable (repeat for more)", OPT_E},
     {0},
 };
 
 /* Options before and after SERVICE (`clan exec db -T psql`, as compose
  * takes them); from CMD's first word on, every word is CMD's. */
-static const struct opt_cmd exec_cmd = {
+const struct opt_cmd exec_cmd = {
     .name = "exec",
     .operands = "SERVICE|CONTAINER CMD...",
     .about = "Runs CMD in a running service of the stack here (or a container of clan run).\n",

@@ -14,6 +14,7 @@
 
 #include "base/paths.h"
 #include "base/progress.h"
+#include "cli/cmd_tables.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
@@ -33,7 +34,7 @@ static const struct opt_def export_opts_def[] = {
     {0},
 };
 
-static const struct opt_cmd export_cmd = {
+const struct opt_cmd export_cmd = {
     .name = "export",
     .operands = "kube|compose [SERVICE...]",
     .about = "Writes the stack here, as clan config resolves it, for another runtime:\n"

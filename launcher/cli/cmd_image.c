@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
+#include "cli/cmd_tables.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "container/image_path.h"
@@ -79,6 +80,15 @@ enum { OPT_OUTPUT = 1, OPT_INPUT, OPT_QUIET };
 static const struct opt_def save_opts[] = {
     {"output", 'o', "FILE", "write to FILE (default: stdout, never a terminal)", OPT_OUTPUT},
     {0},
+};
+
+/* The command as completion and the tables see it: its verbs (save's and
+ * load's own options are in their tables below). */
+const struct opt_cmd image_cmd = {
+    .name = "image",
+    .operands = "save IMAGE... | load | ls | rm IMAGE...",
+    .about = "save: images to an OCI archive; load: images from one; ls: clan images;\n"
+	     "rm: clan rmi.\n",
 };
 
 static const struct opt_cmd save_cmd = {

@@ -15,6 +15,7 @@
 #include "image/imgstore.h"
 #include "image/image_ref.h"
 #include "image/imgstore_gc.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 
@@ -117,7 +118,7 @@ static const struct opt_def images_opts[] = {
     {0},
 };
 
-static const struct opt_cmd images_cmd = {
+const struct opt_cmd images_cmd = {
     .name = "images",
     .about = "In a project dir: the images of its running services; elsewhere all.\n",
     .opts = images_opts,
@@ -281,7 +282,7 @@ static const struct opt_def rmi_opts[] = {
     {0},
 };
 
-static const struct opt_cmd rmi_cmd = {
+const struct opt_cmd rmi_cmd = {
     .name = "rmi",
     .operands = "IMAGE...",
     .about = "Removes images (by name or id) and the layers nothing else uses.\n",

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "config/compose_files.h"
 #include "config/init_detect.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/safe_path.h"
 #include "base/strbuf.h"
@@ -28,7 +29,7 @@ static const struct opt_def init_opts[] = {
     {0},
 };
 
-static const struct opt_cmd init_cmd = {
+const struct opt_cmd init_cmd = {
     .name = "init",
     .about = "Writes .clanrc for the project in the current dir from what it holds:\n"
 	     "  manage.py              Django, with the database its settings.py's ENGINE names\n"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "registry/registry.h"
 #include "base/util.h"
@@ -25,7 +26,7 @@ static const struct opt_def login_opts[] = {
     {0},
 };
 
-static const struct opt_cmd login_cmd = {
+const struct opt_cmd login_cmd = {
     .name = "login",
     .operands = "[REGISTRY]",
     .about = "REGISTRY is host[:port]; docker.io when not given.\n",

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/logview.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
 #include "supervisor/stack_cli.h"
@@ -26,7 +27,7 @@ static const struct opt_def logs_opts[] = {
     {0},
 };
 
-static const struct opt_cmd logs_cmd = {
+const struct opt_cmd logs_cmd = {
     .name = "logs",
     .operands = "[SERVICE...]",
     .about = "The logs of the stack here (of SERVICEs only, if named), merged by time.\n",

@@ -1,4 +1,4 @@
-/* clan network ls [--format json]: the networks of running containers.
+/* clan network ls [-q] [--format json]: the networks of running containers.
  * A container with a network namespace of its own owns a network named
  * after it; containers started with --network container:NAME join NAME's;
  * --network host containers share the one "host" network. */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "container/store.h"
@@ -65,8 +66,18 @@ static char *joined(const struct strv *s)
 	return out;
 }
 
-static void print_rows(const struct net_list *l, bool json)
+struct net_opts {
+	bool json, quiet;
+};
+
+static void print_rows(const struct net_list *l, const struct net_opts *o)
 {
+	bool json = o->json;
+	if (o->quiet) {
+		for (size_t i = 0; i < l->n; i++)
+			puts(l->v[i].name);
+		return;
+	}
 	json_t *out = json ? json_array() : NULL;
 	if (!json)
 		printf("%-20s  %-12s  %-12s  %-28s  %s\n", "NETWORK", "DRIVER", "PORT HANDLER",
@@ -97,12 +108,15 @@ static void print_rows(const struct net_list *l, bool json)
 	}
 }
 
+enum { OPT_FORMAT = 1, OPT_QUIET };
+
 static const struct opt_def network_opts[] = {
-    {"format", 0, "json", "ls: one JSON array instead of the table", 1},
+    {"quiet", 'q', NULL, "ls: only the names, one a line", OPT_QUIET},
+    {"format", 0, "json", "ls: one JSON array instead of the table", OPT_FORMAT},
     {0},
 };
 
-static const struct opt_cmd network_cmd = {
+const struct opt_cmd network_cmd = {
     .name = "network",
     .operands = "ls",
     .about = "The networks of running containers (a stack's services share one) and their\n"
@@ -112,11 +126,13 @@ static const struct opt_cmd network_cmd = {
 
 static int network_opt(void *arg, int id, const char *v, struct clan_err *err)
 {
-	(void)id;
-	return opts_format("network ls", v, arg, err);
+	struct net_opts *o = arg;
+	if (id == OPT_QUIET)
+		o->quiet = true;
+	return id == OPT_FORMAT ? opts_format("network ls", v, &o->json, err) : 0;
 }
 
-static int network_ls(const struct strv *ops, bool json, struct clan_err *err)
+static int network_ls(const struct strv *ops, const struct net_opts *o, struct clan_err *err)
 {
 	if (ops->n > 1)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "network ls: unexpected argument '%s'",
@@ -125,7 +141,7 @@ static int network_ls(const struct strv *ops, bool json, struct clan_err *err)
 	struct net_list l = {0};
 	int rc = store_list(storage, collect, &l, err);
 	if (rc == 0)
-		print_rows(&l, json);
+		print_rows(&l, o);
 	for (size_t i = 0; i < l.n; i++) {
 		free(l.v[i].name);
 		strv_free(&l.v[i].members);
@@ -138,9 +154,9 @@ static int network_ls(const struct strv *ops, bool json, struct clan_err *err)
 int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 {
 	_cleanup_operands_ struct strv ops = {0};
-	bool json = false;
+	struct net_opts o = {0};
 	(void)ctx;
-	int r = opts_parse(&network_cmd, argc, argv, network_opt, &json, &ops, err);
+	int r = opts_parse(&network_cmd, argc, argv, network_opt, &o, &ops, err);
 	if (r != 0)
 		return r == OPTS_HELP ? 0 : -1;
 	if (ops.n == 0) {
@@ -148,7 +164,7 @@ int cmd_network(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *er
 		return CLAN_EXIT_USAGE;
 	}
 	if (strcmp(ops.v[0], "ls") == 0 || strcmp(ops.v[0], "list") == 0)
-		return network_ls(&ops, json, err);
+		return network_ls(&ops, &o, err);
 	return clan_error_code(err, CLAN_EXIT_USAGE,
 			       "network: unknown subcommand '%s' (ls); networks are made by "
 			       "clan run and stacks, not by hand",

@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
 #include "supervisor/stack_cli.h"
@@ -18,7 +19,7 @@ static const struct opt_def port_opts[] = {
     {0},
 };
 
-static const struct opt_cmd port_cmd = {
+const struct opt_cmd port_cmd = {
     .name = "port",
     .operands = "SERVICE PRIVATE_PORT",
     .about = "Prints the host address and port that PRIVATE_PORT of a service of\n"

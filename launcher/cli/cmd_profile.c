@@ -1,7 +1,7 @@
 /* clan profiles, clan profile ls, clan profile show NAME: the profiles a
  * .clanrc in the current dir can name (profile = NAME), from the search
  * path stack loading uses (./profiles, ~/.config/clan/profiles, the
- * installed ones). */
+ * installed ones, the built-in ones). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "config/profile.h"
 #include "base/termsafe.h"
@@ -19,20 +20,20 @@
 	"A profile is how to run a well-known service (postgres, redis, django...)\n"      \
 	"rootless; a .clanrc service names one with `profile = NAME` and overrides\n"      \
 	"what it needs. Searched in: ./profiles, ~/.config/clan/profiles (or\n"            \
-	"$XDG_CONFIG_HOME/clan/profiles), then the installed ones ($CLAN_PROFILES_DIR);\n" \
-	"the first found wins.\n"
+	"$XDG_CONFIG_HOME/clan/profiles), the installed ones ($CLAN_PROFILES_DIR), then\n" \
+	"the ones built into clan; the first found wins.\n"
 
-static const struct opt_cmd profiles_cmd = {
+const struct opt_cmd profiles_cmd = {
     .name = "profiles",
     .about = "Lists the profiles, one line each (clan profile show NAME prints one).\n"
 	     "\n" PROFILE_ABOUT,
 };
 
-static const struct opt_cmd profile_cmd = {
+const struct opt_cmd profile_cmd = {
     .name = "profile",
-    .operands = "ls | show NAME",
+    .operands = "ls | show PROFILE",
     .about = "  ls          list the profiles, one line each (as clan profiles)\n"
-	     "  show NAME   print NAME's YAML, as a service gets it\n"
+	     "  show PROFILE print its YAML, as a service gets it\n"
 	     "\n" PROFILE_ABOUT,
 };
 

@@ -8,6 +8,7 @@
 
 #include "base/format.h"
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "cli/ps_stack.h"
@@ -102,7 +103,7 @@ static const struct opt_def ps_opts[] = {
     {0},
 };
 
-static const struct opt_cmd ps_cmd = {
+const struct opt_cmd ps_cmd = {
     .name = "ps",
     .operands = "[SERVICE...]",
     .about = "In a project dir: its services (state, health, ports), or those named;\n"

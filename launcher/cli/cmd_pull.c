@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "image/imgstore.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "cli/svc_args.h"
@@ -23,7 +24,7 @@ static const struct opt_def pull_opts[] = {
     {0},
 };
 
-static const struct opt_cmd pull_cmd = {
+const struct opt_cmd pull_cmd = {
     .name = "pull",
     .operands = "[REF... | SERVICE...]",
     .about = "Pulls images into the store. In a project dir, without operands or with\n"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "cli/svc_args.h"
@@ -51,7 +52,7 @@ static const struct opt_def rm_opts[] = {
     {0},
 };
 
-static const struct opt_cmd rm_cmd = {
+const struct opt_cmd rm_cmd = {
     .name = "rm",
     .operands = "CONTAINER... | [SERVICE...]",
     .about = "Removes containers of clan run (by name or id) and their files. In a\n"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "supervisor/stack_cli.h"
 #include "supervisor/sup_ctl.h"
@@ -35,7 +36,7 @@ static const struct opt_def kill_opts[] = {
     {0},
 };
 
-static const struct opt_cmd stop_cmd = {
+const struct opt_cmd stop_cmd = {
     .name = "stop",
     .operands = "[SERVICE...]",
     .about = "Stops services of the running stack here (all when none is\n"
@@ -43,7 +44,7 @@ static const struct opt_cmd stop_cmd = {
     .opts = stop_opts,
 };
 
-static const struct opt_cmd start_cmd = {
+const struct opt_cmd start_cmd = {
     .name = "start",
     .operands = "[SERVICE...]",
     .about = "Starts stopped or exited services of the running stack here\n"
@@ -51,7 +52,7 @@ static const struct opt_cmd start_cmd = {
     .opts = start_opts,
 };
 
-static const struct opt_cmd restart_cmd = {
+const struct opt_cmd restart_cmd = {
     .name = "restart",
     .operands = "[SERVICE...]",
     .about = "Restarts services of the running stack here (all when none is\n"
@@ -59,7 +60,7 @@ static const struct opt_cmd restart_cmd = {
     .opts = stop_opts,
 };
 
-static const struct opt_cmd kill_cmd = {
+const struct opt_cmd kill_cmd = {
     .name = "kill",
     .operands = "[SERVICE...]",
     .about = "Sends a signal to the main process of services of the running\n"

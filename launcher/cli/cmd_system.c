@@ -11,6 +11,7 @@
 #include "image/imgstore.h"
 #include "build/build.h"
 #include "image/imgstore_gc.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "base/paths.h"
 #include "container/store.h"
@@ -198,7 +199,7 @@ static const struct opt_def system_opts[] = {
     {0},
 };
 
-static const struct opt_cmd system_cmd = {
+const struct opt_cmd system_cmd = {
     .name = "system",
     .operands = "df | prune",
     .about = "df: the space images, containers and volumes use.\n"
@@ -234,7 +235,7 @@ static const struct opt_def builder_opts[] = {
     {0},
 };
 
-static const struct opt_cmd builder_cmd = {
+const struct opt_cmd builder_cmd = {
     .name = "builder",
     .operands = "prune",
     .about = "prune: removes the build cache (RUN --mount=type=cache dirs, the contexts'\n"

@@ -15,12 +15,13 @@
 #include "base/termsafe.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "cli/svc_args.h"
 #include "supervisor/stack_cli.h"
 #include "supervisor/sup_ctl.h"
 
-static const struct opt_cmd top_cmd = {
+const struct opt_cmd top_cmd = {
     .name = "top",
     .operands = "[SERVICE...]",
     .about = "Shows the processes of the running services of the stack here (all\n"

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "container/image.h"
 #include "cli/logview.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "supervisor/stack_cli.h"
 #include "supervisor/sup_ctl.h"
@@ -112,7 +113,7 @@ static const struct opt_def dev_opts[] = {
 	"Starts the stack of the .clanrc here: images first (pulled or built), then\n" \
 	"each service once what it depends on is healthy.\n"
 
-static const struct opt_cmd up_cmd = {
+const struct opt_cmd up_cmd = {
     .name = "up",
     .operands = "[SERVICE...]",
     .about =
@@ -125,7 +126,7 @@ static const struct opt_cmd up_cmd = {
     .opts = up_opts,
 };
 
-static const struct opt_cmd dev_cmd = {
+const struct opt_cmd dev_cmd = {
     .name = "dev",
     .about =
 	UP_ABOUT "dev is up in the foreground, for working on the code: the services' logs and\n"

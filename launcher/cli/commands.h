@@ -12,13 +12,23 @@
  * clan starts inherit. */
 struct clan_ctx {
 	const char *argv0;
-	struct project_args project; /* -f, -p, --project-directory... */
+	struct project_args project;	/* -f, -p, --project-directory... */
+	const struct command *commands; /* main.c's, for clan completion */
+	size_t n_commands;
 };
 
 /* A command returns its exit code (>= 0) or -1 with err filled. */
 typedef int (*command_fn)(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 
+/* A command typed after clan, as main.c's table lists it. */
+struct command {
+	const char *name;
+	command_fn fn;
+	const char *summary;
+};
+
 int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
+int cmd_completion(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_doctor(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_ps(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);
 int cmd_rm(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err);

@@ -8,6 +8,7 @@
 
 #include "base/debug.h"
 #include "ns/caps.h"
+#include "cli/cmd_tables.h"
 #include "cli/commands.h"
 #include "base/error.h"
 #include "base/settings.h"
@@ -15,12 +16,6 @@
 #include "base/util.h"
 
 #define CLAN_VERSION "0.1.0"
-
-struct command {
-	const char *name;
-	command_fn fn;
-	const char *summary;
-};
 
 static const struct command commands[] = {
     {"dev", cmd_dev, "start the stack here in the foreground, with its logs; Ctrl-C stops it"},
@@ -53,6 +48,7 @@ static const struct command commands[] = {
     {"network", cmd_network, "ls: the networks of running containers and their ports"},
     {"system", cmd_system, "df: space used; prune: remove what nothing uses"},
     {"doctor", cmd_doctor, "check this machine and say how to fix what is missing"},
+    {"completion", cmd_completion, "print the shell completion script for bash, zsh or fish"},
 };
 
 static void usage(FILE *out)
@@ -104,24 +100,20 @@ static const struct command *find_command(const char *name)
  * none of them, -1 when its value is missing. */
 static int project_flag(struct project_args *p, int argc, char **argv, int i)
 {
-	static const struct {
-		const char *s, *l;
-		int id;
-	} flags[] = {{"-f", "--file", 'f'},
-		     {"-p", "--project-name", 'p'},
-		     {NULL, "--project-directory", 'd'},
-		     {NULL, "--env-file", 'e'},
-		     {NULL, "--profile", 'P'}};
 	const char *a = argv[i], *v = NULL;
 	int id = 0, used = 2;
-	for (size_t k = 0; k < ARRAY_SIZE(flags) && !id; k++) {
-		size_t n = strlen(flags[k].l);
-		if ((flags[k].s && strcmp(a, flags[k].s) == 0) || strcmp(a, flags[k].l) == 0) {
-			id = flags[k].id;
+	for (const struct opt_def *d = clan_global_opts; d->id && !id; d++) {
+		size_t n = strlen(d->long_name);
+		if (!d->arg)
+			continue;
+		if ((d->short_name && a[1] == d->short_name && !a[2]) ||
+		    (strncmp(a, "--", 2) == 0 && strcmp(a + 2, d->long_name) == 0)) {
+			id = d->id;
 			v = i + 1 < argc ? argv[i + 1] : NULL;
-		} else if (strncmp(a, flags[k].l, n) == 0 && a[n] == '=') {
-			id = flags[k].id;
-			v = a + n + 1;
+		} else if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, d->long_name, n) == 0 &&
+			   a[n + 2] == '=') {
+			id = d->id;
+			v = a + n + 3;
 			used = 1;
 		}
 	}
@@ -291,7 +283,8 @@ static int run(struct clan_ctx *ctx, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct clan_ctx ctx = {.argv0 = argv[0]};
+	struct clan_ctx ctx = {
+	    .argv0 = argv[0], .commands = commands, .n_commands = ARRAY_SIZE(commands)};
 	int rc = run(&ctx, argc, argv);
 	project_args_free(&ctx.project);
 	return rc;

@@ -9,6 +9,7 @@
 #include "base/format.h"
 #include "container/devices.h"
 #include "ns/caps.h"
+#include "cli/cmd_tables.h"
 #include "cli/opts.h"
 #include "netns/slirp.h"
 #include "base/settings.h"
@@ -47,7 +48,7 @@ static const struct opt_def run_opts[] = {
     {"volume", 'v', "SRC:DST[:ro]", "bind-mount a host path", OPT_V},
     {"env", 'e', "K=V", "set an environment variable (-e K: take it from the host)", OPT_E},
     {"env-file", 0, "F", "read K=V lines from F", OPT_ENV_FILE},
-    {"workdir", 'w', "DIR", "working directory inside", OPT_W},
+    {"workdir", 'w', "WORKDIR", "working directory inside", OPT_W},
     {"user", 'u', "USER[:GROUP]", "user inside (name from the image's /etc/passwd, or uid)", OPT_U},
     {"hostname", 0, "H", "hostname inside", OPT_HOSTNAME},
     {"name", 0, "NAME", "name the container", OPT_NAME},
@@ -99,7 +100,7 @@ static const struct opt_def run_opts[] = {
 };
 
 /* docker run's order: options, IMAGE, then the command's own words. */
-static const struct opt_cmd run_cmd = {
+const struct opt_cmd run_cmd = {
     .name = "run",
     .operands = "IMAGE [CMD...]",
     .about = "IMAGE: dir:/path/to/rootfs | host\n",

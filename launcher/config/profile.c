@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "config/cfgval.h"
+#include "config/profile_builtin.h"
 #include "config/profile_image.h"
 #include "base/safe_path.h"
 #include "base/suggest.h"
@@ -459,8 +460,10 @@ int profile_load(const char *const *dirs, const char *name, struct profile *out,
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		_cleanup_free_ char *path = xasprintf("%s/%s.yaml", dirs[i], name);
 		_cleanup_free_ char *text = NULL;
-		if (access(path, F_OK) < 0)
+		if (!profile_dir_has(dirs[i], name))
 			continue;
+		if (profile_is_builtin_dir(dirs[i]))
+			return profile_parse(profile_builtin_text(name), path, name, out, err);
 		if (read_file(path, PROFILE_MAX_BYTES, &text, err) < 0)
 			return -1;
 		return profile_parse(text, path, name, out, err);
@@ -475,9 +478,27 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Pushes name unless names has it or it is no profile name. */
+static void push_name(struct strv *names, const char *name)
+{
+	for (size_t j = 0; j < names->n; j++)
+		if (strcmp(names->v[j], name) == 0)
+			return;
+	if (cfg_is_name(name))
+		strv_push(names, name);
+}
+
 void profile_list(const char *const *dirs, struct strv *names)
 {
 	for (size_t i = 0; dirs && dirs[i]; i++) {
+		if (profile_is_builtin_dir(dirs[i])) {
+			struct strv builtin = {0};
+			profile_builtin_names(&builtin);
+			for (size_t k = 0; k < builtin.n; k++)
+				push_name(names, builtin.v[k]);
+			strv_free(&builtin);
+			continue;
+		}
 		_cleanup_closedir_ DIR *d = opendir(dirs[i]);
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
@@ -485,11 +506,7 @@ void profile_list(const char *const *dirs, struct strv *names)
 			if (n <= 5 || strcmp(e->d_name + n - 5, ".yaml") != 0)
 				continue;
 			_cleanup_free_ char *name = xstrndup(e->d_name, n - 5);
-			bool seen = false;
-			for (size_t j = 0; j < names->n && !seen; j++)
-				seen = strcmp(names->v[j], name) == 0;
-			if (!seen && cfg_is_name(name))
-				strv_push(names, name);
+			push_name(names, name);
 		}
 	}
 	if (names->n)
@@ -502,20 +519,9 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void profile_default_dirs(const char *project_dir, const char *(*lookup)(void *, const char *),
-			  void *arg, struct strv *dirs)
+/* BINDIR/../share/clan/profiles, else BINDIR/../profiles. */
+static void push_installed(struct strv *dirs)
 {
-	strv_push_owned(dirs, xasprintf("%s/profiles", project_dir));
-	const char *xdg = lookup(arg, "XDG_CONFIG_HOME"), *home = lookup(arg, "HOME");
-	if (xdg && xdg[0] == '/')
-		strv_push_owned(dirs, xasprintf("%s/clan/profiles", xdg));
-	else if (home && home[0] == '/')
-		strv_push_owned(dirs, xasprintf("%s/.config/clan/profiles", home));
-	const char *installed = lookup(arg, "CLAN_PROFILES_DIR");
-	if (installed && *installed) {
-		strv_push(dirs, installed);
-		return;
-	}
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
@@ -529,6 +535,23 @@ void profile_default_dirs(const char *project_dir, const char *(*lookup)(void *,
 	_cleanup_free_ char *share = path_clean(share_raw), *tree = path_clean(tree_raw);
 	/* an install (PREFIX/bin/clan), else a source tree's build/clan */
 	strv_push(dirs, is_dir(share) || !is_dir(tree) ? share : tree);
+}
+
+void profile_default_dirs(const char *project_dir, const char *(*lookup)(void *, const char *),
+			  void *arg, struct strv *dirs)
+{
+	strv_push_owned(dirs, xasprintf("%s/profiles", project_dir));
+	const char *xdg = lookup(arg, "XDG_CONFIG_HOME"), *home = lookup(arg, "HOME");
+	if (xdg && xdg[0] == '/')
+		strv_push_owned(dirs, xasprintf("%s/clan/profiles", xdg));
+	else if (home && home[0] == '/')
+		strv_push_owned(dirs, xasprintf("%s/.config/clan/profiles", home));
+	const char *installed = lookup(arg, "CLAN_PROFILES_DIR");
+	if (installed && *installed)
+		strv_push(dirs, installed);
+	else
+		push_installed(dirs);
+	strv_push(dirs, PROFILE_BUILTIN_DIR);
 }
 
 static void part_free(struct profile_part *p)

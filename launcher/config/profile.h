@@ -64,13 +64,13 @@ struct profile {
 int profile_parse(const char *text, const char *path, const char *name, struct profile *out,
 		  struct clan_err *err);
 
-/* Finds NAME.yaml in dirs (NULL-terminated, first found wins) and parses
- * it. -1 with err->sys_errno ENOENT when no dir has it, EINVAL for a name
- * that is no file name ("../x"). */
+/* Finds NAME.yaml in dirs (NULL-terminated, first found wins), else the
+ * built-in NAME (config/profile_builtin.h), and parses it. -1 with err->sys_errno ENOENT when no
+ * dir has it, EINVAL for a name that is no file name ("../x"). */
 int profile_load(const char *const *dirs, const char *name, struct profile *out,
 		 struct clan_err *err);
 
-/* The names of every profile in dirs, sorted, each once. */
+/* The names of every profile in dirs and built in, sorted, each once. */
 void profile_list(const char *const *dirs, struct strv *names);
 
 /* The default search path: PROJECT/profiles, $XDG_CONFIG_HOME/clan/profiles
@@ -88,8 +88,8 @@ void profile_free(struct profile *p);
 char *profile_list_text(const char *const *dirs);
 
 /* `clan profile show NAME`: "# PATH" then the file as written (the first
- * dir holding NAME.yaml), checked by profile_parse first so what is shown
- * is what a service gets. Errors as profile_load's, with the known names
+ * dir holding NAME.yaml, else the built-in one), checked by profile_parse
+ * first so what is shown is what a service gets. Errors as profile_load's, with the known names
  * and a "did you mean" for an unknown one. */
 int profile_show_text(const char *const *dirs, const char *name, char **out, struct clan_err *err);
 

@@ -5,9 +5,9 @@
 
 #include <fnmatch.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/util.h"
+#include "config/profile_builtin.h"
 #include "image/image_ref.h"
 
 #define DOCKER_HUB "docker.io"
@@ -116,11 +116,8 @@ bool profile_match_image(const struct profile *p, const char *image)
 static size_t dir_rank(const char *const *dirs, const char *name)
 {
 	size_t i = 0;
-	for (; dirs[i]; i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s.yaml", dirs[i], name);
-		if (access(path, F_OK) == 0)
-			break;
-	}
+	while (dirs && dirs[i] && !profile_dir_has(dirs[i], name))
+		i++;
 	return i;
 }
 

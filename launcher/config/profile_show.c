@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config/profile.h"
+#include "config/profile_builtin.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
 
@@ -64,7 +65,11 @@ int profile_show_text(const char *const *dirs, const char *name, char **out, str
 	if (profile_load(dirs, name, &p, err) < 0)
 		return err->sys_errno == ENOENT ? unknown(dirs, name, err) : -1;
 	_cleanup_free_ char *text = NULL;
-	int r = read_file(p.path, PROFILE_SHOW_MAX, &text, err);
+	int r = 0;
+	if (profile_is_builtin_path(p.path))
+		text = xstrdup(profile_builtin_text(name));
+	else
+		r = read_file(p.path, PROFILE_SHOW_MAX, &text, err);
 	if (r == 0) {
 		size_t n = strlen(text);
 		*out = xasprintf("# %s\n%s%s", p.path, text, n && text[n - 1] != '\n' ? "\n" : "");

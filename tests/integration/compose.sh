@@ -237,6 +237,17 @@ case_named_volumes() {
 	run clan volume ls
 	assert_match "$out" $'\n''local +outside ' "the external volume is still there"
 	assert_not_contains "$out" "team-data" "team-data is gone"
+	run clan volume ls -q
+	assert_eq "$out" outside "volume ls -q: the names only"
+	run clan volume ls --format json
+	assert_eq "$rc" 0 "volume ls --format json (stderr: $err)"
+	local fields
+	fields=$(python3 -c 'import json, os, sys
+v = json.load(sys.stdin)
+assert len(v) == 1, v
+print(v[0]["Name"], v[0]["Driver"], v[0]["Scope"], os.path.isdir(v[0]["Mountpoint"]))' <<<"$out")
+	assert_eq "$fields" "outside local local True" "docker's keys, the mountpoint a dir: $out"
+	assert_usage_error clan volume ls --format yaml
 }
 
 case_profiles() {

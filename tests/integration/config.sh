@@ -250,6 +250,53 @@ environment = FROM_CLANRC=${B}
 	assert_contains "$err" "clan: .env:2: expected KEY=VALUE, got 'K V=2'" "stderr"
 }
 
+# A clan binary copied alone (no share/clan/profiles, no profiles/ beside
+# it) still has the shipped profiles: they are compiled in. A user's and
+# the project's profiles shadow them; a bad name is still one error.
+case_builtin_profiles_in_a_copied_binary() {
+	local tmp dir home bin
+	tmp=$(mk_tmp) || die "mk_tmp"
+	bin=$tmp/bin/clan
+	home=$tmp/home
+	dir=$tmp/proj
+	mkdir -p "$tmp/bin" "$home" "$dir" || die "mkdir"
+	cp "$CLAN" "$bin" || die "cannot copy $CLAN"
+	printf '[service.db]\nprofile = postgres\n' >"$dir/.clanrc"
+	cd "$dir" || die "cd"
+	copied() { env -u CLAN_PROFILES_DIR -u XDG_CONFIG_HOME HOME="$home" "$bin" "$@"; }
+	run copied profiles
+	assert_eq "$rc" 0 "profiles (stderr: $err)"
+	local p
+	for p in django flask mariadb nginx node postgres redis; do
+		assert_match "$out" "(^|"$'\n'")$p " "the built-in $p is listed"
+	done
+	run copied profile show postgres
+	assert_eq "$rc" 0 "profile show postgres (stderr: $err)"
+	assert_eq "$(head -n 1 <<<"$out")" "# (built into clan)/postgres.yaml" "where it comes from"
+	assert_eq "$(tail -n +2 <<<"$out")" "$(cat "$CLAN_TEST_ROOT/profiles/postgres.yaml")" \
+		"the shipped file, byte for byte"
+	run copied config
+	assert_eq "$rc" 0 "config of a profile = postgres project (stderr: $err)"
+	assert_contains "$out" "image: postgres:15" "the profile's image"
+	assert_contains "$out" "PGDATA" "the profile's environment"
+	# the user's profile shadows the built-in one, the project's both
+	mkdir -p "$home/.config/clan/profiles" "$dir/profiles" || die "mkdir"
+	printf 'description: mine\nimage: postgres:16\n' >"$home/.config/clan/profiles/postgres.yaml"
+	run copied config
+	assert_contains "$out" "image: postgres:16" "the user's profile wins: $out"
+	assert_not_contains "$out" "PGDATA" "and nothing of the built-in one"
+	run copied profiles
+	assert_match "$out" "(^|"$'\n'")postgres +mine" "profiles lists the user's: $out"
+	printf 'image: postgres:17\n' >"$dir/profiles/postgres.yaml"
+	run copied config
+	assert_contains "$out" "image: postgres:17" "the project's profile wins over the user's"
+	run copied profile show postgres
+	assert_eq "$(head -n 1 <<<"$out")" "# $dir/profiles/postgres.yaml" "show names the file that wins"
+	assert_usage_error copied profile show ../postgres
+	assert_usage_error copied profile show nosuch
+	assert_contains "$err" "available: django, flask" "the built-in names offered"
+}
+
 t prints_the_resolved_stack case_prints_the_resolved_stack
 t redis_gets_a_generated_password case_redis_gets_a_generated_password
 t warns_about_unset_variables case_warns_about_unset_variables
@@ -262,4 +309,5 @@ t inline_comments case_inline_comments
 t command_needs_its_own_shell case_command_needs_its_own_shell
 t sh_c_loop_runs_as_written case_sh_c_loop_runs_as_written
 t dotenv_compose_syntax case_dotenv_compose_syntax
+t builtin_profiles_in_a_copied_binary case_builtin_profiles_in_a_copied_binary
 finish

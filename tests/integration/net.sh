@@ -70,6 +70,13 @@ case_publish_localhost_only() {
 	assert_contains "$out" "slirp4netns" "clan network ls driver"
 	assert_contains "$out" "127.0.0.1:$port->80/tcp" "clan network ls ports"
 	assert_contains "$out" "clan" "clan network ls port handler"
+	local name
+	name=$(awk 'NR == 2 { print $1 }' <<<"$out")
+	run clan network ls -q
+	assert_eq "$out" "$name" "network ls -q: the names only"
+	run clan network ls --format json
+	assert_eq "$(python3 -c 'import json, sys; n = json.load(sys.stdin); print(len(n), n[0]["driver"])' <<<"$out")" \
+		"1 slirp4netns" "network ls --format json"
 	stop "$BG_PID"
 	assert_eq "$rc" 143 "clan's exit code after SIGTERM"
 	# the forwarder is gone with the container: the port is free again

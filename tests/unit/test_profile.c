@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "config/profile.h"
+#include "config/profile_builtin.h"
 #include "config/stack.h"
 #include "tap.h"
 #include "base/util.h"
@@ -246,6 +247,50 @@ TEST(search_order_and_list)
 	free(pd);
 }
 
+/* The shipped profiles compiled in: found through the search path's
+ * PROFILE_BUILTIN_DIR entry only, after (so shadowed by) the dirs before it. */
+TEST(builtin_profiles)
+{
+	const char *only[] = {PROFILE_BUILTIN_DIR, NULL};
+	struct profile p;
+	struct clan_err err;
+	CHECK(profile_load(only, "postgres", &p, &err) == 0);
+	CHECK_STR(p.path, PROFILE_BUILTIN_DIR "/postgres.yaml");
+	CHECK(p.image && strncmp(p.image, "postgres:", 9) == 0);
+	profile_free(&p);
+	CHECK(profile_load(only, "nosuch", &p, &err) < 0 && err.sys_errno == ENOENT);
+	struct strv names = {0};
+	profile_list(only, &names);
+	CHECK(names.n >= 7 && strv_contains(&names, "redis") && strv_contains(&names, "node"));
+	strv_free(&names);
+	/* not in a path without the entry */
+	const char *none[] = {"/nonexistent", NULL};
+	profile_list(none, &names);
+	CHECK(names.n == 0);
+	CHECK(profile_load(none, "postgres", &p, &err) < 0 && err.sys_errno == ENOENT);
+	/* a dir before it shadows one, and adds its own */
+	char root[] = "/tmp/clan-test-builtin.XXXXXX";
+	CHECK(mkdtemp(root) != NULL);
+	char *pg = xasprintf("%s/postgres.yaml", root), *own = xasprintf("%s/own.yaml", root);
+	write_file(pg, "image: mine:1\n", 14, &err);
+	write_file(own, "image: own:1\n", 13, &err);
+	const char *both[] = {root, PROFILE_BUILTIN_DIR, NULL};
+	CHECK(profile_load(both, "postgres", &p, &err) == 0);
+	CHECK_STR(p.image, "mine:1");
+	CHECK_STR(p.path, pg);
+	profile_free(&p);
+	profile_list(both, &names);
+	CHECK(strv_contains(&names, "own") && strv_contains(&names, "redis"));
+	strv_free(&names);
+	_cleanup_free_ char *shown = NULL;
+	CHECK(profile_show_text(both, "redis", &shown, &err) == 0);
+	CHECK(strncmp(shown, "# " PROFILE_BUILTIN_DIR "/redis.yaml\n", 30) == 0);
+	CHECK(strstr(shown, "description: Redis") != NULL);
+	remove_tree(root, &err);
+	free(pg);
+	free(own);
+}
+
 /* clan profiles: one line each, the first found of a name wins, a broken
  * one says why; clan profile show: the path, then the file. */
 TEST(list_text_and_show)
@@ -310,14 +355,16 @@ TEST(default_dirs)
 	struct strv dirs = {0};
 	const char *env1[] = {"HOME", "/home/u", "CLAN_PROFILES_DIR", "/opt/p", NULL};
 	profile_default_dirs("/proj", fake_env, env1, &dirs);
-	CHECK(dirs.n == 3);
+	CHECK(dirs.n == 4);
 	CHECK_STR(dirs.v[0], "/proj/profiles");
 	CHECK_STR(dirs.v[1], "/home/u/.config/clan/profiles");
 	CHECK_STR(dirs.v[2], "/opt/p");
+	/* the built-in ones last, shadowed by every dir */
+	CHECK_STR(dirs.v[3], PROFILE_BUILTIN_DIR);
 	strv_free(&dirs);
 	const char *env2[] = {"XDG_CONFIG_HOME", "/cfg", "HOME", "/home/u", NULL};
 	profile_default_dirs("/proj", fake_env, env2, &dirs);
-	CHECK(dirs.n == 3);
+	CHECK(dirs.n == 4);
 	CHECK_STR(dirs.v[1], "/cfg/clan/profiles");
 	/* next to the binary: BINDIR/../share/clan/profiles or BINDIR/../profiles */
 	CHECK(strstr(dirs.v[2], "profiles") != NULL && dirs.v[2][0] == '/');
