@@ -82,10 +82,18 @@ static const struct opt_def save_opts[] = {
     {0},
 };
 
-/* The command as completion and the tables see it: its verbs (save's and
- * load's own options are in their tables below). */
+/* The command as completion and the tables see it: its verbs and every
+ * verb's options (save's and load's own tables parse them). */
+static const struct opt_def image_opts[] = {
+    {"output", 'o', "FILE", "save: write to FILE", OPT_OUTPUT},
+    {"input", 'i', "FILE", "load: read FILE", OPT_INPUT},
+    {"quiet", 'q', NULL, "load: say nothing", OPT_QUIET},
+    {0},
+};
+
 const struct opt_cmd image_cmd = {
     .name = "image",
+    .opts = image_opts,
     .operands = "save IMAGE... | load | ls | rm IMAGE...",
     .about = "save: images to an OCI archive; load: images from one; ls: clan images;\n"
 	     "rm: clan rmi.\n",
