@@ -94,9 +94,10 @@ static enum local_state local_dir_state(const char *dir, char **why)
 		return LOCAL_UNUSABLE;
 	}
 	struct stat st;
+	_cleanup_free_ char *parent = path_dir(dir);
 	if (lstat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode) && st.st_uid == getuid())
-			return LOCAL_OURS;
+			return safe_parent(parent, why) ? LOCAL_OURS : LOCAL_UNUSABLE;
 		*why =
 		    S_ISDIR(st.st_mode)
 			? xasprintf("exists and belongs to uid %u, not you: remove it (ask an "
@@ -105,7 +106,6 @@ static enum local_state local_dir_state(const char *dir, char **why)
 			: xstrdup("exists and is not a directory: remove it or set CLAN_STORAGE");
 		return LOCAL_SQUATTED;
 	}
-	_cleanup_free_ char *parent = path_dir(dir);
 	return safe_parent(parent, why) ? LOCAL_CREATABLE : LOCAL_UNUSABLE;
 }
 

@@ -216,7 +216,11 @@ sshfs_umount() {
 }
 
 case_storage_on_network_fs_moves() {
-	local d local_tmp
+	local d local_tmp f
+	# an existing node-local dir of the user's is found again first
+	for f in "/var/tmp/clan-$ME" "/dev/shm/clan-$ME"; do
+		[ -e "$f" ] && skip_case "$f exists (this user's node-local storage): it would be chosen"
+	done
 	d=$(mk_tmp)
 	sshfs_mount "$d"
 	[ "$(stat -f -c %t "$d/mnt")" = 65735546 ] || die "the sshfs mount is not FUSE"
@@ -246,6 +250,19 @@ case_storage_on_network_fs_moves() {
 	CLAN_STORAGE=$d/mnt/explicit run clan run --rm "dir:$ROOTFS" true
 	assert_eq "$rc" 0 "run (stderr: $err)"
 	[ ! -e "$d/export/explicit" ] || die "CLAN_STORAGE on sshfs was written"
+	# a TMPDIR that others may write without the sticky bit is passed
+	# over: they could swap the dir for a link of theirs (the next
+	# candidate is /var/tmp's, made here only when this user has none)
+	local open_tmp=$local_tmp/open
+	mkdir -m 0777 "$open_tmp" && chmod 0777 "$open_tmp"
+	if [ ! -e "/var/tmp/clan-$ME" ]; then
+		SSHFS_REMOVE+=("/var/tmp/clan-$ME")
+		TMPDIR=$open_tmp run clan run --rm "dir:$ROOTFS" true
+		assert_eq "$rc" 0 "run with an open TMPDIR (stderr: $err)"
+		assert_contains "$err" "go to /var/tmp/clan-$ME on this node" "the note"
+		[ ! -e "$open_tmp/clan-$ME" ] || die "storage was made in a TMPDIR others may write"
+		rm_runtime_dirs "/var/tmp/clan-$ME"
+	fi
 	rm_runtime_dirs "$local_tmp"
 }
 
