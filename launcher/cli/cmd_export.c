@@ -147,8 +147,8 @@ static int run(const struct stack *st, const struct strv *ops, const struct expo
 		for (size_t i = 0; i < out.notes.n; i++)
 			progress_note("%s", out.notes.v[i]);
 		r = write_out(&out, a->output, err);
-		export_out_free(&out);
 	}
+	export_out_free(&out);
 	for (size_t i = 0; i < st->nsvcs; i++)
 		profile_free(&profs[i]);
 	free(profs);

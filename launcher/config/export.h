@@ -57,6 +57,8 @@ int export_compose(const struct stack *st, const struct export_opts *o, struct e
  * -1 when writing failed. */
 int export_write(const struct export_out *out, FILE *f);
 
+/* Frees what export_kube or export_compose left in out, after an error
+ * too. */
 void export_out_free(struct export_out *out);
 
 /* Exit 2 unless the image is one another runtime pulls: a registry

@@ -470,7 +470,9 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 	CHECK(err.code == CLAN_EXIT_USAGE);
 	CHECK(strstr(err.msg, "image deb:bookworm+postgresql-15 exists only on this machine"));
 	CHECK(!strchr(err.msg, '\n'));
+	export_out_free(&out);
 	CHECK(export_kube(&f.st, &o, &out, &err) < 0);
 	CHECK(strstr(err.msg, "has no kube form"));
+	export_out_free(&out);
 	fx_free(&f);
 }
