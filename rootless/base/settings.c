@@ -131,18 +131,19 @@ static bool is_one_of(const char *v, const char *const *words, size_t n)
 	return false;
 }
 
-/* Every entry of a colon-separated list is an absolute path. */
+/* Every entry of a colon-separated list is an absolute path (empty ones
+ * are skipped, as PATH's), and there is one at least. */
 static bool absolute_list(const char *v)
 {
+	bool any = false;
 	for (const char *p = v; *p;) {
-		if (*p != '/')
+		size_t n = strcspn(p, ":");
+		if (n > 0 && *p != '/')
 			return false;
-		const char *colon = strchr(p, ':');
-		if (!colon)
-			break;
-		p = colon + 1;
+		any = any || n > 0;
+		p += n + (p[n] == ':');
 	}
-	return *v != '\0';
+	return any;
 }
 
 static bool url_like(const char *v, const char *const *schemes, size_t n)

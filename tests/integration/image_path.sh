@@ -153,7 +153,7 @@ case_hostile_stores() {
 	assert_eq "$rc" 0 "exit of clan images with a FIFO for a record (stderr: $err)"
 	assert_not_contains "$out" fake "clan images with a FIFO for a record"
 	# not absolute, not there
-	refused_by "relative/store" "not an absolute path"
+	refused_by "relative/store" "CLAN_IMAGE_PATH='relative/store': it is a list of absolute paths"
 	refused_by "$LIB_TMP/no-such-store" "is not an image store directory"
 	assert_usage_error env CLAN_IMAGE_PATH="relative/store" "$CLAN" images
 	assert_eq "$(store_layers)" "" "layers in the user's store"
