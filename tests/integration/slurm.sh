@@ -149,6 +149,39 @@ EOF
 	assert_no_containers
 }
 
+# A stack in the foreground of a batch job (exec clan up): scancel's
+# SIGTERM stops it as Ctrl-C would, and nothing of it runs after the job.
+case_scancel_stack() {
+	local proj=$LIB_TMP/fg marker=clan-stack-$RANDOM$RANDOM id i procs
+	mkdir -p "$proj"
+	cat >"$proj/.clanrc" <<EOF
+[service.app]
+image = dir:$ROOTFS
+command = sh -c 'echo up $marker; sleep 600'
+EOF
+	cat >"$LIB_TMP/fg.sh" <<EOF
+#!/bin/bash
+#SBATCH -o $LIB_TMP/fg.out
+cd "$proj" || exit 1
+exec "$CLAN" up
+EOF
+	id=$(submit "$LIB_TMP/fg.sh") || die "sbatch failed"
+	for i in $(seq 600); do
+		grep -q "up $marker" "$LIB_TMP/fg.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "up $marker" "$LIB_TMP/fg.out" || die "the stack did not start:" "$(cat "$LIB_TMP/fg.out")"
+	scancel "$id" || die "scancel failed"
+	job_wait "$id"
+	procs=$(pgrep -u "$(id -u)" -af "$marker" | grep -v pgrep)
+	[ -z "$procs" ] || die "processes left after the job:" "$procs"
+	assert_nothing_mounted
+	# the stack stopped as on Ctrl-C: no container of it is left
+	run clan ps -aq
+	assert_eq "$out" "" "containers after scancel"
+	assert_no_containers
+}
+
 # Two jobs of one user on one node, the same project dir: each job's
 # stack is its own (project NAME-jobID), with its own volume.
 case_two_jobs_one_project() {
@@ -193,5 +226,6 @@ t in_job_cgroup case_in_job_cgroup
 t sbatch case_sbatch
 t scancel_exec case_scancel_exec
 t scancel_shell_parent case_scancel_shell_parent
+t scancel_stack case_scancel_stack
 t two_jobs_one_project case_two_jobs_one_project
 finish
