@@ -270,18 +270,26 @@ int paths_runtime_dir_ensure(char **out, struct clan_err *err)
 		return clan_error(err, errno, "cannot create a runtime dir in /tmp");
 	_cleanup_free_ char *storage = paths_storage_dir();
 	_cleanup_free_ char *ptr = runtime_pointer();
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", ptr);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", ptr, (int)getpid());
 	if (paths_storage_ensure(storage, err) < 0 ||
 	    write_file(tmp, tmpl, strlen(tmpl), err) < 0) {
 		rmdir(tmpl);
 		return -1;
 	}
-	if (rename(tmp, ptr) < 0) {
-		int e = errno;
-		rmdir(tmpl);
-		return clan_error(err, e, "cannot write %s", ptr);
+	/* other clans may do the same at once (srun -n2 on a new storage
+	 * dir): the first pointer wins and all use its dir; a stale one (its
+	 * dir gone with a /tmp cleaned at boot) is replaced */
+	int e = link(tmp, ptr) == 0 ? 0 : errno;
+	if (e == EEXIST) {
+		_cleanup_free_ char *theirs = pointed_runtime_dir();
+		e = theirs || rename(tmp, ptr) == 0 ? 0 : errno;
 	}
-	*out = xstrdup(tmpl);
+	(void)unlink(tmp);
+	*out = e ? NULL : pointed_runtime_dir();
+	if (!*out || strcmp(*out, tmpl) != 0)
+		rmdir(tmpl);
+	if (!*out)
+		return clan_error(err, e ? e : ENOENT, "cannot write %s", ptr);
 	return 0;
 }
 
