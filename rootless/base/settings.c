@@ -247,6 +247,8 @@ static int unknown(struct parse *p, const char *section, const char *key)
 static int handler(void *user, const char *section, const char *key, const char *raw)
 {
 	struct parse *p = user;
+	if (p->msg[0])
+		return 1; /* inih names the first bad line: keep its message */
 	if (!section[0]) {
 		snprintf(p->msg, sizeof p->msg, "'%s' is outside a section (e.g. [storage])", key);
 		return 0;
@@ -281,6 +283,23 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return 1;
 }
 
+/* Whether the first bad line of text (inih's answer, line) is one the
+ * handler refused: a syntax error there comes before any message the
+ * handler wrote for a later line. */
+static bool handler_refused(const char *text, int line, const struct parse *p)
+{
+	const char *end = text;
+	for (int i = 0; i < line && end; i++) {
+		end = strchr(end, '\n');
+		end = end ? end + 1 : NULL;
+	}
+	_cleanup_free_ char *head = end ? xstrndup(text, (size_t)(end - text)) : xstrdup(text);
+	struct parse again = {.want = -1, .lenient = p->lenient};
+	ini_parse_string(head, handler, &again);
+	free(again.value);
+	return again.msg[0] != '\0';
+}
+
 /* Parses text; -1 with err (FILE:LINE) when it is bad. */
 static int parse_text(const char *path, const char *text, struct parse *p, struct clan_err *err)
 {
@@ -289,8 +308,9 @@ static int parse_text(const char *path, const char *text, struct parse *p, struc
 		return 0;
 	if (line < 0)
 		return clan_error(err, ENOMEM, "cannot parse %s", path);
+	bool theirs = p->msg[0] && handler_refused(text, line, p);
 	return clan_error_code(err, CLAN_EXIT_USAGE, "%s:%d: %s", path, line,
-			       p->msg[0] ? p->msg : "not a [section] or key = value line");
+			       theirs ? p->msg : "not a [section] or key = value line");
 }
 
 /* The value of want in the file at path; NULL when it is absent,

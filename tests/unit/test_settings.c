@@ -116,6 +116,10 @@ TEST(bad_files_name_the_line)
 	    {"[deb]\nmirror = ftp://x\n", "a Debian archive URL"},
 	    {"[registry]\nmirror = http://a b\n", "is a URL"},
 	    {"garbage\n", ":1: not a [section] or key = value line"},
+	    /* the first bad line's own message, whatever comes after */
+	    {"garbage\n[run]\nuserns = x\n", ":1: not a [section] or key = value line"},
+	    {"[run]\nuserns = x\nnetwork = y\n", ":2: userns 'x'"},
+	    {"[run]\nuserns = x\ngarbage\n", ":2: userns 'x'"},
 	};
 	/* the user's file: every problem stops clan */
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
