@@ -190,6 +190,12 @@ if [ ${#files[@]} -gt 0 ]; then
 				report "not ok - $name: left mounted after the file ended: $mounted"
 				while read -r mp; do fusermount3 -u "$mp" 2>/dev/null || fusermount -u "$mp" 2>/dev/null; done < <(grep -F "$storage" /proc/self/mountinfo | awk '{print $5}' | sort -r)
 			fi
+			# without XDG_RUNTIME_DIR the storage names its private
+			# runtime dir in /tmp: that goes with it
+			runtime=$(head -c 4096 "$storage/runtime-dir" 2>/dev/null)
+			case $runtime in
+			/tmp/clan-"$(id -u)".*) rm -rf -- "$runtime" 2>/dev/null ;;
+			esac
 			if ! rm -rf -- "$storage" 2>/dev/null; then
 				chmod -R u+rwX -- "$storage" 2>/dev/null
 				rm -rf -- "$storage" 2>/dev/null ||
