@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "base/termsafe.h"
 #include "config/export.h"
 #include "config/yaml_out.h"
 #include "image/image_ref.h"
@@ -21,14 +22,15 @@ int export_check_image(const struct service *s, const char *what, struct clan_er
 			       what, s->name, s->image, what, fix);
 }
 
-/* Each comment line as "# LINE": a value that holds a newline cannot
- * end the comment and start YAML. */
+/* Each comment line as "# LINE": a value that holds a line break (\n,
+ * or \r, U+0085, U+2028, U+2029, which YAML also breaks lines at: a
+ * file name can hold them) cannot end the comment and start YAML; those
+ * are written escaped. */
 static int comment(const char *text, FILE *f)
 {
 	for (const char *l = text; *l;) {
 		size_t n = strcspn(l, "\n");
-		_cleanup_free_ char *line = xstrndup(l, n);
-		_cleanup_free_ char *u = utf8_or_replacement(line);
+		_cleanup_free_ char *u = term_safe(l, n, false);
 		if (fprintf(f, "# %s\n", u) < 0)
 			return -1;
 		l += n + (l[n] == '\n');

@@ -39,9 +39,11 @@ static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* The bidi controls, and the line and paragraph separators that YAML
+ * and some terminals take as line breaks. */
 static bool is_bidi_control(uint32_t c)
 {
-	return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+	return (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
 char *term_safe(const char *s, size_t len, bool keep_newline)

@@ -11,9 +11,10 @@
 /* A copy of s (len bytes) where every byte a terminal would act on is
  * shown in C escape form, as journalctl does: C0 controls (ESC, \r, BEL,
  * backspace ...) and DEL as \xNN, except \t, and \n when keep_newline;
- * bytes that are not UTF-8 as \xNN; C1 controls (U+0080-U+009F) and
- * the bidi embeddings, overrides and isolates (U+202A-U+202E,
- * U+2066-U+2069) as \uNNNN. Valid UTF-8 text is kept as it is. */
+ * bytes that are not UTF-8 as \xNN; C1 controls (U+0080-U+009F), the
+ * line and paragraph separators (U+2028, U+2029) and the bidi
+ * embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) as
+ * \uNNNN. Valid UTF-8 text is kept as it is. */
 char *term_safe(const char *s, size_t len, bool keep_newline);
 
 #endif

@@ -3,6 +3,7 @@
  * Kubernetes objects and compose file; hostile names are sanitised or
  * refused, hostile values stay data in the YAML written. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -475,4 +476,27 @@ TEST(compose_refuses_deb_and_doubles_dollars)
 	CHECK(strstr(err.msg, "has no kube form"));
 	export_out_free(&out);
 	fx_free(&f);
+}
+
+/* A comment (a bind's source, a file name from the repository) with the
+ * other line breaks YAML knows (\r, U+0085, U+2028, U+2029) stays one
+ * comment line: no object of its own can follow it. */
+TEST(comment_line_breaks_escaped)
+{
+	struct export_out out = {.docs = json_array()};
+	json_array_append_new(out.docs, json_object());
+	strv_push(&out.comments, "bind x\rkind: Pod\xc2\x85kind: Pod\xe2\x80\xa8"
+				 "kind: Pod\xe2\x80\xa9kind: Pod\nsecond line");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	CHECK(f && export_write(&out, f) == 0);
+	fclose(f);
+	CHECK(text && !strchr(text, '\r') && !strstr(text, "\xc2\x85") &&
+	      !strstr(text, "\xe2\x80\xa8") && !strstr(text, "\xe2\x80\xa9"));
+	static const char want[] = "# bind x\\x0dkind: Pod\\u0085kind: Pod\\u2028kind: Pod"
+				   "\\u2029kind: Pod\n# second line\n---\n";
+	CHECK(text && strncmp(text, want, strlen(want)) == 0);
+	free(text);
+	export_out_free(&out);
 }
