@@ -44,6 +44,12 @@ static const struct staged *need_blob(const struct loader *l, const char *digest
 		clan_error(err, 0, "the archive lacks %s %s", what, digest);
 		return NULL;
 	}
+	/* whatever name it came by, the content is what the digest says */
+	if (strcmp(f->digest, digest) != 0) {
+		clan_error(err, 0, "%s %s failed verification: its content hashes to %s", what,
+			   digest, f->digest);
+		return NULL;
+	}
 	if (size >= 0 && f->size != (uint64_t)size) {
 		clan_error(err, 0, "%s %s has %llu bytes, but its descriptor says %lld", what,
 			   digest, (unsigned long long)f->size, (long long)size);

@@ -188,6 +188,11 @@ static int resolve_links(struct stage *s, struct clan_err *err)
 		if (oci_stage_find(s, s->links.v[i]))
 			return clan_error(err, 0, "archive entry '%s' comes twice", s->links.v[i]);
 		oci_stage_alias(s, s->links.v[i], f);
+		/* a link named blobs/sha256/X is checked as a file of that name
+		 * would be: else any content could pose as blob X (another
+		 * image's config) */
+		if (check_blob_name(oci_stage_find(s, s->links.v[i]), err) < 0)
+			return -1;
 	}
 	return 0;
 }

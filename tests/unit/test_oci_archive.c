@@ -20,6 +20,7 @@
 #include "image/layer_tar.h"
 #include "ns/userns.h"
 #include "ns/userns_exec.h"
+#include "registry/oci_archive.h"
 #include "registry/oci_stage.h"
 #include "tap.h"
 
@@ -246,4 +247,58 @@ TEST(layer_tar_round_trip)
 		close(fd);
 	CHECK(strcmp(d1, d2) == 0 && n1 == n2);
 	fx_close(&f, &plan);
+}
+
+/* A symlink named blobs/sha256/V (V: the config of an image the user has)
+ * to other content of the same size must not pose as blob V: the load
+ * would rewrite that image's record (its entrypoint) and leave a blob
+ * that a later pull trusts. Refused, nothing recorded. */
+TEST(symlink_cannot_pose_as_another_blob)
+{
+	struct clan_err err;
+	char victim[72], evil[72], man[72];
+	const char *evil_cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":"
+			       "{\"Entrypoint\":[\"/evil\"]},\"rootfs\":{\"type\":\"layers\","
+			       "\"diff_ids\":[]}}";
+	CHECK(sha256_digest("victim config", 13, victim, &err) == 0);
+	CHECK(sha256_digest(evil_cfg, strlen(evil_cfg), evil, &err) == 0);
+	_cleanup_free_ char *mtext = xasprintf(
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+	    "\"digest\":\"%s\",\"size\":%zu},\"layers\":[]}",
+	    victim, strlen(evil_cfg));
+	CHECK(sha256_digest(mtext, strlen(mtext), man, &err) == 0);
+	_cleanup_free_ char *idx = xasprintf(
+	    "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+	    "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+	    "\"annotations\":{\"org.opencontainers.image.ref.name\":\"docker.io/library/"
+	    "foo:1\"}}]}",
+	    man, strlen(mtext));
+	_cleanup_free_ char *bm = xasprintf("blobs/sha256/%s", man + 7);
+	_cleanup_free_ char *be = xasprintf("blobs/sha256/%s", evil + 7);
+	_cleanup_free_ char *bv = xasprintf("blobs/sha256/%s", victim + 7);
+	const struct ent ents[] = {
+	    {.name = "oci-layout", .data = "{\"imageLayoutVersion\":\"1.0.0\"}"},
+	    {.name = "index.json", .data = idx},
+	    {.name = bm, .data = mtext},
+	    {.name = be, .data = evil_cfg},
+	    {.name = bv, .symlink = evil + 7},
+	};
+	struct fx f;
+	CHECK(fx_open(&f));
+	_cleanup_free_ char *tar = xasprintf("%s/in.tar", f.root);
+	CHECK(write_tar(tar, ents, ARRAY_SIZE(ents)));
+	int fd = open(tar, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	CHECK(fd >= 0 && fstat(fd, &sb) == 0);
+	struct userns_plan plan;
+	CHECK(userns_plan_make(USERNS_AUTO, 0, 0, &plan, &err) == 0);
+	struct oci_load_opts o = {.userns = &plan};
+	CHECK(oci_load(&f.st, fd, (uint64_t)sb.st_size, &o, &err) < 0);
+	CHECK(strstr(err.msg, "failed verification") != NULL);
+	close(fd);
+	_cleanup_free_ char *rec = xasprintf("%s/store/images/%s", f.root, victim + 7);
+	CHECK(access(rec, F_OK) < 0);
+	CHECK(!imgstore_has_blob(&f.st, victim));
+	fx_close(&f, NULL);
 }
