@@ -119,11 +119,16 @@ install: $(BUILD)/clan
 	install -D -m 0755 $(BUILD)/clan $(DESTDIR)$(PREFIX)/bin/clan
 	install -d $(SHARE)/clan/profiles $(SHARE)/man/man1 $(SHARE)/bash-completion/completions \
 		$(SHARE)/zsh/vendor-completions $(SHARE)/fish/vendor_completions.d
-	cp -r profiles/. $(SHARE)/clan/profiles/
-	./scripts/mkman.sh $(BUILD)/clan >$(SHARE)/man/man1/clan.1
-	$(BUILD)/clan completion bash >$(SHARE)/bash-completion/completions/clan
-	$(BUILD)/clan completion zsh >$(SHARE)/zsh/vendor-completions/_clan
-	$(BUILD)/clan completion fish >$(SHARE)/fish/vendor_completions.d/clan.fish
+	install -m 0644 profiles/*.yaml $(SHARE)/clan/profiles/
+	@mkdir -p $(BUILD)/gen
+	./scripts/mkman.sh $(BUILD)/clan >$(BUILD)/gen/clan.1
+	$(BUILD)/clan completion bash >$(BUILD)/gen/clan.bash
+	$(BUILD)/clan completion zsh >$(BUILD)/gen/_clan
+	$(BUILD)/clan completion fish >$(BUILD)/gen/clan.fish
+	install -m 0644 $(BUILD)/gen/clan.1 $(SHARE)/man/man1/clan.1
+	install -m 0644 $(BUILD)/gen/clan.bash $(SHARE)/bash-completion/completions/clan
+	install -m 0644 $(BUILD)/gen/_clan $(SHARE)/zsh/vendor-completions/_clan
+	install -m 0644 $(BUILD)/gen/clan.fish $(SHARE)/fish/vendor_completions.d/clan.fish
 
 # `make lint`, as CI runs it: every shell script through shellcheck, the
 # layer direction of every #include (and a test that the check catches an

@@ -36,7 +36,7 @@ static const struct opt_def export_opts_def[] = {
 
 const struct opt_cmd export_cmd = {
     .name = "export",
-    .operands = "kube|compose [SERVICE...]",
+    .operands = "kube [SERVICE...] | compose [SERVICE...]",
     .about = "Writes the stack here, as clan config resolves it, for another runtime:\n"
 	     "  kube     a Pod, a Service (its ports), a ConfigMap and a Secret (its\n"
 	     "           environment) per service, a PersistentVolumeClaim per named\n"

@@ -271,9 +271,11 @@ static json_t *waits(struct kube_ctx *k, const struct service *s, const char *im
 				  "another's probe; the init container waits for its port %u",
 				  d->name, (unsigned)p[tcp].container_port);
 		const char *host = k->names[d - k->st->svcs];
-		char port[8], name[KUBE_NAME_MAX + 1];
+		char port[8];
 		snprintf(port, sizeof port, "%u", (unsigned)p[tcp].container_port);
-		snprintf(name, sizeof name, "wait-%s", host);
+		/* cut and hashed as any name: two long hosts stay apart */
+		_cleanup_free_ char *wait = xasprintf("wait-%s", host);
+		_cleanup_free_ char *name = kube_name(wait);
 		/* workingDir /: the image's may be a dir only the service's
 		 * volumes make (podman refuses a missing one) */
 		json_array_append_new(a, json_pack("{s:s,s:s,s:[s,s,s,s,s],s:s}", "name", name,
@@ -480,9 +482,14 @@ static void pod_doc(struct kube_ctx *k, const struct service *s)
 	kube_doc(k, doc, cm.len ? strbuf_steal(&cm) : NULL);
 }
 
-static void claims(struct kube_ctx *k)
+/* A claim per named volume an exported service mounts. Two volumes that
+ * would become one claim (cache_data, cache.data) are refused: their
+ * data would mix. */
+static int claims(struct kube_ctx *k)
 {
-	for (size_t i = 0; i < k->st->volumes.n; i++) {
+	struct strv made = {0}, from = {0};
+	int rc = 0;
+	for (size_t i = 0; i < k->st->volumes.n && rc == 0; i++) {
 		const char *v = k->st->volumes.v[i];
 		const struct svc_mount *m = NULL;
 		const struct service *owner = NULL;
@@ -496,6 +503,17 @@ static void claims(struct kube_ctx *k)
 		_cleanup_free_ char *want =
 		    m->volume_name ? xstrdup(m->volume_name) : xasprintf("%s-%s", k->st->name, v);
 		_cleanup_free_ char *claim = kube_name(want);
+		for (size_t j = 0; j < made.n && rc == 0; j++)
+			if (strcmp(made.v[j], claim ? claim : "volume") == 0)
+				rc = clan_error_code(
+				    k->err, CLAN_EXIT_USAGE,
+				    "export kube: volumes %s and %s both become the "
+				    "claim %s; rename one",
+				    from.v[j], v, made.v[j]);
+		if (rc < 0)
+			break;
+		strv_push(&made, claim ? claim : "volume");
+		strv_push(&from, v);
 		if (m->external) {
 			kube_warn(k, owner, "volume %s is external: the claim %s must exist", v,
 				  claim ? claim : "volume");
@@ -508,6 +526,9 @@ static void claims(struct kube_ctx *k)
 					      "resources", "requests", "storage", "1Gi"));
 		kube_doc(k, doc, NULL);
 	}
+	strv_free(&made);
+	strv_free(&from);
+	return rc;
 }
 
 /* Every exported service's Kubernetes name, each once. */
@@ -558,8 +579,9 @@ int export_kube(const struct stack *st, const struct export_opts *o, struct expo
 	if (!k.part_of)
 		k.part_of = xstrdup("clan");
 	int r = names(&k);
+	if (r == 0)
+		r = claims(&k);
 	if (r == 0) {
-		claims(&k);
 		for (size_t i = 0; i < st->nsvcs; i++)
 			if (k.names[i])
 				service_doc(&k, &st->svcs[i]);

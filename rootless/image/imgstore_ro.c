@@ -43,10 +43,10 @@ int imgstore_open_ro(struct imgstore *st, const char *dir, struct clan_err *err)
 	if (dir[0] != '/')
 		return clan_error_code(err, CLAN_EXIT_USAGE,
 				       "CLAN_IMAGE_PATH: '%s' is not an absolute path", dir);
-	if (strchr(dir, ','))
+	if (strpbrk(dir, ",:"))
 		return clan_error_code(err, CLAN_EXIT_USAGE,
-				       "CLAN_IMAGE_PATH: '%s' contains ',' (an overlay option "
-				       "separator); link it from elsewhere",
+				       "CLAN_IMAGE_PATH: '%s' contains ',' or ':' (overlay's "
+				       "separators); link it from elsewhere",
 				       dir);
 	struct stat sb;
 	/* the store dir itself may be reached through a link: the user named it */
@@ -58,6 +58,14 @@ int imgstore_open_ro(struct imgstore *st, const char *dir, struct clan_err *err)
 	if (!real)
 		return clan_error_code(err, CLAN_EXIT_USAGE, "CLAN_IMAGE_PATH: cannot resolve %s",
 				       dir);
+	/* the layers are mounted by this path, in lowerdir=, which a ':' or
+	 * ',' would split into other dirs */
+	if (strpbrk(real, ",:"))
+		return clan_error_code(
+		    err, CLAN_EXIT_USAGE,
+		    "CLAN_IMAGE_PATH: %s resolves to %s, which contains ',' or ':' "
+		    "(overlay's separators)",
+		    dir, real);
 	if (check_dir(real, "store", st->owner, false, err) < 0)
 		return -1;
 	static const char *const subdirs[] = {"images", "layers", "tags", "blobs", "blobs/sha256"};

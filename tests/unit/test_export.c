@@ -310,6 +310,20 @@ TEST(kube_names_sanitised_or_refused)
 		CHECK(strstr(err.msg, "would both be named my-db") != NULL);
 	}
 	fx_free(&f);
+	/* two volumes that would share one claim: their data would mix */
+	struct fx g = {0};
+	CHECK(fx_ok(&g, "services:\n  a: {image: busybox, volumes: [\"cache_data:/x\"]}\n"
+			"  b: {image: busybox, volumes: [\"cache.data:/y\"]}\n"
+			"volumes: {cache_data: {}, cache.data: {}}\n"));
+	if (g.loaded) {
+		struct export_opts o = {0};
+		struct export_out out;
+		CHECK(export_kube(&g.st, &o, &out, &err) < 0);
+		CHECK(err.code == CLAN_EXIT_USAGE);
+		CHECK(strstr(err.msg, "both become the claim") != NULL);
+		export_out_free(&out);
+	}
+	fx_free(&g);
 }
 
 TEST(secret_values_and_dollar_escapes)
