@@ -74,7 +74,12 @@ printf '%s\n' "$help" | awk "$lib"'
 echo '.SH "COMMAND OPTIONS"'
 for cmd in $cmds; do
 	[ "$cmd" = version ] && continue
-	"$clan" "$cmd" --help | command_section
+	# the help first, so a command whose --help fails fails the page
+	help=$("$clan" "$cmd" --help) || {
+		echo "mkman: clan $cmd --help failed" >&2
+		exit 1
+	}
+	printf '%s\n' "$help" | command_section
 done
 cat <<'EOT'
 .SH "EXIT STATUS"

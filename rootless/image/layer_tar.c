@@ -55,9 +55,16 @@ static void set_owner(struct tar_walk *w, struct archive_entry *e, int fd, const
 static int copy_data(struct tar_walk *w, int dfd, const char *base, const struct stat *st,
 		     struct clan_err *err)
 {
-	_cleanup_close_ int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* non-blocking, and the opened file checked: in another user's
+	 * store a FIFO swapped in after the walk's stat must not hang us */
+	_cleanup_close_ int fd =
+	    openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return clan_error(err, errno, "layer %s: cannot open %s", w->layer, w->name);
+	struct stat now;
+	if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_ino != st->st_ino ||
+	    now.st_dev != st->st_dev)
+		return clan_error(err, 0, "layer %s: %s changed while saved", w->layer, w->name);
 	off_t left = st->st_size;
 	while (left > 0) {
 		ssize_t n = read(fd, w->buf, sizeof w->buf);
