@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "base/pages.h"
 #include "netns/portfwd.h"
 
 #include <arpa/inet.h>
@@ -161,6 +162,7 @@ static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_
 	if (ns_join_user_net(ns_pid, &err) == 0) {
 		write_all(status_fd, "", 1);
 		close(status_fd);
+		pages_trim();
 		portfwd_loop(s, &err);
 	} else {
 		write_all(status_fd, err.msg, strlen(err.msg) + 1);

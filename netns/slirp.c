@@ -235,6 +235,19 @@ int slirp_add_hostfwd(const struct slirp *s, const struct port_map *m, struct cl
 	return 0;
 }
 
+static void forget(struct slirp *s)
+{
+	s->pid = 0;
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->pidfd = -1;
+	if (s->api_socket)
+		unlink(s->api_socket);
+	free(s->api_socket);
+	free(s->log_path);
+	s->api_socket = s->log_path = NULL;
+}
+
 void slirp_stop(struct slirp *s)
 {
 	if (s->exit_w >= 0)
@@ -245,14 +258,14 @@ void slirp_stop(struct slirp *s)
 		if (s->pidfd < 0 || poll(&p, 1, 1000) <= 0)
 			kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
-		s->pid = 0;
 	}
-	if (s->pidfd >= 0)
-		close(s->pidfd);
-	s->pidfd = -1;
-	if (s->api_socket)
-		unlink(s->api_socket);
-	free(s->api_socket);
-	free(s->log_path);
-	s->api_socket = s->log_path = NULL;
+	forget(s);
+}
+
+void slirp_release(struct slirp *s)
+{
+	if (s->exit_w >= 0)
+		close(s->exit_w);
+	s->exit_w = -1;
+	forget(s);
 }

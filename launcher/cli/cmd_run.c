@@ -101,6 +101,7 @@ int cmd_run(struct clan_ctx *ctx, int argc, char **argv, struct clan_err *err)
 		rc = check_seccomp_file(&a.spec, err);
 	if (rc == 0)
 		rc = overlay_from_env(&a.spec, err);
+	a.spec.exits_after = true;
 	if (rc == 0)
 		rc = container_run(&a.spec, err);
 	run_args_free(&a);

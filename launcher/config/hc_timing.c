@@ -47,6 +47,9 @@ int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_m
 	int64_t interval = hc_interval_ms(h);
 	if (!starting)
 		return now + interval;
-	int64_t fast = now - started_ms < HC_FAST_FOR_MS ? HC_FAST_MS : HC_SLOW_MS;
+	int64_t age = now - started_ms;
+	int64_t fast = age < HC_RAPID_FOR_MS  ? HC_RAPID_MS
+		       : age < HC_FAST_FOR_MS ? HC_FAST_MS
+					      : HC_SLOW_MS;
 	return now + (fast < interval ? fast : interval);
 }

@@ -13,7 +13,12 @@
 #include "config/stack.h"
 
 #define HC_FIRST_MS 100 /* the first check comes soon: `up` waits on it */
-#define HC_FAST_MS 250	/* while starting, the first HC_FAST_FOR_MS */
+/* while starting: every HC_RAPID_MS for the first HC_RAPID_FOR_MS (most
+ * services are ready within it, and a dependent waits on the check, not
+ * on the service), then every HC_FAST_MS until HC_FAST_FOR_MS */
+#define HC_RAPID_MS 50
+#define HC_RAPID_FOR_MS 2000
+#define HC_FAST_MS 250
 #define HC_FAST_FOR_MS 10000
 #define HC_SLOW_MS 1000 /* while still starting after that */
 #define HC_OUT_MAX 2048 /* a check's output kept: its end */

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/pages.h"
 #include "base/fdio.h"
 #include "supervisor/sup_answer.h"
 #include "base/progress.h"
@@ -53,6 +54,9 @@ static void report(struct sup *s, json_t *o)
 		write_all(s->ready_fd, text, strlen(text));
 	close(s->ready_fd);
 	s->ready_fd = -1;
+	/* from now on it mostly waits: the code of the CLI and of the start
+	 * need not stay resident */
+	pages_trim();
 }
 
 /* What its health check last said, for `up`'s error: "" without one. */
@@ -349,6 +353,14 @@ static int poll_timeout(const struct sup *s)
 	return next <= now ? 0 : (int)(next - now);
 }
 
+static bool ctl_busy(const struct sup *s)
+{
+	for (size_t i = 0; i < SUP_CTL_MAX; i++)
+		if (s->ctl[i].phase != CTL_FREE)
+			return true;
+	return false;
+}
+
 enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_HC, FD_CTL };
 
 static void loop(struct sup *s)
@@ -428,10 +440,14 @@ static void loop(struct sup *s)
 				break;
 			}
 		}
+		bool served = accept_now || ctl_busy(s);
 		if (accept_now)
 			sup_accept(s);
 		on_timers(s);
 		sup_settle(s);
+		/* a command served (ps, logs, exec...): back to waiting */
+		if (served && !ctl_busy(s) && s->ready_fd < 0)
+			pages_trim();
 	}
 	free(fds);
 	free(kind);

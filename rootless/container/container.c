@@ -93,7 +93,7 @@ int container_finish(struct container *c, int status, int emulated_sig, struct c
 	c->reaped = true;
 	while (c->sync_fd >= 0)
 		container_on_sync(c);
-	container_net_stop(&c->p.net);
+	container_net_stop(&c->p.net, !c->spec->exits_after);
 	int code;
 	if (c->failed) {
 		clan_error_code(err, c->error.code, "%s", c->error.text);
@@ -106,7 +106,7 @@ int container_finish(struct container *c, int status, int emulated_sig, struct c
 	struct clan_err ferr;
 	int rc;
 	if (c->spec->rm) {
-		rc = store_remove(c->p.storage, &c->p.rec, &ferr);
+		rc = store_remove_detached(c->p.storage, &c->p.rec, &ferr);
 	} else {
 		snprintf(c->p.rec.state, sizeof c->p.rec.state, "exited");
 		c->p.rec.exit_code = code >= 0 ? code : err->code;

@@ -211,16 +211,20 @@ void container_net_describe(const struct container_net *n, const struct containe
 	}
 }
 
-void container_net_stop(struct container_net *n)
+void container_net_stop(struct container_net *n, bool wait)
 {
 	if (n->fwd_pid > 0) {
 		kill(n->fwd_pid, SIGKILL);
-		waitpid(n->fwd_pid, NULL, 0);
+		if (wait)
+			waitpid(n->fwd_pid, NULL, 0);
 		if (n->fwd_pidfd >= 0)
 			close(n->fwd_pidfd);
 		n->fwd_pid = 0;
 	}
-	slirp_stop(&n->slirp);
+	if (wait)
+		slirp_stop(&n->slirp);
+	else
+		slirp_release(&n->slirp);
 	port_set_close(&n->listeners);
 	free(n->maps);
 	free(n->api_socket);

@@ -57,6 +57,8 @@ void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char 
 void container_net_describe(const struct container_net *n, const struct container_spec *s,
 			    struct container_rec *rec);
 
-void container_net_stop(struct container_net *n);
+/* Stops the helpers and frees n; without wait they are told to go and
+ * not reaped (the caller exits next). */
+void container_net_stop(struct container_net *n, bool wait);
 
 #endif

@@ -20,7 +20,7 @@ void prepared_free(struct prepared *p)
 	image_free(&p->img);
 	container_rec_free(&p->rec);
 	mount_plan_free(&p->plan);
-	container_net_stop(&p->net);
+	container_net_stop(&p->net, true);
 	seccomp_bpf_free(&p->seccomp);
 	strv_free(&p->env);
 	strv_free(&p->argv);

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "base/pages.h"
 #include "container/pod.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ static noreturn void holder_main(int sync_fd)
 		child_die_err(sync_fd, &err);
 	sync_send(sync_fd, SYNC_NET, 0, NULL, -1);
 	close(sync_fd);
+	pages_trim();
 	for (;;)
 		pause();
 }
@@ -124,7 +126,7 @@ void pod_on_fwd_exit(struct pod *p)
 
 void pod_destroy(struct pod *p)
 {
-	container_net_stop(&p->net);
+	container_net_stop(&p->net, true);
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);
 		wait_child(p->pid, NULL);

@@ -68,6 +68,9 @@ struct container_spec {
 	enum userns_mode userns;
 	enum overlay_kind overlay;
 	bool tty, interactive, rm;
+	/* clan exits once the container has: its network helpers are told
+	 * to go, not waited for (init reaps them) */
+	bool exits_after;
 	bool init; /* --init: a reaping init is pid 1, the command pid 2 */
 	/* --security-opt seccomp=: NULL for clan's default profile,
 	 * "unconfined", or the path of a profile in Docker's JSON format */

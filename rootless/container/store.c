@@ -307,19 +307,22 @@ static void forget_slirp_socket(const struct container_rec *r)
 		unlink(sock);
 }
 
-int store_remove(const char *storage, const struct container_rec *r, struct clan_err *err)
+int store_remove_tree(const struct container_rec *r, const char *dir, struct clan_err *err)
 {
 	struct clan_err first;
-	if (remove_tree(r->dir, &first) < 0) {
-		/* files made by subordinate ids: remove them as root of a
-		 * namespace with the same maps */
-		if (r->uidmap.n < 2 ||
-		    userns_remove_tree(r->dir, &r->uidmap, &r->gidmap, err) < 0) {
-			if (r->uidmap.n < 2)
-				*err = first;
-			return -1;
-		}
+	if (remove_tree(dir, &first) == 0)
+		return 0;
+	/* files made by subordinate ids: remove them as root of a namespace
+	 * with the same maps */
+	if (r->uidmap.n < 2) {
+		*err = first;
+		return -1;
 	}
+	return userns_remove_tree(dir, &r->uidmap, &r->gidmap, err);
+}
+
+int store_release(const char *storage, const struct container_rec *r, struct clan_err *err)
+{
 	forget_slirp_socket(r);
 	_cleanup_free_ char *cdir = store_containers_dir(storage);
 	_cleanup_free_ char *link = xasprintf("%s/names/%s", cdir, r->name);
@@ -330,6 +333,13 @@ int store_remove(const char *storage, const struct container_rec *r, struct clan
 	if (unlink(link) < 0 && errno != ENOENT)
 		return clan_error(err, errno, "cannot release the name %s", r->name);
 	return 0;
+}
+
+int store_remove(const char *storage, const struct container_rec *r, struct clan_err *err)
+{
+	if (store_remove_tree(r, r->dir, err) < 0)
+		return -1;
+	return store_release(storage, r, err);
 }
 
 void container_rec_free(struct container_rec *r)

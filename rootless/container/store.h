@@ -73,6 +73,17 @@ bool store_await_init(struct container_rec *rec);
 /* Removes the dir (through the user namespace when subuid-owned files are
  * in it) and the name. */
 int store_remove(const char *storage, const struct container_rec *rec, struct clan_err *err);
+/* store_remove's two halves: dir (rec's own, or where it was moved)
+ * removed with rec's maps, and rec's name and slirp4netns socket freed. */
+int store_remove_tree(const struct container_rec *rec, const char *dir, struct clan_err *err);
+int store_release(const char *storage, const struct container_rec *rec, struct clan_err *err);
+/* store_remove without the wait: the dir leaves containers/ at once
+ * (renamed into the storage's trash/) and the name is freed; a detached
+ * process deletes the tree, and then whatever an earlier one left in
+ * trash/ (killed before it finished). Falls back to store_remove when the
+ * rename fails. */
+int store_remove_detached(const char *storage, const struct container_rec *rec,
+			  struct clan_err *err);
 void container_rec_free(struct container_rec *rec);
 
 #endif

@@ -12,6 +12,19 @@ ps_line() {
 	clan ps -a 2>&1 | grep -E "(^|[[:space:]])$1([[:space:]]|$)"
 }
 
+# A --rm container's dir leaves containers/ at once and a detached cleaner
+# deletes it from trash/: wait (bounded) until trash/ holds only what the
+# cleaner must not touch (the names given).
+await_trash_empty() {
+	local left i
+	for i in $(seq 50); do
+		left=$(find "$CLAN_STORAGE/trash" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | grep -vxF -e "${1:-}" -e '' || true)
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	die "trash/ still holds after 5 s:" "$left" "$(find "$CLAN_STORAGE/trash" -maxdepth 3 2>&1)"
+}
+
 case_rm_leaves_nothing() {
 	fresh_storage
 	run clan run --rm "dir:$ROOTFS" /bin/sh -c 'echo x > /etc/f; mkdir -p /a/b/c; touch /a/b/c/d'
@@ -21,6 +34,7 @@ case_rm_leaves_nothing() {
 	run clan ps -a
 	assert_eq "$rc" 0 "clan ps -a exit code (stderr: $err)"
 	assert_eq "$(tail -n +2 <<<"$out" | grep -c .)" 0 "containers listed by ps -a after --rm: $out"
+	await_trash_empty
 }
 
 case_rm_leaves_nothing_subuid() {
@@ -30,6 +44,33 @@ case_rm_leaves_nothing_subuid() {
 		'mkdir -p /srv/a/b && echo x > /srv/a/b/f && chmod 700 /srv/a && chown -R 33:33 /srv/a'
 	assert_eq "$rc" 0 "exit code (stderr: $err)"
 	assert_no_containers
+	await_trash_empty
+}
+
+# What a cleaner killed midway left in trash/ goes with the next --rm, by
+# the maps of its own record (subuid-owned files too); a symlink planted
+# there is removed, never followed, and the name is free at once.
+case_rm_sweeps_trash() {
+	fresh_storage
+	local keep=$LIB_TMP/precious.$$ id
+	mkdir -p "$keep" && echo mine >"$keep/file"
+	if has_subuid; then
+		run clan run --name left --userns subuid "dir:$ROOTFS" /bin/sh -c \
+			'mkdir -p /srv/a && echo x > /srv/a/f && chmod 700 /srv/a && chown -R 33:33 /srv/a'
+	else
+		run clan run --name left "dir:$ROOTFS" /bin/sh -c 'mkdir -p /srv/a && echo x > /srv/a/f'
+	fi
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	id=$(list_containers | grep -v '^names/')
+	mkdir -p "$CLAN_STORAGE/trash"
+	mv "$CLAN_STORAGE/containers/$id" "$CLAN_STORAGE/trash/$id"
+	rm "$CLAN_STORAGE/containers/names/left"
+	ln -s "$keep" "$CLAN_STORAGE/trash/evil"
+	run clan run --rm --name left "dir:$ROOTFS" true
+	assert_eq "$rc" 0 "a --rm run reusing the name at once (stderr: $err)"
+	assert_no_containers
+	await_trash_empty evil
+	[ -f "$keep/file" ] || die "the cleaner followed a symlink in trash/"
 }
 
 case_kept_and_listed() {
@@ -146,6 +187,7 @@ case_ps_shows_whole_image() {
 
 t rm_leaves_nothing case_rm_leaves_nothing
 t rm_leaves_nothing_subuid case_rm_leaves_nothing_subuid
+t rm_sweeps_trash case_rm_sweeps_trash
 t kept_and_listed case_kept_and_listed
 t unnamed_kept case_unnamed_kept
 t rm_subuid_files case_rm_subuid_files

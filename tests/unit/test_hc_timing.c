@@ -83,17 +83,20 @@ TEST(start_period_failures_do_not_count)
 
 TEST(probe_rate)
 {
-	/* quick at first, never faster than the interval, slower after a while */
+	/* quick at first, never slower than the interval, slower after a while */
 	struct healthcheck h = {.interval_ms = 100, .retries = 1000};
-	CHECK(hc_next_at(&h, true, 0, 1000) == 1100);
-	CHECK(hc_next_at(&defaults, true, 0, 1000) == 1000 + HC_FAST_MS);
+	CHECK(hc_next_at(&h, true, 0, 1000) == 1000 + HC_RAPID_MS);
+	CHECK(hc_next_at(&h, true, 0, HC_RAPID_FOR_MS) == HC_RAPID_FOR_MS + 100);
+	CHECK(hc_next_at(&defaults, true, 0, 1000) == 1000 + HC_RAPID_MS);
+	CHECK(hc_next_at(&defaults, true, 0, HC_RAPID_FOR_MS) == HC_RAPID_FOR_MS + HC_FAST_MS);
 	CHECK(hc_next_at(&defaults, true, 0, HC_FAST_FOR_MS + 1) ==
 	      HC_FAST_FOR_MS + 1 + HC_SLOW_MS);
 	CHECK(hc_next_at(&defaults, false, 0, 1000) == 31000);
 	/* a minute of a service that never gets healthy: not thousands of execs */
 	struct sim s = {.healthy_at = -1};
 	simulate(&defaults, &s, 60000);
-	CHECK(s.checks < 40 + 50 + 2);
+	CHECK(s.checks < HC_RAPID_FOR_MS / HC_RAPID_MS +
+			     (HC_FAST_FOR_MS - HC_RAPID_FOR_MS) / HC_FAST_MS + 50 + 2);
 }
 
 TEST(after_healthy_each_failure_counts)

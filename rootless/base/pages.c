@@ -1,0 +1,62 @@
+/* See pages.h. */
+#define _GNU_SOURCE
+#include "base/pages.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MAX_RANGES 256
+
+struct range {
+	uintptr_t start, end;
+};
+
+/* The mappings that only hold file pages: private, of a file (inode), and
+ * "Anonymous: 0 kB" (none of their pages was ever written). */
+static size_t clean_file_ranges(struct range *out, size_t max)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return 0;
+	char line[512];
+	size_t n = 0;
+	bool candidate = false;
+	struct range cur = {0, 0};
+	while (fgets(line, sizeof line, f)) {
+		uintptr_t a, b;
+		char perms[8];
+		unsigned long long inode;
+		unsigned long long anon;
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %*s %*s %llu", &a, &b, perms,
+			   &inode) == 4) {
+			candidate = perms[3] == 'p' && inode != 0;
+			cur = (struct range){a, b};
+		} else if (candidate && sscanf(line, "Anonymous: %llu kB", &anon) == 1) {
+			if (anon == 0 && n < max)
+				out[n++] = cur;
+			candidate = false;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+void pages_trim(void)
+{
+	struct range r[MAX_RANGES];
+	size_t n = clean_file_ranges(r, MAX_RANGES);
+	/* MADV_RANDOM: a fault maps that one page, not the 64 KiB or the
+	 * whole large folio around it that the kernel maps by default, which
+	 * would bring most of libc back */
+	for (size_t i = 0; i < n; i++) {
+		void *p = (void *)r[i].start;
+		size_t len = r[i].end - r[i].start;
+		(void)madvise(p, len, MADV_RANDOM);
+		(void)madvise(p, len, MADV_DONTNEED);
+	}
+	malloc_trim(0);
+}
