@@ -14,6 +14,7 @@
  * for the newcomer. Connecting inside never blocks the loop, and an EMFILE
  * on accept sheds the pending connection instead of spinning. */
 #define _GNU_SOURCE
+#include "base/pages.h"
 #include "netns/portfwd.h"
 
 #include <arpa/inet.h>
@@ -101,6 +102,8 @@ struct loop {
 	size_t nflows;
 	int pool[PIPE_POOL][2]; /* empty pipes of idle directions and closed connections */
 	size_t npool;
+	bool served;	 /* a connection or datagram came since the last trim */
+	int64_t trim_at; /* when idle since a burst: pages_trim then (0: not due) */
 	char buf[65536];
 };
 
@@ -586,6 +589,29 @@ static int loop_init(struct loop *lp, const struct port_set *s, struct clan_err 
 	return 0;
 }
 
+/* A second idle after a burst of connections: the code pages it ran go
+ * again (pages.h), so the forwarder's RSS between bursts is what waiting
+ * takes. Not after each connection: the next would fault them back in. */
+#define IDLE_TRIM_MS 1000
+
+static int idle_trim(struct loop *lp, int timeout)
+{
+	if (lp->nconns || lp->nflows || !lp->served) {
+		lp->trim_at = 0;
+		return timeout;
+	}
+	if (!lp->trim_at)
+		lp->trim_at = lp->now + IDLE_TRIM_MS;
+	if (lp->now >= lp->trim_at) {
+		pages_trim();
+		lp->served = false;
+		lp->trim_at = 0;
+		return timeout;
+	}
+	int64_t left = lp->trim_at - lp->now;
+	return timeout < 0 || left < timeout ? (int)left : timeout;
+}
+
 int portfwd_loop(const struct port_set *s, struct clan_err *err)
 {
 	struct loop *lp = xcalloc(1, sizeof *lp);
@@ -594,7 +620,7 @@ int portfwd_loop(const struct port_set *s, struct clan_err *err)
 	/* runs until clan kills it or dies (PR_SET_PDEATHSIG) */
 	for (;;) {
 		struct epoll_event evs[64];
-		int timeout = expire(lp);
+		int timeout = idle_trim(lp, expire(lp));
 		free_dead(lp);
 		int n = epoll_wait(lp->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR)
@@ -602,6 +628,7 @@ int portfwd_loop(const struct port_set *s, struct clan_err *err)
 		lp->now = now_ms();
 		for (int i = 0; i < n; i++) {
 			struct endpoint *e = evs[i].data.ptr;
+			lp->served |= e->kind == EP_TCP_LISTEN || e->kind == EP_UDP_LISTEN;
 			if (e->kind == EP_TCP_LISTEN)
 				tcp_accept(lp, e->l);
 			else if (e->kind == EP_UDP_LISTEN)
