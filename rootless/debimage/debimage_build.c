@@ -40,13 +40,15 @@ struct build {
 	const struct debimage_req *r;
 	char *target, *work; /* the layer being built; mmdebstrap's TMPDIR */
 	char *root;	     /* the mount point of the build's private root */
-	char *archives;	     /* apt's downloads: work/archives, filled from the cache */
+	char *archives;	     /* apt's downloads: work/apt/archives, from the cache */
+	char *lists;	     /* apt's lists: work/lists, from the cache */
 	int log_fd;	     /* mmdebstrap's output, unless debug */
 	struct strv argv, env;
 	struct strv mirrors; /* sources.list lines, also in argv */
 	uint64_t size;
-	int signal;	 /* the signal that interrupted the build, or 0 */
-	bool no_overlay; /* a delta found no overlayfs: nothing was built */
+	int signal;	  /* the signal that interrupted the build, or 0 */
+	bool no_overlay;  /* a delta found no overlayfs: nothing was built */
+	sigset_t oldmask; /* the caller's, for the tools the build runs */
 };
 
 static void build_free(struct build *b)
@@ -55,6 +57,7 @@ static void build_free(struct build *b)
 	free(b->work);
 	free(b->root);
 	free(b->archives);
+	free(b->lists);
 	if (b->log_fd >= 0)
 		close(b->log_fd);
 	strv_free(&b->argv);
@@ -77,11 +80,13 @@ static bool plan_is_single(const struct userns_plan *p)
 	"mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts \"$1/dev/pts\"; " \
 	"ln -sf pts/ptmx \"$1/dev/ptmx\""
 
-/* Run before the download: apt's archives dir in the chroot is the
- * build's own (CLAN_DEB_ARCHIVES in mmdebstrap's environment). */
-#define ARCHIVES_HOOK                                \
-	"mkdir -p \"$1/var/cache/apt/archives\" && " \
-	"mount --bind \"$CLAN_DEB_ARCHIVES\" \"$1/var/cache/apt/archives\""
+/* Run before the download: apt's archives and lists dirs in the chroot
+ * are the build's own (CLAN_DEB_ARCHIVES, CLAN_DEB_LISTS in mmdebstrap's
+ * environment). */
+#define APT_DIRS_HOOK                                                           \
+	"mkdir -p \"$1/var/cache/apt/archives\" \"$1/var/lib/apt/lists\" && "   \
+	"mount --bind \"$CLAN_DEB_ARCHIVES\" \"$1/var/cache/apt/archives\" && " \
+	"mount --bind \"$CLAN_DEB_LISTS\" \"$1/var/lib/apt/lists\""
 
 static void build_argv(struct build *b, const char *mmdebstrap)
 {
@@ -102,8 +107,9 @@ static void build_argv(struct build *b, const char *mmdebstrap)
 	/* downloads go to the build's own archives dir (debimage_cache.c),
 	 * and stay there for the cache: mmdebstrap would unlink them */
 	strv_push(a, "--skip=essential/unlink");
-	strv_push(a, "--setup-hook=" ARCHIVES_HOOK);
-	strv_push(a, "--customize-hook=umount \"$1/var/cache/apt/archives\"");
+	strv_push(a, "--setup-hook=" APT_DIRS_HOOK);
+	strv_push(a, "--customize-hook=umount \"$1/var/cache/apt/archives\" "
+		     "\"$1/var/lib/apt/lists\"");
 	/* no fsync per unpacked file: a build that does not finish is thrown
 	 * away whole; the setting stays out of the image */
 	strv_push(a, "--dpkgopt=force-unsafe-io");
@@ -133,11 +139,17 @@ static void build_env(struct build *b)
 					   "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"};
 	strv_push(&b->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	strv_push(&b->env, "LC_ALL=C.UTF-8");
-	strv_push_owned(&b->env, xasprintf("HOME=%s", b->work));
-	strv_push_owned(&b->env, xasprintf("TMPDIR=%s", b->work));
-	strv_push_owned(&b->env, xasprintf("CLAN_DEB_ARCHIVES=%s", b->archives));
-	strv_push(&b->env, "DEBIAN_FRONTEND=noninteractive");
-	strv_push(&b->env, "DEBCONF_NONINTERACTIVE_SEEN=true");
+	if (b->r->base) {
+		/* apt-get in the chroot, where the host's paths are not */
+		strv_push(&b->env, "HOME=/root");
+		strv_push(&b->env, "DEBIAN_FRONTEND=noninteractive");
+		strv_push(&b->env, "DEBCONF_NONINTERACTIVE_SEEN=true");
+	} else {
+		strv_push_owned(&b->env, xasprintf("HOME=%s", b->work));
+		strv_push_owned(&b->env, xasprintf("TMPDIR=%s", b->work));
+		strv_push_owned(&b->env, xasprintf("CLAN_DEB_ARCHIVES=%s", b->archives));
+		strv_push_owned(&b->env, xasprintf("CLAN_DEB_LISTS=%s", b->lists));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
 		const char *v = getenv(keep[i]);
 		if (v)
@@ -392,7 +404,7 @@ static noreturn void build_child(struct build *b, int sync_fd, const sigset_t *o
 		child_die(sync_fd, 1, 0, "%s", e.msg);
 	_cleanup_free_ char *layer =
 	    b->r->base ? run_delta(b, sync_fd, oldmask) : run_mmdebstrap(b, sync_fd, oldmask);
-	debimage_cache_own(b->archives);
+	debimage_cache_own(b->archives, b->lists);
 	char text[32];
 	snprintf(text, sizeof text, "%llu", (unsigned long long)debimage_disk_usage(layer));
 	if (sync_send(sync_fd, DEB_SYNC_SIZE, 0, text, -1) < 0)
@@ -556,20 +568,26 @@ static int build_result(struct build *b, struct build_wait *w, struct clan_err *
 	return 0;
 }
 
+/* The signals that stop a build: held from its first temp dir to its
+ * last, so that none ends clan before they are removed. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+/* With stop_signals held: one that came before is read here at once. */
 static int run_build(struct build *b, struct clan_err *err)
 {
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return clan_error(err, errno, "cannot block signals");
+	sigset_t set;
+	stop_signals(&set);
 	struct build_wait w = {.pid = -1, .sync_fd = -1, .pid_fd = -1};
 	w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	int rc = w.sig_fd < 0 ? clan_error(err, errno, "cannot create a signalfd")
-			      : spawn_build(b, &old, &w, err);
+			      : spawn_build(b, &b->oldmask, &w, err);
 	if (rc == 0) {
 		wait_build(b, &w);
 		rc = build_result(b, &w, err);
@@ -583,8 +601,6 @@ static int run_build(struct build *b, struct clan_err *err)
 		close(w.pid_fd);
 	if (w.sig_fd >= 0)
 		close(w.sig_fd);
-	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0 && rc == 0)
-		rc = clan_error(err, errno, "cannot restore the signal mask");
 	return rc;
 }
 
@@ -619,7 +635,7 @@ static int commit(struct build *b, struct clan_err *err)
 	_cleanup_free_ char *layer = b->r->base ? xasprintf("%s/upper", b->target) : NULL;
 	if (imgstore_layer_commit(b->r->st, layer ? layer : b->target, b->r->id, err) < 0)
 		return -1;
-	debimage_cache_keep(b->archives, b->r->cache);
+	debimage_cache_keep(b->archives, b->lists, b->r->cache);
 	return 0;
 }
 
@@ -645,8 +661,10 @@ static int build_layer(struct build *b, struct clan_err *err)
 		 * dir that of both kinds */
 		_cleanup_free_ char *apt = xasprintf("%s/apt", b->work);
 		b->archives = xasprintf("%s/archives", apt);
-		rc = mkdir(apt, 0755) < 0 ? clan_error(err, errno, "cannot create %s", apt)
-					  : debimage_cache_fill(b->r->cache, b->archives, err);
+		b->lists = xasprintf("%s/lists", b->work);
+		rc = mkdir(apt, 0755) < 0
+			 ? clan_error(err, errno, "cannot create %s", apt)
+			 : debimage_cache_fill(b->r->cache, b->archives, b->lists, err);
 	}
 	if (rc == 0) {
 		if (!b->r->base)
@@ -679,10 +697,17 @@ static int build_layer(struct build *b, struct clan_err *err)
 int debimage_build(const struct debimage_req *r, uint64_t *size, struct clan_err *err)
 {
 	struct build b = {.r = r, .log_fd = -1};
+	sigset_t set;
+	stop_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, &b.oldmask) < 0)
+		return clan_error(err, errno, "cannot block signals");
 	int rc = build_layer(&b, err);
 	*size = b.size;
 	build_free(&b);
 	if (b.signal)
 		raise(b.signal); /* deferred until nothing was left behind */
+	/* one that came after the build, during its cleanup, takes effect now */
+	if (sigprocmask(SIG_SETMASK, &b.oldmask, NULL) < 0 && rc == 0)
+		rc = clan_error(err, errno, "cannot restore the signal mask");
 	return rc;
 }

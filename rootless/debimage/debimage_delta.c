@@ -30,10 +30,10 @@
  * daemon (invoke-rc.d asks this first). */
 #define POLICY_RC_D "#!/bin/sh\nexit 101\n"
 
-/* The install itself, in the chroot: apt's lists are fetched afresh (the
- * base keeps none), recommends stay out as in mmdebstrap's builds (the
- * base's 00mmdebstrap says so), and dpkg skips its fsyncs: a build that
- * does not finish is thrown away whole. */
+/* The install itself, in the chroot: apt's lists are brought up to date
+ * (the cache's, else fetched: the base keeps none), recommends stay out as in mmdebstrap's builds
+ * (the base's 00mmdebstrap says so), and dpkg skips its fsyncs: a build that does not finish is
+ * thrown away whole. */
 #define INSTALL_SCRIPT                                                                     \
 	"set -e; apt-get update; "                                                         \
 	"apt-get install -y --no-install-recommends -o DPkg::Options::=--force-unsafe-io " \
@@ -111,8 +111,6 @@ static int setup_chroot(const char *merged, const char *work, struct clan_err *e
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (mkdir_p(dirs[i], 0755, err) < 0)
 			return -1;
-	if (mkdir(work_lists, 0755) < 0)
-		return clan_error(err, errno, "cannot create %s", work_lists);
 	if (mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return clan_error(err, errno, "cannot mount the build's /proc");
 	if (mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)

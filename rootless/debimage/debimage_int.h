@@ -60,19 +60,22 @@ int debimage_reap_until(pid_t pid);
  * first. */
 int debimage_detach_mounts_under(const char *path, struct clan_err *err);
 
-/* The cache of downloaded .debs (debimage_cache.c): store/deb-cache/archives,
- * made 0700 when missing. */
+/* The cache of what apt downloads (debimage_cache.c): store/deb-cache with
+ * archives/ and lists/, made 0700 when missing. */
 char *debimage_cache_dir(const struct imgstore *st, struct clan_err *err);
 /* NAME_VERSION_ARCH.deb as apt names a download. Pure. */
 bool debimage_is_deb_name(const char *name);
-/* Makes archives (a new dir) holding hard links to the cache's .debs. */
-int debimage_cache_fill(const char *cache, const char *archives, struct clan_err *err);
-/* In the build's child: the .debs of archives become root's of the
+/* Makes archives and lists (new dirs, for one build) holding hard links
+ * to the cache's .debs and lists; cache NULL: empty. */
+int debimage_cache_fill(const char *cache, const char *archives, const char *lists,
+			struct clan_err *err);
+/* In the build's child: the .debs and lists become root's of the
  * namespace (the user's on the host; apt's _apt fetched them), so that
  * the parent may link them. */
-void debimage_cache_own(const char *archives);
-/* Links what a successful build fetched into the cache. */
-void debimage_cache_keep(const char *archives, const char *cache);
+void debimage_cache_own(const char *archives, const char *lists);
+/* Links what a successful build fetched into the cache: new .debs, and
+ * lists in place of older ones. */
+void debimage_cache_keep(const char *archives, const char *lists, const char *cache);
 
 /* du(1): bytes allocated under root, hard links counted once, not crossing
  * mounts; what cannot be read is skipped. */

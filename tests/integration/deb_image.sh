@@ -139,8 +139,12 @@ case_packages_two_shells() {
 	local builds
 	builds=$(cat "$LIB_TMP/a.err" "$LIB_TMP/b.err" | grep -c 'building deb:bookworm+')
 	[ "$builds" -le 1 ] || die "built $builds times:" "$(cat "$LIB_TMP/a.err" "$LIB_TMP/b.err")"
-	[ -d "$CLAN_STORAGE/layers/$KEY_HELLO" ] || die "no layer $KEY_HELLO for deb:bookworm+hello"
-	local rec=$CLAN_STORAGE/images/$KEY_HELLO/image.json
+	local rec=$CLAN_STORAGE/images/$KEY_HELLO/image.json layer
+	[ -f "$rec" ] || die "no record $KEY_HELLO for deb:bookworm+hello"
+	# the base's layer and a delta (a store of an older clan: one layer)
+	while read -r layer; do
+		[ -d "$CLAN_STORAGE/layers/$layer" ] || die "layer $layer of deb:bookworm+hello is missing"
+	done < <(sed -n '/"layers"/,/]/p' "$rec" | grep -o 'sha256:[0-9a-f]*' | cut -c8-)
 	grep -q '"source": *"deb"' "$rec" || die "record without source deb:" "$(cat "$rec")"
 	grep -q '"hello"' "$rec" || die "record without its packages:" "$(cat "$rec")"
 }
