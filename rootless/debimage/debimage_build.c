@@ -239,7 +239,7 @@ static void unescape_octal(char *s)
 }
 
 /* The build's /dev nodes, anything a maintainer script left. */
-int debimage_detach_mounts_under(const char *path, struct clan_err *err)
+static int detach_mounts_under(const char *path, struct clan_err *err)
 {
 	_cleanup_free_ char *text = NULL, *root = realpath(path, NULL);
 	if (!root)
@@ -268,6 +268,18 @@ int debimage_detach_mounts_under(const char *path, struct clan_err *err)
 	return rc;
 }
 
+int debimage_unmount_and_drop(const char *root, const char *const *drop, struct clan_err *err)
+{
+	if (detach_mounts_under(root, err) < 0)
+		return -1;
+	for (size_t i = 0; drop[i]; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", root, drop[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return clan_error(err, errno, "cannot remove %s", path);
+	}
+	return 0;
+}
+
 /* In single mode apt cannot drop to its _apt user (setgroups is denied in
  * such a namespace, and every file is root's anyway): it downloads as root. */
 static int write_apt_sandbox_conf(const char *root, struct clan_err *err)
@@ -284,14 +296,9 @@ static int write_apt_sandbox_conf(const char *root, struct clan_err *err)
  * and resolv.conf, so the builder's are dropped. */
 static int finalize_rootfs(const char *root, bool single, struct clan_err *err)
 {
-	static const char *const drop[] = {"etc/hostname", "etc/resolv.conf"};
-	if (debimage_detach_mounts_under(root, err) < 0)
+	static const char *const drop[] = {"etc/hostname", "etc/resolv.conf", NULL};
+	if (debimage_unmount_and_drop(root, drop, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", root, drop[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return clan_error(err, errno, "cannot remove %s", path);
-	}
 	_cleanup_free_ char *dev = xasprintf("%s/dev", root);
 	if (empty_dir(dev, err) < 0)
 		return -1;

@@ -156,14 +156,9 @@ static int run_install(const char *merged, const struct strv *packages, const st
 /* Takes back from the layer what only the build needed. */
 static int clean_upper(const char *merged, struct clan_err *err)
 {
-	static const char *const drop[] = {"etc/resolv.conf", "usr/sbin/policy-rc.d"};
-	if (debimage_detach_mounts_under(merged, err) < 0)
+	static const char *const drop[] = {"etc/resolv.conf", "usr/sbin/policy-rc.d", NULL};
+	if (debimage_unmount_and_drop(merged, drop, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", merged, drop[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return clan_error(err, errno, "cannot remove %s", path);
-	}
 	if (umount2(merged, MNT_DETACH) < 0)
 		return clan_error(err, errno, "cannot unmount %s", merged);
 	return 0;

@@ -56,9 +56,10 @@ void debimage_exec_stdio(int log_fd, const sigset_t *oldmask);
 /* As pid 1 of the build's pid namespace: reaps whatever maintainer
  * scripts leave behind until pid is gone; its wait status. */
 int debimage_reap_until(pid_t pid);
-/* Detaches every mount below path in this namespace, the last mounted
- * first. */
-int debimage_detach_mounts_under(const char *path, struct clan_err *err);
+/* Detaches every mount below root in this namespace (the last mounted
+ * first), then removes the files drop (NULL-terminated, relative to
+ * root) that the build put there for itself. */
+int debimage_unmount_and_drop(const char *root, const char *const *drop, struct clan_err *err);
 
 /* The cache of what apt downloads (debimage_cache.c): store/deb-cache with
  * archives/ and lists/, made 0700 when missing. */

@@ -18,17 +18,6 @@ case $probe in
 *"unknown image source"*) skip_case "clan run does not resolve deb: images yet ($probe)" ;;
 esac
 
-ARCH=$(dpkg --print-architecture)
-# The cache key, as rootless/debimage/debimage.h defines it: sha256 of
-# "SUITE\nARCH\npkg1\n...", packages sorted.
-deb_key() {
-	local suite=$1
-	shift
-	{
-		printf '%s\n%s\n' "$suite" "$ARCH"
-		[ $# -gt 0 ] && printf '%s\n' "$@" | LC_ALL=C sort -u
-	} | sha256sum | cut -c1-64
-}
 KEY_BASE=$(deb_key bookworm)
 KEY_HELLO=$(deb_key bookworm hello)
 

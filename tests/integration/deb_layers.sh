@@ -15,16 +15,6 @@ command -v mmdebstrap >/dev/null || skip_case "mmdebstrap missing (apt-get insta
 command -v dpkg >/dev/null || skip_case "dpkg missing: the expected cache keys need dpkg --print-architecture"
 use_rootfs
 
-ARCH=$(dpkg --print-architecture)
-# the cache key, as deb_image.sh computes it (debimage.h)
-deb_key() {
-	local suite=$1
-	shift
-	{
-		printf '%s\n%s\n' "$suite" "$ARCH"
-		[ $# -gt 0 ] && printf '%s\n' "$@" | LC_ALL=C sort -u
-	} | sha256sum | cut -c1-64
-}
 KEY_BASE=$(deb_key bookworm)
 KEY_HELLO=$(deb_key bookworm hello)
 
