@@ -267,6 +267,18 @@ use_deb_storage() {
 	export CLAN_STORAGE
 }
 
+# deb_key SUITE [PACKAGE...]: the cache key of a deb: image, as
+# rootless/debimage/debimage.h defines it: sha256 of "SUITE\nARCH\npkg1\n...",
+# packages sorted.
+deb_key() {
+	local suite=$1
+	shift
+	{
+		printf '%s\n%s\n' "$suite" "$(dpkg --print-architecture)"
+		[ $# -gt 0 ] && printf '%s\n' "$@" | LC_ALL=C sort -u
+	} | sha256sum | cut -c1-64
+}
+
 # clan ARGS...: the binary under test.
 clan() {
 	"$CLAN" "$@"

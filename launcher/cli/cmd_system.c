@@ -239,8 +239,8 @@ const struct opt_cmd builder_cmd = {
     .name = "builder",
     .operands = "prune",
     .about = "prune: removes the build cache (RUN --mount=type=cache dirs, the contexts'\n"
-	     "remembered hashes) and the layers no image uses, earlier builds' steps\n"
-	     "among them (asks first).\n",
+	     "remembered hashes, the .debs and package lists of deb: builds) and the\n"
+	     "layers no image uses, earlier builds' steps among them (asks first).\n",
     .opts = builder_opts,
 };
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/jobs.h"
 #include "cli/commands.h"
 #include "container/image.h"
 #include "cli/logview.h"
@@ -213,6 +214,51 @@ static int parse(const struct opt_cmd *cmd, int argc, char **argv, struct up_opt
 	return 0;
 }
 
+struct fetch {
+	const struct stack *st;
+	const size_t *svc; /* the first service of each missing image */
+	enum userns_mode mode;
+};
+
+static int fetch_one(size_t i, void *arg, struct clan_err *err)
+{
+	const struct fetch *f = arg;
+	struct image img;
+	struct image_resolve_opts ro = {.userns = f->mode};
+	if (image_resolve(f->st->svcs[f->svc[i]].image, &ro, &img, err) < 0)
+		return -1;
+	image_free(&img);
+	return 0;
+}
+
+/* The images the store lacks, pulled or built side by side: the two deb:
+ * images of a stack build at once (their shared base once, on its lock). */
+static int fetch_missing(const struct stack *st, const bool *only, enum userns_mode mode,
+			 struct clan_err *err)
+{
+	_cleanup_free_ size_t *svc = xcalloc(st->nsvcs + 1, sizeof *svc);
+	_cleanup_free_ const char **names = xcalloc(st->nsvcs + 1, sizeof *names);
+	size_t n = 0;
+	for (size_t i = 0; i < st->nsvcs; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(names[k], st->svcs[i].image) == 0;
+		if ((only && !only[i]) || seen || image_is_stored(st->svcs[i].image))
+			continue;
+		svc[n] = i;
+		names[n++] = st->svcs[i].image;
+	}
+	if (n == 0)
+		return 0;
+	struct fetch f = {.st = st, .svc = svc, .mode = mode};
+	struct jobs j = {.n = n, .names = names, .fn = fetch_one, .arg = &f, .tick_ms = 10000};
+	size_t failed = 0;
+	if (jobs_run(&j, &failed, err) == 0)
+		return 0;
+	return err->code > 128 ? -1
+			       : clan_error_wrap(err, "service %s", st->svcs[svc[failed]].name);
+}
+
 /* Pulls or builds what is missing, in the foreground with progress, so the
  * supervisor only finds images already there; a service without a health
  * check of its files takes its image's. */
@@ -220,11 +266,14 @@ static int prepare_images(struct stack *st, const bool *only, enum userns_mode m
 			  struct clan_err *err)
 {
 	struct build_opts bo = {.userns = mode};
+	for (size_t i = 0; i < st->nsvcs; i++)
+		if ((!only || only[i]) && svc_image_build(&st->svcs[i], build, &bo, err) < 0)
+			return -1;
+	if (fetch_missing(st, only, mode, err) < 0)
+		return -1;
 	for (size_t i = 0; i < st->nsvcs; i++) {
 		if (only && !only[i])
 			continue; /* up SERVICE...: the others' images when they start */
-		if (svc_image_build(&st->svcs[i], build, &bo, err) < 0)
-			return -1;
 		struct image img;
 		struct image_resolve_opts ro = {.userns = mode};
 		if (image_resolve(st->svcs[i].image, &ro, &img, err) < 0)

@@ -30,8 +30,9 @@ struct build_opts {
  * and exit code (err->code 1) after its output. */
 int build_image(const struct build_opts *o, char id[72], struct clan_err *err);
 
-/* Removes the build cache of storage: RUN --mount=type=cache dirs and the
- * contexts' remembered hashes (the layers go with imgstore_gc); *bytes
+/* Removes the build cache of storage: RUN --mount=type=cache dirs, the
+ * contexts' remembered hashes and deb: builds' downloads (the layers go
+ * with imgstore_gc); *bytes
  * says what that freed. */
 int build_cache_prune(const char *storage, uint64_t *bytes, struct clan_err *err);
 

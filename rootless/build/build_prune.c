@@ -1,5 +1,6 @@
-/* The build cache beside the layers: RUN --mount=type=cache dirs and the
- * remembered hashes of contexts. */
+/* The build cache beside the layers: RUN --mount=type=cache dirs, the
+ * remembered hashes of contexts, and the .debs and package lists deb:
+ * builds keep (debimage_cache.c). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 
 int build_cache_prune(const char *storage, uint64_t *bytes, struct clan_err *err)
 {
-	static const char *const dirs[] = {"build/cache", "build/contexts"};
+	static const char *const dirs[] = {"build/cache", "build/contexts", "deb-cache"};
 	*bytes = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *p = xasprintf("%s/%s", storage, dirs[i]);

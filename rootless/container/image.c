@@ -170,6 +170,23 @@ static int resolve_stored(const char *ref, const struct image_resolve_opts *o, s
 	return rc < 0 ? -1 : 0;
 }
 
+bool image_is_stored(const char *ref)
+{
+	if (strncmp(ref, "deb:", 4) != 0 && !image_ref_is_registry(ref))
+		return true;
+	struct imgstore st = {0};
+	struct image_record rec = {0};
+	struct clan_err ignored;
+	_cleanup_free_ char *storage = paths_storage_dir();
+	if (imgstore_open(&st, storage, &ignored) < 0)
+		return false;
+	bool stored = strncmp(ref, "deb:", 4) == 0 ? debimage_is_built(&st, ref)
+						   : image_path_has(&st, ref, &rec);
+	image_record_free(&rec);
+	imgstore_close(&st);
+	return stored;
+}
+
 int image_resolve(const char *ref, const struct image_resolve_opts *o, struct image *img,
 		  struct clan_err *err)
 {

@@ -34,6 +34,9 @@ struct image_resolve_opts {
 int image_resolve(const char *ref, const struct image_resolve_opts *o, struct image *img,
 		  struct clan_err *err);
 void image_free(struct image *img);
+/* Whether image_resolve of ref would find it in the user's store, with
+ * nothing to pull or build (dir: and host: always). */
+bool image_is_stored(const char *ref);
 
 /* The store's record for a registry reference (the tagged one, else
  * pulled; pull: pulled anyway, as --pull) or a deb: one (built once). */

@@ -50,6 +50,7 @@
 #include "debimage/debimage.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,12 +285,14 @@ const char *debimage_this_arch(void)
 
 /* --- the image ---------------------------------------------------------- */
 
-static int save_record(const struct debimage_req *r, uint64_t size, struct image_record *rec,
-		       struct clan_err *err)
+/* The record of image key (the layers, lowest first: the base's and the
+ * delta's, or the one of a whole build). */
+static int save_record(const struct debimage_req *r, const char *key, const struct strv *layers,
+		       uint64_t size, struct image_record *rec, struct clan_err *err)
 {
 	*rec = (struct image_record){0};
-	snprintf(rec->id, sizeof rec->id, "%s", r->id);
-	strv_push(&rec->layers, r->id);
+	snprintf(rec->id, sizeof rec->id, "%s", key);
+	strv_extend(&rec->layers, layers);
 	/* what Docker's debian images set */
 	strv_push(&rec->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	strv_push(&rec->cmd, "/bin/bash");
@@ -300,7 +303,7 @@ static int save_record(const struct debimage_req *r, uint64_t size, struct image
 		strv_push(&rec->packages, r->packages->v[i]);
 	strv_sort_unique(&rec->packages);
 	if (imgstore_save_image(r->st, rec, err) < 0 ||
-	    imgstore_tag(r->st, r->name, r->id, err) < 0) {
+	    imgstore_tag(r->st, r->name, key, err) < 0) {
 		image_record_free(rec);
 		return clan_error_wrap(err, "image %s", r->name);
 	}
@@ -321,36 +324,132 @@ static int ensure_tag(struct imgstore *st, const char *name, const char *id,
 	return 0;
 }
 
+/* Whether every layer of rec is in the store. */
+static bool has_layers(struct imgstore *st, const struct image_record *rec)
+{
+	for (size_t i = 0; i < rec->layers.n; i++)
+		if (!digest_is_valid(rec->layers.v[i]) || !imgstore_has_layer(st, rec->layers.v[i]))
+			return false;
+	return rec->layers.n > 0;
+}
+
+/* A fresh id for a delta layer: it belongs to one build of its base, so a
+ * lost record's leftover is never taken for it. */
+static int delta_id(const char *key, const char *base, char id[72], struct clan_err *err)
+{
+	unsigned char nonce[16];
+	if (getentropy(nonce, sizeof nonce) < 0)
+		return clan_error(err, errno, "cannot get random bytes");
+	_cleanup_free_ char *text = xasprintf("delta\n%s\n%s\n", key, base);
+	size_t len = strlen(text);
+	text = xrealloc(text, len + sizeof nonce);
+	memcpy(text + len, nonce, sizeof nonce);
+	return sha256_digest(text, len + sizeof nonce, id, err);
+}
+
+/* The packages as a delta on the suite's base image (built first when
+ * missing, shared with every image of the suite). DEBIMAGE_NO_OVERLAY:
+ * nothing done, the image is to be built whole. */
+static int build_layered(struct debimage_req *req, const char *key,
+			 const struct userns_plan *userns, struct image_record *rec,
+			 struct clan_err *err)
+{
+	struct image_record base = {0};
+	struct strv none = {0};
+	char base_key[72], id[72];
+	if (debimage_get(req->st, req->suite, &none, userns, &base, err) < 0)
+		return clan_error_wrap(err, "the base of %s", req->shown);
+	int rc = base.layers.n == 1 ? 0 : DEBIMAGE_NO_OVERLAY;
+	_cleanup_free_ char *base_path = NULL;
+	if (rc == 0)
+		base_path = imgstore_layer_path(req->st, base.layers.v[0]);
+	snprintf(base_key, sizeof base_key, "%s", base.id);
+	_cleanup_free_ char *base_name = debimage_name(req->suite, base_key);
+	if (rc == 0)
+		rc = delta_id(key, base.layers.v[0], id, err);
+	uint64_t size = 0;
+	if (rc == 0) {
+		req->id = id;
+		req->base = base_path;
+		req->base_name = base_name;
+		rc = debimage_build(req, &size, err);
+	}
+	if (rc == 0) {
+		struct strv layers = {0};
+		strv_push(&layers, base.layers.v[0]);
+		strv_push(&layers, id);
+		rc = save_record(req, key, &layers, base.size + size, rec, err);
+		strv_free(&layers);
+	}
+	req->id = key;
+	req->base = NULL;
+	image_record_free(&base);
+	return rc;
+}
+
 /* With the lock held: the cached image, else a build and its record. */
 static int get_locked(struct imgstore *st, const char *suite, const struct strv *packages,
 		      const struct userns_plan *userns, const char *id, const char *name,
 		      struct image_record *rec, struct clan_err *err)
 {
 	struct clan_err ignored;
+	if (imgstore_load_image(st, id, rec, &ignored) == 0) {
+		if (has_layers(st, rec))
+			return ensure_tag(st, name, id, rec, err);
+		image_record_free(rec);
+	}
+	/* a whole build of an older clan, its record lost */
 	bool have_layer = imgstore_has_layer(st, id);
-	if (have_layer && imgstore_load_image(st, id, rec, &ignored) == 0)
-		return ensure_tag(st, name, id, rec, err);
 
 	struct userns_plan plan;
 	_cleanup_free_ char *shown = debimage_shown(suite, packages);
+	_cleanup_free_ char *cache = debimage_cache_dir(st, &ignored);
 	struct debimage_req req = {.st = st,
 				   .suite = suite,
 				   .name = name,
 				   .shown = shown,
 				   .id = id,
 				   .packages = packages,
-				   .plan = &plan};
+				   .plan = &plan,
+				   .cache = cache};
+	struct strv layers = {0};
 	uint64_t size = 0;
 	/* the user is root of the build: mmdebstrap --mode=root */
 	int rc = userns_plan_make(userns ? userns->mode : USERNS_AUTO, 0, 0, &plan, err);
-	if (rc == 0 && !have_layer) {
+	if (rc == 0 && !have_layer && packages->n > 0)
+		rc = build_layered(&req, id, userns, rec, err);
+	else if (rc == 0)
+		rc = DEBIMAGE_NO_OVERLAY;
+	if (rc != DEBIMAGE_NO_OVERLAY)
+		return rc < 0 ? -1 : 0;
+	if (!have_layer) {
 		rc = debimage_build(&req, &size, err);
-	} else if (rc == 0) {
+	} else {
 		/* built, but the record was lost: measure what we can see */
 		_cleanup_free_ char *path = imgstore_layer_path(st, id);
 		size = debimage_disk_usage(path);
+		rc = 0;
 	}
-	return rc < 0 ? -1 : save_record(&req, size, rec, err);
+	strv_push(&layers, id);
+	if (rc == 0)
+		rc = save_record(&req, id, &layers, size, rec, err);
+	strv_free(&layers);
+	return rc < 0 ? -1 : 0;
+}
+
+bool debimage_is_built(struct imgstore *st, const char *text)
+{
+	_cleanup_free_ char *suite = NULL;
+	struct strv packages = {0};
+	struct image_record rec = {0};
+	struct clan_err ignored;
+	char id[72];
+	bool built = debimage_parse(text, &suite, &packages, &ignored) == 0 &&
+		     debimage_key(suite, &packages, debimage_this_arch(), id, &ignored) == 0 &&
+		     imgstore_load_image(st, id, &rec, &ignored) == 0 && has_layers(st, &rec);
+	image_record_free(&rec);
+	strv_free(&packages);
+	return built;
 }
 
 int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,

@@ -56,6 +56,10 @@ const char *debimage_arch_of(const char *machine);
 int debimage_get(struct imgstore *st, const char *suite, const struct strv *packages,
 		 const struct userns_plan *userns, struct image_record *rec, struct clan_err *err);
 
+/* Whether the image text names (deb:SUITE[+pkgs]) is in the store with
+ * all its layers: debimage_get would build nothing. */
+bool debimage_is_built(struct imgstore *st, const char *text);
+
 /* The host's Debian archive, from its apt sources: the URIs serving the
  * host's own codename, its -updates and its -security pocket. */
 struct deb_sources {

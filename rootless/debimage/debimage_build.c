@@ -31,18 +31,24 @@
 #include "ns/userns_exec.h"
 #include "base/util.h"
 
-/* The message the build child sends when the rootfs is ready: its size. */
+/* The messages of the build child: the rootfs is ready (its size); a
+ * delta cannot be built here (no overlayfs in a user namespace). */
 #define DEB_SYNC_SIZE 'S'
+#define DEB_SYNC_NO_OVERLAY 'O'
 
 struct build {
 	const struct debimage_req *r;
 	char *target, *work; /* the layer being built; mmdebstrap's TMPDIR */
 	char *root;	     /* the mount point of the build's private root */
+	char *archives;	     /* apt's downloads: work/apt/archives, from the cache */
+	char *lists;	     /* apt's lists: work/lists, from the cache */
 	int log_fd;	     /* mmdebstrap's output, unless debug */
 	struct strv argv, env;
 	struct strv mirrors; /* sources.list lines, also in argv */
 	uint64_t size;
-	int signal; /* the signal that interrupted the build, or 0 */
+	int signal;	  /* the signal that interrupted the build, or 0 */
+	bool no_overlay;  /* a delta found no overlayfs: nothing was built */
+	sigset_t oldmask; /* the caller's, for the tools the build runs */
 };
 
 static void build_free(struct build *b)
@@ -50,6 +56,8 @@ static void build_free(struct build *b)
 	free(b->target);
 	free(b->work);
 	free(b->root);
+	free(b->archives);
+	free(b->lists);
 	if (b->log_fd >= 0)
 		close(b->log_fd);
 	strv_free(&b->argv);
@@ -72,6 +80,14 @@ static bool plan_is_single(const struct userns_plan *p)
 	"mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts \"$1/dev/pts\"; " \
 	"ln -sf pts/ptmx \"$1/dev/ptmx\""
 
+/* Run before the download: apt's archives and lists dirs in the chroot
+ * are the build's own (CLAN_DEB_ARCHIVES, CLAN_DEB_LISTS in mmdebstrap's
+ * environment). */
+#define APT_DIRS_HOOK                                                           \
+	"mkdir -p \"$1/var/cache/apt/archives\" \"$1/var/lib/apt/lists\" && "   \
+	"mount --bind \"$CLAN_DEB_ARCHIVES\" \"$1/var/cache/apt/archives\" && " \
+	"mount --bind \"$CLAN_DEB_LISTS\" \"$1/var/lib/apt/lists\""
+
 static void build_argv(struct build *b, const char *mmdebstrap)
 {
 	struct strv *a = &b->argv;
@@ -88,6 +104,16 @@ static void build_argv(struct build *b, const char *mmdebstrap)
 	/* what maintainer scripts made in /run (e.g. /run/postgresql) stays,
 	 * as after `RUN apt-get install` in a Dockerfile: no boot recreates it */
 	strv_push(a, "--skip=cleanup/run");
+	/* downloads go to the build's own archives dir (debimage_cache.c),
+	 * and stay there for the cache: mmdebstrap would unlink them */
+	strv_push(a, "--skip=essential/unlink");
+	strv_push(a, "--setup-hook=" APT_DIRS_HOOK);
+	strv_push(a, "--customize-hook=umount \"$1/var/cache/apt/archives\" "
+		     "\"$1/var/lib/apt/lists\"");
+	/* no fsync per unpacked file: a build that does not finish is thrown
+	 * away whole; the setting stays out of the image */
+	strv_push(a, "--dpkgopt=force-unsafe-io");
+	strv_push(a, "--customize-hook=rm -f \"$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap\"");
 	if (clan_debug_on())
 		strv_push(a, "--verbose");
 	if (b->r->packages->n) {
@@ -113,8 +139,17 @@ static void build_env(struct build *b)
 					   "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"};
 	strv_push(&b->env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	strv_push(&b->env, "LC_ALL=C.UTF-8");
-	strv_push_owned(&b->env, xasprintf("HOME=%s", b->work));
-	strv_push_owned(&b->env, xasprintf("TMPDIR=%s", b->work));
+	if (b->r->base) {
+		/* apt-get in the chroot, where the host's paths are not */
+		strv_push(&b->env, "HOME=/root");
+		strv_push(&b->env, "DEBIAN_FRONTEND=noninteractive");
+		strv_push(&b->env, "DEBCONF_NONINTERACTIVE_SEEN=true");
+	} else {
+		strv_push_owned(&b->env, xasprintf("HOME=%s", b->work));
+		strv_push_owned(&b->env, xasprintf("TMPDIR=%s", b->work));
+		strv_push_owned(&b->env, xasprintf("CLAN_DEB_ARCHIVES=%s", b->archives));
+		strv_push_owned(&b->env, xasprintf("CLAN_DEB_LISTS=%s", b->lists));
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
 		const char *v = getenv(keep[i]);
 		if (v)
@@ -203,8 +238,7 @@ static void unescape_octal(char *s)
 	*o = '\0';
 }
 
-/* Detaches every mount below root in this namespace (the build's /dev
- * nodes, anything a maintainer script left), the last mounted first. */
+/* The build's /dev nodes, anything a maintainer script left. */
 static int detach_mounts_under(const char *path, struct clan_err *err)
 {
 	_cleanup_free_ char *text = NULL, *root = realpath(path, NULL);
@@ -234,6 +268,18 @@ static int detach_mounts_under(const char *path, struct clan_err *err)
 	return rc;
 }
 
+int debimage_unmount_and_drop(const char *root, const char *const *drop, struct clan_err *err)
+{
+	if (detach_mounts_under(root, err) < 0)
+		return -1;
+	for (size_t i = 0; drop[i]; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", root, drop[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return clan_error(err, errno, "cannot remove %s", path);
+	}
+	return 0;
+}
+
 /* In single mode apt cannot drop to its _apt user (setgroups is denied in
  * such a namespace, and every file is root's anyway): it downloads as root. */
 static int write_apt_sandbox_conf(const char *root, struct clan_err *err)
@@ -250,42 +296,39 @@ static int write_apt_sandbox_conf(const char *root, struct clan_err *err)
  * and resolv.conf, so the builder's are dropped. */
 static int finalize_rootfs(const char *root, bool single, struct clan_err *err)
 {
-	static const char *const drop[] = {"etc/hostname", "etc/resolv.conf"};
-	if (detach_mounts_under(root, err) < 0)
+	static const char *const drop[] = {"etc/hostname", "etc/resolv.conf", NULL};
+	if (debimage_unmount_and_drop(root, drop, err) < 0)
 		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", root, drop[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return clan_error(err, errno, "cannot remove %s", path);
-	}
 	_cleanup_free_ char *dev = xasprintf("%s/dev", root);
 	if (empty_dir(dev, err) < 0)
 		return -1;
 	return single ? write_apt_sandbox_conf(root, err) : 0;
 }
 
-static noreturn void exec_mmdebstrap(const struct build *b, const sigset_t *oldmask)
+void debimage_exec_stdio(int log_fd, const sigset_t *oldmask)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
 		_exit(126);
-	/* mmdebstrap writes its status to stderr; stdout must not reach
+	/* the tools write their status to stderr; stdout must not reach
 	 * clan's own stdout, where the container's output goes */
-	if (clan_debug_on()
-		? dup2(STDERR_FILENO, STDOUT_FILENO) < 0
-		: dup2(b->log_fd, STDOUT_FILENO) < 0 || dup2(b->log_fd, STDERR_FILENO) < 0)
+	if (log_fd < 0 ? dup2(STDERR_FILENO, STDOUT_FILENO) < 0
+		       : dup2(log_fd, STDOUT_FILENO) < 0 || dup2(log_fd, STDERR_FILENO) < 0)
 		_exit(126);
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, oldmask, NULL) < 0 ||
 	    cloexec_fds_from(3) < 0)
 		_exit(126);
+}
+
+static noreturn void exec_mmdebstrap(const struct build *b, const sigset_t *oldmask)
+{
+	debimage_exec_stdio(b->log_fd, oldmask);
 	execve(b->argv.v[0], b->argv.v, b->env.v);
 	dprintf(STDERR_FILENO, "E: cannot run %s: %s\n", b->argv.v[0], strerror(errno));
 	_exit(127);
 }
 
-/* As pid 1 of the build's pid namespace: reaps whatever maintainer
- * scripts leave behind until mmdebstrap itself is gone. */
-static int reap_until(pid_t pid)
+int debimage_reap_until(pid_t pid)
 {
 	for (;;) {
 		int status;
@@ -297,9 +340,50 @@ static int reap_until(pid_t pid)
 	}
 }
 
+/* In the child: the delta on the base; returns the layer's dir. */
+static char *run_delta(struct build *b, int sync_fd, const sigset_t *oldmask)
+{
+	struct clan_err e;
+	struct debimage_delta d = {.base = b->r->base,
+				   .target = b->target,
+				   .work = b->work,
+				   .packages = b->r->packages,
+				   .env = &b->env,
+				   .log_fd = b->log_fd,
+				   .oldmask = oldmask};
+	int rc = debimage_delta_run(&d, &e);
+	if (rc == DEBIMAGE_NO_OVERLAY) {
+		sync_send(sync_fd, DEB_SYNC_NO_OVERLAY, 0, NULL, -1);
+		_exit(1);
+	}
+	if (rc < 0)
+		child_die(sync_fd, 1, 0, "%s", e.msg);
+	return xasprintf("%s/upper", b->target);
+}
+
+/* In the child: mmdebstrap into the target; returns the layer's dir. */
+static char *run_mmdebstrap(struct build *b, int sync_fd, const sigset_t *oldmask)
+{
+	struct clan_err e;
+	pid_t pid = fork();
+	if (pid < 0)
+		child_die(sync_fd, 1, errno, "cannot start mmdebstrap");
+	if (pid == 0)
+		exec_mmdebstrap(b, oldmask);
+	int status = debimage_reap_until(pid);
+	if (WIFSIGNALED(status))
+		child_die(sync_fd, 1, 0, "mmdebstrap was killed by signal %d", WTERMSIG(status));
+	if (WEXITSTATUS(status) != 0)
+		child_die(sync_fd, 1, 0, "mmdebstrap exited with status %d", WEXITSTATUS(status));
+	if (finalize_rootfs(b->target, plan_is_single(b->r->plan), &e) < 0)
+		child_die(sync_fd, 1, 0, "%s", e.msg);
+	return xstrdup(b->target);
+}
+
 /* The child: root of a new user, mount and pid namespace once the parent
- * has written the maps. Runs mmdebstrap, then finishes the tree as root
- * there (it can read every dir, whoever owns it) and sends its size. */
+ * has written the maps. Runs mmdebstrap or the delta, then finishes the
+ * tree as root there (it can read every dir, whoever owns it) and sends
+ * its size. */
 static noreturn void build_child(struct build *b, int sync_fd, const sigset_t *oldmask)
 {
 	struct sync_msg m;
@@ -316,26 +400,20 @@ static noreturn void build_child(struct build *b, int sync_fd, const sigset_t *o
 		child_die(sync_fd, 1, errno, "cannot make the build's mounts private");
 	/* maintainer scripts run as the user on the host: not in its tree */
 	struct deb_root_plan rp;
-	debimage_root_plan(b->target, b->work, b->argv.v[0], &b->mirrors, &rp);
+	debimage_root_plan(b->target, b->work, b->r->base ? "/bin/sh" : b->argv.v[0], &b->mirrors,
+			   &rp);
+	if (b->r->base)
+		debimage_root_plan_bind_ro(&rp, b->r->base);
 	if (debimage_root_enter(b->root, &rp, &e) < 0)
 		child_die(sync_fd, 1, 0, "%s", e.msg);
 	debimage_root_plan_free(&rp);
 	if (plan_is_single(b->r->plan) && seccomp_fake_chown(&e) < 0)
 		child_die(sync_fd, 1, 0, "%s", e.msg);
-	pid_t pid = fork();
-	if (pid < 0)
-		child_die(sync_fd, 1, errno, "cannot start mmdebstrap");
-	if (pid == 0)
-		exec_mmdebstrap(b, oldmask);
-	int status = reap_until(pid);
-	if (WIFSIGNALED(status))
-		child_die(sync_fd, 1, 0, "mmdebstrap was killed by signal %d", WTERMSIG(status));
-	if (WEXITSTATUS(status) != 0)
-		child_die(sync_fd, 1, 0, "mmdebstrap exited with status %d", WEXITSTATUS(status));
-	if (finalize_rootfs(b->target, plan_is_single(b->r->plan), &e) < 0)
-		child_die(sync_fd, 1, 0, "%s", e.msg);
+	_cleanup_free_ char *layer =
+	    b->r->base ? run_delta(b, sync_fd, oldmask) : run_mmdebstrap(b, sync_fd, oldmask);
+	debimage_cache_own(b->archives, b->lists);
 	char text[32];
-	snprintf(text, sizeof text, "%llu", (unsigned long long)debimage_disk_usage(b->target));
+	snprintf(text, sizeof text, "%llu", (unsigned long long)debimage_disk_usage(layer));
 	if (sync_send(sync_fd, DEB_SYNC_SIZE, 0, text, -1) < 0)
 		_exit(1);
 	_exit(0);
@@ -392,6 +470,8 @@ static void on_build_msg(struct build *b, struct build_wait *w)
 	} else if (m.tag == SYNC_ERROR) {
 		w->failed = true;
 		snprintf(w->msg, sizeof w->msg, "%s", m.text);
+	} else if (m.tag == DEB_SYNC_NO_OVERLAY) {
+		b->no_overlay = true;
 	} else if (m.tag == DEB_SYNC_SIZE) {
 		b->size = strtoull(m.text, NULL, 10);
 		w->have_size = true;
@@ -477,8 +557,10 @@ static int build_result(struct build *b, struct build_wait *w, struct clan_err *
 	if (b->signal)
 		return clan_error_code(err, 128 + b->signal, "building %s: interrupted",
 				       b->r->shown);
+	if (b->no_overlay)
+		return DEBIMAGE_NO_OVERLAY;
 	if (!w->reaped)
-		return clan_error(err, errno, "building %s: cannot wait for mmdebstrap",
+		return clan_error(err, errno, "building %s: cannot wait for the build",
 				  b->r->shown);
 	if (w->failed || !w->have_size) {
 		char tail[640];
@@ -486,25 +568,33 @@ static int build_result(struct build *b, struct build_wait *w, struct clan_err *
 		return clan_error(err, 0, "cannot build %s: %s%s%s%s", b->r->shown,
 				  w->failed ? w->msg : "the build ended early", tail[0] ? ": " : "",
 				  tail,
-				  clan_debug_on() ? "" : " (--debug shows mmdebstrap's output)");
+				  clan_debug_on() ? ""
+				  : b->r->base	  ? " (--debug shows apt-get's output)"
+						  : " (--debug shows mmdebstrap's output)");
 	}
 	return 0;
 }
 
+/* The signals that stop a build: held from its first temp dir to its
+ * last, so that none ends clan before they are removed. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+/* With stop_signals held: one that came before is read here at once. */
 static int run_build(struct build *b, struct clan_err *err)
 {
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return clan_error(err, errno, "cannot block signals");
+	sigset_t set;
+	stop_signals(&set);
 	struct build_wait w = {.pid = -1, .sync_fd = -1, .pid_fd = -1};
 	w.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	int rc = w.sig_fd < 0 ? clan_error(err, errno, "cannot create a signalfd")
-			      : spawn_build(b, &old, &w, err);
+			      : spawn_build(b, &b->oldmask, &w, err);
 	if (rc == 0) {
 		wait_build(b, &w);
 		rc = build_result(b, &w, err);
@@ -518,8 +608,6 @@ static int run_build(struct build *b, struct clan_err *err)
 		close(w.pid_fd);
 	if (w.sig_fd >= 0)
 		close(w.sig_fd);
-	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0 && rc == 0)
-		rc = clan_error(err, errno, "cannot restore the signal mask");
 	return rc;
 }
 
@@ -547,6 +635,17 @@ static int open_log(struct build *b, struct clan_err *err)
 	return 0;
 }
 
+/* The layer into place (a delta's is the overlay's upper dir); what it
+ * downloaded into the cache. */
+static int commit(struct build *b, struct clan_err *err)
+{
+	_cleanup_free_ char *layer = b->r->base ? xasprintf("%s/upper", b->target) : NULL;
+	if (imgstore_layer_commit(b->r->st, layer ? layer : b->target, b->r->id, err) < 0)
+		return -1;
+	debimage_cache_keep(b->archives, b->lists, b->r->cache);
+	return 0;
+}
+
 /* Builds the layer into a temp dir and commits it; on any failure or
  * signal, nothing of it is left. */
 static int build_layer(struct build *b, struct clan_err *err)
@@ -565,21 +664,37 @@ static int build_layer(struct build *b, struct clan_err *err)
 	if (rc == 0)
 		rc = open_log(b, err);
 	if (rc == 0) {
-		build_argv(b, mmdebstrap);
+		/* apt's cache dir of a delta (debimage_delta.c), its archives
+		 * dir that of both kinds */
+		_cleanup_free_ char *apt = xasprintf("%s/apt", b->work);
+		b->archives = xasprintf("%s/archives", apt);
+		b->lists = xasprintf("%s/lists", b->work);
+		rc = mkdir(apt, 0755) < 0
+			 ? clan_error(err, errno, "cannot create %s", apt)
+			 : debimage_cache_fill(b->r->cache, b->archives, b->lists, err);
+	}
+	if (rc == 0) {
+		if (!b->r->base)
+			build_argv(b, mmdebstrap);
 		build_env(b);
-		progress_say("building %s with mmdebstrap (image %s)...", b->r->shown, b->r->name);
+		if (b->r->base)
+			progress_say("building %s on %s (image %s)...", b->r->shown,
+				     b->r->base_name, b->r->name);
+		else
+			progress_say("building %s with mmdebstrap (image %s)...", b->r->shown,
+				     b->r->name);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = run_build(b, err);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (rc == 0 &&
-		    (rc = imgstore_layer_commit(b->r->st, b->target, b->r->id, err)) == 0)
+		rc = rc == 0 ? commit(b, err) : rc;
+		if (rc == 0)
 			progress_say("built %s in %.1f s (image %s)", b->r->shown,
 				     (double)(t1.tv_sec - t0.tv_sec) +
 					 (t1.tv_nsec - t0.tv_nsec) / 1e9,
 				     b->r->name);
 	}
-	if (rc < 0)
+	if (rc != 0 || b->r->base)
 		discard(b, b->target);
 	discard(b, b->work);
 	discard(b, b->root);
@@ -589,10 +704,17 @@ static int build_layer(struct build *b, struct clan_err *err)
 int debimage_build(const struct debimage_req *r, uint64_t *size, struct clan_err *err)
 {
 	struct build b = {.r = r, .log_fd = -1};
+	sigset_t set;
+	stop_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, &b.oldmask) < 0)
+		return clan_error(err, errno, "cannot block signals");
 	int rc = build_layer(&b, err);
 	*size = b.size;
 	build_free(&b);
 	if (b.signal)
 		raise(b.signal); /* deferred until nothing was left behind */
+	/* one that came after the build, during its cleanup, takes effect now */
+	if (sigprocmask(SIG_SETMASK, &b.oldmask, NULL) < 0 && rc == 0)
+		rc = clan_error(err, errno, "cannot restore the signal mask");
 	return rc;
 }

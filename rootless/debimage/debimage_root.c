@@ -111,6 +111,11 @@ void debimage_root_plan(const char *target, const char *work, const char *mmdebs
 	plan_add(p, DEB_ROOT_BIND_RW, work, work);
 }
 
+void debimage_root_plan_bind_ro(struct deb_root_plan *p, const char *dir)
+{
+	plan_add(p, DEB_ROOT_BIND_RO, dir, dir);
+}
+
 void debimage_root_plan_free(struct deb_root_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {

@@ -18,17 +18,6 @@ case $probe in
 *"unknown image source"*) skip_case "clan run does not resolve deb: images yet ($probe)" ;;
 esac
 
-ARCH=$(dpkg --print-architecture)
-# The cache key, as rootless/debimage/debimage.h defines it: sha256 of
-# "SUITE\nARCH\npkg1\n...", packages sorted.
-deb_key() {
-	local suite=$1
-	shift
-	{
-		printf '%s\n%s\n' "$suite" "$ARCH"
-		[ $# -gt 0 ] && printf '%s\n' "$@" | LC_ALL=C sort -u
-	} | sha256sum | cut -c1-64
-}
 KEY_BASE=$(deb_key bookworm)
 KEY_HELLO=$(deb_key bookworm hello)
 
@@ -139,8 +128,12 @@ case_packages_two_shells() {
 	local builds
 	builds=$(cat "$LIB_TMP/a.err" "$LIB_TMP/b.err" | grep -c 'building deb:bookworm+')
 	[ "$builds" -le 1 ] || die "built $builds times:" "$(cat "$LIB_TMP/a.err" "$LIB_TMP/b.err")"
-	[ -d "$CLAN_STORAGE/layers/$KEY_HELLO" ] || die "no layer $KEY_HELLO for deb:bookworm+hello"
-	local rec=$CLAN_STORAGE/images/$KEY_HELLO/image.json
+	local rec=$CLAN_STORAGE/images/$KEY_HELLO/image.json layer
+	[ -f "$rec" ] || die "no record $KEY_HELLO for deb:bookworm+hello"
+	# the base's layer and a delta (a store of an older clan: one layer)
+	while read -r layer; do
+		[ -d "$CLAN_STORAGE/layers/$layer" ] || die "layer $layer of deb:bookworm+hello is missing"
+	done < <(sed -n '/"layers"/,/]/p' "$rec" | grep -o 'sha256:[0-9a-f]*' | cut -c8-)
 	grep -q '"source": *"deb"' "$rec" || die "record without source deb:" "$(cat "$rec")"
 	grep -q '"hello"' "$rec" || die "record without its packages:" "$(cat "$rec")"
 }
