@@ -14,6 +14,7 @@
 #include "base/debug.h"
 #include "fs/layer_merge.h"
 #include "fs/mounts.h"
+#include "fs/overlay_kernel.h"
 #include "ns/userns.h"
 #include "base/util.h"
 
@@ -92,19 +93,16 @@ static char *layer_options(const struct strv *lowers, const struct layout *l, bo
 static int mount_kernel(const struct overlay_request *req, const struct layout *l,
 			struct clan_err *err)
 {
-	_cleanup_free_ char *opts = layer_options(req->lowers, l, true, err);
-	if (!opts)
-		return -1;
-	/* An --rm upper is deleted afterwards: `volatile` spares the sync of
-	 * the whole upper filesystem that unmounting would otherwise do. */
-	if (req->ephemeral) {
-		_cleanup_free_ char *vopts = xasprintf("%s,volatile", opts);
-		if (mount("overlay", l->merged, "overlay", 0, vopts) == 0)
-			return 0;
-	}
-	if (mount("overlay", l->merged, "overlay", 0, opts) < 0)
-		return clan_error(err, errno, "kernel overlayfs");
-	return 0;
+	_cleanup_free_ char *merged_lowers = xasprintf("%s/lower", req->cdir);
+	struct overlay_kmount m = {.lowers = req->lowers,
+				   .upper = l->upper,
+				   .work = l->work,
+				   .target = l->merged,
+				   .merged_lowers = merged_lowers,
+				   .userxattr = true,
+				   /* an --rm upper is deleted afterwards */
+				   .try_volatile = req->ephemeral};
+	return overlay_kernel_mount(&m, err);
 }
 
 /* Runs argv to completion; 0 when it exited 0. Its stderr is kept and
