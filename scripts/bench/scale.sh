@@ -24,6 +24,7 @@
 #   RUNS=5             timed runs per size (hyperfine: RUNS*2, at least 10)
 #   STACK_SIZES="2 10 20"  PS_SIZES="50 500"  LAYER_SIZES="10 100"
 #   BIND_FILES=200000  LOG_MB="100 1024"
+#   PARTS="stack ps layers bind logs"  which of them to measure
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR      where the markdown, JSON and summary.tsv go (default: temp)
 # Timings on a shared machine are noisy: read the ratios of one run.
@@ -35,6 +36,7 @@ PS_SIZES=${PS_SIZES:-50 500}
 LAYER_SIZES=${LAYER_SIZES:-10 100}
 BIND_FILES=${BIND_FILES:-200000}
 LOG_MB=${LOG_MB:-100 1024}
+PARTS=${PARTS:-stack ps layers bind logs}
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -79,7 +81,7 @@ if [ "$(id -u)" = 0 ]; then
 		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" \
 		BENCH_MKROOTFS="$tmp/mkrootfs-busybox.sh" BENCH_REPO="$repo" BENCH_OUT="$out" \
 		RUNS="$RUNS" STACK_SIZES="$STACK_SIZES" PS_SIZES="$PS_SIZES" \
-		LAYER_SIZES="$LAYER_SIZES" BIND_FILES="$BIND_FILES" LOG_MB="$LOG_MB" \
+		LAYER_SIZES="$LAYER_SIZES" BIND_FILES="$BIND_FILES" LOG_MB="$LOG_MB" PARTS="$PARTS" \
 		${ROOTFS:+ROOTFS="$ROOTFS"} \
 		bash "$tmp/scale.sh") || rc=$?
 	if [ -n "${BENCH_OUT:-}" ]; then
@@ -405,7 +407,7 @@ bench_logs() {
 
 get() { awk -F'\t' -v s="$1" -v n="$2" '$1 == s && $2 == n {print $3}' "$raw" | tail -n 1; }
 
-for part in stack ps layers bind logs; do
+for part in $PARTS; do
 	say "--- $part"
 	"bench_$part" || say "FAILED $part"
 done
