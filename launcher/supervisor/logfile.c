@@ -160,8 +160,9 @@ void log_flush(struct log_writer *w)
 	if (n > 0)
 		w->size += n;
 	w->len = 0;
-	/* a burst's buffer is not kept for the quiet that follows */
-	if (w->cap > LOG_BATCH_BYTES + LOG_LINE_MAX + 64) {
+	/* a read's worth is kept for the next; a burst of short lines' more
+	 * is not kept for the quiet that follows (the supervisor stays small) */
+	if (w->cap > LOG_KEEP_BYTES) {
 		free(w->buf);
 		w->buf = NULL;
 		w->cap = 0;

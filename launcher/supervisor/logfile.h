@@ -20,6 +20,8 @@
  * chatty service cost the supervisor a syscall a line): only whole lines,
  * so a reader never sees half of one. */
 #define LOG_BATCH_BYTES 65536
+/* the buffer kept between batches, at most */
+#define LOG_KEEP_BYTES 16384
 
 struct log_writer {
 	int fd;

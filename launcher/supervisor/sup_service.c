@@ -340,10 +340,11 @@ static void read_output(struct svc_rt *r, int stream)
 				r->partlen[stream] = 0;
 			}
 		}
+		/* the lines of each read written together */
+		log_flush(&r->log);
 	}
 }
 
-/* The lines of each read are written together, once it is taken apart. */
 void svc_on_output(struct svc_rt *r, int stream)
 {
 	read_output(r, stream);
