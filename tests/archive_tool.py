@@ -4,6 +4,7 @@
   archive_tool.py hostile KIND OUT   a hand-made hostile OCI archive
   archive_tool.py owner ARCHIVE PATH uid/gid of PATH in the archive's layers
   archive_tool.py manifest ARCHIVE   the manifest digest its index.json names
+  archive_tool.py tall N ROOTFS OUT  an image tall:N of N layers (see tall())
 
 KIND: dotdot, absolute, symlink-out, symlink-write, hardlink, blob-digest,
 diff-id, layer-escape, huge-size, no-index, dup-entry, good (a valid
@@ -33,10 +34,15 @@ def layer_tar(entries):
 
 def image(layer, diff_id=None):
     """The blobs and index of a one-layer image: {name: bytes}."""
+    return layered([layer], "hostile:good", [diff_id or digest(layer)])
+
+
+def layered(layers, name, diff_ids=None):
+    """The blobs and index of an image of layers (bottom first)."""
     config = json.dumps({
         "architecture": "amd64", "os": "linux",
         "config": {"Cmd": ["/marker"]},
-        "rootfs": {"type": "layers", "diff_ids": [diff_id or digest(layer)]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids or [digest(l) for l in layers]},
     }).encode()
     manifest = json.dumps({
         "schemaVersion": 2,
@@ -44,18 +50,43 @@ def image(layer, diff_id=None):
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                    "digest": digest(config), "size": len(config)},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": digest(layer), "size": len(layer)}],
+                    "digest": digest(l), "size": len(l)} for l in layers],
     }).encode()
     index = json.dumps({
         "schemaVersion": 2,
         "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
                        "digest": digest(manifest), "size": len(manifest),
-                       "annotations": {"org.opencontainers.image.ref.name": "hostile:good"}}],
+                       "annotations": {"org.opencontainers.image.ref.name": name}}],
     }).encode()
     files = {"oci-layout": b'{"imageLayoutVersion":"1.0.0"}', "index.json": index}
-    for blob in (layer, config, manifest):
+    for blob in list(layers) + [config, manifest]:
         files["blobs/sha256/" + digest(blob)[7:]] = blob
     return files
+
+
+def tall(n, rootfs, out):
+    """tall:N, an image of n layers (n >= 8): the rootfs with /x, /gone,
+    /gone2 and /d/a at the bottom, then one file /layers/I each; layer 5
+    deletes /gone, the top ones delete /gone2, make /d opaque with only
+    /d/b, and rewrite /x."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        t.add(rootfs, arcname=".", recursive=True)
+        for name, data in (("x", b"base\n"), ("gone", b"1\n"), ("gone2", b"2\n"),
+                           ("d/a", b"a\n")):
+            add_file(t, name, data)
+    layers = [buf.getvalue()]
+    extra = {5: [(".wh.gone", b"")], n - 4: [(".wh.gone2", b"")],
+             n - 3: [("d/.wh..wh..opq", b""), ("d/b", b"b\n")], n - 2: [("x", b"top\n")]}
+    for i in range(1, n):
+        layers.append(layer_tar([("layers/%d" % i, b"%d\n" % i)] + extra.get(i, [])))
+    write_archive(layered(layers, "tall:%d" % n), out)
+
+
+def write_archive(files, out):
+    with tarfile.open(out, "w") as t:
+        for name, data in files.items():
+            add_file(t, name, data)
 
 
 def add_file(t, name, data, size=None):
@@ -137,6 +168,8 @@ def main():
         hostile(sys.argv[2], sys.argv[3])
     elif cmd == "owner":
         owner(sys.argv[2], sys.argv[3])
+    elif cmd == "tall":
+        tall(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif cmd == "manifest":
         print(manifest_of(members(sys.argv[2])))
     else:

@@ -16,15 +16,31 @@
 #define LOG_MAX_BYTES (10 * 1024 * 1024)
 #define LOG_LINE_MAX 16384
 
+/* Lines are gathered and written together (a write per line made a
+ * chatty service cost the supervisor a syscall a line): only whole lines,
+ * so a reader never sees half of one. */
+#define LOG_BATCH_BYTES 65536
+/* the buffer kept between batches, at most */
+#define LOG_KEEP_BYTES 16384
+
 struct log_writer {
 	int fd;
 	char *path;
 	off_t size;
+	char *buf; /* whole lines not written yet */
+	size_t len, cap;
+	struct timespec last; /* the last line's stamp: stamps only go up */
 };
 
 int log_open(const char *dir, const char *service, struct log_writer *w, struct clan_err *err);
-/* Appends one line (without its newline); rotates first when full. */
+/* Adds one line (without its newline), stamped now; it is written by
+ * log_flush, or at once when LOG_BATCH_BYTES are waiting. */
+void log_add(struct log_writer *w, char stream, const char *text, size_t len);
+/* Writes the lines added; rotates first when the file is full. */
+void log_flush(struct log_writer *w);
+/* log_add and log_flush. */
 void log_line(struct log_writer *w, char stream, const char *text, size_t len);
+/* Flushes and closes. */
 void log_close(struct log_writer *w);
 
 /* A line of a log, parsed. */

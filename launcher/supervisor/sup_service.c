@@ -295,10 +295,10 @@ void svc_stop(const struct sup *s, struct svc_rt *r)
 
 static void emit(struct svc_rt *r, int stream, const char *text, size_t len)
 {
-	log_line(&r->log, stream ? 'e' : 'o', text, len);
+	log_add(&r->log, stream ? 'e' : 'o', text, len);
 }
 
-void svc_on_output(struct svc_rt *r, int stream)
+static void read_output(struct svc_rt *r, int stream)
 {
 	int *fd = stream ? &r->err_fd : &r->out_fd;
 	char buf[8192];
@@ -315,10 +315,9 @@ void svc_on_output(struct svc_rt *r, int stream)
 			return;
 		}
 		size_t start = 0;
-		for (size_t i = 0; i < (size_t)n; i++) {
-			if (buf[i] != '\n')
-				continue;
-			size_t len = i - start;
+		const char *nl;
+		while ((nl = memchr(buf + start, '\n', (size_t)n - start))) {
+			size_t i = (size_t)(nl - buf), len = i - start;
 			if (r->partlen[stream]) {
 				r->part[stream] =
 				    xrealloc(r->part[stream], r->partlen[stream] + len);
@@ -341,7 +340,15 @@ void svc_on_output(struct svc_rt *r, int stream)
 				r->partlen[stream] = 0;
 			}
 		}
+		/* the lines of each read written together */
+		log_flush(&r->log);
 	}
+}
+
+void svc_on_output(struct svc_rt *r, int stream)
+{
+	read_output(r, stream);
+	log_flush(&r->log);
 }
 
 void svc_on_sync(struct sup *s, struct svc_rt *r)

@@ -20,6 +20,7 @@
 #include "image/imgstore.h"
 #include "image/layer_write.h"
 #include "fs/overlay.h"
+#include "fs/overlay_kernel.h"
 #include "ns/chown_record.h"
 #include "ns/userns_exec.h"
 
@@ -458,8 +459,7 @@ static int copy_all(const struct copier *c, struct clan_err *err)
 }
 
 /* The --from stage read-only at cdir/from: its one layer bound, or an
- * overlay of its layers named relative to their common dir (the mount's
- * options must fit in a page). */
+ * overlay of its layers. */
 static int mount_from(const struct copy_step *s, struct clan_err *err)
 {
 	_cleanup_free_ char *at = xasprintf("%s/from", s->cdir);
@@ -470,19 +470,14 @@ static int mount_from(const struct copy_step *s, struct clan_err *err)
 			return clan_error(err, errno, "cannot mount the stage to copy from");
 		return 0;
 	}
-	_cleanup_free_ char *parent = path_dir(s->from->v[0]);
-	struct strv names = {0};
-	for (size_t i = 0; i < s->from->n; i++) {
-		const char *slash = strrchr(s->from->v[i], '/');
-		size_t n = (size_t)(slash - s->from->v[i]);
-		strv_push(&names, strlen(parent) == n && strncmp(parent, s->from->v[i], n) == 0
-				      ? slash + 1
-				      : s->from->v[i]);
-	}
-	_cleanup_free_ char *opts = overlay_options(&names, NULL, NULL, true);
-	strv_free(&names);
-	if (chdir(parent) < 0 || mount("overlay", at, "overlay", MS_RDONLY, opts) < 0)
-		return clan_error(err, errno, "cannot mount the stage to copy from");
+	_cleanup_free_ char *merged_lowers = xasprintf("%s/from-lower", s->cdir);
+	struct overlay_kmount m = {.lowers = s->from,
+				   .target = at,
+				   .merged_lowers = merged_lowers,
+				   .flags = MS_RDONLY,
+				   .userxattr = true};
+	if (overlay_kernel_mount(&m, err) < 0)
+		return clan_error_wrap(err, "cannot mount the stage to copy from");
 	return 0;
 }
 

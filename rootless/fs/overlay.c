@@ -14,6 +14,7 @@
 #include "base/debug.h"
 #include "fs/layer_merge.h"
 #include "fs/mounts.h"
+#include "fs/overlay_kernel.h"
 #include "ns/userns.h"
 #include "base/util.h"
 
@@ -58,11 +59,10 @@ static void layout_free(struct layout *l)
 	free(l->copy);
 }
 
-/* Mount options must fit in a page: with many layers of one store, name
- * them relative to their common directory and make that the cwd (the
- * pivot changes the cwd later anyway). */
-static char *layer_options(const struct strv *lowers, const struct layout *l, bool userxattr,
-			   struct clan_err *err)
+/* fuse-overlayfs's options: with many layers of one store, named
+ * relative to their common directory, made the cwd (the pivot changes the
+ * cwd later anyway), to keep them short. */
+static char *fuse_options(const struct strv *lowers, const struct layout *l, struct clan_err *err)
 {
 	_cleanup_free_ char *parent = NULL;
 	struct strv names = {0};
@@ -79,12 +79,12 @@ static char *layer_options(const struct strv *lowers, const struct layout *l, bo
 		strv_push(&names, slash + 1);
 	}
 	if (names.n == 0)
-		return overlay_options(lowers, l->upper, l->work, userxattr);
+		return overlay_options(lowers, l->upper, l->work, false);
 	char *opts = NULL;
 	if (chdir(parent) < 0)
 		clan_error(err, errno, "cannot enter %s", parent);
 	else
-		opts = overlay_options(&names, l->upper, l->work, userxattr);
+		opts = overlay_options(&names, l->upper, l->work, false);
 	strv_free(&names);
 	return opts;
 }
@@ -92,19 +92,16 @@ static char *layer_options(const struct strv *lowers, const struct layout *l, bo
 static int mount_kernel(const struct overlay_request *req, const struct layout *l,
 			struct clan_err *err)
 {
-	_cleanup_free_ char *opts = layer_options(req->lowers, l, true, err);
-	if (!opts)
-		return -1;
-	/* An --rm upper is deleted afterwards: `volatile` spares the sync of
-	 * the whole upper filesystem that unmounting would otherwise do. */
-	if (req->ephemeral) {
-		_cleanup_free_ char *vopts = xasprintf("%s,volatile", opts);
-		if (mount("overlay", l->merged, "overlay", 0, vopts) == 0)
-			return 0;
-	}
-	if (mount("overlay", l->merged, "overlay", 0, opts) < 0)
-		return clan_error(err, errno, "kernel overlayfs");
-	return 0;
+	_cleanup_free_ char *merged_lowers = xasprintf("%s/lower", req->cdir);
+	struct overlay_kmount m = {.lowers = req->lowers,
+				   .upper = l->upper,
+				   .work = l->work,
+				   .target = l->merged,
+				   .merged_lowers = merged_lowers,
+				   .userxattr = true,
+				   /* an --rm upper is deleted afterwards */
+				   .try_volatile = req->ephemeral};
+	return overlay_kernel_mount(&m, err);
 }
 
 /* Runs argv to completion; 0 when it exited 0. Its stderr is kept and
@@ -154,7 +151,7 @@ static int mount_fuse(const struct overlay_request *req, const struct layout *l,
 		return clan_error(err, errno,
 				  "fuse-overlayfs: cannot open /dev/fuse (fix: chmod "
 				  "0666 /dev/fuse as root)");
-	_cleanup_free_ char *opts = layer_options(req->lowers, l, false, err);
+	_cleanup_free_ char *opts = fuse_options(req->lowers, l, err);
 	if (!opts)
 		return -1;
 	char *argv[] = {helper, "-o", opts, l->merged, NULL};

@@ -309,3 +309,64 @@ TEST(rotation_keeps_the_path_and_ignores_planted_files)
 	log_src_close(&s);
 	remove_dir(dir);
 }
+
+/* The supervisor adds a read's lines and writes them in one go: none is
+ * in the file before log_flush, all are after, whole and in order, each
+ * stamped later than the one before (sorting by time keeps their order);
+ * past LOG_BATCH_BYTES they go without waiting, and rotation still
+ * happens between batches. */
+TEST(lines_added_are_written_together)
+{
+	_cleanup_free_ char *dir = make_dir();
+	_cleanup_free_ char *path = xasprintf("%s/web.log", dir);
+	struct clan_err err;
+	struct log_writer w;
+	CHECK(log_open(dir, "web", &w, &err) == 0);
+	log_add(&w, 'o', "one", 3);
+	log_add(&w, 'e', "", 0);
+	log_add(&w, 'o', "  three", 7);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && st.st_size == 0);
+	log_flush(&w);
+	log_flush(&w); /* nothing more to write */
+	struct log_src s;
+	CHECK(log_src_open(&s, dir, "web", 0, -1, 0, &err) == 0);
+	_cleanup_free_ char *all = read_all(&s);
+	CHECK_STR(all, "one,,  three");
+	log_src_close(&s);
+
+	char line[1000];
+	memset(line, 'z', sizeof line);
+	size_t per = sizeof line + 32, n = LOG_BATCH_BYTES / per + 1;
+	off_t before = stat(path, &st) == 0 ? st.st_size : -1;
+	for (size_t i = 0; i < n; i++)
+		log_add(&w, 'o', line, sizeof line);
+	CHECK(stat(path, &st) == 0 && st.st_size > before);
+	for (long i = 0; i < 2 * LOG_MAX_BYTES / (long)per; i++)
+		log_add(&w, 'o', line, sizeof line);
+	log_close(&w);
+	_cleanup_free_ char *old = xasprintf("%s/web.log.1", dir);
+	CHECK(stat(old, &st) == 0 && st.st_size <= LOG_MAX_BYTES + 2 * LOG_BATCH_BYTES);
+
+	FILE *f = fopen(path, "r");
+	char *l = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct log_entry prev = {0}, e;
+	long lines = 0, bad = 0;
+	while (f && (len = getline(&l, &cap, f)) > 0) {
+		size_t at;
+		if (!log_parse_head(l, (size_t)len - 1, &e, &at) ||
+		    (size_t)len - 1 - at != sizeof line)
+			bad++;
+		else if (lines && log_entry_cmp(&prev, &e) >= 0)
+			bad++;
+		prev = e;
+		lines++;
+	}
+	free(l);
+	if (f)
+		fclose(f);
+	CHECK(lines > 0 && bad == 0);
+	remove_dir(dir);
+}

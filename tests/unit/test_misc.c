@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "container/container.h"
 #include "netns/hosts.h"
 #include "fs/overlay.h"
+#include "fs/overlay_kernel.h"
 #include "tap.h"
 #include "base/util.h"
 
@@ -105,6 +107,21 @@ TEST(overlay_options_text)
 	CHECK_STR(three, "lowerdir=/img/l1:/img/l2:/img/l3,upperdir=/c/upper,workdir=/c/work,"
 			 "userxattr");
 	strv_free(&lowers);
+}
+
+/* Past overlayfs's 500 lowers the bottom ones are merged into one below
+ * 499 of their own; past what that holds there is no way. */
+TEST(overlay_kernel_stack_split)
+{
+	CHECK(overlay_kernel_own_layers(1) == 1);
+	CHECK(overlay_kernel_own_layers(OVL_MAX_LOWERS) == OVL_MAX_LOWERS);
+	CHECK(overlay_kernel_own_layers(OVL_MAX_LOWERS + 1) == OVL_MAX_LOWERS - 1);
+	CHECK(overlay_kernel_own_layers(2 * OVL_MAX_LOWERS - 1) == OVL_MAX_LOWERS - 1);
+	CHECK(overlay_kernel_own_layers(2 * OVL_MAX_LOWERS) == 0);
+	CHECK(overlay_kernel_own_layers(SIZE_MAX) == 0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	CHECK(overlay_options_fit(page - 1));
+	CHECK(!overlay_options_fit(page));
 }
 
 TEST(overlay_options_long_paths)
