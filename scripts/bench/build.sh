@@ -55,10 +55,6 @@ logs=$out/logs
 mkdir -p "$logs"
 work=$(mktemp -d /tmp/clan-build.XXXXXX)
 chmod 0755 "$work"
-rm_tree() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null || unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null || true
-}
 
 # podman with its own storage and runtime dir
 pdir=$work/podman
@@ -85,31 +81,21 @@ export CLAN_STORAGE=$work/clan-storage
 crun=$work/crun
 mkdir -m 0700 "$crun"
 
-registry_pid=""
+bench_registry_pid=""
 cleanup() {
 	set +e
-	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
+	[ -n "$bench_registry_pid" ] && kill "$bench_registry_pid" 2>/dev/null
 	pm podman system reset -f >>"$logs/podman-cleanup.log" 2>&1
 	p=$(cat "$prun/libpod/tmp/pause.pid" 2>/dev/null)
 	[ -n "$p" ] && [ -O "/proc/$p" ] && kill "$p" 2>/dev/null
-	rm_tree "$work"
+	bench_rm_store "$work"
 }
 trap cleanup EXIT
 
 # --- the base image: mmdebstrap -> podman import -> the local registry
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-EOF
-docker-registry serve "$work/registry.yml" >"$logs/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
-base=127.0.0.1:$port/bench/python:1
+bench_registry "$work/registry" "$logs/registry.log" ||
+	die "docker-registry did not start: $(tail -n 3 "$logs/registry.log")"
+base=$REGISTRY/bench/python:1
 say "building the base image (mmdebstrap: python3, pip, django, psycopg2)"
 TMPDIR=$work mmdebstrap --mode=unshare --variant=minbase \
 	--include=python3,python3-pip,python3-django,python3-psycopg2 bookworm "$work/base.tar" \
@@ -137,12 +123,11 @@ EOF
 cb="cd $proj && XDG_RUNTIME_DIR=$crun CLAN_REGISTRY_MIRROR= $clan build -q -t bench-app ."
 pb="cd $proj && XDG_RUNTIME_DIR=$prun CONTAINERS_CONF=$pdir/containers.conf CONTAINERS_STORAGE_CONF=$pdir/storage.conf podman build -q --layers --tls-verify=false -t bench-app ."
 
-now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
 cold() { # NAME CMD: one timed run, seconds
 	local t0 t1
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	bash -c "$2" >"$logs/cold-$1.log" 2>&1 || die "$1 cold build failed: $(tail -n 5 "$logs/cold-$1.log")"
-	t1=$(now_us)
+	t1=$(bench_now_us)
 	awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e6 }'
 }
 say "cold builds"

@@ -9,8 +9,8 @@
 #   bench_outdir        out: the results dir; summary.tsv emptied
 #   bench_hyperfine, bench_median  a hyperfine run and its medians
 #   bench_table, bench_host        markdown
-#   bench_result        one row of the summary table (issue 16's targets)
-#                       appended to $out/summary.tsv
+#   bench_result, bench_judge  a row of the summary table (one of issue
+#                       16's targets, or a bench's own) to $out/summary.tsv
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -111,6 +111,58 @@ bench_outdir() {
 	: >"$out/summary.tsv"
 }
 
+# bench_q ARG: ARG quoted for a command line that hyperfine -N or eval splits.
+bench_q() { printf '%q' "$1"; }
+
+# bench_now_us: microseconds since the epoch.
+bench_now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
+
+# bench_free_port: a 127.0.0.1 port that nothing listens on now.
+bench_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bench_rm_store DIR: removes DIR; a subuid-mode clan store and podman's
+# storage hold files of subordinate ids: those are removed inside a user
+# namespace that maps them.
+bench_rm_store() {
+	[ -e "$1" ] || return 0
+	rm -rf -- "$1" 2>/dev/null && return 0
+	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
+	[ ! -e "$1" ]
+}
+
+# bench_registry DIR LOG: a docker-registry on a free 127.0.0.1 port, its
+# config and storage in DIR, its output to LOG; bench_registry_pid is its
+# pid, REGISTRY=127.0.0.1:PORT once /v2/ answers (10 s at most).
+bench_registry() {
+	local dir=$1 port
+	port=$(bench_free_port)
+	mkdir -p "$dir/storage"
+	cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+http:
+  addr: 127.0.0.1:$port
+EOF
+	# a clean environment: docker-registry reads REGISTRY_* as overrides
+	env -i PATH="$PATH" docker-registry serve "$dir/config.yml" >"$2" 2>&1 </dev/null &
+	bench_registry_pid=$!
+	for _ in $(seq 100); do
+		if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ]; then
+			REGISTRY=127.0.0.1:$port
+			return 0
+		fi
+		kill -0 "$bench_registry_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
 # bench_hyperfine JSON RUNS ARG...: hyperfine -N with WARMUP warm-up runs
 # and RUNS runs, its JSON export to JSON; ARGs are hyperfine's (-n NAME CMD,
 # --prepare CMD, ...).
@@ -200,21 +252,30 @@ config	config	`clan config` of a 20-service compose file	python3 + PyYAML (load 
 EOF
 }
 
-# bench_result KEY CLAN [ANCHOR]: appends KEY's row to $out/summary.tsv:
-#   what, clan, anchor name, anchor, ratio, target, met | not met | failed
-# CLAN and ANCHOR are numbers in the target's unit, empty when not
-# measured (the row says failed).
+# bench_result KEY CLAN [ANCHOR]: appends the row of bench_targets' KEY to
+# $out/summary.tsv (bench_judge).
 bench_result() {
 	local spec
 	spec=$(bench_targets | awk -F'\t' -v k="$1" '$1 == k' | head -n 1)
 	[ -n "$spec" ] || die "bench_result: no target $1"
-	awk -F'\t' -v c="$2" -v a="${3:-}" '
+	IFS=$'\t' read -r -a spec <<<"$spec"
+	bench_judge "${spec[@]:2}" "$2" "${3:-}"
+}
+
+# bench_judge WHAT ANCHOR-NAME UNIT CHECK TARGET CLAN ANCHOR: appends a row
+# to $out/summary.tsv, for a target of bench_targets or one of a bench's own:
+#   what, clan, anchor name, anchor, ratio, target, met | not met | failed
+# CLAN and ANCHOR are numbers in UNIT, empty when not measured (a CLAN that
+# is, or a ratio that needs the ANCHOR, makes the row say failed); CHECK as
+# in bench_targets.
+bench_judge() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" | awk -F'\t' -v c="$6" -v a="${7:-}" '
 	function fmt(v, u) {
 		if (v == "") return "-"
 		return sprintf(v + 0 >= 100 ? "%.0f %s" : v + 0 >= 10 ? "%.1f %s" : "%.2f %s", v, u)
 	}
 	{
-		what = $3; anchor = $4; unit = $5; check = $6; target = $7
+		what = $1; anchor = $2; unit = $3; check = $4; target = $5
 		kind = substr(check, 1, 1); op = check; sub(/^[CRr]/, "", op)
 		limit = op; sub(/^[<>=]+/, "", limit); op = substr(op, 1, length(op) - length(limit))
 		ratio = "-"; x = ""
@@ -228,5 +289,5 @@ bench_result() {
 		else if (op == ">=") verdict = x >= limit + 0 ? "met" : "not met"
 		else verdict = x > limit + 0 ? "met" : "not met"
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", what, c == "" ? "failed" : fmt(c, unit), anchor, fmt(a, unit), ratio, target, verdict
-	}' <<<"$spec" >>"$out/summary.tsv"
+	}' >>"$out/summary.tsv"
 }

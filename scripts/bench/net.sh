@@ -189,7 +189,6 @@ fail_row() { # ID MESSAGE
 is_failed() { grep -q "^$1"$'\t' "$failed"; }
 log_tail() { grep -v 'level=warning' "$work/$1.log" 2>/dev/null | tail -n 3 | tr '\n' ' ' | sed 's/ *$//'; }
 
-q() { printf '%q' "$1"; }
 # start_row ID: starts the row's servers in the background (iperf3 on
 # iport[ID], HTTP on hport[ID] of 127.0.0.1).
 start_row() {
@@ -212,7 +211,7 @@ start_row() {
 	podman_pasta) cmd=(podman "${podman_args[@]}" --network pasta --rootfs "$rootfs" "$py" "${inner[@]}") ;;
 	esac
 	local c="" a
-	for a in "${cmd[@]}"; do c+="$(q "$a") "; done
+	for a in "${cmd[@]}"; do c+="$(bench_q "$a") "; done
 	cmdline[$id]=${c% }
 	case $id in podman*) sname[$id]=clanbench-net-$$-$id ;; esac
 	"${cmd[@]}" </dev/null >"$work/$id.log" 2>&1 &

@@ -50,15 +50,6 @@ bench_outdir
 work=$(mktemp -d /tmp/clan-bench-pull-work.XXXXXX)
 chmod 0755 "$work"
 
-# The store of a subuid-mode clan holds files of subordinate ids: removed
-# inside a user namespace that maps them.
-rm_store() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null && return 0
-	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
-	[ ! -e "$1" ]
-}
-
 REGISTRY_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/clan-bench/registry
 REGISTRY_TMP=$work
 export REGISTRY_CACHE REGISTRY_TMP
@@ -68,7 +59,7 @@ export REGISTRY_CACHE REGISTRY_TMP
 registry_cleanup_work() {
 	registry_stop_all
 	[ -x "$work/prep.sh" ] && "$work/prep.sh" podman
-	rm_store "$work/clan-storage"
+	bench_rm_store "$work/clan-storage"
 	rm -rf -- "$work"
 }
 trap registry_cleanup_work EXIT
@@ -96,17 +87,16 @@ command -v podman >/dev/null || podman_ok=0
 cat >"$work/prep.sh" <<EOF
 #!/bin/bash
 # Empties one tool's copy of the image before a cold run.
-$(declare -f rm_store)
+$(declare -f bench_rm_store)
 case \$1 in
-clan) rm_store "$CLAN_STORAGE" ;;
+clan) bench_rm_store "$CLAN_STORAGE" ;;
 podman) podman rmi -f "$image_id" >/dev/null 2>&1; exit 0 ;;
 skopeo) rm -rf -- "$skodir" ;;
 esac
 EOF
 chmod 0755 "$work/prep.sh"
 
-q() { printf '%q' "$1"; }
-C=$(q "$clan") R=$(q "$ref") S=$(q "$skodir")
+C=$(bench_q "$clan") R=$(bench_q "$ref") S=$(bench_q "$skodir")
 # id|name|prepare|command
 cold=(
 	"clan_cold|clan pull (cold)|clan|$C pull $R"

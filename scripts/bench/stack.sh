@@ -103,22 +103,11 @@ logs=$out/logs
 work=$(mktemp -d /tmp/clan-stack.XXXXXX)
 chmod 0755 "$work"
 
-now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
 secs() { # START_US END_US: seconds, 3 decimals
 	local d=$(($2 - $1))
 	printf '%d.%03d' $((d / 1000000)) $((d % 1000000 / 1000))
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 tail_log() { grep -v 'level=warning' "$1" 2>/dev/null | tail -n "${2:-3}" | tr -s '\t\n' '  ' | cut -c1-300; }
-
-# The store of a subuid-mode clan and podman's storage hold files of
-# subordinate ids: removed inside a user namespace that maps them.
-rm_store() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null && return 0
-	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
-	[ ! -e "$1" ]
-}
 
 # ------------------------------------------------------------ the project
 # One copy of the example, served by both stacks (the source tree is
@@ -126,9 +115,9 @@ rm_store() {
 proj=$work/proj
 cp -a -- "$example" "$proj"
 chmod -R u+w "$proj"
-cport=$(free_port)
-pport=$(free_port)
-while [ "$pport" = "$cport" ]; do pport=$(free_port); done
+cport=$(bench_free_port)
+pport=$(bench_free_port)
+while [ "$pport" = "$cport" ]; do pport=$(bench_free_port); done
 # clan: WEB_PORT picks the host port; an older .clanrc without ${WEB_PORT}
 # gets its web port line pointed at the free port in this copy only.
 if ! grep -q 'WEB_PORT' "$proj/.clanrc"; then
@@ -141,8 +130,8 @@ cproj=$work/cproj
 cp -a -- "$example" "$cproj"
 chmod -R u+w "$cproj"
 rm -f -- "$cproj/.clanrc"
-ccport=$(free_port)
-while [ "$ccport" = "$cport" ] || [ "$ccport" = "$pport" ]; do ccport=$(free_port); done
+ccport=$(bench_free_port)
+while [ "$ccport" = "$cport" ] || [ "$ccport" = "$pport" ]; do ccport=$(bench_free_port); done
 
 # clan: its own runtime dir and a fresh store.
 crun=$work/crun
@@ -227,7 +216,7 @@ sup_pid() {
 	return 1
 }
 
-registry_pid=""
+bench_registry_pid=""
 cleanup() {
 	set +e
 	say "cleaning up"
@@ -237,7 +226,7 @@ cleanup() {
 		# a supervisor that outlived `down`: ours, by its pid file
 		p=$(sup_pid) && kill "$p"
 	fi
-	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
+	[ -n "$bench_registry_pid" ] && kill "$bench_registry_pid" 2>/dev/null
 	if [ -f "$cproj/docker-compose.yml" ] && command -v podman-compose >/dev/null; then
 		pc down -v >>"$logs/podman-cleanup.log" 2>&1
 	fi
@@ -250,7 +239,7 @@ cleanup() {
 			kill "$p"
 		fi
 	fi
-	rm_store "$work" || say "could not remove $work"
+	bench_rm_store "$work" || say "could not remove $work"
 }
 trap cleanup EXIT
 
@@ -265,11 +254,11 @@ first=$out/stack-first.tsv
 # when ALIVE_FN (checked about once a second) says the stack is gone.
 wait_page() {
 	local port=$1 limit=$2 alive=$3 start code n=0
-	start=$(now_us)
+	start=$(bench_now_us)
 	while :; do
 		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/" || true)
 		[ "$code" = 200 ] && return 0
-		if [ $(($(now_us) - start)) -gt $((limit * 1000000)) ]; then
+		if [ $(($(bench_now_us) - start)) -gt $((limit * 1000000)) ]; then
 			wait_err="no HTTP 200 on / after ${limit} s (last: $code)"
 			return 1
 		fi
@@ -478,13 +467,13 @@ round() {
 	local tool=$1 kind=$2 n=$3 log t0 t1 t2 t3 t4 rc=0 up="" page="" down="" status=ok note=""
 	log=$logs/$tool-$kind-$n.log
 	wait_err=""
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	case $tool in
 	clan) cl timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
 	compose) clc timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
 	podman) pc up -d >"$log" 2>&1 || rc=$? ;;
 	esac
-	t1=$(now_us)
+	t1=$(bench_now_us)
 	if [ "$rc" != 0 ]; then
 		status=failed note="up -d: exit $rc: $(tail_log "$log")"
 	elif [ "$tool" = clan ] && ! wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
@@ -494,21 +483,21 @@ round() {
 	elif [ "$tool" = podman ] && ! wait_page "$pport" "$READY_TIMEOUT" podman_alive; then
 		status=failed note=$wait_err
 	else
-		t2=$(now_us)
+		t2=$(bench_now_us)
 	fi
 	if [ "$status" = ok ] && [ "$kind" = run ]; then
 		sleep "$SETTLE"
 		sample_mem "$tool" "$n"
 		if [ "$tool" = clan ]; then floor "$n"; fi
 	fi
-	t3=$(now_us)
+	t3=$(bench_now_us)
 	rc=0
 	case $tool in
 	clan) cl timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
 	compose) clc timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
 	podman) pc down >>"$log" 2>&1 || rc=$? ;;
 	esac
-	t4=$(now_us)
+	t4=$(bench_now_us)
 	up=$(secs "$t0" "$t1")
 	[ "$status" = ok ] && page=$(secs "$t0" "$t2")
 	if [ "$rc" = 0 ]; then
@@ -528,11 +517,11 @@ round() {
 first_up() {
 	local tool=$1 run=$2 port=$3 what=$4 log=$logs/$1-first.log t0 t1 rc=0 builds why
 	say "$tool: first up ($what)"
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	"$run" timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
 	wait_err=""
 	if [ "$rc" = 0 ] && wait_page "$port" "$READY_TIMEOUT" clan_alive; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		builds=$(sed -n 's/^clan: built \(deb:[^ ]*\) in \([0-9.]*\) s.*$/\1 \2 s/p' "$log" | paste -sd, | sed 's/,/, /g')
 		printf '%s\tfirst up (%s), page served\tok\t%s\t%s\n' "$tool" "$what" "$(secs "$t0" "$t1")" \
 			"${builds:+image builds: $builds}" >>"$first"
@@ -633,36 +622,6 @@ volumes:
 EOF
 }
 
-# start_registry: a docker-registry on a free 127.0.0.1 port, storage in
-# the work dir; REGISTRY=127.0.0.1:PORT once /v2/ answers (10 s at most).
-start_registry() {
-	local port i
-	port=$(free_port)
-	mkdir -p "$work/registry/storage"
-	cat >"$work/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $work/registry/storage
-http:
-  addr: 127.0.0.1:$port
-EOF
-	# a clean environment: docker-registry reads REGISTRY_* as overrides
-	env -i PATH="$PATH" docker-registry serve "$work/registry/config.yml" \
-		>"$logs/registry.log" 2>&1 </dev/null &
-	registry_pid=$!
-	for i in $(seq 100); do
-		if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ]; then
-			REGISTRY=127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$registry_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
 # push_images: podman's two images to the registry under the names the
 # compose file uses (tagged so too, so podman-compose finds them locally).
 push_images() {
@@ -675,9 +634,9 @@ push_images() {
 reg_db="" reg_web=""
 if [ "$podman_ok" = 1 ]; then
 	say "podman: building the two images (mmdebstrap, podman import, podman build)"
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	if build_podman_images; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		printf 'podman\timages: mmdebstrap x2, import, build\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
 	else
 		podman_ok=0
@@ -687,7 +646,7 @@ if [ "$podman_ok" = 1 ]; then
 	fi
 fi
 if [ "$podman_ok" = 1 ] && [ "$compose_ok" = 1 ]; then
-	if ! start_registry; then
+	if ! bench_registry "$work/registry" "$logs/registry.log"; then
 		compose_ok=0
 		compose_err="docker-registry did not start: $(tail_log "$logs/registry.log")"
 	fi
@@ -708,11 +667,11 @@ if [ "$podman_ok" = 1 ]; then
 	say "podman-compose: first up (empty volume)"
 	log=$logs/podman-first.log
 	wait_err=""
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	rc=0
 	pc up -d >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ] && wait_page "$pport" 60 podman_alive; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		printf 'podman\tfirst up (empty volume), page served\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
 	else
 		printf 'podman\tfirst up (empty volume)\tfailed\t\t%s\n' "${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}" >>"$first"

@@ -87,10 +87,9 @@ mkdir -p "$bind"
 
 # ------------------------------------------------------------ the rows
 # id|name|command (hyperfine -N splits the command like a POSIX shell).
-q() { printf '%q' "$1"; }
 rows=()
 add() { rows+=("$1|$2|$3"); }
-C=$(q "$clan") R=$(q "$rootfs") B=$(q "$bind")
+C=$(bench_q "$clan") R=$(bench_q "$rootfs") B=$(bench_q "$bind")
 # bwrap --unshare-all and podman --network none give a namespace with only
 # loopback: so does clan --network none. clan's default network (slirp4netns)
 # is compared with podman's default.
