@@ -41,8 +41,8 @@
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR      where the markdown, raw results and logs go (default: temp)
 #   BENCH_NO_INSTALL=1 started by root: do not apt-get install what is missing
-# Started by root, it installs podman-compose, netavark, aardvark-dns and
-# docker-registry when they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
+# Started by root, it installs podman-compose, netavark, aardvark-dns,
+# iptables and docker-registry when they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
 # resolve) and re-runs itself as BENCH_USER with copies of the clan binary,
 # profiles/ and the example (lib.sh; make the user with
 # ../shared/scripts/podman-rootless-setup.sh USER). podman runs with its own
@@ -70,6 +70,8 @@ if [ "$(id -u)" = 0 ]; then
 	command -v podman-compose >/dev/null || missing+=(podman-compose)
 	[ -x /usr/lib/podman/netavark ] || missing+=(netavark)
 	[ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
+	# netavark runs iptables to set up the compose network
+	command -v iptables >/dev/null || missing+=(iptables)
 	command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 	command -v docker-registry >/dev/null || missing+=(docker-registry)
 	if [ ${#missing[@]} -gt 0 ]; then
@@ -844,13 +846,15 @@ if "clan" in med and "podman" in med:
     print(f"- warm up until the page is served, podman-compose / clan on its .clanrc (medians): {r:.2f} (target ≥ 3: {'met' if r >= 3 else 'NOT met'})")
     if "floor" in med:
         print(f"- above the web command alone (medians): clan +{med['clan'][0] - med['floor']:.2f} s, podman-compose +{med['podman'][0] - med['floor']:.2f} s")
-    if "floor" in med and "dbfloor" in med:
-        f = med["floor"] + med["dbfloor"]
-        print(f"- above the floor, PostgreSQL's start + the web command (medians, {f:.2f} s): clan +{med['clan'][0] - f:.2f} s, podman-compose +{med['podman'][0] - f:.2f} s")
     if med["clan"][1] and med["podman"][1]:
         print(f"- down, podman-compose / clan: {med['podman'][1] / med['clan'][1]:.2f}")
 else:
     print("- warm up, podman-compose / clan: not measured")
+if "floor" in med and "dbfloor" in med:
+    f = med["floor"] + med["dbfloor"]
+    above = [f"{label} +{med[t][0] - f:.2f} s" for t, label in
+             (("clan", "clan"), ("compose", "clan on the compose file"), ("podman", "podman-compose")) if t in med]
+    print(f"- above the floor, PostgreSQL's start + the web command (medians, {f:.2f} s): {', '.join(above) or 'not measured'}")
 if sup_rss:
     m, x = sup_rss
     verdict = "met" if x < 4096 else "NOT met"
