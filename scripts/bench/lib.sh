@@ -210,17 +210,28 @@ bench_host() {
 bench_table() {
 	local align=$1
 	shift
-	python3 - "$align" "$@" <<'EOF'
-import sys
-align, head = sys.argv[1], sys.argv[2:]
-cell = lambda s: s.replace("|", "\\|")
-print("| " + " | ".join(cell(h) for h in head) + " |")
-print("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
-for line in sys.stdin:
-    line = line.rstrip("\n")
-    if line:
-        print("| " + " | ".join(cell(c) for c in line.split("\t")) + " |")
-EOF
+	awk -F'\t' -v align="$align" -v head="$(printf '%s\t' "$@")" '
+	function cell(s) {
+		gsub(/\|/, "\\|", s)
+		return s
+	}
+	BEGIN {
+		n = split(head, h, "\t") - 1
+		line = "|"
+		sep = "|"
+		for (i = 1; i <= n; i++) {
+			line = line " " cell(h[i]) " |"
+			sep = sep (substr(align, i, 1) == "r" ? "---:|" : "---|")
+		}
+		print line
+		print sep
+	}
+	NF {
+		line = "|"
+		for (i = 1; i <= NF; i++)
+			line = line " " cell($i) " |"
+		print line
+	}'
 }
 
 # ------------------------------------------------------ the summary table
