@@ -284,7 +284,8 @@ bench_judge() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" | awk -F'\t' -v c="$6" -v a="${7:-}" '
 	function fmt(v, u) {
 		if (v == "") return "-"
-		return sprintf(v + 0 >= 100 ? "%.0f %s" : v + 0 >= 10 ? "%.1f %s" : "%.2f %s", v, u)
+		m = v < 0 ? -v : v + 0
+		return sprintf(m >= 100 ? "%.0f %s" : m >= 10 ? "%.1f %s" : "%.2f %s", v, u)
 	}
 	{
 		what = $1; anchor = $2; unit = $3; check = $4; target = $5

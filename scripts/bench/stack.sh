@@ -852,7 +852,7 @@ else:
     print("- warm up, podman-compose / clan: not measured")
 if "floor" in med and "dbfloor" in med:
     f = med["floor"] + med["dbfloor"]
-    above = [f"{label} +{med[t][0] - f:.2f} s" for t, label in
+    above = [f"{label} {med[t][0] - f:+.2f} s" for t, label in
              (("clan", "clan"), ("compose", "clan on the compose file"), ("podman", "podman-compose")) if t in med]
     print(f"- above the floor, PostgreSQL's start + the web command (medians, {f:.2f} s): {', '.join(above) or 'not measured'}")
 if sup_rss:
