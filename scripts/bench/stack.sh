@@ -240,6 +240,11 @@ cleanup() {
 			grep -qz "^CONTAINERS_CONF=$pdir/" "/proc/$p/environ" 2>/dev/null; then
 			kill "$p"
 		fi
+		# the slirp4netns of podman's rootless netns in this runtime dir,
+		# left running when netavark failed
+		for p in $(pgrep -u "$uid" -x slirp4netns); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- " $prun/netns/" && kill "$p"
+		done
 	fi
 	bench_rm_store "$work" || say "could not remove $work"
 }
