@@ -19,31 +19,23 @@
 #   CLAN=PATH            clan binary (default: REPO/build/clan)
 #   RUNS=10              hyperfine runs of the no-op and edit rebuilds
 #   BENCH_USER=clanbench who runs it when started by root
+#   WARMUP=1             hyperfine warm-up runs
 #   BENCH_OUT=DIR        where the markdown, raw results and logs go
 # Started by root, it installs what is missing (podman, docker-registry,
-# skopeo, mmdebstrap, hyperfine) and re-runs itself as BENCH_USER (make one
-# with ../shared/scripts/podman-rootless-setup.sh USER); podman runs with
+# skopeo, mmdebstrap, hyperfine) and re-runs itself as BENCH_USER (lib.sh;
+# make the user with ../shared/scripts/podman-rootless-setup.sh USER); the
+# targets are also rows of BENCH_OUT/summary.tsv; podman runs with
 # its own storage and runtime dir in a temp dir.
 set -euo pipefail
 
 RUNS=${RUNS:-10}
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
-
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-repo=${BENCH_REPO:-$(cd -- "$(dirname -- "$self")/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-example=${BENCH_EXAMPLE:-$repo/examples/django-postgres}
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
+WARMUP=${WARMUP:-1}
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+example=$repo/examples/django-postgres
 
 if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user"
 	missing=()
 	for t in podman docker-registry skopeo mmdebstrap hyperfine; do
 		command -v "$t" >/dev/null || missing+=("$t")
@@ -53,37 +45,16 @@ if [ "$(id -u)" = 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
 			die "apt-get install ${missing[*]} failed"
 	fi
-	tmp=$(mktemp -d /tmp/clan-bench-build.XXXXXX)
-	chmod 0755 "$tmp"
-	cp -- "$self" "$tmp/build.sh"
-	cp -- "$clan" "$tmp/clan" || die "no clan binary at $clan (run make)"
-	cp -a -- "$example" "$tmp/example"
-	chmod -R a+rX "$tmp"
-	mkdir -p "$tmp/out"
-	chown "$user:" "$tmp/out"
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i HOME="$uhome" USER="$user" LOGNAME="$user" \
-		LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin CLAN="$tmp/clan" \
-		BENCH_CLAN_REV="$rev" BENCH_REPO="$repo" BENCH_EXAMPLE="$tmp/example" \
-		BENCH_OUT="$tmp/out" RUNS="$RUNS" bash "$tmp/build.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -a -- "$tmp/out"/. "$BENCH_OUT"/
-	fi
-	say "results in $tmp/out"
-	exit "$rc"
+	[ -f "$clan" ] || die "no clan binary at $clan (run make)"
+	bench_copy examples/django-postgres
+	bench_as_user RUNS WARMUP
 fi
 
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
+bench_outdir
 logs=$out/logs
 mkdir -p "$logs"
 work=$(mktemp -d /tmp/clan-build.XXXXXX)
 chmod 0755 "$work"
-rm_tree() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null || unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null || true
-}
 
 # podman with its own storage and runtime dir
 pdir=$work/podman
@@ -110,31 +81,21 @@ export CLAN_STORAGE=$work/clan-storage
 crun=$work/crun
 mkdir -m 0700 "$crun"
 
-registry_pid=""
+bench_registry_pid=""
 cleanup() {
 	set +e
-	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
+	[ -n "$bench_registry_pid" ] && kill "$bench_registry_pid" 2>/dev/null
 	pm podman system reset -f >>"$logs/podman-cleanup.log" 2>&1
 	p=$(cat "$prun/libpod/tmp/pause.pid" 2>/dev/null)
 	[ -n "$p" ] && [ -O "/proc/$p" ] && kill "$p" 2>/dev/null
-	rm_tree "$work"
+	bench_rm_store "$work"
 }
 trap cleanup EXIT
 
 # --- the base image: mmdebstrap -> podman import -> the local registry
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-EOF
-docker-registry serve "$work/registry.yml" >"$logs/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
-base=127.0.0.1:$port/bench/python:1
+bench_registry "$work/registry" "$logs/registry.log" ||
+	die "docker-registry did not start: $(tail -n 3 "$logs/registry.log")"
+base=$REGISTRY/bench/python:1
 say "building the base image (mmdebstrap: python3, pip, django, psycopg2)"
 TMPDIR=$work mmdebstrap --mode=unshare --variant=minbase \
 	--include=python3,python3-pip,python3-django,python3-psycopg2 bookworm "$work/base.tar" \
@@ -162,12 +123,11 @@ EOF
 cb="cd $proj && XDG_RUNTIME_DIR=$crun CLAN_REGISTRY_MIRROR= $clan build -q -t bench-app ."
 pb="cd $proj && XDG_RUNTIME_DIR=$prun CONTAINERS_CONF=$pdir/containers.conf CONTAINERS_STORAGE_CONF=$pdir/storage.conf podman build -q --layers --tls-verify=false -t bench-app ."
 
-now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
 cold() { # NAME CMD: one timed run, seconds
 	local t0 t1
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	bash -c "$2" >"$logs/cold-$1.log" 2>&1 || die "$1 cold build failed: $(tail -n 5 "$logs/cold-$1.log")"
-	t1=$(now_us)
+	t1=$(bench_now_us)
 	awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e6 }'
 }
 say "cold builds"
@@ -177,12 +137,9 @@ podman_cold=$(cold podman "$pb")
 hf() { # NAME PREPARE: hyperfine clan and podman, medians to out/NAME.json
 	local prep=()
 	[ -n "$2" ] && prep=(--prepare "$2")
-	hyperfine -N --runs "$RUNS" --warmup 1 "${prep[@]}" --export-json "$out/$1.json" \
+	bench_hyperfine "$out/$1.json" "$RUNS" "${prep[@]}" \
 		-n clan "bash -c '$cb'" -n podman "bash -c '$pb'" >"$logs/$1.log" 2>&1 ||
 		die "hyperfine $1 failed: $(tail -n 5 "$logs/$1.log")"
-}
-median() { # FILE NAME
-	python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1]))["results"] if x["command"]==sys.argv[2]][0]; print("%.3f" % r["median"])' "$1" "$2"
 }
 say "no-op rebuilds"
 hf noop ""
@@ -196,24 +153,28 @@ hf reqs "bash -c 'echo \"# edit \$RANDOM\$RANDOM\" >> $proj/requirements.txt'"
 [ "$(edits "$proj/notes/views.py")" -ge $((2 * RUNS)) ] || die "the code edits did not happen"
 [ "$(edits "$proj/requirements.txt")" -ge $((2 * RUNS)) ] || die "the requirements edits did not happen"
 
-row() { # LABEL CLAN PODMAN TARGET
+row() { # LABEL CLAN PODMAN TARGET: a tab-separated row of the table
 	awk -v l="$1" -v c="$2" -v p="$3" -v t="$4" \
-		'BEGIN { printf "| %s | %.3f s | %.3f s | %.1fx | %s |\n", l, c, p, p / c, t }'
+		'BEGIN { printf "%s\t%.3f s\t%.3f s\t%.1fx\t%s\n", l, c, p, p / c, t }'
 }
 ratio_ok() { awk -v c="$1" -v p="$2" -v k="$3" 'BEGIN { exit !(p / c >= k) }'; }
-n_clan=$(median "$out/noop.json" clan) n_pod=$(median "$out/noop.json" podman)
-c_clan=$(median "$out/code.json" clan) c_pod=$(median "$out/code.json" podman)
-r_clan=$(median "$out/reqs.json" clan) r_pod=$(median "$out/reqs.json" podman)
+n_clan=$(bench_median "$out/noop.json" clan) n_pod=$(bench_median "$out/noop.json" podman)
+c_clan=$(bench_median "$out/code.json" clan) c_pod=$(bench_median "$out/code.json" podman)
+r_clan=$(bench_median "$out/reqs.json" clan) r_pod=$(bench_median "$out/reqs.json" podman)
 noop_t="under 0.1 s and 10x: $(awk -v c="$n_clan" 'BEGIN { exit !(c < 0.1) }' && ratio_ok "$n_clan" "$n_pod" 10 && echo met || echo NOT met)"
 code_t="3x: $(ratio_ok "$c_clan" "$c_pod" 3 && echo met || echo NOT met)"
 cold_t="within 1.2x: $(awk -v c="$clan_cold" -v p="$podman_cold" 'BEGIN { exit !(c <= 1.2 * p) }' && echo met || echo NOT met)"
 {
 	echo "clan $rev, $(pm podman --version), $(date -u +%Y-%m-%d), $RUNS runs (medians)"
 	echo
-	echo "| build | clan | podman | podman / clan | target |"
-	echo "|---|---|---|---|---|"
-	row "cold (base pulled, every step)" "$clan_cold" "$podman_cold" "$cold_t"
-	row "no-op rebuild" "$n_clan" "$n_pod" "$noop_t"
-	row "code edit (a .py file)" "$c_clan" "$c_pod" "$code_t"
-	row "requirements.txt edit" "$r_clan" "$r_pod" "-"
+	{
+		row "cold (base pulled, every step)" "$clan_cold" "$podman_cold" "$cold_t"
+		row "no-op rebuild" "$n_clan" "$n_pod" "$noop_t"
+		row "code edit (a .py file)" "$c_clan" "$c_pod" "$code_t"
+		row "requirements.txt edit" "$r_clan" "$r_pod" "-"
+	} | bench_table lllll build clan podman "podman / clan" target
 } | tee "$out/build.md"
+bench_result build-noop "$n_clan" "$n_pod"
+bench_result build-noop-x "$n_clan" "$n_pod"
+bench_result build-code "$c_clan" "$c_pod"
+bench_result build-cold "$clan_cold" "$podman_cold"

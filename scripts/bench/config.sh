@@ -8,13 +8,15 @@
 # ${VAR:-default} in ports and environment, an .env, named volumes, bind
 # mounts, depends_on with conditions, health checks, an override file.
 # Nothing is started: each command reads, merges, interpolates and prints.
-# Prints a markdown table with means and the target (clan under 20 ms).
+# Prints a markdown table with means and the target (clan under 20 ms; the
+# median is its row in BENCH_OUT/summary.tsv).
 #
 # Usage: scripts/bench/config.sh
 # Environment:
 #   CLAN=PATH          clan binary (default: REPO/build/clan)
 #   SERVICES=20        services in the file
 #   RUNS=50 WARMUP=5   hyperfine runs and warm-up runs per command
+#   BENCH_USER=clanbench  who runs it when started by root (lib.sh)
 #   BENCH_OUT=DIR      where the JSON and markdown results go (default: temp)
 set -euo pipefail
 
@@ -22,22 +24,15 @@ SERVICES=${SERVICES:-20}
 RUNS=${RUNS:-50}
 WARMUP=${WARMUP:-5}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+[ "$(id -u)" = 0 ] && bench_as_user SERVICES RUNS WARMUP
 
-here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
-repo=$(cd -- "$here/../.." && pwd)
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-rev=$(git -c safe.directory="$repo" -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 command -v hyperfine >/dev/null || die "hyperfine not found: apt-get install hyperfine"
-[ -x "$clan" ] || die "no clan binary at $clan (set CLAN=PATH or run make)"
+[ -x "$clan" ] || die "no clan binary at $clan_name (set CLAN=PATH or run make)"
 
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
-mkdir -p "$out"
+bench_outdir
 work=$(mktemp -d /tmp/clan-bench-config.XXXXXX)
 trap 'rm -rf -- "$work"' EXIT
 proj=$work/proj
@@ -142,8 +137,7 @@ docker compose version >/dev/null 2>&1 && check "docker compose" "docker compose
 
 args=()
 for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-(cd "$proj" && hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$out/config.json" \
-	"${args[@]}" >"$out/hyperfine.txt" 2>&1) || {
+(cd "$proj" && bench_hyperfine "$out/config.json" "$RUNS" "${args[@]}" >"$out/hyperfine.txt" 2>&1) || {
 	# -N (no shell) needs a plain command line: retry through the shell
 	(cd "$proj" && hyperfine --runs "$RUNS" --warmup "$WARMUP" --export-json "$out/config.json" \
 		"${args[@]}" >"$out/hyperfine.txt" 2>&1) || die "hyperfine failed: $(tail -n 3 "$out/hyperfine.txt")"
@@ -152,11 +146,9 @@ for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 {
 	echo "\`config\` on a ${SERVICES}-service compose file, $(date -u '+%Y-%m-%d %H:%M UTC'):"
 	echo
-	printf -- '- %s, %s CPUs, kernel %s; load average %s\n' \
-		"$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" \
-		"$(cut -d' ' -f1-3 /proc/loadavg)"
+	bench_host "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf -- '- clan: %s (repo at %s); podman-compose %s; %s runs after %s warm-up\n' \
-		"$clan" "$rev" "$(dpkg-query -W -f '${Version}' podman-compose 2>/dev/null || echo none)" \
+		"$clan_name" "$rev" "$(dpkg-query -W -f '${Version}' podman-compose 2>/dev/null || echo none)" \
 		"$RUNS" "$WARMUP"
 	printf -- '- the file: %s lines, an override file, an .env\n' "$(wc -l <"$proj/compose.yaml")"
 	echo
@@ -178,4 +170,6 @@ else:
     print("- clan config: not measured (it failed; see the logs)")
 EOF
 } | tee "$out/config.md"
-say "results: $out/config.md, $out/config.json"
+bench_result config "$(bench_median "$out/config.json" clan 1000)" \
+	"$(bench_median "$out/config.json" "python3 + PyYAML" 1000)"
+say "results: $out/config.md, $out/config.json, $out/summary.tsv"

@@ -23,9 +23,10 @@
 #   READY_TIMEOUT=15   seconds a server may take to answer on its ports
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR      where the markdown and raw results go (default: temp)
-# Started by root, it copies itself and the clan binary to a world-readable
-# temp dir and re-runs itself there as BENCH_USER (make one with
-# ../shared/scripts/podman-rootless-setup.sh USER). A row that fails is
+# Started by root, it re-runs itself as BENCH_USER with a copy of the clan
+# binary (lib.sh; make the user with ../shared/scripts/podman-rootless-setup.sh
+# USER). The rows of issue 16's summary (a short connection <= 1.15x
+# loopback's; throughput) go to BENCH_OUT/summary.tsv. A row that fails is
 # reported with its error and marked failed in the table; the other rows are
 # still measured.
 set -euo pipefail
@@ -36,57 +37,10 @@ REQUESTS=${REQUESTS:-2000}
 PORT_BASE=${PORT_BASE:-15200}
 READY_TIMEOUT=${READY_TIMEOUT:-15}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
-
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-here=$(dirname -- "$self")
-repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-# Which source the clan binary came from, as far as the repo can tell.
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
-
-# ---------------------------------------------------------------- as root
-if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	command -v runuser >/dev/null || die "runuser not found (util-linux)"
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	tmp=$(mktemp -d /tmp/clan-bench-net.XXXXXX)
-	chmod 0755 "$tmp"
-	cp -- "$self" "$tmp/net.sh"
-	if [ -f "$clan" ]; then
-		cp -- "$clan" "$tmp/clan"
-	else
-		say "no clan binary at $clan (set CLAN=PATH or run make); the clan rows will fail"
-	fi
-	chmod -R a+rX "$tmp"
-	out=$tmp/out
-	mkdir -p "$out"
-	chown "$user:" "$out"
-	say "running as $user from $tmp"
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i \
-		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_REPO="$repo" \
-		BENCH_OUT="$out" RUNS="$RUNS" IPERF_TIME="$IPERF_TIME" REQUESTS="$REQUESTS" \
-		PORT_BASE="$PORT_BASE" READY_TIMEOUT="$READY_TIMEOUT" \
-		bash "$tmp/net.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -- "$out"/* "$BENCH_OUT"/ 2>/dev/null || true
-		say "results copied to $BENCH_OUT"
-	fi
-	rm -f -- "$tmp/net.sh" "$tmp/clan"
-	say "results in $out"
-	exit "$rc"
-fi
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+[ "$(id -u)" = 0 ] && bench_as_user RUNS IPERF_TIME REQUESTS PORT_BASE READY_TIMEOUT
 
 # ------------------------------------------------------- as a plain user
 for t in iperf3 ab curl ss python3 timeout; do
@@ -97,21 +51,9 @@ done
 py=/usr/bin/python3
 [ -x "$py" ] || die "$py not found: apt-get install python3"
 
-# podman needs a runtime dir it owns.
+bench_xdg
 uid=$(id -u)
-if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR}" ]; then
-	if [ -d "/run/user/$uid" ] && [ -w "/run/user/$uid" ]; then
-		XDG_RUNTIME_DIR=/run/user/$uid
-	else
-		XDG_RUNTIME_DIR=/tmp/xdg-$(id -un)
-		mkdir -m 0700 "$XDG_RUNTIME_DIR" 2>/dev/null || true
-		[ -O "$XDG_RUNTIME_DIR" ] || die "$XDG_RUNTIME_DIR is not ours: set XDG_RUNTIME_DIR"
-	fi
-	export XDG_RUNTIME_DIR
-fi
-
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
-mkdir -p "$out"
+bench_outdir
 work=$(mktemp -d /tmp/clan-bench-net-work.XXXXXX)
 chmod 0755 "$work"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -247,7 +189,6 @@ fail_row() { # ID MESSAGE
 is_failed() { grep -q "^$1"$'\t' "$failed"; }
 log_tail() { grep -v 'level=warning' "$work/$1.log" 2>/dev/null | tail -n 3 | tr '\n' ' ' | sed 's/ *$//'; }
 
-q() { printf '%q' "$1"; }
 # start_row ID: starts the row's servers in the background (iperf3 on
 # iport[ID], HTTP on hport[ID] of 127.0.0.1).
 start_row() {
@@ -270,7 +211,7 @@ start_row() {
 	podman_pasta) cmd=(podman "${podman_args[@]}" --network pasta --rootfs "$rootfs" "$py" "${inner[@]}") ;;
 	esac
 	local c="" a
-	for a in "${cmd[@]}"; do c+="$(q "$a") "; done
+	for a in "${cmd[@]}"; do c+="$(bench_q "$a") "; done
 	cmdline[$id]=${c% }
 	case $id in podman*) sname[$id]=clanbench-net-$$-$id ;; esac
 	"${cmd[@]}" </dev/null >"$work/$id.log" 2>&1 &
@@ -328,7 +269,7 @@ for row in "${rows[@]}"; do
 		continue
 	fi
 	if [ "${id#clan}" != "$id" ] && [ ! -x "$clan" ]; then
-		fail_row "$id" "no clan binary at ${BENCH_CLAN_NAME:-$clan} (set CLAN=PATH or run make)"
+		fail_row "$id" "no clan binary at $clan_name (set CLAN=PATH or run make)"
 		continue
 	fi
 	start_row "$id"
@@ -377,8 +318,7 @@ for id in "${!spid[@]}"; do stop_row "$id"; done
 
 # ----------------------------------------------------------- the table
 machine() {
-	printf -- '- %s, %s CPUs, kernel %s; load average %s when it started\n' \
-		"$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" "$load_start"
+	bench_host "load average $load_start when it started"
 	printf -- '- %s; slirp4netns %s; passt %s; %s; ab %s; Python %s\n' \
 		"$(podman --version 2>/dev/null || echo 'podman: none')" \
 		"$(slirp4netns --version 2>/dev/null | awk 'NR==1{print $3}')" \
@@ -386,7 +326,7 @@ machine() {
 		"$(iperf3 --version 2>/dev/null | awk 'NR==1{print $1, $2}')" \
 		"$(ab -V 2>/dev/null | awk 'NR==1{print $5}')" \
 		"$("$py" -c 'import platform; print(platform.python_version())')"
-	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "$clan_name" "$rev"
 	printf -- '- user %s (uid %s); %s round(s): iperf3 -t %s (1 stream), then ab -n %s -c 1, client on the host, 127.0.0.1\n' \
 		"$(id -un)" "$uid" "$RUNS" "$IPERF_TIME" "$REQUESTS"
 }
@@ -452,4 +392,10 @@ for other, label in (("clan_slirp", "clan -p, port_handler=slirp4netns"), ("podm
               f"µs per connection {med[(C, 'us')] / med[(other, 'us')]:.2f}")
 EOF
 } | tee "$out/net.md"
-say "results: $out/net.md, $out/net-runs.tsv (iperf3 JSON and ab output beside them)"
+
+# The summary rows (issue 16): medians over the rounds.
+med() { awk -F'\t' -v i="$1" -v f="$2" '$1 == i && $2 == f {print $4}' "$results" | bench_median_of; }
+row_med() { is_failed "$1" || med "$1" "$2"; }
+bench_result net-tcp "$(row_med clan us)" "$(row_med loop us)"
+bench_result net-gbit "$(row_med clan gbit)" "$(row_med loop gbit)"
+say "results: $out/net.md, $out/summary.tsv, $out/net-runs.tsv (iperf3 JSON and ab output beside them)"

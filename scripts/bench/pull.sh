@@ -17,102 +17,38 @@
 #   BENCH_OUT=DIR      where the JSON and markdown results go (default: temp)
 # The image is built once (tests/registry.sh, `bench`) and cached in
 # ~/.cache/clan-bench/registry; the registry and all three stores live in a
-# temp dir removed at the end. Started by root, the script copies itself,
-# tests/registry.sh, tests/registry_tool.py, scripts/mkrootfs-busybox.sh and
-# the clan binary to a world-readable temp dir and re-runs itself there as
-# BENCH_USER (make one with ../shared/scripts/podman-rootless-setup.sh).
+# temp dir removed at the end. Started by root, the script re-runs itself as
+# BENCH_USER with copies of tests/registry.sh, tests/registry_tool.py,
+# scripts/mkrootfs-busybox.sh and the clan binary (lib.sh; make the user with
+# ../shared/scripts/podman-rootless-setup.sh). The rows of issue 16's summary
+# (cold <= 1.1x skopeo; warm < 50 ms) go to BENCH_OUT/summary.tsv.
 set -euo pipefail
 
 RUNS_COLD=${RUNS_COLD:-5}
 RUNS_WARM=${RUNS_WARM:-20}
 WARMUP=${WARMUP:-1}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+reglib=$repo/tests/registry.sh
 
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-here=$(dirname -- "$self")
-repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-reglib=${BENCH_REGISTRY_LIB:-$repo/tests/registry.sh}
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
-
-# ---------------------------------------------------------------- as root
 if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	command -v runuser >/dev/null || die "runuser not found (util-linux)"
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	tmp=$(mktemp -d /tmp/clan-bench-pull.XXXXXX)
-	chmod 0755 "$tmp"
-	mkdir -p "$tmp/tests" "$tmp/scripts"
-	cp -- "$self" "$tmp/pull.sh"
-	cp -- "$repo/tests/registry.sh" "$repo/tests/registry_tool.py" "$tmp/tests/"
-	cp -- "$repo/scripts/mkrootfs-busybox.sh" "$tmp/scripts/"
-	if [ -f "$clan" ]; then
-		cp -- "$clan" "$tmp/clan"
-	else
-		say "no clan binary at $clan (set CLAN=PATH or run make); the clan rows will fail"
-	fi
-	chmod -R a+rX "$tmp"
-	out=$tmp/out
-	mkdir -p "$out"
-	chown "$user:" "$out"
-	say "running as $user from $tmp"
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i \
-		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_REPO="$repo" \
-		BENCH_REGISTRY_LIB="$tmp/tests/registry.sh" \
-		BENCH_OUT="$out" RUNS_COLD="$RUNS_COLD" RUNS_WARM="$RUNS_WARM" WARMUP="$WARMUP" \
-		bash "$tmp/pull.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -- "$out"/* "$BENCH_OUT"/ 2>/dev/null || true
-		say "results copied to $BENCH_OUT"
-	fi
-	rm -rf -- "$tmp/pull.sh" "$tmp/tests" "$tmp/scripts" "$tmp/clan"
-	say "results in $out"
-	exit "$rc"
+	bench_copy tests/registry.sh
+	bench_copy tests/registry_tool.py
+	bench_copy scripts/mkrootfs-busybox.sh
+	bench_as_user RUNS_COLD RUNS_WARM WARMUP
 fi
 
 # ------------------------------------------------------- as a plain user
 for t in hyperfine python3 skopeo umoci docker-registry curl; do
 	command -v "$t" >/dev/null || die "$t not found: run scripts/deps.sh and ../shared/scripts/podman-rootless-setup.sh as root"
 done
-
-# podman needs a runtime dir it owns.
+bench_xdg
 uid=$(id -u)
-if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR}" ]; then
-	if [ -d "/run/user/$uid" ] && [ -w "/run/user/$uid" ]; then
-		XDG_RUNTIME_DIR=/run/user/$uid
-	else
-		XDG_RUNTIME_DIR=/tmp/xdg-$(id -un)
-		mkdir -m 0700 "$XDG_RUNTIME_DIR" 2>/dev/null || true
-		[ -O "$XDG_RUNTIME_DIR" ] || die "$XDG_RUNTIME_DIR is not ours: set XDG_RUNTIME_DIR"
-	fi
-	export XDG_RUNTIME_DIR
-fi
-
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
-mkdir -p "$out"
+bench_outdir
 work=$(mktemp -d /tmp/clan-bench-pull-work.XXXXXX)
 chmod 0755 "$work"
-
-# The store of a subuid-mode clan holds files of subordinate ids: removed
-# inside a user namespace that maps them.
-rm_store() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null && return 0
-	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
-	[ ! -e "$1" ]
-}
 
 REGISTRY_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/clan-bench/registry
 REGISTRY_TMP=$work
@@ -123,7 +59,7 @@ export REGISTRY_CACHE REGISTRY_TMP
 registry_cleanup_work() {
 	registry_stop_all
 	[ -x "$work/prep.sh" ] && "$work/prep.sh" podman
-	rm_store "$work/clan-storage"
+	bench_rm_store "$work/clan-storage"
 	rm -rf -- "$work"
 }
 trap registry_cleanup_work EXIT
@@ -151,17 +87,16 @@ command -v podman >/dev/null || podman_ok=0
 cat >"$work/prep.sh" <<EOF
 #!/bin/bash
 # Empties one tool's copy of the image before a cold run.
-$(declare -f rm_store)
+$(declare -f bench_rm_store)
 case \$1 in
-clan) rm_store "$CLAN_STORAGE" ;;
+clan) bench_rm_store "$CLAN_STORAGE" ;;
 podman) podman rmi -f "$image_id" >/dev/null 2>&1; exit 0 ;;
 skopeo) rm -rf -- "$skodir" ;;
 esac
 EOF
 chmod 0755 "$work/prep.sh"
 
-q() { printf '%q' "$1"; }
-C=$(q "$clan") R=$(q "$ref") S=$(q "$skodir")
+C=$(bench_q "$clan") R=$(bench_q "$ref") S=$(bench_q "$skodir")
 # id|name|prepare|command
 cold=(
 	"clan_cold|clan pull (cold)|clan|$C pull $R"
@@ -189,7 +124,7 @@ check_row() {
 		return 1
 	fi
 	if [ "${id#clan}" != "$id" ] && [ ! -x "$clan" ]; then
-		printf '%s\t%s\n' "$id" "no clan binary at ${BENCH_CLAN_NAME:-$clan}" >>"$failed"
+		printf '%s\t%s\n' "$id" "no clan binary at $clan_name" >>"$failed"
 		return 1
 	fi
 	[ -n "$prep" ] && "$work/prep.sh" "$prep"
@@ -219,7 +154,7 @@ bench_set() {
 		echo '{"results": []}' >"$json"
 		return
 	fi
-	hyperfine -N --warmup "$WARMUP" --runs "$runs" --export-json "$json" "${args[@]}" >&2 ||
+	bench_hyperfine "$json" "$runs" "${args[@]}" >&2 ||
 		{
 			say "hyperfine failed for $json"
 			echo '{"results": []}' >"$json"
@@ -234,13 +169,13 @@ bench_set "$out/pull-warm.json" "$RUNS_WARM" "${warm[@]}"
 
 # ----------------------------------------------------------- the table
 machine() {
-	printf -- '- %s, %s CPUs, kernel %s\n' "$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)"
+	bench_host ""
 	printf -- '- %s; skopeo %s; docker-registry %s; %s\n' \
 		"$(podman --version 2>/dev/null || echo 'podman: none')" \
 		"$(skopeo --version 2>/dev/null | awk '{print $3}')" \
 		"$(docker-registry --version 2>/dev/null | awk '{print $3}')" \
 		"$(hyperfine --version)"
-	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "$clan_name" "$rev"
 	printf -- '- image: %s layers, %s MB compressed (gzip), from 127.0.0.1\n' "$nlayers" "$((image_bytes / 1000000))"
 	printf -- '- user %s (uid %s, subuid range: %s); cold %s runs, warm %s runs, %s warm-up, hyperfine -N\n' \
 		"$(id -un)" "$uid" "$(grep -q "^$(id -un):" /etc/subuid 2>/dev/null && echo yes || echo no)" \
@@ -289,4 +224,10 @@ else:
     print("- clan warm: not measured")
 EOF
 } | tee "$out/pull.md"
-say "results: $out/pull.md, $out/pull-cold.json, $out/pull-warm.json"
+
+# The summary rows (issue 16), by the names the rows have in the JSON.
+cold_ms() { bench_median "$out/pull-cold.json" "$1" 1000; }
+bench_result pull-cold "$(cold_ms "clan pull (cold)")" "$(cold_ms "skopeo copy to dir: (cold)")"
+bench_result pull-warm "$(bench_median "$out/pull-warm.json" "clan pull (warm)" 1000)" \
+	"$(bench_median "$out/pull-warm.json" "podman pull (warm)" 1000)"
+say "results: $out/pull.md, $out/summary.tsv, $out/pull-cold.json, $out/pull-warm.json"

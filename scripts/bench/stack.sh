@@ -18,12 +18,17 @@
 #             containers while the stack runs: clan's per-stack supervisor,
 #             its pod holder, port forwarder and slirp4netns; podman's
 #             conmon, rootlessport, slirp4netns, aardvark-dns and pause process
-#   for scale: the web service's own command (migrate, runserver) run again
+#   the floor: the web service's own command (migrate, runserver) run again
 #             inside the running clan stack with `clan exec web`, timed until
-#             its page answers 200: the work both stacks wait for
+#             its page answers 200, and PostgreSQL's own start (a copy of its
+#             data dir, `clan exec db`) until pg_isready answers: the work
+#             both stacks wait for
 # Prints a markdown table with medians and the targets: clan's warm up at
 # least 3x faster than podman-compose's (each form), the supervisor under
-# 4 MB RSS.
+# 4 MB RSS. The rows of issue 16's summary go to BENCH_OUT/summary.tsv:
+# clan's share above the floor <= 100 ms and podman-compose >= 2.5x clan
+# (each form), the supervisor < 2 MiB and all helpers < 6 MiB RSS (the
+# .clanrc stack), the first up with no images <= 30 s.
 #
 # Usage: scripts/bench/stack.sh
 # Environment:
@@ -36,10 +41,10 @@
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR      where the markdown, raw results and logs go (default: temp)
 #   BENCH_NO_INSTALL=1 started by root: do not apt-get install what is missing
-# Started by root, it installs podman-compose, netavark, aardvark-dns and
-# docker-registry when they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
-# resolve), copies itself, the clan binary, profiles/ and the example to a
-# world-readable temp dir and re-runs itself there as BENCH_USER (make one with
+# Started by root, it installs podman-compose, netavark, aardvark-dns,
+# iptables and docker-registry when they are missing (podman-compose 1.0.3 needs a network with DNS: `db` must
+# resolve) and re-runs itself as BENCH_USER with copies of the clan binary,
+# profiles/ and the example (lib.sh; make the user with
 # ../shared/scripts/podman-rootless-setup.sh USER). podman runs with its own
 # storage, runtime dir and containers.conf (netavark) in the temp dir, so the
 # user's own podman state is not touched. A tool that fails is reported with
@@ -52,34 +57,21 @@ SETTLE=${SETTLE:-1}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
-
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-here=$(dirname -- "$self")
-repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
 profiles=${CLAN_PROFILES_DIR:-$repo/profiles}
-example=${BENCH_EXAMPLE:-$repo/examples/django-postgres}
-# Which source the clan binary came from, as far as the repo can tell.
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
+example=$repo/examples/django-postgres
 
-# ---------------------------------------------------------------- as root
 if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	command -v runuser >/dev/null || die "runuser not found (util-linux)"
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
 	[ -d "$example" ] || die "no example at $example"
 	[ -d "$profiles" ] || die "no profiles dir at $profiles (set CLAN_PROFILES_DIR)"
 	missing=()
 	command -v podman-compose >/dev/null || missing+=(podman-compose)
 	[ -x /usr/lib/podman/netavark ] || missing+=(netavark)
 	[ -x /usr/lib/podman/aardvark-dns ] || missing+=(aardvark-dns)
+	# netavark runs iptables to set up the compose network
+	command -v iptables >/dev/null || missing+=(iptables)
 	command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 	command -v docker-registry >/dev/null || missing+=(docker-registry)
 	if [ ${#missing[@]} -gt 0 ]; then
@@ -91,39 +83,9 @@ if [ "$(id -u)" = 0 ]; then
 				say "apt-get install ${missing[*]} failed: the podman rows will fail"
 		fi
 	fi
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	tmp=$(mktemp -d /tmp/clan-bench-stack.XXXXXX)
-	chmod 0755 "$tmp"
-	cp -- "$self" "$tmp/stack.sh"
-	cp -a -- "$profiles" "$tmp/profiles"
-	cp -a -- "$example" "$tmp/example"
-	if [ -f "$clan" ]; then
-		cp -- "$clan" "$tmp/clan"
-	else
-		say "no clan binary at $clan (set CLAN=PATH or run make); the clan rows will fail"
-	fi
-	chmod -R a+rX "$tmp"
-	out=$tmp/out
-	mkdir -p "$out"
-	chown "$user:" "$out"
-	say "running as $user from $tmp"
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i \
-		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_REPO="$repo" \
-		CLAN_PROFILES_DIR="$tmp/profiles" BENCH_EXAMPLE="$tmp/example" \
-		BENCH_OUT="$out" RUNS="$RUNS" WARMUP="$WARMUP" SETTLE="$SETTLE" \
-		READY_TIMEOUT="$READY_TIMEOUT" BUILD_TIMEOUT="$BUILD_TIMEOUT" \
-		bash "$tmp/stack.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -a -- "$out"/. "$BENCH_OUT"/ 2>/dev/null || true
-		say "results copied to $BENCH_OUT"
-	fi
-	rm -rf -- "$tmp/stack.sh" "$tmp/clan" "$tmp/profiles" "$tmp/example"
-	say "results in $out"
-	exit "$rc"
+	bench_copy profiles "$profiles"
+	bench_copy examples/django-postgres
+	bench_as_user RUNS WARMUP SETTLE READY_TIMEOUT BUILD_TIMEOUT
 fi
 
 # ------------------------------------------------------- as a plain user
@@ -136,29 +98,18 @@ python3 -c 'import yaml' 2>/dev/null || die "python3-yaml not found (apt-get ins
 export CLAN_PROFILES_DIR=$profiles
 
 uid=$(id -u)
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
+bench_outdir
 mkdir -p "$out/logs"
 logs=$out/logs
 # Short paths: unix sockets live under the runtime dirs.
 work=$(mktemp -d /tmp/clan-stack.XXXXXX)
 chmod 0755 "$work"
 
-now_us() { printf '%s' "${EPOCHREALTIME/./}"; }
 secs() { # START_US END_US: seconds, 3 decimals
 	local d=$(($2 - $1))
 	printf '%d.%03d' $((d / 1000000)) $((d % 1000000 / 1000))
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 tail_log() { grep -v 'level=warning' "$1" 2>/dev/null | tail -n "${2:-3}" | tr -s '\t\n' '  ' | cut -c1-300; }
-
-# The store of a subuid-mode clan and podman's storage hold files of
-# subordinate ids: removed inside a user namespace that maps them.
-rm_store() {
-	[ -e "$1" ] || return 0
-	rm -rf -- "$1" 2>/dev/null && return 0
-	unshare --map-auto --map-root-user rm -rf -- "$1" 2>/dev/null
-	[ ! -e "$1" ]
-}
 
 # ------------------------------------------------------------ the project
 # One copy of the example, served by both stacks (the source tree is
@@ -166,9 +117,9 @@ rm_store() {
 proj=$work/proj
 cp -a -- "$example" "$proj"
 chmod -R u+w "$proj"
-cport=$(free_port)
-pport=$(free_port)
-while [ "$pport" = "$cport" ]; do pport=$(free_port); done
+cport=$(bench_free_port)
+pport=$(bench_free_port)
+while [ "$pport" = "$cport" ]; do pport=$(bench_free_port); done
 # clan: WEB_PORT picks the host port; an older .clanrc without ${WEB_PORT}
 # gets its web port line pointed at the free port in this copy only.
 if ! grep -q 'WEB_PORT' "$proj/.clanrc"; then
@@ -181,8 +132,8 @@ cproj=$work/cproj
 cp -a -- "$example" "$cproj"
 chmod -R u+w "$cproj"
 rm -f -- "$cproj/.clanrc"
-ccport=$(free_port)
-while [ "$ccport" = "$cport" ] || [ "$ccport" = "$pport" ]; do ccport=$(free_port); done
+ccport=$(bench_free_port)
+while [ "$ccport" = "$cport" ] || [ "$ccport" = "$pport" ]; do ccport=$(bench_free_port); done
 
 # clan: its own runtime dir and a fresh store.
 crun=$work/crun
@@ -231,7 +182,7 @@ compose_ok=1 compose_err=""
 podman_ok=1 podman_err=""
 [ -x "$clan" ] || {
 	clan_ok=0
-	clan_err="no clan binary at ${BENCH_CLAN_NAME:-$clan} (set CLAN=PATH or run make)"
+	clan_err="no clan binary at $clan_name (set CLAN=PATH or run make)"
 }
 for t in podman podman-compose; do
 	command -v "$t" >/dev/null || {
@@ -267,7 +218,7 @@ sup_pid() {
 	return 1
 }
 
-registry_pid=""
+bench_registry_pid=""
 cleanup() {
 	set +e
 	say "cleaning up"
@@ -277,7 +228,7 @@ cleanup() {
 		# a supervisor that outlived `down`: ours, by its pid file
 		p=$(sup_pid) && kill "$p"
 	fi
-	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null
+	[ -n "$bench_registry_pid" ] && kill "$bench_registry_pid" 2>/dev/null
 	if [ -f "$cproj/docker-compose.yml" ] && command -v podman-compose >/dev/null; then
 		pc down -v >>"$logs/podman-cleanup.log" 2>&1
 	fi
@@ -289,8 +240,13 @@ cleanup() {
 			grep -qz "^CONTAINERS_CONF=$pdir/" "/proc/$p/environ" 2>/dev/null; then
 			kill "$p"
 		fi
+		# the slirp4netns of podman's rootless netns in this runtime dir,
+		# left running when netavark failed
+		for p in $(pgrep -u "$uid" -x slirp4netns); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- " $prun/netns/" && kill "$p"
+		done
 	fi
-	rm_store "$work" || say "could not remove $work"
+	bench_rm_store "$work" || say "could not remove $work"
 }
 trap cleanup EXIT
 
@@ -305,11 +261,11 @@ first=$out/stack-first.tsv
 # when ALIVE_FN (checked about once a second) says the stack is gone.
 wait_page() {
 	local port=$1 limit=$2 alive=$3 start code n=0
-	start=$(now_us)
+	start=$(bench_now_us)
 	while :; do
 		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/" || true)
 		[ "$code" = 200 ] && return 0
-		if [ $(($(now_us) - start)) -gt $((limit * 1000000)) ]; then
+		if [ $(($(bench_now_us) - start)) -gt $((limit * 1000000)) ]; then
 			wait_err="no HTTP 200 on / after ${limit} s (last: $code)"
 			return 1
 		fi
@@ -460,12 +416,54 @@ p.wait()
 print(f"{t1 - t0:.3f}" if ok else "failed")
 EOF
 )
-floor() { # ROUND: one line in $runs
+# PostgreSQL's own start, the other part of the floor (web waits for db to
+# be healthy): in the running db container, after a CHECKPOINT, a copy of
+# its data dir is started on port 5433 and timed until pg_isready answers
+# over TCP, as clan's health check asks; then stopped and removed. The copy
+# of a running server's dir does a short crash recovery first.
+db_floor_sh=$(
+	cat <<'EOF'
+set -eu
+PATH=/usr/lib/postgresql/15/bin:$PATH
+: "${PGDATA:=/var/lib/postgresql/data}"
+export PGPASSWORD="${POSTGRES_PASSWORD:-}" PGUSER="${POSTGRES_USER:-postgres}"
+export PGDATABASE="${POSTGRES_DB:-$PGUSER}"
+# the socket (trust) where the server has it, else TCP with the password;
+# without a checkpoint the copy only recovers longer
+for h in /var/run/postgresql /tmp 127.0.0.1; do
+	psql -q -h "$h" -c CHECKPOINT >/dev/null 2>&1 && break
+done
+d=$(mktemp -d /tmp/pgfloor.XXXXXX)
+trap 'rm -rf "$d"' EXIT
+cp -a "$PGDATA" "$d/data"
+rm -f "$d/data/postmaster.pid"
+t0=$(date +%s%N)
+postgres -D "$d/data" -p 5433 -k "$d" -c listen_addresses=127.0.0.1 >"$d/log" 2>&1 &
+pid=$!
+ok=0
+for _ in $(seq 3000); do
+	if pg_isready -q -h 127.0.0.1 -p 5433; then ok=1; break; fi
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.01
+done
+t1=$(date +%s%N)
+kill -INT "$pid" 2>/dev/null || true
+wait "$pid" || true
+[ "$ok" = 1 ] || { tail -n 3 "$d/log" >&2; echo failed; exit 0; }
+echo "$(((t1 - t0) / 1000000))" | awk '{printf "%.3f\n", $1 / 1000}'
+EOF
+)
+floor() { # ROUND: one line each for the web command and PostgreSQL in $runs
 	local t
 	t=$(cl timeout 120 "$clan" exec -T web python3 -c "$floor_py" "$web_cmd" </dev/null 2>>"$logs/floor.log" | tail -n 1) || t=""
 	case $t in
 	[0-9]*.[0-9]*) printf 'floor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
 	*) printf 'floor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec web: ${t:-no output} $(tail_log "$logs/floor.log" 1)" >>"$runs" ;;
+	esac
+	t=$(cl timeout 120 "$clan" exec -T db sh -c "$db_floor_sh" </dev/null 2>>"$logs/floor-db.log" | tail -n 1) || t=""
+	case $t in
+	[0-9]*.[0-9]*) printf 'dbfloor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
+	*) printf 'dbfloor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec db: ${t:-no output} $(tail_log "$logs/floor-db.log" 1)" >>"$runs" ;;
 	esac
 }
 
@@ -476,13 +474,13 @@ round() {
 	local tool=$1 kind=$2 n=$3 log t0 t1 t2 t3 t4 rc=0 up="" page="" down="" status=ok note=""
 	log=$logs/$tool-$kind-$n.log
 	wait_err=""
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	case $tool in
 	clan) cl timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
 	compose) clc timeout "$READY_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$? ;;
 	podman) pc up -d >"$log" 2>&1 || rc=$? ;;
 	esac
-	t1=$(now_us)
+	t1=$(bench_now_us)
 	if [ "$rc" != 0 ]; then
 		status=failed note="up -d: exit $rc: $(tail_log "$log")"
 	elif [ "$tool" = clan ] && ! wait_page "$cport" "$READY_TIMEOUT" clan_alive; then
@@ -492,21 +490,21 @@ round() {
 	elif [ "$tool" = podman ] && ! wait_page "$pport" "$READY_TIMEOUT" podman_alive; then
 		status=failed note=$wait_err
 	else
-		t2=$(now_us)
+		t2=$(bench_now_us)
 	fi
 	if [ "$status" = ok ] && [ "$kind" = run ]; then
 		sleep "$SETTLE"
 		sample_mem "$tool" "$n"
 		if [ "$tool" = clan ]; then floor "$n"; fi
 	fi
-	t3=$(now_us)
+	t3=$(bench_now_us)
 	rc=0
 	case $tool in
 	clan) cl timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
 	compose) clc timeout 120 "$clan" down >>"$log" 2>&1 || rc=$? ;;
 	podman) pc down >>"$log" 2>&1 || rc=$? ;;
 	esac
-	t4=$(now_us)
+	t4=$(bench_now_us)
 	up=$(secs "$t0" "$t1")
 	[ "$status" = ok ] && page=$(secs "$t0" "$t2")
 	if [ "$rc" = 0 ]; then
@@ -526,11 +524,11 @@ round() {
 first_up() {
 	local tool=$1 run=$2 port=$3 what=$4 log=$logs/$1-first.log t0 t1 rc=0 builds why
 	say "$tool: first up ($what)"
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	"$run" timeout "$BUILD_TIMEOUT" "$clan" up -d >"$log" 2>&1 || rc=$?
 	wait_err=""
 	if [ "$rc" = 0 ] && wait_page "$port" "$READY_TIMEOUT" clan_alive; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		builds=$(sed -n 's/^clan: built \(deb:[^ ]*\) in \([0-9.]*\) s.*$/\1 \2 s/p' "$log" | paste -sd, | sed 's/,/, /g')
 		printf '%s\tfirst up (%s), page served\tok\t%s\t%s\n' "$tool" "$what" "$(secs "$t0" "$t1")" \
 			"${builds:+image builds: $builds}" >>"$first"
@@ -631,36 +629,6 @@ volumes:
 EOF
 }
 
-# start_registry: a docker-registry on a free 127.0.0.1 port, storage in
-# the work dir; REGISTRY=127.0.0.1:PORT once /v2/ answers (10 s at most).
-start_registry() {
-	local port i
-	port=$(free_port)
-	mkdir -p "$work/registry/storage"
-	cat >"$work/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $work/registry/storage
-http:
-  addr: 127.0.0.1:$port
-EOF
-	# a clean environment: docker-registry reads REGISTRY_* as overrides
-	env -i PATH="$PATH" docker-registry serve "$work/registry/config.yml" \
-		>"$logs/registry.log" 2>&1 </dev/null &
-	registry_pid=$!
-	for i in $(seq 100); do
-		if [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ]; then
-			REGISTRY=127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$registry_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
 # push_images: podman's two images to the registry under the names the
 # compose file uses (tagged so too, so podman-compose finds them locally).
 push_images() {
@@ -673,9 +641,9 @@ push_images() {
 reg_db="" reg_web=""
 if [ "$podman_ok" = 1 ]; then
 	say "podman: building the two images (mmdebstrap, podman import, podman build)"
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	if build_podman_images; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		printf 'podman\timages: mmdebstrap x2, import, build\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
 	else
 		podman_ok=0
@@ -685,7 +653,7 @@ if [ "$podman_ok" = 1 ]; then
 	fi
 fi
 if [ "$podman_ok" = 1 ] && [ "$compose_ok" = 1 ]; then
-	if ! start_registry; then
+	if ! bench_registry "$work/registry" "$logs/registry.log"; then
 		compose_ok=0
 		compose_err="docker-registry did not start: $(tail_log "$logs/registry.log")"
 	fi
@@ -706,11 +674,11 @@ if [ "$podman_ok" = 1 ]; then
 	say "podman-compose: first up (empty volume)"
 	log=$logs/podman-first.log
 	wait_err=""
-	t0=$(now_us)
+	t0=$(bench_now_us)
 	rc=0
 	pc up -d >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ] && wait_page "$pport" 60 podman_alive; then
-		t1=$(now_us)
+		t1=$(bench_now_us)
 		printf 'podman\tfirst up (empty volume), page served\tok\t%s\t\n' "$(secs "$t0" "$t1")" >>"$first"
 	else
 		printf 'podman\tfirst up (empty volume)\tfailed\t\t%s\n' "${wait_err:-"up -d: exit $rc: $(tail_log "$log")"}" >>"$first"
@@ -752,15 +720,13 @@ done
 
 # ----------------------------------------------------------- the table
 machine() {
-	printf -- '- %s, %s CPUs, kernel %s; load average %s at the first round, %s at the end\n' \
-		"$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" \
-		"$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	bench_host "load average $load_start at the first round, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	printf -- '- %s (runc, cgroupfs, overlay, netavark %s); podman-compose %s; slirp4netns %s\n' \
 		"$(podman --version 2>/dev/null || echo 'podman: none')" \
 		"$(dpkg-query -W -f '${Version}' netavark 2>/dev/null || echo none)" \
 		"$(dpkg-query -W -f '${Version}' podman-compose 2>/dev/null || echo none)" \
 		"$(slirp4netns --version 2>/dev/null | awk 'NR==1{print $3}')"
-	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "$clan_name" "$rev"
 	printf -- '- user %s (uid %s, subuid range: %s); %s measured rounds after %s warm-up, interleaved\n' \
 		"$(id -un)" "$uid" "$(grep -q "^$(id -un):" /etc/subuid 2>/dev/null && echo yes || echo no)" \
 		"$RUNS" "$WARMUP"
@@ -805,6 +771,11 @@ if floor:
     fp = col(floor, "page_s")
     med["floor"] = statistics.median(fp)
     print(f"| the web command alone (`clan exec web`, see below) | | {statistics.median(fp):.2f} | {min(fp):.2f} - {max(fp):.2f} | | {len(floor)} |")
+dbfloor = [r for r in runs if r["tool"] == "dbfloor" and r["status"] == "ok"]
+if dbfloor:
+    fp = col(dbfloor, "page_s")
+    med["dbfloor"] = statistics.median(fp)
+    print(f"| PostgreSQL's start alone (`clan exec db`, see below) | | {statistics.median(fp):.2f} | {min(fp):.2f} - {max(fp):.2f} | | {len(dbfloor)} |")
 print()
 if first:
     print("First up and image builds (once, not in the medians):")
@@ -884,6 +855,11 @@ if "clan" in med and "podman" in med:
         print(f"- down, podman-compose / clan: {med['podman'][1] / med['clan'][1]:.2f}")
 else:
     print("- warm up, podman-compose / clan: not measured")
+if "floor" in med and "dbfloor" in med:
+    f = med["floor"] + med["dbfloor"]
+    above = [f"{label} {med[t][0] - f:+.2f} s" for t, label in
+             (("clan", "clan"), ("compose", "clan on the compose file"), ("podman", "podman-compose")) if t in med]
+    print(f"- above the floor, PostgreSQL's start + the web command (medians, {f:.2f} s): {', '.join(above) or 'not measured'}")
 if sup_rss:
     m, x = sup_rss
     verdict = "met" if x < 4096 else "NOT met"
@@ -895,4 +871,30 @@ if "clan" in totals and "podman" in totals:
     print(f"- all helper processes, podman / clan (RSS medians): {totals['podman'] / totals['clan']:.2f}")
 EOF
 } | tee "$out/stack.md"
-say "results: $out/stack.md, $out/stack-runs.tsv, $out/stack-mem.tsv, logs in $logs"
+
+# The summary rows (issue 16), from the raw results.
+page_med() { # TOOL: median seconds until the page was served
+	awk -F'\t' -v t="$1" '$1 == t && $2 == "run" && $4 == "ok" {print $6}' "$runs" | bench_median_of
+}
+mem_med() { # TOOL [ROLE]: median over the rounds of the RSS summed per round, MiB
+	awk -F'\t' -v t="$1" -v r="${2:-}" 'NR > 1 && $1 == t && (r == "" || $3 == r) {s[$2] += $6}
+		END {for (k in s) print s[k] / 1024}' "$mem" | bench_median_of
+}
+first_s() { # TOOL WHAT-PREFIX: seconds of a first-up line that worked
+	awk -F'\t' -v t="$1" -v w="$2" '$1 == t && index($2, w) == 1 && $3 == "ok" {print $4; exit}' "$first"
+}
+c_page=$(page_med clan) cc_page=$(page_med compose) p_page=$(page_med podman)
+web_floor=$(page_med floor) db_floor=$(page_med dbfloor)
+floor_ms=""
+[ -n "$web_floor" ] && [ -n "$db_floor" ] && floor_ms=$(awk -v w="$web_floor" -v d="$db_floor" 'BEGIN {print (w + d) * 1000}')
+share() { # PAGE_S: ms above the floor
+	[ -n "$1" ] && [ -n "$floor_ms" ] && awk -v p="$1" -v f="$floor_ms" 'BEGIN {print p * 1000 - f}'
+}
+bench_result stack-share "$(share "$c_page")" "$floor_ms"
+bench_result stack-ratio "$c_page" "$p_page"
+bench_result stack-share-compose "$(share "$cc_page")" "$floor_ms"
+bench_result stack-ratio-compose "$cc_page" "$p_page"
+bench_result mem-sup "$(mem_med clan supervisor)" "$(mem_med podman conmon)"
+bench_result mem-all "$(mem_med clan)" "$(mem_med podman)"
+bench_result first-up "$(first_s clan "first up")" "$(first_s podman images)"
+say "results: $out/stack.md, $out/summary.tsv, $out/stack-runs.tsv, $out/stack-mem.tsv, logs in $logs"

@@ -12,9 +12,11 @@
 #   RUNS=50 WARMUP=5 hyperfine runs and warm-up runs per command
 #   BENCH_USER=clanbench  who runs the benchmark when started by root
 #   BENCH_OUT=DIR    where the JSON and markdown results go (default: a temp dir)
-# Started by root, it copies what it needs (this script, mkrootfs-busybox.sh,
-# the clan binary) to a world-readable temp dir and re-runs itself there as
-# BENCH_USER (make one with ../shared/scripts/podman-rootless-setup.sh USER).
+# Started by root, it re-runs itself as BENCH_USER with a copy of
+# mkrootfs-busybox.sh and the clan binary (lib.sh; make the user with
+# ../shared/scripts/podman-rootless-setup.sh USER). The rows of issue 16's
+# summary (clan <= 1.3x bwrap, default network <= 1.5x --network none) go
+# to BENCH_OUT/summary.tsv.
 # A clan that fails is reported with its error and marked failed in the
 # table; the other rows are still measured.
 set -euo pipefail
@@ -23,79 +25,23 @@ RUNS=${RUNS:-50}
 WARMUP=${WARMUP:-5}
 IMAGE=clanbench-busybox
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+mkrootfs=$repo/scripts/mkrootfs-busybox.sh
 
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-here=$(dirname -- "$self")
-repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-mkrootfs=${BENCH_MKROOTFS:-$repo/scripts/mkrootfs-busybox.sh}
-# Which source the clan binary came from, as far as the repo can tell.
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
-
-# ---------------------------------------------------------------- as root
 if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	command -v runuser >/dev/null || die "runuser not found (util-linux)"
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	tmp=$(mktemp -d /tmp/clan-bench.XXXXXX)
-	chmod 0755 "$tmp"
-	cp -- "$self" "$tmp/startup.sh"
-	[ -f "$mkrootfs" ] && cp -- "$mkrootfs" "$tmp/mkrootfs-busybox.sh"
-	if [ -f "$clan" ]; then
-		cp -- "$clan" "$tmp/clan"
-	else
-		say "no clan binary at $clan (set CLAN=PATH or run make); the clan rows will fail"
-	fi
-	chmod -R a+rX "$tmp"
-	out=$tmp/out
-	mkdir -p "$out"
-	chown "$user:" "$out"
-	say "running as $user from $tmp"
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i \
-		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" BENCH_MKROOTFS="$tmp/mkrootfs-busybox.sh" BENCH_REPO="$repo" \
-		BENCH_OUT="$out" RUNS="$RUNS" WARMUP="$WARMUP" ${ROOTFS:+ROOTFS="$ROOTFS"} \
-		bash "$tmp/startup.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -- "$out"/* "$BENCH_OUT"/ 2>/dev/null || true
-		say "results copied to $BENCH_OUT"
-	fi
-	rm -f -- "$tmp/startup.sh" "$tmp/mkrootfs-busybox.sh" "$tmp/clan"
-	say "results in $out"
-	exit "$rc"
+	[ -f "$mkrootfs" ] && bench_copy scripts/mkrootfs-busybox.sh
+	bench_as_user RUNS WARMUP ROOTFS
 fi
 
 # ------------------------------------------------------- as a plain user
 for t in hyperfine python3; do
 	command -v "$t" >/dev/null || die "$t not found: apt-get install $t (or run ../shared/scripts/podman-rootless-setup.sh as root)"
 done
-
-# podman needs a runtime dir it owns.
+bench_xdg
 uid=$(id -u)
-if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR}" ]; then
-	if [ -d "/run/user/$uid" ] && [ -w "/run/user/$uid" ]; then
-		XDG_RUNTIME_DIR=/run/user/$uid
-	else
-		XDG_RUNTIME_DIR=/tmp/xdg-$(id -un)
-		mkdir -m 0700 "$XDG_RUNTIME_DIR" 2>/dev/null || true
-		[ -O "$XDG_RUNTIME_DIR" ] || die "$XDG_RUNTIME_DIR is not ours: set XDG_RUNTIME_DIR"
-	fi
-	export XDG_RUNTIME_DIR
-fi
-
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
-mkdir -p "$out"
+bench_outdir
 work=$(mktemp -d /tmp/clan-bench-work.XXXXXX)
 trap 'rm -rf -- "$work"' EXIT
 
@@ -141,10 +87,9 @@ mkdir -p "$bind"
 
 # ------------------------------------------------------------ the rows
 # id|name|command (hyperfine -N splits the command like a POSIX shell).
-q() { printf '%q' "$1"; }
 rows=()
 add() { rows+=("$1|$2|$3"); }
-C=$(q "$clan") R=$(q "$rootfs") B=$(q "$bind")
+C=$(bench_q "$clan") R=$(bench_q "$rootfs") B=$(bench_q "$bind")
 # bwrap --unshare-all and podman --network none give a namespace with only
 # loopback: so does clan --network none. clan's default network (slirp4netns)
 # is compared with podman's default.
@@ -183,7 +128,7 @@ for row in "${rows[@]}"; do
 	if [ "${id#podman}" != "$id" ] && [ -n "$podman_err" ]; then
 		err=$podman_err
 	elif [ "${id#clan}" != "$id" ] && [ ! -x "$clan" ]; then
-		err="no clan binary at ${BENCH_CLAN_NAME:-$clan} (set CLAN=PATH or run make)"
+		err="no clan binary at $clan_name (set CLAN=PATH or run make)"
 	elif [ "${id#clan}" = "$id" ] && ! command -v "$tool" >/dev/null; then
 		err="$tool not found"
 	else
@@ -212,7 +157,7 @@ run_hyperfine() { # json name cmd [name cmd...]
 		args+=(-n "$1" "$2")
 		shift 2
 	done
-	hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$j" "${args[@]}"
+	bench_hyperfine "$j" "$RUNS" "${args[@]}"
 }
 if [ ${#ok_cmds[@]} -gt 0 ]; then
 	pairs=()
@@ -245,13 +190,13 @@ fi
 
 # ----------------------------------------------------------- the table
 machine() {
-	printf -- '- %s, %s CPUs, kernel %s\n' "$(sed -n "s/^PRETTY_NAME=//p" /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)"
+	bench_host ""
 	printf -- '- %s; runc %s; bubblewrap %s; %s\n' \
 		"$(podman --version 2>/dev/null || echo 'podman: none')" \
 		"$(runc --version 2>/dev/null | awk 'NR==1{print $3}')" \
 		"$(bwrap --version 2>/dev/null | awk '{print $2}')" \
 		"$(hyperfine --version)"
-	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "${BENCH_CLAN_NAME:-$clan}" "$rev"
+	printf -- '- clan: %s (repo at %s when the benchmark started)\n' "$clan_name" "$rev"
 	printf -- '- user %s (uid %s, subuid range: %s); %s runs after %s warm-up, hyperfine -N\n' \
 		"$(id -un)" "$uid" "$(grep -q "^$(id -un):" /etc/subuid 2>/dev/null && echo yes || echo no)" "$RUNS" "$WARMUP"
 }
@@ -298,4 +243,9 @@ ratio("clan_slirp", "clan", "clan default network / clan --network none")
 ratio("clan", "unshare", "clan / unshare -Urm")
 EOF
 } | tee "$out/startup.md"
-say "results: $out/startup.md, $out/startup.json"
+
+# The summary rows (issue 16), by the names the rows have in the JSON.
+ms() { bench_median "$json" "$1" 1000; }
+bench_result startup-none "$(ms "clan run --rm --network none")" "$(ms "bwrap --unshare-all")"
+bench_result startup-net "$(ms "clan run --rm (default network: slirp4netns)")" "$(ms "clan run --rm --network none")"
+say "results: $out/startup.md, $out/startup.json, $out/summary.tsv"
