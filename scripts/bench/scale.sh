@@ -38,81 +38,22 @@ BIND_FILES=${BIND_FILES:-200000}
 LOG_MB=${LOG_MB:-100 1024}
 PARTS=${PARTS:-stack ps layers bind logs}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	printf 'bench: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib.sh"
+bench_init
+mkrootfs=$repo/scripts/mkrootfs-busybox.sh
 
-self=$(readlink -f -- "${BASH_SOURCE[0]}")
-here=$(dirname -- "$self")
-repo=${BENCH_REPO:-$(cd -- "$here/../.." && pwd)}
-clan=${CLAN:-$repo/build/clan}
-case $clan in /*) ;; *) clan=$PWD/$clan ;; esac
-mkrootfs=${BENCH_MKROOTFS:-$repo/scripts/mkrootfs-busybox.sh}
-rev=${BENCH_CLAN_REV:-$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)}
-
-# ======================================================================
-# Preamble (the same as startup.sh's; to be replaced by scripts/bench/lib.sh):
-# as root, copy what is needed to a world-readable temp dir and re-run as
-# BENCH_USER; as that user, find a runtime dir, the output dir and the rootfs.
-# ======================================================================
 if [ "$(id -u)" = 0 ]; then
-	user=${BENCH_USER:-clanbench}
-	command -v runuser >/dev/null || die "runuser not found (util-linux)"
-	id "$user" >/dev/null 2>&1 ||
-		die "user $user does not exist: run ../shared/scripts/podman-rootless-setup.sh $user as root, or set BENCH_USER"
-	uhome=$(getent passwd "$user" | cut -d: -f6)
-	tmp=$(mktemp -d /tmp/clan-bench.XXXXXX)
-	chmod 0755 "$tmp"
-	cp -- "$self" "$tmp/scale.sh"
-	[ -f "$mkrootfs" ] && cp -- "$mkrootfs" "$tmp/mkrootfs-busybox.sh"
-	[ -f "$clan" ] && cp -- "$clan" "$tmp/clan"
-	[ -f "$tmp/clan" ] || say "no clan binary at $clan (set CLAN=PATH or run make)"
-	chmod -R a+rX "$tmp"
-	out=$tmp/out
-	mkdir -p "$out"
-	chown "$user:" "$out"
-	say "running as $user from $tmp"
-	rc=0
-	(cd "$tmp" && runuser -u "$user" -- env -i \
-		HOME="$uhome" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
-		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		CLAN="$tmp/clan" BENCH_CLAN_NAME="$clan" BENCH_CLAN_REV="$rev" \
-		BENCH_MKROOTFS="$tmp/mkrootfs-busybox.sh" BENCH_REPO="$repo" BENCH_OUT="$out" \
-		RUNS="$RUNS" STACK_SIZES="$STACK_SIZES" PS_SIZES="$PS_SIZES" \
-		LAYER_SIZES="$LAYER_SIZES" BIND_FILES="$BIND_FILES" LOG_MB="$LOG_MB" PARTS="$PARTS" \
-		${ROOTFS:+ROOTFS="$ROOTFS"} \
-		bash "$tmp/scale.sh") || rc=$?
-	if [ -n "${BENCH_OUT:-}" ]; then
-		mkdir -p "$BENCH_OUT"
-		cp -- "$out"/* "$BENCH_OUT"/ 2>/dev/null || true
-		say "results copied to $BENCH_OUT"
-	fi
-	rm -f -- "$tmp/scale.sh" "$tmp/mkrootfs-busybox.sh" "$tmp/clan"
-	say "results in $out"
-	exit "$rc"
+	[ -f "$mkrootfs" ] && bench_copy scripts/mkrootfs-busybox.sh
+	bench_as_user RUNS STACK_SIZES PS_SIZES LAYER_SIZES BIND_FILES LOG_MB PARTS ROOTFS
 fi
 
 for t in hyperfine python3; do
 	command -v "$t" >/dev/null || die "$t not found: apt-get install $t"
 done
-[ -x "$clan" ] || die "no clan binary at ${BENCH_CLAN_NAME:-$clan} (set CLAN=PATH or run make)"
-
-uid=$(id -u)
-if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR}" ]; then
-	if [ -d "/run/user/$uid" ] && [ -w "/run/user/$uid" ]; then
-		XDG_RUNTIME_DIR=/run/user/$uid
-	else
-		XDG_RUNTIME_DIR=/tmp/xdg-$(id -un)
-		mkdir -m 0700 "$XDG_RUNTIME_DIR" 2>/dev/null || true
-		[ -O "$XDG_RUNTIME_DIR" ] || die "$XDG_RUNTIME_DIR is not ours: set XDG_RUNTIME_DIR"
-	fi
-	export XDG_RUNTIME_DIR
-fi
-
-out=${BENCH_OUT:-$(mktemp -d /tmp/clan-bench-out.XXXXXX)}
-mkdir -p "$out"
+[ -x "$clan" ] || die "no clan binary at $clan_name (set CLAN=PATH or run make)"
+bench_xdg
+bench_outdir
 work=$(mktemp -d /tmp/clan-bench-work.XXXXXX)
 
 if [ -n "${ROOTFS:-}" ]; then
@@ -123,9 +64,6 @@ else
 	[ -x "$rootfs/bin/busybox" ] || bash "$mkrootfs" "$rootfs"
 fi
 [ -x "$rootfs/bin/busybox" ] || die "no busybox rootfs at $rootfs"
-# ======================================================================
-# End of the preamble.
-# ======================================================================
 
 # clan's own state for this run, so the user's containers, stacks and
 # images are neither counted nor touched.
@@ -505,7 +443,7 @@ summary "\`logs --tail 10\` after $g_hi MB" "$(get logs-tail "$g_hi")" "after $g
 	echo
 	printf -- '- %s, %s CPUs, kernel %s; clan %s (%s); user %s; %s\n' \
 		"$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d \")" "$(nproc)" "$(uname -r)" \
-		"${BENCH_CLAN_NAME:-$clan}" "$rev" "$(id -un)" "$(hyperfine --version)"
+		"$clan_name" "$rev" "$(id -un)" "$(hyperfine --version)"
 	echo "- medians of $RUNS runs (hyperfine rows: $((RUNS * 2 > 10 ? RUNS * 2 : 10))); the machine may be shared: read the ratios"
 	echo
 	echo "| what | size | median ms |"
