@@ -7,9 +7,10 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
-#define MAX_RANGES 256
+#include "base/util.h"
 
 struct range {
 	uintptr_t start, end;
@@ -17,13 +18,13 @@ struct range {
 
 /* The mappings that only hold file pages: private, of a file (inode), and
  * "Anonymous: 0 kB" (none of their pages was ever written). */
-static size_t clean_file_ranges(struct range *out, size_t max)
+static size_t clean_file_ranges(struct range **out)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return 0;
 	char line[512];
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	bool candidate = false;
 	struct range cur = {0, 0};
 	while (fgets(line, sizeof line, f)) {
@@ -36,8 +37,14 @@ static size_t clean_file_ranges(struct range *out, size_t max)
 			candidate = perms[3] == 'p' && inode != 0;
 			cur = (struct range){a, b};
 		} else if (candidate && sscanf(line, "Anonymous: %llu kB", &anon) == 1) {
-			if (anon == 0 && n < max)
-				out[n++] = cur;
+			if (anon == 0) {
+				/* libcurl's dependencies alone map a few hundred */
+				if (n == cap) {
+					cap = cap ? cap * 2 : 256;
+					*out = xrealloc(*out, cap * sizeof **out);
+				}
+				(*out)[n++] = cur;
+			}
 			candidate = false;
 		}
 	}
@@ -47,8 +54,8 @@ static size_t clean_file_ranges(struct range *out, size_t max)
 
 void pages_trim(void)
 {
-	struct range r[MAX_RANGES];
-	size_t n = clean_file_ranges(r, MAX_RANGES);
+	struct range *r = NULL;
+	size_t n = clean_file_ranges(&r);
 	/* MADV_RANDOM: a fault maps that one page, not the 64 KiB or the
 	 * whole large folio around it that the kernel maps by default, which
 	 * would bring most of libc back */
@@ -58,5 +65,6 @@ void pages_trim(void)
 		(void)madvise(p, len, MADV_RANDOM);
 		(void)madvise(p, len, MADV_DONTNEED);
 	}
+	free(r);
 	malloc_trim(0);
 }

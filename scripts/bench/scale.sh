@@ -169,7 +169,8 @@ summary() {
 		ratio=n/a
 		verdict="not met"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$c" "$an" "$a" "$ratio" "$tt" "$verdict" >>"$summary"
+	# every figure here is a time in ms
+	printf '%s\t%s ms\t%s\t%s ms\t%sx\t%s\t%s\n' "$what" "$c" "$an" "$a" "$ratio" "$tt" "$verdict" >>"$summary"
 	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$what" "$c" "$an" "$a" "$ratio" "$tt" "$verdict" >>"$work/rows.md"
 }
 : >"$work/rows.md"
