@@ -64,24 +64,13 @@ static noreturn void job_child(struct run *r, size_t i, int fd)
 
 static int start(struct run *r, size_t i, struct clan_err *err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int fd;
+	pid_t pid = fork_piped(&fd);
+	if (pid < 0)
 		return clan_error(err, errno, "cannot start %s", r->j->names[i]);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return clan_error(err, e, "cannot start %s", r->j->names[i]);
-	}
-	if (pid == 0) {
-		close(p[0]);
-		job_child(r, i, p[1]);
-	}
-	close(p[1]);
-	r->job[i] = (struct job){.state = JOB_RUNNING, .pid = pid, .fd = p[0], .t0 = now_s()};
+	if (pid == 0)
+		job_child(r, i, fd);
+	r->job[i] = (struct job){.state = JOB_RUNNING, .pid = pid, .fd = fd, .t0 = now_s()};
 	return 0;
 }
 

@@ -365,3 +365,23 @@ int signals_to_fd(const int *sigs, size_t n, sigset_t *old, struct clan_err *err
 		*old = saved;
 	return fd;
 }
+
+pid_t fork_piped(int *fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	close(pid == 0 ? p[0] : p[1]);
+	*fd = pid == 0 ? p[1] : p[0];
+	return pid;
+}

@@ -42,25 +42,13 @@ int reg_worker_start(struct imgstore *st, const char *blob_digest, const char *d
 		     const struct userns_plan *u, const struct layer_bounds *b,
 		     struct reg_worker *w, struct clan_err *err)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe");
-	/* flush first, or the child's exit would print our buffered output again */
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return clan_error(err, e, "cannot fork to extract layer %.19s", diff_id);
-	}
-	if (pid == 0) {
-		close(p[0]);
-		worker_main(p[1], st, blob_digest, diff_id, u, *b);
-	}
-	close(p[1]);
-	*w = (struct reg_worker){.pid = pid, .fd = p[0]};
+	int fd;
+	pid_t pid = fork_piped(&fd);
+	if (pid < 0)
+		return clan_error(err, errno, "cannot fork to extract layer %.19s", diff_id);
+	if (pid == 0)
+		worker_main(fd, st, blob_digest, diff_id, u, *b);
+	*w = (struct reg_worker){.pid = pid, .fd = fd};
 	return 0;
 }
 
