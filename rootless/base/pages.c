@@ -56,15 +56,11 @@ void pages_trim(void)
 {
 	struct range *r = NULL;
 	size_t n = clean_file_ranges(&r);
-	/* MADV_RANDOM: a fault maps that one page, not the 64 KiB or the
-	 * whole large folio around it that the kernel maps by default, which
-	 * would bring most of libc back */
-	for (size_t i = 0; i < n; i++) {
-		void *p = (void *)r[i].start;
-		size_t len = r[i].end - r[i].start;
-		(void)madvise(p, len, MADV_RANDOM);
-		(void)madvise(p, len, MADV_DONTNEED);
-	}
+	/* a page run again comes back with up to 64 KiB around it (the
+	 * kernel's fault-around, which no advice turns off): what stays is
+	 * what the helper runs, in such chunks */
+	for (size_t i = 0; i < n; i++)
+		(void)madvise((void *)r[i].start, r[i].end - r[i].start, MADV_DONTNEED);
 	free(r);
 	malloc_trim(0);
 }

@@ -7,9 +7,8 @@
  * and its own start touches much more than its waiting does: code and
  * library pages it no longer runs count in its RSS for as long as it
  * lives. This drops every private file-backed page that is still the
- * file's (in a mapping with no copied-on-write page) and marks those
- * mappings random-access, so that only the pages it runs again fault back
- * in, one by one, from the page cache. The memory's content is unchanged;
+ * file's (in a mapping with no copied-on-write page), so that only the
+ * pages it runs again fault back in, from the page cache. The memory's content is unchanged;
  * best effort (nothing to report). Call it while single-threaded. */
 void pages_trim(void);
 
