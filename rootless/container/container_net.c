@@ -213,15 +213,17 @@ void container_net_describe(const struct container_net *n, const struct containe
 
 void container_net_stop(struct container_net *n, bool wait)
 {
+	/* the forwarder is reaped even so: its death frees the published
+	 * ports, which a next `clan run -p` right after may bind again */
 	if (n->fwd_pid > 0) {
 		kill(n->fwd_pid, SIGKILL);
-		if (wait)
-			waitpid(n->fwd_pid, NULL, 0);
+		waitpid(n->fwd_pid, NULL, 0);
 		if (n->fwd_pidfd >= 0)
 			close(n->fwd_pidfd);
 		n->fwd_pid = 0;
 	}
-	if (wait)
+	/* and so is slirp4netns when it holds the ports itself */
+	if (wait || n->slirp_ports)
 		slirp_stop(&n->slirp);
 	else
 		slirp_release(&n->slirp);

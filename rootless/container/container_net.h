@@ -57,8 +57,9 @@ void container_net_on_fwd_exit(struct container_net *n, pid_t child, const char 
 void container_net_describe(const struct container_net *n, const struct container_spec *s,
 			    struct container_rec *rec);
 
-/* Stops the helpers and frees n; without wait they are told to go and
- * not reaped (the caller exits next). */
+/* Stops the helpers and frees n; without wait slirp4netns is told to go
+ * and not reaped (the caller exits next), unless it holds published
+ * ports, which must be free when this returns. */
 void container_net_stop(struct container_net *n, bool wait);
 
 #endif

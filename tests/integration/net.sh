@@ -122,6 +122,19 @@ case_publish_kernel_picks() {
 	assert_eq "$body" picked "body through the kernel-picked port"
 }
 
+# clan run does not wait for slirp4netns to exit, but a published port is
+# free once it returns: the same -p again at once binds, with either handler.
+case_publish_port_free_at_exit() {
+	local port i
+	port=$(nt free-port)
+	for i in 1 2 3; do
+		run clan run --rm -p "$port:80" "dir:$ROOTFS" true
+		assert_eq "$rc" 0 "run $i on port $port right after the last (stderr: $err)"
+		run clan run --rm --network slirp4netns:port_handler=slirp4netns -p "$port:80" "dir:$ROOTFS" true
+		assert_eq "$rc" 0 "run $i with slirp4netns's ports on $port right after the last (stderr: $err)"
+	done
+}
+
 # slirp4netns's own forwarding, for comparison and as a fallback.
 case_publish_slirp_handler() {
 	local port w body
@@ -432,6 +445,7 @@ t publish_localhost_only case_publish_localhost_only
 t publish_large_body case_publish_large_body
 t publish_all_addresses case_publish_all_addresses
 t publish_kernel_picks case_publish_kernel_picks
+t publish_port_free_at_exit case_publish_port_free_at_exit
 t publish_slirp_handler case_publish_slirp_handler
 t publish_udp case_publish_udp
 t publish_idle_hold case_publish_idle_hold
