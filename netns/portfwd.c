@@ -172,28 +172,19 @@ static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_
 
 pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err)
 {
-	int status[2];
-	if (pipe2(status, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe for the port forwarder");
+	int status;
 	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(status[0]);
-		close(status[1]);
-		return clan_error(err, e, "cannot start the port forwarder");
-	}
-	if (pid == 0) {
-		close(status[0]);
-		forwarder_main(s, parent, ns_pid, status[1]);
-	}
-	close(status[1]);
+	pid_t pid = fork_piped(&status);
+	if (pid < 0)
+		return clan_error(err, errno, "cannot start the port forwarder");
+	if (pid == 0)
+		forwarder_main(s, parent, ns_pid, status);
 	char msg[sizeof err->msg];
 	ssize_t n;
 	do
-		n = read(status[0], msg, sizeof msg - 1);
+		n = read(status, msg, sizeof msg - 1);
 	while (n < 0 && errno == EINTR);
-	close(status[0]);
+	close(status);
 	if (n == 1 && msg[0] == '\0')
 		return pid;
 	kill(pid, SIGKILL);

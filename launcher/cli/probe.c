@@ -59,28 +59,20 @@ static void read_child_message(int fd, char *buf, size_t len)
  * child: our stdio buffers and atexit handlers belong to the parent. */
 static int run_in_child(probe_child_fn fn, const void *arg, struct clan_err *err)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(fds[0]);
-		close(fds[1]);
-		return clan_error(err, e, "cannot fork");
-	}
+	int fd;
+	pid_t pid = fork_piped(&fd);
+	if (pid < 0)
+		return clan_error(err, errno, "cannot fork");
 	if (pid == 0) {
 		struct clan_err child_err = {.code = CLAN_EXIT_FAIL};
-		close(fds[0]);
 		if (fn(arg, &child_err) == 0)
 			_exit(0);
-		write_all(fds[1], child_err.msg, strlen(child_err.msg));
+		write_all(fd, child_err.msg, strlen(child_err.msg));
 		_exit(1);
 	}
-	close(fds[1]);
 	char msg[sizeof err->msg];
-	read_child_message(fds[0], msg, sizeof msg);
-	close(fds[0]);
+	read_child_message(fd, msg, sizeof msg);
+	close(fd);
 
 	int status;
 	if (wait_child(pid, &status) < 0)

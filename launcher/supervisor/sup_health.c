@@ -20,32 +20,25 @@
 
 void svc_run_health_check(struct svc_rt *r)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	int fd;
+	pid_t pid = fork_piped(&fd);
+	if (pid < 0)
 		return; /* tried again at the next timer */
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return;
-	}
 	if (pid == 0) {
-		close(p[0]);
-		struct exec_spec e = {.out_fd = p[1]};
+		struct exec_spec e = {.out_fd = fd};
 		struct clan_err err;
 		for (size_t i = 0; i < r->svc->health.test.n; i++)
 			strv_push(&e.argv, r->svc->health.test.v[i]);
 		int code = container_exec(container_record(r->ctr), &e, &err);
 		if (code < 0)
-			dprintf(p[1], "clan: %s\n", err.msg);
+			dprintf(fd, "clan: %s\n", err.msg);
 		_exit(code < 0 ? 1 : code);
 	}
-	close(p[1]);
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
-		close(p[0]);
-		p[0] = -1; /* no output then, rather than a loop that blocks */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		close(fd);
+		fd = -1; /* no output then, rather than a loop that blocks */
 	}
-	r->hc_fd = p[0];
+	r->hc_fd = fd;
 	r->hc_len = 0;
 	r->hc_pid = pid;
 	r->hc_timed_out = false;

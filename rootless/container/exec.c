@@ -310,29 +310,21 @@ static int start_relay(const struct exec_spec *e, pid_t *relay, int *in_fd, stru
 	*in_fd = -1;
 	if (!e->interactive || e->tty || !isatty(STDIN_FILENO))
 		return 0;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "exec: cannot make a pipe for the input");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e2 = errno;
-		close(p[0]);
-		close(p[1]);
-		return clan_error(err, e2, "exec: cannot start the input relay");
-	}
+	int fd;
+	pid_t pid = fork_piped(&fd);
+	if (pid < 0)
+		return clan_error(err, errno, "exec: cannot start the input relay");
 	if (pid == 0) {
-		close(p[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		char buf[4096];
 		ssize_t n;
 		while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-			if (n > 0 && !write_all(p[1], buf, (size_t)n))
+			if (n > 0 && !write_all(fd, buf, (size_t)n))
 				break;
 		_exit(0);
 	}
-	close(p[1]);
 	*relay = pid;
-	*in_fd = p[0];
+	*in_fd = fd;
 	return 0;
 }
 

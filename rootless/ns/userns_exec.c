@@ -109,23 +109,13 @@ static pid_t clone_helper(unsigned long flags, const struct clone_join *j, int w
 
 pid_t clone_joined(unsigned long flags, const struct clone_join *j)
 {
-	int pp[2];
-	if (pipe2(pp, O_CLOEXEC) < 0)
+	int fd;
+	pid_t helper = fork_piped(&fd);
+	if (helper < 0)
 		return -1;
-	pid_t helper = fork();
-	if (helper < 0) {
-		int e = errno;
-		close(pp[0]);
-		close(pp[1]);
-		errno = e;
-		return -1;
-	}
-	if (helper == 0) {
-		close(pp[0]);
-		return clone_helper(flags, j, pp[1]);
-	}
-	close(pp[1]);
-	return clone_report_collect(pp[0], helper);
+	if (helper == 0)
+		return clone_helper(flags, j, fd);
+	return clone_report_collect(fd, helper);
 }
 
 /* The child of userns_call: a user namespace of its own, its maps from
