@@ -72,55 +72,69 @@ registry_build_debimport() {
 	echo skopeo >"$out/push-method"
 }
 
-# import_deb_layer PKG...: the deb: image of Debian's PKGs in the tests'
-# deb cache (built there on first use, kept for later runs): its layer dir.
-import_deb_layer() {
-	local arch key layer list
-	arch=$(dpkg --print-architecture) || return 1
-	# rootless/debimage's key: suite, arch, then the sorted packages
-	# (no packages: plain deb:bookworm, whose key lists none)
-	key=$( (
-		printf 'bookworm\n%s\n' "$arch"
-		if [ $# -gt 0 ]; then printf '%s\n' "$@" | LC_ALL=C sort -u; fi
-	) | sha256sum | cut -c1-64)
-	layer=$CLAN_TEST_DEB_STORAGE/layers/$key
+# import_deb_image W PKG...: the deb: image of Debian's PKGs in the tests'
+# deb cache (built there on first use, kept for later runs), saved by
+# `clan image save` and unpacked in W/deb: its layers (the Debian base,
+# then the packages' layer), as the container sees their owners, listed in
+# order in W/deb/layers.
+import_deb_image() {
+	local w=$1 list
+	shift
 	list=$(IFS=,; echo "$*")
-	if [ ! -d "$layer" ]; then
-		mkdir -p "$CLAN_TEST_DEB_STORAGE" && chmod 0700 "$CLAN_TEST_DEB_STORAGE" || return 1
-		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm "deb:bookworm${list:++$list}" true \
-			>&2 </dev/null || return 1
-	fi
-	[ -d "$layer" ] || {
-		registry_log "no layer $key in $CLAN_TEST_DEB_STORAGE after building deb:bookworm+$list"
+	mkdir -p "$CLAN_TEST_DEB_STORAGE" "$w/deb" && chmod 0700 "$CLAN_TEST_DEB_STORAGE" || return 1
+	# run builds it when missing; save does not
+	{
+		CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" run --rm "deb:bookworm${list:++$list}" true &&
+			CLAN_STORAGE=$CLAN_TEST_DEB_STORAGE "$CLAN" image save -o "$w/deb.tar" \
+				"deb:bookworm${list:++$list}"
+	} >&2 </dev/null || {
+		registry_log "cannot build or save deb:bookworm${list:++$list}"
 		return 1
 	}
-	echo "$layer"
+	tar -C "$w/deb" -xf "$w/deb.tar" && rm -f "$w/deb.tar" || return 1
+	python3 - "$w/deb" >"$w/deb/layers" <<'EOF' || return 1
+import json, sys
+d = sys.argv[1]
+for layer in json.load(open(d + "/manifest.json"))[0]["Layers"]:
+    print(d + "/" + layer)
+EOF
+	[ -s "$w/deb/layers" ]
 }
 
-# import_layer_tar LAYER OUT.tar: the layer dir as the container sees it:
-# with a range, through clan's own map (user -> 0, range -> 1..); without,
-# every file is the user's and so root's.
-import_layer_tar() {
-	if has_subuid && has_newuidmap; then
-		unshare --map-root-user --map-auto tar --numeric-owner -C "$1" -cf "$2" .
-	else
-		tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .
-	fi
+# import_deb_add_layers W IMG: the saved image's layers, in order, as IMG's.
+import_deb_add_layers() {
+	local layer
+	while IFS= read -r layer; do
+		registry_umoci raw add-layer --image "$2" "$layer" || return 1
+	done <"$1/deb/layers"
+}
+
+# import_deb_cat W PATH: the file at PATH in the saved image: from the top
+# layer that holds it.
+import_deb_cat() {
+	local layer found=
+	while IFS= read -r layer; do
+		tar -tf "$layer" "$2" >/dev/null 2>&1 && found=$layer
+	done <"$1/deb/layers"
+	[ -n "$found" ] || {
+		registry_log "no $2 in the saved deb: image"
+		return 1
+	}
+	tar -xOf "$found" "$2"
 }
 
 # debianslim: a stand-in for Docker Hub's debian:bookworm-slim: the plain
-# deb:bookworm of the tests' deb cache in one layer, no CMD but bash, as
+# deb:bookworm of the tests' deb cache (one layer), no CMD but bash, as
 # the official image has it. Push it as library/debian:bookworm-slim.
 registry_build_debianslim() {
-	local out=$1 w=$2 layer img=$1:debianslim
-	layer=$(import_deb_layer) || return 1
-	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
+	local out=$1 w=$2 img=$1:debianslim
+	import_deb_image "$w" || return 1
 	registry_umoci init --layout "$out" || return 1
 	registry_umoci new --image "$img" || return 1
 	registry_umoci config --image "$img" --architecture "$(registry_host_arch)" --os linux \
 		--config.env 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 		--config.cmd bash --created 2026-01-01T00:00:00Z || return 1
-	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
+	import_deb_add_layers "$w" "$img" || return 1
 	echo skopeo >"$out/push-method"
 }
 
@@ -131,17 +145,17 @@ registry_build_debianslim() {
 # Dockerfile's /var/run/postgresql: /var/run is a link to /run), so the
 # image also runs as postgres.
 registry_build_postgres() {
-	local out=$1 w=$2 layer pg_ids img=$1:postgres
-	layer=$(import_deb_layer postgresql-15) || return 1
-	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
-	pg_ids=$(awk -F: '$1 == "postgres" { print $3 ", " $4 }' "$layer/etc/passwd")
+	local out=$1 w=$2 pg_ids img=$1:postgres
+	import_deb_image "$w" postgresql-15 || return 1
+	pg_ids=$(import_deb_cat "$w" etc/passwd | awk -F: '$1 == "postgres" { print $3 ", " $4 }')
 	[ -n "$pg_ids" ] || {
-		registry_log "no postgres user in $layer/etc/passwd"
+		registry_log "no postgres user in the image's /etc/passwd"
 		return 1
 	}
 	# as the official Dockerfile: new clusters listen on every address
-	sed -E "s/^#?(listen_addresses)[[:space:]]*=[[:space:]]*[^[:space:]]+/\1 = '*'/" \
-		"$layer/usr/share/postgresql/15/postgresql.conf.sample" >"$w/conf.sample" || return 1
+	import_deb_cat "$w" usr/share/postgresql/15/postgresql.conf.sample |
+		sed -E "s/^#?(listen_addresses)[[:space:]]*=[[:space:]]*[^[:space:]]+/\1 = '*'/" \
+			>"$w/conf.sample" || return 1
 	grep -q "^listen_addresses = '\*'" "$w/conf.sample" || {
 		registry_log "no listen_addresses in postgresql.conf.sample"
 		return 1
@@ -176,20 +190,19 @@ EOF
 		--config.entrypoint docker-entrypoint.sh --config.cmd postgres \
 		--config.volume /var/lib/postgresql/data --config.exposedports 5432/tcp \
 		--config.stopsignal SIGINT --created 2026-01-01T00:00:00Z || return 1
-	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
+	import_deb_add_layers "$w" "$img" || return 1
 	registry_umoci raw add-layer --image "$img" "$w/entrypoint.tar" || return 1
 	echo skopeo >"$out/push-method"
 }
 
 # djangoweb: the image a team's CI would push for the example's web
 # service (what its Dockerfile builds): Debian's python3-django and
-# python3-psycopg2 (the deb: image of the tests' deb cache) in one layer,
+# python3-psycopg2 (the deb: image of the tests' deb cache, its two layers),
 # WORKDIR /app, the Django dev server as its command. Push it as
 # clan-example/web:1.
 registry_build_djangoweb() {
-	local out=$1 w=$2 layer img=$1:djangoweb
-	layer=$(import_deb_layer python3-django python3-psycopg2) || return 1
-	import_layer_tar "$layer" "$w/rootfs.tar" || return 1
+	local out=$1 w=$2 img=$1:djangoweb
+	import_deb_image "$w" python3-django python3-psycopg2 || return 1
 	registry_umoci init --layout "$out" || return 1
 	registry_umoci new --image "$img" || return 1
 	registry_umoci config --image "$img" --architecture "$(registry_host_arch)" --os linux \
@@ -197,6 +210,6 @@ registry_build_djangoweb() {
 		--config.env PYTHONUNBUFFERED=1 --config.workingdir /app \
 		--config.cmd python3 --config.cmd manage.py --config.cmd runserver --config.cmd 0.0.0.0:8000 \
 		--config.exposedports 8000/tcp --created 2026-01-01T00:00:00Z || return 1
-	registry_umoci raw add-layer --image "$img" "$w/rootfs.tar" || return 1
+	import_deb_add_layers "$w" "$img" || return 1
 	echo skopeo >"$out/push-method"
 }
