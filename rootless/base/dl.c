@@ -76,6 +76,11 @@ int dl_need(enum dl_which which, struct clan_err *err)
 	return rc;
 }
 
+bool dl_loaded(enum dl_which which)
+{
+	return __atomic_load_n(&libs[which].loaded, __ATOMIC_ACQUIRE);
+}
+
 void *dl_table(enum dl_which which)
 {
 	struct clan_err err;

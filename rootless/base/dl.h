@@ -5,6 +5,7 @@
 #ifndef CLAN_DL_H
 #define CLAN_DL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -29,6 +30,9 @@ enum dl_which { DL_CURL, DL_ARCHIVE, DL_CRYPTO };
  * that reaches its functions asks this first and returns err up. Safe
  * from several threads; a failed load is tried again at the next call. */
 int dl_need(enum dl_which which, struct clan_err *err);
+
+/* Whether this process has which loaded already. */
+bool dl_loaded(enum dl_which which);
 
 /* The filled table of which, for the dl_*.h macros: a caller that did not
  * ask dl_need first is a bug in clan, which this reports and aborts on

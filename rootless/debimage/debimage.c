@@ -229,7 +229,7 @@ int debimage_key(const char *suite, const struct strv *packages, const char *arc
 	o += sprintf(o, "%s\n%s\n", suite, arch);
 	for (size_t i = 0; i < sorted.n; i++)
 		o += sprintf(o, "%s\n", sorted.v[i]);
-	int rc = sha256_digest(buf, len, id, err);
+	int rc = sha256_digest_apart(buf, len, id, err);
 	free(buf);
 	strv_free(&sorted);
 	return rc;
