@@ -136,17 +136,17 @@ void port_set_close(struct port_set *s)
 
 /* The forwarder keeps the listeners and the status pipe, nothing else of
  * clan's: not the sync socket, not slirp4netns's exit pipe. */
-static void keep_only(const struct port_set *s, int status_fd)
+void portfwd_keep_only(const struct port_set *s, int keep)
 {
-	int max = status_fd;
+	int max = keep > 2 ? keep : 2;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].fd > max)
 			max = s->v[i].fd;
 	for (int fd = 3; fd <= max; fd++) {
-		bool keep = fd == status_fd;
-		for (size_t i = 0; i < s->n && !keep; i++)
-			keep = s->v[i].fd == fd;
-		if (!keep)
+		bool kept = fd == keep;
+		for (size_t i = 0; i < s->n && !kept; i++)
+			kept = s->v[i].fd == fd;
+		if (!kept)
 			close(fd);
 	}
 	close_range((unsigned)max + 1, ~0U, 0);
@@ -158,7 +158,7 @@ static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_
 	struct clan_err err = {0};
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
-	keep_only(s, status_fd);
+	portfwd_keep_only(s, status_fd);
 	if (ns_join_user_net(ns_pid, &err) == 0) {
 		write_all(status_fd, "", 1);
 		close(status_fd);

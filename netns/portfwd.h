@@ -38,8 +38,12 @@ void port_set_close(struct port_set *s);
  * them, or with its error. It dies with its parent. */
 pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err);
 
+/* Closes every fd but s's listeners and keep (which may be -1): what a
+ * process that serves the ports keeps of clan's. */
+void portfwd_keep_only(const struct port_set *s, int keep);
+
 /* The forwarder's loop, inside the namespaces; returns only on a fatal
- * error. Exposed for the supervisor, which runs it the same way. It raises
+ * error. A stack's namespace holder runs it too (pod.h). It raises
  * its process's soft fd limit to the hard one and keeps its connections
  * under the caps of portfwd_limits.h (where its environment variables are
  * described). */

@@ -111,7 +111,9 @@ int container_net_start(const struct container_spec *s, struct container_net *n,
 	if (slirp_start(child, &n->opts, &n->slirp, err) < 0)
 		return -1;
 	n->slirp_ports = s->port_handler_slirp;
-	return s->port_handler_slirp ? publish_with_slirp(n, err) : publish(n, child, err);
+	if (s->port_handler_slirp)
+		return publish_with_slirp(n, err);
+	return n->holder_ports ? 0 : publish(n, child, err);
 }
 
 int container_net_watch_fd(const struct container_net *n)

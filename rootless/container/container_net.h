@@ -23,6 +23,7 @@ struct container_net {
 	int fwd_pidfd; /* readable when the forwarder exits; valid when fwd_pid > 0 */
 	int slirp_restarts, fwd_restarts;
 	bool slirp_ports;	     /* slirp4netns forwards the ports, not clan */
+	bool holder_ports;	     /* a stack's namespace holder serves them (pod.h) */
 	struct container_rec target; /* --network container:NAME */
 	bool have_target;
 };

@@ -7,26 +7,29 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/fdio.h"
 #include "netns/loopback.h"
 #include "base/paths.h"
+#include "base/progress.h"
 #include "base/sync.h"
 #include "ns/userns_exec.h"
 #include "base/util.h"
 
-/* The holder: waits for its maps, brings up lo, says so, then sleeps
- * until the supervisor dies (PR_SET_PDEATHSIG) or kills it. */
-static noreturn void holder_main(int sync_fd)
+/* The holder: waits for its maps, brings up lo, says so, then serves
+ * the published ports, whose host sockets it inherited (one process less
+ * than a forwarder of its own; it is in the namespaces already), or
+ * sleeps; until the supervisor dies (PR_SET_PDEATHSIG) or kills it. */
+static noreturn void holder_main(int sync_fd, const struct port_set *ports)
 {
 	struct clan_err err;
 	struct sync_msg m;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(1);
-	if (close_fds_except(sync_fd) < 0)
-		_exit(1);
+	portfwd_keep_only(ports, sync_fd);
 	if (sync_recv(sync_fd, &m) <= 0 || m.tag != SYNC_GO)
 		_exit(1);
 	if (loopback_up(&err) < 0 || netns_allow_low_ports(&err) < 0)
@@ -34,6 +37,10 @@ static noreturn void holder_main(int sync_fd)
 	sync_send(sync_fd, SYNC_NET, 0, NULL, -1);
 	close(sync_fd);
 	pages_trim();
+	if (ports->n > 0) {
+		portfwd_loop(ports, &err);
+		_exit(1);
+	}
 	for (;;)
 		pause();
 }
@@ -54,7 +61,7 @@ static int start_holder(struct pod *p, struct clan_err *err)
 	}
 	if (p->pid == 0) {
 		close(sv[0]);
-		holder_main(sv[1]);
+		holder_main(sv[1], &p->net.listeners);
 	}
 	close(sv[1]);
 	struct sync_msg m;
@@ -72,7 +79,7 @@ static int start_holder(struct pod *p, struct clan_err *err)
 
 int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 {
-	*p = (struct pod){0};
+	*p = (struct pod){.holder_pidfd = -1};
 	spec_init(&p->net_spec);
 	p->net.slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 	/* root of the pod is the user (single) or the user and the subuid
@@ -90,8 +97,14 @@ int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 	p->net_rec.dir = xstrdup(o->dir);
 	p->net_rec.uidmap = p->userns.uid;
 	p->net_rec.gidmap = p->userns.gid;
-	if (container_net_prepare(s, NULL, &p->net, err) < 0 || start_holder(p, err) < 0 ||
-	    container_net_start(s, &p->net, p->pid, &p->net_rec, err) < 0) {
+	if (container_net_prepare(s, NULL, &p->net, err) < 0 || start_holder(p, err) < 0) {
+		pod_destroy(p);
+		return -1;
+	}
+	p->net.holder_ports = p->net.listeners.n > 0;
+	if (p->net.holder_ports)
+		p->holder_pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (container_net_start(s, &p->net, p->pid, &p->net_rec, err) < 0) {
 		pod_destroy(p);
 		return -1;
 	}
@@ -116,16 +129,25 @@ void pod_on_net_exit(struct pod *p)
 
 int pod_fwd_fd(const struct pod *p)
 {
-	return p->pid > 0 ? container_net_fwd_fd(&p->net) : -1;
+	return p->pid > 0 ? p->holder_pidfd : -1;
 }
 
 void pod_on_fwd_exit(struct pod *p)
 {
-	container_net_on_fwd_exit(&p->net, p->pid, p->net_rec.id);
+	/* not reaped: its pid stays taken, so nothing else is ever joined
+	 * under it, until pod_destroy */
+	close(p->holder_pidfd);
+	p->holder_pidfd = -1;
+	progress_warn("the stack's namespace holder, which also serves its published ports, was "
+		      "killed: the published ports answer no more, and a service that restarts "
+		      "cannot join the stack's network (clan down, then clan up)");
 }
 
 void pod_destroy(struct pod *p)
 {
+	if (p->holder_pidfd >= 0)
+		close(p->holder_pidfd);
+	p->holder_pidfd = -1;
 	container_net_stop(&p->net, true);
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);

@@ -1,8 +1,8 @@
 /* A stack's pod: one user namespace and one network namespace shared by
  * all its services (they reach each other on 127.0.0.1, by name through
- * /etc/hosts), held by a small process that does nothing else, with
- * slirp4netns and the port forwarder attached to it. Each service gets a
- * user namespace nested in the pod's (NET_POD). */
+ * /etc/hosts), held by a small process that also serves the published
+ * ports (netns/portfwd.h), with slirp4netns attached to it. Each service
+ * gets a user namespace nested in the pod's (NET_POD). */
 #ifndef CLAN_POD_H
 #define CLAN_POD_H
 
@@ -16,7 +16,8 @@
 #include "ns/userns.h"
 
 struct pod {
-	pid_t pid; /* the holder; 0 when none */
+	pid_t pid;	  /* the holder; 0 when none */
+	int holder_pidfd; /* watched when it serves ports; -1 otherwise */
 	struct userns_plan userns;
 	struct container_spec net_spec; /* its network, as a container's */
 	struct container_rec net_rec;	/* where its slirp4netns log and socket go */
@@ -43,11 +44,12 @@ void pod_ref(const struct pod *p, struct pod_ref *out);
 int pod_net_fd(const struct pod *p);
 void pod_on_net_exit(struct pod *p);
 
-/* Readable when the port forwarder died; then call pod_on_fwd_exit. */
+/* Readable when the holder, which serves the published ports, died; then
+ * call pod_on_fwd_exit, which says so. */
 int pod_fwd_fd(const struct pod *p);
 void pod_on_fwd_exit(struct pod *p);
 
-/* Kills the holder, slirp4netns and the forwarder. */
+/* Kills the holder and slirp4netns. */
 void pod_destroy(struct pod *p);
 
 #endif

@@ -153,6 +153,53 @@ sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(60)' "$port" >"$LIB_
 	return 0
 }
 
+# The pod's namespace holder, which also serves the published ports,
+# killed with SIGKILL: the supervisor says so in its log, ps and down still
+# work, down frees the port, and the next up serves it again.
+case_holder_killed_says_so() {
+	fresh_storage
+	need_cmd curl
+	need_cmd python3
+	local port dir state sup holder="" p
+	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
+	dir=$(mk_tmp)
+	printf '[project]\nname = msghold\n[service.web]\nimage = dir:%s\n' "$ROOTFS" >"$dir/.clanrc"
+	printf 'command = busybox httpd -f -p 8080 -h /etc\nport = %s:8080\n' "$port" >>"$dir/.clanrc"
+	cd "$dir" || die "no project dir"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	assert_contains "$(get "http://127.0.0.1:$port/passwd" 5)" "root:" "the published port before"
+	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msghold-*' | head -n 1)
+	sup=$(cut -d' ' -f1 "$state/supervisor.pid")
+	for p in $(pgrep -P "$sup" -x clan-supervisor); do
+		if [ "$(readlink "/proc/$p/ns/net")" != "$(readlink "/proc/$sup/ns/net")" ]; then
+			holder=$p
+		fi
+	done
+	[ -n "$holder" ] || die "no namespace holder under the supervisor $sup"
+	kill -KILL "$holder"
+	for _ in $(seq 50); do
+		grep -q "namespace holder.*was killed" "$state/supervisor.log" && break
+		sleep 0.1
+	done
+	assert_contains "$(cat "$state/supervisor.log")" "the stack's namespace holder, which also serves its published ports, was killed" "supervisor.log"
+	if curl -sf -m 2 "http://127.0.0.1:$port/passwd" >/dev/null 2>&1; then
+		die "the port still answers with its holder killed"
+	fi
+	run clan ps
+	assert_eq "$rc" 0 "ps after the kill (stderr: $err)"
+	run clan down
+	assert_eq "$rc" 0 "down after the kill (stderr: $err)"
+	python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" || die "port $port still taken after down"
+	run clan up -d
+	assert_eq "$rc" 0 "up -d again (stderr: $err)"
+	assert_contains "$(get "http://127.0.0.1:$port/passwd" 5)" "root:" "the published port after up"
+	assert_exit 0 clan down
+}
+
 # From a subdirectory, as compose: the nearest parent's .clanrc, and the
 # project is that dir (one stack, whichever dir up and down run in).
 case_clanrc_from_subdir() {
@@ -239,6 +286,7 @@ t debug_reaches_the_supervisor case_debug_reaches_the_supervisor
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service
+t holder_killed_says_so case_holder_killed_says_so
 t clanrc_from_subdir case_clanrc_from_subdir
 t config_reports_all_errors case_config_reports_all_errors
 t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
