@@ -36,6 +36,10 @@ struct svc_rt {
 	int out_fd, err_fd; /* read ends of its output pipes, -1 when closed */
 	char *part[2];	    /* a line not yet ended, per stream */
 	size_t partlen[2];
+	/* monotonic ms: when its output pipe is polled again, per stream. A
+	 * pause after each read lets a chatty service's output gather, so it
+	 * is read in large pieces, not a wakeup per write. */
+	int64_t out_hold[2];
 	struct log_writer log;
 	bool healthy, unhealthy;
 	int exit_code;
@@ -113,6 +117,7 @@ struct sup {
 	int64_t startup_deadline;
 	int64_t settled_at; /* monotonic ms: when every service was first settled */
 	int64_t recheck_at; /* when `up`'s answer is looked at again, 0: never */
+	int64_t trim_at;    /* when, idle since, it gives back code pages; 0: not due */
 	struct ctl_conn ctl[SUP_CTL_MAX];
 	/* volume_hold's fds: each volume a service mounted, held until exit */
 	int *vol_holds;
@@ -135,7 +140,8 @@ bool svc_finished_well(const struct svc_rt *r);
 bool svc_deps_ready(const struct sup *s, const struct svc_rt *r);
 int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err);
 void svc_stop(const struct sup *s, struct svc_rt *r);
-void svc_on_output(struct svc_rt *r, int stream);
+/* Reads what the service wrote and logs it; true when there was any. */
+bool svc_on_output(struct svc_rt *r, int stream);
 void svc_on_sync(struct sup *s, struct svc_rt *r);
 /* sup_health.c */
 #define SETTLE_MS 1000

@@ -298,22 +298,32 @@ static void emit(struct svc_rt *r, int stream, const char *text, size_t len)
 	log_add(&r->log, stream ? 'e' : 'o', text, len);
 }
 
-static void read_output(struct svc_rt *r, int stream)
+/* The pause after a read (sup_int.h, out_hold) and the pipe a service
+ * that filled half of the default one gets: at 1 ms, 256 KiB hold a
+ * quarter GB a second before the writer waits. A quiet service keeps the
+ * default pipe and sees its next line logged at most 1 ms later. */
+#define OUTPUT_HOLD_MS 1
+#define CHATTY_PIPE_BYTES (256 * 1024)
+
+/* The bytes read. */
+static size_t read_output(struct svc_rt *r, int stream)
 {
 	int *fd = stream ? &r->err_fd : &r->out_fd;
-	char buf[8192];
+	char buf[65536];
+	size_t total = 0;
 	for (int budget = 16; budget > 0 && *fd >= 0; budget--) {
 		ssize_t n = read(*fd, buf, sizeof buf);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
+			break;
 		if (n <= 0) {
 			if (r->partlen[stream])
 				emit(r, stream, r->part[stream], r->partlen[stream]);
 			r->partlen[stream] = 0;
 			close(*fd);
 			*fd = -1;
-			return;
+			break;
 		}
+		total += (size_t)n;
 		size_t start = 0;
 		const char *nl;
 		while ((nl = memchr(buf + start, '\n', (size_t)n - start))) {
@@ -343,12 +353,18 @@ static void read_output(struct svc_rt *r, int stream)
 		/* the lines of each read written together */
 		log_flush(&r->log);
 	}
+	return total;
 }
 
-void svc_on_output(struct svc_rt *r, int stream)
+bool svc_on_output(struct svc_rt *r, int stream)
 {
-	read_output(r, stream);
+	size_t got = read_output(r, stream);
 	log_flush(&r->log);
+	int fd = stream ? r->err_fd : r->out_fd;
+	if (got >= 32768 && fd >= 0 && fcntl(fd, F_GETPIPE_SZ) < CHATTY_PIPE_BYTES)
+		(void)fcntl(fd, F_SETPIPE_SZ, CHATTY_PIPE_BYTES); /* else as it was */
+	r->out_hold[stream] = got ? sup_now_ms() + OUTPUT_HOLD_MS : 0;
+	return got > 0;
 }
 
 void svc_on_sync(struct sup *s, struct svc_rt *r)
@@ -420,7 +436,9 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
-	int64_t cand[] = {r->state == SVC_STOPPING ? r->kill_at : 0,
+	int64_t cand[] = {r->out_fd >= 0 ? r->out_hold[0] : 0,
+			  r->err_fd >= 0 ? r->out_hold[1] : 0,
+			  r->state == SVC_STOPPING ? r->kill_at : 0,
 			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
 			  r->hc_pid <= 0 ? r->hc_next : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};

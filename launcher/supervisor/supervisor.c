@@ -348,6 +348,8 @@ static int poll_timeout(const struct sup *s)
 	int64_t ctl = sup_ctl_next_deadline(s);
 	if (ctl && (!next || ctl < next))
 		next = ctl;
+	if (s->trim_at && (!next || s->trim_at < next))
+		next = s->trim_at;
 	if (!next)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -359,6 +361,27 @@ static bool ctl_busy(const struct sup *s)
 		if (s->ctl[i].phase != CTL_FREE)
 			return true;
 	return false;
+}
+
+/* A second after the last command served (ps, logs, exec...) or output
+ * logged, and once `up` has its answer: the code that ran goes back to the
+ * page cache until it runs again (base/pages.h). Not after each: `ps`
+ * every 50 ms would pay for reading smaps each time. */
+static void idle_trim(struct sup *s, bool active)
+{
+	int64_t now = sup_now_ms();
+	if (active) {
+		s->trim_at = now + 1000;
+		return;
+	}
+	if (!s->trim_at || now < s->trim_at)
+		return;
+	if (ctl_busy(s) || s->ready_fd >= 0) {
+		s->trim_at = now + 1000;
+		return;
+	}
+	s->trim_at = 0;
+	pages_trim();
 }
 
 enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_HC, FD_CTL };
@@ -379,6 +402,7 @@ static void loop(struct sup *s)
 		kind[n] = (k_);                                          \
 		who[n++] = (w_);                                         \
 	} while (0)
+		int64_t now = sup_now_ms();
 		ADD(s->sig_fd, FD_SIG, 0);
 		ADD(s->listen_fd, FD_LISTEN, 0);
 		if (pod_net_fd(&s->pod) >= 0)
@@ -387,10 +411,13 @@ static void loop(struct sup *s)
 			ADD(pod_fwd_fd(&s->pod), FD_FWD, 0);
 		for (size_t i = 0; i < s->n; i++) {
 			struct svc_rt *r = &s->svcs[i];
-			if (r->out_fd >= 0)
-				ADD(r->out_fd, FD_OUT, i);
-			if (r->err_fd >= 0)
-				ADD(r->err_fd, FD_ERR, i);
+			for (int k = 0; k < 2; k++) {
+				int fd = k ? r->err_fd : r->out_fd;
+				if (fd < 0 || (!s->down && now < r->out_hold[k]))
+					continue;
+				r->out_hold[k] = 0; /* due: no deadline left behind */
+				ADD(fd, k ? FD_ERR : FD_OUT, i);
+			}
 			if (r->ctr && container_sync_fd(r->ctr) >= 0)
 				ADD(container_sync_fd(r->ctr), FD_SYNC, i);
 			if (r->hc_fd >= 0)
@@ -405,7 +432,7 @@ static void loop(struct sup *s)
 		int rc = poll(fds, (nfds_t)n, s->down ? 100 : poll_timeout(s));
 		if (rc < 0 && errno != EINTR)
 			break;
-		bool accept_now = false;
+		bool accept_now = false, output = false;
 		for (size_t i = 0; rc > 0 && i < n; i++) {
 			if (!fds[i].revents)
 				continue;
@@ -424,10 +451,10 @@ static void loop(struct sup *s)
 				pod_on_fwd_exit(&s->pod);
 				break;
 			case FD_OUT:
-				svc_on_output(r, 0);
+				output |= svc_on_output(r, 0);
 				break;
 			case FD_ERR:
-				svc_on_output(r, 1);
+				output |= svc_on_output(r, 1);
 				break;
 			case FD_SYNC:
 				svc_on_sync(s, r);
@@ -445,9 +472,7 @@ static void loop(struct sup *s)
 			sup_accept(s);
 		on_timers(s);
 		sup_settle(s);
-		/* a command served (ps, logs, exec...): back to waiting */
-		if (served && !ctl_busy(s) && s->ready_fd < 0)
-			pages_trim();
+		idle_trim(s, served || output);
 	}
 	free(fds);
 	free(kind);
