@@ -12,8 +12,9 @@ static bool lookup_deb(const char *text, char id[72])
 	_cleanup_free_ char *suite = NULL;
 	struct strv pkgs = {0};
 	struct clan_err ignored;
-	bool ok = debimage_parse(text, &suite, &pkgs, &ignored) == 0 &&
-		  debimage_key(suite, &pkgs, debimage_this_arch(), id, &ignored) == 0;
+	bool ok = debimage_parse(text, &suite, &pkgs, &ignored) == 0;
+	if (ok)
+		debimage_key(suite, &pkgs, debimage_this_arch(), id);
 	strv_free(&pkgs);
 	return ok;
 }

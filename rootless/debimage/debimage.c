@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include "debimage/debimage_int.h"
+#include "base/sha256.h"
 #include "base/suggest.h"
 #include "base/util.h"
 
@@ -214,8 +215,7 @@ int debimage_parse(const char *text, char **suite, struct strv *packages, struct
 	return 0;
 }
 
-int debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72],
-		 struct clan_err *err)
+void debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72])
 {
 	/* sorted here too, so that any order of the same set gives one key */
 	struct strv sorted = {0};
@@ -229,10 +229,12 @@ int debimage_key(const char *suite, const struct strv *packages, const char *arc
 	o += sprintf(o, "%s\n%s\n", suite, arch);
 	for (size_t i = 0; i < sorted.n; i++)
 		o += sprintf(o, "%s\n", sorted.v[i]);
-	int rc = sha256_digest_apart(buf, len, id, err);
+	/* not libcrypto's: see base/sha256.h */
+	unsigned char md[32];
+	sha256_small(buf, len, md);
+	sha256_hex(md, id);
 	free(buf);
 	strv_free(&sorted);
-	return rc;
 }
 
 char *debimage_name(const char *suite, const char id[72])
@@ -444,9 +446,10 @@ bool debimage_is_built(struct imgstore *st, const char *text)
 	struct image_record rec = {0};
 	struct clan_err ignored;
 	char id[72];
-	bool built = debimage_parse(text, &suite, &packages, &ignored) == 0 &&
-		     debimage_key(suite, &packages, debimage_this_arch(), id, &ignored) == 0 &&
-		     imgstore_load_image(st, id, &rec, &ignored) == 0 && has_layers(st, &rec);
+	bool built = debimage_parse(text, &suite, &packages, &ignored) == 0;
+	if (built)
+		debimage_key(suite, &packages, debimage_this_arch(), id);
+	built = built && imgstore_load_image(st, id, &rec, &ignored) == 0 && has_layers(st, &rec);
 	image_record_free(&rec);
 	strv_free(&packages);
 	return built;
@@ -466,8 +469,7 @@ int debimage_get(struct imgstore *st, const char *suite, const struct strv *pack
 					       "letters, digits, + - .)",
 					       packages->v[i]);
 	char id[72];
-	if (debimage_key(suite, packages, debimage_this_arch(), id, err) < 0)
-		return -1;
+	debimage_key(suite, packages, debimage_this_arch(), id);
 	_cleanup_free_ char *name = debimage_name(suite, id);
 	_cleanup_free_ char *lock_name = xasprintf("deb-%s", id + 7);
 	int lock_fd;

@@ -25,10 +25,8 @@ int debimage_parse(const char *text, char **suite, struct strv *packages, struct
 int debimage_check_suite(const char *text, const char *suite, size_t n, struct clan_err *err);
 
 /* The cache key and image id: "sha256:" + sha256 of
- * "SUITE\nARCH\npkg1\npkg2\n..." with the packages sorted; -1 with err when libcrypto
- * cannot be loaded. */
-int debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72],
-		 struct clan_err *err);
+ * "SUITE\nARCH\npkg1\npkg2\n..." with the packages sorted. */
+void debimage_key(const char *suite, const struct strv *packages, const char *arch, char id[72]);
 
 /* The name `clan images` shows: "deb:SUITE+<first 12 hex of the key>". */
 char *debimage_name(const char *suite, const char id[72]);

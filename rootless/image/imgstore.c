@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/dl_crypto.h"
@@ -108,36 +107,6 @@ int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *e
 		return -1;
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
 	sha256_hex(md, out);
-	return 0;
-}
-
-int sha256_digest_apart(const void *data, size_t len, char out[72], struct clan_err *err)
-{
-	if (dl_loaded(DL_CRYPTO))
-		return sha256_digest(data, len, out, err);
-	int fd;
-	pid_t pid = fork_piped(&fd);
-	if (pid < 0)
-		return clan_error(err, errno, "cannot start a process for a sha256");
-	if (pid == 0) {
-		/* the digest, or a message after a NUL */
-		struct clan_err e;
-		char d[72];
-		bool ok = sha256_digest(data, len, d, &e) == 0
-			      ? write_all(fd, d, strlen(d))
-			      : write_all(fd, "", 1) && write_all(fd, e.msg, strlen(e.msg));
-		_exit(ok ? 0 : 1);
-	}
-	_cleanup_free_ char *got = read_to_eof(fd);
-	close(fd);
-	int status = 0;
-	wait_child(pid, &status);
-	if (got[0] == '\0' && got[1])
-		return clan_error_code(err, CLAN_EXIT_SETUP, "%s", got + 1);
-	if (strlen(got) != 71 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return clan_error_code(err, CLAN_EXIT_SETUP,
-				       "the process computing a sha256 failed");
-	memcpy(out, got, 72);
 	return 0;
 }
 

@@ -53,13 +53,6 @@ int imgstore_blob_put(const struct imgstore *st, const char *digest, const void 
 /* sha256 of data as "sha256:<hex>" into out (72 bytes); -1 with err when
  * libcrypto cannot be loaded. */
 int sha256_digest(const void *data, size_t len, char out[72], struct clan_err *err);
-/* sha256_digest, in a child process unless this one has libcrypto loaded:
- * for a short text in a command that forks long-lived helpers (a stack's
- * supervisor, pod holder, port forwarder), each of which would otherwise
- * keep libcrypto's 400 KiB of relocated data for as long as the stack
- * runs. The child costs a fork; libcrypto's load costs the same either
- * way. */
-int sha256_digest_apart(const void *data, size_t len, char out[72], struct clan_err *err);
 /* A 32-byte sha256 as a digest: "sha256:" + 64 lowercase hex. */
 void sha256_hex(const unsigned char md[32], char out[72]);
 /* sha256 of a file. */

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/dl.h"
 #include "image/imgstore.h"
 #include "image/imgstore_gc.h"
 #include "tap.h"
@@ -28,33 +27,6 @@ static void drop_store(struct imgstore *st, char *dir)
 	imgstore_close(st);
 	remove_tree(dir, &err);
 	free(dir);
-}
-
-static bool maps_libcrypto(void)
-{
-	_cleanup_free_ char *maps = NULL;
-	struct clan_err err;
-	return read_file("/proc/self/maps", 1 << 22, &maps, &err) == 0 &&
-	       strstr(maps, "libcrypto") != NULL;
-}
-
-/* First: before any other test has loaded libcrypto into this process. */
-TEST(sha256_apart_leaves_libcrypto_out)
-{
-	static const char abc[] =
-	    "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-	char d[72];
-	struct clan_err err;
-	CHECK(!dl_loaded(DL_CRYPTO) && !maps_libcrypto());
-	CHECK(sha256_digest_apart("abc", 3, d, &err) == 0);
-	CHECK(strcmp(d, abc) == 0);
-	CHECK(!dl_loaded(DL_CRYPTO) && !maps_libcrypto());
-	/* once loaded here, in this process */
-	CHECK(sha256_digest("", 0, d, &err) == 0);
-	CHECK(dl_loaded(DL_CRYPTO));
-	memset(d, 0, sizeof d);
-	CHECK(sha256_digest_apart("abc", 3, d, &err) == 0);
-	CHECK(strcmp(d, abc) == 0);
 }
 
 TEST(digest_validity)
