@@ -42,7 +42,8 @@ enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bo
 	return t->fails >= hc_retries(h) ? HC_FAIL_UNHEALTHY : HC_FAIL_COUNTED;
 }
 
-int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_ms, int64_t now)
+int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_ms, int64_t now,
+		   int64_t last_cpu_ms)
 {
 	int64_t interval = hc_interval_ms(h);
 	if (!starting)
@@ -51,5 +52,7 @@ int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_m
 	int64_t fast = age < HC_RAPID_FOR_MS  ? HC_RAPID_MS
 		       : age < HC_FAST_FOR_MS ? HC_FAST_MS
 					      : HC_SLOW_MS;
+	if (fast < HC_CPU_SHARE * last_cpu_ms)
+		fast = HC_CPU_SHARE * last_cpu_ms;
 	return now + (fast < interval ? fast : interval);
 }

@@ -21,6 +21,10 @@
 #define HC_FAST_MS 250
 #define HC_FAST_FOR_MS 10000
 #define HC_SLOW_MS 1000 /* while still starting after that */
+/* while starting, the next check waits at least this many times the CPU
+ * the last one took: a python3 probe costs ~50 ms of CPU, and checked
+ * back to back it took a core from the service that was starting */
+#define HC_CPU_SHARE 3
 #define HC_OUT_MAX 2048 /* a check's output kept: its end */
 #define HC_OUT_LINES 5
 
@@ -48,7 +52,9 @@ void hc_track_start(struct hc_track *t, const struct healthcheck *h, int64_t sta
 enum hc_outcome hc_on_result(struct hc_track *t, const struct healthcheck *h, bool ok, int64_t now);
 
 /* When the next check runs: soon while the service is not yet healthy
- * (starting), every interval once it has been. */
-int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_ms, int64_t now);
+ * (starting), but at least HC_CPU_SHARE x last_cpu_ms (the CPU the last
+ * check used) after it; every interval once it has been healthy. */
+int64_t hc_next_at(const struct healthcheck *h, bool starting, int64_t started_ms, int64_t now,
+		   int64_t last_cpu_ms);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/debug.h"
 #include "container/exec.h"
 #include "supervisor/port_owner.h"
 #include "supervisor/sup_int.h"
@@ -183,7 +184,10 @@ void svc_on_health_result(struct sup *s, struct svc_rt *r, int status)
 	case HC_FAIL_COUNTED:
 		break;
 	}
-	r->hc_next = hc_next_at(h, r->state == SVC_STARTING, r->started_ms, now);
+	r->hc_next = hc_next_at(h, r->state == SVC_STARTING, r->started_ms, now, r->hc_cpu_ms);
+	clan_debug("health check of %s: %s, %lld ms of CPU; the next in %lld ms", r->svc->name,
+		   ok ? "passed" : "failed", (long long)r->hc_cpu_ms,
+		   (long long)(r->hc_next - now));
 }
 
 bool svc_settled(const struct svc_rt *r, int64_t now)

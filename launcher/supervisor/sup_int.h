@@ -62,6 +62,7 @@ struct svc_rt {
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;
 	struct hc_track hc;
+	int64_t hc_cpu_ms;	 /* CPU the last check took, with what it waited for */
 	bool hc_timed_out;	 /* the running check was killed at its timeout */
 	int hc_fd;		 /* the running check's output (read end), -1 */
 	char hc_buf[HC_OUT_MAX]; /* its last HC_OUT_MAX bytes so far */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -384,7 +385,10 @@ void svc_on_sync(struct sup *s, struct svc_rt *r)
 bool svc_reap(struct sup *s, struct svc_rt *r)
 {
 	int status;
-	if (r->hc_pid > 0 && waitpid(r->hc_pid, &status, WNOHANG) == r->hc_pid) {
+	struct rusage ru;
+	if (r->hc_pid > 0 && wait4(r->hc_pid, &status, WNOHANG, &ru) == r->hc_pid) {
+		r->hc_cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 		svc_on_health_result(s, r, status);
 		return true;
 	}

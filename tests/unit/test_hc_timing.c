@@ -31,7 +31,7 @@ static void simulate(const struct healthcheck *h, struct sim *s, int64_t limit_m
 		}
 		if (o == HC_FAIL_UNHEALTHY && s->unhealthy_at < 0)
 			s->unhealthy_at = end;
-		at = hc_next_at(h, starting, 0, end);
+		at = hc_next_at(h, starting, 0, end, 0);
 	}
 }
 
@@ -85,13 +85,19 @@ TEST(probe_rate)
 {
 	/* quick at first, never slower than the interval, slower after a while */
 	struct healthcheck h = {.interval_ms = 100, .retries = 1000};
-	CHECK(hc_next_at(&h, true, 0, 1000) == 1000 + HC_RAPID_MS);
-	CHECK(hc_next_at(&h, true, 0, HC_RAPID_FOR_MS) == HC_RAPID_FOR_MS + 100);
-	CHECK(hc_next_at(&defaults, true, 0, 1000) == 1000 + HC_RAPID_MS);
-	CHECK(hc_next_at(&defaults, true, 0, HC_RAPID_FOR_MS) == HC_RAPID_FOR_MS + HC_FAST_MS);
-	CHECK(hc_next_at(&defaults, true, 0, HC_FAST_FOR_MS + 1) ==
+	CHECK(hc_next_at(&h, true, 0, 1000, 0) == 1000 + HC_RAPID_MS);
+	CHECK(hc_next_at(&h, true, 0, HC_RAPID_FOR_MS, 0) == HC_RAPID_FOR_MS + 100);
+	CHECK(hc_next_at(&defaults, true, 0, 1000, 0) == 1000 + HC_RAPID_MS);
+	CHECK(hc_next_at(&defaults, true, 0, HC_RAPID_FOR_MS, 0) == HC_RAPID_FOR_MS + HC_FAST_MS);
+	CHECK(hc_next_at(&defaults, true, 0, HC_FAST_FOR_MS + 1, 0) ==
 	      HC_FAST_FOR_MS + 1 + HC_SLOW_MS);
-	CHECK(hc_next_at(&defaults, false, 0, 1000) == 31000);
+	CHECK(hc_next_at(&defaults, false, 0, 1000, 0) == 31000);
+	/* a check that took 40 ms of CPU waits 3 x that while starting, never
+	 * past the interval, and not at all once healthy */
+	CHECK(hc_next_at(&defaults, true, 0, 1000, 40) == 1000 + HC_CPU_SHARE * 40);
+	CHECK(hc_next_at(&defaults, true, 0, 1000, 10) == 1000 + HC_RAPID_MS);
+	CHECK(hc_next_at(&h, true, 0, 1000, 500) == 1000 + 100);
+	CHECK(hc_next_at(&defaults, false, 0, 1000, 500) == 31000);
 	/* a minute of a service that never gets healthy: not thousands of execs */
 	struct sim s = {.healthy_at = -1};
 	simulate(&defaults, &s, 60000);
