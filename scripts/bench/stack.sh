@@ -16,7 +16,8 @@
 #             clan and podman-compose in interleaved rounds
 #   memory:   VmRSS (and Pss) of the processes each tool keeps beside the
 #             containers while the stack runs: clan's per-stack supervisor,
-#             its pod holder, port forwarder and slirp4netns; podman's
+#             its pod holder (which also forwards the published ports;
+#             before, a forwarder of its own) and slirp4netns; podman's
 #             conmon, rootlessport, slirp4netns, aardvark-dns and pause process
 #   the floor: the web service's own command (migrate, runserver) run again
 #             inside the running clan stack with `clan exec web`, timed until
@@ -318,8 +319,9 @@ proc_line() {
 	printf '%s\t%s\t%s\t%s\n' "$p" "$comm" "$rss" "${pss:--}"
 }
 # clan_helpers: role, pid of the supervisor and of its children that are not
-# containers: the pod holder and the port forwarder (both clan-supervisor,
-# the forwarder holds the listening socket) and slirp4netns. A health check
+# containers: the pod holder, which holds the published ports' sockets and
+# forwards them (a clan-supervisor; older clans had a forwarder of their
+# own beside a holder without sockets), and slirp4netns. A health check
 # is a short-lived clan-supervisor child: only children seen in two
 # snapshots 1.5 s apart count.
 clan_snapshot() {
@@ -342,7 +344,7 @@ clan_helpers() {
 		slirp4netns) role=slirp4netns ;;
 		clan-supervisor)
 			if find "/proc/$c/fd" -lname 'socket:*' 2>/dev/null | grep -q .; then
-				role="port-forwarder"
+				role="pod-holder-fwd"
 			else
 				role="pod-holder"
 			fi
@@ -794,7 +796,7 @@ if first:
 # memory: per role, the sum over its processes in one round; median (max)
 # over the rounds
 clan_roles = [("supervisor", "supervisor (`clan-supervisor`)"), ("pod-holder", "pod holder (`clan-supervisor`)"),
-             ("port-forwarder", "port forwarder (`clan-supervisor`)"), ("slirp4netns", "slirp4netns")]
+             ("pod-holder-fwd", "pod holder and port forwarder (`clan-supervisor`)"), ("slirp4netns", "slirp4netns")]
 roles = {
     "clan": clan_roles,
     "compose": clan_roles,
