@@ -79,7 +79,7 @@ static int start_holder(struct pod *p, struct clan_err *err)
 
 int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 {
-	*p = (struct pod){.holder_pidfd = -1};
+	*p = (struct pod){.holder_pidfd = -1, .created = true};
 	spec_init(&p->net_spec);
 	p->net.slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 	/* root of the pod is the user (single) or the user and the subuid
@@ -145,6 +145,10 @@ void pod_on_fwd_exit(struct pod *p)
 
 void pod_destroy(struct pod *p)
 {
+	/* one never created is all zeros, whose fds 0 are not its own */
+	if (!p->created)
+		return;
+	p->created = false;
 	if (p->holder_pidfd >= 0)
 		close(p->holder_pidfd);
 	p->holder_pidfd = -1;

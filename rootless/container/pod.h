@@ -18,6 +18,7 @@
 struct pod {
 	pid_t pid;	  /* the holder; 0 when none */
 	int holder_pidfd; /* watched when it serves ports; -1 otherwise */
+	bool created;	  /* pod_create ran: pod_destroy has something to undo */
 	struct userns_plan userns;
 	struct container_spec net_spec; /* its network, as a container's */
 	struct container_rec net_rec;	/* where its slirp4netns log and socket go */
