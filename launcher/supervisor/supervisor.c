@@ -715,36 +715,27 @@ static void take_warnings(const json_t *report, struct strv *warnings)
 
 int supervisor_spawn(const struct sup_opts *o, pid_t *pid, struct clan_err *err)
 {
-	int ready[2];
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return clan_error(err, errno, "cannot create a pipe");
-	fflush(NULL);
-	pid_t mid = fork();
-	if (mid < 0) {
-		int e = errno;
-		close(ready[0]);
-		close(ready[1]);
-		return clan_error(err, e, "cannot start the supervisor");
-	}
+	int ready;
+	pid_t mid = fork_piped(&ready);
+	if (mid < 0)
+		return clan_error(err, errno, "cannot start the supervisor");
 	if (mid == 0) {
-		/* its own session, and not our child: it outlives this command */
-		close(ready[0]);
-		/* nothing of this command's: not the project lock, not a
+		/* its own session, and not our child: it outlives this command;
+		 * nothing of this command's: not the project lock, not a
 		 * terminal's fds */
-		if (close_fds_except(ready[1]) < 0 || setsid() < 0)
+		if (close_fds_except(ready) < 0 || setsid() < 0)
 			_exit(1);
 		pid_t sup = fork();
 		if (sup != 0)
 			_exit(sup < 0);
 		detach_stdio(o->ss);
 		prctl(PR_SET_NAME, "clan-supervisor");
-		supervisor_main(o, ready[1]);
+		supervisor_main(o, ready);
 	}
-	close(ready[1]);
 	wait_child(mid, NULL);
 	bool interrupted = false;
-	char *text = wait_ready(o, ready[0], &interrupted);
-	close(ready[0]);
+	char *text = wait_ready(o, ready, &interrupted);
+	close(ready);
 	int rc = 0;
 	if (interrupted) {
 		rc = clan_error_code(err, CLAN_EXIT_INTERRUPTED,

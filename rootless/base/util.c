@@ -371,8 +371,7 @@ pid_t fork_piped(int *fd)
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;

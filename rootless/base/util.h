@@ -115,8 +115,9 @@ bool write_all(int fd, const void *buf, size_t len);
 int wait_child(pid_t pid, int *status);
 /* fork(2) with a pipe from the child to the parent: in the parent, the
  * child's pid and *fd the read end; in the child, 0 and *fd the write end.
- * stdio is flushed first (the child's exit would print it again). -1 with
- * errno, nothing left open, when the pipe or the fork fails. */
+ * Every stdio stream is flushed first (the child's exit would print it
+ * again). -1 with errno, nothing left open, when the pipe or the fork
+ * fails. */
 pid_t fork_piped(int *fd);
 
 #endif
