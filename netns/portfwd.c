@@ -152,14 +152,14 @@ void portfwd_keep_only(const struct port_set *s, int keep)
 	close_range((unsigned)max + 1, ~0U, 0);
 }
 
-static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_t ns_pid,
+static noreturn void forwarder_main(const struct port_set *s, pid_t parent, const int ns_fds[2],
 				    int status_fd)
 {
 	struct clan_err err = {0};
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
-	portfwd_keep_only(s, status_fd);
-	if (ns_join_user_net(ns_pid, &err) == 0) {
+	if (ns_join_fds(ns_fds, &err) == 0) {
+		portfwd_keep_only(s, status_fd);
 		write_all(status_fd, "", 1);
 		close(status_fd);
 		pages_trim();
@@ -170,7 +170,7 @@ static noreturn void forwarder_main(const struct port_set *s, pid_t parent, pid_
 	_exit(1);
 }
 
-pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err)
+pid_t portfwd_start(const struct port_set *s, const int ns_fds[2], struct clan_err *err)
 {
 	int status;
 	pid_t parent = getpid();
@@ -178,7 +178,7 @@ pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err
 	if (pid < 0)
 		return clan_error(err, errno, "cannot start the port forwarder");
 	if (pid == 0)
-		forwarder_main(s, parent, ns_pid, status);
+		forwarder_main(s, parent, ns_fds, status);
 	char msg[sizeof err->msg];
 	ssize_t n;
 	do

@@ -33,10 +33,10 @@ struct port_set {
 int portfwd_bind(struct port_map *maps, size_t n, struct port_set *out, struct clan_err *err);
 void port_set_close(struct port_set *s);
 
-/* Starts the forwarder for the namespaces of ns_pid (a process in the
- * container's user and network namespaces) and returns once it is inside
- * them, or with its error. It dies with its parent. */
-pid_t portfwd_start(const struct port_set *s, pid_t ns_pid, struct clan_err *err);
+/* Starts the forwarder in the user and network namespaces ns_fds
+ * (ns_open_user_net: a container's, or a stack's) and returns once it is
+ * inside them, or with its error. It dies with its parent. */
+pid_t portfwd_start(const struct port_set *s, const int ns_fds[2], struct clan_err *err);
 
 /* Closes every fd but s's listeners and keep (which may be -1): what a
  * process that serves the ports keeps of clan's. */

@@ -242,6 +242,7 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	r->spec.err_fd = errp[1];
 	container_free(r->ctr);
 	r->ctr = NULL;
+	pod_ref(&s->pod, &r->spec.pod); /* a holder started again has another pid */
 	int rc = container_start(&r->spec, &r->ctr, err);
 	close(out[1]);
 	close(errp[1]);

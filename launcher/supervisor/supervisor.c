@@ -384,7 +384,7 @@ static void idle_trim(struct sup *s, bool active)
 	pages_trim();
 }
 
-enum { FD_SIG, FD_LISTEN, FD_NET, FD_FWD, FD_OUT, FD_ERR, FD_SYNC, FD_HC, FD_CTL };
+enum { FD_SIG, FD_LISTEN, FD_NET, FD_HOLDER, FD_OUT, FD_ERR, FD_SYNC, FD_HC, FD_CTL };
 
 static void loop(struct sup *s)
 {
@@ -407,8 +407,8 @@ static void loop(struct sup *s)
 		ADD(s->listen_fd, FD_LISTEN, 0);
 		if (pod_net_fd(&s->pod) >= 0)
 			ADD(pod_net_fd(&s->pod), FD_NET, 0);
-		if (pod_fwd_fd(&s->pod) >= 0)
-			ADD(pod_fwd_fd(&s->pod), FD_FWD, 0);
+		if (pod_holder_fd(&s->pod) >= 0)
+			ADD(pod_holder_fd(&s->pod), FD_HOLDER, 0);
 		for (size_t i = 0; i < s->n; i++) {
 			struct svc_rt *r = &s->svcs[i];
 			for (int k = 0; k < 2; k++) {
@@ -447,8 +447,8 @@ static void loop(struct sup *s)
 			case FD_NET:
 				pod_on_net_exit(&s->pod);
 				break;
-			case FD_FWD:
-				pod_on_fwd_exit(&s->pod);
+			case FD_HOLDER:
+				pod_on_holder_exit(&s->pod);
 				break;
 			case FD_OUT:
 				output |= svc_on_output(r, 0);

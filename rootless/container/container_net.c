@@ -13,6 +13,7 @@
 #include "base/debug.h"
 #include "base/paths.h"
 #include "base/util.h"
+#include "ns/userns_exec.h"
 
 #define SLIRP_MAX_RESTARTS 3
 #define FWD_MAX_RESTARTS 3
@@ -69,7 +70,12 @@ static int publish(struct container_net *n, pid_t child, struct clan_err *err)
 {
 	if (n->listeners.n == 0)
 		return 0;
-	n->fwd_pid = portfwd_start(&n->listeners, child, err);
+	int ns[2];
+	if (ns_open_user_net(child, ns, err) < 0)
+		return -1;
+	n->fwd_pid = portfwd_start(&n->listeners, ns, err);
+	close(ns[0]);
+	close(ns[1]);
 	if (n->fwd_pid < 0) {
 		n->fwd_pid = 0;
 		return -1;

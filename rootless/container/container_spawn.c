@@ -144,6 +144,10 @@ int spawn(struct container *c, struct clan_err *err)
 			return clan_error_code(err, CLAN_EXIT_SETUP,
 					       "cannot join the namespaces of container %s: %s",
 					       p->net.target.name, strerror(e));
+		if (s->net == NET_POD && s->pod.pid == 0)
+			return clan_error_code(err, CLAN_EXIT_SETUP,
+					       "the stack's namespace holder is gone, so nothing "
+					       "can join the stack (clan down, then clan up)");
 		if (s->net == NET_POD)
 			return clan_error_code(err, CLAN_EXIT_SETUP,
 					       "cannot join the stack's namespaces (pid %d): %s",

@@ -19,6 +19,9 @@
 #include "ns/userns_exec.h"
 #include "base/util.h"
 
+/* A holder that keeps dying is given up on, as a forwarder is. */
+#define POD_HOLDER_MAX_RESTARTS 3
+
 /* The holder: waits for its maps, brings up lo, says so, then serves
  * the published ports, whose host sockets it inherited (one process less
  * than a forwarder of its own; it is in the namespaces already), or
@@ -79,7 +82,7 @@ static int start_holder(struct pod *p, struct clan_err *err)
 
 int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 {
-	*p = (struct pod){.holder_pidfd = -1, .created = true};
+	*p = (struct pod){.holder_pidfd = -1, .ns_fds = {-1, -1}, .created = true};
 	spec_init(&p->net_spec);
 	p->net.slirp = (struct slirp){.pidfd = -1, .exit_w = -1};
 	/* root of the pod is the user (single) or the user and the subuid
@@ -97,13 +100,14 @@ int pod_create(const struct pod_opts *o, struct pod *p, struct clan_err *err)
 	p->net_rec.dir = xstrdup(o->dir);
 	p->net_rec.uidmap = p->userns.uid;
 	p->net_rec.gidmap = p->userns.gid;
-	if (container_net_prepare(s, NULL, &p->net, err) < 0 || start_holder(p, err) < 0) {
+	if (container_net_prepare(s, NULL, &p->net, err) < 0 || start_holder(p, err) < 0 ||
+	    ns_open_user_net(p->pid, p->ns_fds, err) < 0) {
 		pod_destroy(p);
 		return -1;
 	}
-	p->net.holder_ports = p->net.listeners.n > 0;
-	if (p->net.holder_ports)
-		p->holder_pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	p->net.holder_ports = true;
+	/* Without a pidfd (Linux < 5.3) its death goes unnoticed. */
+	p->holder_pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (container_net_start(s, &p->net, p->pid, &p->net_rec, err) < 0) {
 		pod_destroy(p);
 		return -1;
@@ -127,20 +131,42 @@ void pod_on_net_exit(struct pod *p)
 	container_net_on_slirp_exit(&p->net_spec, &p->net, p->pid, p->net_rec.id);
 }
 
-int pod_fwd_fd(const struct pod *p)
+int pod_holder_fd(const struct pod *p)
 {
 	return p->pid > 0 ? p->holder_pidfd : -1;
 }
 
-void pod_on_fwd_exit(struct pod *p)
+void pod_on_holder_exit(struct pod *p)
 {
-	/* not reaped: its pid stays taken, so nothing else is ever joined
-	 * under it, until pod_destroy */
+	wait_child(p->pid, NULL);
 	close(p->holder_pidfd);
 	p->holder_pidfd = -1;
-	progress_warn("the stack's namespace holder, which also serves its published ports, was "
-		      "killed: the published ports answer no more, and a service that restarts "
-		      "cannot join the stack's network (clan down, then clan up)");
+	p->pid = 0;
+	if (p->holder_restarts >= POD_HOLDER_MAX_RESTARTS) {
+		progress_warn(
+		    "the stack's namespace holder, which also serves its published ports, "
+		    "died %d times: the published ports answer no more, and a service "
+		    "that restarts cannot join the stack (clan down, then clan up)",
+		    p->holder_restarts + 1);
+		return;
+	}
+	p->holder_restarts++;
+	/* A forwarder in the namespaces the supervisor kept open is a holder
+	 * like the first: services and slirp4netns join through its pid. */
+	struct clan_err err;
+	pid_t pid = portfwd_start(&p->net.listeners, p->ns_fds, &err);
+	if (pid < 0) {
+		progress_warn(
+		    "the stack's namespace holder, which also serves its published ports, "
+		    "died and could not be started again (%s): the published ports answer "
+		    "no more (clan down, then clan up)",
+		    err.msg);
+		return;
+	}
+	p->pid = pid;
+	p->holder_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	progress_warn("the stack's namespace holder, which also serves its published ports, "
+		      "died; started it again (connections open through it were lost)");
 }
 
 void pod_destroy(struct pod *p)
@@ -152,6 +178,10 @@ void pod_destroy(struct pod *p)
 	if (p->holder_pidfd >= 0)
 		close(p->holder_pidfd);
 	p->holder_pidfd = -1;
+	for (size_t i = 0; i < 2; i++)
+		if (p->ns_fds[i] >= 0)
+			close(p->ns_fds[i]);
+	p->ns_fds[0] = p->ns_fds[1] = -1;
 	container_net_stop(&p->net, true);
 	if (p->pid > 0) {
 		kill(p->pid, SIGKILL);

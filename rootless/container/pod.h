@@ -17,8 +17,10 @@
 
 struct pod {
 	pid_t pid;	  /* the holder; 0 when none */
-	int holder_pidfd; /* watched when it serves ports; -1 otherwise */
-	bool created;	  /* pod_create ran: pod_destroy has something to undo */
+	int holder_pidfd; /* readable when it dies; -1 when none */
+	int ns_fds[2];	  /* its user and network namespaces, kept to start another */
+	int holder_restarts;
+	bool created; /* pod_create ran: pod_destroy has something to undo */
 	struct userns_plan userns;
 	struct container_spec net_spec; /* its network, as a container's */
 	struct container_rec net_rec;	/* where its slirp4netns log and socket go */
@@ -46,9 +48,10 @@ int pod_net_fd(const struct pod *p);
 void pod_on_net_exit(struct pod *p);
 
 /* Readable when the holder, which serves the published ports, died; then
- * call pod_on_fwd_exit, which says so. */
-int pod_fwd_fd(const struct pod *p);
-void pod_on_fwd_exit(struct pod *p);
+ * call pod_on_holder_exit, which starts another in the same namespaces
+ * (a few times) and says so. */
+int pod_holder_fd(const struct pod *p);
+void pod_on_holder_exit(struct pod *p);
 
 /* Kills the holder and slirp4netns. */
 void pod_destroy(struct pod *p);

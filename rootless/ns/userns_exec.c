@@ -22,35 +22,47 @@ pid_t clone_ns(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
-int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
+static const struct {
+	const char *name;
+	int type;
+} user_net[2] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
+
+int ns_open_user_net(pid_t ns_pid, int fds[2], struct clan_err *err)
 {
-	static const struct {
-		const char *name;
-		int type;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}};
-	int fds[2];
 	for (size_t i = 0; i < 2; i++) {
-		fds[i] = proc_ns_open(ns_pid, ns[i].name);
+		fds[i] = proc_ns_open(ns_pid, user_net[i].name);
 		if (fds[i] < 0) {
 			int e = errno;
 			if (i)
 				close(fds[0]);
+			fds[0] = -1;
 			return clan_error(err, e, "cannot open /proc/%d/ns/%s", (int)ns_pid,
-					  ns[i].name);
+					  user_net[i].name);
 		}
 	}
-	for (size_t i = 0; i < 2; i++) {
-		if (setns(fds[i], ns[i].type) < 0) {
-			int e = errno;
-			close(fds[0]);
-			close(fds[1]);
-			return clan_error(err, e, "cannot join the %s namespace of pid %d",
-					  ns[i].name, (int)ns_pid);
-		}
-	}
+	return 0;
+}
+
+int ns_join_fds(const int fds[2], struct clan_err *err)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (setns(fds[i], user_net[i].type) < 0)
+			return clan_error(err, errno, "cannot join the %s namespace",
+					  user_net[i].name);
+	return 0;
+}
+
+int ns_join_user_net(pid_t ns_pid, struct clan_err *err)
+{
+	int fds[2];
+	if (ns_open_user_net(ns_pid, fds, err) < 0)
+		return -1;
+	int rc = ns_join_fds(fds, err);
 	close(fds[0]);
 	close(fds[1]);
-	return 0;
+	if (rc < 0)
+		clan_error_wrap(err, "pid %d", (int)ns_pid);
+	return rc;
 }
 
 /* What the helper reports: the clone's pid (0: none) and the result,

@@ -17,6 +17,12 @@ pid_t clone_ns(unsigned long flags);
  * process of its owner. */
 int ns_join_user_net(pid_t pid, struct clan_err *err);
 
+/* The same in two steps: fds[0] and fds[1] become pid's user and network
+ * namespaces (O_CLOEXEC; they keep them alive while open), and a process
+ * joins them with ns_join_fds, even once pid is gone. */
+int ns_open_user_net(pid_t pid, int fds[2], struct clan_err *err);
+int ns_join_fds(const int fds[2], struct clan_err *err);
+
 /* What the helper of clone_joined does around its clone. Both run in the
  * helper, a fork of the caller, and return 0 or -errno. */
 struct clone_join {

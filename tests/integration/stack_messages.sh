@@ -153,14 +153,30 @@ sys.stdout.write("ready\n"); sys.stdout.flush(); time.sleep(60)' "$port" >"$LIB_
 	return 0
 }
 
+# holder_of SUP: the pod's namespace holder under the supervisor SUP (the
+# child of it in another network namespace).
+holder_of() {
+	local p
+	for p in $(pgrep -P "$1" -x clan-supervisor); do
+		if [ "$(readlink "/proc/$p/ns/net")" != "$(readlink "/proc/$1/ns/net")" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # The pod's namespace holder, which also serves the published ports,
-# killed with SIGKILL: the supervisor says so in its log, ps and down still
-# work, down frees the port, and the next up serves it again.
-case_holder_killed_says_so() {
+# killed with SIGKILL: the supervisor starts another in the same
+# namespaces and says so in its log; the port answers again and a service
+# that restarts joins the stack. Killed again and again, it is given up
+# on with a message; ps and down still work, down frees the port, and the
+# next up serves it again.
+case_holder_killed_comes_back() {
 	fresh_storage
 	need_cmd curl
 	need_cmd python3
-	local port dir state sup holder="" p
+	local port dir state sup holder new i
 	port=$(python3 "$CLAN_TEST_ROOT/tests/net_tool.py" free-port)
 	dir=$(mk_tmp)
 	printf '[project]\nname = msghold\n[service.web]\nimage = dir:%s\n' "$ROOTFS" >"$dir/.clanrc"
@@ -171,25 +187,43 @@ case_holder_killed_says_so() {
 	assert_contains "$(get "http://127.0.0.1:$port/passwd" 5)" "root:" "the published port before"
 	state=$(find "$(runtime_dir)/stacks" -mindepth 1 -maxdepth 1 -name 'msghold-*' | head -n 1)
 	sup=$(cut -d' ' -f1 "$state/supervisor.pid")
-	for p in $(pgrep -P "$sup" -x clan-supervisor); do
-		if [ "$(readlink "/proc/$p/ns/net")" != "$(readlink "/proc/$sup/ns/net")" ]; then
-			holder=$p
-		fi
-	done
-	[ -n "$holder" ] || die "no namespace holder under the supervisor $sup"
+	holder=$(holder_of "$sup") || die "no namespace holder under the supervisor $sup"
 	kill -KILL "$holder"
+	new=""
 	for _ in $(seq 50); do
-		grep -q "namespace holder.*was killed" "$state/supervisor.log" && break
+		new=$(holder_of "$sup") && [ "$new" != "$holder" ] && break
+		new=""
 		sleep 0.1
 	done
-	assert_contains "$(cat "$state/supervisor.log")" "the stack's namespace holder, which also serves its published ports, was killed" "supervisor.log"
+	[ -n "$new" ] || die "no new namespace holder 5 s after the first was killed" \
+		"supervisor.log: $(cat "$state/supervisor.log")"
+	assert_contains "$(cat "$state/supervisor.log")" "namespace holder, which also serves its published ports, died; started it again" "supervisor.log"
+	assert_contains "$(get "http://127.0.0.1:$port/passwd" 5)" "root:" "the published port after the holder came back"
+	run clan restart web
+	assert_eq "$rc" 0 "restart web with the new holder (stderr: $err)"
+	assert_contains "$(get "http://127.0.0.1:$port/passwd" 5)" "root:" "the published port after the restart"
+	assert_eq "$(readlink "/proc/$new/ns/net")" "$(readlink "/proc/$(pgrep -n -u "$(id -u)" -f 'httpd -f -p 8080')/ns/net")" \
+		"the restarted service's network namespace"
+	for i in 1 2 3; do
+		holder=$(holder_of "$sup") || die "no holder before kill $((i + 1))"
+		kill -KILL "$holder"
+		for _ in $(seq 50); do
+			new=$(holder_of "$sup") && [ "$new" != "$holder" ] && break
+			grep -q "died 4 times" "$state/supervisor.log" && break
+			sleep 0.1
+		done
+	done
+	assert_contains "$(cat "$state/supervisor.log")" "died 4 times: the published ports answer no more" "supervisor.log after 4 kills"
 	if curl -sf -m 2 "http://127.0.0.1:$port/passwd" >/dev/null 2>&1; then
-		die "the port still answers with its holder killed"
+		die "the port still answers with its holder given up on"
 	fi
 	run clan ps
-	assert_eq "$rc" 0 "ps after the kill (stderr: $err)"
+	assert_eq "$rc" 0 "ps after the kills (stderr: $err)"
+	run clan restart web
+	[ "$rc" != 0 ] || die "restart web passed with no holder left"
+	assert_contains "$err" "namespace holder is gone" "restart's error"
 	run clan down
-	assert_eq "$rc" 0 "down after the kill (stderr: $err)"
+	assert_eq "$rc" 0 "down after the kills (stderr: $err)"
 	python3 -c 'import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -286,7 +320,7 @@ t debug_reaches_the_supervisor case_debug_reaches_the_supervisor
 t down_symlinked_state_dir case_down_symlinked_state_dir
 t exec_unknown_lists_services case_exec_unknown_lists_services
 t busy_port_names_service case_busy_port_names_service
-t holder_killed_says_so case_holder_killed_says_so
+t holder_killed_comes_back case_holder_killed_comes_back
 t clanrc_from_subdir case_clanrc_from_subdir
 t config_reports_all_errors case_config_reports_all_errors
 t clanrc_parent_not_trusted case_clanrc_parent_not_trusted
