@@ -25,6 +25,13 @@
  * the last one took: a python3 probe costs ~50 ms of CPU, and checked
  * back to back it took a core from the service that was starting */
 #define HC_CPU_SHARE 3
+/* while starting, a service that publishes TCP ports is checked once one
+ * of them is listened on (looked at every HC_LISTEN_POLL_MS in /proc, no
+ * process started), or at the latest every HC_UNLISTENED_MS (its
+ * interval when shorter): a check before that would fail anyway, and
+ * each one takes CPU from the service while it starts */
+#define HC_LISTEN_POLL_MS 20
+#define HC_UNLISTENED_MS 1000
 #define HC_OUT_MAX 2048 /* a check's output kept: its end */
 #define HC_OUT_LINES 5
 

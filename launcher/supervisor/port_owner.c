@@ -77,6 +77,12 @@ static int holds_socket(const char *p, const unsigned long *inodes, int n)
 	return 0;
 }
 
+bool port_listened(pid_t pid, uint16_t port)
+{
+	unsigned long inodes[LISTEN_MAX];
+	return listeners(pid, port, inodes, LISTEN_MAX) != 0;
+}
+
 enum port_owner port_owner(pid_t pid, uint16_t port)
 {
 	unsigned long inodes[LISTEN_MAX];

@@ -21,6 +21,10 @@ enum port_owner {
  * on port, and its inode. Pure. */
 bool port_line_listens(const char *line, uint16_t port, unsigned long *inode);
 
+/* Whether anything listens on TCP port in the network namespace of pid
+ * (a service's or a sibling's socket alike); true when /proc cannot tell. */
+bool port_listened(pid_t pid, uint16_t port);
+
 /* Who listens on TCP port in the network namespace of pid, a service's
  * first process: its own processes are those in pid's pid namespace. */
 enum port_owner port_owner(pid_t pid, uint16_t port);

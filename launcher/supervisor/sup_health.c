@@ -45,6 +45,51 @@ void svc_run_health_check(struct svc_rt *r)
 	r->hc_timed_out = false;
 	r->hc_deadline = sup_now_ms() + hc_timeout_ms(&r->svc->health);
 	r->hc_next = 0;
+	r->hc_listen_poll = 0;
+}
+
+/* Whether one of r's published TCP ports is listened on in its network
+ * (true when it publishes none: nothing to wait for). */
+static bool listened(const struct svc_rt *r)
+{
+	bool any_tcp = false;
+	for (size_t i = 0; i < r->svc->nports; i++) {
+		const struct port_map *m = &r->svc->ports[i];
+		if (m->proto != PORT_TCP)
+			continue;
+		any_tcp = true;
+		for (unsigned k = 0; k < m->count && k < 16; k++)
+			if (port_listened(r->pid, (uint16_t)(m->container_port + k)))
+				return true;
+	}
+	return !any_tcp;
+}
+
+void svc_hc_wait_listen(struct svc_rt *r, int64_t now)
+{
+	r->hc_listen_poll = 0;
+	if (r->state != SVC_STARTING || !r->hc_next || r->pid <= 0 || listened(r))
+		return;
+	int64_t latest = hc_interval_ms(&r->svc->health);
+	if (latest > HC_UNLISTENED_MS)
+		latest = HC_UNLISTENED_MS;
+	if (r->hc_next < now + latest)
+		r->hc_next = now + latest;
+	r->hc_listen_poll = now + HC_LISTEN_POLL_MS;
+}
+
+void svc_hc_poll_listen(struct svc_rt *r, int64_t now)
+{
+	if (!r->hc_listen_poll || now < r->hc_listen_poll || r->hc_pid > 0)
+		return;
+	if (r->state != SVC_STARTING || listened(r)) {
+		r->hc_listen_poll = 0;
+		r->hc_next = now;
+		clan_debug("health check of %s: a published port is listened on; checking now",
+			   r->svc->name);
+		return;
+	}
+	r->hc_listen_poll = now + HC_LISTEN_POLL_MS;
 }
 
 /* Keeps the end: a check that writes megabytes costs HC_OUT_MAX. */
@@ -185,6 +230,7 @@ void svc_on_health_result(struct sup *s, struct svc_rt *r, int status)
 		break;
 	}
 	r->hc_next = hc_next_at(h, r->state == SVC_STARTING, r->started_ms, now, r->hc_cpu_ms);
+	svc_hc_wait_listen(r, now);
 	clan_debug("health check of %s: %s, %lld ms of CPU; the next in %lld ms", r->svc->name,
 		   ok ? "passed" : "failed", (long long)r->hc_cpu_ms,
 		   (long long)(r->hc_next - now));

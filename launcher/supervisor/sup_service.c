@@ -272,6 +272,7 @@ int svc_start(struct sup *s, struct svc_rt *r, struct clan_err *err)
 	r->ready_ms = 0;
 	hc_track_start(&r->hc, &r->svc->health, r->started_ms);
 	r->hc_next = r->svc->has_health ? r->started_ms + HC_FIRST_MS : 0;
+	svc_hc_wait_listen(r, r->started_ms);
 	free(r->error);
 	r->error = NULL;
 	return 0;
@@ -433,6 +434,7 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 		kill(r->hc_pid, SIGKILL); /* counts as a failure when reaped */
 		r->hc_timed_out = true;
 	}
+	svc_hc_poll_listen(r, now);
 	if (r->hc_pid <= 0 && r->hc_next && now >= r->hc_next && r->ctr &&
 	    (r->state == SVC_STARTING || r->state == SVC_RUNNING))
 		svc_run_health_check(r);
@@ -446,6 +448,7 @@ int64_t svc_next_deadline(const struct svc_rt *r)
 			  r->state == SVC_STOPPING ? r->kill_at : 0,
 			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
 			  r->hc_pid <= 0 ? r->hc_next : 0,
+			  r->hc_pid <= 0 ? r->hc_listen_poll : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] && (!d || cand[i] < d))

@@ -67,6 +67,66 @@ case_slow_listener_defaults() {
 	down_here
 }
 
+# While a service that publishes a TCP port starts, its check waits for the
+# port to be listened on: a service 2 s slow to listen is checked a few
+# times (at most each second, then at once when it listens), not every
+# 50 ms, and is seen healthy soon after it listens.
+case_check_waits_for_listen() {
+	local dir port t0 t1 n
+	port=$(free_port)
+	dir=$(stack <<-EOF
+		[service.web]
+		image = dir:$ROOTFS
+		command = sh -c "sleep 2; exec httpd -f -p 80 -h /www"
+		bind = $WWW:/www:ro
+		bind = ./state:/state
+		port = $port:80
+		healthcheck = echo x >>/state/checks && $CHECK_HTTP
+		healthcheck_interval = 1s
+	EOF
+	)
+	mkdir -p "$dir/state" && chmod 0777 "$dir/state"
+	cd "$dir" || die "no dir"
+	t0=$(date +%s%N)
+	run clan up -d --timeout 30
+	t1=$(date +%s%N)
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	n=$(wc -l <"$dir/state/checks")
+	if [ "$n" -lt 1 ] || [ "$n" -gt 4 ]; then
+		die "$n checks ran while the service took 2 s to listen (expected 1-4: one a second, and one when it listened)"
+	fi
+	[ $(((t1 - t0) / 1000000)) -le 2800 ] ||
+		die "up -d took $(((t1 - t0) / 1000000)) ms: the service listened after 2 s and was seen late"
+	down_here
+}
+
+# A check that passes although nothing listens on the published port is
+# not held back for good: it runs at the latest each second, and the
+# service comes up (with the warning that nothing listens there).
+case_check_without_listener_still_runs() {
+	local dir port t0 t1
+	port=$(free_port)
+	dir=$(stack <<-EOF
+		[service.web]
+		image = dir:$ROOTFS
+		command = sleep 1000
+		port = $port:80
+		healthcheck = true
+		healthcheck_interval = 30s
+	EOF
+	)
+	cd "$dir" || die "no dir"
+	t0=$(date +%s%N)
+	run clan up -d --timeout 30
+	t1=$(date +%s%N)
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	[ $(((t1 - t0) / 1000000)) -le 5000 ] ||
+		die "up -d took $(((t1 - t0) / 1000000)) ms for a check that passes at once"
+	run clan ps
+	assert_match "$out" "web +running +healthy" "ps: healthy"
+	down_here
+}
+
 # A check that keeps failing: up fails after retries x interval (not
 # sooner), and says what the check printed.
 case_check_output_on_failure() {
@@ -348,6 +408,8 @@ case_one_shot() {
 
 t slow_listener_defaults case_slow_listener_defaults
 t check_output_on_failure case_check_output_on_failure
+t check_waits_for_listen case_check_waits_for_listen
+t check_without_listener_still_runs case_check_without_listener_still_runs
 t unhealthy_in_ps_json case_unhealthy_in_ps_json
 t start_period case_start_period
 t no_health_when_not_running case_no_health_when_not_running
