@@ -982,6 +982,9 @@ static int recognise(struct load_ctx *c, const struct ynode *svc, struct svc_bui
 	if (!p)
 		return 0;
 	s->profile = xstrdup(p->name);
+	for (size_t i = 0; i < p->nports; i++)
+		if (p->ports[i].proto == PORT_TCP)
+			svc_listen_add(s, p->ports[i].container_port, p->ports[i].count);
 	if (!s->has_health && !s->health_off && p->has_health) {
 		copy_health(&s->health, &p->health);
 		s->has_health = true;

@@ -25,9 +25,9 @@
  * the last one took: a python3 probe costs ~50 ms of CPU, and checked
  * back to back it took a core from the service that was starting */
 #define HC_CPU_SHARE 3
-/* while starting, a service that publishes TCP ports is checked once one
- * of them is listened on (looked at every HC_LISTEN_POLL_MS in /proc, no
- * process started), or at the latest every HC_UNLISTENED_MS (its
+/* while starting, a service known to listen on TCP ports (published,
+ * expose, its profile's) is checked once one of them is listened on (looked at every
+ * HC_LISTEN_POLL_MS in /proc, no process started), or at the latest every HC_UNLISTENED_MS (its
  * interval when shorter): a check before that would fail anyway, and
  * each one takes CPU from the service while it starts */
 #define HC_LISTEN_POLL_MS 20

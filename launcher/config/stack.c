@@ -458,6 +458,10 @@ static void take_services(struct load_ctx *c)
 	struct stack *st = c->st;
 	st->svcs = xcalloc(c->nb, sizeof *st->svcs);
 	for (size_t i = 0; i < c->nb; i++) {
+		for (size_t k = 0; k < c->b[i].nlisten; k++)
+			if (c->b[i].listen[k].proto == PORT_TCP)
+				svc_listen_add(&c->b[i].svc, c->b[i].listen[k].port,
+					       c->b[i].listen[k].count);
 		st->svcs[st->nsvcs] = c->b[i].svc;
 		st->svcs[st->nsvcs++].port_lines = c->b[i].port_lines;
 		c->b[i].svc = (struct service){0};

@@ -74,6 +74,12 @@ struct service {
 	struct port_map *ports;
 	int *port_lines; /* the line of each port = in loc.file */
 	size_t nports;
+	/* TCP ports it listens on, as far as its files and its profile say
+	 * (published, expose, the profile's ports): a check that starts waits
+	 * for one (sup_health.c). Not in svc_config.h's form: a service
+	 * recreated by a later up waits on its published ports only. */
+	uint16_t *listen_tcp;
+	size_t nlisten_tcp;
 	struct svc_mount *mounts;
 	size_t nmounts;
 	struct strv depends_on; /* service names, all present */

@@ -569,6 +569,7 @@ static void image_build_free(struct svc_image_build *b)
 
 void service_free(struct service *s)
 {
+	free(s->listen_tcp);
 	image_build_free(s->build);
 	free(s->image_id);
 	free(s->name);
@@ -603,6 +604,22 @@ void service_free(struct service *s)
 	strv_free(&s->health.test);
 	free(s->seccomp);
 	*s = (struct service){0};
+}
+
+void svc_listen_add(struct service *s, uint16_t port, uint16_t count)
+{
+	/* a range counts by its first ports: enough to see it listened on */
+	for (uint16_t k = 0; k < count && k < 16 && s->nlisten_tcp < 64; k++) {
+		uint16_t p = (uint16_t)(port + k);
+		bool seen = false;
+		for (size_t i = 0; i < s->nlisten_tcp && !seen; i++)
+			seen = s->listen_tcp[i] == p;
+		if (seen)
+			continue;
+		s->listen_tcp =
+		    xrealloc(s->listen_tcp, (s->nlisten_tcp + 1) * sizeof *s->listen_tcp);
+		s->listen_tcp[s->nlisten_tcp++] = p;
+	}
 }
 
 void svc_build_free(struct svc_build *b)

@@ -48,13 +48,18 @@ void svc_run_health_check(struct svc_rt *r)
 	r->hc_listen_poll = 0;
 }
 
-/* Whether one of r's published TCP ports is listened on in its network
- * (true when it publishes none: nothing to wait for). */
+/* Whether one of the TCP ports r listens on (its files' and profile's
+ * word; else its published ones) is listened on in its network; true
+ * when none is known: nothing to wait for. */
 static bool listened(const struct svc_rt *r)
 {
-	bool any_tcp = false;
-	for (size_t i = 0; i < r->svc->nports; i++) {
-		const struct port_map *m = &r->svc->ports[i];
+	const struct service *svc = r->svc;
+	for (size_t i = 0; i < svc->nlisten_tcp; i++)
+		if (port_listened(r->pid, svc->listen_tcp[i]))
+			return true;
+	bool any_tcp = svc->nlisten_tcp > 0;
+	for (size_t i = 0; !svc->nlisten_tcp && i < svc->nports; i++) {
+		const struct port_map *m = &svc->ports[i];
 		if (m->proto != PORT_TCP)
 			continue;
 		any_tcp = true;
@@ -85,7 +90,7 @@ void svc_hc_poll_listen(struct svc_rt *r, int64_t now)
 	if (r->state != SVC_STARTING || listened(r)) {
 		r->hc_listen_poll = 0;
 		r->hc_next = now;
-		clan_debug("health check of %s: a published port is listened on; checking now",
+		clan_debug("health check of %s: a port it listens on is open now; checking",
 			   r->svc->name);
 		return;
 	}

@@ -61,7 +61,7 @@ struct svc_rt {
 	bool restart_after_stop;
 	pid_t hc_pid;
 	int64_t hc_next, hc_deadline;
-	/* while starting with no published TCP port listened on yet: when to
+	/* while starting with none of its TCP ports listened on yet: when to
 	 * look again (0: not waiting on one) */
 	int64_t hc_listen_poll;
 	struct hc_track hc;
@@ -150,8 +150,9 @@ void svc_on_sync(struct sup *s, struct svc_rt *r);
 /* sup_health.c */
 #define SETTLE_MS 1000
 void svc_run_health_check(struct svc_rt *r);
-/* After r's next check was set: a starting service whose published TCP
- * ports nobody listens on yet has its check wait (up to
+/* After r's next check was set: a starting service whose TCP ports
+ * (service.listen_tcp, else its published ones) nobody listens on yet
+ * has its check wait (up to
  * HC_UNLISTENED_MS) for one to be listened on. */
 void svc_hc_wait_listen(struct svc_rt *r, int64_t now);
 /* The timers' side: the check runs as soon as a port is listened on. */

@@ -471,8 +471,39 @@ TEST(own_ports_replace_the_profiles)
 	struct stack st;
 	struct clan_err err;
 	fx_init(&f, "[service.db]\nprofile = pg\n[service.db2]\nprofile = pg\nexpose = 5433\n"
-		    "[service.udp]\nimage = x\nport = 5432:5432/udp\n");
+		    "[service.udp]\nimage = x\nport = 5432:5432/udp\n"
+		    "[service.web]\nimage = x\nport = 8080:80\nexpose = 9000-9001\n");
 	CHECK(fx_load(&f, &st, &err) == 0);
+	/* what a starting service's check waits to see listened on */
+	const struct service *db = stack_find(&st, "db"), *db2 = stack_find(&st, "db2");
+	const struct service *udp = stack_find(&st, "udp"), *web = stack_find(&st, "web");
+	CHECK(db->nlisten_tcp == 1 && db->listen_tcp[0] == 5432);
+	CHECK(db2->nlisten_tcp == 1 && db2->listen_tcp[0] == 5433);
+	CHECK(udp->nlisten_tcp == 0);
+	CHECK(web->nlisten_tcp == 3 && web->listen_tcp[0] == 80 && web->listen_tcp[1] == 9000 &&
+	      web->listen_tcp[2] == 9001);
+	stack_free(&st);
+	fx_free(&f);
+}
+
+TEST(compose_recognised_image_listens_on_the_profiles_ports)
+{
+	/* a check of an official image the profile recognises waits for the
+	 * profile's port, besides the file's own */
+	struct fx f;
+	struct stack st;
+	struct clan_err err;
+	fx_init(&f, NULL);
+	fx_write(&f, "../installed/pgr.yaml",
+		 "image: postgres:15\nimages: [\"postgres:*\"]\n"
+		 "ports: [5432]\n");
+	fx_write(&f, "compose.yaml",
+		 "services:\n  db: {image: postgres:15, expose: [\"6000\"]}\n"
+		 "  web: {image: x, ports: [\"8080:80\", \"53:53/udp\"]}\n");
+	CHECK(fx_load(&f, &st, &err) == 0);
+	const struct service *db = stack_find(&st, "db"), *web = stack_find(&st, "web");
+	CHECK(db && db->nlisten_tcp == 2 && db->listen_tcp[0] == 5432 && db->listen_tcp[1] == 6000);
+	CHECK(web && web->nlisten_tcp == 1 && web->listen_tcp[0] == 80);
 	stack_free(&st);
 	fx_free(&f);
 }
