@@ -247,7 +247,7 @@ startup-none	startup	`clan run --rm --network none dir:ROOTFS true`	`bwrap --uns
 startup-net	startup	`clan run --rm` (default network)	`clan run --rm --network none`	ms	R<=1.5	≤ 1.5x clan --network none
 stack-share	stack	warm `up -d` of the example (.clanrc) until the page answers: clan's share above the floor	floor: PostgreSQL ready + the web command alone	ms	F<=100	≤ 100 ms
 stack-ratio	stack	warm `up -d` of the example (.clanrc) until the page answers	`podman-compose up -d`	s	r>=2.5	podman-compose ≥ 2.5x clan
-stack-share-compose	stack	warm `up -d` of the compose file until the page answers: clan's share above the floor	floor: PostgreSQL ready + the web command alone	ms	F<=100	≤ 100 ms
+stack-share-compose	stack	warm `up -d` of the compose file until the page answers: clan's share above the floor	floor: its images' PostgreSQL ready + web command alone	ms	F<=100	≤ 100 ms
 stack-ratio-compose	stack	warm `up -d` of the compose file until the page answers	`podman-compose up -d`	s	r>=2.5	podman-compose ≥ 2.5x clan
 net-tcp	net	short TCP connection through a published port (`clan run -p`)	host loopback	µs	R<=1.15	≤ 1.15x loopback
 mem-sup	stack	helper memory of the running example stack (.clanrc): supervisor RSS	podman's conmon (2)	MiB	C<2	< 2 MiB

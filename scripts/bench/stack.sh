@@ -23,7 +23,9 @@
 #             inside the running clan stack with `clan exec web`, timed until
 #             its page answers 200, and PostgreSQL's own start (a copy of its
 #             data dir, `clan exec db`) until pg_isready answers: the work
-#             both stacks wait for
+#             both stacks wait for; the compose file's stack gets its own
+#             floor the same way, in its own containers (its images differ:
+#             podman's build of the Dockerfile, no watchman)
 # Prints a markdown table with medians and the targets: clan's warm up at
 # least 3x faster than podman-compose's (each form), the supervisor under
 # 4 MB RSS. The rows of issue 16's summary go to BENCH_OUT/summary.tsv:
@@ -460,18 +462,34 @@ wait "$pid" || true
 echo "$(((t1 - t0) / 1000000))" | awk '{printf "%.3f\n", $1 / 1000}'
 EOF
 )
-floor() { # ROUND: one line each for the web command and PostgreSQL in $runs
-	local t
-	t=$(cl timeout 120 "$clan" exec -T web python3 -c "$floor_py" "$web_cmd" </dev/null 2>>"$logs/floor.log" | tail -n 1) || t=""
+floor() { # ROUND [compose]: one line each for the web command and PostgreSQL in $runs
+	local t run=cl web=floor db=dbfloor
+	# the compose file's stack has its own images (podman's build): its
+	# own floor, measured the same way in its own containers
+	[ "${2:-}" = compose ] && run=clc web=cfloor db=cdbfloor
+	t=$($run timeout 120 "$clan" exec -T web python3 -c "$floor_py" "$web_cmd" </dev/null 2>>"$logs/floor.log" | tail -n 1) || t=""
 	case $t in
-	[0-9]*.[0-9]*) printf 'floor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
-	*) printf 'floor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec web: ${t:-no output} $(tail_log "$logs/floor.log" 1)" >>"$runs" ;;
+	[0-9]*.[0-9]*) printf '%s\trun\t%s\tok\t\t%s\t\t\n' "$web" "$1" "$t" >>"$runs" ;;
+	*) printf '%s\trun\t%s\tfailed\t\t\t\t%s\n' "$web" "$1" "clan exec web: ${t:-no output} $(tail_log "$logs/floor.log" 1)" >>"$runs" ;;
 	esac
-	t=$(cl timeout 120 "$clan" exec -T db sh -c "$db_floor_sh" </dev/null 2>>"$logs/floor-db.log" | tail -n 1) || t=""
+	t=$($run timeout 120 "$clan" exec -T db sh -c "$db_floor_sh" </dev/null 2>>"$logs/floor-db.log" | tail -n 1) || t=""
 	case $t in
-	[0-9]*.[0-9]*) printf 'dbfloor\trun\t%s\tok\t\t%s\t\t\n' "$1" "$t" >>"$runs" ;;
-	*) printf 'dbfloor\trun\t%s\tfailed\t\t\t\t%s\n' "$1" "clan exec db: ${t:-no output} $(tail_log "$logs/floor-db.log" 1)" >>"$runs" ;;
+	[0-9]*.[0-9]*) printf '%s\trun\t%s\tok\t\t%s\t\t\n' "$db" "$1" "$t" >>"$runs" ;;
+	*) printf '%s\trun\t%s\tfailed\t\t\t\t%s\n' "$db" "$1" "clan exec db: ${t:-no output} $(tail_log "$logs/floor-db.log" 1)" >>"$runs" ;;
 	esac
+}
+
+# keep_timeline TOOL ROUND T0_US: a clan stack's service logs (each line
+# stamped) with when up -d began, in logs/TOOL-ROUND-timeline/, to see
+# where a round's time went (db ready, web's first line) after the fact.
+keep_timeline() {
+	local d=$logs/$1-$2-timeline dir
+	[ "$1" = podman ] && return 0
+	for dir in "$crun"/clan/stacks/*/logs "$crun"/stacks/*/logs; do
+		[ -d "$dir" ] || continue
+		mkdir -p "$d/$(basename "$(dirname "$dir")")" && cp -r "$dir/." "$d/$(basename "$(dirname "$dir")")/"
+	done
+	echo "$3" >"$d/t0_us"
 }
 
 # ------------------------------------------------------------ one round
@@ -502,7 +520,9 @@ round() {
 	if [ "$status" = ok ] && [ "$kind" = run ]; then
 		sleep "$SETTLE"
 		sample_mem "$tool" "$n"
+		keep_timeline "$tool" "$n" "$t0"
 		if [ "$tool" = clan ]; then floor "$n"; fi
+		if [ "$tool" = compose ]; then floor "$n" compose; fi
 	fi
 	t3=$(bench_now_us)
 	rc=0
@@ -668,7 +688,10 @@ fi
 if [ "$podman_ok" = 1 ]; then
 	# the registry's names when there is one, else podman's own
 	if [ "$compose_ok" = 1 ]; then
-		reg_db=$REGISTRY/clanbench/db:$$ reg_web=$REGISTRY/clanbench/web:$$
+		# db is named as the example's postgres:15 is, so clan
+		# recognises it as the official image (its postgres profile's
+		# port, user and stop signal) as it would the real one
+		reg_db=$REGISTRY/library/postgres:15-clanbench$$ reg_web=$REGISTRY/clanbench/web:$$
 		if ! push_images; then
 			compose_ok=0
 			compose_err="podman push to the registry failed: $(tail_log "$logs/podman-push.log")"
@@ -783,6 +806,13 @@ if dbfloor:
     fp = col(dbfloor, "page_s")
     med["dbfloor"] = statistics.median(fp)
     print(f"| PostgreSQL's start alone (`clan exec db`, see below) | | {statistics.median(fp):.2f} | {min(fp):.2f} - {max(fp):.2f} | | {len(dbfloor)} |")
+for key, label in (("cfloor", "the compose file's web command alone (`clan exec web` in its stack)"),
+                   ("cdbfloor", "the compose file's PostgreSQL start alone (`clan exec db` in its stack)")):
+    rs = [r for r in runs if r["tool"] == key and r["status"] == "ok"]
+    if rs:
+        fp = col(rs, "page_s")
+        med[key] = statistics.median(fp)
+        print(f"| {label} | | {statistics.median(fp):.2f} | {min(fp):.2f} - {max(fp):.2f} | | {len(rs)} |")
 print()
 if first:
     print("First up and image builds (once, not in the medians):")
@@ -867,6 +897,9 @@ if "floor" in med and "dbfloor" in med:
     above = [f"{label} {med[t][0] - f:+.2f} s" for t, label in
              (("clan", "clan"), ("compose", "clan on the compose file"), ("podman", "podman-compose")) if t in med]
     print(f"- above the floor, PostgreSQL's start + the web command (medians, {f:.2f} s): {', '.join(above) or 'not measured'}")
+if "cfloor" in med and "cdbfloor" in med and "compose" in med:
+    f = med["cfloor"] + med["cdbfloor"]
+    print(f"- the compose file's stack above its own floor (its images' web command + PostgreSQL's start, medians, {f:.2f} s): {med['compose'][0] - f:+.2f} s")
 if sup_rss:
     m, x = sup_rss
     verdict = "met" if x < 4096 else "NOT met"
@@ -899,7 +932,14 @@ share() { # PAGE_S: ms above the floor
 }
 bench_result stack-share "$(share "$c_page")" "$floor_ms"
 bench_result stack-ratio "$c_page" "$p_page"
-bench_result stack-share-compose "$(share "$cc_page")" "$floor_ms"
+# the compose file's own floor (its images), else the .clanrc's
+cweb_floor=$(page_med cfloor) cdb_floor=$(page_med cdbfloor)
+cfloor_ms=$floor_ms
+[ -n "$cweb_floor" ] && [ -n "$cdb_floor" ] && cfloor_ms=$(awk -v w="$cweb_floor" -v d="$cdb_floor" 'BEGIN {print (w + d) * 1000}')
+cshare() { # PAGE_S: ms above the compose file's floor
+	[ -n "$1" ] && [ -n "$cfloor_ms" ] && awk -v p="$1" -v f="$cfloor_ms" 'BEGIN {print p * 1000 - f}'
+}
+bench_result stack-share-compose "$(cshare "$cc_page")" "$cfloor_ms"
 bench_result stack-ratio-compose "$cc_page" "$p_page"
 bench_result mem-sup "$(mem_med clan supervisor)" "$(mem_med podman conmon)"
 bench_result mem-all "$(mem_med clan)" "$(mem_med podman)"
