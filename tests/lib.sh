@@ -315,6 +315,16 @@ fresh_rootfs() {
 	echo "$dir"
 }
 
+# The runtime dir of this storage (XDG_RUNTIME_DIR/clan or the mkdtemp dir
+# named in the storage).
+runtime_dir() {
+	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
+		echo "$XDG_RUNTIME_DIR/clan"
+	else
+		cat "$CLAN_STORAGE/runtime-dir"
+	fi
+}
+
 # mk_tmp: a new directory removed when the file ends.
 mk_tmp() {
 	mktemp -d "$LIB_TMP/tmp.XXXXXX"

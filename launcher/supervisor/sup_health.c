@@ -87,7 +87,11 @@ void svc_hc_poll_listen(struct svc_rt *r, int64_t now)
 {
 	if (!r->hc_listen_poll || now < r->hc_listen_poll || r->hc_pid > 0)
 		return;
-	if (r->state != SVC_STARTING || listened(r)) {
+	if (r->state != SVC_STARTING) {
+		r->hc_listen_poll = 0;
+		return;
+	}
+	if (listened(r)) {
 		r->hc_listen_poll = 0;
 		r->hc_next = now;
 		clan_debug("health check of %s: a port it listens on is open now; checking",

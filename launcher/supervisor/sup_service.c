@@ -443,12 +443,16 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
+	/* as svc_timers runs them: a check left scheduled when its service
+	 * exited is in the past, and would wake the loop at once, forever */
+	bool checks =
+	    r->hc_pid <= 0 && r->ctr && (r->state == SVC_STARTING || r->state == SVC_RUNNING);
 	int64_t cand[] = {r->out_fd >= 0 ? r->out_hold[0] : 0,
 			  r->err_fd >= 0 ? r->out_hold[1] : 0,
 			  r->state == SVC_STOPPING ? r->kill_at : 0,
 			  r->hc_pid > 0 && !r->hc_timed_out ? r->hc_deadline : 0,
-			  r->hc_pid <= 0 ? r->hc_next : 0,
-			  r->hc_pid <= 0 ? r->hc_listen_poll : 0,
+			  checks ? r->hc_next : 0,
+			  checks ? r->hc_listen_poll : 0,
 			  r->state == SVC_RESTART_WAIT ? r->restart_at : 0};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] && (!d || cand[i] < d))

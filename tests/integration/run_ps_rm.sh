@@ -138,16 +138,6 @@ case_name_conflict() {
 	assert_exit 0 clan rm twice
 }
 
-# The runtime dir of this storage (XDG_RUNTIME_DIR/clan or the mkdtemp dir
-# named in the storage).
-runtime_dir() {
-	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
-		echo "$XDG_RUNTIME_DIR/clan"
-	else
-		cat "$CLAN_STORAGE/runtime-dir"
-	fi
-}
-
 # rm -f kills the run that owns slirp4netns: its API socket is removed by
 # rm, not left in the runtime dir (one per container ever removed).
 case_rm_f_leaves_no_socket() {

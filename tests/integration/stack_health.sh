@@ -38,6 +38,16 @@ for s in json.loads(sys.argv[1]):
 
 down_here() { clan down >/dev/null 2>&1; }
 
+# up_timed: clan up -d --timeout 30 (run's rc, out, err), its wall time in
+# UP_MS.
+up_timed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	run clan up -d --timeout 30
+	t1=$(date +%s%N)
+	UP_MS=$(((t1 - t0) / 1000000))
+}
+
 # Default settings (interval 30s, retries 3, no start period): a service
 # that listens after 5 s comes up, and soon after it listens.
 case_slow_listener_defaults() {
@@ -72,7 +82,7 @@ case_slow_listener_defaults() {
 # times (at most each second, then at once when it listens), not every
 # 50 ms, and is seen healthy soon after it listens.
 case_check_waits_for_listen() {
-	local dir port t0 t1 n
+	local dir port n
 	port=$(free_port)
 	dir=$(stack <<-EOF
 		[service.web]
@@ -87,16 +97,14 @@ case_check_waits_for_listen() {
 	)
 	mkdir -p "$dir/state" && chmod 0777 "$dir/state"
 	cd "$dir" || die "no dir"
-	t0=$(date +%s%N)
-	run clan up -d --timeout 30
-	t1=$(date +%s%N)
+	up_timed
 	assert_eq "$rc" 0 "up -d (stderr: $err)"
 	n=$(wc -l <"$dir/state/checks")
 	if [ "$n" -lt 1 ] || [ "$n" -gt 4 ]; then
 		die "$n checks ran while the service took 2 s to listen (expected 1-4: one a second, and one when it listened)"
 	fi
-	[ $(((t1 - t0) / 1000000)) -le 2800 ] ||
-		die "up -d took $(((t1 - t0) / 1000000)) ms: the service listened after 2 s and was seen late"
+	[ "$UP_MS" -le 2800 ] ||
+		die "up -d took $UP_MS ms: the service listened after 2 s and was seen late"
 	down_here
 }
 
@@ -104,7 +112,7 @@ case_check_waits_for_listen() {
 # not held back for good: it runs at the latest each second, and the
 # service comes up (with the warning that nothing listens there).
 case_check_without_listener_still_runs() {
-	local dir port t0 t1
+	local dir port
 	port=$(free_port)
 	dir=$(stack <<-EOF
 		[service.web]
@@ -116,21 +124,51 @@ case_check_without_listener_still_runs() {
 	EOF
 	)
 	cd "$dir" || die "no dir"
-	t0=$(date +%s%N)
-	run clan up -d --timeout 30
-	t1=$(date +%s%N)
+	up_timed
 	assert_eq "$rc" 0 "up -d (stderr: $err)"
-	[ $(((t1 - t0) / 1000000)) -le 5000 ] ||
-		die "up -d took $(((t1 - t0) / 1000000)) ms for a check that passes at once"
+	[ "$UP_MS" -le 5000 ] || die "up -d took $UP_MS ms for a check that passes at once"
 	run clan ps
 	assert_match "$out" "web +running +healthy" "ps: healthy"
+	down_here
+}
+
+# A health-checked service that exits (restart: no) leaves its supervisor
+# idle: a check left scheduled for it once woke the loop at once, forever
+# (a core at 100%).
+case_exited_service_leaves_supervisor_idle() {
+	local dir sup a b
+	dir=$(stack <<-EOF
+		[project]
+		name = hcexit
+		[service.brief]
+		image = dir:$ROOTFS
+		command = sh -c "sleep 1.5; exit 0"
+		healthcheck = true
+		healthcheck_interval = 200ms
+		[service.stays]
+		image = dir:$ROOTFS
+		command = sleep 1000
+	EOF
+	)
+	cd "$dir" || die "no dir"
+	run clan up -d --timeout 30
+	assert_eq "$rc" 0 "up -d (stderr: $err)"
+	sleep 2.5
+	run clan ps -a
+	assert_match "$out" "brief +exited \(0\)" "ps: brief exited"
+	sup=$(cut -d' ' -f1 "$(runtime_dir)"/stacks/hcexit-*/supervisor.pid)
+	a=$(awk '{print $14 + $15}' "/proc/$sup/stat") || die "no supervisor $sup"
+	sleep 2
+	b=$(awk '{print $14 + $15}' "/proc/$sup/stat") || die "no supervisor $sup"
+	# clock ticks (1/100 s): a spinning loop takes ~200 in 2 s
+	[ $((b - a)) -le 20 ] || die "the supervisor used $((b - a)) ticks of CPU in 2 s with one service exited"
 	down_here
 }
 
 # A check that keeps failing: up fails after retries x interval (not
 # sooner), and says what the check printed.
 case_check_output_on_failure() {
-	local dir t0 t1
+	local dir
 	dir=$(stack <<-EOF
 		[service.db]
 		image = dir:$ROOTFS
@@ -141,9 +179,7 @@ case_check_output_on_failure() {
 	EOF
 	)
 	cd "$dir" || die "no dir"
-	t0=$(date +%s%N)
-	run clan up -d --timeout 30
-	t1=$(date +%s%N)
+	up_timed
 	assert_eq "$rc" 1 "up -d with a check that fails"
 	assert_contains "$err" "service db did not become healthy" "names the service"
 	assert_contains "$err" "db health | probe-said-no" "the check's output"
@@ -151,8 +187,7 @@ case_check_output_on_failure() {
 	assert_contains "$err" "exit 3" "the check's exit code"
 	assert_contains "$err" "db | db booting" "the service's log"
 	# 2 retries x 1 s: not after 0.6 s as before
-	[ $(((t1 - t0) / 1000000)) -ge 1900 ] ||
-		die "up -d failed after $(((t1 - t0) / 1000000)) ms; the grace is 2 x 1 s"
+	[ "$UP_MS" -ge 1900 ] || die "up -d failed after $UP_MS ms; the grace is 2 x 1 s"
 	run clan ps
 	assert_contains "$err" "is not running" "nothing left running"
 	down_here
@@ -410,6 +445,7 @@ t slow_listener_defaults case_slow_listener_defaults
 t check_output_on_failure case_check_output_on_failure
 t check_waits_for_listen case_check_waits_for_listen
 t check_without_listener_still_runs case_check_without_listener_still_runs
+t exited_service_leaves_supervisor_idle case_exited_service_leaves_supervisor_idle
 t unhealthy_in_ps_json case_unhealthy_in_ps_json
 t start_period case_start_period
 t no_health_when_not_running case_no_health_when_not_running

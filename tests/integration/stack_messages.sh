@@ -9,15 +9,6 @@
 . "$(dirname "$0")/../lib.sh"
 use_rootfs
 
-# The runtime dir of this storage.
-runtime_dir() {
-	if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/clan" ]; then
-		echo "$XDG_RUNTIME_DIR/clan"
-	else
-		cat "$CLAN_STORAGE/runtime-dir"
-	fi
-}
-
 # new_stack NAME [EXTRA LINES]: a project dir with one sleeping service.
 new_stack() {
 	local dir
