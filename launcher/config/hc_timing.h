@@ -26,10 +26,11 @@
  * back to back it took a core from the service that was starting */
 #define HC_CPU_SHARE 3
 /* while starting, a service known to listen on TCP ports (published,
- * expose, its profile's) is checked once one of them is listened on (looked at every
- * HC_LISTEN_POLL_MS in /proc, no process started), or at the latest every HC_UNLISTENED_MS (its
- * interval when shorter): a check before that would fail anyway, and
- * each one takes CPU from the service while it starts */
+ * expose, its profile's) is checked once one of them is listened on
+ * (looked at every HC_LISTEN_POLL_MS in /proc, no process started), or
+ * at the latest every HC_UNLISTENED_MS (its interval when shorter): a
+ * check before that would fail anyway, and each one takes CPU from the
+ * service while it starts */
 #define HC_LISTEN_POLL_MS 20
 #define HC_UNLISTENED_MS 1000
 #define HC_OUT_MAX 2048 /* a check's output kept: its end */

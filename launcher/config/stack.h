@@ -76,8 +76,8 @@ struct service {
 	size_t nports;
 	/* TCP ports it listens on, as far as its files and its profile say
 	 * (published, expose, the profile's ports): a check that starts waits
-	 * for one (sup_health.c). Not in svc_config.h's form: a service
-	 * recreated by a later up waits on its published ports only. */
+	 * for one (sup_health.c). Not in svc_config.h's form, which derives
+	 * it from the published ports alone. */
 	uint16_t *listen_tcp;
 	size_t nlisten_tcp;
 	struct svc_mount *mounts;
@@ -205,5 +205,8 @@ void stack_explain_port_error(const struct stack *s, struct clan_err *err);
 
 /* Frees what a service owns (a stack's, or one parsed on its own). */
 void service_free(struct service *s);
+
+/* Adds port (and the rest of its range) to s->listen_tcp, once each. */
+void svc_listen_add(struct service *s, uint16_t port, uint16_t count);
 
 #endif

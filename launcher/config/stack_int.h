@@ -134,9 +134,6 @@ int stack_check_all(struct load_ctx *c);
 
 void svc_build_free(struct svc_build *b);
 
-/* Adds port (and the rest of its range) to s->listen_tcp, once each. */
-void svc_listen_add(struct service *s, uint16_t port, uint16_t count);
-
 /* The services of compose files (read in order; shown: their names as
  * messages give them) into c->b, and the project's name (compose_load.c). */
 int stack_load_compose(struct load_ctx *c, const struct strv *files, const struct strv *shown);

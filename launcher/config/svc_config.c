@@ -191,6 +191,10 @@ static int get_ports(struct parse *p, struct service *s)
 		m->container_port = (uint16_t)ctr;
 		m->count = (uint16_t)count;
 		m->proto = strcmp(proto, "udp") == 0 ? PORT_UDP : PORT_TCP;
+		/* this form has no expose or profile ports: the published ones
+		 * are what a recreated service's check waits for */
+		if (m->proto == PORT_TCP)
+			svc_listen_add(s, m->container_port, m->count);
 	}
 	return 0;
 }

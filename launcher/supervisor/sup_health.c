@@ -48,26 +48,14 @@ void svc_run_health_check(struct svc_rt *r)
 	r->hc_listen_poll = 0;
 }
 
-/* Whether one of the TCP ports r listens on (its files' and profile's
- * word; else its published ones) is listened on in its network; true
- * when none is known: nothing to wait for. */
+/* Whether one of the TCP ports r listens on is listened on in its
+ * network; true when none is known: nothing to wait for. */
 static bool listened(const struct svc_rt *r)
 {
-	const struct service *svc = r->svc;
-	for (size_t i = 0; i < svc->nlisten_tcp; i++)
-		if (port_listened(r->pid, svc->listen_tcp[i]))
+	for (size_t i = 0; i < r->svc->nlisten_tcp; i++)
+		if (port_listened(r->pid, r->svc->listen_tcp[i]))
 			return true;
-	bool any_tcp = svc->nlisten_tcp > 0;
-	for (size_t i = 0; !svc->nlisten_tcp && i < svc->nports; i++) {
-		const struct port_map *m = &svc->ports[i];
-		if (m->proto != PORT_TCP)
-			continue;
-		any_tcp = true;
-		for (unsigned k = 0; k < m->count && k < 16; k++)
-			if (port_listened(r->pid, (uint16_t)(m->container_port + k)))
-				return true;
-	}
-	return !any_tcp;
+	return r->svc->nlisten_tcp == 0;
 }
 
 void svc_hc_wait_listen(struct svc_rt *r, int64_t now)

@@ -151,8 +151,7 @@ void svc_on_sync(struct sup *s, struct svc_rt *r);
 #define SETTLE_MS 1000
 void svc_run_health_check(struct svc_rt *r);
 /* After r's next check was set: a starting service whose TCP ports
- * (service.listen_tcp, else its published ones) nobody listens on yet
- * has its check wait (up to
+ * (service.listen_tcp) nobody listens on yet has its check wait (up to
  * HC_UNLISTENED_MS) for one to be listened on. */
 void svc_hc_wait_listen(struct svc_rt *r, int64_t now);
 /* The timers' side: the check runs as soon as a port is listened on. */

@@ -53,6 +53,8 @@ TEST(round_trip)
 	CHECK(svc_config_diff(j, j2) == NULL);
 	CHECK_STR(back.mounts[1].volume_name, "shared-data");
 	CHECK(back.mounts[1].external && !back.mounts[0].external);
+	/* what a recreated service's starting check waits for */
+	CHECK(back.nlisten_tcp == 1 && back.listen_tcp[0] == 80);
 	service_free(&back);
 	/* a storage name that is a path: refused */
 	json_t *bad = json_deep_copy(j);
