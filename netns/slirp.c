@@ -6,10 +6,9 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
-#include <stdnoreturn.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -26,20 +25,14 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static noreturn void exec_slirp(const char *prog, pid_t ns_pid, const struct slirp_opts *o,
-				int ready_w, int exit_r)
+/* posix_spawn, not fork: a copy of clan's page tables costs more than
+ * slirp4netns's exec under a paravirtualised MMU. The exec's error comes
+ * back as the return value. */
+static int spawn_slirp(const char *prog, pid_t ns_pid, const struct slirp_opts *o, int ready_w,
+		       int exit_r, pid_t *pid)
 {
-	char ready[32], exitfd[32], pid[32];
-	int log = open(o->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	/* fds 3 and 4 for it; everything else of clan's closed */
-	if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 ||
-	    dup2(ready_w, 100) < 0 || dup2(exit_r, 101) < 0 || dup2(100, 3) < 0 ||
-	    dup2(101, 4) < 0 || close_range(5, ~0U, 0) < 0)
-		_exit(127);
-	snprintf(ready, sizeof ready, "--ready-fd=3");
-	snprintf(exitfd, sizeof exitfd, "--exit-fd=4");
-	snprintf(pid, sizeof pid, "%d", (int)ns_pid);
+	char nspid[32];
+	snprintf(nspid, sizeof nspid, "%d", (int)ns_pid);
 	const char *argv[16];
 	size_t n = 0;
 	argv[n++] = "slirp4netns";
@@ -50,16 +43,31 @@ static noreturn void exec_slirp(const char *prog, pid_t ns_pid, const struct sli
 	if (o->sandbox)
 		argv[n++] = "--enable-sandbox";
 	argv[n++] = "--enable-seccomp";
-	argv[n++] = ready;
-	argv[n++] = exitfd;
+	argv[n++] = "--ready-fd=3";
+	argv[n++] = "--exit-fd=4";
 	argv[n++] = "--api-socket";
 	argv[n++] = o->api_socket;
-	argv[n++] = pid;
+	argv[n++] = nspid;
 	argv[n++] = "tap0";
 	argv[n] = NULL;
-	execv(prog, (char **)argv);
-	dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
-	_exit(127);
+	/* fds 3 and 4 for it (by way of 100 and 101, which no pipe of ours
+	 * holds yet); everything else of clan's closed */
+	posix_spawn_file_actions_t fa;
+	int rc = posix_spawn_file_actions_init(&fa);
+	if (rc != 0)
+		return rc;
+	if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_addopen(&fa, 1, o->log_path,
+						   O_WRONLY | O_CREAT | O_TRUNC, 0600)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, 1, 2)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, ready_w, 100)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, exit_r, 101)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, 100, 3)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, 101, 4)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 5)) == 0)
+		rc = posix_spawn(pid, prog, &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
 }
 
 /* The last non-empty line of its log, for error messages. */
@@ -152,17 +160,14 @@ int slirp_start(pid_t ns_pid, const struct slirp_opts *o, struct slirp *s, struc
 		close(exitp[1]);
 		return clan_error(err, e, "cannot remove %s", o->api_socket);
 	}
-	s->pid = fork();
-	if (s->pid == 0)
-		exec_slirp(prog, ns_pid, o, ready[1], exitp[0]);
-	int e = errno;
+	int e = spawn_slirp(prog, ns_pid, o, ready[1], exitp[0], &s->pid);
 	close(ready[1]);
 	close(exitp[0]);
-	if (s->pid < 0) {
+	if (e != 0) {
 		close(ready[0]);
 		close(exitp[1]);
 		s->pid = 0;
-		return clan_error(err, e, "cannot start slirp4netns");
+		return clan_error(err, e, "cannot start slirp4netns (%s)", prog);
 	}
 	s->exit_w = exitp[1];
 	s->api_socket = xstrdup(o->api_socket);

@@ -450,6 +450,7 @@ static void check_settings(struct doctor *d)
 	    [SETTING_DEB_MIRROR] = "the host's apt sources",
 	    [SETTING_USERNS] = "auto",
 	    [SETTING_NETWORK] = "slirp4netns",
+	    [SETTING_RM_LAYER] = "25% of RAM (disk in a Slurm job)",
 	};
 	struct strv warnings = {0};
 	struct clan_err err = {.code = CLAN_EXIT_USAGE};

@@ -290,6 +290,22 @@ static int check_ports(const struct container_spec *s, struct clan_err *err)
 						    : "the other container's ports");
 }
 
+/* How much of RAM an --rm container's writable layer may take unless
+ * clan.conf's [run] rm_layer says otherwise. */
+#define RM_LAYER_DEFAULT "25%"
+
+/* --rm's writable layer in memory. A Slurm job's memory limit would count
+ * it, so there it stays on disk unless the setting asks for memory. */
+static void choose_rm_layer(struct container_spec *s)
+{
+	if (!s->rm)
+		return;
+	_cleanup_free_ char *v = settings_get(SETTING_RM_LAYER, NULL);
+	if ((!v && getenv("SLURM_JOB_ID")) || (v && strcmp(v, "disk") == 0))
+		return;
+	s->rm_layer_size = xstrdup(v ? v : RM_LAYER_DEFAULT);
+}
+
 int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err)
 {
 	struct strv ops = {0};
@@ -305,6 +321,8 @@ int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err 
 	out->help = rc == OPTS_HELP;
 	if (rc == 0)
 		rc = check_ports(&out->spec, err);
+	if (rc == 0)
+		choose_rm_layer(&out->spec);
 	if (rc == 0 && ops.n == 0)
 		rc = clan_error_code(err, CLAN_EXIT_USAGE,
 				     "run: missing IMAGE (e.g. clan run --rm dir:/path/rootfs sh)");

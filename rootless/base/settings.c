@@ -21,6 +21,7 @@ static const struct setting_name names[SETTING_COUNT] = {
     [SETTING_DEB_MIRROR] = {"deb", "mirror", "CLAN_DEB_MIRROR"},
     [SETTING_USERNS] = {"run", "userns", "CLAN_USERNS"},
     [SETTING_NETWORK] = {"run", "network", "CLAN_NETWORK"},
+    [SETTING_RM_LAYER] = {"run", "rm_layer", "CLAN_RM_LAYER"},
 };
 
 /* A settings file is at most this long: it holds a handful of lines. */
@@ -156,6 +157,18 @@ static bool url_like(const char *v, const char *const *schemes, size_t n)
 	return false;
 }
 
+/* What tmpfs's size= takes: N, N with k, m or g, or N% (1 to 100). */
+static bool tmpfs_size(const char *v)
+{
+	size_t digits = strspn(v, "0123456789");
+	if (digits == 0 || digits > 12 || v[0] == '0')
+		return false;
+	const char *rest = v + digits;
+	if (*rest == '%')
+		return rest[1] == '\0' && strtoul(v, NULL, 10) <= 100;
+	return *rest == '\0' || (strchr("kmgKMG", *rest) && rest[1] == '\0');
+}
+
 /* NULL when v is a valid value of s, else what is wrong (static). */
 static const char *value_problem(enum clan_setting s, const char *v)
 {
@@ -184,6 +197,10 @@ static const char *value_problem(enum clan_setting s, const char *v)
 	case SETTING_NETWORK:
 		return is_one_of(v, network, ARRAY_SIZE(network)) ? NULL
 								  : "is slirp4netns, none or host";
+	case SETTING_RM_LAYER:
+		return strcmp(v, "disk") == 0 || tmpfs_size(v)
+			   ? NULL
+			   : "is disk, a size (512m, 2g) or a share of RAM (25%)";
 	case SETTING_COUNT:
 		break;
 	}

@@ -12,6 +12,7 @@
  *   [run]
  *   userns = auto                     ; CLAN_USERNS: auto, single, subuid
  *   network = slirp4netns             ; CLAN_NETWORK: slirp4netns, none, host
+ *   rm_layer = 25%                    ; CLAN_RM_LAYER: N[k|m|g], N% of RAM, disk
  *
  * Values may use $USER and $UID (the account's, from passwd) and $HOME. The
  * files are read on each lookup (two small reads), so nothing is cached
@@ -29,6 +30,7 @@ enum clan_setting {
 	SETTING_DEB_MIRROR,
 	SETTING_USERNS,
 	SETTING_NETWORK,
+	SETTING_RM_LAYER,
 	SETTING_COUNT,
 };
 

@@ -9,10 +9,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ns/caps.h"
+#include "base/debug.h"
 #include "base/fdio.h"
 #include "container/child.h"
 #include "netns/loopback.h"
@@ -79,10 +81,48 @@ static void become_container_root(struct child_ctx *c)
  * which cannot traverse root's storage. The pivot takes it from there. */
 #define IDMAPPED_ROOT "/tmp"
 
+static int mount_overlay(struct child_ctx *c, enum overlay_kind want, struct clan_err *err)
+{
+	enum overlay_kind used;
+	struct overlay_request req = {.want = want,
+				      .lowers = &c->img->lowers,
+				      .is_host = c->img->is_host,
+				      .cdir = c->cdir,
+				      .ephemeral = c->spec->rm};
+	return overlay_mount(&req, &used, err);
+}
+
+/* A tmpfs over cdir, in this mount namespace only: upper, work, merged
+ * and the /etc files are made on it. Kernel overlayfs only (fuse's
+ * daemon and a copy would keep it, or fill memory with the image), and
+ * only where the tmpfs takes the user xattrs overlayfs marks its
+ * whiteouts and opaque dirs with. */
+static bool mount_scratch(struct child_ctx *c)
+{
+	if (!c->spec->rm_layer_size || c->idmapped || c->img->is_host ||
+	    (c->spec->overlay != OVERLAY_AUTO && c->spec->overlay != OVERLAY_KERNEL))
+		return false;
+	_cleanup_free_ char *opts = xasprintf("mode=0700,size=%s", c->spec->rm_layer_size);
+	if (mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return false;
+	if (setxattr(c->cdir, "user.clan.probe", "", 0, 0) == 0)
+		return true;
+	if (umount2(c->cdir, MNT_DETACH) < 0)
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot unmount a tmpfs");
+	return false;
+}
+
+/* else the parent did, before the idmapped copies */
+static void write_etc(struct child_ctx *c)
+{
+	struct clan_err err;
+	if (!c->idmapped && mounts_write_etc(c->etc_dir, c->etc_texts, &err) < 0)
+		child_die_err(c->sync_fd, &err);
+}
+
 static void mount_root(struct child_ctx *c)
 {
 	struct clan_err err;
-	enum overlay_kind used;
 	if (c->rootfs_fd >= 0) {
 		if (syscall(SYS_move_mount, c->rootfs_fd, "", AT_FDCWD, IDMAPPED_ROOT,
 			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -91,12 +131,16 @@ static void mount_root(struct child_ctx *c)
 		close(c->rootfs_fd);
 		return;
 	}
-	struct overlay_request req = {.want = c->spec->overlay,
-				      .lowers = &c->img->lowers,
-				      .is_host = c->img->is_host,
-				      .cdir = c->cdir,
-				      .ephemeral = c->spec->rm};
-	if (overlay_mount(&req, &used, &err) < 0)
+	if (mount_scratch(c)) {
+		write_etc(c);
+		if (mount_overlay(c, OVERLAY_KERNEL, &err) == 0)
+			return;
+		clan_debug("overlay on a tmpfs failed: %s", err.msg);
+		if (umount2(c->cdir, MNT_DETACH) < 0)
+			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot unmount a tmpfs");
+	}
+	write_etc(c);
+	if (mount_overlay(c, c->spec->overlay, &err) < 0)
 		child_die_err(c->sync_fd, &err);
 }
 
@@ -129,9 +173,6 @@ static void build_root(struct child_ctx *c)
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot make mounts private");
-	/* else the parent did, before the idmapped copies */
-	if (!c->idmapped && mounts_write_etc(c->etc_dir, c->etc_texts, &err) < 0)
-		child_die_err(c->sync_fd, &err);
 	_cleanup_free_ char *merged =
 	    c->rootfs_fd >= 0 ? xstrdup(IDMAPPED_ROOT) : xasprintf("%s/merged", c->cdir);
 	mount_root(c);

@@ -34,6 +34,7 @@ void spec_free(struct container_spec *s)
 	free(s->project);
 	free(s->service);
 	free(s->seccomp);
+	free(s->rm_layer_size);
 	spec_init(s);
 }
 

@@ -68,6 +68,12 @@ struct container_spec {
 	enum userns_mode userns;
 	enum overlay_kind overlay;
 	bool tty, interactive, rm;
+	/* --rm of `clan run`: the writable layer and the generated /etc
+	 * files go on a tmpfs of this size (tmpfs's size=) in the container's
+	 * own mount namespace, where the kernel keeps overlayfs's user xattrs
+	 * on tmpfs (6.6+); nothing of them reaches the disk, and they go with
+	 * the namespace. NULL: on disk. */
+	char *rm_layer_size;
 	/* clan exits once the container has: its network helpers are told
 	 * to go, not waited for (init reaps them) */
 	bool exits_after;

@@ -61,16 +61,19 @@ static void detach(int lock)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(null, 2) < 0 || dup2(lock, 3) < 0 || close_range(4, ~0U, 0) < 0)
+	    dup2(null, 2) < 0 || (lock >= 0 && dup2(lock, 3) < 0) ||
+	    close_range(lock >= 0 ? 4 : 3, ~0U, 0) < 0)
 		_exit(1);
 	/* the user's next command comes first */
 	if (setpriority(PRIO_PROCESS, 0, 10) < 0)
 		_exit(1);
 }
 
+/* path (NULL: none) and then what killed cleaners left */
 static void clean(const char *trash, const char *path, const struct container_rec *rec)
 {
-	remove_entry(rec, path);
+	if (path)
+		remove_entry(rec, path);
 	sweep(trash, rec);
 }
 
@@ -95,6 +98,28 @@ static void start_cleaner(const char *trash, const char *path, const struct cont
 	wait_child(pid, &status);
 }
 
+/* A container whose writable layer was a tmpfs of its own (setup.c) left
+ * its record and seccomp filter only: their removal costs less than the
+ * forks of a cleaner. */
+static bool layer_on_disk(const char *dir)
+{
+	_cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+	return access(upper, F_OK) == 0 || errno != ENOENT;
+}
+
+static bool has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *e;
+	while ((e = readdir(d)) && e->d_name[0] == '.')
+		;
+	bool any = e != NULL;
+	closedir(d);
+	return any;
+}
+
 int store_remove_detached(const char *storage, const struct container_rec *rec,
 			  struct clan_err *err)
 {
@@ -103,6 +128,13 @@ int store_remove_detached(const char *storage, const struct container_rec *rec,
 	if (getenv("SLURM_JOB_ID"))
 		return store_remove(storage, rec, err);
 	_cleanup_free_ char *trash = xasprintf("%s/trash", storage);
+	if (!layer_on_disk(rec->dir)) {
+		int rc = store_remove(storage, rec, err);
+		/* what a killed cleaner left still goes, in the background */
+		if (has_entries(trash))
+			start_cleaner(trash, NULL, rec, -1);
+		return rc;
+	}
 	_cleanup_free_ char *path = xasprintf("%s/%s", trash, rec->id);
 	_cleanup_close_ int lock = open(rec->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	/* locked before the move: no other cleaner's sweep takes it */

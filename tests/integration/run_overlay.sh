@@ -100,6 +100,106 @@ case_parallel_runs() {
 	assert_no_containers
 }
 
+# tmpfs keeps user xattrs (overlayfs's whiteouts and opaque dirs) from
+# Linux 6.6: there an --rm container's writable layer is in memory.
+tmpfs_user_xattrs() {
+	local v major minor
+	v=$(uname -r)
+	major=${v%%.*}
+	minor=${v#*.}
+	minor=${minor%%[!0-9]*}
+	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 6 ]; }
+}
+
+# rm_layer_entries [ENV=V...]: runs an --rm container that reports in
+# through a bound dir and sleeps, and prints what its dir in the storage
+# holds meanwhile, one name a line.
+rm_layer_entries() {
+	local sig=$LIB_TMP/sig.$RANDOM i pid dir
+	mkdir -p "$sig"
+	env "$@" "$CLAN" run --rm --network none -v "$sig:/sig" "dir:$ROOTFS" /bin/sh -c 'touch /sig/up; sleep 1' \
+		>"$LIB_TMP/rl.out" 2>&1 </dev/null &
+	pid=$!
+	for i in $(seq 100); do
+		[ -e "$sig/up" ] && break
+		sleep 0.05
+	done
+	dir=$(find "$CLAN_STORAGE/containers" -mindepth 1 -maxdepth 1 ! -name names | head -1)
+	ls -A "$dir"
+	wait "$pid" || die "the --rm container failed: $(cat "$LIB_TMP/rl.out")"
+}
+
+# An --rm container's writable layer, and its /etc files, are a tmpfs of
+# its own mount namespace: nothing of them on disk while it runs, every
+# overlay feature (whiteouts, opaque dirs) inside, and nothing left after.
+case_rm_layer_in_memory() {
+	tmpfs_user_xattrs || skip_case "kernel $(uname -r): tmpfs has no user xattrs before 6.6"
+	local r before
+	r=$(fresh_rootfs) || die "cannot copy the rootfs"
+	before=$(tree_manifest "$r")
+	run clan run --rm "dir:$r" /bin/sh -c "$WRITE_ALL"' && cp /bin/busybox /busybox && rm -rf /bin &&
+		/busybox mkdir /bin && /busybox ls -A /bin | /busybox wc -l && /busybox cat /etc/hostname /etc/hosts >/dev/null; echo $?'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" "x
+done
+0
+0" "writes, a whiteout and an opaque dir inside"
+	assert_eq "$(tree_manifest "$r")" "$before" "the image dir"
+	assert_eq "$(rm_layer_entries | sort | tr '\n' ' ')" "container.json seccomp.bpf " \
+		"the container's dir on disk while it runs"
+	assert_no_containers
+	assert_eq "$(ls -A "$CLAN_STORAGE/trash" 2>/dev/null)" "" "the trash"
+	assert_nothing_mounted
+}
+
+# The layer has a bound (clan.conf [run] rm_layer): a container that
+# writes more gets ENOSPC, the host's memory is spared, clan cleans up.
+case_rm_layer_bounded() {
+	tmpfs_user_xattrs || skip_case "kernel $(uname -r): tmpfs has no user xattrs before 6.6"
+	CLAN_RM_LAYER=1m run clan run --rm "dir:$ROOTFS" /bin/sh -c \
+		'dd if=/dev/zero of=/big bs=64k count=64 2>/dev/null; echo dd=$?; rm /big; echo small > /s && cat /s'
+	assert_eq "$rc" 0 "exit code (stderr: $err)"
+	assert_eq "$out" "dd=1
+small" "a 4 MiB write into a 1 MiB layer"
+	assert_no_containers
+	assert_nothing_mounted
+}
+
+# Where the layer stays on disk: rm_layer = disk, a Slurm job (its memory
+# limit would count the layer) unless the setting asks for memory, fuse
+# and copy, and a container without --rm.
+case_rm_layer_on_disk() {
+	local with_upper="container.json etc merged seccomp.bpf upper work "
+	assert_eq "$(rm_layer_entries CLAN_RM_LAYER=disk | sort | tr '\n' ' ')" "$with_upper" \
+		"rm_layer = disk"
+	assert_eq "$(rm_layer_entries SLURM_JOB_ID=7 | sort | tr '\n' ' ')" "$with_upper" \
+		"in a Slurm job"
+	if tmpfs_user_xattrs; then
+		assert_eq "$(rm_layer_entries SLURM_JOB_ID=7 CLAN_RM_LAYER=10% | sort | tr '\n' ' ')" \
+			"container.json seccomp.bpf " "in a Slurm job with rm_layer = 10%"
+	fi
+	assert_eq "$(rm_layer_entries CLAN_OVERLAY=copy | sort | tr '\n' ' ')" \
+		"container.json etc merged rootfs seccomp.bpf upper work " "CLAN_OVERLAY=copy"
+	run clan run --name kept "dir:$ROOTFS" /bin/sh -c 'echo k > /k'
+	assert_eq "$rc" 0 "a container without --rm (stderr: $err)"
+	[ -d "$CLAN_STORAGE/containers/$(readlink "$CLAN_STORAGE/containers/names/kept")/upper" ] ||
+		die "a container without --rm has no upper dir on disk"
+	run clan rm kept
+	assert_eq "$rc" 0 "clan rm (stderr: $err)"
+	assert_no_containers
+}
+
+# A value that is not a size never reaches the kernel's mount options.
+case_rm_layer_bad_value() {
+	local v
+	for v in '1g,uid=0' '0' 'lots' '200%'; do
+		CLAN_RM_LAYER=$v run clan run --rm "dir:$ROOTFS" true
+		assert_eq "$rc" 2 "exit with CLAN_RM_LAYER=$v (stderr: $err)"
+		assert_contains "$err" "CLAN_RM_LAYER" "stderr with CLAN_RM_LAYER=$v"
+	done
+	assert_no_containers
+}
+
 t overlay_kernel case_overlay_kernel
 t overlay_fuse case_overlay_fuse
 t overlay_copy case_overlay_copy
@@ -108,4 +208,8 @@ t overlay_bad_value case_overlay_bad_value
 t etc_writes_stay_inside case_etc_writes_stay_inside
 t readonly_image_dir case_readonly_image_dir
 t parallel_runs case_parallel_runs
+t rm_layer_in_memory case_rm_layer_in_memory
+t rm_layer_bounded case_rm_layer_bounded
+t rm_layer_on_disk case_rm_layer_on_disk
+t rm_layer_bad_value case_rm_layer_bad_value
 finish

@@ -98,6 +98,42 @@ TEST(precedence_and_origin)
 	confs_free(&c);
 }
 
+/* rm_layer is what tmpfs's size= takes (a size or a share of RAM), or
+ * disk; nothing else reaches the kernel's mount options. */
+TEST(rm_layer_values)
+{
+	struct confs c;
+	confs_make(&c);
+	static const char *const good[] = {"25%", "100%", "1%",	     "512m",
+					   "2G",  "64k",  "1048576", "disk"};
+	static const char *const bad[] = {"0",	"0%",	"101%",		"lots",		  "5mb",
+					  "-1", "25 %", "1g,mode=0777", "99999999999999", "1.5g",
+					  "%",	"m",	"Disk"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		_cleanup_free_ char *text = xasprintf("[run]\nrm_layer = %s\n", good[i]);
+		_cleanup_free_ char *msg = check_file(c.user, text);
+		if (*msg)
+			printf("# %s: %s\n", good[i], msg);
+		CHECK(*msg == '\0');
+	}
+	_cleanup_free_ char *v = settings_get(SETTING_RM_LAYER, NULL);
+	CHECK(v && strcmp(v, "disk") == 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		_cleanup_free_ char *text = xasprintf("[run]\nrm_layer = %s\n", bad[i]);
+		_cleanup_free_ char *msg = check_file(c.user, text);
+		if (!strstr(msg, "is disk, a size"))
+			printf("# %s: '%s'\n", bad[i], msg);
+		CHECK(strstr(msg, "is disk, a size") != NULL);
+	}
+	/* the variable is checked the same way */
+	confs_write(c.user, "; nothing\n", 0644);
+	setenv("CLAN_RM_LAYER", "10%,uid=0", 1);
+	_cleanup_free_ char *env_msg = check_file(c.user, "; nothing\n");
+	CHECK(strstr(env_msg, "CLAN_RM_LAYER") != NULL);
+	unsetenv("CLAN_RM_LAYER");
+	confs_free(&c);
+}
+
 TEST(bad_files_name_the_line)
 {
 	struct confs c;
