@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include "ns/seccomp_filter.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,20 +31,27 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/* What the compiled filter depends on. The input is clan's own table, so
- * a non-cryptographic hash is enough; user profiles are never cached. */
-static uint64_t profile_key(const struct seccomp_profile *p, unsigned fake)
+/* What every key holds: the kernel, libseccomp, how this file builds
+ * (CACHE_FORMAT), the architecture and the faked calls. */
+static uint64_t key_head(unsigned fake, uint32_t default_action)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const struct scmp_version *v = seccomp_version();
 	struct utsname u;
 	if (uname(&u) == 0)
 		h = fnv(h, u.release, strlen(u.release));
-	/* CACHE_FORMAT: how seccomp_compile builds (its options) */
 	uint32_t head[] = {CACHE_FORMAT,     v ? v->major : 0,	    v ? v->minor : 0,
 			   v ? v->micro : 0, seccomp_arch_native(), fake,
-			   p->default_action};
-	h = fnv(h, head, sizeof head);
+			   default_action};
+	return fnv(h, head, sizeof head);
+}
+
+/* What the compiled filter depends on, from the profile itself. The input
+ * is clan's own table, so a non-cryptographic hash is enough; user
+ * profiles are never cached. */
+static uint64_t profile_key(const struct seccomp_profile *p, unsigned fake)
+{
+	uint64_t h = key_head(fake, p->default_action);
 	h = fnv(h, p->arches, p->narches * sizeof p->arches[0]);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct seccomp_rule *r = &p->rules[i];
@@ -57,6 +66,56 @@ static uint64_t profile_key(const struct seccomp_profile *p, unsigned fake)
 	return h;
 }
 
+struct build_id {
+	const unsigned char *bytes;
+	size_t len;
+};
+
+/* The GNU build id among the main program's notes. */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct build_id *id = arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const unsigned char *name = p + sizeof *n;
+			const unsigned char *desc = name + ((n->n_namesz + 3) & ~3U);
+			const unsigned char *next = desc + ((n->n_descsz + 3) & ~3U);
+			if (next > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0 && n->n_descsz > 0) {
+				*id = (struct build_id){desc, n->n_descsz};
+				return 1;
+			}
+			p = next;
+		}
+	}
+	return 1; /* the first entry is the program: no id, no look further */
+}
+
+/* The built-in profiles are clan's own table, fixed at build time: with
+ * a build id, the id, the profile's name and the capabilities stand for
+ * the rules, and the profile is not built at all on a hit. 0: no id. */
+static uint64_t build_key(const char *which, unsigned fake, uint64_t caps)
+{
+	struct build_id id = {0};
+	dl_iterate_phdr(find_build_id, &id);
+	if (!id.len)
+		return 0;
+	const char *name = which ? which : "default";
+	uint64_t h = key_head(fake, 0);
+	h = fnv(h, name, strlen(name) + 1);
+	h = fnv(h, &caps, sizeof caps);
+	return fnv(h, id.bytes, id.len) | 1;
+}
+
 /* Best effort: a cache that cannot be written costs time, not function. */
 static void cache_store(const char *dir, const char *path, const struct seccomp_bpf *f)
 {
@@ -68,24 +127,36 @@ static void cache_store(const char *dir, const char *path, const struct seccomp_
 		unlink(tmp);
 }
 
+static char *cache_path(const char *dir, const char *which, const char *kind, uint64_t key)
+{
+	return xasprintf("%s/%s-%s%016" PRIx64 ".bpf", dir, which ? which : "default", kind, key);
+}
+
 static int builtin_filter(const char *which, unsigned fake, uint64_t caps, const char *storage,
 			  struct seccomp_bpf *out, struct clan_err *err)
 {
+	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
+	uint64_t bkey = dir ? build_key(which, fake, caps) : 0;
+	_cleanup_free_ char *path = bkey ? cache_path(dir, which, "b", bkey) : NULL;
+	struct clan_err miss;
+	if (path && seccomp_bpf_read(path, out, &miss) == 0 && out->len > 0) {
+		out->cached = xstrdup(path);
+		return 0;
+	}
+	seccomp_bpf_free(out);
 	struct seccomp_profile p;
 	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
-	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
-	_cleanup_free_ char *path =
-	    dir ? xasprintf("%s/%s-%016" PRIx64 ".bpf", dir, which ? which : "default",
-			    profile_key(&p, fake))
-		: NULL;
-	struct clan_err miss;
+	if (dir && !path)
+		path = cache_path(dir, which, "", profile_key(&p, fake));
 	int rc = 0;
 	if (!path || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
 		seccomp_bpf_free(out);
 		rc = seccomp_compile(&p, fake, out, err);
 		if (rc == 0 && path && out->len > 0)
 			cache_store(dir, path, out);
+	} else {
+		out->cached = xstrdup(path);
 	}
 	seccomp_profile_free(&p);
 	return rc;

@@ -256,6 +256,10 @@ int seccomp_bpf_apply(const struct seccomp_bpf *f, int *listener, struct clan_er
 
 int seccomp_bpf_save(const struct seccomp_bpf *f, const char *path, struct clan_err *err)
 {
+	/* a cache file is replaced by rename, never written to: a link to it
+	 * keeps these instructions, and costs no data block */
+	if (f->cached && link(f->cached, path) == 0)
+		return 0;
 	return write_file(path, (const char *)f->insns, f->len * sizeof *f->insns, err);
 }
 
@@ -284,6 +288,7 @@ int seccomp_bpf_read(const char *path, struct seccomp_bpf *f, struct clan_err *e
 void seccomp_bpf_free(struct seccomp_bpf *f)
 {
 	free(f->insns);
+	free(f->cached);
 	*f = (struct seccomp_bpf){0};
 }
 

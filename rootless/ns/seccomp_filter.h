@@ -16,7 +16,8 @@
 struct seccomp_bpf {
 	struct sock_filter *insns;
 	size_t len;
-	bool notify; /* SECCOMP_RECORD_CHOWN: the chown family waits on a listener */
+	bool notify;  /* SECCOMP_RECORD_CHOWN: the chown family waits on a listener */
+	char *cached; /* the cache file it was read from, never rewritten in place */
 };
 
 /* Calls that succeed without effect (single-id mode has one uid inside:

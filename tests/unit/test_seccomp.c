@@ -466,6 +466,26 @@ TEST(cache)
 	CHECK(stat(cdir, &st) == 0 && (st.st_mode & 0777) == 0700);
 	CHECK(seccomp_filter_for(NULL, true, caps_default_mask(), dir, &b, &err) == 0);
 	CHECK(a.len == b.len && memcmp(a.insns, b.insns, a.len * sizeof *a.insns) == 0);
+	/* a hit names its file; a container's copy is a link to it */
+	CHECK(a.cached == NULL && b.cached != NULL && strstr(b.cached, cdir) == b.cached);
+	_cleanup_free_ char *copy = xasprintf("%s/copy.bpf", dir);
+	CHECK(seccomp_bpf_save(&b, copy, &err) == 0);
+	CHECK(stat(b.cached, &st) == 0 && st.st_nlink == 2);
+	/* a damaged cache file is built again and replaced, never written
+	 * through the link */
+	CHECK(unlink(b.cached) == 0 && write_file(b.cached, "12345", 5, &err) == 0);
+	struct seccomp_bpf d;
+	CHECK(seccomp_filter_for(NULL, true, caps_default_mask(), dir, &d, &err) == 0);
+	CHECK(d.cached == NULL && d.len == a.len &&
+	      memcmp(a.insns, d.insns, a.len * sizeof *a.insns) == 0);
+	seccomp_bpf_free(&d);
+	CHECK(seccomp_bpf_read(copy, &d, &err) == 0 && d.len == a.len);
+	seccomp_bpf_free(&d);
+	/* other capabilities are another entry */
+	CHECK(seccomp_filter_for(NULL, true, caps_default_mask() | (1ULL << CAP_SYS_ADMIN), dir, &d,
+				 &err) == 0);
+	CHECK(d.cached == NULL);
+	seccomp_bpf_free(&d);
 	/* the other mode is another entry */
 	CHECK(seccomp_filter_for("default", false, caps_default_mask(), dir, &c, &err) == 0);
 	CHECK(c.len != a.len || memcmp(a.insns, c.insns, a.len * sizeof *a.insns) != 0);
