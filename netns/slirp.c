@@ -28,8 +28,8 @@ static int pidfd_open_(pid_t pid)
 /* posix_spawn, not fork: a copy of clan's page tables costs more than
  * slirp4netns's exec under a paravirtualised MMU. The exec's error comes
  * back as the return value. */
-static int spawn_slirp(const char *prog, pid_t ns_pid, const struct slirp_opts *o, int ready_w,
-		       int exit_r, pid_t *pid)
+static int spawn_slirp(const char *prog, pid_t ns_pid, const struct slirp_opts *o, int log,
+		       int ready_w, int exit_r, pid_t *pid)
 {
 	char nspid[32];
 	snprintf(nspid, sizeof nspid, "%d", (int)ns_pid);
@@ -57,9 +57,8 @@ static int spawn_slirp(const char *prog, pid_t ns_pid, const struct slirp_opts *
 	if (rc != 0)
 		return rc;
 	if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
-	    (rc = posix_spawn_file_actions_addopen(&fa, 1, o->log_path,
-						   O_WRONLY | O_CREAT | O_TRUNC, 0600)) == 0 &&
-	    (rc = posix_spawn_file_actions_adddup2(&fa, 1, 2)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, log, 1)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, log, 2)) == 0 &&
 	    (rc = posix_spawn_file_actions_adddup2(&fa, ready_w, 100)) == 0 &&
 	    (rc = posix_spawn_file_actions_adddup2(&fa, exit_r, 101)) == 0 &&
 	    (rc = posix_spawn_file_actions_adddup2(&fa, 100, 3)) == 0 &&
@@ -160,14 +159,18 @@ int slirp_start(pid_t ns_pid, const struct slirp_opts *o, struct slirp *s, struc
 		close(exitp[1]);
 		return clan_error(err, e, "cannot remove %s", o->api_socket);
 	}
-	int e = spawn_slirp(prog, ns_pid, o, ready[1], exitp[0], &s->pid);
+	int log = open(o->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int e = log < 0 ? errno : spawn_slirp(prog, ns_pid, o, log, ready[1], exitp[0], &s->pid);
+	if (log >= 0)
+		close(log);
 	close(ready[1]);
 	close(exitp[0]);
 	if (e != 0) {
 		close(ready[0]);
 		close(exitp[1]);
 		s->pid = 0;
-		return clan_error(err, e, "cannot start slirp4netns (%s)", prog);
+		return clan_error_code(err, CLAN_EXIT_SETUP, "cannot start slirp4netns: %s: %s",
+				       log < 0 ? o->log_path : prog, strerror(e));
 	}
 	s->exit_w = exitp[1];
 	s->api_socket = xstrdup(o->api_socket);

@@ -301,9 +301,11 @@ static void choose_rm_layer(struct container_spec *s)
 	if (!s->rm)
 		return;
 	_cleanup_free_ char *v = settings_get(SETTING_RM_LAYER, NULL);
-	if ((!v && getenv("SLURM_JOB_ID")) || (v && strcmp(v, "disk") == 0))
+	char size[32];
+	if ((!v && getenv("SLURM_JOB_ID")) ||
+	    settings_rm_layer(v ? v : RM_LAYER_DEFAULT, size, sizeof size) <= 0)
 		return;
-	s->rm_layer_size = xstrdup(v ? v : RM_LAYER_DEFAULT);
+	s->rm_layer_size = xstrdup(size);
 }
 
 int run_args_parse(int argc, char **argv, struct run_args *out, struct clan_err *err)

@@ -2,6 +2,7 @@
 #include "base/settings.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <pwd.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/format.h"
 #include "base/paths.h"
 #include "base/strbuf.h"
 #include "base/suggest.h"
@@ -157,16 +159,24 @@ static bool url_like(const char *v, const char *const *schemes, size_t n)
 	return false;
 }
 
-/* What tmpfs's size= takes: N, N with k, m or g, or N% (1 to 100). */
-static bool tmpfs_size(const char *v)
+int settings_rm_layer(const char *v, char *size, size_t len)
 {
+	if (strcmp(v, "disk") == 0)
+		return 0;
 	size_t digits = strspn(v, "0123456789");
-	if (digits == 0 || digits > 12 || v[0] == '0')
-		return false;
-	const char *rest = v + digits;
-	if (*rest == '%')
-		return rest[1] == '\0' && strtoul(v, NULL, 10) <= 100;
-	return *rest == '\0' || (strchr("kmgKMG", *rest) && rest[1] == '\0');
+	if (digits > 0 && digits <= 3 && v[0] != '0' && strcmp(v + digits, "%") == 0) {
+		unsigned long pct = strtoul(v, NULL, 10);
+		if (pct > 100)
+			return -1;
+		snprintf(size, len, "%lu%%", pct);
+		return 1;
+	}
+	/* a size goes to the kernel as bytes: no text of the user's does */
+	uint64_t bytes;
+	if (!parse_size(v, &bytes) || bytes < RM_LAYER_MIN)
+		return -1;
+	snprintf(size, len, "%" PRIu64, bytes);
+	return 1;
 }
 
 /* NULL when v is a valid value of s, else what is wrong (static). */
@@ -197,10 +207,12 @@ static const char *value_problem(enum clan_setting s, const char *v)
 	case SETTING_NETWORK:
 		return is_one_of(v, network, ARRAY_SIZE(network)) ? NULL
 								  : "is slirp4netns, none or host";
-	case SETTING_RM_LAYER:
-		return strcmp(v, "disk") == 0 || tmpfs_size(v)
+	case SETTING_RM_LAYER: {
+		char size[32];
+		return settings_rm_layer(v, size, sizeof size) >= 0
 			   ? NULL
-			   : "is disk, a size (512m, 2g) or a share of RAM (25%)";
+			   : "is disk, a size of 1m or more (512m, 2g) or a share of RAM (25%)";
+	}
 	case SETTING_COUNT:
 		break;
 	}

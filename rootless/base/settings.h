@@ -61,4 +61,13 @@ char *settings_get(enum clan_setting s, char **origin);
  * user could plant defaults): one line in *warnings says so. */
 int settings_check(struct strv *warnings, struct clan_err *err);
 
+/* The smallest in-memory layer: the generated /etc files and a few
+ * writes must fit. */
+#define RM_LAYER_MIN (1024 * 1024)
+
+/* rm_layer's value: 0 for "disk"; 1 with tmpfs's size= in size (bytes,
+ * or N% of RAM), from a docker-style size ("512m", "1.5g") of at least
+ * RM_LAYER_MIN or "N%" (1 to 100); -1 for anything else. */
+int settings_rm_layer(const char *v, char *size, size_t len);
+
 #endif

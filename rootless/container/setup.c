@@ -92,6 +92,13 @@ static int mount_overlay(struct child_ctx *c, enum overlay_kind want, struct cla
 	return overlay_mount(&req, &used, err);
 }
 
+static void unmount_scratch(struct child_ctx *c)
+{
+	if (umount2(c->cdir, MNT_DETACH) < 0)
+		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot unmount the tmpfs on %s",
+			  c->cdir);
+}
+
 /* A tmpfs over cdir, in this mount namespace only: upper, work, merged
  * and the /etc files are made on it. Kernel overlayfs only (fuse's
  * daemon and a copy would keep it, or fill memory with the image), and
@@ -103,12 +110,15 @@ static bool mount_scratch(struct child_ctx *c)
 	    (c->spec->overlay != OVERLAY_AUTO && c->spec->overlay != OVERLAY_KERNEL))
 		return false;
 	_cleanup_free_ char *opts = xasprintf("mode=0700,size=%s", c->spec->rm_layer_size);
-	if (mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+	if (mount("tmpfs", c->cdir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		clan_debug("--rm's layer on disk: tmpfs: %s", strerror(errno));
 		return false;
+	}
 	if (setxattr(c->cdir, "user.clan.probe", "", 0, 0) == 0)
 		return true;
-	if (umount2(c->cdir, MNT_DETACH) < 0)
-		child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot unmount a tmpfs");
+	clan_debug("--rm's layer on disk: this kernel's tmpfs has no user xattrs (%s)",
+		   strerror(errno));
+	unmount_scratch(c);
 	return false;
 }
 
@@ -135,9 +145,8 @@ static void mount_root(struct child_ctx *c)
 		write_etc(c);
 		if (mount_overlay(c, OVERLAY_KERNEL, &err) == 0)
 			return;
-		clan_debug("overlay on a tmpfs failed: %s", err.msg);
-		if (umount2(c->cdir, MNT_DETACH) < 0)
-			child_die(c->sync_fd, CLAN_EXIT_SETUP, errno, "cannot unmount a tmpfs");
+		clan_debug("--rm's layer on disk: overlay on a tmpfs: %s", err.msg);
+		unmount_scratch(c);
 	}
 	write_etc(c);
 	if (mount_overlay(c, c->spec->overlay, &err) < 0)

@@ -107,15 +107,23 @@ static bool layer_on_disk(const char *dir)
 	return access(upper, F_OK) == 0 || errno != ENOENT;
 }
 
-static bool has_entries(const char *dir)
+/* A dir a killed cleaner left in trash/: what sweep would take. Anything
+ * else there (sweep never follows or removes it) must not bring the
+ * cleaner's forks back to every run. */
+static bool has_leftovers(const char *trash)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(trash);
 	if (!d)
 		return false;
-	struct dirent *e;
-	while ((e = readdir(d)) && e->d_name[0] == '.')
-		;
-	bool any = e != NULL;
+	bool any = false;
+	for (struct dirent *e; !any && (e = readdir(d));) {
+		struct stat st;
+		any = e->d_name[0] != '.' &&
+		      (e->d_type == DT_DIR ||
+		       (e->d_type == DT_UNKNOWN &&
+			fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			S_ISDIR(st.st_mode)));
+	}
 	closedir(d);
 	return any;
 }
@@ -131,7 +139,7 @@ int store_remove_detached(const char *storage, const struct container_rec *rec,
 	if (!layer_on_disk(rec->dir)) {
 		int rc = store_remove(storage, rec, err);
 		/* what a killed cleaner left still goes, in the background */
-		if (has_entries(trash))
+		if (has_leftovers(trash))
 			start_cleaner(trash, NULL, rec, -1);
 		return rc;
 	}

@@ -147,10 +147,13 @@ static int builtin_filter(const char *which, unsigned fake, uint64_t caps, const
 	struct seccomp_profile p;
 	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
-	if (dir && !path)
+	/* without a build id, the rule hash is the key (the build id's file
+	 * was just missed) */
+	bool by_rules = dir && !path;
+	if (by_rules)
 		path = cache_path(dir, which, "", profile_key(&p, fake));
 	int rc = 0;
-	if (!path || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
+	if (!by_rules || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
 		seccomp_bpf_free(out);
 		rc = seccomp_compile(&p, fake, out, err);
 		if (rc == 0 && path && out->len > 0)

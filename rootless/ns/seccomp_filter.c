@@ -260,6 +260,9 @@ int seccomp_bpf_save(const struct seccomp_bpf *f, const char *path, struct clan_
 	 * keeps these instructions, and costs no data block */
 	if (f->cached && link(f->cached, path) == 0)
 		return 0;
+	/* never through a link to the cache, whatever path held */
+	if (f->cached && unlink(path) < 0 && errno != ENOENT)
+		return clan_error(err, errno, "cannot replace %s", path);
 	return write_file(path, (const char *)f->insns, f->len * sizeof *f->insns, err);
 }
 

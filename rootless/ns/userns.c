@@ -166,7 +166,10 @@ bool userns_needs_idmapped_mounts(const struct userns_plan *p)
 	return getuid() == 0 && !p->host_root && p->uid.n > 0 && p->uid.r[0].outside != 0;
 }
 
-static pid_t spawn_helper(const char *helper, pid_t pid, const struct idmap *m)
+/* posix_spawn, not fork: no copy of clan's page tables, which costs more
+ * than the exec under a paravirtualised MMU. 0, or the error number (an
+ * exec that fails is reported here too). */
+static int spawn_helper(const char *helper, pid_t pid, const struct idmap *m, pid_t *child)
 {
 	char args[IDMAP_MAX * 3 + 3][16];
 	char *argv[IDMAP_MAX * 3 + 4];
@@ -183,22 +186,14 @@ static pid_t spawn_helper(const char *helper, pid_t pid, const struct idmap *m)
 		}
 	}
 	argv[n] = NULL;
-	/* posix_spawn, not fork: no copy of clan's page tables, which costs
-	 * more than the exec under a paravirtualised MMU */
-	pid_t child;
-	int rc = posix_spawn(&child, helper, NULL, NULL, argv, environ);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	return child;
+	return posix_spawn(child, helper, NULL, NULL, argv, environ);
 }
 
-static int wait_helper(pid_t child, const char *helper, struct clan_err *err)
+static int wait_helper(pid_t child, int spawn_err, const char *helper, struct clan_err *err)
 {
 	int status;
-	if (child < 0)
-		return clan_error(err, errno, "cannot start %s", helper);
+	if (spawn_err)
+		return clan_error(err, spawn_err, "cannot start %s", helper);
 	if (wait_child(child, &status) < 0)
 		return clan_error(err, errno, "cannot wait for %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -213,11 +208,12 @@ static int wait_helper(pid_t child, const char *helper, struct clan_err *err)
  * libraries load in secure mode): run them at once. */
 static int write_with_helpers(pid_t pid, const struct userns_plan *p, struct clan_err *err)
 {
-	pid_t u = spawn_helper(p->newuidmap, pid, &p->uid);
-	pid_t g = spawn_helper(p->newgidmap, pid, &p->gid);
-	int ru = wait_helper(u, p->newuidmap, err);
+	pid_t u = 0, g = 0;
+	int eu = spawn_helper(p->newuidmap, pid, &p->uid, &u);
+	int eg = spawn_helper(p->newgidmap, pid, &p->gid, &g);
+	int ru = wait_helper(u, eu, p->newuidmap, err);
 	struct clan_err gerr;
-	int rg = wait_helper(g, p->newgidmap, &gerr);
+	int rg = wait_helper(g, eg, p->newgidmap, &gerr);
 	if (ru == 0 && rg < 0)
 		*err = gerr;
 	return ru < 0 || rg < 0 ? -1 : 0;

@@ -468,11 +468,13 @@ TEST(cache)
 	CHECK(a.len == b.len && memcmp(a.insns, b.insns, a.len * sizeof *a.insns) == 0);
 	/* a hit names its file; a container's copy is a link to it */
 	CHECK(a.cached == NULL && b.cached != NULL && strstr(b.cached, cdir) == b.cached);
+	/* keyed by this binary's build id: the profile is not built to hash it */
+	CHECK(strstr(b.cached, "/default-b") != NULL);
 	_cleanup_free_ char *copy = xasprintf("%s/copy.bpf", dir);
 	CHECK(seccomp_bpf_save(&b, copy, &err) == 0);
 	CHECK(stat(b.cached, &st) == 0 && st.st_nlink == 2);
-	/* a damaged cache file is built again and replaced, never written
-	 * through the link */
+	/* a damaged cache entry is built again and replaced by rename: the
+	 * container's link keeps its instructions */
 	CHECK(unlink(b.cached) == 0 && write_file(b.cached, "12345", 5, &err) == 0);
 	struct seccomp_bpf d;
 	CHECK(seccomp_filter_for(NULL, true, caps_default_mask(), dir, &d, &err) == 0);

@@ -98,32 +98,41 @@ TEST(precedence_and_origin)
 	confs_free(&c);
 }
 
-/* rm_layer is what tmpfs's size= takes (a size or a share of RAM), or
- * disk; nothing else reaches the kernel's mount options. */
+/* rm_layer: a docker-style size of 1m or more or a share of RAM, or disk;
+ * what reaches the kernel's mount options is clan's own text (bytes or
+ * N%), never the user's. */
 TEST(rm_layer_values)
 {
 	struct confs c;
 	confs_make(&c);
-	static const char *const good[] = {"25%", "100%", "1%",	     "512m",
-					   "2G",  "64k",  "1048576", "disk"};
-	static const char *const bad[] = {"0",	"0%",	"101%",		"lots",		  "5mb",
-					  "-1", "25 %", "1g,mode=0777", "99999999999999", "1.5g",
-					  "%",	"m",	"Disk"};
+	static const char *const good[][2] = {{"25%", "25%"},	      {"100%", "100%"},
+					      {"1%", "1%"},	      {"512m", "536870912"},
+					      {"2G", "2147483648"},   {"1.5g", "1610612736"},
+					      {"2GiB", "2147483648"}, {"5mb", "5242880"},
+					      {"1048576", "1048576"}, {"disk", ""}};
+	static const char *const bad[] = {"0",	"0%",	"101%",		"1000%", "lots",
+					  "-1", "25 %", "1g,mode=0777", "512k",	 "99999999999999g",
+					  "%",	"m",	"Disk",		"",	 "25%,uid=0"};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-		_cleanup_free_ char *text = xasprintf("[run]\nrm_layer = %s\n", good[i]);
+		_cleanup_free_ char *text = xasprintf("[run]\nrm_layer = %s\n", good[i][0]);
 		_cleanup_free_ char *msg = check_file(c.user, text);
-		if (*msg)
-			printf("# %s: %s\n", good[i], msg);
-		CHECK(*msg == '\0');
+		char size[32] = "";
+		int r = settings_rm_layer(good[i][0], size, sizeof size);
+		if (*msg || strcmp(size, good[i][1]) != 0)
+			printf("# %s: '%s' '%s'\n", good[i][0], msg, size);
+		CHECK(*msg == '\0' && r == (*good[i][1] ? 1 : 0) && strcmp(size, good[i][1]) == 0);
 	}
 	_cleanup_free_ char *v = settings_get(SETTING_RM_LAYER, NULL);
 	CHECK(v && strcmp(v, "disk") == 0);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		_cleanup_free_ char *text = xasprintf("[run]\nrm_layer = %s\n", bad[i]);
 		_cleanup_free_ char *msg = check_file(c.user, text);
-		if (!strstr(msg, "is disk, a size"))
+		char size[32];
+		if (!strstr(msg, "is disk, a size") ||
+		    settings_rm_layer(bad[i], size, sizeof size) >= 0)
 			printf("# %s: '%s'\n", bad[i], msg);
-		CHECK(strstr(msg, "is disk, a size") != NULL);
+		CHECK(strstr(msg, "is disk, a size") != NULL &&
+		      settings_rm_layer(bad[i], size, sizeof size) < 0);
 	}
 	/* the variable is checked the same way */
 	confs_write(c.user, "; nothing\n", 0644);
