@@ -423,6 +423,13 @@ bool svc_reap(struct sup *s, struct svc_rt *r)
 	return true;
 }
 
+/* A health check runs only between checks, in a container that is starting
+ * or running: one left scheduled when its service exited stays in the past. */
+static bool checks_may_run(const struct svc_rt *r)
+{
+	return r->hc_pid <= 0 && r->ctr && (r->state == SVC_STARTING || r->state == SVC_RUNNING);
+}
+
 void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 {
 	(void)s;
@@ -435,18 +442,16 @@ void svc_timers(struct sup *s, struct svc_rt *r, int64_t now)
 		r->hc_timed_out = true;
 	}
 	svc_hc_poll_listen(r, now);
-	if (r->hc_pid <= 0 && r->hc_next && now >= r->hc_next && r->ctr &&
-	    (r->state == SVC_STARTING || r->state == SVC_RUNNING))
+	if (checks_may_run(r) && r->hc_next && now >= r->hc_next)
 		svc_run_health_check(r);
 }
 
 int64_t svc_next_deadline(const struct svc_rt *r)
 {
 	int64_t d = 0;
-	/* as svc_timers runs them: a check left scheduled when its service
-	 * exited is in the past, and would wake the loop at once, forever */
-	bool checks =
-	    r->hc_pid <= 0 && r->ctr && (r->state == SVC_STARTING || r->state == SVC_RUNNING);
+	/* as svc_timers runs them, else a stale check time would wake the
+	 * loop at once, forever */
+	bool checks = checks_may_run(r);
 	int64_t cand[] = {r->out_fd >= 0 ? r->out_hold[0] : 0,
 			  r->err_fd >= 0 ? r->out_hold[1] : 0,
 			  r->state == SVC_STOPPING ? r->kill_at : 0,

@@ -132,34 +132,38 @@ static char *cache_path(const char *dir, const char *which, const char *kind, ui
 	return xasprintf("%s/%s-%s%016" PRIx64 ".bpf", dir, which ? which : "default", kind, key);
 }
 
+/* A hit names its file: a container's copy is a link to it. */
+static bool cache_read(const char *path, struct seccomp_bpf *out)
+{
+	struct clan_err miss;
+	if (seccomp_bpf_read(path, out, &miss) == 0 && out->len > 0) {
+		out->cached = xstrdup(path);
+		return true;
+	}
+	seccomp_bpf_free(out);
+	return false;
+}
+
 static int builtin_filter(const char *which, unsigned fake, uint64_t caps, const char *storage,
 			  struct seccomp_bpf *out, struct clan_err *err)
 {
 	_cleanup_free_ char *dir = storage ? xasprintf("%s/seccomp", storage) : NULL;
 	uint64_t bkey = dir ? build_key(which, fake, caps) : 0;
 	_cleanup_free_ char *path = bkey ? cache_path(dir, which, "b", bkey) : NULL;
-	struct clan_err miss;
-	if (path && seccomp_bpf_read(path, out, &miss) == 0 && out->len > 0) {
-		out->cached = xstrdup(path);
+	if (path && cache_read(path, out))
 		return 0;
-	}
-	seccomp_bpf_free(out);
 	struct seccomp_profile p;
 	if (seccomp_profile_for(which, caps, &p, err) < 0)
 		return -1;
-	/* without a build id, the rule hash is the key (the build id's file
-	 * was just missed) */
+	/* without a build id, the rules' hash is the key */
 	bool by_rules = dir && !path;
 	if (by_rules)
 		path = cache_path(dir, which, "", profile_key(&p, fake));
 	int rc = 0;
-	if (!by_rules || seccomp_bpf_read(path, out, &miss) < 0 || out->len == 0) {
-		seccomp_bpf_free(out);
+	if (!by_rules || !cache_read(path, out)) {
 		rc = seccomp_compile(&p, fake, out, err);
 		if (rc == 0 && path && out->len > 0)
 			cache_store(dir, path, out);
-	} else {
-		out->cached = xstrdup(path);
 	}
 	seccomp_profile_free(&p);
 	return rc;
